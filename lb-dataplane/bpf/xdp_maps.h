@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* xdp_maps.h - map definitions of the keel XDP program (layouts: keel_maps.h) */
+#ifndef XDP_MAPS_H
+#define XDP_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "keel_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KEEL_MAX_SVC_KEYS);
+	__type(key, struct keel_vip_key);
+	__type(value, struct keel_svc_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_services SEC(".maps");
+
+/*
+ * One Maglev ring per service, each an array of real ids sized to the
+ * service's prime.  BPF_F_INNER_MAP lets rings of different sizes share
+ * the outer map; a ring of a new size is built aside and swapped in.
+ */
+struct keel_ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KEEL_RING_SIZE_DEFAULT);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, KEEL_MAX_RINGS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct keel_ring);
+} keel_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KEEL_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct keel_real_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_reals SEC(".maps");
+
+/* Never read here: userspace's record of which real each id names. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KEEL_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct keel_real_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_real_meta SEC(".maps");
+
+/*
+ * Connection table.  LRU lists are per CPU (no lock shared between CPUs
+ * on insert) while the key space is shared, so a flow that lands on
+ * another CPU after an RSS change still finds its real.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KEEL_CONN_TABLE_SIZE);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct keel_flow);
+	__type(value, struct keel_conn);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_conn SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, KEEL_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_tx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KEEL_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KEEL_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct keel_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KEEL_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct keel_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_real_stats SEC(".maps");
+
+#endif /* XDP_MAPS_H */

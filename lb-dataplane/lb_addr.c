@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "lb_addr.h"
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} lb_protos[] = {
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "icmp", IPPROTO_ICMP },
+	{ "icmpv6", IPPROTO_ICMPV6 },
+};
+
+int lb_proto_parse(const char *s, uint8_t *proto)
+{
+	unsigned long v;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++) {
+		if (strcmp(s, lb_protos[i].name) == 0) {
+			*proto = lb_protos[i].proto;
+			return 0;
+		}
+	}
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	/* Proto 0 names the address marker, never a service. */
+	if (errno || *end || v == 0 || v > 255)
+		return -EINVAL;
+	*proto = v;
+	return 0;
+}
+
+const char *lb_proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++)
+		if (lb_protos[i].proto == proto)
+			return lb_protos[i].name;
+	return NULL;
+}
+
+int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = KEEL_F_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = KEEL_F_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf,
+		   size_t size)
+{
+	int af = family == KEEL_F_INET6 ? AF_INET6 : AF_INET;
+
+	if (family != KEEL_F_INET && family != KEEL_F_INET6)
+		return -EINVAL;
+	if (!inet_ntop(af, addr, buf, size))
+		return -ENOSPC;
+	return strlen(buf);
+}
+
+int lb_vip_parse(const char *s, struct keel_vip_key *k)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash, *colon, *h = s, *hend;
+	unsigned long port = 0;
+	char *end;
+	size_t hlen;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	slash = strrchr(s, '/');
+	if (!slash || !slash[1])
+		return -EINVAL;
+	if (*s == '[') {
+		h = s + 1;
+		hend = strchr(h, ']');
+		if (!hend || hend > slash)
+			return -EINVAL;
+		colon = hend[1] == ':' ? hend + 1 : NULL;
+		if (!colon && hend + 1 != slash)
+			return -EINVAL;
+	} else {
+		colon = memchr(s, ':', slash - s);
+		/* An unbracketed IPv6 address carries no port. */
+		if (colon && memchr(colon + 1, ':', slash - colon - 1))
+			colon = NULL;
+		hend = colon ? colon : slash;
+	}
+	if (colon) {
+		if (colon[1] < '0' || colon[1] > '9')
+			return -EINVAL;
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (errno || end != slash || port > 65535)
+			return -EINVAL;
+	}
+	hlen = hend - h;
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	err = lb_addr_parse(host, &k->family, k->addr);
+	if (err)
+		return err;
+	if (*s == '[' && k->family != KEEL_F_INET6)
+		return -EINVAL;
+	err = lb_proto_parse(slash + 1, &k->proto);
+	if (err)
+		return err;
+	k->port = htons(port);
+	return 0;
+}
+
+int lb_vip_format(const struct keel_vip_key *k, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN], proto[4];
+	const char *pn = lb_proto_name(k->proto);
+	int n;
+
+	if (lb_addr_format(k->family, k->addr, host, sizeof(host)) < 0)
+		return -EINVAL;
+	if (!pn) {
+		snprintf(proto, sizeof(proto), "%u", k->proto);
+		pn = proto;
+	}
+	if (k->family == KEEL_F_INET6)
+		n = snprintf(buf, size, "[%s]:%u/%s", host, ntohs(k->port), pn);
+	else
+		n = snprintf(buf, size, "%s:%u/%s", host, ntohs(k->port), pn);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+int lb_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+			return -EINVAL;
+		mac[i] = b[i];
+	}
+	return 0;
+}
+
+int lb_mac_format(const uint8_t mac[6], char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+			 mac[1], mac[2], mac[3], mac[4], mac[5]);
+
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}

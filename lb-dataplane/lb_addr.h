@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lb_addr - text forms of addresses, services and MACs.  Pure functions:
+ * no I/O, no allocation.  Parsers return 0 or -EINVAL; formatters return
+ * the length written or -ENOSPC.
+ *
+ * Service syntax:  ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO, or ADDR/PROTO for
+ * a port-less service (port 0).  PROTO: tcp, udp, icmp, icmpv6, or 0-255.
+ */
+#ifndef LB_ADDR_H
+#define LB_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "keel_maps.h"
+
+int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4]);
+int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf,
+		   size_t size);
+int lb_vip_parse(const char *s, struct keel_vip_key *k);
+int lb_vip_format(const struct keel_vip_key *k, char *buf, size_t size);
+int lb_mac_parse(const char *s, uint8_t mac[6]);
+int lb_mac_format(const uint8_t mac[6], char *buf, size_t size);
+int lb_proto_parse(const char *s, uint8_t *proto);
+const char *lb_proto_name(uint8_t proto); /* NULL if it has none */
+
+#endif

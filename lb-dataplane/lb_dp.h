@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lb_dp - the pinned BPF state of one keel instance: load or adopt the XDP
+ * program and its maps, attach to interfaces, and raw map access.  Policy
+ * (which real gets which id, update ordering) lives in lb_model.
+ *
+ * All functions return 0 or -errno.
+ */
+#ifndef LB_DP_H
+#define LB_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "keel_maps.h"
+
+#define LB_DP_BPFFS_DEFAULT "/sys/fs/bpf"
+#define LB_DP_INSTANCE_DEFAULT "default"
+#define LB_DP_PIN_PROG "keel_xdp_prog"
+/* The last ring slot is never a service's: lb_dp_sync() rewrites it. */
+#define LB_DP_RING_BARRIER (KEEL_MAX_RINGS - 1)
+
+struct lb_dp;
+
+struct lb_dp_opts {
+	const char *bpffs; /* bpffs mount, default LB_DP_BPFFS_DEFAULT */
+	const char *instance; /* pins go to <bpffs>/keel/<instance>/ */
+	uint32_t conn_table_size; /* 0: KEEL_CONN_TABLE_SIZE (new maps only) */
+};
+
+/*
+ * Load the XDP program, reusing the instance's pinned maps if they exist
+ * (their contents, the conn table included, survive), and pin program
+ * and maps.
+ */
+int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out);
+/* Open an already loaded instance's pinned maps and program. */
+int lb_dp_open(const struct lb_dp_opts *o, struct lb_dp **out);
+/* Close file descriptors; forwarding goes on. */
+void lb_dp_close(struct lb_dp *dp);
+/* Remove the instance's pins (after detaching it everywhere). */
+int lb_dp_unpin(struct lb_dp *dp);
+const char *lb_dp_pin_dir(const struct lb_dp *dp);
+
+int lb_dp_attach(struct lb_dp *dp, int ifindex, bool generic);
+int lb_dp_detach(struct lb_dp *dp, int ifindex);
+/* Make ifindex a redirect target (done by attach for its own ifindex). */
+int lb_dp_tx_port_add(struct lb_dp *dp, int ifindex);
+
+int lb_dp_svc_update(struct lb_dp *dp, const struct keel_vip_key *k,
+		     const struct keel_svc_info *v);
+int lb_dp_svc_delete(struct lb_dp *dp, const struct keel_vip_key *k);
+/* Iterate services (and address markers); cb returning non-zero stops. */
+int lb_dp_svc_foreach(struct lb_dp *dp,
+		      int (*cb)(const struct keel_vip_key *,
+				const struct keel_svc_info *, void *),
+		      void *arg);
+
+int lb_dp_ring_create(struct lb_dp *dp, uint32_t ring_id, uint32_t size);
+int lb_dp_ring_delete(struct lb_dp *dp, uint32_t ring_id);
+/* Size of an existing ring, or -ENOENT. */
+int lb_dp_ring_size(struct lb_dp *dp, uint32_t ring_id, uint32_t *size);
+int lb_dp_ring_read(struct lb_dp *dp, uint32_t ring_id, uint32_t *out,
+		    uint32_t size);
+/*
+ * Write the entries where next differs from cur (the kernel's current
+ * contents); returns the number written or -errno.
+ */
+int lb_dp_ring_write(struct lb_dp *dp, uint32_t ring_id, const uint32_t *cur,
+		     const uint32_t *next, uint32_t size);
+
+int lb_dp_real_write(struct lb_dp *dp, uint32_t id,
+		     const struct keel_real_info *info,
+		     const struct keel_real_meta *meta);
+int lb_dp_real_read(struct lb_dp *dp, uint32_t id, struct keel_real_info *info,
+		    struct keel_real_meta *meta);
+
+/*
+ * Wait until every XDP program run that started before the call has
+ * finished (an RCU grace period, obtained by updating a map-in-map slot).
+ * After it returns, no packet can still act on state replaced before it.
+ */
+int lb_dp_sync(struct lb_dp *dp);
+
+/* Counters, summed over CPUs. */
+int lb_dp_stats(struct lb_dp *dp, uint64_t out[KEEL_CNT__MAX]);
+int lb_dp_svc_stats(struct lb_dp *dp, uint32_t svc_id, struct keel_traffic *t);
+int lb_dp_real_stats(struct lb_dp *dp, uint32_t id, struct keel_traffic *t);
+int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id);
+/* Entries in the conn table (walks it: for status, not per packet). */
+int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n);
+
+/* For tests and benchmarks: the loaded program's fd. */
+int lb_dp_prog_fd(const struct lb_dp *dp);
+int lb_dp_map_fd(const struct lb_dp *dp, const char *pin_name);
+
+#endif /* LB_DP_H */

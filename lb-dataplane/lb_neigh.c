@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "lb_neigh.h"
+
+struct lb_neigh_q {
+	uint8_t af;
+	uint8_t addr[16];
+	uint8_t alen;
+	uint8_t mac[6];
+	int ifindex;
+	int found;
+};
+
+#define LB_NUD_RESOLVED                                                    \
+	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | \
+	 NUD_NOARP)
+
+/* One request, answers fed to cb; returns 0 or -errno. */
+static int lb_nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned int seq, portid;
+	int ret, err = 0;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	seq = req->nlmsg_seq = time(NULL);
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0) {
+			err = -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, ret, seq, portid, cb, arg);
+		if (ret < 0) {
+			err = -errno;
+			break;
+		}
+		if (ret == MNL_CB_STOP)
+			break;
+	}
+out:
+	mnl_socket_close(nl);
+	return err;
+}
+
+static int lb_neigh_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	struct lb_neigh_q *q = arg;
+	const struct nlattr *a;
+	const void *dst = NULL, *ll = NULL;
+	size_t ll_len = 0;
+
+	if (nd->ndm_family != q->af || !(nd->ndm_state & LB_NUD_RESOLVED))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*nd)) {
+		if (mnl_attr_get_type(a) == NDA_DST &&
+		    mnl_attr_get_payload_len(a) == q->alen)
+			dst = mnl_attr_get_payload(a);
+		else if (mnl_attr_get_type(a) == NDA_LLADDR) {
+			ll = mnl_attr_get_payload(a);
+			ll_len = mnl_attr_get_payload_len(a);
+		}
+	}
+	if (dst && ll && ll_len == 6 && !q->found &&
+	    memcmp(dst, q->addr, q->alen) == 0) {
+		memcpy(q->mac, ll, 6);
+		q->ifindex = nd->ndm_ifindex;
+		q->found = 1;
+	}
+	return MNL_CB_OK;
+}
+
+int lb_neigh_lookup(uint8_t family, const __be32 addr[4], uint8_t mac[6],
+		    int *ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct lb_neigh_q q = {};
+	struct nlmsghdr *nlh;
+	struct ndmsg *nd;
+	int err;
+
+	q.af = family == KEEL_F_INET6 ? AF_INET6 : AF_INET;
+	q.alen = family == KEEL_F_INET6 ? 16 : 4;
+	memcpy(q.addr, addr, q.alen);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = q.af;
+	err = lb_nl_talk(nlh, lb_neigh_cb, &q);
+	if (err)
+		return err;
+	if (!q.found)
+		return -ENOENT;
+	memcpy(mac, q.mac, 6);
+	*ifindex = q.ifindex;
+	return 0;
+}
+
+struct lb_link_q {
+	uint8_t mac[6];
+	int found;
+};
+
+static int lb_link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct lb_link_q *q = arg;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_ADDRESS &&
+		    mnl_attr_get_payload_len(a) == 6) {
+			memcpy(q->mac, mnl_attr_get_payload(a), 6);
+			q->found = 1;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int lb_link_mac(int ifindex, uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct lb_link_q q = {};
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int err;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	/* The ACK ends the exchange: a plain get has no NLMSG_DONE. */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	err = lb_nl_talk(nlh, lb_link_cb, &q);
+	if (err)
+		return err;
+	if (!q.found)
+		return -ENOENT;
+	memcpy(mac, q.mac, 6);
+	return 0;
+}

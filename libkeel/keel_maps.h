@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * keel_maps.h - every BPF map key/value layout, counter index and limit.
+ *
+ * Included by the XDP program (clang -target bpf) and by all userspace
+ * (lbd, the loader, lbctl, tests).  Fixed-width types only, explicit
+ * padding, no pointers: the same bytes mean the same thing on both sides.
+ */
+#ifndef KEEL_MAPS_H
+#define KEEL_MAPS_H
+
+#ifdef __BPF__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#include <stddef.h>
+#endif
+
+/* Limits (map sizes).  Changing one changes the pinned maps' layout. */
+#define KEEL_MAX_SERVICES 1024
+#define KEEL_MAX_SVC_KEYS (2 * KEEL_MAX_SERVICES) /* services + markers */
+#define KEEL_MAX_RINGS (2 * KEEL_MAX_SERVICES) /* room to resize a ring */
+#define KEEL_MAX_REALS 16384 /* destinations: (service, real) pairs */
+#define KEEL_MAX_IFACES 64
+#define KEEL_CONN_TABLE_SIZE 1048576 /* default; set at load time */
+#define KEEL_RING_SIZE_DEFAULT 65537
+#define KEEL_RING_SIZE_MAX 1048573 /* largest prime below 2^20 */
+#define KEEL_IPV6_EXT_MAX 6 /* extension headers walked before giving up */
+
+/* Real id 0 is never a real: an empty ring slot holds it. */
+#define KEEL_REAL_NONE 0
+
+/* Address family tags used in keys (not AF_*: stable on the wire). */
+enum keel_family {
+	KEEL_F_INET = 4,
+	KEEL_F_INET6 = 6,
+};
+
+/*
+ * Service key: (VIP, port, protocol).  IPv4 addresses live in addr[0]
+ * with addr[1..3] zero.  Port and addresses are in network byte order.
+ * A port-less service has port 0.
+ */
+struct keel_vip_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u8 family; /* enum keel_family */
+};
+
+/* Service flags */
+#define KEEL_SVC_F_PERSISTENT (1U << 0) /* hash the source address only */
+/*
+ * Address marker: key (VIP, 0, proto 0) exists while any service uses the
+ * address.  Looked up only on the slow path, so that a fragment for a VIP
+ * with no port-less service is dropped and counted instead of passed.
+ */
+#define KEEL_SVC_F_ADDR_MARKER (1U << 1)
+#define KEEL_MARKER_PROTO 0
+
+struct keel_svc_info {
+	__u32 svc_id; /* index into svc_stats */
+	__u32 ring_id; /* index into the rings outer map */
+	__u32 ring_size; /* prime, entries in that ring */
+	__u32 flags; /* KEEL_SVC_F_* */
+};
+
+/*
+ * Real (destination of one service) as the forwarding path needs it.
+ * Userspace sets KEEL_REAL_F_USABLE when the real exists, is not DOWN and
+ * has a resolved MAC.  Draining is not a flag: a draining real is absent
+ * from the ring but stays usable for flows already in the conn table.
+ */
+#define KEEL_REAL_F_USABLE (1U << 0)
+
+struct keel_real_info {
+	__u8 dmac[6]; /* the real's MAC */
+	__u8 smac[6]; /* MAC of the egress interface */
+	__u32 ifindex; /* egress interface */
+	__u32 gen; /* bumped when the id is reused */
+	__u32 svc_id; /* the service this destination belongs to */
+	__u16 flags; /* KEEL_REAL_F_* */
+	__u16 pad;
+};
+
+/*
+ * Userspace-only description of a real id, pinned so that a restarted
+ * daemon can find which id serves which (service, address): conn-table
+ * entries name real ids, so ids must survive restarts.
+ */
+struct keel_real_meta {
+	__be32 addr[4];
+	__u32 svc_id;
+	__u32 weight;
+	__u8 family; /* 0: id unused */
+	__u8 state; /* enum keel_real_state */
+	__u8 pad[2];
+};
+
+enum keel_real_state {
+	KEEL_RS_UNKNOWN = 0,
+	KEEL_RS_UP = 1,
+	KEEL_RS_DOWN = 2,
+	KEEL_RS_DRAINING = 3,
+};
+
+/*
+ * Connection table key: the client's 5-tuple as received.  IPv4 uses
+ * src[0]/dst[0].  Ports in network byte order; zero for protocols
+ * without ports.
+ */
+struct keel_flow {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+
+struct keel_conn {
+	__u32 real_id;
+	__u32 real_gen;
+};
+
+/* Per-service and per-real traffic counters (per-CPU arrays). */
+struct keel_traffic {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+};
+
+/*
+ * Global per-CPU counters.  Every packet increments exactly one verdict
+ * counter (KEEL_CNT_V_*) and exactly one reason counter (PASS_*, DROP_*,
+ * or how a forwarded packet's real was found).  KEEL_CNT_REDIRECT_ERR
+ * counts, in addition, redirects that found no egress port (dropped).
+ * Names (metric suffixes): KEEL_CNT_NAMES, keel_cnt_name().
+ */
+enum keel_cnt {
+	/* verdicts */
+	KEEL_CNT_V_PASS = 0,
+	KEEL_CNT_V_DROP,
+	KEEL_CNT_V_TX,
+	KEEL_CNT_V_REDIRECT,
+	/* reasons for PASS */
+	KEEL_CNT_PASS_NOT_IP, /* ARP, LLDP, runt or unknown frames */
+	KEEL_CNT_PASS_NOT_VIP, /* IP, but no service matches */
+	KEEL_CNT_PASS_UNPARSED, /* too many IPv6 ext headers */
+	/* reasons for DROP */
+	KEEL_CNT_DROP_MALFORMED, /* broken IP or L4 header */
+	KEEL_CNT_DROP_NO_REAL, /* service without a usable real */
+	KEEL_CNT_DROP_FRAG_NO_SERVICE, /* fragment to a VIP, no port-less service */
+	/* how a forwarded packet's real was found */
+	KEEL_CNT_CONN_HIT,
+	KEEL_CNT_CONN_MISS, /* new flow, chosen by Maglev */
+	KEEL_CNT_CONN_RECHOSEN, /* hit on an unusable real, chosen again */
+	KEEL_CNT_FRAGMENT, /* IP fragment, hashed on addresses */
+	KEEL_CNT_ICMP_TOO_BIG, /* sent to the quoted flow's real */
+	/* extra */
+	KEEL_CNT_REDIRECT_ERR,
+	KEEL_CNT__MAX,
+};
+
+#define KEEL_CNT_NAMES                                                    \
+	{                                                                 \
+		[KEEL_CNT_V_PASS] = "verdict_pass",                       \
+		[KEEL_CNT_V_DROP] = "verdict_drop",                       \
+		[KEEL_CNT_V_TX] = "verdict_tx",                           \
+		[KEEL_CNT_V_REDIRECT] = "verdict_redirect",               \
+		[KEEL_CNT_PASS_NOT_IP] = "pass_not_ip",                   \
+		[KEEL_CNT_PASS_NOT_VIP] = "pass_not_vip",                 \
+		[KEEL_CNT_PASS_UNPARSED] = "pass_unparsed",               \
+		[KEEL_CNT_DROP_MALFORMED] = "drop_malformed",             \
+		[KEEL_CNT_DROP_NO_REAL] = "drop_no_real",                 \
+		[KEEL_CNT_DROP_FRAG_NO_SERVICE] = "drop_frag_no_service", \
+		[KEEL_CNT_CONN_HIT] = "conn_hit",                         \
+		[KEEL_CNT_CONN_MISS] = "conn_miss_new_flow",              \
+		[KEEL_CNT_CONN_RECHOSEN] = "conn_rechosen",               \
+		[KEEL_CNT_FRAGMENT] = "fragment",                         \
+		[KEEL_CNT_ICMP_TOO_BIG] = "icmp_too_big",                 \
+		[KEEL_CNT_REDIRECT_ERR] = "redirect_error",               \
+	}
+
+/* Pinned map names (files under the instance's bpffs directory). */
+#define KEEL_PIN_SERVICES "keel_services"
+#define KEEL_PIN_RINGS "keel_rings"
+#define KEEL_PIN_REALS "keel_reals"
+#define KEEL_PIN_REAL_META "keel_real_meta"
+#define KEEL_PIN_CONN "keel_conn"
+#define KEEL_PIN_TX_PORTS "keel_tx_ports"
+#define KEEL_PIN_STATS "keel_stats"
+#define KEEL_PIN_SVC_STATS "keel_svc_stats"
+#define KEEL_PIN_REAL_STATS "keel_real_stats"
+
+#ifndef __BPF__
+_Static_assert(sizeof(struct keel_vip_key) == 20, "vip key layout");
+_Static_assert(sizeof(struct keel_svc_info) == 16, "svc info layout");
+_Static_assert(sizeof(struct keel_real_info) == 28, "real info layout");
+_Static_assert(sizeof(struct keel_real_meta) == 28, "real meta layout");
+_Static_assert(sizeof(struct keel_flow) == 40, "flow layout");
+_Static_assert(sizeof(struct keel_conn) == 8, "conn layout");
+_Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");
+#endif
+
+#endif /* KEEL_MAPS_H */
