@@ -196,7 +196,8 @@ static int cli_svc(struct cli *c, struct lb_model *m, struct lb_service **s)
 	struct keel_vip_key k;
 
 	if (lb_vip_parse(c->svc, &k)) {
-		fprintf(stderr, "keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
+		fprintf(stderr,
+			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
 			c->svc);
 		return EXIT_USAGE;
 	}
@@ -216,14 +217,16 @@ static int cmd_svc_add(struct cli *c)
 	int err, ret;
 
 	if (lb_vip_parse(c->svc, &k)) {
-		fprintf(stderr, "keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
+		fprintf(stderr,
+			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
 			c->svc);
 		return EXIT_USAGE;
 	}
 	ret = cli_open(c, &dp, &m);
 	if (ret)
 		return ret;
-	err = lb_model_svc_add(&m, &k, c->persistent > 0 ? KEEL_SVC_F_PERSISTENT : 0,
+	err = lb_model_svc_add(&m, &k,
+			       c->persistent > 0 ? KEEL_SVC_F_PERSISTENT : 0,
 			       c->ring_size > 0 ? c->ring_size : 0, NULL);
 	if (err) {
 		die_errno(c->svc, err);
@@ -542,7 +545,8 @@ static const struct cmd cmds[] = {
 	{ "real", "set", cmd_real_set, 2,
 	  "real set SVC ADDR [--weight W] [--state up|down|drain] [--mac MAC --dev IFACE]",
 	  "change a real; also re-reads its MAC" },
-	{ "real", "del", cmd_real_del, 2, "real del SVC ADDR", "remove a real" },
+	{ "real", "del", cmd_real_del, 2, "real del SVC ADDR",
+	  "remove a real" },
 	{ "status", NULL, cmd_status, 0, "status",
 	  "services, reals, ring shares and traffic" },
 	{ "stats", NULL, cmd_stats, 0, "stats", "global verdict counters" },
@@ -591,7 +595,8 @@ int main(int argc, char **argv)
 	int opt, npos, i, sub_argc;
 	char **pos, **sub_argv;
 
-	while ((opt = getopt_long(argc, argv, "+i:b:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+i:b:h", long_opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'i':
 			c.dp_opts.instance = optarg;
@@ -612,7 +617,8 @@ int main(int argc, char **argv)
 		if (strcmp(cmds[i].verb, argv[optind]))
 			continue;
 		if (!cmds[i].noun ||
-		    (optind + 1 < argc && !strcmp(cmds[i].noun, argv[optind + 1]))) {
+		    (optind + 1 < argc &&
+		     !strcmp(cmds[i].noun, argv[optind + 1]))) {
 			cmd = &cmds[i];
 			break;
 		}
@@ -669,8 +675,8 @@ int main(int argc, char **argv)
 			c.dev = optarg;
 			break;
 		case 'h':
-			fprintf(stdout, "Usage: keel-xdp %s\n  %s\n", cmd->usage,
-				cmd->help);
+			fprintf(stdout, "Usage: keel-xdp %s\n  %s\n",
+				cmd->usage, cmd->help);
 			free(pos);
 			return EXIT_OK;
 		default:

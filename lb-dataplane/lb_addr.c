@@ -65,8 +65,7 @@ int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4])
 	return -EINVAL;
 }
 
-int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf,
-		   size_t size)
+int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf, size_t size)
 {
 	int af = family == KEEL_F_INET6 ? AF_INET6 : AF_INET;
 

@@ -49,7 +49,8 @@ struct lb_dp {
 static int lb_dp_alloc(const struct lb_dp_opts *o, struct lb_dp **out)
 {
 	const char *root = o && o->bpffs ? o->bpffs : LB_DP_BPFFS_DEFAULT;
-	const char *inst = o && o->instance ? o->instance : LB_DP_INSTANCE_DEFAULT;
+	const char *inst = o && o->instance ? o->instance :
+					      LB_DP_INSTANCE_DEFAULT;
 	struct lb_dp *dp;
 	int i, n;
 
@@ -334,8 +335,8 @@ int lb_dp_detach(struct lb_dp *dp, int ifindex)
 	err = bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
 	if (err)
 		err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) && errno != ENOENT &&
-	    !err)
+	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) &&
+	    errno != ENOENT && !err)
 		err = -errno;
 	return err < 0 ? err : 0;
 }
@@ -365,9 +366,10 @@ int lb_dp_svc_foreach(struct lb_dp *dp,
 	void *prev = NULL;
 	int err;
 
-	while (bpf_map_get_next_key(dp->fd[LB_MAP_SERVICES], prev, &next) == 0) {
-		if (bpf_map_lookup_elem(dp->fd[LB_MAP_SERVICES], &next, &info) ==
-		    0) {
+	while (bpf_map_get_next_key(dp->fd[LB_MAP_SERVICES], prev, &next) ==
+	       0) {
+		if (bpf_map_lookup_elem(dp->fd[LB_MAP_SERVICES], &next,
+					&info) == 0) {
 			err = cb(&next, &info, arg);
 			if (err)
 				return err;
@@ -505,11 +507,11 @@ int lb_dp_real_write(struct lb_dp *dp, uint32_t id,
 {
 	if (id == KEEL_REAL_NONE || id >= KEEL_MAX_REALS)
 		return -EINVAL;
-	if (meta && bpf_map_update_elem(dp->fd[LB_MAP_REAL_META], &id, meta,
-					BPF_ANY))
+	if (meta &&
+	    bpf_map_update_elem(dp->fd[LB_MAP_REAL_META], &id, meta, BPF_ANY))
 		return -errno;
-	if (info && bpf_map_update_elem(dp->fd[LB_MAP_REALS], &id, info,
-					BPF_ANY))
+	if (info &&
+	    bpf_map_update_elem(dp->fd[LB_MAP_REALS], &id, info, BPF_ANY))
 		return -errno;
 	return 0;
 }

@@ -8,11 +8,12 @@
  * next free preferred slot while the credit reaches max_weight (Katran's
  * second Maglev version), so entry counts come out proportional to weight.
  *
- * A real's credit never exceeds 2 * max_weight, so it claims at most once
- * per round, and its k-th claim falls in round ceil(k * max_weight /
- * weight).  Walking the rounds costs O(M * max_weight / mean weight);
- * instead the claims are listed and counting-sorted by (round, key order),
- * which yields the same sequence in O(M + N) for any weights.
+ * Between rounds a real's credit stays below max_weight, so it claims at
+ * most once per round, and its k-th claim falls in round
+ * ceil(k * max_weight / weight).  Walking the rounds costs
+ * O(M * max_weight / mean weight); instead the claims are listed and
+ * counting-sorted by (round, key order), which yields the same sequence
+ * in O(M + N) whatever the weights.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ static const unsigned char lb_maglev_key_h2[crypto_shorthash_KEYBYTES] = {
 /* One real during a build, in key order. */
 struct lb_maglev_slot {
 	const struct lb_maglev_real *real;
+	uint32_t id;
+	uint32_t weight;
 	uint32_t pos; /* next slot of its permutation to try */
 	uint32_t skip;
 };
@@ -80,8 +83,8 @@ uint32_t lb_maglev_prime_at_least(uint32_t n)
 	return n;
 }
 
-static void lb_maglev_rounds_init(struct lb_maglev_rounds *it,
-				  uint32_t weight, uint32_t max_weight)
+static void lb_maglev_rounds_init(struct lb_maglev_rounds *it, uint32_t weight,
+				  uint32_t max_weight)
 {
 	it->weight = weight;
 	it->step = max_weight / weight;
@@ -103,8 +106,10 @@ static void lb_maglev_rounds_next(struct lb_maglev_rounds *it)
 
 static int lb_maglev_key_cmp(const void *a, const void *b)
 {
-	const struct lb_maglev_real *x = ((const struct lb_maglev_slot *)a)->real;
-	const struct lb_maglev_real *y = ((const struct lb_maglev_slot *)b)->real;
+	const struct lb_maglev_real *x =
+		((const struct lb_maglev_slot *)a)->real;
+	const struct lb_maglev_real *y =
+		((const struct lb_maglev_slot *)b)->real;
 	size_t len = x->key_len < y->key_len ? x->key_len : y->key_len;
 	int c = memcmp(x->key, y->key, len);
 
@@ -134,26 +139,25 @@ static bool lb_maglev_real_valid(const struct lb_maglev_real *r)
 }
 
 /*
- * List the claims of rounds 1..last as indices into slots, ordered by
- * round and, within a round, by key order (a stable counting sort).
+ * List the first size claims as indices into slots (reals of non-zero
+ * weight, in key order), ordered by round and, within a round, by key
+ * order: a stable counting sort over rounds 1..last.  Each claim takes a
+ * slot, so these are the claims that fill the table.
  */
 static int lb_maglev_schedule(const struct lb_maglev_slot *slots, size_t n,
-			      uint32_t max_weight, uint64_t last,
-			      uint32_t **claims, size_t *nclaims)
+			      uint32_t max_weight, uint64_t last, uint32_t size,
+			      uint32_t *claims, uint32_t *nclaims)
 {
 	struct lb_maglev_rounds it;
-	uint32_t *start, *out = NULL;
-	size_t i, total = 0;
+	uint32_t *start, total = 0, at;
+	size_t i;
 	uint64_t r;
-	int err = 0;
 
 	start = calloc(last + 1, sizeof(*start));
 	if (!start)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (!slots[i].real->weight)
-			continue;
-		lb_maglev_rounds_init(&it, slots[i].real->weight, max_weight);
+		lb_maglev_rounds_init(&it, slots[i].weight, max_weight);
 		for (; it.round <= last; lb_maglev_rounds_next(&it))
 			start[it.round]++;
 	}
@@ -163,34 +167,28 @@ static int lb_maglev_schedule(const struct lb_maglev_slot *slots, size_t n,
 		start[r] = total;
 		total += c;
 	}
-
-	out = malloc(total * sizeof(*out));
-	if (!out) {
-		err = -ENOMEM;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
-		if (!slots[i].real->weight)
-			continue;
-		lb_maglev_rounds_init(&it, slots[i].real->weight, max_weight);
-		for (; it.round <= last; lb_maglev_rounds_next(&it))
-			out[start[it.round]++] = i;
+		lb_maglev_rounds_init(&it, slots[i].weight, max_weight);
+		for (; it.round <= last; lb_maglev_rounds_next(&it)) {
+			at = start[it.round]++;
+			/* Later rounds start later still. */
+			if (at >= size)
+				break;
+			claims[at] = i;
+		}
 	}
-	*claims = out;
-	*nclaims = total;
-out:
+	*nclaims = total < size ? total : size;
 	free(start);
-	return err;
+	return 0;
 }
 
 static void lb_maglev_fill(struct lb_maglev_slot *slots, const uint32_t *claims,
-			   size_t nclaims, uint32_t size, uint64_t *used,
+			   uint32_t nclaims, uint32_t size, uint64_t *used,
 			   uint32_t *table)
 {
-	uint32_t filled = 0;
-	size_t c;
+	uint32_t c;
 
-	for (c = 0; c < nclaims && filled < size; c++) {
+	for (c = 0; c < nclaims; c++) {
 		struct lb_maglev_slot *s = &slots[claims[c]];
 		uint32_t pos = s->pos;
 
@@ -201,14 +199,13 @@ static void lb_maglev_fill(struct lb_maglev_slot *slots, const uint32_t *claims,
 				pos -= size;
 		}
 		used[pos / 64] |= 1ULL << (pos % 64);
-		table[pos] = s->real->id;
+		table[pos] = s->id;
 		s->pos = pos;
-		filled++;
 	}
 }
 
-int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
-		    uint32_t size, uint32_t *table)
+int lb_maglev_build(const struct lb_maglev_real *reals, size_t n, uint32_t size,
+		    uint32_t *table)
 {
 	struct lb_maglev_slot *slots = NULL;
 	uint32_t *claims = NULL;
@@ -218,8 +215,8 @@ int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
 	 */
 	uint64_t *used = NULL;
 	uint64_t weight_sum = 0, last;
-	uint32_t max_weight = 0;
-	size_t i, nclaims, nweighted = 0;
+	uint32_t max_weight = 0, nclaims;
+	size_t i, nweighted;
 	int err = 0;
 
 	if (!table || (n && !reals) || size > KEEL_RING_SIZE_MAX ||
@@ -236,8 +233,6 @@ int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
 			return -EINVAL;
 		if (reals[i].weight > max_weight)
 			max_weight = reals[i].weight;
-		if (reals[i].weight)
-			nweighted++;
 		weight_sum += reals[i].weight;
 	}
 	if (sodium_init() < 0)
@@ -265,32 +260,41 @@ int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
 		goto out;
 	}
 
+	/* Weight-0 reals take no part: they leave no trace in the table. */
+	nweighted = 0;
 	for (i = 0; i < n; i++) {
-		struct lb_maglev_slot *s = &slots[i];
+		struct lb_maglev_slot s = slots[i];
+		uint64_t h1, h2;
 
-		if (!s->real->weight)
+		if (!s.real->weight)
 			continue;
-		s->pos = lb_maglev_hash(s->real, lb_maglev_key_h1) % size;
-		s->skip = lb_maglev_hash(s->real, lb_maglev_key_h2) %
-				  (size - 1) + 1;
+		h1 = lb_maglev_hash(s.real, lb_maglev_key_h1);
+		h2 = lb_maglev_hash(s.real, lb_maglev_key_h2);
+		s.id = s.real->id;
+		s.weight = s.real->weight;
+		s.pos = h1 % size;
+		s.skip = h2 % (size - 1) + 1;
+		slots[nweighted++] = s;
 	}
 
 	/*
 	 * After r rounds the reals hold sum(floor(r * w / max_weight)) >
 	 * r * weight_sum / max_weight - nweighted claims, so the table is
-	 * full by this round; it also bounds the claims listed by
-	 * size + 2 * nweighted.
+	 * full by this round; it also bounds the claims of rounds
+	 * 1..last by size + 2 * nweighted, which fits in 32 bits.
 	 */
 	last = (((uint64_t)size + nweighted) * max_weight + weight_sum - 1) /
 	       weight_sum;
-	err = lb_maglev_schedule(slots, n, max_weight, last, &claims, &nclaims);
-	if (err)
-		goto out;
+	claims = calloc(size, sizeof(*claims));
 	used = calloc(size / 64 + 1, sizeof(*used));
-	if (!used) {
+	if (!claims || !used) {
 		err = -ENOMEM;
 		goto out;
 	}
+	err = lb_maglev_schedule(slots, nweighted, max_weight, last, size,
+				 claims, &nclaims);
+	if (err)
+		goto out;
 	for (i = 0; i < size; i++)
 		table[i] = KEEL_REAL_NONE;
 	lb_maglev_fill(slots, claims, nclaims, size, used, table);

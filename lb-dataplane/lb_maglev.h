@@ -27,7 +27,8 @@ struct lb_maglev_real {
 /*
  * Fill table[0..size) for reals[0..n).  size must be prime.
  * Returns 0, or -EINVAL (size not prime or > KEEL_RING_SIZE_MAX, duplicate
- * identity, id 0, key_len 0 or too long), -ENOMEM.
+ * identity, id 0, key_len 0 or too long), -ENOMEM, or -EIO (libsodium
+ * failed to initialise).
  */
 int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
 		    uint32_t size, uint32_t *table);

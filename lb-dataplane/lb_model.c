@@ -110,8 +110,9 @@ static int lb_adopt_svc(const struct keel_vip_key *k,
 
 	if (info->flags & KEEL_SVC_F_ADDR_MARKER)
 		return 0;
-	if (info->svc_id >= KEEL_MAX_SERVICES || info->ring_id >= KEEL_MAX_RINGS ||
-	    m->svc_used[info->svc_id] || m->ring_used[info->ring_id])
+	if (info->svc_id >= KEEL_MAX_SERVICES ||
+	    info->ring_id >= KEEL_MAX_RINGS || m->svc_used[info->svc_id] ||
+	    m->ring_used[info->ring_id])
 		return -EUCLEAN;
 	err = lb_dp_ring_size(m->dp, info->ring_id, &size);
 	if (err)
@@ -220,7 +221,8 @@ int lb_model_svc_add(struct lb_model *m, const struct keel_vip_key *k,
 	if ((k->family != KEEL_F_INET && k->family != KEEL_F_INET6) ||
 	    k->proto == KEEL_MARKER_PROTO || (flags & KEEL_SVC_F_ADDR_MARKER))
 		return -EINVAL;
-	if (k->family == KEEL_F_INET && (k->addr[1] || k->addr[2] || k->addr[3]))
+	if (k->family == KEEL_F_INET &&
+	    (k->addr[1] || k->addr[2] || k->addr[3]))
 		return -EINVAL;
 	err = lb_ring_size_check(&ring_size);
 	if (err)
@@ -302,8 +304,8 @@ struct lb_real *lb_model_real_find(struct lb_service *s, uint8_t family,
 	return NULL;
 }
 
-int lb_model_real_add(struct lb_model *m, struct lb_service *s,
-		      uint8_t family, const __be32 addr[4], uint32_t weight,
+int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
+		      const __be32 addr[4], uint32_t weight,
 		      struct lb_real **out)
 {
 	struct keel_real_info old;
@@ -448,8 +450,7 @@ static bool lb_addr_in_use(struct lb_model *m, const struct keel_vip_key *k)
 	for (i = 0; i < m->n_svcs; i++) {
 		const struct lb_service *o = m->svcs[i];
 
-		if (!o->deleted &&
-		    o->key.family == k->family &&
+		if (!o->deleted && o->key.family == k->family &&
 		    memcmp(o->key.addr, k->addr, sizeof(k->addr)) == 0)
 			return true;
 	}
@@ -606,8 +607,9 @@ int lb_model_commit(struct lb_model *m, struct lb_commit_stats *stp)
 			struct lb_real *r = &s->reals[j];
 
 			if (r->deleted) {
-				err = lb_dp_real_write(m->dp, r->id, NULL,
-						       &(struct keel_real_meta){});
+				err = lb_dp_real_write(
+					m->dp, r->id, NULL,
+					&(struct keel_real_meta){});
 				if (err)
 					return err;
 				m->real_used[r->id] = 0;

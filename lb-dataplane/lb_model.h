@@ -87,8 +87,8 @@ int lb_model_svc_del(struct lb_model *m, struct lb_service *s);
 
 struct lb_real *lb_model_real_find(struct lb_service *s, uint8_t family,
 				   const __be32 addr[4]);
-int lb_model_real_add(struct lb_model *m, struct lb_service *s,
-		      uint8_t family, const __be32 addr[4], uint32_t weight,
+int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
+		      const __be32 addr[4], uint32_t weight,
 		      struct lb_real **out);
 void lb_model_real_set_weight(struct lb_service *s, struct lb_real *r,
 			      uint32_t weight);

@@ -21,7 +21,7 @@ struct lb_neigh_q {
 	int found;
 };
 
-#define LB_NUD_RESOLVED                                                    \
+#define LB_NUD_RESOLVED                                                      \
 	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | \
 	 NUD_NOARP)
 

@@ -41,8 +41,8 @@ static __always_inline int keel_verdict(int verdict, __u32 reason)
 	return verdict;
 }
 
-static __always_inline void keel_traffic_add(void *map, __u32 idx,
-					     __u64 bytes, int new_flow)
+static __always_inline void keel_traffic_add(void *map, __u32 idx, __u64 bytes,
+					     int new_flow)
 {
 	struct keel_traffic *t = bpf_map_lookup_elem(map, &idx);
 

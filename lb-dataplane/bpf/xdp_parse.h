@@ -91,8 +91,8 @@ static __always_inline int keel_parse_ports(void *l4, void *l4_end,
  * Reversed, it names the client's conn-table entry.  Only TCP and UDP
  * quotes are followed; any other leaves p untouched (plain ICMP).
  */
-static __always_inline int keel_take_quote(void *l4, void *data_end,
-					   __u8 proto, struct keel_flow *q,
+static __always_inline int keel_take_quote(void *l4, void *data_end, __u8 proto,
+					   struct keel_flow *q,
 					   struct keel_pkt *p)
 {
 	struct udphdr *uh = l4; /* TCP and UDP both start with the ports */
@@ -110,8 +110,7 @@ static __always_inline int keel_take_quote(void *l4, void *data_end,
 	return KEEL_P_OK;
 }
 
-static __always_inline int keel_parse_icmp4_too_big(void *icmp,
-						    void *data_end,
+static __always_inline int keel_parse_icmp4_too_big(void *icmp, void *data_end,
 						    struct keel_pkt *p)
 {
 	struct iphdr *in = icmp + sizeof(struct icmphdr);
@@ -123,12 +122,11 @@ static __always_inline int keel_parse_icmp4_too_big(void *icmp,
 		return KEEL_P_MALFORMED;
 	q.src[0] = in->daddr;
 	q.dst[0] = in->saddr;
-	return keel_take_quote((void *)in + in->ihl * 4, data_end,
-			       in->protocol, &q, p);
+	return keel_take_quote((void *)in + in->ihl * 4, data_end, in->protocol,
+			       &q, p);
 }
 
-static __always_inline int keel_parse_icmp6_too_big(void *icmp,
-						    void *data_end,
+static __always_inline int keel_parse_icmp6_too_big(void *icmp, void *data_end,
 						    struct keel_pkt *p)
 {
 	struct ipv6hdr *in = icmp + sizeof(struct icmp6hdr);
@@ -144,8 +142,8 @@ static __always_inline int keel_parse_icmp6_too_big(void *icmp,
 }
 
 /* L4 of a non-fragment at l4, bounded by the IP datagram's end. */
-static __always_inline int keel_parse_l4(void *l4, void *l4_end,
-					 void *data_end, struct keel_pkt *p)
+static __always_inline int keel_parse_l4(void *l4, void *l4_end, void *data_end,
+					 struct keel_pkt *p)
 {
 	__u8 proto = p->flow.proto;
 

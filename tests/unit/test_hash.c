@@ -101,9 +101,8 @@ START_TEST(test_reference_vectors)
 	uint32_t got = ref_murmur3_32(vectors[_i].data, vectors[_i].len,
 				      vectors[_i].seed);
 
-	ck_assert_msg(got == vectors[_i].want,
-		      "vector %d: 0x%08x, want 0x%08x", _i, got,
-		      vectors[_i].want);
+	ck_assert_msg(got == vectors[_i].want, "vector %d: 0x%08x, want 0x%08x",
+		      _i, got, vectors[_i].want);
 }
 END_TEST
 
@@ -231,21 +230,22 @@ START_TEST(test_flow_words)
 	for (round = 0; round < 100; round++) {
 		for (v6 = 0; v6 < 2; v6++) {
 			struct keel_flow f = v6 ? flow_v6(&rng) : flow_v4(&rng);
+			const uint32_t seed = KEEL_HASH_SEED;
 			int n = v6 ? 4 : 1, k = 0;
 			uint32_t w[10];
 
 			for (i = 0; i < n; i++)
 				w[k++] = f.src[i];
 			ck_assert_uint_eq(keel_hash_src(&f),
-					  keel_hash_words(w, k, KEEL_HASH_SEED));
+					  keel_hash_words(w, k, seed));
 			for (i = 0; i < n; i++)
 				w[k++] = f.dst[i];
 			ck_assert_uint_eq(keel_hash_addrs(&f),
-					  keel_hash_words(w, k, KEEL_HASH_SEED));
+					  keel_hash_words(w, k, seed));
 			w[k++] = (uint32_t)f.sport << 16 | f.dport;
 			w[k++] = f.proto;
 			ck_assert_uint_eq(keel_hash_flow(&f),
-					  keel_hash_words(w, k, KEEL_HASH_SEED));
+					  keel_hash_words(w, k, seed));
 		}
 	}
 }

@@ -13,7 +13,7 @@
 #include "lb_maglev.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define M_DEFAULT KEEL_RING_SIZE_DEFAULT
+#define M_DEFAULT ((uint32_t)KEEL_RING_SIZE_DEFAULT)
 #define SENTINEL 0xdeadbeefU
 
 /* Real i: family tag and IPv4 address 10.x.y.z, id i + 1. */
@@ -106,11 +106,20 @@ static const struct {
 	uint32_t n;
 	uint32_t size;
 } balance_cases[] = {
-	{ 1, M_DEFAULT },  { 3, M_DEFAULT },	 { 10, M_DEFAULT },
-	{ 100, M_DEFAULT }, { 1000, M_DEFAULT }, { 1000, KEEL_RING_SIZE_MAX },
-	{ 16, 65521 },	    { 1, 2 },		 { 2, 2 },
-	{ 3, 7 },	    { 5, 13 },		 { 7, 251 },
-	{ 50, 1009 },	    { 10, 7 }, /* more reals than slots */
+	{ 1, M_DEFAULT },
+	{ 3, M_DEFAULT },
+	{ 10, M_DEFAULT },
+	{ 100, M_DEFAULT },
+	{ 1000, M_DEFAULT },
+	{ 1000, KEEL_RING_SIZE_MAX },
+	{ 16, 65521 },
+	{ 1, 2 },
+	{ 2, 2 },
+	{ 3, 7 },
+	{ 5, 13 },
+	{ 7, 251 },
+	{ 50, 1009 },
+	{ 10, 7 }, /* more reals than slots */
 };
 
 START_TEST(test_balance)
@@ -125,8 +134,8 @@ START_TEST(test_balance)
 	for (id = 1; id <= n; id++)
 		if (counts[id] < lo || counts[id] > hi)
 			bad++;
-	ck_assert_msg(bad == 0, "N=%u M=%u: %u reals outside [%u, %u]", n,
-		      size, bad, lo, hi);
+	ck_assert_msg(bad == 0, "N=%u M=%u: %u reals outside [%u, %u]", n, size,
+		      bad, lo, hi);
 	free(counts);
 	free(t);
 	free(r);
@@ -175,9 +184,10 @@ START_TEST(test_disruption)
 		}
 		ck_assert_uint_eq(bad, 0);
 		frac = (double)moved / (M_DEFAULT - owned);
-		ck_assert_msg(frac < 0.01,
-			      "N=%u, removing real %u moved %u of %u other entries (%.4f%%)",
-			      n, gone, moved, M_DEFAULT - owned, 100 * frac);
+		ck_assert_msg(
+			frac < 0.01,
+			"N=%u, removing real %u moved %u of %u other entries (%.4f%%)",
+			n, gone, moved, M_DEFAULT - owned, 100 * frac);
 		if (frac > worst)
 			worst = frac;
 		sum += frac;
@@ -212,8 +222,8 @@ static const struct {
 START_TEST(test_order)
 {
 	uint32_t n = order_cases[_i].n, size = order_cases[_i].size;
-	struct lb_maglev_real *r = reals_new(n, order_cases[_i].w,
-					     order_cases[_i].nw);
+	struct lb_maglev_real *r =
+		reals_new(n, order_cases[_i].w, order_cases[_i].nw);
 	uint32_t *ref = build(r, n, size), *t;
 	uint32_t i;
 	int k;
@@ -295,8 +305,10 @@ static void assert_weight_bound(const struct lb_maglev_real *r, uint32_t n,
 	for (i = 0; i < n; i++) {
 		for (j = i + 1; j < n; j++) {
 			uint64_t wi = r[i].weight, wj = r[j].weight;
-			unsigned __int128 a = (unsigned __int128)counts[r[i].id] * wj;
-			unsigned __int128 b = (unsigned __int128)counts[r[j].id] * wi;
+			unsigned __int128 a =
+				(unsigned __int128)counts[r[i].id] * wj;
+			unsigned __int128 b =
+				(unsigned __int128)counts[r[j].id] * wi;
 
 			if (!wi || !wj)
 				continue;
@@ -321,8 +333,8 @@ static void assert_weight_bound(const struct lb_maglev_real *r, uint32_t n,
 START_TEST(test_weights)
 {
 	uint32_t n = weight_cases[_i].n, size = weight_cases[_i].size;
-	struct lb_maglev_real *r = reals_new(n, weight_cases[_i].w,
-					     weight_cases[_i].nw);
+	struct lb_maglev_real *r =
+		reals_new(n, weight_cases[_i].w, weight_cases[_i].nw);
 	struct lb_maglev_real *pos = reals_new(n, NULL, 0);
 	uint32_t *t = build(n ? r : NULL, n, size), *t2;
 	uint32_t *counts = count_ids(t, size, n);
@@ -477,7 +489,8 @@ static const struct {
 	{ 65536, false },
 	{ 65537, true },
 	{ KEEL_RING_SIZE_MAX, true },
-	{ KEEL_RING_SIZE_MAX + 2, false }, /* 1048575 = 3 * 5^2 * 11 * 31 * 41 */
+	/* 1048575 = 3 * 5^2 * 11 * 31 * 41 */
+	{ KEEL_RING_SIZE_MAX + 2, false },
 	{ 2147483647U, true },
 	{ 4293001441U, false }, /* 65521^2: the trial division must reach it */
 	{ 4294049777U, false }, /* 65521 * 65537 */

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * bench_maglev.c - time lb_maglev_build, and the rebuild after one real
+ * is removed, with the number of entries that rebuild changed.
+ *
+ * usage: bench_maglev [runs]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keel_maps.h"
+#include "lb_maglev.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define RUNS_DEFAULT 51
+
+static const uint32_t w_equal[] = { 1 };
+static const uint32_t w_mixed[] = { 1, 2, 3, 5 };
+
+static const struct {
+	uint32_t n;
+	uint32_t size;
+	const uint32_t *w;
+	size_t nw;
+	const char *weights;
+} cases[] = {
+	{ 10, KEEL_RING_SIZE_DEFAULT, w_equal, 1, "1" },
+	{ 100, KEEL_RING_SIZE_DEFAULT, w_equal, 1, "1" },
+	{ 1000, KEEL_RING_SIZE_DEFAULT, w_equal, 1, "1" },
+	{ 1000, KEEL_RING_SIZE_DEFAULT, w_mixed, 4, "1,2,3,5" },
+	{ 1000, KEEL_RING_SIZE_MAX, w_equal, 1, "1" },
+};
+
+static void real_init(struct lb_maglev_real *r, uint32_t i, uint32_t weight)
+{
+	memset(r, 0, sizeof(*r));
+	r->key[0] = KEEL_F_INET;
+	r->key[1] = 10;
+	r->key[2] = i >> 16;
+	r->key[3] = i >> 8;
+	r->key[4] = i;
+	r->key_len = 5;
+	r->weight = weight;
+	r->id = i + 1;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Times runs builds into us[] (sorted on return). */
+static int time_builds(const struct lb_maglev_real *r, size_t n, uint32_t size,
+		       uint32_t *table, double *us, int runs)
+{
+	int i, err;
+
+	for (i = 0; i < runs; i++) {
+		double t0 = now_us();
+
+		err = lb_maglev_build(r, n, size, table);
+		us[i] = now_us() - t0;
+		if (err)
+			return err;
+	}
+	qsort(us, runs, sizeof(*us), cmp_double);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct lb_maglev_real *reals = NULL;
+	uint32_t *before = NULL, *after = NULL;
+	double *us = NULL;
+	int runs = RUNS_DEFAULT, err = 0;
+	size_t c;
+
+	if (argc > 1)
+		runs = atoi(argv[1]);
+	if (argc > 2 || runs < 1) {
+		fprintf(stderr, "usage: %s [runs]\n", argv[0]);
+		return 2;
+	}
+	reals = calloc(1000, sizeof(*reals));
+	before = calloc(KEEL_RING_SIZE_MAX, sizeof(*before));
+	after = calloc(KEEL_RING_SIZE_MAX, sizeof(*after));
+	us = calloc(runs, sizeof(*us));
+	if (!reals || !before || !after || !us) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	printf("lb_maglev_build, %d runs each, microseconds; rebuild: "
+	       "without the middle real\n\n",
+	       runs);
+	printf("%5s %8s %-8s %9s %9s %9s %9s %8s %8s\n", "N", "M", "weights",
+	       "median", "min", "rb_median", "rb_min", "changed", "other");
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		uint32_t n = cases[c].n, size = cases[c].size, gone = n / 2;
+		uint32_t i, changed = 0, other = 0;
+		double med, min;
+
+		for (i = 0; i < n; i++)
+			real_init(&reals[i], i, cases[c].w[i % cases[c].nw]);
+		err = time_builds(reals, n, size, before, us, runs);
+		if (err)
+			goto out;
+		med = us[runs / 2];
+		min = us[0];
+
+		memmove(&reals[gone], &reals[gone + 1],
+			(n - gone - 1) * sizeof(*reals));
+		err = time_builds(reals, n - 1, size, after, us, runs);
+		if (err)
+			goto out;
+		for (i = 0; i < size; i++) {
+			if (before[i] == after[i])
+				continue;
+			changed++;
+			if (before[i] != gone + 1)
+				other++;
+		}
+		printf("%5u %8u %-8s %9.0f %9.0f %9.0f %9.0f %8u %8u\n", n,
+		       size, cases[c].weights, med, min, us[runs / 2], us[0],
+		       changed, other);
+	}
+	printf("\nchanged: entries that differ after the rebuild; other: "
+	       "those not owned by the removed real\n");
+out:
+	if (err)
+		fprintf(stderr, "lb_maglev_build: %s\n", strerror(-err));
+	free(us);
+	free(after);
+	free(before);
+	free(reals);
+	return err ? 1 : 0;
+}
