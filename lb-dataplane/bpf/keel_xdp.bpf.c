@@ -102,7 +102,7 @@ int keel_xdp(struct xdp_md *ctx)
 	}
 
 	svc = keel_find_service(&p, &vk);
-	if (!svc) {
+	if (!svc || (svc->flags & KEEL_SVC_F_ADDR_MARKER)) {
 		if (p.is_frag && keel_is_vip_addr(&vk))
 			return keel_verdict(XDP_DROP,
 					    KEEL_CNT_DROP_FRAG_NO_SERVICE);

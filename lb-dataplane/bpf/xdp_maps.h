@@ -54,14 +54,16 @@ struct {
 } keel_real_meta SEC(".maps");
 
 /*
- * Connection table.  LRU lists are per CPU (no lock shared between CPUs
- * on insert) while the key space is shared, so a flow that lands on
- * another CPU after an RSS change still finds its real.
+ * Connection table.  The kernel's common LRU keeps per-CPU free and
+ * pending lists, refilled from the shared lists in batches, so inserts on
+ * different CPUs rarely share a lock; the key space is shared, so a flow
+ * that lands on another CPU after an RSS change still finds its real.
+ * BPF_F_NO_COMMON_LRU was measured slower here (docs/PERFORMANCE.md) and
+ * caps each CPU at max_entries / ncpus, evicting early under uneven RSS.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, KEEL_CONN_TABLE_SIZE);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct keel_flow);
 	__type(value, struct keel_conn);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -91,7 +91,8 @@ static __always_inline int keel_parse_ports(void *l4, void *l4_end,
  * Reversed, it names the client's conn-table entry.  Only TCP and UDP
  * quotes are followed; any other leaves p untouched (plain ICMP).
  */
-static __always_inline int keel_take_quote(void *l4, void *data_end, __u8 proto,
+static __always_inline int keel_take_quote(void *l4, void *l4_end,
+					   void *data_end, __u8 proto,
 					   struct keel_flow *q,
 					   struct keel_pkt *p)
 {
@@ -99,7 +100,7 @@ static __always_inline int keel_take_quote(void *l4, void *data_end, __u8 proto,
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return KEEL_P_OK;
-	if ((void *)uh + 4 > data_end)
+	if ((void *)uh + 4 > data_end || (void *)uh + 4 > l4_end)
 		return KEEL_P_MALFORMED;
 	q->sport = uh->dest;
 	q->dport = uh->source;
@@ -110,35 +111,37 @@ static __always_inline int keel_take_quote(void *l4, void *data_end, __u8 proto,
 	return KEEL_P_OK;
 }
 
-static __always_inline int keel_parse_icmp4_too_big(void *icmp, void *data_end,
+static __always_inline int keel_parse_icmp4_too_big(void *icmp, void *l4_end,
+						    void *data_end,
 						    struct keel_pkt *p)
 {
 	struct iphdr *in = icmp + sizeof(struct icmphdr);
 	struct keel_flow q = {};
 
-	if ((void *)(in + 1) > data_end)
+	if ((void *)(in + 1) > data_end || (void *)(in + 1) > l4_end)
 		return KEEL_P_MALFORMED;
 	if (in->version != 4 || in->ihl < 5)
 		return KEEL_P_MALFORMED;
 	q.src[0] = in->daddr;
 	q.dst[0] = in->saddr;
-	return keel_take_quote((void *)in + in->ihl * 4, data_end, in->protocol,
-			       &q, p);
+	return keel_take_quote((void *)in + in->ihl * 4, l4_end, data_end,
+			       in->protocol, &q, p);
 }
 
-static __always_inline int keel_parse_icmp6_too_big(void *icmp, void *data_end,
+static __always_inline int keel_parse_icmp6_too_big(void *icmp, void *l4_end,
+						    void *data_end,
 						    struct keel_pkt *p)
 {
 	struct ipv6hdr *in = icmp + sizeof(struct icmp6hdr);
 	struct keel_flow q = {};
 
-	if ((void *)(in + 1) > data_end)
+	if ((void *)(in + 1) > data_end || (void *)(in + 1) > l4_end)
 		return KEEL_P_MALFORMED;
 	if (in->version != 6)
 		return KEEL_P_MALFORMED;
 	__builtin_memcpy(q.src, &in->daddr, 16);
 	__builtin_memcpy(q.dst, &in->saddr, 16);
-	return keel_take_quote(in + 1, data_end, in->nexthdr, &q, p);
+	return keel_take_quote(in + 1, l4_end, data_end, in->nexthdr, &q, p);
 }
 
 /* L4 of a non-fragment at l4, bounded by the IP datagram's end. */
@@ -157,14 +160,16 @@ static __always_inline int keel_parse_l4(void *l4, void *l4_end, void *data_end,
 			return KEEL_P_MALFORMED;
 		if (ic->type == ICMP_DEST_UNREACH &&
 		    ic->code == ICMP_FRAG_NEEDED)
-			return keel_parse_icmp4_too_big(l4, data_end, p);
+			return keel_parse_icmp4_too_big(l4, l4_end, data_end,
+							p);
 	} else if (proto == IPPROTO_ICMPV6) {
 		struct icmp6hdr *ic = l4;
 
 		if ((void *)(ic + 1) > data_end || (void *)(ic + 1) > l4_end)
 			return KEEL_P_MALFORMED;
 		if (ic->icmp6_type == ICMPV6_PKT_TOOBIG)
-			return keel_parse_icmp6_too_big(l4, data_end, p);
+			return keel_parse_icmp6_too_big(l4, l4_end, data_end,
+							p);
 	}
 	return KEEL_P_OK;
 }
@@ -251,10 +256,14 @@ static __always_inline int keel_parse_ipv6(void *l3, void *data_end,
 			if ((void *)(fh + 1) > data_end)
 				return KEEL_P_MALFORMED;
 			nh = fh->nexthdr;
-			if (bpf_ntohs(fh->frag_off) &
-			    (KEEL_IP6_MF | KEEL_IP6_OFFSET))
-				p->is_frag = 1;
 			cur += sizeof(*fh);
+			if (bpf_ntohs(fh->frag_off) &
+			    (KEEL_IP6_MF | KEEL_IP6_OFFSET)) {
+				p->is_frag = 1;
+				if (cur > end)
+					return KEEL_P_MALFORMED;
+				goto l4;
+			}
 			break;
 		default:
 			goto l4;

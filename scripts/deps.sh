@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# Install what keel needs to build and test on Debian 12, with apt-get.
+# Quick no-op when everything is already installed.  Run as root.
+set -euo pipefail
+
+pkgs=(
+	# build
+	gcc libc6-dev clang llvm meson ninja-build pkg-config
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libmnl-dev libsodium-dev libevent-dev libjansson-dev libfyaml-dev
+	# unit tests
+	check
+	# network-namespace tests and the lab: ip, ethtool, nsenter/setsid,
+	# ping, sysctl
+	iproute2 ethtool util-linux iputils-ping procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq &&
+	apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 \
+		"${missing[@]}"; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "deps.sh: apt-get failed" >&2
+	exit 1
+fi

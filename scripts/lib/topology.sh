@@ -1,0 +1,287 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# A keel site in network namespaces, shared by scripts/lab.sh and the
+# end-to-end tests (source it; it runs nothing by itself).
+#
+#   client (cl) --- router (rt) --- L2 segment: bridge br0 in its own
+#   10.10.0.2       10.10.0.1       "switch" namespace (sw)
+#                   10.20.0.1          |-- lb1 10.20.0.2  (lb2 10.20.0.3 ...)
+#                                      |-- rs1 10.20.0.11, rs2 .12, rs3 .13 ...
+#
+# The router routes the VIP to the LBs (one nexthop per LB: ECMP once there
+# are two); each LB runs the keel XDP program on its segment interface and
+# sends VIP packets to a real by rewriting the destination MAC (VS/DR).
+# The reals hold the VIP on lo (arp_ignore=1, arp_announce=2), run
+# keel-echo, and answer the client directly through the router.
+#
+# Every namespace is created empty and the veth pairs are created directly
+# inside them (ip -n A link add ... peer ... netns B): nothing is ever
+# configured in the root namespace.  Processes are started inside the
+# namespaces with nsenter --net (not ip netns exec, which remounts /sys and
+# hides the bpffs that keel pins its maps in).
+#
+# The caller sets, before calling topo_up:
+#   TOPO_PREFIX    namespace name prefix, unique per run ("keel-lab-",
+#                  "keel-e2e-$$-"); ends with "-"
+#   TOPO_INSTANCE  keel-xdp instance base; LB n uses "$TOPO_INSTANCE-lbn"
+#   TOPO_DIR       directory for logs (created)
+#   KEEL_XDP       path of keel-xdp;  KEEL_ECHO  path of keel-echo
+# Optional: TOPO_LBS (number of LBs, default 1), TOPO_REALS (default 3),
+#   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536).
+#
+# Two veth traps (measured on kernel 6.18; scripts/README.md) are handled
+# here: every switch port that faces an LB gets an XDP_PASS program (a veth
+# drops XDP_TX frames unless its peer runs XDP), and the client's veth has
+# checksum offload off (after XDP rewrites a frame, a CHECKSUM_PARTIAL
+# packet reaches the real with a checksum nobody completes).
+
+: "${TOPO_LBS:=1}"
+: "${TOPO_REALS:=3}"
+: "${TOPO_VIP:=203.0.113.10}"
+: "${TOPO_PORT:=80}"
+: "${TOPO_CONN_TABLE:=65536}"
+TOPO_SEG_NET=10.20.0
+TOPO_CL_NET=10.10.0
+TOPO_BPFFS=/sys/fs/bpf
+
+topo_log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
+topo_die() { topo_log "ERROR: $*"; return 1; }
+
+topo_ns() { printf '%s%s' "$TOPO_PREFIX" "$1"; }
+
+# topo_nsx NAME CMD...: run CMD in namespace NAME (root mount namespace kept).
+topo_nsx() {
+	local ns
+	ns=$(topo_ns "$1")
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+topo_lb_addr() { printf '%s.%d' "$TOPO_SEG_NET" $((1 + $1)); }
+topo_rs_addr() { printf '%s.%d' "$TOPO_SEG_NET" $((10 + $1)); }
+topo_instance() { printf '%s-lb%d' "$TOPO_INSTANCE" "$1"; }
+topo_svc() { printf '%s:%s/tcp' "$TOPO_VIP" "$TOPO_PORT"; }
+
+# topo_xdp N ARGS...: keel-xdp for LB N, run in LB N's namespace.
+topo_xdp() {
+	local n=$1
+	shift
+	topo_nsx "lb$n" "$KEEL_XDP" -i "$(topo_instance "$n")" "$@"
+}
+
+# The namespaces of this prefix that exist now.
+topo_list_ns() {
+	ip netns list 2>/dev/null | awk '{print $1}' |
+		grep -E "^${TOPO_PREFIX//./\\.}[a-z]+[0-9]*\$" || true
+}
+
+topo_require() {
+	local t
+	[ "$(id -u)" = 0 ] || { topo_die "must run as root"; return 1; }
+	if [ -z "${TOPO_PREFIX:-}" ] || [ -z "${TOPO_INSTANCE:-}" ] ||
+		[ -z "${TOPO_DIR:-}" ]; then
+		topo_die "TOPO_PREFIX, TOPO_INSTANCE and TOPO_DIR must be set"
+		return 1
+	fi
+	for t in "$KEEL_XDP" "$KEEL_ECHO"; do
+		[ -x "$t" ] || { topo_die "not executable: '$t' (build first)"; return 1; }
+	done
+	for t in ip nsenter ethtool ping setsid; do
+		command -v "$t" >/dev/null ||
+			{ topo_die "missing tool: $t (scripts/deps.sh installs it)"; return 1; }
+	done
+	if ! mount | grep -q " $TOPO_BPFFS type bpf "; then
+		mount -t bpf bpf "$TOPO_BPFFS" ||
+			{ topo_die "cannot mount bpffs on $TOPO_BPFFS"; return 1; }
+	fi
+	mkdir -p "$TOPO_DIR"
+}
+
+# topo_do CMD...: run CMD; on failure say which command failed.
+topo_do() {
+	"$@" || { topo_die "failed ($?): $*"; return 1; }
+}
+
+topo_ns_add() {
+	local ns
+	ns=$(topo_ns "$1")
+	topo_do ip netns add "$ns" || return 1
+	topo_do ip -n "$ns" link set lo up || return 1
+	# No router advertisements or solicitations on the test links.
+	topo_do topo_nsx "$1" sysctl -qw net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.accept_ra=0 >/dev/null
+}
+
+# topo_link A IFA B IFB: a veth pair created inside A and B directly.
+topo_link() {
+	local a b
+	a=$(topo_ns "$1")
+	b=$(topo_ns "$3")
+	topo_do ip -n "$a" link add "$2" type veth peer name "$4" netns "$b" &&
+		topo_do ip -n "$a" link set "$2" up &&
+		topo_do ip -n "$b" link set "$4" up
+}
+
+# topo_port NAME IFACE: IFACE of NAME plugged into the switch as p-NAME.
+topo_port() {
+	topo_link "$1" "$2" sw "p-$1" &&
+		topo_do ip -n "$(topo_ns sw)" link set "p-$1" master br0
+}
+
+# topo_wait_file FILE PATTERN SECONDS: wait until FILE contains PATTERN.
+topo_wait_file() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# topo_resolve LB ADDR: make LB's neighbour entry for ADDR resolved.
+topo_resolve() {
+	local i
+	for i in 1 2 3; do
+		topo_nsx "lb$1" ping -q -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
+	done
+	topo_die "lb$1 cannot reach $2"
+}
+
+# Route the VIP from the router to every LB (one nexthop each: ECMP).
+topo_route() {
+	local n args=()
+	if [ "$TOPO_LBS" -eq 1 ]; then
+		args=(via "$(topo_lb_addr 1)")
+	else
+		for ((n = 1; n <= TOPO_LBS; n++)); do
+			args+=(nexthop via "$(topo_lb_addr "$n")")
+		done
+	fi
+	topo_do ip -n "$(topo_ns rt)" route replace "$TOPO_VIP/32" "${args[@]}"
+}
+
+# topo_lb_add N: LB N on the segment, keel loaded and attached, the service.
+topo_lb_add() {
+	local n=$1 ns
+	ns=$(topo_ns "lb$n")
+	topo_ns_add "lb$n" && topo_port "lb$n" seg0 &&
+		topo_do ip -n "$ns" addr add "$(topo_lb_addr "$n")/24" dev seg0 &&
+		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
+		# Trap 1: the switch port receives this LB's XDP_TX frames.
+		topo_do topo_nsx sw "$KEEL_XDP" pass "p-lb$n" >/dev/null &&
+		topo_do topo_xdp "$n" load --conn-table "$TOPO_CONN_TABLE" >/dev/null &&
+		topo_do topo_xdp "$n" attach seg0 &&
+		topo_do topo_xdp "$n" service add "$(topo_svc)" >/dev/null
+}
+
+# topo_real_add N [WEIGHT]: start real N and add it to every LB.
+topo_real_add() {
+	local n=$1 w=${2:-1} ns addr lb
+	ns=$(topo_ns "rs$n")
+	addr=$(topo_rs_addr "$n")
+	topo_ns_add "rs$n" && topo_port "rs$n" eth0 &&
+		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 &&
+		topo_do ip -n "$ns" addr add "$TOPO_VIP/32" dev lo &&
+		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
+		topo_do topo_nsx "rs$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+			net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.eth0.arp_ignore=1 \
+			net.ipv4.conf.eth0.arp_announce=2 >/dev/null || return 1
+	# setsid: the lab's servers outlive lab.sh and its terminal.
+	setsid nsenter --net="/run/netns/$ns" -- "$KEEL_ECHO" server \
+		--name "rs$n" --port "$TOPO_PORT" \
+		</dev/null >"$TOPO_DIR/rs$n.log" 2>&1 &
+	echo $! >"$TOPO_DIR/rs$n.pid"
+	topo_wait_file "$TOPO_DIR/rs$n.log" listening 10 ||
+		{ topo_die "rs$n's keel-echo did not start: $(cat "$TOPO_DIR/rs$n.log")"; return 1; }
+	for ((lb = 1; lb <= TOPO_LBS; lb++)); do
+		topo_resolve "$lb" "$addr" &&
+			topo_do topo_xdp "$lb" real add "$(topo_svc)" "$addr" \
+				--weight "$w" >/dev/null || return 1
+	done
+}
+
+topo_up() {
+	local n cl rt
+	topo_require || return 1
+	topo_down || { topo_die "could not remove a previous ${TOPO_PREFIX}* set-up"; return 1; }
+	cl=$(topo_ns cl)
+	rt=$(topo_ns rt)
+	topo_ns_add cl && topo_ns_add rt && topo_ns_add sw &&
+		topo_do ip -n "$(topo_ns sw)" link add br0 type bridge &&
+		topo_do ip -n "$(topo_ns sw)" link set br0 up || return 1
+
+	topo_link cl eth0 rt eth-cl &&
+		topo_do ip -n "$cl" addr add "$TOPO_CL_NET.2/24" dev eth0 &&
+		topo_do ip -n "$cl" route add default via "$TOPO_CL_NET.1" &&
+		# Trap 2: complete checksums before they reach the XDP path.
+		topo_do topo_nsx cl ethtool -K eth0 tx off >/dev/null || return 1
+
+	topo_do ip -n "$rt" addr add "$TOPO_CL_NET.1/24" dev eth-cl &&
+		topo_port rt seg0 &&
+		topo_do ip -n "$rt" addr add "$TOPO_SEG_NET.1/24" dev seg0 &&
+		topo_do topo_nsx rt sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv4.fib_multipath_hash_policy=1 >/dev/null || return 1
+
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		topo_lb_add "$n" || return 1
+	done
+	topo_route || return 1
+	for ((n = 1; n <= TOPO_REALS; n++)); do
+		topo_real_add "$n" || return 1
+	done
+}
+
+# PIDs of the processes living in our namespaces (keel-echo servers, a
+# stray client): only ever started by us.
+topo_pids() {
+	local ns
+	for ns in $(topo_list_ns); do
+		ip netns pids "$ns" 2>/dev/null
+	done
+}
+
+# topo_down: remove everything of this prefix/instance, whatever state it
+# is in (also after a crash): XDP attachments, pins, processes, namespaces.
+topo_down() {
+	local ns n i inst pids
+	for ns in $(topo_list_ns); do
+		case $ns in
+		"${TOPO_PREFIX}"lb[0-9]*)
+			n=${ns#"${TOPO_PREFIX}lb"}
+			[ -x "${KEEL_XDP:-}" ] &&
+				topo_xdp "$n" detach seg0 >/dev/null 2>&1
+			;;
+		esac
+	done
+	for inst in "$TOPO_BPFFS"/keel/"$TOPO_INSTANCE"-lb*; do
+		[ -d "$inst" ] || continue
+		inst=${inst##*/}
+		[[ $inst =~ ^${TOPO_INSTANCE}-lb[0-9]+$ ]] || continue
+		[ -x "${KEEL_XDP:-}" ] && "$KEEL_XDP" -i "$inst" unload >/dev/null 2>&1
+		# Without a working keel-xdp the pins are plain bpffs files.
+		[ -d "$TOPO_BPFFS/keel/$inst" ] && rm -rf -- "${TOPO_BPFFS:?}/keel/$inst"
+	done
+	for ((i = 0; i < 50; i++)); do
+		pids=$(topo_pids)
+		[ -z "$pids" ] && break
+		# shellcheck disable=SC2086 # a list of numbers
+		if [ "$i" -lt 30 ]; then
+			[ "$i" = 0 ] && kill -TERM $pids 2>/dev/null
+		else
+			kill -KILL $pids 2>/dev/null
+		fi
+		sleep 0.1
+	done
+	for ns in $(topo_list_ns); do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -z "$(topo_list_ns)" ] && [ -z "$(topo_pids)" ] &&
+		! compgen -G "$TOPO_BPFFS/keel/$TOPO_INSTANCE-lb*" >/dev/null
+}
+
+# topo_client ARGS...: keel-echo client in the client namespace.
+topo_client() {
+	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP" --port "$TOPO_PORT" "$@"
+}

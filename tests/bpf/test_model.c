@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lb_model against the kernel's maps: only changed ring entries are
+ * written, a second view adopts the pinned state exactly (what a restarted
+ * lbd does), ring resizes swap rings, address markers follow services, and
+ * a reused real id gets a new generation.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "lb_dp.h"
+#include "lb_model.h"
+
+static struct lb_dp *dp;
+static struct lb_model m;
+static char instance[64];
+static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
+
+static void setup(void)
+{
+	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 1024 };
+
+	snprintf(instance, sizeof(instance), "model-%d", getpid());
+	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
+	ck_assert_int_eq(lb_model_init(&m, dp), 0);
+}
+
+static void teardown(void)
+{
+	lb_model_free(&m);
+	lb_dp_unpin(dp);
+	lb_dp_close(dp);
+}
+
+static struct keel_vip_key vip(const char *addr, uint16_t port, uint8_t proto)
+{
+	struct keel_vip_key k = { .port = htons(port), .proto = proto };
+
+	if (inet_pton(AF_INET, addr, k.addr) == 1)
+		k.family = KEEL_F_INET;
+	else if (inet_pton(AF_INET6, addr, k.addr) == 1)
+		k.family = KEEL_F_INET6;
+	return k;
+}
+
+static struct lb_real *real(struct lb_service *s, int n, uint32_t weight)
+{
+	__be32 a[4] = { htonl(0x0a000000 + n) };
+	struct lb_real *r;
+
+	ck_assert_int_eq(lb_model_real_add(&m, s, KEEL_F_INET, a, weight, &r),
+			 0);
+	lb_model_real_set_state(s, r, KEEL_RS_UP);
+	lb_model_real_set_mac(s, r, mac, mac, 1);
+	return r;
+}
+
+static uint32_t ring_diff(const uint32_t *a, const uint32_t *b, uint32_t n)
+{
+	uint32_t i, d = 0;
+
+	for (i = 0; i < n; i++)
+		d += a[i] != b[i];
+	return d;
+}
+
+START_TEST(test_diff_only)
+{
+	struct keel_vip_key k = vip("203.0.113.10", 80, IPPROTO_TCP);
+	struct lb_commit_stats st;
+	struct lb_service *s;
+	uint32_t *before, *kernel;
+	int i;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 0, &s), 0);
+	for (i = 1; i <= 3; i++)
+		real(s, i, 1);
+	ck_assert_int_eq(lb_model_commit(&m, &st), 0);
+	ck_assert_uint_eq(st.ring_entries_written, KEEL_RING_SIZE_DEFAULT);
+
+	/* Nothing staged: nothing written. */
+	ck_assert_int_eq(lb_model_commit(&m, &st), 0);
+	ck_assert_uint_eq(st.ring_entries_written, 0);
+	ck_assert_uint_eq(st.reals_written, 0);
+
+	before = malloc(s->ring_size * sizeof(*before));
+	kernel = malloc(s->ring_size * sizeof(*kernel));
+	memcpy(before, s->ring, s->ring_size * sizeof(*before));
+	real(s, 4, 1);
+	ck_assert_int_eq(lb_model_commit(&m, &st), 0);
+	/* Exactly the entries that changed, about a quarter of the ring. */
+	ck_assert_uint_eq(st.ring_entries_written,
+			  ring_diff(before, s->ring, s->ring_size));
+	ck_assert_uint_gt(st.ring_entries_written, s->ring_size / 4 - 200);
+	ck_assert_uint_lt(st.ring_entries_written, s->ring_size / 4 + 200);
+	ck_assert_int_eq(lb_dp_ring_read(dp, s->ring_id, kernel, s->ring_size),
+			 0);
+	ck_assert_mem_eq(kernel, s->ring, s->ring_size * sizeof(*kernel));
+	free(before);
+	free(kernel);
+}
+END_TEST
+
+START_TEST(test_adopt)
+{
+	struct keel_vip_key k4 = vip("203.0.113.10", 443, IPPROTO_TCP);
+	struct keel_vip_key k6 = vip("2001:db8::10", 0, IPPROTO_UDP);
+	struct lb_service *s4, *s6, *a;
+	struct lb_model m2;
+	struct lb_dp *dp2;
+	struct lb_real *r;
+	struct lb_dp_opts o = { .instance = instance };
+	size_t i;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k4, KEEL_SVC_F_PERSISTENT, 251,
+					  &s4),
+			 0);
+	ck_assert_int_eq(lb_model_svc_add(&m, &k6, 0, 0, &s6), 0);
+	real(s4, 1, 3);
+	r = real(s4, 2, 1);
+	lb_model_real_set_state(s4, r, KEEL_RS_DRAINING);
+	real(s6, 1, 1);
+	r = real(s6, 7, 0);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+
+	/* A second, independent view: what a restarted daemon sees. */
+	ck_assert_int_eq(lb_dp_open(&o, &dp2), 0);
+	ck_assert_int_eq(lb_model_init(&m2, dp2), 0);
+	ck_assert_uint_eq(m2.n_svcs, 2);
+	a = lb_model_svc_find(&m2, &k4);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->svc_id, s4->svc_id);
+	ck_assert_uint_eq(a->ring_id, s4->ring_id);
+	ck_assert_uint_eq(a->ring_size, 251);
+	ck_assert_uint_eq(a->flags, KEEL_SVC_F_PERSISTENT);
+	ck_assert_mem_eq(a->ring, s4->ring, 251 * sizeof(uint32_t));
+	ck_assert_uint_eq(a->n_reals, 2);
+	for (i = 0; i < a->n_reals; i++) {
+		struct lb_real *o1 = lb_model_real_find(s4, a->reals[i].family,
+							a->reals[i].addr);
+
+		ck_assert_ptr_nonnull(o1);
+		ck_assert_uint_eq(a->reals[i].id, o1->id);
+		ck_assert_uint_eq(a->reals[i].gen, o1->gen);
+		ck_assert_uint_eq(a->reals[i].weight, o1->weight);
+		ck_assert_uint_eq(a->reals[i].state, o1->state);
+		ck_assert_mem_eq(a->reals[i].mac, o1->mac, 6);
+	}
+	a = lb_model_svc_find(&m2, &k6);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->n_reals, 2);
+	ck_assert_mem_eq(a->ring, s6->ring,
+			 KEEL_RING_SIZE_DEFAULT * sizeof(uint32_t));
+	/* The adopted view changes nothing when committed. */
+	ck_assert_int_eq(lb_model_commit(&m2, NULL), 0);
+	lb_model_free(&m2);
+	lb_dp_close(dp2);
+}
+END_TEST
+
+START_TEST(test_resize_and_markers)
+{
+	struct keel_vip_key a = vip("203.0.113.20", 80, IPPROTO_TCP);
+	struct keel_vip_key b = vip("203.0.113.20", 0, IPPROTO_UDP);
+	struct keel_vip_key mk = vip("203.0.113.20", 0, KEEL_MARKER_PROTO);
+	struct keel_svc_info info;
+	struct lb_service *sa, *sb;
+	uint32_t old_ring, size;
+	int fd = lb_dp_map_fd(dp, KEEL_PIN_SERVICES);
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &a, 0, 0, &sa), 0);
+	ck_assert_int_eq(lb_model_svc_add(&m, &b, 0, 0, &sb), 0);
+	real(sa, 1, 1);
+	real(sb, 1, 1);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &mk, &info), 0);
+	ck_assert_uint_eq(info.flags, KEEL_SVC_F_ADDR_MARKER);
+
+	old_ring = sa->ring_id;
+	ck_assert_int_eq(lb_model_svc_set(&m, sa, 0, 1009), 0);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_uint_ne(sa->ring_id, old_ring);
+	ck_assert_int_eq(lb_dp_ring_size(dp, sa->ring_id, &size), 0);
+	ck_assert_uint_eq(size, 1009);
+	ck_assert_int_eq(lb_dp_ring_size(dp, old_ring, &size), -ENOENT);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &a, &info), 0);
+	ck_assert_uint_eq(info.ring_id, sa->ring_id);
+	ck_assert_uint_eq(info.ring_size, 1009);
+	ck_assert_int_eq(lb_model_svc_set(&m, sa, 0, 1000), -EINVAL);
+
+	/* The marker stays while any service uses the address. */
+	ck_assert_int_eq(lb_model_svc_del(&m, sa), 0);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &mk, &info), 0);
+	ck_assert_int_ne(bpf_map_lookup_elem(fd, &a, &info), 0);
+	ck_assert_int_eq(lb_model_svc_del(&m, sb), 0);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_ne(bpf_map_lookup_elem(fd, &mk, &info), 0);
+	ck_assert_uint_eq(m.n_svcs, 0);
+}
+END_TEST
+
+START_TEST(test_id_reuse_generation)
+{
+	struct keel_vip_key k = vip("203.0.113.30", 80, IPPROTO_TCP);
+	struct keel_real_info info;
+	struct keel_real_meta meta;
+	struct lb_service *s;
+	struct lb_real *r;
+	uint32_t id, gen;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 0, &s), 0);
+	r = real(s, 1, 1);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	id = r->id;
+	gen = r->gen;
+	lb_model_real_del(s, r);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(lb_dp_real_read(dp, id, &info, &meta), 0);
+	ck_assert_uint_eq(meta.family, 0);
+	ck_assert_uint_eq(info.flags & KEEL_REAL_F_USABLE, 0);
+
+	r = real(s, 2, 1);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_uint_eq(r->id, id);
+	ck_assert_uint_eq(r->gen, gen + 1);
+	ck_assert_int_eq(lb_dp_real_read(dp, id, &info, NULL), 0);
+	ck_assert_uint_eq(info.gen, gen + 1);
+}
+END_TEST
+
+static const struct bad_svc {
+	const char *addr;
+	uint16_t port;
+	uint8_t proto;
+	uint32_t ring;
+	int err;
+} bad_svcs[] = {
+	{ "203.0.113.40", 80, KEEL_MARKER_PROTO, 0, -EINVAL },
+	{ "203.0.113.40", 80, IPPROTO_TCP, 65536, -EINVAL },
+	{ "203.0.113.40", 80, IPPROTO_TCP, KEEL_RING_SIZE_MAX + 2, -EINVAL },
+	{ "bogus", 80, IPPROTO_TCP, 0, -EINVAL },
+};
+
+START_TEST(test_bad_services)
+{
+	const struct bad_svc *c = &bad_svcs[_i];
+	struct keel_vip_key k = vip(c->addr, c->port, c->proto);
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, c->ring, NULL), c->err);
+	k = vip("203.0.113.41", 80, IPPROTO_TCP);
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 0, NULL), 0);
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 0, NULL), -EEXIST);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lb_model");
+	TCase *tc = tcase_create("maps");
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "needs root (BPF)\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_diff_only);
+	tcase_add_test(tc, test_adopt);
+	tcase_add_test(tc, test_resize_and_markers);
+	tcase_add_test(tc, test_id_reuse_generation);
+	tcase_add_loop_test(tc, test_bad_services, 0,
+			    sizeof(bad_svcs) / sizeof(bad_svcs[0]));
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,2240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * test_xdp_golden.c - golden packets through the keel XDP program.
+ *
+ * Each row of the table is one packet (or a few variants of it), run with
+ * BPF_PROG_TEST_RUN on maps built through lb_model, with its expectations:
+ * verdict, output bytes, the delta of every global counter, the per-service
+ * and per-real counters and the conn table.  The real a new flow must reach
+ * is computed here, from keel_hash.h and the ring read back from the kernel.
+ * Rows marked .cuts are also cut at every byte of the headers the parser
+ * needs, three ways: frame cut, frame cut with the IP length matching the
+ * cut, and IP length cut with the original bytes left as padding.
+ *
+ * Every row gets a fresh instance (maps and program), so rows never see
+ * each other's conn entries or counters.
+ *
+ * Needs root, and a network namespace holding veths kg0 and kg1
+ * (run-in-netns.sh): the ctx names kg0 as the ingress device and kg1 is
+ * the redirect target.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf.h>
+#include <check.h>
+
+#include "keel_hash.h"
+#include "keel_maps.h"
+#include "keel_names.h"
+#include "lb_addr.h"
+#include "lb_dp.h"
+#include "lb_model.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define EXIT_SKIP 77
+
+#define IF_IN "kg0"
+#define IF_OUT "kg1"
+#define CONN_SIZE 4096
+#define PKT_MAX 512
+#define DIAG_MAX 3000 /* Check refuses longer failure messages */
+#define REAL_IDS 32 /* real ids checked for counter changes */
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+#define IP_MF 0x2000
+#define VLAN_TCI 0x0064 /* VLAN 100 */
+
+#define CLIENT4 "198.51.100.7"
+#define ROUTER4 "203.0.113.1"
+#define WEB4 "10.0.0.10" /* :80/tcp, :53/udp */
+#define ANY4 "10.0.0.20" /* port-less tcp */
+#define PERS4 "10.0.0.30" /* :80/tcp persistent */
+#define EMPTY4 "10.0.0.40" /* :80/tcp no real, :443/tcp real without MAC */
+#define NONVIP4 "10.0.0.99"
+#define CLIENT6 "2001:db8:c::7"
+#define ROUTER6 "2001:db8:ffff::1"
+#define WEB6 "2001:db8::10" /* :443/tcp */
+#define ANY6 "2001:db8::20" /* port-less udp */
+#define NONVIP6 "2001:db8::99"
+
+static const uint8_t mac_lb[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t mac_router[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe };
+
+/* ------------------------------------------------------------------ */
+/* Services and reals every row starts from                           */
+
+enum svc_ix {
+	S_NONE,
+	S_WEB4,
+	S_DNS4,
+	S_ANY4,
+	S_PERS4,
+	S_EMPTY4,
+	S_NOMAC4,
+	S_WEB6,
+	S_ANY6,
+	S__N,
+};
+
+/*
+ * The web services keep the default ring size; the others use a small
+ * prime, since writing and installing rings is most of a row's set-up.
+ */
+#define RING_SMALL 251
+
+static const struct svc_def {
+	const char *vip; /* lb_vip_parse syntax */
+	uint32_t flags;
+	uint32_t ring_size; /* 0: KEEL_RING_SIZE_DEFAULT */
+	bool no_mac; /* reals left unresolved */
+	const char *reals[4];
+} svc_defs[S__N] = {
+	[S_WEB4] = { .vip = WEB4 ":80/tcp",
+		     .reals = { "192.168.1.1", "192.168.1.2" } },
+	[S_DNS4] = { .vip = WEB4 ":53/udp",
+		     .ring_size = RING_SMALL,
+		     .reals = { "192.168.1.3" } },
+	[S_ANY4] = { .vip = ANY4 "/tcp",
+		     .ring_size = RING_SMALL,
+		     .reals = { "192.168.1.4", "192.168.1.5" } },
+	[S_PERS4] = { .vip = PERS4 ":80/tcp",
+		      .ring_size = RING_SMALL,
+		      .flags = KEEL_SVC_F_PERSISTENT,
+		      .reals = { "192.168.1.6", "192.168.1.7",
+				 "192.168.1.8" } },
+	[S_EMPTY4] = { .vip = EMPTY4 ":80/tcp", .ring_size = RING_SMALL },
+	[S_NOMAC4] = { .vip = EMPTY4 ":443/tcp",
+		       .ring_size = RING_SMALL,
+		       .no_mac = true,
+		       .reals = { "192.168.1.9" } },
+	[S_WEB6] = { .vip = "[" WEB6 "]:443/tcp",
+		     .reals = { "2001:db8:1::1", "2001:db8:1::2" } },
+	[S_ANY6] = { .vip = "[" ANY6 "]/udp",
+		     .ring_size = RING_SMALL,
+		     .reals = { "2001:db8:1::3", "2001:db8:1::4" } },
+};
+
+/* ------------------------------------------------------------------ */
+/* Packet builder                                                     */
+
+struct pkt {
+	uint8_t b[PKT_MAX];
+	size_t len;
+	size_t l3; /* outer IP header; 0 if none */
+	uint8_t ipv; /* 4, 6, or 0 */
+	size_t udp; /* outer UDP header, for its length */
+	bool frag; /* a fragment: L4 is not parsed */
+	/* The parser needs [0, need): every shorter cut is malformed. */
+	size_t need;
+	/* Conn-table key of the client's flow this packet belongs to. */
+	struct keel_flow flow;
+};
+
+static void wr16(uint8_t *q, uint16_t v)
+{
+	q[0] = v >> 8;
+	q[1] = v;
+}
+
+static void wr32(uint8_t *q, uint32_t v)
+{
+	wr16(q, v >> 16);
+	wr16(q + 2, v);
+}
+
+static uint8_t *put(struct pkt *p, size_t n)
+{
+	uint8_t *q = p->b + p->len;
+
+	if (p->len + n > sizeof(p->b))
+		abort(); /* a builder bug, not a test failure */
+	memset(q, 0, n);
+	p->len += n;
+	return q;
+}
+
+static void addr_of(uint8_t family, const char *s, __be32 out[4])
+{
+	memset(out, 0, 16);
+	if (inet_pton(family == KEEL_F_INET ? AF_INET : AF_INET6, s, out) != 1)
+		abort();
+}
+
+static void set_flow(struct pkt *p, uint8_t family, const char *src,
+		     const char *dst, uint8_t proto, uint16_t sport,
+		     uint16_t dport)
+{
+	memset(&p->flow, 0, sizeof(p->flow));
+	p->flow.family = family;
+	addr_of(family, src, p->flow.src);
+	addr_of(family, dst, p->flow.dst);
+	p->flow.proto = proto;
+	p->flow.sport = htons(sport);
+	p->flow.dport = htons(dport);
+}
+
+/* Ethernet header, with one tag when tpid is non-zero. */
+static void l2(struct pkt *p, uint16_t tpid, uint16_t type)
+{
+	uint8_t *q = put(p, ETH_HLEN);
+
+	memcpy(q, mac_lb, 6);
+	memcpy(q + 6, mac_router, 6);
+	if (!tpid) {
+		wr16(q + 12, type);
+		return;
+	}
+	wr16(q + 12, tpid);
+	q = put(p, 4);
+	wr16(q, VLAN_TCI);
+	wr16(q + 2, type);
+}
+
+static void ip4_csum(struct pkt *p, size_t off)
+{
+	uint8_t *q = p->b + off;
+	size_t i, hlen = (q[0] & 0xf) * 4;
+	uint32_t sum = 0;
+
+	if (hlen < 20)
+		hlen = 20;
+	wr16(q + 10, 0);
+	for (i = 0; i < hlen; i += 2)
+		sum += (q[i] << 8) | q[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	wr16(q + 10, ~sum);
+}
+
+static void ip4_set_len(struct pkt *p, size_t off, uint16_t len)
+{
+	wr16(p->b + off + 2, len);
+	ip4_csum(p, off);
+}
+
+/* The first IP header written is the packet's; later ones are quotes. */
+static size_t ip4(struct pkt *p, const char *src, const char *dst,
+		  uint8_t proto, unsigned int ihl, uint16_t frag)
+{
+	size_t off = p->len;
+	uint8_t *q = put(p, ihl * 4);
+
+	q[0] = 0x40 | ihl;
+	wr16(q + 4, 0x1234);
+	wr16(q + 6, frag);
+	q[8] = 64;
+	q[9] = proto;
+	if (inet_pton(AF_INET, src, q + 12) != 1 ||
+	    inet_pton(AF_INET, dst, q + 16) != 1)
+		abort();
+	memset(q + 20, 1, ihl * 4 - 20); /* NOP options */
+	if (!p->l3) {
+		p->l3 = off;
+		p->ipv = 4;
+		set_flow(p, KEEL_F_INET, src, dst, proto, 0, 0);
+		p->frag = frag & (IP_MF | 0x1fff);
+	}
+	p->need = p->len;
+	return off;
+}
+
+static size_t ip6(struct pkt *p, const char *src, const char *dst, uint8_t nh)
+{
+	size_t off = p->len;
+	uint8_t *q = put(p, 40);
+
+	q[0] = 0x60;
+	q[6] = nh;
+	q[7] = 64;
+	if (inet_pton(AF_INET6, src, q + 8) != 1 ||
+	    inet_pton(AF_INET6, dst, q + 24) != 1)
+		abort();
+	if (!p->l3) {
+		p->l3 = off;
+		p->ipv = 6;
+		set_flow(p, KEEL_F_INET6, src, dst, nh, 0, 0);
+	}
+	p->need = p->len;
+	return off;
+}
+
+/* IPv6 extension header of len bytes (RFC 8200 section 4, RFC 4302). */
+static void ext6(struct pkt *p, uint8_t type, uint8_t nh, size_t len)
+{
+	uint8_t *q = put(p, len);
+
+	q[0] = nh;
+	switch (type) {
+	case IPPROTO_AH:
+		q[1] = len / 4 - 2;
+		wr32(q + 4, 0x100); /* SPI */
+		wr32(q + 8, 1); /* sequence */
+		break;
+	case IPPROTO_ROUTING:
+		q[1] = len / 8 - 1;
+		q[2] = 253; /* experimental type, segments left 0 */
+		break;
+	default: /* hop-by-hop, destination options: one PadN */
+		q[1] = len / 8 - 1;
+		q[2] = 1;
+		q[3] = len - 4;
+		break;
+	}
+	p->flow.proto = nh;
+	p->need = p->len;
+}
+
+static void frag6(struct pkt *p, uint8_t nh, uint16_t off8, bool mf)
+{
+	uint8_t *q = put(p, 8);
+
+	q[0] = nh;
+	wr16(q + 2, off8 << 3 | mf);
+	wr32(q + 4, 0xabcd);
+	p->flow.proto = nh;
+	if (off8 || mf)
+		p->frag = true;
+	p->need = p->len;
+}
+
+static void tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	uint8_t *q = put(p, 20);
+
+	wr16(q, sport);
+	wr16(q + 2, dport);
+	wr32(q + 4, 1000);
+	q[12] = 5 << 4;
+	q[13] = flags;
+	wr16(q + 14, 65535);
+	if (p->frag)
+		return;
+	p->flow.sport = htons(sport);
+	p->flow.dport = htons(dport);
+	p->need = p->len;
+}
+
+static void udp(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint8_t *q;
+
+	p->udp = p->len;
+	q = put(p, 8);
+	wr16(q, sport);
+	wr16(q + 2, dport);
+	if (p->frag)
+		return;
+	p->flow.sport = htons(sport);
+	p->flow.dport = htons(dport);
+	p->need = p->len;
+}
+
+static void icmp(struct pkt *p, uint8_t type, uint8_t code, uint32_t word)
+{
+	uint8_t *q = put(p, 8);
+
+	q[0] = type;
+	q[1] = code;
+	wr32(q + 4, word);
+	p->need = p->len;
+}
+
+/* The 8 bytes of the quoted L4 header (RFC 792); the parser needs 4. */
+static void quote_ports(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint8_t *q = put(p, 8);
+
+	wr16(q, sport);
+	wr16(q + 2, dport);
+	wr32(q + 4, 1000);
+	p->need = p->len - 4;
+}
+
+static void bytes(struct pkt *p, size_t n, uint8_t fill)
+{
+	memset(put(p, n), fill, n);
+}
+
+/* Length fields of the outer IP and UDP headers. */
+static void done(struct pkt *p)
+{
+	if (p->ipv == 4)
+		ip4_set_len(p, p->l3, p->len - p->l3);
+	else if (p->ipv == 6)
+		wr16(p->b + p->l3 + 4, p->len - p->l3 - 40);
+	if (p->udp)
+		wr16(p->b + p->udp + 4, p->len - p->udp);
+}
+
+static void tcp4_pkt(struct pkt *p, uint16_t tpid, const char *dst,
+		     uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	l2(p, tpid, ETH_P_IP);
+	ip4(p, CLIENT4, dst, IPPROTO_TCP, 5, 0);
+	tcp(p, sport, dport, flags);
+	done(p);
+}
+
+static void udp4_pkt(struct pkt *p, const char *dst, uint16_t sport,
+		     uint16_t dport)
+{
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, dst, IPPROTO_UDP, 5, 0);
+	udp(p, sport, dport);
+	bytes(p, 12, 0x5a);
+	done(p);
+}
+
+static void tcp6_pkt(struct pkt *p, uint16_t tpid, const char *dst,
+		     uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	l2(p, tpid, ETH_P_IPV6);
+	ip6(p, CLIENT6, dst, IPPROTO_TCP);
+	tcp(p, sport, dport, flags);
+	done(p);
+}
+
+static void udp6_pkt(struct pkt *p, const char *dst, uint16_t sport,
+		     uint16_t dport)
+{
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, dst, IPPROTO_UDP);
+	udp(p, sport, dport);
+	bytes(p, 12, 0x5a);
+	done(p);
+}
+
+/*
+ * ICMP "fragmentation needed" (RFC 792, RFC 1191) from a router to the
+ * VIP, quoting a packet the real sent as VIP:vport -> client:cport.  The
+ * packet belongs to the client's flow client:cport -> VIP:vport.
+ */
+static void icmp4_too_big(struct pkt *p, const char *vip, uint8_t proto,
+			  uint16_t vport, uint16_t cport)
+{
+	size_t q;
+
+	l2(p, 0, ETH_P_IP);
+	ip4(p, ROUTER4, vip, IPPROTO_ICMP, 5, 0);
+	icmp(p, 3, 4, 1400);
+	q = ip4(p, vip, CLIENT4, proto, 5, 0);
+	ip4_set_len(p, q, 1500);
+	quote_ports(p, vport, cport);
+	done(p);
+	set_flow(p, KEEL_F_INET, CLIENT4, vip, proto, cport, vport);
+}
+
+/* ICMPv6 packet too big (RFC 4443 section 3.2), same shape. */
+static void icmp6_too_big(struct pkt *p, const char *vip, uint8_t proto,
+			  uint16_t vport, uint16_t cport)
+{
+	size_t q;
+
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, ROUTER6, vip, IPPROTO_ICMPV6);
+	icmp(p, 2, 0, 1280);
+	q = ip6(p, vip, CLIENT6, proto);
+	wr16(p->b + q + 4, 1460);
+	quote_ports(p, vport, cport);
+	done(p);
+	set_flow(p, KEEL_F_INET6, CLIENT6, vip, proto, cport, vport);
+}
+
+/* ------------------------------------------------------------------ */
+/* Packets of the table (v: variant)                                  */
+
+static void b_arp(struct pkt *p, int v)
+{
+	uint8_t *q;
+
+	(void)v;
+	l2(p, 0, ETH_P_ARP);
+	q = put(p, 28);
+	wr16(q, 1); /* Ethernet */
+	wr16(q + 2, ETH_P_IP);
+	q[4] = 6;
+	q[5] = 4;
+	wr16(q + 6, 1); /* request */
+	memcpy(q + 8, mac_router, 6);
+	inet_pton(AF_INET, ROUTER4, q + 14);
+	inet_pton(AF_INET, WEB4, q + 24);
+}
+
+static void b_vlan_arp(struct pkt *p, int v)
+{
+	uint8_t *q;
+
+	(void)v;
+	l2(p, ETH_P_8021Q, ETH_P_ARP);
+	q = put(p, 28);
+	wr16(q, 1);
+	wr16(q + 2, ETH_P_IP);
+	q[4] = 6;
+	q[5] = 4;
+	wr16(q + 6, 1);
+}
+
+static void b_lldp(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, 0x88cc);
+	bytes(p, 32, 0x02);
+}
+
+/* v bytes of frame: 0 to ETH_HLEN - 1 */
+static void b_runt(struct pkt *p, int v)
+{
+	static const uint8_t hdr[ETH_HLEN] = {
+		0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0xfe, 0x08, 0x00,
+	};
+
+	memcpy(put(p, v), hdr, v);
+}
+
+/* Two tags (802.1ad outer, 802.1Q inner): only one is walked. */
+static void b_qinq(struct pkt *p, int v)
+{
+	uint8_t *q;
+
+	(void)v;
+	l2(p, ETH_P_8021AD, ETH_P_8021Q);
+	q = put(p, 4);
+	wr16(q, 200);
+	wr16(q + 2, ETH_P_IP);
+	ip4(p, CLIENT4, WEB4, IPPROTO_TCP, 5, 0);
+	tcp(p, 40000, 80, TCP_SYN);
+	done(p);
+}
+
+static void b_tcp4_nonvip(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, NONVIP4, 40000, 80, TCP_SYN);
+}
+
+static void b_tcp6_nonvip(struct pkt *p, int v)
+{
+	(void)v;
+	tcp6_pkt(p, 0, NONVIP6, 40000, 443, TCP_SYN);
+}
+
+static void b_tcp4_noport(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, WEB4, 40000, 8080, TCP_SYN);
+}
+
+static void b_udp4_noport(struct pkt *p, int v)
+{
+	(void)v;
+	udp4_pkt(p, WEB4, 40000, 123);
+}
+
+static void b_echo4(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, WEB4, IPPROTO_ICMP, 5, 0);
+	icmp(p, 8, 0, 0x00010001);
+	bytes(p, 16, 0x61);
+	done(p);
+}
+
+static void b_echo6(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, WEB6, IPPROTO_ICMPV6);
+	icmp(p, 128, 0, 0x00010001);
+	bytes(p, 16, 0x61);
+	done(p);
+}
+
+static void b_tcp4_syn(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, WEB4, 40000, 80, TCP_SYN);
+}
+
+static void b_tcp4_ack(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, WEB4, 40000, 80, TCP_ACK);
+}
+
+/* Eight flows: at least one pair lands on different reals. */
+static void b_tcp4_flows(struct pkt *p, int v)
+{
+	tcp4_pkt(p, 0, WEB4, 40100 + v, 80, TCP_SYN);
+}
+
+static void b_udp4(struct pkt *p, int v)
+{
+	(void)v;
+	udp4_pkt(p, WEB4, 40000, 53);
+}
+
+static void b_tcp6_syn(struct pkt *p, int v)
+{
+	(void)v;
+	tcp6_pkt(p, 0, WEB6, 40000, 443, TCP_SYN);
+}
+
+static void b_tcp6_ack(struct pkt *p, int v)
+{
+	(void)v;
+	tcp6_pkt(p, 0, WEB6, 40000, 443, TCP_ACK);
+}
+
+static void b_udp6(struct pkt *p, int v)
+{
+	udp6_pkt(p, ANY6, 40000 + v, 5000);
+}
+
+static void b_tcp4_8021q(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, ETH_P_8021Q, WEB4, 40000, 80, TCP_SYN);
+}
+
+static void b_tcp4_8021ad(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, ETH_P_8021AD, WEB4, 40000, 80, TCP_SYN);
+}
+
+static void b_tcp6_8021q(struct pkt *p, int v)
+{
+	(void)v;
+	tcp6_pkt(p, ETH_P_8021Q, WEB6, 40000, 443, TCP_SYN);
+}
+
+/* ihl 6 to 15 */
+static void b_ip4_opts(struct pkt *p, int v)
+{
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, WEB4, IPPROTO_TCP, 6 + v, 0);
+	tcp(p, 41000 + v, 80, TCP_SYN);
+	done(p);
+}
+
+/* IPv6 with extension headers before TCP: one of each kind, then six. */
+static const struct {
+	uint8_t type;
+	size_t len;
+} ext_kinds[] = {
+	{ IPPROTO_HOPOPTS, 8 },	 { IPPROTO_ROUTING, 24 },
+	{ IPPROTO_DSTOPTS, 16 }, { IPPROTO_AH, 24 },
+	{ IPPROTO_FRAGMENT, 8 }, /* atomic: offset 0, M clear (RFC 8200 4.5) */
+};
+
+static void ext_chain(struct pkt *p, const uint8_t *types, const size_t *lens,
+		      int n, uint8_t last)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t nh = i + 1 < n ? types[i + 1] : last;
+
+		if (types[i] == IPPROTO_FRAGMENT)
+			frag6(p, nh, 0, false);
+		else
+			ext6(p, types[i], nh, lens[i]);
+	}
+}
+
+static void b_ext6(struct pkt *p, int v)
+{
+	static const uint8_t six[] = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS,
+				       IPPROTO_ROUTING, IPPROTO_FRAGMENT,
+				       IPPROTO_AH,	IPPROTO_DSTOPTS };
+	static const size_t six_len[] = { 8, 8, 24, 8, 16, 8 };
+	uint8_t t;
+	size_t len;
+
+	l2(p, 0, ETH_P_IPV6);
+	if (v < (int)ARRAY_SIZE(ext_kinds)) {
+		t = ext_kinds[v].type;
+		len = ext_kinds[v].len;
+		ip6(p, CLIENT6, WEB6, t);
+		ext_chain(p, &t, &len, 1, IPPROTO_TCP);
+	} else {
+		ip6(p, CLIENT6, WEB6, six[0]);
+		ext_chain(p, six, six_len, ARRAY_SIZE(six), IPPROTO_TCP);
+	}
+	tcp(p, 42000 + v, 443, TCP_SYN);
+	done(p);
+}
+
+/* One more extension header than the parser walks (KEEL_IPV6_EXT_MAX). */
+static void b_ext6_too_many(struct pkt *p, int v)
+{
+	uint8_t t[KEEL_IPV6_EXT_MAX + 1];
+	size_t len[KEEL_IPV6_EXT_MAX + 1];
+	int i;
+
+	(void)v;
+	for (i = 0; i <= KEEL_IPV6_EXT_MAX; i++) {
+		t[i] = IPPROTO_DSTOPTS;
+		len[i] = 8;
+	}
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, WEB6, t[0]);
+	ext_chain(p, t, len, ARRAY_SIZE(t), IPPROTO_TCP);
+	tcp(p, 40000, 443, TCP_SYN);
+	done(p);
+}
+
+/* A header claiming more bytes than the payload holds. */
+static void b_ext6_overrun(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, WEB6, IPPROTO_HOPOPTS);
+	ext6(p, IPPROTO_HOPOPTS, IPPROTO_TCP, 8);
+	tcp(p, 40000, 443, TCP_SYN);
+	done(p);
+	p->b[p->l3 + 40 + 1] = 4; /* 40 bytes */
+}
+
+static void frag4_pkt(struct pkt *p, const char *dst, bool later)
+{
+	l2(p, 0, ETH_P_IP);
+	if (later) {
+		ip4(p, CLIENT4, dst, IPPROTO_TCP, 5, 185);
+		bytes(p, 40, 0xaa);
+	} else {
+		ip4(p, CLIENT4, dst, IPPROTO_TCP, 5, IP_MF);
+		tcp(p, 40000, 80, TCP_ACK);
+		bytes(p, 1460 / 40, 0xaa);
+	}
+	done(p);
+}
+
+static void b_frag4_first(struct pkt *p, int v)
+{
+	(void)v;
+	frag4_pkt(p, ANY4, false);
+}
+
+static void b_frag4_later(struct pkt *p, int v)
+{
+	(void)v;
+	frag4_pkt(p, ANY4, true);
+}
+
+static void b_frag4_nosvc(struct pkt *p, int v)
+{
+	frag4_pkt(p, WEB4, v);
+}
+
+static void b_frag4_nonvip(struct pkt *p, int v)
+{
+	frag4_pkt(p, NONVIP4, v);
+}
+
+static void frag6_pkt(struct pkt *p, const char *dst, bool later)
+{
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, dst, IPPROTO_FRAGMENT);
+	if (later) {
+		frag6(p, IPPROTO_UDP, 185, false);
+		bytes(p, 40, 0xaa);
+	} else {
+		frag6(p, IPPROTO_UDP, 0, true);
+		udp(p, 40000, 5000);
+		bytes(p, 40, 0xaa);
+	}
+	done(p);
+	p->udp = 0;
+}
+
+static void b_frag6_first(struct pkt *p, int v)
+{
+	(void)v;
+	frag6_pkt(p, ANY6, false);
+}
+
+static void b_frag6_later(struct pkt *p, int v)
+{
+	(void)v;
+	frag6_pkt(p, ANY6, true);
+}
+
+static void b_frag6_nosvc(struct pkt *p, int v)
+{
+	frag6_pkt(p, WEB6, v);
+}
+
+static void b_frag6_nonvip(struct pkt *p, int v)
+{
+	frag6_pkt(p, NONVIP6, v);
+}
+
+/*
+ * A destination options header in the fragmentable part (RFC 8200 4.5):
+ * only the first fragment holds it; a later one holds payload bytes where
+ * the first holds that header.
+ */
+static void b_frag6_dst_first(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, ANY6, IPPROTO_FRAGMENT);
+	frag6(p, IPPROTO_DSTOPTS, 0, true);
+	ext6(p, IPPROTO_DSTOPTS, IPPROTO_UDP, 8);
+	udp(p, 40000, 5000);
+	bytes(p, 32, 0xaa);
+	done(p);
+}
+
+static void b_frag6_dst_later(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IPV6);
+	ip6(p, CLIENT6, ANY6, IPPROTO_FRAGMENT);
+	frag6(p, IPPROTO_DSTOPTS, 6, false);
+	bytes(p, 40, 0xaa);
+	done(p);
+}
+
+static void b_tb4_tcp(struct pkt *p, int v)
+{
+	(void)v;
+	icmp4_too_big(p, WEB4, IPPROTO_TCP, 80, 40000);
+}
+
+static void b_tb4_udp(struct pkt *p, int v)
+{
+	(void)v;
+	icmp4_too_big(p, WEB4, IPPROTO_UDP, 53, 40000);
+}
+
+static void b_tb6_tcp(struct pkt *p, int v)
+{
+	(void)v;
+	icmp6_too_big(p, WEB6, IPPROTO_TCP, 443, 40000);
+}
+
+static void b_tb4_pers(struct pkt *p, int v)
+{
+	(void)v;
+	icmp4_too_big(p, PERS4, IPPROTO_TCP, 80, 40000);
+}
+
+static void b_tb4_nonvip(struct pkt *p, int v)
+{
+	(void)v;
+	icmp4_too_big(p, NONVIP4, IPPROTO_TCP, 80, 40000);
+}
+
+/* Quoting an ICMP packet: no ports, so handled as plain ICMP. */
+static void b_tb4_icmp(struct pkt *p, int v)
+{
+	size_t q;
+
+	(void)v;
+	l2(p, 0, ETH_P_IP);
+	ip4(p, ROUTER4, WEB4, IPPROTO_ICMP, 5, 0);
+	icmp(p, 3, 4, 1400);
+	q = ip4(p, WEB4, CLIENT4, IPPROTO_ICMP, 5, 0);
+	ip4_set_len(p, q, 1500);
+	icmp(p, 0, 0, 0x00010001);
+	done(p);
+}
+
+/* Other unreachable codes are not followed: plain ICMP to the VIP. */
+static void b_unreach4(struct pkt *p, int v)
+{
+	size_t q;
+
+	(void)v;
+	l2(p, 0, ETH_P_IP);
+	ip4(p, ROUTER4, WEB4, IPPROTO_ICMP, 5, 0);
+	icmp(p, 3, 1, 0);
+	q = ip4(p, WEB4, CLIENT4, IPPROTO_TCP, 5, 0);
+	ip4_set_len(p, q, 1500);
+	quote_ports(p, 80, 40000);
+	done(p);
+}
+
+/* Ports 1, 443, 65535 of the port-less service. */
+static void b_any4(struct pkt *p, int v)
+{
+	static const uint16_t ports[] = { 1, 443, 65535 };
+
+	tcp4_pkt(p, 0, ANY4, 40000 + v, ports[v], TCP_SYN);
+}
+
+static void b_pers_a(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, PERS4, 1000, 80, TCP_SYN);
+}
+
+/* See x_persist_meaningful for the choice of ports. */
+static void b_pers_b(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, PERS4, 2000, 80, TCP_SYN);
+}
+
+static void b_empty(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, EMPTY4, 40000, 80, TCP_SYN);
+}
+
+static void b_nomac(struct pkt *p, int v)
+{
+	(void)v;
+	tcp4_pkt(p, 0, EMPTY4, 40000, 443, TCP_SYN);
+}
+
+/* ihl 0 to 4 */
+static void b_bad_ihl(struct pkt *p, int v)
+{
+	b_tcp4_syn(p, 0);
+	p->b[p->l3] = 0x40 | v;
+	ip4_csum(p, p->l3);
+}
+
+static void b_totlen_long(struct pkt *p, int v)
+{
+	b_tcp4_syn(p, v);
+	ip4_set_len(p, p->l3, p->len - p->l3 + 1);
+}
+
+/* v 0: ihl 5, tot_len 19; v 1: ihl 6, tot_len 20 */
+static void b_totlen_short(struct pkt *p, int v)
+{
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, WEB4, IPPROTO_TCP, 5 + v, 0);
+	tcp(p, 40000, 80, TCP_SYN);
+	done(p);
+	ip4_set_len(p, p->l3, (5 + v) * 4 - 1);
+}
+
+static void b_plen_long(struct pkt *p, int v)
+{
+	b_tcp6_syn(p, v);
+	wr16(p->b + p->l3 + 4, p->len - p->l3 - 40 + 1);
+}
+
+static void b_plen_zero(struct pkt *p, int v)
+{
+	b_tcp6_syn(p, v);
+	wr16(p->b + p->l3 + 4, 0);
+}
+
+/* Ethertype IPv4, version 0, 5, 6, 15 */
+static void b_ver4(struct pkt *p, int v)
+{
+	static const uint8_t ver[] = { 0, 5, 6, 15 };
+
+	b_tcp4_syn(p, 0);
+	p->b[p->l3] = ver[v] << 4 | 5;
+	ip4_csum(p, p->l3);
+}
+
+/* Ethertype IPv6, version 0, 4, 7 */
+static void b_ver6(struct pkt *p, int v)
+{
+	static const uint8_t ver[] = { 0, 4, 7 };
+
+	b_tcp6_syn(p, 0);
+	p->b[p->l3] = ver[v] << 4;
+}
+
+/* doff 0 to 4 */
+static void b_doff(struct pkt *p, int v)
+{
+	b_tcp4_syn(p, 0);
+	p->b[p->l3 + 20 + 12] = v << 4;
+}
+
+static void b_tb4_quote_ver(struct pkt *p, int v)
+{
+	b_tb4_tcp(p, v);
+	p->b[p->l3 + 20 + 8] = 0x65;
+}
+
+static void b_tb4_quote_ihl(struct pkt *p, int v)
+{
+	b_tb4_tcp(p, v);
+	p->b[p->l3 + 20 + 8] = 0x44;
+}
+
+static void b_tb6_quote_ver(struct pkt *p, int v)
+{
+	b_tb6_tcp(p, v);
+	p->b[p->l3 + 40 + 8] = 0x40;
+}
+
+/* IP protocol 0 (a valid number, HOPOPT) to an address that has services. */
+static void b_proto0(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, PERS4, 0, 5, 0);
+	bytes(p, 20, 0x11);
+	done(p);
+}
+
+static void b_proto0_frag(struct pkt *p, int v)
+{
+	(void)v;
+	l2(p, 0, ETH_P_IP);
+	ip4(p, CLIENT4, PERS4, 0, 5, IP_MF);
+	bytes(p, 24, 0x11);
+	done(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* The instance under test                                            */
+
+struct obs {
+	int verdict;
+	int reason; /* the reason counter that moved, or -1 */
+	uint32_t real; /* the real the frame was addressed to, or 0 */
+};
+
+struct world {
+	struct lb_dp *dp;
+	struct lb_model m;
+	bool model_ok;
+	struct lb_service *svc[S__N];
+	int if_in, if_out;
+	uint8_t mac_in[6], mac_out[6];
+	const struct golden *row;
+	/* Left by a row's prep for its expectations. */
+	struct obs prep;
+	uint32_t prep_real;
+	uint32_t aux_real; /* a real the packet must not reach */
+	char diag[DIAG_MAX];
+	size_t diag_len;
+	int nfail;
+	int nrun;
+	int nskip; /* runts the kernel cannot run */
+};
+
+enum real_how {
+	R_NONE, /* not forwarded */
+	R_FLOW, /* the service's ring, 5-tuple hash */
+	R_SRC, /* the service's ring, source hash */
+	R_ADDRS, /* the service's ring, address hash */
+	R_PREP, /* the real the row's prep recorded */
+};
+
+#define SAME_AS_PREP (-1)
+
+struct golden {
+	const char *name;
+	void (*build)(struct pkt *p, int v);
+	/* State before the packet (p: the packet about to be checked). */
+	int (*prep)(struct world *w, const struct pkt *p);
+	void (*prep_build)(struct pkt *p, int v); /* a packet prep sends */
+	/* More checks on the outcome (real: the real it reached). */
+	void (*extra)(struct world *w, const struct pkt *p, uint32_t real);
+	int nvar; /* variants of the packet; 0 means 1 */
+	int verdict; /* XDP_*, or SAME_AS_PREP (verdict, reason, real) */
+	enum keel_cnt reason;
+	enum svc_ix svc; /* service the packet is counted to */
+	enum real_how real;
+	bool redirect_err;
+	bool same_as_prep; /* and that real is the one prep saw */
+	bool cuts; /* also every cut short of what the parser needs */
+};
+
+static void failf(struct world *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void failf(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	w->nfail++;
+	if (w->diag_len + 2 >= sizeof(w->diag))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->diag + w->diag_len, sizeof(w->diag) - w->diag_len, fmt,
+		      ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	w->diag_len += n;
+	if (w->diag_len + 2 >= sizeof(w->diag)) {
+		w->diag_len = sizeof(w->diag) - 1;
+		return;
+	}
+	w->diag[w->diag_len++] = '\n';
+	w->diag[w->diag_len] = '\0';
+}
+
+static int if_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+static struct lb_real *real_by_id(struct world *w, uint32_t id)
+{
+	size_t i, j;
+
+	for (i = 0; i < w->m.n_svcs; i++) {
+		struct lb_service *s = w->m.svcs[i];
+
+		for (j = 0; j < s->n_reals; j++)
+			if (s->reals[j].id == id && !s->reals[j].deleted)
+				return &s->reals[j];
+	}
+	return NULL;
+}
+
+static uint32_t real_by_mac(struct world *w, const uint8_t mac[6])
+{
+	size_t i, j;
+
+	for (i = 0; i < w->m.n_svcs; i++) {
+		struct lb_service *s = w->m.svcs[i];
+
+		for (j = 0; j < s->n_reals; j++)
+			if (!memcmp(s->reals[j].mac, mac, 6))
+				return s->reals[j].id;
+	}
+	return 0;
+}
+
+static uint8_t real_mac_seq;
+
+static void real_up(struct world *w, struct lb_service *s, struct lb_real *r,
+		    bool mac)
+{
+	uint8_t m[6] = { 0x02, 0x00, 0x00, 0x00, 0x01, ++real_mac_seq };
+
+	lb_model_real_set_state(s, r, KEEL_RS_UP);
+	if (mac)
+		lb_model_real_set_mac(s, r, m, w->mac_in, w->if_in);
+}
+
+static int world_add_real(struct world *w, enum svc_ix ix, const char *a,
+			  bool mac, uint32_t *id)
+{
+	struct lb_service *s = w->svc[ix];
+	struct lb_real *r;
+	__be32 addr[4];
+	uint8_t fam;
+	int err;
+
+	err = lb_addr_parse(a, &fam, addr);
+	if (!err)
+		err = lb_model_real_add(&w->m, s, fam, addr, 1, &r);
+	if (err) {
+		failf(w, "setup: real %s: %s", a, strerror(-err));
+		return err;
+	}
+	real_up(w, s, r, mac);
+	if (id)
+		*id = r->id;
+	return 0;
+}
+
+static int world_init(struct world *w, int row)
+{
+	struct lb_dp_opts o = { .conn_table_size = CONN_SIZE };
+	struct keel_vip_key k;
+	char inst[64];
+	int i, j, err;
+
+	real_mac_seq = 0;
+	w->if_in = if_nametoindex(IF_IN);
+	w->if_out = if_nametoindex(IF_OUT);
+	if (!w->if_in || !w->if_out || if_mac(IF_IN, w->mac_in) ||
+	    if_mac(IF_OUT, w->mac_out)) {
+		failf(w, "setup: no %s/%s here (run-in-netns.sh)", IF_IN,
+		      IF_OUT);
+		return -ENODEV;
+	}
+	snprintf(inst, sizeof(inst), "golden-%d-%d", (int)getpid(), row);
+	o.instance = inst;
+	err = lb_dp_load(&o, &w->dp);
+	if (err) {
+		w->dp = NULL;
+		failf(w, "setup: lb_dp_load: %s", strerror(-err));
+		return err;
+	}
+	err = lb_model_init(&w->m, w->dp);
+	if (err) {
+		failf(w, "setup: lb_model_init: %s", strerror(-err));
+		return err;
+	}
+	w->model_ok = true;
+	err = lb_dp_tx_port_add(w->dp, w->if_out);
+	if (err) {
+		failf(w, "setup: tx port: %s", strerror(-err));
+		return err;
+	}
+	for (i = 1; i < S__N; i++) {
+		const struct svc_def *d = &svc_defs[i];
+
+		err = lb_vip_parse(d->vip, &k);
+		if (!err)
+			err = lb_model_svc_add(&w->m, &k, d->flags,
+					       d->ring_size, &w->svc[i]);
+		if (err) {
+			failf(w, "setup: service %s: %s", d->vip,
+			      strerror(-err));
+			return err;
+		}
+		for (j = 0; d->reals[j]; j++) {
+			err = world_add_real(w, i, d->reals[j], !d->no_mac,
+					     NULL);
+			if (err)
+				return err;
+		}
+	}
+	err = lb_model_commit(&w->m, NULL);
+	if (err)
+		failf(w, "setup: commit: %s", strerror(-err));
+	return err;
+}
+
+/* Teardown always runs, and always unpins: nothing outlives the row. */
+static void world_fini(struct world *w)
+{
+	int err;
+
+	if (w->model_ok)
+		lb_model_free(&w->m);
+	if (!w->dp)
+		return;
+	err = lb_dp_unpin(w->dp);
+	if (err)
+		failf(w, "teardown: unpin: %s", strerror(-err));
+	lb_dp_close(w->dp);
+	w->dp = NULL;
+}
+
+static int commit(struct world *w)
+{
+	int err = lb_model_commit(&w->m, NULL);
+
+	if (err)
+		failf(w, "prep: commit: %s", strerror(-err));
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running the program and reading the maps                           */
+
+/*
+ * Kernels since "bpf: Support specifying linear xdp packet data size for
+ * BPF_PROG_TEST_RUN" refuse frames shorter than an Ethernet header, even
+ * behind metadata; older ones take them behind metadata.  main() probes.
+ */
+static bool runt_ok;
+
+struct result {
+	int verdict;
+	uint8_t out[PKT_MAX];
+	size_t out_len;
+};
+
+static int prog_run(struct world *w, const uint8_t *frame, size_t len,
+		    struct result *r)
+{
+	uint8_t in[PKT_MAX + 32], out[PKT_MAX + 32];
+	struct xdp_md ctx = {};
+	size_t meta = 0;
+	int err;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	/*
+	 * A runt goes in behind enough metadata (a multiple of 4 bytes) to
+	 * make up an Ethernet header's length; the program sees the frame.
+	 */
+	if (len < ETH_HLEN) {
+		if (!runt_ok) {
+			w->nskip++;
+			return -EOPNOTSUPP;
+		}
+		meta = (ETH_HLEN - len + 3) & ~3UL;
+	}
+	memset(in, 0, meta);
+	memcpy(in + meta, frame, len);
+	ctx.data = meta;
+	ctx.data_end = meta + len;
+	ctx.ingress_ifindex = w->if_in;
+	o.data_in = in;
+	o.data_size_in = meta + len;
+	o.data_out = out;
+	o.data_size_out = sizeof(out);
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
+	o.ctx_out = &ctx;
+	o.ctx_size_out = sizeof(ctx);
+	o.repeat = 1;
+	err = bpf_prog_test_run_opts(lb_dp_prog_fd(w->dp), &o);
+	if (err) {
+		err = errno ? -errno : -EIO;
+		failf(w, "BPF_PROG_TEST_RUN (%zu bytes): %s", len,
+		      strerror(-err));
+		return err;
+	}
+	w->nrun++;
+	r->verdict = o.retval;
+	if (ctx.data > ctx.data_end || ctx.data_end > o.data_size_out) {
+		failf(w, "test run returned data %u..%u of %u", ctx.data,
+		      ctx.data_end, o.data_size_out);
+		return -EIO;
+	}
+	r->out_len = ctx.data_end - ctx.data;
+	memcpy(r->out, out + ctx.data, r->out_len);
+	return 0;
+}
+
+struct snap {
+	uint64_t cnt[KEEL_CNT__MAX];
+	struct keel_traffic svc[S__N];
+	struct keel_traffic real[REAL_IDS];
+	uint64_t conns;
+	bool has_conn;
+	struct keel_conn conn;
+};
+
+static int snap_take(struct world *w, const struct keel_flow *f, struct snap *s)
+{
+	int i, err;
+
+	memset(s, 0, sizeof(*s));
+	err = lb_dp_stats(w->dp, s->cnt);
+	for (i = 1; !err && i < S__N; i++)
+		err = lb_dp_svc_stats(w->dp, w->svc[i]->svc_id, &s->svc[i]);
+	for (i = 1; !err && i < REAL_IDS; i++)
+		err = lb_dp_real_stats(w->dp, i, &s->real[i]);
+	if (!err)
+		err = lb_dp_conn_count(w->dp, &s->conns);
+	if (err) {
+		failf(w, "reading counters: %s", strerror(-err));
+		return err;
+	}
+	s->has_conn = bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_CONN), f,
+					  &s->conn) == 0;
+	return 0;
+}
+
+static int conn_write(struct world *w, const struct keel_flow *f,
+		      uint32_t real_id, uint32_t gen)
+{
+	struct keel_conn c = { .real_id = real_id, .real_gen = gen };
+
+	if (bpf_map_update_elem(lb_dp_map_fd(w->dp, KEEL_PIN_CONN), f, &c,
+				BPF_ANY)) {
+		failf(w, "prep: conn write: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The real keel_xdp must choose for flow f from service ix's ring. */
+static uint32_t ring_pick(struct world *w, enum svc_ix ix, enum real_how how,
+			  const struct keel_flow *f)
+{
+	struct keel_svc_info info;
+	uint32_t h, *ring, id = 0;
+	int err;
+
+	if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_SERVICES),
+				&w->svc[ix]->key, &info)) {
+		failf(w, "service %s not in the map", svc_defs[ix].vip);
+		return 0;
+	}
+	if (how == R_SRC)
+		h = keel_hash_src(f);
+	else if (how == R_ADDRS)
+		h = keel_hash_addrs(f);
+	else
+		h = keel_hash_flow(f);
+	ring = calloc(info.ring_size, sizeof(*ring));
+	if (!ring)
+		abort();
+	err = lb_dp_ring_read(w->dp, info.ring_id, ring, info.ring_size);
+	if (err)
+		failf(w, "ring read: %s", strerror(-err));
+	else
+		id = ring[keel_hash_index(h, info.ring_size)];
+	free(ring);
+	return id;
+}
+
+static uint32_t verdict_cnt(int verdict)
+{
+	switch (verdict) {
+	case XDP_PASS:
+		return KEEL_CNT_V_PASS;
+	case XDP_TX:
+		return KEEL_CNT_V_TX;
+	case XDP_REDIRECT:
+		return KEEL_CNT_V_REDIRECT;
+	default:
+		return KEEL_CNT_V_DROP;
+	}
+}
+
+static const char *verdict_name(int v)
+{
+	static const char *const n[] = { "ABORTED", "DROP", "PASS", "TX",
+					 "REDIRECT" };
+
+	return v >= 0 && v < (int)ARRAY_SIZE(n) ? n[v] : "?";
+}
+
+/* Run p once and see what happened, for preps. */
+static int observe(struct world *w, const struct pkt *p, struct obs *ob)
+{
+	struct result r = {};
+	struct snap a, b;
+	int i, err;
+
+	err = snap_take(w, &p->flow, &a);
+	if (!err)
+		err = prog_run(w, p->b, p->len, &r);
+	if (!err)
+		err = snap_take(w, &p->flow, &b);
+	if (err)
+		return err;
+	ob->verdict = r.verdict;
+	ob->reason = -1;
+	for (i = KEEL_CNT_PASS_NOT_IP; i <= KEEL_CNT_ICMP_TOO_BIG; i++)
+		if (b.cnt[i] != a.cnt[i])
+			ob->reason = i;
+	ob->real = 0;
+	if (r.out_len >= 6 && memcmp(r.out, p->b, 6))
+		ob->real = real_by_mac(w, r.out);
+	return 0;
+}
+
+struct expect {
+	int verdict;
+	int reason;
+	bool redirect_err;
+	enum svc_ix svc;
+	uint32_t real; /* frame readdressed to it, its counters move */
+	bool new_flow;
+};
+
+#define CHECK_TRAFFIC(what, d, want_pk, want_by, want_nf)                      \
+	do {                                                                   \
+		if ((d).packets != (want_pk) || (d).bytes != (want_by) ||      \
+		    (d).new_flows != (want_nf))                                \
+			failf(w,                                               \
+			      "%s: %s counters moved by %llu/%llu/%llu, want " \
+			      "%llu/%llu/%llu (packets/bytes/new flows)",      \
+			      tag, what, (unsigned long long)(d).packets,      \
+			      (unsigned long long)(d).bytes,                   \
+			      (unsigned long long)(d).new_flows,               \
+			      (unsigned long long)(want_pk),                   \
+			      (unsigned long long)(want_by),                   \
+			      (unsigned long long)(want_nf));                  \
+	} while (0)
+
+static struct keel_traffic traffic_delta(const struct keel_traffic *a,
+					 const struct keel_traffic *b)
+{
+	struct keel_traffic d = {
+		.packets = b->packets - a->packets,
+		.bytes = b->bytes - a->bytes,
+		.new_flows = b->new_flows - a->new_flows,
+	};
+
+	return d;
+}
+
+/* Run p and check everything it may change against e; returns the real. */
+static uint32_t check_packet(struct world *w, const char *tag,
+			     const struct pkt *p, const struct expect *e)
+{
+	uint8_t want[PKT_MAX];
+	struct snap a, b;
+	struct result r = {};
+	struct lb_real *real = NULL;
+	uint32_t got_real = 0;
+	size_t i;
+	int err;
+
+	err = snap_take(w, &p->flow, &a);
+	if (!err)
+		err = prog_run(w, p->b, p->len, &r);
+	if (!err)
+		err = snap_take(w, &p->flow, &b);
+	if (err)
+		return 0;
+
+	if (r.verdict != e->verdict)
+		failf(w, "%s: verdict %s, want %s", tag,
+		      verdict_name(r.verdict), verdict_name(e->verdict));
+	if (e->reason == KEEL_CNT_DROP_MALFORMED &&
+	    (r.verdict == XDP_TX || r.verdict == XDP_REDIRECT))
+		failf(w, "%s: a malformed packet was FORWARDED", tag);
+
+	memcpy(want, p->b, p->len);
+	if (e->real) {
+		real = real_by_id(w, e->real);
+		if (!real) {
+			failf(w, "%s: expected real %u does not exist", tag,
+			      e->real);
+			return 0;
+		}
+		memcpy(want, real->mac, 6);
+		memcpy(want + 6, real->smac, 6);
+	}
+	if (r.out_len >= 6 && memcmp(r.out, p->b, 6))
+		got_real = real_by_mac(w, r.out);
+	if (r.out_len != p->len) {
+		failf(w, "%s: output %zu bytes, want %zu", tag, r.out_len,
+		      p->len);
+	} else {
+		for (i = 0; i < p->len && r.out[i] == want[i]; i++)
+			;
+		if (i < p->len)
+			failf(w,
+			      "%s: output differs at byte %zu (0x%02x, want "
+			      "0x%02x); sent to real %u, want %u",
+			      tag, i, r.out[i], want[i], got_real, e->real);
+	}
+
+	for (i = 0; i < KEEL_CNT__MAX; i++) {
+		uint64_t d = b.cnt[i] - a.cnt[i];
+		uint64_t want_d =
+			(i == verdict_cnt(e->verdict)) + ((int)i == e->reason) +
+			(i == KEEL_CNT_REDIRECT_ERR && e->redirect_err);
+
+		if (d != want_d)
+			failf(w, "%s: counter %s moved by %llu, want %llu", tag,
+			      keel_cnt_name(i), (unsigned long long)d,
+			      (unsigned long long)want_d);
+	}
+	for (i = 1; i < S__N; i++) {
+		struct keel_traffic d = traffic_delta(&a.svc[i], &b.svc[i]);
+		bool hit = (int)i == (int)e->svc;
+
+		CHECK_TRAFFIC(svc_defs[i].vip, d, hit, hit ? p->len : 0,
+			      hit && e->new_flow);
+	}
+	for (i = 1; i < REAL_IDS; i++) {
+		struct keel_traffic d = traffic_delta(&a.real[i], &b.real[i]);
+		bool hit = i == e->real;
+		char what[32];
+
+		snprintf(what, sizeof(what), "real %zu", i);
+		CHECK_TRAFFIC(what, d, hit, hit ? p->len : 0,
+			      hit && e->new_flow);
+	}
+
+	if (e->new_flow && !real) {
+		failf(w, "%s: a new flow without an expected real", tag);
+	} else if (e->new_flow) {
+		if (!b.has_conn || b.conn.real_id != e->real ||
+		    b.conn.real_gen != real->gen)
+			failf(w, "%s: conn entry %s%u/%u, want %u/%u", tag,
+			      b.has_conn ? "" : "missing, ", b.conn.real_id,
+			      b.conn.real_gen, e->real, real->gen);
+		if (b.conns - a.conns != (e->reason == KEEL_CNT_CONN_MISS))
+			failf(w, "%s: conn table grew by %lld entries", tag,
+			      (long long)(b.conns - a.conns));
+	} else {
+		if (b.conns != a.conns)
+			failf(w, "%s: conn table grew by %lld entries", tag,
+			      (long long)(b.conns - a.conns));
+		if (a.has_conn != b.has_conn ||
+		    memcmp(&a.conn, &b.conn, sizeof(a.conn)))
+			failf(w, "%s: conn entry changed", tag);
+	}
+	return got_real;
+}
+
+/* ------------------------------------------------------------------ */
+/* Truncation                                                         */
+
+enum cut_mode {
+	CUT_FRAME, /* frame ends at the cut */
+	CUT_LEN, /* frame ends at the cut, IP length says so too */
+	CUT_PAD, /* IP length ends at the cut, original bytes follow */
+	CUT__N,
+};
+
+static const char *const cut_names[CUT__N] = { "frame cut", "length cut",
+					       "length cut + padding" };
+
+static bool cut_make(const struct pkt *full, enum cut_mode mode, size_t at,
+		     struct pkt *c)
+{
+	size_t hdr = full->ipv == 4 ? 20 : 40;
+
+	*c = *full;
+	if (mode == CUT_FRAME) {
+		c->len = at;
+		return true;
+	}
+	/* The length field means something only with a whole fixed header. */
+	if (!full->ipv || at < full->l3 + hdr)
+		return false;
+	if (mode == CUT_LEN)
+		c->len = at;
+	if (full->ipv == 4)
+		ip4_set_len(c, c->l3, at - c->l3);
+	else
+		wr16(c->b + c->l3 + 4, at - c->l3 - 40);
+	return true;
+}
+
+static void cut_summary(struct world *w, const char *name, enum cut_mode m,
+			const bool *bad, size_t n)
+{
+	char list[256];
+	size_t at, end, len = 0;
+
+	list[0] = '\0';
+	for (at = 0; at < n; at = end) {
+		if (!bad[at]) {
+			end = at + 1;
+			continue;
+		}
+		for (end = at; end < n && bad[end]; end++)
+			;
+		len += snprintf(list + len, sizeof(list) - len, "%s%zu..%zu",
+				len ? ", " : "", at, end - 1);
+		if (len >= sizeof(list))
+			break;
+	}
+	if (len)
+		failf(w, "%s, %s: wrong at cut lengths %s", name, cut_names[m],
+		      list);
+}
+
+/*
+ * Every cut short of what the parser needs: never forwarded, no state.
+ * The first wrong cut is told in full, the rest only by position.
+ */
+static void check_cuts(struct world *w, const char *name,
+		       const struct pkt *full)
+{
+	bool bad[CUT__N][PKT_MAX] = {}, told = false;
+	struct expect e = {};
+	enum cut_mode m;
+	struct pkt c;
+	char tag[320];
+	size_t at, len;
+	int before;
+
+	for (m = 0; m < CUT__N; m++) {
+		for (at = 0; at < full->need; at++) {
+			if (!cut_make(full, m, at, &c))
+				continue;
+			if (at < full->l3) {
+				e.verdict = XDP_PASS;
+				e.reason = KEEL_CNT_PASS_NOT_IP;
+			} else {
+				e.verdict = XDP_DROP;
+				e.reason = KEEL_CNT_DROP_MALFORMED;
+			}
+			snprintf(tag, sizeof(tag), "%s, %s at %zu of %zu", name,
+				 cut_names[m], at, full->len);
+			before = w->nfail;
+			len = w->diag_len;
+			check_packet(w, tag, &c, &e);
+			if (w->nfail == before)
+				continue;
+			bad[m][at] = true;
+			if (told) {
+				w->diag_len = len;
+				w->diag[len] = '\0';
+			}
+			told = true;
+		}
+		cut_summary(w, name, m, bad[m], full->need);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Preps: state a row needs before its packet                         */
+
+static struct lb_service *row_svc(struct world *w)
+{
+	return w->svc[w->row->svc];
+}
+
+/*
+ * The flow gets a conn entry: the row's packet (or prep_build's, the flow
+ * an ICMP error quotes) goes through the program once.
+ */
+static int prep_established(struct world *w, const struct pkt *p)
+{
+	struct pkt q = {};
+	struct obs o;
+	int err;
+
+	if (w->row->prep_build) {
+		w->row->prep_build(&q, 0);
+		p = &q;
+	}
+	err = observe(w, p, &o);
+	if (err)
+		return err;
+	if (o.reason != KEEL_CNT_CONN_MISS || !o.real) {
+		failf(w, "prep: first packet of the flow was not a new flow");
+		return -EINVAL;
+	}
+	w->prep_real = o.real;
+	return 0;
+}
+
+/*
+ * Point the flow's conn entry at a real the hash would not choose, so that
+ * only a conn-table hit can take the packet there.
+ */
+static int prep_conn_other(struct world *w, const struct pkt *p)
+{
+	struct lb_service *s = row_svc(w);
+	uint32_t hashed = ring_pick(w, w->row->svc, R_FLOW, &p->flow);
+	size_t i;
+
+	for (i = 0; i < s->n_reals; i++) {
+		if (s->reals[i].id == hashed)
+			continue;
+		w->prep_real = s->reals[i].id;
+		return conn_write(w, &p->flow, s->reals[i].id, s->reals[i].gen);
+	}
+	failf(w, "prep: service has a single real");
+	return -EINVAL;
+}
+
+static int prep_observe(struct world *w, const struct pkt *p)
+{
+	struct pkt q = {};
+	int err;
+
+	(void)p;
+	w->row->prep_build(&q, 0);
+	err = observe(w, &q, &w->prep);
+	w->prep_real = w->prep.real;
+	return err;
+}
+
+static int set_state(struct world *w, uint32_t id, uint8_t state)
+{
+	struct lb_real *r = real_by_id(w, id);
+
+	if (!r) {
+		failf(w, "prep: no real %u", id);
+		return -ENOENT;
+	}
+	lb_model_real_set_state(row_svc(w), r, state);
+	return commit(w);
+}
+
+/* The flow is established on X, then X drains. */
+static int prep_drain_established(struct world *w, const struct pkt *p)
+{
+	int err = prep_established(w, p);
+
+	return err ? err : set_state(w, w->prep_real, KEEL_RS_DRAINING);
+}
+
+/* The real this new flow would have reached drains first. */
+static int prep_drain_hashed(struct world *w, const struct pkt *p)
+{
+	w->aux_real = ring_pick(w, w->row->svc, R_FLOW, &p->flow);
+	return set_state(w, w->aux_real, KEEL_RS_DRAINING);
+}
+
+static int prep_down_established(struct world *w, const struct pkt *p)
+{
+	int err = prep_established(w, p);
+
+	w->aux_real = w->prep_real;
+	return err ? err : set_state(w, w->prep_real, KEEL_RS_DOWN);
+}
+
+/*
+ * The flow is established on X; X is deleted and a new real added to
+ * service ix, which must get X's id with the next generation.
+ */
+static int reuse_id(struct world *w, const struct pkt *p, enum svc_ix ix)
+{
+	struct lb_real *r;
+	uint32_t old_gen, id;
+	int err;
+
+	err = prep_established(w, p);
+	if (err)
+		return err;
+	r = real_by_id(w, w->prep_real);
+	old_gen = r->gen;
+	lb_model_real_del(row_svc(w), r);
+	err = commit(w);
+	if (!err)
+		err = world_add_real(w, ix, "192.168.1.99", true, &id);
+	if (!err)
+		err = commit(w);
+	if (err)
+		return err;
+	r = real_by_id(w, id);
+	if (id != w->prep_real || r->gen != old_gen + 1) {
+		failf(w, "prep: new real got id %u gen %u, want %u gen %u", id,
+		      r->gen, w->prep_real, old_gen + 1);
+		return -EINVAL;
+	}
+	w->aux_real = id;
+	return 0;
+}
+
+static int prep_reuse_same_svc(struct world *w, const struct pkt *p)
+{
+	return reuse_id(w, p, w->row->svc);
+}
+
+static int prep_reuse_other_svc(struct world *w, const struct pkt *p)
+{
+	return reuse_id(w, p, S_ANY4);
+}
+
+static int move_real(struct world *w, uint32_t ifindex)
+{
+	struct lb_service *s = row_svc(w);
+	struct lb_real *r = &s->reals[0];
+	uint8_t mac[6];
+
+	memcpy(mac, r->mac, 6);
+	lb_model_real_set_mac(s, r, mac, w->mac_out, ifindex);
+	return commit(w);
+}
+
+/* The service's real sits behind kg1, a redirect target. */
+static int prep_redirect(struct world *w, const struct pkt *p)
+{
+	(void)p;
+	return move_real(w, w->if_out);
+}
+
+/* The service's real sits behind lo, which is not in keel_tx_ports. */
+static int prep_redirect_missing(struct world *w, const struct pkt *p)
+{
+	(void)p;
+	return move_real(w, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Extra checks                                                       */
+
+static void x_not_aux(struct world *w, const struct pkt *p, uint32_t real)
+{
+	(void)p;
+	if (real == w->aux_real)
+		failf(w, "packet reached real %u, which it must avoid", real);
+}
+
+/* With only one real left the row would prove nothing. */
+static void x_ring_without_aux(struct world *w, const struct pkt *p,
+			       uint32_t real)
+{
+	struct keel_svc_info info;
+	uint32_t i, *ring;
+
+	x_not_aux(w, p, real);
+	if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_SERVICES),
+				&row_svc(w)->key, &info))
+		return;
+	ring = calloc(info.ring_size, sizeof(*ring));
+	if (!ring)
+		abort();
+	if (!lb_dp_ring_read(w->dp, info.ring_id, ring, info.ring_size))
+		for (i = 0; i < info.ring_size; i++)
+			if (ring[i] == w->aux_real) {
+				failf(w,
+				      "drained real %u still in ring slot %u",
+				      w->aux_real, i);
+				break;
+			}
+	free(ring);
+}
+
+/*
+ * The persistence row proves something only if a 5-tuple hash would have
+ * sent its two flows to two reals, neither the one the source hash picks.
+ */
+static void x_persist_meaningful(struct world *w, const struct pkt *p,
+				 uint32_t real)
+{
+	uint32_t fa, fb, src;
+	struct pkt a = {};
+
+	(void)real;
+	b_pers_a(&a, 0);
+	fa = ring_pick(w, S_PERS4, R_FLOW, &a.flow);
+	fb = ring_pick(w, S_PERS4, R_FLOW, &p->flow);
+	src = ring_pick(w, S_PERS4, R_SRC, &p->flow);
+	if (fa == fb || fa == src || fb == src)
+		failf(w,
+		      "precondition: choose ports whose 5-tuple hashes "
+		      "pick two reals other than the source hash's "
+		      "(%u, %u; source %u)",
+		      fa, fb, src);
+}
+
+/* Across variants, flows must spread (the ring is not one real). */
+static uint32_t spread_seen[2];
+
+static void x_spread(struct world *w, const struct pkt *p, uint32_t real)
+{
+	if (ntohs(p->flow.sport) == 40100)
+		spread_seen[0] = spread_seen[1] = real;
+	else if (real != spread_seen[0])
+		spread_seen[1] = real;
+	if (ntohs(p->flow.sport) == 40107 && spread_seen[0] == spread_seen[1])
+		failf(w, "eight flows all went to real %u", real);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table                                                          */
+
+#define PASS(r) .verdict = XDP_PASS, .reason = KEEL_CNT_PASS_##r
+#define DROP(r) .verdict = XDP_DROP, .reason = KEEL_CNT_DROP_##r
+#define MALFORMED DROP(MALFORMED)
+#define TX(r) .verdict = XDP_TX, .reason = KEEL_CNT_##r
+
+static const struct golden rows[] = {
+	/* Layer 2 */
+	{ "arp", b_arp, PASS(NOT_IP) },
+	{ "802.1Q arp", b_vlan_arp, PASS(NOT_IP) },
+	{ "lldp (unknown ethertype)", b_lldp, PASS(NOT_IP) },
+	/* Skipped where the kernel refuses such test frames (see runt_ok). */
+	{ "runt frame of 0..13 bytes", b_runt, .nvar = ETH_HLEN, PASS(NOT_IP) },
+	{ "802.1ad + 802.1Q (two tags: not walked)", b_qinq, PASS(NOT_IP) },
+
+	/* Not for a service */
+	{ "ipv4 tcp to a non-VIP", b_tcp4_nonvip, PASS(NOT_VIP) },
+	{ "ipv6 tcp to a non-VIP", b_tcp6_nonvip, PASS(NOT_VIP) },
+	{ "tcp to a VIP port without service", b_tcp4_noport, PASS(NOT_VIP) },
+	{ "udp to a VIP port without service", b_udp4_noport, PASS(NOT_VIP) },
+	{ "icmp echo to a VIP", b_echo4, PASS(NOT_VIP) },
+	{ "icmpv6 echo to a VIP", b_echo6, PASS(NOT_VIP) },
+
+	/* New and established flows */
+	{ "tcp syn, new flow", b_tcp4_syn, TX(CONN_MISS), .svc = S_WEB4,
+	  .real = R_FLOW, .cuts = true },
+	{ "eight new flows spread over the ring", b_tcp4_flows, .nvar = 8,
+	  TX(CONN_MISS), .svc = S_WEB4, .real = R_FLOW, .extra = x_spread },
+	{ "tcp established (conn entry, not the hash)", b_tcp4_ack,
+	  .prep = prep_conn_other, TX(CONN_HIT), .svc = S_WEB4,
+	  .real = R_PREP },
+	{ "tcp second packet of a flow", b_tcp4_ack, .prep = prep_established,
+	  TX(CONN_HIT), .svc = S_WEB4, .real = R_PREP },
+	{ "udp new flow", b_udp4, TX(CONN_MISS), .svc = S_DNS4, .real = R_FLOW,
+	  .cuts = true },
+	{ "udp established", b_udp4, .prep = prep_established, TX(CONN_HIT),
+	  .svc = S_DNS4, .real = R_PREP },
+	{ "ipv6 tcp syn, new flow", b_tcp6_syn, TX(CONN_MISS), .svc = S_WEB6,
+	  .real = R_FLOW, .cuts = true },
+	{ "ipv6 tcp established (conn entry, not the hash)", b_tcp6_ack,
+	  .prep = prep_conn_other, TX(CONN_HIT), .svc = S_WEB6,
+	  .real = R_PREP },
+	{ "ipv6 udp new flows, port-less service", b_udp6, .nvar = 3,
+	  TX(CONN_MISS), .svc = S_ANY6, .real = R_FLOW, .cuts = true },
+	{ "tcp to port-less service, ports 1/443/65535", b_any4, .nvar = 3,
+	  TX(CONN_MISS), .svc = S_ANY4, .real = R_FLOW },
+
+	/* Encapsulations and header options */
+	{ "802.1Q tcp syn (tag kept)", b_tcp4_8021q, TX(CONN_MISS),
+	  .svc = S_WEB4, .real = R_FLOW, .cuts = true },
+	{ "802.1ad tcp syn (tag kept)", b_tcp4_8021ad, TX(CONN_MISS),
+	  .svc = S_WEB4, .real = R_FLOW, .cuts = true },
+	{ "802.1Q ipv6 tcp syn (tag kept)", b_tcp6_8021q, TX(CONN_MISS),
+	  .svc = S_WEB6, .real = R_FLOW, .cuts = true },
+	{ "ipv4 options, ihl 6..15", b_ip4_opts, .nvar = 10, TX(CONN_MISS),
+	  .svc = S_WEB4, .real = R_FLOW, .cuts = true },
+	{ "ipv6 ext headers: hbh, rt, dst, ah, atomic frag; six", b_ext6,
+	  .nvar = ARRAY_SIZE(ext_kinds) + 1, TX(CONN_MISS), .svc = S_WEB6,
+	  .real = R_FLOW, .cuts = true },
+	{ "ipv6 with too many ext headers", b_ext6_too_many, PASS(UNPARSED) },
+
+	/* Fragments */
+	{ "ipv4 first fragment (MF)", b_frag4_first, TX(FRAGMENT),
+	  .svc = S_ANY4, .real = R_ADDRS, .cuts = true },
+	{ "ipv4 later fragment follows the first", b_frag4_later,
+	  .prep = prep_observe, .prep_build = b_frag4_first, TX(FRAGMENT),
+	  .svc = S_ANY4, .real = R_ADDRS, .same_as_prep = true, .cuts = true },
+	{ "ipv4 fragments, VIP without port-less service", b_frag4_nosvc,
+	  .nvar = 2, DROP(FRAG_NO_SERVICE) },
+	{ "ipv4 fragments to a non-VIP", b_frag4_nonvip, .nvar = 2,
+	  PASS(NOT_VIP) },
+	{ "ipv6 first fragment", b_frag6_first, TX(FRAGMENT), .svc = S_ANY6,
+	  .real = R_ADDRS, .cuts = true },
+	{ "ipv6 later fragment follows the first", b_frag6_later,
+	  .prep = prep_observe, .prep_build = b_frag6_first, TX(FRAGMENT),
+	  .svc = S_ANY6, .real = R_ADDRS, .same_as_prep = true },
+	{ "ipv6 fragments, VIP without port-less service", b_frag6_nosvc,
+	  .nvar = 2, DROP(FRAG_NO_SERVICE) },
+	{ "ipv6 fragments to a non-VIP", b_frag6_nonvip, .nvar = 2,
+	  PASS(NOT_VIP) },
+	{ "ipv6 later fragment, dest opts in fragmentable part",
+	  b_frag6_dst_later, .prep = prep_observe,
+	  .prep_build = b_frag6_dst_first, .verdict = SAME_AS_PREP,
+	  .svc = S_ANY6 },
+
+	/* ICMP errors follow the quoted flow */
+	{ "icmp frag-needed, known tcp flow", b_tb4_tcp,
+	  .prep = prep_conn_other, TX(ICMP_TOO_BIG), .svc = S_WEB4,
+	  .real = R_PREP, .cuts = true },
+	{ "icmp frag-needed, unknown flow of a VIP", b_tb4_tcp,
+	  TX(ICMP_TOO_BIG), .svc = S_WEB4, .real = R_FLOW },
+	{ "icmp frag-needed, known udp flow", b_tb4_udp,
+	  .prep = prep_established, .prep_build = b_udp4, TX(ICMP_TOO_BIG),
+	  .svc = S_DNS4, .real = R_PREP },
+	{ "icmp frag-needed, flow on a DOWN real", b_tb4_tcp,
+	  .prep = prep_down_established, .prep_build = b_tcp4_syn,
+	  TX(ICMP_TOO_BIG), .svc = S_WEB4, .real = R_FLOW, .extra = x_not_aux },
+	{ "icmp frag-needed, persistent service", b_tb4_pers, TX(ICMP_TOO_BIG),
+	  .svc = S_PERS4, .real = R_SRC },
+	{ "icmp frag-needed quoting a non-VIP flow", b_tb4_nonvip,
+	  PASS(NOT_VIP) },
+	{ "icmp frag-needed quoting icmp (plain icmp)", b_tb4_icmp,
+	  PASS(NOT_VIP) },
+	{ "icmp port unreachable (not followed)", b_unreach4, PASS(NOT_VIP) },
+	{ "icmpv6 packet too big, known tcp flow", b_tb6_tcp,
+	  .prep = prep_conn_other, TX(ICMP_TOO_BIG), .svc = S_WEB6,
+	  .real = R_PREP, .cuts = true },
+	{ "icmpv6 packet too big, unknown flow of a VIP", b_tb6_tcp,
+	  TX(ICMP_TOO_BIG), .svc = S_WEB6, .real = R_FLOW },
+
+	/* Real selection and state */
+	{ "persistent: same source, other port, same real", b_pers_b,
+	  .prep = prep_observe, .prep_build = b_pers_a, TX(CONN_MISS),
+	  .svc = S_PERS4, .real = R_SRC, .same_as_prep = true,
+	  .extra = x_persist_meaningful },
+	{ "draining real keeps its flow", b_tcp4_ack,
+	  .prep = prep_drain_established, TX(CONN_HIT), .svc = S_WEB4,
+	  .real = R_PREP },
+	{ "draining real takes no new flow", b_tcp4_syn,
+	  .prep = prep_drain_hashed, TX(CONN_MISS), .svc = S_WEB4,
+	  .real = R_FLOW, .extra = x_ring_without_aux },
+	{ "DOWN real: flow chosen again", b_tcp4_ack,
+	  .prep = prep_down_established, TX(CONN_RECHOSEN), .svc = S_WEB4,
+	  .real = R_FLOW, .extra = x_not_aux },
+	{ "real deleted, id reused in its service (gen bumped)", b_tcp4_ack,
+	  .prep = prep_reuse_same_svc, TX(CONN_RECHOSEN), .svc = S_WEB4,
+	  .real = R_FLOW },
+	{ "real deleted, id reused by another service", b_tcp4_ack,
+	  .prep = prep_reuse_other_svc, TX(CONN_RECHOSEN), .svc = S_WEB4,
+	  .real = R_FLOW, .extra = x_not_aux },
+	{ "service without reals", b_empty, DROP(NO_REAL), .svc = S_EMPTY4 },
+	{ "service whose real has no MAC", b_nomac, DROP(NO_REAL),
+	  .svc = S_NOMAC4 },
+
+	/* Egress */
+	{ "real behind another port: redirect", b_udp4, .prep = prep_redirect,
+	  .verdict = XDP_REDIRECT, .reason = KEEL_CNT_CONN_MISS, .svc = S_DNS4,
+	  .real = R_FLOW },
+	/* Dropped after the MAC rewrite: the output shows the new MACs. */
+	{ "real behind a port missing from the devmap", b_udp4,
+	  .prep = prep_redirect_missing, .verdict = XDP_DROP,
+	  .reason = KEEL_CNT_CONN_MISS, .redirect_err = true, .svc = S_DNS4,
+	  .real = R_FLOW },
+
+	/* Malformed */
+	{ "ipv4 ihl 0..4", b_bad_ihl, .nvar = 5, MALFORMED },
+	{ "ipv4 tot_len beyond the frame", b_totlen_long, MALFORMED },
+	{ "ipv4 tot_len below ihl * 4", b_totlen_short, .nvar = 2, MALFORMED },
+	{ "ipv6 payload length beyond the frame", b_plen_long, MALFORMED },
+	{ "ipv6 payload length 0", b_plen_zero, MALFORMED },
+	{ "ipv6 ext header beyond the payload", b_ext6_overrun, MALFORMED },
+	{ "ethertype ipv4, version 0/5/6/15", b_ver4, .nvar = 4, MALFORMED },
+	{ "ethertype ipv6, version 0/4/7", b_ver6, .nvar = 3, MALFORMED },
+	{ "tcp doff 0..4", b_doff, .nvar = 5, MALFORMED },
+	{ "icmp frag-needed, quoted version 6", b_tb4_quote_ver, MALFORMED },
+	{ "icmp frag-needed, quoted ihl 4", b_tb4_quote_ihl, MALFORMED },
+	{ "icmpv6 too big, quoted version 4", b_tb6_quote_ver, MALFORMED },
+
+	/* The address marker (VIP, 0, proto 0) is not a service. */
+	{ "ipv4 protocol 0 to a VIP address", b_proto0, PASS(NOT_VIP) },
+	{ "ipv4 fragment, protocol 0, to a VIP address", b_proto0_frag,
+	  DROP(FRAG_NO_SERVICE) },
+};
+
+static int row_expect(struct world *w, const struct golden *g,
+		      const struct pkt *p, struct expect *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->verdict = g->verdict;
+	e->reason = g->reason;
+	e->redirect_err = g->redirect_err;
+	e->svc = g->svc;
+	switch (g->real) {
+	case R_NONE:
+		break;
+	case R_PREP:
+		e->real = w->prep_real;
+		break;
+	default:
+		e->real = ring_pick(w, g->svc, g->real, &p->flow);
+		break;
+	}
+	if (g->verdict == SAME_AS_PREP) {
+		e->verdict = w->prep.verdict;
+		e->reason = w->prep.reason;
+		e->real = w->prep.real;
+		if (e->verdict != XDP_TX && e->verdict != XDP_REDIRECT)
+			e->svc = S_NONE;
+	}
+	if (g->same_as_prep && e->real != w->prep_real)
+		failf(w, "expected real %u, but the prep packet went to %u",
+		      e->real, w->prep_real);
+	if (g->real != R_NONE && !e->real) {
+		failf(w, "no expected real");
+		return -EINVAL;
+	}
+	e->new_flow = e->reason == KEEL_CNT_CONN_MISS ||
+		      e->reason == KEEL_CNT_CONN_RECHOSEN;
+	return 0;
+}
+
+static void run_row(struct world *w, int ix)
+{
+	const struct golden *g = &rows[ix];
+	int v, nvar = g->nvar ? g->nvar : 1;
+	struct expect e;
+	char tag[160];
+	uint32_t real;
+	struct pkt p;
+
+	w->row = g;
+	for (v = 0; v < nvar; v++) {
+		memset(&p, 0, sizeof(p));
+		g->build(&p, v);
+		snprintf(tag, sizeof(tag), "%s [%d]", g->name, v);
+		if (g->prep && g->prep(w, &p))
+			return;
+		if (row_expect(w, g, &p, &e))
+			return;
+		real = check_packet(w, tag, &p, &e);
+		if (g->extra)
+			g->extra(w, &p, real);
+		if (g->cuts)
+			check_cuts(w, tag, &p);
+	}
+}
+
+START_TEST(golden)
+{
+	static struct world w; /* lb_model is large */
+
+	memset(&w, 0, sizeof(w));
+	if (!world_init(&w, _i))
+		run_row(&w, _i);
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "%s: %d failed checks (%d runs):\n%s",
+		      rows[_i].name, w.nfail, w.nrun, w.diag);
+}
+END_TEST
+
+/* Can BPF_PROG_TEST_RUN present a frame shorter than 14 bytes? */
+static bool probe_runt(void)
+{
+	struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	uint8_t in[16] = {}, out[64];
+	struct xdp_md ctx = { .data = 8, .data_end = sizeof(in) };
+	int fd, err;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in,
+		    .data_size_in = sizeof(in), .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "runt_probe", "GPL", prog,
+			   ARRAY_SIZE(prog), NULL);
+	if (fd < 0)
+		return false;
+	err = bpf_prog_test_run_opts(fd, &o);
+	close(fd);
+	return err == 0;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	Suite *s;
+	TCase *tc;
+	int failed, first, last;
+	const char *row;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_xdp_golden: needs root, skipped\n");
+		return EXIT_SKIP;
+	}
+	if (!if_nametoindex(IF_IN) || !if_nametoindex(IF_OUT)) {
+		fprintf(stderr,
+			"test_xdp_golden: no %s/%s: run it through "
+			"run-in-netns.sh; skipped\n",
+			IF_IN, IF_OUT);
+		return EXIT_SKIP;
+	}
+	runt_ok = probe_runt();
+	if (!runt_ok)
+		fprintf(stderr,
+			"test_xdp_golden: this kernel's test runs refuse "
+			"frames under %d bytes: those cuts are skipped\n",
+			ETH_HLEN);
+	s = suite_create("xdp_golden");
+	tc = tcase_create("rows");
+	tcase_set_timeout(tc, 30);
+	/* KEEL_GOLDEN_ROW=n runs row n alone (with CK_FORK=no, in gdb). */
+	first = 0;
+	last = ARRAY_SIZE(rows);
+	row = getenv("KEEL_GOLDEN_ROW");
+	if (row) {
+		first = atoi(row);
+		if (first < 0 || first >= last) {
+			fprintf(stderr, "test_xdp_golden: rows are 0..%d\n",
+				last - 1);
+			return EXIT_FAILURE;
+		}
+		last = first + 1;
+	}
+	tcase_add_loop_test(tc, golden, first, last);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
