@@ -13,6 +13,7 @@
 
 #include "keel_maps.h"
 #include "lb_maglev.h"
+#include "maglev_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RUNS_DEFAULT 51
@@ -33,19 +34,6 @@ static const struct {
 	{ 1000, KEEL_RING_SIZE_DEFAULT, w_mixed, 4, "1,2,3,5" },
 	{ 1000, KEEL_RING_SIZE_MAX, w_equal, 1, "1" },
 };
-
-static void real_init(struct lb_maglev_real *r, uint32_t i, uint32_t weight)
-{
-	memset(r, 0, sizeof(*r));
-	r->key[0] = KEEL_F_INET;
-	r->key[1] = 10;
-	r->key[2] = i >> 16;
-	r->key[3] = i >> 8;
-	r->key[4] = i;
-	r->key_len = 5;
-	r->weight = weight;
-	r->id = i + 1;
-}
 
 static double now_us(void)
 {

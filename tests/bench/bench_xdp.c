@@ -45,6 +45,7 @@
 #include "lb_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
+#include "lb_neigh.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RUNS_DEFAULT 7
@@ -282,21 +283,12 @@ static int add_service(struct bench *bn, const char *vip, const char *fmt,
 	return err;
 }
 
+/* The interface's MAC, over netlink like lbd does it. */
 static int if_mac(const char *name, uint8_t mac[6])
 {
-	struct ifreq ifr = {};
-	int fd, err = 0;
+	int idx = if_nametoindex(name);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
+	return idx ? lb_link_mac(idx, mac) : -ENODEV;
 }
 
 static int setup(struct bench *bn)
@@ -317,7 +309,8 @@ static int setup(struct bench *bn)
 	o.instance = inst;
 	/* KEEL_BENCH_CONN: conn table size (default: lbd's default). */
 	if (getenv("KEEL_BENCH_CONN"))
-		o.conn_table_size = strtoul(getenv("KEEL_BENCH_CONN"), NULL, 10);
+		o.conn_table_size =
+			strtoul(getenv("KEEL_BENCH_CONN"), NULL, 10);
 	err = lb_dp_load(&o, &bn->dp);
 	if (err) {
 		bn->dp = NULL;
@@ -451,8 +444,8 @@ int main(int argc, char **argv)
 				set_flow(&pk[c], 0);
 			err = run_n(&bn, bn.keel_fd, &pk[c], REPEAT_N, &nk, &v);
 			if (!err)
-				err = run_n(&bn, bn.drop_fd, &pk[c], REPEAT_N, &nd,
-					    &v);
+				err = run_n(&bn, bn.drop_fd, &pk[c], REPEAT_N,
+					    &nd, &v);
 			rdiff[c][r] = (double)nk - nd;
 			rkeel[c][r] = nk;
 			rdrop[c][r] = nd;

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,9 +119,8 @@ START_TEST(test_adopt)
 	struct lb_dp_opts o = { .instance = instance };
 	size_t i;
 
-	ck_assert_int_eq(lb_model_svc_add(&m, &k4, KEEL_SVC_F_PERSISTENT, 251,
-					  &s4),
-			 0);
+	ck_assert_int_eq(
+		lb_model_svc_add(&m, &k4, KEEL_SVC_F_PERSISTENT, 251, &s4), 0);
 	ck_assert_int_eq(lb_model_svc_add(&m, &k6, 0, 0, &s6), 0);
 	real(s4, 1, 3);
 	r = real(s4, 2, 1);
@@ -264,8 +264,6 @@ int main(void)
 {
 	Suite *s = suite_create("lb_model");
 	TCase *tc = tcase_create("maps");
-	SRunner *sr;
-	int failed;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "needs root (BPF)\n");
@@ -280,9 +278,5 @@ int main(void)
 			    sizeof(bad_svcs) / sizeof(bad_svcs[0]));
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -32,6 +32,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <check.h>
+#include "check_run.h"
 
 #include "keel_hash.h"
 #include "keel_maps.h"
@@ -39,6 +40,7 @@
 #include "lb_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
+#include "lb_neigh.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define EXIT_SKIP 77
@@ -1086,21 +1088,12 @@ static void failf(struct world *w, const char *fmt, ...)
 	w->diag[w->diag_len] = '\0';
 }
 
+/* The interface's MAC, over netlink like lbd does it. */
 static int if_mac(const char *name, uint8_t mac[6])
 {
-	struct ifreq ifr = {};
-	int fd, err = 0;
+	int idx = if_nametoindex(name);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
+	return idx ? lb_link_mac(idx, mac) : -ENODEV;
 }
 
 static struct lb_real *real_by_id(struct world *w, uint32_t id)
@@ -2191,10 +2184,9 @@ static bool probe_runt(void)
 
 int main(void)
 {
-	SRunner *sr;
 	Suite *s;
 	TCase *tc;
-	int failed, first, last;
+	int first, last;
 	const char *row;
 
 	if (geteuid() != 0) {
@@ -2232,9 +2224,5 @@ int main(void)
 	}
 	tcase_add_loop_test(tc, golden, first, last);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -76,7 +77,8 @@ static void *runner_fn(void *arg)
 		pkt_build(&in, r->new_flows ? sport++ : 40000);
 		if (sport < 40000)
 			sport = 40000;
-		if (bpf_prog_test_run_opts(r->prog_fd, &o) || o.retval != XDP_TX) {
+		if (bpf_prog_test_run_opts(r->prog_fd, &o) ||
+		    o.retval != XDP_TX) {
 			r->errors++;
 			continue;
 		}
@@ -177,9 +179,9 @@ START_TEST(test_update_under_load)
 	if (c->change == CH_DELETE)
 		lb_model_real_del(svc, victim);
 	else
-		lb_model_real_set_state(svc, victim,
-					c->change == CH_DOWN ? KEEL_RS_DOWN :
-							       KEEL_RS_DRAINING);
+		lb_model_real_set_state(
+			svc, victim,
+			c->change == CH_DOWN ? KEEL_RS_DOWN : KEEL_RS_DRAINING);
 	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
 	atomic_store(&r.epoch, 1);
 	nanosleep(&ms, NULL);
@@ -206,8 +208,6 @@ int main(void)
 {
 	Suite *s = suite_create("xdp_update");
 	TCase *tc = tcase_create("under_load");
-	SRunner *sr;
-	int failed;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "needs root (BPF)\n");
@@ -218,9 +218,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_update_under_load, 0, 18);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

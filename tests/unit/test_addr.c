@@ -2,6 +2,7 @@
 /* lb_addr: text forms of services, addresses and MACs (table-driven). */
 #include <arpa/inet.h>
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <string.h>
 
@@ -42,7 +43,8 @@ static const struct vip_case {
 	{ .in = "203.0.113.10:/tcp", .err = -EINVAL },
 	{ .in = "203.0.113.10:8x/tcp", .err = -EINVAL },
 	{ .in = "203.0.113.256:80/tcp", .err = -EINVAL },
-	{ .in = "203.0.113.10:80/0", .err = -EINVAL }, /* proto 0 is the address marker */
+	{ .in = "203.0.113.10:80/0",
+	  .err = -EINVAL }, /* proto 0 is the address marker */
 	{ .in = "203.0.113.10:80/256", .err = -EINVAL },
 	{ .in = "[203.0.113.10]:80/tcp", .err = -EINVAL },
 	{ .in = "[2001:db8::10:443/tcp", .err = -EINVAL },
@@ -68,7 +70,8 @@ START_TEST(test_vip_parse)
 	want.family = c->family;
 	want.port = htons(c->port);
 	want.proto = c->proto;
-	ck_assert_int_eq(inet_pton(c->family == KEEL_F_INET ? AF_INET : AF_INET6,
+	ck_assert_int_eq(inet_pton(c->family == KEEL_F_INET ? AF_INET :
+							      AF_INET6,
 				   c->addr, want.addr),
 			 1);
 	ck_assert_msg(memcmp(&k, &want, sizeof(k)) == 0, "%s: key differs",
@@ -162,10 +165,18 @@ static const struct proto_case {
 	int err;
 	uint8_t proto;
 } proto_cases[] = {
-	{ "tcp", 0, 6 },  { "udp", 0, 17 },	 { "icmp", 0, 1 },
-	{ "icmpv6", 0, 58 }, { "132", 0, 132 },	 { "255", 0, 255 },
-	{ .in = "0", .err = -EINVAL }, { .in = "256", .err = -EINVAL }, { .in = "TCP", .err = -EINVAL },
-	{ .in = "6x", .err = -EINVAL }, { .in = "-6", .err = -EINVAL }, { .in = "", .err = -EINVAL },
+	{ "tcp", 0, 6 },
+	{ "udp", 0, 17 },
+	{ "icmp", 0, 1 },
+	{ "icmpv6", 0, 58 },
+	{ "132", 0, 132 },
+	{ "255", 0, 255 },
+	{ .in = "0", .err = -EINVAL },
+	{ .in = "256", .err = -EINVAL },
+	{ .in = "TCP", .err = -EINVAL },
+	{ .in = "6x", .err = -EINVAL },
+	{ .in = "-6", .err = -EINVAL },
+	{ .in = "", .err = -EINVAL },
 };
 
 START_TEST(test_proto_parse)
@@ -185,8 +196,6 @@ int main(void)
 {
 	Suite *s = suite_create("lb_addr");
 	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_vip_parse, 0, N(vip_cases));
 	tcase_add_test(tc, test_vip_format_nospace);
@@ -194,9 +203,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_addr_parse, 0, N(addr_cases));
 	tcase_add_loop_test(tc, test_proto_parse, 0, N(proto_cases));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

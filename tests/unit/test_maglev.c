@@ -4,6 +4,7 @@
  * from input order, weights, argument checks, primes, pinned output.
  */
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,24 +12,11 @@
 
 #include "keel_maps.h"
 #include "lb_maglev.h"
+#include "maglev_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define M_DEFAULT ((uint32_t)KEEL_RING_SIZE_DEFAULT)
 #define SENTINEL 0xdeadbeefU
-
-/* Real i: family tag and IPv4 address 10.x.y.z, id i + 1. */
-static void real_init(struct lb_maglev_real *r, uint32_t i, uint32_t weight)
-{
-	memset(r, 0, sizeof(*r));
-	r->key[0] = KEEL_F_INET;
-	r->key[1] = 10;
-	r->key[2] = i >> 16;
-	r->key[3] = i >> 8;
-	r->key[4] = i;
-	r->key_len = 5;
-	r->weight = weight;
-	r->id = i + 1;
-}
 
 /* n reals, weights taken in turn from w[0..nw) (all 1 when nw == 0). */
 static struct lb_maglev_real *reals_new(size_t n, const uint32_t *w, size_t nw)
@@ -620,11 +608,5 @@ static Suite *maglev_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(maglev_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(maglev_suite());
 }
