@@ -21,10 +21,6 @@ struct lb_neigh_q {
 	int found;
 };
 
-#define LB_NUD_RESOLVED                                                      \
-	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | \
-	 NUD_NOARP)
-
 /* One request, answers fed to cb; returns 0 or -errno. */
 static int lb_nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *arg)
 {
@@ -65,7 +61,7 @@ out:
 	return err;
 }
 
-static int lb_neigh_cb(const struct nlmsghdr *nlh, void *arg)
+static int lb_neigh_dump_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
 	struct lb_neigh_q *q = arg;
@@ -110,7 +106,7 @@ int lb_neigh_lookup(uint8_t family, const __be32 addr[4], uint8_t mac[6],
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = q.af;
-	err = lb_nl_talk(nlh, lb_neigh_cb, &q);
+	err = lb_nl_talk(nlh, lb_neigh_dump_cb, &q);
 	if (err)
 		return err;
 	if (!q.found)
@@ -163,4 +159,108 @@ int lb_link_mac(int ifindex, uint8_t mac[6])
 		return -ENOENT;
 	memcpy(mac, q.mac, 6);
 	return 0;
+}
+
+/* KEEL_F_* -> AF_* and address length; -EAFNOSUPPORT for anything else. */
+static int lb_neigh_af(uint8_t family, uint8_t *af, size_t *alen)
+{
+	switch (family) {
+	case KEEL_F_INET:
+		*af = AF_INET;
+		*alen = 4;
+		return 0;
+	case KEEL_F_INET6:
+		*af = AF_INET6;
+		*alen = 16;
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+struct lb_route_q {
+	int oif;
+	int gateway;
+};
+
+static int lb_route_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct lb_route_q *q = arg;
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(a)) {
+		case RTA_OIF:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				q->oif = mnl_attr_get_u32(a);
+			break;
+		case RTA_GATEWAY:
+		case RTA_VIA:
+			q->gateway = 1;
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int lb_route_oif(uint8_t family, const __be32 addr[4], int *ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct lb_route_q q = {};
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	uint8_t af;
+	size_t alen;
+	int err;
+
+	err = lb_neigh_af(family, &af, &alen);
+	if (err)
+		return err;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = af;
+	rtm->rtm_dst_len = alen * 8;
+	mnl_attr_put(nlh, RTA_DST, alen, addr);
+	err = lb_nl_talk(nlh, lb_route_cb, &q);
+	if (err)
+		return err;
+	if (q.gateway)
+		return -EREMOTE;
+	if (!q.oif)
+		return -ENETUNREACH;
+	*ifindex = q.oif;
+	return 0;
+}
+
+int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ndmsg *nd;
+	uint8_t af;
+	size_t alen;
+	int err;
+
+	err = lb_neigh_af(family, &af, &alen);
+	if (err)
+		return err;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	/*
+	 * NTF_USE makes neigh_add() call neigh_event_send() (what an outgoing
+	 * packet would do) instead of setting a state; NLM_F_CREATE lets it
+	 * start from no entry.  No NLM_F_REPLACE: a resolved MAC is kept.
+	 */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = af;
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_state = NUD_NONE;
+	nd->ndm_flags = NTF_USE;
+	mnl_attr_put(nlh, NDA_DST, alen, addr);
+	return lb_nl_talk(nlh, NULL, NULL);
 }

@@ -6,7 +6,13 @@
 #define LB_NEIGH_H
 
 #include <stdint.h>
+#include <linux/neighbour.h>
 #include "keel_maps.h"
+
+/* Entry states whose MAC can be forwarded to. */
+#define LB_NUD_RESOLVED                                                      \
+	(NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | \
+	 NUD_NOARP)
 
 /*
  * MAC and interface of a resolved neighbour (REACHABLE, STALE, DELAY,
@@ -16,5 +22,57 @@ int lb_neigh_lookup(uint8_t family, const __be32 addr[4], uint8_t mac[6],
 		    int *ifindex);
 /* Hardware address of an interface. */
 int lb_link_mac(int ifindex, uint8_t mac[6]);
+
+/*
+ * The interface of the kernel's route to addr (RTM_GETROUTE).  The kernel's
+ * errors come back as they are: -ENETUNREACH (no route), -EHOSTUNREACH,
+ * -EACCES (unreachable/prohibit routes), -EINVAL (blackhole).  A route
+ * through a gateway is -EREMOTE: direct routing needs the real on-link,
+ * and resolving its address there could never succeed.  An address of
+ * this host gives lo.  -EAFNOSUPPORT for a family other than KEEL_F_*.
+ */
+int lb_route_oif(uint8_t family, const __be32 addr[4], int *ifindex);
+
+/*
+ * Ask the kernel to resolve addr on ifindex now, without a packet to send
+ * (RTM_NEWNEIGH, NTF_USE): an absent or FAILED entry is created
+ * INCOMPLETE and an ARP request / neighbour solicitation goes out at once;
+ * a STALE one is re-confirmed through DELAY/PROBE (after delay_first_probe,
+ * 5 s by default); a REACHABLE one is left alone.  Returns once asked:
+ * the answer arrives as a neighbour event (lb_neigh_mon) or through
+ * lb_neigh_lookup.
+ */
+int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex);
+
+/*
+ * Neighbour events from the kernel, read on a libevent loop
+ * (lb_neigh_mon.c, which alone needs libevent).
+ *
+ * cb(arg, family, addr, mac, ifindex) for every IPv4/IPv6 neighbour entry
+ * that changes (proxy and bridge entries are skipped):
+ *   mac != NULL  the entry is resolved (REACHABLE, STALE, DELAY, PROBE,
+ *                PERMANENT, NOARP); the same MAC may be reported again on
+ *                every state change.
+ *   mac == NULL  the entry is INCOMPLETE, FAILED or deleted.
+ * addr is 16 bytes, zero past the address (as in lb_real.addr).
+ *
+ * family == 0 means "events were lost": the kernel overran the socket
+ * (ENOBUFS).  addr is all-zero and mac NULL; the caller must re-read
+ * every entry it cares about (lb_neigh_lookup).  Events keep coming after.
+ *
+ * An interface's own MAC change needs no event of its own: the kernel
+ * flushes that interface's entries (mac == NULL for each) and the next
+ * resolution carries the new source.  cb must not call
+ * lb_neigh_mon_stop.
+ */
+struct event_base;
+struct lb_neigh_mon;
+typedef void (*lb_neigh_cb)(void *arg, uint8_t family, const __be32 addr[4],
+			    const uint8_t mac[6], int ifindex);
+
+int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,
+		       struct lb_neigh_mon **out);
+/* NULL is a no-op. */
+void lb_neigh_mon_stop(struct lb_neigh_mon *m);
 
 #endif

@@ -1,0 +1,1121 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lbctl - the operators' tool: sends one request to lbd's control socket
+ * (docs/control-protocol.md) and prints the answer for people or, with
+ * --json, as received.  Reference: docs/lbctl.md.
+ *
+ * Everything the user typed is checked before connecting, so a typo is a
+ * usage error (2) and never a half-done change.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "keel_ctl.h"
+#include "keel_names.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,
+};
+
+/* A big site's status answer outgrows KEEL_CTL_MSG_MAX. */
+#define LBCTL_ANSWER_MAX (16U << 20)
+#define LBCTL_ANSWER_FIRST (64U << 10)
+#define LBCTL_TIMEOUT_DEFAULT 5.0
+#define LBCTL_TIMEOUT_MAX 86400.0
+#define LBCTL_INSTANCE_DEFAULT "default"
+#define LBCTL_ARGS_MAX 3
+
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+enum lbctl_opt {
+	OPT_SOCKET,
+	OPT_INSTANCE,
+	OPT_JSON,
+	OPT_TIMEOUT,
+	OPT_HELP,
+	OPT_PERSISTENT,
+	OPT_RING_SIZE,
+	OPT_WEIGHT,
+	OPT_UNLOAD,
+	OPT__MAX,
+};
+
+#define O(x) (1U << OPT_##x)
+#define OPTS_GLOBAL (O(SOCKET) | O(INSTANCE) | O(JSON) | O(TIMEOUT) | O(HELP))
+/* getopt_long's val for option i: clear of 1, '?', ':' and 'h'. */
+#define OPT_VAL_BASE 256
+
+static const struct lbctl_opt_desc {
+	const char *name;
+	const char *arg; /* NULL: a flag */
+	const char *help;
+	const char *hint; /* what a valid argument is */
+} lbctl_opts[OPT__MAX] = {
+	[OPT_SOCKET] = { .name = "socket",
+			 .arg = "PATH",
+			 .help = "lbd's control socket (default " KEEL_CTL_SOCK_DIR
+				 "/" LBCTL_INSTANCE_DEFAULT ".sock)",
+			 .hint = "a path of 1..107 bytes" },
+	[OPT_INSTANCE] = { .name = "instance",
+			   .arg = "NAME",
+			   .help = "the socket of instance NAME: " KEEL_CTL_SOCK_DIR
+				   "/NAME.sock",
+			   .hint = "a name without '/' (lbd.yaml's instance)" },
+	[OPT_JSON] = { .name = "json",
+		       .help = "print lbd's answer as received: one JSON line" },
+	[OPT_TIMEOUT] = { .name = "timeout",
+			  .arg = "S",
+			  .help = "give up after S seconds (default 5)",
+			  .hint = "seconds, more than 0 and at most 86400" },
+	[OPT_HELP] = { .name = "help",
+		       .help = "this help, or a command's: lbctl real add --help" },
+	[OPT_PERSISTENT] = { .name = "persistent",
+			     .help = "service add: hash on the client address only" },
+	[OPT_RING_SIZE] = { .name = "ring-size",
+			    .arg = "P",
+			    .help = "service add: Maglev ring size, a prime (default 65537)",
+			    .hint = "1..1048573, and lbd wants a prime" },
+	[OPT_WEIGHT] = { .name = "weight",
+			 .arg = "W",
+			 .help = "real add: weight (default 1)",
+			 .hint = "0..65535" },
+	[OPT_UNLOAD] = { .name = "unload",
+			 .help = "shutdown: also detach and remove the pinned program and maps" },
+};
+
+struct lbctl {
+	char path[SUN_PATH_MAX];
+	double timeout;
+	bool json;
+	struct keel_ctl_req req;
+	struct timespec deadline;
+};
+
+enum lbctl_arg { ARG_END, ARG_SVC, ARG_ADDR, ARG_WEIGHT, ARG_TOPIC };
+
+static int arg_svc(struct keel_ctl_req *r, const char *s);
+static int arg_addr(struct keel_ctl_req *r, const char *s);
+static int arg_weight(struct keel_ctl_req *r, const char *s);
+
+static const struct lbctl_arg_desc {
+	const char *name;
+	int (*parse)(struct keel_ctl_req *r, const char *s);
+	const char *hint;
+} lbctl_args[] = {
+	[ARG_SVC] = { .name = "SVC",
+		      .parse = arg_svc,
+		      .hint = "ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO, at most 63 bytes" },
+	[ARG_ADDR] = { .name = "ADDR",
+		       .parse = arg_addr,
+		       .hint = "an IPv4 or IPv6 address, at most 47 bytes" },
+	[ARG_WEIGHT] = { .name = "W|clear",
+			 .parse = arg_weight,
+			 .hint = "a weight 0..65535, or clear" },
+	[ARG_TOPIC] = { .name = "[COMMAND]" },
+};
+
+struct lbctl_cmd;
+static int lbctl_help_cmd(char **pos, int npos);
+static void show_status(json_t *a);
+static void show_services(json_t *a);
+static void show_reals(json_t *a);
+static void show_stats(json_t *a);
+static void show_change(json_t *a);
+static void show_reload(json_t *a);
+
+static const struct lbctl_cmd {
+	const char *verb;
+	const char *noun; /* NULL: a one-word command */
+	enum keel_ctl_cmd ctl;
+	enum lbctl_arg args[LBCTL_ARGS_MAX];
+	unsigned int opts; /* its own options, O() */
+	void (*show)(json_t *answer);
+	int (*local)(char **pos, int npos); /* answered without lbd */
+	const char *help;
+} lbctl_cmds[] = {
+	{ "status",
+	  NULL,
+	  KEEL_CTL_STATUS,
+	  {},
+	  0,
+	  show_status,
+	  NULL,
+	  "instance, data plane, services and their reals" },
+	{ "services",
+	  NULL,
+	  KEEL_CTL_SERVICES,
+	  {},
+	  0,
+	  show_services,
+	  NULL,
+	  "services only, without reals" },
+	{ "reals",
+	  NULL,
+	  KEEL_CTL_REALS,
+	  { ARG_SVC },
+	  0,
+	  show_reals,
+	  NULL,
+	  "the reals of one service" },
+	{ "stats",
+	  NULL,
+	  KEEL_CTL_STATS,
+	  {},
+	  0,
+	  show_stats,
+	  NULL,
+	  "global verdict counters, conn-table occupancy" },
+	{ "reload",
+	  NULL,
+	  KEEL_CTL_RELOAD,
+	  {},
+	  0,
+	  show_reload,
+	  NULL,
+	  "re-read the config file, apply the difference" },
+	{ "service",
+	  "add",
+	  KEEL_CTL_SERVICE_ADD,
+	  { ARG_SVC },
+	  O(PERSISTENT) | O(RING_SIZE),
+	  show_change,
+	  NULL,
+	  "add a service at run time" },
+	{ "service",
+	  "del",
+	  KEEL_CTL_SERVICE_DEL,
+	  { ARG_SVC },
+	  0,
+	  show_change,
+	  NULL,
+	  "remove a service at run time" },
+	{ "real",
+	  "add",
+	  KEEL_CTL_REAL_ADD,
+	  { ARG_SVC, ARG_ADDR },
+	  O(WEIGHT),
+	  show_change,
+	  NULL,
+	  "add a real at run time" },
+	{ "real",
+	  "del",
+	  KEEL_CTL_REAL_DEL,
+	  { ARG_SVC, ARG_ADDR },
+	  0,
+	  show_change,
+	  NULL,
+	  "remove a real at run time" },
+	{ "real",
+	  "weight",
+	  KEEL_CTL_REAL_WEIGHT,
+	  { ARG_SVC, ARG_ADDR, ARG_WEIGHT },
+	  0,
+	  show_change,
+	  NULL,
+	  "set the admin weight override; clear drops it" },
+	{ "real",
+	  "drain",
+	  KEEL_CTL_REAL_DRAIN,
+	  { ARG_SVC, ARG_ADDR },
+	  0,
+	  show_change,
+	  NULL,
+	  "no new flows; existing flows stay" },
+	{ "real",
+	  "undrain",
+	  KEEL_CTL_REAL_UNDRAIN,
+	  { ARG_SVC, ARG_ADDR },
+	  0,
+	  show_change,
+	  NULL,
+	  "end an admin drain" },
+	{ "real",
+	  "down",
+	  KEEL_CTL_REAL_DOWN,
+	  { ARG_SVC, ARG_ADDR },
+	  0,
+	  show_change,
+	  NULL,
+	  "out of selection; its flows are re-chosen" },
+	{ "real",
+	  "up",
+	  KEEL_CTL_REAL_UP,
+	  { ARG_SVC, ARG_ADDR },
+	  0,
+	  show_change,
+	  NULL,
+	  "end an admin down" },
+	{ "shutdown",
+	  NULL,
+	  KEEL_CTL_SHUTDOWN,
+	  {},
+	  O(UNLOAD),
+	  show_change,
+	  NULL,
+	  "stop lbd" },
+	{ "help",
+	  NULL,
+	  KEEL_CTL__MAX,
+	  { ARG_TOPIC },
+	  0,
+	  NULL,
+	  lbctl_help_cmd,
+	  "this list, or one command's usage" },
+};
+
+#define N_CMDS (sizeof(lbctl_cmds) / sizeof(lbctl_cmds[0]))
+
+/* "real add SVC ADDR [--weight W]", from the tables. */
+static void lbctl_cmd_usage(const struct lbctl_cmd *c, char *buf, size_t size)
+{
+	size_t n;
+	int i;
+
+	n = snprintf(buf, size, "%s%s%s", c->verb, c->noun ? " " : "",
+		     c->noun ? c->noun : "");
+	for (i = 0; i < LBCTL_ARGS_MAX && c->args[i] && n < size; i++)
+		n += snprintf(buf + n, size - n, " %s",
+			      lbctl_args[c->args[i]].name);
+	for (i = 0; i < OPT__MAX && n < size; i++)
+		if (c->opts & (1U << i))
+			n += snprintf(buf + n, size - n, " [--%s%s%s]",
+				      lbctl_opts[i].name,
+				      lbctl_opts[i].arg ? " " : "",
+				      lbctl_opts[i].arg ? lbctl_opts[i].arg :
+							  "");
+}
+
+/* One column for every command's usage: the widest one's. */
+static int lbctl_usage_width(void)
+{
+	char u[128];
+	size_t i;
+	int w = 0;
+
+	for (i = 0; i < N_CMDS; i++) {
+		lbctl_cmd_usage(&lbctl_cmds[i], u, sizeof(u));
+		w = (int)strlen(u) > w ? (int)strlen(u) : w;
+	}
+	return w;
+}
+
+static void lbctl_cmd_line(FILE *f, const struct lbctl_cmd *c)
+{
+	char u[128];
+
+	lbctl_cmd_usage(c, u, sizeof(u));
+	fprintf(f, "  %-*s  %s\n", lbctl_usage_width(), u, c->help);
+}
+
+static void lbctl_opt_line(FILE *f, int i)
+{
+	char o[40];
+
+	snprintf(o, sizeof(o), "--%s%s%s", lbctl_opts[i].name,
+		 lbctl_opts[i].arg ? " " : "",
+		 lbctl_opts[i].arg ? lbctl_opts[i].arg : "");
+	fprintf(f, "  %-18s %s\n", o, lbctl_opts[i].help);
+}
+
+static void lbctl_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: lbctl [--socket PATH | --instance NAME] [--json] [--timeout S] COMMAND\n\n"
+		"Commands:\n");
+	for (i = 0; i < N_CMDS; i++)
+		lbctl_cmd_line(f, &lbctl_cmds[i]);
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; i < OPT__MAX; i++)
+		lbctl_opt_line(f, i);
+	fprintf(f,
+		"\nSVC is ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO; ADDR is a real's address.\n"
+		"Exit codes: 0 ok, 1 refused, 2 usage, 3 lbd unreachable or no usable answer.\n");
+}
+
+static void lbctl_cmd_help(FILE *f, const struct lbctl_cmd *c)
+{
+	char u[128];
+	int i;
+
+	lbctl_cmd_usage(c, u, sizeof(u));
+	fprintf(f, "Usage: lbctl %s\n  %s\n", u, c->help);
+	if (!c->opts)
+		return;
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; i < OPT__MAX; i++)
+		if (c->opts & (1U << i))
+			lbctl_opt_line(f, i);
+}
+
+/* The command pos names; *used: how many words its name took. */
+static const struct lbctl_cmd *lbctl_cmd_find(char **pos, int npos, int *used)
+{
+	size_t i;
+
+	for (i = 0; i < N_CMDS && npos; i++) {
+		const struct lbctl_cmd *c = &lbctl_cmds[i];
+
+		if (strcmp(c->verb, pos[0]))
+			continue;
+		if (!c->noun) {
+			*used = 1;
+			return c;
+		}
+		if (npos > 1 && !strcmp(c->noun, pos[1])) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Lists the commands of a verb ("real"); false if it has none. */
+static bool lbctl_verb_help(FILE *f, const char *verb)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < N_CMDS; i++) {
+		if (strcmp(lbctl_cmds[i].verb, verb))
+			continue;
+		if (!any)
+			fprintf(f, "Commands:\n");
+		lbctl_cmd_line(f, &lbctl_cmds[i]);
+		any = true;
+	}
+	return any;
+}
+
+static int lbctl_unknown(char **pos, int npos)
+{
+	size_t i;
+
+	for (i = 0; i < N_CMDS; i++) {
+		if (strcmp(lbctl_cmds[i].verb, pos[0]) == 0) {
+			if (npos > 1)
+				fprintf(stderr,
+					"lbctl: unknown command '%s %s'\n",
+					pos[0], pos[1]);
+			else
+				fprintf(stderr,
+					"lbctl: incomplete command '%s'\n",
+					pos[0]);
+			lbctl_verb_help(stderr, pos[0]);
+			return EXIT_USAGE;
+		}
+	}
+	fprintf(stderr,
+		"lbctl: unknown command '%s'; 'lbctl help' lists them\n",
+		pos[0]);
+	return EXIT_USAGE;
+}
+
+/*
+ * Help on stdout, exit 0.  --help (loose) may follow a whole command
+ * line; "help COMMAND" (strict) names just the command.
+ */
+static int lbctl_help(char **pos, int npos, bool strict)
+{
+	const struct lbctl_cmd *c;
+	int used;
+
+	if (!npos) {
+		lbctl_usage(stdout);
+		return EXIT_OK;
+	}
+	c = lbctl_cmd_find(pos, npos, &used);
+	if (c && (used == npos || !strict)) {
+		lbctl_cmd_help(stdout, c);
+		return EXIT_OK;
+	}
+	if (npos == 1 && lbctl_verb_help(stdout, pos[0]))
+		return EXIT_OK;
+	if (c || npos > 2) {
+		fprintf(stderr, "Usage: lbctl help [COMMAND]\n");
+		return EXIT_USAGE;
+	}
+	return lbctl_unknown(pos, npos);
+}
+
+static int lbctl_help_cmd(char **pos, int npos)
+{
+	return lbctl_help(pos, npos, true);
+}
+
+/* Decimal digits only: no sign, no blanks, no hex. */
+static int lbctl_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int lbctl_str(char *dst, size_t size, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len >= size)
+		return -EINVAL;
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* lbd parses services and addresses; here only what the codec needs. */
+static int arg_svc(struct keel_ctl_req *r, const char *s)
+{
+	return lbctl_str(r->service, sizeof(r->service), s);
+}
+
+static int arg_addr(struct keel_ctl_req *r, const char *s)
+{
+	return lbctl_str(r->real, sizeof(r->real), s);
+}
+
+static int arg_weight(struct keel_ctl_req *r, const char *s)
+{
+	r->has_weight = true;
+	if (!strcmp(s, "clear")) {
+		r->weight_clear = true;
+		return 0;
+	}
+	return lbctl_uint(s, 0, KEEL_CTL_WEIGHT_MAX, &r->weight);
+}
+
+static int lbctl_opt_apply(struct lbctl *l, int id, const char *v)
+{
+	char *end;
+
+	switch (id) {
+	case OPT_SOCKET:
+		return lbctl_str(l->path, sizeof(l->path), v);
+	case OPT_INSTANCE:
+		if (!*v || strchr(v, '/'))
+			return -EINVAL;
+		if (snprintf(l->path, sizeof(l->path), "%s/%s.sock",
+			     KEEL_CTL_SOCK_DIR, v) >= (int)sizeof(l->path))
+			return -EINVAL;
+		return 0;
+	case OPT_JSON:
+		l->json = true;
+		return 0;
+	case OPT_TIMEOUT:
+		errno = 0;
+		l->timeout = strtod(v, &end);
+		if (errno || *end || end == v || !isfinite(l->timeout) ||
+		    l->timeout <= 0 || l->timeout > LBCTL_TIMEOUT_MAX)
+			return -EINVAL;
+		return 0;
+	case OPT_PERSISTENT:
+		l->req.persistent = true;
+		return 0;
+	case OPT_RING_SIZE:
+		return lbctl_uint(v, 1, KEEL_RING_SIZE_MAX, &l->req.ring_size);
+	case OPT_WEIGHT:
+		l->req.has_weight = true;
+		return lbctl_uint(v, 0, KEEL_CTL_WEIGHT_MAX, &l->req.weight);
+	case OPT_UNLOAD:
+		l->req.unload = true;
+		return 0;
+	}
+	return 0;
+}
+
+static int lbctl_ms_left(const struct lbctl *l)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (l->deadline.tv_sec - now.tv_sec) * 1000LL +
+	     (l->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static int lbctl_wait(const struct lbctl *l, int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int ms, n;
+
+	for (;;) {
+		ms = lbctl_ms_left(l);
+		if (!ms)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int lbctl_connect(const struct lbctl *l, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	memcpy(sa.sun_path, l->path, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		/* A full listen backlog: lbd is busy, not gone. */
+		if (err != -EAGAIN)
+			goto fail;
+		if (!lbctl_ms_left(l)) {
+			err = -ETIMEDOUT;
+			goto fail;
+		}
+		poll(NULL, 0, 10);
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	close(fd);
+	return err;
+}
+
+static int lbctl_send(const struct lbctl *l, int fd, const char *buf,
+		      size_t len)
+{
+	ssize_t n;
+	int err;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			err = lbctl_wait(l, fd, POLLOUT);
+			if (err)
+				return err;
+			continue;
+		}
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * One answer line, NUL-terminated without its '\n', in a buffer that
+ * grows to LBCTL_ANSWER_MAX.  -ENODATA: closed before any byte; -EPROTO:
+ * closed mid-line; -EMSGSIZE: too long.
+ */
+static int lbctl_recv(const struct lbctl *l, int fd, char **linep, size_t *lenp)
+{
+	size_t cap = LBCTL_ANSWER_FIRST, len = 0;
+	char *buf = malloc(cap), *nl, *bigger;
+	ssize_t n;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len + 1 == cap) {
+			if (cap >= LBCTL_ANSWER_MAX) {
+				err = -EMSGSIZE;
+				goto fail;
+			}
+			bigger = realloc(buf, cap * 2);
+			if (!bigger) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			if (err == -EAGAIN)
+				err = lbctl_wait(l, fd, POLLIN);
+			if (err)
+				goto fail;
+			continue;
+		}
+		if (n == 0) {
+			err = len ? -EPROTO : -ENODATA;
+			goto fail;
+		}
+		nl = memchr(buf + len, '\n', n);
+		len += n;
+		if (nl) {
+			*nl = '\0';
+			*linep = buf;
+			*lenp = nl - buf;
+			return 0;
+		}
+	}
+fail:
+	free(buf);
+	return err;
+}
+
+static int lbctl_unreachable(const struct lbctl *l, int err)
+{
+	const char *why;
+
+	switch (err) {
+	case -ETIMEDOUT:
+		fprintf(stderr,
+			"lbctl: cannot reach lbd at %s: no answer within %g s\n",
+			l->path, l->timeout);
+		return EXIT_UNREACHABLE;
+	case -ENODATA:
+		why = "connection closed without an answer";
+		break;
+	case -EPROTO:
+		why = "connection closed in the middle of an answer";
+		break;
+	case -EMSGSIZE:
+		why = "answer longer than 16 MiB";
+		break;
+	default:
+		why = strerror(-err);
+		break;
+	}
+	fprintf(stderr, "lbctl: cannot reach lbd at %s: %s\n", l->path, why);
+	return EXIT_UNREACHABLE;
+}
+
+static int lbctl_answer(const struct lbctl *l, const struct lbctl_cmd *c,
+			const char *line, size_t len)
+{
+	const char *code, *error;
+	json_error_t jerr;
+	json_t *a, *ok;
+	int ret = EXIT_OK;
+
+	a = json_loadb(line, len, 0, &jerr);
+	if (!a) {
+		fprintf(stderr, "lbctl: bad answer from lbd at %s: %s\n",
+			l->path, jerr.text);
+		return EXIT_UNREACHABLE;
+	}
+	ok = json_object_get(a, "ok");
+	if (!json_is_boolean(ok)) {
+		fprintf(stderr,
+			"lbctl: bad answer from lbd at %s: no \"ok\" member\n",
+			l->path);
+		ret = EXIT_UNREACHABLE;
+		goto out;
+	}
+	if (l->json) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	}
+	if (json_is_false(ok)) {
+		code = json_string_value(json_object_get(a, "code"));
+		error = json_string_value(json_object_get(a, "error"));
+		fprintf(stderr, "lbctl: refused: %s: %s\n",
+			code ? code : "unknown", error ? error : "");
+		ret = EXIT_REFUSED;
+	} else if (!l->json) {
+		c->show(a);
+	}
+out:
+	json_decref(a);
+	return ret;
+}
+
+static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
+			 const char *req, size_t len)
+{
+	size_t alen;
+	long long ns;
+	char *line;
+	int fd = -1, err, ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &l->deadline);
+	ns = l->deadline.tv_nsec + (long long)(l->timeout * 1e9);
+	l->deadline.tv_sec += ns / 1000000000;
+	l->deadline.tv_nsec = ns % 1000000000;
+
+	err = lbctl_connect(l, &fd);
+	if (err)
+		return lbctl_unreachable(l, err);
+	err = lbctl_send(l, fd, req, len);
+	if (!err)
+		err = lbctl_recv(l, fd, &line, &alen);
+	close(fd);
+	if (err)
+		return lbctl_unreachable(l, err);
+	ret = lbctl_answer(l, c, line, alen);
+	free(line);
+	return ret;
+}
+
+/* Checks what the user typed against the command's tables, then asks. */
+static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
+			  const char *const *vals, char **pos, int npos)
+{
+	const struct lbctl_cmd *c;
+	char u[128], req[KEEL_CTL_MSG_MAX];
+	int used = 0, nargs, i, n;
+
+	if (seen & O(HELP))
+		return lbctl_help(pos, npos, false);
+	if (!npos) {
+		lbctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = lbctl_cmd_find(pos, npos, &used);
+	if (!c)
+		return lbctl_unknown(pos, npos);
+	if (c->local)
+		return c->local(pos + used, npos - used);
+	lbctl_cmd_usage(c, u, sizeof(u));
+	for (i = 0; i < OPT__MAX; i++) {
+		if (!(seen & (1U << i)))
+			continue;
+		if (!((OPTS_GLOBAL | c->opts) & (1U << i))) {
+			fprintf(stderr,
+				"lbctl: option --%s does not apply to '%s%s%s'\nUsage: lbctl %s\n",
+				lbctl_opts[i].name, c->verb, c->noun ? " " : "",
+				c->noun ? c->noun : "", u);
+			return EXIT_USAGE;
+		}
+		if (lbctl_opt_apply(l, i, vals[i])) {
+			fprintf(stderr, "lbctl: bad --%s '%s': %s\n",
+				lbctl_opts[i].name, vals[i],
+				lbctl_opts[i].hint);
+			return EXIT_USAGE;
+		}
+	}
+	if ((seen & O(SOCKET)) && (seen & O(INSTANCE))) {
+		fprintf(stderr,
+			"lbctl: --socket and --instance exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (!(seen & (O(SOCKET) | O(INSTANCE))))
+		lbctl_opt_apply(l, OPT_INSTANCE, LBCTL_INSTANCE_DEFAULT);
+	for (nargs = 0; nargs < LBCTL_ARGS_MAX && c->args[nargs]; nargs++)
+		;
+	if (npos - used != nargs) {
+		fprintf(stderr, "Usage: lbctl %s\n", u);
+		return EXIT_USAGE;
+	}
+	l->req.cmd = c->ctl;
+	for (i = 0; i < nargs; i++) {
+		const struct lbctl_arg_desc *a = &lbctl_args[c->args[i]];
+
+		if (a->parse(&l->req, pos[used + i])) {
+			fprintf(stderr,
+				"lbctl: bad %s '%s': %s\nUsage: lbctl %s\n",
+				a->name, pos[used + i], a->hint, u);
+			return EXIT_USAGE;
+		}
+	}
+	n = keel_ctl_req_encode(&l->req, req, sizeof(req));
+	if (n < 0) {
+		/* All but bytes that are not UTF-8 was checked above. */
+		fprintf(stderr,
+			"lbctl: cannot write the request: %s\nUsage: lbctl %s\n",
+			strerror(-n), u);
+		return EXIT_USAGE;
+	}
+	return lbctl_request(l, c, req, n);
+}
+
+int main(int argc, char **argv)
+{
+	struct lbctl l = { .timeout = LBCTL_TIMEOUT_DEFAULT };
+	struct option lo[OPT__MAX + 1];
+	const char *vals[OPT__MAX] = { NULL };
+	unsigned int seen = 0;
+	int opt, npos = 0, i, ret;
+	char **pos;
+
+	memset(lo, 0, sizeof(lo));
+	for (i = 0; i < OPT__MAX; i++) {
+		lo[i].name = lbctl_opts[i].name;
+		lo[i].has_arg = lbctl_opts[i].arg ? required_argument :
+						    no_argument;
+		lo[i].val = OPT_VAL_BASE + i;
+	}
+	pos = calloc(argc, sizeof(*pos));
+	if (!pos)
+		return EXIT_USAGE;
+	/* Options anywhere, in one pass; the words left are the command. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "-:h", lo, NULL)) != -1) {
+		if (opt == 1) {
+			pos[npos++] = optarg;
+			continue;
+		}
+		if (opt == 'h')
+			opt = OPT_VAL_BASE + OPT_HELP;
+		if (opt == '?' || opt == ':') {
+			fprintf(stderr,
+				"lbctl: %s '%s'; 'lbctl help' lists the options\n",
+				opt == ':' ? "missing argument to" :
+					     "unknown option",
+				argv[optind - 1]);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		seen |= 1U << (opt - OPT_VAL_BASE);
+		vals[opt - OPT_VAL_BASE] = optarg;
+	}
+	while (optind < argc) /* after "--" */
+		pos[npos++] = argv[optind++];
+	ret = lbctl_dispatch(&l, seen, vals, pos, npos);
+out:
+	free(pos);
+	return ret;
+}
+
+/* Answer printers: tolerant of members a newer or older lbd lacks. */
+
+static const char *jstr(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+/* An integer as is, a real with one decimal, "-" when absent. */
+static const char *jnum(json_t *o, const char *key, char *buf, size_t size)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, size, "%.1f", json_real_value(v));
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+static void show_time(const char *what, json_t *o)
+{
+	json_t *at = json_object_get(o, "at");
+	char when[64] = "-";
+	struct tm tm;
+	time_t t;
+
+	if (json_is_integer(at)) {
+		t = json_integer_value(at);
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z",
+				 &tm);
+	}
+	if (json_is_false(json_object_get(o, "ok")))
+		printf("%s FAILED at %s: %s\n", what, when,
+		       jstr(o, "error", "?"));
+	else
+		printf("%s ok at %s\n", what, when);
+}
+
+static void show_occupancy(const char *what, int width, json_t *o)
+{
+	json_t *n = json_object_get(o, "conn_entries");
+	json_t *cap = json_object_get(o, "conn_capacity");
+	char b1[32], b2[32];
+
+	printf("%-*s %s / %s", width, what,
+	       jnum(o, "conn_entries", b1, sizeof(b1)),
+	       jnum(o, "conn_capacity", b2, sizeof(b2)));
+	if (json_is_integer(n) && json_integer_value(cap) > 0)
+		printf(" (%.1f%%)",
+		       100.0 * json_number_value(n) / json_number_value(cap));
+	printf("\n");
+}
+
+static void show_service_line(json_t *s)
+{
+	char b1[32], b2[32], b3[32];
+
+	printf("service %s  ring %s%s  %s packets/s  %s flows/s\n",
+	       jstr(s, "service", "?"), jnum(s, "ring_size", b1, sizeof(b1)),
+	       json_is_true(json_object_get(s, "persistent")) ? "  persistent" :
+								"",
+	       jnum(s, "pps", b2, sizeof(b2)), jnum(s, "fps", b3, sizeof(b3)));
+}
+
+/*
+ * The reals of one service as a table.  Ring share is of ring_size when
+ * the answer has it (status), else of the entries listed (reals).
+ */
+static void show_real_table(json_t *reals, json_t *ring_size)
+{
+	double ring = 0, fps = 0, pps = 0, share = 0;
+	int w = (int)strlen("total");
+	char st[40], wt[32], b1[32];
+	json_t *r, *adm;
+	size_t i;
+
+	if (!json_array_size(reals)) {
+		printf("  (no reals)\n");
+		return;
+	}
+	json_array_foreach(reals, i, r)
+	{
+		int len = (int)strlen(jstr(r, "real", "?"));
+
+		w = len > w ? len : w;
+		ring += json_number_value(json_object_get(r, "ring_entries"));
+	}
+	if (json_number_value(ring_size) > 0)
+		ring = json_number_value(ring_size);
+	printf("  %-*s  %-18s  %-11s  %-17s  %9s  %10s  %6s\n", w, "REAL",
+	       "STATE", "WEIGHT", "MAC", "FLOWS/S", "PACKETS/S", "RING");
+	json_array_foreach(reals, i, r)
+	{
+		double e =
+			json_number_value(json_object_get(r, "ring_entries"));
+
+		adm = json_object_get(json_object_get(r, "admin"), "weight");
+		snprintf(st, sizeof(st), "%s (%s)", jstr(r, "state", "?"),
+			 jstr(r, "source", "?"));
+		if (json_is_integer(adm))
+			snprintf(wt, sizeof(wt), "%s/%" JSON_INTEGER_FORMAT,
+				 jnum(r, "effective_weight", b1, sizeof(b1)),
+				 json_integer_value(adm));
+		else
+			snprintf(wt, sizeof(wt), "%s/-",
+				 jnum(r, "effective_weight", b1, sizeof(b1)));
+		printf("  %-*s  %-18s  %-11s  %-17s  %9.1f  %10.1f  %5.1f%%\n",
+		       w, jstr(r, "real", "?"), st, wt,
+		       json_is_true(json_object_get(r, "mac_resolved")) ?
+			       jstr(r, "mac", "?") :
+			       "unresolved",
+		       json_number_value(json_object_get(r, "fps")),
+		       json_number_value(json_object_get(r, "pps")),
+		       ring > 0 ? 100.0 * e / ring : 0.0);
+		fps += json_number_value(json_object_get(r, "fps"));
+		pps += json_number_value(json_object_get(r, "pps"));
+		share += ring > 0 ? 100.0 * e / ring : 0.0;
+	}
+	printf("  %-*s  %-18s  %-11s  %-17s  %9.1f  %10.1f  %5.1f%%\n", w,
+	       "total", "", "", "", fps, pps, share);
+}
+
+static void show_status(json_t *a)
+{
+	json_t *dp = json_object_get(a, "dataplane"), *v, *s;
+	char b1[32];
+	size_t i;
+
+	printf("instance %s  generation %s  config %s\n",
+	       jstr(a, "instance", "?"), jnum(a, "generation", b1, sizeof(b1)),
+	       jstr(a, "config", "-"));
+	if (json_is_object(json_object_get(a, "last_reload")))
+		show_time("last reload", json_object_get(a, "last_reload"));
+	printf("attached");
+	json_array_foreach(json_object_get(dp, "attached"), i, v)
+		printf("%s %s (%s)", i ? "," : "", jstr(v, "ifname", "?"),
+		       jstr(v, "mode", "?"));
+	if (!json_array_size(json_object_get(dp, "attached")))
+		printf(" nowhere");
+	printf("\n");
+	show_occupancy("conn table", 0, dp);
+	json_array_foreach(json_object_get(a, "services"), i, s)
+	{
+		printf("\n");
+		show_service_line(s);
+		show_real_table(json_object_get(s, "reals"),
+				json_object_get(s, "ring_size"));
+	}
+}
+
+static void show_services(json_t *a)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(a, "services"), i, s)
+		show_service_line(s);
+	if (!json_array_size(json_object_get(a, "services")))
+		printf("no services\n");
+}
+
+static void show_reals(json_t *a)
+{
+	printf("service %s\n", jstr(a, "service", "?"));
+	show_real_table(json_object_get(a, "reals"),
+			json_object_get(a, "ring_size"));
+}
+
+static void show_stats(json_t *a)
+{
+	json_t *cnt = json_object_get(a, "counters"), *v;
+	const char *name;
+	char b1[32];
+	unsigned int i;
+
+	/* Known counters in their documented order, then any newer ones. */
+	for (i = 0; i < KEEL_CNT__MAX; i++)
+		printf("%-22s %s\n", keel_cnt_name(i),
+		       jnum(cnt, keel_cnt_name(i), b1, sizeof(b1)));
+	json_object_foreach(cnt, name, v)
+	{
+		for (i = 0; i < KEEL_CNT__MAX; i++)
+			if (!strcmp(name, keel_cnt_name(i)))
+				break;
+		if (i == KEEL_CNT__MAX)
+			printf("%-22s %s\n", name,
+			       jnum(cnt, name, b1, sizeof(b1)));
+	}
+	show_occupancy("conn_table", 22, a);
+}
+
+static void show_change(json_t *a)
+{
+	char b1[32];
+
+	if (json_object_get(a, "generation"))
+		printf("ok (generation %s)\n",
+		       jnum(a, "generation", b1, sizeof(b1)));
+	else
+		printf("ok\n");
+}
+
+static void show_reload(json_t *a)
+{
+	json_t *ch = json_object_get(a, "changes");
+	char b[6][32];
+
+	show_change(a);
+	if (!json_is_object(ch))
+		return;
+	printf("services: %s added, %s removed, %s changed\n",
+	       jnum(ch, "services_added", b[0], sizeof(b[0])),
+	       jnum(ch, "services_removed", b[1], sizeof(b[1])),
+	       jnum(ch, "services_changed", b[2], sizeof(b[2])));
+	printf("reals: %s added, %s removed, %s changed\n",
+	       jnum(ch, "reals_added", b[3], sizeof(b[3])),
+	       jnum(ch, "reals_removed", b[4], sizeof(b[4])),
+	       jnum(ch, "reals_changed", b[5], sizeof(b[5])));
+}

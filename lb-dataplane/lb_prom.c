@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <event2/buffer.h>
+
+#include "lb_prom.h"
+
+/*
+ * Text format 0.0.4: HELP text escapes backslash and newline; label
+ * values escape those and the double quote.
+ */
+static void lb_prom_escape(struct evbuffer *b, const char *s, bool quote)
+{
+	const char *run = s;
+
+	for (; *s; s++) {
+		const char *esc = NULL;
+
+		if (*s == '\\')
+			esc = "\\\\";
+		else if (*s == '\n')
+			esc = "\\n";
+		else if (*s == '"' && quote)
+			esc = "\\\"";
+		if (!esc)
+			continue;
+		evbuffer_add(b, run, s - run);
+		evbuffer_add(b, esc, 2);
+		run = s + 1;
+	}
+	evbuffer_add(b, run, s - run);
+}
+
+void lb_prom_help(struct evbuffer *b, const char *name, const char *type,
+		  const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s ", name);
+	lb_prom_escape(b, help, false);
+	evbuffer_add_printf(b, "\n# TYPE %s %s\n", name, type);
+}
+
+int lb_prom_value(char *buf, size_t size, double v)
+{
+	int n, prec;
+
+	if (isnan(v))
+		n = snprintf(buf, size, "NaN");
+	else if (isinf(v))
+		n = snprintf(buf, size, v > 0 ? "+Inf" : "-Inf");
+	else if (v == trunc(v) && fabs(v) < 0x1p63)
+		/* Counters: "1000000", never "1e+06"; -0 prints as 0. */
+		n = snprintf(buf, size, "%lld", (long long)v);
+	else
+		for (prec = 15;; prec++) {
+			/* The shortest text that reads back to v exactly. */
+			n = snprintf(buf, size, "%.*g", prec, v);
+			if (prec == 17 || (n > 0 && (size_t)n < size &&
+					   strtod(buf, NULL) == v))
+				break;
+		}
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	return n;
+}
+
+void lb_prom_sample(struct evbuffer *b, const char *name,
+		    const struct lb_prom_label *labels, size_t nlabels,
+		    double value)
+{
+	char num[32];
+	size_t i;
+
+	evbuffer_add(b, name, strlen(name));
+	for (i = 0; i < nlabels; i++) {
+		evbuffer_add_printf(b, "%c%s=\"", i ? ',' : '{',
+				    labels[i].name);
+		lb_prom_escape(b, labels[i].value, true);
+		evbuffer_add(b, "\"", 1);
+	}
+	if (nlabels)
+		evbuffer_add(b, "}", 1);
+	/* At most 24 bytes ("-2.2250738585072014e-308"): it cannot fail. */
+	(void)lb_prom_value(num, sizeof(num), value);
+	evbuffer_add_printf(b, " %s\n", num);
+}
+
+/* 0..65535, decimal digits only: no sign, space, or trailing text. */
+static int lb_prom_port(const char *s, in_port_t *port)
+{
+	unsigned long v = 0;
+	size_t n = 0;
+
+	for (; s[n] >= '0' && s[n] <= '9'; n++) {
+		if (n == 5)
+			return -EINVAL;
+		v = v * 10 + (s[n] - '0');
+	}
+	if (n == 0 || s[n] || v > 65535)
+		return -EINVAL;
+	*port = htons(v);
+	return 0;
+}
+
+int lb_prom_listen_parse(const char *s, struct sockaddr_storage *ss,
+			 socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *h, *hend, *colon;
+	size_t hlen;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!s)
+		return -EINVAL;
+	if (*s == '[') {
+		h = s + 1;
+		hend = strchr(h, ']');
+		if (!hend || hend[1] != ':')
+			return -EINVAL;
+		colon = hend + 1;
+	} else {
+		h = s;
+		colon = hend = strchr(s, ':');
+		/* IPv6 needs its brackets: "::1:9450" is ambiguous. */
+		if (!colon || strchr(colon + 1, ':'))
+			return -EINVAL;
+	}
+	hlen = hend - h;
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (*s == '[') {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
+		    lb_prom_port(colon + 1, &sin6->sin6_port))
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
+		    lb_prom_port(colon + 1, &sin->sin_port))
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+	}
+	return 0;
+}

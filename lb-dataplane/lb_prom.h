@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lb_prom - the pure half of the metrics endpoint: Prometheus text
+ * exposition format 0.0.4 into an evbuffer, and the listen address
+ * syntax.  No I/O, so unit tests link this file alone (plus libevent's
+ * evbuffer).
+ */
+#ifndef LB_PROM_H
+#define LB_PROM_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct evbuffer;
+
+/* Names are the caller's constants (never validated); values are escaped. */
+struct lb_prom_label {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * "# HELP name help\n# TYPE name type\n".  type: counter, gauge, ...;
+ * help may hold any text (backslash and newline are escaped).
+ */
+void lb_prom_help(struct evbuffer *b, const char *name, const char *type,
+		  const char *help);
+/*
+ * name{l1="v1",l2="v2"} value\n   (no braces without labels).
+ * Integral values print as integers up to 2^63 ("1000000", not "1e+06"),
+ * others in the shortest form that reads back to the same double;
+ * NaN, +Inf, -Inf as Prometheus spells them.
+ */
+void lb_prom_sample(struct evbuffer *b, const char *name,
+		    const struct lb_prom_label *labels, size_t nlabels,
+		    double value);
+/* The value as lb_prom_sample writes it; returns the length or -ENOSPC. */
+int lb_prom_value(char *buf, size_t size, double value);
+
+/*
+ * "A.B.C.D:PORT" or "[IPV6]:PORT": address literals only (no names, no
+ * scope ids), PORT decimal 0..65535 (0: the kernel picks).  Fills a
+ * sockaddr_in or sockaddr_in6; 0 or -EINVAL.
+ */
+int lb_prom_listen_parse(const char *s, struct sockaddr_storage *ss,
+			 socklen_t *len);
+
+#endif

@@ -1,0 +1,1204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <jansson.h>
+
+#include "lb_addr.h"
+#include "lb_state.h"
+
+#define LB_STATE_VERSION 1
+#define LB_STATE_MAX_BYTES (16U << 20)
+#define LB_WEIGHT_MAX 65535
+
+/*
+ * Entry keys are compared field by field: struct lb_state_real_ref has
+ * padding after family.  Stored keys are canonical (IPv4 in word 0, the
+ * other words zero), so memcmp of the address words is exact.
+ */
+static int lb_st_ref_cmp(const struct lb_state_real_ref *a,
+			 const struct lb_state_real_ref *b)
+{
+	int d = memcmp(&a->svc, &b->svc, sizeof(a->svc));
+
+	if (d)
+		return d;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static bool lb_st_key_eq(const struct keel_vip_key *a,
+			 const struct keel_vip_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static struct keel_vip_key lb_st_key_canon(const struct keel_vip_key *k)
+{
+	struct keel_vip_key c = *k;
+
+	if (c.family == KEEL_F_INET)
+		c.addr[1] = c.addr[2] = c.addr[3] = 0;
+	return c;
+}
+
+static struct lb_state_real_ref
+lb_st_ref_canon(const struct lb_state_real_ref *r)
+{
+	struct lb_state_real_ref c;
+
+	memset(&c, 0, sizeof(c));
+	c.svc = lb_st_key_canon(&r->svc);
+	c.family = r->family;
+	memcpy(c.addr, r->addr, r->family == KEEL_F_INET ? 4 : 16);
+	return c;
+}
+
+/* ---- the lists, described once for parse, dump and checks ---- */
+
+enum lb_st_list_id {
+	LB_ST_ADMIN,
+	LB_ST_SVC_ADDED,
+	LB_ST_SVC_REMOVED,
+	LB_ST_REAL_ADDED,
+	LB_ST_REAL_REMOVED,
+	LB_ST__NLISTS,
+};
+
+enum lb_st_kind {
+	LB_ST_SERVICE, /* string -> struct keel_vip_key */
+	LB_ST_REAL, /* string -> family, addr of a struct lb_state_real_ref */
+	LB_ST_BOOL, /* bool */
+	LB_ST_FLAG, /* bool -> bit in a uint32_t */
+	LB_ST_UINT, /* integer min..max -> uint32_t */
+	LB_ST_UINT_OPT, /* the same or null; sets the bool at off2 if given */
+};
+
+struct lb_st_member {
+	const char *name;
+	enum lb_st_kind kind;
+	bool required;
+	size_t off, off2;
+	uint32_t min, max, bit;
+};
+
+struct lb_st_list {
+	const char *name;
+	const struct lb_st_member *members; /* NULL: elements are services */
+	size_t n_members;
+	size_t size; /* of one element */
+	size_t key_off; /* the element's key */
+	bool key_is_ref; /* struct lb_state_real_ref, else keel_vip_key */
+	size_t max; /* no real state can hold more */
+	uint32_t weight_default; /* LB_ST_REAL_ADDED */
+};
+
+#define LB_ST_N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define LB_ST_M(n, k, req, type, field)              \
+	.name = (n), .kind = (k), .required = (req), \
+	.off = offsetof(type, field)
+
+static const struct lb_st_member lb_st_admin_members[] = {
+	{ LB_ST_M("service", LB_ST_SERVICE, true, struct lb_state_admin,
+		  ref.svc) },
+	{ LB_ST_M("real", LB_ST_REAL, true, struct lb_state_admin, ref) },
+	{ LB_ST_M("drain", LB_ST_BOOL, false, struct lb_state_admin, drain) },
+	{ LB_ST_M("down", LB_ST_BOOL, false, struct lb_state_admin, down) },
+	{ LB_ST_M("weight", LB_ST_UINT_OPT, false, struct lb_state_admin,
+		  weight),
+	  .off2 = offsetof(struct lb_state_admin, has_weight),
+	  .max = LB_WEIGHT_MAX },
+};
+
+static const struct lb_st_member lb_st_svc_members[] = {
+	{ LB_ST_M("service", LB_ST_SERVICE, true, struct lb_state_svc, svc) },
+	{ LB_ST_M("persistent", LB_ST_FLAG, false, struct lb_state_svc, flags),
+	  .bit = KEEL_SVC_F_PERSISTENT },
+	/* Primality is checked where the ring is built, as for service.add. */
+	{ LB_ST_M("ring_size", LB_ST_UINT, false, struct lb_state_svc,
+		  ring_size),
+	  .min = 2, .max = KEEL_RING_SIZE_MAX },
+};
+
+static const struct lb_st_member lb_st_real_members[] = {
+	{ LB_ST_M("service", LB_ST_SERVICE, true, struct lb_state_real,
+		  ref.svc) },
+	{ LB_ST_M("real", LB_ST_REAL, true, struct lb_state_real, ref) },
+	{ LB_ST_M("weight", LB_ST_UINT, false, struct lb_state_real, weight),
+	  .max = LB_WEIGHT_MAX },
+};
+
+static const struct lb_st_member lb_st_ref_members[] = {
+	{ LB_ST_M("service", LB_ST_SERVICE, true, struct lb_state_real_ref,
+		  svc) },
+	/* The element is the reference itself. */
+	{ .name = "real", .kind = LB_ST_REAL, .required = true, .off = 0 },
+};
+
+static const struct lb_st_list lb_st_lists[LB_ST__NLISTS] = {
+	[LB_ST_ADMIN] = { .name = "admin",
+			  .members = lb_st_admin_members,
+			  .n_members = LB_ST_N(lb_st_admin_members),
+			  .size = sizeof(struct lb_state_admin),
+			  .key_off = offsetof(struct lb_state_admin, ref),
+			  .key_is_ref = true,
+			  .max = KEEL_MAX_REALS },
+	[LB_ST_SVC_ADDED] = { .name = "services_added",
+			      .members = lb_st_svc_members,
+			      .n_members = LB_ST_N(lb_st_svc_members),
+			      .size = sizeof(struct lb_state_svc),
+			      .key_off = offsetof(struct lb_state_svc, svc),
+			      .max = KEEL_MAX_SERVICES },
+	[LB_ST_SVC_REMOVED] = { .name = "services_removed",
+				.size = sizeof(struct keel_vip_key),
+				.max = KEEL_MAX_SERVICES },
+	[LB_ST_REAL_ADDED] = { .name = "reals_added",
+			       .members = lb_st_real_members,
+			       .n_members = LB_ST_N(lb_st_real_members),
+			       .size = sizeof(struct lb_state_real),
+			       .key_off = offsetof(struct lb_state_real, ref),
+			       .key_is_ref = true,
+			       .max = KEEL_MAX_REALS,
+			       .weight_default = 1 },
+	[LB_ST_REAL_REMOVED] = { .name = "reals_removed",
+				 .members = lb_st_ref_members,
+				 .n_members = LB_ST_N(lb_st_ref_members),
+				 .size = sizeof(struct lb_state_real_ref),
+				 .key_is_ref = true,
+				 .max = KEEL_MAX_REALS },
+};
+
+static void lb_st_list_get(const struct lb_state *st, enum lb_st_list_id id,
+			   const void **arr, size_t *n)
+{
+	switch (id) {
+	case LB_ST_ADMIN:
+		*arr = st->admin;
+		*n = st->n_admin;
+		break;
+	case LB_ST_SVC_ADDED:
+		*arr = st->svc_added;
+		*n = st->n_svc_added;
+		break;
+	case LB_ST_SVC_REMOVED:
+		*arr = st->svc_removed;
+		*n = st->n_svc_removed;
+		break;
+	case LB_ST_REAL_ADDED:
+		*arr = st->real_added;
+		*n = st->n_real_added;
+		break;
+	default:
+		*arr = st->real_removed;
+		*n = st->n_real_removed;
+		break;
+	}
+}
+
+static void lb_st_list_set(struct lb_state *st, enum lb_st_list_id id,
+			   void *arr, size_t n)
+{
+	switch (id) {
+	case LB_ST_ADMIN:
+		st->admin = arr;
+		st->n_admin = n;
+		break;
+	case LB_ST_SVC_ADDED:
+		st->svc_added = arr;
+		st->n_svc_added = n;
+		break;
+	case LB_ST_SVC_REMOVED:
+		st->svc_removed = arr;
+		st->n_svc_removed = n;
+		break;
+	case LB_ST_REAL_ADDED:
+		st->real_added = arr;
+		st->n_real_added = n;
+		break;
+	default:
+		st->real_removed = arr;
+		st->n_real_removed = n;
+		break;
+	}
+}
+
+/* ---- messages ---- */
+
+struct lb_st_ctx {
+	char *err;
+	size_t errlen;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+lb_st_fail(struct lb_st_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c && c->err && c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
+
+/* ---- consistency across entries: shared by parse and dump ---- */
+
+struct lb_st_key {
+	struct lb_state_real_ref ref; /* service lists: ref.svc only */
+	size_t idx;
+};
+
+static int lb_st_key_sort_cmp(const void *a, const void *b)
+{
+	const struct lb_st_key *x = a, *y = b;
+	int d = lb_st_ref_cmp(&x->ref, &y->ref);
+
+	if (d)
+		return d;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int lb_st_key_find_cmp(const void *a, const void *b)
+{
+	const struct lb_st_key *x = a, *y = b;
+
+	return lb_st_ref_cmp(&x->ref, &y->ref);
+}
+
+static struct lb_st_key lb_st_key_of(const struct lb_st_list *l,
+				     const void *arr, size_t i)
+{
+	const char *e = (const char *)arr + i * l->size + l->key_off;
+	struct lb_st_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (l->key_is_ref)
+		k.ref = lb_st_ref_canon((const struct lb_state_real_ref *)e);
+	else
+		k.ref.svc = lb_st_key_canon((const struct keel_vip_key *)e);
+	k.idx = i;
+	return k;
+}
+
+/* The entry of list id whose key is probe (only probe->ref counts). */
+static const struct lb_st_key *lb_st_lookup(struct lb_st_key *const keys[],
+					    const size_t n[],
+					    enum lb_st_list_id id,
+					    const struct lb_st_key *probe)
+{
+	if (!n[id])
+		return NULL;
+	return bsearch(probe, keys[id], n[id], sizeof(*probe),
+		       lb_st_key_find_cmp);
+}
+
+/*
+ * Entries that lbd's own edits never produce together: two entries for
+ * one key, a key both added and removed, reals or overrides under a
+ * removed service, an override of a removed real.  Such a file was
+ * written by hand or damaged; applying it would be guesswork.
+ */
+static int lb_st_check(const struct lb_state *st, struct lb_st_ctx *c)
+{
+	static const struct {
+		enum lb_st_list_id list, in;
+		bool svc_only;
+	} conflicts[] = {
+		{ LB_ST_SVC_ADDED, LB_ST_SVC_REMOVED, false },
+		{ LB_ST_REAL_ADDED, LB_ST_REAL_REMOVED, false },
+		{ LB_ST_ADMIN, LB_ST_REAL_REMOVED, false },
+		{ LB_ST_ADMIN, LB_ST_SVC_REMOVED, true },
+		{ LB_ST_REAL_ADDED, LB_ST_SVC_REMOVED, true },
+		{ LB_ST_REAL_REMOVED, LB_ST_SVC_REMOVED, true },
+	};
+	struct lb_st_key *keys[LB_ST__NLISTS] = { NULL };
+	size_t n[LB_ST__NLISTS], i, j;
+	const void *arr;
+	int id, ret = 0;
+
+	for (id = 0; id < LB_ST__NLISTS; id++) {
+		const struct lb_st_list *l = &lb_st_lists[id];
+
+		lb_st_list_get(st, id, &arr, &n[id]);
+		if (!n[id])
+			continue;
+		keys[id] = calloc(n[id], sizeof(*keys[id]));
+		if (!keys[id]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n[id]; i++)
+			keys[id][i] = lb_st_key_of(l, arr, i);
+		qsort(keys[id], n[id], sizeof(*keys[id]), lb_st_key_sort_cmp);
+		for (i = 1; i < n[id]; i++) {
+			if (lb_st_ref_cmp(&keys[id][i - 1].ref,
+					  &keys[id][i].ref) == 0) {
+				ret = lb_st_fail(
+					c, "%s[%zu]: duplicate of %s[%zu]",
+					l->name, keys[id][i].idx, l->name,
+					keys[id][i - 1].idx);
+				goto out;
+			}
+		}
+	}
+	for (j = 0; j < LB_ST_N(conflicts); j++) {
+		enum lb_st_list_id a = conflicts[j].list, b = conflicts[j].in;
+
+		lb_st_list_get(st, a, &arr, &n[a]);
+		for (i = 0; i < n[a]; i++) {
+			struct lb_st_key probe =
+				lb_st_key_of(&lb_st_lists[a], arr, i);
+			const struct lb_st_key *hit;
+
+			if (conflicts[j].svc_only) {
+				probe.ref.family = 0;
+				memset(probe.ref.addr, 0,
+				       sizeof(probe.ref.addr));
+			}
+			hit = lb_st_lookup(keys, n, b, &probe);
+			if (hit) {
+				ret = lb_st_fail(c, "%s[%zu]: %s is in %s[%zu]",
+						 lb_st_lists[a].name, i,
+						 conflicts[j].svc_only ?
+							 "its service" :
+							 "the same entry",
+						 lb_st_lists[b].name, hit->idx);
+				goto out;
+			}
+		}
+	}
+out:
+	for (id = 0; id < LB_ST__NLISTS; id++)
+		free(keys[id]);
+	return ret;
+}
+
+/* ---- parse ---- */
+
+static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
+			size_t i, const struct lb_st_member *m, json_t *v,
+			char *elem)
+{
+	struct lb_state_real_ref *ref;
+	json_int_t x;
+
+	switch (m->kind) {
+	case LB_ST_SERVICE:
+		if (!json_is_string(v))
+			return lb_st_fail(c, "%s[%zu].%s: must be a string",
+					  l->name, i, m->name);
+		if (lb_vip_parse(json_string_value(v),
+				 (struct keel_vip_key *)(elem + m->off)))
+			return lb_st_fail(
+				c,
+				"%s[%zu].%s: not a service (ADDR:PORT/PROTO)",
+				l->name, i, m->name);
+		return 0;
+	case LB_ST_REAL:
+		ref = (struct lb_state_real_ref *)(elem + m->off);
+		if (!json_is_string(v))
+			return lb_st_fail(c, "%s[%zu].%s: must be a string",
+					  l->name, i, m->name);
+		if (lb_addr_parse(json_string_value(v), &ref->family,
+				  ref->addr))
+			return lb_st_fail(
+				c, "%s[%zu].%s: not an IPv4 or IPv6 address",
+				l->name, i, m->name);
+		return 0;
+	case LB_ST_BOOL:
+	case LB_ST_FLAG:
+		if (!json_is_boolean(v))
+			return lb_st_fail(c,
+					  "%s[%zu].%s: must be true or false",
+					  l->name, i, m->name);
+		if (m->kind == LB_ST_BOOL)
+			*(bool *)(elem + m->off) = json_is_true(v);
+		else if (json_is_true(v))
+			*(uint32_t *)(elem + m->off) |= m->bit;
+		return 0;
+	case LB_ST_UINT:
+	case LB_ST_UINT_OPT:
+		if (m->kind == LB_ST_UINT_OPT && json_is_null(v))
+			return 0;
+		x = json_is_integer(v) ? json_integer_value(v) : -1;
+		if (x < m->min || x > m->max)
+			return lb_st_fail(
+				c, "%s[%zu].%s: must be an integer %u..%u%s",
+				l->name, i, m->name, m->min, m->max,
+				m->kind == LB_ST_UINT_OPT ? " or null" : "");
+		*(uint32_t *)(elem + m->off) = x;
+		if (m->kind == LB_ST_UINT_OPT)
+			*(bool *)(elem + m->off2) = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int lb_st_elem(struct lb_st_ctx *c, const struct lb_st_list *l, size_t i,
+		      json_t *v, char *elem)
+{
+	const struct lb_state_real_ref *ref;
+	const char *name;
+	json_t *mv;
+	size_t k;
+	int err;
+
+	if (!l->members) {
+		if (!json_is_string(v))
+			return lb_st_fail(c, "%s[%zu]: must be a string",
+					  l->name, i);
+		if (lb_vip_parse(json_string_value(v),
+				 (struct keel_vip_key *)elem))
+			return lb_st_fail(
+				c, "%s[%zu]: not a service (ADDR:PORT/PROTO)",
+				l->name, i);
+		return 0;
+	}
+	if (!json_is_object(v))
+		return lb_st_fail(c, "%s[%zu]: must be an object", l->name, i);
+	if (l->weight_default)
+		((struct lb_state_real *)elem)->weight = l->weight_default;
+	json_object_foreach(v, name, mv)
+	{
+		for (k = 0; k < l->n_members; k++)
+			if (strcmp(name, l->members[k].name) == 0)
+				break;
+		if (k == l->n_members)
+			return lb_st_fail(c, "%s[%zu].%s: unknown member",
+					  l->name, i, name);
+		err = lb_st_member(c, l, i, &l->members[k], mv, elem);
+		if (err)
+			return err;
+	}
+	for (k = 0; k < l->n_members; k++)
+		if (l->members[k].required &&
+		    !json_object_get(v, l->members[k].name))
+			return lb_st_fail(c, "%s[%zu].%s: missing", l->name, i,
+					  l->members[k].name);
+	if (l->key_is_ref) {
+		ref = (const struct lb_state_real_ref *)(elem + l->key_off);
+		if (ref->family != ref->svc.family)
+			return lb_st_fail(
+				c,
+				"%s[%zu].real: address family differs from the service's",
+				l->name, i);
+	}
+	return 0;
+}
+
+static int lb_st_list_parse(struct lb_st_ctx *c, struct lb_state *st,
+			    enum lb_st_list_id id, json_t *v)
+{
+	const struct lb_st_list *l = &lb_st_lists[id];
+	size_t n, i;
+	char *arr;
+	int err;
+
+	if (!json_is_array(v))
+		return lb_st_fail(c, "%s: must be an array", l->name);
+	n = json_array_size(v);
+	if (n > l->max)
+		return lb_st_fail(c, "%s: more than %zu entries", l->name,
+				  l->max);
+	if (!n)
+		return 0;
+	arr = calloc(n, l->size);
+	if (!arr) {
+		lb_st_fail(c, "out of memory");
+		return -ENOMEM;
+	}
+	lb_st_list_set(st, id, arr, n);
+	for (i = 0; i < n; i++) {
+		err = lb_st_elem(c, l, i, json_array_get(v, i),
+				 arr + i * l->size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int lb_st_parse_root(struct lb_st_ctx *c, json_t *root,
+			    struct lb_state *st)
+{
+	const char *name;
+	json_t *v;
+	int id, err;
+
+	if (!json_is_object(root))
+		return lb_st_fail(c, "the file must hold a JSON object");
+	json_object_foreach(root, name, v)
+	{
+		if (strcmp(name, "version") == 0)
+			continue;
+		for (id = 0; id < LB_ST__NLISTS; id++)
+			if (strcmp(name, lb_st_lists[id].name) == 0)
+				break;
+		if (id == LB_ST__NLISTS)
+			return lb_st_fail(c, "%s: unknown member", name);
+	}
+	v = json_object_get(root, "version");
+	if (!v)
+		return lb_st_fail(c, "version: missing");
+	if (!json_is_integer(v))
+		return lb_st_fail(c, "version: must be an integer");
+	if (json_integer_value(v) != LB_STATE_VERSION)
+		return lb_st_fail(c,
+				  "version: %" JSON_INTEGER_FORMAT
+				  " not supported (this lbd reads %d)",
+				  json_integer_value(v), LB_STATE_VERSION);
+	for (id = 0; id < LB_ST__NLISTS; id++) {
+		v = json_object_get(root, lb_st_lists[id].name);
+		if (!v)
+			continue;
+		err = lb_st_list_parse(c, st, id, v);
+		if (err)
+			return err;
+	}
+	err = lb_st_check(st, c);
+	if (err == -ENOMEM)
+		lb_st_fail(c, "out of memory");
+	return err;
+}
+
+int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
+		   size_t errlen)
+{
+	struct lb_st_ctx c = { err, errlen };
+	struct lb_state st;
+	json_error_t jerr;
+	json_t *root;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&st, 0, sizeof(st));
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > LB_STATE_MAX_BYTES)
+		return lb_st_fail(&c, "larger than %u bytes",
+				  LB_STATE_MAX_BYTES);
+	root = json_loadb(len ? buf : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return lb_st_fail(&c, "line %d column %d: %s", jerr.line,
+				  jerr.column, jerr.text);
+	ret = lb_st_parse_root(&c, root, &st);
+	json_decref(root);
+	if (ret) {
+		lb_state_free(&st);
+		return ret;
+	}
+	*out = st;
+	return 0;
+}
+
+/* ---- dump ---- */
+
+static int lb_st_set(json_t *o, const char *name, json_t *v)
+{
+	return json_object_set_new(o, name, v) ? -ENOMEM : 0;
+}
+
+static int lb_st_set_svc(json_t *o, const struct keel_vip_key *k)
+{
+	char buf[80];
+
+	if (lb_vip_format(k, buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	return lb_st_set(o, "service", json_string(buf));
+}
+
+/* A member pair (service, real) for the entries that name a real. */
+static int lb_st_set_ref(json_t *o, const struct lb_state_real_ref *r)
+{
+	char buf[64];
+	int err;
+
+	if (r->family != r->svc.family)
+		return -EINVAL;
+	err = lb_st_set_svc(o, &r->svc);
+	if (err)
+		return err;
+	if (lb_addr_format(r->family, r->addr, buf, sizeof(buf)) < 0)
+		return -EINVAL;
+	return lb_st_set(o, "real", json_string(buf));
+}
+
+static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
+{
+	const struct lb_state_admin *a = e;
+	const struct lb_state_svc *s = e;
+	const struct lb_state_real *r = e;
+	char buf[80];
+	json_t *o;
+	int err;
+
+	if (id == LB_ST_SVC_REMOVED) {
+		if (lb_vip_format(e, buf, sizeof(buf)) < 0)
+			return -EINVAL;
+		*out = json_string(buf);
+		return *out ? 0 : -ENOMEM;
+	}
+	o = json_object();
+	if (!o)
+		return -ENOMEM;
+	switch (id) {
+	case LB_ST_ADMIN:
+		err = lb_st_set_ref(o, &a->ref);
+		if (!err)
+			err = lb_st_set(o, "drain", json_boolean(a->drain));
+		if (!err)
+			err = lb_st_set(o, "down", json_boolean(a->down));
+		if (!err && a->has_weight)
+			err = a->weight > LB_WEIGHT_MAX ?
+				      -EINVAL :
+				      lb_st_set(o, "weight",
+						json_integer(a->weight));
+		break;
+	case LB_ST_SVC_ADDED:
+		err = lb_st_set_svc(o, &s->svc);
+		if (!err && (s->flags & ~KEEL_SVC_F_PERSISTENT))
+			err = -EINVAL;
+		if (!err)
+			err = lb_st_set(o, "persistent",
+					json_boolean(s->flags &
+						     KEEL_SVC_F_PERSISTENT));
+		/* 0 (the default) is written as an absent member. */
+		if (!err && s->ring_size)
+			err = s->ring_size < 2 || s->ring_size >
+							  KEEL_RING_SIZE_MAX ?
+				      -EINVAL :
+				      lb_st_set(o, "ring_size",
+						json_integer(s->ring_size));
+		break;
+	case LB_ST_REAL_ADDED:
+		err = lb_st_set_ref(o, &r->ref);
+		if (!err)
+			err = r->weight > LB_WEIGHT_MAX ?
+				      -EINVAL :
+				      lb_st_set(o, "weight",
+						json_integer(r->weight));
+		break;
+	default:
+		err = lb_st_set_ref(o, e);
+		break;
+	}
+	if (err) {
+		json_decref(o);
+		return err;
+	}
+	*out = o;
+	return 0;
+}
+
+/*
+ * Refuse to write what lb_state_parse() would refuse to read: a state
+ * saved must be a state that loads.
+ */
+static int lb_st_dump(const struct lb_state *st, char **text)
+{
+	json_t *root, *a, *e;
+	const void *arr;
+	size_t n, i;
+	int id, err;
+
+	*text = NULL;
+	err = lb_st_check(st, NULL);
+	if (err)
+		return err == -EBADMSG ? -EINVAL : err;
+	root = json_object();
+	if (!root)
+		return -ENOMEM;
+	err = lb_st_set(root, "version", json_integer(LB_STATE_VERSION));
+	for (id = 0; !err && id < LB_ST__NLISTS; id++) {
+		a = json_array();
+		err = lb_st_set(root, lb_st_lists[id].name, a);
+		lb_st_list_get(st, id, &arr, &n);
+		for (i = 0; !err && i < n; i++) {
+			err = lb_st_dump_elem(id,
+					      (const char *)arr +
+						      i * lb_st_lists[id].size,
+					      &e);
+			if (!err && json_array_append_new(a, e))
+				err = -ENOMEM;
+		}
+	}
+	if (!err) {
+		*text = json_dumps(root, JSON_INDENT(2));
+		if (!*text)
+			err = -ENOMEM;
+	}
+	json_decref(root);
+	return err;
+}
+
+char *lb_state_dump(const struct lb_state *st)
+{
+	char *text;
+
+	lb_st_dump(st, &text);
+	return text;
+}
+
+bool lb_state_equal(const struct lb_state *a, const struct lb_state *b)
+{
+	size_t i;
+
+	if (a->n_admin != b->n_admin || a->n_svc_added != b->n_svc_added ||
+	    a->n_svc_removed != b->n_svc_removed ||
+	    a->n_real_added != b->n_real_added ||
+	    a->n_real_removed != b->n_real_removed)
+		return false;
+	for (i = 0; i < a->n_admin; i++) {
+		const struct lb_state_admin *x = &a->admin[i],
+					    *y = &b->admin[i];
+
+		if (lb_st_ref_cmp(&x->ref, &y->ref) || x->drain != y->drain ||
+		    x->down != y->down || x->has_weight != y->has_weight ||
+		    (x->has_weight && x->weight != y->weight))
+			return false;
+	}
+	for (i = 0; i < a->n_svc_added; i++) {
+		const struct lb_state_svc *x = &a->svc_added[i];
+		const struct lb_state_svc *y = &b->svc_added[i];
+
+		if (!lb_st_key_eq(&x->svc, &y->svc) || x->flags != y->flags ||
+		    x->ring_size != y->ring_size)
+			return false;
+	}
+	for (i = 0; i < a->n_svc_removed; i++)
+		if (!lb_st_key_eq(&a->svc_removed[i], &b->svc_removed[i]))
+			return false;
+	for (i = 0; i < a->n_real_added; i++)
+		if (lb_st_ref_cmp(&a->real_added[i].ref,
+				  &b->real_added[i].ref) ||
+		    a->real_added[i].weight != b->real_added[i].weight)
+			return false;
+	for (i = 0; i < a->n_real_removed; i++)
+		if (lb_st_ref_cmp(&a->real_removed[i], &b->real_removed[i]))
+			return false;
+	return true;
+}
+
+/* ---- files ---- */
+
+int lb_state_load(const char *path, struct lb_state *out, char *err,
+		  size_t errlen)
+{
+	struct lb_st_ctx c = { err, errlen };
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	struct stat sb;
+	ssize_t r;
+	int fd, ret;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		lb_st_fail(&c, "open: %s", strerror(-ret));
+		return ret;
+	}
+	/* A FIFO or a device would block or never end. */
+	if (fstat(fd, &sb)) {
+		ret = -errno;
+		lb_st_fail(&c, "fstat: %s", strerror(-ret));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ret = -EINVAL;
+		lb_st_fail(&c, "not a regular file");
+		goto out;
+	}
+	/* Read one byte past the limit to tell "at the limit" from "over". */
+	for (;;) {
+		if (len == cap) {
+			if (cap > LB_STATE_MAX_BYTES) {
+				ret = -EFBIG;
+				lb_st_fail(&c, "larger than %u bytes",
+					   LB_STATE_MAX_BYTES);
+				goto out;
+			}
+			cap = cap ? 2 * cap : 65536;
+			if (cap > LB_STATE_MAX_BYTES + 1)
+				cap = LB_STATE_MAX_BYTES + 1;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				ret = -ENOMEM;
+				lb_st_fail(&c, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			lb_st_fail(&c, "read: %s", strerror(-ret));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	ret = lb_state_parse(buf, len, out, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+static int lb_st_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t r;
+
+	while (len) {
+		r = write(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
+static int lb_st_open_tmp(const char *tmp)
+{
+	const int flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC;
+	int fd = open(tmp, flags, 0640);
+
+	/*
+	 * Only this process writes names with its pid: a file already there
+	 * was left by an earlier process with the same pid that died
+	 * mid-save (pids repeat across reboots).  Without this, every save
+	 * would fail until someone removed it.
+	 */
+	if (fd < 0 && errno == EEXIST) {
+		if (unlink(tmp) && errno != ENOENT)
+			return -errno;
+		fd = open(tmp, flags, 0640);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+int lb_state_save(const char *path, const struct lb_state *st)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	bool have_tmp = false;
+	int fd = -1, dfd = -1, ret, n;
+	char *text;
+
+	ret = lb_st_dump(st, &text);
+	if (ret)
+		return ret;
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+
+	fd = lb_st_open_tmp(tmp);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	have_tmp = true;
+	ret = lb_st_write_all(fd, text, strlen(text));
+	if (!ret)
+		ret = lb_st_write_all(fd, "\n", 1);
+	if (ret)
+		goto out;
+	if (fsync(fd)) {
+		ret = -errno;
+		goto out;
+	}
+	/* close() reports delayed write errors on some file systems. */
+	ret = close(fd);
+	fd = -1;
+	if (ret) {
+		ret = -errno;
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		ret = -errno;
+		goto out;
+	}
+	have_tmp = false;
+	/* The rename itself is durable only once the directory is synced. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fsync(dfd)) {
+		ret = -errno;
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (have_tmp)
+		unlink(tmp);
+	free(text);
+	return ret;
+}
+
+void lb_state_free(struct lb_state *st)
+{
+	free(st->admin);
+	free(st->svc_added);
+	free(st->svc_removed);
+	free(st->real_added);
+	free(st->real_removed);
+	memset(st, 0, sizeof(*st));
+}
+
+/* ---- edits ---- */
+
+/* Room for one more element at the end; NULL if out of memory. */
+static void *lb_st_grow(void *arr, size_t n, size_t size)
+{
+	return reallocarray(arr, n + 1, size);
+}
+
+/* Remove element i, keeping the order: files stay diffable. */
+static void lb_st_erase(void *arr, size_t *n, size_t size, size_t i)
+{
+	char *b = arr;
+
+	memmove(b + i * size, b + (i + 1) * size, (*n - i - 1) * size);
+	(*n)--;
+}
+
+static ssize_t lb_st_find_key(const struct keel_vip_key *arr, size_t n,
+			      size_t stride, const struct keel_vip_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lb_st_key_eq((const void *)((const char *)arr + i * stride),
+				 k))
+			return i;
+	return -1;
+}
+
+static ssize_t lb_st_find_ref(const struct lb_state_real_ref *arr, size_t n,
+			      size_t stride, const struct lb_state_real_ref *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!lb_st_ref_cmp(
+			    (const void *)((const char *)arr + i * stride), r))
+			return i;
+	return -1;
+}
+
+#define lb_st_svc_added_find(st, k)                              \
+	lb_st_find_key(&(st)->svc_added->svc, (st)->n_svc_added, \
+		       sizeof(*(st)->svc_added), k)
+#define lb_st_svc_removed_find(st, k)                          \
+	lb_st_find_key((st)->svc_removed, (st)->n_svc_removed, \
+		       sizeof(*(st)->svc_removed), k)
+#define lb_st_real_added_find(st, r)                               \
+	lb_st_find_ref(&(st)->real_added->ref, (st)->n_real_added, \
+		       sizeof(*(st)->real_added), r)
+#define lb_st_real_removed_find(st, r)                           \
+	lb_st_find_ref((st)->real_removed, (st)->n_real_removed, \
+		       sizeof(*(st)->real_removed), r)
+#define lb_st_admin_find(st, r)                                                \
+	lb_st_find_ref(&(st)->admin->ref, (st)->n_admin, sizeof(*(st)->admin), \
+		       r)
+
+struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
+					  const struct lb_state_real_ref *r,
+					  bool create)
+{
+	struct lb_state_real_ref c = lb_st_ref_canon(r);
+	struct lb_state_admin *a;
+	ssize_t i = st->n_admin ? lb_st_admin_find(st, &c) : -1;
+
+	if (i >= 0)
+		return &st->admin[i];
+	if (!create)
+		return NULL;
+	a = lb_st_grow(st->admin, st->n_admin, sizeof(*a));
+	if (!a)
+		return NULL;
+	st->admin = a;
+	a = &st->admin[st->n_admin++];
+	memset(a, 0, sizeof(*a));
+	a->ref = c;
+	return a;
+}
+
+void lb_state_admin_compact(struct lb_state *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->n_admin; i++) {
+		const struct lb_state_admin *a = &st->admin[i];
+
+		if (a->drain || a->down || a->has_weight)
+			st->admin[n++] = *a;
+	}
+	st->n_admin = n;
+}
+
+static int lb_st_svc_put(struct lb_state *st, const struct lb_state_svc *s)
+{
+	ssize_t i = st->n_svc_added ? lb_st_svc_added_find(st, &s->svc) : -1;
+	struct lb_state_svc *a;
+
+	if (i < 0) {
+		a = lb_st_grow(st->svc_added, st->n_svc_added, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		st->svc_added = a;
+		i = st->n_svc_added++;
+	}
+	st->svc_added[i] = *s;
+	return 0;
+}
+
+int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,
+		     bool in_config)
+{
+	struct lb_state_svc c = *s;
+	ssize_t i;
+	int err;
+
+	c.svc = lb_st_key_canon(&s->svc);
+	i = st->n_svc_removed ? lb_st_svc_removed_find(st, &c.svc) : -1;
+	/* Allocate before erasing: -ENOMEM leaves the state as it was. */
+	if (!in_config) {
+		err = lb_st_svc_put(st, &c);
+		if (err)
+			return err;
+	}
+	if (i >= 0)
+		lb_st_erase(st->svc_removed, &st->n_svc_removed,
+			    sizeof(*st->svc_removed), i);
+	return 0;
+}
+
+int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
+		     bool in_config)
+{
+	struct keel_vip_key c = lb_st_key_canon(k), *r;
+	size_t i, n;
+	ssize_t j;
+
+	if (in_config &&
+	    (!st->n_svc_removed || lb_st_svc_removed_find(st, &c) < 0)) {
+		r = lb_st_grow(st->svc_removed, st->n_svc_removed, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		st->svc_removed = r;
+		st->svc_removed[st->n_svc_removed++] = c;
+	}
+	j = st->n_svc_added ? lb_st_svc_added_find(st, &c) : -1;
+	if (j >= 0)
+		lb_st_erase(st->svc_added, &st->n_svc_added,
+			    sizeof(*st->svc_added), j);
+	/* Nothing of the service outlives it: a later add starts afresh. */
+	for (i = n = 0; i < st->n_real_added; i++)
+		if (!lb_st_key_eq(&st->real_added[i].ref.svc, &c))
+			st->real_added[n++] = st->real_added[i];
+	st->n_real_added = n;
+	for (i = n = 0; i < st->n_real_removed; i++)
+		if (!lb_st_key_eq(&st->real_removed[i].svc, &c))
+			st->real_removed[n++] = st->real_removed[i];
+	st->n_real_removed = n;
+	for (i = n = 0; i < st->n_admin; i++)
+		if (!lb_st_key_eq(&st->admin[i].ref.svc, &c))
+			st->admin[n++] = st->admin[i];
+	st->n_admin = n;
+	return 0;
+}
+
+static int lb_st_real_put(struct lb_state *st, const struct lb_state_real *r)
+{
+	ssize_t i = st->n_real_added ? lb_st_real_added_find(st, &r->ref) : -1;
+	struct lb_state_real *a;
+
+	if (i < 0) {
+		a = lb_st_grow(st->real_added, st->n_real_added, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		st->real_added = a;
+		i = st->n_real_added++;
+	}
+	st->real_added[i] = *r;
+	return 0;
+}
+
+int lb_state_real_add(struct lb_state *st, const struct lb_state_real *r,
+		      bool in_config)
+{
+	struct lb_state_real c = { .ref = lb_st_ref_canon(&r->ref),
+				   .weight = r->weight };
+	ssize_t i;
+	int err;
+
+	i = st->n_real_removed ? lb_st_real_removed_find(st, &c.ref) : -1;
+	if (!in_config) {
+		err = lb_st_real_put(st, &c);
+		if (err)
+			return err;
+	}
+	if (i >= 0)
+		lb_st_erase(st->real_removed, &st->n_real_removed,
+			    sizeof(*st->real_removed), i);
+	return 0;
+}
+
+int lb_state_real_del(struct lb_state *st, const struct lb_state_real_ref *r,
+		      bool in_config)
+{
+	struct lb_state_real_ref c = lb_st_ref_canon(r), *p;
+	ssize_t i;
+
+	if (in_config &&
+	    (!st->n_real_removed || lb_st_real_removed_find(st, &c) < 0)) {
+		p = lb_st_grow(st->real_removed, st->n_real_removed,
+			       sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		st->real_removed = p;
+		st->real_removed[st->n_real_removed++] = c;
+	}
+	i = st->n_real_added ? lb_st_real_added_find(st, &c) : -1;
+	if (i >= 0)
+		lb_st_erase(st->real_added, &st->n_real_added,
+			    sizeof(*st->real_added), i);
+	/* An override of a removed real would resurface if it came back. */
+	i = st->n_admin ? lb_st_admin_find(st, &c) : -1;
+	if (i >= 0)
+		lb_st_erase(st->admin, &st->n_admin, sizeof(*st->admin), i);
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lb_state - what operators changed at run time, kept across restarts:
+ * admin overrides per real (drain, down, weight) and an overlay of
+ * services and reals added or removed through the control socket.
+ *
+ * The file is JSON (docs/state-file.md), written atomically (temporary
+ * file in the same directory, fsync, rename, fsync of the directory).  A
+ * file that does not parse or validate completely is reported and ignored
+ * as a whole: never half-applied.
+ */
+#ifndef LB_STATE_H
+#define LB_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "keel_maps.h"
+
+struct lb_state_real_ref {
+	struct keel_vip_key svc;
+	uint8_t family;
+	__be32 addr[4];
+};
+
+struct lb_state_admin {
+	struct lb_state_real_ref ref;
+	bool drain;
+	bool down;
+	bool has_weight;
+	uint32_t weight; /* 0..65535 */
+};
+
+struct lb_state_svc {
+	struct keel_vip_key svc;
+	uint32_t flags; /* KEEL_SVC_F_PERSISTENT */
+	uint32_t ring_size; /* 0: default */
+};
+
+struct lb_state_real {
+	struct lb_state_real_ref ref;
+	uint32_t weight;
+};
+
+struct lb_state {
+	struct lb_state_admin *admin;
+	size_t n_admin;
+	struct lb_state_svc *svc_added;
+	size_t n_svc_added;
+	struct keel_vip_key *svc_removed;
+	size_t n_svc_removed;
+	struct lb_state_real *real_added;
+	size_t n_real_added;
+	struct lb_state_real_ref *real_removed;
+	size_t n_real_removed;
+};
+
+/*
+ * Pure: parse len bytes (at most 16 MiB); -EBADMSG with a message in err
+ * on any defect, -ENOMEM.  On error out is left empty.
+ */
+int lb_state_parse(const char *buf, size_t len, struct lb_state *out,
+		   char *err, size_t errlen);
+/*
+ * Pure: serialize; a malloc'd NUL-terminated string, or NULL (no memory,
+ * or st holds what lb_state_parse() would refuse).
+ */
+char *lb_state_dump(const struct lb_state *st);
+/* Same entries in the same order (what a dump and parse keeps). */
+bool lb_state_equal(const struct lb_state *a, const struct lb_state *b);
+/*
+ * Read path (-ENOENT if absent: an empty state; -EFBIG over 16 MiB,
+ * -EINVAL if not a regular file) / write it atomically (-EINVAL if st
+ * holds what parse would refuse).  Not for two threads at once.
+ */
+int lb_state_load(const char *path, struct lb_state *out, char *err,
+		  size_t errlen);
+int lb_state_save(const char *path, const struct lb_state *st);
+void lb_state_free(struct lb_state *st);
+
+/* Edits (return 0 or -ENOMEM); each keeps the lists minimal. */
+struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
+					  const struct lb_state_real_ref *r,
+					  bool create);
+/* Drop admin entries with nothing set. */
+void lb_state_admin_compact(struct lb_state *st);
+int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,
+		     bool in_config);
+int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
+		     bool in_config);
+int lb_state_real_add(struct lb_state *st, const struct lb_state_real *r,
+		      bool in_config);
+int lb_state_real_del(struct lb_state *st, const struct lb_state_real_ref *r,
+		      bool in_config);
+
+#endif /* LB_STATE_H */

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lbd - keel's load-balancer daemon.
+ *
+ * Start: read and validate the config (exit 1 on any error), read the
+ * state file (a corrupt one is reported and ignored), load the XDP program
+ * reusing the instance's pinned maps (the conn table survives restarts),
+ * adopt the pinned model, reconcile it with config + state, attach, and
+ * serve.  Stop: forwarding goes on unless --detach-on-exit or
+ * `lbctl shutdown --unload`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "keel_log.h"
+#include "lb_addr.h"
+#include "lb_metrics.h"
+#include "lb_neigh.h"
+#include "lbd.h"
+
+#define LBD_CONFIG_DEFAULT "/etc/keel/lbd.yaml"
+
+static bool lbd_if_attached(const struct lbd *d, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++)
+		if (d->attached[i] == ifindex)
+			return true;
+	return false;
+}
+
+static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
+{
+	if (lb_addr_format(r->family, r->addr, buf, size) < 0)
+		snprintf(buf, size, "?");
+}
+
+/*
+ * A neighbour answer for one real.  The egress must be an interface lbd
+ * attached to: only those are redirect targets.
+ */
+static void lbd_real_mac(struct lbd *d, struct lb_service *s, struct lb_real *r,
+			 const uint8_t mac[6], int ifindex)
+{
+	uint8_t smac[6];
+	char name[64];
+
+	if (!lbd_if_attached(d, ifindex)) {
+		if (r->mac_ok)
+			return;
+		lbd_real_name(r, name, sizeof(name));
+		keel_log(LOG_WARNING,
+			 "real %s is reached through ifindex %d, which lbd does not serve: not selected",
+			 name, ifindex);
+		return;
+	}
+	if (lb_link_mac(ifindex, smac))
+		return;
+	if (r->mac_ok && memcmp(r->mac, mac, 6)) {
+		lbd_real_name(r, name, sizeof(name));
+		keel_log(LOG_NOTICE, "real %s changed MAC", name);
+	}
+	lb_model_real_set_mac(s, r, mac, smac, ifindex);
+}
+
+/* Look up every real without a MAC; ask the kernel to resolve the rest. */
+static void lbd_resolve(struct lbd *d, bool all)
+{
+	uint8_t mac[6];
+	size_t i, j;
+	int idx;
+
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+
+		for (j = 0; j < s->n_reals; j++) {
+			struct lb_real *r = &s->reals[j];
+
+			if (r->deleted || (r->mac_ok && !all))
+				continue;
+			if (lb_neigh_lookup(r->family, r->addr, mac, &idx) == 0) {
+				lbd_real_mac(d, s, r, mac, idx);
+				continue;
+			}
+			if (lb_route_oif(r->family, r->addr, &idx) == 0)
+				lb_neigh_resolve(r->family, r->addr, idx);
+		}
+	}
+}
+
+static int lbd_commit(struct lbd *d)
+{
+	struct lb_commit_stats cs;
+	int err = lb_model_commit(&d->m, &cs);
+
+	if (err) {
+		keel_log(LOG_ERR, "applying to the data plane: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (cs.services_changed || cs.reals_written)
+		keel_log(LOG_INFO,
+			 "data plane updated: %u services, %u reals, %u ring entries",
+			 cs.services_changed, cs.reals_written,
+			 cs.ring_entries_written);
+	return 0;
+}
+
+int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
+{
+	int err = lb_reconcile(&d->m, &d->cfg, &d->st, rs);
+
+	if (err) {
+		keel_log(LOG_ERR, "reconciling: %s", strerror(-err));
+		return err;
+	}
+	lbd_resolve(d, false);
+	err = lbd_commit(d);
+	if (!err)
+		d->generation++;
+	return err;
+}
+
+static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
+			    const uint8_t mac[6], int ifindex)
+{
+	struct lbd *d = arg;
+	size_t i, j;
+
+	if (family == 0) {
+		/* The kernel's messages overran us: look everything up. */
+		lbd_resolve(d, true);
+		lbd_commit(d);
+		return;
+	}
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+
+		for (j = 0; j < s->n_reals; j++) {
+			struct lb_real *r = &s->reals[j];
+
+			if (r->deleted || r->family != family ||
+			    memcmp(r->addr, addr, 16))
+				continue;
+			/*
+			 * An expired or failed entry keeps the last known MAC
+			 * (flows keep going); the kernel is asked again.
+			 * Health checks decide whether the real is dead.
+			 */
+			if (mac)
+				lbd_real_mac(d, s, r, mac, ifindex);
+			else if (lb_route_oif(family, addr, &ifindex) == 0)
+				lb_neigh_resolve(family, addr, ifindex);
+		}
+	}
+	lbd_commit(d);
+}
+
+static int lbd_attach_all(struct lbd *d, const struct lb_config *c,
+			  int *attached)
+{
+	size_t i;
+	int idx, err;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		idx = if_nametoindex(c->ifaces[i].name);
+		if (!idx) {
+			keel_log(LOG_ERR, "interface %s: %s", c->ifaces[i].name,
+				 strerror(errno));
+			return -ENODEV;
+		}
+		err = lb_dp_attach(d->dp, idx, c->ifaces[i].generic);
+		if (err) {
+			keel_log(LOG_ERR, "attaching to %s: %s",
+				 c->ifaces[i].name, strerror(-err));
+			return err;
+		}
+		attached[i] = idx;
+	}
+	return 0;
+}
+
+/* Interfaces the new config no longer names. */
+static void lbd_detach_gone(struct lbd *d, const int *now, size_t n_now)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		for (j = 0; j < n_now && now[j] != d->attached[i]; j++)
+			;
+		if (j == n_now && d->attached[i]) {
+			lb_dp_detach(d->dp, d->attached[i]);
+			keel_log(LOG_INFO, "detached from %s",
+				 d->cfg.ifaces[i].name);
+		}
+	}
+}
+
+int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
+	       size_t errlen)
+{
+	struct lb_config_error ce = {};
+	struct lb_config next = {};
+	int attached[LB_CFG_IFACES_MAX] = {};
+	int ret;
+
+	d->reload_at = time(NULL);
+	ret = lb_config_load(d->config_path, &next, &ce);
+	if (ret) {
+		lb_config_error_format(&ce, err, errlen);
+		goto fail;
+	}
+	if (strcmp(next.instance, d->cfg.instance) ||
+	    strcmp(next.bpffs, d->cfg.bpffs) ||
+	    strcmp(next.ctl_socket, d->cfg.ctl_socket) ||
+	    strcmp(next.metrics_listen, d->cfg.metrics_listen) ||
+	    strcmp(next.state_file, d->cfg.state_file)) {
+		snprintf(err, errlen,
+			 "%s: instance, bpffs, control, metrics and state_file take effect at restart only",
+			 d->config_path);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ret = lbd_attach_all(d, &next, attached);
+	if (ret) {
+		snprintf(err, errlen, "attaching interfaces: %s",
+			 strerror(-ret));
+		goto fail;
+	}
+	lbd_detach_gone(d, attached, next.n_ifaces);
+	lb_config_free(&d->cfg);
+	d->cfg = next;
+	memcpy(d->attached, attached, sizeof(attached));
+	ret = lbd_apply(d, rs);
+	if (ret) {
+		snprintf(err, errlen, "applying: %s", strerror(-ret));
+		d->reload_ok = false;
+		snprintf(d->reload_err, sizeof(d->reload_err), "%s", err);
+		return ret;
+	}
+	d->reload_ok = true;
+	d->reload_err[0] = '\0';
+	keel_log(LOG_NOTICE,
+		 "reloaded %s: services +%u -%u ~%u, reals +%u -%u ~%u",
+		 d->config_path, rs->services_added, rs->services_removed,
+		 rs->services_changed, rs->reals_added, rs->reals_removed,
+		 rs->reals_changed);
+	return 0;
+fail:
+	lb_config_free(&next);
+	d->reload_ok = false;
+	snprintf(d->reload_err, sizeof(d->reload_err), "%s", err);
+	keel_log(LOG_ERR, "reload refused, running config kept: %s", err);
+	return ret ? ret : -EINVAL;
+}
+
+void lbd_stop(struct lbd *d, bool unload)
+{
+	/* Long enough for a control response to be written out. */
+	struct timeval soon = { 0, 100 * 1000 };
+
+	d->detach_on_exit |= unload;
+	event_base_loopexit(d->base, &soon);
+}
+
+static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd *d = arg;
+	uint32_t every = d->cfg.neigh_refresh_ms / 1000;
+
+	(void)fd;
+	(void)what;
+	d->ticks++;
+	lbd_sample(d);
+	if (!every || d->ticks % every == 0) {
+		lbd_resolve(d, false);
+		lbd_commit(d);
+	}
+}
+
+static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct lbd *d = arg;
+	struct lb_reconcile_stats rs;
+	char err[512];
+
+	(void)what;
+	if (sig == SIGHUP) {
+		lbd_reload(d, &rs, err, sizeof(err));
+		return;
+	}
+	keel_log(LOG_NOTICE, "signal %d: stopping", (int)sig);
+	lbd_stop(d, false);
+}
+
+static void lbd_shutdown(struct lbd *d)
+{
+	size_t i;
+
+	lbd_ctl_stop(d);
+	if (d->metrics)
+		lb_metrics_stop(d->metrics);
+	if (d->nm)
+		lb_neigh_mon_stop(d->nm);
+	if (d->dp && d->detach_on_exit) {
+		for (i = 0; i < d->cfg.n_ifaces; i++)
+			if (d->attached[i])
+				lb_dp_detach(d->dp, d->attached[i]);
+		lb_dp_unpin(d->dp);
+		keel_log(LOG_NOTICE, "detached and unloaded");
+	} else if (d->dp) {
+		keel_log(LOG_NOTICE,
+			 "stopped; the data plane keeps forwarding (pinned under %s)",
+			 lb_dp_pin_dir(d->dp));
+	}
+	if (d->tick)
+		event_free(d->tick);
+	if (d->sig_hup)
+		event_free(d->sig_hup);
+	if (d->sig_term)
+		event_free(d->sig_term);
+	if (d->sig_int)
+		event_free(d->sig_int);
+	lb_model_free(&d->m);
+	lb_dp_close(d->dp);
+	lb_state_free(&d->st);
+	lb_config_free(&d->cfg);
+	event_base_free(d->base);
+}
+
+static void lbd_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: lbd [--config FILE] [--check] [--detach-on-exit[=yes|no]]\n"
+		"           [--syslog] [--log-level err|warning|notice|info|debug]\n"
+		"\n"
+		"  --config FILE     configuration (default " LBD_CONFIG_DEFAULT ")\n"
+		"  --check           validate the configuration and exit\n"
+		"  --detach-on-exit  on exit, detach and unload the data plane\n"
+		"                    (default: it keeps forwarding for the next lbd)\n"
+		"  --syslog          log to syslog instead of stderr\n");
+}
+
+static const struct {
+	const char *name;
+	int level;
+} lbd_levels[] = {
+	{ "err", LOG_ERR },	    { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+};
+
+static int lbd_start(struct lbd *d)
+{
+	struct lb_dp_opts o = { .bpffs = d->cfg.bpffs,
+				.instance = d->cfg.instance,
+				.conn_table_size = d->cfg.conn_table_size };
+	struct lb_reconcile_stats rs;
+	struct timeval one = { 1, 0 };
+	char err[256];
+	int ret;
+
+	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
+	if (ret == -ENOENT) {
+		memset(&d->st, 0, sizeof(d->st));
+	} else if (ret) {
+		keel_log(LOG_ERR,
+			 "state file %s ignored (%s): running from the config alone",
+			 d->cfg.state_file, err);
+		memset(&d->st, 0, sizeof(d->st));
+	}
+	ret = lb_dp_load(&o, &d->dp);
+	if (ret) {
+		keel_log(LOG_ERR, "loading the XDP program: %s", strerror(-ret));
+		return ret;
+	}
+	ret = lb_model_init(&d->m, d->dp);
+	if (ret) {
+		keel_log(LOG_ERR, "adopting the pinned state: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (d->m.n_svcs)
+		keel_log(LOG_NOTICE, "adopted %zu services from %s",
+			 d->m.n_svcs, lb_dp_pin_dir(d->dp));
+	ret = lbd_attach_all(d, &d->cfg, d->attached);
+	if (ret)
+		return ret;
+	ret = lbd_apply(d, &rs);
+	if (ret)
+		return ret;
+	d->reload_ok = true;
+	d->reload_at = time(NULL);
+
+	d->base = d->base ? d->base : event_base_new();
+	d->tick = event_new(d->base, -1, EV_PERSIST, lbd_on_tick, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, lbd_on_signal, d);
+	d->sig_term = evsignal_new(d->base, SIGTERM, lbd_on_signal, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, lbd_on_signal, d);
+	if (!d->tick || !d->sig_hup || !d->sig_term || !d->sig_int ||
+	    event_add(d->tick, &one) || event_add(d->sig_hup, NULL) ||
+	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL))
+		return -ENOMEM;
+	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
+	if (ret)
+		keel_log(LOG_WARNING,
+			 "neighbour monitor: %s (MACs refreshed by polling)",
+			 strerror(-ret));
+	ret = lbd_ctl_start(d);
+	if (ret)
+		return ret;
+	ret = lbd_metrics_start(d);
+	if (ret)
+		return ret;
+	keel_log(LOG_NOTICE,
+		 "instance %s serving %zu services on %zu interfaces (generation %llu)",
+		 d->cfg.instance, d->m.n_svcs, d->cfg.n_ifaces,
+		 (unsigned long long)d->generation);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "detach-on-exit", optional_argument, NULL, 'd' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct lbd d;
+	struct lb_config_error ce = {};
+	bool check = false, use_syslog = false;
+	int opt, level = LOG_INFO, ret;
+	char msg[512];
+	size_t i;
+
+	d.config_path = LBD_CONFIG_DEFAULT;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'd':
+			if (!optarg || !strcmp(optarg, "yes")) {
+				d.detach_on_exit = true;
+			} else if (!strcmp(optarg, "no")) {
+				d.detach_on_exit = false;
+			} else {
+				lbd_usage(stderr);
+				return 2;
+			}
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'l':
+			for (i = 0; i < sizeof(lbd_levels) / sizeof(lbd_levels[0]);
+			     i++)
+				if (!strcmp(optarg, lbd_levels[i].name))
+					break;
+			if (i == sizeof(lbd_levels) / sizeof(lbd_levels[0])) {
+				lbd_usage(stderr);
+				return 2;
+			}
+			level = lbd_levels[i].level;
+			break;
+		case 'h':
+			lbd_usage(stdout);
+			return 0;
+		default:
+			lbd_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		lbd_usage(stderr);
+		return 2;
+	}
+	keel_log_init("lbd", use_syslog, level);
+	ret = lb_config_load(d.config_path, &d.cfg, &ce);
+	if (ret) {
+		lb_config_error_format(&ce, msg, sizeof(msg));
+		keel_log(LOG_ERR, "%s", msg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok (%zu services)\n", d.config_path,
+		       d.cfg.n_services);
+		lb_config_free(&d.cfg);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d.base = event_base_new();
+	if (!d.base) {
+		keel_log(LOG_ERR, "event loop: out of memory");
+		return 1;
+	}
+	ret = lbd_start(&d);
+	if (!ret)
+		ret = event_base_dispatch(d.base) < 0 ? -EIO : 0;
+	lbd_shutdown(&d);
+	return ret ? 1 : d.exit_code;
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lbd's control socket: one JSON request per line, one response per line
+ * (docs/control-protocol.md).  A bad request is answered with an error
+ * and logged (rate-limited); the connection and other clients go on.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "keel_log.h"
+#include "lb_addr.h"
+#include "lb_maglev.h"
+#include "lbd.h"
+
+struct lbd_req {
+	struct lbd *d;
+	const struct keel_ctl_req *r;
+	struct keel_vip_key key;
+	uint8_t family;
+	__be32 addr[4];
+	struct lb_service *svc;
+	struct lb_real *real;
+};
+
+static char *lbd_err(enum keel_ctl_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *lbd_err(enum keel_ctl_code code, const char *fmt, ...)
+{
+	char msg[512], *out;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	out = malloc(1024);
+	if (!out)
+		return NULL;
+	n = keel_ctl_err_encode(code, msg, out, 1024);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* {"ok": true, ...members of body} as one line. */
+static char *lbd_ok(json_t *body)
+{
+	char *text, *line;
+	size_t n;
+
+	if (!body)
+		body = json_object();
+	if (!body)
+		return NULL;
+	json_object_set_new(body, "ok", json_true());
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+static char *lbd_ok_gen(struct lbd *d)
+{
+	return lbd_ok(json_pack("{sI}", "generation", (json_int_t)d->generation));
+}
+
+/* Parse service and real, find them in the model. */
+static char *lbd_req_target(struct lbd_req *q, bool need_real)
+{
+	const struct keel_ctl_req *r = q->r;
+
+	if (lb_vip_parse(r->service, &q->key))
+		return lbd_err(KEEL_CTL_E_INVALID, "bad service '%s'",
+			       r->service);
+	q->svc = lb_model_svc_find(&q->d->m, &q->key);
+	if (!need_real)
+		return NULL;
+	if (lb_addr_parse(r->real, &q->family, q->addr))
+		return lbd_err(KEEL_CTL_E_INVALID, "bad real '%s'", r->real);
+	if (q->family != q->key.family)
+		return lbd_err(KEEL_CTL_E_INVALID,
+			       "real %s is not of the service's family",
+			       r->real);
+	if (q->svc)
+		q->real = lb_model_real_find(q->svc, q->family, q->addr);
+	return NULL;
+}
+
+/*
+ * Make a change to the state: save it first (so that what the data plane
+ * does is always what a restart would do), then apply.  A failed save
+ * leaves memory as it was.
+ */
+static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
+			struct lbd_req *q)
+{
+	struct lb_reconcile_stats rs;
+	char *before, msg[256];
+	int err;
+
+	before = lb_state_dump(&d->st);
+	if (!before)
+		return lbd_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	err = edit(q);
+	if (!err)
+		err = lb_state_save(d->cfg.state_file, &d->st);
+	if (err) {
+		lb_state_free(&d->st);
+		lb_state_parse(before, strlen(before), &d->st, msg, sizeof(msg));
+		free(before);
+		return lbd_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
+			       d->cfg.state_file, strerror(-err));
+	}
+	free(before);
+	err = lbd_apply(d, &rs);
+	if (err)
+		return lbd_err(KEEL_CTL_E_INTERNAL,
+			       "saved, but applying failed: %s", strerror(-err));
+	return lbd_ok_gen(d);
+}
+
+static struct lb_state_real_ref lbd_ref(const struct lbd_req *q)
+{
+	struct lb_state_real_ref ref = { .svc = q->key, .family = q->family };
+
+	memcpy(ref.addr, q->addr, sizeof(ref.addr));
+	return ref;
+}
+
+static int lbd_edit_admin(struct lbd_req *q)
+{
+	struct lb_state_real_ref ref = lbd_ref(q);
+	struct lb_state_admin *a = lb_state_admin_get(&q->d->st, &ref, true);
+
+	if (!a)
+		return -ENOMEM;
+	switch (q->r->cmd) {
+	case KEEL_CTL_REAL_WEIGHT:
+		a->has_weight = !q->r->weight_clear;
+		a->weight = q->r->weight_clear ? 0 : q->r->weight;
+		break;
+	case KEEL_CTL_REAL_DRAIN:
+		a->drain = true;
+		break;
+	case KEEL_CTL_REAL_UNDRAIN:
+		a->drain = false;
+		break;
+	case KEEL_CTL_REAL_DOWN:
+		a->down = true;
+		break;
+	case KEEL_CTL_REAL_UP:
+		a->down = false;
+		break;
+	default:
+		return -EINVAL;
+	}
+	lb_state_admin_compact(&q->d->st);
+	return 0;
+}
+
+static bool lbd_real_in_config(const struct lbd_req *q)
+{
+	const struct lb_cfg_service *cs = lb_cfg_find_service(&q->d->cfg,
+							      &q->key);
+
+	return cs && lb_cfg_find_real(cs, q->family, q->addr);
+}
+
+static int lbd_edit_real_add(struct lbd_req *q)
+{
+	struct lb_state_real ar = { .ref = lbd_ref(q),
+				    .weight = q->r->has_weight ? q->r->weight :
+								 1 };
+
+	return lb_state_real_add(&q->d->st, &ar, lbd_real_in_config(q));
+}
+
+static int lbd_edit_real_del(struct lbd_req *q)
+{
+	struct lb_state_real_ref ref = lbd_ref(q);
+	struct lb_state_admin *a = lb_state_admin_get(&q->d->st, &ref, false);
+
+	/* A removed real leaves no admin override behind. */
+	if (a) {
+		a->drain = a->down = a->has_weight = false;
+		lb_state_admin_compact(&q->d->st);
+	}
+	return lb_state_real_del(&q->d->st, &ref, lbd_real_in_config(q));
+}
+
+static int lbd_edit_svc_add(struct lbd_req *q)
+{
+	struct lb_state_svc as = {
+		.svc = q->key,
+		.flags = q->r->persistent ? KEEL_SVC_F_PERSISTENT : 0,
+		.ring_size = q->r->ring_size,
+	};
+
+	return lb_state_svc_add(&q->d->st, &as,
+				lb_cfg_find_service(&q->d->cfg, &q->key));
+}
+
+static int lbd_edit_svc_del(struct lbd_req *q)
+{
+	return lb_state_svc_del(&q->d->st, &q->key,
+				lb_cfg_find_service(&q->d->cfg, &q->key));
+}
+
+static char *lbd_do_real(struct lbd_req *q)
+{
+	char *e = lbd_req_target(q, true);
+
+	if (e)
+		return e;
+	if (!q->svc)
+		return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
+			       q->r->service);
+	switch (q->r->cmd) {
+	case KEEL_CTL_REAL_ADD:
+		if (q->real)
+			return lbd_err(KEEL_CTL_E_EXISTS, "%s already has %s",
+				       q->r->service, q->r->real);
+		return lbd_change(q->d, lbd_edit_real_add, q);
+	case KEEL_CTL_REAL_DEL:
+		if (!q->real)
+			return lbd_err(KEEL_CTL_E_NOT_FOUND, "%s has no real %s",
+				       q->r->service, q->r->real);
+		return lbd_change(q->d, lbd_edit_real_del, q);
+	default:
+		if (!q->real)
+			return lbd_err(KEEL_CTL_E_NOT_FOUND, "%s has no real %s",
+				       q->r->service, q->r->real);
+		return lbd_change(q->d, lbd_edit_admin, q);
+	}
+}
+
+static char *lbd_do_service(struct lbd_req *q)
+{
+	char *e = lbd_req_target(q, false);
+
+	if (e)
+		return e;
+	if (q->r->cmd == KEEL_CTL_SERVICE_DEL) {
+		if (!q->svc)
+			return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
+				       q->r->service);
+		return lbd_change(q->d, lbd_edit_svc_del, q);
+	}
+	if (q->svc)
+		return lbd_err(KEEL_CTL_E_EXISTS, "service %s exists",
+			       q->r->service);
+	if (q->r->ring_size && !lb_maglev_is_prime(q->r->ring_size))
+		return lbd_err(KEEL_CTL_E_INVALID, "ring_size %u is not prime",
+			       q->r->ring_size);
+	if (q->key.proto == KEEL_MARKER_PROTO)
+		return lbd_err(KEEL_CTL_E_INVALID, "protocol 0 is reserved");
+	return lbd_change(q->d, lbd_edit_svc_add, q);
+}
+
+static char *lbd_do_reload(struct lbd *d)
+{
+	struct lb_reconcile_stats rs = {};
+	char err[512];
+
+	if (lbd_reload(d, &rs, err, sizeof(err)))
+		return lbd_err(KEEL_CTL_E_INVALID, "%s", err);
+	return lbd_ok(json_pack(
+		"{sIs{sisisisisisi}}", "generation", (json_int_t)d->generation,
+		"changes", "services_added", rs.services_added,
+		"services_removed", rs.services_removed, "services_changed",
+		rs.services_changed, "reals_added", rs.reals_added,
+		"reals_removed", rs.reals_removed, "reals_changed",
+		rs.reals_changed));
+}
+
+char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
+{
+	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
+	struct keel_ctl_req r;
+	struct lbd_req q = { .d = d, .r = &r };
+	struct lb_service *s;
+	uint64_t suppressed = 0;
+	struct timespec now;
+	char err[256];
+	json_t *o;
+
+	if (keel_ctl_req_parse(line, len, &r, err, sizeof(err))) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (keel_ratelimit_ok(&rl,
+				      now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
+				      &suppressed))
+			keel_log(LOG_WARNING,
+				 "control: bad request: %s (%llu similar suppressed)",
+				 err, (unsigned long long)suppressed);
+		return lbd_err(KEEL_CTL_E_BAD_REQUEST, "%s", err);
+	}
+	switch (r.cmd) {
+	case KEEL_CTL_STATUS:
+		return lbd_ok(lbd_view_status(d));
+	case KEEL_CTL_SERVICES:
+		o = json_array();
+		for (size_t i = 0; o && i < d->m.n_svcs; i++)
+			json_array_append_new(
+				o, lbd_view_service(d, d->m.svcs[i], false));
+		return lbd_ok(json_pack("{so}", "services", o));
+	case KEEL_CTL_REALS:
+		if (lb_vip_parse(r.service, &q.key))
+			return lbd_err(KEEL_CTL_E_INVALID, "bad service '%s'",
+				       r.service);
+		s = lb_model_svc_find(&d->m, &q.key);
+		if (!s)
+			return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
+				       r.service);
+		o = lbd_view_service(d, s, true);
+		return lbd_ok(o);
+	case KEEL_CTL_STATS:
+		return lbd_ok(lbd_view_stats(d));
+	case KEEL_CTL_REAL_WEIGHT:
+	case KEEL_CTL_REAL_DRAIN:
+	case KEEL_CTL_REAL_UNDRAIN:
+	case KEEL_CTL_REAL_DOWN:
+	case KEEL_CTL_REAL_UP:
+	case KEEL_CTL_REAL_ADD:
+	case KEEL_CTL_REAL_DEL:
+		return lbd_do_real(&q);
+	case KEEL_CTL_SERVICE_ADD:
+	case KEEL_CTL_SERVICE_DEL:
+		return lbd_do_service(&q);
+	case KEEL_CTL_RELOAD:
+		return lbd_do_reload(d);
+	case KEEL_CTL_SHUTDOWN:
+		keel_log(LOG_NOTICE, "shutdown requested%s",
+			 r.unload ? " (unload)" : "");
+		lbd_stop(d, r.unload);
+		return lbd_ok(NULL);
+	default:
+		return lbd_err(KEEL_CTL_E_BAD_REQUEST, "unknown command");
+	}
+}
+
+static void lbd_ctl_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct lbd *d = arg;
+	char *line, *resp;
+	size_t len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
+		resp = lbd_ctl_handle(d, line, len);
+		free(line);
+		if (!resp) {
+			bufferevent_free(bev);
+			return;
+		}
+		bufferevent_write(bev, resp, strlen(resp));
+		free(resp);
+	}
+	if (evbuffer_get_length(in) > KEEL_CTL_MSG_MAX) {
+		resp = lbd_err(KEEL_CTL_E_BAD_REQUEST,
+			       "request longer than %d bytes", KEEL_CTL_MSG_MAX);
+		if (resp)
+			bufferevent_write(bev, resp, strlen(resp));
+		free(resp);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		bufferevent_disable(bev, EV_READ);
+	}
+}
+
+static void lbd_ctl_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		bufferevent_free(bev);
+}
+
+static void lbd_ctl_accept(struct evconnlistener *l, evutil_socket_t fd,
+			   struct sockaddr *sa, int salen, void *arg)
+{
+	struct event_base *base = evconnlistener_get_base(l);
+	struct bufferevent *bev;
+
+	(void)sa;
+	(void)salen;
+	bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		close(fd);
+		return;
+	}
+	bufferevent_setcb(bev, lbd_ctl_read, NULL, lbd_ctl_event, arg);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static int lbd_mkparent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int lbd_ctl_start(struct lbd *d)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = d->cfg.ctl_socket;
+	gid_t gid = 0;
+	int err;
+
+	if (d->cfg.ctl_group[0]) {
+		struct group *g = getgrnam(d->cfg.ctl_group);
+
+		if (!g) {
+			keel_log(LOG_ERR, "control group %s does not exist",
+				 d->cfg.ctl_group);
+			return -ENOENT;
+		}
+		gid = g->gr_gid;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	err = lbd_mkparent(path);
+	if (err) {
+		keel_log(LOG_ERR, "control socket directory for %s: %s", path,
+			 strerror(-err));
+		return err;
+	}
+	/* A socket left by a previous lbd (crash, SIGKILL) is ours. */
+	unlink(path);
+	d->ctl = evconnlistener_new_bind(
+		d->base, lbd_ctl_accept, d,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+		(struct sockaddr *)&sun, sizeof(sun));
+	if (!d->ctl) {
+		err = -errno;
+		keel_log(LOG_ERR, "control socket %s: %s", path,
+			 strerror(-err));
+		return err ? err : -EIO;
+	}
+	if (chown(path, 0, gid) || chmod(path, 0660)) {
+		err = -errno;
+		keel_log(LOG_ERR, "control socket %s permissions: %s", path,
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+void lbd_ctl_stop(struct lbd *d)
+{
+	if (!d->ctl)
+		return;
+	evconnlistener_free(d->ctl);
+	d->ctl = NULL;
+	unlink(d->cfg.ctl_socket);
+}

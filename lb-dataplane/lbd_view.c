@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* What lbd shows: status JSON, counters, rates and Prometheus metrics. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <event2/buffer.h>
+
+#include "keel_log.h"
+#include "keel_names.h"
+#include "lb_addr.h"
+#include "lb_metrics.h"
+#include "lb_prom.h"
+#include "lbd.h"
+
+static const char *const lbd_states[] = {
+	[KEEL_RS_UNKNOWN] = "unknown",
+	[KEEL_RS_UP] = "up",
+	[KEEL_RS_DOWN] = "down",
+	[KEEL_RS_DRAINING] = "draining",
+};
+
+const char *lbd_state_name(uint8_t state)
+{
+	return state <= KEEL_RS_DRAINING ? lbd_states[state] : "unknown";
+}
+
+static const struct lb_state_admin *lbd_admin(struct lbd *d,
+					      const struct lb_service *s,
+					      const struct lb_real *r)
+{
+	return lb_state_find_admin(&d->st, &s->key, r->family, r->addr);
+}
+
+/* Ring entries per real id, counted once per service. */
+static uint32_t *lbd_ring_shares(const struct lb_service *s)
+{
+	uint32_t *n = calloc(KEEL_MAX_REALS, sizeof(*n));
+	uint32_t i;
+
+	if (!n)
+		return NULL;
+	for (i = 0; i < s->ring_size; i++)
+		if (s->ring[i] < KEEL_MAX_REALS)
+			n[s->ring[i]]++;
+	return n;
+}
+
+static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
+			     const struct lb_real *r, uint32_t ring_entries)
+{
+	const struct lb_state_admin *a = lbd_admin(d, s, r);
+	const struct lbd_rate *rate = &d->real_rate[r->id];
+	struct keel_traffic t = {};
+	char addr[64], mac[20], ifname[IF_NAMESIZE] = "";
+	json_t *o;
+
+	lb_addr_format(r->family, r->addr, addr, sizeof(addr));
+	lb_mac_format(r->mac, mac, sizeof(mac));
+	if (r->mac_ok)
+		if_indextoname(r->ifindex, ifname);
+	lb_dp_real_stats(d->dp, r->id, &t);
+	o = json_pack("{sssIsIsIssss}", "real", addr, "id", (json_int_t)r->id,
+		      "weight", (json_int_t)r->weight, "effective_weight",
+		      (json_int_t)(lb_real_selectable(r) ? r->weight : 0),
+		      "state", lbd_state_name(r->state), "source",
+		      a && (a->down || a->drain) ? "admin" : "config");
+	if (!o) {
+		keel_log(LOG_ERR, "status: cannot render real %s", addr);
+		return NULL;
+	}
+	json_object_set_new(
+		o, "admin",
+		json_pack("{sbsbso}", "drain", a && a->drain, "down",
+			  a && a->down, "weight",
+			  a && a->has_weight ? json_integer(a->weight) :
+					       json_null()));
+	json_object_set_new(o, "mac", r->mac_ok ? json_string(mac) : json_null());
+	json_object_set_new(o, "mac_resolved", json_boolean(r->mac_ok));
+	json_object_set_new(o, "ifname",
+			    ifname[0] ? json_string(ifname) : json_null());
+	json_object_set_new(o, "ring_entries", json_integer(ring_entries));
+	json_object_set_new(o, "usable", json_boolean(lb_real_usable(r)));
+	json_object_set_new(o, "packets", json_integer(t.packets));
+	json_object_set_new(o, "bytes", json_integer(t.bytes));
+	json_object_set_new(o, "new_flows", json_integer(t.new_flows));
+	json_object_set_new(o, "pps", json_real(rate->pps));
+	json_object_set_new(o, "fps", json_real(rate->fps));
+	return o;
+}
+
+json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
+{
+	const struct lbd_rate *rate = &d->svc_rate[s->svc_id];
+	struct keel_traffic t = {};
+	uint32_t *shares = NULL;
+	char name[80];
+	json_t *o, *arr;
+	size_t i;
+
+	lb_vip_format(&s->key, name, sizeof(name));
+	lb_dp_svc_stats(d->dp, s->svc_id, &t);
+	o = json_pack("{sssbsIsIsIsIsfsf}", "service", name, "persistent",
+		      (int)!!(s->flags & KEEL_SVC_F_PERSISTENT), "ring_size",
+		      (json_int_t)s->ring_size, "packets", (json_int_t)t.packets,
+		      "bytes", (json_int_t)t.bytes, "new_flows",
+		      (json_int_t)t.new_flows, "pps", rate->pps, "fps",
+		      rate->fps);
+	if (!o || !reals)
+		return o;
+	shares = lbd_ring_shares(s);
+	arr = json_array();
+	for (i = 0; arr && i < s->n_reals; i++)
+		if (!s->reals[i].deleted)
+			json_array_append_new(
+				arr, lbd_view_real(d, s, &s->reals[i],
+						   shares ? shares[s->reals[i].id] :
+							    0));
+	free(shares);
+	json_object_set_new(o, "reals", arr);
+	return o;
+}
+
+json_t *lbd_view_status(struct lbd *d)
+{
+	json_t *o, *svcs, *att;
+	size_t i;
+
+	att = json_array();
+	for (i = 0; att && i < d->cfg.n_ifaces; i++)
+		json_array_append_new(
+			att, json_pack("{ssss}", "ifname", d->cfg.ifaces[i].name,
+				       "mode",
+				       d->cfg.ifaces[i].generic ? "generic" :
+								  "native"));
+	svcs = json_array();
+	for (i = 0; svcs && i < d->m.n_svcs; i++)
+		json_array_append_new(svcs,
+				      lbd_view_service(d, d->m.svcs[i], true));
+	o = json_pack("{sssIss}", "instance", d->cfg.instance, "generation",
+		      (json_int_t)d->generation, "config", d->config_path);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "last_reload",
+			    json_pack("{sbsIso}", "ok", d->reload_ok, "at",
+				      (json_int_t)d->reload_at, "error",
+				      d->reload_err[0] ?
+					      json_string(d->reload_err) :
+					      json_null()));
+	json_object_set_new(o, "dataplane",
+			    json_pack("{sosIsI}", "attached", att,
+				      "conn_entries",
+				      (json_int_t)d->conn_entries,
+				      "conn_capacity",
+				      (json_int_t)d->cfg.conn_table_size));
+	json_object_set_new(o, "services", svcs);
+	return o;
+}
+
+json_t *lbd_view_stats(struct lbd *d)
+{
+	uint64_t cnt[KEEL_CNT__MAX] = {};
+	json_t *c = json_object();
+	int i;
+
+	lb_dp_stats(d->dp, cnt);
+	for (i = 0; c && i < KEEL_CNT__MAX; i++)
+		json_object_set_new(c, keel_cnt_name(i), json_integer(cnt[i]));
+	return json_pack("{sosIsI}", "counters", c, "conn_entries",
+			 (json_int_t)d->conn_entries, "conn_capacity",
+			 (json_int_t)d->cfg.conn_table_size);
+}
+
+static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
+{
+	r->pps = t->packets >= r->packets ? t->packets - r->packets : 0;
+	r->fps = t->new_flows >= r->new_flows ? t->new_flows - r->new_flows :
+						0;
+	r->packets = t->packets;
+	r->new_flows = t->new_flows;
+}
+
+void lbd_sample(struct lbd *d)
+{
+	struct keel_traffic t;
+	size_t i, j;
+
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+
+		if (lb_dp_svc_stats(d->dp, s->svc_id, &t) == 0)
+			lbd_rate_update(&d->svc_rate[s->svc_id], &t);
+		for (j = 0; j < s->n_reals; j++)
+			if (lb_dp_real_stats(d->dp, s->reals[j].id, &t) == 0)
+				lbd_rate_update(&d->real_rate[s->reals[j].id],
+						&t);
+	}
+	/* Walking the conn table costs a syscall per entry: every 5 s. */
+	if (d->ticks % 5 == 1)
+		lb_dp_conn_count(d->dp, &d->conn_entries);
+}
+
+static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
+			     const struct lb_prom_label *l, size_t nl,
+			     const struct keel_traffic *t)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "keel_%s_packets_total", kind);
+	lb_prom_sample(b, name, l, nl, t->packets);
+	snprintf(name, sizeof(name), "keel_%s_bytes_total", kind);
+	lb_prom_sample(b, name, l, nl, t->bytes);
+	snprintf(name, sizeof(name), "keel_%s_new_flows_total", kind);
+	lb_prom_sample(b, name, l, nl, t->new_flows);
+}
+
+static void lbd_metrics_render(struct evbuffer *b, void *arg)
+{
+	static const char *const kinds[] = { "service", "real" };
+	static const char *const what[] = { "packets", "bytes", "new_flows" };
+	uint64_t cnt[KEEL_CNT__MAX] = {};
+	struct lbd *d = arg;
+	struct keel_traffic t;
+	char svc[80], real[64], help[128];
+	size_t i, j, k, w;
+
+	for (k = 0; k < 2; k++)
+		for (w = 0; w < 3; w++) {
+			snprintf(svc, sizeof(svc), "keel_%s_%s_total", kinds[k],
+				 what[w]);
+			snprintf(help, sizeof(help), "%s forwarded per %s",
+				 what[w], kinds[k]);
+			lb_prom_help(b, svc, "counter", help);
+		}
+	lb_prom_help(b, "keel_real_state", "gauge",
+		     "1 for the real's current state");
+	lb_prom_help(b, "keel_real_usable", "gauge",
+		     "1 if the real may carry flows (exists, not down, MAC known)");
+	lb_prom_help(b, "keel_real_weight", "gauge", "effective weight");
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+		struct lb_prom_label sl[] = { { "service", svc } };
+
+		lb_vip_format(&s->key, svc, sizeof(svc));
+		if (lb_dp_svc_stats(d->dp, s->svc_id, &t) == 0)
+			lbd_prom_traffic(b, "service", sl, 1, &t);
+		for (j = 0; j < s->n_reals; j++) {
+			struct lb_real *r = &s->reals[j];
+			struct lb_prom_label rl[] = { { "service", svc },
+						      { "real", real },
+						      { "state", NULL } };
+
+			if (r->deleted)
+				continue;
+			lb_addr_format(r->family, r->addr, real, sizeof(real));
+			if (lb_dp_real_stats(d->dp, r->id, &t) == 0)
+				lbd_prom_traffic(b, "real", rl, 2, &t);
+			for (w = KEEL_RS_UNKNOWN; w <= KEEL_RS_DRAINING; w++) {
+				rl[2].value = lbd_state_name(w);
+				lb_prom_sample(b, "keel_real_state", rl, 3,
+					       r->state == w);
+			}
+			lb_prom_sample(b, "keel_real_usable", rl, 2,
+				       lb_real_usable(r));
+			lb_prom_sample(b, "keel_real_weight", rl, 2,
+				       lb_real_selectable(r) ? r->weight : 0);
+		}
+	}
+	lb_prom_help(b, "keel_verdicts_total", "counter",
+		     "packets by verdict and reason (every packet counts once in each kind)");
+	lb_dp_stats(d->dp, cnt);
+	for (k = 0; k < KEEL_CNT__MAX; k++) {
+		struct lb_prom_label cl[] = { { "counter", keel_cnt_name(k) } };
+
+		lb_prom_sample(b, "keel_verdicts_total", cl, 1, cnt[k]);
+	}
+	lb_prom_help(b, "keel_conn_table_entries", "gauge",
+		     "connection-table entries (sampled every 5 s)");
+	lb_prom_sample(b, "keel_conn_table_entries", NULL, 0, d->conn_entries);
+	lb_prom_help(b, "keel_conn_table_capacity", "gauge",
+		     "connection-table size");
+	lb_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
+		       d->cfg.conn_table_size);
+	lb_prom_help(b, "keel_config_generation", "gauge",
+		     "changes applied since start");
+	lb_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
+	lb_prom_help(b, "keel_config_last_reload_ok", "gauge",
+		     "1 if the last reload was applied");
+	lb_prom_sample(b, "keel_config_last_reload_ok", NULL, 0, d->reload_ok);
+	lb_prom_help(b, "keel_config_last_reload_timestamp_seconds", "gauge",
+		     "time of the last reload attempt");
+	lb_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
+		       d->reload_at);
+}
+
+int lbd_metrics_start(struct lbd *d)
+{
+	int err;
+
+	if (!d->cfg.metrics_listen[0])
+		return 0;
+	err = lb_metrics_start(d->base, d->cfg.metrics_listen,
+			       lbd_metrics_render, d, &d->metrics);
+	if (err)
+		keel_log(LOG_ERR, "metrics on %s: %s", d->cfg.metrics_listen,
+			 strerror(-err));
+	return err;
+}

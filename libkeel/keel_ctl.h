@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * keel_ctl - the control protocol's request codec (docs/control-protocol.md),
+ * shared by lbd (parses) and lbctl (encodes).  Pure: no I/O, no logging;
+ * jansson allocates only inside a call and frees before returning.
+ *
+ * Service and real stay text here: lbd parses them (lb_vip_parse,
+ * lb_addr_parse) and answers not_found/invalid itself.
+ */
+#ifndef KEEL_CTL_H
+#define KEEL_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEEL_CTL_MSG_MAX 65536 /* one request or response line */
+#define KEEL_CTL_SERVICE_MAX 64
+#define KEEL_CTL_REAL_MAX 48
+#define KEEL_CTL_WEIGHT_MAX 65535
+#define KEEL_CTL_SOCK_DIR "/run/keel" /* lbd's default: <dir>/<instance>.sock */
+
+enum keel_ctl_cmd {
+	KEEL_CTL_STATUS,
+	KEEL_CTL_SERVICES,
+	KEEL_CTL_REALS,
+	KEEL_CTL_STATS,
+	KEEL_CTL_REAL_WEIGHT,
+	KEEL_CTL_REAL_DRAIN,
+	KEEL_CTL_REAL_UNDRAIN,
+	KEEL_CTL_REAL_DOWN,
+	KEEL_CTL_REAL_UP,
+	KEEL_CTL_REAL_ADD,
+	KEEL_CTL_REAL_DEL,
+	KEEL_CTL_SERVICE_ADD,
+	KEEL_CTL_SERVICE_DEL,
+	KEEL_CTL_RELOAD,
+	KEEL_CTL_SHUTDOWN,
+	KEEL_CTL__MAX,
+};
+
+struct keel_ctl_req {
+	enum keel_ctl_cmd cmd;
+	char service[KEEL_CTL_SERVICE_MAX]; /* "" if absent */
+	char real[KEEL_CTL_REAL_MAX]; /* "" if absent */
+	bool has_weight; /* weight given (real.weight, real.add) */
+	bool weight_clear; /* real.weight with null: drop the override */
+	uint32_t weight; /* 0..65535 */
+	bool persistent; /* service.add */
+	uint32_t ring_size; /* service.add, 0: default */
+	bool unload; /* shutdown */
+};
+
+enum keel_ctl_code {
+	KEEL_CTL_E_BAD_REQUEST,
+	KEEL_CTL_E_NOT_FOUND,
+	KEEL_CTL_E_EXISTS,
+	KEEL_CTL_E_INVALID,
+	KEEL_CTL_E_INTERNAL,
+};
+
+/*
+ * Parse one request (len bytes, no trailing newline needed).  Returns 0,
+ * or with a message in err (always NUL-terminated, printable ASCII) and
+ * out zeroed:
+ * -EBADMSG for anything malformed (answer bad_request): bad JSON, not an
+ *   object, unknown or missing cmd, unknown member, wrong type, a member
+ *   the cmd does not take, a required member missing, len over
+ *   KEEL_CTL_MSG_MAX;
+ * -ERANGE for a value of the right type out of range (answer invalid):
+ *   weight, ring_size, an empty or over-long service or real;
+ * -ENOMEM.
+ */
+int keel_ctl_req_parse(const char *buf, size_t len, struct keel_ctl_req *out,
+		       char *err, size_t errlen);
+/*
+ * One request as a JSON line with '\n', NUL-terminated; returns the bytes
+ * written before the NUL, -ENOSPC, or -EINVAL for a request that
+ * keel_ctl_req_parse() would refuse.
+ */
+int keel_ctl_req_encode(const struct keel_ctl_req *r, char *buf, size_t size);
+/*
+ * {"ok":false,"code":...,"error":...}\n, NUL-terminated; bytes written
+ * before the NUL, -ENOSPC or -EINVAL (unknown code).  Bytes of msg that
+ * are not UTF-8 become '?'.
+ */
+int keel_ctl_err_encode(enum keel_ctl_code code, const char *msg, char *buf,
+			size_t size);
+const char *keel_ctl_cmd_name(enum keel_ctl_cmd cmd);
+const char *keel_ctl_code_name(enum keel_ctl_code code);
+
+#endif /* KEEL_CTL_H */

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keel_log.h"
+
+static struct {
+	char ident[32];
+	bool to_syslog;
+	int min_level;
+} keel_log_cfg = { "keel", false, LOG_INFO };
+
+static const char *const keel_log_names[] = {
+	[LOG_EMERG] = "emerg",	   [LOG_ALERT] = "alert",
+	[LOG_CRIT] = "crit",	   [LOG_ERR] = "err",
+	[LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+	[LOG_INFO] = "info",	   [LOG_DEBUG] = "debug",
+};
+
+const char *keel_log_level_name(int level)
+{
+	if (level < LOG_EMERG || level > LOG_DEBUG)
+		return "?";
+	return keel_log_names[level];
+}
+
+void keel_log_init(const char *ident, bool to_syslog, int min_level)
+{
+	snprintf(keel_log_cfg.ident, sizeof(keel_log_cfg.ident), "%s", ident);
+	keel_log_cfg.to_syslog = to_syslog;
+	keel_log_cfg.min_level = min_level;
+	if (to_syslog)
+		/* openlog keeps the pointer: the static copy outlives it. */
+		openlog(keel_log_cfg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void keel_log(int level, const char *fmt, ...)
+{
+	char line[KEEL_LOG_LINE_MAX];
+	int saved = errno, hdr = 0, n;
+	va_list ap;
+	char *p;
+
+	if (level > keel_log_cfg.min_level)
+		return;
+	if (!keel_log_cfg.to_syslog)
+		hdr = snprintf(line, sizeof(line), "%s[%d]: %s: ",
+			       keel_log_cfg.ident, (int)getpid(),
+			       keel_log_level_name(level));
+	va_start(ap, fmt);
+	errno = saved; /* for %m */
+	n = vsnprintf(line + hdr, sizeof(line) - hdr - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line) - hdr - 1) {
+		n = sizeof(line) - hdr - 2;
+		memcpy(line + hdr + n - 3, "...", 3);
+	}
+	for (p = line + hdr; p < line + hdr + n; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	if (keel_log_cfg.to_syslog) {
+		syslog(level, "%s", line);
+	} else {
+		/* One write: lines from several processes do not interleave. */
+		line[hdr + n] = '\n';
+		if (write(STDERR_FILENO, line, hdr + n + 1) < 0) {
+			/* Nowhere left to report it. */
+		}
+	}
+	errno = saved;
+}
+
+bool keel_ratelimit_ok(struct keel_ratelimit *rl, uint64_t now_ms,
+		       uint64_t *suppressed)
+{
+	uint64_t dummy;
+
+	if (!suppressed)
+		suppressed = &dummy;
+	*suppressed = 0;
+	if (rl->interval_ms == 0)
+		return true;
+	/* A clock that went back (another clock, a bug) opens a window too. */
+	if (!rl->started || now_ms < rl->window_ms ||
+	    now_ms - rl->window_ms >= rl->interval_ms) {
+		rl->started = true;
+		rl->window_ms = now_ms;
+		rl->allowed = 0;
+	}
+	if (rl->allowed >= rl->burst) {
+		rl->missed++;
+		return false;
+	}
+	rl->allowed++;
+	*suppressed = rl->missed;
+	rl->missed = 0;
+	return true;
+}

@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lb_config: good documents with the values they must yield (defaults
+ * applied), bad documents with the line, key path and message they must
+ * be refused with.  Links lb_config.c, lb_addr.c, lb_maglev.c only.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lb_config.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+struct want_real {
+	const char *addr;
+	uint32_t weight;
+	int line;
+};
+
+struct want_svc {
+	const char *vip;
+	uint16_t port;
+	uint8_t proto;
+	uint32_t flags;
+	uint32_t ring;
+	int line;
+	size_t n_reals;
+	struct want_real reals[3]; /* the first ones */
+};
+
+static const struct good_case {
+	const char *name;
+	const char *yaml;
+	const char *instance, *bpffs;
+	uint32_t conn;
+	size_t n_ifaces;
+	const char *if_last; /* name of the last interface */
+	bool if_last_generic;
+	const char *socket, *group, *metrics, *state;
+	uint32_t neigh_ms;
+	size_t n_services;
+	struct want_svc svc[3];
+} good_cases[] = {
+	{
+		.name = "minimal: every default",
+		.yaml = "interfaces:\n"
+			"  - name: eth1\n",
+		.instance = "default",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "eth1",
+		.socket = "/run/keel/default.sock",
+		.group = "",
+		.metrics = "127.0.0.1:9450",
+		.state = "/var/lib/keel/default.state",
+		.neigh_ms = 1000,
+	},
+	{
+		.name = "full IPv4, instance-derived paths",
+		.yaml = "# site A, first LB\n"
+			"instance: site-a-lb1\n"
+			"bpffs: /sys/fs/bpf/keel\n"
+			"conn_table_size: 4194304\n"
+			"interfaces:\n"
+			"  - name: eth1\n"
+			"    mode: native\n"
+			"  - name: eth2\n"
+			"    mode: generic\n"
+			"control:\n"
+			"  group: keel-ops\n"
+			"metrics:\n"
+			"  listen: 0.0.0.0:9100\n"
+			"timers:\n"
+			"  neighbour_refresh: 2s\n"
+			"services:\n"
+			"  - vip: 203.0.113.10\n" /* 17 */
+			"    port: 443\n"
+			"    protocol: tcp\n"
+			"    reals:\n"
+			"      - address: 10.20.0.11\n" /* 21 */
+			"      - address: 10.20.0.12\n"
+			"        weight: 0\n"
+			"      - address: 10.20.0.13\n"
+			"        weight: 65535\n"
+			"  - vip: 203.0.113.10\n" /* 26 */
+			"    port: 53\n"
+			"    protocol: udp\n",
+		.instance = "site-a-lb1",
+		.bpffs = "/sys/fs/bpf/keel",
+		.conn = 4194304,
+		.n_ifaces = 2,
+		.if_last = "eth2",
+		.if_last_generic = true,
+		.socket = "/run/keel/site-a-lb1.sock",
+		.group = "keel-ops",
+		.metrics = "0.0.0.0:9100",
+		.state = "/var/lib/keel/site-a-lb1.state",
+		.neigh_ms = 2000,
+		.n_services = 2,
+		.svc = {
+			{ "203.0.113.10", 443, 6, 0, KEEL_RING_SIZE_DEFAULT, 17, 3,
+			  { { "10.20.0.11", 1, 21 },
+			    { "10.20.0.12", 0, 22 },
+			    { "10.20.0.13", 65535, 24 } } },
+			{ "203.0.113.10", 53, 17, 0, KEEL_RING_SIZE_DEFAULT, 26, 0 },
+		},
+	},
+	{
+		.name = "IPv6, persistent, ring size, explicit paths",
+		.yaml = "instance: b\n"
+			"interfaces:\n"
+			"  - {name: ens1f0}\n"
+			"control:\n"
+			"  socket: /run/lbd.sock\n"
+			"  group: \"\"\n"
+			"metrics:\n"
+			"  listen: \"[::1]:9450\"\n"
+			"state_file: /var/lib/lbd/state\n"
+			"timers: {neighbour_refresh: 250ms}\n"
+			"services:\n"
+			"  - vip: 2001:db8::10\n" /* 12 */
+			"    port: 443\n"
+			"    protocol: tcp\n"
+			"    persistent: true\n"
+			"    ring_size: 251\n"
+			"    reals:\n"
+			"      - address: fd00::11\n" /* 18 */
+			"        weight: 3\n"
+			"      - {address: 'fd00::12', weight: 7}\n"
+			"  - vip: 2001:db8::10\n" /* 21 */
+			"    protocol: icmpv6\n"
+			"    persistent: false\n",
+		.instance = "b",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "ens1f0",
+		.socket = "/run/lbd.sock",
+		.group = "",
+		.metrics = "[::1]:9450",
+		.state = "/var/lib/lbd/state",
+		.neigh_ms = 250,
+		.n_services = 2,
+		.svc = {
+			{ "2001:db8::10", 443, 6, KEEL_SVC_F_PERSISTENT, 251, 12, 2,
+			  { { "fd00::11", 3, 18 }, { "fd00::12", 7, 20 } } },
+			{ "2001:db8::10", 0, 58, 0, KEEL_RING_SIZE_DEFAULT, 21, 0 },
+		},
+	},
+	{
+		.name = "port-less, numeric protocol, metrics off",
+		.yaml = "interfaces:\n"
+			"  - name: eth0\n"
+			"metrics:\n"
+			"  listen: off\n"
+			"timers:\n"
+			"  neighbour_refresh: 60s\n"
+			"services:\n"
+			"  - vip: 203.0.113.20\n" /* 8 */
+			"    protocol: 47\n"
+			"    ring_size: 1048573\n"
+			"    reals:\n"
+			"      - address: 10.20.0.21\n" /* 12 */
+			"  - vip: 203.0.113.20\n" /* 13 */
+			"    protocol: icmp\n"
+			"    port: 0\n",
+		.instance = "default",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "eth0",
+		.socket = "/run/keel/default.sock",
+		.group = "",
+		.metrics = "",
+		.state = "/var/lib/keel/default.state",
+		.neigh_ms = 60000,
+		.n_services = 2,
+		.svc = {
+			{ "203.0.113.20", 0, 47, 0, KEEL_RING_SIZE_MAX, 8, 1,
+			  { { "10.20.0.21", 1, 12 } } },
+			{ "203.0.113.20", 0, 1, 0, KEEL_RING_SIZE_DEFAULT, 13, 0 },
+		},
+	},
+	{
+		.name = "anchors and aliases are followed",
+		.yaml = "interfaces:\n"
+			"  - name: &nic eth3\n"
+			"services:\n"
+			"  - vip: &vip 203.0.113.30\n" /* 4 */
+			"    port: 80\n"
+			"    protocol: tcp\n"
+			"    reals: &web\n"
+			"      - address: 10.20.0.31\n" /* 8 */
+			"      - address: 10.20.0.32\n"
+			"  - vip: *vip\n" /* 10 */
+			"    port: 443\n"
+			"    protocol: tcp\n"
+			"    reals: *web\n"
+			"metrics: {listen: \"\"}\n"
+			"control:\n"
+			"timers:\n",
+		.instance = "default",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "eth3",
+		.socket = "/run/keel/default.sock",
+		.group = "",
+		.metrics = "",
+		.state = "/var/lib/keel/default.state",
+		.neigh_ms = 1000,
+		.n_services = 2,
+		.svc = {
+			{ "203.0.113.30", 80, 6, 0, KEEL_RING_SIZE_DEFAULT, 4, 2,
+			  { { "10.20.0.31", 1, 8 }, { "10.20.0.32", 1, 9 } } },
+			{ "203.0.113.30", 443, 6, 0, KEEL_RING_SIZE_DEFAULT, 10, 2,
+			  { { "10.20.0.31", 1, 8 }, { "10.20.0.32", 1, 9 } } },
+		},
+	},
+	{
+		.name = "JSON is YAML; empty service list",
+		.yaml = "{\"instance\": \"j\", \"interfaces\": [{\"name\": \"eth0\","
+			" \"mode\": \"generic\"}], \"services\": [],"
+			" \"conn_table_size\": 1024}\n",
+		.instance = "j",
+		.bpffs = "/sys/fs/bpf",
+		.conn = 1024,
+		.n_ifaces = 1,
+		.if_last = "eth0",
+		.if_last_generic = true,
+		.socket = "/run/keel/j.sock",
+		.group = "",
+		.metrics = "127.0.0.1:9450",
+		.state = "/var/lib/keel/j.state",
+		.neigh_ms = 1000,
+	},
+	{
+		.name = "UTF-8: BOM, multi-byte text in comments and strings",
+		.yaml = "\xef\xbb\xbf# caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\n"
+			"interfaces:\n"
+			"  - name: eth1 # \xc2\xa0\xc2\x85\n"
+			"control:\n"
+			"  socket: \"/run/k\xc3\xa9" "el.sock\"\n",
+		.instance = "default",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "eth1",
+		.socket = "/run/k\xc3\xa9" "el.sock",
+		.group = "",
+		.metrics = "127.0.0.1:9450",
+		.state = "/var/lib/keel/default.state",
+		.neigh_ms = 1000,
+	},
+	{
+		.name = "null service list, explicit document markers",
+		.yaml = "%YAML 1.2\n"
+			"---\n"
+			"interfaces:\n"
+			"  - name: eth0\n"
+			"services:\n"
+			"...\n",
+		.instance = "default",
+		.bpffs = "/sys/fs/bpf",
+		.conn = KEEL_CONN_TABLE_SIZE,
+		.n_ifaces = 1,
+		.if_last = "eth0",
+		.socket = "/run/keel/default.sock",
+		.group = "",
+		.metrics = "127.0.0.1:9450",
+		.state = "/var/lib/keel/default.state",
+		.neigh_ms = 1000,
+	},
+};
+
+static void check_addr(uint8_t fam, const __be32 *addr, const char *want,
+		       const char *what)
+{
+	__be32 w[4] = { 0 };
+	int af = strchr(want, ':') ? AF_INET6 : AF_INET;
+
+	ck_assert_int_eq(inet_pton(af, want, w), 1);
+	ck_assert_msg(fam == (af == AF_INET ? KEEL_F_INET : KEEL_F_INET6),
+		      "%s: family %u", what, fam);
+	ck_assert_msg(memcmp(addr, w, 16) == 0, "%s: address differs from %s",
+		      what, want);
+}
+
+START_TEST(test_good)
+{
+	const struct good_case *g = &good_cases[_i];
+	struct lb_config c;
+	struct lb_config_error e;
+	char msg[512];
+	size_t i, j;
+	int err;
+
+	err = lb_config_parse(g->yaml, strlen(g->yaml), "good.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s: %d %s", g->name, err, msg);
+	ck_assert_str_eq(c.instance, g->instance);
+	ck_assert_str_eq(c.bpffs, g->bpffs);
+	ck_assert_uint_eq(c.conn_table_size, g->conn);
+	ck_assert_uint_eq(c.n_ifaces, g->n_ifaces);
+	ck_assert_str_eq(c.ifaces[g->n_ifaces - 1].name, g->if_last);
+	ck_assert_int_eq(c.ifaces[g->n_ifaces - 1].generic, g->if_last_generic);
+	ck_assert_str_eq(c.ctl_socket, g->socket);
+	ck_assert_str_eq(c.ctl_group, g->group);
+	ck_assert_str_eq(c.metrics_listen, g->metrics);
+	ck_assert_str_eq(c.state_file, g->state);
+	ck_assert_uint_eq(c.neigh_refresh_ms, g->neigh_ms);
+	ck_assert_uint_eq(c.n_services, g->n_services);
+	for (i = 0; i < g->n_services && i < 3; i++) {
+		const struct want_svc *w = &g->svc[i];
+		const struct lb_cfg_service *s = &c.services[i];
+
+		check_addr(s->key.family, s->key.addr, w->vip, g->name);
+		ck_assert_uint_eq(ntohs(s->key.port), w->port);
+		ck_assert_uint_eq(s->key.proto, w->proto);
+		ck_assert_uint_eq(s->flags, w->flags);
+		ck_assert_uint_eq(s->ring_size, w->ring);
+		ck_assert_int_eq(s->line, w->line);
+		ck_assert_uint_eq(s->n_reals, w->n_reals);
+		for (j = 0; j < w->n_reals && j < 3; j++) {
+			check_addr(s->reals[j].family, s->reals[j].addr,
+				   w->reals[j].addr, g->name);
+			ck_assert_uint_eq(s->reals[j].weight,
+					  w->reals[j].weight);
+			ck_assert_int_eq(s->reals[j].line, w->reals[j].line);
+		}
+	}
+	lb_config_free(&c);
+	ck_assert_ptr_null(c.services);
+	ck_assert_uint_eq(c.n_services, 0);
+}
+END_TEST
+
+#define IF "interfaces:\n  - name: eth1\n" /* lines 1-2 */
+#define SVC "services:\n  - vip: 203.0.113.10\n    protocol: tcp\n" /* 3-5 */
+
+static const struct bad_case {
+	const char *yaml;
+	int line;
+	const char *key;
+	const char *msg; /* a substring */
+} bad_cases[] = {
+	/* the document */
+	{ "", 0, "", "empty document" },
+	{ "# nothing but a comment\n\n", 0, "", "empty document" },
+	{ "---\n...\n", 0, "", "empty document" },
+	{ "- eth1\n- eth2\n", 1, "", "top level must be a mapping" },
+	{ "just text\n", 1, "", "top level must be a mapping" },
+	{ IF "a: [1, 2\n", 4, "", "YAML syntax error" },
+	{ IF "metrics:\n  listen: [::1]:9450\n", 4, "", "YAML syntax error" },
+	{ IF "\tinstance: x\n", 3, "", "YAML syntax error" },
+	/* checked before libfyaml sees it: it hangs on the second one */
+	{ IF "instance: caf\xe9\n", 3, "", "not valid UTF-8" },
+	{ "%Y \xe9\n" IF, 1, "", "not valid UTF-8" },
+	{ IF "instance: \xc0\xae\n", 3, "", "not valid UTF-8" },
+	{ IF "instance: \xed\xa0\x80\n", 3, "", "not valid UTF-8" },
+	{ IF "instance: a\x1b[0m\n", 3, "", "U+001B is not allowed" },
+	{ IF "instance: caf\xc3\xa9\n", 3, "instance", "1..63 of A-Z" },
+	{ IF "---\n" IF, 4, "", "more than one YAML document" },
+	{ IF "instance: *nope\n", 3, "instance",
+	  "alias without a matching anchor" },
+	{ IF "instance: !!str x\n", 3, "instance", "tags are not supported" },
+	{ IF "base: &b {port: 80}\n", 3, "base",
+	  "unknown key; expected instance," },
+	{ IF SVC "    <<: {port: 80}\n", 6, "services[0].<<",
+	  "merge keys are not supported" },
+	{ IF "? [a, b]\n: 1\n", 3, "", "keys must be plain names" },
+	/* top-level keys */
+	{ "instance: a\n", 1, "interfaces", "required key missing" },
+	{ IF "servics: []\n", 3, "servics", "unknown key" },
+	{ IF "instance: a\ninstance: b\n", 4, "instance",
+	  "duplicate key (first at line 3)" },
+	{ IF "instance:\n", 3, "instance", "no value" },
+	{ IF "instance: site a\n", 3, "instance", "1..63 of A-Z" },
+	{ IF "instance: ..\n", 3, "instance", "1..63 of A-Z" },
+	{ IF "instance: \"a\\0b\"\n", 3, "instance", "NUL byte" },
+	{ IF "instance: [a]\n", 3, "instance",
+	  "expected a scalar, got a list" },
+	{ IF
+	  "instance: "
+	  "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234\n",
+	  3, "instance", "too long (max 63 bytes)" },
+	{ IF "bpffs: sys/fs/bpf\n", 3, "bpffs", "absolute path" },
+	{ IF "conn_table_size: 1023\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: 16777217\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: 0x100000\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: -4096\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: 099999\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: 18446744073709551617\n", 3, "conn_table_size",
+	  "1024..16777216" },
+	{ IF "conn_table_size: \"65536\"\n", 3, "conn_table_size",
+	  "must not be quoted" },
+	{ IF "state_file: state\n", 3, "state_file", "absolute path" },
+	/* interfaces */
+	{ "interfaces: []\n", 1, "interfaces", "at least one interface" },
+	{ "interfaces:\n", 1, "interfaces", "at least one interface" },
+	{ "interfaces: eth1\n", 1, "interfaces",
+	  "expected a list, got a scalar" },
+	{ "interfaces:\n  - eth1\n", 2, "interfaces[0]",
+	  "expected a mapping, got a scalar" },
+	{ "interfaces:\n  - mode: native\n", 2, "interfaces[0].name",
+	  "required key missing" },
+	{ "interfaces:\n  - name: abcdefghijklmnop\n", 2, "interfaces[0].name",
+	  "too long (max 15 bytes)" },
+	{ "interfaces:\n  - name: eth1:0\n", 2, "interfaces[0].name",
+	  "not a valid interface name" },
+	{ IF "    mode: fast\n", 3, "interfaces[0].mode", "native or generic" },
+	{ IF "    nmae: eth2\n", 3, "interfaces[0].nmae",
+	  "unknown key; expected name, mode" },
+	{ IF "  - name: eth2\n  - name: eth1\n", 4, "interfaces[2].name",
+	  "duplicate interface (same as interfaces[0])" },
+	{ "interfaces:\n"
+	  "  - {name: e0}\n  - {name: e1}\n  - {name: e2}\n  - {name: e3}\n"
+	  "  - {name: e4}\n  - {name: e5}\n  - {name: e6}\n  - {name: e7}\n"
+	  "  - {name: e8}\n  - {name: e9}\n  - {name: e10}\n  - {name: e11}\n"
+	  "  - {name: e12}\n  - {name: e13}\n  - {name: e14}\n  - {name: e15}\n"
+	  "  - {name: e16}\n",
+	  18, "interfaces[16]", "too many interfaces (max 16)" },
+	/* control, metrics, timers */
+	{ IF "control:\n  - socket: /run/x.sock\n", 4, "control",
+	  "expected a mapping, got a list" },
+	{ IF "control:\n  sockt: /run/x.sock\n", 4, "control.sockt",
+	  "unknown key; expected socket, group" },
+	{ IF "control:\n  socket: run/x.sock\n", 4, "control.socket",
+	  "absolute path" },
+	{ IF "control:\n  socket: /run/"
+	     "0123456789012345678901234567890123456789012345678901234567890123"
+	     "456789012345678901234567890123456789.sock\n",
+	  4, "control.socket", "too long (max 107 bytes)" },
+	{ IF "control:\n  group: keel ops\n", 4, "control.group",
+	  "group name" },
+	{ IF "metrics:\n  listen: 127.0.0.1:0\n", 4, "metrics.listen",
+	  "1..65535" },
+	{ IF "metrics:\n  listen: 127.0.0.1:65536\n", 4, "metrics.listen",
+	  "1..65535" },
+	{ IF "metrics:\n  listen: ::1:9450\n", 4, "metrics.listen",
+	  "[IPV6]:PORT" },
+	{ IF "metrics:\n  listen: localhost:9450\n", 4, "metrics.listen",
+	  "ADDRESS:PORT" },
+	{ IF "metrics:\n  listen: \"[10.0.0.1]:9450\"\n", 4, "metrics.listen",
+	  "ADDRESS:PORT" },
+	{ IF "timers:\n  neighbour_refresh: 1000\n", 4,
+	  "timers.neighbour_refresh", "duration such as 250ms" },
+	{ IF "timers:\n  neighbour_refresh: 99ms\n", 4,
+	  "timers.neighbour_refresh", "100ms..60s" },
+	{ IF "timers:\n  neighbour_refresh: 61s\n", 4,
+	  "timers.neighbour_refresh", "100ms..60s" },
+	{ IF "timers:\n  neighbour_refresh: 1.5s\n", 4,
+	  "timers.neighbour_refresh", "duration" },
+	{ IF "timers:\n  neighbor_refresh: 1s\n", 4, "timers.neighbor_refresh",
+	  "unknown key; expected neighbour_refresh" },
+	/* services */
+	{ IF "services: {}\n", 3, "services",
+	  "expected a list, got a mapping" },
+	{ IF "services:\n  - 203.0.113.10\n", 4, "services[0]",
+	  "expected a mapping, got a scalar" },
+	{ IF "services:\n  - protocol: tcp\n", 4, "services[0].vip",
+	  "required key missing" },
+	{ IF "services:\n  - vip: 203.0.113.10\n    port: 80\n", 4,
+	  "services[0].protocol", "required key missing" },
+	{ IF "services:\n  - vip: 203.0.113.256\n", 4, "services[0].vip",
+	  "\"203.0.113.256\" is not an IPv4 or IPv6 address" },
+	{ IF "services:\n  - vip: 0.0.0.0\n", 4, "services[0].vip",
+	  "unspecified, multicast or broadcast" },
+	{ IF "services:\n  - vip: ff02::1\n", 4, "services[0].vip",
+	  "unspecified, multicast or broadcast" },
+	{ IF SVC "    port: 65536\n", 6, "services[0].port",
+	  "integer in 0..65535" },
+	{ IF SVC "    port: \"443\"\n", 6, "services[0].port",
+	  "must not be quoted" },
+	{ IF SVC "    port: 443\n    port: 80\n", 7, "services[0].port",
+	  "duplicate key (first at line 6)" },
+	{ IF "services:\n  - vip: 203.0.113.10\n    protocol: sctpx\n", 5,
+	  "services[0].protocol", "tcp, udp, icmp, icmpv6 or 1..255" },
+	{ IF "services:\n  - vip: 203.0.113.10\n    protocol: 0\n", 5,
+	  "services[0].protocol", "tcp, udp, icmp, icmpv6 or 1..255" },
+	{ IF "services:\n  - vip: 203.0.113.10\n    protocol: icmp\n"
+	     "    port: 8\n",
+	  6, "services[0].port", "a port needs protocol tcp or udp" },
+	{ IF "services:\n  - vip: 2001:db8::1\n    protocol: icmp\n", 5,
+	  "services[0].protocol", "icmp does not match the vip's family" },
+	{ IF SVC "    persistent: yes\n", 6, "services[0].persistent",
+	  "true or false" },
+	{ IF SVC "    persistent: True\n", 6, "services[0].persistent",
+	  "true or false" },
+	{ IF SVC "    ring_size: 65536\n", 6, "services[0].ring_size",
+	  "must be a prime" },
+	{ IF SVC "    ring_size: 1048583\n", 6, "services[0].ring_size",
+	  "2..1048573" },
+	{ IF SVC "    ringsize: 251\n", 6, "services[0].ringsize",
+	  "unknown key; expected vip, port, protocol, persistent, ring_size, reals" },
+	{ IF SVC "    port: !!int 80\n", 6, "services[0].port",
+	  "tags are not supported" },
+	{ IF SVC "  - vip: 203.0.113.11\n    protocol: tcp\n"
+		 "  - protocol: tcp\n    vip: 203.0.113.10\n",
+	  8, "services[2]",
+	  "duplicate service (same vip, port and protocol as services[0], line 4)" },
+	/* reals */
+	{ IF SVC "    reals: 10.20.0.1\n", 6, "services[0].reals",
+	  "expected a list, got a scalar" },
+	{ IF SVC "    reals:\n      - weight: 2\n", 7,
+	  "services[0].reals[0].address", "required key missing" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n        wieght: 2\n",
+	  8, "services[0].reals[0].wieght",
+	  "unknown key; expected address, weight" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "      - address: 10.20.0.2\n        weight: 65536\n",
+	  9, "services[0].reals[1].weight", "integer in 0..65535" },
+	{ IF SVC "    reals:\n      - {address: 10.20.0.1, weight: -1}\n", 7,
+	  "services[0].reals[0].weight", "integer in 0..65535" },
+	{ IF SVC "    reals:\n      - {address: 10.20.0.1, weight: 1.5}\n", 7,
+	  "services[0].reals[0].weight", "integer in 0..65535" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "      - address: fd00::2\n",
+	  8, "services[0].reals[1].address", "IPv6 real in an IPv4 service" },
+	{ IF "services:\n  - vip: 2001:db8::1\n    protocol: tcp\n"
+	     "    reals:\n      - address: 10.20.0.1\n",
+	  7, "services[0].reals[0].address", "IPv4 real in an IPv6 service" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "      - address: 10.20.0.2\n      - address: 10.20.0.1\n",
+	  9, "services[0].reals[2].address",
+	  "duplicate real (same as reals[0], line 7)" },
+	{ IF SVC "    reals:\n      - address: 203.0.113.10\n", 7,
+	  "services[0].reals[0].address", "a real cannot be the vip" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "        address: 10.20.0.2\n",
+	  8, "services[0].reals[0].address",
+	  "duplicate key (first at line 7)" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n      -\n", 6,
+	  "services[0].reals[1]", "expected a mapping, got no value" },
+};
+
+START_TEST(test_bad)
+{
+	const struct bad_case *b = &bad_cases[_i];
+	struct lb_config c;
+	struct lb_config_error e;
+	char msg[512];
+	int err;
+
+	memset(&c, 0xa5, sizeof(c));
+	err = lb_config_parse(b->yaml, strlen(b->yaml), "bad.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == -EINVAL, "case %d: got %d: %s", _i, err, msg);
+	ck_assert_msg(e.line == b->line && strcmp(e.key, b->key) == 0 &&
+			      strstr(e.msg, b->msg),
+		      "case %d: want line %d key '%s' msg '%s'; got %s", _i,
+		      b->line, b->key, b->msg, msg);
+	ck_assert_str_eq(e.file, "bad.yaml");
+	/* A failed parse leaves nothing behind. */
+	ck_assert_ptr_null(c.services);
+	ck_assert_uint_eq(c.n_services, 0);
+	ck_assert_uint_eq(c.n_ifaces, 0);
+	ck_assert_str_eq(c.instance, "");
+}
+END_TEST
+
+static const struct fmt_case {
+	struct lb_config_error e;
+	const char *want;
+} fmt_cases[] = {
+	{ { "lbd.yaml", 7, 3, "services[0].reals[1].weight", "bad" },
+	  "lbd.yaml:7: services[0].reals[1].weight: bad" },
+	{ { "lbd.yaml", 2, 1, "", "YAML syntax error: x" },
+	  "lbd.yaml:2: YAML syntax error: x" },
+	{ { "/etc/keel/lbd.yaml", 0, 0, "", "cannot read: No such file" },
+	  "/etc/keel/lbd.yaml: cannot read: No such file" },
+};
+
+START_TEST(test_format)
+{
+	const struct fmt_case *f = &fmt_cases[_i];
+	char buf[256], small[8];
+
+	ck_assert_int_eq(lb_config_error_format(&f->e, buf, sizeof(buf)),
+			 (int)strlen(f->want));
+	ck_assert_str_eq(buf, f->want);
+	ck_assert_int_eq(lb_config_error_format(&f->e, small, sizeof(small)),
+			 -ENOSPC);
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+}
+END_TEST
+
+/* A document built by repetition, for the limits. */
+static char *repeat(const char *head, const char *fmt, int n)
+{
+	size_t size = strlen(head) + (size_t)n * (strlen(fmt) + 16) + 1, o;
+	char *s = malloc(size);
+	int i;
+
+	ck_assert_ptr_nonnull(s);
+	o = snprintf(s, size, "%s", head);
+	for (i = 0; i < n; i++)
+		o += snprintf(s + o, size - o, fmt, i / 256, i % 256);
+	return s;
+}
+
+START_TEST(test_too_many_services)
+{
+	struct lb_config c;
+	struct lb_config_error e;
+	char *y;
+
+	y = repeat(IF "services:\n", "  - {vip: 203.0.%d.%d, protocol: tcp}\n",
+		   KEEL_MAX_SERVICES);
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "f", &c, &e), 0);
+	ck_assert_uint_eq(c.n_services, KEEL_MAX_SERVICES);
+	lb_config_free(&c);
+	free(y);
+
+	y = repeat(IF "services:\n", "  - {vip: 203.0.%d.%d, protocol: tcp}\n",
+		   KEEL_MAX_SERVICES + 1);
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "f", &c, &e), -EINVAL);
+	ck_assert_str_eq(e.key, "services[1024]");
+	ck_assert_int_eq(e.line, 4 + KEEL_MAX_SERVICES);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too many services (max 1024)"));
+	free(y);
+}
+END_TEST
+
+/*
+ * One aliased pool of 16 reals in every service: the total limit holds,
+ * and an alias cannot make the walk cost more than a written-out file.
+ */
+START_TEST(test_too_many_reals)
+{
+	struct lb_config c;
+	struct lb_config_error e;
+	char head[1024], *y;
+	size_t o;
+	int i;
+
+	o = snprintf(head, sizeof(head),
+		     IF "services:\n"
+			"  - {vip: 198.51.100.1, protocol: udp, reals: &p [");
+	for (i = 0; i < 16; i++)
+		o += snprintf(head + o, sizeof(head) - o,
+			      "%s{address: 10.0.0.%d}", i ? ", " : "", i + 1);
+	snprintf(head + o, sizeof(head) - o, "]}\n");
+
+	y = repeat(head, "  - {vip: 203.0.%d.%d, protocol: tcp, reals: *p}\n",
+		   KEEL_MAX_SERVICES - 2);
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "f", &c, &e), 0);
+	ck_assert_uint_eq(c.n_services, KEEL_MAX_SERVICES - 1);
+	ck_assert_uint_eq(c.services[KEEL_MAX_SERVICES - 2].n_reals, 16);
+	lb_config_free(&c);
+	free(y);
+
+	/* 1024 * 16 = 16384 > KEEL_MAX_REALS - 1 */
+	y = repeat(head, "  - {vip: 203.0.%d.%d, protocol: tcp, reals: *p}\n",
+		   KEEL_MAX_SERVICES - 1);
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "f", &c, &e), -EINVAL);
+	ck_assert_str_eq(e.key, "services[1023].reals[15]");
+	ck_assert_ptr_nonnull(strstr(e.msg, "too many reals (max 16383"));
+	free(y);
+}
+END_TEST
+
+/* Classic alias bomb under a known key: refused, quickly. */
+START_TEST(test_alias_bomb)
+{
+	static const char y[] = IF
+		"services: &a [&b [&c [&d [*z, *z], *d], *c], *b]\n";
+	static const char y2[] = IF "x0: &x0 [a, a, a, a, a, a, a, a]\n"
+				    "x1: &x1 [*x0, *x0, *x0, *x0, *x0, *x0]\n"
+				    "x2: &x2 [*x1, *x1, *x1, *x1, *x1, *x1]\n"
+				    "x3: &x3 [*x2, *x2, *x2, *x2, *x2, *x2]\n"
+				    "services: [*x3, *x3, *x3, *x3, *x3]\n";
+	static const char y3[] = IF "services: &s [*s]\n";
+	struct lb_config c;
+	struct lb_config_error e;
+	clock_t t0 = clock();
+
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "f", &c, &e), -EINVAL);
+	ck_assert_int_eq(lb_config_parse(y2, strlen(y2), "f", &c, &e), -EINVAL);
+	ck_assert_str_eq(e.key, "x0");
+	ck_assert_int_eq(lb_config_parse(y3, strlen(y3), "f", &c, &e), -EINVAL);
+	ck_assert_str_eq(e.key, "services[0]");
+	ck_assert(clock() - t0 < CLOCKS_PER_SEC);
+}
+END_TEST
+
+/* Input is a buffer and a length: no NUL needed, embedded NULs refused. */
+START_TEST(test_buffer_bounds)
+{
+	static const char y[] = IF "instance: abc";
+	/* libfyaml would stop at a raw NUL and ignore the rest. */
+	static const char nul[] = IF "instance: a\n\0bogus: 1\n";
+	char *big, *exact = malloc(sizeof(y) - 1);
+	struct lb_config c;
+	struct lb_config_error e;
+
+	ck_assert_ptr_nonnull(exact);
+	memcpy(exact, y, sizeof(y) - 1);
+	ck_assert_int_eq(lb_config_parse(exact, sizeof(y) - 1, NULL, &c, &e),
+			 0);
+	ck_assert_str_eq(c.instance, "abc");
+	lb_config_free(&c);
+	/* The length wins over the text: "ab" only. */
+	ck_assert_int_eq(lb_config_parse(exact, sizeof(y) - 2, NULL, &c, NULL),
+			 0);
+	ck_assert_str_eq(c.instance, "ab");
+	lb_config_free(&c);
+	free(exact);
+
+	ck_assert_int_eq(lb_config_parse(nul, sizeof(nul) - 1, "n", &c, &e),
+			 -EINVAL);
+	ck_assert_int_eq(e.line, 4);
+	ck_assert_int_eq(e.column, 1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "NUL byte"));
+	ck_assert_int_eq(lb_config_parse(NULL, 0, NULL, &c, &e), -EINVAL);
+	ck_assert_str_eq(e.file, "-");
+	big = malloc(1024 * 1024 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', 1024 * 1024 + 1);
+	ck_assert_int_eq(lb_config_parse(big, 1024 * 1024 + 1, "big", &c, &e),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "larger than"));
+	/* Exactly the limit is a (comment-only, so empty) document. */
+	ck_assert_int_eq(lb_config_parse(big, 1024 * 1024, "big", &c, &e),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "empty document"));
+	free(big);
+}
+END_TEST
+
+/* libfyaml's diagnostics reach the caller, never stderr. */
+START_TEST(test_quiet)
+{
+	static const char y[] = IF "a: [1, 2\n  b: {\n";
+	struct lb_config c;
+	struct lb_config_error e;
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+
+	ck_assert_ptr_nonnull(tmp);
+	ck_assert_int_ge(saved, 0);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(fileno(tmp), 2), 2);
+	ck_assert_int_eq(lb_config_parse(y, strlen(y), "q", &c, &e), -EINVAL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(fseek(tmp, 0, SEEK_END), 0);
+	ck_assert_int_eq(ftell(tmp), 0);
+	fclose(tmp);
+	ck_assert_ptr_nonnull(strstr(e.msg, "YAML syntax error"));
+}
+END_TEST
+
+START_TEST(test_load)
+{
+	char path[] = "/tmp/test_config.XXXXXX",
+	     dir[] = "/tmp/test_cfgd.XXXXXX";
+	static const char y[] = IF "instance: loaded\n";
+	struct lb_config c;
+	struct lb_config_error e;
+	char *big;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, y, strlen(y)), (int)strlen(y));
+	ck_assert_int_eq(lb_config_load(path, &c, &e), 0);
+	ck_assert_str_eq(c.instance, "loaded");
+	lb_config_free(&c);
+
+	/* An error names the file it came from. */
+	ck_assert_int_eq(write(fd, "bogus: 1\n", 9), 9);
+	ck_assert_int_eq(lb_config_load(path, &c, &e), -EINVAL);
+	ck_assert_str_eq(e.file, path);
+	ck_assert_int_eq(e.line, 4);
+	ck_assert_str_eq(e.key, "bogus");
+
+	big = calloc(1, 1024 * 1024 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', 1024 * 1024);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(pwrite(fd, big, 1024 * 1024 + 1, 0), 1024 * 1024 + 1);
+	free(big);
+	ck_assert_int_eq(lb_config_load(path, &c, &e), -EFBIG);
+	ck_assert_ptr_nonnull(strstr(e.msg, "larger than"));
+	close(fd);
+	unlink(path);
+
+	ck_assert_int_eq(lb_config_load(path, &c, &e), -ENOENT);
+	ck_assert_str_eq(e.file, path);
+	ck_assert_ptr_nonnull(strstr(e.msg, "No such file or directory"));
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(lb_config_load(dir, &c, &e), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a regular file"));
+	rmdir(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lb_config");
+	TCase *tc = tcase_create("parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_good, 0, N(good_cases));
+	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
+	tcase_add_loop_test(tc, test_format, 0, N(fmt_cases));
+	tcase_add_test(tc, test_too_many_services);
+	tcase_add_test(tc, test_too_many_reals);
+	tcase_add_test(tc, test_alias_bomb);
+	tcase_add_test(tc, test_buffer_bounds);
+	tcase_add_test(tc, test_quiet);
+	tcase_add_test(tc, test_load);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* keel_ctl: the control protocol's request codec (table-driven). */
+#include <check.h>
+#include "check_run.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "keel_ctl.h"
+#include "keel_maps.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#define S63 "203.0.113.100:65535/tcp-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define S64 S63 "a"
+#define R47 "2001:db8:1111:2222:3333:4444:5555:6666-aaaaaaaa"
+#define R48 R47 "a"
+
+static void req_assert_eq(const struct keel_ctl_req *got,
+			  const struct keel_ctl_req *want, const char *what)
+{
+	ck_assert_msg(got->cmd == want->cmd, "%s: cmd %d want %d", what,
+		      got->cmd, want->cmd);
+	ck_assert_msg(strcmp(got->service, want->service) == 0,
+		      "%s: service '%s' want '%s'", what, got->service,
+		      want->service);
+	ck_assert_msg(strcmp(got->real, want->real) == 0,
+		      "%s: real '%s' want '%s'", what, got->real, want->real);
+	ck_assert_msg(got->has_weight == want->has_weight &&
+			      got->weight_clear == want->weight_clear &&
+			      got->weight == want->weight,
+		      "%s: weight %d/%d/%u want %d/%d/%u", what,
+		      got->has_weight, got->weight_clear, got->weight,
+		      want->has_weight, want->weight_clear, want->weight);
+	ck_assert_msg(got->persistent == want->persistent &&
+			      got->ring_size == want->ring_size,
+		      "%s: persistent %d ring %u want %d %u", what,
+		      got->persistent, got->ring_size, want->persistent,
+		      want->ring_size);
+	ck_assert_msg(got->unload == want->unload, "%s: unload %d want %d",
+		      what, got->unload, want->unload);
+}
+
+static const struct good_case {
+	const char *in;
+	struct keel_ctl_req want;
+} good_cases[] = {
+	{ "{\"cmd\":\"status\"}", { .cmd = KEEL_CTL_STATUS } },
+	{ " { \"cmd\" : \"status\" } \n", { .cmd = KEEL_CTL_STATUS } },
+	{ "{\"cmd\":\"services\"}", { .cmd = KEEL_CTL_SERVICES } },
+	{ "{\"cmd\":\"reals\",\"service\":\"203.0.113.10:80/tcp\"}",
+	  { .cmd = KEEL_CTL_REALS, .service = "203.0.113.10:80/tcp" } },
+	{ "{\"cmd\":\"stats\"}", { .cmd = KEEL_CTL_STATS } },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"203.0.113.10:80/tcp\","
+	  "\"real\":\"10.20.0.11\",\"weight\":7}",
+	  { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "203.0.113.10:80/tcp",
+	    .real = "10.20.0.11",
+	    .has_weight = true,
+	    .weight = 7 } },
+	{ "{\"weight\":0,\"real\":\"10.20.0.11\",\"cmd\":\"real.weight\","
+	  "\"service\":\"203.0.113.10:80/tcp\"}",
+	  { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "203.0.113.10:80/tcp",
+	    .real = "10.20.0.11",
+	    .has_weight = true } },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"[2001:db8::10]:443/tcp\","
+	  "\"real\":\"fd00::11\",\"weight\":65535}",
+	  { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "[2001:db8::10]:443/tcp",
+	    .real = "fd00::11",
+	    .has_weight = true,
+	    .weight = 65535 } },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"203.0.113.10/udp\","
+	  "\"real\":\"10.20.0.11\",\"weight\":null}",
+	  { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "203.0.113.10/udp",
+	    .real = "10.20.0.11",
+	    .has_weight = true,
+	    .weight_clear = true } },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\"}",
+	  { .cmd = KEEL_CTL_REAL_DRAIN, .service = "s", .real = "r" } },
+	{ "{\"cmd\":\"real.undrain\",\"service\":\"s\",\"real\":\"r\"}",
+	  { .cmd = KEEL_CTL_REAL_UNDRAIN, .service = "s", .real = "r" } },
+	{ "{\"cmd\":\"real.down\",\"service\":\"s\",\"real\":\"r\"}",
+	  { .cmd = KEEL_CTL_REAL_DOWN, .service = "s", .real = "r" } },
+	{ "{\"cmd\":\"real.up\",\"service\":\"s\",\"real\":\"r\"}",
+	  { .cmd = KEEL_CTL_REAL_UP, .service = "s", .real = "r" } },
+	{ "{\"cmd\":\"real.add\",\"service\":\"s\",\"real\":\"r\"}",
+	  { .cmd = KEEL_CTL_REAL_ADD, .service = "s", .real = "r" } },
+	{ "{\"cmd\":\"real.add\",\"service\":\"s\",\"real\":\"r\",\"weight\":3}",
+	  { .cmd = KEEL_CTL_REAL_ADD,
+	    .service = "s",
+	    .real = "r",
+	    .has_weight = true,
+	    .weight = 3 } },
+	{ "{\"cmd\":\"real.del\",\"service\":\"" S63 "\",\"real\":\"" R47 "\"}",
+	  { .cmd = KEEL_CTL_REAL_DEL, .service = S63, .real = R47 } },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\"}",
+	  { .cmd = KEEL_CTL_SERVICE_ADD, .service = "s" } },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"persistent\":false,"
+	  "\"ring_size\":1}",
+	  { .cmd = KEEL_CTL_SERVICE_ADD, .service = "s", .ring_size = 1 } },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"persistent\":true,"
+	  "\"ring_size\":1048573}",
+	  { .cmd = KEEL_CTL_SERVICE_ADD,
+	    .service = "s",
+	    .persistent = true,
+	    .ring_size = KEEL_RING_SIZE_MAX } },
+	{ "{\"cmd\":\"service.del\",\"service\":\"s\\u00e9\"}",
+	  { .cmd = KEEL_CTL_SERVICE_DEL, .service = "s\xc3\xa9" } },
+	{ "{\"cmd\":\"reload\"}", { .cmd = KEEL_CTL_RELOAD } },
+	{ "{\"cmd\":\"shutdown\"}", { .cmd = KEEL_CTL_SHUTDOWN } },
+	{ "{\"cmd\":\"shutdown\",\"unload\":false}",
+	  { .cmd = KEEL_CTL_SHUTDOWN } },
+	{ "{\"cmd\":\"shutdown\",\"unload\":true}",
+	  { .cmd = KEEL_CTL_SHUTDOWN, .unload = true } },
+};
+
+START_TEST(test_parse_good)
+{
+	const struct good_case *c = &good_cases[_i];
+	struct keel_ctl_req r;
+	char err[256];
+	int ret;
+
+	ret = keel_ctl_req_parse(c->in, strlen(c->in), &r, err, sizeof(err));
+	ck_assert_msg(ret == 0, "%s: %d %s", c->in, ret, err);
+	req_assert_eq(&r, &c->want, c->in);
+}
+END_TEST
+
+static const struct bad_case {
+	const char *in;
+	int ret;
+	const char *err; /* a substring of the message */
+} bad_cases[] = {
+	{ "", -EBADMSG, "empty request" },
+	{ "   \n", -EBADMSG, "invalid JSON" },
+	{ "status", -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"status\"", -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"status\",}", -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"status\"} x", -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"status\"}{\"cmd\":\"stats\"}", -EBADMSG, "invalid JSON" },
+	{ "\"status\"", -EBADMSG, "invalid JSON" },
+	{ "[{\"cmd\":\"status\"}]", -EBADMSG, "must be a JSON object" },
+	{ "{\"cmd\":\"st\xff\"}", -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"status\\u0000\"}", -EBADMSG, "invalid JSON" },
+	{ "{}", -EBADMSG, "missing member 'cmd'" },
+	{ "{\"service\":\"s\"}", -EBADMSG, "missing member 'cmd'" },
+	{ "{\"cmd\":1}", -EBADMSG, "member 'cmd': must be a string" },
+	{ "{\"cmd\":null}", -EBADMSG, "member 'cmd': must be a string" },
+	{ "{\"cmd\":[\"status\"]}", -EBADMSG,
+	  "member 'cmd': must be a string" },
+	{ "{\"cmd\":\"statuss\"}", -EBADMSG, "unknown cmd 'statuss'" },
+	{ "{\"cmd\":\"STATUS\"}", -EBADMSG, "unknown cmd 'STATUS'" },
+	{ "{\"cmd\":\"real_drain\"}", -EBADMSG, "unknown cmd 'real_drain'" },
+	{ "{\"cmd\":\"status\",\"verbose\":true}", -EBADMSG,
+	  "unknown member 'verbose'" },
+	{ "{\"cmd\":\"status\",\"a\\nb\":1}", -EBADMSG,
+	  "unknown member 'a?b'" },
+	{ "{\"cmd\":\"status\",\"cmd\":\"stats\"}", -EBADMSG, "duplicate" },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"a\","
+	  "\"real\":\"b\"}",
+	  -EBADMSG, "duplicate" },
+	{ "{\"cmd\":\"status\",\"service\":\"s\"}", -EBADMSG,
+	  "member 'service': not taken by status" },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":1}",
+	  -EBADMSG, "member 'weight': not taken by real.drain" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":1,\"persistent\":true}",
+	  -EBADMSG, "member 'persistent': not taken by real.weight" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"unload\":true}",
+	  -EBADMSG, "member 'unload': not taken by service.add" },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\"}", -EBADMSG,
+	  "member 'real': required by real.drain" },
+	{ "{\"cmd\":\"real.drain\",\"real\":\"r\"}", -EBADMSG,
+	  "member 'service': required by real.drain" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\"}",
+	  -EBADMSG, "member 'weight': required by real.weight" },
+	{ "{\"cmd\":\"reals\"}", -EBADMSG,
+	  "member 'service': required by reals" },
+	{ "{\"cmd\":\"service.add\"}", -EBADMSG,
+	  "member 'service': required by service.add" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":-1}",
+	  -ERANGE, "member 'weight': must be an integer 0..65535 or null" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":65536}",
+	  -ERANGE, "member 'weight': must be an integer 0..65535 or null" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":1.5}",
+	  -EBADMSG, "member 'weight': must be an integer" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":1.0}",
+	  -EBADMSG, "member 'weight': must be an integer" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":\"1\"}",
+	  -EBADMSG, "member 'weight': must be an integer" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":true}",
+	  -EBADMSG, "member 'weight': must be an integer" },
+	{ "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":99999999999999999999}",
+	  -EBADMSG, "invalid JSON" },
+	{ "{\"cmd\":\"real.add\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":null}",
+	  -EBADMSG, "member 'weight': must be an integer 0..65535" },
+	{ "{\"cmd\":\"real.add\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":-1}",
+	  -ERANGE, "member 'weight': must be an integer 0..65535" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"ring_size\":0}",
+	  -ERANGE, "member 'ring_size': must be an integer 1..1048573" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"ring_size\":1048574}",
+	  -ERANGE, "member 'ring_size': must be an integer 1..1048573" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"ring_size\":null}",
+	  -EBADMSG, "member 'ring_size': must be an integer" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"persistent\":\"yes\"}",
+	  -EBADMSG, "member 'persistent': must be true or false" },
+	{ "{\"cmd\":\"service.add\",\"service\":\"s\",\"persistent\":1}",
+	  -EBADMSG, "member 'persistent': must be true or false" },
+	{ "{\"cmd\":\"shutdown\",\"unload\":null}", -EBADMSG,
+	  "member 'unload': must be true or false" },
+	{ "{\"cmd\":\"service.del\",\"service\":\"" S64 "\"}", -ERANGE,
+	  "member 'service': must be a string of 1..63 bytes" },
+	{ "{\"cmd\":\"real.del\",\"service\":\"s\",\"real\":\"" R48 "\"}",
+	  -ERANGE, "member 'real': must be a string of 1..47 bytes" },
+	{ "{\"cmd\":\"service.del\",\"service\":\"\"}", -ERANGE,
+	  "member 'service': must be a string of 1..63 bytes" },
+	{ "{\"cmd\":\"service.del\",\"service\":5}", -EBADMSG,
+	  "member 'service': must be a string" },
+	{ "{\"cmd\":\"real.up\",\"service\":\"s\",\"real\":[\"r\"]}", -EBADMSG,
+	  "member 'real': must be a string" },
+	{ "{\"cmd\":\"service.del\",\"service\":\"s\\u0000x\"}", -EBADMSG,
+	  "invalid JSON" },
+};
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+START_TEST(test_parse_bad)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	static const struct keel_ctl_req zero;
+	struct keel_ctl_req r;
+	char err[256];
+	int ret;
+
+	memset(&r, 0xa5, sizeof(r));
+	ret = keel_ctl_req_parse(c->in, strlen(c->in), &r, err, sizeof(err));
+	ck_assert_msg(ret == c->ret, "%s: got %d want %d (%s)", c->in, ret,
+		      c->ret, err);
+	ck_assert_msg(strstr(err, c->err), "%s: message '%s' lacks '%s'", c->in,
+		      err, c->err);
+	ck_assert_msg(printable(err), "%s: message not printable", c->in);
+	ck_assert_msg(memcmp(&r, &zero, sizeof(r)) == 0, "%s: out not zeroed",
+		      c->in);
+}
+END_TEST
+
+/* The length limit applies to the bytes given, whitespace included. */
+START_TEST(test_parse_size)
+{
+	static const char req[] = "{\"cmd\":\"status\"}";
+	struct keel_ctl_req r;
+	char err[128], *buf;
+
+	buf = malloc(KEEL_CTL_MSG_MAX + 1);
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, ' ', KEEL_CTL_MSG_MAX + 1);
+	memcpy(buf, req, strlen(req));
+	ck_assert_int_eq(keel_ctl_req_parse(buf, KEEL_CTL_MSG_MAX, &r, err,
+					    sizeof(err)),
+			 0);
+	ck_assert_int_eq(keel_ctl_req_parse(buf, KEEL_CTL_MSG_MAX + 1, &r, err,
+					    sizeof(err)),
+			 -EBADMSG);
+	ck_assert_str_eq(err, "request longer than 65536 bytes");
+	/* Only len bytes are read: no NUL needed, none looked for. */
+	ck_assert_int_eq(keel_ctl_req_parse(req, strlen(req) - 1, &r, err,
+					    sizeof(err)),
+			 -EBADMSG);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_parse_errlen)
+{
+	static const char bad[] = "{\"cmd\":\"nope\"}";
+	struct keel_ctl_req r;
+	char err[8];
+
+	ck_assert_int_eq(keel_ctl_req_parse(bad, strlen(bad), &r, NULL, 0),
+			 -EBADMSG);
+	memset(err, 'x', sizeof(err));
+	ck_assert_int_eq(keel_ctl_req_parse(bad, strlen(bad), &r, err, 1),
+			 -EBADMSG);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(keel_ctl_req_parse(bad, strlen(bad), &r, err,
+					    sizeof(err)),
+			 -EBADMSG);
+	ck_assert_str_eq(err, "unknown");
+}
+END_TEST
+
+/* One per command: the exact line lbctl sends, and back. */
+static const struct enc_case {
+	struct keel_ctl_req in;
+	const char *out;
+} enc_cases[] = {
+	{ { .cmd = KEEL_CTL_STATUS }, "{\"cmd\":\"status\"}\n" },
+	{ { .cmd = KEEL_CTL_SERVICES }, "{\"cmd\":\"services\"}\n" },
+	{ { .cmd = KEEL_CTL_REALS, .service = "203.0.113.10:80/tcp" },
+	  "{\"cmd\":\"reals\",\"service\":\"203.0.113.10:80/tcp\"}\n" },
+	{ { .cmd = KEEL_CTL_STATS }, "{\"cmd\":\"stats\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "s",
+	    .real = "r",
+	    .has_weight = true },
+	  "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":0}\n" },
+	{ { .cmd = KEEL_CTL_REAL_WEIGHT,
+	    .service = "s",
+	    .real = "r",
+	    .has_weight = true,
+	    .weight_clear = true },
+	  "{\"cmd\":\"real.weight\",\"service\":\"s\",\"real\":\"r\","
+	  "\"weight\":null}\n" },
+	{ { .cmd = KEEL_CTL_REAL_DRAIN, .service = "s", .real = "r" },
+	  "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_UNDRAIN, .service = "s", .real = "r" },
+	  "{\"cmd\":\"real.undrain\",\"service\":\"s\",\"real\":\"r\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_DOWN, .service = "s", .real = "r" },
+	  "{\"cmd\":\"real.down\",\"service\":\"s\",\"real\":\"r\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_UP, .service = "s", .real = "r" },
+	  "{\"cmd\":\"real.up\",\"service\":\"s\",\"real\":\"r\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_ADD, .service = "s", .real = "r" },
+	  "{\"cmd\":\"real.add\",\"service\":\"s\",\"real\":\"r\"}\n" },
+	{ { .cmd = KEEL_CTL_REAL_ADD,
+	    .service = "[2001:db8::10]:443/tcp",
+	    .real = "fd00::11",
+	    .has_weight = true,
+	    .weight = 65535 },
+	  "{\"cmd\":\"real.add\",\"service\":\"[2001:db8::10]:443/tcp\","
+	  "\"real\":\"fd00::11\",\"weight\":65535}\n" },
+	{ { .cmd = KEEL_CTL_REAL_DEL, .service = S63, .real = R47 },
+	  "{\"cmd\":\"real.del\",\"service\":\"" S63 "\",\"real\":\"" R47
+	  "\"}\n" },
+	{ { .cmd = KEEL_CTL_SERVICE_ADD, .service = "s" },
+	  "{\"cmd\":\"service.add\",\"service\":\"s\"}\n" },
+	{ { .cmd = KEEL_CTL_SERVICE_ADD,
+	    .service = "s",
+	    .persistent = true,
+	    .ring_size = 251 },
+	  "{\"cmd\":\"service.add\",\"service\":\"s\",\"persistent\":true,"
+	  "\"ring_size\":251}\n" },
+	{ { .cmd = KEEL_CTL_SERVICE_DEL, .service = "a\"b\\c" },
+	  "{\"cmd\":\"service.del\",\"service\":\"a\\\"b\\\\c\"}\n" },
+	{ { .cmd = KEEL_CTL_RELOAD }, "{\"cmd\":\"reload\"}\n" },
+	{ { .cmd = KEEL_CTL_SHUTDOWN }, "{\"cmd\":\"shutdown\"}\n" },
+	{ { .cmd = KEEL_CTL_SHUTDOWN, .unload = true },
+	  "{\"cmd\":\"shutdown\",\"unload\":true}\n" },
+};
+
+START_TEST(test_encode)
+{
+	const struct enc_case *c = &enc_cases[_i];
+	char buf[KEEL_CTL_MSG_MAX], err[256];
+	struct keel_ctl_req back;
+	int n;
+
+	n = keel_ctl_req_encode(&c->in, buf, sizeof(buf));
+	ck_assert_int_eq(n, (int)strlen(c->out));
+	ck_assert_str_eq(buf, c->out);
+	ck_assert_msg(keel_ctl_req_parse(buf, n, &back, err, sizeof(err)) == 0,
+		      "%s: %s", c->out, err);
+	req_assert_eq(&back, &c->in, c->out);
+}
+END_TEST
+
+/* Every accepted request encodes, and that parses back to itself. */
+START_TEST(test_round_trip)
+{
+	const struct good_case *c = &good_cases[_i];
+	struct keel_ctl_req r, back;
+	char buf[KEEL_CTL_MSG_MAX], err[256];
+	int n;
+
+	ck_assert_int_eq(keel_ctl_req_parse(c->in, strlen(c->in), &r, err,
+					    sizeof(err)),
+			 0);
+	n = keel_ctl_req_encode(&r, buf, sizeof(buf));
+	ck_assert_msg(n > 0, "%s: encode %d", c->in, n);
+	ck_assert_int_eq(strlen(buf), n);
+	ck_assert(buf[n - 1] == '\n' && !memchr(buf, '\n', n - 1));
+	ck_assert_msg(keel_ctl_req_parse(buf, n, &back, err, sizeof(err)) == 0,
+		      "%s: %s", buf, err);
+	req_assert_eq(&back, &r, buf);
+}
+END_TEST
+
+/* The encoder refuses what the parser would refuse. */
+static const struct keel_ctl_req enc_bad[] = {
+	{ .cmd = KEEL_CTL__MAX },
+	{ .cmd = (enum keel_ctl_cmd) - 1 },
+	{ .cmd = KEEL_CTL_REAL_DRAIN, .service = "s" },
+	{ .cmd = KEEL_CTL_REAL_DRAIN, .real = "r" },
+	{ .cmd = KEEL_CTL_REAL_DRAIN,
+	  .service = "s",
+	  .real = "r",
+	  .has_weight = true },
+	{ .cmd = KEEL_CTL_REAL_WEIGHT, .service = "s", .real = "r" },
+	{ .cmd = KEEL_CTL_REAL_WEIGHT,
+	  .service = "s",
+	  .real = "r",
+	  .has_weight = true,
+	  .weight = 65536 },
+	{ .cmd = KEEL_CTL_REAL_ADD,
+	  .service = "s",
+	  .real = "r",
+	  .has_weight = true,
+	  .weight_clear = true },
+	{ .cmd = KEEL_CTL_STATUS, .service = "s" },
+	{ .cmd = KEEL_CTL_SERVICE_ADD, .service = "s", .ring_size = 1048574 },
+	{ .cmd = KEEL_CTL_SERVICE_ADD, .service = "s", .unload = true },
+	{ .cmd = KEEL_CTL_SHUTDOWN, .persistent = true },
+	{ .cmd = KEEL_CTL_SERVICE_DEL, .service = "\xff" },
+	{ .cmd = KEEL_CTL_SERVICE_DEL, .service = S63, .real = "r" },
+};
+
+START_TEST(test_encode_bad)
+{
+	char buf[KEEL_CTL_MSG_MAX];
+
+	ck_assert_int_eq(keel_ctl_req_encode(&enc_bad[_i], buf, sizeof(buf)),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_encode_unterminated)
+{
+	struct keel_ctl_req r = { .cmd = KEEL_CTL_SERVICE_DEL };
+	char buf[KEEL_CTL_MSG_MAX];
+
+	memset(r.service, 'a', sizeof(r.service));
+	ck_assert_int_eq(keel_ctl_req_encode(&r, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_encode_nospace)
+{
+	const struct enc_case *c = &enc_cases[_i];
+	size_t need = strlen(c->out) + 1, size;
+	char buf[256];
+
+	ck_assert_uint_le(need, sizeof(buf));
+	for (size = 0; size < need; size++)
+		ck_assert_int_eq(keel_ctl_req_encode(&c->in, buf, size),
+				 -ENOSPC);
+	ck_assert_int_eq(keel_ctl_req_encode(&c->in, buf, need), need - 1);
+	ck_assert_str_eq(buf, c->out);
+}
+END_TEST
+
+static const struct err_case {
+	enum keel_ctl_code code;
+	const char *code_name;
+	const char *msg;
+	const char *back; /* the "error" jansson reads back */
+} err_cases[] = {
+	{ KEEL_CTL_E_BAD_REQUEST, "bad_request", "unknown cmd 'x'",
+	  "unknown cmd 'x'" },
+	{ KEEL_CTL_E_NOT_FOUND, "not_found", "no service 203.0.113.10:80/tcp",
+	  "no service 203.0.113.10:80/tcp" },
+	{ KEEL_CTL_E_EXISTS, "exists", "", "" },
+	{ KEEL_CTL_E_INVALID, "invalid", "quote \" backslash \\ tab \t nl \n",
+	  "quote \" backslash \\ tab \t nl \n" },
+	{ KEEL_CTL_E_INTERNAL, "internal", "caf\xc3\xa9", "caf\xc3\xa9" },
+	{ KEEL_CTL_E_INTERNAL, "internal", "cut \xc3", "cut ?" },
+	{ KEEL_CTL_E_INVALID, "invalid", "\xff\xfe ok", "?? ok" },
+};
+
+START_TEST(test_err_encode)
+{
+	const struct err_case *c = &err_cases[_i];
+	char buf[512];
+	json_error_t jerr;
+	json_t *o;
+	int n;
+
+	n = keel_ctl_err_encode(c->code, c->msg, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(strlen(buf), n);
+	ck_assert(buf[n - 1] == '\n' && !memchr(buf, '\n', n - 1));
+	o = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &jerr);
+	ck_assert_msg(o, "%s: %s", buf, jerr.text);
+	ck_assert_int_eq(json_object_size(o), 3);
+	ck_assert(json_is_false(json_object_get(o, "ok")));
+	ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
+			 c->code_name);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "error")),
+			 c->back);
+	ck_assert_str_eq(keel_ctl_code_name(c->code), c->code_name);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(test_err_encode_limits)
+{
+	static const char want[] =
+		"{\"ok\":false,\"code\":\"exists\",\"error\":\"dup\"}\n";
+	char buf[64];
+	size_t size;
+
+	for (size = 0; size < sizeof(want); size++)
+		ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_EXISTS, "dup",
+						     buf, size),
+				 -ENOSPC);
+	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_EXISTS, "dup", buf,
+					     sizeof(want)),
+			 sizeof(want) - 1);
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_INTERNAL + 1, "x", buf,
+					     sizeof(buf)),
+			 -EINVAL);
+	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_EXISTS, NULL, buf,
+					     sizeof(buf)),
+			 -EINVAL);
+	ck_assert_str_eq(keel_ctl_code_name(KEEL_CTL_E_INTERNAL + 1),
+			 "unknown");
+}
+END_TEST
+
+/* Every command has its own name, and the name is what the parser reads. */
+START_TEST(test_cmd_names)
+{
+	struct keel_ctl_req r;
+	char buf[128], err[128];
+	int i, j;
+
+	for (i = 0; i < KEEL_CTL__MAX; i++) {
+		const char *name = keel_ctl_cmd_name(i);
+
+		ck_assert_str_ne(name, "unknown");
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(name, keel_ctl_cmd_name(j));
+		snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}", name);
+		keel_ctl_req_parse(buf, strlen(buf), &r, err, sizeof(err));
+		ck_assert_msg(strstr(err, "unknown") == NULL, "%s: %s", name,
+			      err);
+	}
+	ck_assert_str_eq(keel_ctl_cmd_name(KEEL_CTL__MAX), "unknown");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("keel_ctl");
+	TCase *tc = tcase_create("codec");
+
+	tcase_add_loop_test(tc, test_parse_good, 0, N(good_cases));
+	tcase_add_loop_test(tc, test_parse_bad, 0, N(bad_cases));
+	tcase_add_test(tc, test_parse_size);
+	tcase_add_test(tc, test_parse_errlen);
+	tcase_add_loop_test(tc, test_encode, 0, N(enc_cases));
+	tcase_add_loop_test(tc, test_round_trip, 0, N(good_cases));
+	tcase_add_loop_test(tc, test_encode_bad, 0, N(enc_bad));
+	tcase_add_test(tc, test_encode_unterminated);
+	tcase_add_loop_test(tc, test_encode_nospace, 0, N(enc_cases));
+	tcase_add_loop_test(tc, test_err_encode, 0, N(err_cases));
+	tcase_add_test(tc, test_err_encode_limits);
+	tcase_add_test(tc, test_cmd_names);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
