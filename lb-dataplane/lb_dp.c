@@ -600,6 +600,17 @@ int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id)
 	return err;
 }
 
+int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(dp->fd[LB_MAP_CONN], &info, &len))
+		return -errno;
+	*n = info.max_entries;
+	return 0;
+}
+
 int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n)
 {
 	struct keel_flow key, next;

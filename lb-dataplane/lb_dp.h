@@ -86,6 +86,8 @@ int lb_dp_stats(struct lb_dp *dp, uint64_t out[KEEL_CNT__MAX]);
 int lb_dp_svc_stats(struct lb_dp *dp, uint32_t svc_id, struct keel_traffic *t);
 int lb_dp_real_stats(struct lb_dp *dp, uint32_t id, struct keel_traffic *t);
 int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id);
+/* The conn table's size (an adopted table keeps the size it had). */
+int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n);
 /* Entries in the conn table (walks it: for status, not per packet). */
 int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n);
 

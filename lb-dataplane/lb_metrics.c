@@ -161,14 +161,11 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 	 * Let every method reach lb_metrics_request, so that all of them get
 	 * 405 rather than evhttp's 501 for the ones it was not told about.
 	 */
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-						    EVHTTP_REQ_HEAD |
-						    EVHTTP_REQ_PUT |
-						    EVHTTP_REQ_DELETE |
-						    EVHTTP_REQ_OPTIONS |
-						    EVHTTP_REQ_TRACE |
-						    EVHTTP_REQ_CONNECT |
-						    EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(
+		m->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+				 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+				 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(m->http, LB_METRICS_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, LB_METRICS_BODY_MAX);
 	evhttp_set_timeout(m->http, LB_METRICS_TIMEOUT_S);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "lb_addr.h"
+#include "lb_maglev.h"
 #include "lb_state.h"
 
 #define LB_STATE_VERSION 1
@@ -78,6 +79,7 @@ enum lb_st_kind {
 	LB_ST_BOOL, /* bool */
 	LB_ST_FLAG, /* bool -> bit in a uint32_t */
 	LB_ST_UINT, /* integer min..max -> uint32_t */
+	LB_ST_PRIME, /* the same, and prime (a Maglev ring size) */
 	LB_ST_UINT_OPT, /* the same or null; sets the bool at off2 if given */
 };
 
@@ -95,9 +97,9 @@ struct lb_st_list {
 	size_t n_members;
 	size_t size; /* of one element */
 	size_t key_off; /* the element's key */
-	bool key_is_ref; /* struct lb_state_real_ref, else keel_vip_key */
 	size_t max; /* no real state can hold more */
 	uint32_t weight_default; /* LB_ST_REAL_ADDED */
+	bool key_is_ref; /* struct lb_state_real_ref, else keel_vip_key */
 };
 
 #define LB_ST_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -122,8 +124,11 @@ static const struct lb_st_member lb_st_svc_members[] = {
 	{ LB_ST_M("service", LB_ST_SERVICE, true, struct lb_state_svc, svc) },
 	{ LB_ST_M("persistent", LB_ST_FLAG, false, struct lb_state_svc, flags),
 	  .bit = KEEL_SVC_F_PERSISTENT },
-	/* Primality is checked where the ring is built, as for service.add. */
-	{ LB_ST_M("ring_size", LB_ST_UINT, false, struct lb_state_svc,
+	/*
+	 * Prime here, not only where the ring is built: a bad size found
+	 * then would stop lbd instead of getting the file ignored.
+	 */
+	{ LB_ST_M("ring_size", LB_ST_PRIME, false, struct lb_state_svc,
 		  ring_size),
 	  .min = 2, .max = KEEL_RING_SIZE_MAX },
 };
@@ -241,11 +246,16 @@ static int __attribute__((format(printf, 2, 3)))
 lb_st_fail(struct lb_st_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (c && c->err && c->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		/* Member names come from the file: keep them to one log line. */
+		for (p = c->err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	return -EBADMSG;
 }
@@ -427,6 +437,7 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 		return 0;
 	case LB_ST_UINT:
 	case LB_ST_UINT_OPT:
+	case LB_ST_PRIME:
 		if (m->kind == LB_ST_UINT_OPT && json_is_null(v))
 			return 0;
 		x = json_is_integer(v) ? json_integer_value(v) : -1;
@@ -435,6 +446,10 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 				c, "%s[%zu].%s: must be an integer %u..%u%s",
 				l->name, i, m->name, m->min, m->max,
 				m->kind == LB_ST_UINT_OPT ? " or null" : "");
+		if (m->kind == LB_ST_PRIME && !lb_maglev_is_prime(x))
+			return lb_st_fail(
+				c, "%s[%zu].%s: must be a prime (e.g. 65537)",
+				l->name, i, m->name);
 		*(uint32_t *)(elem + m->off) = x;
 		if (m->kind == LB_ST_UINT_OPT)
 			*(bool *)(elem + m->off2) = true;
@@ -448,8 +463,8 @@ static int lb_st_elem(struct lb_st_ctx *c, const struct lb_st_list *l, size_t i,
 {
 	const struct lb_state_real_ref *ref;
 	const char *name;
-	json_t *mv;
 	size_t k;
+	void *it;
 	int err;
 
 	if (!l->members) {
@@ -467,15 +482,16 @@ static int lb_st_elem(struct lb_st_ctx *c, const struct lb_st_list *l, size_t i,
 		return lb_st_fail(c, "%s[%zu]: must be an object", l->name, i);
 	if (l->weight_default)
 		((struct lb_state_real *)elem)->weight = l->weight_default;
-	json_object_foreach(v, name, mv)
-	{
+	for (it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+		name = json_object_iter_key(it);
 		for (k = 0; k < l->n_members; k++)
 			if (strcmp(name, l->members[k].name) == 0)
 				break;
 		if (k == l->n_members)
 			return lb_st_fail(c, "%s[%zu].%s: unknown member",
 					  l->name, i, name);
-		err = lb_st_member(c, l, i, &l->members[k], mv, elem);
+		err = lb_st_member(c, l, i, &l->members[k],
+				   json_object_iter_value(it), elem);
 		if (err)
 			return err;
 	}
@@ -531,12 +547,14 @@ static int lb_st_parse_root(struct lb_st_ctx *c, json_t *root,
 {
 	const char *name;
 	json_t *v;
+	void *it;
 	int id, err;
 
 	if (!json_is_object(root))
 		return lb_st_fail(c, "the file must hold a JSON object");
-	json_object_foreach(root, name, v)
-	{
+	for (it = json_object_iter(root); it;
+	     it = json_object_iter_next(root, it)) {
+		name = json_object_iter_key(it);
 		if (strcmp(name, "version") == 0)
 			continue;
 		for (id = 0; id < LB_ST__NLISTS; id++)
@@ -671,12 +689,14 @@ static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
 					json_boolean(s->flags &
 						     KEEL_SVC_F_PERSISTENT));
 		/* 0 (the default) is written as an absent member. */
-		if (!err && s->ring_size)
-			err = s->ring_size < 2 || s->ring_size >
-							  KEEL_RING_SIZE_MAX ?
-				      -EINVAL :
-				      lb_st_set(o, "ring_size",
+		if (!err && s->ring_size) {
+			if (s->ring_size > KEEL_RING_SIZE_MAX ||
+			    !lb_maglev_is_prime(s->ring_size))
+				err = -EINVAL;
+			else
+				err = lb_st_set(o, "ring_size",
 						json_integer(s->ring_size));
+		}
 		break;
 	case LB_ST_REAL_ADDED:
 		err = lb_st_set_ref(o, &r->ref);
@@ -994,45 +1014,50 @@ static void lb_st_erase(void *arr, size_t *n, size_t size, size_t i)
 	(*n)--;
 }
 
-static ssize_t lb_st_find_key(const struct keel_vip_key *arr, size_t n,
-			      size_t stride, const struct keel_vip_key *k)
+static bool lb_st_svc_added_at(const struct lb_state *st,
+			       const struct keel_vip_key *k, size_t *at)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (lb_st_key_eq((const void *)((const char *)arr + i * stride),
-				 k))
-			return i;
-	return -1;
+	for (*at = 0; *at < st->n_svc_added; (*at)++)
+		if (lb_st_key_eq(&st->svc_added[*at].svc, k))
+			return true;
+	return false;
 }
 
-static ssize_t lb_st_find_ref(const struct lb_state_real_ref *arr, size_t n,
-			      size_t stride, const struct lb_state_real_ref *r)
+static bool lb_st_svc_removed_at(const struct lb_state *st,
+				 const struct keel_vip_key *k, size_t *at)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!lb_st_ref_cmp(
-			    (const void *)((const char *)arr + i * stride), r))
-			return i;
-	return -1;
+	for (*at = 0; *at < st->n_svc_removed; (*at)++)
+		if (lb_st_key_eq(&st->svc_removed[*at], k))
+			return true;
+	return false;
 }
 
-#define lb_st_svc_added_find(st, k)                              \
-	lb_st_find_key(&(st)->svc_added->svc, (st)->n_svc_added, \
-		       sizeof(*(st)->svc_added), k)
-#define lb_st_svc_removed_find(st, k)                          \
-	lb_st_find_key((st)->svc_removed, (st)->n_svc_removed, \
-		       sizeof(*(st)->svc_removed), k)
-#define lb_st_real_added_find(st, r)                               \
-	lb_st_find_ref(&(st)->real_added->ref, (st)->n_real_added, \
-		       sizeof(*(st)->real_added), r)
-#define lb_st_real_removed_find(st, r)                           \
-	lb_st_find_ref((st)->real_removed, (st)->n_real_removed, \
-		       sizeof(*(st)->real_removed), r)
-#define lb_st_admin_find(st, r)                                                \
-	lb_st_find_ref(&(st)->admin->ref, (st)->n_admin, sizeof(*(st)->admin), \
-		       r)
+static bool lb_st_real_added_at(const struct lb_state *st,
+				const struct lb_state_real_ref *r, size_t *at)
+{
+	for (*at = 0; *at < st->n_real_added; (*at)++)
+		if (!lb_st_ref_cmp(&st->real_added[*at].ref, r))
+			return true;
+	return false;
+}
+
+static bool lb_st_real_removed_at(const struct lb_state *st,
+				  const struct lb_state_real_ref *r, size_t *at)
+{
+	for (*at = 0; *at < st->n_real_removed; (*at)++)
+		if (!lb_st_ref_cmp(&st->real_removed[*at], r))
+			return true;
+	return false;
+}
+
+static bool lb_st_admin_at(const struct lb_state *st,
+			   const struct lb_state_real_ref *r, size_t *at)
+{
+	for (*at = 0; *at < st->n_admin; (*at)++)
+		if (!lb_st_ref_cmp(&st->admin[*at].ref, r))
+			return true;
+	return false;
+}
 
 struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
 					  const struct lb_state_real_ref *r,
@@ -1040,9 +1065,9 @@ struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
 {
 	struct lb_state_real_ref c = lb_st_ref_canon(r);
 	struct lb_state_admin *a;
-	ssize_t i = st->n_admin ? lb_st_admin_find(st, &c) : -1;
+	size_t i;
 
-	if (i >= 0)
+	if (lb_st_admin_at(st, &c, &i))
 		return &st->admin[i];
 	if (!create)
 		return NULL;
@@ -1069,12 +1094,16 @@ void lb_state_admin_compact(struct lb_state *st)
 	st->n_admin = n;
 }
 
+/*
+ * Add or replace.  Callers put before they erase anything, so that
+ * -ENOMEM leaves the state as it was.
+ */
 static int lb_st_svc_put(struct lb_state *st, const struct lb_state_svc *s)
 {
-	ssize_t i = st->n_svc_added ? lb_st_svc_added_find(st, &s->svc) : -1;
 	struct lb_state_svc *a;
+	size_t i;
 
-	if (i < 0) {
+	if (!lb_st_svc_added_at(st, &s->svc, &i)) {
 		a = lb_st_grow(st->svc_added, st->n_svc_added, sizeof(*a));
 		if (!a)
 			return -ENOMEM;
@@ -1089,18 +1118,18 @@ int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,
 		     bool in_config)
 {
 	struct lb_state_svc c = *s;
-	ssize_t i;
+	bool removed;
+	size_t i;
 	int err;
 
 	c.svc = lb_st_key_canon(&s->svc);
-	i = st->n_svc_removed ? lb_st_svc_removed_find(st, &c.svc) : -1;
-	/* Allocate before erasing: -ENOMEM leaves the state as it was. */
+	removed = lb_st_svc_removed_at(st, &c.svc, &i);
 	if (!in_config) {
 		err = lb_st_svc_put(st, &c);
 		if (err)
 			return err;
 	}
-	if (i >= 0)
+	if (removed)
 		lb_st_erase(st->svc_removed, &st->n_svc_removed,
 			    sizeof(*st->svc_removed), i);
 	return 0;
@@ -1111,20 +1140,17 @@ int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
 {
 	struct keel_vip_key c = lb_st_key_canon(k), *r;
 	size_t i, n;
-	ssize_t j;
 
-	if (in_config &&
-	    (!st->n_svc_removed || lb_st_svc_removed_find(st, &c) < 0)) {
+	if (in_config && !lb_st_svc_removed_at(st, &c, &i)) {
 		r = lb_st_grow(st->svc_removed, st->n_svc_removed, sizeof(*r));
 		if (!r)
 			return -ENOMEM;
 		st->svc_removed = r;
 		st->svc_removed[st->n_svc_removed++] = c;
 	}
-	j = st->n_svc_added ? lb_st_svc_added_find(st, &c) : -1;
-	if (j >= 0)
+	if (lb_st_svc_added_at(st, &c, &i))
 		lb_st_erase(st->svc_added, &st->n_svc_added,
-			    sizeof(*st->svc_added), j);
+			    sizeof(*st->svc_added), i);
 	/* Nothing of the service outlives it: a later add starts afresh. */
 	for (i = n = 0; i < st->n_real_added; i++)
 		if (!lb_st_key_eq(&st->real_added[i].ref.svc, &c))
@@ -1143,10 +1169,10 @@ int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
 
 static int lb_st_real_put(struct lb_state *st, const struct lb_state_real *r)
 {
-	ssize_t i = st->n_real_added ? lb_st_real_added_find(st, &r->ref) : -1;
 	struct lb_state_real *a;
+	size_t i;
 
-	if (i < 0) {
+	if (!lb_st_real_added_at(st, &r->ref, &i)) {
 		a = lb_st_grow(st->real_added, st->n_real_added, sizeof(*a));
 		if (!a)
 			return -ENOMEM;
@@ -1162,16 +1188,17 @@ int lb_state_real_add(struct lb_state *st, const struct lb_state_real *r,
 {
 	struct lb_state_real c = { .ref = lb_st_ref_canon(&r->ref),
 				   .weight = r->weight };
-	ssize_t i;
+	bool removed;
+	size_t i;
 	int err;
 
-	i = st->n_real_removed ? lb_st_real_removed_find(st, &c.ref) : -1;
+	removed = lb_st_real_removed_at(st, &c.ref, &i);
 	if (!in_config) {
 		err = lb_st_real_put(st, &c);
 		if (err)
 			return err;
 	}
-	if (i >= 0)
+	if (removed)
 		lb_st_erase(st->real_removed, &st->n_real_removed,
 			    sizeof(*st->real_removed), i);
 	return 0;
@@ -1181,10 +1208,9 @@ int lb_state_real_del(struct lb_state *st, const struct lb_state_real_ref *r,
 		      bool in_config)
 {
 	struct lb_state_real_ref c = lb_st_ref_canon(r), *p;
-	ssize_t i;
+	size_t i;
 
-	if (in_config &&
-	    (!st->n_real_removed || lb_st_real_removed_find(st, &c) < 0)) {
+	if (in_config && !lb_st_real_removed_at(st, &c, &i)) {
 		p = lb_st_grow(st->real_removed, st->n_real_removed,
 			       sizeof(*p));
 		if (!p)
@@ -1192,13 +1218,11 @@ int lb_state_real_del(struct lb_state *st, const struct lb_state_real_ref *r,
 		st->real_removed = p;
 		st->real_removed[st->n_real_removed++] = c;
 	}
-	i = st->n_real_added ? lb_st_real_added_find(st, &c) : -1;
-	if (i >= 0)
+	if (lb_st_real_added_at(st, &c, &i))
 		lb_st_erase(st->real_added, &st->n_real_added,
 			    sizeof(*st->real_added), i);
 	/* An override of a removed real would resurface if it came back. */
-	i = st->n_admin ? lb_st_admin_find(st, &c) : -1;
-	if (i >= 0)
+	if (lb_st_admin_at(st, &c, &i))
 		lb_st_erase(st->admin, &st->n_admin, sizeof(*st->admin), i);
 	return 0;
 }

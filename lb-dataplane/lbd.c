@@ -383,6 +383,11 @@ static int lbd_start(struct lbd *d)
 		keel_log(LOG_ERR, "loading the XDP program: %s", strerror(-ret));
 		return ret;
 	}
+	lb_dp_conn_capacity(d->dp, &d->conn_capacity);
+	if (d->conn_capacity != d->cfg.conn_table_size)
+		keel_log(LOG_WARNING,
+			 "conn table kept at %u entries (config says %u): it was adopted with its flows; unload to resize",
+			 d->conn_capacity, d->cfg.conn_table_size);
 	ret = lb_model_init(&d->m, d->dp);
 	if (ret) {
 		keel_log(LOG_ERR, "adopting the pinned state: %s",

@@ -54,6 +54,7 @@ struct lbd {
 	struct event *sig_hup, *sig_term, *sig_int;
 	uint64_t ticks;
 	uint64_t conn_entries; /* sampled */
+	uint32_t conn_capacity;
 	struct lbd_rate svc_rate[KEEL_MAX_SERVICES];
 	struct lbd_rate real_rate[KEEL_MAX_REALS];
 };

@@ -306,8 +306,10 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	struct timespec now;
 	char err[256];
 	json_t *o;
+	int ret;
 
-	if (keel_ctl_req_parse(line, len, &r, err, sizeof(err))) {
+	ret = keel_ctl_req_parse(line, len, &r, err, sizeof(err));
+	if (ret) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (keel_ratelimit_ok(&rl,
 				      now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
@@ -315,7 +317,9 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 			keel_log(LOG_WARNING,
 				 "control: bad request: %s (%llu similar suppressed)",
 				 err, (unsigned long long)suppressed);
-		return lbd_err(KEEL_CTL_E_BAD_REQUEST, "%s", err);
+		return lbd_err(ret == -ERANGE ? KEEL_CTL_E_INVALID :
+						KEEL_CTL_E_BAD_REQUEST,
+			       "%s", err);
 	}
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:

@@ -154,7 +154,7 @@ json_t *lbd_view_status(struct lbd *d)
 				      "conn_entries",
 				      (json_int_t)d->conn_entries,
 				      "conn_capacity",
-				      (json_int_t)d->cfg.conn_table_size));
+				      (json_int_t)d->conn_capacity));
 	json_object_set_new(o, "services", svcs);
 	return o;
 }
@@ -170,7 +170,7 @@ json_t *lbd_view_stats(struct lbd *d)
 		json_object_set_new(c, keel_cnt_name(i), json_integer(cnt[i]));
 	return json_pack("{sosIsI}", "counters", c, "conn_entries",
 			 (json_int_t)d->conn_entries, "conn_capacity",
-			 (json_int_t)d->cfg.conn_table_size);
+			 (json_int_t)d->conn_capacity);
 }
 
 static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
@@ -282,7 +282,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 	lb_prom_help(b, "keel_conn_table_capacity", "gauge",
 		     "connection-table size");
 	lb_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
-		       d->cfg.conn_table_size);
+		       d->conn_capacity);
 	lb_prom_help(b, "keel_config_generation", "gauge",
 		     "changes applied since start");
 	lb_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);

@@ -2,16 +2,19 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "keel_log.h"
 
 static struct {
 	char ident[32];
 	bool to_syslog;
+	bool journal;
 	int min_level;
-} keel_log_cfg = { "keel", false, LOG_INFO };
+} keel_log_cfg = { "keel", false, false, LOG_INFO };
 
 static const char *const keel_log_names[] = {
 	[LOG_EMERG] = "emerg",	   [LOG_ALERT] = "alert",
@@ -27,10 +30,24 @@ const char *keel_log_level_name(int level)
 	return keel_log_names[level];
 }
 
+/* systemd names the stream it connected to stderr (systemd.exec(5)). */
+static bool keel_log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st))
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
 void keel_log_init(const char *ident, bool to_syslog, int min_level)
 {
 	snprintf(keel_log_cfg.ident, sizeof(keel_log_cfg.ident), "%s", ident);
 	keel_log_cfg.to_syslog = to_syslog;
+	keel_log_cfg.journal = !to_syslog && keel_log_stderr_is_journal();
 	keel_log_cfg.min_level = min_level;
 	if (to_syslog)
 		/* openlog keeps the pointer: the static copy outlives it. */
@@ -46,10 +63,14 @@ void keel_log(int level, const char *fmt, ...)
 
 	if (level > keel_log_cfg.min_level)
 		return;
-	if (!keel_log_cfg.to_syslog)
-		hdr = snprintf(line, sizeof(line), "%s[%d]: %s: ",
-			       keel_log_cfg.ident, (int)getpid(),
+	if (keel_log_cfg.journal)
+		/* The journal takes "<N>" as the priority, adds ident and pid. */
+		hdr = snprintf(line, sizeof(line), "<%d>%s: ", level & 7,
 			       keel_log_level_name(level));
+	else if (!keel_log_cfg.to_syslog)
+		hdr = snprintf(line, sizeof(line),
+			       "%s[%d]: %s: ", keel_log_cfg.ident,
+			       (int)getpid(), keel_log_level_name(level));
 	va_start(ap, fmt);
 	errno = saved; /* for %m */
 	n = vsnprintf(line + hdr, sizeof(line) - hdr - 1, fmt, ap);

@@ -3,6 +3,9 @@
  * keel_log - one line per event, to stderr or syslog, for every daemon.
  *
  * stderr form:  "lbd[1234]: warning: real 10.0.0.2 changed MAC"
+ * When stderr is the journal's stream (systemd sets JOURNAL_STREAM), the
+ * line is "<4>warning: real ..." instead: the journal records the
+ * priority and adds ident, pid and time itself.
  * Control characters in the message (newlines included) become spaces, so
  * text that came from the network cannot forge a second line.  A message
  * longer than KEEL_LOG_LINE_MAX is cut and ends in "...".
@@ -48,9 +51,9 @@ struct keel_ratelimit {
 	uint32_t burst;
 	/* private */
 	bool started;
-	uint32_t allowed;   /* in the current window */
+	uint32_t allowed; /* in the current window */
 	uint64_t window_ms; /* start of the current window */
-	uint64_t missed;    /* denied since the last allowed event */
+	uint64_t missed; /* denied since the last allowed event */
 };
 
 bool keel_ratelimit_ok(struct keel_ratelimit *rl, uint64_t now_ms,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "check_run.h"
 #include "keel_log.h"
@@ -60,13 +61,17 @@ static const struct {
 		  { 10100, true, 1 },
 	  },
 	  6 },
-	{ "burst 0 denies everything", 1000, 0,
+	{ "burst 0 denies everything",
+	  1000,
+	  0,
 	  {
 		  { 0, false, 0 },
 		  { 5000, false, 0 },
 	  },
 	  2 },
-	{ "interval 0 allows everything", 0, 1,
+	{ "interval 0 allows everything",
+	  0,
+	  1,
 	  {
 		  { 0, true, 0 },
 		  { 0, true, 0 },
@@ -96,12 +101,12 @@ START_TEST(test_ratelimit)
 		uint64_t sup = 12345;
 		bool ok = keel_ratelimit_ok(&rl, st->now_ms, &sup);
 
-		ck_assert_msg(ok == st->allow && sup == st->suppressed,
-			      "%s: step %d (t=%llu): allow %d suppressed %llu, want %d %llu",
-			      rl_cases[_i].what, k,
-			      (unsigned long long)st->now_ms, ok,
-			      (unsigned long long)sup, st->allow,
-			      (unsigned long long)st->suppressed);
+		ck_assert_msg(
+			ok == st->allow && sup == st->suppressed,
+			"%s: step %d (t=%llu): allow %d suppressed %llu, want %d %llu",
+			rl_cases[_i].what, k, (unsigned long long)st->now_ms,
+			ok, (unsigned long long)sup, st->allow,
+			(unsigned long long)st->suppressed);
 	}
 }
 END_TEST
@@ -115,17 +120,26 @@ START_TEST(test_ratelimit_null)
 }
 END_TEST
 
-/* Run keel_log with stderr sent to a file; return what it wrote. */
-static char *capture(int min_level, int level, const char *msg)
+/*
+ * Run keel_log with stderr sent to a file, announced as the journal's
+ * stream or not; return what it wrote.
+ */
+static char *capture_to(bool journal, int min_level, int level, const char *msg)
 {
 	FILE *f = tmpfile();
 	int saved = dup(STDERR_FILENO);
 	static char out[KEEL_LOG_LINE_MAX * 2];
+	char js[64];
+	struct stat st;
 	size_t n;
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_ge(saved, 0);
 	ck_assert_int_ge(dup2(fileno(f), STDERR_FILENO), 0);
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + !journal);
+	setenv("JOURNAL_STREAM", js, 1);
 	keel_log_init("lbd", false, min_level);
 	keel_log(level, "%s", msg);
 	dup2(saved, STDERR_FILENO);
@@ -134,7 +148,13 @@ static char *capture(int min_level, int level, const char *msg)
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';
 	fclose(f);
+	unsetenv("JOURNAL_STREAM");
 	return out;
+}
+
+static char *capture(int min_level, int level, const char *msg)
+{
+	return capture_to(false, min_level, level, msg);
 }
 
 static const struct {
@@ -186,6 +206,17 @@ START_TEST(test_line_long)
 }
 END_TEST
 
+/* Under systemd: the priority as "<N>", nothing the journal adds itself. */
+START_TEST(test_line_journal)
+{
+	ck_assert_str_eq(capture_to(true, LOG_INFO, LOG_WARNING, "a\nb"),
+			 "<4>warning: a b\n");
+	ck_assert_str_eq(capture_to(true, LOG_DEBUG, LOG_DEBUG, "d"),
+			 "<7>debug: d\n");
+	ck_assert_str_eq(capture_to(true, LOG_INFO, LOG_DEBUG, "d"), "");
+}
+END_TEST
+
 START_TEST(test_errno_kept)
 {
 	errno = EADDRINUSE;
@@ -214,6 +245,7 @@ int main(void)
 	tcase_add_test(tc, test_ratelimit_null);
 	tcase_add_loop_test(tc, test_line, 0, N(line_cases));
 	tcase_add_test(tc, test_line_long);
+	tcase_add_test(tc, test_line_journal);
 	tcase_add_test(tc, test_errno_kept);
 	tcase_add_test(tc, test_level_names);
 	suite_add_tcase(s, tc);

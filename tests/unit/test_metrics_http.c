@@ -21,7 +21,7 @@
 #include "check_run.h"
 #include "lb_metrics.h"
 
-#define BODY                                                   \
+#define BODY                                                       \
 	"# HELP keel_up 1 while lbd runs.\n# TYPE keel_up gauge\n" \
 	"keel_up{instance=\"a\\\"b\"} 1\n"
 
@@ -111,7 +111,7 @@ static const struct {
 	const char *req;
 	const char *status;
 	const char *header; /* must appear too (NULL: none) */
-	const char *body;   /* exact (NULL: not checked) */
+	const char *body; /* exact (NULL: not checked) */
 } http_cases[] = {
 	{ "GET /metrics HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n",
 	  "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n",
@@ -195,15 +195,15 @@ START_TEST(test_restart)
 	uint16_t port;
 	int k;
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", render,
-					  &renders, &m),
-			 0);
+	ck_assert_int_eq(
+		lb_metrics_start(base, "127.0.0.1:0", render, &renders, &m), 0);
 	port = lb_metrics_port(m);
 	renders = 0;
 	for (k = 0; k < 3; k++)
-		ck_assert_str_eq(body_of(fetch(base, AF_INET, port,
-					       "GET /metrics HTTP/1.0\r\n\r\n")),
-				 BODY);
+		ck_assert_str_eq(
+			body_of(fetch(base, AF_INET, port,
+				      "GET /metrics HTTP/1.0\r\n\r\n")),
+			BODY);
 	ck_assert_int_eq(renders, 3);
 	lb_metrics_stop(m);
 	/* The same port again at once (SO_REUSEADDR over TIME_WAIT). */
@@ -226,20 +226,18 @@ START_TEST(test_start_errors)
 	struct lb_metrics *m, *m2 = (void *)1;
 	char listen[32];
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1", render, NULL,
-					  &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1", render, NULL, &m2),
 			 -EINVAL);
 	ck_assert_ptr_null(m2);
-	ck_assert_int_eq(lb_metrics_start(base, "localhost:9450", render,
-					  NULL, &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "localhost:9450", render, NULL,
+					  &m2),
 			 -EINVAL);
 	/* Not an address of this namespace. */
-	ck_assert_int_eq(lb_metrics_start(base, "192.0.2.1:9450", render,
-					  NULL, &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "192.0.2.1:9450", render, NULL,
+					  &m2),
 			 -EADDRNOTAVAIL);
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", render, NULL,
-					  &m),
-			 0);
+	ck_assert_int_eq(
+		lb_metrics_start(base, "127.0.0.1:0", render, NULL, &m), 0);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", lb_metrics_port(m));
 	ck_assert_int_eq(lb_metrics_start(base, listen, render, NULL, &m2),
 			 -EADDRINUSE);

@@ -68,7 +68,8 @@ START_TEST(test_value_nospace)
 }
 END_TEST
 
-static const struct lb_prom_label l_vip[] = { { "vip", "203.0.113.10:443/tcp" } };
+static const struct lb_prom_label l_vip[] = { { "vip",
+						"203.0.113.10:443/tcp" } };
 static const struct lb_prom_label l_three[] = {
 	{ "vip", "[2001:db8::1]:443/tcp" },
 	{ "real", "10.0.0.2" },
@@ -95,7 +96,8 @@ static const struct {
 	  "state=\"up\"} 0.5\n" },
 	{ "keel_x", l_escape, 2, -3,
 	  "keel_x{path=\"a\\\\b\\\"c\\nd\",empty=\"\"} -3\n" },
-	{ "keel_y", l_only_specials, 1, NAN, "keel_y{x=\"\\\\\\\"\\n\"} NaN\n" },
+	{ "keel_y", l_only_specials, 1, NAN,
+	  "keel_y{x=\"\\\\\\\"\\n\"} NaN\n" },
 };
 
 START_TEST(test_sample)
@@ -201,7 +203,8 @@ static const struct {
 	{ "[fe80::1%lo]:9450", -EINVAL, 0, NULL, 0 },
 	{ "[::1]:9450:1", -EINVAL, 0, NULL, 0 },
 	{ "[[::1]]:9450", -EINVAL, 0, NULL, 0 },
-	{ "[0000:0000:0000:0000:0000:0000:0000:0000:0]:1", -EINVAL, 0, NULL, 0 },
+	{ "[0000:0000:0000:0000:0000:0000:0000:0000:0]:1", -EINVAL, 0, NULL,
+	  0 },
 };
 
 START_TEST(test_listen)

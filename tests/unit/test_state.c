@@ -3,7 +3,9 @@
  * lb_state: good files with what they must yield, bad files with the
  * message they must be refused with (and nothing applied), dump/parse
  * round trips, the overlay edits as operation sequences, and the atomic
- * save.  Links lb_state.c, lb_addr.c, jansson and Check only.
+ * save.  Links lb_state.c, lb_addr.c, lb_maglev.c (the prime test for
+ * ring sizes; libsodium only because it builds tables too), jansson and
+ * Check only.
  */
 #include <check.h>
 #include "check_run.h"
@@ -239,6 +241,8 @@ static const struct bad_case {
 	  "version: must be an integer" },
 	{ "unknown top-level member", "{\"version\": 1, \"admins\": []}",
 	  "admins: unknown member" },
+	{ "control character in a member name",
+	  "{\"version\": 1, \"a\\nb\": 1}", "a?b: unknown member" },
 	{ "duplicate member", "{\"version\": 1, \"version\": 1}",
 	  "duplicate object key" },
 	{ "trailing garbage", "{\"version\": 1} {}", "end of file expected" },
@@ -307,6 +311,10 @@ static const struct bad_case {
 	  "services_added[0].ring_size: must be an integer 2..1048573" },
 	{ "ring size too big", SA(", \"ring_size\": 1048574"),
 	  "services_added[0].ring_size: must be an integer 2..1048573" },
+	{ "ring size not prime", SA(", \"ring_size\": 65536"),
+	  "services_added[0].ring_size: must be a prime (e.g. 65537)" },
+	{ "ring size a square of a prime", SA(", \"ring_size\": 66049"),
+	  "services_added[0].ring_size: must be a prime" },
 	{ "persistent string", SA(", \"persistent\": \"true\""),
 	  "services_added[0].persistent: must be true or false" },
 	{ "service added twice, two spellings",
@@ -712,6 +720,8 @@ START_TEST(test_dump_refuses)
 	ck_assert_int_eq(lb_vip_parse(S4, &s.svc), 0);
 	st.svc_added = &s;
 	st.n_svc_added = 1;
+	ck_assert_ptr_null(lb_state_dump(&st));
+	s.ring_size = 65536;
 	ck_assert_ptr_null(lb_state_dump(&st));
 	s.ring_size = 0;
 	s.flags = KEEL_SVC_F_ADDR_MARKER;
