@@ -400,13 +400,19 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_attach_all(d, &d->cfg, d->attached);
 	if (ret)
 		return ret;
+	/* Before the first apply: it asks the kernel to resolve reals, and
+	 * the answers come as events. */
+	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
+	if (ret)
+		keel_log(LOG_WARNING,
+			 "neighbour monitor: %s (MACs refreshed by polling)",
+			 strerror(-ret));
 	ret = lbd_apply(d, &rs);
 	if (ret)
 		return ret;
 	d->reload_ok = true;
 	d->reload_at = time(NULL);
 
-	d->base = d->base ? d->base : event_base_new();
 	d->tick = event_new(d->base, -1, EV_PERSIST, lbd_on_tick, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, lbd_on_signal, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, lbd_on_signal, d);
@@ -415,11 +421,6 @@ static int lbd_start(struct lbd *d)
 	    event_add(d->tick, &one) || event_add(d->sig_hup, NULL) ||
 	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL))
 		return -ENOMEM;
-	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
-	if (ret)
-		keel_log(LOG_WARNING,
-			 "neighbour monitor: %s (MACs refreshed by polling)",
-			 strerror(-ret));
 	ret = lbd_ctl_start(d);
 	if (ret)
 		return ret;

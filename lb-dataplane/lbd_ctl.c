@@ -201,13 +201,8 @@ static int lbd_edit_real_add(struct lbd_req *q)
 static int lbd_edit_real_del(struct lbd_req *q)
 {
 	struct lb_state_real_ref ref = lbd_ref(q);
-	struct lb_state_admin *a = lb_state_admin_get(&q->d->st, &ref, false);
 
-	/* A removed real leaves no admin override behind. */
-	if (a) {
-		a->drain = a->down = a->has_weight = false;
-		lb_state_admin_compact(&q->d->st);
-	}
+	/* Also drops the real's admin override. */
 	return lb_state_real_del(&q->d->st, &ref, lbd_real_in_config(q));
 }
 
@@ -314,9 +309,8 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 		if (keel_ratelimit_ok(&rl,
 				      now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
 				      &suppressed))
-			keel_log(LOG_WARNING,
-				 "control: bad request: %s (%llu similar suppressed)",
-				 err, (unsigned long long)suppressed);
+			keel_log(LOG_WARNING, "control: bad request: %s%s", err,
+				 suppressed ? " (similar ones suppressed)" : "");
 		return lbd_err(ret == -ERANGE ? KEEL_CTL_E_INVALID :
 						KEEL_CTL_E_BAD_REQUEST,
 			       "%s", err);
