@@ -76,51 +76,81 @@ int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf, size_t size)
 	return strlen(buf);
 }
 
-int lb_vip_parse(const char *s, struct keel_vip_key *k)
+static int lb_port_parse(const char *s, size_t len, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > 65535)
+		return -ERANGE;
+	*port = v;
+	return 0;
+}
+
+int lb_hostport_parse(const char *s, size_t len, bool need_port,
+		      uint8_t *family, __be32 addr[4], uint16_t *port)
 {
 	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash, *colon, *h = s, *hend;
-	unsigned long port = 0;
-	char *end;
+	const char *h = s, *hend, *colon = NULL, *end = s + len;
 	size_t hlen;
 	int err;
 
-	memset(k, 0, sizeof(*k));
-	slash = strrchr(s, '/');
-	if (!slash || !slash[1])
-		return -EINVAL;
-	if (*s == '[') {
+	*port = 0;
+	if (len && *s == '[') {
 		h = s + 1;
-		hend = strchr(h, ']');
-		if (!hend || hend > slash)
+		hend = memchr(h, ']', end - h);
+		if (!hend)
 			return -EINVAL;
-		colon = hend[1] == ':' ? hend + 1 : NULL;
-		if (!colon && hend + 1 != slash)
-			return -EINVAL;
+		if (hend + 1 < end) {
+			if (hend[1] != ':')
+				return -EINVAL;
+			colon = hend + 1;
+		}
 	} else {
-		colon = memchr(s, ':', slash - s);
+		colon = memchr(s, ':', len);
 		/* An unbracketed IPv6 address carries no port. */
-		if (colon && memchr(colon + 1, ':', slash - colon - 1))
+		if (colon && memchr(colon + 1, ':', end - colon - 1))
 			colon = NULL;
-		hend = colon ? colon : slash;
+		hend = colon ? colon : end;
 	}
 	if (colon) {
-		if (colon[1] < '0' || colon[1] > '9')
-			return -EINVAL;
-		errno = 0;
-		port = strtoul(colon + 1, &end, 10);
-		if (errno || end != slash || port > 65535)
-			return -EINVAL;
+		err = lb_port_parse(colon + 1, end - colon - 1, port);
+		if (err)
+			return err;
+	} else if (need_port) {
+		return -EINVAL;
 	}
 	hlen = hend - h;
 	if (hlen == 0 || hlen >= sizeof(host))
 		return -EINVAL;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	err = lb_addr_parse(host, &k->family, k->addr);
+	err = lb_addr_parse(host, family, addr);
 	if (err)
 		return err;
-	if (*s == '[' && k->family != KEEL_F_INET6)
+	if (*s == '[' && *family != KEEL_F_INET6)
+		return -EINVAL;
+	return 0;
+}
+
+int lb_vip_parse(const char *s, struct keel_vip_key *k)
+{
+	const char *slash;
+	uint16_t port;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	slash = strrchr(s, '/');
+	if (!slash || !slash[1])
+		return -EINVAL;
+	if (lb_hostport_parse(s, slash - s, false, &k->family, k->addr, &port))
 		return -EINVAL;
 	err = lb_proto_parse(slash + 1, &k->proto);
 	if (err)

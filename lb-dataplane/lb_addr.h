@@ -10,6 +10,7 @@
 #ifndef LB_ADDR_H
 #define LB_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "keel_maps.h"
@@ -17,6 +18,14 @@
 int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4]);
 int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf,
 		   size_t size);
+/*
+ * ADDR, ADDR:PORT, [ADDR6] or [ADDR6]:PORT in the first len bytes of s.
+ * A bare IPv6 address takes no port ("::1:80" is ambiguous); brackets
+ * hold IPv6 only.  PORT: decimal digits only; above 65535 is -ERANGE.  need_port: the
+ * port must be there.  *port is in host order, 0 when absent.
+ */
+int lb_hostport_parse(const char *s, size_t len, bool need_port,
+		      uint8_t *family, __be32 addr[4], uint16_t *port);
 int lb_vip_parse(const char *s, struct keel_vip_key *k);
 int lb_vip_format(const struct keel_vip_key *k, char *buf, size_t size);
 int lb_mac_parse(const char *s, uint8_t mac[6]);

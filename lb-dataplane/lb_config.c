@@ -1033,12 +1033,10 @@ static int lb_cfg_control(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 {
 	struct lb_config *cfg = obj;
-	char buf[LB_CFG_NAME_MAX], host[LB_CFG_NAME_MAX], *colon;
-	unsigned long port;
+	char buf[LB_CFG_NAME_MAX];
 	__be32 addr[4];
-	size_t hlen;
+	uint16_t port;
 	uint8_t fam;
-	bool v6;
 	int err;
 
 	err = lb_cfg_scalar(c, v, buf, sizeof(buf), false);
@@ -1048,19 +1046,11 @@ static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 		cfg->metrics_listen[0] = '\0';
 		return 0;
 	}
-	v6 = buf[0] == '[';
-	colon = strrchr(buf, ':');
-	if (!colon || (v6 && colon[-1] != ']'))
+	err = lb_hostport_parse(buf, strlen(buf), true, &fam, addr, &port);
+	if (err && err != -ERANGE)
 		return lb_cfg_fail(
 			c, v, "must be ADDRESS:PORT, [IPV6]:PORT, \"\" or off");
-	hlen = colon - buf - (v6 ? 2 : 0);
-	memcpy(host, buf + v6, hlen);
-	host[hlen] = '\0';
-	if (lb_addr_parse(host, &fam, addr) ||
-	    fam != (v6 ? KEEL_F_INET6 : KEEL_F_INET))
-		return lb_cfg_fail(
-			c, v, "must be ADDRESS:PORT, [IPV6]:PORT, \"\" or off");
-	if (!lb_cfg_decimal(colon + 1, 65535, &port) || port == 0)
+	if (err || port == 0)
 		return lb_cfg_fail(c, v, "port must be in 1..65535");
 	memcpy(cfg->metrics_listen, buf, sizeof(buf));
 	return 0;

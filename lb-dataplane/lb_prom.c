@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <event2/buffer.h>
 
+#include "lb_addr.h"
 #include "lb_prom.h"
 
 /*
@@ -91,64 +92,29 @@ void lb_prom_sample(struct evbuffer *b, const char *name,
 }
 
 /* 0..65535, decimal digits only: no sign, space, or trailing text. */
-static int lb_prom_port(const char *s, in_port_t *port)
-{
-	unsigned long v = 0;
-	size_t n = 0;
-
-	for (; s[n] >= '0' && s[n] <= '9'; n++) {
-		if (n == 5)
-			return -EINVAL;
-		v = v * 10 + (s[n] - '0');
-	}
-	if (n == 0 || s[n] || v > 65535)
-		return -EINVAL;
-	*port = htons(v);
-	return 0;
-}
-
 int lb_prom_listen_parse(const char *s, struct sockaddr_storage *ss,
 			 socklen_t *len)
 {
-	char host[INET6_ADDRSTRLEN];
-	const char *h, *hend, *colon;
-	size_t hlen;
+	uint16_t port;
+	__be32 addr[4];
+	uint8_t fam;
 
 	memset(ss, 0, sizeof(*ss));
-	if (!s)
+	/* Brackets are required for IPv6 with a port anyway. */
+	if (!s || lb_hostport_parse(s, strlen(s), true, &fam, addr, &port))
 		return -EINVAL;
-	if (*s == '[') {
-		h = s + 1;
-		hend = strchr(h, ']');
-		if (!hend || hend[1] != ':')
-			return -EINVAL;
-		colon = hend + 1;
-	} else {
-		h = s;
-		colon = hend = strchr(s, ':');
-		/* IPv6 needs its brackets: "::1:9450" is ambiguous. */
-		if (!colon || strchr(colon + 1, ':'))
-			return -EINVAL;
-	}
-	hlen = hend - h;
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (*s == '[') {
+	if (fam == KEEL_F_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1 ||
-		    lb_prom_port(colon + 1, &sin6->sin6_port))
-			return -EINVAL;
+		memcpy(&sin6->sin6_addr, addr, 16);
+		sin6->sin6_port = htons(port);
 		sin6->sin6_family = AF_INET6;
 		*len = sizeof(*sin6);
 	} else {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1 ||
-		    lb_prom_port(colon + 1, &sin->sin_port))
-			return -EINVAL;
+		memcpy(&sin->sin_addr, addr, 4);
+		sin->sin_port = htons(port);
 		sin->sin_family = AF_INET;
 		*len = sizeof(*sin);
 	}

@@ -190,6 +190,52 @@ START_TEST(test_proto_parse)
 }
 END_TEST
 
+static const struct hp_case {
+	const char *in;
+	bool need_port;
+	int err;
+	uint8_t family;
+	uint16_t port;
+} hp_cases[] = {
+	{ "127.0.0.1:9450", true, 0, KEEL_F_INET, 9450 },
+	{ "[::1]:9450", true, 0, KEEL_F_INET6, 9450 },
+	{ "10.0.0.1", false, 0, KEEL_F_INET, 0 },
+	{ "[fd00::1]", false, 0, KEEL_F_INET6, 0 },
+	{ "fd00::1", false, 0, KEEL_F_INET6, 0 },
+	{ "10.0.0.1:0", true, 0, KEEL_F_INET, 0 },
+	{ "10.0.0.1:65535", true, 0, KEEL_F_INET, 65535 },
+	{ "10.0.0.1", true, -EINVAL, 0, 0 },
+	{ "fd00::1", true, -EINVAL, 0, 0 }, /* "::1:9450" is ambiguous */
+	{ "10.0.0.1:65536", true, -ERANGE, 0, 0 },
+	{ "10.0.0.1:99999", true, -ERANGE, 0, 0 },
+	{ "10.0.0.1:123456", true, -EINVAL, 0, 0 },
+	{ "10.0.0.1:+80", true, -EINVAL, 0, 0 },
+	{ "10.0.0.1:", true, -EINVAL, 0, 0 },
+	{ "[10.0.0.1]:80", true, -EINVAL, 0, 0 },
+	{ "[::1]x80", true, -EINVAL, 0, 0 },
+	{ "[::1:80", true, -EINVAL, 0, 0 },
+	{ "localhost:80", true, -EINVAL, 0, 0 },
+	{ ":80", true, -EINVAL, 0, 0 },
+};
+
+START_TEST(test_hostport_parse)
+{
+	const struct hp_case *c = &hp_cases[_i];
+	__be32 addr[4];
+	uint16_t port;
+	uint8_t fam;
+	int err;
+
+	err = lb_hostport_parse(c->in, strlen(c->in), c->need_port, &fam,
+				addr, &port);
+	ck_assert_msg(err == c->err, "%s: got %d want %d", c->in, err, c->err);
+	if (c->err)
+		return;
+	ck_assert_int_eq(fam, c->family);
+	ck_assert_int_eq(port, c->port);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
@@ -202,6 +248,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_mac_parse, 0, N(mac_cases));
 	tcase_add_loop_test(tc, test_addr_parse, 0, N(addr_cases));
 	tcase_add_loop_test(tc, test_proto_parse, 0, N(proto_cases));
+	tcase_add_loop_test(tc, test_hostport_parse, 0, N(hp_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
