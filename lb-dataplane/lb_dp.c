@@ -330,13 +330,18 @@ int lb_dp_attach(struct lb_dp *dp, int ifindex, bool generic)
 int lb_dp_detach(struct lb_dp *dp, int ifindex)
 {
 	uint32_t k = ifindex;
-	int err;
+	int err, err2;
 
-	err = bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
-	if (err)
-		err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) &&
-	    errno != ENOENT && !err)
+	/*
+	 * Detaching a mode that has no program succeeds and does nothing, so
+	 * both modes are always detached.
+	 */
+	err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	err2 = bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
+	if (!err)
+		err = err2;
+	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) && errno != ENOENT &&
+	    !err)
 		err = -errno;
 	return err < 0 ? err : 0;
 }

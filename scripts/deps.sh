@@ -10,11 +10,11 @@ pkgs=(
 	gcc libc6-dev clang llvm meson ninja-build pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libmnl-dev libsodium-dev libevent-dev libjansson-dev libfyaml-dev
-	# unit tests
-	check
+	# unit tests; fuzz targets (clang's libFuzzer and sanitizer runtimes)
+	check libclang-rt-14-dev
 	# network-namespace tests and the lab: ip, ethtool, nsenter/setsid,
-	# ping, sysctl
-	iproute2 ethtool util-linux iputils-ping procps
+	# ping, sysctl; jq reads lbctl --json
+	iproute2 ethtool util-linux iputils-ping procps jq
 )
 
 missing=()

@@ -24,11 +24,27 @@
 # The caller sets, before calling topo_up:
 #   TOPO_PREFIX    namespace name prefix, unique per run ("keel-lab-",
 #                  "keel-e2e-$$-"); ends with "-"
-#   TOPO_INSTANCE  keel-xdp instance base; LB n uses "$TOPO_INSTANCE-lbn"
-#   TOPO_DIR       directory for logs (created)
-#   KEEL_XDP       path of keel-xdp;  KEEL_ECHO  path of keel-echo
+#   TOPO_INSTANCE  instance base (bpffs pins); LB n uses "$TOPO_INSTANCE-lbn"
+#   TOPO_DIR       directory for logs, and in lbd mode for each LB's config,
+#                  control socket and state file (created)
+#   KEEL_XDP       path of keel-xdp (always: it puts the XDP_PASS program on
+#                  the switch ports);  KEEL_ECHO  path of keel-echo
 # Optional: TOPO_LBS (number of LBs, default 1), TOPO_REALS (default 3),
-#   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536).
+#   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
+#   TOPO_VIPS (every VIP, default "$TOPO_VIP": routed to the LBs and held on
+#   every real's lo).
+#
+# Two ways to run the LBs:
+#   keel-xdp (default, TOPO_LBD=0): topo_up loads the program with keel-xdp
+#     and adds the service "$TOPO_VIP:$TOPO_PORT/tcp" and its reals itself;
+#     topo_xdp N ... drives it.  The low-level path (test_dr_basic.sh).
+#   lbd (TOPO_LBD=1; also set LBD and LBCTL, the paths of lbd and lbctl):
+#     topo_up writes a config for every LB ($TOPO_DIR/lbN.yaml: interface
+#     seg0, one service per VIP on TOPO_PORT/tcp with reals rs1..rsTOPO_REALS,
+#     socket, state file and metrics of its own) and, unless
+#     TOPO_LBD_START=0, starts lbd on every LB once the reals are up.
+#     topo_lbd_config, topo_lbd_start, topo_lbd_stop and topo_lbctl drive it.
+#     lbd resolves the reals' MACs itself: nothing here pings them.
 #
 # Two veth traps (measured on kernel 6.18; scripts/README.md) are handled
 # here: every switch port that faces an LB gets an XDP_PASS program (a veth
@@ -41,6 +57,10 @@
 : "${TOPO_VIP:=203.0.113.10}"
 : "${TOPO_PORT:=80}"
 : "${TOPO_CONN_TABLE:=65536}"
+: "${TOPO_VIPS:=$TOPO_VIP}"
+: "${TOPO_LBD:=0}"
+: "${TOPO_LBD_START:=1}"
+: "${TOPO_LBD_REFRESH:=1s}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
 TOPO_BPFFS=/sys/fs/bpf
@@ -87,6 +107,12 @@ topo_require() {
 	for t in "$KEEL_XDP" "$KEEL_ECHO"; do
 		[ -x "$t" ] || { topo_die "not executable: '$t' (build first)"; return 1; }
 	done
+	if [ "$TOPO_LBD" = 1 ]; then
+		for t in "${LBD:-}" "${LBCTL:-}"; do
+			[ -x "$t" ] ||
+				{ topo_die "not executable: '$t' (LBD, LBCTL: build first)"; return 1; }
+		done
+	fi
 	for t in ip nsenter ethtool ping setsid; do
 		command -v "$t" >/dev/null ||
 			{ topo_die "missing tool: $t (scripts/deps.sh installs it)"; return 1; }
@@ -139,6 +165,13 @@ topo_wait_file() {
 	return 1
 }
 
+# topo_pid_alive PID: PID runs (a zombie child waiting to be reaped does not).
+topo_pid_alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
 # topo_resolve LB ADDR: make LB's neighbour entry for ADDR resolved.
 topo_resolve() {
 	local i
@@ -150,7 +183,7 @@ topo_resolve() {
 
 # Route the VIP from the router to every LB (one nexthop each: ECMP).
 topo_route() {
-	local n args=()
+	local n vip args=()
 	if [ "$TOPO_LBS" -eq 1 ]; then
 		args=(via "$(topo_lb_addr 1)")
 	else
@@ -158,10 +191,15 @@ topo_route() {
 			args+=(nexthop via "$(topo_lb_addr "$n")")
 		done
 	fi
-	topo_do ip -n "$(topo_ns rt)" route replace "$TOPO_VIP/32" "${args[@]}"
+	for vip in $TOPO_VIPS; do
+		topo_do ip -n "$(topo_ns rt)" route replace "$vip/32" "${args[@]}" ||
+			return 1
+	done
 }
 
-# topo_lb_add N: LB N on the segment, keel loaded and attached, the service.
+# topo_lb_add N: LB N on the segment.  keel-xdp mode: keel loaded and
+# attached, the service added.  lbd mode: its config written (lbd starts
+# later, in topo_up, once the reals exist).
 topo_lb_add() {
 	local n=$1 ns
 	ns=$(topo_ns "lb$n")
@@ -169,21 +207,29 @@ topo_lb_add() {
 		topo_do ip -n "$ns" addr add "$(topo_lb_addr "$n")/24" dev seg0 &&
 		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
 		# Trap 1: the switch port receives this LB's XDP_TX frames.
-		topo_do topo_nsx sw "$KEEL_XDP" pass "p-lb$n" >/dev/null &&
-		topo_do topo_xdp "$n" load --conn-table "$TOPO_CONN_TABLE" >/dev/null &&
+		topo_do topo_nsx sw "$KEEL_XDP" pass "p-lb$n" >/dev/null || return 1
+	if [ "$TOPO_LBD" = 1 ]; then
+		topo_lbd_config "$n"
+		return
+	fi
+	topo_do topo_xdp "$n" load --conn-table "$TOPO_CONN_TABLE" >/dev/null &&
 		topo_do topo_xdp "$n" attach seg0 &&
 		topo_do topo_xdp "$n" service add "$(topo_svc)" >/dev/null
 }
 
-# topo_real_add N [WEIGHT]: start real N and add it to every LB.
+# topo_real_add N [WEIGHT]: start real N (every VIP on lo, keel-echo on
+# TOPO_PORT) and, in keel-xdp mode, add it to every LB.  In lbd mode the
+# reals are in the LBs' configs (or added with topo_lbctl N real add).
 topo_real_add() {
-	local n=$1 w=${2:-1} ns addr lb
+	local n=$1 w=${2:-1} ns addr lb vip
 	ns=$(topo_ns "rs$n")
 	addr=$(topo_rs_addr "$n")
 	topo_ns_add "rs$n" && topo_port "rs$n" eth0 &&
-		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 &&
-		topo_do ip -n "$ns" addr add "$TOPO_VIP/32" dev lo &&
-		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
+		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 || return 1
+	for vip in $TOPO_VIPS; do
+		topo_do ip -n "$ns" addr add "$vip/32" dev lo || return 1
+	done
+	topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
 		topo_do topo_nsx "rs$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
 			net.ipv4.conf.all.arp_announce=2 \
 			net.ipv4.conf.eth0.arp_ignore=1 \
@@ -195,6 +241,7 @@ topo_real_add() {
 	echo $! >"$TOPO_DIR/rs$n.pid"
 	topo_wait_file "$TOPO_DIR/rs$n.log" listening 10 ||
 		{ topo_die "rs$n's keel-echo did not start: $(cat "$TOPO_DIR/rs$n.log")"; return 1; }
+	[ "$TOPO_LBD" = 1 ] && return 0
 	for ((lb = 1; lb <= TOPO_LBS; lb++)); do
 		topo_resolve "$lb" "$addr" &&
 			topo_do topo_xdp "$lb" real add "$(topo_svc)" "$addr" \
@@ -231,6 +278,193 @@ topo_up() {
 	for ((n = 1; n <= TOPO_REALS; n++)); do
 		topo_real_add "$n" || return 1
 	done
+	if [ "$TOPO_LBD" = 1 ] && [ "$TOPO_LBD_START" = 1 ]; then
+		for ((n = 1; n <= TOPO_LBS; n++)); do
+			topo_lbd_start "$n" || return 1
+		done
+	fi
+}
+
+# --- lbd on the LBs (TOPO_LBD=1) ---------------------------------------------
+# Per LB N, in TOPO_DIR: lbN.yaml (config), lbN.sock (control socket),
+# lbN.state (state file), lbN.lbd.log (lbd's log, appended across
+# restarts), lbN.lbd.pid.  Metrics listen on 127.0.0.1:9450 inside the LB's
+# namespace (each namespace has its own loopback).
+
+topo_lbd_conf() { printf '%s/lb%d.yaml' "$TOPO_DIR" "$1"; }
+topo_lbd_sock() { printf '%s/lb%d.sock' "$TOPO_DIR" "$1"; }
+topo_lbd_state() { printf '%s/lb%d.state' "$TOPO_DIR" "$1"; }
+topo_lbd_log() { printf '%s/lb%d.lbd.log' "$TOPO_DIR" "$1"; }
+topo_lbd_pid() { cat "$TOPO_DIR/lb$1.lbd.pid" 2>/dev/null; }
+
+# The default services: one per VIP in TOPO_VIPS, on TOPO_PORT/tcp, with
+# rs1..rsTOPO_REALS, as topo_lbd_config specs.
+topo_lbd_default_specs() {
+	local vip n reals
+	reals=
+	for ((n = 1; n <= TOPO_REALS; n++)); do
+		reals+=${reals:+,}rs$n
+	done
+	for vip in $TOPO_VIPS; do
+		printf '%s:%s/tcp=%s\n' "$vip" "$TOPO_PORT" "$reals"
+	done
+}
+
+# topo_lbd_config N [SPEC...]: write LB N's config, $TOPO_DIR/lbN.yaml
+# (replaced with a rename, so a reload never reads half a file).  A SPEC is
+# one service: VIP:PORT/PROTO=REAL[:WEIGHT][,REAL[:WEIGHT]...] (IPv4; a
+# REAL is rsK or an address; nothing after "=" for no reals), e.g.
+# 203.0.113.10:80/tcp=rs1,rs2:2.  No SPEC: topo_lbd_default_specs.
+topo_lbd_config() {
+	local n=$1 f tmp spec svc vip port proto list item addr w
+	local -a specs
+	shift
+	f=$(topo_lbd_conf "$n")
+	if [ $# -gt 0 ]; then
+		specs=("$@")
+	else
+		mapfile -t specs < <(topo_lbd_default_specs)
+	fi
+	tmp="$f.tmp.$$"
+	{
+		echo "# lbd config for LB $n, written by scripts/lib/topology.sh"
+		echo "instance: $(topo_instance "$n")"
+		echo "conn_table_size: $TOPO_CONN_TABLE"
+		echo "interfaces:"
+		echo "  - name: seg0"
+		echo "control:"
+		echo "  socket: $(topo_lbd_sock "$n")"
+		echo "metrics:"
+		echo "  listen: 127.0.0.1:9450"
+		echo "state_file: $(topo_lbd_state "$n")"
+		echo "timers:"
+		echo "  neighbour_refresh: $TOPO_LBD_REFRESH"
+		echo "services:"
+		for spec in "${specs[@]}"; do
+			svc=${spec%%=*}
+			list=${spec#*=}
+			proto=${svc##*/}
+			svc=${svc%/*}
+			port=${svc##*:}
+			vip=${svc%:*}
+			echo "  - vip: $vip"
+			echo "    port: $port"
+			echo "    protocol: $proto"
+			if [ -z "$list" ]; then
+				echo "    reals: []"
+				continue
+			fi
+			echo "    reals:"
+			for item in ${list//,/ }; do
+				addr=${item%%:*}
+				w=1
+				[ "$item" != "$addr" ] && w=${item#*:}
+				[[ $addr == rs[0-9]* ]] && addr=$(topo_rs_addr "${addr#rs}")
+				echo "      - address: $addr"
+				echo "        weight: $w"
+			done
+		done
+	} >"$tmp" && mv -f -- "$tmp" "$f"
+}
+
+# topo_lbctl N ARGS...: lbctl against LB N's lbd.  (A Unix socket path is
+# reached from any network namespace; lbctl needs no nsenter.)
+topo_lbctl() {
+	local n=$1
+	shift
+	"$LBCTL" --socket "$(topo_lbd_sock "$n")" "$@"
+}
+
+# topo_lbd_start N [LBD-OPTIONS...]: start lbd in LB N's namespace from
+# $TOPO_DIR/lbN.yaml (written if missing) and wait until its control
+# socket answers (10 s at most).  It runs in a session of its own, so it
+# outlives the caller (the lab); the caller's shell can still `wait` for
+# it (TOPO_LBD_RC after topo_lbd_stop).
+topo_lbd_start() {
+	local n=$1 ns cfg log pid i rc
+	shift
+	ns=$(topo_ns "lb$n")
+	cfg=$(topo_lbd_conf "$n")
+	log=$(topo_lbd_log "$n")
+	[ -f "$cfg" ] || topo_lbd_config "$n" || return 1
+	echo "--- $(date +%T.%3N) topology.sh: lbd --config $cfg $*" >>"$log"
+	# nsenter --net (not ip netns exec: lbd pins its maps in /sys/fs/bpf)
+	# execs lbd: $! is lbd itself.
+	setsid nsenter --net="/run/netns/$ns" -- "$LBD" --config "$cfg" "$@" \
+		</dev/null >>"$log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$TOPO_DIR/lb$n.lbd.pid"
+	for ((i = 0; i < 100; i++)); do
+		if ! topo_pid_alive "$pid"; then
+			wait "$pid" 2>/dev/null
+			rc=$?
+			topo_die "lbd of lb$n exited at start (status $rc): $(tail -n 5 "$log")"
+			return 1
+		fi
+		topo_lbctl "$n" --timeout 1 status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	topo_die "lbd of lb$n does not answer on $(topo_lbd_sock "$n") after 10 s"
+	return 1
+}
+
+# topo_lbd_stop N [--unload|--kill]: stop LB N's lbd and wait until it is
+# gone (10 s at most).  Default SIGTERM (the data plane keeps forwarding);
+# --kill: SIGKILL (a crash: the socket file stays); --unload: `lbctl
+# shutdown --unload` (detach and remove the pins; SIGTERM if lbd does not
+# answer).  Sets TOPO_LBD_RC to lbd's exit status (127 when lbd was not
+# started by this shell).
+topo_lbd_stop() {
+	local n=$1 how=${2:-} pid i
+	TOPO_LBD_RC=127
+	pid=$(topo_lbd_pid "$n")
+	[ -n "$pid" ] || { topo_die "lb$n: no lbd pid file"; return 1; }
+	case $how in
+	--unload)
+		topo_lbctl "$n" --timeout 5 shutdown --unload >/dev/null ||
+			kill -TERM "$pid" 2>/dev/null
+		;;
+	--kill) kill -KILL "$pid" 2>/dev/null ;;
+	"") kill -TERM "$pid" 2>/dev/null ;;
+	*)
+		topo_die "topo_lbd_stop: unknown option '$how'"
+		return 1
+		;;
+	esac
+	for ((i = 0; i < 200; i++)); do
+		topo_pid_alive "$pid" || break
+		sleep 0.05
+	done
+	if topo_pid_alive "$pid"; then
+		topo_die "lbd of lb$n (pid $pid) still runs 10 s after $how"
+		return 1
+	fi
+	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2034 # for the caller
+	TOPO_LBD_RC=$?
+	rm -f -- "$TOPO_DIR/lb$n.lbd.pid"
+	return 0
+}
+
+# Stop every lbd of this set-up that still runs, unloading its data plane
+# (topo_down).  A pid is only trusted while it still runs lbd with our
+# config, so a stale pid file cannot hit another process.
+topo_lbd_stop_all() {
+	local f n pid
+	for f in "${TOPO_DIR:-/nonexistent}"/lb*.lbd.pid; do
+		[ -f "$f" ] || continue
+		n=${f##*/lb}
+		n=${n%.lbd.pid}
+		pid=$(cat "$f" 2>/dev/null)
+		if [ -n "$pid" ] && topo_pid_alive "$pid" &&
+			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+			grep -qF -- "--config $(topo_lbd_conf "$n")"; then
+			[ -x "${LBCTL:-}" ] || kill -TERM "$pid" 2>/dev/null
+			topo_lbd_stop "$n" --unload >/dev/null 2>&1 ||
+				kill -KILL "$pid" 2>/dev/null
+		fi
+		rm -f -- "$f"
+	done
 }
 
 # PIDs of the processes living in our namespaces (keel-echo servers, a
@@ -246,6 +480,7 @@ topo_pids() {
 # is in (also after a crash): XDP attachments, pins, processes, namespaces.
 topo_down() {
 	local ns n i inst pids
+	topo_lbd_stop_all
 	for ns in $(topo_list_ns); do
 		case $ns in
 		"${TOPO_PREFIX}"lb[0-9]*)

@@ -1,0 +1,571 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# End-to-end lbd and lbctl, in network namespaces (scripts/lib/topology.sh,
+# lbd mode): client -> router -> LB (lbd from a generated config) -> reals
+# rs1..rs3 running keel-echo, two services on them:
+#   S1 = 203.0.113.10:80/tcp and S2 = 203.0.113.20:80/tcp, reals rs1..rs3.
+# One topology, one phase after another; every check is on real TCP
+# traffic or on what lbd/lbctl answer, and each phase prints its figures.
+#
+#   a. start: the LB has no neighbour entry for the reals; lbd starts and
+#      resolves every real's MAC itself; status shows them usable with the
+#      reals' MACs; metrics agree.
+#   b. reload under traffic: 200 connections held through S2 and new
+#      connections running while S1 is changed (rs3 removed, rs2 weight 2)
+#      with `lbctl reload`, then changed back with SIGHUP: the reload's
+#      change counts are exact, S2's ring is untouched, and every held
+#      connection still talks to its real (0 failed, 0 moved).
+#   c. drain under traffic: 100 connections held on S1; rs1 drained: none
+#      of 100 new connections lands on rs1, the held ones (rs1's too) keep
+#      working; undrain: rs1 gets new connections again; a drain is in the
+#      state file and survives an lbd restart.
+#   d. lbd restart under traffic (SIGTERM, then SIGKILL): connections held
+#      across the stop are checked while no lbd runs (forwarding goes on,
+#      new connections too) and others after lbd is back: zero lost, zero
+#      moved; every real keeps its id, state, MAC and ring share.
+#   e. run-time add and remove: rs4 (a new namespace) added with lbctl gets
+#      new connections, survives a reload (overlay), is removed with lbctl
+#      and then gets none.
+#   f. a bad config on reload (lbctl and SIGHUP) is refused with
+#      FILE:LINE: KEY and exit code 1; status and held connections are
+#      untouched.
+#   g. lbctl against a stopped daemon (socket gone after SIGTERM, socket
+#      left behind by SIGKILL): exit code 3 and "cannot reach lbd at PATH".
+#      (Run during d's gaps.)
+#   h. neighbour change: rs2 changes its MAC and announces it (arp_notify:
+#      the kernel's gratuitous ARP); lbctl status shows the new MAC within
+#      1 s (measured), held and new connections to rs2 work.
+#   Last: `lbctl shutdown --unload` detaches and removes the pins.
+#
+# Usage: test_lbd.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the built
+# ones; keel-xdp puts the XDP_PASS program on the switch ports).  Needs
+# root (exits 77, skipped, otherwise) and jq.
+set -u -o pipefail
+
+path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+LBD=$(path_arg "${1:-${LBD:-}}")
+LBCTL=$(path_arg "${2:-${LBCTL:-}}")
+KEEL_ECHO=$(path_arg "${3:-${KEEL_ECHO:-}}")
+KEEL_XDP=$(path_arg "${4:-${KEEL_XDP:-}}")
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: lbd e2e needs root (network namespaces, XDP)"
+	exit 77
+fi
+if ! command -v jq >/dev/null; then
+	echo "FAIL - jq is missing (it reads lbctl --json; scripts/deps.sh installs it)"
+	exit 1
+fi
+
+TOPO_PREFIX="keel-e2e-$$-"
+TOPO_INSTANCE="e2e-$$"
+TOPO_DIR=$(mktemp -d "/tmp/keel-e2e-lbd-$$.XXXXXX")
+TOPO_REALS=3
+TOPO_LBS=1
+TOPO_LBD=1
+TOPO_LBD_START=0 # phase a starts it, to watch it resolve the reals
+TOPO_VIPS="203.0.113.10 203.0.113.20"
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
+. "$here/../../scripts/lib/topology.sh"
+
+VIP1=203.0.113.10
+VIP2=203.0.113.20
+S1="$VIP1:80/tcp"
+S2="$VIP2:80/tcp"
+RS1=$(topo_rs_addr 1)
+RS2=$(topo_rs_addr 2)
+RS3=$(topo_rs_addr 3)
+RS4=$(topo_rs_addr 4)
+INST=$(topo_instance 1)
+PIN="$TOPO_BPFFS/keel/$INST"
+CFG=$(topo_lbd_conf 1)
+SOCK=$(topo_lbd_sock 1)
+STATE=$(topo_lbd_state 1)
+LOG=$(topo_lbd_log 1)
+
+passed=0
+failed=0
+declare -A hold_pid=()
+bg_pids=()
+
+check() { # check DESCRIPTION TEST-COMMAND...
+	if "${@:2}"; then
+		echo "ok   - $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL - $1"
+		failed=$((failed + 1))
+	fi
+}
+
+dump_logs() {
+	local f
+	for f in "$TOPO_DIR"/*.err "$TOPO_DIR"/*.log; do
+		[ -s "$f" ] || continue
+		echo "--- ${f##*/} (last 25 lines)"
+		tail -n 25 "$f"
+	done
+}
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT
+	for p in "${hold_pid[@]}" "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	# lbd: `lbctl shutdown --unload`, SIGTERM/SIGKILL if it does not
+	# answer; then the pins are removed whatever is left of them.
+	if ! topo_down; then
+		echo "FAIL - clean-up left namespaces, processes or pins behind"
+		rc=1
+	fi
+	wait 2>/dev/null
+	[ "$rc" = 0 ] || dump_logs
+	rm -rf -- "$TOPO_DIR"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+ms() { date +%s%3N; }
+eq() { [ "$1" = "$2" ]; }
+ge() { [ "$1" -ge "$2" ]; }
+
+# --- clients -------------------------------------------------------------------
+
+client() { # client ARGS...: keel-echo client in the client namespace
+	nsenter --net="/run/netns/$(topo_ns cl)" -- "$KEEL_ECHO" client --port 80 "$@"
+}
+
+# hold_start NAME VIP N: N connections opened and held (NAME.out); they are
+# checked again by hold_check NAME.
+hold_start() {
+	local out="$TOPO_DIR/$1.out"
+	# nsenter execs keel-echo: $! is the client itself.
+	nsenter --net="/run/netns/$(topo_ns cl)" -- "$KEEL_ECHO" client \
+		--connect "$2" --port 80 --count "$3" --parallel 64 \
+		--timeout-ms 5000 --hold --wait-file "$TOPO_DIR/$1.go" \
+		--wait-timeout 300 >"$out" 2>"$TOPO_DIR/$1.err" &
+	hold_pid[$1]=$!
+	if ! topo_wait_file "$out" '^holding' 60; then
+		echo "# $1: no 'holding' within 60 s"
+		return 1
+	fi
+	echo "# $1: $3 held to $2: $(shares "$out" 1)"
+}
+
+# hold_check NAME: round 2 on NAME's connections; the client's status.
+hold_check() {
+	local rc
+	: >"$TOPO_DIR/$1.go"
+	wait "${hold_pid[$1]}"
+	rc=$?
+	unset "hold_pid[$1]"
+	echo "# $1 re-checked: $(grep '^round 2' "$TOPO_DIR/$1.out") ($(shares "$TOPO_DIR/$1.out" 2))"
+	return "$rc"
+}
+
+# burst NAME VIP N: N new connections, one round; the client's status.
+burst() {
+	local rc
+	client --connect "$2" --count "$3" --parallel 32 --timeout-ms 5000 \
+		>"$TOPO_DIR/$1.out" 2>"$TOPO_DIR/$1.err"
+	rc=$?
+	echo "# $1: $3 new to $2: $(grep '^round 1' "$TOPO_DIR/$1.out") ($(shares "$TOPO_DIR/$1.out" 1))"
+	return "$rc"
+}
+
+# traffic NAME VIP: new connections, 50 at a time, until NAME.stop exists
+# (60 s and 600 rounds at most): traffic that runs through a reload or a
+# restart.
+traffic() {
+	local i end=$((SECONDS + 60))
+	for ((i = 0; i < 600 && SECONDS < end; i++)); do
+		[ -e "$TOPO_DIR/$1.stop" ] && break
+		client --connect "$2" --count 50 --parallel 8 --timeout-ms 5000 \
+			>>"$TOPO_DIR/$1.out" 2>>"$TOPO_DIR/$1.err"
+	done
+}
+traffic_start() {
+	: >"$TOPO_DIR/$1.out"
+	traffic "$@" &
+	bg_pids+=($!)
+	topo_wait_file "$TOPO_DIR/$1.out" '^round' 10
+}
+traffic_stop() { # sets T_TOTAL T_OK T_FAILED
+	local p
+	: >"$TOPO_DIR/$1.stop"
+	for p in "${bg_pids[@]}"; do wait "$p" 2>/dev/null; done
+	bg_pids=()
+	read -r T_TOTAL T_OK T_FAILED < <(awk '$1 == "round" {
+		t += $4; o += $6; f += $8 } END { print t + 0, o + 0, f + 0 }' \
+		"$TOPO_DIR/$1.out")
+	echo "# $1: $T_TOTAL new connections while it ran: $T_OK ok, $T_FAILED failed"
+}
+
+# count FILE ROUND NAME: connections NAME answered in ROUND.
+count() {
+	awk -v r="$2" -v n="$3" '$1 == "server" && $2 == r && $3 == n { c = $4 }
+		END { print c + 0 }' "$1"
+}
+# field FILE ROUND KEY: a figure of "round R total T ok K failed F moved M".
+field() {
+	awk -v r="$2" -v k="$3" '$1 == "round" && $2 == r {
+		for (i = 3; i < NF; i += 2) if ($i == k) v = $(i + 1) }
+		END { print (v == "" ? -1 : v) }' "$1"
+}
+shares() { # "rs1=N rs2=N ..." for ROUND
+	awk -v r="$2" '$1 == "server" && $2 == r { printf "%s%s=%s", s, $3, $4; s = " " }' "$1"
+}
+# held_ok NAME N: round 2 of NAME: N ok, 0 failed, 0 moved, same shares.
+held_ok() {
+	local f="$TOPO_DIR/$1.out" s
+	[ "$(field "$f" 2 ok)" = "$2" ] && [ "$(field "$f" 2 failed)" = 0 ] &&
+		[ "$(field "$f" 2 moved)" = 0 ] || return 1
+	for s in rs1 rs2 rs3 rs4; do
+		[ "$(count "$f" 1 $s)" = "$(count "$f" 2 $s)" ] || return 1
+	done
+}
+burst_ok() { [ "$(field "$TOPO_DIR/$1.out" 1 ok)" = "$2" ]; }
+
+# --- lbd's answers ---------------------------------------------------------------
+
+# status: `lbctl --json status` into status.json; lbctl's exit status.
+status() { topo_lbctl 1 --json status >"$TOPO_DIR/status.json" 2>"$TOPO_DIR/status.err"; }
+# rf SVC ADDR JQ: a member of a real in status.json ("" when absent).
+rf() {
+	jq -r --arg s "$1" --arg a "$2" \
+		".services[] | select(.service == \$s) | .reals[] | select(.real == \$a) | $3" \
+		"$TOPO_DIR/status.json" 2>/dev/null
+}
+gen() { jq -r .generation "$TOPO_DIR/status.json"; }
+# The view of the model, without counters and rates (for before/after).
+model_view() {
+	jq -c '[.services[] | {service, ring_size, reals: [.reals[] |
+		{real, id, weight, effective_weight, state, admin, mac, usable,
+		 ring_entries}]}]' "$TOPO_DIR/status.json"
+}
+rs_mac() { ip -n "$(topo_ns "rs$1")" link show eth0 | awk '/link\/ether/ { print $2 }'; }
+
+# wait_status JQ-CONDITION SECONDS: poll status until the condition holds;
+# prints the milliseconds it took.  Fails after SECONDS.
+wait_status() {
+	local t0 end
+	t0=$(ms)
+	end=$((t0 + $2 * 1000))
+	while [ "$(ms)" -lt "$end" ]; do
+		if status && [ "$(jq -r "$1" "$TOPO_DIR/status.json" 2>/dev/null)" = true ]; then
+			echo $(($(ms) - t0))
+			return 0
+		fi
+		sleep 0.01
+	done
+	echo $(($(ms) - t0))
+	return 1
+}
+
+# metrics: GET /metrics inside the LB's namespace (bash's /dev/tcp).
+metrics() {
+	topo_nsx lb1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9450 &&
+		printf "GET /metrics HTTP/1.0\r\nHost: lb\r\n\r\n" >&3 && cat <&3' \
+		>"$TOPO_DIR/metrics.txt" 2>/dev/null
+}
+
+lbd_pid() { topo_lbd_pid 1; }
+attached() { ip -n "$(topo_ns lb1)" link show seg0 | grep -q ' xdp'; }
+not_attached() { ! attached; }
+
+# ================================================================================
+t=$(ms)
+if ! topo_up; then
+	echo "FAIL - building the topology"
+	exit 1
+fi
+# Many short connections from one address: room for them all.
+topo_nsx cl sysctl -qw net.ipv4.ip_local_port_range="10000 65000" \
+	net.ipv4.tcp_tw_reuse=1 >/dev/null
+echo "# topology up in $(($(ms) - t)) ms (prefix $TOPO_PREFIX, instance $INST, dir $TOPO_DIR)"
+
+# --- a. start ------------------------------------------------------------------
+echo "# --- a. lbd starts from its config and resolves the reals itself"
+neigh_before=$(ip -n "$(topo_ns lb1)" neigh show dev seg0 | grep -cE "^10\.20\.0\.1[0-9] ")
+check "a: the LB has no neighbour entry for any real before lbd ($neigh_before)" eq "$neigh_before" 0
+t=$(ms)
+check "a: lbd starts and answers on $SOCK" topo_lbd_start 1
+t_ans=$(($(ms) - t))
+all_ok='[.services[].reals[] | .usable and .mac_resolved] | length == 6 and all'
+t_res=$(wait_status "$all_ok" 5)
+echo "# lbd answered $t_ans ms after start; all 6 reals usable ${t_res} ms later"
+check "a: all 6 reals (2 services x rs1..rs3) usable with a MAC within 5 s" \
+	eq "$(jq -r "$all_ok" "$TOPO_DIR/status.json")" true
+for i in 1 2 3; do
+	mac=$(rs_mac $i)
+	for s in "$S1" "$S2"; do
+		check "a: $s rs$i: MAC $(rf "$s" "$(topo_rs_addr $i)" .mac) is rs$i's eth0 ($mac), state up" \
+			eq "$(rf "$s" "$(topo_rs_addr $i)" '.mac + " " + .state')" "$mac up"
+	done
+done
+check "a: lbd attached its program to seg0" attached
+check "a: pins under $PIN" test -d "$PIN"
+metrics
+usable_m=$(grep -c '^keel_real_usable{.*} 1$' "$TOPO_DIR/metrics.txt")
+check "a: metrics on 127.0.0.1:9450: keel_real_usable 1 for 6 reals ($usable_m)" eq "$usable_m" 6
+for v in "$VIP1" "$VIP2"; do
+	burst "a-$v" "$v" 300
+	check "a: 300 new connections to $v all answered" burst_ok "a-$v" 300
+	for i in 1 2 3; do
+		check "a: $v: rs$i answered some ($(count "$TOPO_DIR/a-$v.out" 1 rs$i))" \
+			ge "$(count "$TOPO_DIR/a-$v.out" 1 rs$i)" 1
+	done
+done
+
+# --- b. reload under traffic -------------------------------------------------------
+echo "# --- b. reload (lbctl, then SIGHUP) while 200 connections are held on S2"
+status
+s2_before=$(jq -c --arg s "$S2" '.services[] | select(.service == $s) |
+	[.reals[] | [.real, .id, .ring_entries]]' "$TOPO_DIR/status.json")
+check "b: 200 connections held on S2" hold_start b-held "$VIP2" 200
+check "b: new connections running on S2" traffic_start b-traffic "$VIP2"
+topo_lbd_config 1 "$S1=rs1,rs2:2" "$S2=rs1,rs2,rs3"
+t=$(ms)
+topo_lbctl 1 --json reload >"$TOPO_DIR/reload.json" 2>"$TOPO_DIR/reload.err"
+rc=$?
+echo "# lbctl reload (S1: rs3 removed, rs2 weight 2): exit $rc in $(($(ms) - t)) ms: $(cat "$TOPO_DIR/reload.json" "$TOPO_DIR/reload.err")"
+check "b: lbctl reload exits 0" eq "$rc" 0
+check "b: reload changes: services +0 -0 ~0, reals +0 -1 ~1" eq \
+	"$(jq -r '.changes | "\(.services_added) \(.services_removed) \(.services_changed) \(.reals_added) \(.reals_removed) \(.reals_changed)"' "$TOPO_DIR/reload.json")" \
+	"0 0 0 0 1 1"
+status
+check "b: S1 now rs1 (weight 1) and rs2 (weight 2)" eq \
+	"$(jq -c --arg s "$S1" '[.services[] | select(.service == $s) | .reals[] | [.real, .weight]]' "$TOPO_DIR/status.json")" \
+	"[[\"$RS1\",1],[\"$RS2\",2]]"
+e1=$(rf "$S1" "$RS1" .ring_entries)
+e2=$(rf "$S1" "$RS2" .ring_entries)
+echo "# S1 ring: rs1 $e1, rs2 $e2 entries (of 65537)"
+check "b: S1's ring follows the weights (rs2 has 2x rs1's entries, +-2%)" \
+	test $((e2 * 100)) -ge $((e1 * 196)) -a $((e2 * 100)) -le $((e1 * 204))
+s2_after=$(jq -c --arg s "$S2" '.services[] | select(.service == $s) |
+	[.reals[] | [.real, .id, .ring_entries]]' "$TOPO_DIR/status.json")
+check "b: S2 untouched (same reals, ids, ring entries)" eq "$s2_after" "$s2_before"
+burst b-new1 "$VIP1" 200
+check "b: 200 new connections to S1 answered, none by rs3" eq \
+	"$(field "$TOPO_DIR/b-new1.out" 1 ok)/$(count "$TOPO_DIR/b-new1.out" 1 rs3)" "200/0"
+
+g0=$(gen)
+topo_lbd_config 1 # back to the default: S1 = rs1..rs3, weight 1
+t=$(ms)
+kill -HUP "$(lbd_pid)"
+t_hup=$(wait_status ".generation > $g0 and .last_reload.ok" 5)
+echo "# SIGHUP (S1 back to rs1..rs3): applied in $t_hup ms; log: $(grep 'reloaded' "$LOG" | tail -n 1)"
+check "b: SIGHUP reload applied (generation $g0 -> $(gen))" test "$(gen)" -gt "$g0"
+check "b: SIGHUP reload logged with services +0 -0 ~0, reals +1 -0 ~1" \
+	grep -q 'reloaded .*services +0 -0 ~0, reals +1 -0 ~1' "$LOG"
+check "b: S1 has rs1..rs3 with weight 1 again" eq \
+	"$(jq -c --arg s "$S1" '[.services[] | select(.service == $s) | .reals[] | [.real, .weight, .usable]]' "$TOPO_DIR/status.json")" \
+	"[[\"$RS1\",1,true],[\"$RS2\",1,true],[\"$RS3\",1,true]]"
+traffic_stop b-traffic
+check "b: new connections to S2 during both reloads: $T_OK of $T_TOTAL ok, 0 failed" \
+	test "$T_FAILED" = 0 -a "$T_OK" -gt 0
+hold_check b-held
+check "b: the 200 held S2 connections: 200 ok, 0 failed, 0 moved" held_ok b-held 200
+
+# --- c. drain under traffic --------------------------------------------------------
+echo "# --- c. drain rs1 on S1 under traffic; persistence across a restart"
+check "c: 100 connections held on S1" hold_start c-held "$VIP1" 100
+c_rs1=$(count "$TOPO_DIR/c-held.out" 1 rs1)
+check "c: some held connections are on rs1 ($c_rs1)" ge "$c_rs1" 1
+topo_lbctl 1 real drain "$S1" "$RS1" >"$TOPO_DIR/drain.out" 2>&1
+rc=$?
+check "c: lbctl real drain exits 0 ($(cat "$TOPO_DIR/drain.out"))" eq "$rc" 0
+status
+check "c: rs1 draining (admin), effective weight 0, no ring entries" eq \
+	"$(rf "$S1" "$RS1" '"\(.state) \(.source) \(.admin.drain) \(.effective_weight) \(.ring_entries)"')" \
+	"draining admin true 0 0"
+burst c-new "$VIP1" 100
+check "c: 100 new connections while drained: all answered" burst_ok c-new 100
+check "c: ... and none on rs1 ($(count "$TOPO_DIR/c-new.out" 1 rs1))" \
+	eq "$(count "$TOPO_DIR/c-new.out" 1 rs1)" 0
+hold_check c-held
+check "c: held connections (rs1's $c_rs1 too): 100 ok, 0 failed, 0 moved" held_ok c-held 100
+check "c: lbctl real undrain exits 0" topo_lbctl 1 real undrain "$S1" "$RS1"
+burst c-undrained "$VIP1" 100
+check "c: after undrain, rs1 gets new connections again ($(count "$TOPO_DIR/c-undrained.out" 1 rs1) of 100)" \
+	ge "$(count "$TOPO_DIR/c-undrained.out" 1 rs1)" 1
+check "c: drain rs1 again" topo_lbctl 1 real drain "$S1" "$RS1"
+check "c: the state file records the drain" eq \
+	"$(jq -r --arg r "$RS1" '.admin[] | select(.real == $r) | "\(.service) \(.drain)"' "$STATE" 2>/dev/null)" \
+	"$S1 true"
+check "c: lbd stops on SIGTERM" topo_lbd_stop 1
+check "c: ... with exit status 0 ($TOPO_LBD_RC)" eq "$TOPO_LBD_RC" 0
+check "c: lbd starts again" topo_lbd_start 1
+status
+check "c: after the restart rs1 is still drained (from the state file)" eq \
+	"$(rf "$S1" "$RS1" '"\(.state) \(.admin.drain) \(.ring_entries)"')" "draining true 0"
+burst c-restarted "$VIP1" 100
+check "c: after the restart none of 100 new connections lands on rs1" eq \
+	"$(field "$TOPO_DIR/c-restarted.out" 1 ok)/$(count "$TOPO_DIR/c-restarted.out" 1 rs1)" "100/0"
+check "c: undrain" topo_lbctl 1 real undrain "$S1" "$RS1"
+check "c: the state file has no override left" eq "$(jq -c '.admin' "$STATE")" "[]"
+
+# --- d. lbd restart under traffic (+ g. lbctl against a stopped lbd) ---------------------
+for how in TERM KILL; do
+	echo "# --- d. lbd stopped with SIG$how and started again under traffic"
+	status
+	view0=$(model_view)
+	check "d/$how: 200 connections held on S1, checked during the gap" hold_start "d$how-gap" "$VIP1" 200
+	check "d/$how: 200 connections held on S2, checked after the restart" hold_start "d$how-after" "$VIP2" 200
+	check "d/$how: new connections running on S1" traffic_start "d$how-traffic" "$VIP1"
+	t=$(ms)
+	if [ "$how" = TERM ]; then
+		check "d/$how: lbd stops" topo_lbd_stop 1
+		check "d/$how: ... exit status 0 ($TOPO_LBD_RC)" eq "$TOPO_LBD_RC" 0
+		check "d/$how: the control socket is removed" test ! -e "$SOCK"
+	else
+		check "d/$how: lbd killed" topo_lbd_stop 1 --kill
+		check "d/$how: ... by SIGKILL ($TOPO_LBD_RC)" eq "$TOPO_LBD_RC" 137
+		check "d/$how: the control socket file is left behind" test -S "$SOCK"
+	fi
+	t_stop=$(ms)
+	check "d/$how: no lbd runs; the program stays attached" attached
+	check "d/$how: ... and pinned" test -d "$PIN"
+	# g. lbctl against the stopped daemon.
+	topo_lbctl 1 status >"$TOPO_DIR/g.out" 2>"$TOPO_DIR/g.err"
+	rc=$?
+	echo "# g: lbctl status with lbd stopped (SIG$how): exit $rc: $(cat "$TOPO_DIR/g.err")"
+	check "g/$how: lbctl exits 3" eq "$rc" 3
+	check "g/$how: ... saying it cannot reach lbd at $SOCK, and why" \
+		grep -qE "^lbctl: cannot reach lbd at $SOCK: (No such file or directory|Connection refused)\$" \
+		"$TOPO_DIR/g.err"
+	check "g/$how: ... and prints nothing on stdout" test ! -s "$TOPO_DIR/g.out"
+	hold_check "d$how-gap"
+	check "d/$how: with lbd stopped, the 200 held S1 connections: 200 ok, 0 failed, 0 moved" \
+		held_ok "d$how-gap" 200
+	burst "d$how-gap-new" "$VIP1" 100
+	check "d/$how: with lbd stopped, 100 new connections answered" burst_ok "d$how-gap-new" 100
+	check "d/$how: lbd starts again, adopting the pinned maps" topo_lbd_start 1
+	t_gap=$(($(ms) - t_stop))
+	traffic_stop "d$how-traffic"
+	check "d/$how: new connections across stop and start: $T_OK of $T_TOTAL ok, 0 failed" \
+		test "$T_FAILED" = 0 -a "$T_OK" -gt 0
+	hold_check "d$how-after"
+	check "d/$how: after the restart, the 200 held S2 connections: 200 ok, 0 failed, 0 moved" \
+		held_ok "d$how-after" 200
+	status
+	check "d/$how: after the restart every real has the same id, state, MAC and ring share" \
+		eq "$(model_view)" "$view0"
+	echo "# d/$how: lbd was gone for $t_gap ms; its log: $(grep -E 'adopted|serving' "$LOG" | tail -n 2 | tr '\n' ' ')"
+done
+check "d: the restarted lbd says it adopted the pinned services" grep -q 'adopted 2 services' "$LOG"
+
+# --- e. run-time add and remove -------------------------------------------------------
+echo "# --- e. rs4 added and removed at run time"
+t=$(ms)
+check "e: rs4 (a new namespace with keel-echo) is up" topo_real_add 4
+echo "# rs4 up in $(($(ms) - t)) ms"
+topo_lbctl 1 real add "$S1" "$RS4" >"$TOPO_DIR/add.out" 2>&1
+rc=$?
+check "e: lbctl real add $S1 $RS4 exits 0 ($(cat "$TOPO_DIR/add.out"))" eq "$rc" 0
+t_rs4=$(wait_status "[.services[] | select(.service == \"$S1\") | .reals[] | select(.real == \"$RS4\") | .usable] == [true]" 5)
+echo "# rs4 usable (MAC resolved by lbd) $t_rs4 ms after the add"
+check "e: rs4 usable with rs4's MAC" eq "$(rf "$S1" "$RS4" '.mac + " " + (.usable | tostring)')" "$(rs_mac 4) true"
+check "e: the state file records rs4 as added" eq \
+	"$(jq -r --arg r "$RS4" '.reals_added[] | select(.real == $r) | .service' "$STATE" 2>/dev/null)" "$S1"
+burst e-added "$VIP1" 300
+check "e: 300 new connections all answered" burst_ok e-added 300
+check "e: ... and rs4 answered some ($(count "$TOPO_DIR/e-added.out" 1 rs4))" \
+	ge "$(count "$TOPO_DIR/e-added.out" 1 rs4)" 1
+topo_lbctl 1 --json reload >"$TOPO_DIR/reload.json" 2>"$TOPO_DIR/reload.err"
+rc=$?
+check "e: a reload with rs4 added at run time: exit 0, nothing removed" eq \
+	"$rc/$(jq -r '.changes.reals_removed' "$TOPO_DIR/reload.json")" "0/0"
+status
+check "e: rs4 is still in S1 after the reload (overlay)" eq "$(rf "$S1" "$RS4" .usable)" true
+burst e-reloaded "$VIP1" 300
+check "e: after the reload rs4 still gets new connections ($(count "$TOPO_DIR/e-reloaded.out" 1 rs4) of 300)" \
+	ge "$(count "$TOPO_DIR/e-reloaded.out" 1 rs4)" 1
+check "e: lbctl real del $S1 $RS4" topo_lbctl 1 real del "$S1" "$RS4"
+status
+check "e: rs4 is gone from S1" eq "$(rf "$S1" "$RS4" .real)" ""
+check "e: ... and from the state file" eq "$(jq -c '.reals_added' "$STATE")" "[]"
+burst e-removed "$VIP1" 300
+check "e: after the removal, 300 new connections answered, none by rs4" eq \
+	"$(field "$TOPO_DIR/e-removed.out" 1 ok)/$(count "$TOPO_DIR/e-removed.out" 1 rs4)" "300/0"
+
+# --- f. a bad config on reload ------------------------------------------------------------
+echo "# --- f. a bad config is refused and changes nothing"
+check "f: 100 connections held on S1" hold_start f-held "$VIP1" 100
+status
+view0=$(model_view)
+g0=$(gen)
+cp "$CFG" "$TOPO_DIR/good.yaml"
+# services[0].reals[1].weight: the config's second "weight:" line.
+bad_line=$(grep -n 'weight:' "$CFG" | sed -n 2p | cut -d: -f1)
+sed -i "${bad_line}s/weight: .*/weight: 70000/" "$CFG"
+topo_lbctl 1 reload >"$TOPO_DIR/bad.out" 2>"$TOPO_DIR/bad.err"
+rc=$?
+echo "# lbctl reload with weight 70000 on line $bad_line: exit $rc: $(cat "$TOPO_DIR/bad.err")"
+check "f: lbctl reload exits 1" eq "$rc" 1
+check "f: the message names $CFG:$bad_line: services[0].reals[1].weight" \
+	grep -qF "$CFG:$bad_line: services[0].reals[1].weight: " "$TOPO_DIR/bad.err"
+status
+check "f: the running config is untouched (same services, reals, weights, states, MACs, rings)" \
+	eq "$(model_view)" "$view0"
+check "f: generation unchanged ($g0)" eq "$(gen)" "$g0"
+check "f: status reports the failed reload with the message" eq \
+	"$(jq -r '.last_reload | "\(.ok) \(.error | tostring | contains("services[0].reals[1].weight"))"' "$TOPO_DIR/status.json")" \
+	"false true"
+# The same through SIGHUP, with another error: an unknown key.
+cp "$TOPO_DIR/good.yaml" "$CFG"
+bad_line=$(grep -n '^services:' "$CFG" | cut -d: -f1)
+sed -i "${bad_line}s/^services:/servics:/" "$CFG"
+pid=$(lbd_pid)
+kill -HUP "$pid"
+topo_wait_file "$LOG" "reload refused.*$CFG:$bad_line: servics: unknown key" 5
+check "f: SIGHUP with an unknown key: refused, logged with $CFG:$bad_line: servics" \
+	grep -q "reload refused.*$CFG:$bad_line: servics: unknown key" "$LOG"
+check "f: ... lbd still runs" topo_pid_alive "$pid"
+status
+check "f: ... and the running config is still untouched" eq "$(model_view)" "$view0"
+hold_check f-held
+check "f: the 100 held S1 connections: 100 ok, 0 failed, 0 moved" held_ok f-held 100
+cp "$TOPO_DIR/good.yaml" "$CFG"
+topo_lbctl 1 --json reload >"$TOPO_DIR/reload.json" 2>"$TOPO_DIR/reload.err"
+rc=$?
+check "f: the fixed config reloads with no change" eq "$rc/$(jq -c '[.changes[]] | add' "$TOPO_DIR/reload.json")" "0/0"
+
+# --- h. a real's MAC changes ------------------------------------------------------------------
+echo "# --- h. rs2 changes its MAC"
+check "h: 100 connections held on S1" hold_start h-held "$VIP1" 100
+old_mac=$(rs_mac 2)
+new_mac=02:6b:65:65:6c:02
+# The real announces a new address by itself (gratuitous ARP) when
+# arp_notify is set, as a real server would be configured.
+topo_nsx rs2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1 >/dev/null
+t=$(ms)
+ip -n "$(topo_ns rs2)" link set dev eth0 address "$new_mac"
+t_mac=$(wait_status "[.services[].reals[] | select(.real == \"$RS2\") | .mac] == [\"$new_mac\", \"$new_mac\"]" 3)
+echo "# rs2: $old_mac -> $new_mac; lbctl status shows it in both services ${t_mac} ms after the change"
+check "h: lbctl status shows rs2's new MAC in both services" eq \
+	"$(jq -r --arg r "$RS2" '[.services[].reals[] | select(.real == $r) | .mac] | unique | join(",")' "$TOPO_DIR/status.json")" \
+	"$new_mac"
+check "h: ... within 1 s (${t_mac} ms)" test "$t_mac" -le 1000
+burst h-new "$VIP1" 150
+check "h: 150 new connections all answered" burst_ok h-new 150
+check "h: ... rs2 answered some ($(count "$TOPO_DIR/h-new.out" 1 rs2))" \
+	ge "$(count "$TOPO_DIR/h-new.out" 1 rs2)" 1
+hold_check h-held
+check "h: the 100 held connections (rs2's too): 100 ok, 0 failed, 0 moved" held_ok h-held 100
+
+# --- the end: shutdown --unload ------------------------------------------------------------
+echo "# --- lbctl shutdown --unload"
+check "lbctl shutdown --unload: lbd exits" topo_lbd_stop 1 --unload
+check "... with status 0 ($TOPO_LBD_RC)" eq "$TOPO_LBD_RC" 0
+check "... the program is detached from seg0" not_attached
+check "... and the pins are gone ($PIN)" test ! -e "$PIN"
+warn=$(grep -cE ' (err|crit|alert|emerg):' "$LOG")
+echo "# lbd log: $(wc -l <"$LOG") lines, $warn at error severity"
+grep -E ' (err|crit|alert|emerg):' "$LOG" | sed 's/^/#   /'
+
+echo "lbd: $passed passed, $failed failed"
+[ "$failed" = 0 ]
