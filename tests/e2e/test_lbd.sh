@@ -557,6 +557,63 @@ check "h: ... rs2 answered some ($(count "$TOPO_DIR/h-new.out" 1 rs2))" \
 hold_check h-held
 check "h: the 100 held connections (rs2's too): 100 ok, 0 failed, 0 moved" held_ok h-held 100
 
+# --- i. weight override, down/up, services at run time ------------------------------------
+echo "# --- i. lbctl real weight / down / up, service del / add"
+check "i: lbctl real weight S1 rs1 3" topo_lbctl 1 real weight "$S1" "$RS1" 3
+status
+share=$(rf "$S1" "$RS1" .ring_entries)
+echo "# rs1 with weight 3 (rs2, rs3 weight 1): $share of 65537 ring entries"
+check "i: rs1's admin weight 3 is in effect" eq \
+	"$(rf "$S1" "$RS1" '.admin.weight')/$(rf "$S1" "$RS1" .effective_weight)" "3/3"
+check "i: rs1 holds 3/5 of the ring (+-1%)" test "$share" -ge 38666 -a "$share" -le 40000
+check "i: the override is in the state file" eq \
+	"$(jq -r --arg r "$RS1" '.admin[] | select(.real == $r) | .weight' "$STATE")" 3
+check "i: lbctl real weight S1 rs1 clear" topo_lbctl 1 real weight "$S1" "$RS1" clear
+status
+check "i: back to the configured weight" eq \
+	"$(rf "$S1" "$RS1" '.admin.weight')/$(rf "$S1" "$RS1" .weight)" "null/1"
+
+check "i: lbctl real down S1 rs3" topo_lbctl 1 real down "$S1" "$RS3"
+status
+check "i: rs3 down (admin), not usable, out of the ring" eq \
+	"$(rf "$S1" "$RS3" .state)/$(rf "$S1" "$RS3" .source)/$(rf "$S1" "$RS3" .usable)/$(rf "$S1" "$RS3" .ring_entries)" \
+	"down/admin/false/0"
+burst i-down "$VIP1" 150
+check "i: 150 new connections while rs3 is down: all answered, none by rs3" eq \
+	"$(field "$TOPO_DIR/i-down.out" 1 ok)/$(count "$TOPO_DIR/i-down.out" 1 rs3)" "150/0"
+check "i: lbctl real up S1 rs3" topo_lbctl 1 real up "$S1" "$RS3"
+burst i-up "$VIP1" 150
+check "i: after up, rs3 answers again ($(count "$TOPO_DIR/i-up.out" 1 rs3) of 150)" \
+	ge "$(count "$TOPO_DIR/i-up.out" 1 rs3)" 1
+
+check "i: lbctl service del S2" topo_lbctl 1 service del "$S2"
+status
+check "i: S2 is gone from status" eq \
+	"$(jq -r --arg s "$S2" '[.services[] | select(.service == $s)] | length' "$TOPO_DIR/status.json")" 0
+check "i: ... and recorded as removed in the state file" eq \
+	"$(jq -r '.services_removed | join(",")' "$STATE")" "$S2"
+topo_lbctl 1 service del "$S2" >/dev/null 2>&1
+check "i: deleting it again is refused with exit 1" eq "$?" 1
+check "i: lbctl service add S2 brings the configured service back" \
+	topo_lbctl 1 service add "$S2"
+t_back=$(wait_status "[.services[] | select(.service == \"$S2\") | .reals[] | .usable] | length == 3 and all" 5)
+echo "# S2 back with its 3 configured reals usable ${t_back} ms after the add"
+burst i-s2 "$VIP2" 150
+check "i: 150 new connections to S2 answered" burst_ok i-s2 150
+S3="$VIP2:8080/tcp"
+check "i: lbctl service add a new persistent service" \
+	topo_lbctl 1 service add "$S3" --persistent --ring-size 1009
+check "i: lbctl real add to it" topo_lbctl 1 real add "$S3" "$RS1"
+status
+check "i: the new service is persistent with a 1009-entry ring" eq \
+	"$(jq -r --arg s "$S3" '.services[] | select(.service == $s) | "\(.persistent)/\(.ring_size)"' "$TOPO_DIR/status.json")" \
+	"true/1009"
+check "i: ... and in the state file" eq \
+	"$(jq -r '.services_added[0] | "\(.service)/\(.persistent)/\(.ring_size)"' "$STATE")" "$S3/true/1009"
+check "i: lbctl service del of the new service" topo_lbctl 1 service del "$S3"
+check "i: the state file is clean again" eq \
+	"$(jq -c '[.admin, .services_added, .services_removed, .reals_added, .reals_removed] | flatten | length' "$STATE")" 0
+
 # --- the end: shutdown --unload ------------------------------------------------------------
 echo "# --- lbctl shutdown --unload"
 check "lbctl shutdown --unload: lbd exits" topo_lbd_stop 1 --unload
