@@ -51,7 +51,8 @@ struct lb_config {
 	char ctl_socket[108]; /* sun_path; default /run/keel/<instance>.sock */
 	char ctl_group[LB_CFG_NAME_MAX]; /* "" : root only */
 	char metrics_listen[LB_CFG_NAME_MAX]; /* "" off; default 127.0.0.1:9450 */
-	char state_file[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
+	char state_file
+		[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
 	uint32_t neigh_refresh_ms; /* default 1000 */
 	struct lb_cfg_service *services;
 	size_t n_services;

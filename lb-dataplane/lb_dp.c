@@ -340,8 +340,8 @@ int lb_dp_detach(struct lb_dp *dp, int ifindex)
 	err2 = bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
 	if (!err)
 		err = err2;
-	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) && errno != ENOENT &&
-	    !err)
+	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) &&
+	    errno != ENOENT && !err)
 		err = -errno;
 	return err < 0 ? err : 0;
 }

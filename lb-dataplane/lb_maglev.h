@@ -30,8 +30,8 @@ struct lb_maglev_real {
  * identity, id 0, key_len 0 or too long), -ENOMEM, or -EIO (libsodium
  * failed to initialise).
  */
-int lb_maglev_build(const struct lb_maglev_real *reals, size_t n,
-		    uint32_t size, uint32_t *table);
+int lb_maglev_build(const struct lb_maglev_real *reals, size_t n, uint32_t size,
+		    uint32_t *table);
 
 bool lb_maglev_is_prime(uint32_t n);
 

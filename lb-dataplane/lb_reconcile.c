@@ -5,7 +5,8 @@
 
 #include "lb_reconcile.h"
 
-static bool lb_key_eq(const struct keel_vip_key *a, const struct keel_vip_key *b)
+static bool lb_key_eq(const struct keel_vip_key *a,
+		      const struct keel_vip_key *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
@@ -30,8 +31,7 @@ const struct lb_cfg_service *lb_cfg_find_service(const struct lb_config *cfg,
 }
 
 const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
-					   uint8_t family,
-					   const __be32 addr[4])
+					   uint8_t family, const __be32 addr[4])
 {
 	size_t i;
 

@@ -59,8 +59,8 @@ struct lb_state {
  * Pure: parse len bytes (at most 16 MiB); -EBADMSG with a message in err
  * on any defect, -ENOMEM.  On error out is left empty.
  */
-int lb_state_parse(const char *buf, size_t len, struct lb_state *out,
-		   char *err, size_t errlen);
+int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
+		   size_t errlen);
 /*
  * Pure: serialize; a malloc'd NUL-terminated string, or NULL (no memory,
  * or st holds what lb_state_parse() would refuse).

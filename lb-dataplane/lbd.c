@@ -58,9 +58,10 @@ static void lbd_real_mac(struct lbd *d, struct lb_service *s, struct lb_real *r,
 		if (r->mac_ok)
 			return;
 		lbd_real_name(r, name, sizeof(name));
-		keel_log(LOG_WARNING,
-			 "real %s is reached through ifindex %d, which lbd does not serve: not selected",
-			 name, ifindex);
+		keel_log(
+			LOG_WARNING,
+			"real %s is reached through ifindex %d, which lbd does not serve: not selected",
+			name, ifindex);
 		return;
 	}
 	if (lb_link_mac(ifindex, smac))
@@ -87,7 +88,8 @@ static void lbd_resolve(struct lbd *d, bool all)
 
 			if (r->deleted || (r->mac_ok && !all))
 				continue;
-			if (lb_neigh_lookup(r->family, r->addr, mac, &idx) == 0) {
+			if (lb_neigh_lookup(r->family, r->addr, mac, &idx) ==
+			    0) {
 				lbd_real_mac(d, s, r, mac, idx);
 				continue;
 			}
@@ -108,10 +110,11 @@ static int lbd_commit(struct lbd *d)
 		return err;
 	}
 	if (cs.services_changed || cs.reals_written)
-		keel_log(LOG_INFO,
-			 "data plane updated: %u services, %u reals, %u ring entries",
-			 cs.services_changed, cs.reals_written,
-			 cs.ring_entries_written);
+		keel_log(
+			LOG_INFO,
+			"data plane updated: %u services, %u reals, %u ring entries",
+			cs.services_changed, cs.reals_written,
+			cs.ring_entries_written);
 	return 0;
 }
 
@@ -224,9 +227,10 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	    strcmp(next.ctl_socket, d->cfg.ctl_socket) ||
 	    strcmp(next.metrics_listen, d->cfg.metrics_listen) ||
 	    strcmp(next.state_file, d->cfg.state_file)) {
-		snprintf(err, errlen,
-			 "%s: instance, bpffs, control, metrics and state_file take effect at restart only",
-			 d->config_path);
+		snprintf(
+			err, errlen,
+			"%s: instance, bpffs, control, metrics and state_file take effect at restart only",
+			d->config_path);
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -318,9 +322,10 @@ static void lbd_shutdown(struct lbd *d)
 		lb_dp_unpin(d->dp);
 		keel_log(LOG_NOTICE, "detached and unloaded");
 	} else if (d->dp) {
-		keel_log(LOG_NOTICE,
-			 "stopped; the data plane keeps forwarding (pinned under %s)",
-			 lb_dp_pin_dir(d->dp));
+		keel_log(
+			LOG_NOTICE,
+			"stopped; the data plane keeps forwarding (pinned under %s)",
+			lb_dp_pin_dir(d->dp));
 	}
 	if (d->tick)
 		event_free(d->tick);
@@ -343,7 +348,8 @@ static void lbd_usage(FILE *f)
 		"Usage: lbd [--config FILE] [--check] [--detach-on-exit[=yes|no]]\n"
 		"           [--syslog] [--log-level err|warning|notice|info|debug]\n"
 		"\n"
-		"  --config FILE     configuration (default " LBD_CONFIG_DEFAULT ")\n"
+		"  --config FILE     configuration (default " LBD_CONFIG_DEFAULT
+		")\n"
 		"  --check           validate the configuration and exit\n"
 		"  --detach-on-exit  on exit, detach and unload the data plane\n"
 		"                    (default: it keeps forwarding for the next lbd)\n"
@@ -354,7 +360,7 @@ static const struct {
 	const char *name;
 	int level;
 } lbd_levels[] = {
-	{ "err", LOG_ERR },	    { "warning", LOG_WARNING },
+	{ "err", LOG_ERR },	  { "warning", LOG_WARNING },
 	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
 	{ "debug", LOG_DEBUG },
 };
@@ -373,21 +379,24 @@ static int lbd_start(struct lbd *d)
 	if (ret == -ENOENT) {
 		memset(&d->st, 0, sizeof(d->st));
 	} else if (ret) {
-		keel_log(LOG_ERR,
-			 "state file %s ignored (%s): running from the config alone",
-			 d->cfg.state_file, err);
+		keel_log(
+			LOG_ERR,
+			"state file %s ignored (%s): running from the config alone",
+			d->cfg.state_file, err);
 		memset(&d->st, 0, sizeof(d->st));
 	}
 	ret = lb_dp_load(&o, &d->dp);
 	if (ret) {
-		keel_log(LOG_ERR, "loading the XDP program: %s", strerror(-ret));
+		keel_log(LOG_ERR, "loading the XDP program: %s",
+			 strerror(-ret));
 		return ret;
 	}
 	lb_dp_conn_capacity(d->dp, &d->conn_capacity);
 	if (d->conn_capacity != d->cfg.conn_table_size)
-		keel_log(LOG_WARNING,
-			 "conn table kept at %u entries (config says %u): it was adopted with its flows; unload to resize",
-			 d->conn_capacity, d->cfg.conn_table_size);
+		keel_log(
+			LOG_WARNING,
+			"conn table kept at %u entries (config says %u): it was adopted with its flows; unload to resize",
+			d->conn_capacity, d->cfg.conn_table_size);
 	ret = lb_model_init(&d->m, d->dp);
 	if (ret) {
 		keel_log(LOG_ERR, "adopting the pinned state: %s",
@@ -427,10 +436,11 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_metrics_start(d);
 	if (ret)
 		return ret;
-	keel_log(LOG_NOTICE,
-		 "instance %s serving %zu services on %zu interfaces (generation %llu)",
-		 d->cfg.instance, d->m.n_svcs, d->cfg.n_ifaces,
-		 (unsigned long long)d->generation);
+	keel_log(
+		LOG_NOTICE,
+		"instance %s serving %zu services on %zu interfaces (generation %llu)",
+		d->cfg.instance, d->m.n_svcs, d->cfg.n_ifaces,
+		(unsigned long long)d->generation);
 	return 0;
 }
 
@@ -475,7 +485,8 @@ int main(int argc, char **argv)
 			use_syslog = true;
 			break;
 		case 'l':
-			for (i = 0; i < sizeof(lbd_levels) / sizeof(lbd_levels[0]);
+			for (i = 0;
+			     i < sizeof(lbd_levels) / sizeof(lbd_levels[0]);
 			     i++)
 				if (!strcmp(optarg, lbd_levels[i].name))
 					break;

@@ -84,7 +84,8 @@ static char *lbd_ok(json_t *body)
 
 static char *lbd_ok_gen(struct lbd *d)
 {
-	return lbd_ok(json_pack("{sI}", "generation", (json_int_t)d->generation));
+	return lbd_ok(
+		json_pack("{sI}", "generation", (json_int_t)d->generation));
 }
 
 /* Parse service and real, find them in the model. */
@@ -129,7 +130,8 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 		err = lb_state_save(d->cfg.state_file, &d->st);
 	if (err) {
 		lb_state_free(&d->st);
-		lb_state_parse(before, strlen(before), &d->st, msg, sizeof(msg));
+		lb_state_parse(before, strlen(before), &d->st, msg,
+			       sizeof(msg));
 		free(before);
 		return lbd_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
 			       d->cfg.state_file, strerror(-err));
@@ -138,7 +140,8 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 	err = lbd_apply(d, &rs);
 	if (err)
 		return lbd_err(KEEL_CTL_E_INTERNAL,
-			       "saved, but applying failed: %s", strerror(-err));
+			       "saved, but applying failed: %s",
+			       strerror(-err));
 	return lbd_ok_gen(d);
 }
 
@@ -183,8 +186,8 @@ static int lbd_edit_admin(struct lbd_req *q)
 
 static bool lbd_real_in_config(const struct lbd_req *q)
 {
-	const struct lb_cfg_service *cs = lb_cfg_find_service(&q->d->cfg,
-							      &q->key);
+	const struct lb_cfg_service *cs =
+		lb_cfg_find_service(&q->d->cfg, &q->key);
 
 	return cs && lb_cfg_find_real(cs, q->family, q->addr);
 }
@@ -241,13 +244,15 @@ static char *lbd_do_real(struct lbd_req *q)
 		return lbd_change(q->d, lbd_edit_real_add, q);
 	case KEEL_CTL_REAL_DEL:
 		if (!q->real)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND, "%s has no real %s",
-				       q->r->service, q->r->real);
+			return lbd_err(KEEL_CTL_E_NOT_FOUND,
+				       "%s has no real %s", q->r->service,
+				       q->r->real);
 		return lbd_change(q->d, lbd_edit_real_del, q);
 	default:
 		if (!q->real)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND, "%s has no real %s",
-				       q->r->service, q->r->real);
+			return lbd_err(KEEL_CTL_E_NOT_FOUND,
+				       "%s has no real %s", q->r->service,
+				       q->r->real);
 		return lbd_change(q->d, lbd_edit_admin, q);
 	}
 }
@@ -306,11 +311,12 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	ret = keel_ctl_req_parse(line, len, &r, err, sizeof(err));
 	if (ret) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (keel_ratelimit_ok(&rl,
-				      now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
-				      &suppressed))
+		if (keel_ratelimit_ok(
+			    &rl, now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
+			    &suppressed))
 			keel_log(LOG_WARNING, "control: bad request: %s%s", err,
-				 suppressed ? " (similar ones suppressed)" : "");
+				 suppressed ? " (similar ones suppressed)" :
+					      "");
 		return lbd_err(ret == -ERANGE ? KEEL_CTL_E_INVALID :
 						KEEL_CTL_E_BAD_REQUEST,
 			       "%s", err);
@@ -378,7 +384,8 @@ static void lbd_ctl_read(struct bufferevent *bev, void *arg)
 	}
 	if (evbuffer_get_length(in) > KEEL_CTL_MSG_MAX) {
 		resp = lbd_err(KEEL_CTL_E_BAD_REQUEST,
-			       "request longer than %d bytes", KEEL_CTL_MSG_MAX);
+			       "request longer than %d bytes",
+			       KEEL_CTL_MSG_MAX);
 		if (resp)
 			bufferevent_write(bev, resp, strlen(resp));
 		free(resp);

@@ -27,9 +27,8 @@ const char *lbd_state_name(uint8_t state)
 	return state <= KEEL_RS_DRAINING ? lbd_states[state] : "unknown";
 }
 
-static const struct lb_state_admin *lbd_admin(struct lbd *d,
-					      const struct lb_service *s,
-					      const struct lb_real *r)
+static const struct lb_state_admin *
+lbd_admin(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
 {
 	return lb_state_find_admin(&d->st, &s->key, r->family, r->addr);
 }
@@ -71,13 +70,14 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 		keel_log(LOG_ERR, "status: cannot render real %s", addr);
 		return NULL;
 	}
-	json_object_set_new(
-		o, "admin",
-		json_pack("{sbsbso}", "drain", a && a->drain, "down",
-			  a && a->down, "weight",
-			  a && a->has_weight ? json_integer(a->weight) :
-					       json_null()));
-	json_object_set_new(o, "mac", r->mac_ok ? json_string(mac) : json_null());
+	json_object_set_new(o, "admin",
+			    json_pack("{sbsbso}", "drain", a && a->drain,
+				      "down", a && a->down, "weight",
+				      a && a->has_weight ?
+					      json_integer(a->weight) :
+					      json_null()));
+	json_object_set_new(o, "mac",
+			    r->mac_ok ? json_string(mac) : json_null());
 	json_object_set_new(o, "mac_resolved", json_boolean(r->mac_ok));
 	json_object_set_new(o, "ifname",
 			    ifname[0] ? json_string(ifname) : json_null());
@@ -104,10 +104,10 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 	lb_dp_svc_stats(d->dp, s->svc_id, &t);
 	o = json_pack("{sssbsIsIsIsIsfsf}", "service", name, "persistent",
 		      (int)!!(s->flags & KEEL_SVC_F_PERSISTENT), "ring_size",
-		      (json_int_t)s->ring_size, "packets", (json_int_t)t.packets,
-		      "bytes", (json_int_t)t.bytes, "new_flows",
-		      (json_int_t)t.new_flows, "pps", rate->pps, "fps",
-		      rate->fps);
+		      (json_int_t)s->ring_size, "packets",
+		      (json_int_t)t.packets, "bytes", (json_int_t)t.bytes,
+		      "new_flows", (json_int_t)t.new_flows, "pps", rate->pps,
+		      "fps", rate->fps);
 	if (!o || !reals)
 		return o;
 	shares = lbd_ring_shares(s);
@@ -115,9 +115,10 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 	for (i = 0; arr && i < s->n_reals; i++)
 		if (!s->reals[i].deleted)
 			json_array_append_new(
-				arr, lbd_view_real(d, s, &s->reals[i],
-						   shares ? shares[s->reals[i].id] :
-							    0));
+				arr,
+				lbd_view_real(d, s, &s->reals[i],
+					      shares ? shares[s->reals[i].id] :
+						       0));
 	free(shares);
 	json_object_set_new(o, "reals", arr);
 	return o;
@@ -131,8 +132,8 @@ json_t *lbd_view_status(struct lbd *d)
 	att = json_array();
 	for (i = 0; att && i < d->cfg.n_ifaces; i++)
 		json_array_append_new(
-			att, json_pack("{ssss}", "ifname", d->cfg.ifaces[i].name,
-				       "mode",
+			att, json_pack("{ssss}", "ifname",
+				       d->cfg.ifaces[i].name, "mode",
 				       d->cfg.ifaces[i].generic ? "generic" :
 								  "native"));
 	svcs = json_array();
@@ -149,12 +150,11 @@ json_t *lbd_view_status(struct lbd *d)
 				      d->reload_err[0] ?
 					      json_string(d->reload_err) :
 					      json_null()));
-	json_object_set_new(o, "dataplane",
-			    json_pack("{sosIsI}", "attached", att,
-				      "conn_entries",
-				      (json_int_t)d->conn_entries,
-				      "conn_capacity",
-				      (json_int_t)d->conn_capacity));
+	json_object_set_new(
+		o, "dataplane",
+		json_pack("{sosIsI}", "attached", att, "conn_entries",
+			  (json_int_t)d->conn_entries, "conn_capacity",
+			  (json_int_t)d->conn_capacity));
 	json_object_set_new(o, "services", svcs);
 	return o;
 }
@@ -176,8 +176,7 @@ json_t *lbd_view_stats(struct lbd *d)
 static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
 {
 	r->pps = t->packets >= r->packets ? t->packets - r->packets : 0;
-	r->fps = t->new_flows >= r->new_flows ? t->new_flows - r->new_flows :
-						0;
+	r->fps = t->new_flows >= r->new_flows ? t->new_flows - r->new_flows : 0;
 	r->packets = t->packets;
 	r->new_flows = t->new_flows;
 }
@@ -236,8 +235,9 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		}
 	lb_prom_help(b, "keel_real_state", "gauge",
 		     "1 for the real's current state");
-	lb_prom_help(b, "keel_real_usable", "gauge",
-		     "1 if the real may carry flows (exists, not down, MAC known)");
+	lb_prom_help(
+		b, "keel_real_usable", "gauge",
+		"1 if the real may carry flows (exists, not down, MAC known)");
 	lb_prom_help(b, "keel_real_weight", "gauge", "effective weight");
 	for (i = 0; i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
@@ -268,8 +268,9 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 				       lb_real_selectable(r) ? r->weight : 0);
 		}
 	}
-	lb_prom_help(b, "keel_verdicts_total", "counter",
-		     "packets by verdict and reason (every packet counts once in each kind)");
+	lb_prom_help(
+		b, "keel_verdicts_total", "counter",
+		"packets by verdict and reason (every packet counts once in each kind)");
 	lb_dp_stats(d->dp, cnt);
 	for (k = 0; k < KEEL_CNT__MAX; k++) {
 		struct lb_prom_label cl[] = { { "counter", keel_cnt_name(k) } };

@@ -39,40 +39,46 @@ static const struct step {
 	bool b_untouched; /* B's ring and reals not written */
 	uint32_t max_ring_writes; /* upper bound on ring entries written */
 } steps[] = {
-#define W(n, w2, ring, pers, c, ...)                                          \
-	{ .a_reals = n, .a_weight2 = w2, .a_ring = ring, .a_persistent = pers, \
-	  .c_present = c, __VA_ARGS__ }
-#define RS(sa, sr, sc, ra, rr, rc)                                             \
-	{ .services_added = sa, .services_removed = sr, .services_changed = sc, \
-	  .reals_added = ra, .reals_removed = rr, .reals_changed = rc }
+#define W(n, w2, ring, pers, c, ...)                              \
+	{                                                         \
+		.a_reals = n, .a_weight2 = w2, .a_ring = ring,    \
+		.a_persistent = pers, .c_present = c, __VA_ARGS__ \
+	}
+#define RS(sa, sr, sc, ra, rr, rc)                            \
+	{                                                     \
+		.services_added = sa, .services_removed = sr, \
+		.services_changed = sc, .reals_added = ra,    \
+		.reals_removed = rr, .reals_changed = rc      \
+	}
 	{ "initial", W(3, 1, 0, false, false), RS(2, 0, 0, 6, 0, 0), false,
 	  2 * 65537 },
-	{ "same again", W(3, 1, 0, false, false), RS(0, 0, 0, 0, 0, 0), true, 0 },
-	{ "weight of one real", W(3, 2, 0, false, false),
-	  RS(0, 0, 0, 0, 0, 1), true, 65537 },
+	{ "same again", W(3, 1, 0, false, false), RS(0, 0, 0, 0, 0, 0), true,
+	  0 },
+	{ "weight of one real", W(3, 2, 0, false, false), RS(0, 0, 0, 0, 0, 1),
+	  true, 65537 },
 	{ "one real fewer", W(2, 2, 0, false, false), RS(0, 0, 0, 0, 1, 0),
 	  true, 65537 },
-	{ "one real more", W(3, 2, 0, false, false), RS(0, 0, 0, 1, 0, 0),
-	  true, 65537 },
-	{ "service added", W(3, 2, 0, false, true), RS(1, 0, 0, 1, 0, 0),
-	  true, 65537 },
+	{ "one real more", W(3, 2, 0, false, false), RS(0, 0, 0, 1, 0, 0), true,
+	  65537 },
+	{ "service added", W(3, 2, 0, false, true), RS(1, 0, 0, 1, 0, 0), true,
+	  65537 },
 	{ "service removed", W(3, 2, 0, false, false), RS(0, 1, 0, 0, 0, 0),
 	  true, 0 },
-	{ "ring size", W(3, 2, 1009, false, false), RS(0, 0, 1, 0, 0, 0),
-	  true, 1009 },
-	{ "persistent", W(3, 2, 1009, true, false), RS(0, 0, 1, 0, 0, 0),
-	  true, 0 },
+	{ "ring size", W(3, 2, 1009, false, false), RS(0, 0, 1, 0, 0, 0), true,
+	  1009 },
+	{ "persistent", W(3, 2, 1009, true, false), RS(0, 0, 1, 0, 0, 0), true,
+	  0 },
 	{ "admin drain", W(3, 2, 1009, true, false, .st_drain1 = true),
 	  RS(0, 0, 0, 0, 0, 1), true, 1009 },
-	{ "admin weight", W(3, 2, 1009, true, false, .st_drain1 = true,
-			    .st_weight1 = true),
+	{ "admin weight",
+	  W(3, 2, 1009, true, false, .st_drain1 = true, .st_weight1 = true),
 	  RS(0, 0, 0, 0, 0, 1), true, 0 },
 	{ "undrain", W(3, 2, 1009, true, false, .st_weight1 = true),
 	  RS(0, 0, 0, 0, 0, 1), true, 1009 },
 	{ "run-time removal", W(3, 2, 1009, true, false, .st_drop_a = true),
 	  RS(0, 1, 0, 0, 0, 0), true, 0 },
-	{ "run-time real", W(3, 2, 1009, true, false, .st_drop_a = true,
-			     .st_add_real = true),
+	{ "run-time real",
+	  W(3, 2, 1009, true, false, .st_drop_a = true, .st_add_real = true),
 	  RS(0, 0, 0, 1, 0, 0), false, 65537 },
 };
 
@@ -87,7 +93,8 @@ static struct lb_state_real added[1];
 
 static struct keel_vip_key key(const char *a, uint16_t port)
 {
-	struct keel_vip_key k = { .family = KEEL_F_INET, .proto = IPPROTO_TCP,
+	struct keel_vip_key k = { .family = KEEL_F_INET,
+				  .proto = IPPROTO_TCP,
 				  .port = htons(port) };
 
 	inet_pton(AF_INET, a, k.addr);
@@ -102,7 +109,8 @@ static struct lb_cfg_real real(int n, uint32_t w)
 	return r;
 }
 
-static void build(const struct want *w, struct lb_config *c, struct lb_state *st)
+static void build(const struct want *w, struct lb_config *c,
+		  struct lb_state *st)
 {
 	int i;
 
@@ -110,13 +118,13 @@ static void build(const struct want *w, struct lb_config *c, struct lb_state *st
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < w->a_reals; i++)
 		ra[i] = real(i + 1, i == 1 ? w->a_weight2 : 1);
-	svcs[0] = (struct lb_cfg_service){ .key = key("203.0.113.1", 80),
-					   .flags = w->a_persistent ?
-							    KEEL_SVC_F_PERSISTENT :
-							    0,
-					   .ring_size = w->a_ring,
-					   .reals = ra,
-					   .n_reals = w->a_reals };
+	svcs[0] = (struct lb_cfg_service){
+		.key = key("203.0.113.1", 80),
+		.flags = w->a_persistent ? KEEL_SVC_F_PERSISTENT : 0,
+		.ring_size = w->a_ring,
+		.reals = ra,
+		.n_reals = w->a_reals
+	};
 	rb[0] = real(21, 1);
 	rb[1] = real(22, 1);
 	rb[2] = real(23, 1);
@@ -170,8 +178,10 @@ static void resolve_all(void)
 START_TEST(test_steps)
 {
 	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 1024 };
-	struct keel_flow flow = { .family = KEEL_F_INET, .proto = IPPROTO_TCP,
-				  .sport = htons(40000), .dport = htons(443) };
+	struct keel_flow flow = { .family = KEEL_F_INET,
+				  .proto = IPPROTO_TCP,
+				  .sport = htons(40000),
+				  .dport = htons(443) };
 	struct keel_conn conn, got;
 	struct keel_vip_key kb = key("203.0.113.2", 443);
 	int conn_fd;
@@ -200,18 +210,20 @@ START_TEST(test_steps)
 		ck_assert_int_eq(lb_reconcile(&m, &c, &st, &rs), 0);
 		resolve_all();
 		ck_assert_int_eq(lb_model_commit(&m, &cs), 0);
-		ck_assert_msg(!memcmp(&rs, &s->want, sizeof(rs)),
-			      "%s: counted +%u -%u ~%u services, +%u -%u ~%u reals",
-			      s->name, rs.services_added, rs.services_removed,
-			      rs.services_changed, rs.reals_added,
-			      rs.reals_removed, rs.reals_changed);
+		ck_assert_msg(
+			!memcmp(&rs, &s->want, sizeof(rs)),
+			"%s: counted +%u -%u ~%u services, +%u -%u ~%u reals",
+			s->name, rs.services_added, rs.services_removed,
+			rs.services_changed, rs.reals_added, rs.reals_removed,
+			rs.reals_changed);
 		ck_assert_msg(cs.ring_entries_written <= s->max_ring_writes,
 			      "%s: %u ring entries written", s->name,
 			      cs.ring_entries_written);
 		b = lb_model_svc_find(&m, &kb);
 		ck_assert_ptr_nonnull(b);
 		if (s->b_untouched && i > 0)
-			ck_assert_msg(!memcmp(b_ring, b->ring, b->ring_size * 4),
+			ck_assert_msg(!memcmp(b_ring, b->ring,
+					      b->ring_size * 4),
 				      "%s: B's ring changed", s->name);
 		if (i == 0) {
 			/* A live flow of B, as the XDP program would record. */

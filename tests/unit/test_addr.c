@@ -226,8 +226,8 @@ START_TEST(test_hostport_parse)
 	uint8_t fam;
 	int err;
 
-	err = lb_hostport_parse(c->in, strlen(c->in), c->need_port, &fam,
-				addr, &port);
+	err = lb_hostport_parse(c->in, strlen(c->in), c->need_port, &fam, addr,
+				&port);
 	ck_assert_msg(err == c->err, "%s: got %d want %d", c->in, err, c->err);
 	if (c->err)
 		return;
