@@ -38,29 +38,9 @@ TOPO_LBS=1
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
+. "$here/e2e_lib.sh"
 
-passed=0
-failed=0
 client_pid=
-
-check() { # check DESCRIPTION TEST-COMMAND...
-	if "${@:2}"; then
-		echo "ok   - $1"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $1"
-		failed=$((failed + 1))
-	fi
-}
-
-dump_logs() {
-	local f
-	for f in "$TOPO_DIR"/*.out "$TOPO_DIR"/*.err "$TOPO_DIR"/*.log; do
-		[ -s "$f" ] || continue
-		echo "--- ${f##*/} (last 20 lines)"
-		tail -n 20 "$f"
-	done
-}
 
 cleanup() {
 	local rc=$?
@@ -74,7 +54,7 @@ cleanup() {
 		rc=1
 	fi
 	wait 2>/dev/null # reap the servers topo_down stopped
-	[ "$rc" = 0 ] || dump_logs
+	[ "$rc" = 0 ] || dump_logs '*.out' '*.err' '*.log'
 	rm -rf -- "$TOPO_DIR"
 	exit "$rc"
 }

@@ -68,6 +68,7 @@ TOPO_VIPS="203.0.113.10 203.0.113.20"
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
+. "$here/e2e_lib.sh"
 
 VIP1=203.0.113.10
 VIP2=203.0.113.20
@@ -84,29 +85,8 @@ SOCK=$(topo_lbd_sock 1)
 STATE=$(topo_lbd_state 1)
 LOG=$(topo_lbd_log 1)
 
-passed=0
-failed=0
 declare -A hold_pid=()
 bg_pids=()
-
-check() { # check DESCRIPTION TEST-COMMAND...
-	if "${@:2}"; then
-		echo "ok   - $1"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $1"
-		failed=$((failed + 1))
-	fi
-}
-
-dump_logs() {
-	local f
-	for f in "$TOPO_DIR"/*.err "$TOPO_DIR"/*.log; do
-		[ -s "$f" ] || continue
-		echo "--- ${f##*/} (last 25 lines)"
-		tail -n 25 "$f"
-	done
-}
 
 cleanup() {
 	local rc=$? p
@@ -121,7 +101,7 @@ cleanup() {
 		rc=1
 	fi
 	wait 2>/dev/null
-	[ "$rc" = 0 ] || dump_logs
+	[ "$rc" = 0 ] || dump_logs '*.err' '*.log'
 	rm -rf -- "$TOPO_DIR"
 	exit "$rc"
 }
