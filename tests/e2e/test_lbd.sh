@@ -286,6 +286,8 @@ for i in 1 2 3; do
 			eq "$(rf "$s" "$(topo_rs_addr $i)" '.mac + " " + .state')" "$mac up"
 	done
 done
+check "a: the control socket is a socket, mode 0660, owner root ($(stat -c '%F %a %U' "$SOCK"))" \
+	eq "$(stat -c '%F %a %U' "$SOCK")" "socket 660 root"
 check "a: lbd attached its program to seg0" attached
 check "a: pins under $PIN" test -d "$PIN"
 metrics
