@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* keel_report: the agent report codec (docs/agent-protocol.md). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "keel_report.h"
+
+/* Field offsets in the header (docs/agent-protocol.md, "Layout"). */
+#define OFF_VERSION 4
+#define OFF_KEY_ID 8
+#define OFF_COUNT 61
+
+_Static_assert(crypto_auth_hmacsha256_BYTES == KEEL_REPORT_MAC_LEN,
+	       "HMAC-SHA256 tag size");
+_Static_assert(crypto_auth_hmacsha256_KEYBYTES == KEEL_REPORT_KEY_LEN,
+	       "HMAC-SHA256 key size");
+_Static_assert(KEEL_REPORT_LEN_MAX <= 1232, "a report fits one datagram");
+
+/* Bounds-checked reader; every read past the end fails the cursor. */
+struct rcur {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static const uint8_t *rc_take(struct rcur *c, size_t n)
+{
+	const uint8_t *p = c->p;
+
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		return NULL;
+	}
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+static uint64_t rc_be(struct rcur *c, size_t n)
+{
+	const uint8_t *p = rc_take(c, n);
+	uint64_t v = 0;
+
+	for (size_t i = 0; p && i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void rc_bytes(struct rcur *c, void *dst, size_t n)
+{
+	const uint8_t *p = rc_take(c, n);
+
+	if (p)
+		memcpy(dst, p, n);
+}
+
+static uint8_t *put_be(uint8_t *p, uint64_t v, size_t n)
+{
+	for (size_t i = n; i > 0; i--) {
+		p[i - 1] = v & 0xff;
+		v >>= 8;
+	}
+	return p + n;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
+{
+	memcpy(p, src, n);
+	return p + n;
+}
+
+static bool addr_valid(const struct keel_report_addr *a)
+{
+	static const uint8_t zero[12];
+
+	if (a->family == KEEL_F_INET6)
+		return true;
+	/* One encoding per address: IPv4 padding is zero. */
+	return a->family == KEEL_F_INET && !memcmp(a->addr + 4, zero, 12);
+}
+
+static bool svc_valid(const struct keel_report_svc *s)
+{
+	return addr_valid(&s->vip) &&
+	       (s->proto == IPPROTO_TCP || s->proto == IPPROTO_UDP) &&
+	       (s->state == KEEL_RS_UP || s->state == KEEL_RS_DOWN ||
+		s->state == KEEL_RS_DRAINING);
+}
+
+static uint8_t *put_addr(uint8_t *p, const struct keel_report_addr *a)
+{
+	*p++ = a->family;
+	return put_bytes(p, a->addr, sizeof(a->addr));
+}
+
+int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
+		       const uint8_t key[KEEL_REPORT_KEY_LEN])
+{
+	size_t len;
+	uint8_t *p = buf;
+
+	if (r->count > KEEL_REPORT_MAX || !addr_valid(&r->real))
+		return -EINVAL;
+	for (unsigned int i = 0; i < r->count; i++)
+		if (!svc_valid(&r->svc[i]))
+			return -EINVAL;
+	len = KEEL_REPORT_LEN(r->count);
+	if (size < len)
+		return -ENOSPC;
+
+	p = put_bytes(p, KEEL_REPORT_MAGIC, 4);
+	*p++ = KEEL_REPORT_VERSION;
+	*p++ = KEEL_REPORT_TYPE_REPORT;
+	p = put_be(p, r->flags, 2);
+	p = put_be(p, r->key_id, 4);
+	p = put_bytes(p, r->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	p = put_be(p, r->seq, 8);
+	p = put_be(p, r->ts_ms, 8);
+	p = put_addr(p, &r->real);
+	p = put_be(p, r->count, 2);
+	for (unsigned int i = 0; i < r->count; i++) {
+		const struct keel_report_svc *s = &r->svc[i];
+
+		p = put_addr(p, &s->vip);
+		p = put_be(p, s->port, 2);
+		*p++ = s->proto;
+		*p++ = s->state;
+		p = put_be(p, s->conns, 4);
+	}
+	p = put_be(p, r->load, 4);
+	crypto_auth_hmacsha256(p, buf, (size_t)(p - buf), key);
+	return (int)len;
+}
+
+/*
+ * What may be read before the MAC: magic and version (which protocol and
+ * layout this is) and the count (how long it must be).  All are used only
+ * to reject; nothing from here is returned.
+ */
+static int frame_check(const uint8_t *buf, size_t len)
+{
+	size_t count;
+
+	if (len < OFF_VERSION + 1 || memcmp(buf, KEEL_REPORT_MAGIC, 4))
+		return -EBADMSG;
+	/* Another version may have another layout: say so, read no further. */
+	if (buf[OFF_VERSION] != KEEL_REPORT_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len < KEEL_REPORT_LEN(0))
+		return -EBADMSG;
+	count = (size_t)buf[OFF_COUNT] << 8 | buf[OFF_COUNT + 1];
+	if (count > KEEL_REPORT_MAX || len != KEEL_REPORT_LEN(count))
+		return -EBADMSG;
+	return 0;
+}
+
+static void rc_addr(struct rcur *c, struct keel_report_addr *a)
+{
+	a->family = (uint8_t)rc_be(c, 1);
+	rc_bytes(c, a->addr, sizeof(a->addr));
+}
+
+/* The fields, after frame_check() and (outside tests) the MAC. */
+static int body_parse(const uint8_t *buf, size_t len, struct keel_report *out)
+{
+	struct rcur c = { .p = buf, .left = len - KEEL_REPORT_MAC_LEN };
+
+	rc_take(&c, 5); /* magic, version: frame_check() */
+	if (rc_be(&c, 1) != KEEL_REPORT_TYPE_REPORT)
+		return -EBADMSG;
+	out->flags = (uint16_t)rc_be(&c, 2);
+	out->key_id = (uint32_t)rc_be(&c, 4);
+	rc_bytes(&c, out->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	out->seq = rc_be(&c, 8);
+	out->ts_ms = rc_be(&c, 8);
+	rc_addr(&c, &out->real);
+	if (!addr_valid(&out->real))
+		return -EBADMSG;
+	out->count = (uint16_t)rc_be(&c, 2);
+	for (unsigned int i = 0; i < out->count; i++) {
+		struct keel_report_svc *s = &out->svc[i];
+
+		rc_addr(&c, &s->vip);
+		s->port = (uint16_t)rc_be(&c, 2);
+		s->proto = (uint8_t)rc_be(&c, 1);
+		s->state = (uint8_t)rc_be(&c, 1);
+		s->conns = (uint32_t)rc_be(&c, 4);
+		if (!svc_valid(s))
+			return -EBADMSG;
+	}
+	out->load = (uint32_t)rc_be(&c, 4);
+	/* frame_check() fixed the length: the cursor must end exactly. */
+	if (c.bad || c.left)
+		return -EBADMSG;
+	return 0;
+}
+
+int keel_report_parse_body(const uint8_t *buf, size_t len,
+			   struct keel_report *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = frame_check(buf, len);
+	if (!err)
+		err = body_parse(buf, len, out);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+int keel_report_parse(const uint8_t *buf, size_t len,
+		      const uint8_t key[KEEL_REPORT_KEY_LEN],
+		      struct keel_report *out)
+{
+	size_t body;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = frame_check(buf, len);
+	if (err)
+		return err;
+	body = len - KEEL_REPORT_MAC_LEN;
+	/* Constant-time comparison inside libsodium. */
+	if (crypto_auth_hmacsha256_verify(buf + body, buf, body, key))
+		return -EACCES;
+	err = body_parse(buf, len, out);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+int keel_report_key_id(const uint8_t *buf, size_t len, uint32_t *key_id)
+{
+	int err = frame_check(buf, len);
+
+	*key_id = 0;
+	if (err)
+		return err;
+	*key_id = (uint32_t)buf[OFF_KEY_ID] << 24 |
+		  (uint32_t)buf[OFF_KEY_ID + 1] << 16 |
+		  (uint32_t)buf[OFF_KEY_ID + 2] << 8 | buf[OFF_KEY_ID + 3];
+	return 0;
+}
+
+int keel_replay_check(struct keel_replay *g, const struct keel_report *r)
+{
+	/* Same boot: the sequence must go up; gaps are lost datagrams. */
+	if (g->seen && !memcmp(g->boot_id, r->boot_id, sizeof(g->boot_id)) &&
+	    r->seq <= g->last_seq)
+		return -EALREADY;
+	/* First report, a higher sequence, or a new boot (MAC'd boot id). */
+	memcpy(g->boot_id, r->boot_id, sizeof(g->boot_id));
+	g->last_seq = r->seq;
+	g->seen = true;
+	return 0;
+}
