@@ -57,8 +57,8 @@ static void fuzz_open(const uint8_t *msg, size_t len)
 		fuzz_err(&err);
 		return;
 	}
-	FUZZ_CHECK(o.version == 4 && o.asn && o.bgp_id &&
-		   o.hold_time != 1 && o.hold_time != 2);
+	FUZZ_CHECK(o.version == 4 && o.asn && o.bgp_id && o.hold_time != 1 &&
+		   o.hold_time != 2);
 	n = bgp_open_encode(out, sizeof(out), &o);
 	if (n == -EINVAL) {
 		/* Only a 4-octet AS announced without AS_TRANS: cannot be. */

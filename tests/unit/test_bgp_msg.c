@@ -13,6 +13,7 @@
 #include "bgp_msg.h"
 #include "check_run.h"
 
+/* clang-format off */
 #define MARKER                                                          \
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, \
 		0xff, 0xff, 0xff, 0xff, 0xff
@@ -102,12 +103,15 @@ static const uint8_t eor4[] = { MARKER, 0x00, 0x17, 0x02,
 				0x00, 0x00, 0x00, 0x00 };
 static const uint8_t eor6[] = { MARKER, 0x00, 0x1d, 0x02, 0x00, 0x00, 0x00,
 				0x06, 0x80, 0x0f, 0x03, 0x00, 0x02, 0x01 };
+/* clang-format on */
 
 static const struct bgp_parse_opts as4_opts = { .as4 = true, .ebgp = true };
 
-static const struct bgp_prefix vip4 = { .afi = BGP_AFI_IPV4, .len = 32,
+static const struct bgp_prefix vip4 = { .afi = BGP_AFI_IPV4,
+					.len = 32,
 					.addr = { 203, 0, 113, 10 } };
-static const struct bgp_prefix vip6 = { .afi = BGP_AFI_IPV6, .len = 128,
+static const struct bgp_prefix vip6 = { .afi = BGP_AFI_IPV6,
+					.len = 128,
 					.addr = { V6_VIP } };
 
 static void open_expect(struct bgp_open *o, uint32_t asn, uint16_t hold,
@@ -127,15 +131,15 @@ static void open_expect(struct bgp_open *o, uint32_t asn, uint16_t hold,
 }
 
 /* Every smaller buffer gives -ENOSPC and writes only inside it. */
-#define CHECK_ENOSPC(call_with_buf_size, full)                        \
-	do {                                                          \
-		size_t sz_;                                           \
-		for (sz_ = 0; sz_ < (full); sz_++) {                  \
-			uint8_t *buf = malloc(sz_ ? sz_ : 1);         \
-			size_t size = sz_;                            \
+#define CHECK_ENOSPC(call_with_buf_size, full)                         \
+	do {                                                           \
+		size_t sz_;                                            \
+		for (sz_ = 0; sz_ < (full); sz_++) {                   \
+			uint8_t *buf = malloc(sz_ ? sz_ : 1);          \
+			size_t size = sz_;                             \
 			ck_assert_int_eq(call_with_buf_size, -ENOSPC); \
-			free(buf);                                    \
-		}                                                     \
+			free(buf);                                     \
+		}                                                      \
 	} while (0)
 
 START_TEST(test_keepalive)
@@ -195,10 +199,9 @@ START_TEST(test_open_unknown_caps)
 {
 	/* Graceful restart (64) and enhanced route refresh (70) kept. */
 	static const uint8_t msg[] = {
-		MARKER, 0x00, 0x27, 0x01, 0x04, 0xfd, 0xe9, 0x00, 0x00,
-		0x0a, 0x63, 0x01, 0x02, 0x0a,
-		0x02, 0x04, 0x40, 0x02, 0x00, 0x78,
-		0x02, 0x02, 0x46, 0x00,
+		MARKER, 0x00, 0x27, 0x01, 0x04, 0xfd, 0xe9, 0x00,
+		0x00,	0x0a, 0x63, 0x01, 0x02, 0x0a, 0x02, 0x04,
+		0x40,	0x02, 0x00, 0x78, 0x02, 0x02, 0x46, 0x00,
 	};
 	struct bgp_notification err;
 	struct bgp_open o, back;
@@ -240,8 +243,8 @@ START_TEST(test_notification)
 			 sizeof(notif_shutdown));
 	ck_assert_mem_eq(out, notif_shutdown, sizeof(notif_shutdown));
 	ck_assert_int_eq(bgp_notification_parse(notif_shutdown,
-						 sizeof(notif_shutdown), &got,
-						 &err),
+						sizeof(notif_shutdown), &got,
+						&err),
 			 0);
 	ck_assert_uint_eq(got.code, 6);
 	ck_assert_uint_eq(got.subcode, 2);
@@ -260,9 +263,8 @@ START_TEST(test_notification)
 	memcpy(n.shutdown, big, 255);
 	ck_assert_int_eq(bgp_notification_encode(out, sizeof(out), &n),
 			 19 + 2 + 1 + 255);
-	ck_assert_int_eq(bgp_notification_parse(out, 19 + 2 + 1 + 255, &got,
-						 &err),
-			 0);
+	ck_assert_int_eq(
+		bgp_notification_parse(out, 19 + 2 + 1 + 255, &got, &err), 0);
 	ck_assert(got.has_shutdown && got.shutdown_len == 255);
 	/* Hold timer expired, no data. */
 	memset(&n, 0, sizeof(n));
@@ -278,7 +280,7 @@ START_TEST(test_notification_bad_shutdown)
 {
 	/* Length octet larger than the data: kept as plain data. */
 	static const uint8_t msg[] = { MARKER, 0x00, 0x18, 0x03, 0x06,
-				       0x02, 0x05, 'a', 'b' };
+				       0x02,   0x05, 'a',  'b' };
 	struct bgp_notification got, err;
 
 	ck_assert_int_eq(bgp_notification_parse(msg, sizeof(msg), &got, &err),
@@ -298,42 +300,60 @@ START_TEST(test_route_refresh)
 
 	ck_assert_int_eq(bgp_route_refresh_encode(out, sizeof(out), &rr), 23);
 	ck_assert_mem_eq(out, route_refresh6, 23);
-	ck_assert_int_eq(bgp_route_refresh_parse(route_refresh6, 23, &got,
-						 &err),
-			 0);
+	ck_assert_int_eq(
+		bgp_route_refresh_parse(route_refresh6, 23, &got, &err), 0);
 	ck_assert_mem_eq(&got, &rr, sizeof(rr));
 	CHECK_ENOSPC(bgp_route_refresh_encode(buf, size, &rr), 23);
 }
 END_TEST
+
+/* encode(a) == golden, every smaller buffer -ENOSPC, parse(golden) OK. */
+static void check_announce(const struct bgp_announce *a, const uint8_t *golden,
+			   size_t len, struct bgp_update *u)
+{
+	struct bgp_notification err;
+	uint8_t out[BGP_MSG_MAX];
+
+	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), a),
+			 (int)len);
+	ck_assert_mem_eq(out, golden, len);
+	CHECK_ENOSPC(bgp_update_encode_announce(buf, size, a), len);
+	ck_assert_int_eq(bgp_update_parse(golden, len, &as4_opts, u, &err), 0);
+	ck_assert_int_eq(u->action, BGP_UPD_OK);
+}
+
+/* A validated NLRI block holding exactly one prefix. */
+static void check_one_prefix(const uint8_t *block, size_t left, uint16_t afi,
+			     const struct bgp_prefix *want)
+{
+	struct bgp_prefix p;
+
+	ck_assert_int_eq(bgp_nlri_next(&block, &left, afi, &p), 1);
+	ck_assert_mem_eq(&p, want, sizeof(p));
+	ck_assert_int_eq(bgp_nlri_next(&block, &left, afi, &p), 0);
+}
 
 START_TEST(test_update_announce4)
 {
 	static const uint32_t comm[] = { 0xffff0000u };
 	static const struct bgp_large_comm large[] = { { 65001, 1, 2 } };
 	struct bgp_announce a = {
-		.afi = BGP_AFI_IPV4, .prefixes = &vip4, .n_prefixes = 1,
-		.local_as = 65001, .prepend = 2, .next_hop4 = 0x0a630102,
-		.has_med = true, .med = 100,
-		.communities = comm, .n_communities = 1,
-		.large = large, .n_large = 1,
+		.afi = BGP_AFI_IPV4,
+		.prefixes = &vip4,
+		.n_prefixes = 1,
+		.local_as = 65001,
+		.prepend = 2,
+		.next_hop4 = 0x0a630102,
+		.has_med = true,
+		.med = 100,
+		.communities = comm,
+		.n_communities = 1,
+		.large = large,
+		.n_large = 1,
 	};
-	struct bgp_notification err;
 	struct bgp_update u;
-	struct bgp_prefix p;
-	const uint8_t *cur;
-	size_t left;
-	uint8_t out[BGP_MSG_MAX];
 
-	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), &a),
-			 sizeof(update4));
-	ck_assert_mem_eq(out, update4, sizeof(update4));
-	CHECK_ENOSPC(bgp_update_encode_announce(buf, size, &a),
-		     sizeof(update4));
-
-	ck_assert_int_eq(bgp_update_parse(update4, sizeof(update4), &as4_opts,
-					  &u, &err),
-			 0);
-	ck_assert_int_eq(u.action, BGP_UPD_OK);
+	check_announce(&a, update4, sizeof(update4), &u);
 	ck_assert(u.has_origin && u.origin == 0);
 	ck_assert(u.has_as_path && u.as_path_len == 14);
 	ck_assert(u.has_next_hop && u.next_hop == 0x0a630102);
@@ -342,11 +362,7 @@ START_TEST(test_update_announce4)
 	ck_assert_mem_eq(u.communities, "\xff\xff\x00\x00", 4);
 	ck_assert_uint_eq(u.n_large, 1);
 	ck_assert(!u.withdrawn_len && !u.has_mp_reach && !u.end_of_rib);
-	cur = u.nlri;
-	left = u.nlri_len;
-	ck_assert_int_eq(bgp_nlri_next(&cur, &left, BGP_AFI_IPV4, &p), 1);
-	ck_assert_mem_eq(&p, &vip4, sizeof(p));
-	ck_assert_int_eq(bgp_nlri_next(&cur, &left, BGP_AFI_IPV4, &p), 0);
+	check_one_prefix(u.nlri, u.nlri_len, BGP_AFI_IPV4, &vip4);
 }
 END_TEST
 
@@ -354,44 +370,83 @@ START_TEST(test_update_announce6)
 {
 	static const uint8_t nh[32] = { V6_NH, V6_LL };
 	struct bgp_announce a = {
-		.afi = BGP_AFI_IPV6, .prefixes = &vip6, .n_prefixes = 1,
-		.local_as = 65001, .next_hop6_len = 32,
+		.afi = BGP_AFI_IPV6,
+		.prefixes = &vip6,
+		.n_prefixes = 1,
+		.local_as = 65001,
+		.next_hop6_len = 32,
 	};
 	struct bgp_notification err;
 	struct bgp_update u;
-	struct bgp_prefix p;
-	const uint8_t *cur;
-	size_t left;
 	uint8_t out[BGP_MSG_MAX];
 
 	memcpy(a.next_hop6, nh, 32);
-	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), &a),
-			 sizeof(update6));
-	ck_assert_mem_eq(out, update6, sizeof(update6));
-	CHECK_ENOSPC(bgp_update_encode_announce(buf, size, &a),
-		     sizeof(update6));
-	ck_assert_int_eq(bgp_update_parse(update6, sizeof(update6), &as4_opts,
-					  &u, &err),
-			 0);
-	ck_assert_int_eq(u.action, BGP_UPD_OK);
+	check_announce(&a, update6, sizeof(update6), &u);
 	ck_assert(u.has_mp_reach && u.mp_reach_af.afi == 2 &&
 		  u.mp_reach_af.safi == 1);
 	ck_assert_uint_eq(u.mp_nh_len, 32);
 	ck_assert_mem_eq(u.mp_nh, nh, 32);
 	ck_assert(!u.has_next_hop && !u.nlri_len && !u.has_med);
-	cur = u.mp_reach_nlri;
-	left = u.mp_reach_nlri_len;
-	ck_assert_int_eq(bgp_nlri_next(&cur, &left, BGP_AFI_IPV6, &p), 1);
-	ck_assert_mem_eq(&p, &vip6, sizeof(p));
-	ck_assert_int_eq(bgp_nlri_next(&cur, &left, BGP_AFI_IPV6, &p), 0);
+	check_one_prefix(u.mp_reach_nlri, u.mp_reach_nlri_len, BGP_AFI_IPV6,
+			 &vip6);
 	/* A global next hop alone is 16 bytes. */
 	a.next_hop6_len = 16;
 	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), &a),
 			 sizeof(update6) - 16);
-	ck_assert_int_eq(bgp_update_parse(out, sizeof(update6) - 16,
-					  &as4_opts, &u, &err),
+	ck_assert_int_eq(bgp_update_parse(out, sizeof(update6) - 16, &as4_opts,
+					  &u, &err),
 			 0);
 	ck_assert(u.action == BGP_UPD_OK && u.mp_nh_len == 16);
+}
+END_TEST
+
+/* Long attributes take Extended Length; over 4096 bytes is refused. */
+START_TEST(test_update_limits)
+{
+	static struct bgp_prefix many[1000];
+	struct bgp_announce a = {
+		.afi = BGP_AFI_IPV4,
+		.prefixes = &vip4,
+		.n_prefixes = 1,
+		.local_as = 65001,
+		.prepend = 100,
+		.next_hop4 = 0x0a630102,
+	};
+	struct bgp_notification err;
+	struct bgp_update u;
+	uint8_t out[BGP_MSG_MAX];
+	unsigned int i;
+	int n;
+
+	n = bgp_update_encode_announce(out, sizeof(out), &a);
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_eq(out[23 + 4], 0x50); /* AS_PATH flags: Extended */
+	ck_assert_int_eq(bgp_update_parse(out, n, &as4_opts, &u, &err), 0);
+	ck_assert(u.action == BGP_UPD_OK && u.as_path_len == 2 + 4 * 101);
+	a.prepend = 255; /* 256 ASes do not fit one segment */
+	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), &a),
+			 -EINVAL);
+	for (i = 0; i < 1000; i++)
+		many[i] = vip4;
+	a.prepend = 0;
+	a.prefixes = many;
+	a.n_prefixes = 1000;
+	ck_assert_int_eq(bgp_update_encode_announce(out, sizeof(out), &a),
+			 -EMSGSIZE);
+	ck_assert_int_eq(bgp_update_encode_withdraw(out, sizeof(out),
+						    BGP_AFI_IPV6, many, 1000),
+			 -EINVAL);
+	for (i = 0; i < 1000; i++)
+		many[i] = vip6;
+	ck_assert_int_eq(bgp_update_encode_withdraw(out, sizeof(out),
+						    BGP_AFI_IPV6, many, 1000),
+			 -EMSGSIZE);
+	/* 200 IPv6 /128s: 3400 bytes, MP_UNREACH with Extended Length. */
+	n = bgp_update_encode_withdraw(out, sizeof(out), BGP_AFI_IPV6, many,
+				       200);
+	ck_assert_int_eq(n, 19 + 4 + 4 + 3 + 200 * 17);
+	ck_assert_int_eq(bgp_update_parse(out, n, &as4_opts, &u, &err), 0);
+	ck_assert(u.action == BGP_UPD_OK && u.mp_unreach_nlri_len == 3400);
 }
 END_TEST
 
@@ -429,13 +484,11 @@ START_TEST(test_update_withdraw_eor)
 			 0);
 	ck_assert(u.action == BGP_UPD_OK && u.has_mp_unreach &&
 		  u.mp_unreach_nlri_len == 17 && !u.end_of_rib);
-	ck_assert_int_eq(bgp_update_parse(eor4, sizeof(eor4), &as4_opts, &u,
-					  &err),
-			 0);
+	ck_assert_int_eq(
+		bgp_update_parse(eor4, sizeof(eor4), &as4_opts, &u, &err), 0);
 	ck_assert(u.action == BGP_UPD_OK && u.end_of_rib);
-	ck_assert_int_eq(bgp_update_parse(eor6, sizeof(eor6), &as4_opts, &u,
-					  &err),
-			 0);
+	ck_assert_int_eq(
+		bgp_update_parse(eor6, sizeof(eor6), &as4_opts, &u, &err), 0);
 	ck_assert(u.action == BGP_UPD_OK && u.end_of_rib &&
 		  u.mp_unreach_af.afi == 2);
 }
@@ -467,52 +520,92 @@ static const struct bad_msg bad_msgs[] = {
 	{ "marker first byte", G(keepalive), 0, { { 0, 0xfe } }, 1, 1, 1 },
 	{ "marker last byte", G(keepalive), 0, { { 15, 0x00 } }, 1, 1, 1 },
 	{ "length 18", G(keepalive), 0, { { 17, 18 } }, 1, 1, 2 },
-	{ "length 4097", G(keepalive), 0, { { 16, 0x10 }, { 17, 0x01 } }, 2,
-	  1, 2 },
+	{ "length 4097",
+	  G(keepalive),
+	  0,
+	  { { 16, 0x10 }, { 17, 0x01 } },
+	  2,
+	  1,
+	  2 },
 	{ "length 0", G(keepalive), 0, { { 17, 0 } }, 1, 1, 2 },
 	{ "type 0", G(keepalive), 0, { { 18, 0 } }, 1, 1, 3 },
 	{ "type 6", G(keepalive), 0, { { 18, 6 } }, 1, 1, 3 },
 	{ "keepalive length 20", G(keepalive), 0, { { 17, 20 } }, 1, 1, 2 },
-	{ "header longer than message", G(open1), 0, { { 17, 0x34 } }, 1, 1,
-	  2 },
+	{ "header longer than message", G(open1), 0, { { 17, 0x34 } }, 1, 1, 2 },
 	{ "open length 28", G(open1), 28, { { 17, 28 } }, 1, 1, 2 },
 	{ "open version 3", G(open1), 0, { { 19, 3 } }, 1, 2, 1 },
 	{ "open version 5", G(open1), 0, { { 19, 5 } }, 1, 2, 1 },
 	{ "open my AS 0", G(open1), 0, { { 20, 0 }, { 21, 0 } }, 2, 2, 2 },
 	{ "open hold time 1", G(open1), 0, { { 23, 1 } }, 1, 2, 6 },
 	{ "open hold time 2", G(open1), 0, { { 23, 2 } }, 1, 2, 6 },
-	{ "open BGP id 0", G(open1), 0,
-	  { { 24, 0 }, { 25, 0 }, { 26, 0 }, { 27, 0 } }, 4, 2, 3 },
+	{ "open BGP id 0",
+	  G(open1),
+	  0,
+	  { { 24, 0 }, { 25, 0 }, { 26, 0 }, { 27, 0 } },
+	  4,
+	  2,
+	  3 },
 	{ "open optlen over message", G(open1), 0, { { 28, 23 } }, 1, 1, 2 },
-	{ "open optlen short of message", G(open1), 0, { { 28, 21 } }, 1, 1,
-	  2 },
+	{ "open optlen short of message", G(open1), 0, { { 28, 21 } }, 1, 1, 2 },
 	{ "open parameter type 1", G(open1), 0, { { 29, 1 } }, 1, 2, 4 },
 	{ "open parameter overruns", G(open1), 0, { { 30, 21 } }, 1, 2, 0 },
 	{ "open capability overruns", G(open1), 0, { { 46, 5 } }, 1, 2, 0 },
-	{ "open MP capability length 3", G(open1), 0,
-	  { { 32, 3 }, { 37, 0 }, { 38, 3 } }, 3, 2, 0 },
-	{ "open route refresh length 1", G(open1), 0,
-	  { { 44, 2 }, { 45, 1 } }, 2, 2, 0 },
-	{ "open AS4 capability AS 0", G(open1), 0,
-	  { { 49, 0 }, { 50, 0 } }, 2, 2, 2 },
-	{ "notification length 20", G(notif_shutdown), 20, { { 17, 20 } }, 1,
-	  1, 2 },
-	{ "route refresh length 22", G(route_refresh6), 22, { { 17, 22 } }, 1,
-	  1, 2 },
+	{ "open MP capability length 3",
+	  G(open1),
+	  0,
+	  { { 32, 3 }, { 37, 0 }, { 38, 3 } },
+	  3,
+	  2,
+	  0 },
+	{ "open route refresh length 1",
+	  G(open1),
+	  0,
+	  { { 44, 2 }, { 45, 1 } },
+	  2,
+	  2,
+	  0 },
+	{ "open AS4 capability AS 0",
+	  G(open1),
+	  0,
+	  { { 49, 0 }, { 50, 0 } },
+	  2,
+	  2,
+	  2 },
+	{ "notification length 20",
+	  G(notif_shutdown),
+	  20,
+	  { { 17, 20 } },
+	  1,
+	  1,
+	  2 },
+	{ "route refresh length 22",
+	  G(route_refresh6),
+	  22,
+	  { { 17, 22 } },
+	  1,
+	  1,
+	  2 },
 	{ "update length 22", G(eor4), 22, { { 17, 22 } }, 1, 1, 2 },
-	{ "update withdrawn length overruns", G(update4), 0, { { 20, 0x60 } },
-	  1, 3, 1 },
-	{ "update attribute length overruns", G(update4), 0, { { 22, 0x40 } },
-	  1, 3, 1 },
+	{ "update withdrawn length overruns",
+	  G(update4),
+	  0,
+	  { { 20, 0x60 } },
+	  1,
+	  3,
+	  1 },
+	{ "update attribute length overruns",
+	  G(update4),
+	  0,
+	  { { 22, 0x40 } },
+	  1,
+	  3,
+	  1 },
 	{ "update withdrawn /33", G(withdraw4), 0, { { 21, 33 } }, 1, 3, 10 },
 	{ "update NLRI /33", G(update4), 0, { { 80, 33 } }, 1, 3, 10 },
-	{ "update NLRI /40 truncated", G(update4), 0, { { 80, 40 } }, 1, 3,
-	  10 },
+	{ "update NLRI /40 truncated", G(update4), 0, { { 80, 40 } }, 1, 3, 10 },
 	{ "update MP_REACH /129", G(update6), 0, { { 63, 129 } }, 1, 3, 10 },
-	{ "update MP_UNREACH /129", G(withdraw6), 0, { { 29, 129 } }, 1, 3,
-	  10 },
-	{ "update MP_REACH next hop 31", G(update6), 0, { { 29, 31 } }, 1, 3,
-	  9 },
+	{ "update MP_UNREACH /129", G(withdraw6), 0, { { 29, 129 } }, 1, 3, 10 },
+	{ "update MP_REACH next hop 31", G(update6), 0, { { 29, 31 } }, 1, 3, 9 },
 };
 
 /* UPDATEs built from attribute bytes, with the base NLRI. */
@@ -537,16 +630,17 @@ static const struct bad_upd bad_upds[] = {
 	{ "extended length ORIGIN", A("\x50\x01\x00\x01\x00" ASPATH NH), false,
 	  false, E_OK, 0 },
 	{ "unknown optional", A(BASE "\xc0\x63\x00"), false, false, E_OK, 0 },
-	{ "AS4_PATH well formed", A(BASE "\xc0\x11\x06\x02\x01\x00\x01\x00\x00"),
-	  false, false, E_OK, 0 },
+	{ "AS4_PATH well formed",
+	  A(BASE "\xc0\x11\x06\x02\x01\x00\x01\x00\x00"), false, false, E_OK,
+	  0 },
 	{ "missing ORIGIN", A(ASPATH NH), false, false, E_WITHDRAW, 0 },
 	{ "missing AS_PATH", A(ORIGIN NH), false, false, E_WITHDRAW, 0 },
 	{ "missing NEXT_HOP", A(ORIGIN ASPATH), false, false, E_WITHDRAW, 0 },
 	{ "no NLRI, no attributes needed", A(MPU6), true, false, E_OK, 0 },
 	{ "ORIGIN length 2", A("\x40\x01\x02\x00\x00" ASPATH NH), false, false,
 	  E_WITHDRAW, 0 },
-	{ "ORIGIN 3", A("\x40\x01\x01\x03" ASPATH NH), false, false,
-	  E_WITHDRAW, 0 },
+	{ "ORIGIN 3", A("\x40\x01\x01\x03" ASPATH NH), false, false, E_WITHDRAW,
+	  0 },
 	{ "ORIGIN flagged optional", A("\xc0\x01\x01\x00" ASPATH NH), false,
 	  false, E_WITHDRAW, 0 },
 	{ "AS_PATH segment type 0",
@@ -555,21 +649,22 @@ static const struct bad_upd bad_upds[] = {
 	{ "AS_PATH segment count 0", A(ORIGIN "\x40\x02\x02\x02\x00" NH), false,
 	  false, E_WITHDRAW, 0 },
 	{ "AS_PATH 2-octet on an AS4 session",
-	  A(ORIGIN "\x40\x02\x04\x02\x01\xfd\xe9" NH), false, false,
-	  E_WITHDRAW, 0 },
+	  A(ORIGIN "\x40\x02\x04\x02\x01\xfd\xe9" NH), false, false, E_WITHDRAW,
+	  0 },
 	{ "AS_PATH count overruns",
 	  A(ORIGIN "\x40\x02\x06\x02\x02\x00\x00\xfd\xe9" NH), false, false,
 	  E_WITHDRAW, 0 },
-	{ "NEXT_HOP length 5", A(ORIGIN ASPATH "\x40\x03\x05\x0a\x63\x01\x02\x00"),
-	  false, false, E_WITHDRAW, 0 },
+	{ "NEXT_HOP length 5",
+	  A(ORIGIN ASPATH "\x40\x03\x05\x0a\x63\x01\x02\x00"), false, false,
+	  E_WITHDRAW, 0 },
 	{ "NEXT_HOP 0.0.0.0", A(ORIGIN ASPATH "\x40\x03\x04\x00\x00\x00\x00"),
 	  false, false, E_WITHDRAW, 0 },
 	{ "NEXT_HOP multicast", A(ORIGIN ASPATH "\x40\x03\x04\xe0\x00\x00\x01"),
 	  false, false, E_WITHDRAW, 0 },
 	{ "MED length 3", A(BASE "\x80\x04\x03\x00\x00\x01"), false, false,
 	  E_WITHDRAW, 0 },
-	{ "MED flagged transitive", A(BASE "\xc0\x04\x04\x00\x00\x00\x01"), false,
-	  false, E_WITHDRAW, 0 },
+	{ "MED flagged transitive", A(BASE "\xc0\x04\x04\x00\x00\x00\x01"),
+	  false, false, E_WITHDRAW, 0 },
 	{ "LOCAL_PREF length 3 (iBGP)", A(BASE "\x40\x05\x03\x00\x00\x64"),
 	  false, true, E_WITHDRAW, 0 },
 	{ "LOCAL_PREF from eBGP", A(BASE "\x40\x05\x04\x00\x00\x00\x64"), false,
@@ -592,8 +687,8 @@ static const struct bad_upd bad_upds[] = {
 	{ "LARGE_COMMUNITIES length 8",
 	  A(BASE "\xc0\x20\x08\x00\x00\xfd\xe9\x00\x00\x00\x01"), false, false,
 	  E_WITHDRAW, 0 },
-	{ "AS4_PATH malformed", A(BASE "\xc0\x11\x03\x02\x01\x00"), false, false,
-	  E_DISCARD, 0 },
+	{ "AS4_PATH malformed", A(BASE "\xc0\x11\x03\x02\x01\x00"), false,
+	  false, E_DISCARD, 0 },
 	{ "AS4_AGGREGATOR length 6",
 	  A(BASE "\xc0\x12\x06\x00\x01\x0a\x00\x00\x01"), false, false,
 	  E_DISCARD, 0 },
@@ -738,8 +833,8 @@ START_TEST(test_bad_update)
 	};
 
 	ret = parse_any(buf, len, &opts, &err, &act);
-	ck_assert_msg(act == map[c->expect], "%s: action %d, want %d",
-		      c->name, act, map[c->expect]);
+	ck_assert_msg(act == map[c->expect], "%s: action %d, want %d", c->name,
+		      act, map[c->expect]);
 	if (c->expect == E_RESET)
 		ck_assert_msg(ret == -EBADMSG && err.code == 3 &&
 				      err.subcode == c->subcode,
@@ -754,10 +849,10 @@ static const struct {
 	const uint8_t *m;
 	size_t len;
 } goldens[] = {
-	{ G(keepalive) }, { G(open1) },	    { G(open2) },
+	{ G(keepalive) },      { G(open1) },	      { G(open2) },
 	{ G(notif_shutdown) }, { G(route_refresh6) }, { G(update4) },
-	{ G(update6) },	  { G(withdraw4) }, { G(withdraw6) },
-	{ G(eor4) },	  { G(eor6) },
+	{ G(update6) },	       { G(withdraw4) },      { G(withdraw6) },
+	{ G(eor4) },	       { G(eor6) },
 };
 
 /*
@@ -791,8 +886,8 @@ END_TEST
 
 START_TEST(test_nlri_masks_host_bits)
 {
-	static const uint8_t block[] = { 0x18, 0xcb, 0x00, 0x71, 0x17, 0xc0,
-					 0x00, 0x00, 0x21 };
+	static const uint8_t block[] = { 0x18, 0xcb, 0x00, 0x71, 0x17,
+					 0xc0, 0x00, 0x00, 0x21 };
 	const uint8_t *p = block;
 	size_t left = sizeof(block);
 	struct bgp_prefix pfx;
@@ -801,7 +896,8 @@ START_TEST(test_nlri_masks_host_bits)
 	ck_assert(pfx.len == 24 && pfx.addr[2] == 0x71 && pfx.addr[3] == 0);
 	ck_assert_int_eq(bgp_nlri_next(&p, &left, BGP_AFI_IPV4, &pfx), 1);
 	ck_assert(pfx.len == 23 && pfx.addr[0] == 0xc0 && pfx.addr[2] == 0);
-	ck_assert_int_eq(bgp_nlri_next(&p, &left, BGP_AFI_IPV4, &pfx), -EBADMSG);
+	ck_assert_int_eq(bgp_nlri_next(&p, &left, BGP_AFI_IPV4, &pfx),
+			 -EBADMSG);
 }
 END_TEST
 
@@ -821,6 +917,7 @@ static Suite *bgp_msg_suite(void)
 	tcase_add_test(tc, test_route_refresh);
 	tcase_add_test(tc, test_update_announce4);
 	tcase_add_test(tc, test_update_announce6);
+	tcase_add_test(tc, test_update_limits);
 	tcase_add_test(tc, test_update_withdraw_eor);
 	tcase_add_test(tc, test_nlri_masks_host_bits);
 	suite_add_tcase(s, tc);
