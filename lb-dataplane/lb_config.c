@@ -221,8 +221,8 @@ static const char *lb_cfg_type_name(struct fy_node *n)
  * are refused from the raw input before the text is asked for: no keel
  * value contains a quote.
  */
-static int lb_cfg_text(struct lb_cfg_ctx *c, struct fy_node *n,
-		       const char **s, size_t *len)
+static int lb_cfg_text(struct lb_cfg_ctx *c, struct fy_node *n, const char **s,
+		       size_t *len)
 {
 	struct fy_token *t;
 	const struct fy_mark *a, *b;
@@ -234,12 +234,15 @@ static int lb_cfg_text(struct lb_cfg_ctx *c, struct fy_node *n,
 		t = fy_node_get_scalar_token(n);
 		a = t ? fy_token_start_mark(t) : NULL;
 		b = t ? fy_token_end_mark(t) : NULL;
-		if (!a || !b || b->input_pos > c->len || a->input_pos > b->input_pos)
-			return lb_cfg_fail(c, n, "cannot read this quoted value");
+		if (!a || !b || b->input_pos > c->len ||
+		    a->input_pos > b->input_pos)
+			return lb_cfg_fail(c, n,
+					   "cannot read this quoted value");
 		for (i = a->input_pos + 1; i + 2 < b->input_pos; i++)
 			if (c->buf[i] == '\'' && c->buf[i + 1] == '\'')
-				return lb_cfg_fail(c, n,
-						   "quotes inside a quoted value are not allowed");
+				return lb_cfg_fail(
+					c, n,
+					"quotes inside a quoted value are not allowed");
 	}
 	*s = fy_node_get_scalar(n, len);
 	if (!*s)
@@ -1043,12 +1046,9 @@ static int lb_cfg_ctl_group(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 	return 0;
 }
 
-static const struct lb_cfg_field lb_cfg_control_fields[] = {
-	{ "socket", lb_cfg_ctl_socket, false },
-	{ "group", lb_cfg_ctl_group, false },
-};
-
-static int lb_cfg_control(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+/* An optional mapping section (control, metrics, timers) of the root. */
+static int lb_cfg_section(struct lb_cfg_ctx *c, struct fy_node *v, void *obj,
+			  const struct lb_cfg_field *fields, size_t n)
 {
 	struct fy_node *m;
 	int err;
@@ -1056,9 +1056,22 @@ static int lb_cfg_control(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 	err = lb_cfg_collection(c, v, FYNT_MAPPING, true, &m);
 	if (err)
 		return err;
-	return lb_cfg_map(c, m, lb_cfg_control_fields,
-			  LB_CFG_N(lb_cfg_control_fields), obj);
+	return lb_cfg_map(c, m, fields, n, obj);
 }
+
+#define LB_CFG_SECTION(name, fields)                                        \
+	static int lb_cfg_##name(struct lb_cfg_ctx *c, struct fy_node *v,   \
+				 void *obj)                                 \
+	{                                                                   \
+		return lb_cfg_section(c, v, obj, fields, LB_CFG_N(fields)); \
+	}
+
+static const struct lb_cfg_field lb_cfg_control_fields[] = {
+	{ "socket", lb_cfg_ctl_socket, false },
+	{ "group", lb_cfg_ctl_group, false },
+};
+
+LB_CFG_SECTION(control, lb_cfg_control_fields)
 
 /* HOST:PORT or [V6]:PORT with an address literal, or "" / off. */
 static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
@@ -1091,17 +1104,7 @@ static const struct lb_cfg_field lb_cfg_metrics_fields[] = {
 	{ "listen", lb_cfg_listen, false },
 };
 
-static int lb_cfg_metrics(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
-{
-	struct fy_node *m;
-	int err;
-
-	err = lb_cfg_collection(c, v, FYNT_MAPPING, true, &m);
-	if (err)
-		return err;
-	return lb_cfg_map(c, m, lb_cfg_metrics_fields,
-			  LB_CFG_N(lb_cfg_metrics_fields), obj);
-}
+LB_CFG_SECTION(metrics, lb_cfg_metrics_fields)
 
 static int lb_cfg_neigh(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 {
@@ -1115,17 +1118,7 @@ static const struct lb_cfg_field lb_cfg_timer_fields[] = {
 	{ "neighbour_refresh", lb_cfg_neigh, false },
 };
 
-static int lb_cfg_timers(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
-{
-	struct fy_node *m;
-	int err;
-
-	err = lb_cfg_collection(c, v, FYNT_MAPPING, true, &m);
-	if (err)
-		return err;
-	return lb_cfg_map(c, m, lb_cfg_timer_fields,
-			  LB_CFG_N(lb_cfg_timer_fields), obj);
-}
+LB_CFG_SECTION(timers, lb_cfg_timer_fields)
 
 static const struct lb_cfg_field lb_cfg_root_fields[] = {
 	{ "instance", lb_cfg_instance, false },
