@@ -14,6 +14,7 @@
 #define LB_RECONCILE_H
 
 #include "lb_config.h"
+#include "lb_health.h" /* enum lb_state_source */
 #include "lb_model.h"
 #include "lb_state.h"
 
@@ -24,12 +25,6 @@ struct lb_reconcile_stats {
 	uint32_t reals_added;
 	uint32_t reals_removed;
 	uint32_t reals_changed;
-};
-
-/* Where a real's state comes from, for status. */
-enum lb_state_source {
-	LB_SRC_CONFIG,
-	LB_SRC_ADMIN,
 };
 
 int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
