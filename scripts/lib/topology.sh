@@ -30,6 +30,11 @@
 #   KEEL_XDP       path of keel-xdp (always: it puts the XDP_PASS program on
 #                  the switch ports);  KEEL_ECHO  path of keel-echo
 # Optional: TOPO_LBS (number of LBs, default 1), TOPO_REALS (default 3),
+#   TOPO_RS_NET (static: topo_real_add puts the VIPs on lo and sets the ARP
+#   sysctls itself; agent: it leaves that to rs-agent, see topo_agent_*),
+#   TOPO_LBD_TOP (YAML appended at the top level of every LB config, e.g.
+#   an agents: section), TOPO_LBD_SVC (YAML appended to every service, e.g.
+#   "    health: {type: agent}"),
 #   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
 #   TOPO_VIPS (every VIP, default "$TOPO_VIP": routed to the LBs and held on
 #   every real's lo).
@@ -61,6 +66,9 @@
 : "${TOPO_LBD:=0}"
 : "${TOPO_LBD_START:=1}"
 : "${TOPO_LBD_REFRESH:=1s}"
+: "${TOPO_RS_NET:=static}"
+: "${TOPO_LBD_TOP:=}"
+: "${TOPO_LBD_SVC:=}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
 TOPO_BPFFS=/sys/fs/bpf
@@ -225,15 +233,17 @@ topo_real_add() {
 	ns=$(topo_ns "rs$n")
 	addr=$(topo_rs_addr "$n")
 	topo_ns_add "rs$n" && topo_port "rs$n" eth0 &&
-		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 || return 1
-	for vip in $TOPO_VIPS; do
-		topo_do ip -n "$ns" addr add "$vip/32" dev lo || return 1
-	done
-	topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
+		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 &&
+		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" || return 1
+	if [ "$TOPO_RS_NET" = static ]; then
+		for vip in $TOPO_VIPS; do
+			topo_do ip -n "$ns" addr add "$vip/32" dev lo || return 1
+		done
 		topo_do topo_nsx "rs$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
 			net.ipv4.conf.all.arp_announce=2 \
 			net.ipv4.conf.eth0.arp_ignore=1 \
 			net.ipv4.conf.eth0.arp_announce=2 >/dev/null || return 1
+	fi
 	# setsid: the lab's servers outlive lab.sh and its terminal.
 	setsid nsenter --net="/run/netns/$ns" -- "$KEEL_ECHO" server \
 		--name "rs$n" --port "$TOPO_PORT" \
@@ -339,6 +349,7 @@ topo_lbd_config() {
 		echo "state_file: $(topo_lbd_state "$n")"
 		echo "timers:"
 		echo "  neighbour_refresh: $TOPO_LBD_REFRESH"
+		[ -n "$TOPO_LBD_TOP" ] && printf '%s\n' "$TOPO_LBD_TOP"
 		echo "services:"
 		for spec in "${specs[@]}"; do
 			svc=${spec%%=*}
@@ -350,6 +361,7 @@ topo_lbd_config() {
 			echo "  - vip: $vip"
 			echo "    port: $port"
 			echo "    protocol: $proto"
+			[ -n "$TOPO_LBD_SVC" ] && printf '%s\n' "$TOPO_LBD_SVC"
 			if [ -z "$list" ]; then
 				echo "    reals: []"
 				continue
@@ -465,6 +477,97 @@ topo_lbd_stop_all() {
 		fi
 		rm -f -- "$f"
 	done
+}
+
+# --- rs-agent on the reals (TOPO_RS_NET=agent) --------------------------------
+# Per real N, in TOPO_DIR: rsN.agent.yaml, rsN.agent.sock, rsN.agent.log,
+# rsN.agent.pid; one key for the site, agent.key (mode 0600).  RS_AGENT is
+# the path of rs-agent.  The agent reports to every LB on port 9460 and
+# checks keel-echo on TOPO_PORT every TOPO_AGENT_CHECK (default 100ms).
+
+: "${TOPO_AGENT_CHECK:=100ms}"
+topo_agent_conf() { printf '%s/rs%d.agent.yaml' "$TOPO_DIR" "$1"; }
+topo_agent_sock() { printf '%s/rs%d.agent.sock' "$TOPO_DIR" "$1"; }
+topo_agent_log() { printf '%s/rs%d.agent.log' "$TOPO_DIR" "$1"; }
+topo_agent_pid() { cat "$TOPO_DIR/rs$1.agent.pid" 2>/dev/null; }
+topo_agent_key() { printf '%s/agent.key' "$TOPO_DIR"; }
+
+# topo_agent_keygen: the site's shared key (64 hex characters, 0600).
+topo_agent_keygen() {
+	local k
+	k=$(topo_agent_key)
+	[ -s "$k" ] && return 0
+	(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$k" &&
+		echo >>"$k")
+}
+
+# topo_agent_config N: rs-agent's config for real N: every VIP of
+# TOPO_VIPS on TOPO_PORT/tcp with a TCP check of keel-echo.
+topo_agent_config() {
+	local n=$1 f tmp lb vip
+	f=$(topo_agent_conf "$n")
+	tmp="$f.tmp.$$"
+	topo_agent_keygen || return 1
+	{
+		echo "# rs-agent config for rs$n, written by scripts/lib/topology.sh"
+		echo "real: $(topo_rs_addr "$n")"
+		echo "key_file: $(topo_agent_key)"
+		echo "interval: 100ms"
+		echo "interfaces: [eth0]"
+		echo "control:"
+		echo "  socket: $(topo_agent_sock "$n")"
+		echo "state_dir: $TOPO_DIR/rs$n.agent.d"
+		echo "lbs:"
+		for ((lb = 1; lb <= TOPO_LBS; lb++)); do
+			echo "  - $(topo_lb_addr "$lb"):9460"
+		done
+		echo "services:"
+		for vip in $TOPO_VIPS; do
+			echo "  - vip: $vip"
+			echo "    port: $TOPO_PORT"
+			echo "    protocol: tcp"
+			echo "    check:"
+			echo "      type: tcp"
+			echo "      interval: $TOPO_AGENT_CHECK"
+			echo "      timeout: 200ms"
+			echo "      rise: 2"
+			echo "      fall: 2"
+		done
+	} >"$tmp" && mv -f -- "$tmp" "$f"
+}
+
+# topo_agent ARGS...: rs-agent's CLI against real N's agent:
+# topo_agent N drain --wait ...
+topo_agent() {
+	local n=$1
+	shift
+	"$RS_AGENT" "$@" --socket "$(topo_agent_sock "$n")"
+}
+
+# topo_agent_start N: start rs-agent in real N's namespace (config written
+# if missing) and wait until it answers (10 s at most).
+topo_agent_start() {
+	local n=$1 ns cfg log pid i
+	ns=$(topo_ns "rs$n")
+	cfg=$(topo_agent_conf "$n")
+	log=$(topo_agent_log "$n")
+	[ -f "$cfg" ] || topo_agent_config "$n" || return 1
+	mkdir -p "$TOPO_DIR/rs$n.agent.d"
+	echo "--- $(date +%T.%3N) topology.sh: rs-agent run --config $cfg" >>"$log"
+	setsid nsenter --net="/run/netns/$ns" -- "$RS_AGENT" run --config "$cfg" \
+		</dev/null >>"$log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$TOPO_DIR/rs$n.agent.pid"
+	for ((i = 0; i < 100; i++)); do
+		if ! topo_pid_alive "$pid"; then
+			topo_die "rs-agent of rs$n exited at start: $(tail -n 5 "$log")"
+			return 1
+		fi
+		topo_agent "$n" status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	topo_die "rs-agent of rs$n does not answer after 10 s"
+	return 1
 }
 
 # PIDs of the processes living in our namespaces (keel-echo servers, a
