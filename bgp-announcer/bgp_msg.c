@@ -1063,13 +1063,25 @@ int bgp_update_encode_announce(uint8_t *buf, size_t size,
 	/* Then ascending type codes (RFC 4271 section 5). */
 	bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_ORIGIN, 1);
 	bgp_wbuf_u8(&w, in->origin);
-	/* One AS_SEQUENCE of 4-octet ASes (RFC 6793 section 4.1). */
-	aslen = 2 + 4 * (size_t)count;
-	bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_AS_PATH, aslen);
-	bgp_wbuf_u8(&w, 2);
-	bgp_wbuf_u8(&w, (uint8_t)count);
-	for (i = 0; i < count; i++)
-		bgp_wbuf_u32(&w, in->local_as);
+	/* One AS_SEQUENCE of 4-octet ASes (RFC 6793 section 4.1)... */
+	if (!in->as2) {
+		aslen = 2 + 4 * (size_t)count;
+		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_AS_PATH, aslen);
+		bgp_wbuf_u8(&w, 2);
+		bgp_wbuf_u8(&w, (uint8_t)count);
+		for (i = 0; i < count; i++)
+			bgp_wbuf_u32(&w, in->local_as);
+	} else {
+		/* ...or of 2-octet ones, AS_TRANS standing in (section 4.2.2). */
+		aslen = 2 + 2 * (size_t)count;
+		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_AS_PATH, aslen);
+		bgp_wbuf_u8(&w, 2);
+		bgp_wbuf_u8(&w, (uint8_t)count);
+		for (i = 0; i < count; i++)
+			bgp_wbuf_u16(&w, in->local_as > 0xffff ?
+						 BGP_AS_TRANS :
+						 (uint16_t)in->local_as);
+	}
 	if (in->afi == BGP_AFI_IPV4) {
 		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
 		bgp_wbuf_u32(&w, in->next_hop4);
@@ -1085,6 +1097,15 @@ int bgp_update_encode_announce(uint8_t *buf, size_t size,
 			     4 * (size_t)in->n_communities);
 		for (i = 0; i < in->n_communities; i++)
 			bgp_wbuf_u32(&w, in->communities[i]);
+	}
+	if (in->as2 && in->local_as > 0xffff) {
+		/* RFC 6793 section 4.2.2: the true path for new speakers. */
+		bgp_put_attr(&w, BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE,
+			     BGP_ATTR_AS4_PATH, 2 + 4 * (size_t)count);
+		bgp_wbuf_u8(&w, 2);
+		bgp_wbuf_u8(&w, (uint8_t)count);
+		for (i = 0; i < count; i++)
+			bgp_wbuf_u32(&w, in->local_as);
 	}
 	if (in->n_large) {
 		/* RFC 8092 section 3. */

@@ -223,6 +223,12 @@ struct bgp_announce {
 	unsigned int n_communities;
 	const struct bgp_large_comm *large;
 	unsigned int n_large;
+	/*
+	 * The peer lacks the 4-octet AS capability: AS_PATH in 2-octet ASes
+	 * (AS_TRANS for a larger one) and, when local_as needs 4 octets, the
+	 * real path in AS4_PATH (RFC 6793 section 4.2.2).
+	 */
+	bool as2;
 };
 
 /*
@@ -265,7 +271,7 @@ int bgp_notification_encode(uint8_t *buf, size_t size,
 			    const struct bgp_notification *in);
 int bgp_route_refresh_encode(uint8_t *buf, size_t size,
 			     const struct bgp_route_refresh *in);
-/* Needs the 4-octet AS capability negotiated (AS_PATH is AS4 only). */
+/* AS_PATH of 4-octet ASes unless in->as2. */
 int bgp_update_encode_announce(uint8_t *buf, size_t size,
 			       const struct bgp_announce *in);
 int bgp_update_encode_withdraw(uint8_t *buf, size_t size, uint16_t afi,

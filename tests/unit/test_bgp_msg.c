@@ -400,6 +400,65 @@ START_TEST(test_update_announce6)
 }
 END_TEST
 
+/*
+ * A peer without the AS4 capability (RFC 6793 section 4.2.2): AS 4200000001
+ * with one prepend goes out as AS_PATH [AS_TRANS AS_TRANS] in 2-octet ASes
+ * plus AS4_PATH with the real path; AS 65001 needs no AS4_PATH.
+ */
+/* clang-format off */
+static const uint8_t update_as2[] = {
+	MARKER, 0x00, 0x3d, 0x02,
+	0x00, 0x00, 0x00, 0x21,
+	0x40, 0x01, 0x01, 0x00,
+	0x40, 0x02, 0x06, 0x02, 0x02, 0x5b, 0xa0, 0x5b, 0xa0,
+	0x40, 0x03, 0x04, 0x0a, 0x63, 0x01, 0x02,
+	0xc0, 0x11, 0x0a, 0x02, 0x02, 0xfa, 0x56, 0xea, 0x01, 0xfa, 0x56,
+	0xea, 0x01,
+	0x20, 0xcb, 0x00, 0x71, 0x0a,
+};
+
+static const uint8_t update_as2_small[] = {
+	MARKER, 0x00, 0x30, 0x02,
+	0x00, 0x00, 0x00, 0x14,
+	0x40, 0x01, 0x01, 0x00,
+	0x40, 0x02, 0x06, 0x02, 0x02, 0xfd, 0xe9, 0xfd, 0xe9,
+	0x40, 0x03, 0x04, 0x0a, 0x63, 0x01, 0x02,
+	0x20, 0xcb, 0x00, 0x71, 0x0a,
+};
+/* clang-format on */
+
+START_TEST(test_update_as2)
+{
+	static const struct bgp_parse_opts as2_opts = { .as4 = false,
+							.ebgp = true };
+	struct bgp_announce a = {
+		.afi = BGP_AFI_IPV4,
+		.prefixes = &vip4,
+		.n_prefixes = 1,
+		.local_as = 4200000001u,
+		.prepend = 1,
+		.next_hop4 = 0x0a630102,
+		.as2 = true,
+	};
+	struct bgp_notification err;
+	struct bgp_update u;
+	uint8_t out[BGP_MSG_MAX];
+	int n;
+
+	n = bgp_update_encode_announce(out, sizeof(out), &a);
+	ck_assert_int_eq(n, sizeof(update_as2));
+	ck_assert_mem_eq(out, update_as2, sizeof(update_as2));
+	ck_assert_int_eq(bgp_update_parse(out, n, &as2_opts, &u, &err), 0);
+	ck_assert(u.action == BGP_UPD_OK && u.as_path_len == 6);
+	a.local_as = 65001;
+	n = bgp_update_encode_announce(out, sizeof(out), &a);
+	ck_assert_int_eq(n, sizeof(update_as2_small));
+	ck_assert_mem_eq(out, update_as2_small, sizeof(update_as2_small));
+	ck_assert_int_eq(bgp_update_parse(out, n, &as2_opts, &u, &err), 0);
+	ck_assert(u.action == BGP_UPD_OK);
+}
+END_TEST
+
 /* Long attributes take Extended Length; over 4096 bytes is refused. */
 START_TEST(test_update_limits)
 {
@@ -918,6 +977,7 @@ static Suite *bgp_msg_suite(void)
 	tcase_add_test(tc, test_update_announce4);
 	tcase_add_test(tc, test_update_announce6);
 	tcase_add_test(tc, test_update_limits);
+	tcase_add_test(tc, test_update_as2);
 	tcase_add_test(tc, test_update_withdraw_eor);
 	tcase_add_test(tc, test_nlri_masks_host_bits);
 	suite_add_tcase(s, tc);
