@@ -49,6 +49,21 @@ struct keel_probe_spec {
 	uint32_t timeout_ms; /* every type; a command past it is killed */
 };
 
+#define KEEL_PROBE_TIMEOUT_MAX 600000 /* ms */
+#define KEEL_CHECK_INTERVAL_MIN 10 /* ms */
+#define KEEL_CHECK_INTERVAL_MAX 3600000 /* ms */
+
+/*
+ * 0, or -EINVAL for a spec keel_probe_run() would refuse: unknown type;
+ * TCP/HTTP: family not KEEL_F_INET/INET6, IPv4 padding not zero, port 0,
+ * a source of another family; HTTP: path not "" or "/..." of visible
+ * ASCII, host with a space or control character, status range not
+ * 0..0 (the default) or within 100..599 with min <= max; CMD: empty;
+ * any string not NUL-terminated; timeout_ms not 1..KEEL_PROBE_TIMEOUT_MAX.
+ * For config loaders, to refuse a bad check before anything runs.
+ */
+int keel_probe_spec_check(const struct keel_probe_spec *spec);
+
 /* detail: a short human reason ("connect: Connection refused",
  * "status 503", "exit 1", "timeout 500ms"), valid during the call only. */
 typedef void (*keel_probe_cb)(void *arg, bool ok, const char *detail);

@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * keel_probe over real sockets and processes.  meson runs it in a
+ * throw-away network namespace (tests/bpf/run-in-netns.sh): it adds a
+ * route to nowhere there (for timeouts) and listens on 127.0.0.1 and ::1,
+ * never on the host's.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <event2/event.h>
+
+#include "check_run.h"
+#include "keel_maps.h"
+#include "keel_probe.h"
+
+/* Routed to a neighbour that does not exist: SYNs vanish (setup_netns). */
+#define NOWHERE "10.255.0.9"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+struct result {
+	int n;
+	bool ok;
+	char detail[128];
+	uint64_t at;
+};
+
+static void probe_cb(void *arg, bool ok, const char *detail)
+{
+	struct result *r = arg;
+
+	r->n++;
+	r->ok = ok;
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
+	r->at = now_ms();
+}
+
+static void expire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(bool *)arg = true;
+}
+
+/* Run the loop until *count >= want or ms pass; false on the deadline. */
+static bool run_until(struct event_base *b, const int *count, int want,
+		      unsigned int ms)
+{
+	struct timeval tv = { ms / 1000, ms % 1000 * 1000 };
+	bool expired = false;
+	struct event *t = evtimer_new(b, expire, &expired);
+
+	evtimer_add(t, &tv);
+	while (*count < want && !expired)
+		event_base_loop(b, EVLOOP_ONCE);
+	event_free(t);
+	return *count >= want;
+}
+
+/* Just run the loop for ms. */
+static void run_for(struct event_base *b, unsigned int ms)
+{
+	static const int never;
+
+	run_until(b, &never, 1, ms);
+}
+
+static void spec_addr(struct keel_probe_spec *s, const char *addr,
+		      uint16_t port)
+{
+	if (strchr(addr, ':')) {
+		s->family = KEEL_F_INET6;
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, s->addr), 1);
+	} else {
+		s->family = KEEL_F_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, addr, s->addr), 1);
+	}
+	s->port = port;
+}
+
+static void spec_src(struct keel_probe_spec *s, const char *addr)
+{
+	if (strchr(addr, ':')) {
+		s->src_family = KEEL_F_INET6;
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, s->src_addr), 1);
+	} else {
+		s->src_family = KEEL_F_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, addr, s->src_addr), 1);
+	}
+}
+
+/* A listening socket on addr (port 0: any); *port gets the port. */
+static int listen_on(const char *addr, uint16_t *port, int backlog)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t sl;
+	int one = 1, fd, af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(*port);
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(*port);
+		inet_pton(AF_INET, addr, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	ck_assert_int_eq(listen(fd, backlog), 0);
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+/* A port nobody listens on: bound once, then closed. */
+static uint16_t closed_port(const char *addr)
+{
+	uint16_t port = 0;
+
+	close(listen_on(addr, &port, 1));
+	return port;
+}
+
+/* One probe to completion (at most 5 s); the result in *r. */
+static void probe_once(struct event_base *b, const struct keel_probe_spec *s,
+		       struct result *r)
+{
+	struct keel_probe *p;
+
+	memset(r, 0, sizeof(*r));
+	p = keel_probe_run(b, s, probe_cb, r);
+	ck_assert_ptr_nonnull(p);
+	/* Never from within keel_probe_run, even for an immediate result. */
+	ck_assert_int_eq(r->n, 0);
+	ck_assert(run_until(b, &r->n, 1, 5000));
+	/* And exactly once. */
+	run_for(b, 20);
+	ck_assert_int_eq(r->n, 1);
+}
+
+/* --- TCP --- */
+
+static const struct tcp_case {
+	const char *name;
+	const char *listen; /* NULL: nothing listens */
+	const char *dst;
+	const char *src; /* NULL: any */
+	bool ok;
+	const char *detail;
+} tcp_cases[] = {
+	{ "ipv4 ok", "127.0.0.1", "127.0.0.1", NULL, true, "connected" },
+	{ "ipv6 ok", "::1", "::1", NULL, true, "connected" },
+	{ "ipv4 refused", NULL, "127.0.0.1", NULL, false,
+	  "connect: Connection refused" },
+	{ "ipv6 refused", NULL, "::1", NULL, false,
+	  "connect: Connection refused" },
+	{ "source bound", "127.0.0.1", "127.0.0.1", "127.0.0.2", true,
+	  "connected" },
+	{ "source not on this host", "127.0.0.1", "127.0.0.1", "192.0.2.1",
+	  false, "bind: Cannot assign requested address" },
+};
+
+START_TEST(test_tcp)
+{
+	const struct tcp_case *c = &tcp_cases[_i];
+	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
+				     .timeout_ms = 2000 };
+	struct event_base *b = event_base_new();
+	uint16_t port = 0;
+	struct result r;
+	int lfd = -1;
+
+	if (c->listen)
+		lfd = listen_on(c->listen, &port, 16);
+	else
+		port = closed_port(c->dst);
+	spec_addr(&s, c->dst, port);
+	if (c->src)
+		spec_src(&s, c->src);
+	probe_once(b, &s, &r);
+	ck_assert_msg(r.ok == c->ok && !strcmp(r.detail, c->detail),
+		      "%s: ok %d detail '%s'", c->name, r.ok, r.detail);
+	if (c->src && c->ok) {
+		struct sockaddr_in peer;
+		socklen_t pl = sizeof(peer);
+		char txt[INET_ADDRSTRLEN];
+		int afd = accept(lfd, (struct sockaddr *)&peer, &pl);
+
+		ck_assert_int_ge(afd, 0);
+		inet_ntop(AF_INET, &peer.sin_addr, txt, sizeof(txt));
+		ck_assert_str_eq(txt, c->src);
+		close(afd);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	event_base_free(b);
+}
+END_TEST
+
+/* SYNs to NOWHERE are never answered: only the timeout ends the probe. */
+START_TEST(test_tcp_timeout)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
+				     .timeout_ms = 300 };
+	struct event_base *b = event_base_new();
+	uint64_t t0 = now_ms();
+	struct result r;
+
+	spec_addr(&s, NOWHERE, 80);
+	probe_once(b, &s, &r);
+	ck_assert(!r.ok);
+	ck_assert_str_eq(r.detail, "timeout 300ms");
+	ck_assert_uint_ge(r.at - t0, 300);
+	printf("tcp timeout: result after %llu ms (timeout 300)\n",
+	       (unsigned long long)(r.at - t0));
+	event_base_free(b);
+}
+END_TEST
+
+/* Cancelled before completion: no callback, nothing left on the loop. */
+START_TEST(test_cancel)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
+				     .timeout_ms = 200 };
+	struct event_base *b = event_base_new();
+	struct result r = {};
+	struct keel_probe *p;
+
+	spec_addr(&s, NOWHERE, 80);
+	p = keel_probe_run(b, &s, probe_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	run_for(b, 50);
+	keel_probe_cancel(p);
+	run_for(b, 400);
+	ck_assert_int_eq(r.n, 0);
+	/* Cancelled with its result pending delivery: still none. */
+	s.port = closed_port("127.0.0.1");
+	spec_addr(&s, "127.0.0.1", s.port);
+	p = keel_probe_run(b, &s, probe_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	keel_probe_cancel(p);
+	run_for(b, 100);
+	ck_assert_int_eq(r.n, 0);
+	keel_probe_cancel(NULL);
+	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
+			 0);
+	event_base_free(b);
+}
+END_TEST
+
+/* --- bad specs --- */
+
+static void spec_base(struct keel_probe_spec *s, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->type = type;
+	s->timeout_ms = 1000;
+	if (type == KEEL_PROBE_CMD) {
+		strcpy(s->cmd, "true");
+		return;
+	}
+	s->family = KEEL_F_INET;
+	s->addr[0] = 127;
+	s->addr[3] = 1;
+	s->port = 80;
+}
+
+static const struct spec_case {
+	const char *name;
+	uint8_t type;
+	void (*edit)(struct keel_probe_spec *s);
+	int ret;
+} spec_cases[];
+
+static void e_none(struct keel_probe_spec *s)
+{
+	(void)s;
+}
+static void e_type0(struct keel_probe_spec *s)
+{
+	s->type = 0;
+}
+static void e_type4(struct keel_probe_spec *s)
+{
+	s->type = 4;
+}
+static void e_timeout0(struct keel_probe_spec *s)
+{
+	s->timeout_ms = 0;
+}
+static void e_timeout_max(struct keel_probe_spec *s)
+{
+	s->timeout_ms = KEEL_PROBE_TIMEOUT_MAX;
+}
+static void e_timeout_over(struct keel_probe_spec *s)
+{
+	s->timeout_ms = KEEL_PROBE_TIMEOUT_MAX + 1;
+}
+static void e_family(struct keel_probe_spec *s)
+{
+	s->family = 2;
+}
+static void e_v4pad(struct keel_probe_spec *s)
+{
+	s->addr[4] = 1;
+}
+static void e_port0(struct keel_probe_spec *s)
+{
+	s->port = 0;
+}
+static void e_src_family(struct keel_probe_spec *s)
+{
+	s->src_family = KEEL_F_INET6;
+}
+static void e_src_v4(struct keel_probe_spec *s)
+{
+	s->src_family = KEEL_F_INET;
+	s->src_addr[0] = 127;
+}
+static void e_path_rel(struct keel_probe_spec *s)
+{
+	strcpy(s->path, "health");
+}
+static void e_path_space(struct keel_probe_spec *s)
+{
+	strcpy(s->path, "/a b");
+}
+static void e_path_crlf(struct keel_probe_spec *s)
+{
+	strcpy(s->path, "/a\r\nX-Evil: 1");
+}
+static void e_path_ok(struct keel_probe_spec *s)
+{
+	strcpy(s->path, "/healthz?full=1");
+}
+static void e_path_unterminated(struct keel_probe_spec *s)
+{
+	memset(s->path, 'a', sizeof(s->path));
+	s->path[0] = '/';
+}
+static void e_host_crlf(struct keel_probe_spec *s)
+{
+	strcpy(s->host, "a\nb");
+}
+static void e_host_ok(struct keel_probe_spec *s)
+{
+	strcpy(s->host, "im.example.com");
+}
+static void e_status_ok(struct keel_probe_spec *s)
+{
+	s->status_min = 200;
+	s->status_max = 200;
+}
+static void e_status_min_only(struct keel_probe_spec *s)
+{
+	s->status_min = 200;
+}
+static void e_status_swapped(struct keel_probe_spec *s)
+{
+	s->status_min = 300;
+	s->status_max = 200;
+}
+static void e_status_600(struct keel_probe_spec *s)
+{
+	s->status_min = 200;
+	s->status_max = 600;
+}
+static void e_cmd_empty(struct keel_probe_spec *s)
+{
+	s->cmd[0] = '\0';
+}
+static void e_cmd_unterminated(struct keel_probe_spec *s)
+{
+	memset(s->cmd, 'a', sizeof(s->cmd));
+}
+
+static const struct spec_case spec_cases[] = {
+	{ "tcp ok", KEEL_PROBE_TCP, e_none, 0 },
+	{ "http ok", KEEL_PROBE_HTTP, e_none, 0 },
+	{ "cmd ok", KEEL_PROBE_CMD, e_none, 0 },
+	{ "type 0", KEEL_PROBE_TCP, e_type0, -EINVAL },
+	{ "type 4", KEEL_PROBE_TCP, e_type4, -EINVAL },
+	{ "timeout 0", KEEL_PROBE_TCP, e_timeout0, -EINVAL },
+	{ "timeout 0 cmd", KEEL_PROBE_CMD, e_timeout0, -EINVAL },
+	{ "timeout max", KEEL_PROBE_TCP, e_timeout_max, 0 },
+	{ "timeout over max", KEEL_PROBE_HTTP, e_timeout_over, -EINVAL },
+	{ "family", KEEL_PROBE_TCP, e_family, -EINVAL },
+	{ "ipv4 padding", KEEL_PROBE_HTTP, e_v4pad, -EINVAL },
+	{ "port 0", KEEL_PROBE_TCP, e_port0, -EINVAL },
+	{ "source of another family", KEEL_PROBE_TCP, e_src_family, -EINVAL },
+	{ "source ok", KEEL_PROBE_HTTP, e_src_v4, 0 },
+	{ "relative path", KEEL_PROBE_HTTP, e_path_rel, -EINVAL },
+	{ "path with a space", KEEL_PROBE_HTTP, e_path_space, -EINVAL },
+	{ "path with CRLF", KEEL_PROBE_HTTP, e_path_crlf, -EINVAL },
+	{ "path with a query", KEEL_PROBE_HTTP, e_path_ok, 0 },
+	{ "path not terminated", KEEL_PROBE_HTTP, e_path_unterminated,
+	  -EINVAL },
+	{ "path ignored for tcp", KEEL_PROBE_TCP, e_path_crlf, 0 },
+	{ "host with LF", KEEL_PROBE_HTTP, e_host_crlf, -EINVAL },
+	{ "host ok", KEEL_PROBE_HTTP, e_host_ok, 0 },
+	{ "status 200..200", KEEL_PROBE_HTTP, e_status_ok, 0 },
+	{ "status min only", KEEL_PROBE_HTTP, e_status_min_only, -EINVAL },
+	{ "status swapped", KEEL_PROBE_HTTP, e_status_swapped, -EINVAL },
+	{ "status 600", KEEL_PROBE_HTTP, e_status_600, -EINVAL },
+	{ "empty command", KEEL_PROBE_CMD, e_cmd_empty, -EINVAL },
+	{ "command not terminated", KEEL_PROBE_CMD, e_cmd_unterminated,
+	  -EINVAL },
+};
+
+START_TEST(test_spec)
+{
+	const struct spec_case *c = &spec_cases[_i];
+	struct event_base *b = event_base_new();
+	struct keel_probe_spec s;
+	struct result r = {};
+	struct keel_probe *p;
+
+	spec_base(&s, c->type);
+	c->edit(&s);
+	ck_assert_msg(keel_probe_spec_check(&s) == c->ret, "%s", c->name);
+	if (c->ret) {
+		errno = 0;
+		ck_assert_ptr_null(keel_probe_run(b, &s, probe_cb, &r));
+		ck_assert_int_eq(errno, -c->ret);
+		errno = 0;
+		ck_assert_ptr_null(
+			keel_check_new(b, &s, 100, 1, 1, NULL, NULL));
+		ck_assert_int_eq(errno, -c->ret);
+	} else if (c->type == KEEL_PROBE_TCP) {
+		p = keel_probe_run(b, &s, probe_cb, &r);
+		ck_assert_ptr_nonnull(p);
+		keel_probe_cancel(p);
+	}
+	event_base_free(b);
+}
+END_TEST
+
+START_TEST(test_check_args)
+{
+	struct event_base *b = event_base_new();
+	struct keel_probe_spec s;
+
+	spec_base(&s, KEEL_PROBE_TCP);
+	errno = 0;
+	ck_assert_ptr_null(keel_check_new(b, &s, KEEL_CHECK_INTERVAL_MIN - 1, 1,
+					  1, NULL, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(keel_check_new(b, &s, KEEL_CHECK_INTERVAL_MAX + 1, 1,
+					  1, NULL, NULL));
+	ck_assert_ptr_null(keel_check_new(b, &s, 100, 0, 1, NULL, NULL));
+	ck_assert_ptr_null(keel_check_new(b, &s, 100, 1, 101, NULL, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	event_base_free(b);
+}
+END_TEST
+
+/* --- checks --- */
+
+struct seen {
+	int n;
+	uint8_t state[16];
+	char detail[16][64];
+	uint64_t at[16];
+};
+
+static void check_cb(void *arg, uint8_t state, const char *detail)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16) {
+		s->state[s->n] = state;
+		snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", detail);
+		s->at[s->n] = now_ms();
+	}
+	s->n++;
+}
+
+/* The service goes away and comes back: UP, DOWN, UP, each after rise or
+ * fall probes. */
+START_TEST(test_check_tcp_flap)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
+				     .timeout_ms = 200 };
+	struct event_base *b = event_base_new();
+	struct seen seen = {};
+	struct keel_check *c;
+	uint16_t port = 0;
+	uint64_t t0 = now_ms(), t1, t2;
+	int lfd = listen_on("127.0.0.1", &port, 64);
+
+	spec_addr(&s, "127.0.0.1", port);
+	c = keel_check_new(b, &s, 50, 3, 2, check_cb, &seen);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(keel_check_state(c), KEEL_RS_UNKNOWN);
+	ck_assert_str_eq(keel_check_detail(c), "");
+	/* The first probe at once decides. */
+	ck_assert(run_until(b, &seen.n, 1, 1000));
+	ck_assert_uint_eq(seen.state[0], KEEL_RS_UP);
+	ck_assert_uint_lt(seen.at[0] - t0, 50);
+	ck_assert_str_eq(keel_check_detail(c), "connected");
+
+	close(lfd);
+	t1 = now_ms();
+	ck_assert(run_until(b, &seen.n, 2, 2000));
+	ck_assert_uint_eq(seen.state[1], KEEL_RS_DOWN);
+	ck_assert_str_eq(seen.detail[1], "connect: Connection refused");
+	ck_assert_uint_eq(keel_check_state(c), KEEL_RS_DOWN);
+	/* fall 2 at 50 ms: the second failed probe, 50..100 ms. */
+	ck_assert_uint_ge(seen.at[1] - t1, 50);
+
+	lfd = listen_on("127.0.0.1", &port, 64);
+	t2 = now_ms();
+	ck_assert(run_until(b, &seen.n, 3, 2000));
+	ck_assert_uint_eq(seen.state[2], KEEL_RS_UP);
+	ck_assert_uint_ge(seen.at[2] - t2, 100); /* rise 3 */
+	printf("tcp check flap: up after %llu ms, down %llu ms after close, "
+	       "up %llu ms after listen\n",
+	       (unsigned long long)(seen.at[0] - t0),
+	       (unsigned long long)(seen.at[1] - t1),
+	       (unsigned long long)(seen.at[2] - t2));
+	run_for(b, 200);
+	ck_assert_int_eq(seen.n, 3);
+	keel_check_free(c);
+	close(lfd);
+	event_base_free(b);
+}
+END_TEST
+
+/* The callback may free its check. */
+static void free_on_first(void *arg, uint8_t state, const char *detail)
+{
+	struct keel_check **c = arg;
+
+	(void)state;
+	(void)detail;
+	keel_check_free(*c);
+	*c = NULL;
+}
+
+START_TEST(test_check_free_in_cb)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
+				     .timeout_ms = 200 };
+	struct event_base *b = event_base_new();
+	struct keel_check *c;
+
+	spec_addr(&s, "127.0.0.1", closed_port("127.0.0.1"));
+	c = keel_check_new(b, &s, 20, 1, 1, free_on_first, &c);
+	ck_assert_ptr_nonnull(c);
+	for (int i = 0; i < 100 && c; i++)
+		event_base_loop(b, EVLOOP_ONCE);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
+			 0);
+	event_base_free(b);
+}
+END_TEST
+
+/*
+ * A namespace of our own even when run by hand as root (meson already
+ * gives one): the route to nowhere must never reach the host's tables.
+ */
+static int setup_netns(void)
+{
+	static const char *const cmds[] = {
+		"ip link set lo up",
+		"ip link add kp0 type veth peer name kp1",
+		"ip link set kp0 up",
+		"ip link set kp1 up",
+		"ip addr add 10.254.0.1/24 dev kp0",
+		"ip neigh replace 10.254.0.2 lladdr 02:00:00:00:00:02 dev kp0 "
+		"nud permanent",
+		"ip route replace 10.255.0.0/16 via 10.254.0.2 dev kp0",
+	};
+
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (system(cmds[i])) {
+			fprintf(stderr, "setup: '%s' failed\n", cmds[i]);
+			return -1;
+		}
+	return 0;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("probe");
+	TCase *tc;
+
+	if (getuid() != 0) {
+		fprintf(stderr, "test_probe: needs root (a network namespace "
+				"of its own), skipped\n");
+		return 77;
+	}
+	if (setup_netns())
+		return 1;
+	/* A command's exit status must reach its own waitpid(). */
+	signal(SIGCHLD, SIG_DFL);
+
+	tc = tcase_create("spec");
+	tcase_add_loop_test(tc, test_spec, 0,
+			    sizeof(spec_cases) / sizeof(spec_cases[0]));
+	tcase_add_test(tc, test_check_args);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tcp");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_tcp, 0,
+			    sizeof(tcp_cases) / sizeof(tcp_cases[0]));
+	tcase_add_test(tc, test_tcp_timeout);
+	tcase_add_test(tc, test_cancel);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check");
+	tcase_set_timeout(tc, 15);
+	tcase_add_test(tc, test_check_tcp_flap);
+	tcase_add_test(tc, test_check_free_in_cb);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
