@@ -78,36 +78,50 @@ static bool lb_real_removed(const struct lb_state *st,
 	return false;
 }
 
-/* One desired real: add it, or bring weight and state in line. */
-static int lb_want_real(struct lb_model *m, struct lb_service *s,
-			const struct lb_state *st, uint8_t family,
-			const __be32 addr[4], uint32_t weight,
-			struct lb_reconcile_stats *rs)
+struct lb_rec {
+	struct lb_model *m;
+	const struct lb_config *cfg;
+	const struct lb_state *st;
+	const struct lb_reconcile_hook *hook;
+	struct lb_reconcile_stats rs;
+};
+
+/*
+ * One desired real: add it, or bring weight and state in line.  cs, cr:
+ * where the config has it (NULL: run-time addition).
+ */
+static int lb_want_real(struct lb_rec *x, struct lb_service *s,
+			const struct lb_cfg_service *cs,
+			const struct lb_cfg_real *cr, uint8_t family,
+			const __be32 addr[4], uint32_t weight)
 {
-	const struct lb_state_admin *a;
+	struct lb_real_want w = { .svc = s, .cs = cs, .cr = cr };
 	struct lb_real *r;
-	uint8_t state = KEEL_RS_UP;
 	int err;
 
-	a = lb_state_find_admin(st, &s->key, family, addr);
-	if (a && a->has_weight)
-		weight = a->weight;
-	if (a && a->down)
-		state = KEEL_RS_DOWN;
-	else if (a && a->drain)
-		state = KEEL_RS_DRAINING;
+	w.admin = lb_state_find_admin(x->st, &s->key, family, addr);
+	w.weight = w.admin && w.admin->has_weight ? w.admin->weight : weight;
+	w.state = KEEL_RS_UP;
+	if (w.admin && w.admin->down)
+		w.state = KEEL_RS_DOWN;
+	else if (w.admin && w.admin->drain)
+		w.state = KEEL_RS_DRAINING;
 	r = lb_model_real_find(s, family, addr);
 	if (!r) {
-		err = lb_model_real_add(m, s, family, addr, weight, &r);
+		err = lb_model_real_add(x->m, s, family, addr, w.weight, &r);
 		if (err)
 			return err;
 		lb_model_real_set_mac(s, r, NULL, NULL, 0);
-		rs->reals_added++;
-	} else if (r->weight != weight || r->state != state) {
-		rs->reals_changed++;
+		x->rs.reals_added++;
+		w.is_new = true;
 	}
-	lb_model_real_set_weight(s, r, weight);
-	lb_model_real_set_state(s, r, state);
+	w.real = r;
+	if (x->hook && x->hook->real)
+		x->hook->real(x->hook->arg, &w);
+	if (!w.is_new && (r->weight != w.weight || r->state != w.state))
+		x->rs.reals_changed++;
+	lb_model_real_set_weight(s, r, w.weight);
+	lb_model_real_set_state(s, r, w.state);
 	return 0;
 }
 
@@ -169,7 +183,16 @@ static int lb_want_service(struct lb_model *m, const struct lb_state *st,
 int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 		 const struct lb_state *st, struct lb_reconcile_stats *out)
 {
-	struct lb_reconcile_stats rs = {};
+	return lb_reconcile_with(m, cfg, st, NULL, out);
+}
+
+int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
+		      const struct lb_state *st,
+		      const struct lb_reconcile_hook *hook,
+		      struct lb_reconcile_stats *out)
+{
+	struct lb_rec x = { .m = m, .cfg = cfg, .st = st, .hook = hook };
+	struct lb_reconcile_stats *rs = &x.rs;
 	struct lb_service *s;
 	size_t i, j;
 	int err;
@@ -183,7 +206,7 @@ int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 			continue;
 		if (!lb_svc_wanted(cfg, st, &s->key)) {
 			lb_model_svc_del(m, s);
-			rs.services_removed++;
+			rs->services_removed++;
 			continue;
 		}
 		cs = lb_cfg_find_service(cfg, &s->key);
@@ -192,7 +215,7 @@ int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 
 			if (!r->deleted && !lb_real_wanted(cs, st, s, r)) {
 				lb_model_real_del(s, r);
-				rs.reals_removed++;
+				rs->reals_removed++;
 			}
 		}
 	}
@@ -202,7 +225,7 @@ int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 		if (lb_svc_removed(st, &cs->key))
 			continue;
 		err = lb_want_service(m, st, &cs->key, cs->flags, cs->ring_size,
-				      &s, &rs);
+				      &s, rs);
 		if (err)
 			return err;
 		for (j = 0; j < cs->n_reals; j++) {
@@ -210,8 +233,8 @@ int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 
 			if (lb_real_removed(st, &cs->key, cr->family, cr->addr))
 				continue;
-			err = lb_want_real(m, s, st, cr->family, cr->addr,
-					   cr->weight, &rs);
+			err = lb_want_real(&x, s, cs, cr, cr->family, cr->addr,
+					   cr->weight);
 			if (err)
 				return err;
 		}
@@ -223,22 +246,26 @@ int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
 		    !lb_svc_removed(st, &as->svc))
 			continue; /* the config took it over */
 		err = lb_want_service(m, st, &as->svc, as->flags, as->ring_size,
-				      &s, &rs);
+				      &s, rs);
 		if (err)
 			return err;
 	}
 	for (i = 0; i < st->n_real_added; i++) {
 		const struct lb_state_real *ar = &st->real_added[i];
+		const struct lb_cfg_service *cs;
 
 		s = lb_model_svc_find(m, &ar->ref.svc);
 		if (!s)
 			continue; /* its service is gone: nothing to add to */
-		err = lb_want_real(m, s, st, ar->ref.family, ar->ref.addr,
-				   ar->weight, &rs);
+		cs = lb_svc_removed(st, &ar->ref.svc) ?
+			     NULL :
+			     lb_cfg_find_service(cfg, &ar->ref.svc);
+		err = lb_want_real(&x, s, cs, NULL, ar->ref.family,
+				   ar->ref.addr, ar->weight);
 		if (err)
 			return err;
 	}
 	if (out)
-		*out = rs;
+		*out = *rs;
 	return 0;
 }

@@ -4,7 +4,9 @@
  * desired state (config + run-time overlay + admin) and the model.  Each
  * row is one step applied on top of the previous one, with the changes it
  * must count and what the commit may write; a conn-table entry of the
- * service the steps never touch must survive all of them.
+ * service the steps never touch must survive all of them.  test_hook: the
+ * health hook of lb_reconcile_with() sees every wanted real, and only
+ * the states and weights it changes are staged.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -244,6 +246,91 @@ START_TEST(test_steps)
 }
 END_TEST
 
+/* The health hook: it sees every wanted real and only its changes count. */
+struct hook_ctx {
+	uint32_t down_addr; /* 10.0.0.x of A set DOWN, 0: none */
+	uint32_t weight; /* weight for every real, 0: keep */
+	int calls, news;
+	uint8_t seen_state; /* state 10.0.0.1 of A had before the call */
+};
+
+static void hook_real(void *arg, struct lb_real_want *w)
+{
+	struct hook_ctx *h = arg;
+
+	h->calls++;
+	h->news += w->is_new;
+	if (w->svc->key.addr[0] == svcs[0].key.addr[0] &&
+	    w->real->addr[0] == htonl(0x0a000001))
+		h->seen_state = w->real->state;
+	if (h->down_addr && w->svc->key.addr[0] == svcs[0].key.addr[0] &&
+	    w->real->addr[0] == htonl(0x0a000000 + h->down_addr))
+		w->state = KEEL_RS_DOWN;
+	if (h->weight)
+		w->weight = h->weight;
+	ck_assert_ptr_nonnull(w->cs); /* all from the config here */
+	ck_assert_ptr_nonnull(w->cr);
+}
+
+START_TEST(test_hook)
+{
+	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 1024 };
+	static const struct {
+		const char *name;
+		struct hook_ctx h;
+		uint32_t changed, max_ring;
+	} rows[] = {
+		{ "first: 6 new reals", { 0 }, 0, 2 * 65537 },
+		{ "nothing new", { 0 }, 0, 0 },
+		{ "health downs 10.0.0.2", { .down_addr = 2 }, 1, 65537 },
+		{ "still down", { .down_addr = 2 }, 0, 0 },
+		{ "load-aware weight 3 everywhere",
+		  { .down_addr = 2, .weight = 3 },
+		  6,
+		  2 * 65537 },
+		{ "the same again", { .down_addr = 2, .weight = 3 }, 0, 0 },
+		{ "up again", { .weight = 3 }, 1, 65537 },
+	};
+	const struct want w = { .a_reals = 3, .a_weight2 = 1 };
+	struct lb_reconcile_hook hook = { .real = hook_real };
+	struct lb_reconcile_stats rs;
+	struct lb_commit_stats cs;
+	struct lb_config c;
+	struct lb_state st;
+	struct hook_ctx h;
+	size_t i;
+
+	snprintf(instance, sizeof(instance), "reconcile-h-%d", getpid());
+	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
+	ck_assert_int_eq(lb_model_init(&m, dp), 0);
+	build(&w, &c, &st);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		h = rows[i].h;
+		hook.arg = &h;
+		ck_assert_int_eq(lb_reconcile_with(&m, &c, &st, &hook, &rs), 0);
+		resolve_all();
+		ck_assert_int_eq(lb_model_commit(&m, &cs), 0);
+		ck_assert_msg(h.calls == 6, "%s: hook called %d times",
+			      rows[i].name, h.calls);
+		ck_assert_int_eq(h.news, i == 0 ? 6 : 0);
+		ck_assert_msg(rs.reals_changed == rows[i].changed,
+			      "%s: %u reals changed", rows[i].name,
+			      rs.reals_changed);
+		ck_assert_msg(cs.ring_entries_written <= rows[i].max_ring,
+			      "%s: %u ring entries written", rows[i].name,
+			      cs.ring_entries_written);
+		if (i > 0)
+			ck_assert_uint_eq(h.seen_state, KEEL_RS_UP);
+	}
+	/* Without the hook, what the admin state says comes back. */
+	ck_assert_int_eq(lb_reconcile(&m, &c, &st, &rs), 0);
+	ck_assert_uint_eq(rs.reals_changed, 6);
+	lb_model_free(&m);
+	lb_dp_unpin(dp);
+	lb_dp_close(dp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lb_reconcile");
@@ -254,6 +341,7 @@ int main(void)
 		return 77;
 	}
 	tcase_add_test(tc, test_steps);
+	tcase_add_test(tc, test_hook);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return check_run(s);
