@@ -276,6 +276,252 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* --- HTTP --- */
+
+/*
+ * A one-shot HTTP server on the test's loop: reads the request head,
+ * keeps it in srv.req, then answers with srv.resp (NULL: never answers;
+ * "": closes at once) and closes unless srv.keep_open.
+ */
+static struct server {
+	struct event_base *base;
+	int lfd;
+	struct event *lev, *cev;
+	int cfd;
+	const char *resp;
+	bool keep_open;
+	char req[4096];
+	size_t len;
+	int conns;
+} srv;
+
+static void srv_close(void)
+{
+	if (srv.cev) {
+		event_free(srv.cev);
+		srv.cev = NULL;
+	}
+	if (srv.cfd >= 0) {
+		close(srv.cfd);
+		srv.cfd = -1;
+	}
+}
+
+static void srv_read(evutil_socket_t fd, short what, void *arg)
+{
+	ssize_t n;
+
+	(void)what;
+	(void)arg;
+	n = read(fd, srv.req + srv.len, sizeof(srv.req) - 1 - srv.len);
+	if (n <= 0) {
+		srv_close();
+		return;
+	}
+	srv.len += n;
+	srv.req[srv.len] = '\0';
+	if (!strstr(srv.req, "\r\n\r\n") || !srv.resp)
+		return;
+	if (srv.resp[0])
+		ck_assert_int_eq(write(fd, srv.resp, strlen(srv.resp)),
+				 (ssize_t)strlen(srv.resp));
+	if (!srv.keep_open)
+		srv_close();
+}
+
+static void srv_accept(evutil_socket_t fd, short what, void *arg)
+{
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)what;
+	(void)arg;
+	if (cfd < 0)
+		return;
+	srv.conns++;
+	srv_close();
+	srv.cfd = cfd;
+	srv.len = 0;
+	srv.req[0] = '\0';
+	srv.cev =
+		event_new(srv.base, cfd, EV_READ | EV_PERSIST, srv_read, NULL);
+	event_add(srv.cev, NULL);
+}
+
+static uint16_t srv_start(struct event_base *b, const char *addr,
+			  const char *resp)
+{
+	uint16_t port = 0;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.base = b;
+	srv.cfd = -1;
+	srv.resp = resp;
+	srv.lfd = listen_on(addr, &port, 16);
+	srv.lev = event_new(b, srv.lfd, EV_READ | EV_PERSIST, srv_accept, NULL);
+	event_add(srv.lev, NULL);
+	return port;
+}
+
+static void srv_stop(void)
+{
+	srv_close();
+	event_free(srv.lev);
+	close(srv.lfd);
+}
+
+#define OK200 "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+#define BIG_BODY                                          \
+	"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n" \
+	"Content-Type: text/plain\r\n\r\nstill coming..."
+
+static const struct http_case {
+	const char *name;
+	const char *listen; /* NULL: nothing listens on 127.0.0.1 */
+	const char *resp;
+	bool keep_open;
+	const char *path, *host;
+	uint16_t min, max;
+	uint32_t timeout_ms;
+	bool ok;
+	const char *detail;
+	const char *req_line, *req_host; /* expected in the request */
+	const char *src;
+} http_cases[] = {
+	{ .name = "200",
+	  .listen = "127.0.0.1",
+	  .resp = OK200,
+	  .ok = true,
+	  .detail = "status 200",
+	  .req_line = "GET / HTTP/1.1\r\n",
+	  .req_host = "127.0.0.1:%u" },
+	{ .name = "503",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.1 503 Service Unavailable\r\n"
+		  "Content-Length: 4\r\n\r\nbusy",
+	  .detail = "status 503" },
+	{ .name = "301 in the default range",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.0 301 Moved\r\nLocation: /x\r\n\r\n",
+	  .ok = true,
+	  .detail = "status 301" },
+	{ .name = "400 just outside it",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.0 400 Bad Request\r\n\r\n",
+	  .detail = "status 400" },
+	{ .name = "404 inside 200..404",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+	  .min = 200,
+	  .max = 404,
+	  .ok = true,
+	  .detail = "status 404" },
+	{ .name = "204 outside 200..200",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.1 204 No Content\r\n\r\n",
+	  .min = 200,
+	  .max = 200,
+	  .detail = "status 204" },
+	{ .name = "path and host",
+	  .listen = "127.0.0.1",
+	  .resp = OK200,
+	  .path = "/healthz?deep=1",
+	  .host = "im.example.com",
+	  .ok = true,
+	  .detail = "status 200",
+	  .req_line = "GET /healthz?deep=1 HTTP/1.1\r\n",
+	  .req_host = "im.example.com" },
+	{ .name = "ipv6 host literal",
+	  .listen = "::1",
+	  .resp = OK200,
+	  .ok = true,
+	  .detail = "status 200",
+	  .req_line = "GET / HTTP/1.1\r\n",
+	  .req_host = "[::1]:%u" },
+	{ .name = "decided on the headers, body never ends",
+	  .listen = "127.0.0.1",
+	  .resp = BIG_BODY,
+	  .keep_open = true,
+	  .ok = true,
+	  .detail = "status 200" },
+	{ .name = "never answers",
+	  .listen = "127.0.0.1",
+	  .timeout_ms = 300,
+	  .detail = "timeout 300ms" },
+	{ .name = "garbage",
+	  .listen = "127.0.0.1",
+	  .resp = "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+	  .detail = "http: bad response" },
+	{ .name = "status not a number",
+	  .listen = "127.0.0.1",
+	  .resp = "HTTP/1.1 abc OK\r\n\r\n",
+	  .detail = "http: bad response" },
+	{ .name = "closed without an answer",
+	  .listen = "127.0.0.1",
+	  .resp = "",
+	  .detail = "http: connection closed" },
+	{ .name = "refused", .detail = "http: connect failed" },
+	{ .name = "source bound",
+	  .listen = "127.0.0.1",
+	  .resp = OK200,
+	  .src = "127.0.0.3",
+	  .ok = true,
+	  .detail = "status 200" },
+	{ .name = "source not on this host",
+	  .src = "192.0.2.1",
+	  .detail = "http: bind failed" },
+};
+
+START_TEST(test_http)
+{
+	const struct http_case *c = &http_cases[_i];
+	struct keel_probe_spec s = { .type = KEEL_PROBE_HTTP,
+				     .timeout_ms = c->timeout_ms ?: 1000,
+				     .status_min = c->min,
+				     .status_max = c->max };
+	struct event_base *b = event_base_new();
+	const char *dst = c->listen ? c->listen : "127.0.0.1";
+	uint64_t t0 = now_ms();
+	uint16_t port;
+	struct result r;
+
+	port = c->listen ? srv_start(b, c->listen, c->resp) : closed_port(dst);
+	srv.keep_open = c->keep_open;
+	spec_addr(&s, dst, port);
+	if (c->path)
+		strcpy(s.path, c->path);
+	if (c->host)
+		strcpy(s.host, c->host);
+	if (c->src)
+		spec_src(&s, c->src);
+	probe_once(b, &s, &r);
+	ck_assert_msg(r.ok == c->ok && !strcmp(r.detail, c->detail),
+		      "%s: ok %d detail '%s'", c->name, r.ok, r.detail);
+	if (c->req_line)
+		ck_assert_msg(!strncmp(srv.req, c->req_line,
+				       strlen(c->req_line)),
+			      "%s: request '%s'", c->name, srv.req);
+	if (c->req_host) {
+		char host[128], line[160];
+
+		snprintf(host, sizeof(host), c->req_host, port);
+		snprintf(line, sizeof(line), "\r\nHost: %s\r\n", host);
+		ck_assert_msg(strstr(srv.req, line), "%s: request '%s'",
+			      c->name, srv.req);
+		ck_assert_msg(strstr(srv.req, "\r\nConnection: close\r\n"),
+			      "%s: request '%s'", c->name, srv.req);
+	}
+	if (c->timeout_ms)
+		ck_assert_uint_ge(r.at - t0, c->timeout_ms);
+	if (c->keep_open)
+		ck_assert_uint_lt(r.at - t0, 500);
+	if (c->listen) {
+		ck_assert_int_eq(srv.conns, 1);
+		srv_stop();
+	}
+	event_base_free(b);
+}
+END_TEST
+
 /* --- bad specs --- */
 
 static void spec_base(struct keel_probe_spec *s, uint8_t type)
@@ -454,7 +700,7 @@ START_TEST(test_spec)
 		ck_assert_ptr_null(
 			keel_check_new(b, &s, 100, 1, 1, NULL, NULL));
 		ck_assert_int_eq(errno, -c->ret);
-	} else if (c->type == KEEL_PROBE_TCP) {
+	} else if (c->type != KEEL_PROBE_CMD) {
 		p = keel_probe_run(b, &s, probe_cb, &r);
 		ck_assert_ptr_nonnull(p);
 		keel_probe_cancel(p);
@@ -640,6 +886,12 @@ int main(void)
 			    sizeof(tcp_cases) / sizeof(tcp_cases[0]));
 	tcase_add_test(tc, test_tcp_timeout);
 	tcase_add_test(tc, test_cancel);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_http, 0,
+			    sizeof(http_cases) / sizeof(http_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
