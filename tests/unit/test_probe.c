@@ -522,6 +522,207 @@ START_TEST(test_http)
 }
 END_TEST
 
+/* --- commands --- */
+
+static char tmpdir[64];
+
+/* A file name in the test's directory. */
+static const char *tmpfile_name(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+	return path;
+}
+
+/* The pids a command wrote to path, one per line; how many. */
+static int read_pids(const char *path, pid_t *pids, int max)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, v;
+
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%d", &v) == 1)
+		pids[n++] = v;
+	fclose(f);
+	return n;
+}
+
+/* Our child, reaped by us: not waitable any more, no /proc entry. */
+static void assert_reaped(pid_t pid)
+{
+	char path[64];
+
+	errno = 0;
+	ck_assert_int_eq(waitpid(pid, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	ck_assert_msg(access(path, F_OK) && errno == ENOENT, "%s still exists",
+		      path);
+}
+
+/* Not ours (a grandchild, reparented): dead, gone or a zombie of init. */
+static bool proc_dead(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+static const struct cmd_case {
+	const char *name;
+	const char *cmd;
+	bool ok;
+	const char *detail;
+} cmd_cases[] = {
+	{ "exit 0", "exit 0", true, "exit 0" },
+	{ "true", "true", true, "exit 0" },
+	{ "exit 1", "exit 1", false, "exit 1" },
+	{ "exit 7", "echo noise; exit 7", false, "exit 7" },
+	{ "not found", "/nonexistent/check", false, "exit 127" },
+	{ "killed by a signal", "kill -TERM $$", false, "signal 15" },
+	{ "stdin and stdout on /dev/null",
+	  "[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] && "
+	  "[ \"$(readlink /proc/$$/fd/1)\" = /dev/null ]",
+	  true, "exit 0" },
+	{ "a process group of its own",
+	  "set -- $(cat /proc/$$/stat); [ \"$5\" = \"$$\" ]", true, "exit 0" },
+	/* The test ignores SIGPIPE (13: bit 12); the command must not
+	 * inherit that. */
+	{ "SIGPIPE not ignored",
+	  "m=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status); "
+	  "[ $((0x$m & 0x1000)) -eq 0 ]",
+	  true, "exit 0" },
+	{ "no signal blocked",
+	  "grep -q '^SigBlk:[[:space:]]*0*$' /proc/$$/status", true, "exit 0" },
+};
+
+START_TEST(test_cmd)
+{
+	const struct cmd_case *c = &cmd_cases[_i];
+	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
+				     .timeout_ms = 5000 };
+	struct event_base *b = event_base_new();
+	struct result r;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(s.cmd, sizeof(s.cmd), "%s", c->cmd);
+	probe_once(b, &s, &r);
+	ck_assert_msg(r.ok == c->ok && !strcmp(r.detail, c->detail),
+		      "%s: ok %d detail '%s'", c->name, r.ok, r.detail);
+	/* Every child reaped. */
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	event_base_free(b);
+}
+END_TEST
+
+/* A descriptor of ours without O_CLOEXEC does not reach the command. */
+START_TEST(test_cmd_no_fd_leak)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
+				     .timeout_ms = 5000 };
+	struct event_base *b = event_base_new();
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct result r;
+
+	ck_assert_int_ge(fd, 3);
+	snprintf(s.cmd, sizeof(s.cmd), "[ ! -e /proc/$$/fd/%d ]", fd);
+	probe_once(b, &s, &r);
+	ck_assert_msg(r.ok, "fd %d leaked: %s", fd, r.detail);
+	/* And the test can fail: the same check on fd 2 (kept). */
+	snprintf(s.cmd, sizeof(s.cmd), "[ ! -e /proc/$$/fd/2 ]");
+	probe_once(b, &s, &r);
+	ck_assert(!r.ok);
+	close(fd);
+	event_base_free(b);
+}
+END_TEST
+
+/*
+ * Past the timeout: the result at the timeout, the shell and what it
+ * started killed, the shell reaped (no zombie).
+ */
+START_TEST(test_cmd_timeout)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
+				     .timeout_ms = 300 };
+	struct event_base *b = event_base_new();
+	const char *f = tmpfile_name("timeout");
+	uint64_t t0 = now_ms(), t;
+	struct result r;
+	pid_t pids[2];
+
+	snprintf(s.cmd, sizeof(s.cmd),
+		 "echo $$ > %s; sleep 10 & echo $! >> %s; wait", f, f);
+	probe_once(b, &s, &r);
+	ck_assert(!r.ok);
+	ck_assert_str_eq(r.detail, "timeout 300ms");
+	ck_assert_uint_ge(r.at - t0, 300);
+	ck_assert_uint_lt(r.at - t0, 2000);
+	ck_assert_int_eq(read_pids(f, pids, 2), 2);
+	/* Reaped at once or by the reaper on the loop, within 1 s. */
+	for (t = now_ms(); now_ms() - t < 1000; run_for(b, 10))
+		if (waitpid(pids[0], NULL, WNOHANG) == -1 && errno == ECHILD &&
+		    proc_dead(pids[1]))
+			break;
+	assert_reaped(pids[0]);
+	ck_assert_msg(proc_dead(pids[1]), "sleep %d survived", pids[1]);
+	printf("cmd timeout: result after %llu ms (timeout 300); sh %d "
+	       "reaped, sleep %d killed\n",
+	       (unsigned long long)(r.at - t0), pids[0], pids[1]);
+	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
+			 0);
+	event_base_free(b);
+}
+END_TEST
+
+/* Cancelled while running: no callback, the command killed and reaped. */
+START_TEST(test_cmd_cancel)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
+				     .timeout_ms = 5000 };
+	struct event_base *b = event_base_new();
+	const char *f = tmpfile_name("cancel");
+	struct result r = {};
+	struct keel_probe *p;
+	pid_t pid;
+	int i;
+
+	snprintf(s.cmd, sizeof(s.cmd), "echo $$ > %s; exec sleep 10", f);
+	p = keel_probe_run(b, &s, probe_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < 200 && read_pids(f, &pid, 1) < 1; i++)
+		run_for(b, 10);
+	ck_assert_int_eq(read_pids(f, &pid, 1), 1);
+	keel_probe_cancel(p);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == -1 && errno == ECHILD)
+			break;
+		run_for(b, 10);
+	}
+	assert_reaped(pid);
+	run_for(b, 100);
+	ck_assert_int_eq(r.n, 0);
+	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
+			 0);
+	event_base_free(b);
+}
+END_TEST
+
 /* --- bad specs --- */
 
 static void spec_base(struct keel_probe_spec *s, uint8_t type)
@@ -700,10 +901,17 @@ START_TEST(test_spec)
 		ck_assert_ptr_null(
 			keel_check_new(b, &s, 100, 1, 1, NULL, NULL));
 		ck_assert_int_eq(errno, -c->ret);
-	} else if (c->type != KEEL_PROBE_CMD) {
+	} else {
 		p = keel_probe_run(b, &s, probe_cb, &r);
 		ck_assert_ptr_nonnull(p);
 		keel_probe_cancel(p);
+		/* A cancelled command is reaped from the loop. */
+		for (int i = 0;
+		     i < 100 &&
+		     event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED);
+		     i++)
+			run_for(b, 10);
+		ck_assert_int_eq(r.n, 0);
 	}
 	event_base_free(b);
 }
@@ -831,6 +1039,59 @@ START_TEST(test_check_free_in_cb)
 END_TEST
 
 /*
+ * A probe slower than the interval (300 ms at 50 ms) is never doubled:
+ * each run writes "1" when it starts and "2" when it ends; the file must
+ * alternate.  Then the check is freed mid-probe: that command is reaped.
+ */
+START_TEST(test_check_no_double)
+{
+	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
+				     .timeout_ms = 2000 };
+	struct event_base *b = event_base_new();
+	const char *f = tmpfile_name("double");
+	struct seen seen = {};
+	struct keel_check *c;
+	pid_t marks[64], last;
+	int n, i;
+
+	snprintf(s.cmd, sizeof(s.cmd),
+		 "echo 1 >> %s; echo $$ > %s.pid; sleep 0.3; echo 2 >> %s", f,
+		 f, f);
+	c = keel_check_new(b, &s, 50, 1, 1, check_cb, &seen);
+	ck_assert_ptr_nonnull(c);
+	run_for(b, 1100);
+	keel_check_free(c);
+	n = read_pids(f, marks, 64);
+	printf("check slower than its interval: %d marks in 1.1 s:", n);
+	for (i = 0; i < n; i++)
+		printf(" %d", marks[i]);
+	printf("\n");
+	ck_assert_int_ge(n, 5);
+	ck_assert_int_le(n, 8); /* 1.1 s / 0.3 s: 4 runs at most */
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(marks[i], i % 2 ? 2 : 1);
+	ck_assert_int_eq(seen.n, 1);
+	ck_assert_uint_eq(seen.state[0], KEEL_RS_UP);
+	/* The run in flight when the check was freed: killed, reaped. */
+	{
+		char pidf[140];
+
+		snprintf(pidf, sizeof(pidf), "%s.pid", f);
+		ck_assert_int_eq(read_pids(pidf, &last, 1), 1);
+	}
+	for (i = 0; i < 100; i++) {
+		if (waitpid(last, NULL, WNOHANG) == -1 && errno == ECHILD)
+			break;
+		run_for(b, 10);
+	}
+	assert_reaped(last);
+	ck_assert_int_eq(event_base_get_num_events(b, EVENT_BASE_COUNT_ADDED),
+			 0);
+	event_base_free(b);
+}
+END_TEST
+
+/*
  * A namespace of our own even when run by hand as root (meson already
  * gives one): the route to nowhere must never reach the host's tables.
  */
@@ -862,7 +1123,9 @@ static int setup_netns(void)
 int main(void)
 {
 	Suite *s = suite_create("probe");
+	char rm[128];
 	TCase *tc;
+	int ret;
 
 	if (getuid() != 0) {
 		fprintf(stderr, "test_probe: needs root (a network namespace "
@@ -894,10 +1157,29 @@ int main(void)
 			    sizeof(http_cases) / sizeof(http_cases[0]));
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("cmd");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_cmd, 0,
+			    sizeof(cmd_cases) / sizeof(cmd_cases[0]));
+	tcase_add_test(tc, test_cmd_no_fd_leak);
+	tcase_add_test(tc, test_cmd_timeout);
+	tcase_add_test(tc, test_cmd_cancel);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("check");
 	tcase_set_timeout(tc, 15);
 	tcase_add_test(tc, test_check_tcp_flap);
 	tcase_add_test(tc, test_check_free_in_cb);
+	tcase_add_test(tc, test_check_no_double);
 	suite_add_tcase(s, tc);
-	return check_run(s);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_probe.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	ret = check_run(s);
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmpdir);
+	if (system(rm))
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return ret;
 }
