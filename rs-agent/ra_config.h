@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * ra_config - rs-agent's configuration (one YAML file, docs/rs-agent.md).
+ *
+ * ra_config_parse() reads and validates the whole document before the
+ * agent does anything with it.  On error it fills struct ra_config_error
+ * with the file, line and key at fault and returns -EINVAL (or -ENOMEM);
+ * the output is then zeroed.  No I/O but the given buffer, no logging.
+ * ra_config_load() reads the file; ra_config_key_load() reads the key
+ * file (done at start, not by the parser, so the parser stays pure).
+ */
+#ifndef RA_CONFIG_H
+#define RA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keel_probe.h"
+#include "keel_report.h"
+
+#define RA_CFG_PATH_MAX 256
+#define RA_CFG_NAME_MAX 64
+#define RA_CFG_LBS_MAX 16
+#define RA_CFG_IFACES_MAX 16
+#define RA_CFG_IFNAME_MAX 16 /* IFNAMSIZ */
+#define RA_CFG_SUN_PATH_MAX 108
+
+#define RA_CFG_LB_PORT_DEFAULT 9460
+#define RA_CFG_SOCKET_DEFAULT "/run/keel/rs-agent.sock"
+#define RA_CFG_STATE_DIR_DEFAULT "/var/lib/keel/rs-agent"
+
+struct ra_cfg_addr {
+	uint8_t family; /* KEEL_F_INET / KEEL_F_INET6 */
+	uint8_t addr[16]; /* network order; IPv4 in addr[0..3] */
+};
+
+struct ra_cfg_lb {
+	struct ra_cfg_addr a;
+	uint16_t port; /* host order */
+};
+
+struct ra_cfg_check {
+	struct keel_probe_spec spec; /* type, address, port, path, ... */
+	uint32_t interval_ms;
+	uint16_t rise, fall;
+};
+
+struct ra_cfg_service {
+	struct ra_cfg_addr vip;
+	uint16_t port; /* host order; 0: every port of the VIP */
+	uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+	struct ra_cfg_check check;
+	int line;
+};
+
+struct ra_config {
+	struct ra_cfg_lb lbs[RA_CFG_LBS_MAX];
+	size_t n_lbs;
+	char key_file[RA_CFG_PATH_MAX];
+	uint32_t key_id; /* default 1 */
+	struct ra_cfg_addr real;
+	uint32_t interval_ms; /* report interval, default 100 */
+	char ifaces[RA_CFG_IFACES_MAX][RA_CFG_IFNAME_MAX];
+	size_t n_ifaces; /* 0: every up non-lo interface */
+	char ctl_socket[RA_CFG_SUN_PATH_MAX];
+	char ctl_group[RA_CFG_NAME_MAX]; /* "": root's group */
+	char state_dir[RA_CFG_PATH_MAX];
+	char metrics_listen[RA_CFG_NAME_MAX]; /* "": off (default) */
+	bool manage_network; /* default true */
+	struct ra_cfg_service svc[KEEL_REPORT_MAX];
+	size_t n_services;
+};
+
+struct ra_config_error {
+	char file[RA_CFG_PATH_MAX];
+	int line; /* 1-based; 0 if not known */
+	int column;
+	char key[128]; /* dotted path, e.g. services[1].check.port */
+	char msg[160];
+};
+
+int ra_config_parse(const char *buf, size_t len, const char *file,
+		    struct ra_config *out, struct ra_config_error *err);
+int ra_config_load(const char *file, struct ra_config *out,
+		   struct ra_config_error *err);
+/* "file:line: key: msg" */
+int ra_config_error_format(const struct ra_config_error *e, char *buf,
+			   size_t size);
+
+/*
+ * The shared key: 64 hex digits (one trailing newline allowed) or exactly
+ * 32 raw bytes, in a regular file that neither group nor others may read.
+ * 0, or -errno with a one-line reason in msg.
+ */
+int ra_config_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
+		       char *msg, size_t msglen);
+
+#endif
