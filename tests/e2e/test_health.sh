@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# End-to-end health: rs-agent on every real, lbd on two LBs acting on the
+# agents' reports (scripts/lib/topology.sh, lbd mode, TOPO_RS_NET=agent:
+# the agents put the VIP on lo and set the ARP sysctls themselves).
+#   client -> router (ECMP) -> lb1, lb2 (lbd) -> rs1..rs3 (keel-echo, rs-agent)
+# Service S = 203.0.113.10:80/tcp, `health: {type: agent}`; every agent
+# checks its keel-echo (TCP, every 100 ms, rise 2, fall 2) and reports to
+# both LBs every 100 ms; lbd's dead_after is 300 ms.
+#
+#   a. start: the agents set up DR networking (`rs-agent check` clean after,
+#      not before), both LBs see every real UP from its agent, reports are
+#      fresh, traffic reaches all three reals.
+#   b. kill rs2's service under traffic: both LBs mark rs2 DOWN (measured);
+#      bursts of new connections started 0.5 s after the kill never reach
+#      rs2 (measured: the last one that did); held connections to rs1 and
+#      rs3 are untouched.  The service comes back: rs2 UP again (measured).
+#   c. `rs-agent drain --wait` on rs1 while 100 connections are held over
+#      all reals: rs1 DRAINING (source agent) on both LBs, no new
+#      connection lands on it, none of the held ones is cut, and the
+#      command prints progress and returns once rs1's clients have closed
+#      (measured: after the close, not before).  `rs-agent undrain`.
+#   d. forged and replayed reports (keel-report-send): signed with the
+#      wrong key, replayed, from the wrong source, for an unknown real:
+#      each rejected, counted by reason in lbd's metrics, nothing changed.
+#   e. agent silence: SIGKILL rs3's agent (its service still runs): DOWN
+#      with source agent-timeout after dead_after (measured); agent back:
+#      UP.  SIGTERM: the agent reports DRAINING before it goes.
+#   f. an LB unreachable: lb2's lbd stopped; rs1's agent keeps reporting to
+#      lb1 (fresh reports) and counts the failures towards lb2.
+#   g. `rs-agent check` on a fresh real (rs4): finds the wrong arp_ignore
+#      and the missing VIP, exit 1; `rs-agent cleanup` on rs1 removes the
+#      VIP it added (check finds it missing again).
+#
+# Usage: test_health.sh LBD LBCTL KEEL_ECHO KEEL_XDP RS_AGENT REPORT_SEND
+# Needs root (exits 77, skipped, otherwise) and jq.
+set -u -o pipefail
+
+path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+LBD=$(path_arg "${1:-${LBD:-}}")
+LBCTL=$(path_arg "${2:-${LBCTL:-}}")
+KEEL_ECHO=$(path_arg "${3:-${KEEL_ECHO:-}}")
+KEEL_XDP=$(path_arg "${4:-${KEEL_XDP:-}}")
+RS_AGENT=$(path_arg "${5:-${RS_AGENT:-}}")
+REPORT_SEND=$(path_arg "${6:-${REPORT_SEND:-}}")
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: health e2e needs root (network namespaces, XDP)"
+	exit 77
+fi
+if ! command -v jq >/dev/null; then
+	echo "FAIL - jq is missing (it reads lbctl --json; scripts/deps.sh installs it)"
+	exit 1
+fi
+
+TOPO_PREFIX="keel-e2h-$$-"
+TOPO_INSTANCE="e2h-$$"
+TOPO_DIR=$(mktemp -d "/tmp/keel-e2e-health-$$.XXXXXX")
+TOPO_REALS=3
+TOPO_LBS=2
+TOPO_LBD=1
+TOPO_LBD_START=0
+TOPO_RS_NET=agent
+TOPO_VIPS=203.0.113.10
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
+. "$here/../../scripts/lib/topology.sh"
+. "$here/e2e_lib.sh"
+TOPO_LBD_TOP="agents:
+  listen: 0.0.0.0:9460
+  key_file: $(topo_agent_key)
+  interval: 100ms
+  dead_after: 300ms"
+TOPO_LBD_SVC="    health: {type: agent}"
+
+VIP=203.0.113.10
+S="$VIP:80/tcp"
+RS1=$(topo_rs_addr 1)
+RS2=$(topo_rs_addr 2)
+RS3=$(topo_rs_addr 3)
+
+declare -A hold_pid=()
+bg_pids=()
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT
+	for p in "${hold_pid[@]}" "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	if ! topo_down; then
+		echo "FAIL - clean-up left namespaces, processes or pins behind"
+		rc=1
+	fi
+	wait 2>/dev/null
+	[ "$failed" = 0 ] || rc=1
+	[ "$rc" = 0 ] || dump_logs '*.err' '*.log'
+	rm -rf -- "$TOPO_DIR"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+# both JQ: the condition holds in both LBs' status (status.json is lb2's
+# afterwards).
+both() {
+	local lb
+	for lb in 1 2; do
+		LB=$lb status || return 1
+		[ "$(jq -r "$1" "$TOPO_DIR/status.json" 2>/dev/null)" = true ] || return 1
+	done
+}
+# wait_both JQ SECONDS: poll both LBs until JQ holds; prints the ms taken.
+wait_both() {
+	local t0 end
+	t0=$(ms)
+	end=$((t0 + $2 * 1000))
+	while [ "$(ms)" -lt "$end" ]; do
+		if both "$1"; then
+			echo $(($(ms) - t0))
+			return 0
+		fi
+		sleep 0.01
+	done
+	echo $(($(ms) - t0))
+	return 1
+}
+# real_is ADDR STATE SOURCE: a jq condition on S's real ADDR.
+real_is() {
+	printf '[.services[] | select(.service == "%s") | .reals[] | select(.real == "%s") | .state == "%s" and .source == "%s"] | all and length == 1' \
+		"$S" "$1" "$2" "$3"
+}
+# reason N REASON: lbd N's count of rejected/accepted reports for REASON.
+reason() {
+	LB=$1 metrics
+	awk -v r="result=\"$2\"" 'index($0, "keel_agent_reports_total{") == 1 &&
+		index($0, r) { v = $NF } END { print v + 0 }' "$TOPO_DIR/metrics.txt"
+}
+not_grep() { ! grep -q "$@"; }
+agent_status() { # agent_status N: rs-agent N's status JSON in agent.json
+	topo_agent "$1" status --json >"$TOPO_DIR/agent.json" 2>"$TOPO_DIR/agent.err"
+}
+
+# ================================================================================
+t=$(ms)
+if ! topo_up; then
+	echo "FAIL - building the topology"
+	exit 1
+fi
+topo_nsx cl sysctl -qw net.ipv4.ip_local_port_range="10000 65000" \
+	net.ipv4.tcp_tw_reuse=1 >/dev/null
+echo "# topology up in $(($(ms) - t)) ms (prefix $TOPO_PREFIX, dir $TOPO_DIR)"
+
+# --- a. start ------------------------------------------------------------------
+echo "# --- a. agents set up DR networking; lbd on both LBs follows their reports"
+for i in 1 2 3; do topo_agent_config $i; done
+nsenter --net="/run/netns/$(topo_ns rs1)" -- "$RS_AGENT" check \
+	--config "$(topo_agent_conf 1)" >"$TOPO_DIR/a-check0.out" 2>&1
+rc=$?
+check "a: before the agent, rs-agent check on rs1 finds problems (exit $rc, $(wc -l <"$TOPO_DIR/a-check0.out") lines)" eq "$rc" 1
+for lb in 1 2; do
+	check "a: lbd on lb$lb starts" topo_lbd_start $lb
+done
+LB=1 status
+check "a: before any report every real is down, source init" eq \
+	"$(jq -c '[.services[].reals[] | .state + "/" + .source] | unique' "$TOPO_DIR/status.json")" '["down/init"]'
+t=$(ms)
+for i in 1 2 3; do
+	check "a: rs-agent starts on rs$i" topo_agent_start $i
+done
+wait_both "[.services[].reals[] | .state == \"up\" and .source == \"agent\" and .usable] | length == 3 and all" 5 >/dev/null
+t_up=$(($(ms) - t))
+check "a: both LBs: rs1..rs3 up from their agents (${t_up} ms after the first agent started)" \
+	both "[.services[].reals[] | .state == \"up\" and .source == \"agent\" and .usable] | length == 3 and all"
+age=$(jq -r '[.services[].reals[].report_age_ms] | max' "$TOPO_DIR/status.json")
+check "a: last report age under 300 ms on lb2 (max $age ms)" test "${age:-9999}" -lt 300
+for i in 1 2 3; do
+	nsenter --net="/run/netns/$(topo_ns rs$i)" -- "$RS_AGENT" check \
+		--config "$(topo_agent_conf $i)" >"$TOPO_DIR/a-check$i.out" 2>&1
+	rc=$?
+	check "a: rs-agent check on rs$i is clean once the agent runs (exit $rc)" eq "$rc" 0
+done
+burst a-new "$VIP" 300
+check "a: 300 new connections all answered" burst_ok a-new 300
+for i in 1 2 3; do
+	check "a: rs$i answered some ($(count "$TOPO_DIR/a-new.out" 1 rs$i))" \
+		ge "$(count "$TOPO_DIR/a-new.out" 1 rs$i)" 1
+done
+
+# --- b. kill a service -----------------------------------------------------------
+echo "# --- b. rs2's service killed under traffic"
+check "b: 100 connections held" hold_start b-held "$VIP" 100
+b_rs2=$(count "$TOPO_DIR/b-held.out" 1 rs2)
+# Bursts of 20 new connections back to back, each line "START_MS FAILED".
+probe_loop() {
+	local i s
+	for ((i = 0; i < 400; i++)); do
+		[ -e "$TOPO_DIR/b.stop" ] && break
+		s=$(ms)
+		client --connect "$VIP" --count 20 --parallel 20 --timeout-ms 2000 \
+			>"$TOPO_DIR/b-probe.one" 2>/dev/null
+		echo "$s $(field "$TOPO_DIR/b-probe.one" 1 failed) $(count "$TOPO_DIR/b-probe.one" 1 rs2)" \
+			>>"$TOPO_DIR/b-probe.out"
+	done
+}
+: >"$TOPO_DIR/b-probe.out"
+probe_loop &
+bg_pids+=($!)
+sleep 0.5
+t_kill=$(ms)
+kill -KILL "$(cat "$TOPO_DIR/rs2.pid")"
+t_down=$(wait_both "$(real_is "$RS2" down agent)" 5)
+check "b: both LBs mark rs2 down (source agent) ${t_down} ms after the kill" \
+	both "$(real_is "$RS2" down agent)"
+sleep 1.5
+: >"$TOPO_DIR/b.stop"
+wait "${bg_pids[@]}" 2>/dev/null
+bg_pids=()
+last=$(awk -v k="$t_kill" '$1 >= k && $2 > 0 { l = $1 - k } END { print (l == "" ? "none" : l) }' "$TOPO_DIR/b-probe.out")
+late=$(awk -v k="$t_kill" '$1 >= k + 500 { n++; f += $2 } END { print n + 0, f + 0 }' "$TOPO_DIR/b-probe.out")
+echo "# b: the last burst with a failed connection started ${last} ms after the kill;" \
+	"bursts started later than 500 ms: ${late% *}, failed connections in them: ${late#* }"
+check "b: bursts ran after the 0.5 s mark (${late% *})" ge "${late% *}" 3
+check "b: no new connection started 0.5 s after the kill failed (went to rs2)" eq "${late#* }" 0
+hold_check b-held
+f="$TOPO_DIR/b-held.out"
+check "b: held connections on rs1 and rs3 untouched (rs1 $(count "$f" 2 rs1)/$(count "$f" 1 rs1), rs3 $(count "$f" 2 rs3)/$(count "$f" 1 rs3)); rs2's $b_rs2 cut with its server" \
+	test "$(count "$f" 2 rs1)" = "$(count "$f" 1 rs1)" -a \
+	"$(count "$f" 2 rs3)" = "$(count "$f" 1 rs3)" -a "$(field "$f" 2 moved)" = 0
+setsid nsenter --net="/run/netns/$(topo_ns rs2)" -- "$KEEL_ECHO" server \
+	--name rs2 --port 80 </dev/null >"$TOPO_DIR/rs2.log" 2>&1 &
+echo $! >"$TOPO_DIR/rs2.pid"
+t_up=$(wait_both "$(real_is "$RS2" up agent)" 5)
+check "b: rs2's service back: up on both LBs ${t_up} ms after its restart" \
+	both "$(real_is "$RS2" up agent)"
+
+# --- c. drain --wait -----------------------------------------------------------------
+echo "# --- c. rs-agent drain --wait on rs1 with 100 held connections"
+check "c: 100 connections held" hold_start c-held "$VIP" 100
+c_rs1=$(count "$TOPO_DIR/c-held.out" 1 rs1)
+check "c: some of them on rs1 ($c_rs1)" ge "$c_rs1" 1
+topo_agent 1 drain --wait --timeout 60 >"$TOPO_DIR/c-drain.out" 2>&1 &
+drain_pid=$!
+bg_pids+=($drain_pid)
+t_dr=$(wait_both "$(real_is "$RS1" draining agent)" 5)
+check "c: rs1 draining (source agent) on both LBs ${t_dr} ms after drain" \
+	both "$(real_is "$RS1" draining agent)"
+burst c-new "$VIP" 100
+check "c: 100 new connections while rs1 drains: all answered, none on rs1 ($(count "$TOPO_DIR/c-new.out" 1 rs1))" \
+	eq "$(field "$TOPO_DIR/c-new.out" 1 ok)/$(count "$TOPO_DIR/c-new.out" 1 rs1)" "100/0"
+sleep 0.5
+check "c: drain --wait still waits while rs1 holds $c_rs1 connections" topo_pid_alive "$drain_pid"
+t_close=$(ms)
+hold_check c-held
+check "c: held connections: 100 ok, 0 failed, 0 moved (rs1's $c_rs1 too)" held_ok c-held 100
+wait "$drain_pid"
+rc=$?
+t_ret=$(($(ms) - t_close))
+bg_pids=()
+echo "# c: drain --wait returned ${t_ret} ms after the clients closed (exit $rc); its output:"
+sed 's/^/#   /' "$TOPO_DIR/c-drain.out" | tail -n 6
+check "c: drain --wait exits 0 once rs1's connections are closed" eq "$rc" 0
+check "c: ... and printed its progress" grep -q "connections left" "$TOPO_DIR/c-drain.out"
+check "c: rs-agent undrain" topo_agent 1 undrain
+t_un=$(wait_both "$(real_is "$RS1" up agent)" 5)
+check "c: rs1 up again on both LBs ${t_un} ms after undrain" both "$(real_is "$RS1" up agent)"
+burst c-after "$VIP" 100
+check "c: rs1 gets new connections again ($(count "$TOPO_DIR/c-after.out" 1 rs1) of 100)" \
+	ge "$(count "$TOPO_DIR/c-after.out" 1 rs1)" 1
+
+# --- d. forged and replayed reports ------------------------------------------------
+echo "# --- d. reports signed with the wrong key, replayed, from the wrong source"
+LB=1 status
+before=$(jq -c '[.services[].reals[] | [.real, .state, .source]]' "$TOPO_DIR/status.json")
+for r in ok bad_mac replay wrong_source unknown_real malformed; do
+	eval "d0_$r=$(reason 1 $r)"
+done
+(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$TOPO_DIR/wrong.key")
+send() { # send NS ARGS...: keel-report-send in namespace NS to lb1
+	nsenter --net="/run/netns/$(topo_ns "$1")" -- "$REPORT_SEND" \
+		--lb "$(topo_lb_addr 1):9460" "${@:2}" >>"$TOPO_DIR/d-send.out" 2>&1
+}
+svc="--service $VIP:80/tcp=up:5"
+check "d: a report signed with the wrong key is sent" \
+	send rs3 --key "$TOPO_DIR/wrong.key" --real "$RS3" $svc
+check "d: a good report sent twice (the second a replay)" \
+	send rs3 --key "$(topo_agent_key)" --real "$RS3" $svc --repeat 2
+check "d: a report for rs3 sent from the client" \
+	send cl --key "$(topo_agent_key)" --real "$RS3" $svc
+check "d: a report for an unknown real" \
+	send rs3 --key "$(topo_agent_key)" --real 10.20.0.99 $svc
+sleep 0.3
+for r in ok bad_mac replay wrong_source unknown_real; do
+	eval "d1_$r=$(reason 1 $r)"
+done
+echo "# d: lb1 report counters: bad_mac $d0_bad_mac -> $d1_bad_mac, replay $d0_replay -> $d1_replay," \
+	"wrong_source $d0_wrong_source -> $d1_wrong_source, unknown_real $d0_unknown_real -> $d1_unknown_real"
+check "d: wrong key rejected and counted (bad_mac +1)" eq $((d1_bad_mac - d0_bad_mac)) 1
+check "d: replay rejected and counted (replay +1)" eq $((d1_replay - d0_replay)) 1
+check "d: wrong source rejected and counted (wrong_source +1)" eq $((d1_wrong_source - d0_wrong_source)) 1
+check "d: unknown real rejected and counted (unknown_real +1)" eq $((d1_unknown_real - d0_unknown_real)) 1
+check "d: lbd logged the rejections with the sender" \
+	grep -q "$(topo_lb_addr 1)\|10.10.0.2\|$RS3" "$(topo_lbd_log 1)"
+LB=1 status
+check "d: nothing changed in lb1's view of the reals" eq \
+	"$(jq -c '[.services[].reals[] | [.real, .state, .source]]' "$TOPO_DIR/status.json")" "$before"
+
+# --- e. agent silence and SIGTERM ---------------------------------------------------
+echo "# --- e. rs3's agent killed (its service still runs), then SIGTERM"
+t=$(ms)
+kill -KILL "$(topo_agent_pid 3)"
+t_dead=$(wait_both "$(real_is "$RS3" down agent-timeout)" 5)
+check "e: rs3 down (agent-timeout) on both LBs ${t_dead} ms after its agent died (dead_after 300 ms)" \
+	both "$(real_is "$RS3" down agent-timeout)"
+check "e: rs-agent starts again on rs3" topo_agent_start 3
+t_back=$(wait_both "$(real_is "$RS3" up agent)" 5)
+check "e: rs3 up again ${t_back} ms after its agent restarted" both "$(real_is "$RS3" up agent)"
+kill -TERM "$(topo_agent_pid 3)"
+t_term=$(wait_both "$(real_is "$RS3" draining agent)" 5)
+check "e: SIGTERM: rs3 draining on both LBs ${t_term} ms later" both "$(real_is "$RS3" draining agent)"
+kill -INT "$(topo_agent_pid 3)" 2>/dev/null
+check "e: rs-agent starts again on rs3" topo_agent_start 3
+wait_both "$(real_is "$RS3" up agent)" 5 >/dev/null
+
+# --- f. an LB unreachable ----------------------------------------------------------
+echo "# --- f. lb2's lbd stopped: the agents keep reporting to lb1"
+check "f: lb2's lbd stops" topo_lbd_stop 2 --unload
+sleep 1
+LB=1 status
+age=$(jq -r '[.services[].reals[].report_age_ms] | max' "$TOPO_DIR/status.json")
+check "f: lb1 still has fresh reports from every agent (max age $age ms)" test "${age:-9999}" -lt 300
+check "f: ... all three up from their agents" eq \
+	"$(jq -r "[.services[].reals[] | .state == \"up\" and .source == \"agent\"] | length == 3 and all" "$TOPO_DIR/status.json")" true
+agent_status 1
+errs=$(jq -r '[.lbs[] | select(.address | startswith("'"$(topo_lb_addr 2)"'")) | .send_errors] | add // 0' "$TOPO_DIR/agent.json")
+check "f: rs1's agent counts send errors towards lb2 ($errs)" ge "${errs:-0}" 1
+check "f: lb2's lbd starts again" topo_lbd_start 2
+t_l2=$(wait_both "[.services[].reals[] | .state == \"up\" and .source == \"agent\"] | length == 3 and all" 5)
+check "f: lb2 has every real up from the agents ${t_l2} ms after it started" \
+	both "[.services[].reals[] | .state == \"up\" and .source == \"agent\"] | length == 3 and all"
+
+# --- g. rs-agent check and cleanup ---------------------------------------------------
+echo "# --- g. rs-agent check on a fresh real; cleanup"
+check "g: rs4 (a real server namespace, nothing set up)" topo_real_add 4
+topo_agent_config 4
+nsenter --net="/run/netns/$(topo_ns rs4)" -- "$RS_AGENT" check \
+	--config "$(topo_agent_conf 4)" >"$TOPO_DIR/g-check.out" 2>&1
+rc=$?
+sed 's/^/#   /' "$TOPO_DIR/g-check.out"
+check "g: rs-agent check exits 1" eq "$rc" 1
+check "g: ... finds the wrong arp_ignore" grep -q "arp_ignore" "$TOPO_DIR/g-check.out"
+check "g: ... finds the missing VIP $VIP" grep -q "$VIP" "$TOPO_DIR/g-check.out"
+ip -n "$(topo_ns rs4)" addr show dev lo >"$TOPO_DIR/g-lo.txt"
+check "g: ... changing nothing (no VIP on rs4's lo)" not_grep "$VIP" "$TOPO_DIR/g-lo.txt"
+kill -TERM "$(topo_agent_pid 1)"
+sleep 0.3
+kill -INT "$(topo_agent_pid 1)" 2>/dev/null
+nsenter --net="/run/netns/$(topo_ns rs1)" -- "$RS_AGENT" cleanup \
+	--config "$(topo_agent_conf 1)" >"$TOPO_DIR/g-cleanup.out" 2>&1
+check "g: rs-agent cleanup on rs1 exits 0" eq "$?" 0
+check "g: ... the VIP is gone from rs1's lo" \
+	not_grep "$VIP/32" <(ip -n "$(topo_ns rs1)" addr show dev lo)
+nsenter --net="/run/netns/$(topo_ns rs1)" -- "$RS_AGENT" check \
+	--config "$(topo_agent_conf 1)" >"$TOPO_DIR/g-check1.out" 2>&1
+check "g: ... and rs-agent check finds it missing (exit $?)" grep -q "$VIP" "$TOPO_DIR/g-check1.out"
+
+echo "# $passed passed, $failed failed"
