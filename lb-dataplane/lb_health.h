@@ -7,18 +7,21 @@
  * health mode (none, agent reports, lbd's own active check) and that
  * mode's verdict.  lb_health_combine() is the one table that turns them
  * into the state written to the data plane and the source shown by
- * `lbctl status`:
+ * `lbctl status`; the first row that applies wins:
  *
  *   admin down                      -> DOWN      admin
+ *   mode none, admin drain          -> DRAINING  admin
+ *   mode none                       -> UP        config (verdict ignored)
  *   health DOWN / agent silent      -> DOWN      agent | agent-timeout | check
+ *   no verdict yet, and not adopted -> DOWN      init (never selected blind,
+ *     as UP or DRAINING                                 admin drain or not)
  *   admin drain                     -> DRAINING  admin   (wins over agent UP)
- *   agent DRAINING                  -> DRAINING  agent
- *   no verdict yet, real adopted    -> adopted state, init (hot restart:
+ *   no verdict yet, adopted         -> adopted state, init (hot restart:
  *                                      keep what the data plane had)
- *   no verdict yet, new real        -> DOWN      init (never selected blind)
+ *   agent DRAINING                  -> DRAINING  agent
  *   health UP                       -> UP        agent | check
- *   mode none                       -> UP        config
  *
+ * (docs/health.md has the same table.)
  * DOWN from any source removes the real from selection and moves its
  * flows; DRAINING keeps its flows and gives it no new ones.
  */
