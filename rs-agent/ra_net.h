@@ -37,10 +37,13 @@ int ra_net_open(struct ra_net **out);
 void ra_net_close(struct ra_net *n);
 
 /*
- * Put v on lo (/32 or /128, scope global, IFA_PROTO RA_IFA_PROTO); 0 if added or
- * already there (either way it is counted as ours only when we added
- * it), else -errno with a one-line reason in err ("203.0.113.10: File
- * exists on eth0: the VIP must not be on a serving interface").
+ * Put v on lo (/32 or /128, scope global, IFA_PROTO RA_IFA_PROTO; IPv6
+ * with IFA_F_NODAD, usable at once); 0 if added or already on lo (an
+ * address already there, tagged or not, is left as it is: only tagged
+ * ones are ours), else -errno with a one-line reason in err:
+ * -EEXIST when v is on another interface ("203.0.113.10 is on eth0: the
+ * real would answer ARP/ND for it ..."; nothing is added then),
+ * -EAFNOSUPPORT for an unknown family, the kernel's error otherwise.
  */
 int ra_net_vip_add(struct ra_net *n, const struct ra_vip *v, char *err,
 		   size_t errlen);
@@ -51,24 +54,39 @@ int ra_net_vip_cleanup(struct ra_net *n, unsigned *removed);
  * Apply the ARP / rp_filter sysctls for the serving interfaces (NULL-
  * terminated names; NULL or empty: "all" and every non-lo interface that
  * is up), recording old values in state_path for ra_net_sysctl_restore().
+ * Only values that do not already do the job are written (arp_ignore 2 or
+ * 8 stays, rp_filter 0 stays).  Every name is read before anything is
+ * written: a missing interface (-ENOENT) changes nothing.  state_path
+ * (text, replaced atomically) keeps the first value found across runs,
+ * so an agent restarted after apply still restores the operator's;
+ * NULL: nothing recorded.
  */
 int ra_net_sysctl_apply(const char *const *ifaces, const char *state_path,
 			char *err, size_t errlen);
+/*
+ * Put back each recorded value whose sysctl still holds the agent's value
+ * (one changed since is the operator's and stays), then delete the state
+ * file.  0 also when there is no file; -EBADMSG for a damaged one (nothing
+ * restored).
+ */
 int ra_net_sysctl_restore(const char *state_path);
 
-/* One finding of `rs-agent check`. */
+/* One finding of `rs-agent check`: what, where, the value needed, why. */
 struct ra_net_finding {
-	char what[200]; /* "arp_ignore on eth0 is 0, needs 1 (...)" */
+	char what[200]; /* "arp_ignore is 0 on eth0 (effective ...): ...; needs 1" */
 };
 
 /*
  * `rs-agent check`: what is wrong with this host's DR set-up for these
  * VIPs and interfaces, changing nothing.  Fills up to max findings and
- * returns how many there were (0: all good), or -errno.  Checks: each
- * VIP present on lo with a host prefix; no VIP on another interface;
- * arp_ignore >= 1 and arp_announce = 2 in effect for every serving
- * interface (the kernel uses the max of all and the interface);
- * rp_filter not strict on the serving interfaces.
+ * returns how many there were (0: all good; may exceed max), or -errno.
+ * Checks: lo up; each VIP present on lo with a host prefix (IPv6: not
+ * tentative); no VIP on another interface; arp_ignore 1, 2 or 8 and
+ * arp_announce 2 in effect for every serving interface (the kernel uses
+ * the max of all and the interface); rp_filter not strict (1) in effect
+ * there.  ifaces as for ra_net_sysctl_apply(); the ARP and rp_filter
+ * checks are skipped when every VIP is IPv6 (ND never answers for lo's
+ * addresses on another interface).
  */
 int ra_net_check(struct ra_net *n, const struct ra_vip *vips, size_t n_vips,
 		 const char *const *ifaces, struct ra_net_finding *out,
