@@ -15,6 +15,9 @@ pkgs=(
 	# network-namespace tests and the lab: ip, ethtool, nsenter/setsid,
 	# ping, sysctl; jq reads lbctl --json
 	iproute2 ethtool util-linux iputils-ping procps jq
+	# bgp-announcer e2e: BIRD 2 and GoBGP as routers, python3 for the
+	# malformed-input peer and the control-socket client
+	bird2 gobgpd python3
 )
 
 missing=()

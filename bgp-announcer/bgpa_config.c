@@ -1,0 +1,1217 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * bgpa_config.c - parse and validate bgp-announcer's YAML (libfyaml).
+ *
+ * Same walk as lb-dataplane/lb_config.c: every mapping has a table of
+ * known keys (a typo is an error), the first problem stops the parse and
+ * is reported with its line and dotted key path; aliases are followed here
+ * with every list counted against its limit first; tags and merge keys
+ * are refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <libfyaml.h>
+
+#include "bgpa_config.h"
+
+#define BGPA_FILE_MAX ((size_t)1 << 20)
+#define BGPA_SCALAR_MAX 256
+#define BGPA_FIELDS_MAX 16
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+struct cfg_ctx {
+	struct bgpa_config *cfg;
+	struct bgpa_config_error *err;
+	int here; /* line for nodes without a token */
+	char path[128];
+	size_t plen;
+	const char *buf;
+	size_t len;
+	bool have_hold;
+};
+
+struct cfg_field {
+	const char *name;
+	int (*parse)(struct cfg_ctx *c, struct fy_node *v, void *obj);
+	bool required;
+};
+
+static int cfg_line(const struct cfg_ctx *c, struct fy_node *n)
+{
+	void *it = NULL;
+	struct fy_token *t;
+	const struct fy_mark *m;
+
+	/* libfyaml 0.7 marks tokens only: a collection at its first scalar. */
+	while (n) {
+		switch (fy_node_get_type(n)) {
+		case FYNT_SCALAR:
+			t = fy_node_get_scalar_token(n);
+			m = t ? fy_token_start_mark(t) : NULL;
+			return m ? m->line + 1 : c->here;
+		case FYNT_MAPPING: {
+			struct fy_node_pair *p =
+				fy_node_mapping_iterate(n, &it);
+
+			n = p ? fy_node_pair_key(p) : NULL;
+			break;
+		}
+		default:
+			n = fy_node_sequence_iterate(n, &it);
+			break;
+		}
+		it = NULL;
+	}
+	return c->here;
+}
+
+static void cfg_push(struct cfg_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cfg_push(struct cfg_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(c->path + c->plen, sizeof(c->path) - c->plen, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		c->plen += (size_t)n < sizeof(c->path) - c->plen ?
+				   (size_t)n :
+				   sizeof(c->path) - c->plen - 1;
+}
+
+static void cfg_pop(struct cfg_ctx *c, size_t plen)
+{
+	c->plen = plen;
+	c->path[plen] = '\0';
+}
+
+__attribute__((format(printf, 3, 4))) static int
+cfg_fail(struct cfg_ctx *c, struct fy_node *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->err->line = cfg_line(c, n);
+	snprintf(c->err->key, sizeof(c->err->key), "%s", c->path);
+	va_start(ap, fmt);
+	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Follow an alias, refuse tags; *out NULL for a missing value. */
+static int cfg_resolve(struct cfg_ctx *c, struct fy_node *n,
+		       struct fy_node **out)
+{
+	struct fy_node *r = n;
+
+	if (n && fy_node_is_alias(n)) {
+		r = fy_node_resolve_alias(n);
+		if (!r)
+			return cfg_fail(c, n,
+					"alias without a matching anchor");
+	}
+	if (r && fy_node_get_tag(r, NULL))
+		return cfg_fail(c, n, "YAML tags are not supported");
+	*out = r;
+	return 0;
+}
+
+static bool cfg_is_null(struct fy_node *n)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	const char *s;
+	size_t len, i;
+
+	if (!n)
+		return true;
+	if (fy_node_get_type(n) != FYNT_SCALAR ||
+	    fy_node_get_style(n) != FYNS_PLAIN)
+		return false;
+	s = fy_node_get_scalar(n, &len);
+	if (!s)
+		return true;
+	for (i = 0; i < N(nulls); i++)
+		if (len == strlen(nulls[i]) && memcmp(s, nulls[i], len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A scalar's text into buf.  libfyaml 0.7.12 leaks when it unescapes ''
+ * inside a single-quoted scalar: refused from the raw input first.
+ */
+static int cfg_scalar(struct cfg_ctx *c, struct fy_node *n, char *buf,
+		      size_t size, bool plain)
+{
+	const struct fy_mark *a, *b;
+	struct fy_token *t;
+	struct fy_node *r;
+	const char *s;
+	size_t len, i;
+	int err;
+
+	buf[0] = '\0';
+	err = cfg_resolve(c, n, &r);
+	if (err)
+		return err;
+	if (cfg_is_null(r))
+		return cfg_fail(c, n, "no value");
+	if (fy_node_get_type(r) != FYNT_SCALAR)
+		return cfg_fail(c, n, "expected a scalar");
+	if (plain && fy_node_get_style(r) != FYNS_PLAIN)
+		return cfg_fail(c, n, "must not be quoted");
+	if (fy_node_get_style(r) == FYNS_SINGLE_QUOTED) {
+		t = fy_node_get_scalar_token(r);
+		a = t ? fy_token_start_mark(t) : NULL;
+		b = t ? fy_token_end_mark(t) : NULL;
+		if (!a || !b || b->input_pos > c->len ||
+		    a->input_pos > b->input_pos)
+			return cfg_fail(c, n, "cannot read this quoted value");
+		for (i = a->input_pos + 1; i + 2 < b->input_pos; i++)
+			if (c->buf[i] == '\'' && c->buf[i + 1] == '\'')
+				return cfg_fail(
+					c, n,
+					"quotes inside a quoted value are not allowed");
+	}
+	s = fy_node_get_scalar(r, &len);
+	if (!s)
+		len = 0;
+	if (len >= size)
+		return cfg_fail(c, n, "too long (max %zu bytes)", size - 1);
+	if (len && memchr(s, '\0', len))
+		return cfg_fail(c, n, "contains a NUL byte");
+	if (len)
+		memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static bool cfg_decimal(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
+
+static int cfg_uint(struct cfg_ctx *c, struct fy_node *n, unsigned long min,
+		    unsigned long max, uint32_t *out)
+{
+	char buf[32];
+	unsigned long v;
+	int err;
+
+	err = cfg_scalar(c, n, buf, sizeof(buf), true);
+	if (err)
+		return err;
+	if (!cfg_decimal(buf, max, &v) || v < min)
+		return cfg_fail(c, n, "must be an integer in %lu..%lu", min,
+				max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int cfg_bool(struct cfg_ctx *c, struct fy_node *n, bool *out)
+{
+	char buf[8];
+
+	if (cfg_scalar(c, n, buf, sizeof(buf), true) == 0 &&
+	    (!strcmp(buf, "true") || !strcmp(buf, "false"))) {
+		*out = buf[0] == 't';
+		return 0;
+	}
+	return cfg_fail(c, n, "must be true or false");
+}
+
+/* "250ms" or "2s". */
+static int cfg_duration(struct cfg_ctx *c, struct fy_node *n, uint32_t min,
+			uint32_t max, uint32_t *out)
+{
+	char buf[32], *unit;
+	unsigned long v, scale;
+	int err;
+
+	err = cfg_scalar(c, n, buf, sizeof(buf), true);
+	if (err)
+		return err;
+	unit = buf + strspn(buf, "0123456789");
+	if (!strcmp(unit, "ms"))
+		scale = 1;
+	else if (!strcmp(unit, "s"))
+		scale = 1000;
+	else
+		return cfg_fail(c, n, "must be a duration such as 500ms or 2s");
+	*unit = '\0';
+	if (!cfg_decimal(buf, 100000000, &v) || v * scale < min ||
+	    v * scale > max)
+		return cfg_fail(c, n, "must be a duration in %ums..%us", min,
+				max / 1000);
+	*out = (uint32_t)(v * scale);
+	return 0;
+}
+
+/* An IPv4 or IPv6 unicast address literal. */
+static int cfg_addr(struct cfg_ctx *c, struct fy_node *n, int want, int *family,
+		    uint8_t addr[16])
+{
+	char buf[64];
+	int err;
+
+	err = cfg_scalar(c, n, buf, sizeof(buf), false);
+	if (err)
+		return err;
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return cfg_fail(c, n, "not an IPv4 or IPv6 address");
+	if (want && *family != want)
+		return cfg_fail(c, n, "must be an %s address",
+				want == AF_INET ? "IPv4" : "IPv6");
+	if ((*family == AF_INET && (addr[0] == 0 || addr[0] >= 224)) ||
+	    (*family == AF_INET6 &&
+	     (addr[0] == 0xff || !memcmp(addr, (uint8_t[16]){ 0 }, 16))))
+		return cfg_fail(c, n,
+				"unspecified, multicast or broadcast address");
+	return 0;
+}
+
+static int cfg_collection(struct cfg_ctx *c, struct fy_node *n,
+			  enum fy_node_type type, struct fy_node **out)
+{
+	int err = cfg_resolve(c, n, out);
+
+	if (err)
+		return err;
+	if (cfg_is_null(*out)) {
+		*out = NULL;
+		return 0;
+	}
+	if (fy_node_get_type(*out) != type)
+		return cfg_fail(c, n, "expected %s",
+				type == FYNT_MAPPING ? "a mapping" : "a list");
+	return 0;
+}
+
+static int cfg_map(struct cfg_ctx *c, struct fy_node *n,
+		   const struct cfg_field *fields, size_t nfields, void *obj)
+{
+	struct fy_node *seen[BGPA_FIELDS_MAX] = { NULL };
+	size_t plen = c->plen, len, i;
+	struct fy_node_pair *p;
+	int here = c->here, err;
+	void *it = NULL;
+
+	while (n && (p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *k;
+		char key[BGPA_NAME_MAX];
+
+		err = cfg_resolve(c, kn, &k);
+		if (err)
+			return err;
+		if (!k || fy_node_get_type(k) != FYNT_SCALAR || cfg_is_null(k))
+			return cfg_fail(c, kn, "keys must be plain names");
+		err = cfg_scalar(c, k, key, sizeof(key), false);
+		if (err)
+			return err;
+		len = strlen(key);
+		for (i = 0; i < nfields; i++)
+			if (!strcmp(fields[i].name, key))
+				break;
+		cfg_push(c, "%s%.40s", c->plen ? "." : "", key);
+		if (i == nfields) {
+			if (!strcmp(key, "<<"))
+				return cfg_fail(c, kn,
+						"merge keys are not supported");
+			return cfg_fail(c, kn, "unknown key");
+		}
+		if (seen[i])
+			return cfg_fail(c, kn,
+					"duplicate key (first at line %d)",
+					cfg_line(c, seen[i]));
+		seen[i] = kn;
+		c->here = cfg_line(c, kn);
+		err = fields[i].parse(c, fy_node_pair_value(p), obj);
+		c->here = here;
+		if (err)
+			return err;
+		cfg_pop(c, plen);
+		(void)len;
+	}
+	for (i = 0; i < nfields; i++)
+		if (fields[i].required && !seen[i]) {
+			cfg_push(c, "%s%s", c->plen ? "." : "", fields[i].name);
+			return cfg_fail(c, n, "required key missing");
+		}
+	return 0;
+}
+
+/*
+ * Each item of a list (count checked against max first), parsed by fn
+ * with its index; obj is passed through.
+ */
+static int cfg_list(struct cfg_ctx *c, struct fy_node *v, size_t max,
+		    int (*fn)(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			      void *obj),
+		    void *obj, size_t *count)
+{
+	struct fy_node *seq, *item;
+	size_t plen = c->plen, n, i;
+	void *it = NULL;
+	int err;
+
+	*count = 0;
+	err = cfg_collection(c, v, FYNT_SEQUENCE, &seq);
+	if (err || !seq)
+		return err;
+	n = (size_t)fy_node_sequence_item_count(seq);
+	if (n > max)
+		return cfg_fail(c, v, "too many items (max %zu)", max);
+	*count = n;
+	for (i = 0; (item = fy_node_sequence_iterate(seq, &it)); i++) {
+		cfg_push(c, "[%zu]", i);
+		err = fn(c, item, i, obj);
+		if (err)
+			return err;
+		cfg_pop(c, plen);
+	}
+	return 0;
+}
+
+/* ---- communities ---- */
+
+static const struct {
+	const char *name;
+	uint32_t value;
+} cfg_wk_comm[] = {
+	/* RFC 1997, RFC 8326, RFC 7999 */
+	{ "no_export", 0xffffff01 },
+	{ "no_advertise", 0xffffff02 },
+	{ "no_export_subconfed", 0xffffff03 },
+	{ "graceful_shutdown", 0xffff0000 },
+	{ "blackhole", 0xffff029a },
+};
+
+static int cfg_comm_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			 void *obj)
+{
+	struct bgpa_attrs *a = obj;
+	unsigned long hi, lo;
+	char buf[48], *colon;
+	size_t k;
+
+	if (cfg_scalar(c, item, buf, sizeof(buf), false))
+		return -EINVAL;
+	for (k = 0; k < N(cfg_wk_comm); k++)
+		if (!strcmp(buf, cfg_wk_comm[k].name)) {
+			a->comm[i] = cfg_wk_comm[k].value;
+			return 0;
+		}
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	if (!colon || !cfg_decimal(buf, 65535, &hi) ||
+	    !cfg_decimal(colon + 1, 65535, &lo))
+		return cfg_fail(c, item,
+				"must be ASN:VALUE (0..65535 each) or a "
+				"well-known name such as graceful_shutdown");
+	a->comm[i] = (uint32_t)(hi << 16 | lo);
+	return 0;
+}
+
+static int cfg_large_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			  void *obj)
+{
+	struct bgpa_attrs *a = obj;
+	unsigned long v[3];
+	char buf[48], *s = buf, *e;
+	int k;
+
+	if (cfg_scalar(c, item, buf, sizeof(buf), false))
+		return -EINVAL;
+	for (k = 0; k < 3; k++) {
+		e = strchr(s, ':');
+		if ((k < 2) != (e != NULL))
+			goto bad;
+		if (e)
+			*e = '\0';
+		if (!cfg_decimal(s, 0xffffffffUL, &v[k]))
+			goto bad;
+		s = e ? e + 1 : s;
+	}
+	a->large[i] = (struct bgp_large_comm){ (uint32_t)v[0], (uint32_t)v[1],
+					       (uint32_t)v[2] };
+	return 0;
+bad:
+	return cfg_fail(c, item, "must be GLOBAL:LOCAL1:LOCAL2 (32 bits each)");
+}
+
+/* ---- prefixes ---- */
+
+static int cfg_pfx_prefix(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	char buf[64], *slash;
+	unsigned long len, bits;
+	uint8_t addr[16] = { 0 };
+	int fam;
+	unsigned int i;
+
+	if (cfg_scalar(c, v, buf, sizeof(buf), false))
+		return -EINVAL;
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		fam = AF_INET6;
+	else
+		return cfg_fail(c, v, "must be ADDRESS or ADDRESS/LENGTH");
+	bits = fam == AF_INET ? 32 : 128;
+	len = bits;
+	if (slash && !cfg_decimal(slash + 1, bits, &len))
+		return cfg_fail(c, v, "prefix length must be 0..%lu", bits);
+	/* Host bits set is a typo far more often than intent. */
+	for (i = 0; i < bits / 8; i++) {
+		unsigned int first = i * 8;
+		uint8_t mask = first >= len ?
+				       0 :
+			       first + 8 <= len ?
+				       0xff :
+				       (uint8_t)(0xff << (8 - (len - first)));
+
+		if (addr[i] & ~mask)
+			return cfg_fail(c, v,
+					"host bits set past the prefix length");
+	}
+	p->pfx.afi = fam == AF_INET ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
+	p->pfx.len = (uint8_t)len;
+	memcpy(p->pfx.addr, addr, 16);
+	return 0;
+}
+
+static int cfg_pfx_announce(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_bool(c, v, &((struct bgpa_cfg_prefix *)obj)->announce);
+}
+
+static int cfg_pfx_prepend(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	uint32_t n = 0;
+	int err = cfg_uint(c, v, 0, BGPA_PREPEND_MAX, &n);
+
+	p->attrs.prepend = (uint8_t)n;
+	return err;
+}
+
+static int cfg_pfx_med(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+
+	p->attrs.has_med = true;
+	return cfg_uint(c, v, 0, 0xffffffffUL, &p->attrs.med);
+}
+
+static int cfg_pfx_comm(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	size_t n;
+	int err = cfg_list(c, v, BGPA_COMM_MAX, cfg_comm_item, &p->attrs, &n);
+
+	p->attrs.n_comm = (unsigned int)n;
+	return err;
+}
+
+static int cfg_pfx_large(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	size_t n;
+	int err = cfg_list(c, v, BGPA_LARGE_MAX, cfg_large_item, &p->attrs, &n);
+
+	p->attrs.n_large = (unsigned int)n;
+	return err;
+}
+
+static const struct cfg_field cfg_prefix_fields[] = {
+	{ "prefix", cfg_pfx_prefix, true },
+	{ "announce", cfg_pfx_announce, false },
+	{ "prepend", cfg_pfx_prepend, false },
+	{ "med", cfg_pfx_med, false },
+	{ "communities", cfg_pfx_comm, false },
+	{ "large_communities", cfg_pfx_large, false },
+};
+
+static int cfg_prefix_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			   void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	struct bgpa_cfg_prefix *p = &cfg->prefixes[i];
+	struct fy_node *m;
+	size_t j;
+	int err;
+
+	p->announce = true;
+	p->line = cfg_line(c, item);
+	err = cfg_collection(c, item, FYNT_MAPPING, &m);
+	if (!err && !m)
+		return cfg_fail(c, item, "expected a mapping");
+	if (!err)
+		err = cfg_map(c, m, cfg_prefix_fields, N(cfg_prefix_fields), p);
+	if (err)
+		return err;
+	for (j = 0; j < i; j++)
+		if (!memcmp(&cfg->prefixes[j].pfx, &p->pfx, sizeof(p->pfx)))
+			return cfg_fail(
+				c, item,
+				"duplicate prefix (same as prefixes[%zu])", j);
+	return 0;
+}
+
+static int cfg_prefixes(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	struct fy_node *seq;
+	size_t n;
+	int err;
+
+	err = cfg_collection(c, v, FYNT_SEQUENCE, &seq);
+	if (err || !seq)
+		return err;
+	n = (size_t)fy_node_sequence_item_count(seq);
+	if (n > BGPA_PREFIXES_MAX)
+		return cfg_fail(c, v, "too many prefixes (max %d)",
+				BGPA_PREFIXES_MAX);
+	cfg->prefixes = calloc(n ? n : 1, sizeof(*cfg->prefixes));
+	if (!cfg->prefixes)
+		return -ENOMEM;
+	err = cfg_list(c, v, BGPA_PREFIXES_MAX, cfg_prefix_item, cfg, &n);
+	cfg->n_prefixes = n;
+	return err;
+}
+
+/* ---- peers ---- */
+
+static int cfg_peer_address(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+
+	return cfg_addr(c, v, 0, &p->family, p->addr);
+}
+
+static int cfg_peer_name(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+	size_t i;
+
+	if (cfg_scalar(c, v, p->name, sizeof(p->name), false))
+		return -EINVAL;
+	for (i = 0; p->name[i]; i++)
+		if ((unsigned char)p->name[i] <= 0x20 || p->name[i] == 0x7f ||
+		    p->name[i] == '"' || p->name[i] == '\\')
+			return cfg_fail(
+				c, v,
+				"must be printable, without spaces or quotes");
+	if (!p->name[0])
+		return cfg_fail(c, v, "must not be empty");
+	return 0;
+}
+
+static int cfg_peer_as(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 0xffffffffUL,
+			&((struct bgpa_cfg_peer *)obj)->remote_as);
+}
+
+static int cfg_peer_port(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	uint32_t port = 0;
+	int err = cfg_uint(c, v, 1, 65535, &port);
+
+	((struct bgpa_cfg_peer *)obj)->port = (uint16_t)port;
+	return err;
+}
+
+static int cfg_peer_local(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+
+	p->has_local = true;
+	return cfg_addr(c, v, 0, &p->local_family, p->local);
+}
+
+static int cfg_peer_password(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+
+	return cfg_scalar(c, v, p->password, sizeof(p->password), false);
+}
+
+static int cfg_hold(struct cfg_ctx *c, struct fy_node *v, uint16_t *out)
+{
+	uint32_t h = 0;
+	int err = cfg_uint(c, v, 0, 65535, &h);
+
+	if (err)
+		return err;
+	/* RFC 4271 section 4.2: zero or at least three seconds. */
+	if (h == 1 || h == 2)
+		return cfg_fail(c, v, "must be 0 or 3..65535 seconds");
+	*out = (uint16_t)h;
+	return 0;
+}
+
+static int cfg_peer_hold(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_hold(c, v, &((struct bgpa_cfg_peer *)obj)->hold_time);
+}
+
+static int cfg_peer_passive(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_bool(c, v, &((struct bgpa_cfg_peer *)obj)->passive);
+}
+
+static int cfg_peer_bfd(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_bool(c, v, &((struct bgpa_cfg_peer *)obj)->bfd);
+}
+
+static int cfg_peer_nh4(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+	uint8_t a[16];
+	int fam;
+
+	if (cfg_addr(c, v, AF_INET, &fam, a))
+		return -EINVAL;
+	p->has_nh4 = true;
+	p->nh4 = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+		 (uint32_t)a[2] << 8 | a[3];
+	return 0;
+}
+
+static int cfg_peer_nh6(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_peer *p = obj;
+	int fam;
+
+	p->has_nh6 = true;
+	return cfg_addr(c, v, AF_INET6, &fam, p->nh6);
+}
+
+static const struct cfg_field cfg_peer_fields[] = {
+	{ "address", cfg_peer_address, true },
+	{ "remote_as", cfg_peer_as, true },
+	{ "name", cfg_peer_name, false },
+	{ "port", cfg_peer_port, false },
+	{ "local_address", cfg_peer_local, false },
+	{ "password", cfg_peer_password, false },
+	{ "hold_time", cfg_peer_hold, false },
+	{ "passive", cfg_peer_passive, false },
+	{ "next_hop_ipv4", cfg_peer_nh4, false },
+	{ "next_hop_ipv6", cfg_peer_nh6, false },
+	{ "bfd", cfg_peer_bfd, false },
+};
+
+static int cfg_peer_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			 void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	struct bgpa_cfg_peer *p = &cfg->peers[i];
+	struct fy_node *m;
+	size_t j;
+	int err;
+
+	p->port = 179;
+	p->hold_time = 0xffff; /* "not given": the global value, below */
+	p->line = cfg_line(c, item);
+	err = cfg_collection(c, item, FYNT_MAPPING, &m);
+	if (!err && !m)
+		return cfg_fail(c, item, "expected a mapping");
+	if (!err)
+		err = cfg_map(c, m, cfg_peer_fields, N(cfg_peer_fields), p);
+	if (err)
+		return err;
+	if (p->has_local && p->local_family != p->family) {
+		cfg_push(c, ".local_address");
+		return cfg_fail(c,
+				fy_node_mapping_lookup_by_string(
+					m, "local_address", 13),
+				"must be of the peer address's family");
+	}
+	if (!p->name[0])
+		inet_ntop(p->family, p->addr, p->name, sizeof(p->name));
+	for (j = 0; j < i; j++) {
+		if (cfg->peers[j].family == p->family &&
+		    !memcmp(cfg->peers[j].addr, p->addr, 16))
+			return cfg_fail(
+				c, item,
+				"duplicate peer address (same as peers[%zu])",
+				j);
+		if (!strcmp(cfg->peers[j].name, p->name))
+			return cfg_fail(
+				c, item,
+				"duplicate peer name (same as peers[%zu])", j);
+	}
+	return 0;
+}
+
+static int cfg_peers(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	struct fy_node *seq;
+	size_t n;
+	int err;
+
+	err = cfg_collection(c, v, FYNT_SEQUENCE, &seq);
+	if (err)
+		return err;
+	n = seq ? (size_t)fy_node_sequence_item_count(seq) : 0;
+	if (n == 0)
+		return cfg_fail(c, v, "at least one peer is required");
+	if (n > BGPA_PEERS_MAX)
+		return cfg_fail(c, v, "too many peers (max %d)",
+				BGPA_PEERS_MAX);
+	cfg->peers = calloc(n, sizeof(*cfg->peers));
+	if (!cfg->peers)
+		return -ENOMEM;
+	err = cfg_list(c, v, BGPA_PEERS_MAX, cfg_peer_item, cfg, &n);
+	cfg->n_peers = n;
+	return err;
+}
+
+/* ---- top level ---- */
+
+static int cfg_local_as(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 0xffffffffUL,
+			&((struct bgpa_config *)obj)->local_as);
+}
+
+static int cfg_router_id(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	uint8_t a[16];
+	int fam;
+
+	/* RFC 6286: any non-zero 32-bit value, written as IPv4. */
+	if (cfg_addr(c, v, AF_INET, &fam, a))
+		return -EINVAL;
+	cfg->router_id = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+			 (uint32_t)a[2] << 8 | a[3];
+	return 0;
+}
+
+static int cfg_root_hold(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_hold(c, v, &((struct bgpa_config *)obj)->hold_time);
+}
+
+static int cfg_retry(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 100, 600000,
+			    &((struct bgpa_config *)obj)->retry_min_ms);
+}
+
+static int cfg_retry_max(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 100, 3600000,
+			    &((struct bgpa_config *)obj)->retry_max_ms);
+}
+
+static int cfg_listen_port(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	uint32_t port = 0;
+	int err = cfg_uint(c, v, 0, 65535, &port);
+
+	((struct bgpa_config *)obj)->listen_port = (uint16_t)port;
+	return err;
+}
+
+static const char cfg_name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz"
+				     "0123456789_.-";
+
+static int cfg_name(struct cfg_ctx *c, struct fy_node *v, char *out,
+		    size_t size)
+{
+	if (cfg_scalar(c, v, out, size, false))
+		return -EINVAL;
+	if (strspn(out, cfg_name_chars) != strlen(out) || out[0] == '-')
+		return cfg_fail(c, v,
+				"must be a name (A-Z a-z 0-9 _ . -) or \"\"");
+	return 0;
+}
+
+static int cfg_user(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_name(c, v, cfg->user, sizeof(cfg->user));
+}
+
+static int cfg_shutdown_msg(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	size_t i;
+
+	/* RFC 9003: UTF-8 (the whole file is checked), up to 255 bytes. */
+	if (cfg_scalar(c, v, cfg->shutdown_message,
+		       sizeof(cfg->shutdown_message), false))
+		return -EINVAL;
+	for (i = 0; cfg->shutdown_message[i]; i++)
+		if ((unsigned char)cfg->shutdown_message[i] < 0x20)
+			return cfg_fail(c, v, "contains a control character");
+	return 0;
+}
+
+static int cfg_ctl_socket(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	size_t i;
+
+	if (cfg_scalar(c, v, cfg->ctl_socket, sizeof(cfg->ctl_socket), false))
+		return -EINVAL;
+	if (cfg->ctl_socket[0] != '/')
+		return cfg_fail(c, v, "must be an absolute path");
+	for (i = 0; cfg->ctl_socket[i]; i++)
+		if ((unsigned char)cfg->ctl_socket[i] < 0x20)
+			return cfg_fail(c, v, "contains a control character");
+	return 0;
+}
+
+static int cfg_ctl_group(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_name(c, v, cfg->ctl_group, sizeof(cfg->ctl_group));
+}
+
+static const struct cfg_field cfg_control_fields[] = {
+	{ "socket", cfg_ctl_socket, false },
+	{ "group", cfg_ctl_group, false },
+};
+
+static int cfg_control(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct fy_node *m;
+	int err = cfg_collection(c, v, FYNT_MAPPING, &m);
+
+	return err   ?:
+		       cfg_map(c, m, cfg_control_fields, N(cfg_control_fields),
+			       obj);
+}
+
+static const struct cfg_field cfg_root_fields[] = {
+	{ "local_as", cfg_local_as, true },
+	{ "router_id", cfg_router_id, true },
+	{ "hold_time", cfg_root_hold, false },
+	{ "connect_retry", cfg_retry, false },
+	{ "connect_retry_max", cfg_retry_max, false },
+	{ "listen_port", cfg_listen_port, false },
+	{ "user", cfg_user, false },
+	{ "shutdown_message", cfg_shutdown_msg, false },
+	{ "control", cfg_control, false },
+	{ "peers", cfg_peers, true },
+	{ "prefixes", cfg_prefixes, false },
+};
+_Static_assert(N(cfg_root_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
+_Static_assert(N(cfg_peer_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
+
+/* YAML 1.2 c-printable, well-formed UTF-8, no NUL (libfyaml 0.7 traps). */
+static int cfg_check_text(struct cfg_ctx *c, const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	c->here = 1;
+	while (i < len) {
+		if (s[i] < 0x80) {
+			cp = s[i];
+			n = 1;
+		} else {
+			n = (s[i] & 0xe0) == 0xc0 ? 2 :
+			    (s[i] & 0xf0) == 0xe0 ? 3 :
+			    (s[i] & 0xf8) == 0xf0 ? 4 :
+						    0;
+			if (!n || n > len - i)
+				return cfg_fail(c, NULL, "not valid UTF-8");
+			cp = s[i] & (0x7f >> n);
+			for (k = 1; k < n; k++) {
+				if ((s[i + k] & 0xc0) != 0x80)
+					return cfg_fail(c, NULL,
+							"not valid UTF-8");
+				cp = cp << 6 | (s[i + k] & 0x3f);
+			}
+			if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+			    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
+				return cfg_fail(c, NULL, "not valid UTF-8");
+		}
+		if (!(cp == 0x09 || cp == 0x0a || cp == 0x0d ||
+		      (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+		      (cp >= 0xa0 && cp <= 0xd7ff) ||
+		      (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000))
+			return cfg_fail(
+				c, NULL,
+				"character U+%04X is not allowed in YAML", cp);
+		if (cp == '\n')
+			c->here++;
+		i += n;
+	}
+	c->here = 0;
+	return 0;
+}
+
+static void cfg_noop_output(struct fy_diag *diag, void *user, const char *buf,
+			    size_t len)
+{
+	(void)diag;
+	(void)user;
+	(void)buf;
+	(void)len;
+}
+
+static int cfg_document(struct cfg_ctx *c, struct fy_parser *fyp,
+			struct fy_diag *diag)
+{
+	struct fy_document *doc, *next = NULL;
+	struct fy_diag_error *e;
+	struct fy_node *root;
+	void *it = NULL;
+	int err;
+
+	doc = fy_parse_load_document(fyp);
+	if (doc)
+		next = fy_parse_load_document(fyp);
+	if (fy_diag_got_error(diag)) {
+		e = fy_diag_errors_iterate(diag, &it);
+		c->err->line = e ? e->line : 0;
+		snprintf(c->err->msg, sizeof(c->err->msg),
+			 "YAML syntax error: %s",
+			 e && e->msg ? e->msg : "unknown");
+		err = -EINVAL;
+		goto out;
+	}
+	if (!doc) {
+		err = cfg_fail(c, NULL, "empty document");
+		goto out;
+	}
+	if (next) {
+		err = cfg_fail(c, fy_document_root(next),
+			       "more than one YAML document");
+		goto out;
+	}
+	err = cfg_resolve(c, fy_document_root(doc), &root);
+	if (err)
+		goto out;
+	if (cfg_is_null(root)) {
+		err = cfg_fail(c, NULL, "empty document");
+		goto out;
+	}
+	if (fy_node_get_type(root) != FYNT_MAPPING) {
+		err = cfg_fail(c, root, "the top level must be a mapping");
+		goto out;
+	}
+	err = cfg_map(c, root, cfg_root_fields, N(cfg_root_fields), c->cfg);
+out:
+	if (next)
+		fy_parse_document_destroy(fyp, next);
+	if (doc)
+		fy_parse_document_destroy(fyp, doc);
+	return err;
+}
+
+int bgpa_config_parse(const char *buf, size_t len, const char *file,
+		      struct bgpa_config *out, struct bgpa_config_error *err)
+{
+	struct bgpa_config_error scratch;
+	struct cfg_ctx c = { .cfg = out, .buf = buf, .len = len };
+	struct fy_parser *fyp = NULL;
+	struct fy_diag *diag = NULL;
+	struct fy_diag_cfg dcfg;
+	struct fy_parse_cfg pcfg;
+	size_t i;
+	int ret;
+
+	c.err = err ? err : &scratch;
+	memset(c.err, 0, sizeof(*c.err));
+	snprintf(c.err->file, sizeof(c.err->file), "%s", file ? file : "-");
+	memset(out, 0, sizeof(*out));
+	out->hold_time = 90;
+	out->retry_min_ms = 1000;
+	out->retry_max_ms = 30000;
+	out->listen_port = 179;
+	snprintf(out->ctl_socket, sizeof(out->ctl_socket),
+		 "/run/keel/bgp-announcer.sock");
+	snprintf(out->shutdown_message, sizeof(out->shutdown_message),
+		 "bgp-announcer stopped");
+	if (!buf || !len) {
+		ret = cfg_fail(&c, NULL, "empty document");
+		goto out;
+	}
+	if (len > BGPA_FILE_MAX) {
+		ret = cfg_fail(&c, NULL, "larger than %zu bytes",
+			       BGPA_FILE_MAX);
+		goto out;
+	}
+	ret = cfg_check_text(&c, buf, len);
+	if (ret)
+		goto out;
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = cfg_noop_output;
+	dcfg.colorize = false;
+	diag = fy_diag_create(&dcfg);
+	if (!diag) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG |
+		     FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE |
+		     FYPCF_ALLOW_DUPLICATE_KEYS;
+	pcfg.diag = diag;
+	fyp = fy_parser_create(&pcfg);
+	if (!fyp || fy_parser_set_string(fyp, buf, len)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = cfg_document(&c, fyp, diag);
+	if (ret)
+		goto out;
+	if (out->retry_max_ms < out->retry_min_ms) {
+		c.here = 0;
+		snprintf(c.path, sizeof(c.path), "connect_retry_max");
+		ret = cfg_fail(&c, NULL, "must not be below connect_retry");
+		goto out;
+	}
+	for (i = 0; i < out->n_peers; i++)
+		if (out->peers[i].hold_time == 0xffff)
+			out->peers[i].hold_time = out->hold_time;
+out:
+	if (fyp)
+		fy_parser_destroy(fyp);
+	if (diag)
+		fy_diag_destroy(diag);
+	if (ret == -ENOMEM)
+		snprintf(c.err->msg, sizeof(c.err->msg), "out of memory");
+	if (ret)
+		bgpa_config_free(out);
+	return ret;
+}
+
+int bgpa_config_load(const char *file, struct bgpa_config *out,
+		     struct bgpa_config_error *err)
+{
+	struct bgpa_config_error scratch;
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	ssize_t n;
+	int fd, ret;
+
+	if (!err)
+		err = &scratch;
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", file);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BGPA_FILE_MAX) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "not a regular file of at most %zu bytes",
+			 BGPA_FILE_MAX);
+		ret = -EINVAL;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	while (len <= (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > (size_t)st.st_size) {
+		snprintf(err->msg, sizeof(err->msg), "changed while read");
+		ret = -EAGAIN;
+		goto out;
+	}
+	ret = bgpa_config_parse(buf, len, file, out, err);
+	goto out;
+fail:
+	snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-ret));
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void bgpa_config_free(struct bgpa_config *c)
+{
+	if (!c)
+		return;
+	free(c->peers);
+	free(c->prefixes);
+	memset(c, 0, sizeof(*c));
+}
+
+int bgpa_config_error_format(const struct bgpa_config_error *e, char *buf,
+			     size_t size)
+{
+	char line[16] = "";
+	int n;
+
+	if (e->line > 0)
+		snprintf(line, sizeof(line), ":%d", e->line);
+	n = snprintf(buf, size, "%s%s: %s%s%s", e->file, line, e->key,
+		     e->key[0] ? ": " : "", e->msg);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+void bgpa_prefix_str(const struct bgp_prefix *p, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(p->afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, p->addr, a,
+		  sizeof(a));
+	snprintf(buf, size, "%s/%u", a, p->len);
+}

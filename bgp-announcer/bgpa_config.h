@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * bgpa_config - bgp-announcer's YAML configuration (docs/bgp-announcer.md).
+ *
+ * bgpa_config_parse() validates the whole document before anything is
+ * used; an error names the file, line and dotted key ("file:line: key:
+ * message") and leaves the output zeroed.  No I/O but the given buffer,
+ * no logging.  The walk follows lb-dataplane/lb_config.c: a table of keys
+ * per mapping, aliases followed by hand, tags and merge keys refused,
+ * and the same libfyaml 0.7 workarounds (UTF-8/printable check first,
+ * no '' inside single-quoted values).
+ */
+#ifndef BGPA_CONFIG_H
+#define BGPA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp_msg.h"
+
+#define BGPA_NAME_MAX 64
+#define BGPA_PATH_MAX 108 /* sun_path */
+#define BGPA_PASSWORD_MAX 80 /* TCP_MD5SIG_MAXKEYLEN */
+#define BGPA_COMM_MAX 32
+#define BGPA_LARGE_MAX 16
+#define BGPA_PEERS_MAX 64
+#define BGPA_PREFIXES_MAX 4096
+#define BGPA_PREPEND_MAX 32
+
+/* Attributes a prefix is announced with. */
+struct bgpa_attrs {
+	uint8_t prepend;
+	bool has_med;
+	uint32_t med;
+	unsigned int n_comm;
+	uint32_t comm[BGPA_COMM_MAX];
+	unsigned int n_large;
+	struct bgp_large_comm large[BGPA_LARGE_MAX];
+};
+
+struct bgpa_cfg_prefix {
+	struct bgp_prefix pfx;
+	bool announce; /* start UP (true) or DISABLED (false) */
+	struct bgpa_attrs attrs;
+	int line;
+};
+
+struct bgpa_cfg_peer {
+	char name[BGPA_NAME_MAX]; /* default: the address */
+	int family; /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port; /* default 179 */
+	uint32_t remote_as;
+	bool has_local;
+	int local_family;
+	uint8_t local[16]; /* same family as addr */
+	char password[BGPA_PASSWORD_MAX + 1]; /* "" : no TCP-MD5 */
+	uint16_t hold_time; /* default: the global one */
+	bool passive;
+	bool has_nh4, has_nh6;
+	uint32_t nh4; /* host order */
+	uint8_t nh6[16];
+	bool bfd;
+	int line;
+};
+
+struct bgpa_config {
+	uint32_t local_as;
+	uint32_t router_id; /* host order */
+	uint16_t hold_time; /* default 90 */
+	uint32_t retry_min_ms; /* connect_retry, default 1s */
+	uint32_t retry_max_ms; /* connect_retry_max, default 30s */
+	uint16_t listen_port; /* default 179; 0: no listener */
+	char user[BGPA_NAME_MAX]; /* "" : keep the user we run as */
+	char ctl_socket[BGPA_PATH_MAX];
+	char ctl_group[BGPA_NAME_MAX];
+	char shutdown_message[BGP_SHUTDOWN_MAX + 1];
+	struct bgpa_cfg_peer *peers;
+	size_t n_peers;
+	struct bgpa_cfg_prefix *prefixes;
+	size_t n_prefixes;
+};
+
+struct bgpa_config_error {
+	char file[256];
+	int line;
+	char key[128];
+	char msg[160];
+};
+
+int bgpa_config_parse(const char *buf, size_t len, const char *file,
+		      struct bgpa_config *out, struct bgpa_config_error *err);
+int bgpa_config_load(const char *file, struct bgpa_config *out,
+		     struct bgpa_config_error *err);
+void bgpa_config_free(struct bgpa_config *c);
+/* "file:line: key: msg" */
+int bgpa_config_error_format(const struct bgpa_config_error *e, char *buf,
+			     size_t size);
+/* "203.0.113.10/32", "2001:db8::10/128" */
+void bgpa_prefix_str(const struct bgp_prefix *p, char *buf, size_t size);
+
+#endif /* BGPA_CONFIG_H */

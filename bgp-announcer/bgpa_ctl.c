@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * bgpa_ctl.c - bgp-announcer's control socket: one JSON request per line,
+ * one JSON response per line, as lbd's (docs/bgp-announcer.md):
+ *
+ *   {"cmd":"status"}  sessions and what is announced to whom
+ *   {"cmd":"reload"}  as SIGHUP
+ *
+ * Errors use libkeel's shape ({"ok":false,"code":...,"error":...}).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "bgpa.h"
+#include "keel_ctl.h"
+
+static char *ctl_err(enum keel_ctl_code code, const char *msg)
+{
+	char *out = malloc(1024);
+
+	if (out && keel_ctl_err_encode(code, msg, out, 1024) < 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+static char *ctl_ok(json_t *body)
+{
+	char *text, *line;
+	size_t n;
+
+	if (!body)
+		return ctl_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	json_object_set_new(body, "ok", json_true());
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+static json_t *ctl_err_json(const struct bgpa_peer_err *e)
+{
+	if (!e->set)
+		return json_null();
+	return json_pack("{sisiss*sI}", "code", e->n.code, "subcode",
+			 e->n.subcode, "message",
+			 e->n.has_shutdown ? e->n.shutdown : NULL, "at",
+			 (json_int_t)e->at);
+}
+
+static json_t *ctl_peer(const struct bgpa_peer *p, time_t now)
+{
+	char addr[INET6_ADDRSTRLEN] = "", pfx[64];
+	json_t *o, *routes = json_array();
+	size_t i;
+
+	inet_ntop(p->cfg.family, p->cfg.addr, addr, sizeof(addr));
+	for (i = 0; routes && i < p->n_sent; i++) {
+		bgpa_prefix_str(&p->sent[i].pfx, pfx, sizeof(pfx));
+		json_array_append_new(routes, json_string(pfx));
+	}
+	o = json_pack("{sssssIsssIsbsbsbsisisosososIsIsI}", "name", p->cfg.name,
+		      "address", addr, "remote_as",
+		      (json_int_t)p->cfg.remote_as, "state",
+		      bgp_state_name(p->fsm.state), "state_for_s",
+		      (json_int_t)(now - p->state_since), "established",
+		      p->fsm.state == BGP_ST_ESTABLISHED, "ipv4",
+		      p->fsm.nego.ipv4, "ipv6", p->fsm.nego.ipv6, "hold_time",
+		      p->fsm.nego.hold_time, "keepalive", p->fsm.nego.keepalive,
+		      "last_error_sent", ctl_err_json(&p->last_sent),
+		      "last_error_received", ctl_err_json(&p->last_recv),
+		      "announced", routes, "updates_sent",
+		      (json_int_t)p->updates_out, "updates_received",
+		      (json_int_t)p->updates_in, "updates_bad",
+		      (json_int_t)p->bad_updates);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "uptime_s",
+			    p->up_since ? json_integer(now - p->up_since) :
+					  json_null());
+	json_object_set_new(o, "last_reason",
+			    p->last_reason[0] ? json_string(p->last_reason) :
+						json_null());
+	return o;
+}
+
+static json_t *ctl_status(struct bgpa *b)
+{
+	json_t *peers = json_array(), *pfxs = json_array();
+	time_t now = time(NULL);
+	char pfx[64], id[INET_ADDRSTRLEN];
+	uint32_t rid = htonl(b->cfg.router_id);
+	size_t i, j, n;
+
+	if (!peers || !pfxs) {
+		json_decref(peers);
+		json_decref(pfxs);
+		return NULL;
+	}
+	for (i = 0; i < b->n_peers; i++)
+		json_array_append_new(peers, ctl_peer(b->peers[i], now));
+	for (i = 0; i < b->n_prefixes; i++) {
+		const struct bgpa_prefix *x = &b->prefixes[i];
+
+		for (j = n = 0; j < b->n_peers; j++) {
+			const struct bgpa_peer *p = b->peers[j];
+			size_t k;
+
+			for (k = 0; k < p->n_sent; k++)
+				if (!memcmp(&p->sent[k].pfx, &x->pfx,
+					    sizeof(x->pfx)))
+					n++;
+		}
+		bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
+		json_array_append_new(
+			pfxs,
+			json_pack("{sssssbsi}", "prefix", pfx, "state",
+				  bgpa_pstate_name(x->state), "announce",
+				  x->announce[x->state], "peers", (int)n));
+	}
+	inet_ntop(AF_INET, &rid, id, sizeof(id));
+	return json_pack("{sIsssIsIsoso}", "local_as",
+			 (json_int_t)b->cfg.local_as, "router_id", id,
+			 "uptime_s", (json_int_t)(now - b->started), "reloads",
+			 (json_int_t)b->reloads, "peers", peers, "prefixes",
+			 pfxs);
+}
+
+char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
+{
+	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
+	json_error_t je;
+	json_t *req, *cmd;
+	const char *c;
+	char err[256];
+	uint64_t n;
+	char *out;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	if (!req || !json_is_object(req) || json_object_size(req) != 1 ||
+	    !(cmd = json_object_get(req, "cmd")) || !json_is_string(cmd)) {
+		json_decref(req);
+		if (keel_ratelimit_ok(&rl, bgpa_now_ms(), &n))
+			keel_log(LOG_WARNING, "control: bad request");
+		return ctl_err(KEEL_CTL_E_BAD_REQUEST,
+			       "expected {\"cmd\": \"status\"|\"reload\"}");
+	}
+	c = json_string_value(cmd);
+	if (!strcmp(c, "status")) {
+		out = ctl_ok(ctl_status(b));
+	} else if (!strcmp(c, "reload")) {
+		if (bgpa_reload(b, err, sizeof(err)))
+			out = ctl_err(KEEL_CTL_E_INVALID, err);
+		else
+			out = ctl_ok(json_object());
+	} else {
+		out = ctl_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
+	}
+	json_decref(req);
+	return out;
+}
+
+static void ctl_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line, *resp;
+	size_t len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
+		resp = bgpa_ctl_handle(arg, line, len);
+		free(line);
+		if (!resp) {
+			bufferevent_free(bev);
+			return;
+		}
+		bufferevent_write(bev, resp, strlen(resp));
+		free(resp);
+	}
+	if (evbuffer_get_length(in) > KEEL_CTL_MSG_MAX) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		bufferevent_disable(bev, EV_READ);
+	}
+}
+
+static void ctl_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		bufferevent_free(bev);
+}
+
+static void ctl_accept(struct evconnlistener *l, evutil_socket_t fd,
+		       struct sockaddr *sa, int salen, void *arg)
+{
+	struct bufferevent *bev;
+
+	(void)sa;
+	(void)salen;
+	bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+				     BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		close(fd);
+		return;
+	}
+	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, arg);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+int bgpa_ctl_start(struct bgpa *b)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = b->cfg.ctl_socket;
+	char dir[sizeof(sun.sun_path)], *slash;
+	gid_t gid = getegid();
+	int err;
+
+	if (b->cfg.ctl_group[0]) {
+		struct group *g = getgrnam(b->cfg.ctl_group);
+
+		if (!g) {
+			keel_log(LOG_ERR, "control group %s does not exist",
+				 b->cfg.ctl_group);
+			return -ENOENT;
+		}
+		gid = g->gr_gid;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			err = -errno;
+			keel_log(LOG_ERR, "control socket directory %s: %s",
+				 dir, strerror(-err));
+			return err;
+		}
+	}
+	/* A socket left by a previous run (crash, SIGKILL) is ours. */
+	unlink(path);
+	b->ctl = evconnlistener_new_bind(
+		b->base, ctl_accept, b,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+		(struct sockaddr *)&sun, sizeof(sun));
+	if (!b->ctl) {
+		err = -errno;
+		keel_log(LOG_ERR, "control socket %s: %s", path,
+			 strerror(-err));
+		return err ? err : -EIO;
+	}
+	if (chown(path, geteuid(), gid) || chmod(path, 0660)) {
+		err = -errno;
+		keel_log(LOG_ERR, "control socket %s permissions: %s", path,
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+void bgpa_ctl_stop(struct bgpa *b)
+{
+	if (!b->ctl)
+		return;
+	evconnlistener_free(b->ctl);
+	b->ctl = NULL;
+	unlink(b->cfg.ctl_socket);
+}
