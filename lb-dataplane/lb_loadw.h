@@ -4,12 +4,17 @@
  * Pure: callers pass samples and monotonic milliseconds.
  *
  * Each real's reported metric (its connections for the service, or its
- * host load) is smoothed (EWMA).  A real below the service's mean gets
- * proportionally more than its configured weight, one above it less:
- *     factor = (mean + k) / (ewma + k),  clamped to [min_pct, max_pct] %
- * (k damps the ratio when counts are small).  Weights change at most once
- * per period_ms and only when one moves by more than deadband_pct, so the
- * Maglev table does not churn.  A real that restarts with zero
+ * host load) is smoothed (EWMA, per sample).  A real below its share of
+ * the service's total gets proportionally more than its configured
+ * weight, one above it less:
+ *     share  = base x (sum of ewma / sum of base)   (reals with a sample
+ *                                                     and base > 0)
+ *     factor = (share + k) / (ewma + k),  clamped to [min_pct, max_pct] %
+ *     weight = round(base x factor), 1..65535 (base 0 stays 0)
+ * (with equal bases, share is the mean; k damps the ratio when counts are
+ * small).  Weights change at most once per period_ms and only when one
+ * moves by more than deadband_pct points of its base, so the Maglev
+ * table does not churn.  A real that restarts with zero
  * connections gets at most max_pct % of its configured weight: it fills
  * faster than the others, never all at once (docs/health.md).
  */
@@ -19,6 +24,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define LB_LOADW_WEIGHT_MAX 65535 /* weights are 0..65535 */
+/* k above, in the metric's unit: connections, or load x 1000. */
+#define LB_LOADW_K_CONNS 10.0
+#define LB_LOADW_K_LOAD 100.0
 
 enum lb_loadw_metric {
 	LB_LOADW_CONNS = 0, /* established connections for the service */
