@@ -12,6 +12,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "bfd_io.h"
 #include "bgp_fsm.h"
 #include "bgp_msg.h"
 #include "bgpa_config.h"
@@ -61,6 +62,8 @@ struct bgpa_peer {
 	size_t n_sent, cap_sent;
 	uint64_t updates_out, updates_in, bad_updates;
 	struct keel_ratelimit rl;
+	struct bfd_io_session *bfd; /* cfg.bfd */
+	uint8_t bfd_state; /* enum bfd_state */
 };
 
 struct bgpa {
@@ -74,6 +77,7 @@ struct bgpa {
 	int listen_fd[2]; /* IPv4, IPv6; -1 when absent */
 	struct evconnlistener *listener[2];
 	struct evconnlistener *ctl;
+	struct bfd_io_ctx *bfd; /* created when a peer has bfd: true */
 	struct event *sig_hup, *sig_term, *sig_int, *t_stop;
 	bool stopping;
 	unsigned int lingering; /* connections flushing a NOTIFICATION */

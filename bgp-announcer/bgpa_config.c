@@ -694,6 +694,18 @@ static int cfg_peer_bfd(struct cfg_ctx *c, struct fy_node *v, void *obj)
 	return cfg_bool(c, v, &((struct bgpa_cfg_peer *)obj)->bfd);
 }
 
+static int cfg_peer_bfd_iv(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 10, 10000,
+			    &((struct bgpa_cfg_peer *)obj)->bfd_interval_ms);
+}
+
+static int cfg_peer_bfd_mult(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 255,
+			&((struct bgpa_cfg_peer *)obj)->bfd_multiplier);
+}
+
 static int cfg_peer_nh4(struct cfg_ctx *c, struct fy_node *v, void *obj)
 {
 	struct bgpa_cfg_peer *p = obj;
@@ -729,6 +741,8 @@ static const struct cfg_field cfg_peer_fields[] = {
 	{ "next_hop_ipv4", cfg_peer_nh4, false },
 	{ "next_hop_ipv6", cfg_peer_nh6, false },
 	{ "bfd", cfg_peer_bfd, false },
+	{ "bfd_interval", cfg_peer_bfd_iv, false },
+	{ "bfd_multiplier", cfg_peer_bfd_mult, false },
 };
 
 static int cfg_peer_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
@@ -741,6 +755,8 @@ static int cfg_peer_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 	int err;
 
 	p->port = 179;
+	p->bfd_interval_ms = 300;
+	p->bfd_multiplier = 3;
 	p->hold_time = 0xffff; /* "not given": the global value, below */
 	p->line = cfg_line(c, item);
 	err = cfg_collection(c, item, FYNT_MAPPING, &m);

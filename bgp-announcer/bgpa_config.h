@@ -62,6 +62,8 @@ struct bgpa_cfg_peer {
 	uint32_t nh4; /* host order */
 	uint8_t nh6[16];
 	bool bfd;
+	uint32_t bfd_interval_ms; /* default 300 */
+	uint32_t bfd_multiplier; /* default 3 */
 	int line;
 };
 

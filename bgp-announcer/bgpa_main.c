@@ -352,18 +352,8 @@ static int bgpa_start(struct bgpa *b)
 	    event_add(b->sig_hup, NULL) || event_add(b->sig_term, NULL) ||
 	    event_add(b->sig_int, NULL))
 		return -ENOMEM;
-	/*
-	 * TODO(bfd): once bfd_io.h lands, add a BFD session per peer with
-	 * bfd: true and stop the peer's session (TcpConnectionFails) when
-	 * BFD goes down.  Until then bfd: is accepted and ignored.
-	 */
-	for (i = 0; i < b->n_peers; i++) {
-		if (b->peers[i]->cfg.bfd)
-			keel_log(LOG_WARNING,
-				 "peer %s: bfd: not implemented yet, ignored",
-				 b->peers[i]->cfg.name);
+	for (i = 0; i < b->n_peers; i++)
 		bgpa_peer_start(b->peers[i]);
-	}
 	keel_log(LOG_NOTICE, "AS %u, %zu peers, %zu prefixes", b->cfg.local_as,
 		 b->n_peers, b->n_prefixes);
 	return 0;
@@ -380,6 +370,8 @@ static void bgpa_free(struct bgpa *b)
 		if (b->listener[i])
 			evconnlistener_free(b->listener[i]);
 	bgpa_ctl_stop(b);
+	if (b->bfd)
+		bfd_io_ctx_free(b->bfd);
 	if (b->sig_hup)
 		event_free(b->sig_hup);
 	if (b->sig_term)

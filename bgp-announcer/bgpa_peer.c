@@ -680,6 +680,66 @@ void bgpa_peer_accept(struct bgpa *b, int fd, const struct sockaddr *sa)
 	}
 }
 
+/* ---- BFD (RFC 5882 section 4.3: BFD down ends the session) ---- */
+
+static void peer_bfd_state(struct bfd_io_session *bs,
+			   const struct bfd_io_event *ev, void *arg)
+{
+	struct bgpa_peer *p = arg;
+
+	(void)bs;
+	p->bfd_state = ev->new_state;
+	keel_log(
+		ev->new_state == BFD_STATE_UP || ev->old_state == BFD_STATE_UP ?
+			LOG_NOTICE :
+			LOG_INFO,
+		"peer %s: BFD %u -> %u (diag %u, remote state %u)", p->cfg.name,
+		ev->old_state, ev->new_state, ev->diag, ev->remote_state);
+	/* RFC 5882 section 3.2: the peer's AdminDown is not a failure. */
+	if (ev->old_state != BFD_STATE_UP || ev->new_state == BFD_STATE_UP ||
+	    ev->remote_state == BFD_STATE_ADMIN_DOWN)
+		return;
+	if (p->fsm.state == BGP_ST_IDLE || !p->bev)
+		return;
+	snprintf(p->last_reason, sizeof(p->last_reason), "BFD went down");
+	/* The path is gone: close as if TCP had failed, no NOTIFICATION. */
+	peer_event(p, BGP_EV_TCP_FAILS, NULL);
+}
+
+static void peer_bfd_start(struct bgpa_peer *p)
+{
+	struct bgpa *b = p->b;
+	struct bfd_io_params params = {
+		.min_tx_us = p->cfg.bfd_interval_ms * 1000,
+		.min_rx_us = p->cfg.bfd_interval_ms * 1000,
+		.detect_mult = (uint8_t)p->cfg.bfd_multiplier,
+	};
+	struct sockaddr_storage peer, local;
+	struct bgpa_cfg_peer l = p->cfg;
+	socklen_t len;
+	int err;
+
+	if (!p->cfg.bfd)
+		return;
+	if (!b->bfd) {
+		b->bfd = bfd_io_ctx_new(b->base);
+		if (!b->bfd) {
+			keel_log(LOG_ERR, "BFD: %s", strerror(errno));
+			return;
+		}
+	}
+	peer_sa(&p->cfg, &peer, &len);
+	memcpy(l.addr, p->cfg.local, 16);
+	peer_sa(&l, &local, &len);
+	err = bfd_io_session_add(b->bfd, (struct sockaddr *)&peer,
+				 p->cfg.has_local ? (struct sockaddr *)&local :
+						    NULL,
+				 NULL, &params, peer_bfd_state, p, &p->bfd);
+	if (err)
+		keel_log(LOG_ERR, "peer %s: BFD session: %s", p->cfg.name,
+			 strerror(-err));
+}
+
 /* ---- life cycle ---- */
 
 struct bgpa_peer *bgpa_peer_new(struct bgpa *b, const struct bgpa_cfg_peer *c)
@@ -720,6 +780,7 @@ struct bgpa_peer *bgpa_peer_new(struct bgpa *b, const struct bgpa_cfg_peer *c)
 
 void bgpa_peer_start(struct bgpa_peer *p)
 {
+	peer_bfd_start(p);
 	peer_event(p, BGP_EV_START, NULL);
 }
 
@@ -731,6 +792,11 @@ void bgpa_peer_stop(struct bgpa_peer *p, const char *msg)
 	if (p->fsm.state == BGP_ST_ESTABLISHED)
 		bgpa_rib_withdraw_all(p);
 	parked_drop(p, NULL);
+	/*
+	 * BFD stays until bgpa_peer_free(): its AdminDown must follow the
+	 * Cease on the wire, else the router (BIRD) records "BFD session
+	 * down" instead of our shutdown message.
+	 */
 	peer_event(p, BGP_EV_STOP, &in);
 }
 
@@ -738,6 +804,8 @@ void bgpa_peer_free(struct bgpa_peer *p)
 {
 	if (!p)
 		return;
+	if (p->bfd)
+		bfd_io_session_del(p->bfd);
 	if (p->bev)
 		bufferevent_free(p->bev);
 	if (p->parked)

@@ -129,6 +129,7 @@ router id 10.99.0.1;
 protocol device { scan time 10; }
 protocol kernel k4 { ipv4 { export all; }; merge paths on; }
 protocol kernel k6 { ipv6 { export all; }; merge paths on; }
+protocol bfd { interface "rA" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
 template bgp site {
   local as 65000;
   hold time 9; keepalive time 3; connect retry time 2;
@@ -137,7 +138,7 @@ template bgp site {
   ipv4 { import all; export none; };
   ipv6 { import all; export none; };
 }
-protocol bgp siteA from site { neighbor 10.99.1.2 as 65001; password "s3cret"; }
+protocol bgp siteA from site { neighbor 10.99.1.2 as 65001; password "s3cret"; bfd on; }
 protocol bgp siteA6 from site { neighbor fd00:99:1::2 as 65001; }
 protocol bgp siteB from site { neighbor 10.99.2.2 as 65002; password "right"; }
 EOF
@@ -161,6 +162,8 @@ peers:
     password: s3cret
     local_address: 10.99.1.2
     next_hop_ipv6: fd00:99:1::2
+    bfd: true
+    bfd_interval: 100ms
   - name: bird6
     address: fd00:99:1::1
     remote_as: 65000
@@ -344,7 +347,25 @@ else
 	echo "# GoBGP not installed: skipped"
 fi
 
-# --- 6. graceful stop -----------------------------------------------------------
+# --- 6. BFD: silent link loss ---------------------------------------------------
+echo "# --- BFD"
+bfd_up() { birdc_ show bfd sessions | grep 10.99.1.2 | grep -q Up; }
+check "BIRD's BFD session to A is Up" wait_for 5 bfd_up
+t0=$(now_ms)
+ip netns exec "$NS_A" tc qdisc add dev aR root blackhole
+wait_for 5 bird_lacks 203.0.113.10/32 siteA
+t1=$(now_ms)
+check "link silenced: BIRD drops A's route via BFD ($((t1 - t0)) ms)" \
+	test $((t1 - t0)) -lt 3000
+echo "# measured: silent link loss to route gone from BIRD (BFD 100 ms x 3): $((t1 - t0)) ms"
+st=$(peer_state "$NS_A" "$D/a.sock" bird4)
+check "A's bird4 session left Established ($st)" test "$st" != Established
+ip netns exec "$NS_A" tc qdisc del dev aR root
+check "link back: Established again" wait_for 20 bird_proto_up siteA
+check "... route back" wait_for 5 bird_has 203.0.113.10/32 siteA
+check "... the IPv6-transport session too" wait_for 20 bird_proto_up siteA6
+
+# --- 7. graceful stop -----------------------------------------------------------
 echo "# --- graceful stop"
 t0=$(now_ms)
 kill -TERM "$A_PID"
@@ -358,7 +379,7 @@ pa=$(birdc_ show protocols all siteA)
 check "BIRD saw Cease / administrative shutdown" has "$pa" "Administrative shutdown"
 check "... with our message" has "$pa" "site A maintenance"
 
-# --- 7. killed -------------------------------------------------------------------
+# --- 8. killed -------------------------------------------------------------------
 echo "# --- SIGKILL"
 start_a
 check "A restarted: Established again" wait_for 15 bird_proto_up siteA
