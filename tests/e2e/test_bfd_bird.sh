@@ -49,7 +49,7 @@ TOPO_DIR=$(mktemp -d "/tmp/keel-e2e-bfd-$$.XXXXXX")
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
-# shellcheck source=e2e_lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
 . "$here/e2e_lib.sh"
 
 R4=10.99.1.1
