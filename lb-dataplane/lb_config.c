@@ -25,6 +25,7 @@
 
 #include <libfyaml.h>
 
+#include "keel_health.h" /* KEEL_RISEFALL_MAX */
 #include "lb_addr.h"
 #include "lb_config.h"
 #include "lb_maglev.h"
@@ -704,7 +705,362 @@ static int lb_cfg_interfaces(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 
 struct lb_cfg_svc_ctx {
 	struct lb_cfg_service *svc;
-	struct fy_node *port, *proto, *reals; /* for lb_cfg_svc_check() */
+	/* for lb_cfg_svc_check() */
+	struct fy_node *port, *proto, *reals, *load_aware;
+};
+
+/* ---- health checks and load-aware weights ---- */
+
+#define LB_CFG_HC_INTERVAL_MIN 100
+#define LB_CFG_HC_INTERVAL_MAX 60000
+#define LB_CFG_HC_TIMEOUT_MIN 10
+#define LB_CFG_HC_INTERVAL_DEFAULT 1000
+#define LB_CFG_HC_TIMEOUT_DEFAULT 500
+#define LB_CFG_HC_RISEFALL_DEFAULT 2
+
+enum {
+	LB_HCF_TYPE,
+	LB_HCF_PORT,
+	LB_HCF_INTERVAL,
+	LB_HCF_TIMEOUT,
+	LB_HCF_RISE,
+	LB_HCF_FALL,
+	LB_HCF_PATH,
+	LB_HCF_EXPECT,
+	LB_HCF_HOST,
+	LB_HCF__MAX,
+};
+
+static const char *const lb_cfg_hc_names[] = {
+	[LB_CFG_HC_NONE] = "none",
+	[LB_CFG_HC_AGENT] = "agent",
+	[LB_CFG_HC_TCP] = "tcp",
+	[LB_CFG_HC_HTTP] = "http",
+};
+
+/* The keys each type takes (bit per LB_HCF_*). */
+static const unsigned int lb_cfg_hc_keys[] = {
+	[LB_CFG_HC_NONE] = 1U << LB_HCF_TYPE,
+	[LB_CFG_HC_AGENT] = 1U << LB_HCF_TYPE,
+	[LB_CFG_HC_TCP] = (1U << LB_HCF_PATH) - 1,
+	[LB_CFG_HC_HTTP] = (1U << LB_HCF__MAX) - 1,
+};
+
+const char *lb_cfg_hc_name(uint8_t type)
+{
+	return type < LB_CFG_N(lb_cfg_hc_names) ? lb_cfg_hc_names[type] : "?";
+}
+
+struct lb_cfg_hc_ctx {
+	struct lb_cfg_health *h;
+	struct fy_node *given[LB_HCF__MAX]; /* value nodes */
+};
+
+static int lb_cfg_hc_type(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+	char buf[16];
+	size_t i;
+
+	x->given[LB_HCF_TYPE] = v;
+	if (lb_cfg_scalar(c, v, buf, sizeof(buf), false) == 0)
+		for (i = 0; i < LB_CFG_N(lb_cfg_hc_names); i++)
+			if (strcmp(buf, lb_cfg_hc_names[i]) == 0) {
+				x->h->type = i;
+				return 0;
+			}
+	return lb_cfg_fail(c, v, "must be none, agent, tcp or http");
+}
+
+static int lb_cfg_hc_port(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+	uint32_t port;
+	int err;
+
+	x->given[LB_HCF_PORT] = v;
+	err = lb_cfg_uint(c, v, 1, 65535, &port);
+	if (!err)
+		x->h->port = port;
+	return err;
+}
+
+static int lb_cfg_hc_interval(struct lb_cfg_ctx *c, struct fy_node *v,
+			      void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+
+	x->given[LB_HCF_INTERVAL] = v;
+	return lb_cfg_duration_ms(c, v, LB_CFG_HC_INTERVAL_MIN,
+				  LB_CFG_HC_INTERVAL_MAX, &x->h->interval_ms);
+}
+
+static int lb_cfg_hc_timeout(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+
+	x->given[LB_HCF_TIMEOUT] = v;
+	return lb_cfg_duration_ms(c, v, LB_CFG_HC_TIMEOUT_MIN,
+				  LB_CFG_HC_INTERVAL_MAX, &x->h->timeout_ms);
+}
+
+static int lb_cfg_hc_risefall(struct lb_cfg_ctx *c, struct fy_node *v,
+			      struct lb_cfg_hc_ctx *x, int f, uint16_t *out)
+{
+	uint32_t n;
+	int err;
+
+	x->given[f] = v;
+	err = lb_cfg_uint(c, v, 1, KEEL_RISEFALL_MAX, &n);
+	if (!err)
+		*out = n;
+	return err;
+}
+
+static int lb_cfg_hc_rise(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+
+	return lb_cfg_hc_risefall(c, v, x, LB_HCF_RISE, &x->h->rise);
+}
+
+static int lb_cfg_hc_fall(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+
+	return lb_cfg_hc_risefall(c, v, x, LB_HCF_FALL, &x->h->fall);
+}
+
+/* Printable ASCII without blanks: it goes into the request line as is. */
+static bool lb_cfg_visible(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (*s <= 0x20 || *s >= 0x7f || (extra && strchr(extra, *s)))
+			return false;
+	return true;
+}
+
+static int lb_cfg_hc_path(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+	char buf[LB_CFG_HC_PATH_MAX];
+	int err;
+
+	x->given[LB_HCF_PATH] = v;
+	err = lb_cfg_scalar(c, v, buf, sizeof(buf), false);
+	if (err)
+		return err;
+	/* RFC 9112 section 3.2: origin-form; '#' never goes on the wire. */
+	if (buf[0] != '/' || !lb_cfg_visible(buf, "#"))
+		return lb_cfg_fail(
+			c, v,
+			"must start with / and hold no spaces, '#' or control characters");
+	memcpy(x->h->path, buf, sizeof(buf));
+	return 0;
+}
+
+/* One status or a range, "200" or "200-399", within 100..599. */
+static int lb_cfg_hc_expect(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+	unsigned long lo, hi;
+	char buf[16], *dash;
+
+	x->given[LB_HCF_EXPECT] = v;
+	if (lb_cfg_scalar(c, v, buf, sizeof(buf), false) == 0) {
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash = '\0';
+		if (lb_cfg_decimal(buf, 599, &lo) &&
+		    (!dash || lb_cfg_decimal(dash + 1, 599, &hi))) {
+			if (!dash)
+				hi = lo;
+			if (lo >= 100 && lo <= hi) {
+				x->h->status_min = lo;
+				x->h->status_max = hi;
+				return 0;
+			}
+		}
+	}
+	return lb_cfg_fail(
+		c, v,
+		"must be a status or a range within 100..599, e.g. 200-399");
+}
+
+static int lb_cfg_hc_host(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_hc_ctx *x = obj;
+	char buf[LB_CFG_HC_HOST_MAX];
+	int err;
+
+	x->given[LB_HCF_HOST] = v;
+	err = lb_cfg_scalar(c, v, buf, sizeof(buf), false);
+	if (err)
+		return err;
+	/* RFC 9110 section 7.2: uri-host [ ":" port ], no userinfo. */
+	if (!buf[0] || !lb_cfg_visible(buf, "/?#@\"\\"))
+		return lb_cfg_fail(c, v,
+				   "must be a host name or address[:port]");
+	memcpy(x->h->host, buf, sizeof(buf));
+	return 0;
+}
+
+static const struct lb_cfg_field lb_cfg_hc_fields[] = {
+	[LB_HCF_TYPE] = { "type", lb_cfg_hc_type, true },
+	[LB_HCF_PORT] = { "port", lb_cfg_hc_port, false },
+	[LB_HCF_INTERVAL] = { "interval", lb_cfg_hc_interval, false },
+	[LB_HCF_TIMEOUT] = { "timeout", lb_cfg_hc_timeout, false },
+	[LB_HCF_RISE] = { "rise", lb_cfg_hc_rise, false },
+	[LB_HCF_FALL] = { "fall", lb_cfg_hc_fall, false },
+	[LB_HCF_PATH] = { "path", lb_cfg_hc_path, false },
+	[LB_HCF_EXPECT] = { "expect", lb_cfg_hc_expect, false },
+	[LB_HCF_HOST] = { "host", lb_cfg_hc_host, false },
+};
+
+/* A health mapping into h: keys by type, then the defaults. */
+static int lb_cfg_health(struct lb_cfg_ctx *c, struct fy_node *v,
+			 struct lb_cfg_health *h)
+{
+	struct lb_cfg_hc_ctx x = { .h = h };
+	struct lb_cfg_pos pos;
+	struct fy_node *m;
+	size_t i;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	err = lb_cfg_collection(c, v, FYNT_MAPPING, false, &m);
+	if (err)
+		return err;
+	lb_cfg_node_pos(c, m, &pos);
+	h->line = pos.line;
+	h->column = pos.col;
+	err = lb_cfg_map(c, m, lb_cfg_hc_fields, LB_CFG_N(lb_cfg_hc_fields),
+			 &x);
+	if (err)
+		return err;
+	for (i = 0; i < LB_HCF__MAX; i++)
+		if (x.given[i] && !(lb_cfg_hc_keys[h->type] & (1U << i)))
+			return lb_cfg_fail_key(c, x.given[i],
+					       lb_cfg_hc_fields[i].name,
+					       "does not apply to type %s",
+					       lb_cfg_hc_name(h->type));
+	if (h->type != LB_CFG_HC_TCP && h->type != LB_CFG_HC_HTTP)
+		return 0;
+	if (!h->interval_ms)
+		h->interval_ms = LB_CFG_HC_INTERVAL_DEFAULT;
+	if (!x.given[LB_HCF_TIMEOUT])
+		h->timeout_ms = h->interval_ms < LB_CFG_HC_TIMEOUT_DEFAULT ?
+					h->interval_ms :
+					LB_CFG_HC_TIMEOUT_DEFAULT;
+	else if (h->timeout_ms > h->interval_ms)
+		return lb_cfg_fail_key(
+			c, x.given[LB_HCF_TIMEOUT], "timeout",
+			"must not be longer than interval (%ums)",
+			h->interval_ms);
+	if (!h->rise)
+		h->rise = LB_CFG_HC_RISEFALL_DEFAULT;
+	if (!h->fall)
+		h->fall = LB_CFG_HC_RISEFALL_DEFAULT;
+	if (h->type == LB_CFG_HC_HTTP) {
+		if (!h->path[0])
+			snprintf(h->path, sizeof(h->path), "/");
+		if (!h->status_min) {
+			h->status_min = 200;
+			h->status_max = 399;
+		}
+	}
+	return 0;
+}
+
+const struct lb_cfg_health *lb_cfg_real_health(const struct lb_cfg_service *s,
+					       const struct lb_cfg_real *r)
+{
+	return r && r->health ? r->health : &s->health;
+}
+
+/* load_aware: the percentages are integers; lb_loadw_cfg_check() rules. */
+static int lb_cfg_lw_enabled(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_bool(c, v, &lw->enabled);
+}
+
+static int lb_cfg_lw_metric(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+	char buf[16];
+
+	if (lb_cfg_scalar(c, v, buf, sizeof(buf), false) == 0) {
+		if (strcmp(buf, "connections") == 0) {
+			lw->metric = LB_LOADW_CONNS;
+			return 0;
+		}
+		if (strcmp(buf, "load") == 0) {
+			lw->metric = LB_LOADW_LOAD;
+			return 0;
+		}
+	}
+	return lb_cfg_fail(c, v, "must be connections or load");
+}
+
+static int lb_cfg_lw_period(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_duration_ms(c, v, 1000, 3600000, &lw->period_ms);
+}
+
+static int lb_cfg_lw_pct(struct lb_cfg_ctx *c, struct fy_node *v,
+			 unsigned long min, unsigned long max, uint16_t *out)
+{
+	uint32_t n;
+	int err;
+
+	err = lb_cfg_uint(c, v, min, max, &n);
+	if (!err)
+		*out = n;
+	return err;
+}
+
+static int lb_cfg_lw_smoothing(struct lb_cfg_ctx *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_lw_pct(c, v, 1, 100, &lw->alpha_pct);
+}
+
+static int lb_cfg_lw_min(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_lw_pct(c, v, 1, 100, &lw->min_pct);
+}
+
+static int lb_cfg_lw_max(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_lw_pct(c, v, 100, 1000, &lw->max_pct);
+}
+
+static int lb_cfg_lw_deadband(struct lb_cfg_ctx *c, struct fy_node *v,
+			      void *obj)
+{
+	struct lb_loadw_cfg *lw = obj;
+
+	return lb_cfg_lw_pct(c, v, 0, 100, &lw->deadband_pct);
+}
+
+static const struct lb_cfg_field lb_cfg_lw_fields[] = {
+	{ "enabled", lb_cfg_lw_enabled, false },
+	{ "metric", lb_cfg_lw_metric, false },
+	{ "period", lb_cfg_lw_period, false },
+	{ "smoothing", lb_cfg_lw_smoothing, false },
+	{ "min", lb_cfg_lw_min, false },
+	{ "max", lb_cfg_lw_max, false },
+	{ "deadband", lb_cfg_lw_deadband, false },
 };
 
 static int lb_cfg_real_address(struct lb_cfg_ctx *c, struct fy_node *v,
@@ -723,9 +1079,21 @@ static int lb_cfg_real_weight(struct lb_cfg_ctx *c, struct fy_node *v,
 	return lb_cfg_uint(c, v, 0, 65535, &r->weight);
 }
 
+static int lb_cfg_real_health_key(struct lb_cfg_ctx *c, struct fy_node *v,
+				  void *obj)
+{
+	struct lb_cfg_real *r = obj;
+
+	r->health = malloc(sizeof(*r->health));
+	if (!r->health)
+		return -ENOMEM;
+	return lb_cfg_health(c, v, r->health);
+}
+
 static const struct lb_cfg_field lb_cfg_real_fields[] = {
 	{ "address", lb_cfg_real_address, true },
 	{ "weight", lb_cfg_real_weight, false },
+	{ "health", lb_cfg_real_health_key, false },
 };
 
 static int lb_cfg_svc_vip(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
@@ -819,6 +1187,8 @@ static int lb_cfg_svc_reals(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 		c->here = pos;
 		r->weight = 1;
 		r->line = pos.line;
+		/* Counted before the walk so that lb_config_free() sees it. */
+		s->svc->n_reals = i + 1;
 		err = lb_cfg_collection(c, item, FYNT_MAPPING, false, &m);
 		if (!err)
 			err = lb_cfg_map(c, m, lb_cfg_real_fields,
@@ -826,11 +1196,35 @@ static int lb_cfg_svc_reals(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 		c->here = here;
 		if (err)
 			return err;
-		s->svc->n_reals = i + 1;
 		lb_cfg_pop(c, plen);
 	}
 	c->n_reals += s->svc->n_reals;
 	return 0;
+}
+
+static int lb_cfg_svc_health(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_svc_ctx *s = obj;
+
+	return lb_cfg_health(c, v, &s->svc->health);
+}
+
+static int lb_cfg_svc_load_aware(struct lb_cfg_ctx *c, struct fy_node *v,
+				 void *obj)
+{
+	struct lb_cfg_svc_ctx *s = obj;
+	struct fy_node *m;
+	int err;
+
+	s->load_aware = v;
+	err = lb_cfg_collection(c, v, FYNT_MAPPING, true, &m);
+	if (!err)
+		err = lb_cfg_map(c, m, lb_cfg_lw_fields,
+				 LB_CFG_N(lb_cfg_lw_fields),
+				 &s->svc->load_aware);
+	if (!err && lb_loadw_cfg_check(&s->svc->load_aware))
+		err = lb_cfg_fail(c, v, "values out of range");
+	return err;
 }
 
 static const struct lb_cfg_field lb_cfg_svc_fields[] = {
@@ -840,6 +1234,8 @@ static const struct lb_cfg_field lb_cfg_svc_fields[] = {
 	{ "persistent", lb_cfg_svc_persistent, false },
 	{ "ring_size", lb_cfg_svc_ring, false },
 	{ "reals", lb_cfg_svc_reals, false },
+	{ "health", lb_cfg_svc_health, false },
+	{ "load_aware", lb_cfg_svc_load_aware, false },
 };
 
 /* A real's address node, for errors found after the list was read. */
@@ -864,6 +1260,49 @@ static int lb_cfg_fail_real(struct lb_cfg_ctx *c, struct lb_cfg_svc_ctx *s,
 	return err;
 }
 
+/*
+ * An error about a health mapping found after it was read: at its stored
+ * position, key [services[svc].]reals[real].health.key (svc, real -1:
+ * not part of the path).
+ */
+__attribute__((format(printf, 6, 7))) static int
+lb_cfg_fail_hc(struct lb_cfg_ctx *c, const struct lb_cfg_health *h, ssize_t svc,
+	       ssize_t real, const char *key, const char *fmt, ...)
+{
+	struct lb_cfg_pos pos = { h->line, h->column };
+	size_t plen = c->plen;
+	va_list ap;
+
+	if (svc >= 0) {
+		lb_cfg_push_key(c, "services", 8);
+		lb_cfg_push_index(c, svc);
+	}
+	if (real >= 0) {
+		lb_cfg_push_key(c, "reals", 5);
+		lb_cfg_push_index(c, real);
+	}
+	lb_cfg_push_key(c, "health", 6);
+	lb_cfg_push_key(c, key, strlen(key));
+	va_start(ap, fmt);
+	lb_cfg_vfail_at(c, &pos, fmt, ap);
+	va_end(ap);
+	lb_cfg_pop(c, plen);
+	return -EINVAL;
+}
+
+/* A probe needs a port: its own or the service's. */
+static int lb_cfg_hc_check(struct lb_cfg_ctx *c,
+			   const struct lb_cfg_service *svc,
+			   const struct lb_cfg_health *h, ssize_t real)
+{
+	if ((h->type == LB_CFG_HC_TCP || h->type == LB_CFG_HC_HTTP) &&
+	    !h->port && !svc->key.port)
+		return lb_cfg_fail_hc(
+			c, h, -1, real, "port",
+			"required: the service has no port to check");
+	return 0;
+}
+
 /* Checks that need the whole service. */
 static int lb_cfg_svc_check(struct lb_cfg_ctx *c, struct lb_cfg_svc_ctx *s)
 {
@@ -872,6 +1311,19 @@ static int lb_cfg_svc_check(struct lb_cfg_ctx *c, struct lb_cfg_svc_ctx *s)
 	struct lb_cfg_dup *d;
 	size_t i, dup, orig;
 	bool found;
+	int err;
+
+	err = lb_cfg_hc_check(c, svc, &svc->health, -1);
+	for (i = 0; !err && i < svc->n_reals; i++)
+		if (svc->reals[i].health)
+			err = lb_cfg_hc_check(c, svc, svc->reals[i].health, i);
+	if (err)
+		return err;
+	/* The weights come from the agents' reports. */
+	if (svc->load_aware.enabled && svc->health.type != LB_CFG_HC_AGENT)
+		return lb_cfg_fail_key(
+			c, s->load_aware, "load_aware",
+			"needs the service's health type agent (the load comes from the agents' reports)");
 
 	/* Only TCP and UDP carry ports in the data plane's flow key. */
 	if (svc->key.port && proto != IPPROTO_TCP && proto != IPPROTO_UDP)
@@ -946,6 +1398,7 @@ static int lb_cfg_services(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 		c->here = pos;
 		s.svc->line = pos.line;
 		s.svc->ring_size = KEEL_RING_SIZE_DEFAULT;
+		lb_loadw_cfg_default(&s.svc->load_aware);
 		/* Counted before the walk so that lb_config_free() sees reals. */
 		cfg->n_services = i + 1;
 		err = lb_cfg_collection(c, item, FYNT_MAPPING, false, &m);
@@ -1074,9 +1527,9 @@ static const struct lb_cfg_field lb_cfg_control_fields[] = {
 LB_CFG_SECTION(control, lb_cfg_control_fields)
 
 /* HOST:PORT or [V6]:PORT with an address literal, or "" / off. */
-static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+static int lb_cfg_hostport(struct lb_cfg_ctx *c, struct fy_node *v,
+			   char out[LB_CFG_NAME_MAX])
 {
-	struct lb_config *cfg = obj;
 	char buf[LB_CFG_NAME_MAX];
 	__be32 addr[4];
 	uint16_t port;
@@ -1087,7 +1540,7 @@ static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 	if (err)
 		return err;
 	if (!buf[0] || strcmp(buf, "off") == 0) {
-		cfg->metrics_listen[0] = '\0';
+		out[0] = '\0';
 		return 0;
 	}
 	err = lb_hostport_parse(buf, strlen(buf), true, &fam, addr, &port);
@@ -1096,8 +1549,15 @@ static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
 			c, v, "must be ADDRESS:PORT, [IPV6]:PORT, \"\" or off");
 	if (err || port == 0)
 		return lb_cfg_fail(c, v, "port must be in 1..65535");
-	memcpy(cfg->metrics_listen, buf, sizeof(buf));
+	memcpy(out, buf, sizeof(buf));
 	return 0;
+}
+
+static int lb_cfg_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_config *cfg = obj;
+
+	return lb_cfg_hostport(c, v, cfg->metrics_listen);
 }
 
 static const struct lb_cfg_field lb_cfg_metrics_fields[] = {
@@ -1120,6 +1580,166 @@ static const struct lb_cfg_field lb_cfg_timer_fields[] = {
 
 LB_CFG_SECTION(timers, lb_cfg_timer_fields)
 
+/* ---- agents: the report receiver ---- */
+
+#define LB_CFG_AGENT_INTERVAL_MIN 10
+#define LB_CFG_AGENT_INTERVAL_MAX 10000
+#define LB_CFG_DEAD_AFTER_MAX 60000
+
+enum {
+	LB_AGF_LISTEN,
+	LB_AGF_KEY_FILE,
+	LB_AGF_KEY_ID,
+	LB_AGF_PREV_FILE,
+	LB_AGF_PREV_ID,
+	LB_AGF_INTERVAL,
+	LB_AGF_DEAD_AFTER,
+	LB_AGF__MAX,
+};
+
+struct lb_cfg_agents_ctx {
+	struct lb_cfg_agents *a;
+	struct fy_node *given[LB_AGF__MAX];
+};
+
+static int lb_cfg_ag_listen(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_LISTEN] = v;
+	return lb_cfg_hostport(c, v, x->a->listen);
+}
+
+static int lb_cfg_ag_key_file(struct lb_cfg_ctx *c, struct fy_node *v,
+			      void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_KEY_FILE] = v;
+	return lb_cfg_path(c, v, x->a->key_file, sizeof(x->a->key_file));
+}
+
+static int lb_cfg_ag_key_id(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_KEY_ID] = v;
+	return lb_cfg_uint(c, v, 0, UINT32_MAX, &x->a->key_id);
+}
+
+static int lb_cfg_ag_prev_file(struct lb_cfg_ctx *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_PREV_FILE] = v;
+	return lb_cfg_path(c, v, x->a->previous_key_file,
+			   sizeof(x->a->previous_key_file));
+}
+
+static int lb_cfg_ag_prev_id(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_PREV_ID] = v;
+	return lb_cfg_uint(c, v, 0, UINT32_MAX, &x->a->previous_key_id);
+}
+
+static int lb_cfg_ag_interval(struct lb_cfg_ctx *c, struct fy_node *v,
+			      void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_INTERVAL] = v;
+	return lb_cfg_duration_ms(c, v, LB_CFG_AGENT_INTERVAL_MIN,
+				  LB_CFG_AGENT_INTERVAL_MAX,
+				  &x->a->interval_ms);
+}
+
+static int lb_cfg_ag_dead_after(struct lb_cfg_ctx *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_DEAD_AFTER] = v;
+	return lb_cfg_duration_ms(c, v, 2 * LB_CFG_AGENT_INTERVAL_MIN,
+				  LB_CFG_DEAD_AFTER_MAX, &x->a->dead_after_ms);
+}
+
+static const struct lb_cfg_field lb_cfg_agents_fields[] = {
+	[LB_AGF_LISTEN] = { "listen", lb_cfg_ag_listen, false },
+	[LB_AGF_KEY_FILE] = { "key_file", lb_cfg_ag_key_file, false },
+	[LB_AGF_KEY_ID] = { "key_id", lb_cfg_ag_key_id, false },
+	[LB_AGF_PREV_FILE] = { "previous_key_file", lb_cfg_ag_prev_file,
+			       false },
+	[LB_AGF_PREV_ID] = { "previous_key_id", lb_cfg_ag_prev_id, false },
+	[LB_AGF_INTERVAL] = { "interval", lb_cfg_ag_interval, false },
+	[LB_AGF_DEAD_AFTER] = { "dead_after", lb_cfg_ag_dead_after, false },
+};
+
+static int lb_cfg_agents(struct lb_cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct lb_config *cfg = obj;
+	struct lb_cfg_agents_ctx x = { .a = &cfg->agents };
+	struct lb_cfg_agents *a = &cfg->agents;
+	struct fy_node *m;
+	int err;
+
+	err = lb_cfg_collection(c, v, FYNT_MAPPING, true, &m);
+	if (!err)
+		err = lb_cfg_map(c, m, lb_cfg_agents_fields,
+				 LB_CFG_N(lb_cfg_agents_fields), &x);
+	if (err)
+		return err;
+	if (a->listen[0] && !a->key_file[0])
+		return lb_cfg_fail_key(c, m, "key_file",
+				       "required when listen is set");
+	if (!x.given[LB_AGF_PREV_FILE] != !x.given[LB_AGF_PREV_ID])
+		return lb_cfg_fail_key(
+			c, m,
+			x.given[LB_AGF_PREV_FILE] ? "previous_key_id" :
+						    "previous_key_file",
+			"previous_key_file and previous_key_id go together");
+	if (x.given[LB_AGF_PREV_ID] && a->previous_key_id == a->key_id)
+		return lb_cfg_fail_key(c, x.given[LB_AGF_PREV_ID],
+				       "previous_key_id",
+				       "must differ from key_id (%u)",
+				       a->key_id);
+	if (!x.given[LB_AGF_DEAD_AFTER])
+		a->dead_after_ms = 3 * a->interval_ms;
+	else if (a->dead_after_ms <= a->interval_ms)
+		return lb_cfg_fail_key(c, x.given[LB_AGF_DEAD_AFTER],
+				       "dead_after",
+				       "must be longer than interval (%ums)",
+				       a->interval_ms);
+	return 0;
+}
+
+/* Agent health everywhere needs the receiver. */
+static int lb_cfg_agents_check(struct lb_cfg_ctx *c)
+{
+	const struct lb_config *cfg = c->cfg;
+	size_t i, j;
+
+	if (cfg->agents.listen[0])
+		return 0;
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct lb_cfg_service *s = &cfg->services[i];
+
+		if (s->health.type == LB_CFG_HC_AGENT)
+			return lb_cfg_fail_hc(
+				c, &s->health, i, -1, "type",
+				"agent health needs agents.listen");
+		for (j = 0; j < s->n_reals; j++)
+			if (s->reals[j].health &&
+			    s->reals[j].health->type == LB_CFG_HC_AGENT)
+				return lb_cfg_fail_hc(
+					c, s->reals[j].health, i, j, "type",
+					"agent health needs agents.listen");
+	}
+	return 0;
+}
+
 static const struct lb_cfg_field lb_cfg_root_fields[] = {
 	{ "instance", lb_cfg_instance, false },
 	{ "bpffs", lb_cfg_bpffs, false },
@@ -1130,6 +1750,7 @@ static const struct lb_cfg_field lb_cfg_root_fields[] = {
 	{ "state_file", lb_cfg_state_file, false },
 	{ "timers", lb_cfg_timers, false },
 	{ "services", lb_cfg_services, false },
+	{ "agents", lb_cfg_agents, false },
 };
 _Static_assert(LB_CFG_N(lb_cfg_root_fields) <= LB_CFG_FIELDS_MAX,
 	       "lb_cfg_map() tracks at most LB_CFG_FIELDS_MAX keys");
@@ -1142,6 +1763,9 @@ static void lb_cfg_defaults(struct lb_config *cfg)
 	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen),
 		 "127.0.0.1:9450");
 	cfg->neigh_refresh_ms = 1000;
+	cfg->agents.key_id = 1;
+	cfg->agents.interval_ms = 100;
+	cfg->agents.dead_after_ms = 300;
 }
 
 static void lb_cfg_noop_output(struct fy_diag *diag, void *user,
@@ -1346,6 +1970,8 @@ int lb_config_parse(const char *buf, size_t len, const char *file,
 		goto out;
 	}
 	ret = lb_cfg_document(&c, fyp, diag);
+	if (!ret)
+		ret = lb_cfg_agents_check(&c);
 	if (ret)
 		goto out;
 	if (!c.have_socket)
@@ -1439,12 +2065,15 @@ out:
 
 void lb_config_free(struct lb_config *c)
 {
-	size_t i;
+	size_t i, j;
 
 	if (!c)
 		return;
-	for (i = 0; i < c->n_services; i++)
+	for (i = 0; i < c->n_services; i++) {
+		for (j = 0; j < c->services[i].n_reals; j++)
+			free(c->services[i].reals[j].health);
 		free(c->services[i].reals);
+	}
 	free(c->services);
 	memset(c, 0, sizeof(*c));
 }

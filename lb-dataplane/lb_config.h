@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include "keel_maps.h"
+#include "lb_loadw.h"
 
 #define LB_CFG_NAME_MAX 64
 #define LB_CFG_PATH_MAX 256
@@ -26,20 +27,60 @@ struct lb_cfg_iface {
 	bool generic; /* mode: native (default) | generic */
 };
 
+#define LB_CFG_HC_PATH_MAX 256 /* with its NUL: KEEL_PROBE_PATH_MAX */
+#define LB_CFG_HC_HOST_MAX 256 /* KEEL_PROBE_HOST_MAX */
+
+/* How lbd learns a real's health (docs/config.md, "health"). */
+enum lb_cfg_hc_type {
+	LB_CFG_HC_NONE = 0, /* none: the real is UP unless an operator says */
+	LB_CFG_HC_AGENT, /* the real's rs-agent reports */
+	LB_CFG_HC_TCP, /* lbd connects */
+	LB_CFG_HC_HTTP, /* lbd sends GET path */
+};
+
+struct lb_cfg_health {
+	uint8_t type; /* enum lb_cfg_hc_type */
+	/* tcp, http */
+	uint16_t port; /* host order; 0: the service's port */
+	uint32_t interval_ms; /* default 1000 */
+	uint32_t timeout_ms; /* default 500, at most interval */
+	uint16_t rise, fall; /* default 2, 2 */
+	/* http */
+	uint16_t status_min, status_max; /* expect, default 200-399 */
+	char path[LB_CFG_HC_PATH_MAX]; /* default "/" */
+	char host[LB_CFG_HC_HOST_MAX]; /* "": the real's address */
+	int line, column; /* of the health mapping, for later messages */
+};
+
 struct lb_cfg_real {
 	uint8_t family; /* KEEL_F_INET / KEEL_F_INET6 */
 	__be32 addr[4];
 	uint32_t weight; /* 0..65535, default 1 */
 	int line; /* for messages after parsing */
+	struct lb_cfg_health *health; /* NULL: the service's */
 };
 
 struct lb_cfg_service {
 	struct keel_vip_key key; /* vip, port (0: port-less), protocol */
 	uint32_t flags; /* KEEL_SVC_F_PERSISTENT */
 	uint32_t ring_size; /* prime, default KEEL_RING_SIZE_DEFAULT */
+	struct lb_cfg_health health; /* default of its reals; type none */
+	struct lb_loadw_cfg load_aware; /* lb_loadw_cfg_default(): off */
 	struct lb_cfg_real *reals;
 	size_t n_reals;
 	int line;
+};
+
+/* Where rs-agents report to (docs/config.md, "agents"). */
+struct lb_cfg_agents {
+	char listen[LB_CFG_NAME_MAX]; /* "" : no receiver (default) */
+	char key_file[LB_CFG_PATH_MAX]; /* required with listen */
+	uint32_t key_id; /* default 1 */
+	/* Key rotation: the key agents that were not switched yet sign with. */
+	char previous_key_file[LB_CFG_PATH_MAX]; /* "" : none */
+	uint32_t previous_key_id; /* required with previous_key_file */
+	uint32_t interval_ms; /* the agents' report interval, default 100 */
+	uint32_t dead_after_ms; /* default 3 x interval */
 };
 
 struct lb_config {
@@ -54,6 +95,7 @@ struct lb_config {
 	char state_file
 		[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
 	uint32_t neigh_refresh_ms; /* default 1000 */
+	struct lb_cfg_agents agents;
 	struct lb_cfg_service *services;
 	size_t n_services;
 };
@@ -73,6 +115,10 @@ int lb_config_parse(const char *buf, size_t len, const char *file,
 int lb_config_load(const char *file, struct lb_config *out,
 		   struct lb_config_error *err);
 void lb_config_free(struct lb_config *c);
+/* The health a real is checked with: its own, else its service's. */
+const struct lb_cfg_health *lb_cfg_real_health(const struct lb_cfg_service *s,
+					       const struct lb_cfg_real *r);
+const char *lb_cfg_hc_name(uint8_t type); /* "none", "agent", "tcp", "http" */
 /* "file:line: key: msg" */
 int lb_config_error_format(const struct lb_config_error *e, char *buf,
 			   size_t size);

@@ -342,6 +342,172 @@ START_TEST(test_good)
 }
 END_TEST
 
+/* Every default of the agents section and of the health keys. */
+START_TEST(test_health_defaults)
+{
+	static const char y[] =
+		"interfaces:\n"
+		"  - name: eth1\n"
+		"services:\n"
+		"  - vip: 203.0.113.10\n"
+		"    port: 80\n"
+		"    protocol: tcp\n"
+		"    reals:\n"
+		"      - address: 10.20.0.1\n"
+		"      - address: 10.20.0.2\n"
+		"        health: {type: tcp}\n"
+		"      - address: 10.20.0.3\n"
+		"        health: {type: http, interval: 200ms}\n";
+	struct lb_loadw_cfg lw;
+	struct lb_config c;
+	struct lb_config_error e;
+	const struct lb_cfg_service *s;
+	const struct lb_cfg_health *h;
+	char msg[512];
+	int err;
+
+	err = lb_config_parse(y, strlen(y), "h.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	ck_assert_str_eq(c.agents.listen, "");
+	ck_assert_str_eq(c.agents.key_file, "");
+	ck_assert_uint_eq(c.agents.key_id, 1);
+	ck_assert_uint_eq(c.agents.interval_ms, 100);
+	ck_assert_uint_eq(c.agents.dead_after_ms, 300);
+	s = &c.services[0];
+	ck_assert_uint_eq(s->health.type, LB_CFG_HC_NONE);
+	lb_loadw_cfg_default(&lw);
+	ck_assert(!s->load_aware.enabled);
+	ck_assert(!memcmp(&s->load_aware, &lw, sizeof(lw)));
+	ck_assert_ptr_eq(lb_cfg_real_health(s, &s->reals[0]), &s->health);
+	h = lb_cfg_real_health(s, &s->reals[1]);
+	ck_assert_uint_eq(h->type, LB_CFG_HC_TCP);
+	ck_assert_uint_eq(h->port, 0); /* the service's */
+	ck_assert_uint_eq(h->interval_ms, 1000);
+	ck_assert_uint_eq(h->timeout_ms, 500);
+	ck_assert_uint_eq(h->rise, 2);
+	ck_assert_uint_eq(h->fall, 2);
+	ck_assert_int_eq(h->line, 10);
+	h = lb_cfg_real_health(s, &s->reals[2]);
+	ck_assert_uint_eq(h->type, LB_CFG_HC_HTTP);
+	ck_assert_uint_eq(h->interval_ms, 200);
+	ck_assert_uint_eq(h->timeout_ms, 200); /* never above interval */
+	ck_assert_str_eq(h->path, "/");
+	ck_assert_str_eq(h->host, "");
+	ck_assert_uint_eq(h->status_min, 200);
+	ck_assert_uint_eq(h->status_max, 399);
+	ck_assert_str_eq(lb_cfg_hc_name(h->type), "http");
+	lb_config_free(&c);
+}
+END_TEST
+
+/* Every key given: agents with rotation, each health type, load_aware. */
+START_TEST(test_health_full)
+{
+	static const char y[] =
+		"interfaces:\n"
+		"  - name: eth1\n"
+		"agents:\n"
+		"  listen: \"[::]:9460\"\n"
+		"  key_file: /etc/keel/site.key\n"
+		"  key_id: 7\n"
+		"  previous_key_file: /etc/keel/site.key.old\n"
+		"  previous_key_id: 6\n"
+		"  interval: 200ms\n"
+		"services:\n"
+		"  - vip: 203.0.113.10\n"
+		"    port: 443\n"
+		"    protocol: tcp\n"
+		"    health: {type: agent}\n"
+		"    load_aware:\n"
+		"      enabled: true\n"
+		"      metric: load\n"
+		"      period: 30s\n"
+		"      smoothing: 50\n"
+		"      min: 25\n"
+		"      max: 400\n"
+		"      deadband: 0\n"
+		"    reals:\n"
+		"      - address: 10.20.0.1\n"
+		"      - address: 10.20.0.2\n"
+		"        health: {type: none}\n"
+		"      - address: 10.20.0.3\n"
+		"        health:\n"
+		"          type: http\n" /* 29 */
+		"          port: 8080\n"
+		"          path: /healthz?full=1\n"
+		"          expect: 204\n"
+		"          host: im.example.com:8080\n"
+		"          interval: 2s\n"
+		"          timeout: 2s\n"
+		"          rise: 1\n"
+		"          fall: 100\n"
+		"  - vip: 203.0.113.20\n"
+		"    protocol: udp\n"
+		"    health: {type: tcp, port: 5222, timeout: 100ms}\n"
+		"    load_aware: {}\n";
+	struct lb_config c;
+	struct lb_config_error e;
+	const struct lb_cfg_service *s;
+	const struct lb_cfg_health *h;
+	char msg[512];
+	int err;
+
+	err = lb_config_parse(y, strlen(y), "h.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	ck_assert_str_eq(c.agents.listen, "[::]:9460");
+	ck_assert_str_eq(c.agents.key_file, "/etc/keel/site.key");
+	ck_assert_uint_eq(c.agents.key_id, 7);
+	ck_assert_str_eq(c.agents.previous_key_file, "/etc/keel/site.key.old");
+	ck_assert_uint_eq(c.agents.previous_key_id, 6);
+	ck_assert_uint_eq(c.agents.interval_ms, 200);
+	ck_assert_uint_eq(c.agents.dead_after_ms, 600); /* 3 intervals */
+	s = &c.services[0];
+	ck_assert_uint_eq(s->health.type, LB_CFG_HC_AGENT);
+	ck_assert(s->load_aware.enabled);
+	ck_assert_uint_eq(s->load_aware.metric, LB_LOADW_LOAD);
+	ck_assert_uint_eq(s->load_aware.period_ms, 30000);
+	ck_assert_uint_eq(s->load_aware.alpha_pct, 50);
+	ck_assert_uint_eq(s->load_aware.min_pct, 25);
+	ck_assert_uint_eq(s->load_aware.max_pct, 400);
+	ck_assert_uint_eq(s->load_aware.deadband_pct, 0);
+	ck_assert_uint_eq(lb_cfg_real_health(s, &s->reals[0])->type,
+			  LB_CFG_HC_AGENT);
+	ck_assert_uint_eq(lb_cfg_real_health(s, &s->reals[1])->type,
+			  LB_CFG_HC_NONE);
+	h = lb_cfg_real_health(s, &s->reals[2]);
+	ck_assert_uint_eq(h->type, LB_CFG_HC_HTTP);
+	ck_assert_uint_eq(h->port, 8080);
+	ck_assert_str_eq(h->path, "/healthz?full=1");
+	ck_assert_uint_eq(h->status_min, 204);
+	ck_assert_uint_eq(h->status_max, 204);
+	ck_assert_str_eq(h->host, "im.example.com:8080");
+	ck_assert_uint_eq(h->interval_ms, 2000);
+	ck_assert_uint_eq(h->timeout_ms, 2000);
+	ck_assert_uint_eq(h->rise, 1);
+	ck_assert_uint_eq(h->fall, 100);
+	ck_assert_int_eq(h->line, 29);
+	s = &c.services[1];
+	ck_assert_uint_eq(s->health.type, LB_CFG_HC_TCP);
+	ck_assert_uint_eq(s->health.port, 5222);
+	ck_assert_uint_eq(s->health.timeout_ms, 100);
+	ck_assert(!s->load_aware.enabled);
+	lb_config_free(&c);
+
+	/* dead_after given; the receiver off; agent health elsewhere none. */
+	static const char y2[] = "interfaces: [{name: eth1}]\n"
+				 "agents: {listen: off, interval: 1s,"
+				 " dead_after: 1500ms}\n";
+	err = lb_config_parse(y2, strlen(y2), "h.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	ck_assert_str_eq(c.agents.listen, "");
+	ck_assert_uint_eq(c.agents.dead_after_ms, 1500);
+	lb_config_free(&c);
+}
+END_TEST
+
 #define IF "interfaces:\n  - name: eth1\n" /* lines 1-2 */
 #define SVC "services:\n  - vip: 203.0.113.10\n    protocol: tcp\n" /* 3-5 */
 
@@ -547,6 +713,108 @@ static const struct bad_case {
 	  "duplicate key (first at line 7)" },
 	{ IF SVC "    reals:\n      - address: 10.20.0.1\n      -\n", 6,
 	  "services[0].reals[1]", "expected a mapping, got no value" },
+	/* agents */
+	{ IF "agents: []\n", 3, "agents", "expected a mapping, got a list" },
+	{ IF "agents:\n  listen: 0.0.0.0:9460\n", 4, "agents.key_file",
+	  "required when listen is set" },
+	{ IF "agents:\n  listen: 0.0.0.0:0\n  key_file: /k\n", 4,
+	  "agents.listen", "port must be in 1..65535" },
+	{ IF "agents:\n  listen: lb1:9460\n", 4, "agents.listen",
+	  "must be ADDRESS:PORT" },
+	{ IF "agents:\n  key_file: etc/keel/site.key\n", 4, "agents.key_file",
+	  "absolute path" },
+	{ IF "agents:\n  key_id: 4294967296\n", 4, "agents.key_id",
+	  "integer in 0..4294967295" },
+	{ IF "agents:\n  previous_key_file: /k.old\n", 4,
+	  "agents.previous_key_id", "go together" },
+	{ IF "agents:\n  previous_key_id: 2\n", 4, "agents.previous_key_file",
+	  "go together" },
+	{ IF "agents:\n  previous_key_file: /k.old\n  previous_key_id: 1\n", 5,
+	  "agents.previous_key_id", "must differ from key_id (1)" },
+	{ IF "agents:\n  interval: 5ms\n", 4, "agents.interval",
+	  "duration in 10ms..10s" },
+	{ IF "agents:\n  interval: 100ms\n  dead_after: 100ms\n", 5,
+	  "agents.dead_after", "must be longer than interval (100ms)" },
+	{ IF "agents:\n  dead_after: 61s\n", 4, "agents.dead_after",
+	  "duration in 20ms..60s" },
+	{ IF "agents:\n  keyfile: /k\n", 4, "agents.keyfile",
+	  "unknown key; expected listen, key_file, key_id, previous_key_file," },
+	/* health */
+	{ IF SVC "    health: agent\n", 6, "services[0].health",
+	  "expected a mapping, got a scalar" },
+	{ IF SVC "    health:\n", 6, "services[0].health",
+	  "expected a mapping, got no value" },
+	{ IF SVC "    health: {port: 80}\n", 6, "services[0].health.type",
+	  "required key missing" },
+	{ IF SVC "    health: {type: icmp}\n", 6, "services[0].health.type",
+	  "must be none, agent, tcp or http" },
+	{ IF SVC "    health: {type: agent}\n", 6, "services[0].health.type",
+	  "agent health needs agents.listen" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "      - address: 10.20.0.2\n"
+		 "        health:\n          type: agent\n",
+	  10, "services[0].reals[1].health.type",
+	  "agent health needs agents.listen" },
+	{ IF SVC "    health: {type: agent, port: 80}\n", 6,
+	  "services[0].health.port", "does not apply to type agent" },
+	{ IF SVC "    port: 80\n    health:\n      type: tcp\n"
+		 "      path: /\n",
+	  9, "services[0].health.path", "does not apply to type tcp" },
+	{ IF SVC "    health: {type: none, rise: 2}\n", 6,
+	  "services[0].health.rise", "does not apply to type none" },
+	{ IF SVC "    health: {type: tcp}\n", 6, "services[0].health.port",
+	  "required: the service has no port to check" },
+	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
+		 "        health: {type: http}\n",
+	  8, "services[0].reals[0].health.port",
+	  "required: the service has no port to check" },
+	{ IF SVC "    health: {type: tcp, port: 0}\n", 6,
+	  "services[0].health.port", "integer in 1..65535" },
+	{ IF SVC "    health: {type: tcp, port: 80, interval: 50ms}\n", 6,
+	  "services[0].health.interval", "duration in 100ms..60s" },
+	{ IF SVC "    health: {type: tcp, port: 80, timeout: 2s}\n", 6,
+	  "services[0].health.timeout",
+	  "must not be longer than interval (1000ms)" },
+	{ IF SVC "    health: {type: tcp, port: 80, timeout: 5ms}\n", 6,
+	  "services[0].health.timeout", "duration in 10ms..60s" },
+	{ IF SVC "    health: {type: tcp, port: 80, rise: 0}\n", 6,
+	  "services[0].health.rise", "integer in 1..100" },
+	{ IF SVC "    health: {type: tcp, port: 80, fall: 101}\n", 6,
+	  "services[0].health.fall", "integer in 1..100" },
+	{ IF SVC "    health: {type: http, port: 80, path: health}\n", 6,
+	  "services[0].health.path", "must start with /" },
+	{ IF SVC "    health: {type: http, port: 80, path: \"/a b\"}\n", 6,
+	  "services[0].health.path", "must start with /" },
+	{ IF SVC "    health: {type: http, port: 80, expect: 399-200}\n", 6,
+	  "services[0].health.expect", "within 100..599" },
+	{ IF SVC "    health: {type: http, port: 80, expect: 600}\n", 6,
+	  "services[0].health.expect", "within 100..599" },
+	{ IF SVC "    health: {type: http, port: 80, expect: 2xx}\n", 6,
+	  "services[0].health.expect", "within 100..599" },
+	{ IF SVC "    health: {type: http, port: 80, host: \"a/b\"}\n", 6,
+	  "services[0].health.host", "host name or address" },
+	{ IF SVC "    health: {type: http, port: 80, timeout: 1s, tpye: x}\n",
+	  6, "services[0].health.tpye", "unknown key; expected type, port," },
+	/* load_aware */
+	{ IF SVC "    load_aware: {enabled: true}\n", 6,
+	  "services[0].load_aware", "needs the service's health type agent" },
+	{ IF SVC "    load_aware: {enabled: yes}\n", 6,
+	  "services[0].load_aware.enabled", "true or false" },
+	{ IF SVC "    load_aware: {metric: cpu}\n", 6,
+	  "services[0].load_aware.metric", "connections or load" },
+	{ IF SVC "    load_aware: {period: 500ms}\n", 6,
+	  "services[0].load_aware.period", "duration in 1000ms..3600s" },
+	{ IF SVC "    load_aware: {smoothing: 0}\n", 6,
+	  "services[0].load_aware.smoothing", "integer in 1..100" },
+	{ IF SVC "    load_aware: {min: 101}\n", 6,
+	  "services[0].load_aware.min", "integer in 1..100" },
+	{ IF SVC "    load_aware: {max: 99}\n", 6, "services[0].load_aware.max",
+	  "integer in 100..1000" },
+	{ IF SVC "    load_aware: {deadband: 101}\n", 6,
+	  "services[0].load_aware.deadband", "integer in 0..100" },
+	{ IF SVC "    load_aware: {enable: true}\n", 6,
+	  "services[0].load_aware.enable",
+	  "unknown key; expected enabled, metric, period," },
 };
 
 START_TEST(test_bad)
@@ -824,6 +1092,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_good, 0, N(good_cases));
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
 	tcase_add_loop_test(tc, test_format, 0, N(fmt_cases));
+	tcase_add_test(tc, test_health_defaults);
+	tcase_add_test(tc, test_health_full);
 	tcase_add_test(tc, test_too_many_services);
 	tcase_add_test(tc, test_too_many_reals);
 	tcase_add_test(tc, test_alias_bomb);
