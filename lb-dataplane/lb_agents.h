@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * lb_agents - the pure half of lbd's report receiver
+ * (docs/agent-protocol.md, "What lbd does with a datagram"): the keys it
+ * verifies with, the table of agents it accepts reports from (one per
+ * real address configured with agent health) and the verdict on one
+ * datagram.  No I/O, no clock, no logging: lbd_health.c owns the socket,
+ * time and logs.
+ */
+#ifndef LB_AGENTS_H
+#define LB_AGENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keel_report.h"
+#include "lb_health.h" /* struct lb_agent */
+
+/* What became of one datagram; the first failing check decides. */
+enum lb_rx_result {
+	LB_RX_OK = 0,
+	LB_RX_MALFORMED, /* not a version-1 report (-EBADMSG) */
+	LB_RX_VERSION, /* a version this lbd does not know */
+	LB_RX_BAD_MAC, /* unknown key id, or the MAC does not verify */
+	LB_RX_UNKNOWN_REAL, /* its real is not configured with agent health */
+	LB_RX_WRONG_SOURCE, /* not sent from its real's address */
+	LB_RX_REPLAY, /* replayed or reordered (keel_replay_check) */
+	LB_RX__MAX,
+};
+
+/* "ok", "malformed", ... (metric labels, logs); "?" out of range. */
+const char *lb_rx_name(unsigned int result);
+
+#define LB_AGENTS_KEYS_MAX 2 /* the current key and, rotating, the previous */
+
+struct lb_agents_key {
+	uint32_t id;
+	uint8_t key[KEEL_REPORT_KEY_LEN];
+	uint64_t reports; /* accepted under this key */
+};
+
+struct lb_agent_slot {
+	struct lb_agent a; /* address, replay guard, last report */
+	uint64_t accepted; /* reports */
+	uint64_t boots; /* boot id changes after the first report */
+};
+
+struct lb_agents {
+	struct lb_agents_key keys[LB_AGENTS_KEYS_MAX];
+	size_t n_keys;
+	struct lb_agent_slot *v; /* sorted by family, address */
+	size_t n;
+};
+
+/*
+ * A key file's content: 64 hex digits (trailing white space allowed) or
+ * exactly 32 raw bytes.  0 or -EINVAL.
+ */
+int lb_agents_key_parse(const uint8_t *buf, size_t len,
+			uint8_t key[KEEL_REPORT_KEY_LEN]);
+
+/*
+ * Make the table hold exactly the n addresses (duplicates allowed; family
+ * KEEL_F_INET with IPv4 in addr[0], or KEEL_F_INET6).  An agent already
+ * there keeps its replay guard, last report and counters.  0, or -ENOMEM
+ * with the table unchanged.
+ */
+struct lb_agent_addr {
+	uint8_t family;
+	__be32 addr[4];
+};
+int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
+		      size_t n);
+struct lb_agent_slot *lb_agents_find(const struct lb_agents *t, uint8_t family,
+				     const __be32 addr[4]);
+void lb_agents_free(struct lb_agents *t);
+
+/*
+ * One datagram of len bytes from (src_family, src): verify, check the
+ * sender and freshness, and on LB_RX_OK store it in its agent
+ * (lb_agent_accept(): last report, last_ms = now_ms), *slot set to it.
+ * Any other result changes no agent.  src: the datagram's source address
+ * (an IPv4-mapped IPv6 source given as KEEL_F_INET).
+ */
+enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
+				     size_t len, uint8_t src_family,
+				     const __be32 src[4], uint64_t now_ms,
+				     struct lb_agent_slot **slot);
+
+#endif
