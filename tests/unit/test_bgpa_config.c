@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * bgpa_config.c alone: a table of YAML documents and the exact
+ * "file:line: key: message" each is refused with (or "" for accepted),
+ * then the values and defaults of a full document.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bgpa_config.h"
+#include "check_run.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define HEAD "local_as: 65001\nrouter_id: 10.0.0.1\n"
+#define PEER "peers:\n  - {address: 10.0.0.2, remote_as: 65000}\n"
+
+static const struct {
+	const char *yaml;
+	const char *err;
+} cases[] = {
+	{ HEAD PEER, "" },
+	{ "", "t.yaml: empty document" },
+	{ HEAD, "t.yaml:1: peers: required key missing" },
+	{ HEAD PEER "bogus: 1\n", "t.yaml:5: bogus: unknown key" },
+	{ HEAD PEER "local_as: 1\n",
+	  "t.yaml:5: local_as: duplicate key (first at line 1)" },
+	{ "local_as: 0\nrouter_id: 10.0.0.1\n" PEER,
+	  "t.yaml:1: local_as: must be an integer in 1..4294967295" },
+	{ "local_as: 65001\nrouter_id: ::1\n" PEER,
+	  "t.yaml:2: router_id: must be an IPv4 address" },
+	{ HEAD "hold_time: 2\n" PEER,
+	  "t.yaml:3: hold_time: must be 0 or 3..65535 seconds" },
+	{ HEAD "peers:\n  - {address: 10.0.0.2}\n",
+	  "t.yaml:4: peers[0].remote_as: required key missing" },
+	{ HEAD "peers:\n  - {address: 10.0.0.2, remote_as: 1, "
+	       "local_address: \"::1\"}\n",
+	  "t.yaml:4: peers[0].local_address: must be of the peer address's family" },
+	{ HEAD "peers:\n  - {address: 10.0.0.2, remote_as: 1}\n"
+	       "  - {address: 10.0.0.2, remote_as: 2}\n",
+	  "t.yaml:5: peers[1]: duplicate peer address (same as peers[0])" },
+	{ HEAD "peers:\n  - {address: 224.0.0.1, remote_as: 1}\n",
+	  "t.yaml:4: peers[0].address: unspecified, multicast or broadcast address" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 203.0.113.1/24}\n",
+	  "t.yaml:6: prefixes[0].prefix: host bits set past the prefix length" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 2001:db8::/129}\n",
+	  "t.yaml:6: prefixes[0].prefix: prefix length must be 0..128" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 203.0.113.1, prepend: 33}\n",
+	  "t.yaml:6: prefixes[0].prepend: must be an integer in 0..32" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, communities: [\"1:70000\"]}\n",
+	  "t.yaml:6: prefixes[0].communities[0]: must be ASN:VALUE (0..65535 each) or a well-known name such as graceful_shutdown" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, large_communities: [\"1:2\"]}\n",
+	  "t.yaml:6: prefixes[0].large_communities[0]: must be GLOBAL:LOCAL1:LOCAL2 (32 bits each)" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1}\n  - {prefix: 203.0.113.1/32}\n",
+	  "t.yaml:7: prefixes[1]: duplicate prefix (same as prefixes[0])" },
+	{ HEAD PEER "connect_retry: 5s\nconnect_retry_max: 1s\n",
+	  "t.yaml: connect_retry_max: must not be below connect_retry" },
+	{ HEAD PEER "user: 'a''b'\n",
+	  "t.yaml:5: user: quotes inside a quoted value are not allowed" },
+	{ HEAD PEER "<<: {a: 1}\n",
+	  "t.yaml:5: <<: merge keys are not supported" },
+	{ HEAD PEER "control: {socket: relative}\n",
+	  "t.yaml:5: control.socket: must be an absolute path" },
+	{ HEAD "peers: []\n",
+	  "t.yaml:3: peers: at least one peer is required" },
+	{ "local_as: 65001\n\xff\n", "t.yaml:2: not valid UTF-8" },
+};
+
+START_TEST(test_table)
+{
+	struct bgpa_config c;
+	struct bgpa_config_error e;
+	char msg[512] = "";
+	int ret;
+
+	ret = bgpa_config_parse(cases[_i].yaml, strlen(cases[_i].yaml),
+				"t.yaml", &c, &e);
+	if (ret == 0) {
+		bgpa_config_free(&c);
+	} else {
+		bgpa_config_error_format(&e, msg, sizeof(msg));
+		ck_assert_ptr_null(c.peers);
+	}
+	ck_assert_str_eq(msg, cases[_i].err);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	static const char y[] = HEAD
+		"hold_time: 30\nshutdown_message: \"site A\"\n"
+		"peers:\n"
+		"  - address: fd00::1\n"
+		"    remote_as: 4200000001\n"
+		"    password: s3cret\n"
+		"    bfd: true\n"
+		"    bfd_interval: 100ms\n"
+		"  - {address: 10.0.0.2, remote_as: 65000, hold_time: 0, passive: true, name: r2}\n"
+		"prefixes:\n"
+		"  - prefix: 203.0.113.10/32\n"
+		"    prepend: 2\n"
+		"    med: 100\n"
+		"    communities: [\"65001:100\", graceful_shutdown]\n"
+		"    large_communities: [\"65001:1:2\"]\n"
+		"  - {prefix: 2001:db8::10, announce: false}\n";
+	struct bgpa_config c;
+	struct bgpa_config_error e;
+	char s[64];
+
+	ck_assert_int_eq(bgpa_config_parse(y, strlen(y), "t.yaml", &c, &e), 0);
+	ck_assert_uint_eq(c.local_as, 65001);
+	ck_assert_uint_eq(c.router_id, 0x0a000001);
+	ck_assert_uint_eq(c.listen_port, 179);
+	ck_assert_uint_eq(c.retry_min_ms, 1000);
+	ck_assert_str_eq(c.shutdown_message, "site A");
+	ck_assert_str_eq(c.ctl_socket, "/run/keel/bgp-announcer.sock");
+	ck_assert_uint_eq(c.n_peers, 2);
+	ck_assert_int_eq(c.peers[0].family, AF_INET6);
+	ck_assert_str_eq(c.peers[0].name, "fd00::1");
+	ck_assert_uint_eq(c.peers[0].remote_as, 4200000001u);
+	ck_assert_uint_eq(c.peers[0].hold_time, 30);
+	ck_assert_str_eq(c.peers[0].password, "s3cret");
+	ck_assert(c.peers[0].bfd && c.peers[0].bfd_interval_ms == 100 &&
+		  c.peers[0].bfd_multiplier == 3);
+	ck_assert_uint_eq(c.peers[1].hold_time, 0);
+	ck_assert(c.peers[1].passive);
+	ck_assert_str_eq(c.peers[1].name, "r2");
+	ck_assert_uint_eq(c.n_prefixes, 2);
+	ck_assert(c.prefixes[0].announce);
+	ck_assert_uint_eq(c.prefixes[0].attrs.prepend, 2);
+	ck_assert(c.prefixes[0].attrs.has_med &&
+		  c.prefixes[0].attrs.med == 100);
+	ck_assert_uint_eq(c.prefixes[0].attrs.n_comm, 2);
+	ck_assert_uint_eq(c.prefixes[0].attrs.comm[0], 65001u << 16 | 100);
+	ck_assert_uint_eq(c.prefixes[0].attrs.comm[1], 0xffff0000u);
+	ck_assert_uint_eq(c.prefixes[0].attrs.n_large, 1);
+	ck_assert_uint_eq(c.prefixes[0].attrs.large[0].local2, 2);
+	ck_assert(!c.prefixes[1].announce);
+	bgpa_prefix_str(&c.prefixes[1].pfx, s, sizeof(s));
+	ck_assert_str_eq(s, "2001:db8::10/128");
+	bgpa_config_free(&c);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("bgpa_config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_loop_test(tc, test_table, 0, N(cases));
+	tcase_add_test(tc, test_values);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(suite());
+}
