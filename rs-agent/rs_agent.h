@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The running agent (rs-agent run), shared by rs_agent.c (start-up, the
+ * loop, signals, metrics) and ra_ctl.c (the control socket reads and
+ * changes it).
+ */
+#ifndef RS_AGENT_H
+#define RS_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ra_config.h"
+#include "ra_report.h"
+
+struct event_base;
+struct event;
+struct keel_check;
+struct ra_ctl;
+struct ra_diag;
+struct lb_metrics;
+
+struct ra_agent;
+
+struct ra_svc {
+	struct ra_agent *agent;
+	const struct ra_cfg_service *cfg;
+	char name[64]; /* "203.0.113.10:80/tcp" */
+	struct keel_check *check; /* NULL when the VIP could not be added */
+	uint8_t check_state; /* KEEL_RS_UNKNOWN, _UP or _DOWN */
+	char detail[128]; /* the last probe's reason */
+	bool vip_failed;
+	char vip_error[200];
+	uint32_t conns;
+};
+
+struct ra_agent {
+	struct ra_config *cfg;
+	struct event_base *base;
+	struct ra_svc svc[KEEL_REPORT_MAX];
+	size_t n_svc;
+	bool draining; /* drain command (kept in state_dir) or SIGTERM */
+	bool stopping; /* SIGTERM or SIGINT seen: drained for good */
+	struct ra_report_tx tx;
+	struct ra_diag *diag;
+	struct ra_ctl *ctl;
+	struct lb_metrics *metrics;
+	struct event *tick, *sigterm, *sigint;
+	uint32_t load; /* loadavg1 x 1000 */
+	uint64_t diag_errors;
+	char drain_file[RA_CFG_PATH_MAX + 16];
+};
+
+/* What this service reports now (never UNKNOWN). */
+uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s);
+/* Drain or undrain every service; 0 or -errno (state file not written). */
+int ra_agent_set_drain(struct ra_agent *a, bool on);
+/* Build and send one report now. */
+void ra_agent_report_now(struct ra_agent *a);
+
+#endif
