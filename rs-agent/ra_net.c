@@ -83,16 +83,13 @@ static void ra_snap_free(struct ra_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Grow *arr by one element of size sz; NULL when out of memory. */
-static void *ra_push(void *arr, size_t *n, size_t sz, void **out)
+/* arr grown to n + 1 elements of size sz, the last zeroed; NULL: no memory. */
+static void *ra_grow(void *arr, size_t n, size_t sz)
 {
-	void *p = realloc(arr, (*n + 1) * sz);
+	char *p = realloc(arr, (n + 1) * sz);
 
-	if (!p)
-		return NULL;
-	*out = (char *)p + *n * sz;
-	memset(*out, 0, sz);
-	(*n)++;
+	if (p)
+		memset(p + n * sz, 0, sz);
 	return p;
 }
 
@@ -102,17 +99,17 @@ static int ra_link_cb(const struct nlmsghdr *nlh, void *arg)
 	struct ra_snap *s = arg;
 	const struct nlattr *a;
 	struct ra_link *l;
-	void *p;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || s->err ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return MNL_CB_OK;
-	p = ra_push(s->links, &s->n_links, sizeof(*l), (void **)&l);
-	if (!p) {
+	l = ra_grow(s->links, s->n_links, sizeof(*l));
+	if (!l) {
 		s->err = -ENOMEM;
 		return MNL_CB_OK;
 	}
-	s->links = p;
+	s->links = l;
+	l += s->n_links++;
 	l->ifindex = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
@@ -132,7 +129,6 @@ static int ra_addr_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct nlattr *a;
 	struct ra_addr *r;
 	size_t alen;
-	void *p;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || s->err ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
@@ -143,12 +139,13 @@ static int ra_addr_cb(const struct nlmsghdr *nlh, void *arg)
 		alen = 16;
 	else
 		return MNL_CB_OK;
-	p = ra_push(s->addrs, &s->n_addrs, sizeof(*r), (void **)&r);
-	if (!p) {
+	r = ra_grow(s->addrs, s->n_addrs, sizeof(*r));
+	if (!r) {
 		s->err = -ENOMEM;
 		return MNL_CB_OK;
 	}
-	s->addrs = p;
+	s->addrs = r;
+	r += s->n_addrs++;
 	r->ifindex = ifa->ifa_index;
 	r->family = ifa->ifa_family;
 	r->prefixlen = ifa->ifa_prefixlen;
@@ -730,7 +727,7 @@ static int ra_ifaces(const char *const *ifaces, const char ***names_out,
 	struct ra_net *n = NULL;
 	size_t i, j, max, n_names = 0;
 	const char **names;
-	int ret = 0;
+	int ret;
 
 	if (!ifaces || !ifaces[0]) {
 		ret = ra_net_open(&n);
