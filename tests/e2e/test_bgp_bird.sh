@@ -280,6 +280,12 @@ check "kernel of R routes 203.0.113.10 via A" \
 check "kernel of R routes 2001:db8::10 via A" \
 	has "$(ip -n "$NS_R" -6 route get 2001:db8::10)" "via fd00:99:1::2"
 
+# ROUTE-REFRESH (RFC 2918): BIRD asks, A sends everything again.
+birdc_ reload in siteA >/dev/null
+rr_seen() { grep -q "peer bird4: ROUTE-REFRESH" "$D/a.log"; }
+check "birdc reload in: A answers the ROUTE-REFRESH" wait_for 3 rr_seen
+check "... and the route is still there" bird_has 203.0.113.10/32 siteA
+
 # --- 2. wrong MD5 key ---------------------------------------------------------
 echo "# --- TCP-MD5"
 sleep 1
