@@ -681,7 +681,10 @@ static int cfg_hold(struct cfg_ctx *c, struct fy_node *v, uint16_t *out)
 
 static int cfg_peer_hold(struct cfg_ctx *c, struct fy_node *v, void *obj)
 {
-	return cfg_hold(c, v, &((struct bgpa_cfg_peer *)obj)->hold_time);
+	struct bgpa_cfg_peer *p = obj;
+
+	p->has_hold = true;
+	return cfg_hold(c, v, &p->hold_time);
 }
 
 static int cfg_peer_passive(struct cfg_ctx *c, struct fy_node *v, void *obj)
@@ -757,7 +760,6 @@ static int cfg_peer_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 	p->port = 179;
 	p->bfd_interval_ms = 300;
 	p->bfd_multiplier = 3;
-	p->hold_time = 0xffff; /* "not given": the global value, below */
 	p->line = cfg_line(c, item);
 	err = cfg_collection(c, item, FYNT_MAPPING, &m);
 	if (!err && !m)
@@ -1123,7 +1125,7 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		goto out;
 	}
 	for (i = 0; i < out->n_peers; i++)
-		if (out->peers[i].hold_time == 0xffff)
+		if (!out->peers[i].has_hold)
 			out->peers[i].hold_time = out->hold_time;
 out:
 	if (fyp)

@@ -56,6 +56,7 @@ struct bgpa_cfg_peer {
 	int local_family;
 	uint8_t local[16]; /* same family as addr */
 	char password[BGPA_PASSWORD_MAX + 1]; /* "" : no TCP-MD5 */
+	bool has_hold;
 	uint16_t hold_time; /* default: the global one */
 	bool passive;
 	bool has_nh4, has_nh6;

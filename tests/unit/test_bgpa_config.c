@@ -97,7 +97,7 @@ START_TEST(test_values)
 		"    password: s3cret\n"
 		"    bfd: true\n"
 		"    bfd_interval: 100ms\n"
-		"  - {address: 10.0.0.2, remote_as: 65000, hold_time: 0, passive: true, name: r2}\n"
+		"  - {address: 10.0.0.2, remote_as: 65000, hold_time: 65535, passive: true, name: r2}\n"
 		"prefixes:\n"
 		"  - prefix: 203.0.113.10/32\n"
 		"    prepend: 2\n"
@@ -124,7 +124,7 @@ START_TEST(test_values)
 	ck_assert_str_eq(c.peers[0].password, "s3cret");
 	ck_assert(c.peers[0].bfd && c.peers[0].bfd_interval_ms == 100 &&
 		  c.peers[0].bfd_multiplier == 3);
-	ck_assert_uint_eq(c.peers[1].hold_time, 0);
+	ck_assert_uint_eq(c.peers[1].hold_time, 65535);
 	ck_assert(c.peers[1].passive);
 	ck_assert_str_eq(c.peers[1].name, "r2");
 	ck_assert_uint_eq(c.n_prefixes, 2);
