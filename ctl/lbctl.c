@@ -915,22 +915,39 @@ static void show_service_line(json_t *s)
 {
 	char b1[32], b2[32], b3[32];
 
-	printf("service %s  ring %s%s  %s packets/s  %s flows/s\n",
+	printf("service %s  ring %s%s%s  %s packets/s  %s flows/s\n",
 	       jstr(s, "service", "?"), jnum(s, "ring_size", b1, sizeof(b1)),
 	       json_is_true(json_object_get(s, "persistent")) ? "  persistent" :
 								"",
+	       json_is_true(json_object_get(s, "load_aware")) ? "  load-aware" :
+								"",
 	       jnum(s, "pps", b2, sizeof(b2)), jnum(s, "fps", b3, sizeof(b3)));
+}
+
+/* A member that may be null: an integer, a real with two decimals, "-". */
+static const char *jopt(json_t *o, const char *key, char *buf, size_t size)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_real(v))
+		snprintf(buf, size, "%.2f", json_real_value(v));
+	else
+		jnum(o, key, buf, size);
+	return buf;
 }
 
 /*
  * The reals of one service as a table.  Ring share is of ring_size when
  * the answer has it (status), else of the entries listed (reals).
+ * WEIGHT is EFFECTIVE/BASE: BASE the admin override (marked *) or the
+ * configured weight.  CHECK only when some real has an active check.
  */
 static void show_real_table(json_t *reals, json_t *ring_size)
 {
 	double ring = 0, fps = 0, pps = 0, share = 0;
 	int w = (int)strlen("total");
-	char st[40], wt[32], b1[32];
+	char st[40], wt[40], b1[32], b2[32], age[32], conns[32], load[32];
+	bool checks = false;
 	json_t *r, *adm;
 	size_t i;
 
@@ -944,11 +961,13 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 
 		w = len > w ? len : w;
 		ring += json_number_value(json_object_get(r, "ring_entries"));
+		checks |= json_is_string(json_object_get(r, "check"));
 	}
 	if (json_number_value(ring_size) > 0)
 		ring = json_number_value(ring_size);
-	printf("  %-*s  %-18s  %-11s  %-17s  %9s  %10s  %6s\n", w, "REAL",
-	       "STATE", "WEIGHT", "MAC", "FLOWS/S", "PACKETS/S", "RING");
+	printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9s  %10s  %6s%s\n",
+	       w, "REAL", "STATE", "WEIGHT", "AGE", "CONNS", "LOAD", "MAC",
+	       "FLOWS/S", "PACKETS/S", "RING", checks ? "  CHECK" : "");
 	json_array_foreach(reals, i, r)
 	{
 		double e =
@@ -958,26 +977,55 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 		snprintf(st, sizeof(st), "%s (%s)", jstr(r, "state", "?"),
 			 jstr(r, "source", "?"));
 		if (json_is_integer(adm))
-			snprintf(wt, sizeof(wt), "%s/%" JSON_INTEGER_FORMAT,
+			snprintf(wt, sizeof(wt), "%s/%" JSON_INTEGER_FORMAT "*",
 				 jnum(r, "effective_weight", b1, sizeof(b1)),
 				 json_integer_value(adm));
 		else
-			snprintf(wt, sizeof(wt), "%s/-",
-				 jnum(r, "effective_weight", b1, sizeof(b1)));
-		printf("  %-*s  %-18s  %-11s  %-17s  %9.1f  %10.1f  %5.1f%%\n",
+			snprintf(wt, sizeof(wt), "%s/%s",
+				 jnum(r, "effective_weight", b1, sizeof(b1)),
+				 jnum(r, "configured_weight", b2, sizeof(b2)));
+		printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9.1f  %10.1f  %5.1f%%",
 		       w, jstr(r, "real", "?"), st, wt,
+		       jopt(r, "report_age_ms", age, sizeof(age)),
+		       jopt(r, "conns", conns, sizeof(conns)),
+		       jopt(r, "load", load, sizeof(load)),
 		       json_is_true(json_object_get(r, "mac_resolved")) ?
 			       jstr(r, "mac", "?") :
 			       "unresolved",
 		       json_number_value(json_object_get(r, "fps")),
 		       json_number_value(json_object_get(r, "pps")),
 		       ring > 0 ? 100.0 * e / ring : 0.0);
+		if (checks)
+			printf("  %s", jstr(r, "check", "-"));
+		printf("\n");
 		fps += json_number_value(json_object_get(r, "fps"));
 		pps += json_number_value(json_object_get(r, "pps"));
 		share += ring > 0 ? 100.0 * e / ring : 0.0;
 	}
-	printf("  %-*s  %-18s  %-11s  %-17s  %9.1f  %10.1f  %5.1f%%\n", w,
-	       "total", "", "", "", fps, pps, share);
+	printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9.1f  %10.1f  %5.1f%%\n",
+	       w, "total", "", "", "", "", "", "", fps, pps, share);
+}
+
+/* The report receiver's line, when lbd has one. */
+static void show_agents(json_t *a)
+{
+	json_t *res = json_object_get(a, "reports"), *v;
+	const char *name;
+	char b1[32], b2[32];
+	bool first = true;
+
+	if (!json_is_string(json_object_get(a, "listen")))
+		return;
+	printf("agents on %s  %s known  dead after %s ms  reports:",
+	       jstr(a, "listen", "?"), jnum(a, "agents", b1, sizeof(b1)),
+	       jnum(a, "dead_after_ms", b2, sizeof(b2)));
+	json_object_foreach(res, name, v)
+	{
+		printf("%s %s %s", first ? "" : ",", name,
+		       jnum(res, name, b1, sizeof(b1)));
+		first = false;
+	}
+	printf("\n");
 }
 
 static void show_status(json_t *a)
@@ -999,6 +1047,7 @@ static void show_status(json_t *a)
 		printf(" nowhere");
 	printf("\n");
 	show_occupancy("conn table", 0, dp);
+	show_agents(json_object_get(a, "agents"));
 	json_array_foreach(json_object_get(a, "services"), i, s)
 	{
 		printf("\n");

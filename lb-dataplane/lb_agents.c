@@ -134,6 +134,28 @@ static struct lb_agents_key *lb_agents_key(struct lb_agents *t, uint32_t id)
 	return NULL;
 }
 
+/* FNV-1a over each service's key and state: did anything but counts move? */
+static uint64_t lb_agents_digest(const struct keel_report *r)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i, j;
+
+	for (i = 0; i < r->count; i++) {
+		const struct keel_report_svc *v = &r->svc[i];
+		uint8_t b[21];
+
+		b[0] = v->vip.family;
+		memcpy(b + 1, v->vip.addr, 16);
+		b[17] = v->port >> 8;
+		b[18] = v->port & 0xff;
+		b[19] = v->proto;
+		b[20] = v->state;
+		for (j = 0; j < sizeof(b); j++)
+			h = (h ^ b[j]) * 1099511628211ULL;
+	}
+	return h;
+}
+
 enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 				     size_t len, uint8_t src_family,
 				     const __be32 src[4], uint64_t now_ms,
@@ -142,6 +164,7 @@ enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 	struct lb_agents_key *k;
 	struct lb_agent_slot *s;
 	struct keel_report r;
+	uint64_t prev_ms, states;
 	__be32 real[4];
 	uint32_t id;
 	bool new_boot;
@@ -173,8 +196,13 @@ enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 		return LB_RX_WRONG_SOURCE;
 	new_boot = s->a.replay.seen &&
 		   memcmp(s->a.replay.boot_id, r.boot_id, sizeof(r.boot_id));
+	prev_ms = s->a.heard ? s->a.last_ms : 0;
 	if (lb_agent_accept(&s->a, &r, now_ms))
 		return LB_RX_REPLAY;
+	states = lb_agents_digest(&r);
+	s->changed = !prev_ms || states != s->states;
+	s->states = states;
+	s->prev_ms = prev_ms;
 	s->accepted++;
 	s->boots += new_boot;
 	k->reports++;

@@ -43,6 +43,10 @@ struct lb_agent_slot {
 	struct lb_agent a; /* address, replay guard, last report */
 	uint64_t accepted; /* reports */
 	uint64_t boots; /* boot id changes after the first report */
+	/* Set by each accepted report, for lbd to act at once or later: */
+	uint64_t states; /* digest of the services and their states */
+	uint64_t prev_ms; /* last_ms before this report (0: first) */
+	bool changed; /* states differ from the previous report's */
 };
 
 struct lb_agents {

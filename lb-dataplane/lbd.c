@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sodium.h>
 
 #include "keel_log.h"
 #include "lb_addr.h"
@@ -120,7 +121,7 @@ static int lbd_commit(struct lbd *d)
 
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 {
-	int err = lb_reconcile(&d->m, &d->cfg, &d->st, rs);
+	int err = lbd_health_reconcile(d, rs);
 
 	if (err) {
 		keel_log(LOG_ERR, "reconciling: %s", strerror(-err));
@@ -213,6 +214,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 {
 	struct lb_config_error ce = {};
 	struct lb_config next = {};
+	struct lbd_health_prep hp;
 	int attached[LB_CFG_IFACES_MAX] = {};
 	int ret;
 
@@ -234,8 +236,13 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 		ret = -EINVAL;
 		goto fail;
 	}
+	/* Keys and the report socket before anything changes. */
+	ret = lbd_health_prepare(d, &next, &hp, err, errlen);
+	if (ret)
+		goto fail;
 	ret = lbd_attach_all(d, &next, attached);
 	if (ret) {
+		lbd_health_discard(&hp);
 		snprintf(err, errlen, "attaching interfaces: %s",
 			 strerror(-ret));
 		goto fail;
@@ -244,6 +251,9 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	lb_config_free(&d->cfg);
 	d->cfg = next;
 	memcpy(d->attached, attached, sizeof(attached));
+	ret = lbd_health_install(d, &hp);
+	if (ret)
+		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
 	ret = lbd_apply(d, rs);
 	if (ret) {
 		snprintf(err, errlen, "applying: %s", strerror(-ret));
@@ -311,6 +321,7 @@ static void lbd_shutdown(struct lbd *d)
 	size_t i;
 
 	lbd_ctl_stop(d);
+	lbd_health_stop(d);
 	if (d->metrics)
 		lb_metrics_stop(d->metrics);
 	if (d->nm)
@@ -371,8 +382,9 @@ static int lbd_start(struct lbd *d)
 				.instance = d->cfg.instance,
 				.conn_table_size = d->cfg.conn_table_size };
 	struct lb_reconcile_stats rs;
+	struct lbd_health_prep hp;
 	struct timeval one = { 1, 0 };
-	char err[256];
+	char err[512];
 	int ret;
 
 	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
@@ -407,6 +419,17 @@ static int lbd_start(struct lbd *d)
 		keel_log(LOG_NOTICE, "adopted %zu services from %s",
 			 d->m.n_svcs, lb_dp_pin_dir(d->dp));
 	ret = lbd_attach_all(d, &d->cfg, d->attached);
+	if (ret)
+		return ret;
+	ret = lbd_health_init(d);
+	if (ret)
+		return ret;
+	ret = lbd_health_prepare(d, &d->cfg, &hp, err, sizeof(err));
+	if (ret) {
+		keel_log(LOG_ERR, "%s", err);
+		return ret;
+	}
+	ret = lbd_health_install(d, &hp);
 	if (ret)
 		return ret;
 	/* Before the first apply: it asks the kernel to resolve reals, and
@@ -463,6 +486,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	d.config_path = LBD_CONFIG_DEFAULT;
+	d.health.fd = -1;
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -522,6 +546,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		keel_log(LOG_ERR, "libsodium cannot start");
+		return 1;
+	}
 	d.base = event_base_new();
 	if (!d.base) {
 		keel_log(LOG_ERR, "event loop: out of memory");

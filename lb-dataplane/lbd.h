@@ -6,6 +6,8 @@
  * lbd.c: start-up, reload, neighbours, the event loop, shutdown.
  * lbd_ctl.c: the control socket and its requests.
  * lbd_view.c: status JSON and Prometheus metrics.
+ * lbd_health.c: agent reports, active checks, health evaluation,
+ *   load-aware weights (docs/lbd.md, "Health").
  */
 #ifndef LBD_H
 #define LBD_H
@@ -17,6 +19,8 @@
 #include <jansson.h>
 
 #include "keel_ctl.h"
+#include "keel_log.h"
+#include "lb_agents.h"
 #include "lb_config.h"
 #include "lb_dp.h"
 #include "lb_model.h"
@@ -26,6 +30,59 @@
 struct lb_metrics;
 struct lb_neigh_mon;
 struct evconnlistener;
+
+struct keel_check;
+
+/* Health of one real of one service, by model real id. */
+struct lbd_hreal {
+	struct keel_vip_key svc;
+	uint8_t family;
+	__be32 addr[4];
+	uint32_t pass; /* the evaluation that last wanted it */
+	uint8_t type; /* enum lb_cfg_hc_type */
+	uint64_t spec_hash; /* of its check's settings: a change restarts it */
+	struct keel_check *check; /* tcp, http */
+	bool adopted; /* keep adopted_state until the first verdict */
+	uint8_t adopted_state;
+	uint64_t start_ms; /* when lbd started watching it */
+	/* The last evaluation, for status and metrics. */
+	uint8_t state, source, verdict;
+	bool has_conns;
+	uint32_t conns;
+	uint32_t cfg_weight; /* admin override or configured weight */
+	/* Load-aware weights. */
+	struct lb_loadw_real lw;
+	uint64_t lw_seen; /* the agent's accepted count at the last sample */
+};
+
+struct lbd_hsvc {
+	struct keel_vip_key key;
+	bool used;
+	uint64_t lw_last_ms;
+};
+
+/* Listening socket and keys, prepared before a config is applied. */
+struct lbd_health_prep {
+	struct lb_agents_key keys[LB_AGENTS_KEYS_MAX];
+	size_t n_keys;
+	int fd; /* -1: keep the current socket (or none) */
+	bool close_rx; /* the receiver is turned off */
+};
+
+struct lbd_health {
+	int fd;
+	struct event *rx; /* reports */
+	struct event *timer; /* dead_after, load-aware periods */
+	struct event *soon; /* a check changed state */
+	char listen[LB_CFG_NAME_MAX];
+	struct lb_agents agents;
+	uint64_t results[LB_RX__MAX];
+	struct keel_ratelimit rl[LB_RX__MAX];
+	uint32_t pass;
+	bool adopting; /* the first apply: reals in the model are adopted */
+	struct lbd_hreal *hr[KEEL_MAX_REALS];
+	struct lbd_hsvc hs[KEEL_MAX_SERVICES];
+};
 
 struct lbd_rate {
 	uint64_t packets, new_flows; /* at the last sample */
@@ -57,6 +114,7 @@ struct lbd {
 	uint32_t conn_capacity;
 	struct lbd_rate svc_rate[KEEL_MAX_SERVICES];
 	struct lbd_rate real_rate[KEEL_MAX_REALS];
+	struct lbd_health health;
 };
 
 /* lbd.c */
@@ -70,6 +128,25 @@ int lbd_ctl_start(struct lbd *d);
 void lbd_ctl_stop(struct lbd *d);
 /* One request line in, one response line out (malloc'd, with '\n'). */
 char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len);
+
+/* lbd_health.c */
+uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */
+int lbd_health_init(struct lbd *d); /* before the first apply */
+/* Keys and socket of cfg, checked and opened; nothing changes yet. */
+int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
+		       struct lbd_health_prep *p, char *err, size_t errlen);
+/* The prepared keys and socket in use (after d->cfg became their config). */
+int lbd_health_install(struct lbd *d, struct lbd_health_prep *p);
+void lbd_health_discard(struct lbd_health_prep *p);
+/* Reconcile with health (what lbd_apply() uses). */
+int lbd_health_reconcile(struct lbd *d, struct lb_reconcile_stats *rs);
+void lbd_health_stop(struct lbd *d);
+/* Health members of one real's status object o. */
+void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
+			  const struct lb_real *r, json_t *o);
+json_t *lbd_health_view(struct lbd *d);
+struct evbuffer;
+void lbd_health_metrics(struct lbd *d, struct evbuffer *b);
 
 /* lbd_view.c */
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);

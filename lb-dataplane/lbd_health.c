@@ -1,2 +1,914 @@
-/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Placeholder: being written. */
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lbd's health: the rs-agent report receiver, lbd's own active checks,
+ * and the evaluation that turns them, with admin state, into each real's
+ * state and weight (docs/lbd.md, "Health"; docs/health.md).
+ *
+ * Every evaluation is one lb_reconcile_with() pass whose hook combines a
+ * real's inputs (lb_health_combine()); what changed is committed once.
+ * An evaluation runs at once after each batch of accepted reports and
+ * each check state change, and on a timer (half the report interval) for
+ * agents gone silent and load-aware periods.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <event2/buffer.h>
+#include <sodium.h>
+
+#include "keel_probe.h"
+#include "lb_addr.h"
+#include "lb_health.h"
+#include "lb_prom.h"
+#include "lbd.h"
+
+_Static_assert(LB_CFG_HC_PATH_MAX <= KEEL_PROBE_PATH_MAX, "probe path");
+_Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
+
+#define LBD_RX_BATCH 64
+#define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
+#define LBD_RX_RCVBUF (4 << 20)
+#define LBD_KEY_FILE_MAX 128
+
+uint64_t lbd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/* ---- keys and the socket ---- */
+
+/*
+ * A key file: a regular file no one but its owner may read or write (the
+ * key lets anyone take reals out of service).
+ */
+static int lbd_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
+			char *err, size_t errlen)
+{
+	uint8_t buf[LBD_KEY_FILE_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "key file %s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		ret = -EPERM;
+		snprintf(
+			err, errlen,
+			"key file %s: group or others may access it (mode %03o): chmod 600",
+			path, (unsigned int)(st.st_mode & 0777));
+		goto out;
+	}
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	ret = lb_agents_key_parse(buf, n, key);
+	if (ret)
+		snprintf(err, errlen,
+			 "key file %s: not 64 hex digits or 32 bytes", path);
+out:
+	sodium_memzero(buf, sizeof(buf));
+	close(fd);
+	return ret;
+}
+
+static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	int fd, one = 1, zero = 0, size = LBD_RX_RCVBUF, ret;
+	socklen_t len;
+
+	if (lb_prom_listen_parse(listen, &ss, &len)) {
+		snprintf(err, errlen, "agents.listen %s: bad address", listen);
+		return -EINVAL;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	/* [::] takes IPv4 agents too (as mapped addresses). */
+	if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Bursts from many agents at once: best effort. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		ret = -errno;
+		close(fd);
+		goto fail;
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	snprintf(err, errlen, "agents.listen %s: %s", listen, strerror(-ret));
+	return ret;
+}
+
+int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
+		       struct lbd_health_prep *p, char *err, size_t errlen)
+{
+	const struct lb_cfg_agents *a = &cfg->agents;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	if (!a->listen[0]) {
+		p->close_rx = true;
+		return 0;
+	}
+	ret = lbd_key_load(a->key_file, p->keys[0].key, err, errlen);
+	if (ret)
+		goto fail;
+	p->keys[0].id = a->key_id;
+	p->n_keys = 1;
+	if (a->previous_key_file[0]) {
+		ret = lbd_key_load(a->previous_key_file, p->keys[1].key, err,
+				   errlen);
+		if (ret)
+			goto fail;
+		p->keys[1].id = a->previous_key_id;
+		p->n_keys = 2;
+	}
+	if (d->health.fd < 0 || strcmp(a->listen, d->health.listen)) {
+		ret = lbd_rx_open(a->listen, &p->fd, err, errlen);
+		if (ret)
+			goto fail;
+	}
+	return 0;
+fail:
+	lbd_health_discard(p);
+	return ret;
+}
+
+void lbd_health_discard(struct lbd_health_prep *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	sodium_memzero(p->keys, sizeof(p->keys));
+}
+
+static void lbd_rx_close(struct lbd_health *h)
+{
+	if (h->rx)
+		event_free(h->rx);
+	h->rx = NULL;
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	h->listen[0] = '\0';
+}
+
+static void lbd_on_report(evutil_socket_t fd, short what, void *arg);
+
+int lbd_health_install(struct lbd *d, struct lbd_health_prep *p)
+{
+	struct lbd_health *h = &d->health;
+	size_t i, j;
+
+	/* Counters of keys that stay. */
+	for (i = 0; i < p->n_keys; i++)
+		for (j = 0; j < h->agents.n_keys; j++)
+			if (h->agents.keys[j].id == p->keys[i].id)
+				p->keys[i].reports = h->agents.keys[j].reports;
+	memcpy(h->agents.keys, p->keys, sizeof(p->keys));
+	h->agents.n_keys = p->n_keys;
+	sodium_memzero(p->keys, sizeof(p->keys));
+	if (p->close_rx && h->fd >= 0) {
+		keel_log(LOG_NOTICE, "agent report receiver on %s stopped",
+			 h->listen);
+		lbd_rx_close(h);
+	}
+	if (p->fd < 0)
+		return 0;
+	lbd_rx_close(h);
+	h->fd = p->fd;
+	p->fd = -1;
+	snprintf(h->listen, sizeof(h->listen), "%s", d->cfg.agents.listen);
+	h->rx = event_new(d->base, h->fd, EV_READ | EV_PERSIST, lbd_on_report,
+			  d);
+	if (!h->rx || event_add(h->rx, NULL)) {
+		lbd_rx_close(h);
+		return -ENOMEM;
+	}
+	keel_log(
+		LOG_NOTICE,
+		"receiving agent reports on %s (key id %u%s, dead after %u ms)",
+		h->listen, d->cfg.agents.key_id,
+		h->agents.n_keys > 1 ? " and the previous one" : "",
+		d->cfg.agents.dead_after_ms);
+	return 0;
+}
+
+/* ---- evaluation ---- */
+
+struct lbd_eval {
+	struct lbd *d;
+	uint64_t now;
+	uint32_t changes; /* states that changed, for the log */
+};
+
+static void lbd_on_check(void *arg, uint8_t state, const char *detail)
+{
+	struct lbd *d = arg;
+
+	(void)state;
+	(void)detail;
+	/* Several checks may change in one loop turn: one evaluation. */
+	event_active(d->health.soon, 0, 0);
+}
+
+static uint64_t lbd_hc_hash(const struct lb_cfg_health *c, uint16_t port)
+{
+	uint64_t h = 14695981039346656037ULL;
+	uint32_t v[] = { c->type, c->interval_ms, c->timeout_ms, c->rise,
+			 c->fall, c->status_min,  c->status_max, port };
+	const unsigned char *p;
+	size_t i;
+
+	/* FNV-1a: only to notice that a check's settings changed. */
+	for (p = (const unsigned char *)v, i = 0; i < sizeof(v); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (p = (const unsigned char *)c->path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (p = (const unsigned char *)c->host; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static void lbd_real_label(const struct keel_vip_key *k, uint8_t family,
+			   const __be32 addr[4], char *buf, size_t size)
+{
+	char svc[80], real[64];
+
+	lb_vip_format(k, svc, sizeof(svc));
+	lb_addr_format(family, addr, real, sizeof(real));
+	snprintf(buf, size, "real %s of %s", real, svc);
+}
+
+static void lbd_check_start(struct lbd *d, struct lbd_hreal *e,
+			    const struct lb_cfg_health *c, uint16_t port)
+{
+	struct keel_probe_spec spec = {
+		.type = c->type == LB_CFG_HC_HTTP ? KEEL_PROBE_HTTP :
+						    KEEL_PROBE_TCP,
+		.family = e->family,
+		.port = port,
+		.status_min = c->status_min,
+		.status_max = c->status_max,
+		.timeout_ms = c->timeout_ms,
+	};
+	char name[160];
+
+	memcpy(spec.addr, e->addr, sizeof(spec.addr));
+	snprintf(spec.path, sizeof(spec.path), "%s", c->path);
+	snprintf(spec.host, sizeof(spec.host), "%s", c->host);
+	e->check = keel_check_new(d->base, &spec, c->interval_ms, c->rise,
+				  c->fall, lbd_on_check, d);
+	if (!e->check) {
+		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
+		keel_log(LOG_ERR, "%s: cannot start its %s check: %s", name,
+			 lb_cfg_hc_name(c->type), strerror(errno));
+	}
+}
+
+static void lbd_hreal_free(struct lbd_hreal *e)
+{
+	if (!e)
+		return;
+	if (e->check)
+		keel_check_free(e->check);
+	free(e);
+}
+
+/* The entry of w's real, made (or remade) when it is new. */
+static struct lbd_hreal *lbd_hreal_get(struct lbd_eval *x,
+				       const struct lb_real_want *w)
+{
+	struct lbd_health *h = &x->d->health;
+	const struct lb_real *r = w->real;
+	struct lbd_hreal *e = h->hr[r->id];
+
+	if (e && !memcmp(&e->svc, &w->svc->key, sizeof(e->svc)) &&
+	    e->family == r->family && !memcmp(e->addr, r->addr, 16))
+		return e;
+	lbd_hreal_free(e);
+	h->hr[r->id] = e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->svc = w->svc->key;
+	e->family = r->family;
+	memcpy(e->addr, r->addr, 16);
+	e->start_ms = x->now;
+	/* Hot restart: what the data plane had holds until a verdict. */
+	e->adopted = h->adopting && !w->is_new;
+	e->adopted_state = r->state;
+	e->state = r->state;
+	e->lw.base = e->lw.weight = w->weight;
+	return e;
+}
+
+static uint8_t lbd_health_mode(uint8_t type)
+{
+	switch (type) {
+	case LB_CFG_HC_AGENT:
+		return LB_HEALTH_AGENT;
+	case LB_CFG_HC_TCP:
+	case LB_CFG_HC_HTTP:
+		return LB_HEALTH_CHECK;
+	default:
+		return LB_HEALTH_NONE;
+	}
+}
+
+static void lbd_hook(void *arg, struct lb_real_want *w)
+{
+	static const struct lb_cfg_health none = { .type = LB_CFG_HC_NONE };
+	struct lbd_eval *x = arg;
+	struct lbd *d = x->d;
+	const struct lb_cfg_health *c =
+		w->cs ? lb_cfg_real_health(w->cs, w->cr) : &none;
+	struct lb_health_in in = {
+		.admin_down = w->admin && w->admin->down,
+		.admin_drain = w->admin && w->admin->drain,
+		.mode = lbd_health_mode(c->type),
+		.verdict = KEEL_RS_UNKNOWN,
+	};
+	static const struct lb_agent silent;
+	const struct lb_agent_slot *slot;
+	struct lb_health_out out;
+	struct lbd_hreal *e;
+	uint16_t port;
+	uint64_t hash;
+	char name[160];
+
+	e = lbd_hreal_get(x, w);
+	if (!e) {
+		/* Out of memory: keep what the data plane has. */
+		w->state = w->is_new ? KEEL_RS_DOWN : w->real->state;
+		w->weight = w->real->weight;
+		return;
+	}
+	e->pass = d->health.pass;
+	port = c->port ? c->port : ntohs(w->svc->key.port);
+	hash = lbd_hc_hash(c, port);
+	if (e->type != c->type || e->spec_hash != hash) {
+		if (e->check) {
+			keel_check_free(e->check);
+			e->check = NULL;
+			/* A changed check starts over: no flap meanwhile. */
+			e->adopted = true;
+			e->adopted_state = w->real->state;
+		}
+		e->type = c->type;
+		e->spec_hash = hash;
+		if (c->type == LB_CFG_HC_TCP || c->type == LB_CFG_HC_HTTP)
+			lbd_check_start(d, e, c, port);
+	}
+	e->has_conns = false;
+	if (in.mode == LB_HEALTH_AGENT) {
+		slot = lb_agents_find(&d->health.agents, e->family, e->addr);
+		in.verdict = lb_agent_verdict(slot ? &slot->a : &silent,
+					      &e->svc, x->now, e->start_ms,
+					      d->cfg.agents.dead_after_ms,
+					      &in.timeout, &e->conns);
+		e->has_conns = slot && slot->a.heard && !in.timeout;
+	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
+		in.verdict = keel_check_state(e->check);
+	}
+	if (in.verdict != KEEL_RS_UNKNOWN)
+		e->adopted = false;
+	in.adopted = e->adopted;
+	in.adopted_state = e->adopted_state;
+	e->verdict = in.verdict;
+	lb_health_combine(&in, &out);
+	if (!w->is_new && out.state != w->real->state) {
+		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
+		keel_log(LOG_NOTICE, "%s: %s -> %s (%s)", name,
+			 lbd_state_name(w->real->state),
+			 lbd_state_name(out.state),
+			 lb_state_source_name(out.source));
+		x->changes++;
+	}
+	e->state = out.state;
+	e->source = out.source;
+	w->state = out.state;
+	/* Load-aware: an admin weight override still wins. */
+	e->cfg_weight = w->weight;
+	if (w->cs && w->cs->load_aware.enabled &&
+	    !(w->admin && w->admin->has_weight)) {
+		if (e->lw.base != w->weight)
+			e->lw.base = e->lw.weight = w->weight;
+		w->weight = e->lw.weight;
+	}
+}
+
+/* Feed new reports into each load-aware service's weights. */
+static void lbd_loadw(struct lbd *d, uint64_t now)
+{
+	static struct lb_loadw_real lw[KEEL_MAX_REALS];
+	static struct lbd_hreal *ent[KEEL_MAX_REALS];
+	struct lbd_health *h = &d->health;
+	const struct lb_cfg_service *cs;
+	const struct lb_agent_slot *slot;
+	struct lbd_hsvc *hs;
+	bool timeout;
+	uint32_t conns;
+	size_t i, j, n;
+
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+
+		if (s->deleted)
+			continue;
+		cs = lb_cfg_find_service(&d->cfg, &s->key);
+		if (!cs || !cs->load_aware.enabled)
+			continue;
+		hs = &h->hs[s->svc_id];
+		if (!hs->used || memcmp(&hs->key, &s->key, sizeof(s->key))) {
+			memset(hs, 0, sizeof(*hs));
+			hs->key = s->key;
+			hs->used = true;
+		}
+		for (j = n = 0; j < s->n_reals; j++) {
+			struct lbd_hreal *e = h->hr[s->reals[j].id];
+
+			if (s->reals[j].deleted || !e ||
+			    memcmp(&e->svc, &s->key, sizeof(s->key)))
+				continue;
+			slot = e->type == LB_CFG_HC_AGENT ?
+				       lb_agents_find(&h->agents, e->family,
+						      e->addr) :
+				       NULL;
+			if (slot && slot->accepted != e->lw_seen) {
+				e->lw_seen = slot->accepted;
+				lb_agent_verdict(&slot->a, &s->key, now, 0,
+						 UINT32_MAX, &timeout, &conns);
+				lb_loadw_sample(&cs->load_aware, &e->lw,
+						cs->load_aware.metric ==
+								LB_LOADW_LOAD ?
+							slot->a.last.load :
+							conns);
+			}
+			lw[n] = e->lw;
+			ent[n++] = e;
+		}
+		if (lb_loadw_update(&cs->load_aware, lw, n, now,
+				    &hs->lw_last_ms) <= 0)
+			continue;
+		for (j = 0; j < n; j++)
+			ent[j]->lw = lw[j];
+	}
+}
+
+static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
+			      uint32_t *changes)
+{
+	struct lbd_eval x = { .d = d, .now = lbd_now_ms() };
+	struct lb_reconcile_hook hook = { .real = lbd_hook, .arg = &x };
+	int err;
+
+	d->health.pass++;
+	lbd_loadw(d, x.now);
+	err = lb_reconcile_with(&d->m, &d->cfg, &d->st, &hook, rs);
+	if (changes)
+		*changes = x.changes;
+	return err;
+}
+
+/* Drop entries of reals no longer wanted; the agents are the rest's. */
+static void lbd_health_sweep(struct lbd *d)
+{
+	struct lbd_health *h = &d->health;
+	struct lb_agent_addr *a;
+	struct timeval tv;
+	size_t i, n = 0;
+	bool loadw = false;
+
+	a = malloc(KEEL_MAX_REALS * sizeof(*a));
+	for (i = 0; i < KEEL_MAX_REALS; i++) {
+		struct lbd_hreal *e = h->hr[i];
+
+		if (!e)
+			continue;
+		if (e->pass != h->pass) {
+			lbd_hreal_free(e);
+			h->hr[i] = NULL;
+			continue;
+		}
+		if (e->type == LB_CFG_HC_AGENT && a) {
+			a[n].family = e->family;
+			memcpy(a[n].addr, e->addr, 16);
+			n++;
+		}
+	}
+	if (!a || lb_agents_rebuild(&h->agents, a, n))
+		keel_log(
+			LOG_ERR,
+			"agents table: out of memory (the previous one stays)");
+	free(a);
+	for (i = 0; i < d->cfg.n_services; i++)
+		loadw |= d->cfg.services[i].load_aware.enabled;
+	/*
+	 * Silent agents, load-aware periods and reports that changed nothing
+	 * urgent are handled by the clock, every half report interval.
+	 * Checks report their changes themselves (lbd_on_check).
+	 */
+	if (h->timer && (n || loadw)) {
+		tv.tv_sec = d->cfg.agents.interval_ms / 2 / 1000;
+		tv.tv_usec = d->cfg.agents.interval_ms / 2 % 1000 * 1000;
+		event_add(h->timer, &tv);
+	} else if (h->timer) {
+		event_del(h->timer);
+	}
+}
+
+int lbd_health_reconcile(struct lbd *d, struct lb_reconcile_stats *rs)
+{
+	int err = lbd_reconcile_pass(d, rs, NULL);
+
+	if (!err) {
+		lbd_health_sweep(d);
+		d->health.adopting = false;
+	}
+	return err;
+}
+
+/* One evaluation: what changed is committed at once. */
+static void lbd_health_eval(struct lbd *d)
+{
+	struct lb_reconcile_stats rs;
+	struct lb_commit_stats cs;
+	uint32_t changes;
+	int err;
+
+	err = lbd_reconcile_pass(d, &rs, &changes);
+	if (err) {
+		keel_log(LOG_ERR, "health evaluation: %s", strerror(-err));
+		return;
+	}
+	if (!rs.reals_changed && !rs.reals_added && !rs.reals_removed)
+		return;
+	err = lb_model_commit(&d->m, &cs);
+	if (err) {
+		keel_log(LOG_ERR, "applying health changes: %s",
+			 strerror(-err));
+		return;
+	}
+	d->generation++;
+}
+
+static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lbd_health_eval(arg);
+}
+
+/* ---- the receiver ---- */
+
+/* The datagram's source as a keel family and address. */
+static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
+		    __be32 addr[4], char *text, size_t size)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		*family = KEEL_F_INET;
+		addr[0] = s4->sin_addr.s_addr;
+	} else if (ss->ss_family == AF_INET6 &&
+		   IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		*family = KEEL_F_INET;
+		memcpy(addr, &s6->sin6_addr.s6_addr[12], 4);
+	} else if (ss->ss_family == AF_INET6) {
+		*family = KEEL_F_INET6;
+		memcpy(addr, &s6->sin6_addr, 16);
+	} else {
+		return false;
+	}
+	if (lb_addr_format(*family, addr, text, size) < 0)
+		snprintf(text, size, "?");
+	return true;
+}
+
+static const char *const lbd_rx_why[LB_RX__MAX] = {
+	[LB_RX_MALFORMED] = "malformed",
+	[LB_RX_VERSION] = "a protocol version this lbd does not know",
+	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
+	[LB_RX_UNKNOWN_REAL] = "its real is not configured with agent health",
+	[LB_RX_WRONG_SOURCE] = "not sent from its real's address",
+	[LB_RX_REPLAY] = "replayed or reordered",
+};
+
+/*
+ * urgent: a report that must be acted on now (a state changed, or the
+ * agent was silent past dead_after); the others wait for the timer, so
+ * steady reports from many agents cost one evaluation per half interval.
+ */
+static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
+		       const struct sockaddr_storage *ss, uint64_t now,
+		       bool *urgent)
+{
+	struct lbd_health *h = &d->health;
+	struct lb_agent_slot *slot;
+	enum lb_rx_result res;
+	uint64_t suppressed;
+	char src[64];
+	uint8_t fam;
+	__be32 addr[4];
+
+	if (!lbd_src(ss, &fam, addr, src, sizeof(src)))
+		return;
+	res = lb_agents_classify(&h->agents, buf, len, fam, addr, now, &slot);
+	h->results[res]++;
+	if (res == LB_RX_OK) {
+		*urgent |= slot->changed ||
+			   now - slot->prev_ms > d->cfg.agents.dead_after_ms;
+		return;
+	}
+	if (keel_ratelimit_ok(&h->rl[res], now, &suppressed))
+		keel_log(LOG_WARNING,
+			 "agent report from %s (%zu bytes) rejected, %s: %s%s",
+			 src, len, lb_rx_name(res), lbd_rx_why[res],
+			 suppressed ? " (more of these suppressed)" : "");
+}
+
+static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t bufs[LBD_RX_BATCH][KEEL_REPORT_LEN_MAX + 1];
+	struct sockaddr_storage from[LBD_RX_BATCH];
+	struct mmsghdr msgs[LBD_RX_BATCH];
+	struct iovec iov[LBD_RX_BATCH];
+	struct lbd *d = arg;
+	bool urgent = false;
+	uint64_t now;
+	int n, i, round;
+
+	(void)what;
+	for (round = 0; round < LBD_RX_ROUNDS; round++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < LBD_RX_BATCH; i++) {
+			/* One byte more than a report: longer is malformed. */
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = sizeof(bufs[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		n = recvmmsg(fd, msgs, LBD_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		now = lbd_now_ms();
+		for (i = 0; i < n; i++) {
+			size_t len = msgs[i].msg_len;
+
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+				len = sizeof(bufs[i]);
+			lbd_rx_one(d, bufs[i], len, &from[i], now, &urgent);
+		}
+		if (n < LBD_RX_BATCH)
+			break;
+	}
+	/* A DOWN report takes effect now, not at the next tick. */
+	if (urgent)
+		lbd_health_eval(d);
+}
+
+static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lbd_health_eval(arg);
+}
+
+/* Called once from lbd_start() before the first apply. */
+int lbd_health_init(struct lbd *d)
+{
+	struct lbd_health *h = &d->health;
+	size_t i;
+
+	h->fd = -1;
+	h->adopting = true;
+	for (i = 0; i < LB_RX__MAX; i++) {
+		h->rl[i].interval_ms = 10000;
+		h->rl[i].burst = 5;
+	}
+	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
+	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
+	if (!h->timer || !h->soon)
+		return -ENOMEM;
+	return 0;
+}
+
+void lbd_health_stop(struct lbd *d)
+{
+	struct lbd_health *h = &d->health;
+	size_t i;
+
+	lbd_rx_close(h);
+	if (h->timer)
+		event_free(h->timer);
+	if (h->soon)
+		event_free(h->soon);
+	h->timer = h->soon = NULL;
+	for (i = 0; i < KEEL_MAX_REALS; i++) {
+		lbd_hreal_free(h->hr[i]);
+		h->hr[i] = NULL;
+	}
+	lb_agents_free(&h->agents);
+}
+
+/* ---- status and metrics ---- */
+
+static const struct lbd_hreal *
+lbd_hreal_of(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
+{
+	const struct lbd_hreal *e = d->health.hr[r->id];
+
+	if (!e || memcmp(&e->svc, &s->key, sizeof(s->key)) ||
+	    e->family != r->family || memcmp(e->addr, r->addr, 16))
+		return NULL;
+	return e;
+}
+
+static const struct lb_agent_slot *lbd_slot_of(struct lbd *d,
+					       const struct lbd_hreal *e)
+{
+	const struct lb_agent_slot *slot;
+
+	if (!e || e->type != LB_CFG_HC_AGENT)
+		return NULL;
+	slot = lb_agents_find(&d->health.agents, e->family, e->addr);
+	return slot && slot->a.heard ? slot : NULL;
+}
+
+void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
+			  const struct lb_real *r, json_t *o)
+{
+	const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
+	const struct lb_agent_slot *slot = lbd_slot_of(d, e);
+	uint64_t now = lbd_now_ms();
+
+	json_object_set_new(o, "source",
+			    json_string(e ? lb_state_source_name(e->source) :
+					    "config"));
+	json_object_set_new(
+		o, "health",
+		json_string(lb_cfg_hc_name(e ? e->type : LB_CFG_HC_NONE)));
+	json_object_set_new(o, "configured_weight",
+			    json_integer(e ? e->cfg_weight : r->weight));
+	json_object_set_new(o, "report_age_ms",
+			    slot ? json_integer(now - slot->a.last_ms) :
+				   json_null());
+	json_object_set_new(o, "conns",
+			    e && e->has_conns ? json_integer(e->conns) :
+						json_null());
+	json_object_set_new(o, "load",
+			    slot ? json_real(slot->a.last.load / 1000.0) :
+				   json_null());
+	json_object_set_new(o, "agent_restarts",
+			    slot ? json_integer(slot->boots) : json_null());
+	json_object_set_new(o, "check",
+			    e && e->check ?
+				    json_string(keel_check_detail(e->check)) :
+				    json_null());
+}
+
+json_t *lbd_health_view(struct lbd *d)
+{
+	struct lbd_health *h = &d->health;
+	json_t *res = json_object(), *keys = json_array();
+	size_t i;
+
+	for (i = 0; res && i < LB_RX__MAX; i++)
+		json_object_set_new(res, lb_rx_name(i),
+				    json_integer(h->results[i]));
+	for (i = 0; keys && i < h->agents.n_keys; i++)
+		json_array_append_new(
+			keys,
+			json_pack("{sIsI}", "id",
+				  (json_int_t)h->agents.keys[i].id, "reports",
+				  (json_int_t)h->agents.keys[i].reports));
+	return json_pack("{sosIsIsIsoso}", "listen",
+			 h->listen[0] ? json_string(h->listen) : json_null(),
+			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
+			 "dead_after_ms",
+			 (json_int_t)d->cfg.agents.dead_after_ms, "agents",
+			 (json_int_t)h->agents.n, "reports", res, "keys", keys);
+}
+
+void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
+{
+	static const uint8_t sources[] = {
+		LB_SRC_CONFIG,	      LB_SRC_ADMIN, LB_SRC_AGENT,
+		LB_SRC_AGENT_TIMEOUT, LB_SRC_CHECK, LB_SRC_INIT,
+	};
+	struct lbd_health *h = &d->health;
+	uint64_t now = lbd_now_ms();
+	char svc[80], real[64], id[16];
+	size_t i, j, k;
+
+	lb_prom_help(b, "keel_agent_reports_total", "counter",
+		     "agent reports received, by result");
+	for (i = 0; i < LB_RX__MAX; i++) {
+		struct lb_prom_label l[] = { { "result", lb_rx_name(i) } };
+
+		lb_prom_sample(b, "keel_agent_reports_total", l, 1,
+			       h->results[i]);
+	}
+	lb_prom_help(b, "keel_agent_key_reports_total", "counter",
+		     "agent reports accepted, by key id");
+	for (i = 0; i < h->agents.n_keys; i++) {
+		struct lb_prom_label l[] = { { "key_id", id } };
+
+		snprintf(id, sizeof(id), "%u", h->agents.keys[i].id);
+		lb_prom_sample(b, "keel_agent_key_reports_total", l, 1,
+			       h->agents.keys[i].reports);
+	}
+	lb_prom_help(b, "keel_agent_restarts_total", "counter",
+		     "boot id changes seen from the agent of a real");
+	for (i = 0; i < h->agents.n; i++) {
+		const struct lb_agent_slot *s = &h->agents.v[i];
+		struct lb_prom_label l[] = { { "real", real } };
+
+		lb_addr_format(s->a.family, s->a.addr, real, sizeof(real));
+		lb_prom_sample(b, "keel_agent_restarts_total", l, 1, s->boots);
+	}
+	lb_prom_help(b, "keel_real_source", "gauge",
+		     "1 for the input that decided the real's state");
+	lb_prom_help(b, "keel_real_report_age_seconds", "gauge",
+		     "time since the real's agent's last accepted report");
+	lb_prom_help(b, "keel_real_connections", "gauge",
+		     "established connections the real's agent reports");
+	lb_prom_help(b, "keel_real_load", "gauge",
+		     "host load the real's agent reports");
+	for (i = 0; i < d->m.n_svcs; i++) {
+		struct lb_service *s = d->m.svcs[i];
+
+		if (s->deleted)
+			continue;
+		lb_vip_format(&s->key, svc, sizeof(svc));
+		for (j = 0; j < s->n_reals; j++) {
+			const struct lb_real *r = &s->reals[j];
+			const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
+			const struct lb_agent_slot *slot = lbd_slot_of(d, e);
+			struct lb_prom_label l[] = { { "service", svc },
+						     { "real", real },
+						     { "source", NULL } };
+
+			if (r->deleted || !e)
+				continue;
+			lb_addr_format(r->family, r->addr, real, sizeof(real));
+			for (k = 0; k < sizeof(sources); k++) {
+				l[2].value = lb_state_source_name(sources[k]);
+				lb_prom_sample(b, "keel_real_source", l, 3,
+					       e->source == sources[k]);
+			}
+			if (!slot)
+				continue;
+			lb_prom_sample(b, "keel_real_report_age_seconds", l, 2,
+				       (now - slot->a.last_ms) / 1000.0);
+			if (e->has_conns)
+				lb_prom_sample(b, "keel_real_connections", l, 2,
+					       e->conns);
+			lb_prom_sample(b, "keel_real_load", l, 2,
+				       slot->a.last.load / 1000.0);
+		}
+	}
+}

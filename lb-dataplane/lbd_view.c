@@ -61,15 +61,15 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 	if (r->mac_ok)
 		if_indextoname(r->ifindex, ifname);
 	lb_dp_real_stats(d->dp, r->id, &t);
-	o = json_pack("{sssIsIsIssss}", "real", addr, "id", (json_int_t)r->id,
+	o = json_pack("{sssIsIsIss}", "real", addr, "id", (json_int_t)r->id,
 		      "weight", (json_int_t)r->weight, "effective_weight",
 		      (json_int_t)(lb_real_selectable(r) ? r->weight : 0),
-		      "state", lbd_state_name(r->state), "source",
-		      a && (a->down || a->drain) ? "admin" : "config");
+		      "state", lbd_state_name(r->state));
 	if (!o) {
 		keel_log(LOG_ERR, "status: cannot render real %s", addr);
 		return NULL;
 	}
+	lbd_health_view_real(d, s, r, o);
 	json_object_set_new(o, "admin",
 			    json_pack("{sbsbso}", "drain", a && a->drain,
 				      "down", a && a->down, "weight",
@@ -93,6 +93,7 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 {
+	const struct lb_cfg_service *cs = lb_cfg_find_service(&d->cfg, &s->key);
 	const struct lbd_rate *rate = &d->svc_rate[s->svc_id];
 	struct keel_traffic t = {};
 	uint32_t *shares = NULL;
@@ -108,7 +109,11 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 		      (json_int_t)t.packets, "bytes", (json_int_t)t.bytes,
 		      "new_flows", (json_int_t)t.new_flows, "pps", rate->pps,
 		      "fps", rate->fps);
-	if (!o || !reals)
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "load_aware",
+			    json_boolean(cs && cs->load_aware.enabled));
+	if (!reals)
 		return o;
 	shares = lbd_ring_shares(s);
 	arr = json_array();
@@ -155,6 +160,7 @@ json_t *lbd_view_status(struct lbd *d)
 		json_pack("{sosIsI}", "attached", att, "conn_entries",
 			  (json_int_t)d->conn_entries, "conn_capacity",
 			  (json_int_t)d->conn_capacity));
+	json_object_set_new(o, "agents", lbd_health_view(d));
 	json_object_set_new(o, "services", svcs);
 	return o;
 }
@@ -268,6 +274,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 				       lb_real_selectable(r) ? r->weight : 0);
 		}
 	}
+	lbd_health_metrics(d, b);
 	lb_prom_help(
 		b, "keel_verdicts_total", "counter",
 		"packets by verdict and reason (every packet counts once in each kind)");

@@ -197,6 +197,9 @@ START_TEST(test_classify)
 		ck_assert(slot->a.heard);
 		ck_assert_uint_eq(slot->a.last.seq, c->seq);
 		ck_assert_uint_eq(slot->a.last.svc[0].conns, 3);
+		/* Same services, same states: nothing for lbd to do now. */
+		ck_assert_msg(slot->changed == (slot->prev_ms == 0),
+			      "%s: changed %d", c->name, slot->changed);
 	}
 	addr("10.20.0.11", &fam, src);
 	s11 = lb_agents_find(&t, fam, src);
@@ -212,6 +215,54 @@ START_TEST(test_classify)
 	ck_assert_uint_eq(count[LB_RX_VERSION], 1);
 	ck_assert_uint_eq(count[LB_RX_UNKNOWN_REAL], 2);
 	ck_assert_uint_eq(count[LB_RX_WRONG_SOURCE], 2);
+	lb_agents_free(&t);
+}
+END_TEST
+
+/* A change of state is flagged for lbd to act on at once; counts are not. */
+START_TEST(test_changed)
+{
+	static const struct {
+		uint8_t state;
+		uint32_t conns;
+		uint16_t port;
+		bool changed;
+	} rows[] = {
+		{ KEEL_RS_UP, 1, 80, true }, /* first */
+		{ KEEL_RS_UP, 9, 80, false },
+		{ KEEL_RS_DOWN, 9, 80, true },
+		{ KEEL_RS_DOWN, 0, 80, false },
+		{ KEEL_RS_DRAINING, 0, 80, true },
+		{ KEEL_RS_DRAINING, 0, 443, true }, /* another service */
+		{ KEEL_RS_DRAINING, 5, 443, false },
+	};
+	struct lb_agents t = table();
+	struct keel_report r = { .key_id = 1, .count = 1 };
+	uint8_t buf[KEEL_REPORT_LEN_MAX];
+	struct lb_agent_slot *slot;
+	__be32 src[4];
+	uint8_t fam;
+	int i, n;
+
+	addr("10.20.0.12", &fam, src);
+	r.real.family = fam;
+	memcpy(r.real.addr, src, 16);
+	r.svc[0].vip.family = KEEL_F_INET;
+	r.svc[0].vip.addr[0] = 203;
+	r.svc[0].proto = 6;
+	for (i = 0; i < N(rows); i++) {
+		r.seq = i + 1;
+		r.svc[0].state = rows[i].state;
+		r.svc[0].conns = rows[i].conns;
+		r.svc[0].port = rows[i].port;
+		n = keel_report_encode(buf, sizeof(buf), &r, k1);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(lb_agents_classify(&t, buf, n, fam, src,
+						    100 + i, &slot),
+				 LB_RX_OK);
+		ck_assert_msg(slot->changed == rows[i].changed, "row %d", i);
+		ck_assert_uint_eq(slot->prev_ms, i ? 100 + i - 1 : 0);
+	}
 	lb_agents_free(&t);
 }
 END_TEST
@@ -321,6 +372,7 @@ int main(void)
 		return 1;
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_rebuild);
+	tcase_add_test(tc, test_changed);
 	tcase_add_loop_test(tc, test_key_parse, 0, N(key_cases));
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
