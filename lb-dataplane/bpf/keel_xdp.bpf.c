@@ -3,7 +3,9 @@
  * keel_xdp - LVS-style VS/DR load balancing in XDP.
  *
  * Non-VIP traffic passes untouched.  A packet for a service follows its
- * conn-table entry while that real is usable; otherwise the service's
+ * conn-table entry while that real is usable, except a TCP SYN (a new
+ * connection, perhaps on a reused 5-tuple): it and any packet without a
+ * usable entry are placed by the service's
  * Maglev ring chooses (5-tuple hash, source hash for persistent services,
  * address hash for fragments) and the choice is recorded.  The frame is
  * then readdressed to the real's MAC and sent out (XDP_TX or redirect).
@@ -115,6 +117,13 @@ int keel_xdp(struct xdp_md *ctx)
 		goto pick;
 	}
 	reason = p.is_too_big ? KEEL_CNT_ICMP_TOO_BIG : KEEL_CNT_CONN_MISS;
+	/*
+	 * A SYN opens a new connection even when its 5-tuple has an entry
+	 * (a client reusing a port): the ring decides, so a draining real
+	 * gets no new connection (Katran does the same).
+	 */
+	if (p.is_syn)
+		goto pick;
 	conn = bpf_map_lookup_elem(&keel_conn, &p.flow);
 	if (conn) {
 		real_id = conn->real_id;

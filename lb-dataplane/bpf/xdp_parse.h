@@ -41,6 +41,7 @@ struct keel_pkt {
 	struct keel_flow flow; /* client -> VIP, as the conn table keys it */
 	__u8 is_frag; /* IP fragment: no ports, hash on addresses */
 	__u8 is_too_big; /* ICMP too-big: flow is the quoted one, reversed */
+	__u8 is_syn; /* TCP SYN without ACK: a connection being opened */
 };
 
 struct vlan_hdr {
@@ -63,7 +64,7 @@ struct ipv6_frag {
 /* Ports of a TCP or UDP header at l4; 0 ok, else KEEL_P_MALFORMED. */
 static __always_inline int keel_parse_ports(void *l4, void *l4_end,
 					    void *data_end, __u8 proto,
-					    struct keel_flow *f)
+					    struct keel_flow *f, __u8 *syn)
 {
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
@@ -74,6 +75,7 @@ static __always_inline int keel_parse_ports(void *l4, void *l4_end,
 			return KEEL_P_MALFORMED;
 		f->sport = th->source;
 		f->dport = th->dest;
+		*syn = th->syn && !th->ack;
 	} else if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
@@ -151,7 +153,8 @@ static __always_inline int keel_parse_l4(void *l4, void *l4_end, void *data_end,
 	__u8 proto = p->flow.proto;
 
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
-		return keel_parse_ports(l4, l4_end, data_end, proto, &p->flow);
+		return keel_parse_ports(l4, l4_end, data_end, proto, &p->flow,
+					&p->is_syn);
 
 	if (proto == IPPROTO_ICMP) {
 		struct icmphdr *ic = l4;
