@@ -4,7 +4,9 @@
 # A keel site lab in network namespaces (topology: scripts/lib/topology.sh):
 # a client, a router with an ECMP route to the VIPs through two LBs on one
 # L2 segment, both running lbd from generated configs, three reals running
-# keel-echo.
+# keel-echo and rs-agent (which puts the VIP on lo, sets the ARP sysctls,
+# checks keel-echo and reports health and connections to both LBs every
+# 100 ms; lbd takes each real's state from its agent).
 #
 #   scripts/lab.sh up        (re)build the lab; cleans a previous one first
 #   scripts/lab.sh demo      up, then real TCP traffic from the client, the
@@ -15,6 +17,8 @@
 #                            (e.g. --count 100; see keel-echo client --help)
 #   scripts/lab.sh lbctl N ARGS    lbctl against LB N's lbd
 #                            (e.g. lbctl 1 real drain 203.0.113.10:80/tcp 10.20.0.11)
+#   scripts/lab.sh agent N ARGS    rs-agent against real N's agent
+#                            (e.g. agent 1 drain --wait; agent 1 undrain)
 #   scripts/lab.sh down      remove everything (lbd, namespaces, pins, servers)
 #
 # Environment: KEEL_BUILDDIR (default build/), LAB_LBS (LBs, default 2),
@@ -28,21 +32,38 @@ KEEL_XDP=${KEEL_XDP:-$build/lb-dataplane/keel-xdp}
 KEEL_ECHO=${KEEL_ECHO:-$build/tests/tools/keel-echo}
 LBD=${LBD:-$build/lb-dataplane/lbd}
 LBCTL=${LBCTL:-$build/ctl/lbctl}
+RS_AGENT=${RS_AGENT:-$build/rs-agent/rs-agent}
 TOPO_PREFIX=keel-lab-
 TOPO_INSTANCE=lab
 TOPO_DIR=/run/keel-lab
 TOPO_LBS=${LAB_LBS:-2}
 TOPO_LBD=1
+TOPO_RS_NET=agent
 # shellcheck source-path=SCRIPTDIR source=lib/topology.sh
 . "$root/scripts/lib/topology.sh"
+TOPO_LBD_TOP="agents:
+  listen: 0.0.0.0:9460
+  key_file: $(topo_agent_key)
+  interval: 100ms"
+TOPO_LBD_SVC="    health: {type: agent}"
 
 usage() {
-	sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
 need_root() {
 	[ "$(id -u)" = 0 ] || { echo "lab.sh: run as root" >&2; exit 1; }
+}
+
+# Every real of every LB up (from its agent) and usable?
+lab_all_up() {
+	local n
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		topo_lbctl "$n" --json status 2>/dev/null | jq -e \
+			'[.services[].reals[] | .state == "up" and .usable] | length > 0 and all' \
+			>/dev/null || return 1
+	done
 }
 
 lab_lbs() { topo_list_ns | grep -c "^${TOPO_PREFIX}lb[0-9]*\$" || true; }
@@ -57,11 +78,25 @@ lab_up() {
 		exit 1
 	fi
 	rm -rf -- "$TOPO_DIR"
+	mkdir -p "$TOPO_DIR"
+	topo_agent_keygen
 	if ! topo_up; then
 		echo "lab.sh: building the lab failed; cleaning up" >&2
 		topo_down || true
 		exit 1
 	fi
+	for ((n = 1; n <= TOPO_REALS; n++)); do
+		if ! topo_agent_start "$n"; then
+			echo "lab.sh: rs-agent on rs$n did not start; cleaning up" >&2
+			topo_down || true
+			exit 1
+		fi
+	done
+	# Every LB sees every real up from its agent (5 s at most).
+	for ((n = 0; n < 50; n++)); do
+		lab_all_up && break
+		sleep 0.1
+	done
 	echo "lab up in $(($(date +%s%3N) - t0)) ms:"
 	echo "  client  ${TOPO_PREFIX}cl  $TOPO_CL_NET.2  (eth0: tx checksum offload off)"
 	echo "  router  ${TOPO_PREFIX}rt  $TOPO_CL_NET.1 / $TOPO_SEG_NET.1, route $TOPO_VIP/32 via $(
@@ -72,9 +107,11 @@ lab_up() {
 		echo "          config $(topo_lbd_conf "$n"), socket $(topo_lbd_sock "$n"), log $(topo_lbd_log "$n")"
 	done
 	for ((n = 1; n <= TOPO_REALS; n++)); do
-		echo "  rs$n     ${TOPO_PREFIX}rs$n $(topo_rs_addr "$n")  VIP $TOPO_VIP on lo, keel-echo on :$TOPO_PORT"
+		echo "  rs$n     ${TOPO_PREFIX}rs$n $(topo_rs_addr "$n")  keel-echo on :$TOPO_PORT; rs-agent (pid $(topo_agent_pid "$n")): VIP $TOPO_VIP on lo, reports to every LB"
+		echo "          config $(topo_agent_conf "$n"), socket $(topo_agent_sock "$n"), log $(topo_agent_log "$n")"
 	done
-	echo "  service $(topo_svc): rs1..rs$TOPO_REALS, weight 1, on every LB"
+	echo "  service $(topo_svc): rs1..rs$TOPO_REALS, weight 1, health from the agents, on every LB"
+	lab_all_up || echo "  (not every real is up on every LB yet: scripts/lab.sh status)"
 }
 
 # lab_lbctl N ARGS...: lbctl against LB N; says so when lbd is not there.
@@ -175,8 +212,14 @@ lab_demo() {
 The lab is still running. Try:
   scripts/lab.sh client --count 50
   scripts/lab.sh status
-Drain rs1 (no new connections, established ones stay) on every LB, the
-same on each so that ECMP can move a flow between them:
+Drain rs1 for an upgrade: its agent tells every LB (no new connections,
+established ones stay) and the command returns once its clients are gone:
+  scripts/lab.sh agent 1 drain --wait --timeout 60
+  scripts/lab.sh agent 1 undrain
+Stop rs2's service and watch both LBs take it out within a fraction of a second:
+  kill \$(cat $TOPO_DIR/rs2.pid); scripts/lab.sh lbctl 1 status
+An operator's drain on every LB (the same on each, so that ECMP can move a
+flow between them) works without the agent too:
 EOF
 	for ((i = 1; i <= TOPO_LBS; i++)); do
 		echo "  $LBCTL --socket $(topo_lbd_sock "$i") real drain $(topo_svc) $(topo_rs_addr 1)"
@@ -215,6 +258,14 @@ lbctl)
 	n=$1
 	shift
 	topo_lbctl "$n" "$@"
+	;;
+agent)
+	need_root
+	[[ ${1:-} =~ ^[0-9]+$ ]] || usage
+	n=$1
+	shift
+	[ $# -gt 0 ] || usage
+	topo_agent "$n" "$@"
 	;;
 down)
 	need_root

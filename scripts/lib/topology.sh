@@ -121,6 +121,10 @@ topo_require() {
 				{ topo_die "not executable: '$t' (LBD, LBCTL: build first)"; return 1; }
 		done
 	fi
+	if [ "$TOPO_RS_NET" = agent ]; then
+		[ -x "${RS_AGENT:-}" ] ||
+			{ topo_die "not executable: '${RS_AGENT:-}' (RS_AGENT: build first)"; return 1; }
+	fi
 	for t in ip nsenter ethtool ping setsid; do
 		command -v "$t" >/dev/null ||
 			{ topo_die "missing tool: $t (scripts/deps.sh installs it)"; return 1; }
