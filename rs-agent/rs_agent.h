@@ -48,6 +48,8 @@ struct ra_agent {
 	struct event *tick, *sigterm, *sigint;
 	uint32_t load; /* loadavg1 x 1000 */
 	uint64_t diag_errors;
+	uint64_t count_next_ms; /* no sock_diag count before this */
+	uint64_t count_cost_us; /* what the last count took */
 	char drain_file[RA_CFG_PATH_MAX + 16];
 };
 
