@@ -24,12 +24,14 @@ enum ctl_member {
 	CTL_M_PERSISTENT,
 	CTL_M_RING_SIZE,
 	CTL_M_UNLOAD,
+	CTL_M_REASON,
 	CTL_M__MAX,
 };
 
 #define M(m) (1U << CTL_M_##m)
 
-enum ctl_type { CTL_T_STRING, CTL_T_UINT, CTL_T_BOOL };
+/* CTL_T_TEXT: a string that keel_ctl_text_ok() accepts. */
+enum ctl_type { CTL_T_STRING, CTL_T_TEXT, CTL_T_UINT, CTL_T_BOOL };
 
 #define REQ_OFF(f) offsetof(struct keel_ctl_req, f)
 
@@ -72,6 +74,10 @@ static const struct ctl_member_desc {
 	[CTL_M_UNLOAD] = { .name = "unload",
 			   .type = CTL_T_BOOL,
 			   .off = REQ_OFF(unload) },
+	[CTL_M_REASON] = { .name = "reason",
+			   .type = CTL_T_TEXT,
+			   .off = REQ_OFF(reason),
+			   .size = KEEL_CTL_REASON_MAX },
 };
 
 #define SR (M(SERVICE) | M(REAL))
@@ -113,6 +119,9 @@ static const struct ctl_cmd_desc {
 				   .needs = M(SERVICE) },
 	[KEEL_CTL_RELOAD] = { .name = "reload" },
 	[KEEL_CTL_SHUTDOWN] = { .name = "shutdown", .takes = M(UNLOAD) },
+	[KEEL_CTL_SITE_STATUS] = { .name = "site.status" },
+	[KEEL_CTL_SITE_DRAIN] = { .name = "site.drain", .takes = M(REASON) },
+	[KEEL_CTL_SITE_UNDRAIN] = { .name = "site.undrain" },
 };
 
 static const char *const ctl_codes[] = {
@@ -178,6 +187,11 @@ static int ctl_member_fail(const struct ctl_member_desc *m, bool nullable,
 		return ctl_fail(ret, err, errlen,
 				"member '%s': must be a string of 1..%zu bytes",
 				m->name, m->size - 1);
+	case CTL_T_TEXT:
+		return ctl_fail(
+			ret, err, errlen,
+			"member '%s': must be a string of 1..%zu bytes without control characters",
+			m->name, m->size - 1);
 	case CTL_T_UINT:
 		return ctl_fail(ret, err, errlen,
 				"member '%s': must be an integer %u..%u%s",
@@ -210,13 +224,16 @@ static int ctl_member_parse(const struct ctl_member_desc *m, bool nullable,
 	}
 	switch (m->type) {
 	case CTL_T_STRING:
+	case CTL_T_TEXT:
 		if (!json_is_string(v))
 			break;
 		len = json_string_length(v);
 		/* jansson refuses \u0000 unless asked; the strlen is belt
 		 * and braces against a string the C side would cut short. */
 		if (!len || len >= m->size ||
-		    strlen(json_string_value(v)) != len)
+		    strlen(json_string_value(v)) != len ||
+		    (m->type == CTL_T_TEXT &&
+		     !keel_ctl_text_ok(json_string_value(v), len)))
 			return ctl_member_fail(m, nullable, -ERANGE, err,
 					       errlen);
 		memcpy(dst, json_string_value(v), len + 1);
@@ -383,6 +400,7 @@ static int ctl_member_json(const struct ctl_member_desc *m,
 	}
 	switch (m->type) {
 	case CTL_T_STRING:
+	case CTL_T_TEXT:
 		len = strnlen(src, m->size);
 		if (!len)
 			return 0;

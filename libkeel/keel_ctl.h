@@ -18,6 +18,7 @@
 #define KEEL_CTL_SERVICE_MAX 64
 #define KEEL_CTL_REAL_MAX 48
 #define KEEL_CTL_WEIGHT_MAX 65535
+#define KEEL_CTL_REASON_MAX 256 /* site.drain's reason, NUL included */
 #define KEEL_CTL_SOCK_DIR "/run/keel" /* lbd's default: <dir>/<instance>.sock */
 
 enum keel_ctl_cmd {
@@ -36,6 +37,9 @@ enum keel_ctl_cmd {
 	KEEL_CTL_SERVICE_DEL,
 	KEEL_CTL_RELOAD,
 	KEEL_CTL_SHUTDOWN,
+	KEEL_CTL_SITE_STATUS,
+	KEEL_CTL_SITE_DRAIN,
+	KEEL_CTL_SITE_UNDRAIN,
 	KEEL_CTL__MAX,
 };
 
@@ -49,6 +53,7 @@ struct keel_ctl_req {
 	bool persistent; /* service.add */
 	uint32_t ring_size; /* service.add, 0: default */
 	bool unload; /* shutdown */
+	char reason[KEEL_CTL_REASON_MAX]; /* site.drain, "" if absent */
 };
 
 enum keel_ctl_code {
@@ -60,6 +65,24 @@ enum keel_ctl_code {
 };
 
 /*
+ * An operator's free text (site.drain's reason, kept in lbd's state file
+ * and shown in logs and tables): 1..KEEL_CTL_REASON_MAX-1 bytes without
+ * control characters, so that it stays one line wherever it goes.  UTF-8
+ * validity is the JSON layer's to check.
+ */
+static inline bool keel_ctl_text_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len >= KEEL_CTL_REASON_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/*
  * Parse one request (len bytes, no trailing newline needed).  Returns 0,
  * or with a message in err (always NUL-terminated, printable ASCII) and
  * out zeroed:
@@ -68,7 +91,8 @@ enum keel_ctl_code {
  *   the cmd does not take, a required member missing, len over
  *   KEEL_CTL_MSG_MAX;
  * -ERANGE for a value of the right type out of range (answer invalid):
- *   weight, ring_size, an empty or over-long service or real;
+ *   weight, ring_size, an empty or over-long service or real, a reason
+ *   that keel_ctl_text_ok() refuses;
  * -ENOMEM.
  */
 int keel_ctl_req_parse(const char *buf, size_t len, struct keel_ctl_req *out,

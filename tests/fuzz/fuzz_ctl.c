@@ -27,7 +27,7 @@ static bool fuzz_same(const struct keel_ctl_req *a,
 	       !strcmp(a->real, b->real) && a->has_weight == b->has_weight &&
 	       a->weight_clear == b->weight_clear && a->weight == b->weight &&
 	       a->persistent == b->persistent && a->ring_size == b->ring_size &&
-	       a->unload == b->unload;
+	       a->unload == b->unload && !strcmp(a->reason, b->reason);
 }
 
 static void fuzz_check_req(const struct keel_ctl_req *r)
@@ -38,6 +38,8 @@ static void fuzz_check_req(const struct keel_ctl_req *r)
 	FUZZ_CHECK(r->weight <= KEEL_CTL_WEIGHT_MAX);
 	FUZZ_CHECK(!r->weight_clear || (r->has_weight && !r->weight));
 	FUZZ_CHECK(r->ring_size <= KEEL_RING_SIZE_MAX);
+	FUZZ_CHECK(!r->reason[0] ||
+		   keel_ctl_text_ok(r->reason, strlen(r->reason)));
 }
 
 static void fuzz_check_refusal(const char *err)

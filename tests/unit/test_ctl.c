@@ -16,6 +16,10 @@
 #define S64 S63 "a"
 #define R47 "2001:db8:1111:2222:3333:4444:5555:6666-aaaaaaaa"
 #define R48 R47 "a"
+/* 255 bytes, the longest reason; T256 one more. */
+#define T15 "maintenance 123"
+#define T255 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15
+#define T256 T255 "x"
 
 static void req_assert_eq(const struct keel_ctl_req *got,
 			  const struct keel_ctl_req *want, const char *what)
@@ -40,6 +44,9 @@ static void req_assert_eq(const struct keel_ctl_req *got,
 		      want->ring_size);
 	ck_assert_msg(got->unload == want->unload, "%s: unload %d want %d",
 		      what, got->unload, want->unload);
+	ck_assert_msg(strcmp(got->reason, want->reason) == 0,
+		      "%s: reason '%s' want '%s'", what, got->reason,
+		      want->reason);
 }
 
 static const struct good_case {
@@ -116,6 +123,19 @@ static const struct good_case {
 	  { .cmd = KEEL_CTL_SHUTDOWN } },
 	{ "{\"cmd\":\"shutdown\",\"unload\":true}",
 	  { .cmd = KEEL_CTL_SHUTDOWN, .unload = true } },
+	{ "{\"cmd\":\"site.status\"}", { .cmd = KEEL_CTL_SITE_STATUS } },
+	{ "{\"cmd\":\"site.drain\"}", { .cmd = KEEL_CTL_SITE_DRAIN } },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"power work, ticket #42\"}",
+	  { .cmd = KEEL_CTL_SITE_DRAIN, .reason = "power work, ticket #42" } },
+	{ "{\"reason\":\"x\",\"cmd\":\"site.drain\"}",
+	  { .cmd = KEEL_CTL_SITE_DRAIN, .reason = "x" } },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"" T255 "\"}",
+	  { .cmd = KEEL_CTL_SITE_DRAIN, .reason = T255 } },
+	/* Any UTF-8 is text; only control characters are refused. */
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"Wartung \\u00fc \u00e9\"}",
+	  { .cmd = KEEL_CTL_SITE_DRAIN,
+	    .reason = "Wartung \xc3\xbc \xc3\xa9" } },
+	{ "{\"cmd\":\"site.undrain\"}", { .cmd = KEEL_CTL_SITE_UNDRAIN } },
 };
 
 START_TEST(test_parse_good)
@@ -234,6 +254,40 @@ static const struct bad_case {
 	{ "{\"cmd\":\"real.up\",\"service\":\"s\",\"real\":[\"r\"]}", -EBADMSG,
 	  "member 'real': must be a string" },
 	{ "{\"cmd\":\"service.del\",\"service\":\"s\\u0000x\"}", -EBADMSG,
+	  "invalid JSON" },
+	{ "{\"cmd\":\"site\"}", -EBADMSG, "unknown cmd 'site'" },
+	{ "{\"cmd\":\"site.drained\"}", -EBADMSG,
+	  "unknown cmd 'site.drained'" },
+	{ "{\"cmd\":\"site.undrain\",\"reason\":\"x\"}", -EBADMSG,
+	  "member 'reason': not taken by site.undrain" },
+	{ "{\"cmd\":\"site.status\",\"reason\":\"x\"}", -EBADMSG,
+	  "member 'reason': not taken by site.status" },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\","
+	  "\"reason\":\"x\"}",
+	  -EBADMSG, "member 'reason': not taken by real.drain" },
+	{ "{\"cmd\":\"site.drain\",\"service\":\"s\"}", -EBADMSG,
+	  "member 'service': not taken by site.drain" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":null}", -EBADMSG,
+	  "member 'reason': must be a string" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":42}", -EBADMSG,
+	  "member 'reason': must be a string" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":[\"x\"]}", -EBADMSG,
+	  "member 'reason': must be a string" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"\"}", -ERANGE,
+	  "member 'reason': must be a string of 1..255 bytes without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"" T256 "\"}", -ERANGE,
+	  "member 'reason': must be a string of 1..255 bytes" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"two\\nlines\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"tab\\there\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"esc\\u001b[31m\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"del\\u007f\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"x\\u0000y\"}", -EBADMSG,
+	  "invalid JSON" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"\xff\"}", -EBADMSG,
 	  "invalid JSON" },
 };
 
@@ -367,6 +421,11 @@ static const struct enc_case {
 	{ { .cmd = KEEL_CTL_SHUTDOWN }, "{\"cmd\":\"shutdown\"}\n" },
 	{ { .cmd = KEEL_CTL_SHUTDOWN, .unload = true },
 	  "{\"cmd\":\"shutdown\",\"unload\":true}\n" },
+	{ { .cmd = KEEL_CTL_SITE_STATUS }, "{\"cmd\":\"site.status\"}\n" },
+	{ { .cmd = KEEL_CTL_SITE_DRAIN }, "{\"cmd\":\"site.drain\"}\n" },
+	{ { .cmd = KEEL_CTL_SITE_DRAIN, .reason = "DC power \"B\" \\ work" },
+	  "{\"cmd\":\"site.drain\",\"reason\":\"DC power \\\"B\\\" \\\\ work\"}\n" },
+	{ { .cmd = KEEL_CTL_SITE_UNDRAIN }, "{\"cmd\":\"site.undrain\"}\n" },
 };
 
 START_TEST(test_encode)
@@ -433,6 +492,13 @@ static const struct keel_ctl_req enc_bad[] = {
 	{ .cmd = KEEL_CTL_SHUTDOWN, .persistent = true },
 	{ .cmd = KEEL_CTL_SERVICE_DEL, .service = "\xff" },
 	{ .cmd = KEEL_CTL_SERVICE_DEL, .service = S63, .real = "r" },
+	{ .cmd = KEEL_CTL_SITE_UNDRAIN, .reason = "x" },
+	{ .cmd = KEEL_CTL_SITE_STATUS, .reason = "x" },
+	{ .cmd = KEEL_CTL_STATUS, .reason = "x" },
+	{ .cmd = KEEL_CTL_SITE_DRAIN, .reason = "two\nlines" },
+	{ .cmd = KEEL_CTL_SITE_DRAIN, .reason = "del\x7f" },
+	{ .cmd = KEEL_CTL_SITE_DRAIN, .reason = "cut \xc3" },
+	{ .cmd = KEEL_CTL_SITE_DRAIN, .service = "s" },
 };
 
 START_TEST(test_encode_bad)
@@ -450,6 +516,10 @@ START_TEST(test_encode_unterminated)
 	char buf[KEEL_CTL_MSG_MAX];
 
 	memset(r.service, 'a', sizeof(r.service));
+	ck_assert_int_eq(keel_ctl_req_encode(&r, buf, sizeof(buf)), -EINVAL);
+	memset(&r, 0, sizeof(r));
+	r.cmd = KEEL_CTL_SITE_DRAIN;
+	memset(r.reason, 'a', sizeof(r.reason));
 	ck_assert_int_eq(keel_ctl_req_encode(&r, buf, sizeof(buf)), -EINVAL);
 }
 END_TEST
