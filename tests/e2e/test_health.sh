@@ -29,6 +29,8 @@
 #      UP.  SIGTERM: the agent reports DRAINING before it goes.
 #   f. an LB unreachable: lb2's lbd stopped; rs1's agent keeps reporting to
 #      lb1 (fresh reports) and counts the failures towards lb2.
+#   h. lbd's own TCP checks (lb1 reloaded with `health: {type: tcp}`):
+#      rs2's service killed -> DOWN (source check), back -> UP (measured).
 #   g. `rs-agent check` on a fresh real (rs4): finds the wrong arp_ignore
 #      and the missing VIP, exit 1; `rs-agent cleanup` on rs1 removes the
 #      VIP it added (check finds it missing again).
@@ -340,6 +342,31 @@ check "f: lb2's lbd starts again" topo_lbd_start 2
 t_l2=$(wait_both "[.services[].reals[] | .state == \"up\" and .source == \"agent\"] | length == 3 and all" 5)
 check "f: lb2 has every real up from the agents ${t_l2} ms after it started" \
 	both "[.services[].reals[] | .state == \"up\" and .source == \"agent\"] | length == 3 and all"
+
+# --- h. lbd's own checks -----------------------------------------------------------
+echo "# --- h. lb1 reloaded with lbd's TCP checks instead of the agents; rs2's service killed"
+TOPO_LBD_SVC="    health: {type: tcp, port: 80, interval: 100ms, timeout: 100ms, rise: 2, fall: 2}"
+topo_lbd_config 1
+check "h: lbctl reload (health: tcp)" topo_lbctl 1 reload
+t_chk=$(LB=1 wait_status "[.services[].reals[] | .state == \"up\" and .source == \"check\"] | length == 3 and all" 5)
+check "h: lb1: rs1..rs3 up from lbd's checks ${t_chk} ms after the reload" \
+	eq "$(jq -r '[.services[].reals[] | .state == "up" and .source == "check"] | length == 3 and all' "$TOPO_DIR/status.json")" true
+t=$(ms)
+kill -KILL "$(cat "$TOPO_DIR/rs2.pid")"
+t_cd=$(LB=1 wait_status "$(real_is "$RS2" down check)" 5)
+check "h: lb1 marks rs2 down (source check) ${t_cd} ms after its service died" \
+	eq "$(jq -r "$(real_is "$RS2" down check)" "$TOPO_DIR/status.json")" true
+echo "# h: lb1's view of rs2: $(rf "$S" "$RS2" '.check // .health | tostring')"
+setsid nsenter --net="/run/netns/$(topo_ns rs2)" -- "$KEEL_ECHO" server \
+	--name rs2 --port 80 </dev/null >"$TOPO_DIR/rs2.log" 2>&1 &
+echo $! >"$TOPO_DIR/rs2.pid"
+t_cu=$(LB=1 wait_status "$(real_is "$RS2" up check)" 5)
+check "h: rs2 up again from lbd's check ${t_cu} ms after its service restarted" \
+	eq "$(jq -r "$(real_is "$RS2" up check)" "$TOPO_DIR/status.json")" true
+TOPO_LBD_SVC="    health: {type: agent}"
+topo_lbd_config 1
+check "h: lbctl reload (back to the agents)" topo_lbctl 1 reload
+LB=1 wait_status "$(real_is "$RS1" up agent)" 5 >/dev/null
 
 # --- g. rs-agent check and cleanup ---------------------------------------------------
 echo "# --- g. rs-agent check on a fresh real; cleanup"
