@@ -542,6 +542,64 @@ static int lb_st_list_parse(struct lb_st_ctx *c, struct lb_state *st,
 	return 0;
 }
 
+/*
+ * "site": {"drained": bool, "since": seconds or null, "reason": text or
+ * null}.  lbd writes it only while the site is drained; a hand-written
+ * {"drained": true} without since or reason is a drain all the same.
+ */
+static int lb_st_site_parse(struct lb_st_ctx *c, json_t *v,
+			    struct lb_state_site *site)
+{
+	json_t *m, *drained, *since, *reason;
+	const char *key;
+
+	if (!json_is_object(v))
+		return lb_st_fail(c, "site: must be an object");
+	json_object_foreach(v, key, m)
+	{
+		if (strcmp(key, "drained") && strcmp(key, "since") &&
+		    strcmp(key, "reason"))
+			return lb_st_fail(c, "site.%s: unknown member", key);
+	}
+	drained = json_object_get(v, "drained");
+	since = json_object_get(v, "since");
+	reason = json_object_get(v, "reason");
+	if (!drained)
+		return lb_st_fail(c, "site.drained: missing");
+	if (!json_is_boolean(drained))
+		return lb_st_fail(c, "site.drained: must be true or false");
+	if (json_is_null(since))
+		since = NULL;
+	if (json_is_null(reason))
+		reason = NULL;
+	if (since && (!json_is_integer(since) || json_integer_value(since) < 0))
+		return lb_st_fail(
+			c,
+			"site.since: must be an integer >= 0 (unix seconds) or null");
+	if (reason && (!json_is_string(reason) ||
+		       !keel_ctl_text_ok(json_string_value(reason),
+					 json_string_length(reason))))
+		return lb_st_fail(
+			c,
+			"site.reason: must be a string of 1..%d bytes without control characters, or null",
+			KEEL_CTL_REASON_MAX - 1);
+	if (json_is_false(drained)) {
+		if (since || reason)
+			return lb_st_fail(
+				c, "site: since and reason only when drained");
+		return 0;
+	}
+	site->drained = true;
+	if (since) {
+		site->has_since = true;
+		site->since = json_integer_value(since);
+	}
+	if (reason)
+		memcpy(site->reason, json_string_value(reason),
+		       json_string_length(reason) + 1);
+	return 0;
+}
+
 static int lb_st_parse_root(struct lb_st_ctx *c, json_t *root,
 			    struct lb_state *st)
 {
@@ -555,7 +613,7 @@ static int lb_st_parse_root(struct lb_st_ctx *c, json_t *root,
 	for (it = json_object_iter(root); it;
 	     it = json_object_iter_next(root, it)) {
 		name = json_object_iter_key(it);
-		if (strcmp(name, "version") == 0)
+		if (strcmp(name, "version") == 0 || strcmp(name, "site") == 0)
 			continue;
 		for (id = 0; id < LB_ST__NLISTS; id++)
 			if (strcmp(name, lb_st_lists[id].name) == 0)
@@ -573,6 +631,12 @@ static int lb_st_parse_root(struct lb_st_ctx *c, json_t *root,
 				  "version: %" JSON_INTEGER_FORMAT
 				  " not supported (this lbd reads %d)",
 				  json_integer_value(v), LB_STATE_VERSION);
+	v = json_object_get(root, "site");
+	if (v) {
+		err = lb_st_site_parse(c, v, &st->site);
+		if (err)
+			return err;
+	}
 	for (id = 0; id < LB_ST__NLISTS; id++) {
 		v = json_object_get(root, lb_st_lists[id].name);
 		if (!v)
@@ -719,6 +783,37 @@ static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
 }
 
 /*
+ * Written only while drained: an undrained site leaves no trace, and a
+ * file without a drain stays readable by an lbd that predates "site".
+ */
+static int lb_st_site_dump(const struct lb_state_site *site, json_t *root)
+{
+	size_t len = strnlen(site->reason, sizeof(site->reason));
+	json_t *o;
+
+	if (len == sizeof(site->reason) ||
+	    (len && !keel_ctl_text_ok(site->reason, len)) ||
+	    (site->has_since && site->since < 0))
+		return -EINVAL;
+	if (!site->drained)
+		return site->has_since || len ? -EINVAL : 0;
+	o = json_object();
+	if (lb_st_set(root, "site", o))
+		return -ENOMEM;
+	if (lb_st_set(o, "drained", json_true()) ||
+	    lb_st_set(o, "since",
+		      site->has_since ? json_integer(site->since) :
+					json_null()))
+		return -ENOMEM;
+	/* NULL for text that is not UTF-8: parse would refuse it. */
+	if (!len)
+		return lb_st_set(o, "reason", json_null());
+	return lb_st_set(o, "reason", json_stringn(site->reason, len)) ?
+		       -EINVAL :
+		       0;
+}
+
+/*
  * Refuse to write what lb_state_parse() would refuse to read: a state
  * saved must be a state that loads.
  */
@@ -737,6 +832,8 @@ static int lb_st_dump(const struct lb_state *st, char **text)
 	if (!root)
 		return -ENOMEM;
 	err = lb_st_set(root, "version", json_integer(LB_STATE_VERSION));
+	if (!err)
+		err = lb_st_site_dump(&st->site, root);
 	for (id = 0; !err && id < LB_ST__NLISTS; id++) {
 		a = json_array();
 		err = lb_st_set(root, lb_st_lists[id].name, a);
@@ -775,6 +872,11 @@ bool lb_state_equal(const struct lb_state *a, const struct lb_state *b)
 	    a->n_svc_removed != b->n_svc_removed ||
 	    a->n_real_added != b->n_real_added ||
 	    a->n_real_removed != b->n_real_removed)
+		return false;
+	if (a->site.drained != b->site.drained ||
+	    a->site.has_since != b->site.has_since ||
+	    (a->site.has_since && a->site.since != b->site.since) ||
+	    strncmp(a->site.reason, b->site.reason, sizeof(a->site.reason)))
 		return false;
 	for (i = 0; i < a->n_admin; i++) {
 		const struct lb_state_admin *x = &a->admin[i],

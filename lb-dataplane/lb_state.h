@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * lb_state - what operators changed at run time, kept across restarts:
- * admin overrides per real (drain, down, weight) and an overlay of
- * services and reals added or removed through the control socket.
+ * admin overrides per real (drain, down, weight), an overlay of
+ * services and reals added or removed through the control socket, and
+ * the site's maintenance switch (site drain).
  *
  * The file is JSON (docs/state-file.md), written atomically (temporary
  * file in the same directory, fsync, rename, fsync of the directory).  A
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "keel_ctl.h"
 #include "keel_maps.h"
 
 struct lb_state_real_ref {
@@ -42,6 +44,17 @@ struct lb_state_real {
 	uint32_t weight;
 };
 
+/*
+ * The site drain: announcers withdraw every VIP while it is set; the data
+ * plane is not affected.  All zero when the site is not drained.
+ */
+struct lb_state_site {
+	bool drained;
+	bool has_since;
+	int64_t since; /* unix seconds when drained */
+	char reason[KEEL_CTL_REASON_MAX]; /* "": none */
+};
+
 struct lb_state {
 	struct lb_state_admin *admin;
 	size_t n_admin;
@@ -53,6 +66,7 @@ struct lb_state {
 	size_t n_real_added;
 	struct lb_state_real_ref *real_removed;
 	size_t n_real_removed;
+	struct lb_state_site site;
 };
 
 /*

@@ -37,6 +37,14 @@ static void describe(const struct lb_state *st, char *buf, size_t size)
 #define REAL(x) \
 	(lb_addr_format((x)->family, (x)->addr, r, sizeof(r)) < 0 ? "?" : r)
 	buf[0] = '\0';
+	if (st->site.drained) {
+		OUT("site drained since=");
+		if (st->site.has_since)
+			OUT("%lld", (long long)st->site.since);
+		else
+			OUT("-");
+		OUT(" reason=%s\n", st->site.reason[0] ? st->site.reason : "-");
+	}
 	for (i = 0; i < st->n_admin; i++) {
 		const struct lb_state_admin *a = &st->admin[i];
 
@@ -74,11 +82,18 @@ static void assert_empty(const struct lb_state *st)
 	ck_assert_ptr_null(st->real_removed);
 	ck_assert(!st->n_admin && !st->n_svc_added && !st->n_svc_removed &&
 		  !st->n_real_added && !st->n_real_removed);
+	ck_assert(!st->site.drained && !st->site.has_since && !st->site.since &&
+		  !st->site.reason[0]);
 }
 
 #define S4 "203.0.113.10:443/tcp"
 #define S4B "203.0.113.20:80/tcp"
 #define S6 "[2001:db8::10]:443/tcp"
+/* 255 bytes, the longest reason; T256 one more. */
+#define T15 "maintenance 123"
+#define T255 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15 T15
+#define T256 T255 "x"
+#define SITE(m) "{\"version\": 1, \"site\": " m "}"
 
 /* The brief's example, every list filled. */
 static const char full_json[] =
@@ -94,9 +109,12 @@ static const char full_json[] =
 	"\", \"real\": \"10.20.0.21\","
 	" \"weight\": 3}],\n"
 	" \"reals_removed\": [{\"service\": \"" S4
-	"\", \"real\": \"10.20.0.13\"}]}\n";
+	"\", \"real\": \"10.20.0.13\"}],\n"
+	" \"site\": {\"drained\": true, \"since\": 1763800000,"
+	" \"reason\": \"power work, hall B \\\"2\\\" \\u00e9\"}}\n";
 
 static const char full_want[] =
+	"site drained since=1763800000 reason=power work, hall B \"2\" \xc3\xa9\n"
 	"admin " S4 " 10.20.0.11 drain=1 down=0 weight=5\n"
 	"admin " S6 " fd00::12 drain=0 down=1 weight=-\n"
 	"svc+ " S4B " persistent=1 ring=65537\n"
@@ -164,6 +182,27 @@ static const struct good_case {
 	  "real+ " S4 " 10.20.0.11 weight=1\n" },
 	{ "whitespace and member order do not matter",
 	  "\n\t {\r\n\"reals_removed\" : [ ] ,\"version\"\n:\n1 }\n\n", "" },
+	{ "site drained: what lbd writes",
+	  "{\"version\": 1, \"site\": {\"drained\": true, \"since\": 0,"
+	  " \"reason\": \"x\"}}",
+	  "site drained since=0 reason=x\n" },
+	{ "site drained by hand: no since, no reason",
+	  "{\"site\": {\"drained\": true}, \"version\": 1}",
+	  "site drained since=- reason=-\n" },
+	{ "site drained, since and reason null",
+	  "{\"version\": 1, \"site\": {\"reason\": null, \"drained\": true,"
+	  " \"since\": null}}",
+	  "site drained since=- reason=-\n" },
+	{ "site not drained",
+	  "{\"version\": 1, \"site\": {\"drained\": false}}", "" },
+	{ "site not drained, nulls",
+	  "{\"version\": 1, \"site\": {\"drained\": false, \"since\": null,"
+	  " \"reason\": null}}",
+	  "" },
+	{ "site reason of 255 bytes",
+	  "{\"version\": 1, \"site\": {\"drained\": true, \"reason\": \"" T255
+	  "\"}}",
+	  "site drained since=- reason=" T255 "\n" },
 	{ "same service in added and in another port's removed",
 	  "{\"version\": 1, \"services_added\": [{\"service\":"
 	  " \"203.0.113.10:443/udp\"}], \"services_removed\": [\"" S4 "\"]}",
@@ -252,6 +291,49 @@ static const struct bad_case {
 	{ "invalid UTF-8", "{\"version\": 1, \"x\xff\": 1}",
 	  "unable to decode byte 0xff" },
 	{ "huge integer", "{\"version\": 99999999999999999999}", "too big" },
+	{ "site not an object", SITE("true"), "site: must be an object" },
+	{ "site null", SITE("null"), "site: must be an object" },
+	{ "site unknown member", SITE("{\"drained\": true, \"by\": \"me\"}"),
+	  "site.by: unknown member" },
+	{ "site without drained", SITE("{\"since\": 5}"),
+	  "site.drained: missing" },
+	{ "site drained a string", SITE("{\"drained\": \"yes\"}"),
+	  "site.drained: must be true or false" },
+	{ "site drained null", SITE("{\"drained\": null}"),
+	  "site.drained: must be true or false" },
+	{ "site since negative", SITE("{\"drained\": true, \"since\": -1}"),
+	  "site.since: must be an integer >= 0" },
+	{ "site since real", SITE("{\"drained\": true, \"since\": 1.5}"),
+	  "site.since: must be an integer >= 0" },
+	{ "site since string",
+	  SITE("{\"drained\": true, \"since\": \"1763800000\"}"),
+	  "site.since: must be an integer >= 0" },
+	{ "site reason empty", SITE("{\"drained\": true, \"reason\": \"\"}"),
+	  "site.reason: must be a string of 1..255 bytes without control characters" },
+	{ "site reason too long",
+	  SITE("{\"drained\": true, \"reason\": \"" T256 "\"}"),
+	  "site.reason: must be a string of 1..255 bytes" },
+	{ "site reason two lines",
+	  SITE("{\"drained\": true, \"reason\": \"a\\nb\"}"),
+	  "site.reason: must be a string" },
+	{ "site reason escape sequence",
+	  SITE("{\"drained\": true, \"reason\": \"\\u001b[2J\"}"),
+	  "site.reason: must be a string" },
+	{ "site reason a number", SITE("{\"drained\": true, \"reason\": 1}"),
+	  "site.reason: must be a string" },
+	{ "site not drained with a since",
+	  SITE("{\"drained\": false, \"since\": 1763800000}"),
+	  "site: since and reason only when drained" },
+	{ "site not drained with a reason",
+	  SITE("{\"drained\": false, \"reason\": \"x\"}"),
+	  "site: since and reason only when drained" },
+	{ "site twice",
+	  "{\"version\": 1, \"site\": {\"drained\": true},"
+	  " \"site\": {\"drained\": false}}",
+	  "duplicate object key" },
+	{ "a bad site refuses the good lists with it",
+	  "{\"version\": 1, \"admin\": [" R4 "], \"site\": {\"drained\": 1}}",
+	  "site.drained: must be true or false" },
 	{ "admin not an array", "{\"version\": 1, \"admin\": {}}",
 	  "admin: must be an array" },
 	{ "admin null", "{\"version\": 1, \"admin\": null}",
@@ -729,6 +811,54 @@ START_TEST(test_dump_refuses)
 }
 END_TEST
 
+/* A site that parse would refuse, or read back as something else. */
+static const struct lb_state_site site_bad[] = {
+	{ .drained = true, .has_since = true, .since = -1 },
+	{ .drained = true, .reason = "two\nlines" },
+	{ .drained = true, .reason = "del\x7f" },
+	{ .drained = true, .reason = "cut \xc3" },
+	{ .drained = false, .has_since = true, .since = 5 },
+	{ .drained = false, .reason = "x" },
+};
+
+START_TEST(test_dump_refuses_site)
+{
+	struct lb_state st = { .site = site_bad[_i] };
+
+	ck_assert_ptr_null(lb_state_dump(&st));
+	ck_assert_int_eq(lb_state_save("/nonexistent/x", &st), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_dump_site_unterminated)
+{
+	struct lb_state st = { .site = { .drained = true } };
+
+	memset(st.site.reason, 'a', sizeof(st.site.reason));
+	ck_assert_ptr_null(lb_state_dump(&st));
+}
+END_TEST
+
+/* An undrained site is not written: older lbds still read the file. */
+START_TEST(test_dump_site_absent)
+{
+	struct lb_state st = { 0 };
+	char *text;
+
+	text = lb_state_dump(&st);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "site"));
+	free(text);
+	st.site.drained = true;
+	text = lb_state_dump(&st);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"site\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"since\": null"));
+	ck_assert_ptr_nonnull(strstr(text, "\"reason\": null"));
+	free(text);
+}
+END_TEST
+
 /* ---- files ---- */
 
 static char tmpdir[64];
@@ -1061,6 +1191,9 @@ int main(void)
 	tcase_add_loop_test(te, test_edits, 0, N(edit_cases));
 	tcase_add_test(te, test_admin_get);
 	tcase_add_test(te, test_dump_refuses);
+	tcase_add_loop_test(te, test_dump_refuses_site, 0, N(site_bad));
+	tcase_add_test(te, test_dump_site_unterminated);
+	tcase_add_test(te, test_dump_site_absent);
 	suite_add_tcase(s, te);
 
 	tcase_add_checked_fixture(tf, files_setup, files_teardown);
