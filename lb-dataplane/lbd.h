@@ -112,6 +112,7 @@ struct lbd {
 	uint64_t ticks;
 	uint64_t conn_entries; /* sampled */
 	uint32_t conn_capacity;
+	uint32_t prog_id; /* of lbd's XDP program; 0 until first asked */
 	struct lbd_rate svc_rate[KEEL_MAX_SERVICES];
 	struct lbd_rate real_rate[KEEL_MAX_REALS];
 	struct lbd_health health;
@@ -152,6 +153,8 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b);
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);
 json_t *lbd_view_status(struct lbd *d);
 json_t *lbd_view_stats(struct lbd *d);
+json_t *lbd_view_site(struct lbd *d); /* {"drained", "since", "reason"} */
+json_t *lbd_view_dataplane(struct lbd *d);
 int lbd_metrics_start(struct lbd *d);
 void lbd_sample(struct lbd *d); /* rates, once a second */
 const char *lbd_state_name(uint8_t state);

@@ -280,6 +280,54 @@ static char *lbd_do_service(struct lbd_req *q)
 	return lbd_change(q->d, lbd_edit_svc_add, q);
 }
 
+/* {"ok": true, "site": {...}, "dataplane": {...}}: what announcers act on. */
+static char *lbd_site_answer(struct lbd *d)
+{
+	return lbd_ok(json_pack("{soso}", "site", lbd_view_site(d), "dataplane",
+				lbd_view_dataplane(d)));
+}
+
+/*
+ * The site drain is a record for announcers (they withdraw every VIP);
+ * the data plane does not change, so traffic that still arrives is
+ * served.  Saved before it is answered, like every run-time change.
+ * Draining again keeps the first since (the drain goes on) and takes
+ * the new reason if one is given.
+ */
+static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
+{
+	struct lb_state_site before = d->st.site, *s = &d->st.site;
+	int err;
+
+	if (r->cmd == KEEL_CTL_SITE_DRAIN) {
+		if (!s->drained) {
+			s->drained = true;
+			s->has_since = true;
+			s->since = time(NULL);
+		}
+		if (r->reason[0])
+			snprintf(s->reason, sizeof(s->reason), "%s", r->reason);
+	} else {
+		memset(s, 0, sizeof(*s));
+	}
+	if (!memcmp(&before, s, sizeof(before)))
+		return lbd_site_answer(d);
+	err = lb_state_save(d->cfg.state_file, &d->st);
+	if (err) {
+		d->st.site = before;
+		return lbd_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
+			       d->cfg.state_file, strerror(-err));
+	}
+	if (s->drained)
+		keel_log(LOG_NOTICE,
+			 "site %s: announcers withdraw every VIP (reason: %s)",
+			 before.drained ? "drain reason changed" : "drained",
+			 s->reason[0] ? s->reason : "none given");
+	else
+		keel_log(LOG_NOTICE, "site undrained: announcers may announce");
+	return lbd_site_answer(d);
+}
+
 static char *lbd_do_reload(struct lbd *d)
 {
 	struct lb_reconcile_stats rs = {};
@@ -355,6 +403,11 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 		return lbd_do_service(&q);
 	case KEEL_CTL_RELOAD:
 		return lbd_do_reload(d);
+	case KEEL_CTL_SITE_STATUS:
+		return lbd_site_answer(d);
+	case KEEL_CTL_SITE_DRAIN:
+	case KEEL_CTL_SITE_UNDRAIN:
+		return lbd_do_site(d, &r);
 	case KEEL_CTL_SHUTDOWN:
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <syslog.h>
 #include <event2/buffer.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "keel_log.h"
 #include "keel_names.h"
@@ -129,18 +131,88 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 	return o;
 }
 
-json_t *lbd_view_status(struct lbd *d)
+/* The id of lbd's program: what the kernel reports for an interface. */
+static int lbd_prog_id(struct lbd *d, uint32_t *id)
 {
-	json_t *o, *svcs, *att;
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = lb_dp_prog_fd(d->dp);
+
+	if (d->prog_id) {
+		*id = d->prog_id;
+		return 0;
+	}
+	if (fd < 0)
+		return -EBADF;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	d->prog_id = info.id;
+	*id = info.id;
+	return 0;
+}
+
+/*
+ * Whether the kernel runs lbd's program on cfg.ifaces[i] now, asked at
+ * every call rather than remembered from the attach: someone may have
+ * detached or replaced it (ip link set dev X xdp off), or the interface
+ * may be gone or re-created under another index.  Announcers withdraw
+ * when this is false (docs/control-protocol.md).
+ */
+static bool lbd_iface_attached(struct lbd *d, size_t i)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int idx = d->attached[i];
+	uint32_t id = 0;
+
+	if (idx <= 0 ||
+	    if_nametoindex(d->cfg.ifaces[i].name) != (unsigned int)idx)
+		return false;
+	if (lbd_prog_id(d, &id) || bpf_xdp_query(idx, 0, &q))
+		return false;
+	return d->cfg.ifaces[i].generic ? q.skb_prog_id == id :
+					  q.drv_prog_id == id;
+}
+
+/* The members "all_attached" and "attached" are what announcers read. */
+json_t *lbd_view_dataplane(struct lbd *d)
+{
+	json_t *att = json_array();
+	bool ok, every = d->cfg.n_ifaces > 0;
 	size_t i;
 
-	att = json_array();
-	for (i = 0; att && i < d->cfg.n_ifaces; i++)
+	for (i = 0; att && i < d->cfg.n_ifaces; i++) {
+		ok = lbd_iface_attached(d, i);
+		every &= ok;
 		json_array_append_new(
-			att, json_pack("{ssss}", "ifname",
+			att, json_pack("{sssssb}", "ifname",
 				       d->cfg.ifaces[i].name, "mode",
 				       d->cfg.ifaces[i].generic ? "generic" :
-								  "native"));
+								  "native",
+				       "attached", ok));
+	}
+	return json_pack("{sbsosIsI}", "all_attached", every, "attached", att,
+			 "conn_entries", (json_int_t)d->conn_entries,
+			 "conn_capacity", (json_int_t)d->conn_capacity);
+}
+
+json_t *lbd_view_site(struct lbd *d)
+{
+	const struct lb_state_site *s = &d->st.site;
+
+	return json_pack("{sbsoso}", "drained", s->drained, "since",
+			 s->drained && s->has_since ? json_integer(s->since) :
+						      json_null(),
+			 "reason",
+			 s->drained && s->reason[0] ? json_string(s->reason) :
+						      json_null());
+}
+
+json_t *lbd_view_status(struct lbd *d)
+{
+	json_t *o, *svcs;
+	size_t i;
+
 	svcs = json_array();
 	for (i = 0; svcs && i < d->m.n_svcs; i++)
 		json_array_append_new(svcs,
@@ -155,11 +227,8 @@ json_t *lbd_view_status(struct lbd *d)
 				      d->reload_err[0] ?
 					      json_string(d->reload_err) :
 					      json_null()));
-	json_object_set_new(
-		o, "dataplane",
-		json_pack("{sosIsI}", "attached", att, "conn_entries",
-			  (json_int_t)d->conn_entries, "conn_capacity",
-			  (json_int_t)d->conn_capacity));
+	json_object_set_new(o, "site", lbd_view_site(d));
+	json_object_set_new(o, "dataplane", lbd_view_dataplane(d));
 	json_object_set_new(o, "agents", lbd_health_view(d));
 	json_object_set_new(o, "services", svcs);
 	return o;
@@ -283,6 +352,19 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		struct lb_prom_label cl[] = { { "counter", keel_cnt_name(k) } };
 
 		lb_prom_sample(b, "keel_verdicts_total", cl, 1, cnt[k]);
+	}
+	lb_prom_help(
+		b, "keel_site_drained", "gauge",
+		"1 while an operator has drained the site (lbctl site drain)");
+	lb_prom_sample(b, "keel_site_drained", NULL, 0, d->st.site.drained);
+	lb_prom_help(b, "keel_dataplane_attached", "gauge",
+		     "1 if lbd's XDP program runs on the interface");
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		struct lb_prom_label il[] = { { "ifname",
+						d->cfg.ifaces[i].name } };
+
+		lb_prom_sample(b, "keel_dataplane_attached", il, 1,
+			       lbd_iface_attached(d, i));
 	}
 	lb_prom_help(b, "keel_conn_table_entries", "gauge",
 		     "connection-table entries (sampled every 5 s)");
