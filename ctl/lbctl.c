@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * lbctl - the operators' tool: sends one request to lbd's control socket
- * (docs/control-protocol.md) and prints the answer for people or, with
+ * (docs/control-protocol.md), or for "bgp" commands to bgp-announcer's
+ * (docs/bgp-announcer.md), and prints the answer for people or, with
  * --json, as received.  Reference: docs/lbctl.md.
  *
  * Everything the user typed is checked before connecting, so a typo is a
@@ -51,11 +52,11 @@ enum lbctl_opt {
 	OPT_RING_SIZE,
 	OPT_WEIGHT,
 	OPT_UNLOAD,
+	OPT_REASON,
 	OPT__MAX,
 };
 
 #define O(x) (1U << OPT_##x)
-#define OPTS_GLOBAL (O(SOCKET) | O(INSTANCE) | O(JSON) | O(TIMEOUT) | O(HELP))
 /* getopt_long's val for option i: clear of 1, '?', ':' and 'h'. */
 #define OPT_VAL_BASE 256
 
@@ -68,7 +69,9 @@ static const struct lbctl_opt_desc {
 	[OPT_SOCKET] = { .name = "socket",
 			 .arg = "PATH",
 			 .help = "lbd's control socket (default " KEEL_CTL_SOCK_DIR
-				 "/" LBCTL_INSTANCE_DEFAULT ".sock)",
+				 "/" LBCTL_INSTANCE_DEFAULT
+				 ".sock); bgp commands: the announcer's (default " KEEL_CTL_BGPA_SOCK
+				 ")",
 			 .hint = "a path of 1..107 bytes" },
 	[OPT_INSTANCE] = { .name = "instance",
 			   .arg = "NAME",
@@ -76,7 +79,7 @@ static const struct lbctl_opt_desc {
 				   "/NAME.sock",
 			   .hint = "a name without '/' (lbd.yaml's instance)" },
 	[OPT_JSON] = { .name = "json",
-		       .help = "print lbd's answer as received: one JSON line" },
+		       .help = "print the daemon's answer as received: one JSON line" },
 	[OPT_TIMEOUT] = { .name = "timeout",
 			  .arg = "S",
 			  .help = "give up after S seconds (default 5)",
@@ -95,10 +98,30 @@ static const struct lbctl_opt_desc {
 			 .hint = "0..65535" },
 	[OPT_UNLOAD] = { .name = "unload",
 			 .help = "shutdown: also detach and remove the pinned program and maps" },
+	[OPT_REASON] = { .name = "reason",
+			 .arg = "TEXT",
+			 .help = "site drain: why, shown in status and kept with the drain",
+			 .hint = "1..255 bytes without control characters" },
+};
+
+/* Who a command talks to. */
+enum lbctl_peer { PEER_LBD, PEER_BGPA };
+
+static const struct lbctl_peer_desc {
+	const char *name; /* in messages */
+	unsigned int opts; /* the global options that apply */
+} lbctl_peers[] = {
+	[PEER_LBD] = { .name = "lbd",
+		       .opts = O(SOCKET) | O(INSTANCE) | O(JSON) | O(TIMEOUT) |
+			       O(HELP) },
+	/* --instance names an lbd. */
+	[PEER_BGPA] = { .name = "bgp-announcer",
+			.opts = O(SOCKET) | O(JSON) | O(TIMEOUT) | O(HELP) },
 };
 
 struct lbctl {
 	char path[SUN_PATH_MAX];
+	const char *peer; /* "lbd", "bgp-announcer": for messages */
 	double timeout;
 	bool json;
 	struct keel_ctl_req req;
@@ -135,11 +158,15 @@ static void show_reals(json_t *a);
 static void show_stats(json_t *a);
 static void show_change(json_t *a);
 static void show_reload(json_t *a);
+static void show_site(json_t *a);
+static void show_bgp(json_t *a);
 
 static const struct lbctl_cmd {
 	const char *verb;
 	const char *noun; /* NULL: a one-word command */
 	enum keel_ctl_cmd ctl;
+	enum lbctl_peer peer;
+	const char *request; /* PEER_BGPA: the request line as sent */
 	enum lbctl_arg args[LBCTL_ARGS_MAX];
 	unsigned int opts; /* its own options, O() */
 	void (*show)(json_t *answer);
@@ -223,6 +250,30 @@ static const struct lbctl_cmd {
 	  .args = { ARG_SVC, ARG_ADDR },
 	  .show = show_change,
 	  .help = "end an admin down" },
+	{ .verb = "site",
+	  .noun = "status",
+	  .ctl = KEEL_CTL_SITE_STATUS,
+	  .show = show_site,
+	  .help = "the site drain and whether the data plane is attached" },
+	{ .verb = "site",
+	  .noun = "drain",
+	  .ctl = KEEL_CTL_SITE_DRAIN,
+	  .opts = O(REASON),
+	  .show = show_site,
+	  .help = "announcers withdraw every VIP; traffic that arrives is served" },
+	{ .verb = "site",
+	  .noun = "undrain",
+	  .ctl = KEEL_CTL_SITE_UNDRAIN,
+	  .show = show_site,
+	  .help = "end the site drain; announcers may announce again" },
+	{ .verb = "bgp",
+	  .noun = "status",
+	  .ctl = KEEL_CTL__MAX,
+	  .peer = PEER_BGPA,
+	  .request = "{\"cmd\":\"status\"}\n",
+	  .opts = O(SOCKET),
+	  .show = show_bgp,
+	  .help = "bgp-announcer: sessions, and what is announced to whom and why" },
 	{ .verb = "shutdown",
 	  .ctl = KEEL_CTL_SHUTDOWN,
 	  .opts = O(UNLOAD),
@@ -303,7 +354,8 @@ static void lbctl_usage(FILE *f)
 		lbctl_opt_line(f, i);
 	fprintf(f,
 		"\nSVC is ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO; ADDR is a real's address.\n"
-		"Exit codes: 0 ok, 1 refused, 2 usage, 3 lbd unreachable or no usable answer.\n");
+		"Exit codes: 0 ok, 1 refused, 2 usage, 3 lbd (bgp: the announcer) unreachable\n"
+		"or no usable answer.\n");
 }
 
 static void lbctl_cmd_help(FILE *f, const struct lbctl_cmd *c)
@@ -498,6 +550,11 @@ static int lbctl_opt_apply(struct lbctl *l, int id, const char *v)
 	case OPT_UNLOAD:
 		l->req.unload = true;
 		return 0;
+	case OPT_REASON:
+		if (!keel_ctl_text_ok(v, strlen(v)))
+			return -EINVAL;
+		snprintf(l->req.reason, sizeof(l->req.reason), "%s", v);
+		return 0;
 	}
 	return 0;
 }
@@ -645,8 +702,8 @@ static int lbctl_unreachable(const struct lbctl *l, int err)
 	switch (err) {
 	case -ETIMEDOUT:
 		fprintf(stderr,
-			"lbctl: cannot reach lbd at %s: no answer within %g s\n",
-			l->path, l->timeout);
+			"lbctl: cannot reach %s at %s: no answer within %g s\n",
+			l->peer, l->path, l->timeout);
 		return EXIT_UNREACHABLE;
 	case -ENODATA:
 		why = "connection closed without an answer";
@@ -661,7 +718,8 @@ static int lbctl_unreachable(const struct lbctl *l, int err)
 		why = strerror(-err);
 		break;
 	}
-	fprintf(stderr, "lbctl: cannot reach lbd at %s: %s\n", l->path, why);
+	fprintf(stderr, "lbctl: cannot reach %s at %s: %s\n", l->peer, l->path,
+		why);
 	return EXIT_UNREACHABLE;
 }
 
@@ -675,15 +733,15 @@ static int lbctl_answer(const struct lbctl *l, const struct lbctl_cmd *c,
 
 	a = json_loadb(line, len, 0, &jerr);
 	if (!a) {
-		fprintf(stderr, "lbctl: bad answer from lbd at %s: %s\n",
-			l->path, jerr.text);
+		fprintf(stderr, "lbctl: bad answer from %s at %s: %s\n",
+			l->peer, l->path, jerr.text);
 		return EXIT_UNREACHABLE;
 	}
 	ok = json_object_get(a, "ok");
 	if (!json_is_boolean(ok)) {
 		fprintf(stderr,
-			"lbctl: bad answer from lbd at %s: no \"ok\" member\n",
-			l->path);
+			"lbctl: bad answer from %s at %s: no \"ok\" member\n",
+			l->peer, l->path);
 		ret = EXIT_UNREACHABLE;
 		goto out;
 	}
@@ -736,6 +794,7 @@ static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
 static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 			  const char *const *vals, char **pos, int npos)
 {
+	const struct lbctl_peer_desc *p;
 	const struct lbctl_cmd *c;
 	char u[128], req[KEEL_CTL_MSG_MAX];
 	int used = 0, nargs, i, n;
@@ -752,10 +811,12 @@ static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 	if (c->local)
 		return c->local(pos + used, npos - used);
 	lbctl_cmd_usage(c, u, sizeof(u));
+	p = &lbctl_peers[c->peer];
+	l->peer = p->name;
 	for (i = 0; i < OPT__MAX; i++) {
 		if (!(seen & (1U << i)))
 			continue;
-		if (!((OPTS_GLOBAL | c->opts) & (1U << i))) {
+		if (!((p->opts | c->opts) & (1U << i))) {
 			fprintf(stderr,
 				"lbctl: option --%s does not apply to '%s%s%s'\nUsage: lbctl %s\n",
 				lbctl_opts[i].name, c->verb, c->noun ? " " : "",
@@ -774,14 +835,21 @@ static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 			"lbctl: --socket and --instance exclude each other\n");
 		return EXIT_USAGE;
 	}
-	if (!(seen & (O(SOCKET) | O(INSTANCE))))
-		lbctl_opt_apply(l, OPT_INSTANCE, LBCTL_INSTANCE_DEFAULT);
+	if (!(seen & (O(SOCKET) | O(INSTANCE)))) {
+		if (c->peer == PEER_BGPA)
+			lbctl_opt_apply(l, OPT_SOCKET, KEEL_CTL_BGPA_SOCK);
+		else
+			lbctl_opt_apply(l, OPT_INSTANCE,
+					LBCTL_INSTANCE_DEFAULT);
+	}
 	for (nargs = 0; nargs < LBCTL_ARGS_MAX && c->args[nargs]; nargs++)
 		;
 	if (npos - used != nargs) {
 		fprintf(stderr, "Usage: lbctl %s\n", u);
 		return EXIT_USAGE;
 	}
+	if (c->request)
+		return lbctl_request(l, c, c->request, strlen(c->request));
 	l->req.cmd = c->ctl;
 	for (i = 0; i < nargs; i++) {
 		const struct lbctl_arg_desc *a = &lbctl_args[c->args[i]];
@@ -1028,9 +1096,92 @@ static void show_agents(json_t *a)
 	printf("\n");
 }
 
+/* "3d 4h", "5m 3s", "12s": how long, to the two largest units. */
+static const char *fmt_age(long long s, char *buf, size_t size)
+{
+	static const struct {
+		const char *unit;
+		long long secs;
+	} units[] = { { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 } };
+	size_t i;
+
+	if (s < 0)
+		s = 0;
+	for (i = 0; i < 3 && s < units[i].secs; i++)
+		;
+	if (i == 3)
+		snprintf(buf, size, "%llds", s);
+	else
+		snprintf(buf, size, "%lld%s %lld%s", s / units[i].secs,
+			 units[i].unit, s % units[i].secs / units[i + 1].secs,
+			 units[i + 1].unit);
+	return buf;
+}
+
+static const char *fmt_when(long long t, char *buf, size_t size)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%d %H:%M:%S %z", &tm))
+		snprintf(buf, size, "%lld", t);
+	return buf;
+}
+
+/* " seg0 (native), seg1 (generic, NOT ATTACHED)\n" */
+static void show_ifaces(json_t *dp)
+{
+	json_t *att = json_object_get(dp, "attached"), *v;
+	size_t i;
+
+	json_array_foreach(att, i, v)
+		printf("%s %s (%s%s)", i ? "," : "", jstr(v, "ifname", "?"),
+		       jstr(v, "mode", "?"),
+		       json_is_false(json_object_get(v, "attached")) ?
+			       ", NOT ATTACHED" :
+			       "");
+	if (!json_array_size(att))
+		printf(" nowhere");
+	printf("\n");
+}
+
+/* One line: in service, or drained since when, and why. */
+static void show_site_line(const char *what, json_t *site)
+{
+	json_t *since = json_object_get(site, "since");
+	char when[64], age[32];
+
+	if (!json_is_true(json_object_get(site, "drained"))) {
+		printf("%s in service (not drained)\n", what);
+		return;
+	}
+	printf("%s DRAINED", what);
+	if (json_is_integer(since))
+		printf(" since %s (%s)",
+		       fmt_when(json_integer_value(since), when, sizeof(when)),
+		       fmt_age(time(NULL) - json_integer_value(since), age,
+			       sizeof(age)));
+	printf(": announcers withdraw every VIP; reason: %s\n",
+	       jstr(site, "reason", "none given"));
+}
+
+static void show_site(json_t *a)
+{
+	json_t *dp = json_object_get(a, "dataplane");
+	json_t *all = json_object_get(dp, "all_attached");
+
+	show_site_line("site       ", json_object_get(a, "site"));
+	printf("data plane  %s",
+	       json_is_true(all)  ? "attached:" :
+	       json_is_false(all) ? "NOT attached:" :
+				    "attached (lbd does not say):");
+	show_ifaces(dp);
+}
+
 static void show_status(json_t *a)
 {
-	json_t *dp = json_object_get(a, "dataplane"), *v, *s;
+	json_t *dp = json_object_get(a, "dataplane"), *s;
 	char b1[32];
 	size_t i;
 
@@ -1039,13 +1190,10 @@ static void show_status(json_t *a)
 	       jstr(a, "config", "-"));
 	if (json_is_object(json_object_get(a, "last_reload")))
 		show_time("last reload", json_object_get(a, "last_reload"));
+	if (json_is_object(json_object_get(a, "site")))
+		show_site_line("site", json_object_get(a, "site"));
 	printf("attached");
-	json_array_foreach(json_object_get(dp, "attached"), i, v)
-		printf("%s %s (%s)", i ? "," : "", jstr(v, "ifname", "?"),
-		       jstr(v, "mode", "?"));
-	if (!json_array_size(json_object_get(dp, "attached")))
-		printf(" nowhere");
-	printf("\n");
+	show_ifaces(dp);
 	show_occupancy("conn table", 0, dp);
 	show_agents(json_object_get(a, "agents"));
 	json_array_foreach(json_object_get(a, "services"), i, s)
@@ -1125,4 +1273,190 @@ static void show_reload(json_t *a)
 	       jnum(ch, "reals_added", b[3], sizeof(b[3])),
 	       jnum(ch, "reals_removed", b[4], sizeof(b[4])),
 	       jnum(ch, "reals_changed", b[5], sizeof(b[5])));
+}
+
+/* "6/2 \"maintenance\" at TIME", or "" for null. */
+static const char *fmt_bgp_err(json_t *e, char *buf, size_t size)
+{
+	char b1[32], b2[32], when[64];
+	size_t n;
+
+	if (!json_is_object(e)) {
+		buf[0] = '\0';
+		return buf;
+	}
+	n = snprintf(buf, size, "%s/%s", jnum(e, "code", b1, sizeof(b1)),
+		     jnum(e, "subcode", b2, sizeof(b2)));
+	if (n < size && json_is_string(json_object_get(e, "message")))
+		n += snprintf(buf + n, size - n, " \"%s\"",
+			      jstr(e, "message", ""));
+	if (n < size && json_is_integer(json_object_get(e, "at")))
+		snprintf(buf + n, size - n, " at %s",
+			 fmt_when(json_integer_value(json_object_get(e, "at")),
+				  when, sizeof(when)));
+	return buf;
+}
+
+/* An integer member as a duration, "-" when absent or null. */
+static const char *jage(json_t *o, const char *key, char *buf, size_t size)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		return fmt_age(json_integer_value(v), buf, size);
+	snprintf(buf, size, "-");
+	return buf;
+}
+
+static int col_width(json_t *arr, const char *key, const char *title)
+{
+	int w = (int)strlen(title), n;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+	{
+		n = (int)strlen(jstr(v, key, "-"));
+		w = n > w ? n : w;
+	}
+	return w;
+}
+
+/* The peers a prefix went to: the answer's list if it has one, else the
+ * peers whose "announced" holds it. */
+static void fmt_prefix_peers(json_t *x, json_t *peers, char *buf, size_t size)
+{
+	json_t *to = json_object_get(x, "peers"), *p, *r;
+	const char *pfx = jstr(x, "prefix", "");
+	size_t i, j, n = 0;
+
+	buf[0] = '\0';
+	if (json_is_array(to)) {
+		json_array_foreach(to, i, p) if (json_is_string(p) && n < size)
+			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+				      json_string_value(p));
+	} else {
+		json_array_foreach(peers, i, p) json_array_foreach(
+			json_object_get(p, "announced"), j,
+			r) if (!strcmp(json_string_value(r) ?: "", pfx) &&
+			       n < size)
+			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+				      jstr(p, "name", "?"));
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
+/* A prefix's "since": unix seconds (shown as an age) or text. */
+static const char *fmt_since(json_t *x, char *buf, size_t size)
+{
+	json_t *v = json_object_get(x, "since");
+
+	if (json_is_integer(v))
+		return fmt_age(time(NULL) - json_integer_value(v), buf, size);
+	snprintf(buf, size, "%s",
+		 json_is_string(v) ? json_string_value(v) : "-");
+	return buf;
+}
+
+/* "sent E; received E; REASON", the parts it has, or "-". */
+static void show_bgp_why(json_t *p, const char *sent, const char *recv)
+{
+	const char *why = jstr(p, "last_reason", "");
+	const char *sep = " ";
+
+	if (sent[0]) {
+		printf("%ssent %s", sep, sent);
+		sep = "; ";
+	}
+	if (recv[0]) {
+		printf("%sreceived %s", sep, recv);
+		sep = "; ";
+	}
+	if (why[0])
+		printf("%s%s", sep, why);
+	else if (!sent[0] && !recv[0])
+		printf(" -");
+	printf("\n");
+}
+
+/*
+ * The announcer's status: sessions, then prefixes with what they are
+ * announced to and why.  Members a given announcer lacks print as "-".
+ */
+static void show_bgp(json_t *a)
+{
+	json_t *peers = json_object_get(a, "peers");
+	json_t *pfxs = json_object_get(a, "prefixes"), *p, *x;
+	char b1[32], b2[32], b3[32], e1[160], e2[160], to[512];
+	int wn, wa, wp, wt;
+	bool reasons = false, since = false;
+	size_t i;
+
+	printf("bgp-announcer  AS %s  router id %s  up %s  reloads %s\n",
+	       jnum(a, "local_as", b1, sizeof(b1)), jstr(a, "router_id", "-"),
+	       jage(a, "uptime_s", b2, sizeof(b2)),
+	       jnum(a, "reloads", b3, sizeof(b3)));
+	printf("\n");
+	if (!json_array_size(peers)) {
+		printf("no peers\n");
+	} else {
+		wn = col_width(peers, "name", "PEER");
+		wa = col_width(peers, "address", "ADDRESS");
+		printf("%-*s  %-*s  %10s  %-11s  %8s  %8s  %9s  %s\n", wn,
+		       "PEER", wa, "ADDRESS", "AS", "STATE", "FOR", "UPTIME",
+		       "ANNOUNCED", "LAST ERROR / REASON");
+		json_array_foreach(peers, i, p)
+		{
+			char asn[32], fr[32], up[32];
+
+			fmt_bgp_err(json_object_get(p, "last_error_sent"), e1,
+				    sizeof(e1));
+			fmt_bgp_err(json_object_get(p, "last_error_received"),
+				    e2, sizeof(e2));
+			printf("%-*s  %-*s  %10s  %-11s  %8s  %8s  %9zu ", wn,
+			       jstr(p, "name", "-"), wa,
+			       jstr(p, "address", "-"),
+			       jnum(p, "remote_as", asn, sizeof(asn)),
+			       jstr(p, "state", "-"),
+			       jage(p, "state_for_s", fr, sizeof(fr)),
+			       jage(p, "uptime_s", up, sizeof(up)),
+			       json_array_size(
+				       json_object_get(p, "announced")));
+			show_bgp_why(p, e1, e2);
+		}
+	}
+	printf("\n");
+	if (!json_array_size(pfxs)) {
+		printf("no prefixes\n");
+		return;
+	}
+	json_array_foreach(pfxs, i, x)
+	{
+		reasons |= json_object_get(x, "reason") != NULL;
+		since |= json_object_get(x, "since") != NULL;
+	}
+	wp = col_width(pfxs, "prefix", "PREFIX");
+	wt = col_width(pfxs, "state", "STATE");
+	printf("%-*s  %-*s  %-9s  %s%s\n", wp, "PREFIX", wt, "STATE",
+	       "ANNOUNCED", since ? "   SINCE  " : "",
+	       reasons ? "TO                    REASON" : "TO");
+	json_array_foreach(pfxs, i, x)
+	{
+		json_t *ann = json_object_get(x, "announce");
+
+		fmt_prefix_peers(x, peers, to, sizeof(to));
+		printf("%-*s  %-*s  %-9s  ", wp, jstr(x, "prefix", "-"), wt,
+		       jstr(x, "state", "-"),
+		       json_is_true(ann)  ? "yes" :
+		       json_is_false(ann) ? "withdrawn" :
+					    "-");
+		if (since)
+			printf("%8s  ", fmt_since(x, b1, sizeof(b1)));
+		if (reasons)
+			printf("%-20s  %s\n", json_is_true(ann) ? to : "-",
+			       jstr(x, "reason", "-"));
+		else
+			printf("%s\n", json_is_true(ann) ? to : "-");
+	}
 }

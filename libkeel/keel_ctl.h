@@ -20,6 +20,8 @@
 #define KEEL_CTL_WEIGHT_MAX 65535
 #define KEEL_CTL_REASON_MAX 256 /* site.drain's reason, NUL included */
 #define KEEL_CTL_SOCK_DIR "/run/keel" /* lbd's default: <dir>/<instance>.sock */
+/* bgp-announcer's default control socket (docs/bgp-announcer.md). */
+#define KEEL_CTL_BGPA_SOCK KEEL_CTL_SOCK_DIR "/bgp-announcer.sock"
 
 enum keel_ctl_cmd {
 	KEEL_CTL_STATUS,

@@ -64,6 +64,26 @@ expect 2 "bad --timeout '0'" "${s[@]}" --timeout 0 status
 expect 2 "bad --instance 'a/b'" --instance a/b status
 expect 2 "exclude each other" --instance x --socket "$nosock" status
 expect 2 "bad --socket" --socket "$tmp/$(printf 'a%.0s' {1..120})" status
+expect 2 "incomplete command 'site'" "${s[@]}" site
+expect 2 "unknown command 'site drained'" "${s[@]}" site drained
+expect 2 "Usage: lbctl site drain [--reason TEXT]" "${s[@]}" site drain now
+expect 2 "Usage: lbctl site status" "${s[@]}" site status x
+expect 2 "bad --reason '': 1..255 bytes without control characters" \
+	"${s[@]}" site drain --reason ""
+expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'two\nlines')"
+expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'tab\there')"
+expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'r%.0s' {1..256})"
+expect 2 "missing argument to '--reason'" "${s[@]}" site drain --reason
+expect 2 "option --reason does not apply to 'site undrain'" \
+	"${s[@]}" site undrain --reason x
+expect 2 "option --reason does not apply to 'real drain'" \
+	"${s[@]}" real drain "$svc" 10.0.0.1 --reason x
+expect 2 "incomplete command 'bgp'" "${s[@]}" bgp
+expect 2 "Usage: lbctl bgp status [--socket PATH]" "${s[@]}" bgp status peers
+expect 2 "option --instance does not apply to 'bgp status'" \
+	bgp status --instance lb1
+expect 2 "option --reason does not apply to 'bgp status'" \
+	"${s[@]}" bgp status --reason x
 
 # Unreachable: no socket file, a file that is not a socket.
 expect 3 "lbctl: cannot reach lbd at $nosock: No such file or directory" \
@@ -76,6 +96,14 @@ expect 3 "lbctl: cannot reach lbd at $tmp/plain: Connection refused" \
 expect 3 "cannot reach lbd at /run/keel/keel-test-$$-absent.sock:" \
 	--instance "keel-test-$$-absent" status
 expect 3 "cannot reach lbd at $nosock:" status --socket "$nosock" --timeout 0.2
+expect 3 "lbctl: cannot reach lbd at $nosock: No such file or directory" \
+	"${s[@]}" site drain --reason "power work in hall B"
+expect 3 "cannot reach lbd at $nosock:" "${s[@]}" --json site status
+expect 3 "cannot reach lbd at $nosock:" "${s[@]}" site undrain
+expect 3 "lbctl: cannot reach bgp-announcer at $nosock: No such file or directory" \
+	bgp status --socket "$nosock"
+expect 3 "lbctl: cannot reach bgp-announcer at $tmp/plain: Connection refused" \
+	--json bgp status --socket "$tmp/plain"
 
 # Help: stdout, exit 0, every command listed.
 expect 0 "" --help
@@ -83,7 +111,9 @@ for c in "status" "services" "reals SVC" "stats" "reload" \
 	"service add SVC" "service del SVC" "real add SVC ADDR" \
 	"real del SVC ADDR" "real weight SVC ADDR W|clear" \
 	"real drain SVC ADDR" "real undrain SVC ADDR" "real down SVC ADDR" \
-	"real up SVC ADDR" "shutdown" "help [COMMAND]"; do
+	"real up SVC ADDR" "site status" "site drain [--reason TEXT]" \
+	"site undrain" "bgp status [--socket PATH]" "shutdown" \
+	"help [COMMAND]"; do
 	n=$((n + 1))
 	if ! grep -qF -- "  $c " "$tmp/out"; then
 		echo "FAIL: --help does not list '$c'" >&2
@@ -99,8 +129,84 @@ expect 0 "" real add "$svc" --help
 grep -qF -- "--weight W" "$tmp/out" ||
 	{ echo "FAIL: real add --help lacks --weight" >&2; fails=$((fails + 1)); }
 expect 0 "" "${s[@]}" real drain "$svc" 10.0.0.1 -h
+expect 0 "" help bgp status
+grep -qF "/run/keel/bgp-announcer.sock" "$tmp/out" ||
+	{ echo "FAIL: help bgp status lacks the default socket" >&2; fails=$((fails + 1)); }
 expect 2 "unknown command 'nope'" help nope
 expect 2 "Usage: lbctl help" help status now
+
+# bgp status against a stand-in announcer that answers one connection
+# with a canned line: tables from the answer, extra per-prefix members
+# shown when present, refusals and bad answers as for lbd.
+# answer FILE: serve FILE's line on $tmp/bgpa.sock once (python3).
+answer()
+{
+	rm -f "$tmp/bgpa.sock"
+	python3 - "$tmp/bgpa.sock" "$1" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(10)
+c, _ = s.accept()
+req = c.recv(4096)
+with open(sys.argv[1] + ".req", "wb") as f:
+    f.write(req)
+c.sendall(open(sys.argv[2], "rb").read())
+c.close()
+PY
+	for _ in $(seq 100); do [ -S "$tmp/bgpa.sock" ] && return 0; sleep 0.02; done
+	return 1
+}
+# has PATTERN: stdout of the last expect matches the extended regex
+has()
+{
+	n=$((n + 1))
+	if ! grep -qE -- "$1" "$tmp/out"; then
+		echo "FAIL: stdout lacks /$1/" >&2
+		sed 's/^/  stdout: /' "$tmp/out" >&2
+		fails=$((fails + 1))
+	fi
+}
+if command -v python3 >/dev/null; then
+	peers='"peers":[{"name":"r1","address":"10.99.1.1","remote_as":65000,"state":"Established","state_for_s":75,"uptime_s":75,"announced":["203.0.113.10/32"],"last_error_sent":null,"last_error_received":{"code":6,"subcode":2,"message":"maintenance","at":1700000000},"last_reason":null},{"name":"r2","address":"fd00:99::1","remote_as":65000,"state":"Active","state_for_s":3,"uptime_s":null,"announced":[],"last_error_sent":{"code":4,"subcode":0,"at":1700000000},"last_error_received":null,"last_reason":"hold timer expired"}]'
+	printf '%s\n' "{\"local_as\":65001,\"router_id\":\"10.99.1.2\",\"uptime_s\":3700,\"reloads\":0,$peers,\"prefixes\":[{\"prefix\":\"203.0.113.10/32\",\"state\":\"up\",\"announce\":true,\"peers\":1},{\"prefix\":\"203.0.113.20/32\",\"state\":\"down\",\"announce\":false,\"peers\":0}],\"ok\":true}" >"$tmp/a1"
+	answer "$tmp/a1" && expect 0 "" bgp status --socket "$tmp/bgpa.sock"
+	wait
+	n=$((n + 1))
+	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status"}' ] ||
+		{ echo "FAIL: bgp status sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
+	has '^bgp-announcer  AS 65001  router id 10\.99\.1\.2  up 1h 1m  reloads 0$'
+	has '^r1  +10\.99\.1\.1 +65000  Established +1m 15s +1m 15s +1  received 6/2 "maintenance" at '
+	has '^r2  +fd00:99::1 +65000  Active +3s +- +0  sent 4/0 at .*; hold timer expired$'
+	has '^PREFIX +STATE  ANNOUNCED  TO$'
+	has '^203\.0\.113\.10/32  up +yes +r1$'
+	has '^203\.0\.113\.20/32  down +withdrawn +-$'
+	# A newer announcer: reason and since per prefix, peers as names.
+	now=$(date +%s)
+	printf '%s\n' "{\"local_as\":65001,$peers,\"prefixes\":[{\"prefix\":\"203.0.113.10/32\",\"state\":\"disabled\",\"announce\":false,\"peers\":[],\"reason\":\"site drained: power work\",\"since\":$((now - 125))},{\"prefix\":\"2001:db8::10/128\",\"state\":\"up\",\"announce\":true,\"peers\":[\"r1\",\"r2\"],\"reason\":\"3 of 3 reals up\"}],\"ok\":true}" >"$tmp/a2"
+	answer "$tmp/a2" && expect 0 "" bgp status --socket "$tmp/bgpa.sock"
+	wait
+	has '^PREFIX +STATE +ANNOUNCED +SINCE  TO +REASON$'
+	has '^203\.0\.113\.10/32 +disabled +withdrawn +2m [0-9]s  - +site drained: power work$'
+	has '^2001:db8::10/128 +up +yes +-  r1,r2 +3 of 3 reals up$'
+	has '^bgp-announcer  AS 65001  router id -  up -  reloads -$'
+	answer "$tmp/a2" && expect 0 "" --json bgp status --socket "$tmp/bgpa.sock"
+	wait
+	n=$((n + 1))
+	cmp -s "$tmp/out" "$tmp/a2" ||
+		{ echo "FAIL: --json bgp status is not the answer as received" >&2; fails=$((fails + 1)); }
+	printf '%s\n' '{"ok":false,"code":"bad_request","error":"unknown cmd"}' >"$tmp/a3"
+	answer "$tmp/a3" &&
+		expect 1 "lbctl: refused: bad_request: unknown cmd" bgp status --socket "$tmp/bgpa.sock"
+	wait
+	printf 'BGP is fine\n' >"$tmp/a4"
+	answer "$tmp/a4" &&
+		expect 3 "lbctl: bad answer from bgp-announcer at $tmp/bgpa.sock" bgp status --socket "$tmp/bgpa.sock"
+	wait
+else
+	echo "test_lbctl: no python3, bgp status answers not checked"
+fi
 
 echo "test_lbctl: $((n - fails)) of $n passed"
 [ "$fails" = 0 ]
