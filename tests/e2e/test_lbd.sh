@@ -36,6 +36,14 @@
 #   h. neighbour change: rs2 changes its MAC and announces it (arp_notify:
 #      the kernel's gratuitous ARP); lbctl status shows the new MAC within
 #      1 s (measured), held and new connections to rs2 work.
+#   i. weight override, down/up, services deleted and added at run time.
+#   j. site drain: `lbctl site drain --reason test` -> status and
+#      `lbctl --json site status` show it with its reason and time, the
+#      state file has it, metrics say keel_site_drained 1, the data plane
+#      is untouched (same model, new connections served); it survives an
+#      lbd restart; `lbctl site undrain` clears it everywhere.  Status
+#      tells when the program is not attached (detached by hand: false
+#      within one status call; a reload attaches it again).
 #   Last: `lbctl shutdown --unload` detaches and removes the pins.
 #
 # Usage: test_lbd.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the built
@@ -459,6 +467,86 @@ check "i: ... and in the state file" eq \
 check "i: lbctl service del of the new service" topo_lbctl 1 service del "$S3"
 check "i: the state file is clean again" eq \
 	"$(jq -c '[.admin, .services_added, .services_removed, .reals_added, .reals_removed] | flatten | length' "$STATE")" 0
+
+# --- j. site drain ----------------------------------------------------------------------------
+echo "# --- j. lbctl site drain / undrain: status, state file, restart, traffic, attach state"
+site_of() { jq -c '[.site.drained, .site.since, .site.reason]' "$1"; }
+topo_lbctl 1 --json site status >"$TOPO_DIR/site.json" 2>"$TOPO_DIR/site.err"
+rc=$?
+check "j: lbctl --json site status: exit 0, not drained ($(site_of "$TOPO_DIR/site.json"))" \
+	eq "$rc $(site_of "$TOPO_DIR/site.json")" "0 [false,null,null]"
+check "j: ... the data plane attached on seg0 ($(jq -c .dataplane "$TOPO_DIR/site.json"))" eq \
+	"$(jq -c '[.dataplane.all_attached, [.dataplane.attached[] | "\(.ifname) \(.mode) \(.attached)"]]' "$TOPO_DIR/site.json")" \
+	'[true,["seg0 native true"]]'
+status
+view0=$(model_view)
+g0=$(gen)
+t0=$(date +%s)
+topo_lbctl 1 site drain --reason "test" >"$TOPO_DIR/site.out" 2>&1
+rc=$?
+t1=$(date +%s)
+echo "# lbctl site drain --reason test: exit $rc: $(cat "$TOPO_DIR/site.out")"
+check "j: lbctl site drain --reason test exits 0, printing the drain" \
+	eq "$rc $(grep -c '^site        DRAINED since .*reason: test$' "$TOPO_DIR/site.out")" "0 1"
+status
+since=$(jq -r .site.since "$TOPO_DIR/status.json")
+check "j: status: site drained, reason test ($(jq -c .site "$TOPO_DIR/status.json"))" eq \
+	"$(jq -c '[.site.drained, .site.reason]' "$TOPO_DIR/status.json")" '[true,"test"]'
+check "j: ... since is the time of the drain ($t0 <= $since <= $t1)" \
+	test "$since" -ge "$t0" -a "$since" -le "$t1"
+check "j: the data plane is untouched: same model, generation $g0, all attached" eq \
+	"$(model_view) $(gen) $(jq -r .dataplane.all_attached "$TOPO_DIR/status.json")" "$view0 $g0 true"
+check "j: the state file has the drain" eq "$(jq -c .site "$STATE" 2>/dev/null)" \
+	"{\"drained\":true,\"since\":$since,\"reason\":\"test\"}"
+check "j: lbd logged it" grep -q 'site drained: announcers withdraw every VIP (reason: test)' "$LOG"
+metrics
+check "j: metrics: keel_site_drained 1" grep -q '^keel_site_drained 1$' "$TOPO_DIR/metrics.txt"
+burst j-drained "$VIP1" 100
+check "j: while drained, 100 new connections to $VIP1 are all served" burst_ok j-drained 100
+check "j: lbd stops (SIGTERM) with the site drained" topo_lbd_stop 1
+check "j: ... and starts again" topo_lbd_start 1
+topo_lbctl 1 --json site status >"$TOPO_DIR/site.json" 2>"$TOPO_DIR/site.err"
+rc=$?
+check "j: after the restart lbctl --json site status shows the same drain ($(site_of "$TOPO_DIR/site.json"))" \
+	eq "$rc $(site_of "$TOPO_DIR/site.json")" "0 [true,$since,\"test\"]"
+topo_lbctl 1 status >"$TOPO_DIR/status.txt" 2>&1
+check "j: lbctl status says the site is drained and why" \
+	grep -q '^site DRAINED since .*reason: test$' "$TOPO_DIR/status.txt"
+topo_lbctl 1 site drain >"$TOPO_DIR/site.out" 2>&1
+rc=$?
+status
+check "j: draining again without a reason keeps since and reason (exit $rc)" eq \
+	"$rc $(jq -c '[.site.drained, .site.since, .site.reason]' "$TOPO_DIR/status.json")" \
+	"0 [true,$since,\"test\"]"
+topo_lbctl 1 site undrain >"$TOPO_DIR/site.out" 2>&1
+rc=$?
+echo "# lbctl site undrain: exit $rc: $(cat "$TOPO_DIR/site.out")"
+check "j: lbctl site undrain exits 0, printing 'not drained'" \
+	eq "$rc $(grep -c '^site        in service (not drained)$' "$TOPO_DIR/site.out")" "0 1"
+status
+check "j: status: site not drained, since and reason null" eq \
+	"$(jq -c '[.site.drained, .site.since, .site.reason]' "$TOPO_DIR/status.json")" "[false,null,null]"
+check "j: the state file has no site left" eq "$(jq -c 'has("site")' "$STATE")" false
+metrics
+check "j: metrics: keel_site_drained 0" grep -q '^keel_site_drained 0$' "$TOPO_DIR/metrics.txt"
+# What announcers rely on when lbd runs but its program is gone.
+ip -n "$(topo_ns lb1)" link set dev seg0 xdpdrv off
+topo_lbctl 1 --json site status >"$TOPO_DIR/site.json" 2>"$TOPO_DIR/site.err"
+check "j: program detached by hand: all_attached false, seg0 attached false" eq \
+	"$(jq -c '[.dataplane.all_attached, .dataplane.attached[0].attached]' "$TOPO_DIR/site.json")" \
+	"[false,false]"
+topo_lbctl 1 site status >"$TOPO_DIR/site.out" 2>&1
+check "j: ... lbctl site status says NOT attached" \
+	grep -q '^data plane  NOT attached: seg0 (native, NOT ATTACHED)$' "$TOPO_DIR/site.out"
+metrics
+check "j: ... metrics: keel_dataplane_attached{ifname=\"seg0\"} 0" \
+	grep -q '^keel_dataplane_attached{ifname="seg0"} 0$' "$TOPO_DIR/metrics.txt"
+check "j: lbctl reload attaches it again" topo_lbctl 1 reload
+status
+check "j: ... status: all_attached true, and the kernel agrees" eq \
+	"$(jq -r .dataplane.all_attached "$TOPO_DIR/status.json") $(attached && echo yes)" "true yes"
+burst j-after "$VIP1" 100
+check "j: 100 new connections to $VIP1 served again" burst_ok j-after 100
 
 # --- the end: shutdown --unload ------------------------------------------------------------
 echo "# --- lbctl shutdown --unload"
