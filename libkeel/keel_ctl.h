@@ -69,7 +69,8 @@ enum keel_ctl_code {
 /*
  * An operator's free text (site.drain's reason, kept in lbd's state file
  * and shown in logs and tables): 1..KEEL_CTL_REASON_MAX-1 bytes without
- * control characters, so that it stays one line wherever it goes.  UTF-8
+ * control characters (C0, DEL, C1), so that it stays one line wherever it
+ * goes and cannot drive a terminal.  UTF-8
  * validity is the JSON layer's to check.
  */
 static inline bool keel_ctl_text_ok(const char *s, size_t len)
@@ -78,9 +79,16 @@ static inline bool keel_ctl_text_ok(const char *s, size_t len)
 
 	if (!len || len >= KEEL_CTL_REASON_MAX)
 		return false;
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
+		/* C1 controls U+0080..U+009F (UTF-8 C2 80..C2 9F): some
+		 * terminals act on them (U+009B is CSI). */
+		if ((unsigned char)s[i] == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f)
+			return false;
+	}
 	return true;
 }
 

@@ -135,6 +135,12 @@ static const struct good_case {
 	{ "{\"cmd\":\"site.drain\",\"reason\":\"Wartung \\u00fc \u00e9\"}",
 	  { .cmd = KEEL_CTL_SITE_DRAIN,
 	    .reason = "Wartung \xc3\xbc \xc3\xa9" } },
+	/* U+00A0 and U+00FF: past C1, text again. */
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"a\xc2\xa0"
+	  "b\xc3\xbf\"}",
+	  { .cmd = KEEL_CTL_SITE_DRAIN,
+	    .reason = "a\xc2\xa0"
+		      "b\xc3\xbf" } },
 	{ "{\"cmd\":\"site.undrain\"}", { .cmd = KEEL_CTL_SITE_UNDRAIN } },
 };
 
@@ -284,6 +290,10 @@ static const struct bad_case {
 	{ "{\"cmd\":\"site.drain\",\"reason\":\"esc\\u001b[31m\"}", -ERANGE,
 	  "without control characters" },
 	{ "{\"cmd\":\"site.drain\",\"reason\":\"del\\u007f\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"csi\\u009b2J\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"site.drain\",\"reason\":\"c1 \xc2\x80\"}", -ERANGE,
 	  "without control characters" },
 	{ "{\"cmd\":\"site.drain\",\"reason\":\"x\\u0000y\"}", -EBADMSG,
 	  "invalid JSON" },

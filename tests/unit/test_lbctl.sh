@@ -72,6 +72,7 @@ expect 2 "bad --reason '': 1..255 bytes without control characters" \
 	"${s[@]}" site drain --reason ""
 expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'two\nlines')"
 expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'tab\there')"
+expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'csi\302\2332J')"
 expect 2 "bad --reason" "${s[@]}" site drain --reason "$(printf 'r%.0s' {1..256})"
 expect 2 "missing argument to '--reason'" "${s[@]}" site drain --reason
 expect 2 "option --reason does not apply to 'site undrain'" \
