@@ -32,7 +32,9 @@
 #   h. lbd's own TCP checks (lb1 reloaded with `health: {type: tcp}`):
 #      rs2's service killed -> DOWN (source check), back -> UP (measured).
 #   g. `rs-agent check` on a fresh real (rs4): finds the wrong arp_ignore
-#      and the missing VIP, exit 1; `rs-agent cleanup` on rs1 removes the
+#      and the missing VIP, exit 1; an agent there whose second VIP is
+#      already on eth0 reports that service DOWN with a clear error and the
+#      other UP; `rs-agent cleanup` on rs1 removes the
 #      VIP it added (check finds it missing again).
 #
 # Usage: test_health.sh LBD LBCTL KEEL_ECHO KEEL_XDP RS_AGENT REPORT_SEND
@@ -381,6 +383,17 @@ check "g: ... finds the wrong arp_ignore" grep -q "arp_ignore" "$TOPO_DIR/g-chec
 check "g: ... finds the missing VIP $VIP" grep -q "$VIP" "$TOPO_DIR/g-check.out"
 ip -n "$(topo_ns rs4)" addr show dev lo >"$TOPO_DIR/g-lo.txt"
 check "g: ... changing nothing (no VIP on rs4's lo)" not_grep "$VIP" "$TOPO_DIR/g-lo.txt"
+# A VIP the agent cannot add (already on eth0) fails its service only.
+ip -n "$(topo_ns rs4)" addr add 203.0.113.99/32 dev eth0
+TOPO_VIPS="$VIP 203.0.113.99" topo_agent_config 4
+check "g: rs-agent starts on rs4 with a second VIP that sits on eth0" topo_agent_start 4
+sleep 0.5
+agent_status 4
+v=$(jq -r '[.services[] | "\(.service)=\(.state)"] | join(" ")' "$TOPO_DIR/agent.json")
+err=$(jq -r '.services[] | select(.service | startswith("203.0.113.99")) | .vip_error // ""' "$TOPO_DIR/agent.json")
+echo "# g: rs4's agent: $v; the error: $err"
+check "g: ... $VIP:80/tcp up, 203.0.113.99:80/tcp down" eq "$v" "$VIP:80/tcp=up 203.0.113.99:80/tcp=down"
+check "g: ... with a clear error naming eth0" grep -q "eth0" <<<"$err"
 kill -TERM "$(topo_agent_pid 1)"
 sleep 0.3
 kill -INT "$(topo_agent_pid 1)" 2>/dev/null
