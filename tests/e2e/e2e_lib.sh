@@ -146,14 +146,15 @@ rf() {
 }
 gen() { jq -r .generation "$TOPO_DIR/status.json"; }
 
-# wait_status JQ-CONDITION SECONDS: poll status until the condition holds;
-# prints the milliseconds it took.  Fails after SECONDS.
-wait_status() {
+# wait_for SECONDS CMD...: run CMD every 10 ms until it succeeds; prints
+# the milliseconds it took.  Fails after SECONDS.
+wait_for() {
 	local t0 end
 	t0=$(ms)
-	end=$((t0 + $2 * 1000))
+	end=$((t0 + $1 * 1000))
+	shift
 	while [ "$(ms)" -lt "$end" ]; do
-		if status && [ "$(jq -r "$1" "$TOPO_DIR/status.json" 2>/dev/null)" = true ]; then
+		if "$@"; then
 			echo $(($(ms) - t0))
 			return 0
 		fi
@@ -162,6 +163,15 @@ wait_status() {
 	echo $(($(ms) - t0))
 	return 1
 }
+
+# status_is JQ-CONDITION: a fresh status in which the condition is true.
+status_is() {
+	status && [ "$(jq -r "$1" "$TOPO_DIR/status.json" 2>/dev/null)" = true ]
+}
+
+# wait_status JQ-CONDITION SECONDS: poll status until the condition holds;
+# prints the milliseconds it took.  Fails after SECONDS.
+wait_status() { wait_for "$2" status_is "$1"; }
 
 # metrics: GET /metrics inside the LB's namespace (bash's /dev/tcp).
 metrics() {

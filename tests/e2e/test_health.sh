@@ -107,28 +107,9 @@ trap 'exit 143' TERM INT HUP
 
 # both JQ: the condition holds in both LBs' status (status.json is lb2's
 # afterwards).
-both() {
-	local lb
-	for lb in 1 2; do
-		LB=$lb status || return 1
-		[ "$(jq -r "$1" "$TOPO_DIR/status.json" 2>/dev/null)" = true ] || return 1
-	done
-}
+both() { LB=1 status_is "$1" && LB=2 status_is "$1"; }
 # wait_both JQ SECONDS: poll both LBs until JQ holds; prints the ms taken.
-wait_both() {
-	local t0 end
-	t0=$(ms)
-	end=$((t0 + $2 * 1000))
-	while [ "$(ms)" -lt "$end" ]; do
-		if both "$1"; then
-			echo $(($(ms) - t0))
-			return 0
-		fi
-		sleep 0.01
-	done
-	echo $(($(ms) - t0))
-	return 1
-}
+wait_both() { wait_for "$2" both "$1"; }
 # real_is ADDR STATE SOURCE: a jq condition on S's real ADDR.
 real_is() {
 	printf '[.services[] | select(.service == "%s") | .reals[] | select(.real == "%s") | .state == "%s" and .source == "%s"] | all and length == 1' \
