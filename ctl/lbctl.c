@@ -1096,7 +1096,9 @@ static void show_agents(json_t *a)
 	printf("\n");
 }
 
-/* "3d 4h", "5m 3s", "12s": how long, to the two largest units. */
+/* "3d 4h", "5m 3s", "12s": how long, to the two largest units, in a
+ * buffer of AGE_MAX (any long long fits). */
+#define AGE_MAX 48
 static const char *fmt_age(long long s, char *buf, size_t size)
 {
 	static const struct {
@@ -1150,7 +1152,7 @@ static void show_ifaces(json_t *dp)
 static void show_site_line(const char *what, json_t *site)
 {
 	json_t *since = json_object_get(site, "since");
-	char when[64], age[32];
+	char when[64], age[AGE_MAX];
 
 	if (!json_is_true(json_object_get(site, "drained"))) {
 		printf("%s in service (not drained)\n", what);
@@ -1388,7 +1390,7 @@ static void show_bgp(json_t *a)
 {
 	json_t *peers = json_object_get(a, "peers");
 	json_t *pfxs = json_object_get(a, "prefixes"), *p, *x;
-	char b1[32], b2[32], b3[32], e1[160], e2[160], to[512];
+	char b1[AGE_MAX], b2[AGE_MAX], b3[32], e1[160], e2[160], to[512];
 	int wn, wa, wp, wt;
 	bool reasons = false, since = false;
 	size_t i;
@@ -1408,7 +1410,7 @@ static void show_bgp(json_t *a)
 		       "ANNOUNCED", "LAST ERROR / REASON");
 		json_array_foreach(peers, i, p)
 		{
-			char asn[32], fr[32], up[32];
+			char asn[32], fr[AGE_MAX], up[AGE_MAX];
 
 			fmt_bgp_err(json_object_get(p, "last_error_sent"), e1,
 				    sizeof(e1));
