@@ -16,12 +16,13 @@
 #include "bgp_fsm.h"
 #include "bgp_msg.h"
 #include "bgpa_config.h"
+#include "bgpa_health.h"
 #include "keel_log.h"
 
 /*
- * A prefix's state and what each state does.  Today the config sets UP
- * (announce: true) or DISABLED (announce: false); health gating will set
- * the state at run time through bgpa_rib_set_state().
+ * A prefix's state and what each state does (up:, down:, disabled:).
+ * Health gating (bgpa_health.c) sets the state at run time; g.withdraw
+ * withdraws the prefix whatever its state's action (fail safe).
  */
 enum bgpa_pstate { BGPA_P_UP, BGPA_P_DOWN, BGPA_P_DISABLED, BGPA_P__MAX };
 
@@ -30,6 +31,7 @@ struct bgpa_prefix {
 	enum bgpa_pstate state;
 	bool announce[BGPA_P__MAX]; /* false: withdrawn in that state */
 	struct bgpa_attrs attrs[BGPA_P__MAX];
+	struct bgpa_gate g;
 };
 
 /* One route as last sent to a peer (its Adj-RIB-Out). */
@@ -61,6 +63,7 @@ struct bgpa_peer {
 	struct bgpa_sent *sent;
 	size_t n_sent, cap_sent;
 	uint64_t updates_out, updates_in, bad_updates;
+	uint64_t msgs_out, msgs_in;
 	struct keel_ratelimit rl;
 	struct bfd_io_session *bfd; /* cfg.bfd */
 	uint8_t bfd_state; /* enum bfd_state */
@@ -83,6 +86,8 @@ struct bgpa {
 	unsigned int lingering; /* connections flushing a NOTIFICATION */
 	time_t started;
 	uint64_t reloads;
+	struct bgpa_health health;
+	struct lb_metrics *metrics;
 };
 
 /* bgpa_peer.c */
@@ -123,6 +128,10 @@ const char *bgpa_pstate_name(enum bgpa_pstate s);
 int bgpa_ctl_start(struct bgpa *b);
 void bgpa_ctl_stop(struct bgpa *b);
 char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len);
+
+/* bgpa_metrics.c: metrics.listen, if set. */
+int bgpa_metrics_start(struct bgpa *b);
+void bgpa_metrics_stop(struct bgpa *b);
 
 /* bgpa_main.c */
 int bgpa_reload(struct bgpa *b, char *err, size_t errlen);

@@ -22,6 +22,7 @@
 #include <libfyaml.h>
 
 #include "bgpa_config.h"
+#include "lb_addr.h"
 
 #define BGPA_FILE_MAX ((size_t)1 << 20)
 #define BGPA_SCALAR_MAX 256
@@ -551,6 +552,370 @@ static int cfg_pfx_large(struct cfg_ctx *c, struct fy_node *v, void *obj)
 	return err;
 }
 
+/* ---- health gating: per-prefix keys (docs/bgp-announcer.md) ---- */
+
+static int cfg_act_announce(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_action *a = obj;
+
+	a->has_announce = true;
+	return cfg_bool(c, v, &a->announce);
+}
+
+static int cfg_act_prepend(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_action *a = obj;
+	uint32_t n = 0;
+	int err = cfg_uint(c, v, 0, BGPA_PREPEND_MAX, &n);
+
+	a->has_prepend = true;
+	a->attrs.prepend = (uint8_t)n;
+	return err;
+}
+
+static int cfg_act_med(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_action *a = obj;
+
+	a->has_med = true;
+	a->attrs.has_med = true;
+	return cfg_uint(c, v, 0, 0xffffffffUL, &a->attrs.med);
+}
+
+static int cfg_act_comm(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_action *a = obj;
+	size_t n;
+	int err = cfg_list(c, v, BGPA_COMM_MAX, cfg_comm_item, &a->attrs, &n);
+
+	a->has_comm = true;
+	a->attrs.n_comm = (unsigned int)n;
+	return err;
+}
+
+static int cfg_act_large(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_action *a = obj;
+	size_t n;
+	int err = cfg_list(c, v, BGPA_LARGE_MAX, cfg_large_item, &a->attrs, &n);
+
+	a->has_large = true;
+	a->attrs.n_large = (unsigned int)n;
+	return err;
+}
+
+static const struct cfg_field cfg_action_fields[] = {
+	{ "announce", cfg_act_announce, false },
+	{ "prepend", cfg_act_prepend, false },
+	{ "med", cfg_act_med, false },
+	{ "communities", cfg_act_comm, false },
+	{ "large_communities", cfg_act_large, false },
+};
+
+static int cfg_action(struct cfg_ctx *c, struct fy_node *v,
+		      struct bgpa_cfg_action *a)
+{
+	struct fy_node *m;
+	int err = cfg_collection(c, v, FYNT_MAPPING, &m);
+
+	return err ?: cfg_map(c, m, cfg_action_fields, N(cfg_action_fields), a);
+}
+
+static int cfg_pfx_up(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_action(c, v,
+			  &((struct bgpa_cfg_prefix *)obj)->act[BGPA_ACT_UP]);
+}
+
+static int cfg_pfx_down(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_action(c, v,
+			  &((struct bgpa_cfg_prefix *)obj)->act[BGPA_ACT_DOWN]);
+}
+
+static int cfg_pfx_disabled(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_action(
+		c, v, &((struct bgpa_cfg_prefix *)obj)->act[BGPA_ACT_DISABLED]);
+}
+
+static int cfg_pfx_withdraw_after(struct cfg_ctx *c, struct fy_node *v,
+				  void *obj)
+{
+	return cfg_duration(
+		c, v, 0, 3600000,
+		&((struct bgpa_cfg_prefix *)obj)->disabled_withdraw_after_ms);
+}
+
+static int cfg_service_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
+			    void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	char buf[64];
+	size_t j;
+
+	if (cfg_scalar(c, item, buf, sizeof(buf), false))
+		return -EINVAL;
+	if (lb_vip_parse(buf, &p->services[i]))
+		return cfg_fail(
+			c, item,
+			"must be a service as lbd writes it: "
+			"VIP:PORT/PROTO, [VIP6]:PORT/PROTO or VIP/PROTO");
+	for (j = 0; j < i; j++)
+		if (!memcmp(&p->services[j], &p->services[i],
+			    sizeof(p->services[i])))
+			return cfg_fail(c, item, "duplicate service");
+	return 0;
+}
+
+static int cfg_pfx_services(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_prefix *p = obj;
+	int err = cfg_list(c, v, BGPA_SERVICES_MAX, cfg_service_item, p,
+			   &p->n_services);
+
+	p->has_services = true;
+	if (!err && !p->n_services)
+		return cfg_fail(c, v,
+				"at least one service (leave the key out for "
+				"every lbd service inside the prefix)");
+	return err;
+}
+
+static int cfg_pfx_min_up(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 65535,
+			&((struct bgpa_cfg_prefix *)obj)->min_up);
+}
+
+static int cfg_pfx_rise(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 100, &((struct bgpa_cfg_prefix *)obj)->rise);
+}
+
+static int cfg_pfx_fall(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 100, &((struct bgpa_cfg_prefix *)obj)->fall);
+}
+
+static int cfg_probe_type(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	char buf[16];
+
+	if (cfg_scalar(c, v, buf, sizeof(buf), true))
+		return -EINVAL;
+	if (!strcmp(buf, "tcp"))
+		pr->spec.type = KEEL_PROBE_TCP;
+	else if (!strcmp(buf, "http"))
+		pr->spec.type = KEEL_PROBE_HTTP;
+	else
+		return cfg_fail(c, v, "must be tcp or http");
+	return 0;
+}
+
+static int cfg_probe_address(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	int fam;
+
+	if (cfg_addr(c, v, 0, &fam, pr->spec.addr))
+		return -EINVAL;
+	pr->has_address = true;
+	pr->spec.family = fam == AF_INET ? KEEL_F_INET : KEEL_F_INET6;
+	return 0;
+}
+
+static int cfg_probe_port(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	uint32_t port = 0;
+	int err = cfg_uint(c, v, 1, 65535, &port);
+
+	pr->spec.port = (uint16_t)port;
+	return err;
+}
+
+static int cfg_probe_path(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	size_t i;
+
+	if (cfg_scalar(c, v, pr->spec.path, sizeof(pr->spec.path), false))
+		return -EINVAL;
+	if (pr->spec.path[0] != '/')
+		return cfg_fail(c, v, "must start with /");
+	for (i = 0; pr->spec.path[i]; i++)
+		if ((unsigned char)pr->spec.path[i] <= 0x20 ||
+		    (unsigned char)pr->spec.path[i] >= 0x7f ||
+		    pr->spec.path[i] == '#')
+			return cfg_fail(c, v,
+					"visible ASCII only, no spaces or #");
+	return 0;
+}
+
+static int cfg_probe_host(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	size_t i;
+
+	if (cfg_scalar(c, v, pr->spec.host, sizeof(pr->spec.host), false))
+		return -EINVAL;
+	for (i = 0; pr->spec.host[i]; i++)
+		if ((unsigned char)pr->spec.host[i] <= 0x20 ||
+		    (unsigned char)pr->spec.host[i] >= 0x7f)
+			return cfg_fail(c, v, "visible ASCII only, no spaces");
+	return 0;
+}
+
+/* "200" or "200-299", within 100..599. */
+static int cfg_probe_expect(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = obj;
+	unsigned long lo, hi;
+	char buf[16], *dash;
+
+	if (cfg_scalar(c, v, buf, sizeof(buf), false))
+		return -EINVAL;
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (!cfg_decimal(buf, 599, &lo) ||
+	    (dash && !cfg_decimal(dash + 1, 599, &hi)))
+		return cfg_fail(c, v,
+				"must be a status (200) or a range (200-299) "
+				"within 100..599");
+	if (!dash)
+		hi = lo;
+	if (lo < 100 || hi < lo)
+		return cfg_fail(c, v,
+				"must be a status (200) or a range (200-299) "
+				"within 100..599");
+	pr->spec.status_min = (uint16_t)lo;
+	pr->spec.status_max = (uint16_t)hi;
+	return 0;
+}
+
+static int cfg_probe_interval(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 100, 60000,
+			    &((struct bgpa_cfg_probe *)obj)->interval_ms);
+}
+
+static int cfg_probe_timeout(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 10, 60000,
+			    &((struct bgpa_cfg_probe *)obj)->spec.timeout_ms);
+}
+
+static int cfg_probe_rise(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 100, &((struct bgpa_cfg_probe *)obj)->rise);
+}
+
+static int cfg_probe_fall(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_uint(c, v, 1, 100, &((struct bgpa_cfg_probe *)obj)->fall);
+}
+
+static const struct cfg_field cfg_probe_fields[] = {
+	{ "type", cfg_probe_type, true },
+	{ "address", cfg_probe_address, false },
+	{ "port", cfg_probe_port, true },
+	{ "path", cfg_probe_path, false },
+	{ "host", cfg_probe_host, false },
+	{ "expect", cfg_probe_expect, false },
+	{ "interval", cfg_probe_interval, false },
+	{ "timeout", cfg_probe_timeout, false },
+	{ "rise", cfg_probe_rise, false },
+	{ "fall", cfg_probe_fall, false },
+};
+
+static int cfg_pfx_probe(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_cfg_probe *pr = &((struct bgpa_cfg_prefix *)obj)->probe;
+	struct fy_node *m;
+	int err = cfg_collection(c, v, FYNT_MAPPING, &m);
+
+	if (err)
+		return err;
+	if (!m)
+		return cfg_fail(c, v, "expected a mapping");
+	pr->set = true;
+	pr->interval_ms = 1000;
+	pr->rise = 2;
+	pr->fall = 2;
+	err = cfg_map(c, m, cfg_probe_fields, N(cfg_probe_fields), pr);
+	if (err)
+		return err;
+	if (!pr->spec.timeout_ms)
+		pr->spec.timeout_ms = pr->interval_ms < 500 ? pr->interval_ms :
+							      500;
+	if (pr->spec.timeout_ms > pr->interval_ms) {
+		cfg_push(c, ".timeout");
+		return cfg_fail(c, m, "must not be longer than interval (%ums)",
+				pr->interval_ms);
+	}
+	if (pr->spec.type != KEEL_PROBE_HTTP &&
+	    (pr->spec.path[0] || pr->spec.host[0] || pr->spec.status_min))
+		return cfg_fail(c, m,
+				"path, host and expect are for http only");
+	return 0;
+}
+
+static void cfg_prefix_defaults(struct bgpa_cfg_prefix *p)
+{
+	p->min_up = 1;
+	p->rise = 3;
+	p->fall = 2;
+	p->act[BGPA_ACT_UP].announce = true;
+}
+
+/*
+ * After the whole mapping (keys come in any order): each state's
+ * attributes are the prefix's with the action's own keys over them; the
+ * probe's address is the prefix's when it is one address.
+ */
+static int cfg_prefix_finish(struct cfg_ctx *c, struct fy_node *m,
+			     struct bgpa_cfg_prefix *p)
+{
+	unsigned int s;
+
+	for (s = 0; s < BGPA_ACT__MAX; s++) {
+		struct bgpa_cfg_action *a = &p->act[s];
+		struct bgpa_attrs at = p->attrs;
+
+		if (a->has_prepend)
+			at.prepend = a->attrs.prepend;
+		if (a->has_med) {
+			at.has_med = true;
+			at.med = a->attrs.med;
+		}
+		if (a->has_comm) {
+			at.n_comm = a->attrs.n_comm;
+			memcpy(at.comm, a->attrs.comm, sizeof(at.comm));
+		}
+		if (a->has_large) {
+			at.n_large = a->attrs.n_large;
+			memcpy(at.large, a->attrs.large, sizeof(at.large));
+		}
+		a->attrs = at;
+	}
+	if (!p->probe.set || p->probe.has_address)
+		return 0;
+	if (p->pfx.len != (p->pfx.afi == BGP_AFI_IPV4 ? 32 : 128)) {
+		cfg_push(c, ".probe.address");
+		return cfg_fail(c, m,
+				"required key missing (the prefix is not one "
+				"address)");
+	}
+	p->probe.spec.family = p->pfx.afi == BGP_AFI_IPV4 ? KEEL_F_INET :
+							    KEEL_F_INET6;
+	memcpy(p->probe.spec.addr, p->pfx.addr,
+	       p->pfx.afi == BGP_AFI_IPV4 ? 4 : 16);
+	return 0;
+}
+
 static const struct cfg_field cfg_prefix_fields[] = {
 	{ "prefix", cfg_pfx_prefix, true },
 	{ "announce", cfg_pfx_announce, false },
@@ -558,7 +923,18 @@ static const struct cfg_field cfg_prefix_fields[] = {
 	{ "med", cfg_pfx_med, false },
 	{ "communities", cfg_pfx_comm, false },
 	{ "large_communities", cfg_pfx_large, false },
+	{ "services", cfg_pfx_services, false },
+	{ "min_up", cfg_pfx_min_up, false },
+	{ "rise", cfg_pfx_rise, false },
+	{ "fall", cfg_pfx_fall, false },
+	{ "up", cfg_pfx_up, false },
+	{ "down", cfg_pfx_down, false },
+	{ "disabled", cfg_pfx_disabled, false },
+	{ "disabled_withdraw_after", cfg_pfx_withdraw_after, false },
+	{ "probe", cfg_pfx_probe, false },
 };
+_Static_assert(N(cfg_prefix_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
+_Static_assert(N(cfg_probe_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
 
 static int cfg_prefix_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 			   void *obj)
@@ -570,12 +946,15 @@ static int cfg_prefix_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 	int err;
 
 	p->announce = true;
+	cfg_prefix_defaults(p);
 	p->line = cfg_line(c, item);
 	err = cfg_collection(c, item, FYNT_MAPPING, &m);
 	if (!err && !m)
 		return cfg_fail(c, item, "expected a mapping");
 	if (!err)
 		err = cfg_map(c, m, cfg_prefix_fields, N(cfg_prefix_fields), p);
+	if (!err)
+		err = cfg_prefix_finish(c, m, p);
 	if (err)
 		return err;
 	for (j = 0; j < i; j++)
@@ -938,6 +1317,120 @@ static int cfg_control(struct cfg_ctx *c, struct fy_node *v, void *obj)
 			       obj);
 }
 
+/* ---- health gating: top-level keys ---- */
+
+static int cfg_abs_path(struct cfg_ctx *c, struct fy_node *v, char *out,
+			size_t size)
+{
+	size_t i;
+
+	if (cfg_scalar(c, v, out, size, false))
+		return -EINVAL;
+	if (out[0] != '/')
+		return cfg_fail(c, v, "must be an absolute path");
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20)
+			return cfg_fail(c, v, "contains a control character");
+	return 0;
+}
+
+static int cfg_lbd_socket(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_abs_path(c, v, cfg->lbd_socket, sizeof(cfg->lbd_socket));
+}
+
+static int cfg_lbd_interval(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 10, 60000,
+			    &((struct bgpa_config *)obj)->lbd_interval_ms);
+}
+
+static int cfg_lbd_timeout(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	return cfg_duration(c, v, 10, 60000,
+			    &((struct bgpa_config *)obj)->lbd_timeout_ms);
+}
+
+static const struct cfg_field cfg_lbd_fields[] = {
+	{ "socket", cfg_lbd_socket, true },
+	{ "interval", cfg_lbd_interval, false },
+	{ "timeout", cfg_lbd_timeout, false },
+};
+
+static int cfg_lbd(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	struct fy_node *m;
+	int err = cfg_collection(c, v, FYNT_MAPPING, &m);
+
+	if (err)
+		return err;
+	if (!m)
+		return cfg_fail(c, v, "expected a mapping with socket:");
+	cfg->has_lbd = true;
+	return cfg_map(c, m, cfg_lbd_fields, N(cfg_lbd_fields), obj);
+}
+
+static int cfg_disable_file(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_abs_path(c, v, cfg->disable_file, sizeof(cfg->disable_file));
+}
+
+static int cfg_metrics_listen(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+	uint8_t fam;
+	__be32 a[4];
+	uint16_t port;
+
+	if (cfg_scalar(c, v, cfg->metrics_listen, sizeof(cfg->metrics_listen),
+		       false))
+		return -EINVAL;
+	if (!strcmp(cfg->metrics_listen, "off")) {
+		cfg->metrics_listen[0] = '\0';
+		return 0;
+	}
+	if (lb_hostport_parse(cfg->metrics_listen, strlen(cfg->metrics_listen),
+			      true, &fam, a, &port))
+		return cfg_fail(c, v,
+				"must be ADDRESS:PORT or [IPV6]:PORT with an "
+				"address literal, or off");
+	return 0;
+}
+
+static const struct cfg_field cfg_metrics_fields[] = {
+	{ "listen", cfg_metrics_listen, false },
+};
+
+static int cfg_metrics(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct fy_node *m;
+	int err = cfg_collection(c, v, FYNT_MAPPING, &m);
+
+	return err   ?:
+		       cfg_map(c, m, cfg_metrics_fields, N(cfg_metrics_fields),
+			       obj);
+}
+
+/* What needs the whole document: services: only with lbd:. */
+static int cfg_check_gating(struct cfg_ctx *c, struct bgpa_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_prefixes; i++) {
+		if (!cfg->prefixes[i].has_services || cfg->has_lbd)
+			continue;
+		c->here = cfg->prefixes[i].line;
+		snprintf(c->path, sizeof(c->path), "prefixes[%zu].services", i);
+		return cfg_fail(c, NULL, "needs lbd: (the socket to ask)");
+	}
+	return 0;
+}
+
 static const struct cfg_field cfg_root_fields[] = {
 	{ "local_as", cfg_local_as, true },
 	{ "router_id", cfg_router_id, true },
@@ -950,6 +1443,9 @@ static const struct cfg_field cfg_root_fields[] = {
 	{ "control", cfg_control, false },
 	{ "peers", cfg_peers, true },
 	{ "prefixes", cfg_prefixes, false },
+	{ "lbd", cfg_lbd, false },
+	{ "disable_file", cfg_disable_file, false },
+	{ "metrics", cfg_metrics, false },
 };
 _Static_assert(N(cfg_root_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
 _Static_assert(N(cfg_peer_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
@@ -1079,6 +1575,8 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 	out->retry_min_ms = 1000;
 	out->retry_max_ms = 30000;
 	out->listen_port = 179;
+	out->lbd_interval_ms = 200;
+	out->lbd_timeout_ms = 500;
 	snprintf(out->ctl_socket, sizeof(out->ctl_socket),
 		 "/run/keel/bgp-announcer.sock");
 	snprintf(out->shutdown_message, sizeof(out->shutdown_message),
@@ -1124,6 +1622,9 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		ret = cfg_fail(&c, NULL, "must not be below connect_retry");
 		goto out;
 	}
+	ret = cfg_check_gating(&c, out);
+	if (ret)
+		goto out;
 	for (i = 0; i < out->n_peers; i++)
 		if (!out->peers[i].has_hold)
 			out->peers[i].hold_time = out->hold_time;

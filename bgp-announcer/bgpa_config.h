@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "bgp_msg.h"
+#include "keel_maps.h"
+#include "keel_probe.h"
 
 #define BGPA_NAME_MAX 64
 #define BGPA_PATH_MAX 108 /* sun_path */
@@ -27,6 +29,9 @@
 #define BGPA_PEERS_MAX 64
 #define BGPA_PREFIXES_MAX 4096
 #define BGPA_PREPEND_MAX 32
+#define BGPA_SERVICES_MAX 32 /* services: per prefix */
+#define BGPA_FILE_PATH_MAX 256 /* disable_file */
+#define BGPA_LISTEN_MAX 64 /* metrics.listen */
 
 /* Attributes a prefix is announced with. */
 struct bgpa_attrs {
@@ -39,10 +44,42 @@ struct bgpa_attrs {
 	struct bgp_large_comm large[BGPA_LARGE_MAX];
 };
 
+/* Indexes of bgpa_cfg_prefix.act[], the same as enum bgpa_pstate. */
+enum { BGPA_ACT_UP, BGPA_ACT_DOWN, BGPA_ACT_DISABLED, BGPA_ACT__MAX };
+
+/*
+ * What a state does (up:, down:, disabled:).  After the parse attrs holds
+ * the prefix's attributes with the action's own keys applied over them;
+ * the has_* flags only say which keys the action gave.
+ */
+struct bgpa_cfg_action {
+	bool announce;
+	struct bgpa_attrs attrs;
+	bool has_announce, has_prepend, has_med, has_comm, has_large;
+};
+
+/* probe: the announcer's own check of the VIP (keel_probe.h). */
+struct bgpa_cfg_probe {
+	bool set;
+	bool has_address;
+	struct keel_probe_spec spec;
+	uint32_t interval_ms; /* default 1s */
+	uint32_t rise, fall; /* default 2, 2 */
+};
+
 struct bgpa_cfg_prefix {
 	struct bgp_prefix pfx;
-	bool announce; /* start UP (true) or DISABLED (false) */
+	bool announce; /* false: always DISABLED (configured, withdrawn) */
 	struct bgpa_attrs attrs;
+	/* Health gating (docs/bgp-announcer.md, "Health gating"). */
+	bool has_services; /* false: every lbd service inside the prefix */
+	size_t n_services;
+	struct keel_vip_key services[BGPA_SERVICES_MAX];
+	uint32_t min_up; /* default 1 */
+	uint32_t rise, fall; /* default 3, 2 */
+	struct bgpa_cfg_action act[BGPA_ACT__MAX];
+	uint32_t disabled_withdraw_after_ms; /* 0: never (default) */
+	struct bgpa_cfg_probe probe;
 	int line;
 };
 
@@ -79,6 +116,13 @@ struct bgpa_config {
 	char ctl_socket[BGPA_PATH_MAX];
 	char ctl_group[BGPA_NAME_MAX];
 	char shutdown_message[BGP_SHUTDOWN_MAX + 1];
+	/* lbd: the control socket polled for the site's health. */
+	bool has_lbd;
+	char lbd_socket[BGPA_PATH_MAX];
+	uint32_t lbd_interval_ms; /* default 200 */
+	uint32_t lbd_timeout_ms; /* default 500 */
+	char disable_file[BGPA_FILE_PATH_MAX]; /* "" : none */
+	char metrics_listen[BGPA_LISTEN_MAX]; /* "" : no metrics */
 	struct bgpa_cfg_peer *peers;
 	size_t n_peers;
 	struct bgpa_cfg_prefix *prefixes;

@@ -3,8 +3,10 @@
  * bgpa_ctl.c - bgp-announcer's control socket: one JSON request per line,
  * one JSON response per line, as lbd's (docs/bgp-announcer.md):
  *
- *   {"cmd":"status"}  sessions and what is announced to whom
- *   {"cmd":"reload"}  as SIGHUP
+ *   {"cmd":"status"}    sessions, prefixes (state, why, since, to whom),
+ *                       lbd as last seen
+ *   {"cmd":"prefixes"}  the prefixes alone, with their health detail
+ *   {"cmd":"reload"}    as SIGHUP
  *
  * Errors use libkeel's shape ({"ok":false,"code":...,"error":...}).
  */
@@ -106,46 +108,129 @@ static json_t *ctl_peer(const struct bgpa_peer *p, time_t now)
 	return o;
 }
 
+/* One prefix: state, whether its action announces, to whom, why, since. */
+static json_t *ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
+			  bool detail)
+{
+	const struct bgpa_gate *g = &x->g;
+	json_t *o, *to = json_array();
+	char pfx[64];
+	size_t j, k;
+
+	for (j = 0; to && j < b->n_peers; j++) {
+		const struct bgpa_peer *p = b->peers[j];
+
+		for (k = 0; k < p->n_sent; k++)
+			if (!memcmp(&p->sent[k].pfx, &x->pfx, sizeof(x->pfx)))
+				json_array_append_new(to,
+						      json_string(p->cfg.name));
+	}
+	bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
+	o = json_pack("{sssssbsoss}", "prefix", pfx, "state",
+		      bgpa_pstate_name(x->state), "announce",
+		      !g->withdraw && x->announce[x->state], "peers", to,
+		      "reason", g->reason);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "since",
+			    g->since ? json_integer(g->since) : json_null());
+	if (!detail)
+		return o;
+	json_object_set_new(o, "gated", json_boolean(g->gated));
+	json_object_set_new(o, "fail_safe", json_boolean(g->withdraw));
+	json_object_set_new(o, "health",
+			    !g->gated	? json_null() :
+			    !g->verdict ? json_string("unknown") :
+			    g->healthy	? json_string("up") :
+					  json_string("down"));
+	json_object_set_new(o, "good_in_row", json_integer(g->ok_run));
+	json_object_set_new(o, "bad_in_row", json_integer(g->bad_run));
+	json_object_set_new(
+		o, "probe",
+		!g->probe			? json_null() :
+		g->probe->state == KEEL_RS_UP	? json_string("up") :
+		g->probe->state == KEEL_RS_DOWN ? json_string("down") :
+						  json_string("unknown"));
+	return o;
+}
+
+static json_t *ctl_prefixes(const struct bgpa *b, bool detail)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < b->n_prefixes; i++)
+		json_array_append_new(a,
+				      ctl_prefix(b, &b->prefixes[i], detail));
+	return a;
+}
+
+static json_t *ctl_lbd(const struct bgpa *b)
+{
+	const struct bgpa_health *h = &b->health;
+	json_t *o;
+
+	if (!b->cfg.has_lbd)
+		return json_null();
+	o = json_pack("{sssbsssIsI}", "socket", b->cfg.lbd_socket, "ok",
+		      h->lbd_ok, "last_result",
+		      bgpa_poll_result_name(h->last_result), "polls_ok",
+		      (json_int_t)h->polls[BGPA_POLL_OK], "polls_failed",
+		      (json_int_t)(h->polls[BGPA_POLL_CONNECT] +
+				   h->polls[BGPA_POLL_TIMEOUT] +
+				   h->polls[BGPA_POLL_CLOSED] +
+				   h->polls[BGPA_POLL_BAD_ANSWER]));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "error",
+			    h->lbd_error[0] && !h->lbd_ok ?
+				    json_string(h->lbd_error) :
+				    json_null());
+	json_object_set_new(o, "last_ok_at",
+			    h->lbd_ok_at ? json_integer(h->lbd_ok_at) :
+					   json_null());
+	json_object_set_new(o, "attached",
+			    h->lbd_answered ? json_boolean(h->attached) :
+					      json_null());
+	json_object_set_new(
+		o, "site",
+		json_pack("{sbsoso}", "drained", h->drained, "since",
+			  h->drain_since ? json_integer(h->drain_since) :
+					   json_null(),
+			  "reason",
+			  h->drain_reason[0] ? json_string(h->drain_reason) :
+					       json_null()));
+	return o;
+}
+
 static json_t *ctl_status(struct bgpa *b)
 {
-	json_t *peers = json_array(), *pfxs = json_array();
+	json_t *peers = json_array(), *o;
 	time_t now = time(NULL);
-	char pfx[64], id[INET_ADDRSTRLEN];
+	char id[INET_ADDRSTRLEN];
 	uint32_t rid = htonl(b->cfg.router_id);
-	size_t i, j, n;
+	size_t i;
 
-	if (!peers || !pfxs) {
-		json_decref(peers);
-		json_decref(pfxs);
+	if (!peers)
 		return NULL;
-	}
 	for (i = 0; i < b->n_peers; i++)
 		json_array_append_new(peers, ctl_peer(b->peers[i], now));
-	for (i = 0; i < b->n_prefixes; i++) {
-		const struct bgpa_prefix *x = &b->prefixes[i];
-
-		for (j = n = 0; j < b->n_peers; j++) {
-			const struct bgpa_peer *p = b->peers[j];
-			size_t k;
-
-			for (k = 0; k < p->n_sent; k++)
-				if (!memcmp(&p->sent[k].pfx, &x->pfx,
-					    sizeof(x->pfx)))
-					n++;
-		}
-		bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
-		json_array_append_new(
-			pfxs,
-			json_pack("{sssssbsi}", "prefix", pfx, "state",
-				  bgpa_pstate_name(x->state), "announce",
-				  x->announce[x->state], "peers", (int)n));
-	}
 	inet_ntop(AF_INET, &rid, id, sizeof(id));
-	return json_pack("{sIsssIsIsoso}", "local_as",
-			 (json_int_t)b->cfg.local_as, "router_id", id,
-			 "uptime_s", (json_int_t)(now - b->started), "reloads",
-			 (json_int_t)b->reloads, "peers", peers, "prefixes",
-			 pfxs);
+	o = json_pack("{sIsssIsIsoso}", "local_as", (json_int_t)b->cfg.local_as,
+		      "router_id", id, "uptime_s",
+		      (json_int_t)(now - b->started), "reloads",
+		      (json_int_t)b->reloads, "peers", peers, "prefixes",
+		      ctl_prefixes(b, false));
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "lbd", ctl_lbd(b));
+	json_object_set_new(o, "disable_file",
+			    b->cfg.disable_file[0] ?
+				    json_pack("{sssb}", "path",
+					      b->cfg.disable_file, "exists",
+					      b->health.disable_exists) :
+				    json_null());
+	return o;
 }
 
 char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
@@ -164,12 +249,16 @@ char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
 		json_decref(req);
 		if (keel_ratelimit_ok(&rl, bgpa_now_ms(), &n))
 			keel_log(LOG_WARNING, "control: bad request");
-		return ctl_err(KEEL_CTL_E_BAD_REQUEST,
-			       "expected {\"cmd\": \"status\"|\"reload\"}");
+		return ctl_err(
+			KEEL_CTL_E_BAD_REQUEST,
+			"expected {\"cmd\": \"status\"|\"prefixes\"|\"reload\"}");
 	}
 	c = json_string_value(cmd);
 	if (!strcmp(c, "status")) {
 		out = ctl_ok(ctl_status(b));
+	} else if (!strcmp(c, "prefixes")) {
+		out = ctl_ok(
+			json_pack("{so}", "prefixes", ctl_prefixes(b, true)));
 	} else if (!strcmp(c, "reload")) {
 		if (bgpa_reload(b, err, sizeof(err)))
 			out = ctl_err(KEEL_CTL_E_INVALID, err);

@@ -158,7 +158,9 @@ static int bgpa_drop(const struct bgpa *b)
 		keel_log(LOG_ERR, "user %s does not exist", b->cfg.user);
 		return -ENOENT;
 	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+	/* The user's own groups stay: lbd's control group among them is
+	 * what lets health gating read lbd's socket. */
+	if (initgroups(b->cfg.user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		int err = -errno;
 
@@ -184,6 +186,7 @@ int bgpa_reload(struct bgpa *b, char *errbuf, size_t errlen)
 	struct bgpa_config nc;
 	struct bgpa_config_error ce;
 	struct bgpa_peer **np;
+	bool metrics_changed;
 	size_t i, n = 0;
 	int ret;
 
@@ -273,10 +276,16 @@ int bgpa_reload(struct bgpa *b, char *errbuf, size_t errlen)
 	free(b->peers);
 	b->peers = np;
 	b->n_peers = n;
+	metrics_changed = strcmp(nc.metrics_listen, b->cfg.metrics_listen);
 	bgpa_config_free(&b->cfg);
 	b->cfg = nc;
 	b->reloads++;
+	bgpa_health_reload(b);
 	bgpa_rib_sync_all(b);
+	if (metrics_changed) {
+		bgpa_metrics_stop(b);
+		bgpa_metrics_start(b);
+	}
 	keel_log(LOG_NOTICE, "reloaded %s: %zu peers, %zu prefixes",
 		 b->config_path, b->n_peers, b->n_prefixes);
 	return 0;
@@ -331,6 +340,9 @@ static int bgpa_start(struct bgpa *b)
 	ret = bgpa_rib_load(b, &b->cfg);
 	if (ret)
 		return ret;
+	ret = bgpa_metrics_start(b);
+	if (ret)
+		return ret;
 	b->peers = calloc(b->cfg.n_peers, sizeof(*b->peers));
 	if (!b->peers)
 		return -ENOMEM;
@@ -352,6 +364,10 @@ static int bgpa_start(struct bgpa *b)
 	    event_add(b->sig_hup, NULL) || event_add(b->sig_term, NULL) ||
 	    event_add(b->sig_int, NULL))
 		return -ENOMEM;
+	/* Before the sessions: nothing gated is announced blind. */
+	ret = bgpa_health_start(b);
+	if (ret)
+		return ret;
 	for (i = 0; i < b->n_peers; i++)
 		bgpa_peer_start(b->peers[i]);
 	keel_log(LOG_NOTICE, "AS %u, %zu peers, %zu prefixes", b->cfg.local_as,
@@ -370,6 +386,8 @@ static void bgpa_free(struct bgpa *b)
 		if (b->listener[i])
 			evconnlistener_free(b->listener[i]);
 	bgpa_ctl_stop(b);
+	bgpa_health_stop(b);
+	bgpa_metrics_stop(b);
 	if (b->bfd)
 		bfd_io_ctx_free(b->bfd);
 	if (b->sig_hup)

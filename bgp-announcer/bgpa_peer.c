@@ -147,8 +147,10 @@ static void conn_send_notif(struct bufferevent *bev,
 
 void bgpa_peer_send(struct bgpa_peer *p, const uint8_t *msg, int len)
 {
-	if (len > 0 && p->bev)
+	if (len > 0 && p->bev) {
 		bufferevent_write(p->bev, msg, (size_t)len);
+		p->msgs_out++;
+	}
 }
 
 static void peer_record(struct bgpa_peer_err *e,
@@ -386,6 +388,7 @@ static void peer_read(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(inb) < h.length)
 			return;
 		evbuffer_remove(inb, msg, h.length);
+		p->msgs_in++;
 		peer_dispatch(p, msg, h.length, h.type);
 	}
 }

@@ -28,6 +28,9 @@ const char *bgpa_pstate_name(enum bgpa_pstate s)
 	return (unsigned int)s < BGPA_P__MAX ? bgpa_pstate_names[s] : "?";
 }
 
+static const struct bgpa_prefix *rib_find(const struct bgpa *b,
+					  const struct bgp_prefix *pfx);
+
 int bgpa_rib_load(struct bgpa *b, const struct bgpa_config *cfg)
 {
 	struct bgpa_prefix *t = NULL;
@@ -40,13 +43,29 @@ int bgpa_rib_load(struct bgpa *b, const struct bgpa_config *cfg)
 	}
 	for (i = 0; i < cfg->n_prefixes; i++) {
 		const struct bgpa_cfg_prefix *c = &cfg->prefixes[i];
+		struct bgpa_prefix *old =
+			(struct bgpa_prefix *)rib_find(b, &c->pfx);
+		unsigned int s;
 
 		t[i].pfx = c->pfx;
-		t[i].state = c->announce ? BGPA_P_UP : BGPA_P_DISABLED;
-		/* Until health gating: UP announces, the others withdraw. */
-		t[i].announce[BGPA_P_UP] = true;
-		t[i].attrs[BGPA_P_UP] = c->attrs;
+		for (s = 0; s < BGPA_P__MAX; s++) {
+			t[i].announce[s] = c->act[s].announce;
+			t[i].attrs[s] = c->act[s].attrs;
+		}
+		if (old) {
+			/* Same prefix: its state and health go on. */
+			t[i].state = old->state;
+			t[i].g = old->g;
+			old->g.probe = NULL;
+			continue;
+		}
+		/* bgpa_health decides; until then nothing is announced. */
+		t[i].state = BGPA_P_DOWN;
+		t[i].g.withdraw = true;
+		snprintf(t[i].g.reason, sizeof(t[i].g.reason), "starting");
 	}
+	for (i = 0; i < b->n_prefixes; i++)
+		bgpa_gate_release(&b->prefixes[i].g);
 	free(b->prefixes);
 	b->prefixes = t;
 	b->n_prefixes = cfg->n_prefixes;
@@ -55,6 +74,10 @@ int bgpa_rib_load(struct bgpa *b, const struct bgpa_config *cfg)
 
 void bgpa_rib_free(struct bgpa *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->n_prefixes; i++)
+		bgpa_gate_release(&b->prefixes[i].g);
 	free(b->prefixes);
 	b->prefixes = NULL;
 	b->n_prefixes = 0;
@@ -100,7 +123,7 @@ static const struct bgpa_attrs *rib_want(const struct bgpa_peer *p,
 {
 	struct bgp_announce a;
 
-	if (!x->announce[x->state])
+	if (x->g.withdraw || !x->announce[x->state])
 		return NULL;
 	memset(&a, 0, sizeof(a));
 	if (!rib_next_hop(p, x->pfx.afi, &a))

@@ -66,6 +66,65 @@ static const struct {
 	{ HEAD "peers: []\n",
 	  "t.yaml:3: peers: at least one peer is required" },
 	{ "local_as: 65001\n\xff\n", "t.yaml:2: not valid UTF-8" },
+	/* health gating */
+	{ HEAD PEER "lbd: {interval: 1s}\n",
+	  "t.yaml:5: lbd.socket: required key missing" },
+	{ HEAD PEER "lbd: {socket: lbd.sock}\n",
+	  "t.yaml:5: lbd.socket: must be an absolute path" },
+	{ HEAD PEER "lbd: {socket: /l, timeout: 5ms}\n",
+	  "t.yaml:5: lbd.timeout: must be a duration in 10ms..60s" },
+	{ HEAD PEER "disable_file: x\n",
+	  "t.yaml:5: disable_file: must be an absolute path" },
+	{ HEAD PEER "metrics: {listen: \"localhost:9451\"}\n",
+	  "t.yaml:5: metrics.listen: must be ADDRESS:PORT or [IPV6]:PORT with an address literal, or off" },
+	{ HEAD PEER "metrics: {listen: \"[::1]:9451\"}\n", "" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, services: [\"203.0.113.1:80/tcp\"]}\n",
+	  "t.yaml:6: prefixes[0].services: needs lbd: (the socket to ask)" },
+	{ HEAD PEER
+	  "lbd: {socket: /l}\n"
+	  "prefixes:\n  - {prefix: 203.0.113.1, services: [\"203.0.113.1:80\"]}\n",
+	  "t.yaml:7: prefixes[0].services[0]: must be a service as lbd writes it: VIP:PORT/PROTO, [VIP6]:PORT/PROTO or VIP/PROTO" },
+	{ HEAD PEER
+	  "lbd: {socket: /l}\n"
+	  "prefixes:\n  - {prefix: 203.0.113.1, services: [\"203.0.113.1:80/tcp\", \"203.0.113.1:80/tcp\"]}\n",
+	  "t.yaml:7: prefixes[0].services[1]: duplicate service" },
+	{ HEAD PEER "lbd: {socket: /l}\n"
+		    "prefixes:\n  - {prefix: 203.0.113.1, services: []}\n",
+	  "t.yaml:7: prefixes[0].services: at least one service (leave the key out for every lbd service inside the prefix)" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 203.0.113.1, min_up: 0}\n",
+	  "t.yaml:6: prefixes[0].min_up: must be an integer in 1..65535" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 203.0.113.1, fall: 101}\n",
+	  "t.yaml:6: prefixes[0].fall: must be an integer in 1..100" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, down: {announce: yes}}\n",
+	  "t.yaml:6: prefixes[0].down.announce: must be true or false" },
+	{ HEAD PEER "prefixes:\n  - {prefix: 203.0.113.1, up: {bogus: 1}}\n",
+	  "t.yaml:6: prefixes[0].up.bogus: unknown key" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, disabled: {communities: [\"1:2:3\"]}}\n",
+	  "t.yaml:6: prefixes[0].disabled.communities[0]: must be ASN:VALUE (0..65535 each) or a well-known name such as graceful_shutdown" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, disabled_withdraw_after: 2h}\n",
+	  "t.yaml:6: prefixes[0].disabled_withdraw_after: must be a duration such as 500ms or 2s" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.0/24, probe: {type: tcp, port: 80}}\n",
+	  "t.yaml:6: prefixes[0].probe.address: required key missing (the prefix is not one address)" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: udp, port: 80}}\n",
+	  "t.yaml:6: prefixes[0].probe.type: must be tcp or http" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: tcp}}\n",
+	  "t.yaml:6: prefixes[0].probe.port: required key missing" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: tcp, port: 80, expect: 200}}\n",
+	  "t.yaml:6: prefixes[0].probe: path, host and expect are for http only" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: http, port: 80, expect: 300-200}}\n",
+	  "t.yaml:6: prefixes[0].probe.expect: must be a status (200) or a range (200-299) within 100..599" },
+	{ HEAD PEER
+	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: tcp, port: 80, interval: 200ms, timeout: 300ms}}\n",
+	  "t.yaml:6: prefixes[0].probe.timeout: must not be longer than interval (200ms)" },
 };
 
 START_TEST(test_table)
@@ -140,6 +199,100 @@ START_TEST(test_values)
 	ck_assert(!c.prefixes[1].announce);
 	bgpa_prefix_str(&c.prefixes[1].pfx, s, sizeof(s));
 	ck_assert_str_eq(s, "2001:db8::10/128");
+	/* gating defaults: none configured, the old behaviour */
+	ck_assert(!c.has_lbd);
+	ck_assert(c.prefixes[0].act[BGPA_ACT_UP].announce);
+	ck_assert(!c.prefixes[0].act[BGPA_ACT_DOWN].announce);
+	ck_assert(!c.prefixes[0].act[BGPA_ACT_DISABLED].announce);
+	ck_assert_uint_eq(c.prefixes[0].act[BGPA_ACT_UP].attrs.prepend, 2);
+	ck_assert_uint_eq(c.prefixes[0].min_up, 1);
+	ck_assert_uint_eq(c.prefixes[0].rise, 3);
+	ck_assert_uint_eq(c.prefixes[0].fall, 2);
+	bgpa_config_free(&c);
+}
+END_TEST
+
+START_TEST(test_gating)
+{
+	static const char y[] = HEAD PEER
+		"lbd: {socket: /run/keel/lb1.sock}\n"
+		"disable_file: /etc/keel/bgp-disable\n"
+		"metrics: {listen: 127.0.0.1:9451}\n"
+		"prefixes:\n"
+		"  - prefix: 203.0.113.10/32\n"
+		"    disabled: {announce: true, communities: [graceful_shutdown]}\n"
+		"    prepend: 1\n"
+		"    med: 10\n"
+		"    communities: [\"65001:1\"]\n"
+		"    services: [\"203.0.113.10:443/tcp\", \"[2001:db8::10]:443/tcp\"]\n"
+		"    min_up: 2\n"
+		"    rise: 5\n"
+		"    fall: 1\n"
+		"    down: {announce: true, prepend: 4, med: 20}\n"
+		"    disabled_withdraw_after: 30s\n"
+		"    probe: {type: http, port: 8080, path: /healthz, expect: 200-299, interval: 500ms}\n"
+		"  - prefix: 2001:db8::/64\n"
+		"    probe: {type: tcp, address: \"2001:db8::10\", port: 443}\n";
+	struct bgpa_config c;
+	struct bgpa_config_error e;
+	const struct bgpa_cfg_prefix *p;
+	char msg[512] = "";
+	int ret;
+
+	ret = bgpa_config_parse(y, strlen(y), "t.yaml", &c, &e);
+	if (ret)
+		bgpa_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(ret == 0, "%s", msg);
+	ck_assert(c.has_lbd);
+	ck_assert_str_eq(c.lbd_socket, "/run/keel/lb1.sock");
+	ck_assert_uint_eq(c.lbd_interval_ms, 200);
+	ck_assert_uint_eq(c.lbd_timeout_ms, 500);
+	ck_assert_str_eq(c.disable_file, "/etc/keel/bgp-disable");
+	ck_assert_str_eq(c.metrics_listen, "127.0.0.1:9451");
+	p = &c.prefixes[0];
+	ck_assert(p->has_services);
+	ck_assert_uint_eq(p->n_services, 2);
+	ck_assert_uint_eq(p->services[0].family, KEEL_F_INET);
+	ck_assert_uint_eq(p->services[1].family, KEEL_F_INET6);
+	ck_assert_uint_eq(p->min_up, 2);
+	ck_assert_uint_eq(p->rise, 5);
+	ck_assert_uint_eq(p->fall, 1);
+	/* up: the prefix's attributes, though they came after disabled: */
+	ck_assert(p->act[BGPA_ACT_UP].announce);
+	ck_assert_uint_eq(p->act[BGPA_ACT_UP].attrs.prepend, 1);
+	ck_assert_uint_eq(p->act[BGPA_ACT_UP].attrs.med, 10);
+	ck_assert_uint_eq(p->act[BGPA_ACT_UP].attrs.n_comm, 1);
+	/* down: its own prepend and MED, the prefix's communities */
+	ck_assert(p->act[BGPA_ACT_DOWN].announce);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DOWN].attrs.prepend, 4);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DOWN].attrs.med, 20);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DOWN].attrs.n_comm, 1);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DOWN].attrs.comm[0],
+			  65001u << 16 | 1);
+	/* disabled: its communities replace the prefix's */
+	ck_assert(p->act[BGPA_ACT_DISABLED].announce);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DISABLED].attrs.prepend, 1);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DISABLED].attrs.n_comm, 1);
+	ck_assert_uint_eq(p->act[BGPA_ACT_DISABLED].attrs.comm[0], 0xffff0000u);
+	ck_assert_uint_eq(p->disabled_withdraw_after_ms, 30000);
+	ck_assert(p->probe.set);
+	ck_assert_uint_eq(p->probe.spec.type, KEEL_PROBE_HTTP);
+	ck_assert_uint_eq(p->probe.spec.family, KEEL_F_INET);
+	ck_assert_uint_eq(p->probe.spec.addr[0], 203);
+	ck_assert_uint_eq(p->probe.spec.addr[3], 10);
+	ck_assert_uint_eq(p->probe.spec.port, 8080);
+	ck_assert_str_eq(p->probe.spec.path, "/healthz");
+	ck_assert_uint_eq(p->probe.spec.status_min, 200);
+	ck_assert_uint_eq(p->probe.spec.status_max, 299);
+	ck_assert_uint_eq(p->probe.interval_ms, 500);
+	ck_assert_uint_eq(p->probe.spec.timeout_ms, 500);
+	ck_assert_uint_eq(p->probe.rise, 2);
+	p = &c.prefixes[1];
+	ck_assert(!p->has_services);
+	ck_assert_uint_eq(p->probe.spec.family, KEEL_F_INET6);
+	ck_assert_uint_eq(p->probe.spec.addr[15], 0x10);
+	ck_assert_uint_eq(p->probe.interval_ms, 1000);
+	ck_assert_uint_eq(p->probe.spec.timeout_ms, 500);
 	bgpa_config_free(&c);
 }
 END_TEST
@@ -151,6 +304,7 @@ static Suite *suite(void)
 
 	tcase_add_loop_test(tc, test_table, 0, N(cases));
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_gating);
 	suite_add_tcase(s, tc);
 	return s;
 }
