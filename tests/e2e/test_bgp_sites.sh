@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#
+# Two sites behind one BIRD 2 router, each announcing the same VIP with
+# bgp-announcer gated by its own lbd (health gating, docs/bgp-announcer.md):
+#
+#   ra (keel-echo :80) --seg0-- A (lbd, announcer AS 65001) --aR/rA-- R (BIRD,
+#   rb (keel-echo :80) --seg0-- B (lbd, announcer AS 65002) --bR/rB--  AS 65000)
+#     10.30.1.11 / 10.30.2.11     10.99.1.2 / 10.99.2.2        10.99.1.1 / .2.1
+#
+# Each lbd serves 203.0.113.10:80/tcp with one real and TCP health checks
+# every 100 ms.  A announces the /32 plainly, B with 2 prepends, so the
+# router prefers A.  Checks, each on BIRD's and the router kernel's choice:
+#   - BIRD's best path and the kernel route go to A; B's route is there too;
+#   - A's real killed: A withdraws, the route moves to B within 1 s
+#     (measured from the kill); restored: A is preferred again;
+#   - `lbctl site drain` on A: withdrawn (DISABLED, reason shown); undrain:
+#     back; the disable file the same;
+#   - A's lbd stopped (SIGTERM): A withdraws (fail safe, measured);
+#     lbd back: A back;
+#   - A's status, `lbctl bgp status` and metrics say what happened;
+#   - A's link silenced (tc blackhole both ends) with BFD: the router drops
+#     A within 1 s; again without BFD (hold time 3 s): within the hold time;
+#   - A stopped (SIGTERM): withdraw plus Cease with the shutdown message in
+#     BIRD's `show protocols all`.
+#
+# Usage: test_bgp_sites.sh BGP_ANNOUNCER LBD LBCTL KEEL_ECHO.  Needs root
+# (else 77, skipped), bird2, jq.
+set -u -o pipefail
+
+path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+BGPA=$(path_arg "${1:-${BGPA:-}}")
+LBD=$(path_arg "${2:-${LBD:-}}")
+LBCTL=$(path_arg "${3:-${LBCTL:-}}")
+KEEL_ECHO=$(path_arg "${4:-${KEEL_ECHO:-}}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOPO_DIR=$(mktemp -d /tmp/keel-bgp-sites.XXXXXX)
+chmod 755 "$TOPO_DIR"
+D=$TOPO_DIR
+# shellcheck source=e2e_lib.sh
+. "$HERE/e2e_lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: bgp sites e2e needs root (network namespaces, XDP)"
+	rm -rf "$D"
+	exit 77
+fi
+for t in bird birdc jq tc; do
+	if ! command -v $t >/dev/null; then
+		echo "FAIL - $t is missing (scripts/deps.sh installs it)"
+		exit 1
+	fi
+done
+for t in "$BGPA" "$LBD" "$LBCTL" "$KEEL_ECHO"; do
+	if [ ! -x "$t" ]; then
+		echo "FAIL - usage: test_bgp_sites.sh BGP_ANNOUNCER LBD LBCTL KEEL_ECHO ('$t')"
+		exit 1
+	fi
+done
+
+P="kbs-$$-"
+NS_R=${P}r NS_A=${P}a NS_B=${P}b NS_RA=${P}ra NS_RB=${P}rb
+INST_A="kbs-$$-a" INST_B="kbs-$$-b"
+VIP=203.0.113.10
+SVC="$VIP:80/tcp"
+PIDS=()
+declare -A PID=()
+
+cleanup() {
+	local rc=$? p s
+	trap - EXIT
+	for s in A B; do
+		[ -n "${PID[lbd$s]:-}" ] &&
+			"$LBCTL" --socket "$D/lb$s.sock" --timeout 2 shutdown --unload >/dev/null 2>&1
+	done
+	for p in "${PIDS[@]}" "${PID[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	[ -f "$D/r.pid" ] && kill -9 "$(cat "$D/r.pid")" 2>/dev/null
+	for n in $NS_R $NS_A $NS_B $NS_RA $NS_RB; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+	for i in $INST_A $INST_B; do
+		[ -d "/sys/fs/bpf/keel/$i" ] && rm -rf -- "/sys/fs/bpf/keel/$i"
+	done
+	[ "$failed" = 0 ] && [ "$rc" = 0 ] || dump_logs '*.log'
+	rm -rf -- "$D"
+	[ "$failed" = 0 ] && exit "$rc"
+	exit 1
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+nsx() { # NS CMD...: nsenter keeps /sys/fs/bpf (lbd pins its maps there)
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+birdc_() { birdc -s "$D/r.ctl" "$@"; }
+has() { grep -qF -- "$2" <<<"$1" || { echo "#   '$2' not in:"; sed 's/^/#     /' <<<"$1" | head -20; false; }; }
+# The router kernel's next hop for the VIP.
+via() { ip -n "$NS_R" route get "$VIP" 2>/dev/null | grep -q "via $1 "; }
+via_a() { via 10.99.1.2; }
+via_b() { via 10.99.2.2; }
+no_route() { ! ip -n "$NS_R" route get "$VIP" 2>/dev/null | grep -q via; }
+bird_est() { birdc_ show protocols "$1" | grep -q Established; }
+bird_has_a() { birdc_ show route for "$VIP" all | grep -q "siteA"; }
+bird_lacks_a() { ! bird_has_a; }
+ctl() { # SOCKET JSON: one request on an announcer's control socket
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n"); b = b""
+while not b.endswith(b"\n"):
+    d = s.recv(65536)
+    if not d: break
+    b += d
+print(b.decode().strip())' "$1" "$2"
+}
+pfx_a() { # JQ on A's prefix 203.0.113.10/32 in its status
+	ctl "$D/bgpA.sock" '{"cmd":"status"}' |
+		jq -r ".prefixes[] | select(.prefix == \"$VIP/32\") | $1"
+}
+pfx_is() { [ "$(pfx_a .state)" = "$1" ]; }
+metrics_a() {
+	nsx "$NS_A" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9451 &&
+		printf "GET /metrics HTTP/1.0\r\nHost: a\r\n\r\n" >&3 && cat <&3' 2>/dev/null
+}
+# within SECONDS CMD...: wait_for without its figure (for check).
+within() { wait_for "$@" >/dev/null; }
+# measure NAME SECONDS CMD...: wait for CMD, print and return the ms.
+measure() {
+	local name=$1 ms
+	shift
+	ms=$(wait_for "$@")
+	echo "# measured: $name: $ms ms" >&2
+	echo "$ms"
+}
+
+# --- namespaces ---------------------------------------------------------------
+for n in $NS_R $NS_A $NS_B $NS_RA $NS_RB; do
+	ip netns add "$n" || exit 1
+	ip -n "$n" link set lo up
+done
+link() { # NS1 IF1 ADDR1 NS2 IF2 ADDR2
+	ip -n "$1" link add "$2" type veth peer name "$5" netns "$4" &&
+		ip -n "$1" addr add "$3/24" dev "$2" &&
+		ip -n "$4" addr add "$6/24" dev "$5" &&
+		ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up
+}
+link "$NS_R" rA 10.99.1.1 "$NS_A" aR 10.99.1.2 &&
+	link "$NS_R" rB 10.99.2.1 "$NS_B" bR 10.99.2.2 &&
+	link "$NS_A" seg0 10.30.1.1 "$NS_RA" eth0 10.30.1.11 &&
+	link "$NS_B" seg0 10.30.2.1 "$NS_RB" eth0 10.30.2.11 ||
+	{ echo "FAIL - building the topology"; exit 1; }
+mount | grep -q " /sys/fs/bpf type bpf " || mount -t bpf bpf /sys/fs/bpf
+
+# --- real servers ---------------------------------------------------------------
+echo_start() { # SITE NS
+	# nsenter execs the program: $! is the program itself.
+	nsenter --net="/run/netns/$2" -- "$KEEL_ECHO" server --name "r$1" \
+		--port 80 </dev/null >>"$D/echo$1.log" 2>&1 &
+	PID[echo$1]=$!
+	wait_for 5 grep -q listening "$D/echo$1.log" >/dev/null
+}
+echo_start A "$NS_RA" && echo_start B "$NS_RB" ||
+	{ echo "FAIL - keel-echo did not start"; exit 1; }
+
+# --- lbd on each site -----------------------------------------------------------
+lbd_conf() { # SITE INSTANCE REAL
+	cat >"$D/lb$1.yaml" <<EOF
+instance: $2
+interfaces:
+  - name: seg0
+control:
+  socket: $D/lb$1.sock
+metrics:
+  listen: 127.0.0.1:9450
+state_file: $D/lb$1.state
+services:
+  - vip: $VIP
+    port: 80
+    protocol: tcp
+    health: {type: tcp, interval: 100ms, timeout: 100ms, rise: 1, fall: 1}
+    reals:
+      - address: $3
+EOF
+}
+lbd_start() { # SITE NS
+	nsenter --net="/run/netns/$2" -- "$LBD" --config "$D/lb$1.yaml" \
+		</dev/null >>"$D/lbd$1.log" 2>&1 &
+	PID[lbd$1]=$!
+	wait_for 10 "$LBCTL" --socket "$D/lb$1.sock" --timeout 1 status \
+		>/dev/null 2>&1
+}
+lbd_conf A "$INST_A" 10.30.1.11
+lbd_conf B "$INST_B" 10.30.2.11
+lbd_start A "$NS_A" && lbd_start B "$NS_B" ||
+	{ echo "FAIL - lbd did not start"; exit 1; }
+
+# --- BIRD -----------------------------------------------------------------------
+cat >"$D/r.conf" <<EOF
+router id 10.99.0.1;
+protocol device { scan time 10; }
+protocol kernel k4 { ipv4 { export all; }; }
+protocol bfd { interface "rA" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+template bgp site {
+  local as 65000;
+  hold time 3; keepalive time 1; connect retry time 1;
+  error wait time 1,5;
+  ipv4 { import all; export none; };
+}
+protocol bgp siteA from site { neighbor 10.99.1.2 as 65001; bfd on; }
+protocol bgp siteB from site { neighbor 10.99.2.2 as 65002; }
+EOF
+ip netns exec "$NS_R" bird -c "$D/r.conf" -s "$D/r.ctl" -P "$D/r.pid" \
+	>"$D/bird.log" 2>&1 || { echo "FAIL - bird did not start"; exit 1; }
+
+# --- announcers -------------------------------------------------------------------
+bgpa_conf() { # SITE AS ROUTER-ID PEER PREPEND BFD
+	cat >"$D/bgp$1.yaml" <<EOF
+local_as: $2
+router_id: $3
+hold_time: 3
+connect_retry: 500ms
+shutdown_message: "site $1 maintenance"
+control:
+  socket: $D/bgp$1.sock
+metrics:
+  listen: 127.0.0.1:9451
+lbd:
+  socket: $D/lb$1.sock
+disable_file: $D/$1.disable
+peers:
+  - name: bird
+    address: $4
+    remote_as: 65000
+    local_address: $3
+    bfd: $6
+    bfd_interval: 100ms
+prefixes:
+  - prefix: $VIP/32
+    prepend: $5
+EOF
+}
+bgpa_start() { # SITE NS
+	nsenter --net="/run/netns/$2" -- "$BGPA" --config "$D/bgp$1.yaml" \
+		</dev/null >>"$D/bgp$1.log" 2>&1 &
+	PID[bgp$1]=$!
+}
+bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 true
+bgpa_conf B 65002 10.99.2.2 10.99.2.1 2 false
+check "announcer config A valid" "$BGPA" --check --config "$D/bgpA.yaml"
+bgpa_start A "$NS_A"
+bgpa_start B "$NS_B"
+
+# ================================================================================
+echo "# --- start"
+check "BIRD <-> A Established" within 15 bird_est siteA
+check "BIRD <-> B Established" within 15 bird_est siteB
+check "the router routes $VIP to A" within 10 via_a
+r=$(birdc_ show route for "$VIP" all)
+check "BIRD has B's route too (AS path with 2 prepends)" \
+	has "$r" "BGP.as_path: 65002 65002 65002"
+check "BIRD's primary is A's" has "$(birdc_ show route for "$VIP" primary)" "[siteA"
+check "A's prefix is up" eq "$(pfx_a .state)" up
+check "... with the reason from lbd" has "$(pfx_a .reason)" "$SVC: 1 reals up"
+check "... announced to bird" eq "$(pfx_a '.peers | join(",")')" bird
+
+echo "# --- A's real killed"
+kill -TERM "${PID[echoA]}"
+wait "${PID[echoA]}" 2>/dev/null
+ms=$(measure "A's real killed to the route via B" 5 via_b)
+check "route moved to B within 1 s ($ms ms)" test "$ms" -lt 1000
+check "A's prefix is down" eq "$(pfx_a .state)" down
+check "... with the reason" has "$(pfx_a .reason)" "$SVC has 0 of min 1 reals up"
+check "... withdrawn" eq "$(pfx_a .announce)" false
+check "BIRD has no route from A" bird_lacks_a
+check "A logged the change once" eq "$(grep -c "prefix $VIP/32: down, withdrawn" "$D/bgpA.log")" 1
+echo_start A "$NS_RA"
+ms=$(measure "A's real back to the route via A" 5 via_a)
+check "real restored: A preferred again ($ms ms)" via_a
+
+echo "# --- site drain on A"
+"$LBCTL" --socket "$D/lbA.sock" site drain --reason "power work" >/dev/null
+ms=$(measure "lbctl site drain to the route via B" 5 via_b)
+check "site drained: route via B ($ms ms)" via_b
+check "A's prefix is disabled" eq "$(pfx_a .state)" disabled
+check "... reason: site drained: power work" eq "$(pfx_a .reason)" "site drained: power work"
+out=$("$LBCTL" --socket "$D/bgpA.sock" bgp status)
+check "lbctl bgp status shows it" has "$out" "site drained: power work"
+"$LBCTL" --socket "$D/lbA.sock" site undrain >/dev/null
+ms=$(measure "lbctl site undrain to the route via A" 5 via_a)
+check "undrained: route via A again ($ms ms)" via_a
+
+echo "# --- disable file on A"
+: >"$D/A.disable"
+ms=$(measure "disable file to the route via B" 5 via_b)
+check "disable file: route via B ($ms ms)" via_b
+check "... reason says so" eq "$(pfx_a .reason)" "disable file $D/A.disable exists"
+rm -f "$D/A.disable"
+check "disable file removed: route via A" within 5 via_a
+
+echo "# --- A's lbd stopped"
+kill -TERM "${PID[lbdA]}"
+ms=$(measure "lbd SIGTERM to the route via B" 5 via_b)
+wait "${PID[lbdA]}" 2>/dev/null
+unset "PID[lbdA]"
+check "lbd stopped: A withdrew, route via B ($ms ms)" test "$ms" -lt 1000
+check "A's prefix is down (fail safe)" eq "$(pfx_a .state)" down
+check "... reason: lbd unreachable" has "$(pfx_a .reason)" "lbd unreachable: connect: "
+st=$(ctl "$D/bgpA.sock" '{"cmd":"status"}')
+check "status: lbd not ok, with the error" \
+	eq "$(jq -r '.lbd.ok, (.lbd.error | startswith("lbd unreachable"))' <<<"$st" | tr '\n' ' ')" "false true "
+m=$(metrics_a)
+check "metrics: lbd polls failed to connect" \
+	grep -qE '^keel_bgp_lbd_polls_total\{result="connect"\} [1-9]' <<<"$m"
+check "metrics: lbd down" grep -qx 'keel_bgp_lbd_up 0' <<<"$m"
+check "metrics: the prefix not announced" \
+	grep -qx "keel_bgp_prefix_announced{prefix=\"$VIP/32\"} 0" <<<"$m"
+lbd_start A "$NS_A" || echo "# lbd A did not answer after a restart"
+ms=$(measure "lbd back to the route via A" 10 via_a)
+check "lbd back: route via A ($ms ms)" via_a
+m=$(metrics_a)
+check "metrics: bird session established" \
+	grep -qx 'keel_bgp_peer_established{peer="bird"} 1' <<<"$m"
+check "metrics: prefix up and announced" \
+	grep -qx "keel_bgp_prefix_state{prefix=\"$VIP/32\",state=\"up\"} 1" <<<"$m"
+check "metrics: messages counted" \
+	grep -qE '^keel_bgp_peer_messages_in_total\{peer="bird"\} [1-9]' <<<"$m"
+pr=$(ctl "$D/bgpA.sock" '{"cmd":"prefixes"}')
+check "prefixes view: health up, no fail safe" \
+	eq "$(jq -r '.prefixes[0] | "\(.health) \(.fail_safe)"' <<<"$pr")" "up false"
+
+echo "# --- A's link silenced, BFD"
+bfd_up() { birdc_ show bfd sessions | grep 10.99.1.2 | grep -q Up; }
+check "BIRD's BFD session to A is Up" within 5 bfd_up
+ip -n "$NS_A" link show aR >/dev/null
+nsx "$NS_A" tc qdisc add dev aR root blackhole
+nsx "$NS_R" tc qdisc add dev rA root blackhole
+ms=$(measure "silent link loss (BFD 100 ms x 3) to the route via B" 5 via_b)
+check "BFD: the router dropped A within 1 s ($ms ms)" test "$ms" -lt 1000
+nsx "$NS_A" tc qdisc del dev aR root
+nsx "$NS_R" tc qdisc del dev rA root
+check "link back: Established again" within 20 bird_est siteA
+check "... route via A" within 5 via_a
+
+echo "# --- A's link silenced, no BFD (hold time 3 s)"
+bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 false
+kill -HUP "${PID[bgpA]}"
+# The peer's settings changed: its session restarts without BFD.
+sleep 0.5
+check "A re-established without BFD" within 20 bird_est siteA
+check "... route via A" within 5 via_a
+nsx "$NS_A" tc qdisc add dev aR root blackhole
+nsx "$NS_R" tc qdisc add dev rA root blackhole
+ms=$(measure "silent link loss (no BFD, hold 3 s) to the route via B" 6 via_b)
+# Hold time 3 s after the last KEEPALIVE heard, plus the router's timer
+# and route-install slack (seen: 3156 ms).
+check "no BFD: the router dropped A within the hold time ($ms ms)" test "$ms" -le 3500
+nsx "$NS_A" tc qdisc del dev aR root
+nsx "$NS_R" tc qdisc del dev rA root
+check "link back: Established again" within 20 bird_est siteA
+check "... route via A" within 5 via_a
+
+echo "# --- A stopped gracefully"
+kill -TERM "${PID[bgpA]}"
+ms=$(measure "announcer SIGTERM to the route via B" 5 via_b)
+check "SIGTERM: route via B ($ms ms)" via_b
+wait "${PID[bgpA]}" 2>/dev/null
+rc=$?
+unset "PID[bgpA]"
+check "A exited 0" eq "$rc" 0
+pa=$(birdc_ show protocols all siteA)
+check "BIRD saw Cease / administrative shutdown" has "$pa" "Administrative shutdown"
+check "... with A's message" has "$pa" "site A maintenance"
+
+n=$(cat "$D"/bgp*.log | grep -cE 'AddressSanitizer|runtime error')
+check "no sanitizer reports in the announcers' logs" eq "$n" 0
+echo "bgp sites e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
