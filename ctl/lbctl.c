@@ -10,19 +10,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 
 #include "keel_ctl.h"
+#include "keel_ctlsock.h"
 #include "keel_names.h"
 
 enum {
@@ -34,7 +32,6 @@ enum {
 
 /* A big site's status answer outgrows KEEL_CTL_MSG_MAX. */
 #define LBCTL_ANSWER_MAX (16U << 20)
-#define LBCTL_ANSWER_FIRST (64U << 10)
 #define LBCTL_TIMEOUT_DEFAULT 5.0
 #define LBCTL_TIMEOUT_MAX 86400.0
 #define LBCTL_INSTANCE_DEFAULT "default"
@@ -125,7 +122,6 @@ struct lbctl {
 	double timeout;
 	bool json;
 	struct keel_ctl_req req;
-	struct timespec deadline;
 };
 
 enum lbctl_arg { ARG_END, ARG_SVC, ARG_ADDR, ARG_WEIGHT, ARG_TOPIC };
@@ -559,167 +555,13 @@ static int lbctl_opt_apply(struct lbctl *l, int id, const char *v)
 	return 0;
 }
 
-static int lbctl_ms_left(const struct lbctl *l)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (l->deadline.tv_sec - now.tv_sec) * 1000LL +
-	     (l->deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-static int lbctl_wait(const struct lbctl *l, int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int ms, n;
-
-	for (;;) {
-		ms = lbctl_ms_left(l);
-		if (!ms)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, ms);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-static int lbctl_connect(const struct lbctl *l, int *fdp)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, err;
-
-	memcpy(sa.sun_path, l->path, sizeof(sa.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		/* A full listen backlog: lbd is busy, not gone. */
-		if (err != -EAGAIN)
-			goto fail;
-		if (!lbctl_ms_left(l)) {
-			err = -ETIMEDOUT;
-			goto fail;
-		}
-		poll(NULL, 0, 10);
-	}
-	*fdp = fd;
-	return 0;
-fail:
-	close(fd);
-	return err;
-}
-
-static int lbctl_send(const struct lbctl *l, int fd, const char *buf,
-		      size_t len)
-{
-	ssize_t n;
-	int err;
-
-	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			err = lbctl_wait(l, fd, POLLOUT);
-			if (err)
-				return err;
-			continue;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * One answer line, NUL-terminated without its '\n', in a buffer that
- * grows to LBCTL_ANSWER_MAX.  -ENODATA: closed before any byte; -EPROTO:
- * closed mid-line; -EMSGSIZE: too long.
- */
-static int lbctl_recv(const struct lbctl *l, int fd, char **linep, size_t *lenp)
-{
-	size_t cap = LBCTL_ANSWER_FIRST, len = 0;
-	char *buf = malloc(cap), *nl, *bigger;
-	ssize_t n;
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap >= LBCTL_ANSWER_MAX) {
-				err = -EMSGSIZE;
-				goto fail;
-			}
-			bigger = realloc(buf, cap * 2);
-			if (!bigger) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			if (err == -EAGAIN)
-				err = lbctl_wait(l, fd, POLLIN);
-			if (err)
-				goto fail;
-			continue;
-		}
-		if (n == 0) {
-			err = len ? -EPROTO : -ENODATA;
-			goto fail;
-		}
-		nl = memchr(buf + len, '\n', n);
-		len += n;
-		if (nl) {
-			*nl = '\0';
-			*linep = buf;
-			*lenp = nl - buf;
-			return 0;
-		}
-	}
-fail:
-	free(buf);
-	return err;
-}
-
 static int lbctl_unreachable(const struct lbctl *l, int err)
 {
-	const char *why;
+	char msg[512];
 
-	switch (err) {
-	case -ETIMEDOUT:
-		fprintf(stderr,
-			"lbctl: cannot reach %s at %s: no answer within %g s\n",
-			l->peer, l->path, l->timeout);
-		return EXIT_UNREACHABLE;
-	case -ENODATA:
-		why = "connection closed without an answer";
-		break;
-	case -EPROTO:
-		why = "connection closed in the middle of an answer";
-		break;
-	case -EMSGSIZE:
-		why = "answer longer than 16 MiB";
-		break;
-	default:
-		why = strerror(-err);
-		break;
-	}
-	fprintf(stderr, "lbctl: cannot reach %s at %s: %s\n", l->peer, l->path,
-		why);
+	keel_ctl_call_strerror(msg, sizeof(msg), l->peer, l->path, err,
+			       l->timeout, LBCTL_ANSWER_MAX);
+	fprintf(stderr, "lbctl: %s\n", msg);
 	return EXIT_UNREACHABLE;
 }
 
@@ -767,22 +609,11 @@ static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
 			 const char *req, size_t len)
 {
 	size_t alen;
-	long long ns;
 	char *line;
-	int fd = -1, err, ret;
+	int err, ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &l->deadline);
-	ns = l->deadline.tv_nsec + (long long)(l->timeout * 1e9);
-	l->deadline.tv_sec += ns / 1000000000;
-	l->deadline.tv_nsec = ns % 1000000000;
-
-	err = lbctl_connect(l, &fd);
-	if (err)
-		return lbctl_unreachable(l, err);
-	err = lbctl_send(l, fd, req, len);
-	if (!err)
-		err = lbctl_recv(l, fd, &line, &alen);
-	close(fd);
+	err = keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
+			    &line, &alen);
 	if (err)
 		return lbctl_unreachable(l, err);
 	ret = lbctl_answer(l, c, line, alen);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include "keel_maps.h"
+#include "keel_yaml.h"
 #include "lb_loadw.h"
 
 #define LB_CFG_NAME_MAX 64
@@ -100,13 +101,8 @@ struct lb_config {
 	size_t n_services;
 };
 
-struct lb_config_error {
-	char file[LB_CFG_PATH_MAX];
-	int line; /* 1-based; 0 if not known */
-	int column;
-	char key[128]; /* dotted path, e.g. services[1].reals[0].weight */
-	char msg[160];
-};
+/* file, line, column, dotted key path and message (keel_yaml.h). */
+#define lb_config_error keel_yaml_error
 
 /* Parse and validate buf (len bytes) read from the file named file. */
 int lb_config_parse(const char *buf, size_t len, const char *file,

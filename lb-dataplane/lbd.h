@@ -29,7 +29,7 @@
 
 struct lb_metrics;
 struct lb_neigh_mon;
-struct evconnlistener;
+struct keel_ctlsock;
 
 struct keel_check;
 
@@ -104,7 +104,7 @@ struct lbd {
 	bool detach_on_exit; /* --detach-on-exit / shutdown --unload */
 	int exit_code;
 
-	struct evconnlistener *ctl;
+	struct keel_ctlsock *ctl;
 	struct lb_metrics *metrics;
 	struct lb_neigh_mon *nm;
 	struct event *tick;

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * lbd's control socket: one JSON request per line, one response per line
- * (docs/control-protocol.md).  A bad request is answered with an error
- * and logged (rate-limited); the connection and other clients go on.
+ * (docs/control-protocol.md), served by keel_ctlsock.  A bad request is
+ * answered with an error and logged (rate-limited); the connection and
+ * other clients go on.
  */
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/listener.h>
 
+#include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "lb_addr.h"
 #include "lb_maglev.h"
@@ -418,124 +412,30 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	}
 }
 
-static void lbd_ctl_read(struct bufferevent *bev, void *arg)
+static char *lbd_ctl_line(void *arg, const char *line, size_t len)
 {
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct lbd *d = arg;
-	char *line, *resp;
-	size_t len;
-
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		resp = lbd_ctl_handle(d, line, len);
-		free(line);
-		if (!resp) {
-			bufferevent_free(bev);
-			return;
-		}
-		bufferevent_write(bev, resp, strlen(resp));
-		free(resp);
-	}
-	if (evbuffer_get_length(in) > KEEL_CTL_MSG_MAX) {
-		resp = lbd_err(KEEL_CTL_E_BAD_REQUEST,
-			       "request longer than %d bytes",
-			       KEEL_CTL_MSG_MAX);
-		if (resp)
-			bufferevent_write(bev, resp, strlen(resp));
-		free(resp);
-		evbuffer_drain(in, evbuffer_get_length(in));
-		bufferevent_disable(bev, EV_READ);
-	}
+	return lbd_ctl_handle(arg, line, len);
 }
 
-static void lbd_ctl_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)arg;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
-}
-
-static void lbd_ctl_accept(struct evconnlistener *l, evutil_socket_t fd,
-			   struct sockaddr *sa, int salen, void *arg)
-{
-	struct event_base *base = evconnlistener_get_base(l);
-	struct bufferevent *bev;
-
-	(void)sa;
-	(void)salen;
-	bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		close(fd);
-		return;
-	}
-	bufferevent_setcb(bev, lbd_ctl_read, NULL, lbd_ctl_event, arg);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
-static int lbd_mkparent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
+/* Mode 0660, owner root, group control.group (else root's). */
 int lbd_ctl_start(struct lbd *d)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = d->cfg.ctl_socket;
-	gid_t gid = 0;
-	int err;
+	struct keel_ctlsock_cfg cfg = {
+		.path = d->cfg.ctl_socket,
+		.group = d->cfg.ctl_group,
+		.uid = 0,
+		.gid = 0,
+		.mode = 0660,
+		.line_max = KEEL_CTL_MSG_MAX,
+		.handle = lbd_ctl_line,
+		.arg = d,
+	};
 
-	if (d->cfg.ctl_group[0]) {
-		struct group *g = getgrnam(d->cfg.ctl_group);
-
-		if (!g) {
-			keel_log(LOG_ERR, "control group %s does not exist",
-				 d->cfg.ctl_group);
-			return -ENOENT;
-		}
-		gid = g->gr_gid;
-	}
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	err = lbd_mkparent(path);
-	if (err) {
-		keel_log(LOG_ERR, "control socket directory for %s: %s", path,
-			 strerror(-err));
-		return err;
-	}
-	/* A socket left by a previous lbd (crash, SIGKILL) is ours. */
-	unlink(path);
-	d->ctl = evconnlistener_new_bind(
-		d->base, lbd_ctl_accept, d,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-		(struct sockaddr *)&sun, sizeof(sun));
-	if (!d->ctl) {
-		err = -errno;
-		keel_log(LOG_ERR, "control socket %s: %s", path,
-			 strerror(-err));
-		return err ? err : -EIO;
-	}
-	if (chown(path, 0, gid) || chmod(path, 0660)) {
-		err = -errno;
-		keel_log(LOG_ERR, "control socket %s permissions: %s", path,
-			 strerror(-err));
-		return err;
-	}
-	return 0;
+	return keel_ctlsock_start(d->base, &cfg, &d->ctl);
 }
 
 void lbd_ctl_stop(struct lbd *d)
 {
-	if (!d->ctl)
-		return;
-	evconnlistener_free(d->ctl);
+	keel_ctlsock_stop(d->ctl);
 	d->ctl = NULL;
-	unlink(d->cfg.ctl_socket);
 }

@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * keel_ctlsock (server) and keel_ctlclient (client) over real Unix
+ * sockets in a temporary directory.  The server's event loop runs in a
+ * thread of its own; the main thread is the client, with keel_ctl_call or
+ * with raw sockets where a test needs to misbehave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <event2/event.h>
+
+#include "check_run.h"
+#include "keel_ctl.h"
+#include "keel_ctlsock.h"
+#include "keel_log.h"
+
+#define BIG_ANSWER (64U << 10)
+
+struct srv {
+	char dir[64];
+	char path[108];
+	struct event_base *base;
+	struct keel_ctlsock *s;
+	struct event *tick;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_int calls;
+};
+
+static struct srv srv;
+
+/*
+ * "got:LINE\n"; "null" answers NULL (out of memory); "big" answers
+ * BIG_ANSWER bytes.
+ */
+static char *echo(void *arg, const char *line, size_t len)
+{
+	struct srv *v = arg;
+	char *out;
+
+	atomic_fetch_add(&v->calls, 1);
+	ck_assert_uint_eq(strlen(line), len);
+	if (!strcmp(line, "null"))
+		return NULL;
+	if (!strcmp(line, "big")) {
+		out = malloc(BIG_ANSWER + 1);
+		memset(out, 'x', BIG_ANSWER - 1);
+		out[BIG_ANSWER - 1] = '\n';
+		out[BIG_ANSWER] = '\0';
+		return out;
+	}
+	if (asprintf(&out, "got:%s\n", line) < 0)
+		return NULL;
+	return out;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	if (atomic_load(&srv.stop))
+		event_base_loopbreak(arg);
+}
+
+static void *loop(void *arg)
+{
+	event_base_dispatch(arg);
+	return NULL;
+}
+
+static void tmpdir(void)
+{
+	snprintf(srv.dir, sizeof(srv.dir), "/tmp/keel-ctlsock-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
+	snprintf(srv.path, sizeof(srv.path), "%s/run/ctl.sock", srv.dir);
+}
+
+/* Starts a server with cfg (path, handler and arg filled in here). */
+static int srv_start(struct keel_ctlsock_cfg *cfg)
+{
+	struct timeval tv = { 0, 10 * 1000 };
+	int err;
+
+	cfg->path = srv.path;
+	cfg->handle = echo;
+	cfg->arg = &srv;
+	srv.base = event_base_new();
+	ck_assert_ptr_nonnull(srv.base);
+	err = keel_ctlsock_start(srv.base, cfg, &srv.s);
+	if (err)
+		return err;
+	srv.tick = event_new(srv.base, -1, EV_PERSIST, on_tick, srv.base);
+	event_add(srv.tick, &tv);
+	atomic_store(&srv.stop, false);
+	atomic_store(&srv.calls, 0);
+	ck_assert_int_eq(pthread_create(&srv.thread, NULL, loop, srv.base), 0);
+	return 0;
+}
+
+static void srv_start_default(void)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+}
+
+static void srv_stop(void)
+{
+	atomic_store(&srv.stop, true);
+	pthread_join(srv.thread, NULL);
+	keel_ctlsock_stop(srv.s);
+	srv.s = NULL;
+	ck_assert_int_eq(access(srv.path, F_OK), -1);
+	event_free(srv.tick);
+	event_base_free(srv.base);
+	srv.base = NULL;
+}
+
+static void rmtree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void raw_send(int fd, const char *s)
+{
+	ck_assert_int_eq(send(fd, s, strlen(s), MSG_NOSIGNAL),
+			 (ssize_t)strlen(s));
+}
+
+/*
+ * Reads one line (without '\n') into buf within 5 s; returns its length,
+ * or -1 on EOF/timeout before a full line.
+ */
+static int raw_line(int fd, char *buf, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+
+	while (len + 1 < size) {
+		if (poll(&p, 1, 5000) != 1)
+			return -1;
+		n = recv(fd, buf + len, 1, 0);
+		if (n <= 0)
+			return -1;
+		if (buf[len] == '\n') {
+			buf[len] = '\0';
+			return len;
+		}
+		len++;
+	}
+	return -1;
+}
+
+/* True when the server closes fd within ms (reading and discarding). */
+static bool raw_closed_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, ms) != 1)
+			return false;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0)
+			return true;
+		if (n < 0)
+			return errno == ECONNRESET;
+	}
+}
+
+static int call(const char *req, double timeout_s, char **line)
+{
+	size_t len;
+
+	return keel_ctl_call(srv.path, req, strlen(req), timeout_s, 1U << 20,
+			     line, &len);
+}
+
+/* ---- request and answer ---- */
+
+static const struct {
+	const char *req, *answer;
+} exchange_cases[] = {
+	{ "{\"cmd\":\"status\"}\n", "got:{\"cmd\":\"status\"}" },
+	{ "hello\n", "got:hello" },
+	{ "\n", "got:" },
+	{ "a\r\n", "got:a\r" }, /* LF ends a line; the CR is the handler's */
+	{ "first\nsecond\n", "got:first" }, /* one answer per call */
+};
+
+START_TEST(test_exchange)
+{
+	char *line = NULL;
+
+	srv_start_default();
+	ck_assert_int_eq(call(exchange_cases[_i].req, 5, &line), 0);
+	ck_assert_str_eq(line, exchange_cases[_i].answer);
+	free(line);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* Several requests on one connection, in one write: answers in order. */
+START_TEST(test_pipelined)
+{
+	char buf[128];
+	int fd;
+
+	srv_start_default();
+	fd = raw_connect(srv.path);
+	raw_send(fd, "one\ntwo\nthree\n");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:one");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:two");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:three");
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* A line in pieces is answered once, when its '\n' arrives. */
+START_TEST(test_partial)
+{
+	static const char req[] = "{\"cmd\":\"status\"}\n";
+	struct pollfd p;
+	char buf[128];
+	size_t i;
+	int fd;
+
+	srv_start_default();
+	fd = raw_connect(srv.path);
+	for (i = 0; i + 1 < strlen(req); i++) {
+		ck_assert_int_eq(send(fd, req + i, 1, MSG_NOSIGNAL), 1);
+		usleep(2000);
+	}
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 100), 0); /* nothing yet */
+	ck_assert_int_eq(atomic_load(&srv.calls), 0);
+	raw_send(fd, "\n");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:{\"cmd\":\"status\"}");
+	ck_assert_int_eq(atomic_load(&srv.calls), 1);
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* A request sent before a half-close (SHUT_WR) is still answered. */
+START_TEST(test_half_close)
+{
+	char buf[128];
+	int fd;
+
+	srv_start_default();
+	fd = raw_connect(srv.path);
+	raw_send(fd, "last\n");
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:last");
+	ck_assert(raw_closed_within(fd, 5000));
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* ---- line length ---- */
+
+#define LINE_MAX_T 16
+
+static const struct {
+	const char *name;
+	const char *sent; /* then "ok\n" on the same connection */
+	const char *first; /* the first answer */
+} long_cases[] = {
+	{ "exactly the limit", "0123456789abcdef\n", "got:0123456789abcdef" },
+	{ "one over, whole", "0123456789abcdefg\n", NULL },
+	{ "far over, whole",
+	  "0123456789abcdef0123456789abcdef0123456789abcdef\n", NULL },
+	/* The error comes before the '\n': sent after the answer below. */
+	{ "over, no newline yet", "0123456789abcdef0123456789", NULL },
+};
+
+START_TEST(test_too_long)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.line_max = LINE_MAX_T };
+	char buf[256], want[256];
+	int fd;
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	fd = raw_connect(srv.path);
+	raw_send(fd, long_cases[_i].sent);
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	if (long_cases[_i].first) {
+		ck_assert_str_eq(buf, long_cases[_i].first);
+	} else {
+		keel_ctl_err_encode(KEEL_CTL_E_BAD_REQUEST,
+				    "request longer than 16 bytes", want,
+				    sizeof(want));
+		want[strcspn(want, "\n")] = '\0';
+		ck_assert_str_eq(buf, want);
+	}
+	if (!strchr(long_cases[_i].sent, '\n'))
+		raw_send(fd, "more of the same line\n");
+	/* The connection goes on with the next line. */
+	raw_send(fd, "ok\n");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:ok");
+	ck_assert_int_eq(atomic_load(&srv.calls), long_cases[_i].first ? 2 : 1);
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* ---- connections ---- */
+
+START_TEST(test_idle_timeout)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.idle_ms = 200 };
+	char buf[64];
+	int quiet, used;
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	quiet = raw_connect(srv.path);
+	used = raw_connect(srv.path);
+	raw_send(used, "x\n");
+	ck_assert_int_ge(raw_line(used, buf, sizeof(buf)), 0);
+	/* A bound, not a measure: both closed well within 5 s. */
+	ck_assert(raw_closed_within(quiet, 5000));
+	ck_assert(raw_closed_within(used, 5000));
+	close(quiet);
+	close(used);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* A connection that is not idle stays open past idle_ms. */
+START_TEST(test_not_idle)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.idle_ms = 300 };
+	char buf[64];
+	int fd, i;
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	fd = raw_connect(srv.path);
+	for (i = 0; i < 10; i++) {
+		raw_send(fd, "x\n");
+		ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+		usleep(100 * 1000);
+	}
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+#define N_CLIENTS 100
+
+START_TEST(test_many_clients)
+{
+	int fds[N_CLIENTS], i;
+	char buf[64], want[64];
+
+	srv_start_default();
+	for (i = 0; i < N_CLIENTS; i++)
+		fds[i] = raw_connect(srv.path);
+	for (i = N_CLIENTS - 1; i >= 0; i--) {
+		snprintf(buf, sizeof(buf), "client %d\n", i);
+		raw_send(fds[i], buf);
+	}
+	for (i = 0; i < N_CLIENTS; i++) {
+		snprintf(want, sizeof(want), "got:client %d", i);
+		ck_assert_int_ge(raw_line(fds[i], buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, want);
+	}
+	/* Stopping closes the ones still open. */
+	srv_stop();
+	for (i = 0; i < N_CLIENTS; i++) {
+		ck_assert(raw_closed_within(fds[i], 5000));
+		close(fds[i]);
+	}
+	rmtree();
+}
+END_TEST
+
+/*
+ * A client that sends and never reads: the server stops reading too
+ * (one answer in flight at a time), then serves everything, in order,
+ * once the client reads.
+ */
+START_TEST(test_backpressure)
+{
+	size_t want = 200 * BIG_ANSWER, got = 0, i;
+	char *buf = malloc(want);
+	struct pollfd p;
+	int fd, n = 200;
+	ssize_t r;
+
+	srv_start_default();
+	fd = raw_connect(srv.path);
+	for (i = 0; i < (size_t)n; i++)
+		raw_send(fd, "big\n");
+	usleep(300 * 1000);
+	ck_assert_int_lt(atomic_load(&srv.calls), n);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (got < want) {
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		r = recv(fd, buf + got, want - got, 0);
+		ck_assert_int_gt(r, 0);
+		got += r;
+	}
+	/* One assertion: Check reports each one to its parent. */
+	for (i = 0; i < want; i++)
+		if (buf[i] != ((i + 1) % BIG_ANSWER ? 'x' : '\n'))
+			break;
+	ck_assert_uint_eq(i, want);
+	ck_assert_int_eq(atomic_load(&srv.calls), n);
+	free(buf);
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* A handler that answers NULL (out of memory) closes that connection. */
+START_TEST(test_handler_null)
+{
+	char *line = NULL;
+
+	srv_start_default();
+	ck_assert_int_eq(call("null\n", 5, &line), -ENODATA);
+	ck_assert_int_eq(call("after\n", 5, &line), 0);
+	ck_assert_str_eq(line, "got:after");
+	free(line);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* ---- the socket file ---- */
+
+START_TEST(test_permissions)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct stat st;
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	ck_assert_int_eq(lstat(srv.path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+	ck_assert_uint_eq(st.st_uid, geteuid());
+	srv_stop();
+
+	cfg = (struct keel_ctlsock_cfg){ .uid = geteuid(),
+					 .gid = getegid(),
+					 .mode = 0600 };
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	ck_assert_int_eq(lstat(srv.path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_uint_eq(st.st_gid, getegid());
+	srv_stop();
+
+	cfg = (struct keel_ctlsock_cfg){ .group =
+						 "keel-no-such-group-ctlsock" };
+	ck_assert_int_eq(srv_start(&cfg), -ENOENT);
+	event_base_free(srv.base);
+	rmtree();
+}
+END_TEST
+
+/* A socket file nobody serves (SIGKILL) is replaced. */
+START_TEST(test_stale_replaced)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *line = NULL;
+	char dir[128];
+	int fd;
+
+	tmpdir();
+	snprintf(dir, sizeof(dir), "%s/run", srv.dir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* the file stays, nobody listens */
+	ck_assert_int_eq(call("x\n", 1, &line), -ECONNREFUSED);
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	ck_assert_int_eq(call("x\n", 5, &line), 0);
+	ck_assert_str_eq(line, "got:x");
+	free(line);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* A live server's socket and a file that is no socket are left alone. */
+START_TEST(test_not_replaced)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct event_base *b2 = event_base_new();
+	struct keel_ctlsock *s2 = NULL;
+	char *line = NULL;
+	int fd;
+
+	srv_start_default();
+	cfg.path = srv.path;
+	cfg.handle = echo;
+	ck_assert_int_eq(keel_ctlsock_start(b2, &cfg, &s2), -EADDRINUSE);
+	ck_assert_int_eq(call("still\n", 5, &line), 0);
+	ck_assert_str_eq(line, "got:still");
+	free(line);
+	srv_stop();
+
+	fd = open(srv.path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(keel_ctlsock_start(b2, &cfg, &s2), -EEXIST);
+	ck_assert_int_eq(access(srv.path, F_OK), 0);
+	event_base_free(b2);
+	rmtree();
+}
+END_TEST
+
+/* ---- the client against servers that misbehave ---- */
+
+enum raw_kind {
+	RAW_NONE, /* no socket file */
+	RAW_BACKLOG, /* listens, never accepts */
+	RAW_SILENT, /* accepts, reads, never answers */
+	RAW_CLOSE, /* accepts and closes */
+	RAW_HALF, /* half an answer, then closes */
+	RAW_LONG, /* an answer longer than the client takes */
+};
+
+static const struct {
+	enum raw_kind kind;
+	int err;
+	const char *why;
+} client_cases[] = {
+	{ RAW_NONE, -ENOENT, "No such file or directory" },
+	{ RAW_BACKLOG, -ETIMEDOUT, "no answer within 0.3 s" },
+	{ RAW_SILENT, -ETIMEDOUT, "no answer within 0.3 s" },
+	{ RAW_CLOSE, -ENODATA, "connection closed without an answer" },
+	{ RAW_HALF, -EPROTO, "connection closed in the middle of an answer" },
+	{ RAW_LONG, -EMSGSIZE, "answer longer than 1 MiB" },
+};
+
+START_TEST(test_client_errors)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	enum raw_kind kind = client_cases[_i].kind;
+	char *line = NULL, msg[256], want[512], *big;
+	size_t len;
+	int lfd = -1, fd = -1, err;
+	pid_t pid = -1;
+	int filler = -1;
+
+	tmpdir();
+	snprintf(srv.path, sizeof(srv.path), "%s/ctl.sock", srv.dir);
+	if (kind != RAW_NONE) {
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.path);
+		ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)),
+				 0);
+		/* Backlog 0: the kernel still takes one connection. */
+		ck_assert_int_eq(listen(lfd, kind == RAW_BACKLOG ? 0 : 4), 0);
+	}
+	if (kind == RAW_BACKLOG) {
+		/* Fills the backlog: the client's connect gets EAGAIN. */
+		filler = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ck_assert_int_eq(
+			connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	if (kind >= RAW_SILENT) {
+		/* The misbehaving server is a child: the client blocks. */
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			fd = accept(lfd, NULL, NULL);
+			if (fd < 0)
+				_exit(1);
+			recv(fd, msg, sizeof(msg), 0);
+			if (kind == RAW_HALF)
+				send(fd, "{\"ok\":", 6, MSG_NOSIGNAL);
+			if (kind == RAW_LONG) {
+				big = malloc(2U << 20);
+				memset(big, 'x', 2U << 20);
+				send(fd, big, 2U << 20, MSG_NOSIGNAL);
+			}
+			if (kind == RAW_SILENT)
+				pause();
+			_exit(0);
+		}
+	}
+	err = keel_ctl_call(srv.path, "x\n", 2, 0.3, 1U << 20, &line, &len);
+	ck_assert_int_eq(err, client_cases[_i].err);
+	keel_ctl_call_strerror(msg, sizeof(msg), "lbd", srv.path, err, 0.3,
+			       1U << 20);
+	snprintf(want, sizeof(want), "cannot reach lbd at %s: %s", srv.path,
+		 client_cases[_i].why);
+	ck_assert_str_eq(msg, want);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (filler >= 0)
+		close(filler);
+	if (lfd >= 0)
+		close(lfd);
+	rmtree();
+}
+END_TEST
+
+/* An answer as long as the buffer allows is taken whole. */
+START_TEST(test_client_long_answer)
+{
+	char *line = NULL;
+	size_t len;
+
+	srv_start_default();
+	ck_assert_int_eq(keel_ctl_call(srv.path, "big\n", 4, 5, BIG_ANSWER,
+				       &line, &len),
+			 0);
+	ck_assert_uint_eq(len, BIG_ANSWER - 1);
+	free(line);
+	ck_assert_int_eq(keel_ctl_call(srv.path, "big\n", 4, 5, BIG_ANSWER - 1,
+				       &line, &len),
+			 -EMSGSIZE);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+static const struct {
+	int err;
+	double timeout_s;
+	size_t max;
+	const char *want;
+} strerror_cases[] = {
+	{ -ETIMEDOUT, 5, 16U << 20,
+	  "cannot reach lbd at /p: no answer within 5 s" },
+	{ -ETIMEDOUT, 0.25, 16U << 20,
+	  "cannot reach lbd at /p: no answer within 0.25 s" },
+	{ -EMSGSIZE, 5, 16U << 20,
+	  "cannot reach lbd at /p: answer longer than 16 MiB" },
+	{ -EMSGSIZE, 5, 1000,
+	  "cannot reach lbd at /p: answer longer than 1000 bytes" },
+	{ -ECONNREFUSED, 5, 16U << 20,
+	  "cannot reach lbd at /p: Connection refused" },
+};
+
+START_TEST(test_strerror)
+{
+	char msg[256];
+
+	keel_ctl_call_strerror(msg, sizeof(msg), "lbd", "/p",
+			       strerror_cases[_i].err,
+			       strerror_cases[_i].timeout_s,
+			       strerror_cases[_i].max);
+	ck_assert_str_eq(msg, strerror_cases[_i].want);
+}
+END_TEST
+
+#define N(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+static Suite *ctlsock_suite(void)
+{
+	Suite *s = suite_create("ctlsock");
+	TCase *tc = tcase_create("server");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_exchange, 0, N(exchange_cases));
+	tcase_add_test(tc, test_pipelined);
+	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_half_close);
+	tcase_add_loop_test(tc, test_too_long, 0, N(long_cases));
+	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_not_idle);
+	tcase_add_test(tc, test_many_clients);
+	tcase_add_test(tc, test_backpressure);
+	tcase_add_test(tc, test_handler_null);
+	tcase_add_test(tc, test_permissions);
+	tcase_add_test(tc, test_stale_replaced);
+	tcase_add_test(tc, test_not_replaced);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("client");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_client_errors, 0, N(client_cases));
+	tcase_add_test(tc, test_client_long_answer);
+	tcase_add_loop_test(tc, test_strerror, 0, N(strerror_cases));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	/* Over-long lines are logged: keep the test's output readable. */
+	keel_log_init("test_ctlsock", false, LOG_ERR);
+	/* As every daemon does: a client gone mid-answer is no signal. */
+	signal(SIGPIPE, SIG_IGN);
+	return check_run(ctlsock_suite());
+}
