@@ -1,27 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * ra_ctl.c - the agent's control socket, both ends.  A bad request is
- * answered with an error and logged (rate-limited); the connection and
- * other clients go on.
+ * ra_ctl.c - the agent's control socket, both ends, on keel_ctlsock.  A
+ * bad request is answered with an error and logged (rate-limited); the
+ * connection and other clients go on.
  */
 #include <errno.h>
-#include <grp.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/listener.h>
 #include <sodium.h>
 
 #include "keel_ctl.h"
+#include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "lb_addr.h"
 #include "ra_ctl.h"
@@ -32,8 +23,7 @@
 
 struct ra_ctl {
 	struct ra_agent *a;
-	struct evconnlistener *l;
-	char path[RA_CFG_SUN_PATH_MAX];
+	struct keel_ctlsock *s;
 	struct keel_ratelimit rl;
 };
 
@@ -206,286 +196,82 @@ static uint64_t ra_ctl_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void ra_ctl_write(struct bufferevent *bev, struct ra_ctl *c, char *resp)
+/* ra_ctl_handle, and a refusal logged (rate-limited). */
+static char *ra_ctl_serve(void *arg, const char *line, size_t len)
 {
+	struct ra_ctl *c = arg;
+	char *resp = ra_ctl_handle(c->a, line, len);
 	uint64_t n = 0;
 
-	if (!resp)
-		return;
-	if (strncmp(resp, "{\"ok\":false", 11) == 0 &&
+	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
 	    keel_ratelimit_ok(&c->rl, ra_ctl_now_ms(), &n))
 		keel_log(
 			LOG_NOTICE,
 			"control socket: refused a request: %.*s (%llu similar suppressed)",
 			(int)strcspn(resp, "\n"), resp, (unsigned long long)n);
-	bufferevent_write(bev, resp, strlen(resp));
-	free(resp);
+	return resp;
 }
 
-static void ra_ctl_read(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer *in = bufferevent_get_input(bev);
-	struct ra_ctl *c = arg;
-	size_t len;
-	char *line;
-
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		ra_ctl_write(bev, c, ra_ctl_handle(c->a, line, len));
-		free(line);
-	}
-	if (evbuffer_get_length(in) > RA_CTL_LINE_MAX) {
-		ra_ctl_write(bev, c,
-			     ra_ctl_err(KEEL_CTL_E_BAD_REQUEST,
-					"request longer than 4096 bytes"));
-		evbuffer_drain(in, evbuffer_get_length(in));
-		bufferevent_disable(bev, EV_READ);
-	}
-}
-
-static void ra_ctl_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)arg;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
-}
-
-static void ra_ctl_accept(struct evconnlistener *l, evutil_socket_t fd,
-			  struct sockaddr *sa, int salen, void *arg)
-{
-	struct bufferevent *bev;
-
-	(void)sa;
-	(void)salen;
-	bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
-				     BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		close(fd);
-		return;
-	}
-	bufferevent_setcb(bev, ra_ctl_read, NULL, ra_ctl_event, arg);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
+/* Mode 0660, the group control.group (else as created). */
 int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = a->cfg->ctl_socket;
+	struct keel_ctlsock_cfg cfg = {
+		.path = a->cfg->ctl_socket,
+		.group = a->cfg->ctl_group,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1,
+		.mode = 0660,
+		.line_max = RA_CTL_LINE_MAX,
+		.handle = ra_ctl_serve,
+	};
 	struct ra_ctl *c;
-	char dir[sizeof(sun.sun_path)], *slash;
-	gid_t gid = 0;
 	int err;
 
-	if (a->cfg->ctl_group[0]) {
-		struct group *g = getgrnam(a->cfg->ctl_group);
-
-		if (!g) {
-			keel_log(LOG_ERR, "control group %s does not exist",
-				 a->cfg->ctl_group);
-			return -ENOENT;
-		}
-		gid = g->gr_gid;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->a = a;
 	c->rl.interval_ms = 5000;
 	c->rl.burst = 5;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST) {
-			err = -errno;
-			keel_log(LOG_ERR, "control socket directory %s: %s",
-				 dir, strerror(-err));
-			goto fail;
-		}
-	}
-	/* A socket left by an agent that crashed is ours to replace. */
-	unlink(path);
-	c->l = evconnlistener_new_bind(
-		a->base, ra_ctl_accept, c,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-		(struct sockaddr *)&sun, sizeof(sun));
-	if (!c->l) {
-		err = errno ? -errno : -EIO;
-		keel_log(LOG_ERR, "control socket %s: %s", path,
-			 strerror(-err));
-		goto fail;
-	}
-	if (chown(path, (uid_t)-1, a->cfg->ctl_group[0] ? gid : (gid_t)-1) ||
-	    chmod(path, 0660)) {
-		err = -errno;
-		keel_log(LOG_ERR, "control socket %s permissions: %s", path,
-			 strerror(-err));
-		goto fail;
+	cfg.arg = c;
+	err = keel_ctlsock_start(a->base, &cfg, &c->s);
+	if (err) {
+		free(c);
+		return err;
 	}
 	*out = c;
 	return 0;
-fail:
-	ra_ctl_stop(c);
-	return err;
 }
 
 void ra_ctl_stop(struct ra_ctl *c)
 {
 	if (!c)
 		return;
-	if (c->l) {
-		evconnlistener_free(c->l);
-		unlink(c->path);
-	}
+	keel_ctlsock_stop(c->s);
 	free(c);
 }
 
 /* ---- client ---- */
 
-static int ra_ctl_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-static int ra_ctl_wait(const struct timespec *deadline, int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int ms, n;
-
-	for (;;) {
-		ms = ra_ctl_ms_left(deadline);
-		if (!ms)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, ms);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-/* Send req, read one line into *line (malloc'ed, NUL instead of '\n'). */
-static int ra_ctl_exchange(const char *path, const char *req,
-			   const struct timespec *deadline, char **linep)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t cap = 65536, len = 0, off = 0, rlen = strlen(req);
-	char *buf = NULL, *bigger, *nl;
-	int fd, err;
-	ssize_t n;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		/* A full backlog: busy, not gone. */
-		if (err != -EAGAIN || !ra_ctl_ms_left(deadline))
-			goto out;
-		poll(NULL, 0, 10);
-	}
-	while (off < rlen) {
-		n = send(fd, req + off, rlen - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN) {
-			err = -errno;
-			goto out;
-		}
-		if (n < 0) {
-			err = ra_ctl_wait(deadline, fd, POLLOUT);
-			if (err)
-				goto out;
-			continue;
-		}
-		off += n;
-	}
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap >= RA_CTL_ANSWER_MAX) {
-				err = -EMSGSIZE;
-				goto out;
-			}
-			bigger = realloc(buf, cap * 2);
-			if (!bigger) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN) {
-			err = -errno;
-			goto out;
-		}
-		if (n < 0) {
-			err = ra_ctl_wait(deadline, fd, POLLIN);
-			if (err)
-				goto out;
-			continue;
-		}
-		if (n == 0) {
-			err = len ? -EPROTO : -ENODATA;
-			goto out;
-		}
-		nl = memchr(buf + len, '\n', n);
-		len += n;
-		if (nl) {
-			*nl = '\0';
-			*linep = buf;
-			buf = NULL;
-			err = 0;
-			goto out;
-		}
-	}
-out:
-	free(buf);
-	close(fd);
-	return err;
-}
-
 int ra_ctl_request(const char *path, const char *cmd, double timeout_s,
 		   json_t **answer, char *msg, size_t msglen)
 {
-	struct timespec deadline;
 	json_error_t jerr;
-	long long ns;
 	char req[64], *line = NULL;
+	size_t len;
 	json_t *a;
 	int err;
 
 	*answer = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	ns = deadline.tv_nsec + (long long)(timeout_s * 1e9);
-	deadline.tv_sec += ns / 1000000000;
-	deadline.tv_nsec = ns % 1000000000;
 	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
-	err = ra_ctl_exchange(path, req, &deadline, &line);
+	err = keel_ctl_call(path, req, strlen(req), timeout_s,
+			    RA_CTL_ANSWER_MAX, &line, &len);
 	if (err) {
-		snprintf(msg, msglen, "cannot reach the agent at %s: %s", path,
-			 err == -ETIMEDOUT ? "no answer in time" :
-			 err == -ENODATA   ? "closed without an answer" :
-			 err == -EPROTO ? "closed in the middle of an answer" :
-					  strerror(-err));
+		keel_ctl_call_strerror(msg, msglen, "the agent", path, err,
+				       timeout_s, RA_CTL_ANSWER_MAX);
 		return RA_CTL_UNREACHABLE;
 	}
-	a = json_loads(line, 0, &jerr);
+	a = json_loadb(line, len, 0, &jerr);
 	free(line);
 	if (!json_is_boolean(json_object_get(a, "ok"))) {
 		snprintf(msg, msglen, "bad answer from the agent at %s: %s",
