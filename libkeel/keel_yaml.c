@@ -419,19 +419,19 @@ int keel_yaml_path(struct keel_yaml *y, struct fy_node *n, char *out,
 	return 0;
 }
 
-bool keel_yaml_addr_usable(uint8_t family, const __be32 addr[4])
+bool keel_yaml_addr_usable(uint8_t family, const void *addr)
 {
-	const uint8_t *b = (const uint8_t *)addr;
-	static const uint8_t zero[16];
+	static const uint8_t zero[16], bcast[4] = { 0xff, 0xff, 0xff, 0xff };
+	const uint8_t *b = addr;
 
 	if (family == KEEL_F_INET)
-		return addr[0] != 0 && (b[0] & 0xf0) != 0xe0 &&
-		       addr[0] != 0xffffffff;
+		return memcmp(b, zero, 4) != 0 && (b[0] & 0xf0) != 0xe0 &&
+		       memcmp(b, bcast, 4) != 0;
 	return memcmp(b, zero, 16) != 0 && b[0] != 0xff;
 }
 
 int keel_yaml_addr(struct keel_yaml *y, struct fy_node *n, uint8_t *family,
-		   __be32 addr[4])
+		   void *addr)
 {
 	char buf[64], q[48];
 	int err;

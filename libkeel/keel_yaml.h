@@ -185,11 +185,14 @@ int keel_yaml_duration_ms(struct keel_yaml *y, struct fy_node *n, uint32_t min,
 /* An absolute path without control characters, fitting size bytes. */
 int keel_yaml_path(struct keel_yaml *y, struct fy_node *n, char *out,
 		   size_t size);
-/* Not unspecified, multicast or (IPv4) broadcast; family KEEL_F_*. */
-bool keel_yaml_addr_usable(uint8_t family, const __be32 addr[4]);
-/* An IPv4 or IPv6 address literal a host can use; family KEEL_F_*. */
+/* Not unspecified, multicast or (IPv4) broadcast: 16 bytes, KEEL_F_*. */
+bool keel_yaml_addr_usable(uint8_t family, const void *addr);
+/*
+ * An IPv4 or IPv6 address literal a host can use into addr (16 bytes,
+ * network order); family KEEL_F_*.
+ */
 int keel_yaml_addr(struct keel_yaml *y, struct fy_node *n, uint8_t *family,
-		   __be32 addr[4]);
+		   void *addr);
 /*
  * ADDRESS:PORT or [IPV6]:PORT as parse() (lb_hostport_parse()) reads it,
  * port 1..65535; "" or off turn the listener off (out "").

@@ -18,6 +18,7 @@
 
 #include "keel_probe.h"
 #include "keel_report.h"
+#include "keel_yaml.h"
 
 #define RA_CFG_PATH_MAX 256
 #define RA_CFG_NAME_MAX 64
@@ -72,13 +73,8 @@ struct ra_config {
 	size_t n_services;
 };
 
-struct ra_config_error {
-	char file[RA_CFG_PATH_MAX];
-	int line; /* 1-based; 0 if not known */
-	int column;
-	char key[128]; /* dotted path, e.g. services[1].check.port */
-	char msg[160];
-};
+/* file, line, column, dotted key path and message (keel_yaml.h). */
+#define ra_config_error keel_yaml_error
 
 int ra_config_parse(const char *buf, size_t len, const char *file,
 		    struct ra_config *out, struct ra_config_error *err);
