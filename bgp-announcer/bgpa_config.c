@@ -22,249 +22,34 @@
 #include <libfyaml.h>
 
 #include "bgpa_config.h"
+#include "keel_yaml.h"
 #include "lb_addr.h"
 
 #define BGPA_FILE_MAX ((size_t)1 << 20)
-#define BGPA_SCALAR_MAX 256
-#define BGPA_FIELDS_MAX 16
+#define BGPA_FIELDS_MAX KEEL_YAML_FIELDS_MAX
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-struct cfg_ctx {
-	struct bgpa_config *cfg;
-	struct bgpa_config_error *err;
-	int here; /* line for nodes without a token */
-	char path[128];
-	size_t plen;
-	const char *buf;
-	size_t len;
-	bool have_hold;
-};
-
-struct cfg_field {
-	const char *name;
-	int (*parse)(struct cfg_ctx *c, struct fy_node *v, void *obj);
-	bool required;
-};
-
-static int cfg_line(const struct cfg_ctx *c, struct fy_node *n)
-{
-	void *it = NULL;
-	struct fy_token *t;
-	const struct fy_mark *m;
-
-	/* libfyaml 0.7 marks tokens only: a collection at its first scalar. */
-	while (n) {
-		switch (fy_node_get_type(n)) {
-		case FYNT_SCALAR:
-			t = fy_node_get_scalar_token(n);
-			m = t ? fy_token_start_mark(t) : NULL;
-			return m ? m->line + 1 : c->here;
-		case FYNT_MAPPING: {
-			struct fy_node_pair *p =
-				fy_node_mapping_iterate(n, &it);
-
-			n = p ? fy_node_pair_key(p) : NULL;
-			break;
-		}
-		default:
-			n = fy_node_sequence_iterate(n, &it);
-			break;
-		}
-		it = NULL;
-	}
-	return c->here;
-}
-
-static void cfg_push(struct cfg_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void cfg_push(struct cfg_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(c->path + c->plen, sizeof(c->path) - c->plen, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		c->plen += (size_t)n < sizeof(c->path) - c->plen ?
-				   (size_t)n :
-				   sizeof(c->path) - c->plen - 1;
-}
-
-static void cfg_pop(struct cfg_ctx *c, size_t plen)
-{
-	c->plen = plen;
-	c->path[plen] = '\0';
-}
-
-__attribute__((format(printf, 3, 4))) static int
-cfg_fail(struct cfg_ctx *c, struct fy_node *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->err->line = cfg_line(c, n);
-	snprintf(c->err->key, sizeof(c->err->key), "%s", c->path);
-	va_start(ap, fmt);
-	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* Follow an alias, refuse tags; *out NULL for a missing value. */
-static int cfg_resolve(struct cfg_ctx *c, struct fy_node *n,
-		       struct fy_node **out)
-{
-	struct fy_node *r = n;
-
-	if (n && fy_node_is_alias(n)) {
-		r = fy_node_resolve_alias(n);
-		if (!r)
-			return cfg_fail(c, n,
-					"alias without a matching anchor");
-	}
-	if (r && fy_node_get_tag(r, NULL))
-		return cfg_fail(c, n, "YAML tags are not supported");
-	*out = r;
-	return 0;
-}
-
-static bool cfg_is_null(struct fy_node *n)
-{
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
-	const char *s;
-	size_t len, i;
-
-	if (!n)
-		return true;
-	if (fy_node_get_type(n) != FYNT_SCALAR ||
-	    fy_node_get_style(n) != FYNS_PLAIN)
-		return false;
-	s = fy_node_get_scalar(n, &len);
-	if (!s)
-		return true;
-	for (i = 0; i < N(nulls); i++)
-		if (len == strlen(nulls[i]) && memcmp(s, nulls[i], len) == 0)
-			return true;
-	return false;
-}
-
 /*
- * A scalar's text into buf.  libfyaml 0.7.12 leaks when it unescapes ''
- * inside a single-quoted scalar: refused from the raw input first.
+ * The walk is libkeel/keel_yaml.c, with this file's message forms
+ * (KEEL_YAML_BRIEF); the parsers below keep their short names for it.
  */
-static int cfg_scalar(struct cfg_ctx *c, struct fy_node *n, char *buf,
-		      size_t size, bool plain)
-{
-	const struct fy_mark *a, *b;
-	struct fy_token *t;
-	struct fy_node *r;
-	const char *s;
-	size_t len, i;
-	int err;
-
-	buf[0] = '\0';
-	err = cfg_resolve(c, n, &r);
-	if (err)
-		return err;
-	if (cfg_is_null(r))
-		return cfg_fail(c, n, "no value");
-	if (fy_node_get_type(r) != FYNT_SCALAR)
-		return cfg_fail(c, n, "expected a scalar");
-	if (plain && fy_node_get_style(r) != FYNS_PLAIN)
-		return cfg_fail(c, n, "must not be quoted");
-	if (fy_node_get_style(r) == FYNS_SINGLE_QUOTED) {
-		t = fy_node_get_scalar_token(r);
-		a = t ? fy_token_start_mark(t) : NULL;
-		b = t ? fy_token_end_mark(t) : NULL;
-		if (!a || !b || b->input_pos > c->len ||
-		    a->input_pos > b->input_pos)
-			return cfg_fail(c, n, "cannot read this quoted value");
-		for (i = a->input_pos + 1; i + 2 < b->input_pos; i++)
-			if (c->buf[i] == '\'' && c->buf[i + 1] == '\'')
-				return cfg_fail(
-					c, n,
-					"quotes inside a quoted value are not allowed");
-	}
-	s = fy_node_get_scalar(r, &len);
-	if (!s)
-		len = 0;
-	if (len >= size)
-		return cfg_fail(c, n, "too long (max %zu bytes)", size - 1);
-	if (len && memchr(s, '\0', len))
-		return cfg_fail(c, n, "contains a NUL byte");
-	if (len)
-		memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static bool cfg_decimal(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] != '\0'))
-		return false;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return errno == 0 && *end == '\0' && *v <= max;
-}
-
-static int cfg_uint(struct cfg_ctx *c, struct fy_node *n, unsigned long min,
-		    unsigned long max, uint32_t *out)
-{
-	char buf[32];
-	unsigned long v;
-	int err;
-
-	err = cfg_scalar(c, n, buf, sizeof(buf), true);
-	if (err)
-		return err;
-	if (!cfg_decimal(buf, max, &v) || v < min)
-		return cfg_fail(c, n, "must be an integer in %lu..%lu", min,
-				max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int cfg_bool(struct cfg_ctx *c, struct fy_node *n, bool *out)
-{
-	char buf[8];
-
-	if (cfg_scalar(c, n, buf, sizeof(buf), true) == 0 &&
-	    (!strcmp(buf, "true") || !strcmp(buf, "false"))) {
-		*out = buf[0] == 't';
-		return 0;
-	}
-	return cfg_fail(c, n, "must be true or false");
-}
-
-/* "250ms" or "2s". */
-static int cfg_duration(struct cfg_ctx *c, struct fy_node *n, uint32_t min,
-			uint32_t max, uint32_t *out)
-{
-	char buf[32], *unit;
-	unsigned long v, scale;
-	int err;
-
-	err = cfg_scalar(c, n, buf, sizeof(buf), true);
-	if (err)
-		return err;
-	unit = buf + strspn(buf, "0123456789");
-	if (!strcmp(unit, "ms"))
-		scale = 1;
-	else if (!strcmp(unit, "s"))
-		scale = 1000;
-	else
-		return cfg_fail(c, n, "must be a duration such as 500ms or 2s");
-	*unit = '\0';
-	if (!cfg_decimal(buf, 100000000, &v) || v * scale < min ||
-	    v * scale > max)
-		return cfg_fail(c, n, "must be a duration in %ums..%us", min,
-				max / 1000);
-	*out = (uint32_t)(v * scale);
-	return 0;
-}
+#define cfg_ctx keel_yaml
+#define cfg_field keel_yaml_field
+#define cfg_line keel_yaml_line
+#define cfg_push keel_yaml_push
+#define cfg_pop keel_yaml_pop
+#define cfg_fail keel_yaml_fail
+#define cfg_resolve keel_yaml_resolve
+#define cfg_is_null keel_yaml_is_null
+#define cfg_scalar keel_yaml_scalar
+#define cfg_decimal keel_yaml_decimal
+#define cfg_uint keel_yaml_uint
+#define cfg_bool keel_yaml_bool
+#define cfg_duration keel_yaml_duration_ms
+#define cfg_map keel_yaml_map
+/* No value is an empty collection; the caller says when one is needed. */
+#define cfg_collection(c, n, type, out) \
+	keel_yaml_collection(c, n, type, true, out)
 
 /* An IPv4 or IPv6 unicast address literal. */
 static int cfg_addr(struct cfg_ctx *c, struct fy_node *n, int want, int *family,
@@ -291,76 +76,6 @@ static int cfg_addr(struct cfg_ctx *c, struct fy_node *n, int want, int *family,
 	     (addr[0] == 0xff || !memcmp(addr, (uint8_t[16]){ 0 }, 16))))
 		return cfg_fail(c, n,
 				"unspecified, multicast or broadcast address");
-	return 0;
-}
-
-static int cfg_collection(struct cfg_ctx *c, struct fy_node *n,
-			  enum fy_node_type type, struct fy_node **out)
-{
-	int err = cfg_resolve(c, n, out);
-
-	if (err)
-		return err;
-	if (cfg_is_null(*out)) {
-		*out = NULL;
-		return 0;
-	}
-	if (fy_node_get_type(*out) != type)
-		return cfg_fail(c, n, "expected %s",
-				type == FYNT_MAPPING ? "a mapping" : "a list");
-	return 0;
-}
-
-static int cfg_map(struct cfg_ctx *c, struct fy_node *n,
-		   const struct cfg_field *fields, size_t nfields, void *obj)
-{
-	struct fy_node *seen[BGPA_FIELDS_MAX] = { NULL };
-	size_t plen = c->plen, len, i;
-	struct fy_node_pair *p;
-	int here = c->here, err;
-	void *it = NULL;
-
-	while (n && (p = fy_node_mapping_iterate(n, &it))) {
-		struct fy_node *kn = fy_node_pair_key(p), *k;
-		char key[BGPA_NAME_MAX];
-
-		err = cfg_resolve(c, kn, &k);
-		if (err)
-			return err;
-		if (!k || fy_node_get_type(k) != FYNT_SCALAR || cfg_is_null(k))
-			return cfg_fail(c, kn, "keys must be plain names");
-		err = cfg_scalar(c, k, key, sizeof(key), false);
-		if (err)
-			return err;
-		len = strlen(key);
-		for (i = 0; i < nfields; i++)
-			if (!strcmp(fields[i].name, key))
-				break;
-		cfg_push(c, "%s%.40s", c->plen ? "." : "", key);
-		if (i == nfields) {
-			if (!strcmp(key, "<<"))
-				return cfg_fail(c, kn,
-						"merge keys are not supported");
-			return cfg_fail(c, kn, "unknown key");
-		}
-		if (seen[i])
-			return cfg_fail(c, kn,
-					"duplicate key (first at line %d)",
-					cfg_line(c, seen[i]));
-		seen[i] = kn;
-		c->here = cfg_line(c, kn);
-		err = fields[i].parse(c, fy_node_pair_value(p), obj);
-		c->here = here;
-		if (err)
-			return err;
-		cfg_pop(c, plen);
-		(void)len;
-	}
-	for (i = 0; i < nfields; i++)
-		if (fields[i].required && !seen[i]) {
-			cfg_push(c, "%s%s", c->plen ? "." : "", fields[i].name);
-			return cfg_fail(c, n, "required key missing");
-		}
 	return 0;
 }
 
@@ -1424,7 +1139,7 @@ static int cfg_check_gating(struct cfg_ctx *c, struct bgpa_config *cfg)
 	for (i = 0; i < cfg->n_prefixes; i++) {
 		if (!cfg->prefixes[i].has_services || cfg->has_lbd)
 			continue;
-		c->here = cfg->prefixes[i].line;
+		c->here = (struct keel_yaml_pos){ cfg->prefixes[i].line, 0 };
 		snprintf(c->path, sizeof(c->path), "prefixes[%zu].services", i);
 		return cfg_fail(c, NULL, "needs lbd: (the socket to ask)");
 	}
@@ -1450,126 +1165,21 @@ static const struct cfg_field cfg_root_fields[] = {
 _Static_assert(N(cfg_root_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
 _Static_assert(N(cfg_peer_fields) <= BGPA_FIELDS_MAX, "cfg_map() limit");
 
-/* YAML 1.2 c-printable, well-formed UTF-8, no NUL (libfyaml 0.7 traps). */
-static int cfg_check_text(struct cfg_ctx *c, const char *buf, size_t len)
+static int cfg_root(struct cfg_ctx *c, struct fy_node *root, void *obj)
 {
-	const unsigned char *s = (const unsigned char *)buf;
-	size_t i = 0, n, k;
-	uint32_t cp;
-
-	c->here = 1;
-	while (i < len) {
-		if (s[i] < 0x80) {
-			cp = s[i];
-			n = 1;
-		} else {
-			n = (s[i] & 0xe0) == 0xc0 ? 2 :
-			    (s[i] & 0xf0) == 0xe0 ? 3 :
-			    (s[i] & 0xf8) == 0xf0 ? 4 :
-						    0;
-			if (!n || n > len - i)
-				return cfg_fail(c, NULL, "not valid UTF-8");
-			cp = s[i] & (0x7f >> n);
-			for (k = 1; k < n; k++) {
-				if ((s[i + k] & 0xc0) != 0x80)
-					return cfg_fail(c, NULL,
-							"not valid UTF-8");
-				cp = cp << 6 | (s[i + k] & 0x3f);
-			}
-			if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-			    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-			    (cp >= 0xd800 && cp <= 0xdfff))
-				return cfg_fail(c, NULL, "not valid UTF-8");
-		}
-		if (!(cp == 0x09 || cp == 0x0a || cp == 0x0d ||
-		      (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
-		      (cp >= 0xa0 && cp <= 0xd7ff) ||
-		      (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000))
-			return cfg_fail(
-				c, NULL,
-				"character U+%04X is not allowed in YAML", cp);
-		if (cp == '\n')
-			c->here++;
-		i += n;
-	}
-	c->here = 0;
-	return 0;
-}
-
-static void cfg_noop_output(struct fy_diag *diag, void *user, const char *buf,
-			    size_t len)
-{
-	(void)diag;
-	(void)user;
-	(void)buf;
-	(void)len;
-}
-
-static int cfg_document(struct cfg_ctx *c, struct fy_parser *fyp,
-			struct fy_diag *diag)
-{
-	struct fy_document *doc, *next = NULL;
-	struct fy_diag_error *e;
-	struct fy_node *root;
-	void *it = NULL;
-	int err;
-
-	doc = fy_parse_load_document(fyp);
-	if (doc)
-		next = fy_parse_load_document(fyp);
-	if (fy_diag_got_error(diag)) {
-		e = fy_diag_errors_iterate(diag, &it);
-		c->err->line = e ? e->line : 0;
-		snprintf(c->err->msg, sizeof(c->err->msg),
-			 "YAML syntax error: %s",
-			 e && e->msg ? e->msg : "unknown");
-		err = -EINVAL;
-		goto out;
-	}
-	if (!doc) {
-		err = cfg_fail(c, NULL, "empty document");
-		goto out;
-	}
-	if (next) {
-		err = cfg_fail(c, fy_document_root(next),
-			       "more than one YAML document");
-		goto out;
-	}
-	err = cfg_resolve(c, fy_document_root(doc), &root);
-	if (err)
-		goto out;
-	if (cfg_is_null(root)) {
-		err = cfg_fail(c, NULL, "empty document");
-		goto out;
-	}
-	if (fy_node_get_type(root) != FYNT_MAPPING) {
-		err = cfg_fail(c, root, "the top level must be a mapping");
-		goto out;
-	}
-	err = cfg_map(c, root, cfg_root_fields, N(cfg_root_fields), c->cfg);
-out:
-	if (next)
-		fy_parse_document_destroy(fyp, next);
-	if (doc)
-		fy_parse_document_destroy(fyp, doc);
-	return err;
+	return cfg_map(c, root, cfg_root_fields, N(cfg_root_fields), obj);
 }
 
 int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		      struct bgpa_config *out, struct bgpa_config_error *err)
 {
-	struct bgpa_config_error scratch;
-	struct cfg_ctx c = { .cfg = out, .buf = buf, .len = len };
-	struct fy_parser *fyp = NULL;
-	struct fy_diag *diag = NULL;
-	struct fy_diag_cfg dcfg;
-	struct fy_parse_cfg pcfg;
+	struct keel_yaml_error e;
+	struct cfg_ctx c;
 	size_t i;
 	int ret;
 
-	c.err = err ? err : &scratch;
-	memset(c.err, 0, sizeof(*c.err));
-	snprintf(c.err->file, sizeof(c.err->file), "%s", file ? file : "-");
+	keel_yaml_init(&c, &e, file, buf, len,
+		       KEEL_YAML_BRIEF | KEEL_YAML_SHORT_INT);
 	memset(out, 0, sizeof(*out));
 	out->hold_time = 90;
 	out->retry_min_ms = 1000;
@@ -1581,43 +1191,11 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		 "/run/keel/bgp-announcer.sock");
 	snprintf(out->shutdown_message, sizeof(out->shutdown_message),
 		 "bgp-announcer stopped");
-	if (!buf || !len) {
-		ret = cfg_fail(&c, NULL, "empty document");
-		goto out;
-	}
-	if (len > BGPA_FILE_MAX) {
-		ret = cfg_fail(&c, NULL, "larger than %zu bytes",
-			       BGPA_FILE_MAX);
-		goto out;
-	}
-	ret = cfg_check_text(&c, buf, len);
-	if (ret)
-		goto out;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = cfg_noop_output;
-	dcfg.colorize = false;
-	diag = fy_diag_create(&dcfg);
-	if (!diag) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	fy_diag_set_collect_errors(diag, true);
-	memset(&pcfg, 0, sizeof(pcfg));
-	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG |
-		     FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE |
-		     FYPCF_ALLOW_DUPLICATE_KEYS;
-	pcfg.diag = diag;
-	fyp = fy_parser_create(&pcfg);
-	if (!fyp || fy_parser_set_string(fyp, buf, len)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = cfg_document(&c, fyp, diag);
+	ret = keel_yaml_load(&c, BGPA_FILE_MAX, cfg_root, out);
 	if (ret)
 		goto out;
 	if (out->retry_max_ms < out->retry_min_ms) {
-		c.here = 0;
+		c.here = (struct keel_yaml_pos){ 0, 0 };
 		snprintf(c.path, sizeof(c.path), "connect_retry_max");
 		ret = cfg_fail(&c, NULL, "must not be below connect_retry");
 		goto out;
@@ -1629,14 +1207,15 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		if (!out->peers[i].has_hold)
 			out->peers[i].hold_time = out->hold_time;
 out:
-	if (fyp)
-		fy_parser_destroy(fyp);
-	if (diag)
-		fy_diag_destroy(diag);
-	if (ret == -ENOMEM)
-		snprintf(c.err->msg, sizeof(c.err->msg), "out of memory");
 	if (ret)
 		bgpa_config_free(out);
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->file, sizeof(err->file), "%s", e.file);
+		err->line = e.line;
+		snprintf(err->key, sizeof(err->key), "%s", e.key);
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+	}
 	return ret;
 }
 

@@ -682,7 +682,7 @@ int keel_yaml_check_text(struct keel_yaml *y, const char *buf, size_t len)
 		y->here = pos;
 		if (!n)
 			return keel_yaml_fail(y, NULL, "not valid UTF-8");
-		if (cp == 0)
+		if (cp == 0 && !(y->flags & KEEL_YAML_BRIEF))
 			return keel_yaml_fail(y, NULL, "NUL byte in the file");
 		if (!keel_yaml_printable(cp))
 			return keel_yaml_fail(

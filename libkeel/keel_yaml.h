@@ -55,8 +55,8 @@ enum {
 	 * bgp-announcer's forms: "expected a scalar" / "expected a list"
 	 * without what was found, "unknown key" without the list, keys read
 	 * as scalars of at most 63 bytes and put in the path unquoted (40
-	 * bytes), "500ms or 2s", and a syntax error reported before a second
-	 * document.
+	 * bytes), "500ms or 2s", a NUL as any other character not allowed,
+	 * and a syntax error reported before a second document.
 	 */
 	KEEL_YAML_BRIEF = 1 << 2,
 };
