@@ -79,7 +79,7 @@ struct bgpa {
 	size_t n_prefixes;
 	int listen_fd[2]; /* IPv4, IPv6; -1 when absent */
 	struct evconnlistener *listener[2];
-	struct evconnlistener *ctl;
+	struct keel_ctlsock *ctl;
 	struct bfd_io_ctx *bfd; /* created when a peer has bfd: true */
 	struct event *sig_hup, *sig_term, *sig_int, *t_stop;
 	bool stopping;

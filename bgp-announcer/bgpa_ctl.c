@@ -8,25 +8,20 @@
  *   {"cmd":"prefixes"}  the prefixes alone, with their health detail
  *   {"cmd":"reload"}    as SIGHUP
  *
- * Errors use libkeel's shape ({"ok":false,"code":...,"error":...}).
+ * Errors use libkeel's shape ({"ok":false,"code":...,"error":...}); the
+ * socket itself is libkeel's keel_ctlsock.
  */
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/listener.h>
 #include <jansson.h>
 
 #include "bgpa.h"
 #include "keel_ctl.h"
+#include "keel_ctlsock.h"
 
 static char *ctl_err(enum keel_ctl_code code, const char *msg)
 {
@@ -271,108 +266,30 @@ char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
 	return out;
 }
 
-static void ctl_read(struct bufferevent *bev, void *arg)
+static char *ctl_line(void *arg, const char *line, size_t len)
 {
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char *line, *resp;
-	size_t len;
-
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF))) {
-		resp = bgpa_ctl_handle(arg, line, len);
-		free(line);
-		if (!resp) {
-			bufferevent_free(bev);
-			return;
-		}
-		bufferevent_write(bev, resp, strlen(resp));
-		free(resp);
-	}
-	if (evbuffer_get_length(in) > KEEL_CTL_MSG_MAX) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		bufferevent_disable(bev, EV_READ);
-	}
+	return bgpa_ctl_handle(arg, line, len);
 }
 
-static void ctl_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)arg;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
-}
-
-static void ctl_accept(struct evconnlistener *l, evutil_socket_t fd,
-		       struct sockaddr *sa, int salen, void *arg)
-{
-	struct bufferevent *bev;
-
-	(void)sa;
-	(void)salen;
-	bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
-				     BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		close(fd);
-		return;
-	}
-	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, arg);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
+/* Mode 0660, the daemon's user, control.group (else its own group). */
 int bgpa_ctl_start(struct bgpa *b)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = b->cfg.ctl_socket;
-	char dir[sizeof(sun.sun_path)], *slash;
-	gid_t gid = getegid();
-	int err;
+	struct keel_ctlsock_cfg cfg = {
+		.path = b->cfg.ctl_socket,
+		.group = b->cfg.ctl_group,
+		.uid = geteuid(),
+		.gid = getegid(),
+		.mode = 0660,
+		.line_max = KEEL_CTL_MSG_MAX,
+		.handle = ctl_line,
+		.arg = b,
+	};
 
-	if (b->cfg.ctl_group[0]) {
-		struct group *g = getgrnam(b->cfg.ctl_group);
-
-		if (!g) {
-			keel_log(LOG_ERR, "control group %s does not exist",
-				 b->cfg.ctl_group);
-			return -ENOENT;
-		}
-		gid = g->gr_gid;
-	}
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST) {
-			err = -errno;
-			keel_log(LOG_ERR, "control socket directory %s: %s",
-				 dir, strerror(-err));
-			return err;
-		}
-	}
-	/* A socket left by a previous run (crash, SIGKILL) is ours. */
-	unlink(path);
-	b->ctl = evconnlistener_new_bind(
-		b->base, ctl_accept, b,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-		(struct sockaddr *)&sun, sizeof(sun));
-	if (!b->ctl) {
-		err = -errno;
-		keel_log(LOG_ERR, "control socket %s: %s", path,
-			 strerror(-err));
-		return err ? err : -EIO;
-	}
-	if (chown(path, geteuid(), gid) || chmod(path, 0660)) {
-		err = -errno;
-		keel_log(LOG_ERR, "control socket %s permissions: %s", path,
-			 strerror(-err));
-		return err;
-	}
-	return 0;
+	return keel_ctlsock_start(b->base, &cfg, &b->ctl);
 }
 
 void bgpa_ctl_stop(struct bgpa *b)
 {
-	if (!b->ctl)
-		return;
-	evconnlistener_free(b->ctl);
+	keel_ctlsock_stop(b->ctl);
 	b->ctl = NULL;
-	unlink(b->cfg.ctl_socket);
 }
