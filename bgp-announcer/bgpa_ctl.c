@@ -23,40 +23,6 @@
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 
-static char *ctl_err(enum keel_ctl_code code, const char *msg)
-{
-	char *out = malloc(1024);
-
-	if (out && keel_ctl_err_encode(code, msg, out, 1024) < 0) {
-		free(out);
-		out = NULL;
-	}
-	return out;
-}
-
-static char *ctl_ok(json_t *body)
-{
-	char *text, *line;
-	size_t n;
-
-	if (!body)
-		return ctl_err(KEEL_CTL_E_INTERNAL, "out of memory");
-	json_object_set_new(body, "ok", json_true());
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(body);
-	if (!text)
-		return NULL;
-	n = strlen(text);
-	line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	return line;
-}
-
 static json_t *ctl_err_json(const struct bgpa_peer_err *e)
 {
 	if (!e->set)
@@ -244,23 +210,23 @@ char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
 		json_decref(req);
 		if (keel_ratelimit_ok(&rl, bgpa_now_ms(), &n))
 			keel_log(LOG_WARNING, "control: bad request");
-		return ctl_err(
+		return keel_ctlsock_err(
 			KEEL_CTL_E_BAD_REQUEST,
 			"expected {\"cmd\": \"status\"|\"prefixes\"|\"reload\"}");
 	}
 	c = json_string_value(cmd);
 	if (!strcmp(c, "status")) {
-		out = ctl_ok(ctl_status(b));
+		out = keel_ctlsock_ok(ctl_status(b));
 	} else if (!strcmp(c, "prefixes")) {
-		out = ctl_ok(
+		out = keel_ctlsock_ok(
 			json_pack("{so}", "prefixes", ctl_prefixes(b, true)));
 	} else if (!strcmp(c, "reload")) {
 		if (bgpa_reload(b, err, sizeof(err)))
-			out = ctl_err(KEEL_CTL_E_INVALID, err);
+			out = keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
 		else
-			out = ctl_ok(json_object());
+			out = keel_ctlsock_ok(json_object());
 	} else {
-		out = ctl_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
+		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
 	}
 	json_decref(req);
 	return out;

@@ -27,58 +27,9 @@ struct lbd_req {
 	struct lb_real *real;
 };
 
-static char *lbd_err(enum keel_ctl_code code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static char *lbd_err(enum keel_ctl_code code, const char *fmt, ...)
-{
-	char msg[512], *out;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	out = malloc(1024);
-	if (!out)
-		return NULL;
-	n = keel_ctl_err_encode(code, msg, out, 1024);
-	if (n < 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* {"ok": true, ...members of body} as one line. */
-static char *lbd_ok(json_t *body)
-{
-	char *text, *line;
-	size_t n;
-
-	if (!body)
-		body = json_object();
-	if (!body)
-		return NULL;
-	json_object_set_new(body, "ok", json_true());
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(body);
-	if (!text)
-		return NULL;
-	n = strlen(text);
-	line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	return line;
-}
-
 static char *lbd_ok_gen(struct lbd *d)
 {
-	return lbd_ok(
+	return keel_ctlsock_ok(
 		json_pack("{sI}", "generation", (json_int_t)d->generation));
 }
 
@@ -88,17 +39,18 @@ static char *lbd_req_target(struct lbd_req *q, bool need_real)
 	const struct keel_ctl_req *r = q->r;
 
 	if (lb_vip_parse(r->service, &q->key))
-		return lbd_err(KEEL_CTL_E_INVALID, "bad service '%s'",
-			       r->service);
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad service '%s'",
+					r->service);
 	q->svc = lb_model_svc_find(&q->d->m, &q->key);
 	if (!need_real)
 		return NULL;
 	if (lb_addr_parse(r->real, &q->family, q->addr))
-		return lbd_err(KEEL_CTL_E_INVALID, "bad real '%s'", r->real);
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad real '%s'",
+					r->real);
 	if (q->family != q->key.family)
-		return lbd_err(KEEL_CTL_E_INVALID,
-			       "real %s is not of the service's family",
-			       r->real);
+		return keel_ctlsock_err(
+			KEEL_CTL_E_INVALID,
+			"real %s is not of the service's family", r->real);
 	if (q->svc)
 		q->real = lb_model_real_find(q->svc, q->family, q->addr);
 	return NULL;
@@ -118,7 +70,7 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 
 	before = lb_state_dump(&d->st);
 	if (!before)
-		return lbd_err(KEEL_CTL_E_INTERNAL, "out of memory");
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
 	err = edit(q);
 	if (!err)
 		err = lb_state_save(d->cfg.state_file, &d->st);
@@ -127,15 +79,15 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 		lb_state_parse(before, strlen(before), &d->st, msg,
 			       sizeof(msg));
 		free(before);
-		return lbd_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
-			       d->cfg.state_file, strerror(-err));
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
+					d->cfg.state_file, strerror(-err));
 	}
 	free(before);
 	err = lbd_apply(d, &rs);
 	if (err)
-		return lbd_err(KEEL_CTL_E_INTERNAL,
-			       "saved, but applying failed: %s",
-			       strerror(-err));
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
+					"saved, but applying failed: %s",
+					strerror(-err));
 	return lbd_ok_gen(d);
 }
 
@@ -228,25 +180,26 @@ static char *lbd_do_real(struct lbd_req *q)
 	if (e)
 		return e;
 	if (!q->svc)
-		return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
-			       q->r->service);
+		return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
+					q->r->service);
 	switch (q->r->cmd) {
 	case KEEL_CTL_REAL_ADD:
 		if (q->real)
-			return lbd_err(KEEL_CTL_E_EXISTS, "%s already has %s",
-				       q->r->service, q->r->real);
+			return keel_ctlsock_err(KEEL_CTL_E_EXISTS,
+						"%s already has %s",
+						q->r->service, q->r->real);
 		return lbd_change(q->d, lbd_edit_real_add, q);
 	case KEEL_CTL_REAL_DEL:
 		if (!q->real)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND,
-				       "%s has no real %s", q->r->service,
-				       q->r->real);
+			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
+						"%s has no real %s",
+						q->r->service, q->r->real);
 		return lbd_change(q->d, lbd_edit_real_del, q);
 	default:
 		if (!q->real)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND,
-				       "%s has no real %s", q->r->service,
-				       q->r->real);
+			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
+						"%s has no real %s",
+						q->r->service, q->r->real);
 		return lbd_change(q->d, lbd_edit_admin, q);
 	}
 }
@@ -259,26 +212,28 @@ static char *lbd_do_service(struct lbd_req *q)
 		return e;
 	if (q->r->cmd == KEEL_CTL_SERVICE_DEL) {
 		if (!q->svc)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
-				       q->r->service);
+			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
+						"no service %s", q->r->service);
 		return lbd_change(q->d, lbd_edit_svc_del, q);
 	}
 	if (q->svc)
-		return lbd_err(KEEL_CTL_E_EXISTS, "service %s exists",
-			       q->r->service);
+		return keel_ctlsock_err(KEEL_CTL_E_EXISTS, "service %s exists",
+					q->r->service);
 	if (q->r->ring_size && !lb_maglev_is_prime(q->r->ring_size))
-		return lbd_err(KEEL_CTL_E_INVALID, "ring_size %u is not prime",
-			       q->r->ring_size);
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID,
+					"ring_size %u is not prime",
+					q->r->ring_size);
 	if (q->key.proto == KEEL_MARKER_PROTO)
-		return lbd_err(KEEL_CTL_E_INVALID, "protocol 0 is reserved");
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID,
+					"protocol 0 is reserved");
 	return lbd_change(q->d, lbd_edit_svc_add, q);
 }
 
 /* {"ok": true, "site": {...}, "dataplane": {...}}: what announcers act on. */
 static char *lbd_site_answer(struct lbd *d)
 {
-	return lbd_ok(json_pack("{soso}", "site", lbd_view_site(d), "dataplane",
-				lbd_view_dataplane(d)));
+	return keel_ctlsock_ok(json_pack("{soso}", "site", lbd_view_site(d),
+					 "dataplane", lbd_view_dataplane(d)));
 }
 
 /*
@@ -309,8 +264,8 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 	err = lb_state_save(d->cfg.state_file, &d->st);
 	if (err) {
 		d->st.site = before;
-		return lbd_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
-			       d->cfg.state_file, strerror(-err));
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",
+					d->cfg.state_file, strerror(-err));
 	}
 	if (s->drained)
 		keel_log(LOG_NOTICE,
@@ -328,8 +283,8 @@ static char *lbd_do_reload(struct lbd *d)
 	char err[512];
 
 	if (lbd_reload(d, &rs, err, sizeof(err)))
-		return lbd_err(KEEL_CTL_E_INVALID, "%s", err);
-	return lbd_ok(json_pack(
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
+	return keel_ctlsock_ok(json_pack(
 		"{sIs{sisisisisisi}}", "generation", (json_int_t)d->generation,
 		"changes", "services_added", rs.services_added,
 		"services_removed", rs.services_removed, "services_changed",
@@ -359,31 +314,31 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 			keel_log(LOG_WARNING, "control: bad request: %s%s", err,
 				 suppressed ? " (similar ones suppressed)" :
 					      "");
-		return lbd_err(ret == -ERANGE ? KEEL_CTL_E_INVALID :
-						KEEL_CTL_E_BAD_REQUEST,
-			       "%s", err);
+		return keel_ctlsock_err(ret == -ERANGE ? KEEL_CTL_E_INVALID :
+							 KEEL_CTL_E_BAD_REQUEST,
+					"%s", err);
 	}
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:
-		return lbd_ok(lbd_view_status(d));
+		return keel_ctlsock_ok(lbd_view_status(d));
 	case KEEL_CTL_SERVICES:
 		o = json_array();
 		for (size_t i = 0; o && i < d->m.n_svcs; i++)
 			json_array_append_new(
 				o, lbd_view_service(d, d->m.svcs[i], false));
-		return lbd_ok(json_pack("{so}", "services", o));
+		return keel_ctlsock_ok(json_pack("{so}", "services", o));
 	case KEEL_CTL_REALS:
 		if (lb_vip_parse(r.service, &q.key))
-			return lbd_err(KEEL_CTL_E_INVALID, "bad service '%s'",
-				       r.service);
+			return keel_ctlsock_err(KEEL_CTL_E_INVALID,
+						"bad service '%s'", r.service);
 		s = lb_model_svc_find(&d->m, &q.key);
 		if (!s)
-			return lbd_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
-				       r.service);
+			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
+						"no service %s", r.service);
 		o = lbd_view_service(d, s, true);
-		return lbd_ok(o);
+		return keel_ctlsock_ok(o);
 	case KEEL_CTL_STATS:
-		return lbd_ok(lbd_view_stats(d));
+		return keel_ctlsock_ok(lbd_view_stats(d));
 	case KEEL_CTL_REAL_WEIGHT:
 	case KEEL_CTL_REAL_DRAIN:
 	case KEEL_CTL_REAL_UNDRAIN:
@@ -406,9 +361,10 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");
 		lbd_stop(d, r.unload);
-		return lbd_ok(NULL);
+		return keel_ctlsock_ok(json_object());
 	default:
-		return lbd_err(KEEL_CTL_E_BAD_REQUEST, "unknown command");
+		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
+					"unknown command");
 	}
 }
 

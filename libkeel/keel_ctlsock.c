@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,24 +63,68 @@ static void keel_ctlsock_conn_free(struct keel_ctlsock_conn *c)
 	free(c);
 }
 
+char *keel_ctlsock_err(enum keel_ctl_code code, const char *fmt, ...)
+{
+	char msg[512], *out;
+	size_t size;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* Room for every byte escaped as \u00XX. */
+	size = 6 * strlen(msg) + 64;
+	out = malloc(size);
+	if (out && keel_ctl_err_encode(code, msg, out, size) < 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+char *keel_ctlsock_ok(json_t *body)
+{
+	char *text, *line;
+	size_t n;
+
+	if (!body)
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	json_object_set_new(body, "ok", json_true());
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	line = realloc(text, n + 2);
+	if (!line) {
+		free(text);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
 /* The bad_request answer to an over-long line; false: out of memory. */
 static bool keel_ctlsock_too_long(struct keel_ctlsock_conn *c)
 {
 	struct keel_ctlsock *s = c->s;
-	char msg[64], out[256];
 	uint64_t n = 0;
+	char *out;
+	int err;
 
 	if (keel_ratelimit_ok(&s->rl, keel_ctlsock_now_ms(), &n))
 		keel_log(
 			LOG_WARNING,
 			"control socket %s: request longer than %zu bytes (%llu similar suppressed)",
 			s->path, s->line_max, (unsigned long long)n);
-	snprintf(msg, sizeof(msg), "request longer than %zu bytes",
-		 s->line_max);
-	if (keel_ctl_err_encode(KEEL_CTL_E_BAD_REQUEST, msg, out, sizeof(out)) <
-	    0)
+	out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
+			       "request longer than %zu bytes", s->line_max);
+	if (!out)
 		return false;
-	return bufferevent_write(c->bev, out, strlen(out)) == 0;
+	err = bufferevent_write(c->bev, out, strlen(out));
+	free(out);
+	return err == 0;
 }
 
 /*

@@ -22,6 +22,9 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <jansson.h>
+
+#include "keel_ctl.h"
 
 #define KEEL_CTLSOCK_IDLE_MS 60000 /* default idle timeout */
 
@@ -60,6 +63,17 @@ int keel_ctlsock_start(struct event_base *base,
 		       struct keel_ctlsock **out);
 /* Closes the listener and every connection, removes the socket file. */
 void keel_ctlsock_stop(struct keel_ctlsock *s);
+
+/*
+ * Answer lines for handlers, malloc'ed, NULL when out of memory.
+ * keel_ctlsock_ok: body's members and "ok":true (an "ok" already in body
+ * keeps its place); takes body; a NULL body (a json_pack that failed)
+ * gives an internal error.  keel_ctlsock_err: {"ok":false,"code":..,
+ * "error":..} with a printf-style message (cut at 511 bytes).
+ */
+char *keel_ctlsock_ok(json_t *body);
+char *keel_ctlsock_err(enum keel_ctl_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- client ---- */
 

@@ -27,39 +27,6 @@ struct ra_ctl {
 	struct keel_ratelimit rl;
 };
 
-static char *ra_ctl_line(json_t *o)
-{
-	char *text, *line;
-	size_t n;
-
-	if (!o)
-		return NULL;
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!text)
-		return NULL;
-	n = strlen(text);
-	line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	return line;
-}
-
-static char *ra_ctl_err(enum keel_ctl_code code, const char *msg)
-{
-	char *out = malloc(1024);
-
-	if (out && keel_ctl_err_encode(code, msg, out, 1024) < 0) {
-		free(out);
-		out = NULL;
-	}
-	return out;
-}
-
 static const char *ra_ctl_state_name(uint8_t st)
 {
 	switch (st) {
@@ -119,8 +86,6 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 		      (json_int_t)a->cfg->interval_ms, "load", a->load / 1000.0,
 		      "services", svcs ? svcs : json_null(), "lbs",
 		      lbs ? lbs : json_null());
-	if (o)
-		json_object_set_new(o, "ok", json_true());
 	return o;
 }
 
@@ -129,59 +94,56 @@ char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len)
 	const char *cmd, *key;
 	json_error_t jerr;
 	json_t *req, *v;
-	char msg[512];
 	char *out = NULL;
 	int err;
 
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req) {
-		snprintf(msg, sizeof(msg), "not JSON: %s", jerr.text);
-		return ra_ctl_err(KEEL_CTL_E_BAD_REQUEST, msg);
+		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "not JSON: %s",
+					jerr.text);
 	}
 	if (!json_is_object(req)) {
-		out = ra_ctl_err(KEEL_CTL_E_BAD_REQUEST,
-				 "a request is a JSON object");
+		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
+				       "a request is a JSON object");
 		goto out;
 	}
 	json_object_foreach(req, key, v)
 	{
 		if (strcmp(key, "cmd")) {
-			snprintf(msg, sizeof(msg), "unknown member \"%.64s\"",
-				 key);
-			out = ra_ctl_err(KEEL_CTL_E_BAD_REQUEST, msg);
+			out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
+					       "unknown member \"%.64s\"", key);
 			goto out;
 		}
 	}
 	cmd = json_string_value(json_object_get(req, "cmd"));
 	if (!cmd) {
-		out = ra_ctl_err(KEEL_CTL_E_BAD_REQUEST,
-				 "\"cmd\" (a string) is required");
+		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
+				       "\"cmd\" (a string) is required");
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0) {
-		out = ra_ctl_line(ra_ctl_status(a));
+		out = keel_ctlsock_ok(ra_ctl_status(a));
 	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
 		bool on = cmd[0] == 'd';
 
 		if (!on && a->stopping) {
-			out = ra_ctl_err(
+			out = keel_ctlsock_err(
 				KEEL_CTL_E_INVALID,
 				"the agent is stopping (SIGTERM): it stays drained");
 			goto out;
 		}
 		err = ra_agent_set_drain(a, on);
 		if (err) {
-			snprintf(msg, sizeof(msg), "%s: %s", a->drain_file,
-				 strerror(-err));
-			out = ra_ctl_err(KEEL_CTL_E_INTERNAL, msg);
+			out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "%s: %s",
+					       a->drain_file, strerror(-err));
 			goto out;
 		}
-		out = ra_ctl_line(
+		out = keel_ctlsock_ok(
 			json_pack("{sb sb}", "ok", 1, "draining", a->draining));
 	} else {
-		snprintf(msg, sizeof(msg),
-			 "unknown cmd \"%.64s\" (status, drain, undrain)", cmd);
-		out = ra_ctl_err(KEEL_CTL_E_BAD_REQUEST, msg);
+		out = keel_ctlsock_err(
+			KEEL_CTL_E_BAD_REQUEST,
+			"unknown cmd \"%.64s\" (status, drain, undrain)", cmd);
 	}
 out:
 	json_decref(req);

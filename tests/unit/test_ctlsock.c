@@ -709,6 +709,63 @@ START_TEST(test_strerror)
 }
 END_TEST
 
+/* ---- answer lines ---- */
+
+static const struct {
+	const char *body; /* JSON text, NULL: a failed json_pack */
+	const char *want;
+} ok_cases[] = {
+	{ "{}", "{\"ok\":true}\n" },
+	{ "{\"a\":1,\"b\":[2]}", "{\"a\":1,\"b\":[2],\"ok\":true}\n" },
+	/* An "ok" already there keeps its place (rs-agent's drain answer). */
+	{ "{\"ok\":false,\"draining\":true}",
+	  "{\"ok\":true,\"draining\":true}\n" },
+	{ NULL,
+	  "{\"ok\":false,\"code\":\"internal\",\"error\":\"out of memory\"}\n" },
+};
+
+START_TEST(test_ok_line)
+{
+	json_t *body = NULL;
+	char *line;
+
+	if (ok_cases[_i].body) {
+		body = json_loads(ok_cases[_i].body, JSON_DECODE_ANY, NULL);
+		ck_assert_ptr_nonnull(body);
+	}
+	line = keel_ctlsock_ok(body);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, ok_cases[_i].want);
+	free(line);
+}
+END_TEST
+
+START_TEST(test_err_line)
+{
+	char msg[600], *line;
+	json_t *o;
+
+	line = keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND, "no service %s",
+				"203.0.113.10:80/tcp");
+	ck_assert_str_eq(
+		line,
+		"{\"ok\":false,\"code\":\"not_found\",\"error\":\"no service 203.0.113.10:80/tcp\"}\n");
+	free(line);
+	/* The longest message, every byte escaped: still one line. */
+	memset(msg, 0x01, sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	line = keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", msg);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_eq(strchr(line, '\n'), line + strlen(line) - 1);
+	o = json_loads(line, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(
+		strlen(json_string_value(json_object_get(o, "error"))), 511);
+	json_decref(o);
+	free(line);
+}
+END_TEST
+
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 static Suite *ctlsock_suite(void)
@@ -736,6 +793,10 @@ static Suite *ctlsock_suite(void)
 	tcase_add_loop_test(tc, test_client_errors, 0, N(client_cases));
 	tcase_add_test(tc, test_client_long_answer);
 	tcase_add_loop_test(tc, test_strerror, 0, N(strerror_cases));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("answers");
+	tcase_add_loop_test(tc, test_ok_line, 0, N(ok_cases));
+	tcase_add_test(tc, test_err_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
