@@ -382,14 +382,15 @@ START_TEST(test_not_idle)
 {
 	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
 					.gid = (gid_t)-1,
-					.idle_ms = 300 };
+					.idle_ms = 500 };
 	char buf[64];
 	int fd, i;
 
 	tmpdir();
 	ck_assert_int_eq(srv_start(&cfg), 0);
 	fd = raw_connect(srv.path);
-	for (i = 0; i < 10; i++) {
+	/* 1.5 s in all, a request every 100 ms. */
+	for (i = 0; i < 15; i++) {
 		raw_send(fd, "x\n");
 		ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
 		usleep(100 * 1000);
