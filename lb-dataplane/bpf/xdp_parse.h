@@ -16,7 +16,6 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -28,6 +27,20 @@
 #define KEEL_IP_MF 0x2000
 #define KEEL_IP_OFFSET 0x1fff
 #define KEEL_IP6_MF 0x0001
+
+/*
+ * The ICMPv4 header, declared here: <linux/icmp.h> pulls in <linux/if.h> and
+ * through it glibc's <sys/socket.h>, which under -target bpf asks for
+ * gnu/stubs-32.h (only there with the i386 libc headers).
+ */
+struct keel_icmphdr {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be32 rest;
+};
+#define KEEL_ICMP_DEST_UNREACH 3
+#define KEEL_ICMP_FRAG_NEEDED 4
 #define KEEL_IP6_OFFSET 0xfff8
 
 enum keel_parse {
@@ -117,7 +130,7 @@ static __always_inline int keel_parse_icmp4_too_big(void *icmp, void *l4_end,
 						    void *data_end,
 						    struct keel_pkt *p)
 {
-	struct iphdr *in = icmp + sizeof(struct icmphdr);
+	struct iphdr *in = icmp + sizeof(struct keel_icmphdr);
 	struct keel_flow q = {};
 
 	if ((void *)(in + 1) > data_end || (void *)(in + 1) > l4_end)
@@ -157,12 +170,12 @@ static __always_inline int keel_parse_l4(void *l4, void *l4_end, void *data_end,
 					&p->is_syn);
 
 	if (proto == IPPROTO_ICMP) {
-		struct icmphdr *ic = l4;
+		struct keel_icmphdr *ic = l4;
 
 		if ((void *)(ic + 1) > data_end || (void *)(ic + 1) > l4_end)
 			return KEEL_P_MALFORMED;
-		if (ic->type == ICMP_DEST_UNREACH &&
-		    ic->code == ICMP_FRAG_NEEDED)
+		if (ic->type == KEEL_ICMP_DEST_UNREACH &&
+		    ic->code == KEEL_ICMP_FRAG_NEEDED)
 			return keel_parse_icmp4_too_big(l4, l4_end, data_end,
 							p);
 	} else if (proto == IPPROTO_ICMPV6) {
