@@ -47,15 +47,6 @@ static void bgpa_usage(FILE *f)
 		"  --log-level L     least severe level logged (default info)\n");
 }
 
-static const struct {
-	const char *name;
-	int level;
-} bgpa_levels[] = {
-	{ "err", LOG_ERR },	  { "warning", LOG_WARNING },
-	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
-	{ "debug", LOG_DEBUG },
-};
-
 static void bgpa_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 			   struct sockaddr *sa, int salen, void *arg)
 {
@@ -417,7 +408,6 @@ int main(int argc, char **argv)
 	bool check = false, use_syslog = false;
 	int opt, level = LOG_INFO, ret;
 	char msg[512];
-	size_t i;
 
 	b.config_path = BGPA_CONFIG_DEFAULT;
 	b.listen_fd[0] = b.listen_fd[1] = -1;
@@ -433,16 +423,11 @@ int main(int argc, char **argv)
 			use_syslog = true;
 			break;
 		case 'l':
-			for (i = 0;
-			     i < sizeof(bgpa_levels) / sizeof(*bgpa_levels);
-			     i++)
-				if (!strcmp(optarg, bgpa_levels[i].name))
-					break;
-			if (i == sizeof(bgpa_levels) / sizeof(*bgpa_levels)) {
+			level = keel_log_level_parse(optarg);
+			if (level < 0) {
 				bgpa_usage(stderr);
 				return 2;
 			}
-			level = bgpa_levels[i].level;
 			break;
 		case 'h':
 			bgpa_usage(stdout);

@@ -367,15 +367,6 @@ static void lbd_usage(FILE *f)
 		"  --syslog          log to syslog instead of stderr\n");
 }
 
-static const struct {
-	const char *name;
-	int level;
-} lbd_levels[] = {
-	{ "err", LOG_ERR },	  { "warning", LOG_WARNING },
-	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
-	{ "debug", LOG_DEBUG },
-};
-
 static int lbd_start(struct lbd *d)
 {
 	struct lb_dp_opts o = { .bpffs = d->cfg.bpffs,
@@ -483,7 +474,6 @@ int main(int argc, char **argv)
 	bool check = false, use_syslog = false;
 	int opt, level = LOG_INFO, ret;
 	char msg[512];
-	size_t i;
 
 	d.config_path = LBD_CONFIG_DEFAULT;
 	d.health.fd = -1;
@@ -509,16 +499,11 @@ int main(int argc, char **argv)
 			use_syslog = true;
 			break;
 		case 'l':
-			for (i = 0;
-			     i < sizeof(lbd_levels) / sizeof(lbd_levels[0]);
-			     i++)
-				if (!strcmp(optarg, lbd_levels[i].name))
-					break;
-			if (i == sizeof(lbd_levels) / sizeof(lbd_levels[0])) {
+			level = keel_log_level_parse(optarg);
+			if (level < 0) {
 				lbd_usage(stderr);
 				return 2;
 			}
-			level = lbd_levels[i].level;
 			break;
 		case 'h':
 			lbd_usage(stdout);

@@ -30,6 +30,16 @@ const char *keel_log_level_name(int level)
 	return keel_log_names[level];
 }
 
+int keel_log_level_parse(const char *name)
+{
+	int l;
+
+	for (l = LOG_ERR; l <= LOG_DEBUG; l++)
+		if (!strcmp(name, keel_log_names[l]))
+			return l;
+	return -EINVAL;
+}
+
 /* systemd names the stream it connected to stderr (systemd.exec(5)). */
 static bool keel_log_stderr_is_journal(void)
 {

@@ -30,6 +30,12 @@ void keel_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "err", "warning", ...; "?" for a value outside LOG_EMERG..LOG_DEBUG. */
 const char *keel_log_level_name(int level);
+/*
+ * The level a daemon's --log-level names: "err", "warning", "notice",
+ * "info" or "debug"; -EINVAL for anything else (the more severe levels
+ * are never a sensible minimum).
+ */
+int keel_log_level_parse(const char *name);
 
 /*
  * At most `burst` events per `interval_ms` window.  Zero-initialise, set

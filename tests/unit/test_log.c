@@ -234,6 +234,25 @@ START_TEST(test_level_names)
 }
 END_TEST
 
+static const struct {
+	const char *name;
+	int level;
+} parse_cases[] = {
+	{ "err", LOG_ERR },	  { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },	  { "crit", -EINVAL },
+	{ "emerg", -EINVAL },	  { "INFO", -EINVAL },
+	{ "", -EINVAL },	  { "debug ", -EINVAL },
+	{ "warn", -EINVAL },
+};
+
+START_TEST(test_level_parse)
+{
+	ck_assert_int_eq(keel_log_level_parse(parse_cases[_i].name),
+			 parse_cases[_i].level);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int main(void)
@@ -248,6 +267,7 @@ int main(void)
 	tcase_add_test(tc, test_line_journal);
 	tcase_add_test(tc, test_errno_kept);
 	tcase_add_test(tc, test_level_names);
+	tcase_add_loop_test(tc, test_level_parse, 0, N(parse_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
