@@ -22,6 +22,7 @@
 #include <libfyaml.h>
 
 #include "bgpa_config.h"
+#include "keel_file.h"
 #include "keel_yaml.h"
 #include "lb_addr.h"
 
@@ -1223,63 +1224,21 @@ int bgpa_config_load(const char *file, struct bgpa_config *out,
 		     struct bgpa_config_error *err)
 {
 	struct bgpa_config_error scratch;
-	char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
+	size_t len;
+	char *buf;
+	int ret;
 
 	if (!err)
 		err = &scratch;
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > BGPA_FILE_MAX) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "not a regular file of at most %zu bytes",
-			 BGPA_FILE_MAX);
-		ret = -EINVAL;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	while (len <= (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > (size_t)st.st_size) {
-		snprintf(err->msg, sizeof(err->msg), "changed while read");
-		ret = -EAGAIN;
-		goto out;
-	}
+	ret = keel_file_read(file, BGPA_FILE_MAX, &buf, &len, NULL, err->msg,
+			     sizeof(err->msg));
+	if (ret)
+		return ret;
 	ret = bgpa_config_parse(buf, len, file, out, err);
-	goto out;
-fail:
-	snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-ret));
-out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
 

@@ -22,29 +22,6 @@ const char *lb_rx_name(unsigned int result)
 	return result < LB_RX__MAX ? lb_rx_names[result] : "?";
 }
 
-int lb_agents_key_parse(const uint8_t *buf, size_t len,
-			uint8_t key[KEEL_REPORT_KEY_LEN])
-{
-	size_t bin_len = 0;
-	const char *end;
-
-	if (len == KEEL_REPORT_KEY_LEN) {
-		memcpy(key, buf, len);
-		return 0;
-	}
-	while (len && isspace(buf[len - 1]))
-		len--;
-	if (len != 2 * KEEL_REPORT_KEY_LEN)
-		return -EINVAL;
-	if (sodium_hex2bin(key, KEEL_REPORT_KEY_LEN, (const char *)buf, len,
-			   NULL, &bin_len, &end) ||
-	    bin_len != KEEL_REPORT_KEY_LEN || end != (const char *)buf + len) {
-		sodium_memzero(key, KEEL_REPORT_KEY_LEN);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int lb_agent_cmp(uint8_t fa, const __be32 *a, uint8_t fb,
 			const __be32 *b)
 {

@@ -57,13 +57,6 @@ struct lb_agents {
 };
 
 /*
- * A key file's content: 64 hex digits (trailing white space allowed) or
- * exactly 32 raw bytes.  0 or -EINVAL.
- */
-int lb_agents_key_parse(const uint8_t *buf, size_t len,
-			uint8_t key[KEEL_REPORT_KEY_LEN]);
-
-/*
  * Make the table hold exactly the n addresses (duplicates allowed; family
  * KEEL_F_INET with IPv4 in addr[0], or KEEL_F_INET6).  An agent already
  * there keeps its replay guard, last report and counters.  0, or -ENOMEM

@@ -25,6 +25,7 @@
 
 #include <libfyaml.h>
 
+#include "keel_file.h"
 #include "keel_health.h" /* KEEL_RISEFALL_MAX */
 #include "keel_yaml.h"
 #include "lb_addr.h"
@@ -1268,70 +1269,21 @@ int lb_config_load(const char *file, struct lb_config *out,
 		   struct lb_config_error *err)
 {
 	struct lb_config_error scratch = { 0 };
-	char *buf = NULL, ebuf[96];
-	size_t len = 0;
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
+	size_t len;
+	char *buf;
+	int ret;
 
 	if (!err)
 		err = &scratch;
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err->msg, sizeof(err->msg), "not a regular file");
-		ret = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > LB_CFG_FILE_MAX) {
-		snprintf(err->msg, sizeof(err->msg), "larger than %zu bytes",
-			 LB_CFG_FILE_MAX);
-		ret = -EFBIG;
-		goto out;
-	}
-	/* One byte more than stat says, to see a file that grew. */
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	while (len <= (size_t)st.st_size) {
-		n = read(fd, buf + len, st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (len > (size_t)st.st_size) {
-		snprintf(err->msg, sizeof(err->msg), "changed while read");
-		ret = -EAGAIN;
-		goto out;
-	}
+	ret = keel_file_read(file, LB_CFG_FILE_MAX, &buf, &len, NULL, err->msg,
+			     sizeof(err->msg));
+	if (ret)
+		return ret;
 	ret = lb_config_parse(buf, len, file, out, err);
-	goto out;
-fail:
-	/* GNU strerror_r(): _GNU_SOURCE is set project-wide. */
-	snprintf(err->msg, sizeof(err->msg), "cannot read: %s",
-		 strerror_r(-ret, ebuf, sizeof(ebuf)));
-out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
 

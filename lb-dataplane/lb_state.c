@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 
+#include "keel_file.h"
 #include "lb_addr.h"
 #include "lb_maglev.h"
 #include "lb_state.h"
@@ -915,69 +916,21 @@ int lb_state_load(const char *path, struct lb_state *out, char *err,
 		  size_t errlen)
 {
 	struct lb_st_ctx c = { err, errlen };
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nb;
-	struct stat sb;
-	ssize_t r;
-	int fd, ret;
+	char *buf, why[160];
+	size_t len;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		lb_st_fail(&c, "open: %s", strerror(-ret));
+	ret = keel_file_read(path, LB_STATE_MAX_BYTES, &buf, &len, NULL, why,
+			     sizeof(why));
+	if (ret) {
+		lb_st_fail(&c, "%s", why);
 		return ret;
 	}
-	/* A FIFO or a device would block or never end. */
-	if (fstat(fd, &sb)) {
-		ret = -errno;
-		lb_st_fail(&c, "fstat: %s", strerror(-ret));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		ret = -EINVAL;
-		lb_st_fail(&c, "not a regular file");
-		goto out;
-	}
-	/* Read one byte past the limit to tell "at the limit" from "over". */
-	for (;;) {
-		if (len == cap) {
-			if (cap > LB_STATE_MAX_BYTES) {
-				ret = -EFBIG;
-				lb_st_fail(&c, "larger than %u bytes",
-					   LB_STATE_MAX_BYTES);
-				goto out;
-			}
-			cap = cap ? 2 * cap : 65536;
-			if (cap > LB_STATE_MAX_BYTES + 1)
-				cap = LB_STATE_MAX_BYTES + 1;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				ret = -ENOMEM;
-				lb_st_fail(&c, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			lb_st_fail(&c, "read: %s", strerror(-ret));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += r;
-	}
 	ret = lb_state_parse(buf, len, out, err, errlen);
-out:
 	free(buf);
-	close(fd);
 	return ret;
 }
 

@@ -52,55 +52,6 @@ uint64_t lbd_now_ms(void)
  * A key file: a regular file no one but its owner may read or write (the
  * key lets anyone take reals out of service).
  */
-static int lbd_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
-			char *err, size_t errlen)
-{
-	uint8_t buf[LBD_KEY_FILE_MAX + 1];
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		snprintf(err, errlen, "key file %s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		ret = -EPERM;
-		snprintf(
-			err, errlen,
-			"key file %s: group or others may access it (mode %03o): chmod 600",
-			path, (unsigned int)(st.st_mode & 0777));
-		goto out;
-	}
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "key file %s: %s", path, strerror(-ret));
-		goto out;
-	}
-	ret = lb_agents_key_parse(buf, n, key);
-	if (ret)
-		snprintf(err, errlen,
-			 "key file %s: not 64 hex digits or 32 bytes", path);
-out:
-	sodium_memzero(buf, sizeof(buf));
-	close(fd);
-	return ret;
-}
 
 static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
 {
@@ -148,13 +99,13 @@ int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
 		p->close_rx = true;
 		return 0;
 	}
-	ret = lbd_key_load(a->key_file, p->keys[0].key, err, errlen);
+	ret = keel_report_key_load(a->key_file, p->keys[0].key, err, errlen);
 	if (ret)
 		goto fail;
 	p->keys[0].id = a->key_id;
 	p->n_keys = 1;
 	if (a->previous_key_file[0]) {
-		ret = lbd_key_load(a->previous_key_file, p->keys[1].key, err,
+		ret = keel_report_key_load(a->previous_key_file, p->keys[1].key, err,
 				   errlen);
 		if (ret)
 			goto fail;

@@ -2,6 +2,7 @@
 /* keel_report: the agent report codec (docs/agent-protocol.md). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -256,4 +257,54 @@ int keel_replay_check(struct keel_replay *g, const struct keel_report *r)
 	g->last_seq = r->seq;
 	g->seen = true;
 	return 0;
+}
+
+static int keel_report_hex(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int keel_report_key_parse(const uint8_t *buf, size_t len,
+			  uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
+			  size_t msglen)
+{
+	size_t i, all = len;
+	int hi, lo;
+
+	if (msglen)
+		msg[0] = '\0';
+	if (len == KEEL_REPORT_KEY_LEN) {
+		memcpy(key, buf, len);
+		return 0;
+	}
+	while (len && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
+		       buf[len - 1] == '\r' || buf[len - 1] == '\n'))
+		len--;
+	if (len != 2 * KEEL_REPORT_KEY_LEN) {
+		snprintf(
+			msg, msglen,
+			"must hold 64 hex digits or 32 raw bytes, holds %zu bytes",
+			all);
+		goto fail;
+	}
+	for (i = 0; i < KEEL_REPORT_KEY_LEN; i++) {
+		hi = keel_report_hex(buf[2 * i]);
+		lo = keel_report_hex(buf[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			snprintf(msg, msglen, "not a hex digit at byte %zu",
+				 2 * i + (hi < 0 ? 0 : 1));
+			goto fail;
+		}
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+fail:
+	sodium_memzero(key, KEEL_REPORT_KEY_LEN);
+	return -EINVAL;
 }

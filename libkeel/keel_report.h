@@ -90,6 +90,24 @@ int keel_report_parse(const uint8_t *buf, size_t len,
 		      struct keel_report *out);
 
 /*
+ * The shared key as a key file holds it: exactly 32 raw bytes, or 64 hex
+ * digits (either case) followed by nothing but whitespace (a newline, or
+ * CR LF).  0, or -EINVAL with key zeroed and why in msg (msglen may be 0).
+ */
+int keel_report_key_parse(const uint8_t *buf, size_t len,
+			  uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
+			  size_t msglen);
+
+/*
+ * Read a key file (keel_report_key.c, the one function here with I/O):
+ * keel_report_key_parse() of a regular file of at most 4 KiB that neither
+ * group nor others may access (-EPERM, "chmod 600").  The message starts
+ * "key file PATH: "; the file's bytes are wiped from memory once read.
+ */
+int keel_report_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
+			 char *msg, size_t msglen);
+
+/*
  * The key id of a datagram that has a version 1 header, UNAUTHENTICATED:
  * only for choosing which key to verify with (key rotation).  0, or
  * -EBADMSG / -EPROTONOSUPPORT as keel_report_parse() would say.

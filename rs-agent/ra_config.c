@@ -20,6 +20,7 @@
 
 #include <libfyaml.h>
 
+#include "keel_file.h"
 #include "keel_health.h"
 #include "keel_yaml.h"
 #include "lb_addr.h"
@@ -775,76 +776,11 @@ int ra_config_parse(const char *buf, size_t len, const char *file,
 }
 
 /* A whole regular file of at most max bytes; *buf is malloc'ed. */
-static int ra_cfg_read(const char *file, size_t max, char **bufp, size_t *lenp,
-		       struct stat *st, char *msg, size_t msglen)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(msg, msglen, "cannot read: %s", strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, st) < 0) {
-		ret = -errno;
-		snprintf(msg, msglen, "cannot read: %s", strerror(-ret));
-		goto out;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(msg, msglen, "not a regular file");
-		ret = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st->st_size > max) {
-		snprintf(msg, msglen, "larger than %zu bytes", max);
-		ret = -EFBIG;
-		goto out;
-	}
-	/* One byte more than stat says, to see a file that grew. */
-	buf = malloc(st->st_size + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		snprintf(msg, msglen, "out of memory");
-		goto out;
-	}
-	while (len <= (size_t)st->st_size) {
-		n = read(fd, buf + len, st->st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			snprintf(msg, msglen, "cannot read: %s",
-				 strerror(-ret));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (len > (size_t)st->st_size) {
-		snprintf(msg, msglen, "changed while read");
-		ret = -EAGAIN;
-		goto out;
-	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return ret;
-}
-
 int ra_config_load(const char *file, struct ra_config *out,
 		   struct ra_config_error *err)
 {
 	struct ra_config_error scratch = { 0 };
 	char *buf = NULL;
-	struct stat st;
 	size_t len = 0;
 	int ret;
 
@@ -853,8 +789,8 @@ int ra_config_load(const char *file, struct ra_config *out,
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = ra_cfg_read(file, RA_CFG_FILE_MAX, &buf, &len, &st, err->msg,
-			  sizeof(err->msg));
+	ret = keel_file_read(file, RA_CFG_FILE_MAX, &buf, &len, NULL, err->msg,
+			     sizeof(err->msg));
 	if (ret)
 		return ret;
 	ret = ra_config_parse(buf, len, file, out, err);
@@ -868,70 +804,4 @@ int ra_config_error_format(const struct ra_config_error *e, char *buf,
 	return keel_yaml_error_format(e, buf, size);
 }
 
-static int ra_cfg_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
-int ra_config_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
-		       char *msg, size_t msglen)
-{
-	char *buf = NULL, why[96];
-	size_t len = 0, i;
-	struct stat st;
-	int ret, hi, lo;
-
-	ret = ra_cfg_read(path, 4096, &buf, &len, &st, why, sizeof(why));
-	if (ret) {
-		snprintf(msg, msglen, "key file %s: %s", path, why);
-		return ret;
-	}
-	/* A key others can read is a key others can sign with. */
-	if (st.st_mode & 077) {
-		snprintf(
-			msg, msglen,
-			"key file %s: mode %04o lets group or others read it (chmod 600)",
-			path, (unsigned)(st.st_mode & 07777));
-		ret = -EPERM;
-		goto out;
-	}
-	if (len == KEEL_REPORT_KEY_LEN) {
-		memcpy(key, buf, KEEL_REPORT_KEY_LEN);
-		goto out;
-	}
-	if (len == 2 * KEEL_REPORT_KEY_LEN + 1 && buf[len - 1] == '\n')
-		len--;
-	if (len != 2 * KEEL_REPORT_KEY_LEN) {
-		snprintf(
-			msg, msglen,
-			"key file %s: must hold 64 hex digits or 32 raw bytes, holds %zu bytes",
-			path, len);
-		ret = -EINVAL;
-		goto out;
-	}
-	for (i = 0; i < KEEL_REPORT_KEY_LEN; i++) {
-		hi = ra_cfg_hex((unsigned char)buf[2 * i]);
-		lo = ra_cfg_hex((unsigned char)buf[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			snprintf(msg, msglen,
-				 "key file %s: not a hex digit at byte %zu",
-				 path, 2 * i + (hi < 0 ? 0 : 1));
-			ret = -EINVAL;
-			goto out;
-		}
-		key[i] = hi << 4 | lo;
-	}
-out:
-	if (buf) {
-		/* The key stays in key[] only. */
-		memset(buf, 0, len);
-		free(buf);
-	}
-	return ret;
-}

@@ -6,8 +6,9 @@
  * agent does anything with it.  On error it fills struct ra_config_error
  * with the file, line and key at fault and returns -EINVAL (or -ENOMEM);
  * the output is then zeroed.  No I/O but the given buffer, no logging.
- * ra_config_load() reads the file; ra_config_key_load() reads the key
- * file (done at start, not by the parser, so the parser stays pure).
+ * ra_config_load() reads the file; the key file is read at start by
+ * keel_report_key_load() (libkeel/keel_report.h), not by the parser, so the
+ * parser stays pure.
  */
 #ifndef RA_CONFIG_H
 #define RA_CONFIG_H
@@ -83,13 +84,5 @@ int ra_config_load(const char *file, struct ra_config *out,
 /* "file:line: key: msg" */
 int ra_config_error_format(const struct ra_config_error *e, char *buf,
 			   size_t size);
-
-/*
- * The shared key: 64 hex digits (one trailing newline allowed) or exactly
- * 32 raw bytes, in a regular file that neither group nor others may read.
- * 0, or -errno with a one-line reason in msg.
- */
-int ra_config_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
-		       char *msg, size_t msglen);
 
 #endif

@@ -532,7 +532,7 @@ static int cmd_run(struct ra_cli *c)
 	}
 	if (ra_load_config(c->config, &a->cfg))
 		return EXIT_FAIL;
-	if (ra_config_key_load(a->cfg->key_file, key, msg, sizeof(msg))) {
+	if (keel_report_key_load(a->cfg->key_file, key, msg, sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
 		goto out;
 	}

@@ -25,7 +25,6 @@
 
 #include "keel_report.h"
 #include "lb_addr.h"
-#include "lb_agents.h"
 
 #define MAX_LBS 8
 
@@ -289,7 +288,7 @@ int main(int argc, char **argv)
 		count = 1;
 	} else {
 		if (read_file(key_file, filebuf, sizeof(filebuf), &len) ||
-		    lb_agents_key_parse(filebuf, len, key)) {
+		    keel_report_key_parse(filebuf, len, key, NULL, 0)) {
 			fprintf(stderr,
 				"keel-report-send: %s: not a readable key (64 hex digits or 32 bytes)\n",
 				key_file);

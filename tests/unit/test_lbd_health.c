@@ -303,51 +303,6 @@ START_TEST(test_rebuild)
 }
 END_TEST
 
-static const struct key_case {
-	const char *text;
-	size_t len; /* 0: strlen */
-	int want;
-	uint8_t first, last;
-} key_cases[] = {
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0,
-	  0, 0x00, 0x1f },
-	{ "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1EFF\n",
-	  0, 0, 0x00, 0xff },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \r\n",
-	  0, 0, 0x00, 0x1f },
-	/* 32 raw bytes, whatever they are */
-	{ "0123456789abcdef0123456789abcdef", 0, 0, '0', 'f' },
-	{ "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n", 0,
-	  0, '\n', '\n' },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e", 0,
-	  -EINVAL, 0, 0 },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00",
-	  0, -EINVAL, 0, 0 },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g", 0,
-	  -EINVAL, 0, 0 },
-	{ " 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-	  0, -EINVAL, 0, 0 },
-	{ "0123456789abcdef0123456789abcde", 0, -EINVAL, 0, 0 },
-	{ "0123456789abcdef0123456789abcdef\n", 0, -EINVAL, 0, 0 },
-	{ "", 0, -EINVAL, 0, 0 },
-};
-
-START_TEST(test_key_parse)
-{
-	const struct key_case *c = &key_cases[_i];
-	size_t len = c->len ? c->len : strlen(c->text);
-	uint8_t key[KEEL_REPORT_KEY_LEN];
-
-	ck_assert_int_eq(lb_agents_key_parse((const uint8_t *)c->text, len,
-					     key),
-			 c->want);
-	if (c->want)
-		return;
-	ck_assert_uint_eq(key[0], c->first);
-	ck_assert_uint_eq(key[31], c->last);
-}
-END_TEST
-
 START_TEST(test_names)
 {
 	static const char *const want[] = { "ok",	    "malformed",
@@ -373,7 +328,6 @@ int main(void)
 	tcase_add_test(tc, test_classify);
 	tcase_add_test(tc, test_rebuild);
 	tcase_add_test(tc, test_changed);
-	tcase_add_loop_test(tc, test_key_parse, 0, N(key_cases));
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -2,8 +2,8 @@
 /*
  * ra_config: good documents with the values they must yield (defaults
  * applied), bad documents with the line, key path and message they must
- * be refused with, and the key file's rules.  Links ra_config.c and
- * lb_addr.c only.
+ * be refused with.  Links ra_config.c and what it calls (keel_yaml.c,
+ * keel_file.c, lb_addr.c).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -378,53 +378,6 @@ START_TEST(test_load)
 }
 END_TEST
 
-static const struct key_case {
-	const char *content;
-	size_t len;
-	mode_t mode;
-	int err;
-	const char *msg; /* a part of the message */
-} key_cases[] = {
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F\n",
-	  65, 0600, 0, NULL },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-	  64, 0400, 0, NULL },
-	{ "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-	  "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f",
-	  32, 0600, 0, NULL },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
-	  65, 0640, -EPERM, "lets group or others read it" },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
-	  65, 0604, -EPERM, "mode 0604" },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1", 63,
-	  0600, -EINVAL, "holds 63 bytes" },
-	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g",
-	  64, 0600, -EINVAL, "not a hex digit at byte 63" },
-	{ "", 0, 0600, -EINVAL, "holds 0 bytes" },
-};
-
-START_TEST(test_key)
-{
-	const struct key_case *k = &key_cases[_i];
-	char path[] = "/tmp/test_ra_key.XXXXXX", msg[400] = "";
-	uint8_t key[KEEL_REPORT_KEY_LEN];
-	int fd, err, i;
-
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, k->content, k->len), (int)k->len);
-	ck_assert_int_eq(fchmod(fd, k->mode), 0);
-	close(fd);
-	err = ra_config_key_load(path, key, msg, sizeof(msg));
-	unlink(path);
-	ck_assert_int_eq(err, k->err);
-	if (k->msg)
-		ck_assert_msg(strstr(msg, k->msg), "message: %s", msg);
-	for (i = 0; !err && i < KEEL_REPORT_KEY_LEN; i++)
-		ck_assert_uint_eq(key[i], i);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("ra_config");
@@ -437,7 +390,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
 	tcase_add_test(tc, test_too_many_services);
 	tcase_add_test(tc, test_load);
-	tcase_add_loop_test(tc, test_key, 0, N(key_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

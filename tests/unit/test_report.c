@@ -574,6 +574,68 @@ START_TEST(test_replay)
 }
 END_TEST
 
+static const struct key_case {
+	const char *text;
+	size_t len; /* 0: strlen */
+	int want;
+	uint8_t first, last;
+	const char *msg; /* part of the message, for a refused key */
+} key_cases[] = {
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0,
+	  0, 0x00, 0x1f, NULL },
+	{ "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1EFF\n",
+	  0, 0, 0x00, 0xff, NULL },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \r\n",
+	  0, 0, 0x00, 0x1f, NULL },
+	/* 32 raw bytes, whatever they are */
+	{ "0123456789abcdef0123456789abcdef", 0, 0, '0', 'f', NULL },
+	{ "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n", 0,
+	  0, '\n', '\n', NULL },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e", 0,
+	  -EINVAL, 0, 0, "holds 62 bytes" },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00",
+	  0, -EINVAL, 0, 0, "holds 66 bytes" },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g", 0,
+	  -EINVAL, 0, 0, "not a hex digit at byte 63" },
+	{ "g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0,
+	  -EINVAL, 0, 0, "not a hex digit at byte 0" },
+	{ " 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	  0, -EINVAL, 0, 0, "holds 65 bytes" },
+	{ "000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f",
+	  0, -EINVAL, 0, 0, "holds 65 bytes" },
+	{ "0123456789abcdef0123456789abcde", 0, -EINVAL, 0, 0,
+	  "holds 31 bytes" },
+	/* 32 bytes and a newline: neither form */
+	{ "0123456789abcdef0123456789abcdef\n", 0, -EINVAL, 0, 0,
+	  "holds 33 bytes" },
+	{ "", 0, -EINVAL, 0, 0, "holds 0 bytes" },
+};
+
+START_TEST(test_key_parse)
+{
+	const struct key_case *c = &key_cases[_i];
+	size_t len = c->len ? c->len : strlen(c->text);
+	uint8_t key[KEEL_REPORT_KEY_LEN];
+
+	char msg[128] = "x";
+	size_t i;
+
+	ck_assert_int_eq(keel_report_key_parse((const uint8_t *)c->text, len,
+					       key, msg, sizeof(msg)),
+			 c->want);
+	if (c->want) {
+		ck_assert_msg(strstr(msg, c->msg), "message: %s", msg);
+		/* a refused key leaves nothing behind */
+		for (i = 0; i < KEEL_REPORT_KEY_LEN; i++)
+			ck_assert_uint_eq(key[i], 0);
+		return;
+	}
+	ck_assert_str_eq(msg, "");
+	ck_assert_uint_eq(key[0], c->first);
+	ck_assert_uint_eq(key[31], c->last);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -590,6 +652,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, test_key_id);
 	tcase_add_loop_test(tc, test_enospc, 0, 2);
 	tcase_add_loop_test(tc, test_einval, 0, N(einval_cases));
+	tcase_add_loop_test(tc, test_key_parse, 0, N(key_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("replay");

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * keel_file_read() on real files of every kind it must take or refuse
+ * (regular, empty, at and over the limit, missing, a directory, a FIFO, a
+ * device, a file longer than fstat says), and keel_report_key_load() on
+ * key files: both forms, the mode rule, the messages.  Links keel_file.c,
+ * keel_report_key.c and keel_report.c (the key parser).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "keel_file.h"
+#include "keel_report.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static char dir[] = "/tmp/test_file.XXXXXX";
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+enum kind { K_FILE, K_NONE, K_DIR, K_FIFO, K_PATH };
+
+/* Makes dir/name as kind (K_FILE: with content, len bytes, mode). */
+static void make(char *path, size_t size, const char *name, enum kind kind,
+		 const char *content, size_t len, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	switch (kind) {
+	case K_FILE:
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+		ck_assert_int_eq(fchmod(fd, mode), 0);
+		close(fd);
+		break;
+	case K_DIR:
+		ck_assert_int_eq(mkdir(path, 0700), 0);
+		break;
+	case K_FIFO:
+		ck_assert_int_eq(mkfifo(path, 0600), 0);
+		break;
+	case K_PATH:
+		snprintf(path, size, "%s", name);
+		break;
+	case K_NONE:
+		break;
+	}
+}
+
+static const struct read_case {
+	const char *name;
+	enum kind kind;
+	const char *content;
+	size_t len, max;
+	int err;
+	const char *msg; /* the whole message */
+} read_cases[] = {
+	{ "abc", K_FILE, "abc", 3, 10, 0, "" },
+	{ "empty", K_FILE, "", 0, 10, 0, "" },
+	{ "at-max", K_FILE, "abcd", 4, 4, 0, "" },
+	{ "nul-inside", K_FILE, "a\0b", 3, 4, 0, "" },
+	{ "over-max", K_FILE, "abcde", 5, 4, -EFBIG, "larger than 4 bytes" },
+	{ "max-0", K_FILE, "a", 1, 0, -EFBIG, "larger than 0 bytes" },
+	{ "missing", K_NONE, NULL, 0, 10, -ENOENT,
+	  "cannot read: No such file or directory" },
+	{ "a-dir", K_DIR, NULL, 0, 10, -EINVAL, "not a regular file" },
+	/* O_NONBLOCK: no writer, and yet no wait */
+	{ "a-fifo", K_FIFO, NULL, 0, 10, -EINVAL, "not a regular file" },
+	{ "/dev/null", K_PATH, NULL, 0, 10, -EINVAL, "not a regular file" },
+	/* fstat says 0 bytes, read gives more: refused, not cut */
+	{ "/proc/self/status", K_PATH, NULL, 0, 1 << 20, -EAGAIN,
+	  "changed while read" },
+};
+
+START_TEST(test_read)
+{
+	const struct read_case *c = &read_cases[_i];
+	char path[256], msg[128] = "x", *buf = (char *)1;
+	struct stat st = { 0 };
+	size_t len = 99;
+	int err;
+
+	make(path, sizeof(path), c->name, c->kind, c->content, c->len, 0640);
+	err = keel_file_read(path, c->max, &buf, &len, &st, msg, sizeof(msg));
+	ck_assert_int_eq(err, c->err);
+	ck_assert_str_eq(msg, c->msg);
+	if (err) {
+		ck_assert_ptr_null(buf);
+		ck_assert_uint_eq(len, 0);
+		return;
+	}
+	ck_assert_uint_eq(len, c->len);
+	ck_assert_mem_eq(buf, c->content, len);
+	ck_assert_int_eq(buf[len], '\0');
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(st.st_size, (off_t)c->len);
+	free(buf);
+}
+END_TEST
+
+/* No stat wanted, and a message buffer of size 0. */
+START_TEST(test_read_no_stat)
+{
+	char path[256], *buf;
+	size_t len;
+
+	make(path, sizeof(path), "f", K_FILE, "xy", 2, 0600);
+	ck_assert_int_eq(keel_file_read(path, 2, &buf, &len, NULL, NULL, 0), 0);
+	ck_assert_uint_eq(len, 2);
+	free(buf);
+	ck_assert_int_eq(keel_file_read(path, 1, &buf, &len, NULL, NULL, 0),
+			 -EFBIG);
+}
+END_TEST
+
+#define HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static const struct key_case {
+	const char *content;
+	size_t len;
+	mode_t mode;
+	enum kind kind;
+	int err;
+	const char *msg; /* a part of the message */
+} key_cases[] = {
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F\n",
+	  65, 0600, K_FILE, 0, NULL },
+	{ HEX, 64, 0400, K_FILE, 0, NULL },
+	{ HEX "\r\n", 66, 0600, K_FILE, 0, NULL },
+	{ "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	  "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f",
+	  32, 0600, K_FILE, 0, NULL },
+	{ HEX "\n", 65, 0640, K_FILE, -EPERM,
+	  "mode 0640 lets group or others access it (chmod 600)" },
+	{ HEX "\n", 65, 0604, K_FILE, -EPERM, "mode 0604" },
+	{ HEX "\n", 65, 0610, K_FILE, -EPERM, "mode 0610" },
+	{ HEX "\n", 65, 0602, K_FILE, -EPERM, "mode 0602" },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1", 63,
+	  0600, K_FILE, -EINVAL, "holds 63 bytes" },
+	{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g",
+	  64, 0600, K_FILE, -EINVAL, "not a hex digit at byte 63" },
+	{ "", 0, 0600, K_FILE, -EINVAL, "holds 0 bytes" },
+	{ NULL, 0, 0600, K_NONE, -ENOENT,
+	  "cannot read: No such file or directory" },
+	{ NULL, 0, 0600, K_DIR, -EINVAL, "not a regular file" },
+	{ NULL, 4097, 0600, K_FILE, -EFBIG, "larger than 4096 bytes" },
+};
+
+START_TEST(test_key)
+{
+	const struct key_case *k = &key_cases[_i];
+	char path[256], msg[400] = "", want[300], *big = NULL;
+	uint8_t key[KEEL_REPORT_KEY_LEN];
+	int err, i;
+
+	if (!k->content && k->len) {
+		big = malloc(k->len);
+		ck_assert_ptr_nonnull(big);
+		memset(big, 'a', k->len);
+	}
+	make(path, sizeof(path), "key", k->kind, big ? big : k->content, k->len,
+	     k->mode);
+	free(big);
+	memset(key, 0xee, sizeof(key));
+	err = keel_report_key_load(path, key, msg, sizeof(msg));
+	ck_assert_int_eq(err, k->err);
+	if (k->msg) {
+		snprintf(want, sizeof(want), "key file %s: ", path);
+		ck_assert_msg(!strncmp(msg, want, strlen(want)) &&
+				      strstr(msg, k->msg),
+			      "message: %s", msg);
+	}
+	for (i = 0; !err && i < KEEL_REPORT_KEY_LEN; i++)
+		ck_assert_uint_eq(key[i], i);
+}
+END_TEST
+
+static Suite *file_suite(void)
+{
+	Suite *s = suite_create("file");
+	TCase *tc = tcase_create("file");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_read, 0, N(read_cases));
+	tcase_add_test(tc, test_read_no_stat);
+	tcase_add_loop_test(tc, test_key, 0, N(key_cases));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(file_suite());
+}
