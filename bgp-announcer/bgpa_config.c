@@ -1174,12 +1174,14 @@ static int cfg_root(struct cfg_ctx *c, struct fy_node *root, void *obj)
 int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		      struct bgpa_config *out, struct bgpa_config_error *err)
 {
-	struct keel_yaml_error e;
+	struct keel_yaml_error scratch;
 	struct cfg_ctx c;
 	size_t i;
 	int ret;
 
-	keel_yaml_init(&c, &e, file, buf, len,
+	if (!err)
+		err = &scratch;
+	keel_yaml_init(&c, err, file, buf, len,
 		       KEEL_YAML_BRIEF | KEEL_YAML_SHORT_INT);
 	memset(out, 0, sizeof(*out));
 	out->hold_time = 90;
@@ -1210,13 +1212,6 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 out:
 	if (ret)
 		bgpa_config_free(out);
-	if (err) {
-		memset(err, 0, sizeof(*err));
-		snprintf(err->file, sizeof(err->file), "%s", e.file);
-		err->line = e.line;
-		snprintf(err->key, sizeof(err->key), "%s", e.key);
-		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
-	}
 	return ret;
 }
 
@@ -1254,14 +1249,7 @@ void bgpa_config_free(struct bgpa_config *c)
 int bgpa_config_error_format(const struct bgpa_config_error *e, char *buf,
 			     size_t size)
 {
-	char line[16] = "";
-	int n;
-
-	if (e->line > 0)
-		snprintf(line, sizeof(line), ":%d", e->line);
-	n = snprintf(buf, size, "%s%s: %s%s%s", e->file, line, e->key,
-		     e->key[0] ? ": " : "", e->msg);
-	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+	return keel_yaml_error_format(e, buf, size);
 }
 
 void bgpa_prefix_str(const struct bgp_prefix *p, char *buf, size_t size)

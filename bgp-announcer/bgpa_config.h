@@ -20,6 +20,7 @@
 #include "bgp_msg.h"
 #include "keel_maps.h"
 #include "keel_probe.h"
+#include "keel_yaml.h"
 
 #define BGPA_NAME_MAX 64
 #define BGPA_PATH_MAX 108 /* sun_path */
@@ -129,12 +130,8 @@ struct bgpa_config {
 	size_t n_prefixes;
 };
 
-struct bgpa_config_error {
-	char file[256];
-	int line;
-	char key[128];
-	char msg[160];
-};
+/* The shared YAML walker's error: file, line, column, key path, message. */
+#define bgpa_config_error keel_yaml_error
 
 int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		      struct bgpa_config *out, struct bgpa_config_error *err);
