@@ -9,7 +9,6 @@
  * usage error (2) and never a half-done change.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "keel_cli.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_names.h"
@@ -54,15 +54,7 @@ enum lbctl_opt {
 };
 
 #define O(x) (1U << OPT_##x)
-/* getopt_long's val for option i: clear of 1, '?', ':' and 'h'. */
-#define OPT_VAL_BASE 256
-
-static const struct lbctl_opt_desc {
-	const char *name;
-	const char *arg; /* NULL: a flag */
-	const char *help;
-	const char *hint; /* what a valid argument is */
-} lbctl_opts[OPT__MAX] = {
+static const struct keel_cli_opt lbctl_opts[OPT__MAX] = {
 	[OPT_SOCKET] = { .name = "socket",
 			 .arg = "PATH",
 			 .help = "lbd's control socket (default " KEEL_CTL_SOCK_DIR
@@ -706,48 +698,15 @@ static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 int main(int argc, char **argv)
 {
 	struct lbctl l = { .timeout = LBCTL_TIMEOUT_DEFAULT };
-	struct option lo[OPT__MAX + 1];
-	const char *vals[OPT__MAX] = { NULL };
-	unsigned int seen = 0;
-	int opt, npos = 0, i, ret;
-	char **pos;
+	struct keel_cli c;
+	int ret;
 
-	memset(lo, 0, sizeof(lo));
-	for (i = 0; i < OPT__MAX; i++) {
-		lo[i].name = lbctl_opts[i].name;
-		lo[i].has_arg = lbctl_opts[i].arg ? required_argument :
-						    no_argument;
-		lo[i].val = OPT_VAL_BASE + i;
-	}
-	pos = calloc(argc, sizeof(*pos));
-	if (!pos)
+	ret = keel_cli_parse(&c, "lbctl", argc, argv, lbctl_opts, OPT__MAX,
+			     OPT_HELP);
+	if (ret)
 		return EXIT_USAGE;
-	/* Options anywhere, in one pass; the words left are the command. */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "-:h", lo, NULL)) != -1) {
-		if (opt == 1) {
-			pos[npos++] = optarg;
-			continue;
-		}
-		if (opt == 'h')
-			opt = OPT_VAL_BASE + OPT_HELP;
-		if (opt == '?' || opt == ':') {
-			fprintf(stderr,
-				"lbctl: %s '%s'; 'lbctl help' lists the options\n",
-				opt == ':' ? "missing argument to" :
-					     "unknown option",
-				argv[optind - 1]);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		seen |= 1U << (opt - OPT_VAL_BASE);
-		vals[opt - OPT_VAL_BASE] = optarg;
-	}
-	while (optind < argc) /* after "--" */
-		pos[npos++] = argv[optind++];
-	ret = lbctl_dispatch(&l, seen, vals, pos, npos);
-out:
-	free(pos);
+	ret = lbctl_dispatch(&l, c.seen, c.vals, c.pos, c.npos);
+	keel_cli_free(&c);
 	return ret;
 }
 

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "keel_cli.h"
 #include "keel_health.h"
 #include "keel_log.h"
 #include "keel_probe.h"
@@ -62,13 +62,7 @@ enum ra_opt {
 };
 
 #define O(x) (1U << OPT_##x)
-#define OPT_VAL_BASE 256
-
-static const struct ra_opt_desc {
-	const char *name;
-	const char *arg; /* NULL: a flag */
-	const char *help;
-} ra_opts[OPT__MAX] = {
+static const struct keel_cli_opt ra_opts[OPT__MAX] = {
 	[OPT_CONFIG] = { "config", "FILE",
 			 "the agent's configuration (default " RA_CONFIG_DEFAULT
 			 ")" },
@@ -979,47 +973,15 @@ static int ra_dispatch(unsigned int seen, const char *const *vals, char **pos,
 
 int main(int argc, char **argv)
 {
-	struct option lo[OPT__MAX + 1];
-	const char *vals[OPT__MAX] = { NULL };
-	unsigned int seen = 0;
-	int opt, npos = 0, i, ret;
-	char **pos;
+	struct keel_cli c;
+	int ret;
 
 	keel_log_init("rs-agent", false, LOG_INFO);
-	memset(lo, 0, sizeof(lo));
-	for (i = 0; i < OPT__MAX; i++) {
-		lo[i].name = ra_opts[i].name;
-		lo[i].has_arg = ra_opts[i].arg ? required_argument :
-						 no_argument;
-		lo[i].val = OPT_VAL_BASE + i;
-	}
-	pos = calloc(argc, sizeof(*pos));
-	if (!pos)
-		return EXIT_FAIL;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "-:h", lo, NULL)) != -1) {
-		if (opt == 1) {
-			pos[npos++] = optarg;
-			continue;
-		}
-		if (opt == 'h')
-			opt = OPT_VAL_BASE + OPT_HELP;
-		if (opt == '?' || opt == ':') {
-			fprintf(stderr,
-				"rs-agent: %s '%s'; 'rs-agent help' lists the options\n",
-				opt == ':' ? "missing argument to" :
-					     "unknown option",
-				argv[optind - 1]);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		seen |= 1U << (opt - OPT_VAL_BASE);
-		vals[opt - OPT_VAL_BASE] = optarg;
-	}
-	while (optind < argc)
-		pos[npos++] = argv[optind++];
-	ret = ra_dispatch(seen, vals, pos, npos);
-out:
-	free(pos);
+	ret = keel_cli_parse(&c, "rs-agent", argc, argv, ra_opts, OPT__MAX,
+			     OPT_HELP);
+	if (ret)
+		return ret == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	ret = ra_dispatch(c.seen, c.vals, c.pos, c.npos);
+	keel_cli_free(&c);
 	return ret;
 }
