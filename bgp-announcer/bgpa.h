@@ -20,12 +20,11 @@
 #include "keel_log.h"
 
 /*
- * A prefix's state and what each state does (up:, down:, disabled:).
- * Health gating (bgpa_health.c) sets the state at run time; g.withdraw
- * withdraws the prefix whatever its state's action (fail safe).
+ * A prefix's state (enum bgpa_pstate, bgpa_gate.h) and what each state
+ * does (up:, down:, disabled:).  Health gating (bgpa_health.c) sets the
+ * state at run time; g.withdraw withdraws the prefix whatever its state's
+ * action (fail safe).
  */
-enum bgpa_pstate { BGPA_P_UP, BGPA_P_DOWN, BGPA_P_DISABLED, BGPA_P__MAX };
-
 struct bgpa_prefix {
 	struct bgp_prefix pfx;
 	enum bgpa_pstate state;

@@ -151,16 +151,18 @@ static json_t *ctl_lbd(const struct bgpa *b)
 			    h->lbd_ok_at ? json_integer(h->lbd_ok_at) :
 					   json_null());
 	json_object_set_new(o, "attached",
-			    h->lbd_answered ? json_boolean(h->attached) :
+			    h->lbd_answered ? json_boolean(h->lbd.attached) :
 					      json_null());
-	json_object_set_new(
-		o, "site",
-		json_pack("{sbsoso}", "drained", h->drained, "since",
-			  h->drain_since ? json_integer(h->drain_since) :
-					   json_null(),
-			  "reason",
-			  h->drain_reason[0] ? json_string(h->drain_reason) :
-					       json_null()));
+	json_object_set_new(o, "site",
+			    json_pack("{sbsoso}", "drained", h->lbd.drained,
+				      "since",
+				      h->lbd.drain_since ?
+					      json_integer(h->lbd.drain_since) :
+					      json_null(),
+				      "reason",
+				      h->lbd.drain_reason[0] ?
+					      json_string(h->lbd.drain_reason) :
+					      json_null()));
 	return o;
 }
 

@@ -13,30 +13,10 @@
 #include <time.h>
 
 #include "bgpa_config.h"
-#include "keel_ctl.h"
+#include "bgpa_gate.h"
 
 struct event;
 struct bufferevent;
-
-#define BGPA_REASON_MAX 192
-
-/* A prefix's gating state, kept across reloads for an unchanged prefix. */
-struct bgpa_gate {
-	bool gated; /* lbd: or probe: decide; false: static */
-	bool withdraw; /* withdrawn whatever its state's action (fail safe) */
-	bool verdict; /* a rise/fall verdict was reached */
-	bool healthy; /* that verdict */
-	uint16_t ok_run, bad_run; /* consecutive samples */
-	bool bad_failsafe; /* the last bad sample was a fail-safe one */
-	char ok_reason[BGPA_REASON_MAX]; /* the last good sample's */
-	char bad_reason[BGPA_REASON_MAX]; /* the last bad sample's */
-	char reason[BGPA_REASON_MAX]; /* why the prefix is in its state */
-	time_t since; /* in this state (and withdraw) since */
-	uint64_t disabled_ms; /* monotonic, when it became DISABLED */
-	bool disabled_expired; /* disabled_withdraw_after passed */
-	struct bgpa_gate_probe *probe; /* probe:, on the heap (stable) */
-	uint64_t changes; /* state changes, for metrics */
-};
 
 /* What the last poll of lbd gave, and counters. */
 enum bgpa_poll_result {
@@ -46,12 +26,6 @@ enum bgpa_poll_result {
 	BGPA_POLL_CLOSED, /* lbd closed before a whole answer */
 	BGPA_POLL_BAD_ANSWER, /* not JSON, ok:false, missing members */
 	BGPA_POLL__MAX,
-};
-
-struct bgpa_lbd_svc {
-	struct keel_vip_key key;
-	unsigned int up; /* reals UP and usable */
-	unsigned int reals;
 };
 
 struct bgpa_health {
@@ -66,21 +40,14 @@ struct bgpa_health {
 	time_t lbd_ok_at, lbd_fail_since;
 	uint64_t polls[BGPA_POLL__MAX];
 	uint32_t last_poll_ms; /* the last poll's duration */
-	bool attached; /* dataplane.all_attached */
-	char detached[128]; /* interfaces not attached */
-	bool drained; /* site.drained (sticky while lbd fails) */
-	char drain_reason[KEEL_CTL_REASON_MAX];
-	time_t drain_since;
-	uint64_t generation;
-	struct bgpa_lbd_svc *svcs;
-	size_t n_svcs;
+	struct bgpa_gate_lbd lbd; /* its drain is sticky while lbd fails */
 	bool disable_exists;
 };
 
 struct bgpa;
 
 /* The prefix's probe (probe:): its own rise/fall, results kept here. */
-struct bgpa_gate_probe {
+struct bgpa_health_probe {
 	struct keel_check *check;
 	struct bgpa_cfg_probe cfg; /* what it was started with */
 	uint8_t state; /* KEEL_RS_* */
@@ -94,7 +61,7 @@ int bgpa_health_start(struct bgpa *b);
 void bgpa_health_reload(struct bgpa *b);
 void bgpa_health_stop(struct bgpa *b);
 /* A prefix leaving the table (reload): its probe stops. */
-void bgpa_gate_release(struct bgpa_gate *g);
+void bgpa_health_release(struct bgpa_gate *g);
 const char *bgpa_poll_result_name(enum bgpa_poll_result r);
 
 #endif /* BGPA_HEALTH_H */

@@ -170,10 +170,11 @@ static void m_lbd(struct evbuffer *o, const struct bgpa *b)
 			     "lbd's last answer: its XDP program is on every "
 			     "interface");
 		lb_prom_sample(o, "keel_bgp_lbd_dataplane_attached", NULL, 0,
-			       h->lbd_ok && h->attached);
+			       h->lbd_ok && h->lbd.attached);
 		lb_prom_help(o, "keel_bgp_site_drained", "gauge",
 			     "lbd says the site is drained");
-		lb_prom_sample(o, "keel_bgp_site_drained", NULL, 0, h->drained);
+		lb_prom_sample(o, "keel_bgp_site_drained", NULL, 0,
+			       h->lbd.drained);
 	}
 	if (b->cfg.disable_file[0]) {
 		lb_prom_help(o, "keel_bgp_disable_file", "gauge",

@@ -65,7 +65,7 @@ int bgpa_rib_load(struct bgpa *b, const struct bgpa_config *cfg)
 		snprintf(t[i].g.reason, sizeof(t[i].g.reason), "starting");
 	}
 	for (i = 0; i < b->n_prefixes; i++)
-		bgpa_gate_release(&b->prefixes[i].g);
+		bgpa_health_release(&b->prefixes[i].g);
 	free(b->prefixes);
 	b->prefixes = t;
 	b->n_prefixes = cfg->n_prefixes;
@@ -77,7 +77,7 @@ void bgpa_rib_free(struct bgpa *b)
 	size_t i;
 
 	for (i = 0; i < b->n_prefixes; i++)
-		bgpa_gate_release(&b->prefixes[i].g);
+		bgpa_health_release(&b->prefixes[i].g);
 	free(b->prefixes);
 	b->prefixes = NULL;
 	b->n_prefixes = 0;

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * bgpa_gate.c - health gating's decisions (docs/bgp-announcer.md, "Health
+ * gating"), pure: bgpa_health.c feeds it lbd's answers, the probes' states,
+ * the disable file and the time.
+ *
+ * A sample is good when lbd answered, its data plane is attached, every
+ * service the prefix depends on has min_up reals UP and usable, and the
+ * prefix's own probe (if any) is UP.  rise good samples in a row make the
+ * prefix UP, fall bad ones DOWN.  The disable file and lbd's site drain
+ * make it DISABLED at once, without waiting for fall.
+ *
+ * Fail safe: a bad sample because lbd failed (unreachable, silent,
+ * garbage), its data plane is not attached, or the probe is down
+ * withdraws the prefix whatever down: says; nothing is announced before
+ * the first UP verdict.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+
+#include "bgpa_gate.h"
+#include "lb_addr.h"
+
+__attribute__((format(printf, 3, 4))) static void
+gate_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lbd's answer ---- */
+
+static int gate_parse_reals(json_t *reals, unsigned int *up, unsigned int *n)
+{
+	json_t *r, *st, *us;
+	size_t i;
+
+	if (!json_is_array(reals))
+		return -EBADMSG;
+	*up = *n = 0;
+	json_array_foreach(reals, i, r)
+	{
+		st = json_object_get(r, "state");
+		us = json_object_get(r, "usable");
+		if (!json_is_string(st))
+			return -EBADMSG;
+		(*n)++;
+		/* An lbd without "usable": the state alone. */
+		if (!strcmp(json_string_value(st), "up") &&
+		    (!us || json_is_true(us)))
+			(*up)++;
+	}
+	return 0;
+}
+
+int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
+		    char *why, size_t size)
+{
+	struct bgpa_gate_lbd n = { 0 };
+	json_t *a, *site, *dp, *svcs, *s, *att, *v;
+	json_error_t je;
+	size_t i, dl = 0;
+	int ret = -EBADMSG;
+
+	a = json_loadb(line, len, 0, &je);
+	if (!json_is_object(a)) {
+		gate_fmt(why, size, "not a JSON object: %s", je.text);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(a, "ok"))) {
+		v = json_object_get(a, "error");
+		gate_fmt(why, size, "refused: %s",
+			 json_is_string(v) ? json_string_value(v) : "?");
+		goto out;
+	}
+	svcs = json_object_get(a, "services");
+	if (!json_is_array(svcs)) {
+		gate_fmt(why, size, "no services list");
+		goto out;
+	}
+	n.svcs = calloc(json_array_size(svcs) + 1, sizeof(*n.svcs));
+	if (!n.svcs) {
+		ret = -ENOMEM;
+		gate_fmt(why, size, "out of memory");
+		goto out;
+	}
+	json_array_foreach(svcs, i, s)
+	{
+		struct bgpa_gate_svc *t = &n.svcs[n.n_svcs];
+
+		v = json_object_get(s, "service");
+		if (!json_is_string(v) ||
+		    lb_vip_parse(json_string_value(v), &t->key) ||
+		    gate_parse_reals(json_object_get(s, "reals"), &t->up,
+				     &t->reals)) {
+			gate_fmt(why, size, "services[%zu] malformed", i);
+			goto out;
+		}
+		n.n_svcs++;
+	}
+	/* A missing site is an lbd from before site drain: not drained. */
+	site = json_object_get(a, "site");
+	n.drained = json_is_true(json_object_get(site, "drained"));
+	v = json_object_get(site, "reason");
+	snprintf(n.drain_reason, sizeof(n.drain_reason), "%s",
+		 n.drained && json_is_string(v) ? json_string_value(v) : "");
+	/* The reason is the operator's text: keep it one printable line. */
+	if (!keel_ctl_text_ok(n.drain_reason, strlen(n.drain_reason)))
+		n.drain_reason[0] = '\0';
+	v = json_object_get(site, "since");
+	n.drain_since = n.drained && json_is_integer(v) ?
+				(time_t)json_integer_value(v) :
+				0;
+	/* A missing all_attached counts as not attached (control-protocol.md). */
+	dp = json_object_get(a, "dataplane");
+	n.attached = json_is_true(json_object_get(dp, "all_attached"));
+	json_array_foreach(json_object_get(dp, "attached"), i, att)
+	{
+		v = json_object_get(att, "ifname");
+		if (json_is_false(json_object_get(att, "attached")) &&
+		    json_is_string(v) && dl + 2 < sizeof(n.detached))
+			dl += (size_t)snprintf(n.detached + dl,
+					       sizeof(n.detached) - dl,
+					       "%s%.32s", dl ? ", " : "",
+					       json_string_value(v));
+		if (dl >= sizeof(n.detached))
+			dl = sizeof(n.detached) - 1;
+	}
+	v = json_object_get(a, "generation");
+	n.generation = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	free(out->svcs);
+	*out = n;
+	n.svcs = NULL;
+	ret = 0;
+out:
+	free(n.svcs);
+	json_decref(a);
+	return ret;
+}
+
+void bgpa_gate_lbd_free(struct bgpa_gate_lbd *l)
+{
+	free(l->svcs);
+	l->svcs = NULL;
+	l->n_svcs = 0;
+}
+
+/* ---- one sample per prefix ---- */
+
+bool bgpa_gate_in_prefix(const struct keel_vip_key *k,
+			 const struct bgp_prefix *p)
+{
+	const uint8_t *a = (const uint8_t *)k->addr;
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (k->family != (p->afi == BGP_AFI_IPV4 ? KEEL_F_INET : KEEL_F_INET6))
+		return false;
+	if (memcmp(a, p->addr, full))
+		return false;
+	return !rest || !((a[full] ^ p->addr[full]) & (0xff << (8 - rest)));
+}
+
+bool bgpa_gate_is_gated(bool has_lbd, const struct bgpa_cfg_prefix *c)
+{
+	return has_lbd || c->probe.set;
+}
+
+void bgpa_gate_set_gated(struct bgpa_gate *g, bool gated)
+{
+	if (gated != g->gated) {
+		/* Newly gated (or not): from nothing, never announce blind. */
+		g->verdict = g->healthy = false;
+		g->ok_run = g->bad_run = 0;
+		g->bad_failsafe = false;
+		g->ok_reason[0] = g->bad_reason[0] = '\0';
+	}
+	g->gated = gated;
+}
+
+/*
+ * "203.0.113.0/24" as bgpa_prefix_str() writes it, but on lb_addr.c alone:
+ * bgpa_config.c (YAML, files) stays out of this module and its test.
+ */
+static void gate_prefix_str(const struct bgp_prefix *p, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	__be32 addr[4];
+
+	memcpy(addr, p->addr, sizeof(addr));
+	lb_addr_format(p->afi == BGP_AFI_IPV4 ? KEEL_F_INET : KEEL_F_INET6,
+		       addr, a, sizeof(a));
+	snprintf(buf, size, "%s/%u", a, p->len);
+}
+
+static const struct bgpa_gate_svc *gate_svc_find(const struct bgpa_gate_lbd *l,
+						 const struct keel_vip_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_svcs; i++)
+		if (!memcmp(&l->svcs[i].key, k, sizeof(*k)))
+			return &l->svcs[i];
+	return NULL;
+}
+
+/* One service against min_up; false with the reason when short. */
+static bool gate_svc_ok(const struct bgpa_gate_lbd *l,
+			const struct keel_vip_key *k, uint32_t min_up,
+			char *why, size_t size, unsigned int *up)
+{
+	const struct bgpa_gate_svc *s = gate_svc_find(l, k);
+	char name[80] = "?";
+
+	lb_vip_format(k, name, sizeof(name));
+	if (!s) {
+		gate_fmt(why, size, "%s is not in lbd's configuration", name);
+		return false;
+	}
+	*up = s->up;
+	if (s->up < min_up) {
+		gate_fmt(why, size, "%s has %u of min %u reals up", name, s->up,
+			 min_up);
+		return false;
+	}
+	return true;
+}
+
+static void gate_sample_lbd(const struct bgpa_gate_site *site,
+			    const struct bgpa_cfg_prefix *c,
+			    struct bgpa_gate_sample *s)
+{
+	const struct bgpa_gate_lbd *l = site->lbd;
+	unsigned int n = 0, up = 0, min = ~0u, u;
+	char pfx[64], name[80];
+	size_t i;
+
+	if (!site->lbd_ok) {
+		s->failsafe = true;
+		gate_fmt(s->reason, sizeof(s->reason), "%s",
+			 site->lbd_error ? site->lbd_error : "");
+		return;
+	}
+	if (!l->attached) {
+		s->failsafe = true;
+		gate_fmt(s->reason, sizeof(s->reason),
+			 "lbd's data plane is not attached%s%s",
+			 l->detached[0] ? ": " : "", l->detached);
+		return;
+	}
+	if (c->has_services) {
+		for (i = 0; i < c->n_services; i++) {
+			if (!gate_svc_ok(l, &c->services[i], c->min_up,
+					 s->reason, sizeof(s->reason), &u))
+				return;
+			n++;
+			up += u;
+			min = u < min ? u : min;
+		}
+	} else {
+		for (i = 0; i < l->n_svcs; i++) {
+			if (!bgpa_gate_in_prefix(&l->svcs[i].key, &c->pfx))
+				continue;
+			if (!gate_svc_ok(l, &l->svcs[i].key, c->min_up,
+					 s->reason, sizeof(s->reason), &u))
+				return;
+			n++;
+			up += u;
+			min = u < min ? u : min;
+			if (n == 1)
+				lb_vip_format(&l->svcs[i].key, name,
+					      sizeof(name));
+		}
+		if (!n) {
+			gate_prefix_str(&c->pfx, pfx, sizeof(pfx));
+			gate_fmt(s->reason, sizeof(s->reason),
+				 "lbd has no service inside %s", pfx);
+			return;
+		}
+	}
+	s->ok = true;
+	if (n == 1 && !c->has_services)
+		gate_fmt(s->reason, sizeof(s->reason), "%s: %u reals up", name,
+			 up);
+	else if (n == 1)
+		gate_fmt(s->reason, sizeof(s->reason), "%u reals up", up);
+	else
+		gate_fmt(s->reason, sizeof(s->reason),
+			 "%u services, each with at least %u reals up", n, min);
+}
+
+void bgpa_gate_sample(const struct bgpa_gate_site *site,
+		      const struct bgpa_cfg_prefix *c, uint8_t probe,
+		      const char *probe_detail, struct bgpa_gate_sample *out)
+{
+	const char *d = probe_detail ? probe_detail : "";
+
+	memset(out, 0, sizeof(*out));
+	if (site->has_lbd) {
+		gate_sample_lbd(site, c, out);
+		if (!out->ok)
+			return;
+	}
+	if (c->probe.set) {
+		if (probe != KEEL_RS_UP) {
+			out->ok = false;
+			out->failsafe = true;
+			gate_fmt(out->reason, sizeof(out->reason),
+				 "probe %s: %s",
+				 probe == KEEL_RS_DOWN ? "down" :
+							 "no verdict yet",
+				 d[0] ? d : "not run yet");
+			return;
+		}
+		if (!site->has_lbd)
+			gate_fmt(out->reason, sizeof(out->reason),
+				 "probe up: %s", d);
+	}
+	out->ok = true;
+}
+
+/* ---- rise/fall ---- */
+
+void bgpa_gate_feed(struct bgpa_gate *g, const struct bgpa_cfg_prefix *c,
+		    const struct bgpa_gate_sample *s)
+{
+	if (s->ok) {
+		g->bad_run = 0;
+		if (g->ok_run < UINT16_MAX)
+			g->ok_run++;
+		snprintf(g->ok_reason, sizeof(g->ok_reason), "%s", s->reason);
+		if (!g->healthy && g->ok_run >= c->rise) {
+			g->healthy = true;
+			g->verdict = true;
+		}
+		return;
+	}
+	g->ok_run = 0;
+	if (g->bad_run < UINT16_MAX)
+		g->bad_run++;
+	snprintf(g->bad_reason, sizeof(g->bad_reason), "%s", s->reason);
+	g->bad_failsafe = s->failsafe;
+	if (g->bad_run >= c->fall) {
+		g->healthy = false;
+		g->verdict = true;
+	}
+}
+
+/* ---- the state of each prefix ---- */
+
+void bgpa_gate_decide(const struct bgpa_gate *g, enum bgpa_pstate cur,
+		      const struct bgpa_cfg_prefix *c,
+		      const struct bgpa_gate_site *site, uint64_t now_ms,
+		      struct bgpa_gate_decision *out)
+{
+	const struct bgpa_gate_lbd *l = site->lbd;
+	char *why = out->reason;
+	size_t size = sizeof(out->reason), n;
+
+	out->withdraw = false;
+	out->state = BGPA_P_DISABLED;
+	if (!c->announce) {
+		gate_fmt(why, size, "announce: false in the configuration");
+	} else if (site->disable_exists) {
+		gate_fmt(why, size, "disable file %s exists",
+			 site->disable_file);
+	} else if (l->drained) {
+		gate_fmt(why, size, "site drained%s%s",
+			 l->drain_reason[0] ? ": " : "", l->drain_reason);
+	} else if (!g->gated) {
+		out->state = BGPA_P_UP;
+		gate_fmt(why, size, "not health-gated (no lbd: or probe:)");
+		return;
+	} else if (!g->verdict) {
+		bool bad = !g->ok_run && g->bad_run;
+
+		out->state = BGPA_P_DOWN;
+		out->withdraw = true;
+		gate_fmt(why, size, "waiting for the first verdict%s%s",
+			 bad ? ": " : "", bad ? g->bad_reason : "");
+		return;
+	} else if (g->healthy) {
+		out->state = BGPA_P_UP;
+		if (g->bad_run)
+			gate_fmt(why, size, "%s (%u of fall %u bad: %s)",
+				 g->ok_reason, g->bad_run, c->fall,
+				 g->bad_reason);
+		else
+			gate_fmt(why, size, "%s", g->ok_reason);
+		return;
+	} else {
+		out->state = BGPA_P_DOWN;
+		out->withdraw = g->bad_failsafe;
+		if (g->ok_run)
+			gate_fmt(why, size, "%s (%u of rise %u good)",
+				 g->bad_reason, g->ok_run, c->rise);
+		else
+			gate_fmt(why, size, "%s", g->bad_reason);
+		return;
+	}
+	/*
+	 * DISABLED: its action (e.g. graceful_shutdown) only while the site
+	 * could serve, and only for disabled_withdraw_after if set.
+	 */
+	if (g->gated && !(g->verdict && g->healthy))
+		out->withdraw = true;
+	if (c->disabled_withdraw_after_ms && cur == BGPA_P_DISABLED &&
+	    now_ms - g->disabled_ms >= c->disabled_withdraw_after_ms) {
+		out->withdraw = true;
+		n = strlen(why);
+		if (n + 32 < size)
+			gate_fmt(why + n, size - n, ", withdrawn after %ums",
+				 c->disabled_withdraw_after_ms);
+	}
+}
+
+bool bgpa_gate_commit(struct bgpa_gate *g, enum bgpa_pstate *state,
+		      const struct bgpa_gate_decision *d, uint64_t now_ms,
+		      time_t now)
+{
+	snprintf(g->reason, sizeof(g->reason), "%s", d->reason);
+	if (d->state == *state && d->withdraw == g->withdraw)
+		return false;
+	if (d->state == BGPA_P_DISABLED && *state != BGPA_P_DISABLED)
+		g->disabled_ms = now_ms;
+	if (d->state != *state)
+		g->changes++;
+	*state = d->state;
+	g->withdraw = d->withdraw;
+	g->since = now;
+	return true;
+}
