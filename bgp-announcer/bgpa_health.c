@@ -275,15 +275,16 @@ static void gate_check_disable_file(struct bgpa *b)
 static void gate_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct bgpa *b = arg;
-	bool was = b->health.disable_exists;
 
 	(void)fd;
 	(void)what;
 	gate_check_disable_file(b);
 	if (b->cfg.has_lbd) {
-		/* The disable file acts at once, not at the poll's end. */
-		if (was != b->health.disable_exists)
-			gate_evaluate(b);
+		/*
+		 * The disable file and disabled_withdraw_after act at the
+		 * tick, not at the end of a poll (which a silent lbd delays).
+		 */
+		gate_evaluate(b);
 		if (!b->health.poll)
 			gate_poll_start(b);
 		return;

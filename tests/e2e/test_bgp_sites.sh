@@ -10,12 +10,25 @@
 #
 # Each lbd serves 203.0.113.10:80/tcp with one real and TCP health checks
 # every 100 ms.  A announces the /32 plainly, B with 2 prepends, so the
-# router prefers A.  Checks, each on BIRD's and the router kernel's choice:
+# router prefers A.  A's real also has the VIP on lo (VS/DR) and A routes
+# the VIP to it, so A's announcer probes the VIP itself (probe: tcp :80,
+# the prefix's address).  The router lowers LOCAL_PREF to 0 for routes
+# carrying GRACEFUL_SHUTDOWN (65535:0, RFC 8326).  Checks, each on BIRD's
+# and the router kernel's choice:
 #   - BIRD's best path and the kernel route go to A; B's route is there too;
 #   - A's real killed: A withdraws, the route moves to B within 1 s
 #     (measured from the kill); restored: A is preferred again;
 #   - `lbctl site drain` on A: withdrawn (DISABLED, reason shown); undrain:
 #     back; the disable file the same;
+#   - the VIP removed from A's real while lbd's check of the real's own
+#     address still passes: A's probe fails, A withdraws (fail safe, reason
+#     "probe down" in status and `lbctl bgp status`, measured); VIP back:
+#     A back;
+#   - A reloaded with `disabled: {announce: true, communities:
+#     [graceful_shutdown]}` and `disabled_withdraw_after: 1s`: `lbctl site
+#     drain` re-announces with (65535,0), BIRD's best path moves to B while
+#     A's route stays; A's route is withdrawn 1 s later (measured);
+#     undrain: announced again without the community, A preferred;
 #   - A's lbd stopped (SIGTERM): A withdraws (fail safe, measured);
 #     lbd back: A back;
 #   - A's status, `lbctl bgp status` and metrics say what happened;
@@ -108,8 +121,12 @@ no_route() { ! ip -n "$NS_R" route get "$VIP" 2>/dev/null | grep -q via; }
 bird_est() { birdc_ show protocols "$1" | grep -q Established; }
 bird_has_a() { birdc_ show route for "$VIP" all | grep -q "siteA"; }
 bird_lacks_a() { ! bird_has_a; }
+# Debian's python3 (scripts/deps.sh) when there: a pyenv shim ahead of it
+# in PATH costs about 0.5 s a call, and the checks ask the announcer ~30 times.
+PY3=python3
+[ -x /usr/bin/python3 ] && PY3=/usr/bin/python3
 ctl() { # SOCKET JSON: one request on an announcer's control socket
-	python3 -c '
+	"$PY3" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
 s.sendall(sys.argv[2].encode() + b"\n"); b = b""
@@ -124,6 +141,25 @@ pfx_a() { # JQ on A's prefix 203.0.113.10/32 in its status
 		jq -r ".prefixes[] | select(.prefix == \"$VIP/32\") | $1"
 }
 pfx_is() { [ "$(pfx_a .state)" = "$1" ]; }
+# pfx_in ANSWER JQ: JQ on A's prefix in a status or prefixes answer.
+pfx_in() { jq -r ".prefixes[] | select(.prefix == \"$VIP/32\") | $2" <<<"$1"; }
+# A's probe state in the prefixes view (up, down, unknown).
+pfx_probe_a() { pfx_in "$(ctl "$D/bgpA.sock" '{"cmd":"prefixes"}')" .probe; }
+# route_of PROTO: the route from PROTO in `birdc show route all` on stdin.
+route_of() { awk -v p="[$1 " '/unicast \[/ { a = index($0, p) > 0 } a'; }
+# BIRD's route from A (empty when there is none).
+route_a() { birdc_ show route for "$VIP" all | route_of siteA; }
+gshut_a() { route_a | grep -qF "BGP.community: (65535,0)"; }
+plain_a() { [ -n "$(route_a)" ] && ! gshut_a; } # A's route, no (65535,0)
+is() { [ "$1" = "$2" ] || { echo "#   got '$1', expected '$2'"; false; }; }
+prefers() { grep -qE "\[$2 [^]]*\] \*" <<<"$1"; } # BIRD-OUTPUT PROTO: primary
+between() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N LOW HIGH
+# lbd A's verdict on its real: "STATE USABLE".
+lbd_real_a() {
+	"$LBCTL" --socket "$D/lbA.sock" --json --timeout 2 status |
+		jq -r ".services[] | select(.service == \"$SVC\") | .reals[] |
+			select(.real == \"10.30.1.11\") | \"\\(.state) \\(.usable)\""
+}
 metrics_a() {
 	nsx "$NS_A" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9451 &&
 		printf "GET /metrics HTTP/1.0\r\nHost: a\r\n\r\n" >&3 && cat <&3' 2>/dev/null
@@ -158,6 +194,12 @@ link "$NS_R" rA 10.99.1.1 "$NS_A" aR 10.99.1.2 &&
 mount | grep -q " /sys/fs/bpf type bpf " || mount -t bpf bpf /sys/fs/bpf
 
 # --- real servers ---------------------------------------------------------------
+# A's real holds the VIP on lo as a VS/DR real does, and A routes the VIP to
+# it: the path A's announcer probes (a route in A's namespace only; lbd's
+# XDP program sees only what arrives on seg0).
+ip -n "$NS_RA" addr add "$VIP/32" dev lo &&
+	ip -n "$NS_A" route add "$VIP/32" via 10.30.1.11 dev seg0 ||
+	{ echo "FAIL - VIP on A's real"; exit 1; }
 echo_start() { # SITE NS
 	# nsenter execs the program: $! is the program itself.
 	nsenter --net="/run/netns/$2" -- "$KEEL_ECHO" server --name "r$1" \
@@ -206,11 +248,17 @@ router id 10.99.0.1;
 protocol device { scan time 10; }
 protocol kernel k4 { ipv4 { export all; }; }
 protocol bfd { interface "rA" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+# RFC 8326 section 4.2: a route carrying GRACEFUL_SHUTDOWN gets LOCAL_PREF 0
+# (BIRD 2 does not do it by itself).
+filter gshut {
+  if (65535, 0) ~ bgp_community then bgp_local_pref = 0;
+  accept;
+}
 template bgp site {
   local as 65000;
   hold time 3; keepalive time 1; connect retry time 1;
   error wait time 1,5;
-  ipv4 { import all; export none; };
+  ipv4 { import filter gshut; export none; };
 }
 protocol bgp siteA from site { neighbor 10.99.1.2 as 65001; bfd on; }
 protocol bgp siteB from site { neighbor 10.99.2.2 as 65002; }
@@ -219,7 +267,7 @@ ip netns exec "$NS_R" bird -c "$D/r.conf" -s "$D/r.ctl" -P "$D/r.pid" \
 	>"$D/bird.log" 2>&1 || { echo "FAIL - bird did not start"; exit 1; }
 
 # --- announcers -------------------------------------------------------------------
-bgpa_conf() { # SITE AS ROUTER-ID PEER PREPEND BFD
+bgpa_conf() { # SITE AS ROUTER-ID PEER PREPEND BFD [PREFIX-KEYS]
 	cat >"$D/bgp$1.yaml" <<EOF
 local_as: $2
 router_id: $3
@@ -243,6 +291,7 @@ peers:
 prefixes:
   - prefix: $VIP/32
     prepend: $5
+${7:-}
 EOF
 }
 bgpa_start() { # SITE NS
@@ -250,7 +299,12 @@ bgpa_start() { # SITE NS
 		</dev/null >>"$D/bgp$1.log" 2>&1 &
 	PID[bgp$1]=$!
 }
-bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 true
+# A probes the VIP itself (the prefix's address, through its real).
+PROBE_A='    probe: {type: tcp, port: 80, interval: 100ms, timeout: 100ms, rise: 1, fall: 1}'
+# A planned drain: GRACEFUL_SHUTDOWN first, withdrawn 1 s later.
+GSHUT_A='    disabled: {announce: true, communities: [graceful_shutdown]}
+    disabled_withdraw_after: 1s'
+bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 true "$PROBE_A"
 bgpa_conf B 65002 10.99.2.2 10.99.2.1 2 false
 check "announcer config A valid" "$BGPA" --check --config "$D/bgpA.yaml"
 bgpa_start A "$NS_A"
@@ -261,13 +315,15 @@ echo "# --- start"
 check "BIRD <-> A Established" within 15 bird_est siteA
 check "BIRD <-> B Established" within 15 bird_est siteB
 check "the router routes $VIP to A" within 10 via_a
-r=$(birdc_ show route for "$VIP" all)
-check "BIRD has B's route too (AS path with 2 prepends)" \
-	has "$r" "BGP.as_path: 65002 65002 65002"
+# B reaches its first verdict on its own time, maybe after A's.
+bird_has_b() { route_of siteB < <(birdc_ show route for "$VIP" all) |
+	grep -qF "BGP.as_path: 65002 65002 65002"; }
+check "BIRD has B's route too (AS path with 2 prepends)" within 5 bird_has_b
 check "BIRD's primary is A's" has "$(birdc_ show route for "$VIP" primary)" "[siteA"
 check "A's prefix is up" eq "$(pfx_a .state)" up
 check "... with the reason from lbd" has "$(pfx_a .reason)" "$SVC: 1 reals up"
 check "... announced to bird" eq "$(pfx_a '.peers | join(",")')" bird
+check "A's probe of the VIP is up" is "$(pfx_probe_a)" up
 
 echo "# --- A's real killed"
 kill -TERM "${PID[echoA]}"
@@ -302,6 +358,74 @@ check "disable file: route via B ($ms ms)" via_b
 check "... reason says so" eq "$(pfx_a .reason)" "disable file $D/A.disable exists"
 rm -f "$D/A.disable"
 check "disable file removed: route via A" within 5 via_a
+
+echo "# --- A's probe fails, lbd's check passes"
+# The real loses the VIP (a VS/DR real misconfigured): it still answers on
+# its own address, which is what lbd checks, but no longer for the VIP.
+n_pd=$(grep -c "prefix $VIP/32: probe down" "$D/bgpA.log")
+ip -n "$NS_RA" addr del "$VIP/32" dev lo
+ms=$(measure "VIP off A's real (probe fails) to the route via B" 5 via_b)
+check "probe down: A withdrew, route via B within 1 s ($ms ms)" test "$ms" -lt 1000
+check "... while lbd still has the real up and usable" is "$(lbd_real_a)" "up true"
+pr=$(ctl "$D/bgpA.sock" '{"cmd":"prefixes"}')
+check "A's prefix: down, withdrawn, fail safe, its probe down" \
+	is "$(pfx_in "$pr" '"\(.state) \(.announce) \(.fail_safe) \(.probe)"')" \
+	"down false true down"
+echo "# A's reason: $(pfx_in "$pr" .reason)"
+check "... reason: probe down" has "$(pfx_in "$pr" .reason)" "probe down: "
+check "BIRD has no route from A" bird_lacks_a
+out=$("$LBCTL" --socket "$D/bgpA.sock" bgp status)
+check "lbctl bgp status shows the probe's reason" has "$out" "probe down: "
+check "A logged the probe going down (again)" \
+	test "$(grep -c "prefix $VIP/32: probe down" "$D/bgpA.log")" -gt "$n_pd"
+ip -n "$NS_RA" addr add "$VIP/32" dev lo
+ms=$(measure "VIP back on A's real to the route via A" 5 via_a)
+check "probe up again: route via A ($ms ms)" via_a
+check "... A's probe up" is "$(pfx_probe_a)" up
+
+echo "# --- graceful drain on A (GRACEFUL_SHUTDOWN, then withdraw)"
+bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 true "$PROBE_A
+$GSHUT_A"
+check "announcer config A with graceful_shutdown valid" \
+	"$BGPA" --check --config "$D/bgpA.yaml"
+r=$(ctl "$D/bgpA.sock" '{"cmd":"reload"}')
+check "A reloaded" is "$(jq -r .ok <<<"$r")" true
+check "... prefix still up" pfx_is up
+check "... route via A" via_a
+check "... without (65535,0)" plain_a
+t0=$(ms)
+"$LBCTL" --socket "$D/lbA.sock" site drain --reason "planned move" >/dev/null
+ms=$(measure "lbctl site drain (graceful) to the route via B" 5 via_b)
+# BIRD's routes in one read: it must come before the withdraw 1 s later.
+r=$(birdc_ show route for "$VIP" all)
+echo "# (BIRD's routes read $(($(ms) - t0)) ms after the drain)"
+ra=$(route_of siteA <<<"$r")
+# Before the withdraw (1 s after the drain at the earliest): LOCAL_PREF 0
+# moved it.
+check "graceful drain: route via B before A's withdraw ($ms ms)" test "$ms" -lt 1000
+check "... A's route still in BIRD, with community (65535,0)" \
+	has "$ra" "BGP.community: (65535,0)"
+check "... and LOCAL_PREF 0 (the router's RFC 8326 policy)" \
+	has "$ra" "BGP.local_pref: 0"
+check "... in the same read BIRD's primary is B's" prefers "$r" siteB
+check "A logged: disabled, announced (not withdrawn)" grep -qF \
+	"prefix $VIP/32: disabled, announced: site drained: planned move" "$D/bgpA.log"
+ms=-1
+within 3 bird_lacks_a && ms=$(($(ms) - t0))
+echo "# measured: lbctl site drain to A's route withdrawn (disabled_withdraw_after 1s): $ms ms" >&2
+# At the first poll 1 s after the one that saw the drain (polls every
+# 200 ms), plus slack for a loaded machine (seen: 1061-1733 ms).
+check "A's route withdrawn 1 s after the drain ($ms ms)" between "$ms" 1000 2500
+check "... A's status: disabled, withdrawn after 1000ms" \
+	is "$(pfx_a '"\(.state) \(.announce) \(.reason)"')" \
+	"disabled false site drained: planned move, withdrawn after 1000ms"
+check "... route via B" via_b
+"$LBCTL" --socket "$D/lbA.sock" site undrain >/dev/null
+ms=$(measure "lbctl site undrain (after graceful) to the route via A" 5 via_a)
+check "undrained: route via A again ($ms ms)" via_a
+check "... A's route without (65535,0)" plain_a
+check "... and LOCAL_PREF 100" has "$(route_a)" "BGP.local_pref: 100"
+check "A's prefix is up and announced" is "$(pfx_a '"\(.state) \(.announce)"')" "up true"
 
 echo "# --- A's lbd stopped"
 kill -TERM "${PID[lbdA]}"
@@ -348,7 +472,8 @@ check "link back: Established again" within 20 bird_est siteA
 check "... route via A" within 5 via_a
 
 echo "# --- A's link silenced, no BFD (hold time 3 s)"
-bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 false
+bgpa_conf A 65001 10.99.1.2 10.99.1.1 0 false "$PROBE_A
+$GSHUT_A"
 kill -HUP "${PID[bgpA]}"
 # The peer's settings changed: its session restarts without BFD.
 sleep 0.5
@@ -357,9 +482,11 @@ check "... route via A" within 5 via_a
 nsx "$NS_A" tc qdisc add dev aR root blackhole
 nsx "$NS_R" tc qdisc add dev rA root blackhole
 ms=$(measure "silent link loss (no BFD, hold 3 s) to the route via B" 6 via_b)
-# Hold time 3 s after the last KEEPALIVE heard, plus the router's timer
-# and route-install slack (seen: 3156 ms).
-check "no BFD: the router dropped A within the hold time ($ms ms)" test "$ms" -le 3500
+# Hold time 3 s after the last KEEPALIVE heard (one every second, so 2 to
+# 3 s after the link went silent), plus the router's timer, route install
+# and our polling (seen: 2320-3688 ms, the high end on a loaded machine).
+check "no BFD: the router dropped A within the hold time ($ms ms)" test "$ms" -le 4000
+check "no BFD: ... and not before the hold time could run out" test "$ms" -ge 1900
 nsx "$NS_A" tc qdisc del dev aR root
 nsx "$NS_R" tc qdisc del dev rA root
 check "link back: Established again" within 20 bird_est siteA
