@@ -367,6 +367,24 @@ static void lbd_usage(FILE *f)
 		"  --syslog          log to syslog instead of stderr\n");
 }
 
+/* --check: the key files a start would read (lbd_health.c's rules). */
+static int lbd_check_keys(const struct lb_config *cfg, char *msg,
+			  size_t size)
+{
+	const struct lb_cfg_agents *a = &cfg->agents;
+	uint8_t key[KEEL_REPORT_KEY_LEN];
+	int ret = 0;
+
+	if (!a->listen[0])
+		return 0;
+	ret = keel_report_key_load(a->key_file, key, msg, size);
+	if (!ret && a->previous_key_file[0])
+		ret = keel_report_key_load(a->previous_key_file, key, msg,
+					   size);
+	sodium_memzero(key, sizeof(key));
+	return ret;
+}
+
 static int lbd_start(struct lbd *d)
 {
 	struct lb_dp_opts o = { .bpffs = d->cfg.bpffs,
@@ -525,10 +543,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: ok (%zu services)\n", d.config_path,
-		       d.cfg.n_services);
+		/* What a start would refuse: the agents' key files too. */
+		ret = lbd_check_keys(&d.cfg, msg, sizeof(msg));
+		if (ret)
+			keel_log(LOG_ERR, "%s", msg);
+		else
+			printf("%s: ok (%zu services)\n", d.config_path,
+			       d.cfg.n_services);
 		lb_config_free(&d.cfg);
-		return 0;
+		return ret ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {

@@ -291,6 +291,20 @@ check "d: lbd logged the rejections with the sender" \
 LB=1 status
 check "d: nothing changed in lb1's view of the reals" eq \
 	"$(jq -c '[.services[].reals[] | [.real, .state, .source]]' "$TOPO_DIR/status.json")" "$before"
+# lbd --check reads the key files as a start would.
+check "d: lbd --check accepts lb1's config and key" \
+	"$LBD" --check --config "$(topo_lbd_conf 1)"
+cp "$(topo_agent_key)" "$TOPO_DIR/open.key" && chmod 644 "$TOPO_DIR/open.key"
+printf 'not a key\n' >"$TOPO_DIR/bad.key" && chmod 600 "$TOPO_DIR/bad.key"
+for k in open bad; do
+	sed "s|key_file: .*|key_file: $TOPO_DIR/$k.key|" "$(topo_lbd_conf 1)" >"$TOPO_DIR/check-$k.yaml"
+	"$LBD" --check --config "$TOPO_DIR/check-$k.yaml" >"$TOPO_DIR/check-$k.out" 2>&1
+	eval "rc_$k=$?"
+done
+check "d: lbd --check refuses a key file others can read (exit 1, says chmod 600)" \
+	sh -c "[ $rc_open = 1 ] && grep -q 'chmod 600' '$TOPO_DIR/check-open.out'"
+check "d: lbd --check refuses a key file that holds no key (exit 1, says why)" \
+	sh -c "[ $rc_bad = 1 ] && grep -q 'must hold 64 hex digits' '$TOPO_DIR/check-bad.out'"
 
 # --- e. agent silence and SIGTERM ---------------------------------------------------
 echo "# --- e. rs3's agent killed (its service still runs), then SIGTERM"
