@@ -6,7 +6,9 @@
  * up exactly, and each check names the RFC section that asks for it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "bgp_cursor.h"
 #include "bgp_msg.h"
@@ -1177,4 +1179,14 @@ int bgp_update_encode_eor(uint8_t *buf, size_t size, uint16_t afi)
 	bgp_wbuf_u16(&w, afi);
 	bgp_wbuf_u8(&w, BGP_SAFI_UNICAST);
 	return bgp_msg_end(&w);
+}
+
+void bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (p->afi == BGP_AFI_IPV4 || p->afi == BGP_AFI_IPV6)
+		inet_ntop(p->afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, p->addr,
+			  a, sizeof(a));
+	snprintf(buf, size, "%s/%u", a, p->len);
 }

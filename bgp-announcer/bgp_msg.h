@@ -156,6 +156,9 @@ struct bgp_prefix {
 	uint8_t addr[16]; /* network order, bits past len zero */
 };
 
+/* "203.0.113.10/32", "2001:db8::10/128" ("?" for an unknown afi). */
+void bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t size);
+
 struct bgp_large_comm {
 	uint32_t global, local1, local2;
 };

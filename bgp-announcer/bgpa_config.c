@@ -1251,12 +1251,3 @@ int bgpa_config_error_format(const struct bgpa_config_error *e, char *buf,
 {
 	return keel_yaml_error_format(e, buf, size);
 }
-
-void bgpa_prefix_str(const struct bgp_prefix *p, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(p->afi == BGP_AFI_IPV4 ? AF_INET : AF_INET6, p->addr, a,
-		  sizeof(a));
-	snprintf(buf, size, "%s/%u", a, p->len);
-}

@@ -185,21 +185,6 @@ void bgpa_gate_set_gated(struct bgpa_gate *g, bool gated)
 	g->gated = gated;
 }
 
-/*
- * "203.0.113.0/24" as bgpa_prefix_str() writes it, but on lb_addr.c alone:
- * bgpa_config.c (YAML, files) stays out of this module and its test.
- */
-static void gate_prefix_str(const struct bgp_prefix *p, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	__be32 addr[4];
-
-	memcpy(addr, p->addr, sizeof(addr));
-	lb_addr_format(p->afi == BGP_AFI_IPV4 ? KEEL_F_INET : KEEL_F_INET6,
-		       addr, a, sizeof(a));
-	snprintf(buf, size, "%s/%u", a, p->len);
-}
-
 static const struct bgpa_gate_svc *gate_svc_find(const struct bgpa_gate_lbd *l,
 						 const struct keel_vip_key *k)
 {
@@ -279,7 +264,7 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 					      sizeof(name));
 		}
 		if (!n) {
-			gate_prefix_str(&c->pfx, pfx, sizeof(pfx));
+			bgp_prefix_format(&c->pfx, pfx, sizeof(pfx));
 			gate_fmt(s->reason, sizeof(s->reason),
 				 "lbd has no service inside %s", pfx);
 			return;

@@ -962,6 +962,33 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+static const struct {
+	struct bgp_prefix p;
+	size_t size;
+	const char *want;
+} fmt_cases[] = {
+	{ { BGP_AFI_IPV4, 32, { 203, 0, 113, 10 } }, 64, "203.0.113.10/32" },
+	{ { BGP_AFI_IPV4, 0, { 0 } }, 64, "0.0.0.0/0" },
+	{ { BGP_AFI_IPV6, 128, { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 } },
+	  64,
+	  "2001:db8::10/128" },
+	{ { BGP_AFI_IPV6, 48, { 0x20, 0x01, 0x0d, 0xb8 } },
+	  64,
+	  "2001:db8::/48" },
+	{ { 3, 8, { 1 } }, 64, "?/8" },
+	{ { BGP_AFI_IPV4, 32, { 203, 0, 113, 10 } }, 8, "203.0.1" }, /* cut */
+};
+
+START_TEST(test_prefix_format)
+{
+	char buf[64];
+
+	memset(buf, 'x', sizeof(buf));
+	bgp_prefix_format(&fmt_cases[_i].p, buf, fmt_cases[_i].size);
+	ck_assert_str_eq(buf, fmt_cases[_i].want);
+}
+END_TEST
+
 static Suite *bgp_msg_suite(void)
 {
 	Suite *s = suite_create("bgp_msg");
@@ -980,6 +1007,7 @@ static Suite *bgp_msg_suite(void)
 	tcase_add_test(tc, test_update_as2);
 	tcase_add_test(tc, test_update_withdraw_eor);
 	tcase_add_test(tc, test_nlri_masks_host_bits);
+	tcase_add_loop_test(tc, test_prefix_format, 0, N(fmt_cases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_loop_test(tc, test_bad_msg, 0, N(bad_msgs));
