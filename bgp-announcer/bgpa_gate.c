@@ -248,6 +248,9 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 			n++;
 			up += u;
 			min = u < min ? u : min;
+			if (n == 1)
+				lb_vip_format(&c->services[i], name,
+					      sizeof(name));
 		}
 	} else {
 		for (i = 0; i < l->n_svcs; i++) {
@@ -271,11 +274,9 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 		}
 	}
 	s->ok = true;
-	if (n == 1 && !c->has_services)
+	if (n == 1)
 		gate_fmt(s->reason, sizeof(s->reason), "%s: %u reals up", name,
 			 up);
-	else if (n == 1)
-		gate_fmt(s->reason, sizeof(s->reason), "%u reals up", up);
 	else
 		gate_fmt(s->reason, sizeof(s->reason),
 			 "%u services, each with at least %u reals up", n, min);

@@ -696,8 +696,9 @@ static void peer_bfd_state(struct bfd_io_session *bs,
 		ev->new_state == BFD_STATE_UP || ev->old_state == BFD_STATE_UP ?
 			LOG_NOTICE :
 			LOG_INFO,
-		"peer %s: BFD %u -> %u (diag %u, remote state %u)", p->cfg.name,
-		ev->old_state, ev->new_state, ev->diag, ev->remote_state);
+		"peer %s: BFD %s -> %s (diag %s, remote state %s)", p->cfg.name,
+		bfd_state_name(ev->old_state), bfd_state_name(ev->new_state),
+		bfd_diag_name(ev->diag), bfd_state_name(ev->remote_state));
 	/* RFC 5882 section 3.2: the peer's AdminDown is not a failure. */
 	if (ev->old_state != BFD_STATE_UP || ev->new_state == BFD_STATE_UP ||
 	    ev->remote_state == BFD_STATE_ADMIN_DOWN)
