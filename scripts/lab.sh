@@ -2,24 +2,41 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #
 # A keel site lab in network namespaces (topology: scripts/lib/topology.sh):
-# a client, a router with an ECMP route to the VIPs through two LBs on one
-# L2 segment, both running lbd from generated configs, three reals running
-# keel-echo and rs-agent (which puts the VIP on lo, sets the ARP sysctls,
-# checks keel-echo and reports health and connections to both LBs every
-# 100 ms; lbd takes each real's state from its agent).
+# a client; a router running BIRD 2 that learns the VIP by BGP from the two
+# LBs on one L2 segment (its kernel route: one nexthop per LB, ECMP); both
+# LBs running lbd from generated configs and, next to it, a bgp-announcer
+# that announces the VIP /32 (next hop: the LB's own address) while its own
+# lbd has a real up and is not site-drained; three reals running keel-echo
+# and rs-agent (which puts the VIP on lo, sets the ARP sysctls, checks
+# keel-echo and reports health and connections to both LBs every 100 ms;
+# lbd takes each real's state from its agent).
 #
-#   scripts/lab.sh up        (re)build the lab; cleans a previous one first
-#   scripts/lab.sh demo      up, then real TCP traffic from the client, the
-#                            per-real distribution and both LBs' status
-#   scripts/lab.sh status    what is running, each LB's lbctl status and
-#                            non-zero counters
+#   scripts/lab.sh up        (re)build the lab; cleans a previous one first;
+#                            waits for the VIP's BGP route on the router
+#   scripts/lab.sh demo      up, the VIP's route (BIRD's sessions and paths,
+#                            the kernel's nexthops, each announcer's status),
+#                            real TCP traffic from the client, the per-real
+#                            distribution, both LBs' status, then lb1
+#                            site-drained (the router keeps lb2's path only)
+#                            and undrained
+#   scripts/lab.sh status    what is running, BIRD's sessions, the VIP's
+#                            routes, each LB's lbctl status, non-zero
+#                            counters and its announcer's status
+#   scripts/lab.sh route     the VIP's routes: BIRD's (one per LB) and the
+#                            router kernel's (one nexthop per LB)
 #   scripts/lab.sh client [ARGS]   keel-echo client against the VIP
 #                            (e.g. --count 100; see keel-echo client --help)
 #   scripts/lab.sh lbctl N ARGS    lbctl against LB N's lbd
-#                            (e.g. lbctl 1 real drain 203.0.113.10:80/tcp 10.20.0.11)
+#                            (e.g. lbctl 1 real drain 203.0.113.10:80/tcp 10.20.0.11;
+#                            lbctl 1 site drain: lb1's announcer withdraws)
+#   scripts/lab.sh bgp N ARGS      lbctl bgp ARGS against LB N's bgp-announcer
+#                            (e.g. bgp 1 status)
+#   scripts/lab.sh birdc ARGS      birdc against the router's BIRD
+#                            (e.g. birdc show protocols all lb1)
 #   scripts/lab.sh agent N ARGS    rs-agent against real N's agent
 #                            (e.g. agent 1 drain --wait; agent 1 undrain)
-#   scripts/lab.sh down      remove everything (lbd, namespaces, pins, servers)
+#   scripts/lab.sh down      remove everything (announcers, BIRD, lbd,
+#                            namespaces, pins, servers, /run/keel-lab)
 #
 # Environment: KEEL_BUILDDIR (default build/), LAB_LBS (LBs, default 2),
 # LAB_CONNS (demo connections, 600).
@@ -33,12 +50,15 @@ KEEL_ECHO=${KEEL_ECHO:-$build/tests/tools/keel-echo}
 LBD=${LBD:-$build/lb-dataplane/lbd}
 LBCTL=${LBCTL:-$build/ctl/lbctl}
 RS_AGENT=${RS_AGENT:-$build/rs-agent/rs-agent}
+BGPA=${BGPA:-$build/bgp-announcer/bgp-announcer}
 TOPO_PREFIX=keel-lab-
 TOPO_INSTANCE=lab
 TOPO_DIR=/run/keel-lab
 TOPO_LBS=${LAB_LBS:-2}
 TOPO_LBD=1
 TOPO_RS_NET=agent
+# No static route on the router: it learns the VIPs by BGP (lab_bgp_up).
+TOPO_ROUTE=none
 # shellcheck source-path=SCRIPTDIR source=lib/topology.sh
 . "$root/scripts/lib/topology.sh"
 TOPO_LBD_TOP="agents:
@@ -47,8 +67,12 @@ TOPO_LBD_TOP="agents:
   interval: 100ms"
 TOPO_LBD_SVC="    health: {type: agent}"
 
+# The router's AS and the site's (both LBs announce from the same AS).
+LAB_RT_AS=65000
+LAB_LB_AS=65001
+
 usage() {
-	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//'
+	awk 'NR >= 4 && /^#/ { sub(/^# ?/, ""); print; next } NR >= 4 { exit }' "$0"
 	exit 2
 }
 
@@ -68,11 +92,325 @@ lab_all_up() {
 
 lab_lbs() { topo_list_ns | grep -c "^${TOPO_PREFIX}lb[0-9]*\$" || true; }
 
-lab_up() {
-	local t0 n
+# --- BGP: BIRD 2 on the router, a bgp-announcer next to each lbd -----------
+# In TOPO_DIR: rt.bird.conf, rt.bird.ctl (BIRD's control socket),
+# rt.bird.pid, rt.bird.log; per LB N: lbN.bgp.yaml, lbN.bgp.sock (the
+# announcer's control socket), lbN.bgp.pid, lbN.bgp.log, and lbN.bgp-disable
+# (the announcer's disable file: withdraws while it exists).  Each
+# announcer's metrics: 127.0.0.1:9451 inside its LB's namespace.
+
+lab_bird_conf() { printf '%s/rt.bird.conf' "$TOPO_DIR"; }
+lab_bird_ctl() { printf '%s/rt.bird.ctl' "$TOPO_DIR"; }
+lab_bird_log() { printf '%s/rt.bird.log' "$TOPO_DIR"; }
+lab_bird_pidf() { printf '%s/rt.bird.pid' "$TOPO_DIR"; }
+lab_bgp_conf() { printf '%s/lb%d.bgp.yaml' "$TOPO_DIR" "$1"; }
+lab_bgp_sock() { printf '%s/lb%d.bgp.sock' "$TOPO_DIR" "$1"; }
+lab_bgp_log() { printf '%s/lb%d.bgp.log' "$TOPO_DIR" "$1"; }
+lab_bgp_pidf() { printf '%s/lb%d.bgp.pid' "$TOPO_DIR" "$1"; }
+lab_bgp_disable() { printf '%s/lb%d.bgp-disable' "$TOPO_DIR" "$1"; }
+
+# lab_birdc ARGS...: birdc against the router's BIRD, without its banner;
+# fails only when BIRD does not answer (birdc also fails on "Network not
+# found", which is an answer).
+lab_birdc() {
+	local out
+	out=$(birdc -s "$(lab_bird_ctl)" "$@" 2>&1)
+	if grep -q '^Unable to connect' <<<"$out"; then
+		echo "(BIRD does not answer on $(lab_bird_ctl): see $(lab_bird_log))"
+		return 1
+	fi
+	sed '/^BIRD [0-9.]* ready\.$/d' <<<"$out"
+}
+
+# lab_bgp N ARGS...: lbctl bgp ARGS against LB N's announcer.
+lab_bgp() {
+	local n=$1
+	shift
+	"$LBCTL" --socket "$(lab_bgp_sock "$n")" bgp "$@"
+}
+
+# A line of words, sorted (to compare sets of nexthops).
+lab_sorted() { sort | tr '\n' ' ' | sed 's/ $//'; }
+
+# lab_nexthops [VIP]: the router kernel's BGP nexthops for VIP/32, sorted.
+lab_nexthops() {
+	ip -n "$(topo_ns rt)" route show "${1:-$TOPO_VIP}/32" proto bird 2>/dev/null |
+		grep -o 'via [0-9.]*' | awk '{ print $2 }' | lab_sorted
+}
+
+# lab_lb_addrs [SKIP]: every LB's address but LB SKIP's, sorted.
+lab_lb_addrs() {
+	local n
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		[ "$n" = "${1:-0}" ] || topo_lb_addr "$n"
+		echo
+	done | sed '/^$/d' | lab_sorted
+}
+
+# lab_routes_are WANT: every VIP's kernel route has exactly the nexthops WANT.
+lab_routes_are() {
+	local vip
+	for vip in $TOPO_VIPS; do
+		[ "$(lab_nexthops "$vip")" = "$1" ] || return 1
+	done
+}
+
+# lab_wait_routes WANT SECONDS: wait (polling every 10 ms) until
+# lab_routes_are WANT; prints the milliseconds waited.
+lab_wait_routes() {
+	local t0 i deadline now
 	t0=$(date +%s%3N)
-	# A fresh site: the previous lab's lbd, namespaces and pins, and its
-	# configs and state files (a drain left there would come back).
+	deadline=$((t0 + $2 * 1000))
+	for ((i = 0; i < $2 * 100; i++)); do
+		now=$(date +%s%3N)
+		if lab_routes_are "$1"; then
+			echo $((now - t0))
+			return 0
+		fi
+		[ "$now" -lt "$deadline" ] || break
+		sleep 0.01
+	done
+	return 1
+}
+
+lab_bird_config() {
+	local n vip nets=
+	for vip in $TOPO_VIPS; do
+		nets+=${nets:+, }$vip/32
+	done
+	{
+		cat <<EOF
+# BIRD 2 on the lab's router, written by scripts/lab.sh
+log "$(lab_bird_log)" all;
+router id $TOPO_SEG_NET.1;
+protocol device { scan time 10; }
+# The kernel gets the routes learnt by BGP; merge paths: the LBs' equally
+# good paths become one route with a nexthop per LB (ECMP).
+protocol kernel k4 {
+  ipv4 { import none; export where source = RTS_BGP; };
+  merge paths on;
+}
+protocol bfd { interface "seg0" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }
+# Only the lab's VIPs, as /32s (BIRD 2 takes no eBGP route without a filter).
+filter lb_vips {
+  if net ~ [ $nets ] then accept;
+  reject;
+}
+template bgp lb {
+  local $TOPO_SEG_NET.1 as $LAB_RT_AS;
+  hold time 9; keepalive time 3; connect retry time 2;
+  error wait time 1,5;
+  bfd on;
+  ipv4 { import filter lb_vips; export none; };
+}
+EOF
+		for ((n = 1; n <= TOPO_LBS; n++)); do
+			echo "protocol bgp lb$n from lb { neighbor $(topo_lb_addr "$n") as $LAB_LB_AS; }"
+		done
+	} >"$(lab_bird_conf)"
+}
+
+# lab_bird_start: BIRD in the router's namespace (it daemonizes: its own
+# session, it outlives lab.sh); waits until it answers (5 s at most).
+lab_bird_start() {
+	local i
+	rm -f -- "$(lab_bird_ctl)" "$(lab_bird_pidf)"
+	if ! topo_nsx rt bird -c "$(lab_bird_conf)" -s "$(lab_bird_ctl)" \
+		-P "$(lab_bird_pidf)" </dev/null >>"$(lab_bird_log)" 2>&1; then
+		echo "lab.sh: BIRD did not start: $(tail -n 5 "$(lab_bird_log)")" >&2
+		return 1
+	fi
+	for ((i = 0; i < 50; i++)); do
+		lab_birdc show status 2>/dev/null | grep -q 'Daemon is up' && return 0
+		sleep 0.1
+	done
+	echo "lab.sh: BIRD does not answer on $(lab_bird_ctl) after 5 s" >&2
+	return 1
+}
+
+# lab_bgp_config N: LB N's announcer: a session with the router, every VIP
+# of TOPO_VIPS as a /32 with LB N's address as next hop, gated on LB N's
+# lbd (the VIP's service needs one real up and usable; a site drain or the
+# disable file withdraws it).
+lab_bgp_config() {
+	local n=$1 addr vip f
+	addr=$(topo_lb_addr "$n")
+	f=$(lab_bgp_conf "$n")
+	{
+		cat <<EOF
+# bgp-announcer for LB $n, written by scripts/lab.sh
+local_as: $LAB_LB_AS
+router_id: $addr
+hold_time: 9
+connect_retry: 500ms
+shutdown_message: "lb$n: bgp-announcer stopped"
+control:
+  socket: $(lab_bgp_sock "$n")
+metrics:
+  listen: 127.0.0.1:9451
+lbd:
+  socket: $(topo_lbd_sock "$n")
+disable_file: $(lab_bgp_disable "$n")
+peers:
+  - name: router
+    address: $TOPO_SEG_NET.1
+    remote_as: $LAB_RT_AS
+    local_address: $addr
+    next_hop_ipv4: $addr
+    bfd: true
+prefixes:
+EOF
+		for vip in $TOPO_VIPS; do
+			echo "  - prefix: $vip/32"
+			echo "    services: [\"$vip:$TOPO_PORT/tcp\"]"
+			echo "    min_up: 1"
+		done
+	} >"$f"
+	"$BGPA" --check --config "$f" >/dev/null ||
+		{ echo "lab.sh: bad announcer config $f" >&2; return 1; }
+}
+
+# lab_bgp_start N: LB N's announcer in LB N's namespace, in a session of
+# its own (it outlives lab.sh); waits until it answers (10 s at most).
+lab_bgp_start() {
+	local n=$1 pid i log
+	log=$(lab_bgp_log "$n")
+	echo "--- $(date +%T.%3N) lab.sh: bgp-announcer --config $(lab_bgp_conf "$n")" >>"$log"
+	setsid nsenter --net="/run/netns/$(topo_ns "lb$n")" -- "$BGPA" \
+		--config "$(lab_bgp_conf "$n")" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$(lab_bgp_pidf "$n")"
+	for ((i = 0; i < 100; i++)); do
+		if ! topo_pid_alive "$pid"; then
+			echo "lab.sh: bgp-announcer of lb$n exited at start: $(tail -n 5 "$log")" >&2
+			return 1
+		fi
+		"$LBCTL" --socket "$(lab_bgp_sock "$n")" --timeout 1 bgp status \
+			>/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "lab.sh: bgp-announcer of lb$n does not answer after 10 s" >&2
+	return 1
+}
+
+lab_bgp_up() {
+	local n
+	lab_bird_config && lab_bird_start || return 1
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		lab_bgp_config "$n" && lab_bgp_start "$n" || return 1
+	done
+}
+
+# lab_pid_of FILE CONF: the pid in FILE if that process runs with CONF on
+# its command line (a stale pid file never hits another process).
+lab_pid_of() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 1
+	[ -n "$pid" ] && topo_pid_alive "$pid" &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " $2 " &&
+		echo "$pid"
+}
+
+# lab_stop PID: SIGTERM, then wait until it is gone (5 s at most; SIGKILL).
+lab_stop() {
+	local i
+	kill -TERM "$1" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		topo_pid_alive "$1" || return 0
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# lab_bgp_stop: stop the announcers (SIGTERM: each withdraws and closes its
+# session with a Cease), then BIRD.  topo_down kills whatever else is
+# left in the namespaces.
+lab_bgp_stop() {
+	local f n pid
+	for f in "$TOPO_DIR"/lb*.bgp.pid; do
+		[ -f "$f" ] || continue
+		n=${f##*/lb}
+		n=${n%.bgp.pid}
+		pid=$(lab_pid_of "$f" "$(lab_bgp_conf "$n")") && lab_stop "$pid"
+		rm -f -- "$f"
+	done
+	f=$(lab_bird_pidf)
+	pid=$(lab_pid_of "$f" "$(lab_bird_conf)") && lab_stop "$pid"
+	rm -f -- "$f"
+	return 0
+}
+
+# lab_agents_stop: stop every rs-agent at once.  Its first SIGTERM only
+# drains (docs/rs-agent.md); the SIGINT after it exits (a second SIGTERM
+# could merge with the first while pending).  Without this, topo_down
+# waits for them until it sends SIGKILL, about 5 s.
+lab_agents_stop() {
+	local f n pid
+	for f in "$TOPO_DIR"/rs*.agent.pid; do
+		[ -f "$f" ] || continue
+		n=${f##*/rs}
+		n=${n%.agent.pid}
+		pid=$(lab_pid_of "$f" "$(topo_agent_conf "$n")") || continue
+		kill -TERM "$pid" 2>/dev/null && kill -INT "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# lab_indent: two spaces before every line.
+lab_indent() { sed 's/^/  /'; }
+
+# lab_show_routes: BIRD's routes for every VIP and the router kernel's.
+lab_show_routes() {
+	local vip out
+	for vip in $TOPO_VIPS; do
+		echo "router: birdc show route for $vip (a path from each LB; * is BIRD's best)"
+		lab_birdc show route for "$vip" | lab_indent || true
+		echo "router: ip -n $(topo_ns rt) route show $vip (the kernel's route: a nexthop per LB announcing it)"
+		out=$(ip -n "$(topo_ns rt)" route show "$vip")
+		[ -n "$out" ] || out="(no route: no LB announces $vip)"
+		lab_indent <<<"$out"
+	done
+}
+
+# lab_show_bgp [nostatus]: BIRD's sessions, the VIPs' routes and, unless
+# "nostatus", every announcer's status.
+lab_show_bgp() {
+	local n nlb
+	echo "router: birdc show protocols (BIRD 2, AS $LAB_RT_AS: a BGP session with each LB)"
+	lab_birdc show protocols | lab_indent || true
+	lab_show_routes
+	[ "${1:-}" = nostatus ] && return 0
+	nlb=$(lab_lbs)
+	for ((n = 1; n <= nlb; n++)); do
+		echo "lb$n: lbctl --socket $(lab_bgp_sock "$n") bgp status (its announcer, AS $LAB_LB_AS)"
+		lab_bgp "$n" status | lab_indent ||
+			echo "  (no answer: see $(lab_bgp_log "$n"))"
+	done
+}
+
+# lab_abort MESSAGE: say so, remove the half-built lab, exit 1.
+lab_abort() {
+	echo "lab.sh: $1; cleaning up" >&2
+	lab_bgp_stop
+	lab_agents_stop
+	topo_down || true
+	exit 1
+}
+
+lab_up() {
+	local t0 t1 n ms
+	t0=$(date +%s%3N)
+	for n in bird birdc; do
+		command -v "$n" >/dev/null ||
+			{ echo "lab.sh: $n is missing (scripts/deps.sh installs bird2)" >&2; exit 1; }
+	done
+	[ -x "$BGPA" ] ||
+		{ echo "lab.sh: not executable: '$BGPA' (build first: scripts/run-lab.sh)" >&2; exit 1; }
+	# A fresh site: the previous lab's announcers, BIRD, agents, lbd,
+	# namespaces and pins, and its configs and state files (a drain left
+	# there would come back).
+	lab_bgp_stop
+	lab_agents_stop
 	if ! topo_down; then
 		echo "lab.sh: could not remove the previous lab" >&2
 		exit 1
@@ -80,31 +418,42 @@ lab_up() {
 	rm -rf -- "$TOPO_DIR"
 	mkdir -p "$TOPO_DIR"
 	topo_agent_keygen
-	if ! topo_up; then
-		echo "lab.sh: building the lab failed; cleaning up" >&2
-		topo_down || true
-		exit 1
-	fi
+	topo_up || lab_abort "building the lab failed"
 	for ((n = 1; n <= TOPO_REALS; n++)); do
-		if ! topo_agent_start "$n"; then
-			echo "lab.sh: rs-agent on rs$n did not start; cleaning up" >&2
-			topo_down || true
-			exit 1
-		fi
+		topo_agent_start "$n" || lab_abort "rs-agent on rs$n did not start"
 	done
+	# BGP: BIRD on the router, then an announcer next to each lbd.
+	t1=$(date +%s%3N)
+	lab_bgp_up || lab_abort "starting BIRD or an announcer failed"
 	# Every LB sees every real up from its agent (5 s at most).
 	for ((n = 0; n < 50; n++)); do
 		lab_all_up && break
 		sleep 0.1
 	done
-	echo "lab up in $(($(date +%s%3N) - t0)) ms:"
+	# The router's route to every VIP, with a nexthop per LB, from BGP: each
+	# announcer announces once its lbd has had a real up for 3 polls.
+	if ! ms=$(lab_wait_routes "$(lab_lb_addrs)" 20); then
+		echo "lab.sh: 20 s after BIRD started the router has no BGP route to" \
+			"$TOPO_VIP via every LB ($(lab_lb_addrs)); it has: '$(lab_nexthops)'" >&2
+		lab_show_bgp >&2 || true
+		echo "lab.sh: the lab is left up to look at (logs in $TOPO_DIR);" \
+			"scripts/lab.sh down removes it" >&2
+		exit 1
+	fi
+	ms=$(($(date +%s%3N) - t1))
+	echo "lab up in $(($(date +%s%3N) - t0)) ms (the VIP's BGP route $ms ms after BIRD started):"
 	echo "  client  ${TOPO_PREFIX}cl  $TOPO_CL_NET.2  (eth0: tx checksum offload off)"
-	echo "  router  ${TOPO_PREFIX}rt  $TOPO_CL_NET.1 / $TOPO_SEG_NET.1, route $TOPO_VIP/32 via $(
-		[ "$TOPO_LBS" -gt 1 ] && echo "ECMP over the $TOPO_LBS LBs" || echo "lb1")"
+	echo "  router  ${TOPO_PREFIX}rt  $TOPO_CL_NET.1 / $TOPO_SEG_NET.1  BIRD 2 (pid $(cat "$(lab_bird_pidf)")), AS $LAB_RT_AS: a BGP session (and BFD) with each LB;"
+	echo "          route $TOPO_VIP/32 from BGP, $(
+		[ "$TOPO_LBS" -gt 1 ] && echo "ECMP over the $TOPO_LBS LBs (merge paths)" || echo "via lb1")"
+	echo "          config $(lab_bird_conf), socket $(lab_bird_ctl), log $(lab_bird_log)"
 	echo "  switch  ${TOPO_PREFIX}sw  bridge br0 (XDP_PASS on the ports facing LBs)"
 	for ((n = 1; n <= TOPO_LBS; n++)); do
 		echo "  lb$n     ${TOPO_PREFIX}lb$n $(topo_lb_addr "$n")  lbd (pid $(topo_lbd_pid "$n")), instance $(topo_instance "$n"), XDP on seg0"
 		echo "          config $(topo_lbd_conf "$n"), socket $(topo_lbd_sock "$n"), log $(topo_lbd_log "$n")"
+		echo "          bgp-announcer (pid $(cat "$(lab_bgp_pidf "$n")")), AS $LAB_LB_AS: $TOPO_VIP/32 next hop $(topo_lb_addr "$n")"
+		echo "          while lb$n's lbd has a real up (and no site drain, no $(lab_bgp_disable "$n"))"
+		echo "          config $(lab_bgp_conf "$n"), socket $(lab_bgp_sock "$n"), log $(lab_bgp_log "$n")"
 	done
 	for ((n = 1; n <= TOPO_REALS; n++)); do
 		echo "  rs$n     ${TOPO_PREFIX}rs$n $(topo_rs_addr "$n")  keel-echo on :$TOPO_PORT; rs-agent (pid $(topo_agent_pid "$n")): VIP $TOPO_VIP on lo, reports to every LB"
@@ -124,6 +473,8 @@ lab_lbctl() {
 	fi
 }
 
+# lab_status [nobgp]: namespaces, BIRD and the VIPs' routes, each LB's
+# status, counters and announcer ("nobgp": without BIRD and announcers).
 lab_status() {
 	local n nlb ns
 	if [ -z "$(topo_list_ns)" ]; then
@@ -134,6 +485,10 @@ lab_status() {
 	for ns in $(topo_list_ns | sort); do
 		echo "  $ns  processes: $(ip netns pids "$ns" | tr '\n' ' ')"
 	done
+	if [ "${1:-}" != nobgp ]; then
+		echo
+		lab_show_bgp nostatus
+	fi
 	nlb=$(lab_lbs)
 	for ((n = 1; n <= nlb; n++)); do
 		echo
@@ -141,6 +496,10 @@ lab_status() {
 		lab_lbctl "$n" status | sed 's/^/  /' || true
 		echo "lb$n: counters (non-zero)"
 		lab_lbctl "$n" stats | awk '$2 != 0 { print "  " $0 }' || true
+		[ "${1:-}" = nobgp ] && continue
+		echo "lb$n: lbctl --socket $(lab_bgp_sock "$n") bgp status"
+		lab_bgp "$n" status | lab_indent ||
+			echo "  (no answer: see $(lab_bgp_log "$n"))"
 	done
 }
 
@@ -155,9 +514,64 @@ lab_new_flows() {
 			n = $3; sub(/^ /, "", n); print r, n }'
 }
 
+# lab_lb_flows N: LB N's new flows for the service, all reals together.
+lab_lb_flows() { lab_new_flows "$1" | awk '{ s += $2 } END { print s + 0 }'; }
+
+# lab_drain_demo: lb1 site-drained: its announcer withdraws the VIP, the
+# router keeps the other LBs' paths and new connections go there only;
+# undrained: back.  Times from the lbctl command to the router kernel's
+# route changing.
+lab_drain_demo() {
+	local t0 ms f1 out rest all n
+	local -a f2
+	all=$(lab_lb_addrs)
+	rest=$(lab_lb_addrs 1)
+	echo "lb1 taken out of the site for maintenance: its announcer sees lbd's site drain,"
+	echo "withdraws the VIP, and the router keeps only the other LBs' paths:"
+	echo "  \$ scripts/lab.sh lbctl 1 site drain --reason \"lab demo\""
+	t0=$(date +%s%3N)
+	topo_lbctl 1 site drain --reason "lab demo" | lab_indent
+	if ! lab_wait_routes "$rest" 5 >/dev/null; then
+		echo "lab.sh: 5 s after lb1's site drain the router still has nexthops" \
+			"'$(lab_nexthops)' (want '$rest'); undraining" >&2
+		topo_lbctl 1 site undrain >/dev/null || true
+		return 1
+	fi
+	ms=$(($(date +%s%3N) - t0))
+	echo "  the router's kernel route lost lb1's nexthop $ms ms after the command:"
+	lab_show_routes | lab_indent
+	echo "  lb1: scripts/lab.sh bgp 1 status"
+	lab_bgp 1 status | sed 's/^/    /' || true
+	f1=$(lab_lb_flows 1)
+	for ((n = 2; n <= TOPO_LBS; n++)); do f2[n]=$(lab_lb_flows "$n"); done
+	out=$(topo_client --count 100 --timeout-ms 3000 | grep '^round') ||
+		{ echo "lab.sh: traffic failed while lb1 was drained: $out" >&2; return 1; }
+	printf '  100 new connections meanwhile: %s; new flows lb1 +%d' \
+		"${out#round 1 }" $(($(lab_lb_flows 1) - f1))
+	for ((n = 2; n <= TOPO_LBS; n++)); do
+		printf ', lb%d +%d' "$n" $(($(lab_lb_flows "$n") - f2[n]))
+	done
+	echo
+	echo "  \$ scripts/lab.sh lbctl 1 site undrain"
+	t0=$(date +%s%3N)
+	topo_lbctl 1 site undrain | lab_indent
+	if ! lab_wait_routes "$all" 5 >/dev/null; then
+		echo "lab.sh: 5 s after lb1's undrain the router has nexthops" \
+			"'$(lab_nexthops)' (want '$all')" >&2
+		return 1
+	fi
+	ms=$(($(date +%s%3N) - t0))
+	echo "  lb1's path is back $ms ms after the command:"
+	ip -n "$(topo_ns rt)" route show "$TOPO_VIP" | sed 's/^/    /'
+}
+
 lab_demo() {
 	local conns=${LAB_CONNS:-600} out n i trickle
 	lab_up
+	echo
+	echo "The VIP's route on the router comes from BGP: each LB's bgp-announcer announces"
+	echo "$TOPO_VIP/32 with its own address as next hop while its lbd can serve it:"
+	lab_show_bgp
 	out=$(mktemp)
 	echo
 	echo "client: $conns TCP connections to $TOPO_VIP:$TOPO_PORT, one line each"
@@ -205,19 +619,36 @@ lab_demo() {
 	done &
 	trickle=$!
 	sleep 2.2
-	lab_status
+	lab_status nobgp
 	wait "$trickle" || true
+	if [ "$TOPO_LBS" -gt 1 ]; then
+		echo
+		if ! lab_drain_demo; then
+			echo "lab.sh: the site drain demo failed (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
+	fi
 	cat <<EOF
 
 The lab is still running. Try:
   scripts/lab.sh client --count 50
   scripts/lab.sh status
+  scripts/lab.sh route               (BIRD's paths and the router kernel's nexthops)
+  scripts/lab.sh bgp 1 status        (lb1's announcer: session, what it announces, why)
+  scripts/lab.sh birdc show protocols all lb1
+Take lb1 out of the site: its announcer withdraws the VIP and the router keeps
+only lb2's path (lb1's lbd still serves what reaches it); then put it back:
+  scripts/lab.sh lbctl 1 site drain --reason "maintenance"; scripts/lab.sh route
+  scripts/lab.sh lbctl 1 site undrain
+The announcer's disable file does the same without lbd:
+  touch $(lab_bgp_disable 1); scripts/lab.sh route; rm $(lab_bgp_disable 1)
 Drain rs1 for an upgrade: its agent tells every LB (no new connections,
 established ones stay) and the command returns once its clients are gone:
   scripts/lab.sh agent 1 drain --wait --timeout 60
   scripts/lab.sh agent 1 undrain
 Stop rs2's service and watch both LBs take it out within a fraction of a second:
   kill \$(cat $TOPO_DIR/rs2.pid); scripts/lab.sh lbctl 1 status
+(with no real left up an LB's announcer withdraws the VIP too: lbctl bgp status says why)
 An operator's drain on every LB (the same on each, so that ECMP can move a
 flow between them) works without the agent too:
 EOF
@@ -227,6 +658,7 @@ EOF
 	cat <<EOF
   (or: scripts/lab.sh lbctl N real drain $(topo_svc) $(topo_rs_addr 1); undrain the same way)
 Change $(topo_lbd_conf 1) and reload: scripts/lab.sh lbctl 1 reload
+Each announcer's config: $(lab_bgp_conf 1) (reload: kill -HUP \$(cat $(lab_bgp_pidf 1))).
 Tear it down with:
   scripts/lab.sh down
 EOF
@@ -259,6 +691,23 @@ lbctl)
 	shift
 	topo_lbctl "$n" "$@"
 	;;
+route)
+	need_root
+	[ -n "$(topo_list_ns)" ] || { echo "lab is down: scripts/lab.sh up" >&2; exit 1; }
+	lab_show_routes
+	;;
+bgp)
+	need_root
+	[[ ${1:-} =~ ^[0-9]+$ ]] || usage
+	n=$1
+	shift
+	[ $# -gt 0 ] || usage
+	lab_bgp "$n" "$@"
+	;;
+birdc)
+	need_root
+	birdc -s "$(lab_bird_ctl)" "$@"
+	;;
 agent)
 	need_root
 	[[ ${1:-} =~ ^[0-9]+$ ]] || usage
@@ -269,6 +718,8 @@ agent)
 	;;
 down)
 	need_root
+	lab_bgp_stop
+	lab_agents_stop
 	if topo_down; then
 		rm -rf -- "$TOPO_DIR"
 		echo "lab down"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #
-# Install what is missing, build in build/ (when needed), then start the
-# lab and show keel balancing real TCP traffic (scripts/lab.sh demo).
+# Install what is missing (bird2 among it), build in build/ (when needed;
+# lbd, lbctl, rs-agent, bgp-announcer, keel-echo), then start the lab and
+# show the VIP's BGP route on its router and keel balancing real TCP
+# traffic (scripts/lab.sh demo).
 # Run as root.  The lab stays up: scripts/lab.sh status | down.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,7 +37,10 @@
 #   "    health: {type: agent}"),
 #   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
 #   TOPO_VIPS (every VIP, default "$TOPO_VIP": routed to the LBs and held on
-#   every real's lo).
+#   every real's lo), TOPO_ROUTE (static, the default: topo_up gives the
+#   router a static route to every VIP through the LBs, see topo_route;
+#   none: it does not, the caller routes the VIPs, e.g. scripts/lab.sh by
+#   BGP).
 #
 # Two ways to run the LBs:
 #   keel-xdp (default, TOPO_LBD=0): topo_up loads the program with keel-xdp
@@ -69,6 +72,7 @@
 : "${TOPO_RS_NET:=static}"
 : "${TOPO_LBD_TOP:=}"
 : "${TOPO_LBD_SVC:=}"
+: "${TOPO_ROUTE:=static}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
 TOPO_BPFFS=/sys/fs/bpf
@@ -288,7 +292,9 @@ topo_up() {
 	for ((n = 1; n <= TOPO_LBS; n++)); do
 		topo_lb_add "$n" || return 1
 	done
-	topo_route || return 1
+	if [ "$TOPO_ROUTE" = static ]; then
+		topo_route || return 1
+	fi
 	for ((n = 1; n <= TOPO_REALS; n++)); do
 		topo_real_add "$n" || return 1
 	done
@@ -609,8 +615,10 @@ topo_down() {
 		pids=$(topo_pids)
 		[ -z "$pids" ] && break
 		# shellcheck disable=SC2086 # a list of numbers
+		# A second SIGTERM half a second later: rs-agent's first one
+		# only drains (docs/rs-agent.md), its second exits.
 		if [ "$i" -lt 30 ]; then
-			[ "$i" = 0 ] && kill -TERM $pids 2>/dev/null
+			[ "$i" = 0 ] || [ "$i" = 5 ] && kill -TERM $pids 2>/dev/null
 		else
 			kill -KILL $pids 2>/dev/null
 		fi
