@@ -340,22 +340,6 @@ lab_bgp_stop() {
 	return 0
 }
 
-# lab_agents_stop: stop every rs-agent at once.  Its first SIGTERM only
-# drains (docs/rs-agent.md); the SIGINT after it exits (a second SIGTERM
-# could merge with the first while pending).  Without this, topo_down
-# waits for them until it sends SIGKILL, about 5 s.
-lab_agents_stop() {
-	local f n pid
-	for f in "$TOPO_DIR"/rs*.agent.pid; do
-		[ -f "$f" ] || continue
-		n=${f##*/rs}
-		n=${n%.agent.pid}
-		pid=$(lab_pid_of "$f" "$(topo_agent_conf "$n")") || continue
-		kill -TERM "$pid" 2>/dev/null && kill -INT "$pid" 2>/dev/null
-	done
-	return 0
-}
-
 # lab_indent: two spaces before every line.
 lab_indent() { sed 's/^/  /'; }
 
@@ -392,7 +376,6 @@ lab_show_bgp() {
 lab_abort() {
 	echo "lab.sh: $1; cleaning up" >&2
 	lab_bgp_stop
-	lab_agents_stop
 	topo_down || true
 	exit 1
 }
@@ -410,7 +393,6 @@ lab_up() {
 	# namespaces and pins, and its configs and state files (a drain left
 	# there would come back).
 	lab_bgp_stop
-	lab_agents_stop
 	if ! topo_down; then
 		echo "lab.sh: could not remove the previous lab" >&2
 		exit 1
@@ -719,7 +701,6 @@ agent)
 down)
 	need_root
 	lab_bgp_stop
-	lab_agents_stop
 	if topo_down; then
 		rm -rf -- "$TOPO_DIR"
 		echo "lab down"
