@@ -368,8 +368,7 @@ static void lbd_usage(FILE *f)
 }
 
 /* --check: the key files a start would read (lbd_health.c's rules). */
-static int lbd_check_keys(const struct lb_config *cfg, char *msg,
-			  size_t size)
+static int lbd_check_keys(const struct lb_config *cfg, char *msg, size_t size)
 {
 	const struct lb_cfg_agents *a = &cfg->agents;
 	uint8_t key[KEEL_REPORT_KEY_LEN];

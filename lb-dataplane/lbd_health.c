@@ -105,8 +105,8 @@ int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
 	p->keys[0].id = a->key_id;
 	p->n_keys = 1;
 	if (a->previous_key_file[0]) {
-		ret = keel_report_key_load(a->previous_key_file, p->keys[1].key, err,
-				   errlen);
+		ret = keel_report_key_load(a->previous_key_file, p->keys[1].key,
+					   err, errlen);
 		if (ret)
 			goto fail;
 		p->keys[1].id = a->previous_key_id;

@@ -803,5 +803,3 @@ int ra_config_error_format(const struct ra_config_error *e, char *buf,
 {
 	return keel_yaml_error_format(e, buf, size);
 }
-
-

@@ -1086,7 +1086,8 @@ START_TEST(test_check_no_double)
 			break;
 	keel_check_free(c);
 	n = read_pids(f, marks, 64);
-	printf("check slower than its interval: %d marks in 1.1 s and up to 1 s more:", n);
+	printf("check slower than its interval: %d marks in 1.1 s and up to 1 s more:",
+	       n);
 	for (i = 0; i < n; i++)
 		printf(" %d", marks[i]);
 	printf("\n");
