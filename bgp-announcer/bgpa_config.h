@@ -141,7 +141,5 @@ void bgpa_config_free(struct bgpa_config *c);
 /* "file:line: key: msg" */
 int bgpa_config_error_format(const struct bgpa_config_error *e, char *buf,
 			     size_t size);
-/* "203.0.113.10/32", "2001:db8::10/128": bgp_prefix_format() (bgp_msg.h) */
-#define bgpa_prefix_str bgp_prefix_format
 
 #endif /* BGPA_CONFIG_H */

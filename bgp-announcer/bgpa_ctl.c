@@ -41,7 +41,7 @@ static json_t *ctl_peer(const struct bgpa_peer *p, time_t now)
 
 	inet_ntop(p->cfg.family, p->cfg.addr, addr, sizeof(addr));
 	for (i = 0; routes && i < p->n_sent; i++) {
-		bgpa_prefix_str(&p->sent[i].pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&p->sent[i].pfx, pfx, sizeof(pfx));
 		json_array_append_new(routes, json_string(pfx));
 	}
 	o = json_pack("{sssssIsssIsbsbsbsisisosososIsIsI}", "name", p->cfg.name,
@@ -86,7 +86,7 @@ static json_t *ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
 				json_array_append_new(to,
 						      json_string(p->cfg.name));
 	}
-	bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
+	bgp_prefix_format(&x->pfx, pfx, sizeof(pfx));
 	o = json_pack("{sssssbsoss}", "prefix", pfx, "state",
 		      bgpa_pstate_name(x->state), "announce",
 		      !g->withdraw && x->announce[x->state], "peers", to,

@@ -81,7 +81,7 @@ static void gate_evaluate(struct bgpa *b)
 		if (!bgpa_gate_commit(&x->g, &x->state, &d, now_ms, now))
 			continue;
 		changed = true;
-		bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&x->pfx, pfx, sizeof(pfx));
 		keel_log(d.state == BGPA_P_UP ? LOG_NOTICE : LOG_WARNING,
 			 "prefix %s: %s, %s: %s", pfx,
 			 bgpa_pstate_name(d.state),
@@ -324,7 +324,7 @@ static void gate_probe_sync(struct bgpa *b, struct bgpa_prefix *x,
 	}
 	p->cfg = c->probe;
 	p->state = KEEL_RS_UNKNOWN;
-	bgpa_prefix_str(&x->pfx, p->pfx, sizeof(p->pfx));
+	bgp_prefix_format(&x->pfx, p->pfx, sizeof(p->pfx));
 	p->check = keel_check_new(b->base, &c->probe.spec, c->probe.interval_ms,
 				  (uint16_t)c->probe.rise,
 				  (uint16_t)c->probe.fall, gate_probe_cb, p);

@@ -102,7 +102,7 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 	lb_prom_help(o, "keel_bgp_prefix_state", "gauge",
 		     "1 for the prefix's current state (up, down, disabled)");
 	for (i = 0; i < b->n_prefixes; i++) {
-		bgpa_prefix_str(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
 		for (s = 0; s < BGPA_P__MAX; s++) {
 			l[0] = (struct lb_prom_label){ "prefix", pfx };
 			l[1] = (struct lb_prom_label){
@@ -119,7 +119,7 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 	for (i = 0; i < b->n_prefixes; i++) {
 		const struct bgpa_prefix *x = &b->prefixes[i];
 
-		bgpa_prefix_str(&x->pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&x->pfx, pfx, sizeof(pfx));
 		l[0] = (struct lb_prom_label){ "prefix", pfx };
 		lb_prom_sample(o, "keel_bgp_prefix_announced", l, 1,
 			       !x->g.withdraw && x->announce[x->state]);
@@ -127,7 +127,7 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 	lb_prom_help(o, "keel_bgp_prefix_announced_peers", "gauge",
 		     "peers the prefix is announced to now");
 	for (i = 0; i < b->n_prefixes; i++) {
-		bgpa_prefix_str(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
 		l[0] = (struct lb_prom_label){ "prefix", pfx };
 		lb_prom_sample(o, "keel_bgp_prefix_announced_peers", l, 1,
 			       m_announced(b, &b->prefixes[i]));
@@ -135,7 +135,7 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 	lb_prom_help(o, "keel_bgp_prefix_state_changes_total", "counter",
 		     "state changes of the prefix since start");
 	for (i = 0; i < b->n_prefixes; i++) {
-		bgpa_prefix_str(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
 		l[0] = (struct lb_prom_label){ "prefix", pfx };
 		lb_prom_sample(o, "keel_bgp_prefix_state_changes_total", l, 1,
 			       (double)b->prefixes[i].g.changes);

@@ -197,7 +197,7 @@ START_TEST(test_values)
 	ck_assert_uint_eq(c.prefixes[0].attrs.n_large, 1);
 	ck_assert_uint_eq(c.prefixes[0].attrs.large[0].local2, 2);
 	ck_assert(!c.prefixes[1].announce);
-	bgpa_prefix_str(&c.prefixes[1].pfx, s, sizeof(s));
+	bgp_prefix_format(&c.prefixes[1].pfx, s, sizeof(s));
 	ck_assert_str_eq(s, "2001:db8::10/128");
 	/* gating defaults: none configured, the old behaviour */
 	ck_assert(!c.has_lbd);
