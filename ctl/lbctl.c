@@ -869,14 +869,15 @@ static void show_agents(json_t *a)
 {
 	json_t *res = json_object_get(a, "reports"), *v;
 	const char *name;
-	char b1[32], b2[32];
+	char b1[32], b2[32], b3[32];
 	bool first = true;
 
 	if (!json_is_string(json_object_get(a, "listen")))
 		return;
-	printf("agents on %s  %s known  dead after %s ms  reports:",
+	printf("agents on %s  %s known  dead after %s ms, flows kept %s ms more  reports:",
 	       jstr(a, "listen", "?"), jnum(a, "agents", b1, sizeof(b1)),
-	       jnum(a, "dead_after_ms", b2, sizeof(b2)));
+	       jnum(a, "dead_after_ms", b2, sizeof(b2)),
+	       jnum(a, "keep_flows_ms", b3, sizeof(b3)));
 	json_object_foreach(res, name, v)
 	{
 		printf("%s %s %s", first ? "" : ",", name,

@@ -1049,6 +1049,7 @@ LB_CFG_SECTION(timers, lb_cfg_timer_fields)
 #define LB_CFG_AGENT_INTERVAL_MIN 10
 #define LB_CFG_AGENT_INTERVAL_MAX 10000
 #define LB_CFG_DEAD_AFTER_MAX 60000
+#define LB_CFG_KEEP_FLOWS_MAX 600000
 
 enum {
 	LB_AGF_LISTEN,
@@ -1058,6 +1059,7 @@ enum {
 	LB_AGF_PREV_ID,
 	LB_AGF_INTERVAL,
 	LB_AGF_DEAD_AFTER,
+	LB_AGF_KEEP_FLOWS,
 	LB_AGF__MAX,
 };
 
@@ -1130,6 +1132,16 @@ static int lb_cfg_ag_dead_after(struct keel_yaml *c, struct fy_node *v,
 				     &x->a->dead_after_ms);
 }
 
+static int lb_cfg_ag_keep_flows(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_cfg_agents_ctx *x = obj;
+
+	x->given[LB_AGF_KEEP_FLOWS] = v;
+	return keel_yaml_duration_ms(c, v, 0, LB_CFG_KEEP_FLOWS_MAX,
+				     &x->a->keep_flows_ms);
+}
+
 static const struct keel_yaml_field lb_cfg_agents_fields[] = {
 	[LB_AGF_LISTEN] = { "listen", lb_cfg_ag_listen, false },
 	[LB_AGF_KEY_FILE] = { "key_file", lb_cfg_ag_key_file, false },
@@ -1139,6 +1151,7 @@ static const struct keel_yaml_field lb_cfg_agents_fields[] = {
 	[LB_AGF_PREV_ID] = { "previous_key_id", lb_cfg_ag_prev_id, false },
 	[LB_AGF_INTERVAL] = { "interval", lb_cfg_ag_interval, false },
 	[LB_AGF_DEAD_AFTER] = { "dead_after", lb_cfg_ag_dead_after, false },
+	[LB_AGF_KEEP_FLOWS] = { "keep_flows_for", lb_cfg_ag_keep_flows, false },
 };
 
 static int lb_cfg_agents(struct keel_yaml *c, struct fy_node *v, void *obj)
@@ -1230,6 +1243,7 @@ static void lb_cfg_defaults(struct lb_config *cfg)
 	cfg->agents.key_id = 1;
 	cfg->agents.interval_ms = 100;
 	cfg->agents.dead_after_ms = 300;
+	cfg->agents.keep_flows_ms = 5000;
 }
 
 static int lb_cfg_root(struct keel_yaml *c, struct fy_node *root, void *obj)

@@ -82,6 +82,12 @@ struct lb_cfg_agents {
 	uint32_t previous_key_id; /* required with previous_key_file */
 	uint32_t interval_ms; /* the agents' report interval, default 100 */
 	uint32_t dead_after_ms; /* default 3 x interval */
+	/*
+	 * After dead_after, how long a silent agent's real keeps its
+	 * established flows (DRAINING, agent-silent) before DOWN moves them:
+	 * an agent restart cuts nobody.  Default 5 s; 0: DOWN at dead_after.
+	 */
+	uint32_t keep_flows_ms;
 };
 
 struct lb_config {

@@ -10,9 +10,12 @@ static uint8_t mode_source(const struct lb_health_in *in)
 {
 	if (in->mode == LB_HEALTH_CHECK)
 		return LB_SRC_CHECK;
-	/* timeout explains a DOWN verdict; it means nothing with another. */
+	/* timeout explains a DOWN verdict, or a DRAINING one that keeps
+	 * a silent agent's flows; it means nothing with UP. */
 	if (in->timeout && in->verdict == KEEL_RS_DOWN)
 		return LB_SRC_AGENT_TIMEOUT;
+	if (in->timeout && in->verdict == KEEL_RS_DRAINING)
+		return LB_SRC_AGENT_SILENT;
 	return LB_SRC_AGENT;
 }
 
@@ -70,6 +73,7 @@ const char *lb_state_source_name(uint8_t source)
 		[LB_SRC_AGENT_TIMEOUT] = "agent-timeout",
 		[LB_SRC_CHECK] = "check",
 		[LB_SRC_INIT] = "init",
+		[LB_SRC_AGENT_SILENT] = "agent-silent",
 	};
 
 	if (source >= sizeof(names) / sizeof(names[0]))
@@ -86,10 +90,29 @@ static bool svc_match(const struct keel_report_svc *s,
 	       s->port == ntohs(k->port) && s->proto == k->proto;
 }
 
+/* The last report's state for k; DOWN when it does not list k. */
+static uint8_t last_state(const struct lb_agent *a,
+			  const struct keel_vip_key *k, uint32_t *conns)
+{
+	for (uint16_t i = 0; i < a->last.count && i < KEEL_REPORT_MAX; i++) {
+		const struct keel_report_svc *s = &a->last.svc[i];
+
+		if (svc_match(s, k)) {
+			*conns = s->conns;
+			return s->state;
+		}
+	}
+	return KEEL_RS_DOWN;
+}
+
 uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 			 uint64_t now_ms, uint64_t start_ms,
-			 uint32_t dead_after_ms, bool *timeout, uint32_t *conns)
+			 uint32_t dead_after_ms, uint32_t keep_ms,
+			 bool *timeout, uint32_t *conns)
 {
+	uint32_t ignored;
+	uint8_t st;
+
 	*timeout = false;
 	*conns = 0;
 	if (!a->heard) {
@@ -101,18 +124,19 @@ uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 	}
 	if (now_ms > a->last_ms && now_ms - a->last_ms > dead_after_ms) {
 		*timeout = true;
+		/*
+		 * Silent, but it said it was serving: no new flows, and its
+		 * established ones kept for keep_ms more (an agent restart),
+		 * then DOWN.
+		 */
+		st = last_state(a, k, &ignored);
+		if ((st == KEEL_RS_UP || st == KEEL_RS_DRAINING) &&
+		    now_ms - a->last_ms - dead_after_ms <= keep_ms)
+			return KEEL_RS_DRAINING;
 		return KEEL_RS_DOWN;
 	}
-	for (uint16_t i = 0; i < a->last.count && i < KEEL_REPORT_MAX; i++) {
-		const struct keel_report_svc *s = &a->last.svc[i];
-
-		if (svc_match(s, k)) {
-			*conns = s->conns;
-			return s->state;
-		}
-	}
-	/* The agent speaks but does not serve k (any more). */
-	return KEEL_RS_DOWN;
+	/* A listed state, or DOWN: the agent no longer serves k. */
+	return last_state(a, k, conns);
 }
 
 int lb_agent_accept(struct lb_agent *a, const struct keel_report *r,

@@ -13,12 +13,16 @@
  *   mode none, admin drain          -> DRAINING  admin
  *   mode none                       -> UP        config (verdict ignored)
  *   health DOWN / agent silent      -> DOWN      agent | agent-timeout | check
+ *     (silent past dead_after + keep_flows_for, or silent after saying
+ *     DOWN)
  *   no verdict yet, and not adopted -> DOWN      init (never selected blind,
  *     as UP or DRAINING                                 admin drain or not)
  *   admin drain                     -> DRAINING  admin   (wins over agent UP)
  *   no verdict yet, adopted         -> adopted state, init (hot restart:
  *                                      keep what the data plane had)
  *   agent DRAINING                  -> DRAINING  agent
+ *   agent silent for dead_after, up -> DRAINING  agent-silent (flows kept
+ *     or draining when it last spoke,                keep_flows_for more)
  *   health UP                       -> UP        agent | check
  *
  * (docs/health.md has the same table.)
@@ -41,6 +45,8 @@ enum lb_state_source {
 	LB_SRC_AGENT_TIMEOUT, /* no valid report for dead_after */
 	LB_SRC_CHECK, /* lbd's active check */
 	LB_SRC_INIT, /* waiting for the first verdict */
+	/* silent past dead_after, its flows kept for keep_flows_for */
+	LB_SRC_AGENT_SILENT,
 };
 
 enum lb_health_mode {
@@ -84,14 +90,16 @@ struct lb_agent {
 /*
  * The agent's verdict for service k at now_ms.  Until the first report,
  * UNKNOWN while now_ms < start_ms + dead_after_ms (lbd's start or when the
- * real was added), then DOWN with *timeout.  After a report: DOWN with
- * *timeout once now_ms - last_ms > dead_after_ms; else the report's state
- * for k (port-exact match on vip, port, protocol), DOWN if the report
- * does not list k.  *conns: the reported connections for k (0 if none).
+ * real was added), then DOWN with *timeout.  After a report, once
+ * now_ms - last_ms > dead_after_ms (*timeout set): DRAINING for keep_ms
+ * more if the last report had k UP or DRAINING (its flows stay through an
+ * agent restart), else DOWN.  Otherwise the report's state for k
+ * (port-exact match on vip, port, protocol), DOWN if the report does not
+ * list k.  *conns: the reported connections for k (0 if none or silent).
  */
-uint8_t lb_agent_verdict(const struct lb_agent *a,
-			 const struct keel_vip_key *k, uint64_t now_ms,
-			 uint64_t start_ms, uint32_t dead_after_ms,
+uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
+			 uint64_t now_ms, uint64_t start_ms,
+			 uint32_t dead_after_ms, uint32_t keep_ms,
 			 bool *timeout, uint32_t *conns);
 
 /*

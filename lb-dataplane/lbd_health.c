@@ -176,10 +176,10 @@ int lbd_health_install(struct lbd *d, struct lbd_health_prep *p)
 	}
 	keel_log(
 		LOG_NOTICE,
-		"receiving agent reports on %s (key id %u%s, dead after %u ms)",
+		"receiving agent reports on %s (key id %u%s, dead after %u ms, flows kept %u ms more)",
 		h->listen, d->cfg.agents.key_id,
 		h->agents.n_keys > 1 ? " and the previous one" : "",
-		d->cfg.agents.dead_after_ms);
+		d->cfg.agents.dead_after_ms, d->cfg.agents.keep_flows_ms);
 	return 0;
 }
 
@@ -355,6 +355,7 @@ static void lbd_hook(void *arg, struct lb_real_want *w)
 		in.verdict = lb_agent_verdict(slot ? &slot->a : &silent,
 					      &e->svc, x->now, e->start_ms,
 					      d->cfg.agents.dead_after_ms,
+					      d->cfg.agents.keep_flows_ms,
 					      &in.timeout, &e->conns);
 		e->has_conns = slot && slot->a.heard && !in.timeout;
 	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
@@ -427,7 +428,8 @@ static void lbd_loadw(struct lbd *d, uint64_t now)
 			if (slot && slot->accepted != e->lw_seen) {
 				e->lw_seen = slot->accepted;
 				lb_agent_verdict(&slot->a, &s->key, now, 0,
-						 UINT32_MAX, &timeout, &conns);
+						 UINT32_MAX, 0, &timeout,
+						 &conns);
 				lb_loadw_sample(&cs->load_aware, &e->lw,
 						cs->load_aware.metric ==
 								LB_LOADW_LOAD ?
@@ -776,11 +778,13 @@ json_t *lbd_health_view(struct lbd *d)
 			json_pack("{sIsI}", "id",
 				  (json_int_t)h->agents.keys[i].id, "reports",
 				  (json_int_t)h->agents.keys[i].reports));
-	return json_pack("{sosIsIsIsoso}", "listen",
+	return json_pack("{sosIsIsIsIsoso}", "listen",
 			 h->listen[0] ? json_string(h->listen) : json_null(),
 			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
 			 "dead_after_ms",
-			 (json_int_t)d->cfg.agents.dead_after_ms, "agents",
+			 (json_int_t)d->cfg.agents.dead_after_ms,
+			 "keep_flows_ms",
+			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
 			 (json_int_t)h->agents.n, "reports", res, "keys", keys);
 }
 
@@ -789,6 +793,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 	static const uint8_t sources[] = {
 		LB_SRC_CONFIG,	      LB_SRC_ADMIN, LB_SRC_AGENT,
 		LB_SRC_AGENT_TIMEOUT, LB_SRC_CHECK, LB_SRC_INIT,
+		LB_SRC_AGENT_SILENT,
 	};
 	struct lbd_health *h = &d->health;
 	uint64_t now = lbd_now_ms();

@@ -24,9 +24,14 @@
 #   d. forged and replayed reports (keel-report-send): signed with the
 #      wrong key, replayed, from the wrong source, for an unknown real:
 #      each rejected, counted by reason in lbd's metrics, nothing changed.
-#   e. agent silence: SIGKILL rs3's agent (its service still runs): DOWN
-#      with source agent-timeout after dead_after (measured); agent back:
-#      UP.  SIGTERM: the agent reports DRAINING before it goes.
+#   e. agent silence: SIGKILL rs3's agent (its service still runs) under
+#      100 held connections: DRAINING with source agent-silent after
+#      dead_after (measured), no new connection on rs3, and traffic on
+#      every held connection meanwhile: none cut (rs3's too); the agent
+#      started again within keep_flows_for (3 s here): UP.  Killed again
+#      and left silent: DOWN (agent-timeout) once keep_flows_for has
+#      passed too (measured).
+#      SIGTERM: the agent reports DRAINING before it goes.
 #   f. an LB unreachable: lb2's lbd stopped; rs1's agent keeps reporting to
 #      lb1 (fresh reports) and counts the failures towards lb2.
 #   h. lbd's own TCP checks (lb1 reloaded with `health: {type: tcp}`):
@@ -74,7 +79,8 @@ TOPO_LBD_TOP="agents:
   listen: 0.0.0.0:9460
   key_file: $(topo_agent_key)
   interval: 100ms
-  dead_after: 300ms"
+  dead_after: 300ms
+  keep_flows_for: ${E2E_KEEP_FLOWS:-3s}"
 TOPO_LBD_SVC="    health: {type: agent}"
 
 VIP=203.0.113.10
@@ -307,12 +313,32 @@ check "d: lbd --check refuses a key file that holds no key (exit 1, says why)" \
 	sh -c "[ $rc_bad = 1 ] && grep -q 'must hold 64 hex digits' '$TOPO_DIR/check-bad.out'"
 
 # --- e. agent silence and SIGTERM ---------------------------------------------------
-echo "# --- e. rs3's agent killed (its service still runs), then SIGTERM"
-t=$(ms)
+echo "# --- e. rs3's agent killed (its service still runs) and restarted; silent; SIGTERM"
+check "e: 100 connections held" hold_start e-held "$VIP" 100
+e_rs3=$(count "$TOPO_DIR/e-held.out" 1 rs3)
+check "e: some of them on rs3 ($e_rs3)" ge "$e_rs3" 1
 kill -KILL "$(topo_agent_pid 3)"
-t_dead=$(wait_both "$(real_is "$RS3" down agent-timeout)" 5)
-check "e: rs3 down (agent-timeout) on both LBs ${t_dead} ms after its agent died (dead_after 300 ms)" \
+t_sil=$(wait_both "$(real_is "$RS3" draining agent-silent)" 5)
+check "e: rs3 draining (agent-silent) on both LBs ${t_sil} ms after its agent died (dead_after 300 ms)" \
+	both "$(real_is "$RS3" draining agent-silent)"
+burst e-new "$VIP" 100
+check "e: 100 new connections while rs3's agent is silent: all answered, none on rs3 ($(count "$TOPO_DIR/e-new.out" 1 rs3))" \
+	eq "$(field "$TOPO_DIR/e-new.out" 1 ok)/$(count "$TOPO_DIR/e-new.out" 1 rs3)" "100/0"
+# Traffic on every held connection while the agent is silent: a DOWN
+# real's flows would be moved (and cut) on this very packet.
+hold_check e-held
+check "e: held connections while rs3's agent is silent: 100 ok, 0 failed, 0 moved (rs3's $e_rs3 too)" \
+	held_ok e-held 100
+check "e: ... and rs3 was still draining (agent-silent) after them" \
+	both "$(real_is "$RS3" draining agent-silent)"
+check "e: rs-agent starts again on rs3 (within keep_flows_for)" topo_agent_start 3
+t_back=$(wait_both "$(real_is "$RS3" up agent)" 5)
+check "e: rs3 up again ${t_back} ms after its agent restarted" both "$(real_is "$RS3" up agent)"
+kill -KILL "$(topo_agent_pid 3)"
+t_dead=$(wait_both "$(real_is "$RS3" down agent-timeout)" 8)
+check "e: left silent: rs3 down (agent-timeout) on both LBs ${t_dead} ms after its agent died (dead_after 300 ms + keep_flows_for 3 s)" \
 	both "$(real_is "$RS3" down agent-timeout)"
+check "e: ... not before dead_after + keep_flows_for" ge "$t_dead" 3250
 check "e: rs-agent starts again on rs3" topo_agent_start 3
 t_back=$(wait_both "$(real_is "$RS3" up agent)" 5)
 check "e: rs3 up again ${t_back} ms after its agent restarted" both "$(real_is "$RS3" up agent)"

@@ -374,6 +374,7 @@ START_TEST(test_health_defaults)
 	ck_assert_uint_eq(c.agents.key_id, 1);
 	ck_assert_uint_eq(c.agents.interval_ms, 100);
 	ck_assert_uint_eq(c.agents.dead_after_ms, 300);
+	ck_assert_uint_eq(c.agents.keep_flows_ms, 5000);
 	s = &c.services[0];
 	ck_assert_uint_eq(s->health.type, LB_CFG_HC_NONE);
 	lb_loadw_cfg_default(&lw);
@@ -498,12 +499,13 @@ START_TEST(test_health_full)
 	/* dead_after given; the receiver off; agent health elsewhere none. */
 	static const char y2[] = "interfaces: [{name: eth1}]\n"
 				 "agents: {listen: off, interval: 1s,"
-				 " dead_after: 1500ms}\n";
+				 " dead_after: 1500ms, keep_flows_for: 0s}\n";
 	err = lb_config_parse(y2, strlen(y2), "h.yaml", &c, &e);
 	lb_config_error_format(&e, msg, sizeof(msg));
 	ck_assert_msg(err == 0, "%s", msg);
 	ck_assert_str_eq(c.agents.listen, "");
 	ck_assert_uint_eq(c.agents.dead_after_ms, 1500);
+	ck_assert_uint_eq(c.agents.keep_flows_ms, 0);
 	lb_config_free(&c);
 }
 END_TEST
@@ -737,6 +739,8 @@ static const struct bad_case {
 	  "agents.dead_after", "must be longer than interval (100ms)" },
 	{ IF "agents:\n  dead_after: 61s\n", 4, "agents.dead_after",
 	  "duration in 20ms..60s" },
+	{ IF "agents:\n  keep_flows_for: 601s\n", 4, "agents.keep_flows_for",
+	  "duration in 0ms..600s" },
 	{ IF "agents:\n  keyfile: /k\n", 4, "agents.keyfile",
 	  "unknown key; expected listen, key_file, key_id, previous_key_file," },
 	/* health */

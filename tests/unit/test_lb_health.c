@@ -117,10 +117,26 @@ static const struct combo {
 	{ AGENT, R, 0, U, { "R agent", "R admin", "D admin", "D admin" } },
 	{ AGENT, R, 0, R, { "R agent", "R admin", "D admin", "D admin" } },
 	{ AGENT, R, 0, D, { "R agent", "R admin", "D admin", "D admin" } },
-	{ AGENT, R, 1, NA, { "R agent", "R admin", "D admin", "D admin" } },
-	{ AGENT, R, 1, U, { "R agent", "R admin", "D admin", "D admin" } },
-	{ AGENT, R, 1, R, { "R agent", "R admin", "D admin", "D admin" } },
-	{ AGENT, R, 1, D, { "R agent", "R admin", "D admin", "D admin" } },
+	{ AGENT,
+	  R,
+	  1,
+	  NA,
+	  { "R agent-silent", "R admin", "D admin", "D admin" } },
+	{ AGENT,
+	  R,
+	  1,
+	  U,
+	  { "R agent-silent", "R admin", "D admin", "D admin" } },
+	{ AGENT,
+	  R,
+	  1,
+	  R,
+	  { "R agent-silent", "R admin", "D admin", "D admin" } },
+	{ AGENT,
+	  R,
+	  1,
+	  D,
+	  { "R agent-silent", "R admin", "D admin", "D admin" } },
 	{ CHECK, X, 0, NA, { "D init", "D init", "D admin", "D admin" } },
 	{ CHECK, X, 0, U, { "U init", "R admin", "D admin", "D admin" } },
 	{ CHECK, X, 0, R, { "R init", "R admin", "D admin", "D admin" } },
@@ -237,7 +253,8 @@ START_TEST(test_source_names)
 		{ LB_SRC_AGENT_TIMEOUT, "agent-timeout" },
 		{ LB_SRC_CHECK, "check" },
 		{ LB_SRC_INIT, "init" },
-		{ LB_SRC_INIT + 1, "?" },
+		{ LB_SRC_AGENT_SILENT, "agent-silent" },
+		{ LB_SRC_AGENT_SILENT + 1, "?" },
 		{ 255, "?" },
 	};
 
@@ -295,6 +312,7 @@ static void agent_heard(struct lb_agent *a)
 
 #define START 1000
 #define DEAD 300
+#define KEEP 5000 /* keep_flows_for */
 
 static const struct verdict_case {
 	const char *name;
@@ -327,8 +345,19 @@ static const struct verdict_case {
 	  IPPROTO_TCP, 2100, U, false, 5 },
 	{ "at dead_after: still fresh", true, "203.0.113.10", 80, IPPROTO_TCP,
 	  2000 + DEAD, U, false, 1234 },
-	{ "stale", true, "203.0.113.10", 80, IPPROTO_TCP, 2000 + DEAD + 1, D,
-	  true, 0 },
+	/* Silent past dead_after: flows kept (DRAINING) for KEEP, then DOWN. */
+	{ "silent, was UP: flows kept", true, "203.0.113.10", 80, IPPROTO_TCP,
+	  2000 + DEAD + 1, R, true, 0 },
+	{ "silent, was UP: last ms of keep", true, "203.0.113.10", 80,
+	  IPPROTO_TCP, 2000 + DEAD + KEEP, R, true, 0 },
+	{ "silent, was UP: past keep", true, "203.0.113.10", 80, IPPROTO_TCP,
+	  2000 + DEAD + KEEP + 1, D, true, 0 },
+	{ "silent, was DRAINING (v6, udp): flows kept", true, "2001:db8::1",
+	  443, IPPROTO_UDP, 2000 + DEAD + 100, R, true, 0 },
+	{ "silent, was DRAINING: past keep", true, "2001:db8::1", 443,
+	  IPPROTO_UDP, 2000 + DEAD + KEEP + 1, D, true, 0 },
+	{ "silent, did not list it: DOWN at once", true, "203.0.113.10", 443,
+	  IPPROTO_TCP, 2000 + DEAD + 1, D, true, 0 },
 	{ "clock before the report", true, "203.0.113.10", 80, IPPROTO_TCP,
 	  1500, U, false, 1234 },
 	{ "unlisted service", true, "203.0.113.10", 443, IPPROTO_TCP, 2100, D,
@@ -368,7 +397,8 @@ START_TEST(test_verdict)
 		inet_pton(AF_INET, "203.0.113.10", k.addr);
 		k.family = KEEL_F_INET6;
 	}
-	v = lb_agent_verdict(&a, &k, c->now, START, DEAD, &timeout, &conns);
+	v = lb_agent_verdict(&a, &k, c->now, START, DEAD, KEEP, &timeout,
+			     &conns);
 	ck_assert_msg(v == c->verdict && timeout == c->timeout &&
 			      conns == c->conns,
 		      "%s: verdict %u timeout %d conns %u", c->name, v, timeout,
@@ -386,12 +416,52 @@ START_TEST(test_verdict_v4_exact)
 
 	agent_heard(&a);
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
-	ck_assert_uint_eq(
-		lb_agent_verdict(&a, &k, 2000, 0, DEAD, &timeout, &conns), U);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP,
+					   &timeout, &conns),
+			  U);
 	k.addr[3] = htonl(1);
-	ck_assert_uint_eq(
-		lb_agent_verdict(&a, &k, 2000, 0, DEAD, &timeout, &conns), D);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP,
+					   &timeout, &conns),
+			  D);
 	ck_assert(!timeout);
+}
+END_TEST
+
+/* A DOWN report, then silence: DOWN, no flows to keep. */
+START_TEST(test_verdict_silent_after_down)
+{
+	struct keel_vip_key k;
+	struct lb_agent a;
+	uint32_t conns;
+	bool timeout;
+
+	agent_heard(&a);
+	a.last.svc[0].state = D;
+	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD + 1, 0, DEAD,
+					   KEEP, &timeout, &conns),
+			  D);
+	ck_assert(timeout);
+}
+END_TEST
+
+/* keep_flows_for 0: DOWN as soon as dead_after has passed. */
+START_TEST(test_verdict_keep0)
+{
+	struct keel_vip_key k;
+	struct lb_agent a;
+	uint32_t conns;
+	bool timeout;
+
+	agent_heard(&a);
+	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD, 0, DEAD, 0,
+					   &timeout, &conns),
+			  U);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD + 1, 0, DEAD, 0,
+					   &timeout, &conns),
+			  D);
+	ck_assert(timeout);
 }
 END_TEST
 
@@ -459,18 +529,22 @@ START_TEST(test_accept_then_silence)
 
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
 	rsvc(&r.svc[0], "203.0.113.10", 80, IPPROTO_TCP, U, 42);
-	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5000, 5000, DEAD, &timeout,
-					   &conns),
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5000, 5000, DEAD, KEEP,
+					   &timeout, &conns),
 			  X);
 	ck_assert_int_eq(lb_agent_accept(&a, &r, 5100), 0);
-	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100, 5000, DEAD, &timeout,
-					   &conns),
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100, 5000, DEAD, KEEP,
+					   &timeout, &conns),
 			  U);
 	ck_assert_uint_eq(conns, 42);
 	/* A replay of it does not refresh the agent. */
 	ck_assert_int_eq(lb_agent_accept(&a, &r, 5300), -EALREADY);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100 + DEAD + 1, 5000, DEAD,
-					   &timeout, &conns),
+					   KEEP, &timeout, &conns),
+			  R);
+	ck_assert(timeout);
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100 + DEAD + KEEP + 1, 5000,
+					   DEAD, KEEP, &timeout, &conns),
 			  D);
 	ck_assert(timeout);
 }
@@ -489,6 +563,8 @@ int main(void)
 	tc = tcase_create("agent");
 	tcase_add_loop_test(tc, test_verdict, 0, N(verdict_cases));
 	tcase_add_test(tc, test_verdict_v4_exact);
+	tcase_add_test(tc, test_verdict_silent_after_down);
+	tcase_add_test(tc, test_verdict_keep0);
 	tcase_add_test(tc, test_accept);
 	tcase_add_test(tc, test_accept_then_silence);
 	suite_add_tcase(s, tc);
