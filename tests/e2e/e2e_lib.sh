@@ -5,6 +5,17 @@
 passed=0
 failed=0
 
+# path_arg ARG: ARG made absolute when it names an existing file (meson
+# passes the built programs relative to its build directory).
+path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+
+# need_root WHY: skip the test (exit 77, meson's skip) unless run as root.
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	echo "SKIP: $1"
+	exit 77
+}
+
 check() { # check DESCRIPTION TEST-COMMAND...
 	if "${@:2}"; then
 		echo "ok   - $1"

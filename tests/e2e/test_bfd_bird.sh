@@ -26,12 +26,12 @@
 # and BIRD 2 (exits 77, skipped, otherwise).
 set -u -o pipefail
 
-path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e_lib.sh
+. "$here/e2e_lib.sh"
+
 BFD_PEER=$(path_arg "${1:-${BFD_PEER:-}}")
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: BFD e2e needs root (network namespaces)"
-	exit 77
-fi
+need_root "BFD e2e needs root (network namespaces)"
 for t in bird birdc python3 tc; do
 	if ! command -v "$t" >/dev/null; then
 		echo "SKIP: $t is missing (scripts/deps.sh installs bird2)"
@@ -46,11 +46,8 @@ fi
 TOPO_PREFIX="keel-bfd-$$-"
 TOPO_INSTANCE="bfd-$$"
 TOPO_DIR=$(mktemp -d "/tmp/keel-e2e-bfd-$$.XXXXXX")
-here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
-# shellcheck source-path=SCRIPTDIR source=e2e_lib.sh
-. "$here/e2e_lib.sh"
 
 R4=10.99.1.1
 A4=10.99.1.2

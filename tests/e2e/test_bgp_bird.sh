@@ -24,15 +24,13 @@
 # bird2, python3; GoBGP checks are skipped without gobgpd.
 set -u -o pipefail
 
-BGPA=$(realpath -e "${1:-${BGPA:-}}" 2>/dev/null || printf '%s' "${1:-}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=e2e_lib.sh
 . "$HERE/e2e_lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: bgp e2e needs root (network namespaces)"
-	exit 77
-fi
+BGPA=$(path_arg "${1:-${BGPA:-}}")
+
+need_root "bgp e2e needs root (network namespaces)"
 for t in bird birdc python3; do
 	if ! command -v $t >/dev/null; then
 		echo "FAIL - $t is missing (scripts/deps.sh installs it)"
@@ -126,6 +124,7 @@ link "$NS_G" gA 10.99.4.1 "$NS_A" aG 10.99.4.2
 # --- BIRD -------------------------------------------------------------------
 cat >"$D/r.conf" <<EOF
 router id 10.99.0.1;
+log "$D/bird-events.log" all;
 protocol device { scan time 10; }
 protocol kernel k4 { ipv4 { export all; }; merge paths on; }
 protocol kernel k6 { ipv6 { export all; }; merge paths on; }
@@ -381,9 +380,15 @@ check "SIGTERM: 203.0.113.10/32 gone from BIRD ($((t1 - t0)) ms)" bird_lacks 203
 wait "$A_PID" 2>/dev/null
 rc=$?
 check "A exited 0" eq "$rc" 0
+# BIRD's log has what it received.  Its protocol status shows the last
+# error, which for this BFD-enabled session is sometimes the BFD AdminDown
+# that follows the Cease (BIRD 2 acts on it): printed, not asserted here
+# (tests/e2e/test_bgp_sites.sh asserts the status of a session without BFD).
+got=$(grep -E 'siteA: Received: Administrative shutdown' "$D/bird-events.log" | tail -n 1)
+check "BIRD received Cease / administrative shutdown (its log)" test -n "$got"
+check "... with our message" has "$got" "site A maintenance"
 pa=$(birdc_ show protocols all siteA)
-check "BIRD saw Cease / administrative shutdown" has "$pa" "Administrative shutdown"
-check "... with our message" has "$pa" "site A maintenance"
+echo "# BIRD's status of siteA after the stop: $(grep -m1 -E 'Last error|Received' <<<"$pa" | sed 's/^ *//')"
 
 # --- 8. killed -------------------------------------------------------------------
 echo "# --- SIGKILL"

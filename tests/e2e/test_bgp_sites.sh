@@ -41,23 +41,18 @@
 # (else 77, skipped), bird2, jq.
 set -u -o pipefail
 
-path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e_lib.sh
+. "$HERE/e2e_lib.sh"
+
 BGPA=$(path_arg "${1:-${BGPA:-}}")
 LBD=$(path_arg "${2:-${LBD:-}}")
 LBCTL=$(path_arg "${3:-${LBCTL:-}}")
 KEEL_ECHO=$(path_arg "${4:-${KEEL_ECHO:-}}")
-HERE=$(cd "$(dirname "$0")" && pwd)
+need_root "bgp sites e2e needs root (network namespaces, XDP)"
 TOPO_DIR=$(mktemp -d /tmp/keel-bgp-sites.XXXXXX)
 chmod 755 "$TOPO_DIR"
 D=$TOPO_DIR
-# shellcheck source=e2e_lib.sh
-. "$HERE/e2e_lib.sh"
-
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: bgp sites e2e needs root (network namespaces, XDP)"
-	rm -rf "$D"
-	exit 77
-fi
 for t in bird birdc jq tc; do
 	if ! command -v $t >/dev/null; then
 		echo "FAIL - $t is missing (scripts/deps.sh installs it)"

@@ -18,12 +18,13 @@
 # or set KEEL_XDP / KEEL_ECHO).  Needs root; exits 77 (skip) without it.
 set -u -o pipefail
 
-KEEL_XDP=$(realpath -e "${1:-${KEEL_XDP:-}}" 2>/dev/null) || KEEL_XDP=${1:-}
-KEEL_ECHO=$(realpath -e "${2:-${KEEL_ECHO:-}}" 2>/dev/null) || KEEL_ECHO=${2:-}
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: dr_basic needs root (network namespaces, XDP)"
-	exit 77
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e_lib.sh
+. "$here/e2e_lib.sh"
+
+KEEL_XDP=$(path_arg "${1:-${KEEL_XDP:-}}")
+KEEL_ECHO=$(path_arg "${2:-${KEEL_ECHO:-}}")
+need_root "dr_basic needs root (network namespaces, XDP)"
 
 # N = 900: each real's share is Binomial(900, 1/3), sd 14.1, so the
 # +-20% band (240..360) is 4.2 sd wide on each side: a false failure about
@@ -35,10 +36,8 @@ TOPO_INSTANCE="e2e-$$"
 TOPO_DIR=$(mktemp -d "/tmp/keel-e2e-$$.XXXXXX")
 TOPO_REALS=3
 TOPO_LBS=1
-here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
-. "$here/e2e_lib.sh"
 
 client_pid=
 

@@ -46,17 +46,17 @@
 # Needs root (exits 77, skipped, otherwise) and jq.
 set -u -o pipefail
 
-path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e_lib.sh
+. "$here/e2e_lib.sh"
+
 LBD=$(path_arg "${1:-${LBD:-}}")
 LBCTL=$(path_arg "${2:-${LBCTL:-}}")
 KEEL_ECHO=$(path_arg "${3:-${KEEL_ECHO:-}}")
 KEEL_XDP=$(path_arg "${4:-${KEEL_XDP:-}}")
 RS_AGENT=$(path_arg "${5:-${RS_AGENT:-}}")
 REPORT_SEND=$(path_arg "${6:-${REPORT_SEND:-}}")
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: health e2e needs root (network namespaces, XDP)"
-	exit 77
-fi
+need_root "health e2e needs root (network namespaces, XDP)"
 if ! command -v jq >/dev/null; then
 	echo "FAIL - jq is missing (it reads lbctl --json; scripts/deps.sh installs it)"
 	exit 1
@@ -71,10 +71,8 @@ TOPO_LBD=1
 TOPO_LBD_START=0
 TOPO_RS_NET=agent
 TOPO_VIPS=203.0.113.10
-here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
-. "$here/e2e_lib.sh"
 TOPO_LBD_TOP="agents:
   listen: 0.0.0.0:9460
   key_file: $(topo_agent_key)

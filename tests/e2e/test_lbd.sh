@@ -51,15 +51,15 @@
 # root (exits 77, skipped, otherwise) and jq.
 set -u -o pipefail
 
-path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=e2e_lib.sh
+. "$here/e2e_lib.sh"
+
 LBD=$(path_arg "${1:-${LBD:-}}")
 LBCTL=$(path_arg "${2:-${LBCTL:-}}")
 KEEL_ECHO=$(path_arg "${3:-${KEEL_ECHO:-}}")
 KEEL_XDP=$(path_arg "${4:-${KEEL_XDP:-}}")
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: lbd e2e needs root (network namespaces, XDP)"
-	exit 77
-fi
+need_root "lbd e2e needs root (network namespaces, XDP)"
 if ! command -v jq >/dev/null; then
 	echo "FAIL - jq is missing (it reads lbctl --json; scripts/deps.sh installs it)"
 	exit 1
@@ -73,10 +73,8 @@ TOPO_LBS=1
 TOPO_LBD=1
 TOPO_LBD_START=0 # phase a starts it, to watch it resolve the reals
 TOPO_VIPS="203.0.113.10 203.0.113.20"
-here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib/topology.sh
 . "$here/../../scripts/lib/topology.sh"
-. "$here/e2e_lib.sh"
 
 VIP1=203.0.113.10
 VIP2=203.0.113.20
