@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

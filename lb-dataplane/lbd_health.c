@@ -36,7 +36,6 @@ _Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
 #define LBD_RX_BATCH 64
 #define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
 #define LBD_RX_RCVBUF (4 << 20)
-#define LBD_KEY_FILE_MAX 128
 
 uint64_t lbd_now_ms(void)
 {
@@ -47,11 +46,6 @@ uint64_t lbd_now_ms(void)
 }
 
 /* ---- keys and the socket ---- */
-
-/*
- * A key file: a regular file no one but its owner may read or write (the
- * key lets anyone take reals out of service).
- */
 
 static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,17 @@ int keel_cli_parse(struct keel_cli *c, const char *prog, int argc, char **argv,
 		if (opt == 'h')
 			opt = KEEL_CLI_VAL_BASE + help;
 		if (opt == '?' || opt == ':') {
+			char shortopt[3] = { '-', (char)optopt, '\0' };
+			/* A short option (in a group too) is optopt itself. */
+			bool is_short = optopt > 0 &&
+					optopt < KEEL_CLI_VAL_BASE;
+
 			fprintf(stderr,
 				"%s: %s '%s'; '%s help' lists the options\n",
 				prog,
 				opt == ':' ? "missing argument to" :
 					     "unknown option",
-				argv[optind - 1], prog);
+				is_short ? shortopt : argv[optind - 1], prog);
 			keel_cli_free(c);
 			return -EINVAL;
 		}

@@ -43,6 +43,11 @@ int keel_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 		ret = -EINVAL;
 		goto out;
 	}
+	/* O_NONBLOCK was for opening a FIFO; reads of the file block. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		ret = keel_file_fail(-errno, msg, msglen);
+		goto out;
+	}
 	if ((uint64_t)st.st_size > max) {
 		snprintf(msg, msglen, "larger than %zu bytes", max);
 		ret = -EFBIG;

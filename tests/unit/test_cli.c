@@ -57,6 +57,7 @@ static const struct cli_case {
 	{ { "--bogus", "status" }, -EINVAL, 0, NULL, NULL, "" },
 	{ { "status", "--socket" }, -EINVAL, 0, NULL, NULL, "" },
 	{ { "-x" }, -EINVAL, 0, NULL, NULL, "" },
+	{ { "-hx", "status" }, -EINVAL, 0, NULL, NULL, "" }, /* in a group */
 	{ { "--json=yes" }, -EINVAL, 0, NULL, NULL, "" },
 };
 
