@@ -108,7 +108,7 @@ static uint8_t last_state(const struct lb_agent *a,
 uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 			 uint64_t now_ms, uint64_t start_ms,
 			 uint32_t dead_after_ms, uint32_t keep_ms,
-			 bool *timeout, uint32_t *conns)
+			 bool had_flows, bool *timeout, uint32_t *conns)
 {
 	uint32_t ignored;
 	uint8_t st;
@@ -120,6 +120,13 @@ uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 		if (now_ms < start_ms || now_ms - start_ms < dead_after_ms)
 			return KEEL_RS_UNKNOWN;
 		*timeout = true;
+		/*
+		 * lbd restarted over flows to this real and its agent has
+		 * not spoken since (both upgraded at once): the same
+		 * keep_ms as for an agent heard before.
+		 */
+		if (had_flows && now_ms - start_ms - dead_after_ms <= keep_ms)
+			return KEEL_RS_DRAINING;
 		return KEEL_RS_DOWN;
 	}
 	if (now_ms > a->last_ms && now_ms - a->last_ms > dead_after_ms) {

@@ -90,7 +90,9 @@ struct lb_agent {
 /*
  * The agent's verdict for service k at now_ms.  Until the first report,
  * UNKNOWN while now_ms < start_ms + dead_after_ms (lbd's start or when the
- * real was added), then DOWN with *timeout.  After a report, once
+ * real was added), then DOWN with *timeout (DRAINING for keep_ms first
+ * when had_flows: lbd started over a data plane that had the real UP or
+ * DRAINING, so its flows exist).  After a report, once
  * now_ms - last_ms > dead_after_ms (*timeout set): DRAINING for keep_ms
  * more if the last report had k UP or DRAINING (its flows stay through an
  * agent restart), else DOWN.  Otherwise the report's state for k
@@ -100,7 +102,7 @@ struct lb_agent {
 uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 			 uint64_t now_ms, uint64_t start_ms,
 			 uint32_t dead_after_ms, uint32_t keep_ms,
-			 bool *timeout, uint32_t *conns);
+			 bool had_flows, bool *timeout, uint32_t *conns);
 
 /*
  * Accept an authenticated report (keel_report_parse() returned 0) for

@@ -44,6 +44,7 @@ struct lbd_hreal {
 	struct keel_check *check; /* tcp, http */
 	bool adopted; /* keep adopted_state until the first verdict */
 	uint8_t adopted_state;
+	bool had_flows; /* adopted UP or DRAINING: its flows are there */
 	uint64_t start_ms; /* when lbd started watching it */
 	/* The last evaluation, for status and metrics. */
 	uint8_t state, source, verdict;

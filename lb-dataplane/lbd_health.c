@@ -281,6 +281,8 @@ static struct lbd_hreal *lbd_hreal_get(struct lbd_eval *x,
 	/* Hot restart: what the data plane had holds until a verdict. */
 	e->adopted = h->adopting && !w->is_new;
 	e->adopted_state = r->state;
+	e->had_flows = e->adopted &&
+		       (r->state == KEEL_RS_UP || r->state == KEEL_RS_DRAINING);
 	e->state = r->state;
 	e->lw.base = e->lw.weight = w->weight;
 	return e;
@@ -350,7 +352,8 @@ static void lbd_hook(void *arg, struct lb_real_want *w)
 					      &e->svc, x->now, e->start_ms,
 					      d->cfg.agents.dead_after_ms,
 					      d->cfg.agents.keep_flows_ms,
-					      &in.timeout, &e->conns);
+					      e->had_flows, &in.timeout,
+					      &e->conns);
 		e->has_conns = slot && slot->a.heard && !in.timeout;
 	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
 		in.verdict = keel_check_state(e->check);
@@ -422,7 +425,7 @@ static void lbd_loadw(struct lbd *d, uint64_t now)
 			if (slot && slot->accepted != e->lw_seen) {
 				e->lw_seen = slot->accepted;
 				lb_agent_verdict(&slot->a, &s->key, now, 0,
-						 UINT32_MAX, 0, &timeout,
+						 UINT32_MAX, 0, false, &timeout,
 						 &conns);
 				lb_loadw_sample(&cs->load_aware, &e->lw,
 						cs->load_aware.metric ==

@@ -397,7 +397,7 @@ START_TEST(test_verdict)
 		inet_pton(AF_INET, "203.0.113.10", k.addr);
 		k.family = KEEL_F_INET6;
 	}
-	v = lb_agent_verdict(&a, &k, c->now, START, DEAD, KEEP, &timeout,
+	v = lb_agent_verdict(&a, &k, c->now, START, DEAD, KEEP, false, &timeout,
 			     &conns);
 	ck_assert_msg(v == c->verdict && timeout == c->timeout &&
 			      conns == c->conns,
@@ -416,11 +416,11 @@ START_TEST(test_verdict_v4_exact)
 
 	agent_heard(&a);
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
-	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP,
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP, false,
 					   &timeout, &conns),
 			  U);
 	k.addr[3] = htonl(1);
-	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP,
+	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000, 0, DEAD, KEEP, false,
 					   &timeout, &conns),
 			  D);
 	ck_assert(!timeout);
@@ -439,9 +439,44 @@ START_TEST(test_verdict_silent_after_down)
 	a.last.svc[0].state = D;
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD + 1, 0, DEAD,
-					   KEEP, &timeout, &conns),
+					   KEEP, false, &timeout, &conns),
 			  D);
 	ck_assert(timeout);
+}
+END_TEST
+
+/*
+ * lbd restarted over this real's flows and its agent has not spoken
+ * since: DRAINING (flows kept) for KEEP after dead_after, then DOWN; a
+ * real without flows (new, or adopted DOWN) is DOWN at dead_after.
+ */
+START_TEST(test_verdict_never_heard_had_flows)
+{
+	static const struct {
+		uint64_t now;
+		bool had_flows;
+		uint8_t want;
+	} rows[] = {
+		{ START + DEAD - 1, true, X },
+		{ START + DEAD, true, R },
+		{ START + DEAD + KEEP, true, R },
+		{ START + DEAD + KEEP + 1, true, D },
+		{ START + DEAD, false, D },
+	};
+	struct keel_vip_key k;
+	struct lb_agent a;
+	uint32_t conns;
+	bool timeout;
+
+	memset(&a, 0, sizeof(a));
+	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
+	for (int i = 0; i < N(rows); i++) {
+		ck_assert_uint_eq(
+			lb_agent_verdict(&a, &k, rows[i].now, START, DEAD, KEEP,
+					 rows[i].had_flows, &timeout, &conns),
+			rows[i].want);
+		ck_assert(timeout == (rows[i].want != X));
+	}
 }
 END_TEST
 
@@ -456,10 +491,10 @@ START_TEST(test_verdict_keep0)
 	agent_heard(&a);
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD, 0, DEAD, 0,
-					   &timeout, &conns),
+					   false, &timeout, &conns),
 			  U);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 2000 + DEAD + 1, 0, DEAD, 0,
-					   &timeout, &conns),
+					   false, &timeout, &conns),
 			  D);
 	ck_assert(timeout);
 }
@@ -530,21 +565,21 @@ START_TEST(test_accept_then_silence)
 	key(&k, "203.0.113.10", 80, IPPROTO_TCP);
 	rsvc(&r.svc[0], "203.0.113.10", 80, IPPROTO_TCP, U, 42);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5000, 5000, DEAD, KEEP,
-					   &timeout, &conns),
+					   false, &timeout, &conns),
 			  X);
 	ck_assert_int_eq(lb_agent_accept(&a, &r, 5100), 0);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100, 5000, DEAD, KEEP,
-					   &timeout, &conns),
+					   false, &timeout, &conns),
 			  U);
 	ck_assert_uint_eq(conns, 42);
 	/* A replay of it does not refresh the agent. */
 	ck_assert_int_eq(lb_agent_accept(&a, &r, 5300), -EALREADY);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100 + DEAD + 1, 5000, DEAD,
-					   KEEP, &timeout, &conns),
+					   KEEP, false, &timeout, &conns),
 			  R);
 	ck_assert(timeout);
 	ck_assert_uint_eq(lb_agent_verdict(&a, &k, 5100 + DEAD + KEEP + 1, 5000,
-					   DEAD, KEEP, &timeout, &conns),
+					   DEAD, KEEP, false, &timeout, &conns),
 			  D);
 	ck_assert(timeout);
 }
@@ -565,6 +600,7 @@ int main(void)
 	tcase_add_test(tc, test_verdict_v4_exact);
 	tcase_add_test(tc, test_verdict_silent_after_down);
 	tcase_add_test(tc, test_verdict_keep0);
+	tcase_add_test(tc, test_verdict_never_heard_had_flows);
 	tcase_add_test(tc, test_accept);
 	tcase_add_test(tc, test_accept_then_silence);
 	suite_add_tcase(s, tc);
