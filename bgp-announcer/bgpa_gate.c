@@ -225,7 +225,7 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 	const struct bgpa_gate_lbd *l = site->lbd;
 	unsigned int n = 0, up = 0, min = ~0u, u;
 	char pfx[64], name[80];
-	size_t i;
+	size_t i, nk;
 
 	if (!site->lbd_ok) {
 		s->failsafe = true;
@@ -240,38 +240,28 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 			 l->detached[0] ? ": " : "", l->detached);
 		return;
 	}
-	if (c->has_services) {
-		for (i = 0; i < c->n_services; i++) {
-			if (!gate_svc_ok(l, &c->services[i], c->min_up,
-					 s->reason, sizeof(s->reason), &u))
-				return;
-			n++;
-			up += u;
-			min = u < min ? u : min;
-			if (n == 1)
-				lb_vip_format(&c->services[i], name,
-					      sizeof(name));
-		}
-	} else {
-		for (i = 0; i < l->n_svcs; i++) {
-			if (!bgpa_gate_in_prefix(&l->svcs[i].key, &c->pfx))
-				continue;
-			if (!gate_svc_ok(l, &l->svcs[i].key, c->min_up,
-					 s->reason, sizeof(s->reason), &u))
-				return;
-			n++;
-			up += u;
-			min = u < min ? u : min;
-			if (n == 1)
-				lb_vip_format(&l->svcs[i].key, name,
-					      sizeof(name));
-		}
-		if (!n) {
-			bgp_prefix_format(&c->pfx, pfx, sizeof(pfx));
-			gate_fmt(s->reason, sizeof(s->reason),
-				 "lbd has no service inside %s", pfx);
+	/* The services listed, or lbd's services inside the prefix. */
+	nk = c->has_services ? c->n_services : l->n_svcs;
+	for (i = 0; i < nk; i++) {
+		const struct keel_vip_key *k =
+			c->has_services ? &c->services[i] : &l->svcs[i].key;
+
+		if (!c->has_services && !bgpa_gate_in_prefix(k, &c->pfx))
+			continue;
+		if (!gate_svc_ok(l, k, c->min_up, s->reason, sizeof(s->reason),
+				 &u))
 			return;
-		}
+		n++;
+		up += u;
+		min = u < min ? u : min;
+		if (n == 1)
+			lb_vip_format(k, name, sizeof(name));
+	}
+	if (!n && !c->has_services) {
+		bgp_prefix_format(&c->pfx, pfx, sizeof(pfx));
+		gate_fmt(s->reason, sizeof(s->reason),
+			 "lbd has no service inside %s", pfx);
+		return;
 	}
 	s->ok = true;
 	if (n == 1)
