@@ -76,6 +76,15 @@ usage() {
 	exit 2
 }
 
+# lab_on_node FN N ARGS...: FN N ARGS... for node N, with at least one word
+# after N (else usage).
+lab_on_node() {
+	local fn=$1
+	shift
+	[[ ${1:-} =~ ^[0-9]+$ ]] && [ $# -gt 1 ] || usage
+	"$fn" "$@"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || { echo "lab.sh: run as root" >&2; exit 1; }
 }
@@ -680,11 +689,7 @@ route)
 	;;
 bgp)
 	need_root
-	[[ ${1:-} =~ ^[0-9]+$ ]] || usage
-	n=$1
-	shift
-	[ $# -gt 0 ] || usage
-	lab_bgp "$n" "$@"
+	lab_on_node lab_bgp "$@"
 	;;
 birdc)
 	need_root
@@ -692,11 +697,7 @@ birdc)
 	;;
 agent)
 	need_root
-	[[ ${1:-} =~ ^[0-9]+$ ]] || usage
-	n=$1
-	shift
-	[ $# -gt 0 ] || usage
-	topo_agent "$n" "$@"
+	lab_on_node topo_agent "$@"
 	;;
 down)
 	need_root
