@@ -433,7 +433,7 @@ static int cfg_probe_type(struct cfg_ctx *c, struct fy_node *v, void *obj)
 static int cfg_probe_address(struct cfg_ctx *c, struct fy_node *v, void *obj)
 {
 	struct bgpa_cfg_probe *pr = obj;
-	int fam;
+	int fam = 0;
 
 	if (cfg_addr(c, v, 0, &fam, pr->spec.addr))
 		return -EINVAL;

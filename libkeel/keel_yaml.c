@@ -285,7 +285,7 @@ int keel_yaml_collection(struct keel_yaml *y, struct fy_node *n,
 int keel_yaml_scalar(struct keel_yaml *y, struct fy_node *n, char *buf,
 		     size_t size, bool plain)
 {
-	struct fy_node *r;
+	struct fy_node *r = NULL;
 	const char *s;
 	size_t len;
 	int err;

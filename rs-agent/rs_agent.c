@@ -151,6 +151,7 @@ static int ra_load_config(const char *file, struct ra_config **out)
 	char msg[640];
 	int err;
 
+	*out = NULL;
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		fprintf(stderr, "rs-agent: out of memory\n");

@@ -3,6 +3,9 @@
 #
 # Build everything from scratch with AddressSanitizer and UBSan in
 # build-test/ and run every test (unit, XDP, namespace end-to-end).
+# First, the builds the docs show must build cleanly with -Werror: the
+# default one (`meson setup build`) and the release one (-O3 raises
+# warnings -O2 does not); they go to build-ci-default/ and build-ci-release/.
 # Installs what is missing first (scripts/deps.sh).  Run as root: the XDP
 # and end-to-end tests need it.  Exit status: meson test's.
 #
@@ -18,6 +21,17 @@ if [ "$(id -u)" = 0 ] && ! mount | grep -q ' /sys/fs/bpf type bpf '; then
 fi
 
 # A clean build every time: no stale objects or options.
+for bt in default release; do
+	d=build-ci-$bt
+	rm -rf -- "$d"
+	if [ "$bt" = default ]; then
+		meson setup "$d" -Dtests=enabled
+	else
+		meson setup "$d" --buildtype=release -Dtests=enabled
+	fi
+	ninja -C "$d"
+	rm -rf -- "$d"
+done
 rm -rf -- "$builddir"
 meson setup "$builddir" -Db_sanitize=address,undefined -Dtests=enabled
 ninja -C "$builddir"
