@@ -103,6 +103,7 @@ struct lbd {
 	time_t reload_at;
 	char reload_err[256];
 	bool detach_on_exit; /* --detach-on-exit / shutdown --unload */
+	bool reset_state; /* --reset-state: keep bad state files aside */
 	int exit_code;
 
 	struct keel_ctlsock *ctl;
