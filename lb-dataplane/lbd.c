@@ -429,18 +429,33 @@ static int lbd_state_bad(struct lbd *d, const char *what, const char *path,
 	return 0;
 }
 
-/* The state file: missing is a first start; anything else must load. */
+/*
+ * The state file and the agents' replay file: missing is a first start;
+ * anything else must load.
+ */
 static int lbd_state_open(struct lbd *d)
 {
-	char err[512];
+	struct lbd_health *h = &d->health;
+	char err[512], path[PATH_MAX];
 	int ret;
 
 	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
-	if (ret == -ENOENT)
-		return 0;
-	if (ret)
+	if (ret && ret != -ENOENT) {
 		ret = lbd_state_bad(d, "state file", d->cfg.state_file, err);
-	return ret;
+		if (ret)
+			return ret;
+	}
+	ret = lbd_replay_path(d, path, sizeof(path));
+	if (ret) {
+		keel_log(LOG_ERR, "state_file %s: name too long",
+			 d->cfg.state_file);
+		return ret;
+	}
+	ret = lb_replay_load(path, &h->restore, &h->n_restore, err,
+			     sizeof(err));
+	if (ret && ret != -ENOENT)
+		return lbd_state_bad(d, "replay file", path, err);
+	return 0;
 }
 
 static int lbd_start(struct lbd *d)

@@ -37,6 +37,16 @@ _Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
 #define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
 #define LBD_RX_RCVBUF (4 << 20)
 
+/* How often the replay guards are written while reports come in. */
+#define LBD_REPLAY_SAVE_MS 5000
+
+int lbd_replay_path(const struct lbd *d, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s.replay", d->cfg.state_file);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 uint64_t lbd_now_ms(void)
 {
 	struct timespec ts;
@@ -132,6 +142,8 @@ static void lbd_rx_close(struct lbd_health *h)
 	h->rx = NULL;
 	if (h->fd >= 0)
 		close(h->fd);
+	if (h->filter_fd == h->fd)
+		h->filter_fd = -1;
 	h->fd = -1;
 	h->listen[0] = '\0';
 }
@@ -150,6 +162,8 @@ int lbd_health_install(struct lbd *d, struct lbd_health_prep *p)
 				p->keys[i].reports = h->agents.keys[j].reports;
 	memcpy(h->agents.keys, p->keys, sizeof(p->keys));
 	h->agents.n_keys = p->n_keys;
+	for (i = 0; i < h->agents.n_keys; i++)
+		lb_agents_key_init(&h->agents.keys[i]);
 	sodium_memzero(p->keys, sizeof(p->keys));
 	if (p->close_rx && h->fd >= 0) {
 		keel_log(LOG_NOTICE, "agent report receiver on %s stopped",
@@ -459,6 +473,48 @@ static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 	return err;
 }
 
+/* The filter off the socket and unloaded: lbd checks every source. */
+static void lbd_rxfilter_off(struct lbd_health *h, const char *why, int err)
+{
+	keel_log(
+		LOG_ERR,
+		"agent report socket filter %s: %s; taken off, lbd checks every source itself",
+		why, strerror(-err));
+	if (h->filter_fd >= 0)
+		lb_rxfilter_detach(h->filter_fd);
+	h->filter_fd = -1;
+	lb_rxfilter_close(h->filter);
+	h->filter = NULL;
+}
+
+/*
+ * The filter lets exactly the agents' addresses through: synced with the
+ * table before it goes on a new socket (start, a new agents.listen).
+ */
+static void lbd_rxfilter_update(struct lbd_health *h)
+{
+	int err;
+
+	if (!h->filter)
+		return;
+	err = lb_rxfilter_sync(h->filter, &h->agents);
+	if (err) {
+		lbd_rxfilter_off(h, "cannot be updated", err);
+		return;
+	}
+	if (h->fd < 0 || h->filter_fd == h->fd)
+		return;
+	err = lb_rxfilter_attach(h->filter, h->fd);
+	if (err) {
+		lbd_rxfilter_off(h, "cannot be attached", err);
+		return;
+	}
+	h->filter_fd = h->fd;
+	keel_log(LOG_INFO,
+		 "agent report socket filter on %s: %zu agent addresses",
+		 h->listen, h->agents.n);
+}
+
 /* Drop entries of reals no longer wanted; the agents are the rest's. */
 static void lbd_health_sweep(struct lbd *d)
 {
@@ -490,6 +546,17 @@ static void lbd_health_sweep(struct lbd *d)
 			LOG_ERR,
 			"agents table: out of memory (the previous one stays)");
 	free(a);
+	lbd_rxfilter_update(h);
+	if (h->restore) {
+		keel_log(
+			LOG_INFO,
+			"replay guards of %zu of %zu agents restored from the replay file",
+			lb_replay_restore(&h->agents, h->restore, h->n_restore),
+			h->n_restore);
+		free(h->restore);
+		h->restore = NULL;
+		h->n_restore = 0;
+	}
 	for (i = 0; i < d->cfg.n_services; i++)
 		loadw |= d->cfg.services[i].load_aware.enabled;
 	/*
@@ -541,11 +608,46 @@ static void lbd_health_eval(struct lbd *d)
 	d->generation++;
 }
 
+/*
+ * The replay guards to disk (lb_replay.h): every LBD_REPLAY_SAVE_MS while
+ * reports are accepted, and durably when lbd stops.  After a crash, what
+ * lbd could take again is what agents sent since the last save.
+ */
+static void lbd_replay_save(struct lbd *d, uint64_t now, bool durable)
+{
+	static struct keel_ratelimit rl = { .interval_ms = 60000, .burst = 1 };
+	struct lbd_health *h = &d->health;
+	char path[PATH_MAX];
+	uint64_t n;
+	int err;
+
+	if (!h->replay_dirty)
+		return;
+	err = lbd_replay_path(d, path, sizeof(path));
+	if (!err)
+		err = lb_replay_save(path, &h->agents, durable);
+	h->replay_saved_ms = now;
+	if (!err) {
+		h->replay_dirty = false;
+		return;
+	}
+	if (keel_ratelimit_ok(&rl, now, &n))
+		keel_log(
+			LOG_ERR,
+			"replay file %s: %s (a restarted lbd may accept reports it has already seen)",
+			path, strerror(-err));
+}
+
 static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct lbd *d = arg;
+	uint64_t now = lbd_now_ms();
+
 	(void)fd;
 	(void)what;
-	lbd_health_eval(arg);
+	lbd_health_eval(d);
+	if (now - d->health.replay_saved_ms >= LBD_REPLAY_SAVE_MS)
+		lbd_replay_save(d, now, false);
 }
 
 /* ---- the receiver ---- */
@@ -579,10 +681,17 @@ static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
 static const char *const lbd_rx_why[LB_RX__MAX] = {
 	[LB_RX_MALFORMED] = "malformed",
 	[LB_RX_VERSION] = "a protocol version this lbd does not know",
-	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
-	[LB_RX_UNKNOWN_REAL] = "its real is not configured with agent health",
-	[LB_RX_WRONG_SOURCE] = "not sent from its real's address",
+	[LB_RX_UNKNOWN_SOURCE] =
+		"not sent from the address of a real with agent health",
+	[LB_RX_WRONG_REAL] = "it names another real than its source address",
 	[LB_RX_REPLAY] = "replayed or reordered",
+	[LB_RX_OLD_BOOT] =
+		"from an earlier boot of the agent than the last accepted (a replay, or an agent whose boot counter went back: docs/agent-protocol.md)",
+	[LB_RX_DOWNGRADE] =
+		"protocol version 1 from an agent that speaks version 2",
+	[LB_RX_RATE_LIMITED] =
+		"an unlikely header while many arrive: not verified",
+	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
 };
 
 /*
@@ -607,6 +716,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	res = lb_agents_classify(&h->agents, buf, len, fam, addr, now, &slot);
 	h->results[res]++;
 	if (res == LB_RX_OK) {
+		h->replay_dirty = true;
 		*urgent |= slot->changed ||
 			   now - slot->prev_ms > d->cfg.agents.dead_after_ms;
 		return;
@@ -672,9 +782,18 @@ int lbd_health_init(struct lbd *d)
 {
 	struct lbd_health *h = &d->health;
 	size_t i;
+	int err;
 
 	h->fd = -1;
+	h->filter_fd = -1;
 	h->adopting = true;
+	/* Now, while lbd may still load BPF programs (lb_rxfilter.h). */
+	err = lb_rxfilter_open(&h->filter);
+	if (err)
+		keel_log(
+			LOG_WARNING,
+			"agent report socket filter not loaded (%s): lbd drops reports from other sources itself",
+			strerror(-err));
 	for (i = 0; i < LB_RX__MAX; i++) {
 		h->rl[i].interval_ms = 10000;
 		h->rl[i].burst = 5;
@@ -692,6 +811,12 @@ void lbd_health_stop(struct lbd *d)
 	size_t i;
 
 	lbd_rx_close(h);
+	h->filter_fd = -1;
+	lb_rxfilter_close(h->filter);
+	h->filter = NULL;
+	lbd_replay_save(d, lbd_now_ms(), true);
+	free(h->restore);
+	h->restore = NULL;
 	if (h->timer)
 		event_free(h->timer);
 	if (h->soon)
@@ -705,6 +830,16 @@ void lbd_health_stop(struct lbd *d)
 }
 
 /* ---- status and metrics ---- */
+
+/* Datagrams with this result; unknown_source includes the filter's. */
+static uint64_t lbd_rx_count(struct lbd_health *h, unsigned int res)
+{
+	uint64_t n = h->results[res];
+
+	if (res == LB_RX_UNKNOWN_SOURCE && h->filter)
+		n += lb_rxfilter_dropped(h->filter);
+	return n;
+}
 
 static const struct lbd_hreal *
 lbd_hreal_of(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
@@ -754,6 +889,15 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 				   json_null());
 	json_object_set_new(o, "agent_restarts",
 			    slot ? json_integer(slot->boots) : json_null());
+	/* What a reinstalled agent's counter must exceed (rs-agent.md). */
+	json_object_set_new(o, "agent_protocol",
+			    slot ? json_integer(slot->a.last.version) :
+				   json_null());
+	json_object_set_new(
+		o, "agent_boot",
+		slot && slot->a.replay.v2 ?
+			json_integer((json_int_t)slot->a.replay.boot) :
+			json_null());
 	json_object_set_new(o, "check",
 			    e && e->check ?
 				    json_string(keel_check_detail(e->check)) :
@@ -768,15 +912,16 @@ json_t *lbd_health_view(struct lbd *d)
 
 	for (i = 0; res && i < LB_RX__MAX; i++)
 		json_object_set_new(res, lb_rx_name(i),
-				    json_integer(h->results[i]));
+				    json_integer(lbd_rx_count(h, i)));
 	for (i = 0; keys && i < h->agents.n_keys; i++)
 		json_array_append_new(
 			keys,
 			json_pack("{sIsI}", "id",
 				  (json_int_t)h->agents.keys[i].id, "reports",
 				  (json_int_t)h->agents.keys[i].reports));
-	return json_pack("{sosIsIsIsIsoso}", "listen",
+	return json_pack("{sosbsIsIsIsIsoso}", "listen",
 			 h->listen[0] ? json_string(h->listen) : json_null(),
+			 "filter", h->filter_fd >= 0 && h->filter_fd == h->fd,
 			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
 			 "dead_after_ms",
 			 (json_int_t)d->cfg.agents.dead_after_ms,
@@ -803,7 +948,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		struct lb_prom_label l[] = { { "result", lb_rx_name(i) } };
 
 		lb_prom_sample(b, "keel_agent_reports_total", l, 1,
-			       h->results[i]);
+			       lbd_rx_count(h, i));
 	}
 	lb_prom_help(b, "keel_agent_key_reports_total", "counter",
 		     "agent reports accepted, by key id");
