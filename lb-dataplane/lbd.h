@@ -75,6 +75,11 @@ struct lbd_health_prep {
 struct lbd_health {
 	int fd;
 	struct event *rx; /* reports */
+	/* A busy socket is read on this clock instead (lbd_health.c). */
+	struct event *rx_poll;
+	bool rx_busy;
+	uint64_t rx_win_ms; /* datagrams read since, for "busy" */
+	uint32_t rx_win_n;
 	struct event *timer; /* dead_after, load-aware periods */
 	struct event *soon; /* a check changed state */
 	char listen[LB_CFG_NAME_MAX];

@@ -36,6 +36,19 @@ _Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
 #define LBD_RX_BATCH 64
 #define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
 #define LBD_RX_RCVBUF (4 << 20)
+/*
+ * A busy socket is read every LBD_RX_POLL_MS instead of at every
+ * datagram: a wake-up costs more than the checks of a hundred junk
+ * datagrams (docs/PERFORMANCE.md, "Agent report floods").  Busy: at least
+ * LBD_RX_BUSY datagrams in LBD_RX_WINDOW_MS; calm again when a poll finds
+ * fewer than LBD_RX_CALM.  A poll reads at most LBD_RX_POLL_ROUNDS
+ * batches (the rest stays queued for the next).
+ */
+#define LBD_RX_POLL_MS 2
+#define LBD_RX_WINDOW_MS 10
+#define LBD_RX_BUSY 64
+#define LBD_RX_CALM 8
+#define LBD_RX_POLL_ROUNDS 32
 
 /* How often the replay guards are written while reports come in. */
 #define LBD_REPLAY_SAVE_MS 5000
@@ -137,6 +150,9 @@ void lbd_health_discard(struct lbd_health_prep *p)
 
 static void lbd_rx_close(struct lbd_health *h)
 {
+	if (h->rx_poll)
+		event_del(h->rx_poll);
+	h->rx_busy = false;
 	if (h->rx)
 		event_free(h->rx);
 	h->rx = NULL;
@@ -654,7 +670,7 @@ static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* The datagram's source as a keel family and address. */
 static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
-		    __be32 addr[4], char *text, size_t size)
+		    __be32 addr[4])
 {
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
@@ -673,8 +689,6 @@ static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
 	} else {
 		return false;
 	}
-	if (lb_addr_format(*family, addr, text, size) < 0)
-		snprintf(text, size, "?");
 	return true;
 }
 
@@ -711,7 +725,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	uint8_t fam;
 	__be32 addr[4];
 
-	if (!lbd_src(ss, &fam, addr, src, sizeof(src)))
+	if (!lbd_src(ss, &fam, addr))
 		return;
 	res = lb_agents_classify(&h->agents, buf, len, fam, addr, now, &slot);
 	h->results[res]++;
@@ -721,26 +735,28 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 			   now - slot->prev_ms > d->cfg.agents.dead_after_ms;
 		return;
 	}
-	if (keel_ratelimit_ok(&h->rl[res], now, &suppressed))
-		keel_log(LOG_WARNING,
-			 "agent report from %s (%zu bytes) rejected, %s: %s%s",
-			 src, len, lb_rx_name(res), lbd_rx_why[res],
-			 suppressed ? " (more of these suppressed)" : "");
+	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
+		return;
+	if (lb_addr_format(fam, addr, src, sizeof(src)) < 0)
+		snprintf(src, sizeof(src), "?");
+	keel_log(LOG_WARNING,
+		 "agent report from %s (%zu bytes) rejected, %s: %s%s", src,
+		 len, lb_rx_name(res), lbd_rx_why[res],
+		 suppressed ? " (more of these suppressed)" : "");
 }
 
-static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
+/* Up to rounds batches from the socket; how many datagrams were read. */
+static int lbd_rx_drain(struct lbd *d, int rounds)
 {
 	static uint8_t bufs[LBD_RX_BATCH][KEEL_REPORT_LEN_MAX + 1];
 	struct sockaddr_storage from[LBD_RX_BATCH];
 	struct mmsghdr msgs[LBD_RX_BATCH];
 	struct iovec iov[LBD_RX_BATCH];
-	struct lbd *d = arg;
 	bool urgent = false;
+	int n, i, round, total = 0;
 	uint64_t now;
-	int n, i, round;
 
-	(void)what;
-	for (round = 0; round < LBD_RX_ROUNDS; round++) {
+	for (round = 0; round < rounds && d->health.fd >= 0; round++) {
 		memset(msgs, 0, sizeof(msgs));
 		for (i = 0; i < LBD_RX_BATCH; i++) {
 			/* One byte more than a report: longer is malformed. */
@@ -751,9 +767,11 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 			msgs[i].msg_hdr.msg_name = &from[i];
 			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		}
-		n = recvmmsg(fd, msgs, LBD_RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(d->health.fd, msgs, LBD_RX_BATCH, MSG_DONTWAIT,
+			     NULL);
 		if (n <= 0)
 			break;
+		total += n;
 		now = lbd_now_ms();
 		for (i = 0; i < n; i++) {
 			size_t len = msgs[i].msg_len;
@@ -768,6 +786,48 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	/* A DOWN report takes effect now, not at the next tick. */
 	if (urgent)
 		lbd_health_eval(d);
+	return total;
+}
+
+static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, LBD_RX_POLL_MS * 1000 };
+	struct lbd *d = arg;
+	struct lbd_health *h = &d->health;
+	uint64_t now;
+	int n;
+
+	(void)fd;
+	(void)what;
+	n = lbd_rx_drain(d, LBD_RX_ROUNDS);
+	now = lbd_now_ms();
+	if (now - h->rx_win_ms >= LBD_RX_WINDOW_MS) {
+		h->rx_win_ms = now;
+		h->rx_win_n = 0;
+	}
+	h->rx_win_n += n;
+	if (h->rx_win_n < LBD_RX_BUSY || !h->rx_poll)
+		return;
+	/* Busy: read on a clock from now on, not at every datagram. */
+	if (event_del(h->rx) || event_add(h->rx_poll, &tv))
+		return;
+	h->rx_busy = true;
+}
+
+static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd *d = arg;
+	struct lbd_health *h = &d->health;
+
+	(void)fd;
+	(void)what;
+	if (lbd_rx_drain(d, LBD_RX_POLL_ROUNDS) >= LBD_RX_CALM || !h->rx)
+		return;
+	/* Calm again: back to reading when a datagram comes. */
+	event_del(h->rx_poll);
+	h->rx_busy = false;
+	h->rx_win_n = 0;
+	event_add(h->rx, NULL);
 }
 
 static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
@@ -800,7 +860,8 @@ int lbd_health_init(struct lbd *d)
 	}
 	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
 	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
-	if (!h->timer || !h->soon)
+	h->rx_poll = event_new(d->base, -1, EV_PERSIST, lbd_on_rx_poll, d);
+	if (!h->timer || !h->soon || !h->rx_poll)
 		return -ENOMEM;
 	return 0;
 }
@@ -821,7 +882,9 @@ void lbd_health_stop(struct lbd *d)
 		event_free(h->timer);
 	if (h->soon)
 		event_free(h->soon);
-	h->timer = h->soon = NULL;
+	if (h->rx_poll)
+		event_free(h->rx_poll);
+	h->timer = h->soon = h->rx_poll = NULL;
 	for (i = 0; i < KEEL_MAX_REALS; i++) {
 		lbd_hreal_free(h->hr[i]);
 		h->hr[i] = NULL;
@@ -919,11 +982,11 @@ json_t *lbd_health_view(struct lbd *d)
 			json_pack("{sIsI}", "id",
 				  (json_int_t)h->agents.keys[i].id, "reports",
 				  (json_int_t)h->agents.keys[i].reports));
-	return json_pack("{sosbsIsIsIsIsoso}", "listen",
+	return json_pack("{sosbsbsIsIsIsIsoso}", "listen",
 			 h->listen[0] ? json_string(h->listen) : json_null(),
 			 "filter", h->filter_fd >= 0 && h->filter_fd == h->fd,
-			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
-			 "dead_after_ms",
+			 "busy", h->rx_busy, "interval_ms",
+			 (json_int_t)d->cfg.agents.interval_ms, "dead_after_ms",
 			 (json_int_t)d->cfg.agents.dead_after_ms,
 			 "keep_flows_ms",
 			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
