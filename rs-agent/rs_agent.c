@@ -152,6 +152,7 @@ static int ra_load_config(const char *file, struct ra_config **out)
 	char msg[640];
 	int err;
 
+	*out = NULL; /* on every path: -O3 warns otherwise (release build) */
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		fprintf(stderr, "rs-agent: out of memory\n");
