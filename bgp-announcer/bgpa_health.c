@@ -265,6 +265,20 @@ static void gate_check_disable_file(struct bgpa *b)
 		return;
 	}
 	exists = stat(b->cfg.disable_file, &st) == 0;
+	/*
+	 * Only "no such file" means no disable: a file that cannot be looked
+	 * at (EACCES, EIO, ...) may be there, and an operator's disable must
+	 * not be undone by it (docs/state-file.md, "State kept elsewhere").
+	 */
+	if (!exists && errno != ENOENT && errno != ENOTDIR) {
+		if (!h->disable_exists)
+			keel_log(
+				LOG_ERR,
+				"disable file %s cannot be looked at (%s): taken as present, every prefix DISABLED",
+				b->cfg.disable_file, strerror(errno));
+		h->disable_exists = true;
+		return;
+	}
 	if (exists != h->disable_exists)
 		keel_log(LOG_NOTICE, "disable file %s %s", b->cfg.disable_file,
 			 exists ? "appeared: every prefix DISABLED" :

@@ -10,15 +10,23 @@ static const char *const lb_rx_names[LB_RX__MAX] = {
 	[LB_RX_OK] = "ok",
 	[LB_RX_MALFORMED] = "malformed",
 	[LB_RX_VERSION] = "version",
-	[LB_RX_BAD_MAC] = "bad_mac",
-	[LB_RX_UNKNOWN_REAL] = "unknown_real",
-	[LB_RX_WRONG_SOURCE] = "wrong_source",
+	[LB_RX_UNKNOWN_SOURCE] = "unknown_source",
+	[LB_RX_WRONG_REAL] = "wrong_real",
 	[LB_RX_REPLAY] = "replay",
+	[LB_RX_OLD_BOOT] = "old_boot",
+	[LB_RX_DOWNGRADE] = "downgrade",
+	[LB_RX_RATE_LIMITED] = "rate_limited",
+	[LB_RX_BAD_MAC] = "bad_mac",
 };
 
 const char *lb_rx_name(unsigned int result)
 {
 	return result < LB_RX__MAX ? lb_rx_names[result] : "?";
+}
+
+void lb_agents_key_init(struct lb_agents_key *k)
+{
+	keel_report_mac_key_init(&k->mk, k->key);
 }
 
 static int lb_agent_cmp(uint8_t fa, const __be32 *a, uint8_t fb,
@@ -36,22 +44,35 @@ static int lb_addr_sort(const void *x, const void *y)
 	return lb_agent_cmp(a->family, a->addr, b->family, b->addr);
 }
 
+/*
+ * Only the configured addresses are in the table, so a source an attacker
+ * picks can at worst walk the longest run of them: no keyed hash needed.
+ */
+static size_t lb_agents_hash(uint8_t family, const __be32 addr[4])
+{
+	uint64_t h = family;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		h = (h ^ addr[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return (size_t)(h >> 32);
+}
+
 struct lb_agent_slot *lb_agents_find(const struct lb_agents *t, uint8_t family,
 				     const __be32 addr[4])
 {
-	size_t lo = 0, hi = t->n, mid;
-	int d;
+	size_t mask = t->idx_size - 1, p;
+	struct lb_agent_slot *s;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		d = lb_agent_cmp(family, addr, t->v[mid].a.family,
-				 t->v[mid].a.addr);
-		if (!d)
-			return &t->v[mid];
-		if (d < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if (!t->idx_size)
+		return NULL;
+	for (p = lb_agents_hash(family, addr) & mask; t->idx[p];
+	     p = (p + 1) & mask) {
+		s = &t->v[t->idx[p] - 1];
+		if (!lb_agent_cmp(family, addr, s->a.family, s->a.addr))
+			return s;
 	}
 	return NULL;
 }
@@ -61,16 +82,24 @@ int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
 {
 	struct lb_agent_addr *sorted = NULL;
 	struct lb_agent_slot *v = NULL, *old;
-	size_t i, k = 0;
+	uint32_t *idx = NULL;
+	size_t i, p, k = 0, size = 16;
 
+	/* At most half full: short runs whatever the addresses. */
+	while (size < 2 * n)
+		size *= 2;
+	idx = calloc(size, sizeof(*idx));
 	if (n) {
 		sorted = malloc(n * sizeof(*sorted));
 		v = calloc(n, sizeof(*v));
-		if (!sorted || !v) {
-			free(sorted);
-			free(v);
-			return -ENOMEM;
-		}
+	}
+	if (!idx || (n && (!sorted || !v))) {
+		free(idx);
+		free(sorted);
+		free(v);
+		return -ENOMEM;
+	}
+	if (n) {
 		memcpy(sorted, addrs, n * sizeof(*sorted));
 		qsort(sorted, n, sizeof(*sorted), lb_addr_sort);
 	}
@@ -87,16 +116,26 @@ int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
 		memcpy(v[k].a.addr, sorted[i].addr, 16);
 		k++;
 	}
+	for (i = 0; i < k; i++) {
+		p = lb_agents_hash(v[i].a.family, v[i].a.addr) & (size - 1);
+		while (idx[p])
+			p = (p + 1) & (size - 1);
+		idx[p] = (uint32_t)i + 1;
+	}
 	free(sorted);
 	free(t->v);
+	free(t->idx);
 	t->v = v;
 	t->n = k;
+	t->idx = idx;
+	t->idx_size = size;
 	return 0;
 }
 
 void lb_agents_free(struct lb_agents *t)
 {
 	free(t->v);
+	free(t->idx);
 	sodium_memzero(t, sizeof(*t));
 }
 
@@ -132,49 +171,107 @@ static uint64_t lb_agents_digest(const struct keel_report *r)
 	return h;
 }
 
+/*
+ * What a genuine agent sends next (lb_agents.h): called after
+ * keel_replay_test() passed, so a same-boot seq is above the last.
+ */
+static bool lb_agents_likely(const struct keel_replay *g,
+			     const struct keel_report_hdr *h)
+{
+	if (!g->seen)
+		return false;
+	if (h->version == KEEL_REPORT_VERSION_1 || !g->v2) {
+		if (h->version == KEEL_REPORT_VERSION_1 &&
+		    !memcmp(g->boot_id, h->boot_id, sizeof(g->boot_id)))
+			return h->seq - g->last_seq <= LB_AGENTS_SEQ_WINDOW;
+		return h->seq <= LB_AGENTS_SEQ_WINDOW;
+	}
+	if (h->boot == g->boot)
+		return h->seq - g->last_seq <= LB_AGENTS_SEQ_WINDOW;
+	return h->boot - g->boot <= LB_AGENTS_BOOT_WINDOW &&
+	       h->seq <= LB_AGENTS_SEQ_WINDOW;
+}
+
+/* One verification of an unlikely header, if the bucket has a token. */
+static bool lb_agents_budget_take(struct lb_agents *t, uint64_t now_ms)
+{
+	uint64_t add;
+
+	if (now_ms > t->budget_ms) {
+		add = (now_ms - t->budget_ms) * LB_AGENTS_BUDGET_PER_S / 1000;
+		t->budget = add >= LB_AGENTS_BUDGET_PER_S - t->budget ?
+				    LB_AGENTS_BUDGET_PER_S :
+				    t->budget + (uint32_t)add;
+		t->budget_ms = now_ms;
+	}
+	if (!t->budget)
+		return false;
+	t->budget--;
+	return true;
+}
+
+static enum lb_rx_result lb_rx_replay_result(int err)
+{
+	switch (err) {
+	case -ESTALE:
+		return LB_RX_OLD_BOOT;
+	case -EPROTO:
+		return LB_RX_DOWNGRADE;
+	default:
+		return LB_RX_REPLAY;
+	}
+}
+
 enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 				     size_t len, uint8_t src_family,
 				     const __be32 src[4], uint64_t now_ms,
 				     struct lb_agent_slot **slot)
 {
+	struct keel_report_hdr h;
 	struct lb_agents_key *k;
 	struct lb_agent_slot *s;
 	struct keel_report r;
 	uint64_t prev_ms, states;
-	__be32 real[4];
-	uint32_t id;
 	bool new_boot;
 	int err;
 
 	*slot = NULL;
-	/* The key id is read unauthenticated, only to pick the key. */
-	err = keel_report_key_id(buf, len, &id);
+	/*
+	 * Before the MAC (docs/agent-protocol.md, "Before the MAC"): the
+	 * header is read unauthenticated, only to reject what could never
+	 * be accepted, so that junk costs no HMAC.
+	 */
+	err = keel_report_peek(buf, len, &h);
 	if (err)
 		return err == -EPROTONOSUPPORT ? LB_RX_VERSION :
 						 LB_RX_MALFORMED;
-	k = lb_agents_key(t, id);
+	s = lb_agents_find(t, src_family, src);
+	if (!s)
+		return LB_RX_UNKNOWN_SOURCE;
+	/* An agent speaks for its own address only. */
+	if (h.real.family != src_family || memcmp(h.real.addr, src, 16))
+		return LB_RX_WRONG_REAL;
+	err = keel_replay_test(&s->a.replay, h.version, h.boot, h.boot_id,
+			       h.seq);
+	if (err)
+		return lb_rx_replay_result(err);
+	k = lb_agents_key(t, h.key_id);
 	if (!k)
 		return LB_RX_BAD_MAC;
-	err = keel_report_parse(buf, len, k->key, &r);
+	if (!lb_agents_likely(&s->a.replay, &h) &&
+	    !lb_agents_budget_take(t, now_ms))
+		return LB_RX_RATE_LIMITED;
+	err = keel_report_parse_with(buf, len, &k->mk, &r);
 	if (err == -EACCES)
 		return LB_RX_BAD_MAC;
-	if (err == -EPROTONOSUPPORT)
-		return LB_RX_VERSION;
 	if (err)
 		return LB_RX_MALFORMED;
-	memcpy(real, r.real.addr, sizeof(real));
-	s = lb_agents_find(t, r.real.family, real);
-	if (!s)
-		return LB_RX_UNKNOWN_REAL;
-	/* The MAC proves a key holder made it; the source, that it comes
-	 * from the real itself (or one who can spoof it onto our segment). */
-	if (src_family != r.real.family || memcmp(src, real, sizeof(real)))
-		return LB_RX_WRONG_SOURCE;
-	new_boot = s->a.replay.seen &&
-		   memcmp(s->a.replay.boot_id, r.boot_id, sizeof(r.boot_id));
+	/* Authenticated from here: the same checks, now binding. */
+	new_boot = keel_replay_new_boot(&s->a.replay, &r);
 	prev_ms = s->a.heard ? s->a.last_ms : 0;
-	if (lb_agent_accept(&s->a, &r, now_ms))
-		return LB_RX_REPLAY;
+	err = lb_agent_accept(&s->a, &r, now_ms);
+	if (err)
+		return lb_rx_replay_result(err);
 	states = lb_agents_digest(&r);
 	s->changed = !prev_ms || states != s->states;
 	s->states = states;

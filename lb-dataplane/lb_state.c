@@ -934,110 +934,19 @@ int lb_state_load(const char *path, struct lb_state *out, char *err,
 	return ret;
 }
 
-static int lb_st_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t r;
-
-	while (len) {
-		r = write(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		len -= r;
-	}
-	return 0;
-}
-
-static int lb_st_open_tmp(const char *tmp)
-{
-	const int flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC;
-	int fd = open(tmp, flags, 0640);
-
-	/*
-	 * Only this process writes names with its pid: a file already there
-	 * was left by an earlier process with the same pid that died
-	 * mid-save (pids repeat across reboots).  Without this, every save
-	 * would fail until someone removed it.
-	 */
-	if (fd < 0 && errno == EEXIST) {
-		if (unlink(tmp) && errno != ENOENT)
-			return -errno;
-		fd = open(tmp, flags, 0640);
-	}
-	return fd < 0 ? -errno : fd;
-}
-
 int lb_state_save(const char *path, const struct lb_state *st)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
-	bool have_tmp = false;
-	int fd = -1, dfd = -1, ret, n;
 	char *text;
+	size_t len;
+	int ret;
 
 	ret = lb_st_dump(st, &text);
 	if (ret)
 		return ret;
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		ret = -ENAMETOOLONG;
-		goto out;
-	}
-	slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-
-	fd = lb_st_open_tmp(tmp);
-	if (fd < 0) {
-		ret = fd;
-		goto out;
-	}
-	have_tmp = true;
-	ret = lb_st_write_all(fd, text, strlen(text));
-	if (!ret)
-		ret = lb_st_write_all(fd, "\n", 1);
-	if (ret)
-		goto out;
-	if (fsync(fd)) {
-		ret = -errno;
-		goto out;
-	}
-	/* close() reports delayed write errors on some file systems. */
-	ret = close(fd);
-	fd = -1;
-	if (ret) {
-		ret = -errno;
-		goto out;
-	}
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto out;
-	}
-	have_tmp = false;
-	/* The rename itself is durable only once the directory is synced. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (fsync(dfd)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (have_tmp)
-		unlink(tmp);
+	/* The dump and a newline: one line for those who cat it. */
+	len = strlen(text);
+	text[len] = '\n';
+	ret = keel_file_write_atomic(path, text, len + 1, 0640, true);
 	free(text);
 	return ret;
 }

@@ -7,8 +7,8 @@
  *
  * The file is JSON (docs/state-file.md), written atomically (temporary
  * file in the same directory, fsync, rename, fsync of the directory).  A
- * file that does not parse or validate completely is reported and ignored
- * as a whole: never half-applied.
+ * file that does not parse or validate completely is refused as a whole:
+ * never half-applied (lbd then does not start: docs/state-file.md).
  */
 #ifndef LB_STATE_H
 #define LB_STATE_H

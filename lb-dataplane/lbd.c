@@ -3,7 +3,8 @@
  * lbd - keel's load-balancer daemon.
  *
  * Start: read and validate the config (exit 1 on any error), read the
- * state file (a corrupt one is reported and ignored), load the XDP program
+ * state file (one that cannot be used stops the start, exit 3, unless
+ * --reset-state; the data plane is left as it is), load the XDP program
  * reusing the instance's pinned maps (the conn table survives restarts),
  * adopt the pinned model, reconcile it with config + state, attach, and
  * serve.  Stop: forwarding goes on unless --detach-on-exit or
@@ -11,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <sys/stat.h>
 #include <sodium.h>
 
+#include "keel_file.h"
 #include "keel_log.h"
 #include "lb_addr.h"
 #include "lb_metrics.h"
@@ -28,6 +31,8 @@
 #include "lbd.h"
 
 #define LBD_CONFIG_DEFAULT "/etc/keel/lbd.yaml"
+/* A state file cannot be used: the unit does not restart lbd in a loop. */
+#define LBD_EXIT_STATE 3
 
 static bool lbd_if_attached(const struct lbd *d, int ifindex)
 {
@@ -358,13 +363,16 @@ static void lbd_usage(FILE *f)
 	fprintf(f,
 		"Usage: lbd [--config FILE] [--check] [--detach-on-exit[=yes|no]]\n"
 		"           [--syslog] [--log-level err|warning|notice|info|debug]\n"
+		"           [--reset-state]\n"
 		"\n"
 		"  --config FILE     configuration (default " LBD_CONFIG_DEFAULT
 		")\n"
 		"  --check           validate the configuration and exit\n"
 		"  --detach-on-exit  on exit, detach and unload the data plane\n"
 		"                    (default: it keeps forwarding for the next lbd)\n"
-		"  --syslog          log to syslog instead of stderr\n");
+		"  --syslog          log to syslog instead of stderr\n"
+		"  --reset-state     start even if a state file cannot be used: keep it\n"
+		"                    aside (FILE.bad-TIME) and start without it, once\n");
 }
 
 /* --check: the key files a start would read (lbd_health.c's rules). */
@@ -384,6 +392,72 @@ static int lbd_check_keys(const struct lb_config *cfg, char *msg, size_t size)
 	return ret;
 }
 
+/*
+ * A state file that exists but cannot be used: refuse to start (the
+ * data plane keeps forwarding with its last tables, and the file is left
+ * as it is), unless --reset-state, which keeps it aside under a new name.
+ * Running without it would bring back every real an operator took down
+ * and undo every drain (docs/state-file.md).
+ */
+static int lbd_state_bad(struct lbd *d, const char *what, const char *path,
+			 const char *why)
+{
+	char aside[PATH_MAX];
+	int ret;
+
+	if (!d->reset_state) {
+		keel_log(
+			LOG_ERR,
+			"%s %s cannot be used: %s. lbd does not start, so that nothing recorded in it is lost; the data plane keeps forwarding with its last tables. Fix or restore the file (docs/state-file.md), or start lbd once with --reset-state to keep it aside under a new name and start without it",
+			what, path, why);
+		d->exit_code = LBD_EXIT_STATE;
+		return -EINVAL;
+	}
+	ret = keel_file_set_aside(path, time(NULL), aside, sizeof(aside));
+	if (ret) {
+		keel_log(
+			LOG_ERR,
+			"%s %s cannot be used (%s), and --reset-state cannot keep it aside: %s",
+			what, path, why, strerror(-ret));
+		d->exit_code = LBD_EXIT_STATE;
+		return ret;
+	}
+	keel_log(
+		LOG_WARNING,
+		"--reset-state: %s %s could not be used (%s); kept as %s, starting without it",
+		what, path, why, aside);
+	return 0;
+}
+
+/*
+ * The state file and the agents' replay file: missing is a first start;
+ * anything else must load.
+ */
+static int lbd_state_open(struct lbd *d)
+{
+	struct lbd_health *h = &d->health;
+	char err[512], path[PATH_MAX];
+	int ret;
+
+	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
+	if (ret && ret != -ENOENT) {
+		ret = lbd_state_bad(d, "state file", d->cfg.state_file, err);
+		if (ret)
+			return ret;
+	}
+	ret = lbd_replay_path(d, path, sizeof(path));
+	if (ret) {
+		keel_log(LOG_ERR, "state_file %s: name too long",
+			 d->cfg.state_file);
+		return ret;
+	}
+	ret = lb_replay_load(path, &h->restore, &h->n_restore, err,
+			     sizeof(err));
+	if (ret && ret != -ENOENT)
+		return lbd_state_bad(d, "replay file", path, err);
+	return 0;
+}
+
 static int lbd_start(struct lbd *d)
 {
 	struct lb_dp_opts o = { .bpffs = d->cfg.bpffs,
@@ -395,16 +469,10 @@ static int lbd_start(struct lbd *d)
 	char err[512];
 	int ret;
 
-	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
-	if (ret == -ENOENT) {
-		memset(&d->st, 0, sizeof(d->st));
-	} else if (ret) {
-		keel_log(
-			LOG_ERR,
-			"state file %s ignored (%s): running from the config alone",
-			d->cfg.state_file, err);
-		memset(&d->st, 0, sizeof(d->st));
-	}
+	/* First, before anything is loaded, attached or written. */
+	ret = lbd_state_open(d);
+	if (ret)
+		return ret;
 	ret = lb_dp_load(&o, &d->dp);
 	if (ret) {
 		keel_log(LOG_ERR, "loading the XDP program: %s",
@@ -483,6 +551,7 @@ int main(int argc, char **argv)
 		{ "detach-on-exit", optional_argument, NULL, 'd' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "reset-state", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -514,6 +583,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			use_syslog = true;
+			break;
+		case 'r':
+			d.reset_state = true;
 			break;
 		case 'l':
 			level = keel_log_level_parse(optarg);
@@ -563,8 +635,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = lbd_start(&d);
-	if (!ret)
-		ret = event_base_dispatch(d.base) < 0 ? -EIO : 0;
+	if (ret) {
+		/* A failed start leaves the data plane forwarding as it was. */
+		d.detach_on_exit = false;
+		lbd_shutdown(&d);
+		return d.exit_code ? d.exit_code : 1;
+	}
+	ret = event_base_dispatch(d.base) < 0 ? -EIO : 0;
 	lbd_shutdown(&d);
 	return ret ? 1 : d.exit_code;
 }

@@ -25,6 +25,8 @@
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_reconcile.h"
+#include "lb_replay.h"
+#include "lb_rxfilter.h"
 #include "lb_state.h"
 
 struct lb_metrics;
@@ -73,6 +75,11 @@ struct lbd_health_prep {
 struct lbd_health {
 	int fd;
 	struct event *rx; /* reports */
+	/* A busy socket is read on this clock instead (lbd_health.c). */
+	struct event *rx_poll;
+	bool rx_busy;
+	uint64_t rx_win_ms; /* datagrams read since, for "busy" */
+	uint32_t rx_win_n;
 	struct event *timer; /* dead_after, load-aware periods */
 	struct event *soon; /* a check changed state */
 	char listen[LB_CFG_NAME_MAX];
@@ -81,6 +88,14 @@ struct lbd_health {
 	struct keel_ratelimit rl[LB_RX__MAX];
 	uint32_t pass;
 	bool adopting; /* the first apply: reals in the model are adopted */
+	/* The report socket filter (lb_rxfilter.h); NULL: not loaded. */
+	struct lb_rxfilter *filter;
+	int filter_fd; /* the socket it is attached to, -1: none */
+	/* Replay guards across restarts (lb_replay.h): */
+	struct lb_replay_entry *restore; /* read at start, until restored */
+	size_t n_restore;
+	bool replay_dirty; /* a report accepted since the last save */
+	uint64_t replay_saved_ms;
 	struct lbd_hreal *hr[KEEL_MAX_REALS];
 	struct lbd_hsvc hs[KEEL_MAX_SERVICES];
 };
@@ -103,6 +118,7 @@ struct lbd {
 	time_t reload_at;
 	char reload_err[256];
 	bool detach_on_exit; /* --detach-on-exit / shutdown --unload */
+	bool reset_state; /* --reset-state: keep bad state files aside */
 	int exit_code;
 
 	struct keel_ctlsock *ctl;
@@ -133,6 +149,8 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len);
 
 /* lbd_health.c */
 uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */
+/* <state_file>.replay: the agents' replay guards (lb_replay.h). */
+int lbd_replay_path(const struct lbd *d, char *buf, size_t size);
 int lbd_health_init(struct lbd *d); /* before the first apply */
 /* Keys and socket of cfg, checked and opened; nothing changes yet. */
 int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,

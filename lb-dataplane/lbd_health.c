@@ -36,6 +36,29 @@ _Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
 #define LBD_RX_BATCH 64
 #define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
 #define LBD_RX_RCVBUF (4 << 20)
+/*
+ * A busy socket is read every LBD_RX_POLL_MS instead of at every
+ * datagram: a wake-up costs more than the checks of a hundred junk
+ * datagrams (docs/PERFORMANCE.md, "Agent report floods").  Busy: at least
+ * LBD_RX_BUSY datagrams in LBD_RX_WINDOW_MS; calm again when a poll finds
+ * fewer than LBD_RX_CALM.  A poll reads at most LBD_RX_POLL_ROUNDS
+ * batches (the rest stays queued for the next).
+ */
+#define LBD_RX_POLL_MS 2
+#define LBD_RX_WINDOW_MS 10
+#define LBD_RX_BUSY 64
+#define LBD_RX_CALM 8
+#define LBD_RX_POLL_ROUNDS 32
+
+/* How often the replay guards are written while reports come in. */
+#define LBD_REPLAY_SAVE_MS 5000
+
+int lbd_replay_path(const struct lbd *d, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s.replay", d->cfg.state_file);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
 
 uint64_t lbd_now_ms(void)
 {
@@ -127,11 +150,16 @@ void lbd_health_discard(struct lbd_health_prep *p)
 
 static void lbd_rx_close(struct lbd_health *h)
 {
+	if (h->rx_poll)
+		event_del(h->rx_poll);
+	h->rx_busy = false;
 	if (h->rx)
 		event_free(h->rx);
 	h->rx = NULL;
 	if (h->fd >= 0)
 		close(h->fd);
+	if (h->filter_fd == h->fd)
+		h->filter_fd = -1;
 	h->fd = -1;
 	h->listen[0] = '\0';
 }
@@ -150,6 +178,8 @@ int lbd_health_install(struct lbd *d, struct lbd_health_prep *p)
 				p->keys[i].reports = h->agents.keys[j].reports;
 	memcpy(h->agents.keys, p->keys, sizeof(p->keys));
 	h->agents.n_keys = p->n_keys;
+	for (i = 0; i < h->agents.n_keys; i++)
+		lb_agents_key_init(&h->agents.keys[i]);
 	sodium_memzero(p->keys, sizeof(p->keys));
 	if (p->close_rx && h->fd >= 0) {
 		keel_log(LOG_NOTICE, "agent report receiver on %s stopped",
@@ -459,6 +489,48 @@ static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 	return err;
 }
 
+/* The filter off the socket and unloaded: lbd checks every source. */
+static void lbd_rxfilter_off(struct lbd_health *h, const char *why, int err)
+{
+	keel_log(
+		LOG_ERR,
+		"agent report socket filter %s: %s; taken off, lbd checks every source itself",
+		why, strerror(-err));
+	if (h->filter_fd >= 0)
+		lb_rxfilter_detach(h->filter_fd);
+	h->filter_fd = -1;
+	lb_rxfilter_close(h->filter);
+	h->filter = NULL;
+}
+
+/*
+ * The filter lets exactly the agents' addresses through: synced with the
+ * table before it goes on a new socket (start, a new agents.listen).
+ */
+static void lbd_rxfilter_update(struct lbd_health *h)
+{
+	int err;
+
+	if (!h->filter)
+		return;
+	err = lb_rxfilter_sync(h->filter, &h->agents);
+	if (err) {
+		lbd_rxfilter_off(h, "cannot be updated", err);
+		return;
+	}
+	if (h->fd < 0 || h->filter_fd == h->fd)
+		return;
+	err = lb_rxfilter_attach(h->filter, h->fd);
+	if (err) {
+		lbd_rxfilter_off(h, "cannot be attached", err);
+		return;
+	}
+	h->filter_fd = h->fd;
+	keel_log(LOG_INFO,
+		 "agent report socket filter on %s: %zu agent addresses",
+		 h->listen, h->agents.n);
+}
+
 /* Drop entries of reals no longer wanted; the agents are the rest's. */
 static void lbd_health_sweep(struct lbd *d)
 {
@@ -490,6 +562,17 @@ static void lbd_health_sweep(struct lbd *d)
 			LOG_ERR,
 			"agents table: out of memory (the previous one stays)");
 	free(a);
+	lbd_rxfilter_update(h);
+	if (h->restore) {
+		keel_log(
+			LOG_INFO,
+			"replay guards of %zu of %zu agents restored from the replay file",
+			lb_replay_restore(&h->agents, h->restore, h->n_restore),
+			h->n_restore);
+		free(h->restore);
+		h->restore = NULL;
+		h->n_restore = 0;
+	}
 	for (i = 0; i < d->cfg.n_services; i++)
 		loadw |= d->cfg.services[i].load_aware.enabled;
 	/*
@@ -541,18 +624,53 @@ static void lbd_health_eval(struct lbd *d)
 	d->generation++;
 }
 
+/*
+ * The replay guards to disk (lb_replay.h): every LBD_REPLAY_SAVE_MS while
+ * reports are accepted, and durably when lbd stops.  After a crash, what
+ * lbd could take again is what agents sent since the last save.
+ */
+static void lbd_replay_save(struct lbd *d, uint64_t now, bool durable)
+{
+	static struct keel_ratelimit rl = { .interval_ms = 60000, .burst = 1 };
+	struct lbd_health *h = &d->health;
+	char path[PATH_MAX];
+	uint64_t n;
+	int err;
+
+	if (!h->replay_dirty)
+		return;
+	err = lbd_replay_path(d, path, sizeof(path));
+	if (!err)
+		err = lb_replay_save(path, &h->agents, durable);
+	h->replay_saved_ms = now;
+	if (!err) {
+		h->replay_dirty = false;
+		return;
+	}
+	if (keel_ratelimit_ok(&rl, now, &n))
+		keel_log(
+			LOG_ERR,
+			"replay file %s: %s (a restarted lbd may accept reports it has already seen)",
+			path, strerror(-err));
+}
+
 static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct lbd *d = arg;
+	uint64_t now = lbd_now_ms();
+
 	(void)fd;
 	(void)what;
-	lbd_health_eval(arg);
+	lbd_health_eval(d);
+	if (now - d->health.replay_saved_ms >= LBD_REPLAY_SAVE_MS)
+		lbd_replay_save(d, now, false);
 }
 
 /* ---- the receiver ---- */
 
 /* The datagram's source as a keel family and address. */
 static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
-		    __be32 addr[4], char *text, size_t size)
+		    __be32 addr[4])
 {
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
@@ -571,18 +689,23 @@ static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
 	} else {
 		return false;
 	}
-	if (lb_addr_format(*family, addr, text, size) < 0)
-		snprintf(text, size, "?");
 	return true;
 }
 
 static const char *const lbd_rx_why[LB_RX__MAX] = {
 	[LB_RX_MALFORMED] = "malformed",
 	[LB_RX_VERSION] = "a protocol version this lbd does not know",
-	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
-	[LB_RX_UNKNOWN_REAL] = "its real is not configured with agent health",
-	[LB_RX_WRONG_SOURCE] = "not sent from its real's address",
+	[LB_RX_UNKNOWN_SOURCE] =
+		"not sent from the address of a real with agent health",
+	[LB_RX_WRONG_REAL] = "it names another real than its source address",
 	[LB_RX_REPLAY] = "replayed or reordered",
+	[LB_RX_OLD_BOOT] =
+		"from an earlier boot of the agent than the last accepted (a replay, or an agent whose boot counter went back: docs/agent-protocol.md)",
+	[LB_RX_DOWNGRADE] =
+		"protocol version 1 from an agent that speaks version 2",
+	[LB_RX_RATE_LIMITED] =
+		"an unlikely header while many arrive: not verified",
+	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
 };
 
 /*
@@ -602,35 +725,38 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	uint8_t fam;
 	__be32 addr[4];
 
-	if (!lbd_src(ss, &fam, addr, src, sizeof(src)))
+	if (!lbd_src(ss, &fam, addr))
 		return;
 	res = lb_agents_classify(&h->agents, buf, len, fam, addr, now, &slot);
 	h->results[res]++;
 	if (res == LB_RX_OK) {
+		h->replay_dirty = true;
 		*urgent |= slot->changed ||
 			   now - slot->prev_ms > d->cfg.agents.dead_after_ms;
 		return;
 	}
-	if (keel_ratelimit_ok(&h->rl[res], now, &suppressed))
-		keel_log(LOG_WARNING,
-			 "agent report from %s (%zu bytes) rejected, %s: %s%s",
-			 src, len, lb_rx_name(res), lbd_rx_why[res],
-			 suppressed ? " (more of these suppressed)" : "");
+	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
+		return;
+	if (lb_addr_format(fam, addr, src, sizeof(src)) < 0)
+		snprintf(src, sizeof(src), "?");
+	keel_log(LOG_WARNING,
+		 "agent report from %s (%zu bytes) rejected, %s: %s%s", src,
+		 len, lb_rx_name(res), lbd_rx_why[res],
+		 suppressed ? " (more of these suppressed)" : "");
 }
 
-static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
+/* Up to rounds batches from the socket; how many datagrams were read. */
+static int lbd_rx_drain(struct lbd *d, int rounds)
 {
 	static uint8_t bufs[LBD_RX_BATCH][KEEL_REPORT_LEN_MAX + 1];
 	struct sockaddr_storage from[LBD_RX_BATCH];
 	struct mmsghdr msgs[LBD_RX_BATCH];
 	struct iovec iov[LBD_RX_BATCH];
-	struct lbd *d = arg;
 	bool urgent = false;
+	int n, i, round, total = 0;
 	uint64_t now;
-	int n, i, round;
 
-	(void)what;
-	for (round = 0; round < LBD_RX_ROUNDS; round++) {
+	for (round = 0; round < rounds && d->health.fd >= 0; round++) {
 		memset(msgs, 0, sizeof(msgs));
 		for (i = 0; i < LBD_RX_BATCH; i++) {
 			/* One byte more than a report: longer is malformed. */
@@ -641,9 +767,11 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 			msgs[i].msg_hdr.msg_name = &from[i];
 			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		}
-		n = recvmmsg(fd, msgs, LBD_RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(d->health.fd, msgs, LBD_RX_BATCH, MSG_DONTWAIT,
+			     NULL);
 		if (n <= 0)
 			break;
+		total += n;
 		now = lbd_now_ms();
 		for (i = 0; i < n; i++) {
 			size_t len = msgs[i].msg_len;
@@ -658,6 +786,48 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	/* A DOWN report takes effect now, not at the next tick. */
 	if (urgent)
 		lbd_health_eval(d);
+	return total;
+}
+
+static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, LBD_RX_POLL_MS * 1000 };
+	struct lbd *d = arg;
+	struct lbd_health *h = &d->health;
+	uint64_t now;
+	int n;
+
+	(void)fd;
+	(void)what;
+	n = lbd_rx_drain(d, LBD_RX_ROUNDS);
+	now = lbd_now_ms();
+	if (now - h->rx_win_ms >= LBD_RX_WINDOW_MS) {
+		h->rx_win_ms = now;
+		h->rx_win_n = 0;
+	}
+	h->rx_win_n += n;
+	if (h->rx_win_n < LBD_RX_BUSY || !h->rx_poll)
+		return;
+	/* Busy: read on a clock from now on, not at every datagram. */
+	if (event_del(h->rx) || event_add(h->rx_poll, &tv))
+		return;
+	h->rx_busy = true;
+}
+
+static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd *d = arg;
+	struct lbd_health *h = &d->health;
+
+	(void)fd;
+	(void)what;
+	if (lbd_rx_drain(d, LBD_RX_POLL_ROUNDS) >= LBD_RX_CALM || !h->rx)
+		return;
+	/* Calm again: back to reading when a datagram comes. */
+	event_del(h->rx_poll);
+	h->rx_busy = false;
+	h->rx_win_n = 0;
+	event_add(h->rx, NULL);
 }
 
 static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
@@ -672,16 +842,26 @@ int lbd_health_init(struct lbd *d)
 {
 	struct lbd_health *h = &d->health;
 	size_t i;
+	int err;
 
 	h->fd = -1;
+	h->filter_fd = -1;
 	h->adopting = true;
+	/* Now, while lbd may still load BPF programs (lb_rxfilter.h). */
+	err = lb_rxfilter_open(&h->filter);
+	if (err)
+		keel_log(
+			LOG_WARNING,
+			"agent report socket filter not loaded (%s): lbd drops reports from other sources itself",
+			strerror(-err));
 	for (i = 0; i < LB_RX__MAX; i++) {
 		h->rl[i].interval_ms = 10000;
 		h->rl[i].burst = 5;
 	}
 	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
 	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
-	if (!h->timer || !h->soon)
+	h->rx_poll = event_new(d->base, -1, EV_PERSIST, lbd_on_rx_poll, d);
+	if (!h->timer || !h->soon || !h->rx_poll)
 		return -ENOMEM;
 	return 0;
 }
@@ -692,11 +872,19 @@ void lbd_health_stop(struct lbd *d)
 	size_t i;
 
 	lbd_rx_close(h);
+	h->filter_fd = -1;
+	lb_rxfilter_close(h->filter);
+	h->filter = NULL;
+	lbd_replay_save(d, lbd_now_ms(), true);
+	free(h->restore);
+	h->restore = NULL;
 	if (h->timer)
 		event_free(h->timer);
 	if (h->soon)
 		event_free(h->soon);
-	h->timer = h->soon = NULL;
+	if (h->rx_poll)
+		event_free(h->rx_poll);
+	h->timer = h->soon = h->rx_poll = NULL;
 	for (i = 0; i < KEEL_MAX_REALS; i++) {
 		lbd_hreal_free(h->hr[i]);
 		h->hr[i] = NULL;
@@ -705,6 +893,16 @@ void lbd_health_stop(struct lbd *d)
 }
 
 /* ---- status and metrics ---- */
+
+/* Datagrams with this result; unknown_source includes the filter's. */
+static uint64_t lbd_rx_count(struct lbd_health *h, unsigned int res)
+{
+	uint64_t n = h->results[res];
+
+	if (res == LB_RX_UNKNOWN_SOURCE && h->filter)
+		n += lb_rxfilter_dropped(h->filter);
+	return n;
+}
 
 static const struct lbd_hreal *
 lbd_hreal_of(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
@@ -754,6 +952,15 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 				   json_null());
 	json_object_set_new(o, "agent_restarts",
 			    slot ? json_integer(slot->boots) : json_null());
+	/* What a reinstalled agent's counter must exceed (rs-agent.md). */
+	json_object_set_new(o, "agent_protocol",
+			    slot ? json_integer(slot->a.last.version) :
+				   json_null());
+	json_object_set_new(
+		o, "agent_boot",
+		slot && slot->a.replay.v2 ?
+			json_integer((json_int_t)slot->a.replay.boot) :
+			json_null());
 	json_object_set_new(o, "check",
 			    e && e->check ?
 				    json_string(keel_check_detail(e->check)) :
@@ -768,17 +975,18 @@ json_t *lbd_health_view(struct lbd *d)
 
 	for (i = 0; res && i < LB_RX__MAX; i++)
 		json_object_set_new(res, lb_rx_name(i),
-				    json_integer(h->results[i]));
+				    json_integer(lbd_rx_count(h, i)));
 	for (i = 0; keys && i < h->agents.n_keys; i++)
 		json_array_append_new(
 			keys,
 			json_pack("{sIsI}", "id",
 				  (json_int_t)h->agents.keys[i].id, "reports",
 				  (json_int_t)h->agents.keys[i].reports));
-	return json_pack("{sosIsIsIsIsoso}", "listen",
+	return json_pack("{sosbsbsIsIsIsIsoso}", "listen",
 			 h->listen[0] ? json_string(h->listen) : json_null(),
-			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
-			 "dead_after_ms",
+			 "filter", h->filter_fd >= 0 && h->filter_fd == h->fd,
+			 "busy", h->rx_busy, "interval_ms",
+			 (json_int_t)d->cfg.agents.interval_ms, "dead_after_ms",
 			 (json_int_t)d->cfg.agents.dead_after_ms,
 			 "keep_flows_ms",
 			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
@@ -803,7 +1011,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		struct lb_prom_label l[] = { { "result", lb_rx_name(i) } };
 
 		lb_prom_sample(b, "keel_agent_reports_total", l, 1,
-			       h->results[i]);
+			       lbd_rx_count(h, i));
 	}
 	lb_prom_help(b, "keel_agent_key_reports_total", "counter",
 		     "agent reports accepted, by key id");

@@ -204,4 +204,21 @@ _Static_assert(sizeof(struct keel_conn) == 8, "conn layout");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");
 #endif
 
+/*
+ * lbd's agent report socket filter (lb-dataplane/bpf/keel_agents.bpf.c):
+ * the source addresses it lets through, one per real with agent health.
+ * Not pinned: lbd makes it at start and fills it from its agents table.
+ */
+#define KEEL_MAX_AGENTS KEEL_MAX_REALS
+
+struct keel_agent_key {
+	__u8 family; /* enum keel_family */
+	__u8 pad[3]; /* zero */
+	__be32 addr[4]; /* IPv4 in addr[0], the rest zero */
+};
+
+#ifndef __BPF__
+_Static_assert(sizeof(struct keel_agent_key) == 20, "agent key layout");
+#endif
+
 #endif /* KEEL_MAPS_H */

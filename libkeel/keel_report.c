@@ -11,13 +11,28 @@
 /* Field offsets in the header (docs/agent-protocol.md, "Layout"). */
 #define OFF_VERSION 4
 #define OFF_KEY_ID 8
-#define OFF_COUNT 61
+#define OFF_BOOT 12 /* version 2 only: the rest moves by 8 */
+#define OFF_COUNT(v) ((v) == KEEL_REPORT_VERSION_1 ? 61 : 69)
+
+/* The header length and total length of a version's report. */
+static size_t hdr_len(uint8_t v)
+{
+	return v == KEEL_REPORT_VERSION_1 ? KEEL_REPORT_HDR_LEN_V1 :
+					    KEEL_REPORT_HDR_LEN;
+}
+
+static size_t report_len(uint8_t v, size_t count)
+{
+	return hdr_len(v) + count * KEEL_REPORT_SVC_LEN + KEEL_REPORT_TAIL_LEN;
+}
 
 _Static_assert(crypto_auth_hmacsha256_BYTES == KEEL_REPORT_MAC_LEN,
 	       "HMAC-SHA256 tag size");
 _Static_assert(crypto_auth_hmacsha256_KEYBYTES == KEEL_REPORT_KEY_LEN,
 	       "HMAC-SHA256 key size");
 _Static_assert(KEEL_REPORT_LEN_MAX <= 1232, "a report fits one datagram");
+_Static_assert(KEEL_REPORT_LEN_V1(KEEL_REPORT_MAX) < KEEL_REPORT_LEN_MAX,
+	       "version 1 is the shorter");
 
 /* Bounds-checked reader; every read past the end fails the cursor. */
 struct rcur {
@@ -99,23 +114,28 @@ static uint8_t *put_addr(uint8_t *p, const struct keel_report_addr *a)
 int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
 		       const uint8_t key[KEEL_REPORT_KEY_LEN])
 {
+	uint8_t v = r->version ? r->version : KEEL_REPORT_VERSION;
 	size_t len;
 	uint8_t *p = buf;
 
+	if (v != KEEL_REPORT_VERSION && v != KEEL_REPORT_VERSION_1)
+		return -EINVAL;
 	if (r->count > KEEL_REPORT_MAX || !addr_valid(&r->real))
 		return -EINVAL;
 	for (unsigned int i = 0; i < r->count; i++)
 		if (!svc_valid(&r->svc[i]))
 			return -EINVAL;
-	len = KEEL_REPORT_LEN(r->count);
+	len = report_len(v, r->count);
 	if (size < len)
 		return -ENOSPC;
 
 	p = put_bytes(p, KEEL_REPORT_MAGIC, 4);
-	*p++ = KEEL_REPORT_VERSION;
+	*p++ = v;
 	*p++ = KEEL_REPORT_TYPE_REPORT;
 	p = put_be(p, r->flags, 2);
 	p = put_be(p, r->key_id, 4);
+	if (v != KEEL_REPORT_VERSION_1)
+		p = put_be(p, r->boot, 8);
 	p = put_bytes(p, r->boot_id, KEEL_REPORT_BOOT_ID_LEN);
 	p = put_be(p, r->seq, 8);
 	p = put_be(p, r->ts_ms, 8);
@@ -143,16 +163,18 @@ int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
 static int frame_check(const uint8_t *buf, size_t len)
 {
 	size_t count;
+	uint8_t v;
 
 	if (len < OFF_VERSION + 1 || memcmp(buf, KEEL_REPORT_MAGIC, 4))
 		return -EBADMSG;
 	/* Another version may have another layout: say so, read no further. */
-	if (buf[OFF_VERSION] != KEEL_REPORT_VERSION)
+	v = buf[OFF_VERSION];
+	if (v != KEEL_REPORT_VERSION && v != KEEL_REPORT_VERSION_1)
 		return -EPROTONOSUPPORT;
-	if (len < KEEL_REPORT_LEN(0))
+	if (len < report_len(v, 0))
 		return -EBADMSG;
-	count = (size_t)buf[OFF_COUNT] << 8 | buf[OFF_COUNT + 1];
-	if (count > KEEL_REPORT_MAX || len != KEEL_REPORT_LEN(count))
+	count = (size_t)buf[OFF_COUNT(v)] << 8 | buf[OFF_COUNT(v) + 1];
+	if (count > KEEL_REPORT_MAX || len != report_len(v, count))
 		return -EBADMSG;
 	return 0;
 }
@@ -168,11 +190,14 @@ static int body_parse(const uint8_t *buf, size_t len, struct keel_report *out)
 {
 	struct rcur c = { .p = buf, .left = len - KEEL_REPORT_MAC_LEN };
 
-	rc_take(&c, 5); /* magic, version: frame_check() */
+	rc_take(&c, 4); /* magic: frame_check() */
+	out->version = (uint8_t)rc_be(&c, 1);
 	if (rc_be(&c, 1) != KEEL_REPORT_TYPE_REPORT)
 		return -EBADMSG;
 	out->flags = (uint16_t)rc_be(&c, 2);
 	out->key_id = (uint32_t)rc_be(&c, 4);
+	if (out->version != KEEL_REPORT_VERSION_1)
+		out->boot = rc_be(&c, 8);
 	rc_bytes(&c, out->boot_id, KEEL_REPORT_BOOT_ID_LEN);
 	out->seq = rc_be(&c, 8);
 	out->ts_ms = rc_be(&c, 8);
@@ -212,10 +237,18 @@ int keel_report_parse_body(const uint8_t *buf, size_t len,
 	return err;
 }
 
-int keel_report_parse(const uint8_t *buf, size_t len,
-		      const uint8_t key[KEEL_REPORT_KEY_LEN],
-		      struct keel_report *out)
+void keel_report_mac_key_init(struct keel_report_mac_key *k,
+			      const uint8_t key[KEEL_REPORT_KEY_LEN])
 {
+	crypto_auth_hmacsha256_init(&k->st, key, KEEL_REPORT_KEY_LEN);
+}
+
+int keel_report_parse_with(const uint8_t *buf, size_t len,
+			   const struct keel_report_mac_key *k,
+			   struct keel_report *out)
+{
+	crypto_auth_hmacsha256_state st;
+	uint8_t mac[KEEL_REPORT_MAC_LEN];
 	size_t body;
 	int err;
 
@@ -224,39 +257,115 @@ int keel_report_parse(const uint8_t *buf, size_t len,
 	if (err)
 		return err;
 	body = len - KEEL_REPORT_MAC_LEN;
-	/* Constant-time comparison inside libsodium. */
-	if (crypto_auth_hmacsha256_verify(buf + body, buf, body, key))
-		return -EACCES;
+	st = k->st;
+	crypto_auth_hmacsha256_update(&st, buf, body);
+	crypto_auth_hmacsha256_final(&st, mac);
+	/* Constant time; the copy of the keyed state does not outlive us. */
+	err = crypto_verify_32(mac, buf + body) ? -EACCES : 0;
+	sodium_memzero(&st, sizeof(st));
+	if (err)
+		return err;
 	err = body_parse(buf, len, out);
 	if (err)
 		memset(out, 0, sizeof(*out));
 	return err;
 }
 
-int keel_report_key_id(const uint8_t *buf, size_t len, uint32_t *key_id)
+int keel_report_parse(const uint8_t *buf, size_t len,
+		      const uint8_t key[KEEL_REPORT_KEY_LEN],
+		      struct keel_report *out)
 {
-	int err = frame_check(buf, len);
+	struct keel_report_mac_key k;
+	int err;
 
-	*key_id = 0;
+	keel_report_mac_key_init(&k, key);
+	err = keel_report_parse_with(buf, len, &k, out);
+	sodium_memzero(&k, sizeof(k));
+	return err;
+}
+
+int keel_report_peek(const uint8_t *buf, size_t len, struct keel_report_hdr *h)
+{
+	struct rcur c = { .p = buf, .left = len };
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	err = frame_check(buf, len);
 	if (err)
 		return err;
-	*key_id = (uint32_t)buf[OFF_KEY_ID] << 24 |
-		  (uint32_t)buf[OFF_KEY_ID + 1] << 16 |
-		  (uint32_t)buf[OFF_KEY_ID + 2] << 8 | buf[OFF_KEY_ID + 3];
+	rc_take(&c, 4);
+	h->version = (uint8_t)rc_be(&c, 1);
+	rc_take(&c, 3); /* type, flags */
+	h->key_id = (uint32_t)rc_be(&c, 4);
+	if (h->version != KEEL_REPORT_VERSION_1)
+		h->boot = rc_be(&c, 8);
+	rc_bytes(&c, h->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	h->seq = rc_be(&c, 8);
+	rc_take(&c, 8); /* timestamp */
+	rc_addr(&c, &h->real);
+	/* frame_check() made sure the header is there. */
+	return 0;
+}
+
+int keel_report_key_id(const uint8_t *buf, size_t len, uint32_t *key_id)
+{
+	struct keel_report_hdr h;
+	int err = keel_report_peek(buf, len, &h);
+
+	*key_id = h.key_id;
+	return err;
+}
+
+int keel_replay_test(const struct keel_replay *g, uint8_t version,
+		     uint64_t boot,
+		     const uint8_t boot_id[KEEL_REPORT_BOOT_ID_LEN],
+		     uint64_t seq)
+{
+	if (!g->seen)
+		return 0;
+	if (version == KEEL_REPORT_VERSION_1) {
+		/* Downgrade: a recorded version-1 report must not win. */
+		if (g->v2)
+			return -EPROTO;
+		/* Same boot: the sequence must go up; gaps are lost
+		 * datagrams.  A new boot id is a restart (no counter). */
+		if (!memcmp(g->boot_id, boot_id, KEEL_REPORT_BOOT_ID_LEN) &&
+		    seq <= g->last_seq)
+			return -EALREADY;
+		return 0;
+	}
+	/* Version 2 after version 1 only: the agent was upgraded. */
+	if (!g->v2)
+		return 0;
+	if (boot < g->boot)
+		return -ESTALE;
+	if (boot == g->boot && seq <= g->last_seq)
+		return -EALREADY;
 	return 0;
 }
 
 int keel_replay_check(struct keel_replay *g, const struct keel_report *r)
 {
-	/* Same boot: the sequence must go up; gaps are lost datagrams. */
-	if (g->seen && !memcmp(g->boot_id, r->boot_id, sizeof(g->boot_id)) &&
-	    r->seq <= g->last_seq)
-		return -EALREADY;
-	/* First report, a higher sequence, or a new boot (MAC'd boot id). */
+	int err = keel_replay_test(g, r->version, r->boot, r->boot_id, r->seq);
+
+	if (err)
+		return err;
 	memcpy(g->boot_id, r->boot_id, sizeof(g->boot_id));
+	g->boot = r->boot;
 	g->last_seq = r->seq;
 	g->seen = true;
+	g->v2 |= r->version != KEEL_REPORT_VERSION_1;
 	return 0;
+}
+
+bool keel_replay_new_boot(const struct keel_replay *g,
+			  const struct keel_report *r)
+{
+	if (!g->seen)
+		return false;
+	if (g->v2 && r->version != KEEL_REPORT_VERSION_1)
+		return r->boot != g->boot;
+	return memcmp(g->boot_id, r->boot_id, sizeof(g->boot_id)) != 0;
 }
 
 static int keel_report_hex(uint8_t c)

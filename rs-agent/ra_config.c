@@ -573,6 +573,20 @@ static int ra_cfg_key_id(struct keel_yaml *c, struct fy_node *v, void *obj)
 	return keel_yaml_uint(c, v, 0, UINT32_MAX, &ra_cx(c)->cfg->key_id);
 }
 
+static int ra_cfg_report_version(struct keel_yaml *c, struct fy_node *v,
+				 void *obj)
+{
+	uint32_t ver;
+	int err;
+
+	(void)obj;
+	err = keel_yaml_uint(c, v, KEEL_REPORT_VERSION_1, KEEL_REPORT_VERSION,
+			     &ver);
+	if (!err)
+		ra_cx(c)->cfg->report_version = (uint8_t)ver;
+	return err;
+}
+
 static int ra_cfg_real(struct keel_yaml *c, struct fy_node *v, void *obj)
 {
 	(void)obj;
@@ -682,6 +696,7 @@ static const struct keel_yaml_field ra_cfg_root_fields[] = {
 	{ "lbs", ra_cfg_lbs, true },
 	{ "key_file", ra_cfg_key_file, true },
 	{ "key_id", ra_cfg_key_id, false },
+	{ "report_version", ra_cfg_report_version, false },
 	{ "real", ra_cfg_real, true },
 	{ "interval", ra_cfg_interval, false },
 	{ "rise", ra_cfg_rise_top, false },
@@ -739,6 +754,7 @@ static int ra_cfg_final(struct keel_yaml *c)
 static void ra_cfg_defaults(struct ra_config *cfg)
 {
 	cfg->key_id = 1;
+	cfg->report_version = KEEL_REPORT_VERSION;
 	cfg->interval_ms = RA_CFG_INTERVAL_DEFAULT;
 	cfg->manage_network = true;
 	snprintf(cfg->ctl_socket, sizeof(cfg->ctl_socket), "%s",

@@ -61,6 +61,8 @@ struct ra_config {
 	size_t n_lbs;
 	char key_file[RA_CFG_PATH_MAX];
 	uint32_t key_id; /* default 1 */
+	/* 2 (default); 1 only while some LB runs an lbd older than 2 */
+	uint8_t report_version;
 	struct ra_cfg_addr real;
 	uint32_t interval_ms; /* report interval, default 100 */
 	char ifaces[RA_CFG_IFACES_MAX][RA_CFG_IFNAME_MAX];

@@ -80,9 +80,11 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 				json_string(strerror(-lb->last_err)));
 		json_array_append_new(lbs, s);
 	}
-	o = json_pack("{ss ss sb sb sI sI sf so so}", "real", real, "boot_id",
-		      boot, "draining", a->draining, "stopping", a->stopping,
-		      "seq", (json_int_t)a->tx.seq, "interval_ms",
+	o = json_pack("{ss ss sI si sb sb sI sI sf so so}", "real", real,
+		      "boot_id", boot, "boot", (json_int_t)a->tx.boot,
+		      "report_version", (int)a->tx.version, "draining",
+		      a->draining, "stopping", a->stopping, "seq",
+		      (json_int_t)a->tx.seq, "interval_ms",
 		      (json_int_t)a->cfg->interval_ms, "load", a->load / 1000.0,
 		      "services", svcs ? svcs : json_null(), "lbs",
 		      lbs ? lbs : json_null());

@@ -54,8 +54,8 @@ static void ra_report_lb_name(const struct ra_cfg_lb *lb, char *buf,
 }
 
 int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
-		   const uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
-		   size_t msglen)
+		   const uint8_t key[KEEL_REPORT_KEY_LEN], uint64_t boot,
+		   char *msg, size_t msglen)
 {
 	struct sockaddr_storage src;
 	socklen_t slen;
@@ -71,6 +71,8 @@ int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
 	t->key_id = cfg->key_id;
 	t->real.family = cfg->real.family;
 	memcpy(t->real.addr, cfg->real.addr, 16);
+	t->version = cfg->report_version;
+	t->boot = boot;
 	randombytes_buf(t->boot_id, sizeof(t->boot_id));
 	memcpy(w, cfg->real.addr, 16);
 	lb_addr_format(cfg->real.family, w, real, sizeof(real));
@@ -175,8 +177,10 @@ size_t ra_report_send(struct ra_report_tx *t, struct keel_report *r)
 	int len;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
+	r->version = t->version;
 	r->flags = 0;
 	r->key_id = t->key_id;
+	r->boot = t->version == KEEL_REPORT_VERSION_1 ? 0 : t->boot;
 	memcpy(r->boot_id, t->boot_id, sizeof(r->boot_id));
 	r->seq = ++t->seq;
 	r->ts_ms = (uint64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;

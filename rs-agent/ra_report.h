@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * ra_report - sending the agent's reports (the codec is keel_report):
- * numbering (boot id, sequence), signing, and one datagram to every LB.
+ * numbering (boot counter, boot id, sequence), signing, and one datagram
+ * to every LB.
  *
  * One UDP socket per LB, bound to the real's address (lbd checks the
  * source against it) and connected to the LB: Linux reports ICMP errors
@@ -42,17 +43,20 @@ struct ra_report_tx {
 	uint8_t key[KEEL_REPORT_KEY_LEN];
 	uint32_t key_id;
 	struct keel_report_addr real;
+	uint8_t version; /* cfg->report_version */
+	uint64_t boot; /* this boot's counter (ra_boot), version 2 */
 	uint8_t boot_id[KEEL_REPORT_BOOT_ID_LEN];
 	uint64_t seq; /* of the last report built */
 };
 
 /*
- * Sockets for every LB of cfg, bound to cfg->real; a fresh boot id.
- * Call sodium_init() first.  0, or -errno with a reason in msg.
+ * Sockets for every LB of cfg, bound to cfg->real; this boot's counter
+ * (already made durable: ra_boot_next()) and a fresh boot id.  Call
+ * sodium_init() first.  0, or -errno with a reason in msg.
  */
 int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
-		   const uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
-		   size_t msglen);
+		   const uint8_t key[KEEL_REPORT_KEY_LEN], uint64_t boot,
+		   char *msg, size_t msglen);
 void ra_report_close(struct ra_report_tx *t);
 /*
  * Number, timestamp, sign and send r (its services and load filled in by

@@ -32,6 +32,7 @@
 #include "keel_probe.h"
 #include "lb_addr.h"
 #include "lb_metrics.h"
+#include "ra_boot.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
 #include "ra_diag.h"
@@ -151,7 +152,7 @@ static int ra_load_config(const char *file, struct ra_config **out)
 	char msg[640];
 	int err;
 
-	*out = NULL;
+	*out = NULL; /* on every path: -O3 warns otherwise (release build) */
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg) {
 		fprintf(stderr, "rs-agent: out of memory\n");
@@ -511,12 +512,67 @@ static bool ra_setup_network(struct ra_agent *a)
 	return true;
 }
 
+/*
+ * An operator's drain is the file's existence.  One that cannot even be
+ * looked at (the state directory unreadable, an I/O error) is not taken
+ * for "not drained": the agent starts drained, which takes no new client
+ * and keeps every connection, and says why; `rs-agent undrain` ends it
+ * once the directory is sound (docs/rs-agent.md, "State").
+ */
+static bool ra_drained_at_start(const char *path)
+{
+	struct stat st;
+
+	if (!stat(path, &st))
+		return true;
+	if (errno == ENOENT)
+		return false;
+	keel_log(
+		LOG_ERR,
+		"drain state %s cannot be read (%s): starting drained; fix the state directory, then 'rs-agent undrain' if the host is not in maintenance",
+		path, strerror(errno));
+	return true;
+}
+
+/* This boot's counter, made durable before the first report. */
+static int ra_boot_start(const struct ra_config *cfg, uint64_t *boot)
+{
+	char path[RA_CFG_PATH_MAX + 8], aside[RA_CFG_PATH_MAX + 64], msg[512];
+	enum ra_boot_found found;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/boot", cfg->state_dir);
+	err = ra_boot_next(path, (uint64_t)time(NULL), boot, &found, aside,
+			   sizeof(aside), msg, sizeof(msg));
+	if (err) {
+		keel_log(
+			LOG_ERR,
+			"%s: no report can be sent without it (docs/rs-agent.md, \"State\")",
+			msg);
+		return err;
+	}
+	if (found == RA_BOOT_BAD)
+		keel_log(
+			LOG_WARNING,
+			"%s; this boot is %llu, from the clock: if the LBs refuse the reports as old_boot, write a counter above theirs (lbctl status: agent_boot) into %s",
+			msg, (unsigned long long)*boot, path);
+	else
+		keel_log(
+			LOG_INFO, "boot counter %llu%s",
+			(unsigned long long)*boot,
+			found == RA_BOOT_MISSING ?
+				" (no counter yet: a first start, or a reinstall; seeded by the clock)" :
+				"");
+	return 0;
+}
+
 static int cmd_run(struct ra_cli *c)
 {
 	static struct ra_agent agent;
 	struct ra_agent *a = &agent;
 	uint8_t key[KEEL_REPORT_KEY_LEN];
 	struct timeval tv;
+	uint64_t boot = 0;
 	char msg[512];
 	size_t i;
 	int err, ret = EXIT_FAIL;
@@ -539,7 +595,9 @@ static int cmd_run(struct ra_cli *c)
 	}
 	snprintf(a->drain_file, sizeof(a->drain_file), "%s/drained",
 		 a->cfg->state_dir);
-	a->draining = access(a->drain_file, F_OK) == 0;
+	a->draining = ra_drained_at_start(a->drain_file);
+	if (ra_boot_start(a->cfg, &boot))
+		goto out;
 	a->n_svc = a->cfg->n_services;
 	for (i = 0; i < a->n_svc; i++) {
 		a->svc[i].cfg = &a->cfg->svc[i];
@@ -552,7 +610,7 @@ static int cmd_run(struct ra_cli *c)
 		keel_log(LOG_ERR, "libevent: cannot create the loop");
 		goto out;
 	}
-	err = ra_report_open(&a->tx, a->cfg, key, msg, sizeof(msg));
+	err = ra_report_open(&a->tx, a->cfg, key, boot, msg, sizeof(msg));
 	sodium_memzero(key, sizeof(key));
 	if (err) {
 		keel_log(LOG_ERR, "%s", msg);
@@ -869,9 +927,10 @@ static int cmd_status(struct ra_cli *c)
 		json_decref(a);
 		return EXIT_OK;
 	}
-	printf("real %s  boot %s  seq %" JSON_INTEGER_FORMAT
-	       "  load %.2f%s%s\n",
-	       jstr(a, "real"), jstr(a, "boot_id"),
+	printf("real %s  boot %" JSON_INTEGER_FORMAT
+	       " (id %s)  seq %" JSON_INTEGER_FORMAT "  load %.2f%s%s\n",
+	       jstr(a, "real"), json_integer_value(json_object_get(a, "boot")),
+	       jstr(a, "boot_id"),
 	       json_integer_value(json_object_get(a, "seq")),
 	       json_number_value(json_object_get(a, "load")),
 	       json_is_true(json_object_get(a, "draining")) ? "  DRAINING" : "",

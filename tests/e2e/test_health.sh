@@ -22,7 +22,8 @@
 #      command prints progress and returns once rs1's clients have closed
 #      (measured: after the close, not before).  `rs-agent undrain`.
 #   d. forged and replayed reports (keel-report-send): signed with the
-#      wrong key, replayed, from the wrong source, for an unknown real:
+#      wrong key, replayed, of an earlier boot, in protocol version 1 from
+#      a version-2 agent, from a client's address, naming another real:
 #      each rejected, counted by reason in lbd's metrics, nothing changed.
 #   e. agent silence: SIGKILL rs3's agent (its service still runs) under
 #      100 held connections: DRAINING with source agent-silent after
@@ -41,6 +42,16 @@
 #      already on eth0 reports that service DOWN with a clear error and the
 #      other UP; `rs-agent cleanup` on rs1 removes the
 #      VIP it added (check finds it missing again).
+#   i. the replay of two earlier boots: a copy of rs3's reports goes to a
+#      recorder (keel-report-send --record) during two boots of its agent;
+#      its agent starts a third time, then rs3 dies (agent and service
+#      killed) and the two recordings are replayed alternately from rs3's
+#      address to both LBs: rs3 goes DOWN (agent-timeout) on both as if
+#      nothing came, never UP again, every replay counted as old_boot;
+#      lb1's lbd restarted meanwhile keeps refusing them (the replay file).
+#   j. rs4's drain record cannot be read (a symlink loop: stat fails with
+#      ELOOP): its agent starts drained, says why, and `rs-agent undrain`
+#      ends it.
 #
 # Usage: test_health.sh LBD LBCTL KEEL_ECHO KEEL_XDP RS_AGENT REPORT_SEND
 # Needs root (exits 77, skipped, otherwise) and jq.
@@ -260,38 +271,54 @@ check "c: rs1 gets new connections again ($(count "$TOPO_DIR/c-after.out" 1 rs1)
 	ge "$(count "$TOPO_DIR/c-after.out" 1 rs1)" 1
 
 # --- d. forged and replayed reports ------------------------------------------------
-echo "# --- d. reports signed with the wrong key, replayed, from the wrong source"
+echo "# --- d. reports signed with the wrong key, replayed, of an old boot, from elsewhere"
 LB=1 status
 before=$(jq -c '[.services[].reals[] | [.real, .state, .source]]' "$TOPO_DIR/status.json")
-for r in ok bad_mac replay wrong_source unknown_real malformed; do
+d_reasons="ok bad_mac replay old_boot downgrade unknown_source wrong_real"
+for r in $d_reasons; do
 	eval "d0_$r=$(reason 1 $r)"
 done
+agent_status 3
+boot3=$(jq -r .boot "$TOPO_DIR/agent.json")
+check "d: rs3's agent speaks version 2 with a boot counter ($boot3)" \
+	test "$(jq -r .report_version "$TOPO_DIR/agent.json")" = 2 -a "${boot3:-0}" -gt 0
 (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$TOPO_DIR/wrong.key")
 send() { # send NS ARGS...: keel-report-send in namespace NS to lb1
 	nsenter --net="/run/netns/$(topo_ns "$1")" -- "$REPORT_SEND" \
 		--lb "$(topo_lb_addr 1):9460" "${@:2}" >>"$TOPO_DIR/d-send.out" 2>&1
 }
 svc="--service $VIP:80/tcp=up:5"
+key="--key $(topo_agent_key)"
 check "d: a report signed with the wrong key is sent" \
 	send rs3 --key "$TOPO_DIR/wrong.key" --real "$RS3" $svc
-check "d: a good report sent twice (the second a replay)" \
-	send rs3 --key "$(topo_agent_key)" --real "$RS3" $svc --repeat 2
+check "d: a report of rs3's boot with an old sequence, sent twice" \
+	send rs3 $key --real "$RS3" $svc --boot "$boot3" --seq 1 --repeat 2
+check "d: a report of an earlier boot of rs3" \
+	send rs3 $key --real "$RS3" $svc --boot $((boot3 - 1))
+check "d: a version-1 report for rs3 (its agent speaks version 2)" \
+	send rs3 $key --real "$RS3" $svc --version 1
 check "d: a report for rs3 sent from the client" \
-	send cl --key "$(topo_agent_key)" --real "$RS3" $svc
-check "d: a report for an unknown real" \
-	send rs3 --key "$(topo_agent_key)" --real 10.20.0.99 $svc
+	send cl $key --real "$RS3" $svc
+check "d: a report for another real sent from rs3" \
+	send rs3 $key --real 10.20.0.99 $svc
 sleep 0.3
-for r in ok bad_mac replay wrong_source unknown_real; do
+for r in $d_reasons; do
 	eval "d1_$r=$(reason 1 $r)"
 done
 echo "# d: lb1 report counters: bad_mac $d0_bad_mac -> $d1_bad_mac, replay $d0_replay -> $d1_replay," \
-	"wrong_source $d0_wrong_source -> $d1_wrong_source, unknown_real $d0_unknown_real -> $d1_unknown_real"
+	"old_boot $d0_old_boot -> $d1_old_boot, downgrade $d0_downgrade -> $d1_downgrade," \
+	"unknown_source $d0_unknown_source -> $d1_unknown_source, wrong_real $d0_wrong_real -> $d1_wrong_real"
 check "d: wrong key rejected and counted (bad_mac +1)" eq $((d1_bad_mac - d0_bad_mac)) 1
-check "d: replay rejected and counted (replay +1)" eq $((d1_replay - d0_replay)) 1
-check "d: wrong source rejected and counted (wrong_source +1)" eq $((d1_wrong_source - d0_wrong_source)) 1
-check "d: unknown real rejected and counted (unknown_real +1)" eq $((d1_unknown_real - d0_unknown_real)) 1
+check "d: replays rejected and counted (replay +2)" eq $((d1_replay - d0_replay)) 2
+check "d: an earlier boot rejected and counted (old_boot +1)" eq $((d1_old_boot - d0_old_boot)) 1
+check "d: version 1 from a version-2 agent rejected and counted (downgrade +1)" \
+	eq $((d1_downgrade - d0_downgrade)) 1
+check "d: a non-agent source rejected and counted (unknown_source +1)" \
+	eq $((d1_unknown_source - d0_unknown_source)) 1
+check "d: another real named rejected and counted (wrong_real +1)" eq $((d1_wrong_real - d0_wrong_real)) 1
 check "d: lbd logged the rejections with the sender" \
-	grep -q "$(topo_lb_addr 1)\|10.10.0.2\|$RS3" "$(topo_lbd_log 1)"
+	grep -q "agent report from $RS3 .*rejected, old_boot" "$(topo_lbd_log 1)"
+check "d: lb1's socket filter is on" eq "$(jq -r .agents.filter "$TOPO_DIR/status.json")" true
 LB=1 status
 check "d: nothing changed in lb1's view of the reals" eq \
 	"$(jq -c '[.services[].reals[] | [.real, .state, .source]]' "$TOPO_DIR/status.json")" "$before"
@@ -424,5 +451,87 @@ check "g: ... the VIP is gone from rs1's lo" \
 nsenter --net="/run/netns/$(topo_ns rs1)" -- "$RS_AGENT" check \
 	--config "$(topo_agent_conf 1)" >"$TOPO_DIR/g-check1.out" 2>&1
 check "g: ... and rs-agent check finds it missing (exit $?)" grep -q "$VIP" "$TOPO_DIR/g-check1.out"
+
+# --- i. two earlier boots replayed alternately -----------------------------------------
+echo "# --- i. recordings of two earlier boots of rs3's agent, replayed alternately after rs3 died"
+# A copy of rs3's reports goes to lb1:9461 too, where a recorder takes one.
+sed -i "/^lbs:/a\\  - $(topo_lb_addr 1):9461" "$(topo_agent_conf 3)"
+for b in 1 2; do
+	nsenter --net="/run/netns/$(topo_ns lb1)" -- "$REPORT_SEND" \
+		--record "$TOPO_DIR/i-boot$b.bin" --listen "$(topo_lb_addr 1):9461" \
+		--timeout 8000 >"$TOPO_DIR/i-rec$b.out" 2>&1 &
+	rec=$!
+	sleep 0.2
+	kill -KILL "$(topo_agent_pid 3)" 2>/dev/null
+	topo_agent_start 3
+	wait "$rec"
+	check "i: a report of boot $b of rs3's agent recorded ($(cat "$TOPO_DIR/i-rec$b.out"))" \
+		test -s "$TOPO_DIR/i-boot$b.bin"
+done
+kill -KILL "$(topo_agent_pid 3)" 2>/dev/null
+check "i: rs3's agent starts a third time" topo_agent_start 3
+wait_both "$(real_is "$RS3" up agent)" 5 >/dev/null
+check "i: rs3 up on both LBs" both "$(real_is "$RS3" up agent)"
+for lb in 1 2; do
+	eval "i0_$lb=$(reason $lb old_boot)"
+	eval "up0_$lb=$(grep -c "real $RS3 of .* -> up" "$(topo_lbd_log $lb)")"
+done
+# rs3 dies: its agent and its service.
+kill -KILL "$(topo_agent_pid 3)" "$(cat "$TOPO_DIR/rs3.pid")" 2>/dev/null
+replay_loop() {
+	local i b
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$TOPO_DIR/i.stop" ] && break
+		for b in 1 2; do
+			nsenter --net="/run/netns/$(topo_ns rs3)" -- "$REPORT_SEND" \
+				--lb "$(topo_lb_addr 1):9460" --lb "$(topo_lb_addr 2):9460" \
+				--bind "$RS3" --raw "$TOPO_DIR/i-boot$b.bin" >/dev/null 2>&1 &&
+				echo "$b" >>"$TOPO_DIR/i-sent.out"
+			sleep 0.05
+		done
+	done
+}
+: >"$TOPO_DIR/i-sent.out"
+replay_loop &
+bg_pids+=($!)
+t_dead=$(wait_both "$(real_is "$RS3" down agent-timeout)" 8)
+check "i: rs3 down (agent-timeout) on both LBs ${t_dead} ms after it died, replays or not" \
+	both "$(real_is "$RS3" down agent-timeout)"
+check "i: lb1's lbd restarts while the replays go on" topo_lbd_stop 1
+check "i: ... the replay file holds rs3's guard (protocol 2)" eq \
+	"$(jq -r --arg r "$RS3" '.agents[] | select(.real == $r) | .protocol' "$(topo_lbd_state 1).replay")" 2
+topo_lbd_start 1
+sleep 1.5
+check "i: after lb1's restart rs3 is still down" \
+	eq "$(LB=1 status && jq -r "[.services[].reals[] | select(.real == \"$RS3\") | .state] | unique | join(\",\")" "$TOPO_DIR/status.json")" down
+: >"$TOPO_DIR/i.stop"
+wait "${bg_pids[@]}" 2>/dev/null
+bg_pids=()
+sent=$(wc -l <"$TOPO_DIR/i-sent.out")
+i1_1=$(reason 1 old_boot)
+i1_2=$(reason 2 old_boot)
+echo "# i: $sent replays sent to each LB; old_boot on lb1 (since its restart) $i1_1, on lb2 $i0_2 -> $i1_2"
+check "i: lb2 counted every replay as old_boot" eq $((i1_2 - i0_2)) "$sent"
+check "i: the restarted lb1 refused them as old_boot too ($i1_1)" ge "$i1_1" 1
+for lb in 1 2; do
+	check "i: lb$lb never brought rs3 up again" \
+		eq "$(grep -c "real $RS3 of .* -> up" "$(topo_lbd_log $lb)")" "$(eval echo "\$up0_$lb")"
+done
+
+# --- j. an unreadable drain record ----------------------------------------------------
+echo "# --- j. rs4's drain record cannot be read: its agent starts drained"
+kill -TERM "$(topo_agent_pid 4)"
+sleep 0.2
+kill -INT "$(topo_agent_pid 4)" 2>/dev/null
+sleep 0.3
+ln -sfn drained "$TOPO_DIR/rs4.agent.d/drained"
+check "j: rs-agent starts on rs4" topo_agent_start 4
+agent_status 4
+check "j: ... drained" eq "$(jq -r .draining "$TOPO_DIR/agent.json")" true
+check "j: ... saying why" grep -q "drain state .* cannot be read (Too many levels of symbolic links): starting drained" \
+	"$(topo_agent_log 4)"
+check "j: rs-agent undrain ends it" topo_agent 4 undrain
+agent_status 4
+check "j: ... not drained any more" eq "$(jq -r .draining "$TOPO_DIR/agent.json")" false
 
 echo "# $passed passed, $failed failed"

@@ -44,6 +44,14 @@
 #      lbd restart; `lbctl site undrain` clears it everywhere.  Status
 #      tells when the program is not attached (detached by hand: false
 #      within one status call; a reload attaches it again).
+#   k. a damaged state file: with rs3 admin-DOWN on S1 and 100 connections
+#      held, lbd is stopped and its state file truncated; lbd refuses to
+#      start (exit 3, a message naming the file, what is wrong and
+#      --reset-state), leaves the file as it was and creates nothing
+#      beside it, never detaches nor unpins: held and new connections
+#      are served meanwhile and none reaches rs3.  `lbd --reset-state`
+#      then starts, keeps the bad file as STATE.bad-TIME and runs from
+#      the config alone (rs3 up: the reset is what loses the down).
 #   Last: `lbctl shutdown --unload` detaches and removes the pins.
 #
 # Usage: test_lbd.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the built
@@ -545,6 +553,50 @@ check "j: ... status: all_attached true, and the kernel agrees" eq \
 	"$(jq -r .dataplane.all_attached "$TOPO_DIR/status.json") $(attached && echo yes)" "true yes"
 burst j-after "$VIP1" 100
 check "j: 100 new connections to $VIP1 served again" burst_ok j-after 100
+
+# --- k. a damaged state file ----------------------------------------------------------------
+echo "# --- k. the state file truncated while lbd is stopped: lbd refuses to start, forwarding goes on"
+check "k: lbctl real down S1 rs3" topo_lbctl 1 real down "$S1" "$RS3"
+check "k: the state file records it" eq \
+	"$(jq -r --arg r "$RS3" '.admin[] | select(.real == $r) | "\(.service) \(.down)"' "$STATE" 2>/dev/null)" \
+	"$S1 true"
+check "k: 100 connections held on S1" hold_start k-held "$VIP1" 100
+check "k: lbd stops (SIGTERM)" topo_lbd_stop 1
+truncate -s 40 "$STATE"
+sum0=$(sha256sum <"$STATE")
+ls -d "$STATE"* >"$TOPO_DIR/k-ls0.txt"
+t=$(ms)
+timeout 20 nsenter --net="/run/netns/$(topo_ns lb1)" -- "$LBD" --config "$CFG" \
+	</dev/null >"$TOPO_DIR/k-refused.log" 2>&1
+rc=$?
+cat "$TOPO_DIR/k-refused.log" >>"$LOG"
+echo "# k: lbd over a truncated state file: exit $rc after $(($(ms) - t)) ms: $(grep -m1 'cannot be used' "$TOPO_DIR/k-refused.log")"
+check "k: lbd refuses to start, exit 3" eq "$rc" 3
+check "k: ... naming the file, what is wrong and --reset-state" \
+	grep -qE "state file $STATE cannot be used: line [0-9]+ column [0-9]+: .*--reset-state" "$TOPO_DIR/k-refused.log"
+check "k: the state file is left exactly as it was" eq "$(sha256sum <"$STATE")" "$sum0"
+ls -d "$STATE"* >"$TOPO_DIR/k-ls1.txt"
+check "k: ... and nothing was created beside it" eq \
+	"$(diff "$TOPO_DIR/k-ls0.txt" "$TOPO_DIR/k-ls1.txt" | grep -c '^>')" 0
+check "k: the program is still attached" attached
+check "k: ... and pinned" test -d "$PIN"
+hold_check k-held
+check "k: the 100 held connections: 100 ok, 0 failed, 0 moved" held_ok k-held 100
+burst k-new "$VIP1" 150
+check "k: 150 new connections served, none by the admin-DOWN rs3 ($(count "$TOPO_DIR/k-new.out" 1 rs3))" eq \
+	"$(field "$TOPO_DIR/k-new.out" 1 ok)/$(count "$TOPO_DIR/k-new.out" 1 rs3)" "150/0"
+check "k: lbd --reset-state starts" topo_lbd_start 1 --reset-state
+bad=$(ls "$STATE".bad-* 2>/dev/null | head -n 1)
+check "k: ... keeping the bad file aside ($bad) with its bytes" \
+	eq "$(sha256sum <"${bad:-/dev/null}")" "$sum0"
+check "k: ... and saying so in its log" grep -q -- "--reset-state: state file $STATE could not be used .*kept as $bad" "$LOG"
+status
+check "k: after the reset rs3 is up from the config (the reset is what loses the down)" \
+	eq "$(rf "$S1" "$RS3" '.state + "/" + .source')" "up/config"
+check "k: a run-time change writes a new state file" topo_lbctl 1 real drain "$S1" "$RS2"
+check "k: ... which is valid JSON and leaves the kept one alone" eq \
+	"$(jq -r '.admin[0].drain' "$STATE")/$(sha256sum <"$bad")" "true/$sum0"
+check "k: undrain" topo_lbctl 1 real undrain "$S1" "$RS2"
 
 # --- the end: shutdown --unload ------------------------------------------------------------
 echo "# --- lbctl shutdown --unload"

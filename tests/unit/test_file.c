@@ -3,11 +3,14 @@
  * keel_file_read() on real files of every kind it must take or refuse
  * (regular, empty, at and over the limit, missing, a directory, a FIFO, a
  * device, a file longer than fstat says), and keel_report_key_load() on
- * key files: both forms, the mode rule, the messages.  Links keel_file.c,
- * keel_report_key.c and keel_report.c (the key parser).
+ * key files: both forms, the mode rule, the messages; keel_file_write_atomic()
+ * over what may already be at the path, and keel_file_set_aside() (never
+ * over an earlier copy).  Links keel_file.c, keel_report_key.c and
+ * keel_report.c (the key parser).
  */
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +199,127 @@ START_TEST(test_key)
 }
 END_TEST
 
+/* What is at the path before keel_file_write_atomic(). */
+enum before { B_NONE, B_FILE, B_STALE_TMP, B_DIR, B_SYMLINK, B_NO_PARENT };
+
+static const struct write_case {
+	const char *name;
+	enum before before;
+	bool sync_dir;
+	int err;
+	const char *after; /* the path's content after; NULL: not a file */
+} write_cases[] = {
+	{ "new file", B_NONE, true, 0, "new\n" },
+	{ "over an old file", B_FILE, true, 0, "new\n" },
+	{ "over an old file, no directory fsync", B_FILE, false, 0, "new\n" },
+	/* A crash mid-write by an earlier process with our pid. */
+	{ "stale temporary file", B_STALE_TMP, true, 0, "new\n" },
+	{ "a directory there", B_DIR, true, -EISDIR, NULL },
+	/* The link is replaced, its target untouched. */
+	{ "a symlink there", B_SYMLINK, true, 0, "new\n" },
+	{ "no parent directory", B_NO_PARENT, true, -ENOENT, NULL },
+};
+
+START_TEST(test_write_atomic)
+{
+	const struct write_case *c = &write_cases[_i];
+	char path[256], tmp[300], target[256], *buf;
+	struct stat st;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 c->before == B_NO_PARENT ? "nodir/state" : "state");
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	switch (c->before) {
+	case B_FILE:
+		make(path, sizeof(path), "state", K_FILE, "old", 3, 0600);
+		break;
+	case B_STALE_TMP:
+		make(tmp, sizeof(tmp), strrchr(tmp, '/') + 1, K_FILE, "half", 4,
+		     0600);
+		break;
+	case B_DIR:
+		make(path, sizeof(path), "state", K_DIR, NULL, 0, 0);
+		break;
+	case B_SYMLINK:
+		make(target, sizeof(target), "target", K_FILE, "kept", 4, 0600);
+		ck_assert_int_eq(symlink(target, path), 0);
+		break;
+	default:
+		break;
+	}
+	ck_assert_int_eq(keel_file_write_atomic(path, "new\n", 4, 0640,
+						c->sync_dir),
+			 c->err);
+	/* Never a temporary file left behind. */
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	if (!c->after)
+		return;
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0640 & ~umask(0));
+	ck_assert_int_eq(keel_file_read(path, 100, &buf, &len, NULL, NULL, 0),
+			 0);
+	ck_assert_str_eq(buf, c->after);
+	free(buf);
+	if (c->before == B_SYMLINK) {
+		ck_assert_int_eq(keel_file_read(target, 100, &buf, &len, NULL,
+						NULL, 0),
+				 0);
+		ck_assert_str_eq(buf, "kept");
+		free(buf);
+	}
+}
+END_TEST
+
+/* Set aside with n earlier copies of the same second already there. */
+START_TEST(test_set_aside)
+{
+	static const char *const want[] = { "state.bad-20251122T080000Z",
+					    "state.bad-20251122T080000Z-2",
+					    "state.bad-20251122T080000Z-3" };
+	const time_t now = 1763798400; /* 2025-11-22 08:00:00 UTC */
+	char path[256], aside[300], earlier[300], *buf;
+	size_t len;
+	int i;
+
+	make(path, sizeof(path), "state", K_FILE, "bad", 3, 0600);
+	for (i = 0; i < _i; i++)
+		make(earlier, sizeof(earlier), want[i], K_FILE, "earlier", 7,
+		     0600);
+	ck_assert_int_eq(keel_file_set_aside(path, now, aside, sizeof(aside)),
+			 0);
+	ck_assert_str_eq(strrchr(aside, '/') + 1, want[_i]);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(keel_file_read(aside, 100, &buf, &len, NULL, NULL, 0),
+			 0);
+	ck_assert_str_eq(buf, "bad");
+	free(buf);
+	/* The earlier copies are untouched. */
+	for (i = 0; i < _i; i++) {
+		snprintf(earlier, sizeof(earlier), "%s/%s", dir, want[i]);
+		ck_assert_int_eq(keel_file_read(earlier, 100, &buf, &len, NULL,
+						NULL, 0),
+				 0);
+		ck_assert_str_eq(buf, "earlier");
+		free(buf);
+	}
+}
+END_TEST
+
+START_TEST(test_set_aside_missing)
+{
+	char path[256], aside[300];
+
+	snprintf(path, sizeof(path), "%s/none", dir);
+	ck_assert_int_eq(keel_file_set_aside(path, 0, aside, sizeof(aside)),
+			 -ENOENT);
+	ck_assert_int_eq(access(aside, F_OK), -1);
+	ck_assert_int_eq(keel_file_set_aside(path, 0, aside, 10),
+			 -ENAMETOOLONG);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -205,6 +329,9 @@ static Suite *file_suite(void)
 	tcase_add_loop_test(tc, test_read, 0, N(read_cases));
 	tcase_add_test(tc, test_read_no_stat);
 	tcase_add_loop_test(tc, test_key, 0, N(key_cases));
+	tcase_add_loop_test(tc, test_write_atomic, 0, N(write_cases));
+	tcase_add_loop_test(tc, test_set_aside, 0, 3);
+	tcase_add_test(tc, test_set_aside_missing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,17 +3,23 @@
  * lbd's report receiver, the pure half (lb_agents.c): key files, the
  * agents table and the verdict on each datagram, table-driven: one
  * ordered list of datagrams through one table (the replay guard carries
- * from row to row), each with the reason it must get.  Links lb_agents.c,
- * lb_health.c (lb_agent_accept) and keel_report.c only.
+ * from row to row), each with the reason it must get.  And the replay
+ * file that carries the guards across lbd's restarts (lb_replay.c): what
+ * it refuses, and a restarted lbd facing the alternating two-boot replay.
+ * Links lb_agents.c, lb_health.c (lb_agent_accept), keel_report.c,
+ * lb_replay.c with lb_addr.c and keel_file.c (its file), jansson.
  */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "check_run.h"
 #include "lb_agents.h"
+#include "lb_replay.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -25,73 +31,109 @@ enum mangle {
 	M_NONE,
 	M_TRUNCATE, /* last byte cut */
 	M_TRAILING, /* one byte more */
-	M_VERSION, /* version byte 2 */
+	M_VERSION, /* version byte 3 */
 	M_MAGIC, /* "KEEX" */
-	M_FLIP, /* one bit of the body flipped (MAC no longer verifies) */
+	M_FLIP, /* one bit of the load flipped (MAC no longer verifies) */
 	M_EMPTY, /* zero bytes */
 };
 
+#define V1 KEEL_REPORT_VERSION_1
+#define V2 KEEL_REPORT_VERSION
+
+/*
+ * One ordered list through one table: each agent's replay guard carries
+ * from row to row.  boot: the boot id's bytes and, in version 2, the
+ * boot counter.  Agents: 10.20.0.11 (version 2), 10.20.0.12 (version 1,
+ * upgraded half-way), fd00::11; 10.20.0.99 is no agent, 10.10.0.2 a
+ * client.
+ */
 static const struct rx_case {
 	const char *name;
 	const char *real; /* the report's real */
 	const char *src; /* the datagram's source */
+	uint8_t version;
 	uint32_t key_id;
 	const uint8_t *key; /* signing key */
-	uint8_t boot; /* boot id bytes */
+	uint8_t boot;
 	uint64_t seq;
 	enum mangle mangle;
 	enum lb_rx_result want;
 } rx_cases[] = {
-	{ "first report", "10.20.0.11", "10.20.0.11", 1, k1, 1, 1, M_NONE,
+	{ "first report", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 1, M_NONE,
 	  LB_RX_OK },
-	{ "the same again", "10.20.0.11", "10.20.0.11", 1, k1, 1, 1, M_NONE,
+	{ "the same again", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 1, M_NONE,
 	  LB_RX_REPLAY },
-	{ "next sequence", "10.20.0.11", "10.20.0.11", 1, k1, 1, 2, M_NONE,
+	{ "next sequence", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 2, M_NONE,
 	  LB_RX_OK },
-	{ "gap: lost datagrams", "10.20.0.11", "10.20.0.11", 1, k1, 1, 10,
+	{ "gap: lost datagrams", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 10,
 	  M_NONE, LB_RX_OK },
-	{ "reordered", "10.20.0.11", "10.20.0.11", 1, k1, 1, 9, M_NONE,
+	{ "reordered", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 9, M_NONE,
 	  LB_RX_REPLAY },
-	{ "wrong key", "10.20.0.11", "10.20.0.11", 1, k3, 1, 11, M_NONE,
+	/* Refused on the header, before any MAC: the key does not matter. */
+	{ "a replay signed with another key", "10.20.0.11", "10.20.0.11", V2, 1,
+	  k3, 5, 9, M_NONE, LB_RX_REPLAY },
+	{ "wrong key", "10.20.0.11", "10.20.0.11", V2, 1, k3, 5, 11, M_NONE,
 	  LB_RX_BAD_MAC },
-	{ "unknown key id", "10.20.0.11", "10.20.0.11", 9, k1, 1, 11, M_NONE,
-	  LB_RX_BAD_MAC },
-	{ "key id 2 signed with key 1", "10.20.0.11", "10.20.0.11", 2, k1, 1,
-	  11, M_NONE, LB_RX_BAD_MAC },
-	{ "one bit flipped", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_FLIP,
-	  LB_RX_BAD_MAC },
-	{ "truncated", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_TRUNCATE,
+	{ "unknown key id", "10.20.0.11", "10.20.0.11", V2, 9, k1, 5, 11,
+	  M_NONE, LB_RX_BAD_MAC },
+	{ "key id 2 signed with key 1", "10.20.0.11", "10.20.0.11", V2, 2, k1,
+	  5, 11, M_NONE, LB_RX_BAD_MAC },
+	{ "one bit flipped", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11,
+	  M_FLIP, LB_RX_BAD_MAC },
+	{ "truncated", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11, M_TRUNCATE,
 	  LB_RX_MALFORMED },
-	{ "trailing byte", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_TRAILING,
+	{ "trailing byte", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11,
+	  M_TRAILING, LB_RX_MALFORMED },
+	{ "bad magic", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11, M_MAGIC,
 	  LB_RX_MALFORMED },
-	{ "bad magic", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_MAGIC,
-	  LB_RX_MALFORMED },
-	{ "empty datagram", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_EMPTY,
-	  LB_RX_MALFORMED },
-	{ "version 2", "10.20.0.11", "10.20.0.11", 1, k1, 1, 11, M_VERSION,
+	{ "empty datagram", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11,
+	  M_EMPTY, LB_RX_MALFORMED },
+	{ "version 3", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 11, M_VERSION,
 	  LB_RX_VERSION },
-	{ "unknown real", "10.20.0.99", "10.20.0.99", 1, k1, 1, 1, M_NONE,
-	  LB_RX_UNKNOWN_REAL },
-	{ "unknown real, wrong source too", "10.20.0.99", "10.20.0.11", 1, k1,
-	  1, 1, M_NONE, LB_RX_UNKNOWN_REAL },
+	{ "not from an agent", "10.20.0.99", "10.20.0.99", V2, 1, k1, 5, 1,
+	  M_NONE, LB_RX_UNKNOWN_SOURCE },
+	{ "for an agent, from a client", "10.20.0.11", "10.10.0.2", V2, 1, k1,
+	  5, 100, M_NONE, LB_RX_UNKNOWN_SOURCE },
+	{ "from an agent, for no agent", "10.20.0.99", "10.20.0.11", V2, 1, k1,
+	  5, 100, M_NONE, LB_RX_WRONG_REAL },
 	/* A rejected datagram leaves the guard alone: seq 100 is not seen. */
-	{ "from another real's address", "10.20.0.11", "10.20.0.12", 1, k1, 1,
-	  100, M_NONE, LB_RX_WRONG_SOURCE },
-	{ "from the IPv6 address", "10.20.0.11", "fd00::11", 1, k1, 1, 100,
-	  M_NONE, LB_RX_WRONG_SOURCE },
-	{ "still in order after the rejections", "10.20.0.11", "10.20.0.11", 1,
-	  k1, 1, 11, M_NONE, LB_RX_OK },
-	{ "rotation: the previous key", "10.20.0.11", "10.20.0.11", 2, k2, 1,
-	  12, M_NONE, LB_RX_OK },
-	{ "agent restarted: new boot id", "10.20.0.11", "10.20.0.11", 1, k1, 2,
-	  1, M_NONE, LB_RX_OK },
-	{ "old boot id replayed once", "10.20.0.11", "10.20.0.11", 1, k1, 1, 13,
-	  M_NONE, LB_RX_OK },
-	{ "the other real, IPv4", "10.20.0.12", "10.20.0.12", 1, k1, 7, 1,
-	  M_NONE, LB_RX_OK },
-	{ "an IPv6 real", "fd00::11", "fd00::11", 1, k1, 8, 5, M_NONE,
+	{ "from another agent's address", "10.20.0.11", "10.20.0.12", V2, 1, k1,
+	  5, 100, M_NONE, LB_RX_WRONG_REAL },
+	{ "from the IPv6 agent", "10.20.0.11", "fd00::11", V2, 1, k1, 5, 100,
+	  M_NONE, LB_RX_WRONG_REAL },
+	{ "still in order after the rejections", "10.20.0.11", "10.20.0.11", V2,
+	  1, k1, 5, 11, M_NONE, LB_RX_OK },
+	{ "rotation: the previous key", "10.20.0.11", "10.20.0.11", V2, 2, k2,
+	  5, 12, M_NONE, LB_RX_OK },
+	{ "agent restarted: boot counter 6", "10.20.0.11", "10.20.0.11", V2, 1,
+	  k1, 6, 1, M_NONE, LB_RX_OK },
+	/* The hole version 2 closes: recordings of two boots, alternated. */
+	{ "boot 5 replayed", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 13,
+	  M_NONE, LB_RX_OLD_BOOT },
+	{ "boot 6 replayed", "10.20.0.11", "10.20.0.11", V2, 1, k1, 6, 1,
+	  M_NONE, LB_RX_REPLAY },
+	{ "boot 5 replayed again", "10.20.0.11", "10.20.0.11", V2, 1, k1, 5, 13,
+	  M_NONE, LB_RX_OLD_BOOT },
+	{ "version 1 from a version-2 agent", "10.20.0.11", "10.20.0.11", V1, 1,
+	  k1, 9, 1, M_NONE, LB_RX_DOWNGRADE },
+	{ "boot 6 goes on", "10.20.0.11", "10.20.0.11", V2, 1, k1, 6, 2, M_NONE,
 	  LB_RX_OK },
-	{ "IPv6 replay", "fd00::11", "fd00::11", 1, k1, 8, 5, M_NONE,
+	/* An old agent (version 1) during a rolling upgrade. */
+	{ "version 1: first report", "10.20.0.12", "10.20.0.12", V1, 1, k1, 7,
+	  1, M_NONE, LB_RX_OK },
+	{ "version 1: replayed", "10.20.0.12", "10.20.0.12", V1, 1, k1, 7, 1,
+	  M_NONE, LB_RX_REPLAY },
+	{ "version 1: restarted, new boot id", "10.20.0.12", "10.20.0.12", V1,
+	  1, k1, 8, 1, M_NONE, LB_RX_OK },
+	{ "version 1: the old boot id replayed once (documented)", "10.20.0.12",
+	  "10.20.0.12", V1, 1, k1, 7, 2, M_NONE, LB_RX_OK },
+	{ "upgraded to version 2", "10.20.0.12", "10.20.0.12", V2, 1, k1, 100,
+	  1, M_NONE, LB_RX_OK },
+	{ "version 1 replayed after the upgrade", "10.20.0.12", "10.20.0.12",
+	  V1, 1, k1, 8, 50, M_NONE, LB_RX_DOWNGRADE },
+	{ "an IPv6 agent", "fd00::11", "fd00::11", V2, 1, k1, 8, 5, M_NONE,
+	  LB_RX_OK },
+	{ "IPv6 replay", "fd00::11", "fd00::11", V2, 1, k1, 8, 5, M_NONE,
 	  LB_RX_REPLAY },
 };
 
@@ -109,11 +151,15 @@ static void addr(const char *s, uint8_t *family, __be32 a[4])
 
 static size_t build(const struct rx_case *c, uint8_t *buf, size_t size)
 {
-	struct keel_report r = { .key_id = c->key_id, .seq = c->seq };
+	struct keel_report r = { .version = c->version,
+				 .key_id = c->key_id,
+				 .seq = c->seq };
 	static const uint8_t vip[16] = { 203, 0, 113, 10 };
 	int n;
 
 	memset(r.boot_id, c->boot, sizeof(r.boot_id));
+	if (c->version != V1)
+		r.boot = c->boot;
 	addr(c->real, &r.real.family, (__be32 *)r.real.addr);
 	r.count = 1;
 	r.svc[0] = (struct keel_report_svc){ .vip.family = KEEL_F_INET,
@@ -133,13 +179,13 @@ static size_t build(const struct rx_case *c, uint8_t *buf, size_t size)
 		buf[n] = 0;
 		return n + 1;
 	case M_VERSION:
-		buf[4] = 2;
+		buf[4] = 3;
 		break;
 	case M_MAGIC:
 		buf[3] = 'X';
 		break;
 	case M_FLIP:
-		buf[40] ^= 1;
+		buf[n - KEEL_REPORT_MAC_LEN - 1] ^= 1;
 		break;
 	case M_EMPTY:
 		return 0;
@@ -159,6 +205,8 @@ static struct lb_agents table(void)
 	memcpy(t.keys[0].key, k1, sizeof(k1));
 	t.keys[1].id = 2;
 	memcpy(t.keys[1].key, k2, sizeof(k2));
+	lb_agents_key_init(&t.keys[0]);
+	lb_agents_key_init(&t.keys[1]);
 	for (i = 0; i < N(reals); i++)
 		addr(reals[i], &a[i].family, a[i].addr);
 	ck_assert_int_eq(lb_agents_rebuild(&t, a, N(a)), 0);
@@ -166,12 +214,21 @@ static struct lb_agents table(void)
 	return t;
 }
 
+static const struct {
+	const char *real;
+	uint64_t accepted, boots;
+} agent_totals[] = {
+	{ "10.20.0.11", 7, 1 }, /* boot 5, then 6 */
+	{ "10.20.0.12", 4, 3 }, /* boot ids 7, 8, 7, then counter 100 */
+	{ "fd00::11", 1, 0 },
+};
+
 START_TEST(test_classify)
 {
 	struct lb_agents t = table();
-	uint64_t count[LB_RX__MAX] = { 0 };
 	uint8_t buf[KEEL_REPORT_LEN_MAX + 1];
-	struct lb_agent_slot *slot, *s11;
+	struct lb_agent_slot *slot, *a;
+	uint64_t ok[3] = { 0 };
 	uint8_t fam;
 	__be32 src[4];
 	size_t len;
@@ -187,34 +244,111 @@ START_TEST(test_classify)
 					 &slot);
 		ck_assert_msg(got == c->want, "%s: got %s, want %s", c->name,
 			      lb_rx_name(got), lb_rx_name(c->want));
-		count[got]++;
 		if (got != LB_RX_OK) {
 			ck_assert_ptr_null(slot);
 			continue;
 		}
+		ok[c->key_id - 1]++;
 		ck_assert_ptr_nonnull(slot);
 		ck_assert_uint_eq(slot->a.last_ms, 1000 + i);
 		ck_assert(slot->a.heard);
 		ck_assert_uint_eq(slot->a.last.seq, c->seq);
+		ck_assert_uint_eq(slot->a.last.version, c->version);
 		ck_assert_uint_eq(slot->a.last.svc[0].conns, 3);
 		/* Same services, same states: nothing for lbd to do now. */
 		ck_assert_msg(slot->changed == (slot->prev_ms == 0),
 			      "%s: changed %d", c->name, slot->changed);
 	}
-	addr("10.20.0.11", &fam, src);
-	s11 = lb_agents_find(&t, fam, src);
-	ck_assert_ptr_nonnull(s11);
-	ck_assert_uint_eq(s11->accepted, 7);
-	ck_assert_uint_eq(s11->boots, 2); /* new boot, then the old one again */
-	ck_assert_uint_eq(t.keys[0].reports, 8);
-	ck_assert_uint_eq(t.keys[1].reports, 1);
-	ck_assert_uint_eq(count[LB_RX_OK], 9);
-	ck_assert_uint_eq(count[LB_RX_REPLAY], 3);
-	ck_assert_uint_eq(count[LB_RX_BAD_MAC], 4);
-	ck_assert_uint_eq(count[LB_RX_MALFORMED], 4);
-	ck_assert_uint_eq(count[LB_RX_VERSION], 1);
-	ck_assert_uint_eq(count[LB_RX_UNKNOWN_REAL], 2);
-	ck_assert_uint_eq(count[LB_RX_WRONG_SOURCE], 2);
+	for (i = 0; i < N(agent_totals); i++) {
+		addr(agent_totals[i].real, &fam, src);
+		a = lb_agents_find(&t, fam, src);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_uint_eq(a->accepted, agent_totals[i].accepted);
+		ck_assert_uint_eq(a->boots, agent_totals[i].boots);
+	}
+	ck_assert_uint_eq(t.keys[0].reports, ok[0]);
+	ck_assert_uint_eq(t.keys[1].reports, ok[1]);
+	lb_agents_free(&t);
+}
+END_TEST
+
+/*
+ * The budget for unlikely headers: with no token left, an unlikely one
+ * (a far jump, a first report) is not verified; the likely next report of
+ * a known agent always is; a millisecond brings 20 tokens back.
+ */
+START_TEST(test_budget)
+{
+	static const struct {
+		const char *name;
+		const char *real;
+		uint8_t boot;
+		uint64_t seq;
+		uint64_t now;
+		bool empty; /* the bucket emptied before the row */
+		enum lb_rx_result want;
+	} rows[] = {
+		{ "first report, tokens left", "10.20.0.11", 1, 1, 10, false,
+		  LB_RX_OK },
+		{ "the next one, no token", "10.20.0.11", 1, 2, 10, true,
+		  LB_RX_OK },
+		{ "the next of a new boot, no token", "10.20.0.11", 2, 1, 10,
+		  true, LB_RX_OK },
+		{ "a jump past the window, no token", "10.20.0.11", 2,
+		  2 + LB_AGENTS_SEQ_WINDOW, 10, true, LB_RX_RATE_LIMITED },
+		{ "a boot far ahead, no token", "10.20.0.11", (uint8_t)255, 1,
+		  10, true, LB_RX_RATE_LIMITED },
+		{ "a first report, no token", "10.20.0.12", 1, 1, 10, true,
+		  LB_RX_RATE_LIMITED },
+		{ "... one millisecond later", "10.20.0.12", 1, 1, 11, true,
+		  LB_RX_OK },
+		{ "the jump, a millisecond later", "10.20.0.11", 2,
+		  2 + LB_AGENTS_SEQ_WINDOW, 12, true, LB_RX_OK },
+	};
+	struct lb_agents t = table();
+	uint8_t buf[KEEL_REPORT_LEN_MAX + 1];
+	struct lb_agent_slot *slot;
+	uint8_t fam;
+	__be32 src[4];
+	size_t len;
+	int i;
+
+	for (i = 0; i < N(rows); i++) {
+		struct rx_case c = { rows[i].name,
+				     rows[i].real,
+				     rows[i].real,
+				     V2,
+				     1,
+				     k1,
+				     rows[i].boot,
+				     rows[i].seq,
+				     M_NONE,
+				     rows[i].want };
+		enum lb_rx_result got;
+
+		len = build(&c, buf, sizeof(buf));
+		if (rows[i].boot == 255) {
+			/* A counter far ahead of boot 2. */
+			struct keel_report r;
+
+			ck_assert_int_eq(keel_report_parse(buf, len, k1, &r),
+					 0);
+			r.boot = 1ULL << 40;
+			len = keel_report_encode(buf, sizeof(buf), &r, k1);
+		}
+		/* Empty: no token, none coming back before the next ms. */
+		if (rows[i].empty) {
+			t.budget = 0;
+			t.budget_ms = rows[i].now > 10 ? rows[i].now - 1 :
+							 rows[i].now;
+		}
+		addr(c.src, &fam, src);
+		got = lb_agents_classify(&t, buf, len, fam, src, rows[i].now,
+					 &slot);
+		ck_assert_msg(got == rows[i].want, "%s: got %s, want %s",
+			      rows[i].name, lb_rx_name(got),
+			      lb_rx_name(rows[i].want));
+	}
 	lb_agents_free(&t);
 }
 END_TEST
@@ -271,8 +405,10 @@ END_TEST
 START_TEST(test_rebuild)
 {
 	struct lb_agents t = table();
-	const struct rx_case c = { "r", "10.20.0.11", "10.20.0.11", 1, k1, 1,
-				   5,	M_NONE,	      LB_RX_OK };
+	const struct rx_case c = {
+		"r", "10.20.0.11", "10.20.0.11", V2, 1, k1, 1,
+		5,   M_NONE,	   LB_RX_OK
+	};
 	uint8_t buf[KEEL_REPORT_LEN_MAX], fam;
 	struct lb_agent_addr a[2];
 	struct lb_agent_slot *slot;
@@ -298,23 +434,264 @@ START_TEST(test_rebuild)
 	ck_assert_uint_eq(t.n, 0);
 	addr(c.src, &fam, src);
 	ck_assert_int_eq(lb_agents_classify(&t, buf, len, fam, src, 3, &slot),
-			 LB_RX_UNKNOWN_REAL);
+			 LB_RX_UNKNOWN_SOURCE);
 	lb_agents_free(&t);
 }
 END_TEST
 
 START_TEST(test_names)
 {
-	static const char *const want[] = { "ok",	    "malformed",
-					    "version",	    "bad_mac",
-					    "unknown_real", "wrong_source",
-					    "replay" };
+	static const char *const want[] = {
+		"ok",		"malformed", "version",	 "unknown_source",
+		"wrong_real",	"replay",    "old_boot", "downgrade",
+		"rate_limited", "bad_mac",
+	};
 	int i;
 
 	ck_assert_int_eq(N(want), LB_RX__MAX);
 	for (i = 0; i < LB_RX__MAX; i++)
 		ck_assert_str_eq(lb_rx_name(i), want[i]);
 	ck_assert_str_eq(lb_rx_name(LB_RX__MAX), "?");
+}
+END_TEST
+
+/* ---- the replay file ---- */
+
+#define GOOD_ENTRY                                                  \
+	"{\"real\": \"10.20.0.11\", \"protocol\": 2, \"boot\": 6, " \
+	"\"boot_id\": \"06060606060606060606060606060606\", \"seq\": 2}"
+
+static const struct parse_case {
+	const char *name;
+	const char *text;
+	size_t n; /* entries when accepted */
+	const char *err; /* part of the message when refused */
+} parse_cases[] = {
+	{ "empty list", "{\"version\": 1, \"agents\": []}", 0, NULL },
+	{ "one agent", "{\"version\": 1, \"agents\": [" GOOD_ENTRY "]}", 1,
+	  NULL },
+	{ "version 1 agent",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"fd00::11\", "
+	  "\"protocol\": 1, \"boot_id\": \"0707070707070707070707070707070A\", "
+	  "\"seq\": 0}]}",
+	  1, NULL },
+	{ "truncated", "{\"version\": 1, \"agents\": [", 0, "line 1 column" },
+	{ "empty file", "", 0, "line 1 column" },
+	{ "not an object", "[]", 0, "must hold a JSON object" },
+	{ "unknown member", "{\"version\": 1, \"agents\": [], \"x\": 1}", 0,
+	  "x: unknown member" },
+	{ "version 2", "{\"version\": 2, \"agents\": []}", 0,
+	  "version: must be 1" },
+	{ "no agents", "{\"version\": 1}", 0, "agents: must be a list" },
+	{ "entry member unknown",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"y\": 1}]}",
+	  0, "agents[0].y: unknown member" },
+	{ "bad address",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0\", \"protocol\": 2, "
+	  "\"boot\": 1, \"boot_id\": \"06060606060606060606060606060606\", "
+	  "\"seq\": 1}]}",
+	  0, "agents[0].real: must be an address" },
+	{ "protocol 3",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 3, "
+	  "\"boot\": 1, \"boot_id\": \"06060606060606060606060606060606\", "
+	  "\"seq\": 1}]}",
+	  0, "agents[0].protocol: must be 1 or 2" },
+	{ "protocol 2 without boot",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 2, "
+	  "\"boot_id\": \"06060606060606060606060606060606\", \"seq\": 1}]}",
+	  0, "agents[0].boot: an integer" },
+	{ "protocol 1 with boot",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 1, "
+	  "\"boot\": 1, \"boot_id\": \"06060606060606060606060606060606\", "
+	  "\"seq\": 1}]}",
+	  0, "agents[0].boot: an integer" },
+	{ "negative boot",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 2, "
+	  "\"boot\": -1, \"boot_id\": \"06060606060606060606060606060606\", "
+	  "\"seq\": 1}]}",
+	  0, "agents[0].boot: an integer" },
+	{ "short boot id",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 2, "
+	  "\"boot\": 1, \"boot_id\": \"0606\", \"seq\": 1}]}",
+	  0, "agents[0].boot_id: must be 32 hex digits" },
+	{ "boot id not hex",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 2, "
+	  "\"boot\": 1, \"boot_id\": \"0606060606060606060606060606060g\", "
+	  "\"seq\": 1}]}",
+	  0, "agents[0].boot_id: must be 32 hex digits" },
+	{ "seq a string",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"10.0.0.1\", \"protocol\": 2, "
+	  "\"boot\": 1, \"boot_id\": \"06060606060606060606060606060606\", "
+	  "\"seq\": \"1\"}]}",
+	  0, "agents[0].seq: must be an integer" },
+	{ "the same agent twice (another spelling)",
+	  "{\"version\": 1, \"agents\": [{\"real\": \"fd00::11\", \"protocol\": 1, "
+	  "\"boot_id\": \"06060606060606060606060606060606\", \"seq\": 1}, "
+	  "{\"real\": \"fd00:0::11\", \"protocol\": 1, "
+	  "\"boot_id\": \"06060606060606060606060606060606\", \"seq\": 2}]}",
+	  0, "agents: an address is there twice" },
+	{ "a member twice", "{\"version\": 1, \"version\": 1, \"agents\": []}",
+	  0, "duplicate" },
+};
+
+START_TEST(test_replay_parse)
+{
+	const struct parse_case *c = &parse_cases[_i];
+	struct lb_replay_entry *e = (void *)1;
+	char err[256] = "x";
+	size_t n = 99;
+	int ret;
+
+	ret = lb_replay_parse(c->text, strlen(c->text), &e, &n, err,
+			      sizeof(err));
+	if (c->err) {
+		ck_assert_msg(ret == -EBADMSG, "%s: %d", c->name, ret);
+		ck_assert_msg(strstr(err, c->err), "%s: message '%s'", c->name,
+			      err);
+		ck_assert_ptr_null(e);
+		ck_assert_uint_eq(n, 0);
+		return;
+	}
+	ck_assert_msg(ret == 0, "%s: %s", c->name, err);
+	ck_assert_uint_eq(n, c->n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(e[i].g.seen);
+	free(e);
+}
+END_TEST
+
+/* Send row r of a script to t; the result. */
+struct script_row {
+	const char *name;
+	uint8_t boot;
+	uint64_t seq;
+	enum lb_rx_result want;
+};
+
+static void run(struct lb_agents *t, const struct script_row *rows, int n,
+		uint64_t now)
+{
+	uint8_t buf[KEEL_REPORT_LEN_MAX + 1];
+	struct lb_agent_slot *slot;
+	__be32 src[4];
+	uint8_t fam;
+	size_t len;
+	int i;
+
+	addr("10.20.0.11", &fam, src);
+	for (i = 0; i < n; i++) {
+		struct rx_case c = { rows[i].name,
+				     "10.20.0.11",
+				     "10.20.0.11",
+				     V2,
+				     1,
+				     k1,
+				     rows[i].boot,
+				     rows[i].seq,
+				     M_NONE,
+				     rows[i].want };
+		enum lb_rx_result got;
+
+		len = build(&c, buf, sizeof(buf));
+		got = lb_agents_classify(t, buf, len, fam, src, now + i, &slot);
+		ck_assert_msg(got == rows[i].want, "%s: got %s, want %s",
+			      rows[i].name, lb_rx_name(got),
+			      lb_rx_name(rows[i].want));
+	}
+}
+
+/*
+ * lbd restarts after the real's host died; an attacker replays reports
+ * recorded from two earlier boots (5 and 6) and the last one, alternately.
+ * With the guards kept in the replay file, every one is refused; without
+ * the file (the window docs/agent-protocol.md describes) the newest
+ * recording of each boot gets in once, in order.
+ */
+START_TEST(test_restart_replay)
+{
+	static const struct script_row life[] = {
+		{ "boot 5", 5, 1, LB_RX_OK },
+		{ "boot 5 later", 5, 40, LB_RX_OK },
+		{ "boot 6", 6, 1, LB_RX_OK },
+		{ "boot 6, its last report", 6, 30, LB_RX_OK },
+	};
+	static const struct script_row with_file[] = {
+		{ "boot 5 replayed", 5, 40, LB_RX_OLD_BOOT },
+		{ "boot 6 replayed", 6, 30, LB_RX_REPLAY },
+		{ "boot 5 again", 5, 1, LB_RX_OLD_BOOT },
+		{ "boot 6 earlier", 6, 1, LB_RX_REPLAY },
+		{ "boot 5 again", 5, 40, LB_RX_OLD_BOOT },
+		{ "the agent is back: boot 7", 7, 1, LB_RX_OK },
+	};
+	static const struct script_row without_file[] = {
+		{ "boot 5 replayed: taken as the first", 5, 40, LB_RX_OK },
+		{ "boot 6 replayed: a later boot", 6, 30, LB_RX_OK },
+		{ "boot 5 again", 5, 40, LB_RX_OLD_BOOT },
+		{ "boot 6 again", 6, 30, LB_RX_REPLAY },
+	};
+	struct lb_agents t1 = table(), t2 = table(), t3 = table();
+	struct lb_replay_entry *e;
+	char *text, err[256];
+	size_t n;
+
+	run(&t1, life, N(life), 100);
+	text = lb_replay_dump(&t1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(lb_replay_parse(text, strlen(text), &e, &n, err,
+					 sizeof(err)),
+			 0);
+	ck_assert_uint_eq(n, 1); /* only the agent that was heard */
+	ck_assert_uint_eq(lb_replay_restore(&t2, e, n), 1);
+	ck_assert_uint_eq(lb_replay_restore(&t2, e, n), 0); /* once */
+	run(&t2, with_file, N(with_file), 1000);
+	run(&t3, without_file, N(without_file), 1000);
+	free(e);
+	free(text);
+	lb_agents_free(&t1);
+	lb_agents_free(&t2);
+	lb_agents_free(&t3);
+}
+END_TEST
+
+/* What is saved loads back the same; numbers past 2^63 - 1 are lowered. */
+START_TEST(test_replay_file)
+{
+	char path[] = "/tmp/test_lbd_health.XXXXXX", err[256];
+	struct lb_agents t = table();
+	struct lb_replay_entry *e;
+	struct lb_agent_slot *s;
+	uint8_t fam;
+	__be32 a[4];
+	size_t n;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	addr("fd00::11", &fam, a);
+	s = lb_agents_find(&t, fam, a);
+	s->a.replay = (struct keel_replay){ .seen = true,
+					    .v2 = true,
+					    .boot = UINT64_MAX,
+					    .last_seq = 1ULL << 63 };
+	memset(s->a.replay.boot_id, 0xab, 16);
+	addr("10.20.0.12", &fam, a);
+	s = lb_agents_find(&t, fam, a);
+	s->a.replay = (struct keel_replay){ .seen = true, .last_seq = 77 };
+	memset(s->a.replay.boot_id, 0x01, 16);
+	ck_assert_int_eq(lb_replay_save(path, &t, true), 0);
+	ck_assert_int_eq(lb_replay_load(path, &e, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 2);
+	/* Sorted: IPv4 first. */
+	ck_assert(!e[0].g.v2 && e[0].g.last_seq == 77 &&
+		  e[0].g.boot_id[15] == 0x01);
+	ck_assert(e[1].g.v2 && e[1].g.boot == INT64_MAX &&
+		  e[1].g.last_seq == INT64_MAX && e[1].g.boot_id[0] == 0xab);
+	free(e);
+	unlink(path);
+	ck_assert_int_eq(lb_replay_load(path, &e, &n, err, sizeof(err)),
+			 -ENOENT);
+	lb_agents_free(&t);
 }
 END_TEST
 
@@ -326,9 +703,15 @@ int main(void)
 	if (sodium_init() < 0)
 		return 1;
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_rebuild);
 	tcase_add_test(tc, test_changed);
 	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("replay file");
+	tcase_add_loop_test(tc, test_replay_parse, 0, N(parse_cases));
+	tcase_add_test(tc, test_restart_replay);
+	tcase_add_test(tc, test_replay_file);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -60,6 +60,7 @@ static void golden_report(struct keel_report *r)
 	static const uint8_t vip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
 	memset(r, 0, sizeof(*r));
+	r->version = 1;
 	r->key_id = 1;
 	for (int i = 0; i < 16; i++)
 		r->boot_id[i] = (uint8_t)(0xa0 + i);
@@ -92,13 +93,60 @@ static const uint8_t golden_mac[KEEL_REPORT_MAC_LEN] = {
 	0x7f, 0x37, 0xf1, 0xb4, 0x4e, 0x0d, 0xb9, 0x31, 0x88, 0xf4,
 };
 
-/* golden_body plus its MAC; returns the length. */
+/*
+ * The same report in version 2: the boot counter 1763800000 (0x692173c0)
+ * after the key id, everything after it 8 bytes further.
+ */
+/* clang-format off: one field per line */
+static const uint8_t golden_body_v2[] = {
+	'K', 'E', 'E', 'L', /* magic */
+	0x02, /* version */
+	0x01, /* type: report */
+	0x00, 0x00, /* flags */
+	0x00, 0x00, 0x00, 0x01, /* key id 1 */
+	0x00, 0x00, 0x00, 0x00, 0x69, 0x21, 0x73, 0xc0, /* boot counter */
+	0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, /* boot id */
+	0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x2a, /* seq 42 */
+	0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00, /* ts ms */
+	0x04, 10, 20, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* real */
+	0x00, 0x02, /* count */
+	/* service 0 */
+	0x04, 203, 0, 113, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
+	0x50, /* port 80 */
+	0x06, /* tcp */
+	0x01, /* UP */
+	0x00, 0x00, 0x04, 0xd2, /* 1234 connections */
+	/* service 1 */
+	0x06, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+	0x01, 0xbb, /* port 443 */
+	0x11, /* udp */
+	0x03, /* DRAINING */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0xdc, /* load 1.500 */
+};
+/* clang-format on */
+
+static const uint8_t golden_mac_v2[KEEL_REPORT_MAC_LEN] = {
+	0x32, 0xef, 0x71, 0x3b, 0xc9, 0xd0, 0x22, 0xa3, 0x06, 0x83, 0xb8,
+	0xf9, 0x4e, 0x25, 0x1b, 0x4a, 0xe3, 0xd3, 0x31, 0x7a, 0xb0, 0x2c,
+	0x74, 0xe4, 0x47, 0xd4, 0x7b, 0xab, 0x60, 0x28, 0x23, 0x08,
+};
+
+/* The golden body of version v plus its MAC; returns the length. */
+static size_t golden_datagram_v(uint8_t *buf, uint8_t v)
+{
+	const uint8_t *b = v == 1 ? golden_body : golden_body_v2;
+	size_t n = v == 1 ? sizeof(golden_body) : sizeof(golden_body_v2);
+
+	memcpy(buf, b, n);
+	crypto_auth_hmacsha256(buf + n, b, n, key);
+	return n + KEEL_REPORT_MAC_LEN;
+}
+
+/* Version 1's: the field offsets of the tables below are version 1's. */
 static size_t golden_datagram(uint8_t *buf)
 {
-	memcpy(buf, golden_body, sizeof(golden_body));
-	crypto_auth_hmacsha256(buf + sizeof(golden_body), golden_body,
-			       sizeof(golden_body), key);
-	return sizeof(golden_body) + KEEL_REPORT_MAC_LEN;
+	return golden_datagram_v(buf, 1);
 }
 
 static void resign(uint8_t *buf, size_t len)
@@ -118,7 +166,8 @@ static void addr_eq(const struct keel_report_addr *a,
 static void report_eq(const struct keel_report *a, const struct keel_report *b,
 		      const char *what)
 {
-	ck_assert_msg(a->flags == b->flags && a->key_id == b->key_id &&
+	ck_assert_msg(a->version == b->version && a->flags == b->flags &&
+			      a->key_id == b->key_id && a->boot == b->boot &&
 			      a->seq == b->seq && a->ts_ms == b->ts_ms &&
 			      a->count == b->count && a->load == b->load &&
 			      !memcmp(a->boot_id, b->boot_id, 16),
@@ -146,12 +195,15 @@ static bool is_zero(const void *p, size_t n)
 }
 
 /* A report with n services, all fields varied, real and VIPs of family f. */
-static void make_report(struct keel_report *r, int n, uint8_t f)
+static void make_report_v(struct keel_report *r, int n, uint8_t f, uint8_t v)
 {
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 
 	memset(r, 0, sizeof(*r));
+	r->version = v;
+	if (v != 1)
+		r->boot = 0xfedcba9876543210ULL;
 	r->flags = 0x8001;
 	r->key_id = 0xfedcba98;
 	for (int i = 0; i < 16; i++)
@@ -182,17 +234,25 @@ static void make_report(struct keel_report *r, int n, uint8_t f)
 	r->load = n ? UINT32_MAX : 0;
 }
 
+static void make_report(struct keel_report *r, int n, uint8_t f)
+{
+	make_report_v(r, n, f, KEEL_REPORT_VERSION);
+}
+
 static const struct rt_case {
 	const char *name;
 	int n;
 	uint8_t family;
+	uint8_t version;
 } rt_cases[] = {
-	{ "v4, no service", 0, KEEL_F_INET },
-	{ "v6, no service", 0, KEEL_F_INET6 },
-	{ "v4, one service", 1, KEEL_F_INET },
-	{ "v6, three services", 3, KEEL_F_INET6 },
-	{ "v4, max services", KEEL_REPORT_MAX, KEEL_F_INET },
-	{ "v6, max services", KEEL_REPORT_MAX, KEEL_F_INET6 },
+	{ "v4, no service", 0, KEEL_F_INET, 2 },
+	{ "v6, no service", 0, KEEL_F_INET6, 2 },
+	{ "v4, one service", 1, KEEL_F_INET, 2 },
+	{ "v6, three services", 3, KEEL_F_INET6, 2 },
+	{ "v4, max services", KEEL_REPORT_MAX, KEEL_F_INET, 2 },
+	{ "v6, max services", KEEL_REPORT_MAX, KEEL_F_INET6, 2 },
+	{ "version 1, v4, one service", 1, KEEL_F_INET, 1 },
+	{ "version 1, v6, max services", KEEL_REPORT_MAX, KEEL_F_INET6, 1 },
 };
 
 START_TEST(test_round_trip)
@@ -202,27 +262,35 @@ START_TEST(test_round_trip)
 	struct keel_report in, out;
 	int len;
 
-	make_report(&in, c->n, c->family);
+	make_report_v(&in, c->n, c->family, c->version);
 	len = keel_report_encode(buf, sizeof(buf), &in, key);
-	ck_assert_msg(len == (int)KEEL_REPORT_LEN(c->n), "%s: len %d", c->name,
-		      len);
+	ck_assert_msg(len == (int)(c->version == 1 ? KEEL_REPORT_LEN_V1(c->n) :
+						     KEEL_REPORT_LEN(c->n)),
+		      "%s: len %d", c->name, len);
 	ck_assert_int_le(len, 1232);
 	ck_assert_int_eq(keel_report_parse(buf, (size_t)len, key, &out), 0);
 	report_eq(&out, &in, c->name);
 }
 END_TEST
 
+/* _i: 0 version 1, 1 version 2. */
 START_TEST(test_golden)
 {
-	uint8_t want[256], got[256];
+	uint8_t v = (uint8_t)(_i + 1), want[256], got[256];
+	const uint8_t *mac = v == 1 ? golden_mac : golden_mac_v2;
 	struct keel_report r, out;
-	size_t wlen = golden_datagram(want);
+	size_t wlen = golden_datagram_v(want, v);
 	int len;
 
-	ck_assert_int_eq(wlen, KEEL_REPORT_LEN(2));
-	ck_assert(!memcmp(want + sizeof(golden_body), golden_mac,
-			  sizeof(golden_mac)));
+	ck_assert_int_eq(wlen,
+			 v == 1 ? KEEL_REPORT_LEN_V1(2) : KEEL_REPORT_LEN(2));
+	ck_assert(!memcmp(want + wlen - KEEL_REPORT_MAC_LEN, mac,
+			  KEEL_REPORT_MAC_LEN));
 	golden_report(&r);
+	if (v == 2) {
+		r.version = 2;
+		r.boot = 1763800000;
+	}
 	len = keel_report_encode(got, sizeof(got), &r, key);
 	ck_assert_int_eq(len, (int)wlen);
 	for (size_t i = 0; i < wlen; i++)
@@ -230,6 +298,26 @@ START_TEST(test_golden)
 			      got[i], want[i]);
 	ck_assert_int_eq(keel_report_parse(want, wlen, key, &out), 0);
 	report_eq(&out, &r, "golden");
+}
+END_TEST
+
+/* An encoder's version 0 is the current one. */
+START_TEST(test_version_default)
+{
+	uint8_t buf[256];
+	struct keel_report r, out;
+	int len;
+
+	golden_report(&r);
+	r.version = 0;
+	len = keel_report_encode(buf, sizeof(buf), &r, key);
+	ck_assert_int_eq(len, (int)KEEL_REPORT_LEN(2));
+	ck_assert_uint_eq(buf[4], KEEL_REPORT_VERSION);
+	ck_assert_int_eq(keel_report_parse(buf, (size_t)len, key, &out), 0);
+	ck_assert_uint_eq(out.version, KEEL_REPORT_VERSION);
+	r.version = 3;
+	ck_assert_int_eq(keel_report_encode(buf, sizeof(buf), &r, key),
+			 -EINVAL);
 }
 END_TEST
 
@@ -249,31 +337,44 @@ END_TEST
 /*
  * One bit flipped anywhere, the MAC left as it was: a change in a field
  * the frame check reads is refused by that check, any other by the MAC.
+ * No single bit turns version 1 (01) into 2 (10) or back: every flip of
+ * the version byte gives an unknown version.
  */
 static const struct flip_region {
 	const char *name;
+	uint8_t version;
 	size_t off, len;
 	int want;
 } flip_regions[] = {
-	{ "magic", 0, 4, -EBADMSG },
-	{ "version", 4, 1, -EPROTONOSUPPORT },
-	{ "type", 5, 1, -EACCES },
-	{ "flags", 6, 2, -EACCES },
-	{ "key id", 8, 4, -EACCES },
-	{ "boot id", 12, 16, -EACCES },
-	{ "seq", 28, 8, -EACCES },
-	{ "timestamp", 36, 8, -EACCES },
-	{ "real family", 44, 1, -EACCES },
-	{ "real address", 45, 16, -EACCES },
-	{ "count", 61, 2, -EBADMSG }, /* the length no longer matches */
-	{ "service 0 vip", 63, 17, -EACCES },
-	{ "service 0 port", 80, 2, -EACCES },
-	{ "service 0 proto", 82, 1, -EACCES },
-	{ "service 0 state", 83, 1, -EACCES },
-	{ "service 0 conns", 84, 4, -EACCES },
-	{ "service 1", 88, 25, -EACCES },
-	{ "load", 113, 4, -EACCES },
-	{ "mac", 117, 32, -EACCES },
+	{ "magic", 1, 0, 4, -EBADMSG },
+	{ "version", 1, 4, 1, -EPROTONOSUPPORT },
+	{ "type", 1, 5, 1, -EACCES },
+	{ "flags", 1, 6, 2, -EACCES },
+	{ "key id", 1, 8, 4, -EACCES },
+	{ "boot id", 1, 12, 16, -EACCES },
+	{ "seq", 1, 28, 8, -EACCES },
+	{ "timestamp", 1, 36, 8, -EACCES },
+	{ "real family", 1, 44, 1, -EACCES },
+	{ "real address", 1, 45, 16, -EACCES },
+	{ "count", 1, 61, 2, -EBADMSG }, /* the length no longer matches */
+	{ "service 0 vip", 1, 63, 17, -EACCES },
+	{ "service 0 port", 1, 80, 2, -EACCES },
+	{ "service 0 proto", 1, 82, 1, -EACCES },
+	{ "service 0 state", 1, 83, 1, -EACCES },
+	{ "service 0 conns", 1, 84, 4, -EACCES },
+	{ "service 1", 1, 88, 25, -EACCES },
+	{ "load", 1, 113, 4, -EACCES },
+	{ "mac", 1, 117, 32, -EACCES },
+	{ "v2 magic", 2, 0, 4, -EBADMSG },
+	{ "v2 version", 2, 4, 1, -EPROTONOSUPPORT },
+	{ "v2 type, flags, key id", 2, 5, 7, -EACCES },
+	{ "v2 boot counter", 2, 12, 8, -EACCES },
+	{ "v2 boot id", 2, 20, 16, -EACCES },
+	{ "v2 seq, timestamp", 2, 36, 16, -EACCES },
+	{ "v2 real", 2, 52, 17, -EACCES },
+	{ "v2 count", 2, 69, 2, -EBADMSG },
+	{ "v2 services, load", 2, 71, 54, -EACCES },
+	{ "v2 mac", 2, 125, 32, -EACCES },
 };
 
 START_TEST(test_bit_flip)
@@ -281,7 +382,7 @@ START_TEST(test_bit_flip)
 	const struct flip_region *c = &flip_regions[_i];
 	uint8_t buf[256];
 	struct keel_report out;
-	size_t len = golden_datagram(buf);
+	size_t len = golden_datagram_v(buf, c->version);
 
 	for (size_t off = c->off; off < c->off + c->len; off++) {
 		for (int bit = 0; bit < 8; bit++) {
@@ -348,7 +449,8 @@ static const struct field_case {
 	{ "magic", 0, 'k', -EBADMSG },
 	{ "magic end", 3, 0, -EBADMSG },
 	{ "version 0", 4, 0, -EPROTONOSUPPORT },
-	{ "version 2", 4, 2, -EPROTONOSUPPORT },
+	{ "version 2 on a version-1 length", 4, 2, -EBADMSG },
+	{ "version 3", 4, 3, -EPROTONOSUPPORT },
 	{ "version 255", 4, 255, -EPROTONOSUPPORT },
 	{ "type 0", 5, 0, -EBADMSG },
 	{ "type 2", 5, 2, -EBADMSG },
@@ -435,8 +537,61 @@ START_TEST(test_key_id)
 	ck_assert_uint_eq(id, 1);
 	ck_assert_int_eq(keel_report_key_id(buf, len - 1, &id), -EBADMSG);
 	ck_assert_uint_eq(id, 0);
-	buf[4] = 2;
+	buf[4] = 3;
 	ck_assert_int_eq(keel_report_key_id(buf, len, &id), -EPROTONOSUPPORT);
+	len = golden_datagram_v(buf, 2);
+	ck_assert_int_eq(keel_report_key_id(buf, len, &id), 0);
+	ck_assert_uint_eq(id, 1);
+}
+END_TEST
+
+/* The unauthenticated header of both versions, and what it refuses. */
+START_TEST(test_peek)
+{
+	struct keel_report_hdr h;
+	uint8_t buf[256];
+	size_t len;
+
+	for (uint8_t v = 1; v <= 2; v++) {
+		len = golden_datagram_v(buf, v);
+		/* A wrong MAC does not matter: nothing is verified. */
+		buf[len - 1] ^= 1;
+		ck_assert_int_eq(keel_report_peek(buf, len, &h), 0);
+		ck_assert_uint_eq(h.version, v);
+		ck_assert_uint_eq(h.key_id, 1);
+		ck_assert_uint_eq(h.boot, v == 1 ? 0 : 1763800000);
+		ck_assert_uint_eq(h.boot_id[0], 0xa0);
+		ck_assert_uint_eq(h.boot_id[15], 0xaf);
+		ck_assert_uint_eq(h.seq, 42);
+		ck_assert_uint_eq(h.real.family, KEEL_F_INET);
+		ck_assert_uint_eq(h.real.addr[0], 10);
+		ck_assert_uint_eq(h.real.addr[3], 11);
+		ck_assert_int_eq(keel_report_peek(buf, len - 1, &h), -EBADMSG);
+		ck_assert(is_zero(&h, sizeof(h)));
+		buf[4] = 7;
+		ck_assert_int_eq(keel_report_peek(buf, len, &h),
+				 -EPROTONOSUPPORT);
+	}
+}
+END_TEST
+
+/* A prepared key verifies as the raw key does. */
+START_TEST(test_parse_with)
+{
+	struct keel_report_mac_key mk;
+	struct keel_report a, b;
+	uint8_t buf[256];
+	size_t len = golden_datagram_v(buf, 2);
+
+	keel_report_mac_key_init(&mk, key);
+	ck_assert_int_eq(keel_report_parse_with(buf, len, &mk, &a), 0);
+	ck_assert_int_eq(keel_report_parse(buf, len, key, &b), 0);
+	report_eq(&a, &b, "parse_with");
+	/* The prepared key is not spent by use. */
+	ck_assert_int_eq(keel_report_parse_with(buf, len, &mk, &a), 0);
+	buf[30] ^= 1;
+	ck_assert_int_eq(keel_report_parse_with(buf, len, &mk, &a), -EACCES);
+	ck_assert(is_zero(&a, sizeof(a)));
 }
 END_TEST
 
@@ -513,38 +668,83 @@ START_TEST(test_einval)
 }
 END_TEST
 
-/* Replay guard: each case is a run of reports against one guard. */
+/*
+ * Replay guard: each case is a run of reports against one guard.  boot:
+ * the boot id's bytes and, in version 2, the boot counter.
+ */
 struct replay_step {
-	uint8_t boot; /* boot id: 16 times this byte */
+	uint8_t version;
+	uint8_t boot;
 	uint64_t seq;
 	int want;
 };
 
 static const struct replay_case {
 	const char *name;
-	struct replay_step steps[6];
+	struct replay_step steps[8];
 	int n;
 } replay_cases[] = {
 	{ "first accepted, then increasing",
-	  { { 1, 5, 0 }, { 1, 6, 0 }, { 1, 7, 0 } },
+	  { { 2, 1, 5, 0 }, { 2, 1, 6, 0 }, { 2, 1, 7, 0 } },
 	  3 },
-	{ "first report with seq 0", { { 1, 0, 0 }, { 1, 1, 0 } }, 2 },
-	{ "replayed", { { 1, 5, 0 }, { 1, 5, -EALREADY } }, 2 },
+	{ "first report with seq 0", { { 2, 1, 0, 0 }, { 2, 1, 1, 0 } }, 2 },
+	{ "replayed", { { 2, 1, 5, 0 }, { 2, 1, 5, -EALREADY } }, 2 },
 	{ "reordered",
-	  { { 1, 5, 0 }, { 1, 7, 0 }, { 1, 6, -EALREADY }, { 1, 8, 0 } },
+	  { { 2, 1, 5, 0 },
+	    { 2, 1, 7, 0 },
+	    { 2, 1, 6, -EALREADY },
+	    { 2, 1, 8, 0 } },
 	  4 },
 	{ "future sequence (lost datagrams)",
-	  { { 1, 5, 0 }, { 1, 1000000, 0 }, { 1, 999999, -EALREADY } },
+	  { { 2, 1, 5, 0 }, { 2, 1, 1000000, 0 }, { 2, 1, 999999, -EALREADY } },
 	  3 },
 	{ "seq max then nothing more",
-	  { { 1, UINT64_MAX, 0 }, { 1, UINT64_MAX, -EALREADY } },
+	  { { 2, 1, UINT64_MAX, 0 }, { 2, 1, UINT64_MAX, -EALREADY } },
 	  2 },
-	{ "new boot id restarts the sequence",
-	  { { 1, 900, 0 }, { 2, 1, 0 }, { 2, 2, 0 }, { 2, 1, -EALREADY } },
+	{ "a new boot counter restarts the sequence",
+	  { { 2, 1, 900, 0 },
+	    { 2, 2, 1, 0 },
+	    { 2, 2, 2, 0 },
+	    { 2, 2, 1, -EALREADY } },
 	  4 },
-	{ "old boot id after a restart is a boot change (documented)",
-	  { { 1, 900, 0 }, { 2, 1, 0 }, { 1, 901, 0 }, { 1, 901, -EALREADY } },
+	/* The attack version 2 closes: two earlier boots, alternated. */
+	{ "two recorded boots replayed alternately",
+	  { { 2, 3, 50, 0 }, /* the genuine agent's last report */
+	    { 2, 1, 900, -ESTALE },
+	    { 2, 2, 40, -ESTALE },
+	    { 2, 1, 901, -ESTALE },
+	    { 2, 2, 41, -ESTALE },
+	    { 2, 3, 50, -EALREADY } },
+	  6 },
+	{ "... even to a guard that had only seen the later one",
+	  { { 2, 2, 41, 0 }, { 2, 1, 901, -ESTALE }, { 2, 2, 41, -EALREADY } },
+	  3 },
+	{ "a boot counter far ahead is a new boot",
+	  { { 2, 2, 7, 0 }, { 2, 200, 1, 0 }, { 2, 3, 9, -ESTALE } },
+	  3 },
+	/* Version 1 keeps its rule, until the agent speaks version 2. */
+	{ "version 1: a new boot id restarts the sequence",
+	  { { 1, 1, 900, 0 },
+	    { 1, 2, 1, 0 },
+	    { 1, 2, 2, 0 },
+	    { 1, 2, 1, -EALREADY } },
 	  4 },
+	{ "version 1: an old boot id after a restart is accepted (documented)",
+	  { { 1, 1, 900, 0 },
+	    { 1, 2, 1, 0 },
+	    { 1, 1, 901, 0 },
+	    { 1, 1, 901, -EALREADY } },
+	  4 },
+	{ "upgrade to version 2, then version 1 is a downgrade",
+	  { { 1, 1, 900, 0 },
+	    { 2, 5, 1, 0 },
+	    { 1, 1, 901, -EPROTO },
+	    { 1, 9, 1, -EPROTO },
+	    { 2, 5, 2, 0 } },
+	  5 },
+	{ "version 2 first, version 1 never",
+	  { { 2, 5, 1, 0 }, { 1, 6, 1, -EPROTO } },
+	  2 },
 };
 
 START_TEST(test_replay)
@@ -557,19 +757,59 @@ START_TEST(test_replay)
 	for (int i = 0; i < c->n; i++) {
 		const struct replay_step *s = &c->steps[i];
 		struct keel_replay before = g;
-		int err;
+		int err, test;
 
+		r.version = s->version;
+		r.boot = s->version == 1 ? 0 : s->boot;
 		memset(r.boot_id, s->boot, sizeof(r.boot_id));
 		r.seq = s->seq;
+		test = keel_replay_test(&g, r.version, r.boot, r.boot_id,
+					r.seq);
+		ck_assert(!memcmp(&g, &before, sizeof(g)));
 		err = keel_replay_check(&g, &r);
-		ck_assert_msg(err == s->want, "%s: step %d: %d want %d",
-			      c->name, i, err, s->want);
+		ck_assert_msg(err == s->want && test == err,
+			      "%s: step %d: %d (test %d) want %d", c->name, i,
+			      err, test, s->want);
 		if (err) {
 			ck_assert(!memcmp(&g, &before, sizeof(g)));
 		} else {
 			ck_assert(g.seen && g.last_seq == s->seq &&
+				  g.boot == r.boot &&
+				  g.v2 == (before.v2 || s->version == 2) &&
 				  !memcmp(g.boot_id, r.boot_id, 16));
 		}
+	}
+}
+END_TEST
+
+/* What counts as a restart of the agent (lbd's restart counter). */
+START_TEST(test_new_boot)
+{
+	static const struct {
+		uint8_t gv, gboot, rv, rboot;
+		bool seen, want;
+	} rows[] = {
+		{ 2, 1, 2, 1, false, false }, /* the first report */
+		{ 2, 1, 2, 1, true, false },  { 2, 1, 2, 2, true, true },
+		{ 1, 1, 1, 1, true, false },  { 1, 1, 1, 2, true, true },
+		{ 1, 1, 2, 1, true, false }, /* upgrade: the boot id decides */
+		{ 1, 1, 2, 2, true, true },
+	};
+	struct keel_replay g;
+	struct keel_report r;
+
+	for (int i = 0; i < N(rows); i++) {
+		memset(&g, 0, sizeof(g));
+		memset(&r, 0, sizeof(r));
+		g.seen = rows[i].seen;
+		g.v2 = rows[i].gv == 2;
+		g.boot = rows[i].gv == 2 ? rows[i].gboot : 0;
+		memset(g.boot_id, rows[i].gboot, sizeof(g.boot_id));
+		r.version = rows[i].rv;
+		r.boot = rows[i].rv == 2 ? rows[i].rboot : 0;
+		memset(r.boot_id, rows[i].rboot, sizeof(r.boot_id));
+		ck_assert_msg(keel_replay_new_boot(&g, &r) == rows[i].want,
+			      "row %d", i);
 	}
 }
 END_TEST
@@ -642,7 +882,10 @@ static Suite *report_suite(void)
 	TCase *tc = tcase_create("codec");
 
 	tcase_add_loop_test(tc, test_round_trip, 0, N(rt_cases));
-	tcase_add_test(tc, test_golden);
+	tcase_add_loop_test(tc, test_golden, 0, 2);
+	tcase_add_test(tc, test_version_default);
+	tcase_add_test(tc, test_peek);
+	tcase_add_test(tc, test_parse_with);
 	tcase_add_test(tc, test_wrong_key);
 	tcase_add_loop_test(tc, test_bit_flip, 0, N(flip_regions));
 	tcase_add_loop_test(tc, test_truncated, 0, 2);
@@ -657,6 +900,7 @@ static Suite *report_suite(void)
 
 	tc = tcase_create("replay");
 	tcase_add_loop_test(tc, test_replay, 0, N(replay_cases));
+	tcase_add_test(tc, test_new_boot);
 	suite_add_tcase(s, tc);
 	return s;
 }
