@@ -69,6 +69,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_conn SEC(".maps");
 
+/* SYN hints (struct keel_hint): per CPU, so written without a lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KEEL_HINT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct keel_hint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_hint SEC(".maps");
+
+/* ifindex -> the interface's MAC, written by lb_dp_attach(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KEEL_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct keel_if_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_if_mac SEC(".maps");
+
+/* Never read here: the layout version and userspace's conn counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_info SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, KEEL_MAX_IFACES);
@@ -79,7 +106,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KEEL_CNT__MAX);
+	__uint(max_entries, KEEL_STATS_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
