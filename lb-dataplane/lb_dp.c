@@ -214,9 +214,10 @@ static int lb_dp_refuse(const struct lb_dp *dp, const char *pin,
 	keel_log(LOG_ERR,
 		 "%s/%s: %s; this keel uses layout %d. Run the keel that "
 		 "pinned these maps, or unload the instance (keel-xdp "
-		 "--instance NAME unload, or lbctl shutdown --unload; every "
-		 "connection entry is lost) and load again",
-		 dp->dir, pin, why, KEEL_LAYOUT_VERSION);
+		 "--instance %s unload: every connection entry is lost) and "
+		 "load again",
+		 dp->dir, pin, why, KEEL_LAYOUT_VERSION,
+		 strrchr(dp->dir, '/') + 1);
 	return -EPROTO;
 }
 
