@@ -539,6 +539,32 @@ static int lb_dp_info_init(struct lb_dp *dp)
 }
 
 /*
+ * The hints are sized by the possible CPUs and hold nothing a restart
+ * needs: a pinned table of another shape is dropped (the program running
+ * now keeps its own) and the load makes a new one.
+ */
+static int lb_dp_hint_fit(struct lb_dp *dp)
+{
+	struct bpf_map_info mi;
+	char path[PATH_MAX];
+	int err;
+
+	err = lb_dp_pin_info(dp, KEEL_PIN_HINT, &mi, NULL);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (mi.type == BPF_MAP_TYPE_ARRAY &&
+	    mi.value_size == sizeof(struct keel_hint) &&
+	    mi.max_entries == KEEL_HINT_SLOTS * (uint32_t)dp->ncpus)
+		return 0;
+	err = lb_dp_path(dp, KEEL_PIN_HINT, path, sizeof(path));
+	if (!err && unlink(path))
+		err = -errno;
+	return err;
+}
+
+/*
  * The kernel adds BPF_F_RDONLY_PROG to every devmap it creates, so
  * libbpf's pinned-map compatibility check never matches one.  Adopt (or
  * pin) the devmap by hand: before load (before=true), then after it.
@@ -599,11 +625,17 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 		err = -errno;
 		goto out;
 	}
+	err = lb_dp_hint_fit(dp);
+	if (err)
+		goto out;
 	conn_size = o && o->conn_table_size ? o->conn_table_size :
 					      KEEL_CONN_TABLE_SIZE;
 	/* An adopted conn table keeps its size (and its entries). */
 	(void)lb_dp_pinned_conn_size(dp, &conn_size);
 	err = bpf_map__set_max_entries(dp->skel->maps.keel_conn, conn_size);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.keel_hint,
+					       KEEL_HINT_SLOTS * dp->ncpus);
 	if (err)
 		goto out;
 	err = lb_dp_reuse_devmap(dp, true);

@@ -27,7 +27,7 @@
 #define KEEL_RING_SIZE_MAX 1048573 /* largest prime below 2^20 */
 #define KEEL_IPV6_EXT_MAX 6 /* extension headers walked before giving up */
 #define KEEL_STATS_SLOTS 64 /* keel_stats entries: room for new counters */
-#define KEEL_HINT_SLOTS 16384 /* keel_hint entries per CPU (a power of two) */
+#define KEEL_HINT_SLOTS 16384 /* SYN hints per CPU (a power of two) */
 
 /*
  * Layout version of the pinned maps, kept in keel_info.  1: the maps
@@ -156,8 +156,11 @@ struct keel_conn_v1 {
 };
 
 /*
- * SYN hint: a per-CPU direct-mapped array, slot = keel_hash_flow() of the
- * 5-tuple modulo KEEL_HINT_SLOTS.  The first packet of a flow that has no
+ * SYN hint: a direct-mapped table per CPU, KEEL_HINT_SLOTS entries each,
+ * in one array map (CPU c's slot s is entry c * KEEL_HINT_SLOTS + s; a
+ * per-CPU array would cost one more cache miss per lookup, through its
+ * table of per-CPU pointers); s = keel_hash_flow() of the 5-tuple modulo
+ * KEEL_HINT_SLOTS.  The first packet of a flow that has no
  * conn entry (a SYN, a first datagram) writes the real it was sent to;
  * the next one that finds its own 5-tuple there records the flow with that
  * real, so a ring change between the two does not move it.  Floods only

@@ -20,7 +20,8 @@
  * Benchmark-only variants (tests/bench/meson.build builds them from this
  * file; never the production object): KEEL_XDP_RECORD_FIRST records a flow
  * on its first packet, SYN included (layout 1's policy);
- * KEEL_XDP_NO_SEEN leaves the entry's last-seen stamp alone.
+ * KEEL_XDP_NO_SEEN leaves the entry's last-seen stamp alone;
+ * KEEL_XDP_NO_MAC_GUARD balances whatever the destination MAC.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -184,9 +185,11 @@ static __always_inline void keel_conn_record(const struct keel_flow *f,
 		keel_count(KEEL_CNT_CONN_INSERTS);
 }
 
+/* This CPU's hint slot for the flow hash fh (NULL past the map's end). */
 static __always_inline struct keel_hint *keel_hint_slot(__u32 fh)
 {
-	__u32 slot = fh & (KEEL_HINT_SLOTS - 1);
+	__u32 slot = bpf_get_smp_processor_id() * KEEL_HINT_SLOTS +
+		     (fh & (KEEL_HINT_SLOTS - 1));
 
 	return bpf_map_lookup_elem(&keel_hint, &slot);
 }
@@ -235,9 +238,11 @@ int keel_xdp(struct xdp_md *ctx)
 					    KEEL_CNT_DROP_FRAG_NO_SERVICE);
 		return keel_verdict(XDP_PASS, KEEL_CNT_PASS_NOT_VIP);
 	}
+#ifndef KEEL_XDP_NO_MAC_GUARD
 	reason = keel_mac_guard(ctx);
 	if (reason)
 		return keel_verdict(XDP_PASS, reason);
+#endif
 	keel_traffic_add(&keel_svc_stats, svc->svc_id, bytes, 0);
 
 	/* Fragments and ICMP errors follow flows; they never record one. */

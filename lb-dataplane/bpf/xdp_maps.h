@@ -69,9 +69,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_conn SEC(".maps");
 
-/* SYN hints (struct keel_hint): per CPU, so written without a lock. */
+/*
+ * SYN hints (struct keel_hint), KEEL_HINT_SLOTS per CPU, each CPU writing
+ * only its own: no lock.  max_entries is set at load time to
+ * KEEL_HINT_SLOTS x the possible CPUs (lb_dp_load).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KEEL_HINT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct keel_hint);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -50,9 +51,14 @@ static const struct v1_map {
 	{ "keel_real_stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 24, 16384 },
 };
 
+/*
+ * Each test runs in a child of the runner (CK_FORK): its instance is
+ * named after both, so that main() removes what a failed test left.
+ */
 static void setup(void)
 {
-	snprintf(instance, sizeof(instance), "migrate-%d", getpid());
+	snprintf(instance, sizeof(instance), "migrate-%d-%d", getppid(),
+		 getpid());
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/keel/%s", instance);
 	opts.instance = instance;
 	mkdir("/sys/fs/bpf/keel", 0700);
@@ -354,10 +360,31 @@ START_TEST(test_unload_any)
 }
 END_TEST
 
+/* Instances of this runner's children that a failed test left behind. */
+static void cleanup_leftovers(void)
+{
+	char prefix[32];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "migrate-%d-", getpid());
+	d = opendir("/sys/fs/bpf/keel");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct lb_dp_opts o = { .instance = e->d_name };
+
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			lb_dp_unload(&o);
+	}
+	closedir(d);
+}
+
 int main(void)
 {
 	Suite *s = suite_create("lb_dp_migrate");
 	TCase *tc = tcase_create("adopt");
+	int ret;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "test_migrate: needs root, skipped\n");
@@ -372,5 +399,7 @@ int main(void)
 	tcase_add_test(tc, test_open_old);
 	tcase_add_test(tc, test_unload_any);
 	suite_add_tcase(s, tc);
-	return check_run(s);
+	ret = check_run(s);
+	cleanup_leftovers();
+	return ret;
 }

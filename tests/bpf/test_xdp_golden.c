@@ -1417,21 +1417,22 @@ static bool is_reason(int i)
 static uint32_t hint_real(struct world *w, const struct keel_flow *f,
 			  uint32_t *gen)
 {
-	uint32_t slot = keel_hash_flow(f) & (KEEL_HINT_SLOTS - 1), id = 0;
-	int i, ncpu = libbpf_num_possible_cpus();
-	struct keel_hint *h;
+	uint32_t slot = keel_hash_flow(f) & (KEEL_HINT_SLOTS - 1), k, id = 0;
+	int c, ncpu = libbpf_num_possible_cpus();
+	struct keel_hint h;
 
-	h = calloc(ncpu, sizeof(*h));
-	if (!h)
-		abort();
-	if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_HINT), &slot, h))
-		failf(w, "hint lookup: %s", strerror(errno));
-	for (i = 0; i < ncpu; i++)
-		if (!memcmp(&h[i].flow, f, sizeof(*f))) {
-			id = h[i].real_id;
-			*gen = h[i].real_gen;
+	for (c = 0; c < ncpu; c++) {
+		k = c * KEEL_HINT_SLOTS + slot;
+		if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_HINT), &k,
+					&h)) {
+			failf(w, "hint lookup: %s", strerror(errno));
+			break;
 		}
-	free(h);
+		if (!memcmp(&h.flow, f, sizeof(*f))) {
+			id = h.real_id;
+			*gen = h.real_gen;
+		}
+	}
 	return id;
 }
 
@@ -1914,25 +1915,21 @@ static int prep_first_then_down(struct world *w, const struct pkt *p)
  */
 static int prep_first_overwritten_drain(struct world *w, const struct pkt *p)
 {
-	uint32_t slot = keel_hash_flow(&p->flow) & (KEEL_HINT_SLOTS - 1);
-	int i, err, ncpu = libbpf_num_possible_cpus();
-	struct keel_hint *h;
+	uint32_t slot = keel_hash_flow(&p->flow) & (KEEL_HINT_SLOTS - 1), k;
+	int c, err, ncpu = libbpf_num_possible_cpus();
+	struct keel_hint h = { .flow = p->flow };
 
 	err = prep_first_then_drain(w, p);
 	if (err)
 		return err;
-	h = calloc(ncpu, sizeof(*h));
-	if (!h)
-		abort();
-	for (i = 0; i < ncpu; i++) {
-		h[i].flow = p->flow;
-		h[i].flow.sport ^= htons(1); /* another flow, same slot */
-		h[i].real_id = w->prep_real;
+	h.flow.sport ^= htons(1); /* another flow, same slot */
+	h.real_id = w->prep_real;
+	for (c = 0; !err && c < ncpu; c++) {
+		k = c * KEEL_HINT_SLOTS + slot;
+		if (bpf_map_update_elem(lb_dp_map_fd(w->dp, KEEL_PIN_HINT), &k,
+					&h, BPF_ANY))
+			err = -errno;
 	}
-	if (bpf_map_update_elem(lb_dp_map_fd(w->dp, KEEL_PIN_HINT), &slot, h,
-				BPF_ANY))
-		err = -errno;
-	free(h);
 	if (err)
 		failf(w, "prep: hint overwrite: %s", strerror(-err));
 	return err;
