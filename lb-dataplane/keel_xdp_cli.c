@@ -36,6 +36,7 @@ struct cli {
 	long weight; /* -1: unset */
 	long ring_size;
 	long conn_size;
+	long conn_inserts; /* -1: unset */
 	int persistent; /* -1 unset, 0, 1 */
 	bool generic;
 };
@@ -546,6 +547,29 @@ static int cmd_conn_count(struct cli *c)
 	return err ? EXIT_REFUSED : EXIT_OK;
 }
 
+static int cmd_limit(struct cli *c)
+{
+	struct lb_dp *dp;
+	uint32_t cap = 0;
+	int err, ret;
+
+	ret = cli_open(c, &dp, NULL);
+	if (ret)
+		return ret;
+	err = c->conn_inserts >= 0 ?
+		      lb_dp_conn_insert_cap_set(dp, c->conn_inserts) :
+		      0;
+	if (!err)
+		err = lb_dp_conn_insert_cap(dp, &cap);
+	if (err)
+		die_errno("conn insert cap", err);
+	else
+		printf("conn_inserts %u per CPU per second%s\n", cap,
+		       cap ? "" : " (no cap)");
+	lb_dp_close(dp);
+	return err ? EXIT_REFUSED : EXIT_OK;
+}
+
 static const struct cmd cmds[] = {
 	{ "load", NULL, cmd_load, 0, "load [--conn-table N]",
 	  "load the program; create or adopt the pinned maps" },
@@ -575,6 +599,8 @@ static const struct cmd cmds[] = {
 	{ "status", NULL, cmd_status, 0, "status",
 	  "services, reals, ring shares and traffic" },
 	{ "stats", NULL, cmd_stats, 0, "stats", "global verdict counters" },
+	{ "limit", NULL, cmd_limit, 0, "limit [--conn-inserts N]",
+	  "cap new conn entries per CPU per second (0: none); show it" },
 	{ "conn", "count", cmd_conn_count, 0, "conn count",
 	  "walk the conn table and count its entries (O(entries))" },
 };
@@ -594,6 +620,7 @@ static const struct option long_opts[] = {
 	{ "instance", required_argument, NULL, 'i' },
 	{ "bpffs", required_argument, NULL, 'b' },
 	{ "conn-table", required_argument, NULL, 'c' },
+	{ "conn-inserts", required_argument, NULL, 'I' },
 	{ "generic", no_argument, NULL, 'g' },
 	{ "persistent", no_argument, NULL, 'p' },
 	{ "no-persistent", no_argument, NULL, 'P' },
@@ -617,7 +644,7 @@ static int num_arg(const char *s, long max, long *out)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .weight = -1, .persistent = -1 };
+	struct cli c = { .weight = -1, .persistent = -1, .conn_inserts = -1 };
 	const struct cmd *cmd = NULL;
 	int opt, npos, i, sub_argc;
 	char **pos, **sub_argv;
@@ -673,6 +700,10 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			if (num_arg(optarg, 1L << 30, &c.conn_size))
+				goto bad;
+			break;
+		case 'I':
+			if (num_arg(optarg, UINT32_MAX, &c.conn_inserts))
 				goto bad;
 			break;
 		case 'g':

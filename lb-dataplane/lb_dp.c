@@ -29,6 +29,8 @@ enum lb_dp_map {
 	LB_MAP_HINT,
 	LB_MAP_IF_MAC,
 	LB_MAP_INFO,
+	LB_MAP_CONFIG,
+	LB_MAP_RATE,
 	LB_MAP__MAX,
 };
 
@@ -45,6 +47,8 @@ static const char *const lb_map_pins[LB_MAP__MAX] = {
 	[LB_MAP_HINT] = KEEL_PIN_HINT,
 	[LB_MAP_IF_MAC] = KEEL_PIN_IF_MAC,
 	[LB_MAP_INFO] = KEEL_PIN_INFO,
+	[LB_MAP_CONFIG] = KEEL_PIN_CONFIG,
+	[LB_MAP_RATE] = KEEL_PIN_RATE,
 };
 
 /*
@@ -503,7 +507,8 @@ static int lb_dp_migrate_finish(struct lb_dp *dp)
 static void lb_dp_migrate_undo(struct lb_dp *dp)
 {
 	static const char *const created[] = { KEEL_PIN_HINT, KEEL_PIN_IF_MAC,
-					       KEEL_PIN_INFO };
+					       KEEL_PIN_INFO, KEEL_PIN_CONFIG,
+					       KEEL_PIN_RATE };
 	char path[PATH_MAX], opath[PATH_MAX], old[64];
 	size_t i;
 
@@ -1197,6 +1202,30 @@ int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 	/* An LRU map never holds more than max_entries (it evicts). */
 	*entries = in < cap ? in : cap;
 	*capacity = cap;
+	return 0;
+}
+
+int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap)
+{
+	struct keel_config c;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_CONFIG], &key, &c))
+		return -errno;
+	*cap = c.conn_insert_cap;
+	return 0;
+}
+
+int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
+{
+	struct keel_config c;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_CONFIG], &key, &c))
+		return -errno;
+	c.conn_insert_cap = cap;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_CONFIG], &key, &c, BPF_ANY))
+		return -errno;
 	return 0;
 }
 

@@ -122,6 +122,15 @@ int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n);
 int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 			 uint64_t *capacity);
 /*
+ * The cap on new conn entries per CPU per second (2^30 ns), 0 for none
+ * (the default).  Over it, a flow whose hint is found is forwarded by the
+ * hint and recorded by a later packet (counter flow_unrecorded_capped):
+ * a flood that sends two packets per spoofed 5-tuple then cannot insert
+ * faster than ncpus x cap entries per second.  docs/dataplane.md.
+ */
+int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap);
+int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
+/*
  * Entries userspace added to or removed from the conn table by itself
  * (connection sync, a flush): keeps lb_dp_conn_occupancy() honest.  One
  * writer at a time (lbd).

@@ -179,6 +179,23 @@ struct keel_if_mac {
 };
 
 /*
+ * keel_config (one entry, written by userspace): knobs the program reads.
+ * conn_insert_cap: new conn entries one CPU may insert per 2^30 ns (about
+ * a second); 0, the default, is no cap.  Over the cap a flow is forwarded
+ * by its hint (or the ring) and recorded by a later packet.
+ */
+struct keel_config {
+	__u32 conn_insert_cap;
+	__u32 pad;
+};
+
+/* Per-CPU state of the cap (keel_rate): inserts in the current unit. */
+struct keel_rate {
+	__u32 unit; /* now >> KEEL_SEEN_SHIFT */
+	__u32 inserts;
+};
+
+/*
  * keel_info (one entry, written by userspace only): the layout version of
  * the pinned maps and the conn-table entries userspace added or removed
  * (migration, later sync), which the program's insert counter cannot see.
@@ -242,6 +259,7 @@ enum keel_cnt {
 	KEEL_CNT_MISS_UNRECORDED, /* no entry, no hint: ring, hint, no entry */
 	KEEL_CNT_CONN_INSERTS, /* extra: new conn-table keys */
 	KEEL_CNT_MAC_GUARD_OFF, /* extra: no MAC known for the interface */
+	KEEL_CNT_FLOW_CAPPED, /* its hint, over the insert cap: not recorded */
 	KEEL_CNT__MAX,
 };
 
@@ -270,6 +288,7 @@ enum keel_cnt {
 		[KEEL_CNT_MISS_UNRECORDED] = "miss_unrecorded",           \
 		[KEEL_CNT_CONN_INSERTS] = "conn_inserts",                 \
 		[KEEL_CNT_MAC_GUARD_OFF] = "mac_guard_off",               \
+		[KEEL_CNT_FLOW_CAPPED] = "flow_unrecorded_capped",        \
 	}
 
 /* Pinned map names (files under the instance's bpffs directory). */
@@ -285,6 +304,8 @@ enum keel_cnt {
 #define KEEL_PIN_HINT "keel_hint"
 #define KEEL_PIN_IF_MAC "keel_if_mac"
 #define KEEL_PIN_INFO "keel_info"
+#define KEEL_PIN_CONFIG "keel_config"
+#define KEEL_PIN_RATE "keel_rate"
 
 #ifndef __BPF__
 _Static_assert(sizeof(struct keel_vip_key) == 20, "vip key layout");
@@ -298,6 +319,8 @@ _Static_assert(sizeof(struct keel_conn_v1) == 8, "conn layout 1");
 _Static_assert(sizeof(struct keel_hint) == 48, "hint layout");
 _Static_assert(sizeof(struct keel_if_mac) == 8, "if mac layout");
 _Static_assert(sizeof(struct keel_info) == 24, "info layout");
+_Static_assert(sizeof(struct keel_config) == 8, "config layout");
+_Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
 _Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");

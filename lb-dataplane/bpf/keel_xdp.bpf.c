@@ -175,6 +175,33 @@ static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
 	c->seen = now;
 }
 
+/*
+ * May this CPU insert another conn entry in this unit of time?  Only when
+ * userspace set a cap (keel_config); the window is one unit of the
+ * last-seen clock (about a second), per CPU, so no lock.
+ */
+static __always_inline int keel_insert_allowed(__u32 now)
+{
+	struct keel_config *cfg;
+	struct keel_rate *r;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&keel_config, &zero);
+	if (!cfg || !cfg->conn_insert_cap)
+		return 1;
+	r = bpf_map_lookup_elem(&keel_rate, &zero);
+	if (!r)
+		return 1;
+	if (r->unit != now) {
+		r->unit = now;
+		r->inserts = 0;
+	}
+	if (r->inserts >= cfg->conn_insert_cap)
+		return 0;
+	r->inserts++;
+	return 1;
+}
+
 /* A new entry; only a key that was not there counts as an insert. */
 static __always_inline void keel_conn_record(const struct keel_flow *f,
 					     __u32 id, __u32 gen, __u32 now)
@@ -349,6 +376,11 @@ int keel_xdp(struct xdp_md *ctx)
 			real_id = keel_choose(svc, &p, fh, &real);
 			if (!real_id)
 				goto no_real;
+		}
+		/* Over the cap the hint stays: a later packet records. */
+		if (!keel_insert_allowed(now)) {
+			reason = KEEL_CNT_FLOW_CAPPED;
+			goto forward;
 		}
 		keel_conn_record(&p.flow, real_id, real->gen, now);
 		goto new_flow;

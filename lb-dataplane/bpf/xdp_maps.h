@@ -91,6 +91,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_if_mac SEC(".maps");
 
+/* Knobs userspace sets (struct keel_config). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_config SEC(".maps");
+
+/* The insert cap's per-CPU window (pinned so tests can set it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_rate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_rate SEC(".maps");
+
 /* Never read here: the layout version and userspace's conn counts. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
