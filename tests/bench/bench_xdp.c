@@ -27,6 +27,12 @@
  * After every run the case's reason counter must have moved once per
  * call: a case that took another path stops the benchmark.
  *
+ * KEEL_BENCH_WINDOW=T adds the SYN hint's window: T trials each of a SYN,
+ * N SYNs of other fresh flows (a flood, or other clients), then the first
+ * SYN's ACK; the share of ACKs that found their hint, for several N,
+ * against exp(-N / KEEL_HINT_SLOTS) (a uniform hash into a direct-mapped
+ * table).
+ *
  * Needs root and the veth kg0 (ingress; reals are behind it, so the
  * verdict is XDP_TX as in production):
  *   sudo tests/bpf/run-in-netns.sh build/tests/bench/bench_xdp [runs [calls]]
@@ -34,6 +40,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -606,6 +613,63 @@ static void print_table(double d[][RUNS_MAX], double k[][RUNS_MAX],
 	}
 }
 
+/*
+ * The hint's window: how many other first packets on this CPU between a
+ * SYN and its ACK still leave the ACK its hint.  Prints one line per N.
+ */
+static int bench_window(struct bench *bn, struct pkt *syn, uint32_t trials)
+{
+	static const double per_slots[] = { 0.1, 0.5, 1, 2, 4 };
+	struct inst *in = &bn->main;
+	struct keel_flow f;
+	uint64_t a, b;
+	uint32_t i, t, n, ns, found;
+	size_t k;
+	int err = 0, v;
+
+	printf("\nSYN hint window (%u slots per CPU), %u trials per row\n",
+	       KEEL_HINT_SLOTS, trials);
+	printf("%10s %12s %14s\n", "other SYNs", "ACK found it",
+	       "exp(-N/slots)");
+	for (k = 0; !err && k < ARRAY_SIZE(per_slots); k++) {
+		n = per_slots[k] * KEEL_HINT_SLOTS;
+		found = 0;
+		for (t = 0; !err && t < trials; t++) {
+			uint32_t me = FLOWS + bn->fresh++ % FRESH_MAX;
+
+			set_flow(syn, me);
+			syn->b[syn->flags] = TCP_SYN;
+			err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns, &v);
+			for (i = 0; !err && i < n; i++) {
+				set_flow(syn, FLOWS + bn->fresh++ % FRESH_MAX);
+				err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns,
+					    &v);
+			}
+			set_flow(syn, me);
+			syn->b[syn->flags] = TCP_ACK;
+			if (!err)
+				err = reason_count(in, KEEL_CNT_FLOW_RECORDED,
+						   &a);
+			if (!err)
+				err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns,
+					    &v);
+			if (!err)
+				err = reason_count(in, KEEL_CNT_FLOW_RECORDED,
+						   &b);
+			found += !err && b - a == 1;
+			flow_key(syn, &f);
+			bpf_map_delete_elem(lb_dp_map_fd(in->dp, KEEL_PIN_CONN),
+					    &f);
+		}
+		if (!err)
+			printf("%10u %11.1f%% %13.1f%%\n", n,
+			       100.0 * found / trials,
+			       100.0 * exp(-(double)n / KEEL_HINT_SLOTS));
+	}
+	syn->b[syn->flags] = TCP_SYN;
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct pkt tmpl[K__N], pk[C__N];
@@ -679,8 +743,8 @@ int main(int argc, char **argv)
 			rdrop[c][r] = nd;
 		}
 	}
-	teardown(&bn);
 	if (err) {
+		teardown(&bn);
 		fprintf(stderr, "bench_xdp: %s\n", strerror(-err));
 		return 1;
 	}
@@ -723,5 +787,11 @@ int main(int argc, char **argv)
 		printf("%-48s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
 		       v[runs - 1]);
 	}
-	return 0;
+	if (getenv("KEEL_BENCH_WINDOW"))
+		err = bench_window(&bn, &tmpl[K_SYN4],
+				   arg(getenv("KEEL_BENCH_WINDOW"), "trials"));
+	teardown(&bn);
+	if (err)
+		fprintf(stderr, "bench_xdp: %s\n", strerror(-err));
+	return err ? 1 : 0;
 }
