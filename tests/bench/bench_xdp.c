@@ -20,7 +20,11 @@
  *   noseen    KEEL_XDP_NO_SEEN: no last-seen stamp on a hit
  *   noguard   KEEL_XDP_NO_MAC_GUARD: no destination-MAC check
  * Tuples: "fixed" one packet; "estab" 1024 flows recorded beforehand, in
- * turn; "fresh" a new 5-tuple every call (source port, then address).
+ * turn; "fresh" a new 5-tuple every call (source port, then address);
+ * "batch" BATCH fresh 5-tuples with distinct hint slots whose SYNs all
+ * run (untimed) before their ACKs are timed, so that an ACK finds its
+ * hint but neither it nor its conn-table bucket still in the cache (as
+ * one RTT after its SYN on a busy LB).
  * "pre": an untimed packet of the same tuple first (its SYN, or the same
  * datagram); "clean": the entry the call made is deleted after it
  * (outside the timed region), so the table never fills.
@@ -53,6 +57,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_hash.h"
 #include "keel_maps.h"
 #include "keel_names.h"
 #include "keel_trivial.skel.h"
@@ -71,6 +76,7 @@
 #define FLOWS 1024 /* established flows cycled through */
 #define FRESH_MAX 14000000 /* distinct fresh tuples (port x address) */
 #define SMALL_CONN 65536
+#define BATCH 8192 /* T_BATCH: SYNs between a SYN and its ACK */
 #define IF_IN "kg0"
 #define REPEAT_N 100000 /* the warm-cache view */
 #define PKT_MAX 128
@@ -82,7 +88,7 @@ static const uint8_t mac_router[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 
 enum prog_ix { P_KEEL, P_RECFIRST, P_NOSEEN, P_NOGUARD, P_SMALL, P__N };
 enum pkt_ix { K_NOTVIP, K_SYN4, K_ACK4, K_ACK6, K_UDP4, K__N };
-enum tuples { T_FIXED, T_ESTAB, T_FRESH };
+enum tuples { T_FIXED, T_ESTAB, T_FRESH, T_BATCH };
 enum pre { PRE_NONE, PRE_SYN, PRE_SAME };
 
 static const char *const prog_names[P__N] = {
@@ -106,6 +112,8 @@ static const struct bcase {
 	{ "SYN (hint only)", P_KEEL, K_SYN4, T_FRESH, PRE_NONE, false,
 	  KEEL_CNT_SYN_UNRECORDED, true },
 	{ "first ACK, records", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "first ACK, cold", P_KEEL, K_ACK4, T_BATCH, PRE_SYN, true,
 	  KEEL_CNT_FLOW_RECORDED, false },
 	{ "ACK, no entry/hint", P_KEEL, K_ACK4, T_FRESH, PRE_NONE, false,
 	  KEEL_CNT_MISS_UNRECORDED, false },
@@ -142,6 +150,10 @@ static const struct {
 	  "first ACK, records", "SYN, record-first" },
 	{ "record-first SYN / established (before)", "SYN, record-first",
 	  "established v4" },
+	{ "recording ACK / established", "first ACK, records",
+	  "established v4" },
+	{ "cold recording ACK / record-first SYN (target <= 1)",
+	  "first ACK, cold", "SYN, record-first" },
 	{ "udp 2nd (records) / record-first SYN", "udp 2nd, records",
 	  "SYN, record-first" },
 	{ "spoofed ACK / established", "ACK, no entry/hint", "established v4" },
@@ -298,6 +310,54 @@ struct sample {
 	double keel, drop;
 };
 
+/*
+ * T_BATCH: n fresh tuples whose hint slots differ (so every ACK finds its
+ * hint), their SYNs first, then their ACKs timed.  Adds to the sums.
+ */
+static int bench_batch(struct bench *bn, const struct bcase *c, struct pkt *p,
+		       uint32_t n, uint64_t *sum_keel, uint64_t *sum_drop)
+{
+	static uint32_t tuple[BATCH];
+	static uint8_t used[KEEL_HINT_SLOTS];
+	int fd = bn->fd[c->prog], err = 0, v;
+	struct keel_flow f;
+	uint32_t i, k, ns;
+
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < n;) {
+		tuple[i] = FLOWS + bn->fresh++ % FRESH_MAX;
+		set_flow(p, tuple[i]);
+		flow_key(p, &f);
+		k = keel_hash_flow(&f) & (KEEL_HINT_SLOTS - 1);
+		if (used[k])
+			continue;
+		used[k] = 1;
+		i++;
+	}
+	p->b[p->flags] = TCP_SYN;
+	for (i = 0; !err && i < n; i++) {
+		set_flow(p, tuple[i]);
+		err = run_n(bn, fd, p, 1, &ns, &v);
+	}
+	p->b[p->flags] = TCP_ACK;
+	for (i = 0; !err && i < n; i++) {
+		set_flow(p, tuple[i]);
+		err = run_n(bn, fd, p, 1, &ns, &v);
+		if (!err && v != XDP_TX)
+			err = -EPROTO;
+		*sum_keel += ns;
+		if (!err)
+			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
+		*sum_drop += ns;
+		flow_key(p, &f);
+		if (!err &&
+		    bpf_map_delete_elem(
+			    lb_dp_map_fd(bn->main.dp, KEEL_PIN_CONN), &f))
+			err = -errno;
+	}
+	return err;
+}
+
 /* One run of a case: calls pairs of (keel, drop); means per packet. */
 static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 		     uint32_t calls, struct sample *s)
@@ -311,7 +371,11 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 	int err, v = -1;
 
 	err = reason_count(in, c->reason, &before);
-	for (i = 0; !err && i < calls; i++) {
+	for (i = 0; !err && c->tuples == T_BATCH && i < calls; i += BATCH)
+		err = bench_batch(bn, c, p,
+				  calls - i < BATCH ? calls - i : BATCH,
+				  &sum_keel, &sum_drop);
+	for (i = 0; !err && c->tuples != T_BATCH && i < calls; i++) {
 		if (c->tuples == T_FRESH)
 			set_flow(p, FLOWS + bn->fresh++ % FRESH_MAX);
 		else if (c->tuples == T_ESTAB)
@@ -761,7 +825,7 @@ int main(int argc, char **argv)
 		for (r = 0; r < (int)runs; r++)
 			v[r] = diff[a][r] / diff[b][r];
 		med = median(v, runs);
-		printf("%-48s %6.2f (%.2f..%.2f)\n", ratios[i].what, med, v[0],
+		printf("%-52s %6.2f (%.2f..%.2f)\n", ratios[i].what, med, v[0],
 		       v[runs - 1]);
 	}
 	printf("\ndifferences of 'above drop', median of the per-run "
@@ -772,7 +836,7 @@ int main(int argc, char **argv)
 		for (r = 0; r < (int)runs; r++)
 			v[r] = diff[a][r] - diff[b][r];
 		med = median(v, runs);
-		printf("%-48s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
+		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
 		       v[runs - 1]);
 	}
 	printf("\nsame packet, repeat=%d per call (path-stable cases only)\n",
@@ -784,7 +848,7 @@ int main(int argc, char **argv)
 		for (r = 0; r < (int)runs; r++)
 			v[r] = rdiff[a][r] - rdiff[b][r];
 		med = median(v, runs);
-		printf("%-48s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
+		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
 		       v[runs - 1]);
 	}
 	if (getenv("KEEL_BENCH_WINDOW"))
