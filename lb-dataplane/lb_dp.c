@@ -334,7 +334,7 @@ static int lb_dp_migrate_begin(struct lb_dp *dp)
 	return 0;
 }
 
-static uint32_t lb_dp_seen_now(void)
+uint32_t lb_dp_seen_now(void)
 {
 	struct timespec ts;
 

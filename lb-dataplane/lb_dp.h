@@ -110,6 +110,11 @@ int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id);
 /* The conn table's size (an adopted table keeps the size it had). */
 int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n);
 /*
+ * Now on the clock of struct keel_conn's seen (CLOCK_MONOTONIC in units of
+ * 2^KEEL_SEEN_SHIFT ns): an entry's age is lb_dp_seen_now() - seen units.
+ */
+uint32_t lb_dp_seen_now(void);
+/*
  * Occupancy of the conn table in O(ncpus), for an event loop: entries is
  * min(capacity, new keys the program inserted (per-CPU counter
  * conn_inserts) + entries userspace added - entries userspace removed

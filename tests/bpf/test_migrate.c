@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <bpf/bpf.h>
@@ -203,15 +202,10 @@ static int load_logged(struct lb_dp **dp, char *log, size_t size)
 static void check_migrated(struct lb_dp *dp)
 {
 	int conn_fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
-	struct timespec ts;
+	uint32_t i, now = lb_dp_seen_now();
 	struct keel_conn c;
 	struct keel_flow f;
 	uint64_t entries, cap, cnt[KEEL_CNT__MAX];
-	uint32_t i, now;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
-	      KEEL_SEEN_SHIFT;
 	for (i = 0; i < OLD_ENTRIES; i++) {
 		f = flow_n(i);
 		ck_assert_msg(bpf_map_lookup_elem(conn_fd, &f, &c) == 0,

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
@@ -1387,16 +1386,6 @@ static int snap_take(struct world *w, const struct keel_flow *f, struct snap *s)
 	return 0;
 }
 
-/* The conn entries' clock (keel_maps.h: KEEL_SEEN_SHIFT). */
-static uint32_t seen_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
-	       KEEL_SEEN_SHIFT;
-}
-
 /* Counters that are no packet's reason: verdicts and the extras. */
 static bool is_reason(int i)
 {
@@ -1444,7 +1433,7 @@ static int conn_write(struct world *w, const struct keel_flow *f,
 {
 	struct keel_conn c = { .real_id = real_id,
 			       .real_gen = gen,
-			       .seen = seen_now() };
+			       .seen = lb_dp_seen_now() };
 
 	if (bpf_map_update_elem(lb_dp_map_fd(w->dp, KEEL_PIN_CONN), f, &c,
 				BPF_ANY)) {
@@ -1574,7 +1563,7 @@ static struct keel_traffic traffic_delta(const struct keel_traffic *a,
 static void check_seen(struct world *w, const char *tag,
 		       const struct keel_conn *c)
 {
-	uint32_t now = seen_now();
+	uint32_t now = lb_dp_seen_now();
 
 	if (c->seen != now && c->seen + 1 != now)
 		failf(w, "%s: entry last seen at %u, now is %u", tag, c->seen,
@@ -1969,7 +1958,7 @@ static int prep_capped(struct world *w, const struct pkt *p)
 	if (!r)
 		abort();
 	for (c = 0; c < ncpu; c++) {
-		r[c].unit = seen_now();
+		r[c].unit = lb_dp_seen_now();
 		r[c].inserts = 1;
 	}
 	if (bpf_map_update_elem(lb_dp_map_fd(w->dp, KEEL_PIN_RATE), &zero, r,
@@ -2518,11 +2507,11 @@ START_TEST(golden)
 
 	for (attempt = 0;; attempt++) {
 		memset(&w, 0, sizeof(w));
-		unit = seen_now();
+		unit = lb_dp_seen_now();
 		if (!world_init(&w, _i))
 			run_row(&w, _i);
 		world_fini(&w);
-		if (!rows[_i].tick || !w.nfail || unit == seen_now() ||
+		if (!rows[_i].tick || !w.nfail || unit == lb_dp_seen_now() ||
 		    attempt == 2)
 			break;
 	}
