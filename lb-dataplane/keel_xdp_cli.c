@@ -36,6 +36,7 @@ struct cli {
 	long weight; /* -1: unset */
 	long ring_size;
 	long conn_size;
+	long conn_inserts; /* -1: unset */
 	int persistent; /* -1 unset, 0, 1 */
 	bool generic;
 };
@@ -153,18 +154,19 @@ static int cmd_detach(struct cli *c)
 	return err ? EXIT_REFUSED : EXIT_OK;
 }
 
+/* Whatever the pins' layout: the way out of a refused adoption. */
 static int cmd_unload(struct cli *c)
 {
-	struct lb_dp *dp;
-	int err, ret;
+	int err = lb_dp_unload(&c->dp_opts);
 
-	ret = cli_open(c, &dp, NULL);
-	if (ret)
-		return ret;
-	err = lb_dp_unpin(dp);
+	if (err == -ENOENT) {
+		fprintf(stderr, "keel-xdp: instance %s is not loaded\n",
+			c->dp_opts.instance ? c->dp_opts.instance :
+					      LB_DP_INSTANCE_DEFAULT);
+		return EXIT_NODP;
+	}
 	if (err)
 		die_errno("removing pins", err);
-	lb_dp_close(dp);
 	return err ? EXIT_REFUSED : EXIT_OK;
 }
 
@@ -456,16 +458,17 @@ static int cmd_status(struct cli *c)
 	struct keel_traffic t;
 	struct lb_model m;
 	struct lb_dp *dp;
-	uint64_t conns = 0;
+	uint64_t conns = 0, cap = 0;
 	size_t i, j, e;
 	int ret;
 
 	ret = cli_open(c, &dp, &m);
 	if (ret)
 		return ret;
-	lb_dp_conn_count(dp, &conns);
-	printf("instance %s  services %zu  conn_table_entries %llu\n",
-	       lb_dp_pin_dir(dp), m.n_svcs, (unsigned long long)conns);
+	lb_dp_conn_occupancy(dp, &conns, &cap);
+	printf("instance %s  services %zu  conn_table_entries %llu of %llu\n",
+	       lb_dp_pin_dir(dp), m.n_svcs, (unsigned long long)conns,
+	       (unsigned long long)cap);
 	for (i = 0; i < m.n_svcs; i++) {
 		struct lb_service *s = m.svcs[i];
 
@@ -521,6 +524,52 @@ static int cmd_stats(struct cli *c)
 	return EXIT_OK;
 }
 
+/* The walk lbd never does: an operator asked for it. */
+static int cmd_conn_count(struct cli *c)
+{
+	uint64_t n = 0, est = 0, cap = 0;
+	struct lb_dp *dp;
+	int err, ret;
+
+	ret = cli_open(c, &dp, NULL);
+	if (ret)
+		return ret;
+	err = lb_dp_conn_count(dp, &n);
+	if (!err)
+		err = lb_dp_conn_occupancy(dp, &est, &cap);
+	if (err)
+		die_errno("counting conn-table entries", err);
+	else
+		printf("conn_table_entries %llu (walked)  estimate %llu  capacity %llu\n",
+		       (unsigned long long)n, (unsigned long long)est,
+		       (unsigned long long)cap);
+	lb_dp_close(dp);
+	return err ? EXIT_REFUSED : EXIT_OK;
+}
+
+static int cmd_limit(struct cli *c)
+{
+	struct lb_dp *dp;
+	uint32_t cap = 0;
+	int err, ret;
+
+	ret = cli_open(c, &dp, NULL);
+	if (ret)
+		return ret;
+	err = c->conn_inserts >= 0 ?
+		      lb_dp_conn_insert_cap_set(dp, c->conn_inserts) :
+		      0;
+	if (!err)
+		err = lb_dp_conn_insert_cap(dp, &cap);
+	if (err)
+		die_errno("conn insert cap", err);
+	else
+		printf("conn_inserts %u per CPU per second%s\n", cap,
+		       cap ? "" : " (no cap)");
+	lb_dp_close(dp);
+	return err ? EXIT_REFUSED : EXIT_OK;
+}
+
 static const struct cmd cmds[] = {
 	{ "load", NULL, cmd_load, 0, "load [--conn-table N]",
 	  "load the program; create or adopt the pinned maps" },
@@ -550,6 +599,10 @@ static const struct cmd cmds[] = {
 	{ "status", NULL, cmd_status, 0, "status",
 	  "services, reals, ring shares and traffic" },
 	{ "stats", NULL, cmd_stats, 0, "stats", "global verdict counters" },
+	{ "limit", NULL, cmd_limit, 0, "limit [--conn-inserts N]",
+	  "cap new conn entries per CPU per second (0: none); show it" },
+	{ "conn", "count", cmd_conn_count, 0, "conn count",
+	  "walk the conn table and count its entries (O(entries))" },
 };
 
 static void usage(FILE *f)
@@ -567,6 +620,7 @@ static const struct option long_opts[] = {
 	{ "instance", required_argument, NULL, 'i' },
 	{ "bpffs", required_argument, NULL, 'b' },
 	{ "conn-table", required_argument, NULL, 'c' },
+	{ "conn-inserts", required_argument, NULL, 'I' },
 	{ "generic", no_argument, NULL, 'g' },
 	{ "persistent", no_argument, NULL, 'p' },
 	{ "no-persistent", no_argument, NULL, 'P' },
@@ -590,7 +644,7 @@ static int num_arg(const char *s, long max, long *out)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .weight = -1, .persistent = -1 };
+	struct cli c = { .weight = -1, .persistent = -1, .conn_inserts = -1 };
 	const struct cmd *cmd = NULL;
 	int opt, npos, i, sub_argc;
 	char **pos, **sub_argv;
@@ -646,6 +700,10 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			if (num_arg(optarg, 1L << 30, &c.conn_size))
+				goto bad;
+			break;
+		case 'I':
+			if (num_arg(optarg, UINT32_MAX, &c.conn_inserts))
 				goto bad;
 			break;
 		case 'g':

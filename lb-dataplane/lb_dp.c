@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_log.h"
 #include "lb_dp.h"
+#include "lb_neigh.h"
 #include "keel_xdp.skel.h"
 
 enum lb_dp_map {
@@ -23,6 +26,11 @@ enum lb_dp_map {
 	LB_MAP_STATS,
 	LB_MAP_SVC_STATS,
 	LB_MAP_REAL_STATS,
+	LB_MAP_HINT,
+	LB_MAP_IF_MAC,
+	LB_MAP_INFO,
+	LB_MAP_CONFIG,
+	LB_MAP_RATE,
 	LB_MAP__MAX,
 };
 
@@ -36,7 +44,21 @@ static const char *const lb_map_pins[LB_MAP__MAX] = {
 	[LB_MAP_STATS] = KEEL_PIN_STATS,
 	[LB_MAP_SVC_STATS] = KEEL_PIN_SVC_STATS,
 	[LB_MAP_REAL_STATS] = KEEL_PIN_REAL_STATS,
+	[LB_MAP_HINT] = KEEL_PIN_HINT,
+	[LB_MAP_IF_MAC] = KEEL_PIN_IF_MAC,
+	[LB_MAP_INFO] = KEEL_PIN_INFO,
+	[LB_MAP_CONFIG] = KEEL_PIN_CONFIG,
+	[LB_MAP_RATE] = KEEL_PIN_RATE,
 };
+
+/*
+ * Pins of layout 1 whose shape changed in layout 2: adoption renames them
+ * to <name>LB_DP_OLD_SUFFIX, loads the new maps, copies what is worth
+ * keeping, then removes the renamed pins (lb_dp_migrate_*).
+ */
+#define LB_DP_OLD_SUFFIX "_layout1" /* bpffs refuses dots in names */
+static const char *const lb_v1_changed[] = { KEEL_PIN_CONN, KEEL_PIN_STATS };
+#define LB_V1_N (sizeof(lb_v1_changed) / sizeof(lb_v1_changed[0]))
 
 struct lb_dp {
 	char dir[PATH_MAX - 64];
@@ -127,26 +149,423 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 	return dp->prog_fd < 0 ? -errno : 0;
 }
 
+/* A pinned map's description, and its fd if fd is not NULL. */
+static int lb_dp_pin_info(const struct lb_dp *dp, const char *name,
+			  struct bpf_map_info *info, int *fd)
+{
+	uint32_t len = sizeof(*info);
+	char path[PATH_MAX];
+	int mfd, err;
+
+	err = lb_dp_path(dp, name, path, sizeof(path));
+	if (err)
+		return err;
+	mfd = bpf_obj_get(path);
+	if (mfd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(mfd, info, &len)) {
+		err = -errno;
+		close(mfd);
+		return err;
+	}
+	if (fd)
+		*fd = mfd;
+	else
+		close(mfd);
+	return 0;
+}
+
+static int lb_dp_old_name(const char *name, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s%s", name, LB_DP_OLD_SUFFIX);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 /* An existing pinned conn table keeps its size: reuse needs equal maps. */
 static int lb_dp_pinned_conn_size(struct lb_dp *dp, uint32_t *size)
 {
-	struct bpf_map_info info = {};
-	uint32_t len = sizeof(info);
-	char path[PATH_MAX];
+	struct bpf_map_info info;
+	char old[64];
+	int err;
+
+	err = lb_dp_pin_info(dp, KEEL_PIN_CONN, &info, NULL);
+	if (err == -ENOENT && !lb_dp_old_name(KEEL_PIN_CONN, old, sizeof(old)))
+		err = lb_dp_pin_info(dp, old, &info, NULL);
+	if (!err)
+		*size = info.max_entries;
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Layout versions: adoption of maps pinned by an earlier keel         */
+
+#define LB_DP_V1_COUNTERS 16 /* keel_stats entries in layout 1 */
+#define LB_DP_BATCH 4096 /* entries per batch syscall */
+
+/* Has this pinned map (one of lb_v1_changed) the shape of layout 1? */
+static bool lb_dp_v1_shape(const char *name, const struct bpf_map_info *mi)
+{
+	if (!strcmp(name, KEEL_PIN_CONN))
+		return mi->value_size == sizeof(struct keel_conn_v1);
+	return mi->max_entries == LB_DP_V1_COUNTERS;
+}
+
+static int lb_dp_refuse(const struct lb_dp *dp, const char *pin,
+			const char *why)
+{
+	keel_log(LOG_ERR,
+		 "%s/%s: %s; this keel uses layout %d. Run the keel that "
+		 "pinned these maps, or unload the instance (keel-xdp "
+		 "--instance %s unload: every connection entry is lost) and "
+		 "load again",
+		 dp->dir, pin, why, KEEL_LAYOUT_VERSION,
+		 strrchr(dp->dir, '/') + 1);
+	return -EPROTO;
+}
+
+/*
+ * The layout of the instance's pinned maps: 0 when nothing is pinned, 1
+ * for layout 1 (or a migration from it left unfinished: renamed pins
+ * remain), otherwise keel_info's version.  -EPROTO (logged) for maps this
+ * keel cannot tell.
+ */
+static int lb_dp_pinned_layout(struct lb_dp *dp, uint32_t *layout)
+{
+	struct bpf_map_info mi;
+	uint32_t key = 0;
+	char old[64], why[160];
+	void *val;
+	size_t i;
 	int fd, err;
 
-	err = lb_dp_path(dp, KEEL_PIN_CONN, path, sizeof(path));
+	for (i = 0; i < LB_V1_N; i++) {
+		err = lb_dp_old_name(lb_v1_changed[i], old, sizeof(old));
+		if (!err)
+			err = lb_dp_pin_info(dp, old, &mi, NULL);
+		if (!err) {
+			*layout = 1;
+			return 0;
+		}
+		if (err != -ENOENT)
+			return err;
+	}
+	err = lb_dp_pin_info(dp, KEEL_PIN_INFO, &mi, &fd);
+	if (err == 0) {
+		val = mi.value_size >= sizeof(uint32_t) ?
+			      calloc(1, mi.value_size) :
+			      NULL;
+		if (!val) {
+			close(fd);
+			return mi.value_size < sizeof(uint32_t) ?
+				       lb_dp_refuse(dp, KEEL_PIN_INFO,
+						    "a value too short for a "
+						    "version") :
+				       -ENOMEM;
+		}
+		err = bpf_map_lookup_elem(fd, &key, val) ? -errno : 0;
+		close(fd);
+		memcpy(layout, val, sizeof(*layout));
+		free(val);
+		/* Created by a load of this layout that stopped before
+		 * writing it (a later layout writes its own at once). */
+		if (!err && *layout == 0)
+			*layout = KEEL_LAYOUT_VERSION;
+		return err;
+	}
+	if (err != -ENOENT)
+		return err;
+	err = lb_dp_pin_info(dp, KEEL_PIN_CONN, &mi, NULL);
+	if (err == -ENOENT) {
+		*layout = 0;
+		return 0;
+	}
 	if (err)
 		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err)
+	if (mi.key_size == sizeof(struct keel_flow) &&
+	    mi.value_size == sizeof(struct keel_conn_v1)) {
+		*layout = 1;
+		return 0;
+	}
+	snprintf(why, sizeof(why),
+		 "a conn table of %u-byte keys and %u-byte values without %s, "
+		 "a layout this keel does not know",
+		 mi.key_size, mi.value_size, KEEL_PIN_INFO);
+	return lb_dp_refuse(dp, KEEL_PIN_CONN, why);
+}
+
+/*
+ * Layout 1 -> 2, step 1 (before the load): the pins whose shape changed
+ * step aside, so that the load creates new maps under their names.  A map
+ * that already has the new shape (an earlier migration stopped after its
+ * load) stays.  Every other map is adopted as it is.
+ */
+static int lb_dp_migrate_begin(struct lb_dp *dp)
+{
+	char path[PATH_MAX], opath[PATH_MAX], old[64];
+	struct bpf_map_info mi;
+	size_t i;
+	int err;
+
+	for (i = 0; i < LB_V1_N; i++) {
+		const char *name = lb_v1_changed[i];
+
+		err = lb_dp_pin_info(dp, name, &mi, NULL);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		if (!lb_dp_v1_shape(name, &mi))
+			continue;
+		err = lb_dp_old_name(name, old, sizeof(old));
+		if (!err)
+			err = lb_dp_path(dp, name, path, sizeof(path));
+		if (!err)
+			err = lb_dp_path(dp, old, opath, sizeof(opath));
+		if (err)
+			return err;
+		if (access(opath, F_OK) == 0)
+			return lb_dp_refuse(dp, old,
+					    "two layout-1 copies of one map");
+		if (rename(path, opath))
+			return -errno;
+	}
+	return 0;
+}
+
+uint32_t lb_dp_seen_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
+	       KEEL_SEEN_SHIFT;
+}
+
+/*
+ * Copy layout-1 conn entries into the new table, a batch at a time; they
+ * get the current time as last seen.  BPF_ANY: a copy resumed after an
+ * interrupted one rewrites what it finds with the old table's value.
+ */
+static int lb_dp_conn_copy_v1(int from, int to)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, lo);
+	LIBBPF_OPTS(bpf_map_batch_opts, uo, .elem_flags = BPF_ANY);
+	struct keel_conn_v1 *v1 = NULL;
+	struct keel_conn *v2 = NULL;
+	struct keel_flow *keys = NULL;
+	uint32_t i, n, cnt, now = lb_dp_seen_now();
+	uint64_t batch = 0;
+	bool last = false, first = true;
+	int err = 0;
+
+	keys = calloc(LB_DP_BATCH, sizeof(*keys));
+	v1 = calloc(LB_DP_BATCH, sizeof(*v1));
+	v2 = calloc(LB_DP_BATCH, sizeof(*v2));
+	if (!keys || !v1 || !v2) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!last) {
+		n = LB_DP_BATCH;
+		if (bpf_map_lookup_batch(from, first ? NULL : &batch, &batch,
+					 keys, v1, &n, &lo)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			last = true;
+		}
+		first = false;
+		for (i = 0; i < n; i++) {
+			memset(&v2[i], 0, sizeof(v2[i]));
+			v2[i].real_id = v1[i].real_id;
+			v2[i].real_gen = v1[i].real_gen;
+			v2[i].seen = now;
+		}
+		cnt = n;
+		if (n && bpf_map_update_batch(to, keys, v2, &cnt, &uo)) {
+			err = -errno;
+			goto out;
+		}
+	}
+out:
+	free(keys);
+	free(v1);
+	free(v2);
+	return err;
+}
+
+/* Layout-1 counters keep their values, but for a slot whose meaning changed. */
+static int lb_dp_stats_copy_v1(struct lb_dp *dp, int from, int to)
+{
+	uint64_t *vals;
+	uint32_t k;
+	int err = 0;
+
+	vals = calloc(dp->ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < LB_DP_V1_COUNTERS; k++) {
+		if (k == KEEL_CNT_FLOW_RECORDED)
+			continue;
+		if (bpf_map_lookup_elem(from, &k, vals) ||
+		    bpf_map_update_elem(to, &k, vals, BPF_ANY)) {
+			err = -errno;
+			break;
+		}
+	}
+	free(vals);
+	return err;
+}
+
+static int lb_dp_batch_count(int fd, uint32_t key_size, uint32_t value_size,
+			     uint64_t *count);
+
+/*
+ * Layout 1 -> 2, step 2 (after the load, before any attach): copy the
+ * conn entries and counters out of the renamed maps, record the layout
+ * and the copied entries in keel_info, remove the renamed pins.  The old
+ * program keeps forwarding with its own maps until lb_dp_attach()
+ * replaces it: entries it creates after the copy read them are not in the
+ * new table, so those flows are recorded again on their next packets
+ * (to the same real unless the ring changed in between).
+ */
+static int lb_dp_migrate_finish(struct lb_dp *dp)
+{
+	int conn_fd = bpf_map__fd(dp->skel->maps.keel_conn);
+	int stats_fd = bpf_map__fd(dp->skel->maps.keel_stats);
+	int info_fd = bpf_map__fd(dp->skel->maps.keel_info);
+	struct keel_info info = { .layout = KEEL_LAYOUT_VERSION };
+	char old[64], path[PATH_MAX];
+	struct bpf_map_info mi;
+	struct timespec t0, t1;
+	uint64_t kept;
+	uint32_t key = 0;
+	size_t i;
+	int fd, err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < LB_V1_N; i++) {
+		const char *name = lb_v1_changed[i];
+
+		err = lb_dp_old_name(name, old, sizeof(old));
+		if (err)
+			return err;
+		err = lb_dp_pin_info(dp, old, &mi, &fd);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		if (!strcmp(name, KEEL_PIN_CONN))
+			err = lb_dp_conn_copy_v1(fd, conn_fd);
+		else
+			err = lb_dp_stats_copy_v1(dp, fd, stats_fd);
+		close(fd);
+		if (err) {
+			keel_log(LOG_ERR, "%s/%s: copying into layout %d: %s",
+				 dp->dir, old, KEEL_LAYOUT_VERSION,
+				 strerror(-err));
+			return err;
+		}
+	}
+	/* The new program has inserted nothing yet: what is there is ours. */
+	err = lb_dp_batch_count(conn_fd, sizeof(struct keel_flow),
+				sizeof(struct keel_conn), &kept);
+	info.conn_user_inserts = kept;
+	if (!err && bpf_map_update_elem(info_fd, &key, &info, BPF_ANY))
 		err = -errno;
-	else
-		*size = info.max_entries;
-	close(fd);
+	if (err)
+		return err;
+	for (i = 0; i < LB_V1_N; i++) {
+		err = lb_dp_old_name(lb_v1_changed[i], old, sizeof(old));
+		if (!err)
+			err = lb_dp_path(dp, old, path, sizeof(path));
+		if (err)
+			return err;
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	keel_log(LOG_NOTICE,
+		 "%s: maps of layout 1 migrated to layout %d in %ld ms, %llu "
+		 "connection entries kept; flows the old program records "
+		 "until the new one is attached are recorded again on their "
+		 "next packets",
+		 dp->dir, KEEL_LAYOUT_VERSION,
+		 (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000),
+		 (unsigned long long)info.conn_user_inserts);
+	return 0;
+}
+
+/*
+ * A migration that failed puts layout 1 back as it was (the maps it
+ * created go), for the next attempt or for the old keel to run on.
+ */
+static void lb_dp_migrate_undo(struct lb_dp *dp)
+{
+	static const char *const created[] = { KEEL_PIN_HINT, KEEL_PIN_IF_MAC,
+					       KEEL_PIN_INFO, KEEL_PIN_CONFIG,
+					       KEEL_PIN_RATE };
+	char path[PATH_MAX], opath[PATH_MAX], old[64];
+	size_t i;
+
+	for (i = 0; i < LB_V1_N; i++) {
+		if (lb_dp_old_name(lb_v1_changed[i], old, sizeof(old)) ||
+		    lb_dp_path(dp, lb_v1_changed[i], path, sizeof(path)) ||
+		    lb_dp_path(dp, old, opath, sizeof(opath)) ||
+		    access(opath, F_OK))
+			continue;
+		unlink(path);
+		if (rename(opath, path))
+			keel_log(LOG_ERR, "%s: putting %s back: %s", dp->dir,
+				 old, strerror(errno));
+	}
+	for (i = 0; i < sizeof(created) / sizeof(created[0]); i++)
+		if (!lb_dp_path(dp, created[i], path, sizeof(path)))
+			unlink(path);
+}
+
+/* A new instance (or one whose load stopped early) records its layout. */
+static int lb_dp_info_init(struct lb_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.keel_info);
+	struct keel_info info;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(fd, &key, &info))
+		return -errno;
+	if (info.layout == KEEL_LAYOUT_VERSION)
+		return 0;
+	info.layout = KEEL_LAYOUT_VERSION;
+	return bpf_map_update_elem(fd, &key, &info, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * The hints are sized by the possible CPUs and hold nothing a restart
+ * needs: a pinned table of another shape is dropped (the program running
+ * now keeps its own) and the load makes a new one.
+ */
+static int lb_dp_hint_fit(struct lb_dp *dp)
+{
+	struct bpf_map_info mi;
+	char path[PATH_MAX];
+	int err;
+
+	err = lb_dp_pin_info(dp, KEEL_PIN_HINT, &mi, NULL);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (mi.type == BPF_MAP_TYPE_ARRAY &&
+	    mi.value_size == sizeof(struct keel_hint) &&
+	    mi.max_entries == KEEL_HINT_SLOTS * (uint32_t)dp->ncpus)
+		return 0;
+	err = lb_dp_path(dp, KEEL_PIN_HINT, path, sizeof(path));
+	if (!err && unlink(path))
+		err = -errno;
 	return err;
 }
 
@@ -182,7 +601,8 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	char path[PATH_MAX];
 	struct lb_dp *dp;
-	uint32_t conn_size;
+	uint32_t conn_size, layout = 0;
+	bool migrating = false;
 	int err;
 
 	err = lb_dp_alloc(o, &dp);
@@ -191,17 +611,36 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_mkdirs(dp->dir);
 	if (err)
 		goto out;
+	err = lb_dp_pinned_layout(dp, &layout);
+	if (!err && layout > KEEL_LAYOUT_VERSION) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "pinned maps of layout %u", layout);
+		err = lb_dp_refuse(dp, KEEL_PIN_INFO, why);
+	}
+	if (!err && layout == 1) {
+		migrating = true;
+		err = lb_dp_migrate_begin(dp);
+	}
+	if (err)
+		goto out;
 	oo.pin_root_path = dp->dir;
 	dp->skel = keel_xdp__open_opts(&oo);
 	if (!dp->skel) {
 		err = -errno;
 		goto out;
 	}
+	err = lb_dp_hint_fit(dp);
+	if (err)
+		goto out;
 	conn_size = o && o->conn_table_size ? o->conn_table_size :
 					      KEEL_CONN_TABLE_SIZE;
 	/* An adopted conn table keeps its size (and its entries). */
 	(void)lb_dp_pinned_conn_size(dp, &conn_size);
 	err = bpf_map__set_max_entries(dp->skel->maps.keel_conn, conn_size);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.keel_hint,
+					       KEEL_HINT_SLOTS * dp->ncpus);
 	if (err)
 		goto out;
 	err = lb_dp_reuse_devmap(dp, true);
@@ -213,6 +652,10 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_reuse_devmap(dp, false);
 	if (err)
 		goto out;
+	err = migrating ? lb_dp_migrate_finish(dp) : lb_dp_info_init(dp);
+	if (err)
+		goto out;
+	migrating = false;
 	err = lb_dp_path(dp, LB_DP_PIN_PROG, path, sizeof(path));
 	if (err)
 		goto out;
@@ -227,6 +670,8 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 		goto out;
 	err = lb_dp_open_pins(dp, true);
 out:
+	if (err && migrating)
+		lb_dp_migrate_undo(dp);
 	if (err) {
 		lb_dp_close(dp);
 		return err;
@@ -238,12 +683,28 @@ out:
 int lb_dp_open(const struct lb_dp_opts *o, struct lb_dp **out)
 {
 	struct lb_dp *dp;
+	uint32_t layout;
 	int err;
 
 	err = lb_dp_alloc(o, &dp);
 	if (err)
 		return err;
-	err = lb_dp_open_pins(dp, true);
+	err = lb_dp_pinned_layout(dp, &layout);
+	if (!err && layout == 0)
+		err = -ENOENT;
+	if (!err && layout != KEEL_LAYOUT_VERSION) {
+		keel_log(LOG_ERR,
+			 "%s: pinned maps of layout %u, this keel uses %d: "
+			 "%s",
+			 dp->dir, layout, KEEL_LAYOUT_VERSION,
+			 layout < KEEL_LAYOUT_VERSION ?
+				 "loading this keel's program (keel-xdp load, "
+				 "or starting lbd) migrates them" :
+				 "run the keel that pinned them");
+		err = -EPROTO;
+	}
+	if (!err)
+		err = lb_dp_open_pins(dp, true);
 	if (err) {
 		lb_dp_close(dp);
 		return err;
@@ -269,19 +730,43 @@ void lb_dp_close(struct lb_dp *dp)
 
 int lb_dp_unpin(struct lb_dp *dp)
 {
-	char path[PATH_MAX];
+	const int n_old = LB_V1_N;
+	char path[PATH_MAX], old[64];
 	int i, err = 0;
 
-	for (i = 0; i <= LB_MAP__MAX; i++) {
+	for (i = 0; i <= LB_MAP__MAX + n_old; i++) {
 		const char *name = i < LB_MAP__MAX ? lb_map_pins[i] :
 						     LB_DP_PIN_PROG;
 
+		/* and the pins an unfinished migration left aside */
+		if (i > LB_MAP__MAX) {
+			if (lb_dp_old_name(lb_v1_changed[i - LB_MAP__MAX - 1],
+					   old, sizeof(old)))
+				continue;
+			name = old;
+		}
 		if (lb_dp_path(dp, name, path, sizeof(path)) == 0 &&
 		    unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
 	if (rmdir(dp->dir) && errno != ENOENT && !err)
 		err = -errno;
+	return err;
+}
+
+int lb_dp_unload(const struct lb_dp_opts *o)
+{
+	struct lb_dp *dp;
+	int err;
+
+	err = lb_dp_alloc(o, &dp);
+	if (err)
+		return err;
+	if (access(dp->dir, F_OK))
+		err = -errno;
+	else
+		err = lb_dp_unpin(dp);
+	lb_dp_close(dp);
 	return err;
 }
 
@@ -314,12 +799,46 @@ int lb_dp_tx_port_add(struct lb_dp *dp, int ifindex)
 	return 0;
 }
 
+int lb_dp_if_mac_set(struct lb_dp *dp, int ifindex, const uint8_t mac[6])
+{
+	struct keel_if_mac v = {};
+	uint32_t k = ifindex;
+
+	memcpy(v.mac, mac, sizeof(v.mac));
+	if (bpf_map_update_elem(dp->fd[LB_MAP_IF_MAC], &k, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lb_dp_if_mac_del(struct lb_dp *dp, int ifindex)
+{
+	uint32_t k = ifindex;
+
+	if (bpf_map_delete_elem(dp->fd[LB_MAP_IF_MAC], &k) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int lb_dp_if_mac_refresh(struct lb_dp *dp, int ifindex)
+{
+	uint8_t mac[6];
+	int err = lb_link_mac(ifindex, mac);
+
+	/* No hardware address (not Ethernet): the guard stays off there. */
+	if (err == -ENOENT)
+		return lb_dp_if_mac_del(dp, ifindex);
+	return err ? err : lb_dp_if_mac_set(dp, ifindex, mac);
+}
+
 int lb_dp_attach(struct lb_dp *dp, int ifindex, bool generic)
 {
 	uint32_t flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	int err;
 
 	err = lb_dp_tx_port_add(dp, ifindex);
+	if (!err)
+		/* Before the program: its first packet knows the MAC. */
+		err = lb_dp_if_mac_refresh(dp, ifindex);
 	if (err)
 		return err;
 	/* Replaces any program already there (upgrade) in one step. */
@@ -343,6 +862,9 @@ int lb_dp_detach(struct lb_dp *dp, int ifindex)
 	if (bpf_map_delete_elem(dp->fd[LB_MAP_TX_PORTS], &k) &&
 	    errno != ENOENT && !err)
 		err = -errno;
+	err2 = lb_dp_if_mac_del(dp, ifindex);
+	if (!err)
+		err = err2;
 	return err < 0 ? err : 0;
 }
 
@@ -616,16 +1138,107 @@ int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n)
 	return 0;
 }
 
+/* Entries of a hash map, a batch of LB_DP_BATCH at a time. */
+static int lb_dp_batch_count(int fd, uint32_t key_size, uint32_t value_size,
+			     uint64_t *count)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	void *keys, *vals;
+	uint64_t batch = 0;
+	uint32_t n;
+	bool first = true;
+	int err = 0;
+
+	*count = 0;
+	keys = malloc((size_t)LB_DP_BATCH * key_size);
+	vals = malloc((size_t)LB_DP_BATCH * value_size);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = LB_DP_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch,
+					   keys, vals, &n, &bo);
+		if (err)
+			err = -errno;
+		*count += n;
+		first = false;
+		if (err)
+			break;
+	}
+	if (err == -ENOENT)
+		err = 0;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n)
 {
-	struct keel_flow key, next;
-	void *prev = NULL;
+	return lb_dp_batch_count(dp->fd[LB_MAP_CONN], sizeof(struct keel_flow),
+				 sizeof(struct keel_conn), n);
+}
 
-	*n = 0;
-	while (bpf_map_get_next_key(dp->fd[LB_MAP_CONN], prev, &next) == 0) {
-		(*n)++;
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
+int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
+			 uint64_t *capacity)
+{
+	struct keel_info info;
+	uint64_t inserts, in;
+	uint32_t key = 0, cap;
+	int err;
+
+	err = lb_dp_conn_capacity(dp, &cap);
+	if (!err)
+		err = lb_dp_percpu_sum(dp, LB_MAP_STATS, KEEL_CNT_CONN_INSERTS,
+				       &inserts, 1);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
+		return -errno;
+	in = inserts + info.conn_user_inserts;
+	in = in > info.conn_user_deletes ? in - info.conn_user_deletes : 0;
+	/* An LRU map never holds more than max_entries (it evicts). */
+	*entries = in < cap ? in : cap;
+	*capacity = cap;
+	return 0;
+}
+
+int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap)
+{
+	struct keel_config c;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_CONFIG], &key, &c))
+		return -errno;
+	*cap = c.conn_insert_cap;
+	return 0;
+}
+
+int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
+{
+	struct keel_config c;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_CONFIG], &key, &c))
+		return -errno;
+	c.conn_insert_cap = cap;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_CONFIG], &key, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lb_dp_conn_note_user(struct lb_dp *dp, uint64_t inserted, uint64_t deleted)
+{
+	struct keel_info info;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
+		return -errno;
+	info.conn_user_inserts += inserted;
+	info.conn_user_deletes += deleted;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_INFO], &key, &info, BPF_ANY))
+		return -errno;
+	return 0;
 }

@@ -30,19 +30,40 @@ struct lb_dp_opts {
 /*
  * Load the XDP program, reusing the instance's pinned maps if they exist
  * (their contents, the conn table included, survive), and pin program
- * and maps.
+ * and maps.  Maps pinned by an earlier layout (KEEL_LAYOUT_VERSION) are
+ * migrated first, before anything is attached; maps of a layout this keel
+ * does not know are refused: -EPROTO, with a log line naming the pin and
+ * what to do (docs/dataplane.md, "Upgrades").
  */
 int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out);
-/* Open an already loaded instance's pinned maps and program. */
+/*
+ * Open an already loaded instance's pinned maps and program; -ENOENT if
+ * none, -EPROTO (logged) if they have another layout than this keel's.
+ */
 int lb_dp_open(const struct lb_dp_opts *o, struct lb_dp **out);
 /* Close file descriptors; forwarding goes on. */
 void lb_dp_close(struct lb_dp *dp);
 /* Remove the instance's pins (after detaching it everywhere). */
 int lb_dp_unpin(struct lb_dp *dp);
+/* The same without opening them: whatever their layout.  -ENOENT: none. */
+int lb_dp_unload(const struct lb_dp_opts *o);
 const char *lb_dp_pin_dir(const struct lb_dp *dp);
 
+/*
+ * Attach: the interface becomes a redirect target and its MAC goes into
+ * keel_if_mac (only frames addressed to it are balanced), then the
+ * program replaces whatever runs there.  Detach removes all three.
+ */
 int lb_dp_attach(struct lb_dp *dp, int ifindex, bool generic);
 int lb_dp_detach(struct lb_dp *dp, int ifindex);
+/*
+ * The MAC guard's view of an interface: set, delete, or re-read from the
+ * kernel (after the interface's address changed; an interface without
+ * one is deleted: its frames are balanced unguarded and counted).
+ */
+int lb_dp_if_mac_set(struct lb_dp *dp, int ifindex, const uint8_t mac[6]);
+int lb_dp_if_mac_del(struct lb_dp *dp, int ifindex);
+int lb_dp_if_mac_refresh(struct lb_dp *dp, int ifindex);
 /* Make ifindex a redirect target (done by attach for its own ifindex). */
 int lb_dp_tx_port_add(struct lb_dp *dp, int ifindex);
 
@@ -88,7 +109,44 @@ int lb_dp_real_stats(struct lb_dp *dp, uint32_t id, struct keel_traffic *t);
 int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id);
 /* The conn table's size (an adopted table keeps the size it had). */
 int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n);
-/* Entries in the conn table (walks it: for status, not per packet). */
+/*
+ * Now on the clock of struct keel_conn's seen (CLOCK_MONOTONIC in units of
+ * 2^KEEL_SEEN_SHIFT ns): an entry's age is lb_dp_seen_now() - seen units.
+ */
+uint32_t lb_dp_seen_now(void);
+/*
+ * Occupancy of the conn table in O(ncpus), for an event loop: entries is
+ * min(capacity, new keys the program inserted (per-CPU counter
+ * conn_inserts) + entries userspace added - entries userspace removed
+ * (keel_info, lb_dp_conn_note_user)).  Exact until the table first fills;
+ * after that it says full, which an LRU that has once filled stays (it
+ * evicts only to insert) but for up to ~128 entries per CPU held in the
+ * kernel's per-CPU free lists.  Never above capacity.  It cannot see
+ * entries that other tools write or delete behind lb_dp's back.
+ */
+int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
+			 uint64_t *capacity);
+/*
+ * The cap on new conn entries per CPU per second (2^30 ns), 0 for none
+ * (the default).  Over it, a flow whose hint is found is forwarded by the
+ * hint and recorded by a later packet (counter flow_unrecorded_capped):
+ * a flood that sends two packets per spoofed 5-tuple then cannot insert
+ * faster than ncpus x cap entries per second.  docs/dataplane.md.
+ */
+int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap);
+int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
+/*
+ * Entries userspace added to or removed from the conn table by itself
+ * (connection sync, a flush): keeps lb_dp_conn_occupancy() honest.  One
+ * writer at a time (lbd).
+ */
+int lb_dp_conn_note_user(struct lb_dp *dp, uint64_t inserted, uint64_t deleted);
+/*
+ * Entries in the conn table, counted by walking it in batches of 4096
+ * (bpf_map_lookup_batch): exact at no instant under churn, O(entries),
+ * about 0.1-0.2 s per million.  For an operator who asks, never for an
+ * event loop (lb_dp_conn_occupancy is).
+ */
 int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n);
 
 /* For tests and benchmarks: the loaded program's fd. */

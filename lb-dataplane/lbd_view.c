@@ -259,6 +259,7 @@ static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
 void lbd_sample(struct lbd *d)
 {
 	struct keel_traffic t;
+	uint64_t cap;
 	size_t i, j;
 
 	for (i = 0; i < d->m.n_svcs; i++) {
@@ -271,9 +272,8 @@ void lbd_sample(struct lbd *d)
 				lbd_rate_update(&d->real_rate[s->reals[j].id],
 						&t);
 	}
-	/* Walking the conn table costs a syscall per entry: every 5 s. */
-	if (d->ticks % 5 == 1)
-		lb_dp_conn_count(d->dp, &d->conn_entries);
+	/* O(ncpus): the program's insert counters, never a walk. */
+	lb_dp_conn_occupancy(d->dp, &d->conn_entries, &cap);
 }
 
 static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
@@ -366,8 +366,9 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		lb_prom_sample(b, "keel_dataplane_attached", il, 1,
 			       lbd_iface_attached(d, i));
 	}
-	lb_prom_help(b, "keel_conn_table_entries", "gauge",
-		     "connection-table entries (sampled every 5 s)");
+	lb_prom_help(
+		b, "keel_conn_table_entries", "gauge",
+		"connection-table entries (from insert counters; never above capacity)");
 	lb_prom_sample(b, "keel_conn_table_entries", NULL, 0, d->conn_entries);
 	lb_prom_help(b, "keel_conn_table_capacity", "gauge",
 		     "connection-table size");

@@ -26,6 +26,16 @@
 #define KEEL_RING_SIZE_DEFAULT 65537
 #define KEEL_RING_SIZE_MAX 1048573 /* largest prime below 2^20 */
 #define KEEL_IPV6_EXT_MAX 6 /* extension headers walked before giving up */
+#define KEEL_STATS_SLOTS 64 /* keel_stats entries: room for new counters */
+#define KEEL_HINT_SLOTS 16384 /* SYN hints per CPU (a power of two) */
+
+/*
+ * Layout version of the pinned maps, kept in keel_info.  1: the maps
+ * before keel_info existed (8-byte keel_conn, 16 counters).  Bump it with
+ * every change of a pinned map's key, value or size, and teach lb_dp's
+ * adoption to migrate (or refuse) the previous one.
+ */
+#define KEEL_LAYOUT_VERSION 2
 
 /* Real id 0 is never a real: an empty ring slot holds it. */
 #define KEEL_REAL_NONE 0
@@ -119,9 +129,82 @@ struct keel_flow {
 	__u8 pad[2];
 };
 
+/*
+ * Connection table value.  real_id and real_gen come first and together
+ * (one 8-byte store rewrites both).  seen is the time of the flow's last
+ * packet in units of 2^KEEL_SEEN_SHIFT ns of the kernel's coarse
+ * CLOCK_MONOTONIC (about 1.07 s; userspace compares it with its own
+ * clock_gettime(CLOCK_MONOTONIC) >> KEEL_SEEN_SHIFT); the program writes it
+ * only when it changed, at most once per flow per unit.  It is local to the
+ * host: a peer must be told an age, never the stamp.  flags is room for
+ * connection sync (KEEL_CONN_F_*); the program writes 0.
+ */
+#define KEEL_SEEN_SHIFT 30
+
 struct keel_conn {
 	__u32 real_id;
 	__u32 real_gen;
+	__u32 seen;
+	__u16 flags;
+	__u16 pad;
+};
+
+/* The layout-1 value (adoption migrates it; lb_dp.c). */
+struct keel_conn_v1 {
+	__u32 real_id;
+	__u32 real_gen;
+};
+
+/*
+ * SYN hint: a direct-mapped table per CPU, KEEL_HINT_SLOTS entries each,
+ * in one array map (CPU c's slot s is entry c * KEEL_HINT_SLOTS + s; a
+ * per-CPU array would cost one more cache miss per lookup, through its
+ * table of per-CPU pointers); s = keel_hash_flow() of the 5-tuple modulo
+ * KEEL_HINT_SLOTS.  The first packet of a flow that has no
+ * conn entry (a SYN, a first datagram) writes the real it was sent to;
+ * the next one that finds its own 5-tuple there records the flow with that
+ * real, so a ring change between the two does not move it.  Floods only
+ * overwrite hints: the conn table never sees a one-packet flow.
+ */
+struct keel_hint {
+	struct keel_flow flow;
+	__u32 real_id;
+	__u32 real_gen;
+};
+
+/* MAC of an interface the program is attached to (keel_if_mac value). */
+struct keel_if_mac {
+	__u8 mac[6];
+	__u8 pad[2];
+};
+
+/*
+ * keel_config (one entry, written by userspace): knobs the program reads.
+ * conn_insert_cap: new conn entries one CPU may insert per 2^30 ns (about
+ * a second); 0, the default, is no cap.  Over the cap a flow is forwarded
+ * by its hint (or the ring) and recorded by a later packet.
+ */
+struct keel_config {
+	__u32 conn_insert_cap;
+	__u32 pad;
+};
+
+/* Per-CPU state of the cap (keel_rate): inserts in the current unit. */
+struct keel_rate {
+	__u32 unit; /* now >> KEEL_SEEN_SHIFT */
+	__u32 inserts;
+};
+
+/*
+ * keel_info (one entry, written by userspace only): the layout version of
+ * the pinned maps and the conn-table entries userspace added or removed
+ * (migration, later sync), which the program's insert counter cannot see.
+ */
+struct keel_info {
+	__u32 layout; /* KEEL_LAYOUT_VERSION */
+	__u32 pad;
+	__u64 conn_user_inserts;
+	__u64 conn_user_deletes;
 };
 
 /* Per-service and per-real traffic counters (per-CPU arrays). */
@@ -134,9 +217,15 @@ struct keel_traffic {
 /*
  * Global per-CPU counters.  Every packet increments exactly one verdict
  * counter (KEEL_CNT_V_*) and exactly one reason counter (PASS_*, DROP_*,
- * or how a forwarded packet's real was found).  KEEL_CNT_REDIRECT_ERR
- * counts, in addition, redirects that found no egress port (dropped).
- * Names (metric suffixes): KEEL_CNT_NAMES, keel_cnt_name().
+ * or how a forwarded packet's real was found).  The extras count, in
+ * addition: KEEL_CNT_REDIRECT_ERR redirects that found no egress port
+ * (dropped); KEEL_CNT_CONN_INSERTS new keys the program put into the conn
+ * table (the occupancy estimate, lb_dp_conn_occupancy()); KEEL_CNT_MAC_GUARD_OFF
+ * VIP frames balanced on an interface whose MAC keel_if_mac does not hold.
+ * Names (metric suffixes): KEEL_CNT_NAMES, keel_cnt_name().  The map has
+ * KEEL_STATS_SLOTS entries, so a new counter does not change its layout.
+ * Append only: during an upgrade the old program and the new userspace
+ * share the map, so an index keeps its meaning.
  */
 enum keel_cnt {
 	/* verdicts */
@@ -154,12 +243,23 @@ enum keel_cnt {
 	KEEL_CNT_DROP_FRAG_NO_SERVICE, /* fragment to a VIP, no port-less service */
 	/* how a forwarded packet's real was found */
 	KEEL_CNT_CONN_HIT,
-	KEEL_CNT_CONN_MISS, /* new flow, chosen by Maglev */
+	/* no entry, its hint found: entry written (slot of layout 1's
+	 * conn_miss_new_flow, which migration does not copy) */
+	KEEL_CNT_FLOW_RECORDED,
 	KEEL_CNT_CONN_RECHOSEN, /* hit on an unusable real, chosen again */
 	KEEL_CNT_FRAGMENT, /* IP fragment, hashed on addresses */
 	KEEL_CNT_ICMP_TOO_BIG, /* sent to the quoted flow's real */
 	/* extra */
 	KEEL_CNT_REDIRECT_ERR,
+	/* appended in layout 2: reasons, then extras */
+	KEEL_CNT_PASS_NOT_OUR_MAC, /* VIP frame addressed to another host */
+	KEEL_CNT_PASS_MULTICAST, /* VIP frame to a multicast/broadcast MAC */
+	KEEL_CNT_SYN_UNRECORDED, /* SYN, no entry: ring, hint, no entry */
+	KEEL_CNT_SYN_REUSED, /* SYN on a 5-tuple with an entry: ring, rewritten */
+	KEEL_CNT_MISS_UNRECORDED, /* no entry, no hint: ring, hint, no entry */
+	KEEL_CNT_CONN_INSERTS, /* extra: new conn-table keys */
+	KEEL_CNT_MAC_GUARD_OFF, /* extra: no MAC known for the interface */
+	KEEL_CNT_FLOW_CAPPED, /* its hint, over the insert cap: not recorded */
 	KEEL_CNT__MAX,
 };
 
@@ -176,11 +276,19 @@ enum keel_cnt {
 		[KEEL_CNT_DROP_NO_REAL] = "drop_no_real",                 \
 		[KEEL_CNT_DROP_FRAG_NO_SERVICE] = "drop_frag_no_service", \
 		[KEEL_CNT_CONN_HIT] = "conn_hit",                         \
-		[KEEL_CNT_CONN_MISS] = "conn_miss_new_flow",              \
+		[KEEL_CNT_FLOW_RECORDED] = "flow_recorded",               \
 		[KEEL_CNT_CONN_RECHOSEN] = "conn_rechosen",               \
 		[KEEL_CNT_FRAGMENT] = "fragment",                         \
 		[KEEL_CNT_ICMP_TOO_BIG] = "icmp_too_big",                 \
 		[KEEL_CNT_REDIRECT_ERR] = "redirect_error",               \
+		[KEEL_CNT_PASS_NOT_OUR_MAC] = "pass_not_our_mac",         \
+		[KEEL_CNT_PASS_MULTICAST] = "pass_multicast",             \
+		[KEEL_CNT_SYN_UNRECORDED] = "syn_unrecorded",             \
+		[KEEL_CNT_SYN_REUSED] = "syn_reused_tuple",               \
+		[KEEL_CNT_MISS_UNRECORDED] = "miss_unrecorded",           \
+		[KEEL_CNT_CONN_INSERTS] = "conn_inserts",                 \
+		[KEEL_CNT_MAC_GUARD_OFF] = "mac_guard_off",               \
+		[KEEL_CNT_FLOW_CAPPED] = "flow_unrecorded_capped",        \
 	}
 
 /* Pinned map names (files under the instance's bpffs directory). */
@@ -193,6 +301,11 @@ enum keel_cnt {
 #define KEEL_PIN_STATS "keel_stats"
 #define KEEL_PIN_SVC_STATS "keel_svc_stats"
 #define KEEL_PIN_REAL_STATS "keel_real_stats"
+#define KEEL_PIN_HINT "keel_hint"
+#define KEEL_PIN_IF_MAC "keel_if_mac"
+#define KEEL_PIN_INFO "keel_info"
+#define KEEL_PIN_CONFIG "keel_config"
+#define KEEL_PIN_RATE "keel_rate"
 
 #ifndef __BPF__
 _Static_assert(sizeof(struct keel_vip_key) == 20, "vip key layout");
@@ -200,7 +313,16 @@ _Static_assert(sizeof(struct keel_svc_info) == 16, "svc info layout");
 _Static_assert(sizeof(struct keel_real_info) == 28, "real info layout");
 _Static_assert(sizeof(struct keel_real_meta) == 28, "real meta layout");
 _Static_assert(sizeof(struct keel_flow) == 40, "flow layout");
-_Static_assert(sizeof(struct keel_conn) == 8, "conn layout");
+_Static_assert(sizeof(struct keel_conn) == 16, "conn layout");
+_Static_assert(offsetof(struct keel_conn, real_gen) == 4, "conn id+gen");
+_Static_assert(sizeof(struct keel_conn_v1) == 8, "conn layout 1");
+_Static_assert(sizeof(struct keel_hint) == 48, "hint layout");
+_Static_assert(sizeof(struct keel_if_mac) == 8, "if mac layout");
+_Static_assert(sizeof(struct keel_info) == 24, "info layout");
+_Static_assert(sizeof(struct keel_config) == 8, "config layout");
+_Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
+_Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
+_Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");
 #endif
 

@@ -2,13 +2,26 @@
 /*
  * keel_xdp - LVS-style VS/DR load balancing in XDP.
  *
- * Non-VIP traffic passes untouched.  A packet for a service follows its
- * conn-table entry while that real is usable, except a TCP SYN (a new
- * connection, perhaps on a reused 5-tuple): it and any packet without a
- * usable entry are placed by the service's
- * Maglev ring chooses (5-tuple hash, source hash for persistent services,
- * address hash for fragments) and the choice is recorded.  The frame is
- * then readdressed to the real's MAC and sent out (XDP_TX or redirect).
+ * Non-VIP traffic passes untouched, and so does a VIP frame not addressed
+ * to the interface's own MAC.  A packet for a service follows its
+ * conn-table entry while that real is usable.  Without an entry the
+ * service's Maglev ring chooses (5-tuple hash, source hash for persistent
+ * services, address hash for fragments), and the flow is recorded only
+ * when its next packet comes: the first packet (a SYN, a first datagram)
+ * leaves a per-CPU hint naming its real, and the packet that finds its own
+ * hint writes the entry with that real.  A flood of one-packet flows
+ * (spoofed SYNs, datagrams, ACKs) therefore never enters the conn table
+ * and cannot evict established flows; docs/dataplane.md says why this was
+ * chosen and what it costs.  A SYN never follows an entry: it opens a new
+ * connection, perhaps on a reused 5-tuple, and the ring decides.  The
+ * frame is then readdressed to the real's MAC and sent out (XDP_TX or
+ * redirect).
+ *
+ * Benchmark-only variants (tests/bench/meson.build builds them from this
+ * file; never the production object): KEEL_XDP_RECORD_FIRST records a flow
+ * on its first packet, SYN included (layout 1's policy);
+ * KEEL_XDP_NO_SEEN neither reads the clock nor stamps entries;
+ * KEEL_XDP_NO_MAC_GUARD balances whatever the destination MAC.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -58,8 +71,43 @@ static __always_inline int keel_is_vip_addr(struct keel_vip_key *vk)
 	return bpf_map_lookup_elem(&keel_services, vk) != NULL;
 }
 
+/*
+ * Only frames addressed to the ingress interface are balanced: on a
+ * segment that floods unicast, two LBs would otherwise forward each
+ * other's frames for ever (DR leaves the IP header, and its TTL, alone).
+ * Returns the PASS reason, or 0 to balance.  An interface keel_if_mac
+ * does not know (attached by other means than lb_dp_attach) is balanced
+ * as before the guard existed, and counted.
+ */
+static __always_inline __u32 keel_mac_guard(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct ethhdr *eth = data;
+	struct keel_if_mac *m;
+	__u8 d = 0;
+	int i;
+
+	if ((void *)(eth + 1) > data_end)
+		return KEEL_CNT_PASS_NOT_IP;
+	/* IEEE 802: the I/G bit; broadcast is a multicast address too. */
+	if (eth->h_dest[0] & 1)
+		return KEEL_CNT_PASS_MULTICAST;
+	m = bpf_map_lookup_elem(&keel_if_mac, &ifindex);
+	if (!m) {
+		keel_count(KEEL_CNT_MAC_GUARD_OFF);
+		return 0;
+	}
+#pragma unroll
+	for (i = 0; i < ETH_ALEN; i++)
+		d |= eth->h_dest[i] ^ m->mac[i];
+	return d ? KEEL_CNT_PASS_NOT_OUR_MAC : 0;
+}
+
+/* The ring's hash: fh is keel_hash_flow() of the packet's 5-tuple. */
 static __always_inline __u32 keel_ring_pick(const struct keel_svc_info *svc,
-					    const struct keel_pkt *p)
+					    const struct keel_pkt *p, __u32 fh)
 {
 	__u32 h, idx, *rid;
 	void *ring;
@@ -69,13 +117,123 @@ static __always_inline __u32 keel_ring_pick(const struct keel_svc_info *svc,
 	else if (svc->flags & KEEL_SVC_F_PERSISTENT)
 		h = keel_hash_src(&p->flow);
 	else
-		h = keel_hash_flow(&p->flow);
+		h = fh;
 	ring = bpf_map_lookup_elem(&keel_rings, &svc->ring_id);
 	if (!ring)
 		return KEEL_REAL_NONE;
 	idx = keel_hash_index(h, svc->ring_size);
 	rid = bpf_map_lookup_elem(ring, &idx);
 	return rid ? *rid : KEEL_REAL_NONE;
+}
+
+/* The ring's choice if it is usable (*real set), else KEEL_REAL_NONE. */
+static __always_inline __u32 keel_choose(const struct keel_svc_info *svc,
+					 const struct keel_pkt *p, __u32 fh,
+					 struct keel_real_info **real)
+{
+	__u32 id = keel_ring_pick(svc, p, fh);
+	struct keel_real_info *r = bpf_map_lookup_elem(&keel_reals, &id);
+
+	if (id == KEEL_REAL_NONE || !r || !keel_real_usable(r, svc->svc_id))
+		return KEEL_REAL_NONE;
+	*real = r;
+	return id;
+}
+
+static __always_inline __u32 keel_now(void)
+{
+#ifdef KEEL_XDP_NO_SEEN
+	return 0; /* the benchmark's "before": no clock read either */
+#else
+	return bpf_ktime_get_coarse_ns() >> KEEL_SEEN_SHIFT;
+#endif
+}
+
+static __always_inline int keel_flow_eq(const struct keel_flow *a,
+					const struct keel_flow *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 d = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}
+
+/*
+ * Rewrite an entry where it lies (no allocation: the LRU is not asked for
+ * a node and evicts nothing).  Id and generation go in one 8-byte store,
+ * so a reader on another CPU never pairs one with the other's old value.
+ */
+static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
+					      __u32 gen, __u32 now)
+{
+	union {
+		struct keel_conn_v1 v;
+		__u64 w;
+	} u = { .v = { .real_id = id, .real_gen = gen } };
+
+	*(__u64 *)c = u.w;
+	c->seen = now;
+}
+
+/*
+ * May this CPU insert another conn entry in this unit of time?  Only when
+ * userspace set a cap (keel_config); the window is one unit of the
+ * last-seen clock (about a second), per CPU, so no lock.
+ */
+static __always_inline int keel_insert_allowed(__u32 now)
+{
+	struct keel_config *cfg;
+	struct keel_rate *r;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&keel_config, &zero);
+	if (!cfg || !cfg->conn_insert_cap)
+		return 1;
+	r = bpf_map_lookup_elem(&keel_rate, &zero);
+	if (!r)
+		return 1;
+	if (r->unit != now) {
+		r->unit = now;
+		r->inserts = 0;
+	}
+	if (r->inserts >= cfg->conn_insert_cap)
+		return 0;
+	r->inserts++;
+	return 1;
+}
+
+/* A new entry; only a key that was not there counts as an insert. */
+static __always_inline void keel_conn_record(const struct keel_flow *f,
+					     __u32 id, __u32 gen, __u32 now)
+{
+	struct keel_conn c = { .real_id = id, .real_gen = gen, .seen = now };
+
+	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST) == 0)
+		keel_count(KEEL_CNT_CONN_INSERTS);
+}
+
+/* This CPU's hint slot for the flow hash fh (NULL past the map's end). */
+static __always_inline struct keel_hint *keel_hint_slot(__u32 fh)
+{
+	__u32 slot = bpf_get_smp_processor_id() * KEEL_HINT_SLOTS +
+		     (fh & (KEEL_HINT_SLOTS - 1));
+
+	return bpf_map_lookup_elem(&keel_hint, &slot);
+}
+
+static __always_inline void keel_hint_write(struct keel_hint *h,
+					    const struct keel_flow *f, __u32 id,
+					    __u32 gen)
+{
+	if (!h)
+		return;
+	h->flow = *f;
+	h->real_id = id;
+	h->real_gen = gen;
 }
 
 SEC("xdp")
@@ -86,10 +244,11 @@ int keel_xdp(struct xdp_md *ctx)
 	__u64 bytes = data_end - data;
 	struct keel_real_info *real;
 	struct keel_svc_info *svc;
+	struct keel_hint *hint;
 	struct keel_vip_key vk;
 	struct keel_pkt p = {};
 	struct keel_conn *conn;
-	__u32 reason, real_id;
+	__u32 reason, real_id, fh, now;
 	int act, new_flow = 0;
 
 	switch (keel_parse(data, data_end, &p)) {
@@ -110,52 +269,142 @@ int keel_xdp(struct xdp_md *ctx)
 					    KEEL_CNT_DROP_FRAG_NO_SERVICE);
 		return keel_verdict(XDP_PASS, KEEL_CNT_PASS_NOT_VIP);
 	}
+#ifndef KEEL_XDP_NO_MAC_GUARD
+	reason = keel_mac_guard(ctx);
+	if (reason)
+		return keel_verdict(XDP_PASS, reason);
+#endif
 	keel_traffic_add(&keel_svc_stats, svc->svc_id, bytes, 0);
 
+	/* Fragments and ICMP errors follow flows; they never record one. */
 	if (p.is_frag) {
 		reason = KEEL_CNT_FRAGMENT;
-		goto pick;
+		real_id = keel_choose(svc, &p, 0, &real);
+		if (!real_id)
+			goto no_real;
+		goto forward;
 	}
-	reason = p.is_too_big ? KEEL_CNT_ICMP_TOO_BIG : KEEL_CNT_CONN_MISS;
-	/*
-	 * A SYN opens a new connection even when its 5-tuple has an entry
-	 * (a client reusing a port): the ring decides, so a draining real
-	 * gets no new connection (Katran does the same).
-	 */
-	if (p.is_syn)
-		goto pick;
+	if (p.is_too_big) {
+		reason = KEEL_CNT_ICMP_TOO_BIG;
+		conn = bpf_map_lookup_elem(&keel_conn, &p.flow);
+		if (conn) {
+			real_id = conn->real_id;
+			real = bpf_map_lookup_elem(&keel_reals, &real_id);
+			if (real && real->gen == conn->real_gen &&
+			    keel_real_usable(real, svc->svc_id))
+				goto forward;
+		}
+		real_id = keel_choose(svc, &p, keel_hash_flow(&p.flow), &real);
+		if (!real_id)
+			goto no_real;
+		goto forward;
+	}
+
+	now = keel_now();
+#ifdef KEEL_XDP_RECORD_FIRST
+	/* Layout 1: every SYN and every miss is recorded at once. */
+	conn = p.is_syn ? NULL : bpf_map_lookup_elem(&keel_conn, &p.flow);
+	if (!conn) {
+		reason = KEEL_CNT_FLOW_RECORDED;
+		real_id = keel_choose(svc, &p, keel_hash_flow(&p.flow), &real);
+		if (!real_id)
+			goto no_real;
+		{
+			struct keel_conn c = { .real_id = real_id,
+					       .real_gen = real->gen,
+					       .seen = now };
+
+			bpf_map_update_elem(&keel_conn, &p.flow, &c, BPF_ANY);
+		}
+		goto new_flow;
+	}
+#else
 	conn = bpf_map_lookup_elem(&keel_conn, &p.flow);
+	if (p.is_syn) {
+		/*
+		 * A SYN opens a new connection even when its 5-tuple has an
+		 * entry (a client reusing a port): the ring decides, so a
+		 * draining real gets no new connection (Katran does the
+		 * same).  An existing entry is rewritten where it lies; a new
+		 * flow only leaves a hint, for the ACK that follows.
+		 */
+		fh = keel_hash_flow(&p.flow);
+		real_id = keel_choose(svc, &p, fh, &real);
+		if (!real_id)
+			goto no_real;
+		if (conn) {
+			reason = KEEL_CNT_SYN_REUSED;
+			keel_conn_rewrite(conn, real_id, real->gen, now);
+			goto new_flow;
+		}
+		reason = KEEL_CNT_SYN_UNRECORDED;
+		keel_hint_write(keel_hint_slot(fh), &p.flow, real_id,
+				real->gen);
+		goto forward;
+	}
+#endif
 	if (conn) {
 		real_id = conn->real_id;
 		real = bpf_map_lookup_elem(&keel_reals, &real_id);
 		if (real && real->gen == conn->real_gen &&
 		    keel_real_usable(real, svc->svc_id)) {
-			if (!p.is_too_big)
-				reason = KEEL_CNT_CONN_HIT;
+#ifndef KEEL_XDP_NO_SEEN
+			if (conn->seen != now)
+				conn->seen = now;
+#endif
+			reason = KEEL_CNT_CONN_HIT;
 			goto forward;
 		}
-		if (!p.is_too_big)
-			reason = KEEL_CNT_CONN_RECHOSEN;
+		/* Its real is gone or DOWN: the flow is dead there anyway. */
+		reason = KEEL_CNT_CONN_RECHOSEN;
+		real_id = keel_choose(svc, &p, keel_hash_flow(&p.flow), &real);
+		if (!real_id)
+			goto no_real;
+		keel_conn_rewrite(conn, real_id, real->gen, now);
+		goto new_flow;
 	}
-pick:
-	real_id = keel_ring_pick(svc, &p);
-	real = bpf_map_lookup_elem(&keel_reals, &real_id);
-	if (real_id == KEEL_REAL_NONE || !real ||
-	    !keel_real_usable(real, svc->svc_id))
-		return keel_verdict(XDP_DROP, KEEL_CNT_DROP_NO_REAL);
-	/* ICMP errors and fragments follow flows; they never create one. */
-	if (reason == KEEL_CNT_CONN_MISS || reason == KEEL_CNT_CONN_RECHOSEN) {
-		struct keel_conn c = { .real_id = real_id,
-				       .real_gen = real->gen };
 
-		bpf_map_update_elem(&keel_conn, &p.flow, &c, BPF_ANY);
-		new_flow = 1;
-		keel_count_new_flow(svc->svc_id);
+	/*
+	 * No entry.  The packet whose 5-tuple left the hint before (the ACK
+	 * after a SYN, a second datagram) records the flow with the hint's
+	 * real, even if the ring changed since; any other only leaves a hint.
+	 */
+	fh = keel_hash_flow(&p.flow);
+	hint = keel_hint_slot(fh);
+	if (hint && keel_flow_eq(&hint->flow, &p.flow)) {
+		reason = KEEL_CNT_FLOW_RECORDED;
+		real_id = hint->real_id;
+		real = bpf_map_lookup_elem(&keel_reals, &real_id);
+		if (!real || real->gen != hint->real_gen ||
+		    !keel_real_usable(real, svc->svc_id)) {
+			real_id = keel_choose(svc, &p, fh, &real);
+			if (!real_id)
+				goto no_real;
+		}
+		/* Over the cap the hint stays: a later packet records. */
+		if (!keel_insert_allowed(now)) {
+			reason = KEEL_CNT_FLOW_CAPPED;
+			goto forward;
+		}
+		keel_conn_record(&p.flow, real_id, real->gen, now);
+		goto new_flow;
 	}
+	reason = KEEL_CNT_MISS_UNRECORDED;
+	real_id = keel_choose(svc, &p, fh, &real);
+	if (!real_id)
+		goto no_real;
+	keel_hint_write(hint, &p.flow, real_id, real->gen);
+	goto forward;
+
+new_flow:
+	new_flow = 1;
+	keel_count_new_flow(svc->svc_id);
 forward:
 	keel_traffic_add(&keel_real_stats, real_id, bytes, new_flow);
 	act = keel_forward(ctx, real);
 	return keel_verdict(act, reason);
+no_real:
+	return keel_verdict(XDP_DROP, KEEL_CNT_DROP_NO_REAL);
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

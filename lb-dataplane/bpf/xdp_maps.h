@@ -69,6 +69,55 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_conn SEC(".maps");
 
+/*
+ * SYN hints (struct keel_hint), KEEL_HINT_SLOTS per CPU, each CPU writing
+ * only its own: no lock.  max_entries is set at load time to
+ * KEEL_HINT_SLOTS x the possible CPUs (lb_dp_load).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KEEL_HINT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct keel_hint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_hint SEC(".maps");
+
+/* ifindex -> the interface's MAC, written by lb_dp_attach(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KEEL_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct keel_if_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_if_mac SEC(".maps");
+
+/* Knobs userspace sets (struct keel_config). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_config SEC(".maps");
+
+/* The insert cap's per-CPU window (pinned so tests can set it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_rate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_rate SEC(".maps");
+
+/* Never read here: the layout version and userspace's conn counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_info SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, KEEL_MAX_IFACES);
@@ -79,7 +128,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KEEL_CNT__MAX);
+	__uint(max_entries, KEEL_STATS_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -1,33 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * bench_xdp.c - cost of the keel XDP program per packet, above the cost of
- * running any XDP program at all.
+ * running any XDP program at all, path by path.
  *
  * BPF_PROG_TEST_RUN with repeat=1, in a loop: the program rewrites the
- * MACs, and repeat=N would time N-1 runs on its own output.  Each call of
- * keel_xdp is paired with a call of xdp_drop (keel_trivial) on the same
- * packet, interleaved, and the kernel-measured durations are summed per
- * run.  Reported: the median over runs of (keel - drop) per packet, and
- * the raw medians of both.
+ * MACs, and repeat=N would time N-1 runs on its own output.  Each timed
+ * call of a keel program is paired with a call of xdp_drop (keel_trivial)
+ * on the same packet, interleaved, and the kernel-measured durations are
+ * summed per run.  Reported: the median over runs of (keel - drop) per
+ * packet, the raw medians of both, and ratios between cases taken run by
+ * run (the median of the per-run ratios): the machine's drift hits both
+ * sides of a ratio alike.
  *
- * Cases:
- *   not-VIP pass  TCP SYN to an address without service
- *   new flow      TCP SYN; the source port (and, every 60000 calls, the
- *                 source address) changes every call, and the conn entry
- *                 the call created is deleted before the next call
- *                 (outside the timed region): every call is a miss that
- *                 inserts into a table that never fills
- *   established   TCP ACK of 1024 flows created beforehand, in turn
- *   ipv6 estab.   the same over IPv6
- *   udp estab.    UDP datagrams (12 bytes of payload) of 1024 flows
+ * Programs, all sharing one instance's maps (a second instance with a
+ * 65,536-entry conn table for the last record-first case):
+ *   keel      the production object
+ *   recfirst  KEEL_XDP_RECORD_FIRST: every first packet, SYN included, is
+ *             recorded at once (layout 1's policy, the "before")
+ *   noseen    KEEL_XDP_NO_SEEN: no last-seen stamp on a hit
+ *   noguard   KEEL_XDP_NO_MAC_GUARD: no destination-MAC check
+ * Tuples: "fixed" one packet; "estab" 1024 flows recorded beforehand, in
+ * turn; "fresh" a new 5-tuple every call (source port, then address);
+ * "batch" BATCH fresh 5-tuples with distinct hint slots whose SYNs all
+ * run (untimed) before their ACKs are timed, so that an ACK finds its
+ * hint but neither it nor its conn-table bucket still in the cache (as
+ * one RTT after its SYN on a busy LB).
+ * "pre": an untimed packet of the same tuple first (its SYN, or the same
+ * datagram); "clean": the entry the call made is deleted after it
+ * (outside the timed region), so the table never fills.
+ * After every run the case's reason counter must have moved once per
+ * call: a case that took another path stops the benchmark.
+ *
+ * KEEL_BENCH_WINDOW=T adds the SYN hint's window: T trials each of a SYN,
+ * N SYNs of other fresh flows (a flood, or other clients), then the first
+ * SYN's ACK; the share of ACKs that found their hint, for several N,
+ * against exp(-N / KEEL_HINT_SLOTS) (a uniform hash into a direct-mapped
+ * table).
  *
  * Needs root and the veth kg0 (ingress; reals are behind it, so the
  * verdict is XDP_TX as in production):
  *   sudo tests/bpf/run-in-netns.sh build/tests/bench/bench_xdp [runs [calls]]
- * KEEL_BENCH_CONN=N sets the conn table's size (default 1048576).
+ * KEEL_BENCH_CONN=N sets the main conn table's size (default 1048576).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -40,8 +57,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_hash.h"
 #include "keel_maps.h"
+#include "keel_names.h"
 #include "keel_trivial.skel.h"
+#include "keel_xdp_noguard.skel.h"
+#include "keel_xdp_noseen.skel.h"
+#include "keel_xdp_recfirst.skel.h"
 #include "lb_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
@@ -50,28 +72,102 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RUNS_DEFAULT 7
 #define CALLS_DEFAULT 200000
+#define RUNS_MAX 64
 #define FLOWS 1024 /* established flows cycled through */
-#define NEW_FLOWS 600000 /* new-flow tuples, after the established ones */
+#define FRESH_MAX 14000000 /* distinct fresh tuples (port x address) */
+#define SMALL_CONN 65536
+#define BATCH 8192 /* T_BATCH: SYNs between a SYN and its ACK */
 #define IF_IN "kg0"
 #define REPEAT_N 100000 /* the warm-cache view */
 #define PKT_MAX 128
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 static const uint8_t mac_lb[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_router[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 
-enum bench_case {
-	C_NOT_VIP,
-	C_NEW_FLOW,
-	C_ESTAB4,
-	C_ESTAB6,
-	C_UDP,
-	C__N,
+enum prog_ix { P_KEEL, P_RECFIRST, P_NOSEEN, P_NOGUARD, P_SMALL, P__N };
+enum pkt_ix { K_NOTVIP, K_SYN4, K_ACK4, K_ACK6, K_UDP4, K__N };
+enum tuples { T_FIXED, T_ESTAB, T_FRESH, T_BATCH };
+enum pre { PRE_NONE, PRE_SYN, PRE_SAME };
+
+static const char *const prog_names[P__N] = {
+	[P_KEEL] = "keel",	    [P_RECFIRST] = "recfirst",
+	[P_NOSEEN] = "noseen",	    [P_NOGUARD] = "noguard",
+	[P_SMALL] = "recfirst-64K",
 };
 
-static const char *const case_names[C__N] = {
-	[C_NOT_VIP] = "not-VIP pass",  [C_NEW_FLOW] = "new flow (SYN)",
-	[C_ESTAB4] = "established v4", [C_ESTAB6] = "established v6",
-	[C_UDP] = "udp established",
+static const struct bcase {
+	const char *name;
+	enum prog_ix prog;
+	enum pkt_ix pkt;
+	enum tuples tuples;
+	enum pre pre;
+	bool clean;
+	enum keel_cnt reason; /* moves once per timed call */
+	bool stable; /* the same packet takes the same path: repeat=N too */
+} cases[] = {
+	{ "not-VIP pass", P_KEEL, K_NOTVIP, T_FIXED, PRE_NONE, false,
+	  KEEL_CNT_PASS_NOT_VIP, true },
+	{ "SYN (hint only)", P_KEEL, K_SYN4, T_FRESH, PRE_NONE, false,
+	  KEEL_CNT_SYN_UNRECORDED, true },
+	{ "first ACK, records", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "first ACK, cold", P_KEEL, K_ACK4, T_BATCH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "ACK, no entry/hint", P_KEEL, K_ACK4, T_FRESH, PRE_NONE, false,
+	  KEEL_CNT_MISS_UNRECORDED, false },
+	{ "SYN, record-first", P_RECFIRST, K_SYN4, T_FRESH, PRE_NONE, true,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "SYN, rec-1st 64K full", P_SMALL, K_SYN4, T_FRESH, PRE_NONE, false,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "established v4", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, true },
+	{ "estab. v4 no stamp", P_NOSEEN, K_ACK4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, true },
+	{ "estab. v4 no guard", P_NOGUARD, K_ACK4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, true },
+	{ "established v6", P_KEEL, K_ACK6, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, true },
+	{ "udp 1st datagram", P_KEEL, K_UDP4, T_FRESH, PRE_NONE, false,
+	  KEEL_CNT_MISS_UNRECORDED, false },
+	{ "udp 2nd, records", P_KEEL, K_UDP4, T_FRESH, PRE_SAME, true,
+	  KEEL_CNT_FLOW_RECORDED, false },
+	{ "udp established", P_KEEL, K_UDP4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, true },
+};
+
+#define C__N ARRAY_SIZE(cases)
+
+/* Ratios printed: num / den of "above drop", run by run. */
+static const struct {
+	const char *what;
+	const char *num, *den;
+} ratios[] = {
+	{ "SYN / established (target <= 1.5)", "SYN (hint only)",
+	  "established v4" },
+	{ "recording ACK / record-first SYN (target <= 1)",
+	  "first ACK, records", "SYN, record-first" },
+	{ "record-first SYN / established (before)", "SYN, record-first",
+	  "established v4" },
+	{ "recording ACK / established", "first ACK, records",
+	  "established v4" },
+	{ "cold recording ACK / record-first SYN (target <= 1)",
+	  "first ACK, cold", "SYN, record-first" },
+	{ "udp 2nd (records) / record-first SYN", "udp 2nd, records",
+	  "SYN, record-first" },
+	{ "spoofed ACK / established", "ACK, no entry/hint", "established v4" },
+	{ "full 64K record-first SYN / established", "SYN, rec-1st 64K full",
+	  "established v4" },
+};
+
+/* Differences printed: a - b of "above drop", run by run. */
+static const struct {
+	const char *what;
+	const char *a, *b;
+} deltas[] = {
+	{ "last-seen stamp on a hit", "established v4", "estab. v4 no stamp" },
+	{ "MAC guard on a hit", "established v4", "estab. v4 no guard" },
 };
 
 struct pkt {
@@ -79,16 +175,25 @@ struct pkt {
 	size_t len;
 	size_t sport; /* offset of the source port */
 	size_t saddr; /* offset of the last byte of the source address */
+	size_t flags; /* offset of the TCP flags, or 0 */
 	int ipv;
 };
 
-struct bench {
+struct inst {
 	struct lb_dp *dp;
 	struct lb_model m;
 	bool model_ok;
+};
+
+struct bench {
+	struct inst main, small;
 	struct keel_trivial *triv;
-	int keel_fd, drop_fd, conn_fd, ifindex;
+	struct keel_xdp_recfirst *recfirst, *small_recfirst;
+	struct keel_xdp_noseen *noseen;
+	struct keel_xdp_noguard *noguard;
+	int fd[P__N], drop_fd, ifindex;
 	uint8_t mac_in[6];
+	uint32_t fresh; /* next fresh tuple */
 };
 
 static void wr16(uint8_t *q, uint16_t v)
@@ -134,12 +239,13 @@ static void build(struct pkt *p, int ipv, uint8_t proto, const char *dst,
 		b[l4 + 12] = 5 << 4;
 		b[l4 + 13] = tcp_flags;
 		wr16(b + l4 + 14, 65535);
+		p->flags = l4 + 13;
 	} else {
 		wr16(b + l4 + 4, 8 + 12);
 	}
 }
 
-/* Flow i of a case: source port, and source address past 60000. */
+/* Flow i of a template: source port, and source address past 60000. */
 static void set_flow(struct pkt *p, uint32_t i)
 {
 	wr16(p->b + p->sport, 1024 + i % 60000);
@@ -164,12 +270,6 @@ static int run_n(const struct bench *bn, int fd, struct pkt *p, uint32_t n,
 	return 0;
 }
 
-static int run_once(const struct bench *bn, int fd, struct pkt *p, uint32_t *ns,
-		    int *verdict)
-{
-	return run_n(bn, fd, p, 1, ns, verdict);
-}
-
 /* The conn-table key of the client flow in p (parsed back from p). */
 static void flow_key(const struct pkt *p, struct keel_flow *f)
 {
@@ -191,91 +291,178 @@ static void flow_key(const struct pkt *p, struct keel_flow *f)
 	memcpy(&f->dport, p->b + p->sport + 2, 2);
 }
 
+static struct inst *inst_of(struct bench *bn, enum prog_ix prog)
+{
+	return prog == P_SMALL ? &bn->small : &bn->main;
+}
+
+static int reason_count(struct inst *in, enum keel_cnt reason, uint64_t *n)
+{
+	uint64_t cnt[KEEL_CNT__MAX];
+	int err = lb_dp_stats(in->dp, cnt);
+
+	if (!err)
+		*n = cnt[reason];
+	return err;
+}
+
 struct sample {
 	double keel, drop;
 };
 
 /*
- * One run: calls pairs of (keel, drop) on the case's packets.  Returns
- * the mean ns per packet of each.
+ * T_BATCH: n fresh tuples whose hint slots differ (so every ACK finds its
+ * hint), their SYNs first, then their ACKs timed.  Adds to the sums.
  */
-static int bench_run(struct bench *bn, enum bench_case c, struct pkt *p,
+static int bench_batch(struct bench *bn, const struct bcase *c, struct pkt *p,
+		       uint32_t n, uint64_t *sum_keel, uint64_t *sum_drop)
+{
+	static uint32_t tuple[BATCH];
+	static uint8_t used[KEEL_HINT_SLOTS];
+	int fd = bn->fd[c->prog], err = 0, v;
+	struct keel_flow f;
+	uint32_t i, k, ns;
+
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < n;) {
+		tuple[i] = FLOWS + bn->fresh++ % FRESH_MAX;
+		set_flow(p, tuple[i]);
+		flow_key(p, &f);
+		k = keel_hash_flow(&f) & (KEEL_HINT_SLOTS - 1);
+		if (used[k])
+			continue;
+		used[k] = 1;
+		i++;
+	}
+	p->b[p->flags] = TCP_SYN;
+	for (i = 0; !err && i < n; i++) {
+		set_flow(p, tuple[i]);
+		err = run_n(bn, fd, p, 1, &ns, &v);
+	}
+	p->b[p->flags] = TCP_ACK;
+	for (i = 0; !err && i < n; i++) {
+		set_flow(p, tuple[i]);
+		err = run_n(bn, fd, p, 1, &ns, &v);
+		if (!err && v != XDP_TX)
+			err = -EPROTO;
+		*sum_keel += ns;
+		if (!err)
+			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
+		*sum_drop += ns;
+		flow_key(p, &f);
+		if (!err &&
+		    bpf_map_delete_elem(
+			    lb_dp_map_fd(bn->main.dp, KEEL_PIN_CONN), &f))
+			err = -errno;
+	}
+	return err;
+}
+
+/* One run of a case: calls pairs of (keel, drop); means per packet. */
+static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 		     uint32_t calls, struct sample *s)
 {
-	static uint32_t next_new;
-	uint64_t sum_keel = 0, sum_drop = 0;
+	int want = c->pkt == K_NOTVIP ? XDP_PASS : XDP_TX, fd = bn->fd[c->prog];
+	struct inst *in = inst_of(bn, c->prog);
+	uint64_t sum_keel = 0, sum_drop = 0, before, after;
+	uint8_t flags = p->flags ? p->b[p->flags] : 0;
 	struct keel_flow f;
-	uint32_t i, ns;
-	int err, v = -1, want = c == C_NOT_VIP ? XDP_PASS : XDP_TX;
+	uint32_t i, ns = 0;
+	int err, v = -1;
 
-	for (i = 0; i < calls; i++) {
-		if (c == C_NEW_FLOW)
-			set_flow(p, FLOWS + next_new++ % NEW_FLOWS);
-		else if (c != C_NOT_VIP)
+	err = reason_count(in, c->reason, &before);
+	for (i = 0; !err && c->tuples == T_BATCH && i < calls; i += BATCH)
+		err = bench_batch(bn, c, p,
+				  calls - i < BATCH ? calls - i : BATCH,
+				  &sum_keel, &sum_drop);
+	for (i = 0; !err && c->tuples != T_BATCH && i < calls; i++) {
+		if (c->tuples == T_FRESH)
+			set_flow(p, FLOWS + bn->fresh++ % FRESH_MAX);
+		else if (c->tuples == T_ESTAB)
 			set_flow(p, i % FLOWS);
-		err = run_once(bn, bn->keel_fd, p, &ns, &v);
-		if (err)
-			return err;
-		if (v != want) {
+		if (c->pre != PRE_NONE) {
+			if (c->pre == PRE_SYN)
+				p->b[p->flags] = TCP_SYN;
+			err = run_n(bn, fd, p, 1, &ns, &v);
+			if (c->pre == PRE_SYN)
+				p->b[p->flags] = flags;
+			if (!err && v != want)
+				err = -EPROTO;
+		}
+		if (!err)
+			err = run_n(bn, fd, p, 1, &ns, &v);
+		if (!err && v != want) {
 			fprintf(stderr, "bench_xdp: %s: verdict %d, want %d\n",
-				case_names[c], v, want);
-			return -EPROTO;
+				c->name, v, want);
+			err = -EPROTO;
 		}
 		sum_keel += ns;
-		err = run_once(bn, bn->drop_fd, p, &ns, &v);
-		if (err)
-			return err;
+		if (!err)
+			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
 		sum_drop += ns;
-		if (c == C_NEW_FLOW) {
+		if (!err && c->clean) {
 			flow_key(p, &f);
-			if (bpf_map_delete_elem(bn->conn_fd, &f))
-				return -errno;
+			if (bpf_map_delete_elem(
+				    lb_dp_map_fd(in->dp, KEEL_PIN_CONN), &f))
+				err = -errno;
 		}
+	}
+	if (!err)
+		err = reason_count(in, c->reason, &after);
+	if (!err && after - before != calls) {
+		fprintf(stderr,
+			"bench_xdp: %s: %s moved by %llu in %u calls: "
+			"the case took another path\n",
+			c->name, keel_cnt_name(c->reason),
+			(unsigned long long)(after - before), calls);
+		err = -EPROTO;
 	}
 	s->keel = (double)sum_keel / calls;
 	s->drop = (double)sum_drop / calls;
-	return 0;
+	return err;
 }
 
-/* The hit cases' flows get their conn entries from the program itself. */
+/* The estab cases' flows get their entries from the program: two packets. */
 static int warm(struct bench *bn, struct pkt *p)
 {
 	uint32_t i, ns;
-	int err, v;
+	int err = 0, v;
 
-	for (i = 0; i < FLOWS; i++) {
-		set_flow(p, i);
-		err = run_once(bn, bn->keel_fd, p, &ns, &v);
-		if (err)
-			return err;
+	for (i = 0; !err && i < 2 * FLOWS; i++) {
+		set_flow(p, i / 2);
+		err = run_n(bn, bn->fd[P_KEEL], p, 1, &ns, &v);
 	}
-	return 0;
+	return err;
 }
 
-static int add_service(struct bench *bn, const char *vip, const char *fmt,
-		       int nreals)
+static int add_service(struct bench *bn, struct inst *in, const char *vip,
+		       const char *fmt, int nreals)
 {
 	struct lb_service *s;
 	struct keel_vip_key k;
 	struct lb_real *r;
-	uint8_t fam, mac[6] = { 0x02, 0, 0, 0, 0x01, 0 };
+	uint8_t fam;
 	__be32 addr[4];
 	char a[64];
 	int i, err;
 
 	err = lb_vip_parse(vip, &k);
 	if (!err)
-		err = lb_model_svc_add(&bn->m, &k, 0, 0, &s);
+		err = lb_model_svc_add(&in->m, &k, 0, 0, &s);
 	for (i = 0; !err && i < nreals; i++) {
 		snprintf(a, sizeof(a), fmt, i + 1);
 		err = lb_addr_parse(a, &fam, addr);
 		if (!err)
-			err = lb_model_real_add(&bn->m, s, fam, addr, 1, &r);
+			err = lb_model_real_add(&in->m, s, fam, addr, 1, &r);
 		if (err)
 			break;
-		mac[5] = i + 1;
+		/*
+		 * Every real has the LB's MAC: a forwarded frame is still
+		 * addressed to the LB, so repeat=N runs the same path again
+		 * (the MAC guard would pass a frame addressed to a real).
+		 */
 		lb_model_real_set_state(s, r, KEEL_RS_UP);
-		lb_model_real_set_mac(s, r, mac, bn->mac_in, bn->ifindex);
+		lb_model_real_set_mac(s, r, mac_lb, bn->mac_in, bn->ifindex);
 	}
 	if (err)
 		fprintf(stderr, "bench_xdp: service %s: %s\n", vip,
@@ -291,10 +478,83 @@ static int if_mac(const char *name, uint8_t mac[6])
 	return idx ? lb_link_mac(idx, mac) : -ENODEV;
 }
 
+/* An instance with three services of ten reals, kg0's MAC as mac_lb. */
+static int inst_setup(struct bench *bn, struct inst *in, const char *suffix,
+		      uint32_t conn)
+{
+	struct lb_dp_opts o = { .conn_table_size = conn };
+	char name[64];
+	int err;
+
+	snprintf(name, sizeof(name), "bench-%d%s", (int)getpid(), suffix);
+	o.instance = name;
+	err = lb_dp_load(&o, &in->dp);
+	if (err) {
+		in->dp = NULL;
+		fprintf(stderr, "bench_xdp: lb_dp_load: %s\n", strerror(-err));
+		return err;
+	}
+	/* The frames are addressed to mac_lb: the guard lets them in. */
+	err = lb_dp_if_mac_set(in->dp, bn->ifindex, mac_lb);
+	if (!err)
+		err = lb_model_init(&in->m, in->dp);
+	if (err)
+		return err;
+	in->model_ok = true;
+	err = add_service(bn, in, "10.0.0.10:80/tcp", "192.168.1.%d", 10);
+	if (!err)
+		err = add_service(bn, in, "10.0.0.10:53/udp", "192.168.2.%d",
+				  10);
+	if (!err)
+		err = add_service(bn, in, "[2001:db8::10]:443/tcp",
+				  "2001:db8:1::%x", 10);
+	if (!err)
+		err = lb_model_commit(&in->m, NULL);
+	return err;
+}
+
+/* A variant object on an instance's maps: every map by its fd. */
+static int reuse_maps(struct bpf_object *obj, struct inst *in)
+{
+	struct bpf_map *map;
+	int fd, err;
+
+	bpf_object__for_each_map(map, obj) {
+		fd = lb_dp_map_fd(in->dp, bpf_map__name(map));
+		if (fd < 0)
+			return fd;
+		/* Or libbpf pins the reused map under /sys/fs/bpf. */
+		err = bpf_map__set_pin_path(map, NULL);
+		if (!err)
+			err = bpf_map__reuse_fd(map, fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+#define LOAD_VARIANT(bn, field, type, in, ix)                                 \
+	({                                                                    \
+		int _e = 0;                                                   \
+		(bn)->field = type##__open();                                 \
+		if (!(bn)->field)                                             \
+			_e = -errno;                                          \
+		if (!_e)                                                      \
+			_e = reuse_maps((bn)->field->obj, (in));              \
+		if (!_e)                                                      \
+			_e = type##__load((bn)->field);                       \
+		if (!_e)                                                      \
+			(bn)->fd[ix] =                                        \
+				bpf_program__fd((bn)->field->progs.keel_xdp); \
+		if (_e)                                                       \
+			fprintf(stderr, "bench_xdp: loading %s: %s\n", #type, \
+				strerror(-_e));                               \
+		_e;                                                           \
+	})
+
 static int setup(struct bench *bn)
 {
-	struct lb_dp_opts o = {};
-	char inst[64];
+	uint32_t conn = KEEL_CONN_TABLE_SIZE;
 	int err;
 
 	bn->ifindex = if_nametoindex(IF_IN);
@@ -305,30 +565,12 @@ static int setup(struct bench *bn)
 			IF_IN);
 		return -ENODEV;
 	}
-	snprintf(inst, sizeof(inst), "bench-%d", (int)getpid());
-	o.instance = inst;
 	/* KEEL_BENCH_CONN: conn table size (default: lbd's default). */
 	if (getenv("KEEL_BENCH_CONN"))
-		o.conn_table_size =
-			strtoul(getenv("KEEL_BENCH_CONN"), NULL, 10);
-	err = lb_dp_load(&o, &bn->dp);
-	if (err) {
-		bn->dp = NULL;
-		fprintf(stderr, "bench_xdp: lb_dp_load: %s\n", strerror(-err));
-		return err;
-	}
-	err = lb_model_init(&bn->m, bn->dp);
-	if (err)
-		return err;
-	bn->model_ok = true;
-	err = add_service(bn, "10.0.0.10:80/tcp", "192.168.1.%d", 10);
+		conn = strtoul(getenv("KEEL_BENCH_CONN"), NULL, 10);
+	err = inst_setup(bn, &bn->main, "", conn);
 	if (!err)
-		err = add_service(bn, "10.0.0.10:53/udp", "192.168.2.%d", 10);
-	if (!err)
-		err = add_service(bn, "[2001:db8::10]:443/tcp",
-				  "2001:db8:1::%x", 10);
-	if (!err)
-		err = lb_model_commit(&bn->m, NULL);
+		err = inst_setup(bn, &bn->small, "-small", SMALL_CONN);
 	if (err)
 		return err;
 	bn->triv = keel_trivial__open_and_load();
@@ -338,21 +580,41 @@ static int setup(struct bench *bn)
 			strerror(-err));
 		return err;
 	}
-	bn->keel_fd = lb_dp_prog_fd(bn->dp);
+	bn->fd[P_KEEL] = lb_dp_prog_fd(bn->main.dp);
 	bn->drop_fd = bpf_program__fd(bn->triv->progs.xdp_drop);
-	bn->conn_fd = lb_dp_map_fd(bn->dp, KEEL_PIN_CONN);
-	return 0;
+	err = LOAD_VARIANT(bn, recfirst, keel_xdp_recfirst, &bn->main,
+			   P_RECFIRST);
+	if (!err)
+		err = LOAD_VARIANT(bn, small_recfirst, keel_xdp_recfirst,
+				   &bn->small, P_SMALL);
+	if (!err)
+		err = LOAD_VARIANT(bn, noseen, keel_xdp_noseen, &bn->main,
+				   P_NOSEEN);
+	if (!err)
+		err = LOAD_VARIANT(bn, noguard, keel_xdp_noguard, &bn->main,
+				   P_NOGUARD);
+	return err;
+}
+
+static void inst_fini(struct inst *in)
+{
+	if (in->model_ok)
+		lb_model_free(&in->m);
+	if (in->dp) {
+		lb_dp_unpin(in->dp);
+		lb_dp_close(in->dp);
+	}
 }
 
 static void teardown(struct bench *bn)
 {
+	keel_xdp_recfirst__destroy(bn->recfirst);
+	keel_xdp_recfirst__destroy(bn->small_recfirst);
+	keel_xdp_noseen__destroy(bn->noseen);
+	keel_xdp_noguard__destroy(bn->noguard);
 	keel_trivial__destroy(bn->triv);
-	if (bn->model_ok)
-		lb_model_free(&bn->m);
-	if (bn->dp) {
-		lb_dp_unpin(bn->dp);
-		lb_dp_close(bn->dp);
-	}
+	inst_fini(&bn->main);
+	inst_fini(&bn->small);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -362,6 +624,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v. */
 static double median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
@@ -380,15 +643,106 @@ static unsigned long arg(const char *s, const char *what)
 	return v;
 }
 
+static int case_ix(const char *name)
+{
+	size_t c;
+
+	for (c = 0; c < C__N; c++)
+		if (!strcmp(cases[c].name, name))
+			return c;
+	abort(); /* a typo in the ratio tables */
+}
+
+static double diff[C__N][RUNS_MAX], keel[C__N][RUNS_MAX], drop[C__N][RUNS_MAX];
+static double rdiff[C__N][RUNS_MAX], rkeel[C__N][RUNS_MAX],
+	rdrop[C__N][RUNS_MAX];
+
+static void print_table(double d[][RUNS_MAX], double k[][RUNS_MAX],
+			double x[][RUNS_MAX], int runs, bool stable_only)
+{
+	double tmp[RUNS_MAX];
+	size_t c;
+
+	printf("%-22s %-12s %10s %10s %10s %16s\n", "case", "program",
+	       "above drop", "keel", "xdp_drop", "above: min..max");
+	for (c = 0; c < C__N; c++) {
+		if (stable_only && !cases[c].stable)
+			continue;
+		memcpy(tmp, d[c], runs * sizeof(double));
+		qsort(tmp, runs, sizeof(double), cmp_double);
+		printf("%-22s %-12s %10.1f %10.1f %10.1f %7.1f..%-7.1f\n",
+		       cases[c].name, prog_names[cases[c].prog],
+		       median(tmp, runs), median(k[c], runs),
+		       median(x[c], runs), tmp[0], tmp[runs - 1]);
+	}
+}
+
+/*
+ * The hint's window: how many other first packets on this CPU between a
+ * SYN and its ACK still leave the ACK its hint.  Prints one line per N.
+ */
+static int bench_window(struct bench *bn, struct pkt *syn, uint32_t trials)
+{
+	static const double per_slots[] = { 0.1, 0.5, 1, 2, 4 };
+	struct inst *in = &bn->main;
+	struct keel_flow f;
+	uint64_t a, b;
+	uint32_t i, t, n, ns, found;
+	size_t k;
+	int err = 0, v;
+
+	printf("\nSYN hint window (%u slots per CPU), %u trials per row\n",
+	       KEEL_HINT_SLOTS, trials);
+	printf("%10s %12s %14s\n", "other SYNs", "ACK found it",
+	       "exp(-N/slots)");
+	for (k = 0; !err && k < ARRAY_SIZE(per_slots); k++) {
+		n = per_slots[k] * KEEL_HINT_SLOTS;
+		found = 0;
+		for (t = 0; !err && t < trials; t++) {
+			uint32_t me = FLOWS + bn->fresh++ % FRESH_MAX;
+
+			set_flow(syn, me);
+			syn->b[syn->flags] = TCP_SYN;
+			err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns, &v);
+			for (i = 0; !err && i < n; i++) {
+				set_flow(syn, FLOWS + bn->fresh++ % FRESH_MAX);
+				err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns,
+					    &v);
+			}
+			set_flow(syn, me);
+			syn->b[syn->flags] = TCP_ACK;
+			if (!err)
+				err = reason_count(in, KEEL_CNT_FLOW_RECORDED,
+						   &a);
+			if (!err)
+				err = run_n(bn, bn->fd[P_KEEL], syn, 1, &ns,
+					    &v);
+			if (!err)
+				err = reason_count(in, KEEL_CNT_FLOW_RECORDED,
+						   &b);
+			found += !err && b - a == 1;
+			flow_key(syn, &f);
+			bpf_map_delete_elem(lb_dp_map_fd(in->dp, KEEL_PIN_CONN),
+					    &f);
+		}
+		if (!err)
+			printf("%10u %11.1f%% %13.1f%%\n", n,
+			       100.0 * found / trials,
+			       100.0 * exp(-(double)n / KEEL_HINT_SLOTS));
+	}
+	syn->b[syn->flags] = TCP_SYN;
+	return err;
+}
+
 int main(int argc, char **argv)
 {
-	struct pkt pk[C__N];
+	struct pkt tmpl[K__N], pk[C__N];
 	struct sample smp = {};
 	struct bench bn = {};
-	double diff[C__N][64], keel[C__N][64], drop[C__N][64];
-	double rdiff[C__N][64], rkeel[C__N][64], rdrop[C__N][64];
 	unsigned long runs = RUNS_DEFAULT, calls = CALLS_DEFAULT;
-	int c, r, err, cpu;
+	double v[RUNS_MAX], med;
+	int r, err, cpu;
+	size_t c, i;
 	cpu_set_t set;
 
 	if (argc > 3) {
@@ -399,12 +753,11 @@ int main(int argc, char **argv)
 		runs = arg(argv[1], "runs");
 	if (argc > 2)
 		calls = arg(argv[2], "calls");
-	if (runs > ARRAY_SIZE(diff[0])) {
-		fprintf(stderr, "bench_xdp: at most %zu runs\n",
-			ARRAY_SIZE(diff[0]));
+	if (runs > RUNS_MAX) {
+		fprintf(stderr, "bench_xdp: at most %d runs\n", RUNS_MAX);
 		return 2;
 	}
-	/* One CPU: its LRU list, its caches, no migration mid-run. */
+	/* One CPU: its LRU list, its hints, no migration mid-run. */
 	cpu = sched_getcpu();
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
@@ -412,47 +765,50 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_xdp: not pinned to a CPU\n");
 
 	err = setup(&bn);
-	build(&pk[C_NOT_VIP], 4, IPPROTO_TCP, "10.0.0.99", 80, 0x02);
-	build(&pk[C_NEW_FLOW], 4, IPPROTO_TCP, "10.0.0.10", 80, 0x02);
-	build(&pk[C_ESTAB4], 4, IPPROTO_TCP, "10.0.0.10", 80, 0x10);
-	build(&pk[C_ESTAB6], 6, IPPROTO_TCP, "2001:db8::10", 443, 0x10);
-	build(&pk[C_UDP], 4, IPPROTO_UDP, "10.0.0.10", 53, 0);
-	for (c = C_ESTAB4; !err && c <= C_UDP; c++)
-		err = warm(&bn, &pk[c]);
+	build(&tmpl[K_NOTVIP], 4, IPPROTO_TCP, "10.0.0.99", 80, TCP_SYN);
+	build(&tmpl[K_SYN4], 4, IPPROTO_TCP, "10.0.0.10", 80, TCP_SYN);
+	build(&tmpl[K_ACK4], 4, IPPROTO_TCP, "10.0.0.10", 80, TCP_ACK);
+	build(&tmpl[K_ACK6], 6, IPPROTO_TCP, "2001:db8::10", 443, TCP_ACK);
+	build(&tmpl[K_UDP4], 4, IPPROTO_UDP, "10.0.0.10", 53, 0);
+	for (c = 0; c < C__N; c++)
+		pk[c] = tmpl[cases[c].pkt];
+	for (i = K_ACK4; !err && i <= K_UDP4; i++)
+		err = warm(&bn, &tmpl[i]);
 	/* Interleaved: every run times every case, so drift hits all. */
 	for (r = 0; !err && r < (int)runs; r++) {
 		for (c = 0; !err && c < C__N; c++) {
-			err = bench_run(&bn, c, &pk[c], calls, &smp);
+			err = bench_run(&bn, &cases[c], &pk[c], calls, &smp);
 			diff[c][r] = smp.keel - smp.drop;
 			keel[c][r] = smp.keel;
 			drop[c][r] = smp.drop;
 		}
 	}
 	/*
-	 * Second view, for the cases whose path the MAC rewrite does not
-	 * change (all but the new flow): repeat=REPEAT_N in one call keeps
-	 * the caches warm between packets, as a busy NIC queue does.
+	 * Second view, for the cases whose path the MAC rewrite and the
+	 * repetition do not change: repeat=REPEAT_N in one call keeps the
+	 * caches warm between packets, as a busy NIC queue does.
 	 */
 	for (r = 0; !err && r < (int)runs; r++) {
 		for (c = 0; !err && c < C__N; c++) {
 			uint32_t nk = 0, nd = 0;
-			int v;
+			int vd;
 
-			if (c == C_NEW_FLOW)
+			if (!cases[c].stable)
 				continue;
-			if (c != C_NOT_VIP)
+			if (cases[c].tuples == T_ESTAB)
 				set_flow(&pk[c], 0);
-			err = run_n(&bn, bn.keel_fd, &pk[c], REPEAT_N, &nk, &v);
+			err = run_n(&bn, bn.fd[cases[c].prog], &pk[c], REPEAT_N,
+				    &nk, &vd);
 			if (!err)
 				err = run_n(&bn, bn.drop_fd, &pk[c], REPEAT_N,
-					    &nd, &v);
+					    &nd, &vd);
 			rdiff[c][r] = (double)nk - nd;
 			rkeel[c][r] = nk;
 			rdrop[c][r] = nd;
 		}
 	}
-	teardown(&bn);
 	if (err) {
+		teardown(&bn);
 		fprintf(stderr, "bench_xdp: %s\n", strerror(-err));
 		return 1;
 	}
@@ -460,28 +816,46 @@ int main(int argc, char **argv)
 	printf("keel_xdp vs xdp_drop, BPF_PROG_TEST_RUN repeat=1, CPU %d\n"
 	       "median of %lu runs x %lu calls per case (ns per packet)\n\n",
 	       cpu, runs, calls);
-	printf("%-18s %10s %10s %10s %16s\n", "case", "above drop", "keel",
-	       "xdp_drop", "above: min..max");
-	for (c = 0; c < C__N; c++) {
-		double lo, hi;
+	print_table(diff, keel, drop, runs, false);
+	printf("\nratios of 'above drop', median of the per-run ratios "
+	       "(min..max)\n");
+	for (i = 0; i < ARRAY_SIZE(ratios); i++) {
+		int a = case_ix(ratios[i].num), b = case_ix(ratios[i].den);
 
-		qsort(diff[c], runs, sizeof(double), cmp_double);
-		lo = diff[c][0];
-		hi = diff[c][runs - 1];
-		printf("%-18s %10.1f %10.1f %10.1f %7.1f..%-7.1f\n",
-		       case_names[c], median(diff[c], runs),
-		       median(keel[c], runs), median(drop[c], runs), lo, hi);
+		for (r = 0; r < (int)runs; r++)
+			v[r] = diff[a][r] / diff[b][r];
+		med = median(v, runs);
+		printf("%-52s %6.2f (%.2f..%.2f)\n", ratios[i].what, med, v[0],
+		       v[runs - 1]);
+	}
+	printf("\ndifferences of 'above drop', median of the per-run "
+	       "differences, ns (min..max)\n");
+	for (i = 0; i < ARRAY_SIZE(deltas); i++) {
+		int a = case_ix(deltas[i].a), b = case_ix(deltas[i].b);
+
+		for (r = 0; r < (int)runs; r++)
+			v[r] = diff[a][r] - diff[b][r];
+		med = median(v, runs);
+		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
+		       v[runs - 1]);
 	}
 	printf("\nsame packet, repeat=%d per call (path-stable cases only)\n",
 	       REPEAT_N);
-	for (c = 0; c < C__N; c++) {
-		if (c == C_NEW_FLOW)
-			continue;
-		qsort(rdiff[c], runs, sizeof(double), cmp_double);
-		printf("%-18s %10.1f %10.1f %10.1f %7.1f..%-7.1f\n",
-		       case_names[c], median(rdiff[c], runs),
-		       median(rkeel[c], runs), median(rdrop[c], runs),
-		       rdiff[c][0], rdiff[c][runs - 1]);
+	print_table(rdiff, rkeel, rdrop, runs, true);
+	for (i = 0; i < ARRAY_SIZE(deltas); i++) {
+		int a = case_ix(deltas[i].a), b = case_ix(deltas[i].b);
+
+		for (r = 0; r < (int)runs; r++)
+			v[r] = rdiff[a][r] - rdiff[b][r];
+		med = median(v, runs);
+		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
+		       v[runs - 1]);
 	}
-	return 0;
+	if (getenv("KEEL_BENCH_WINDOW"))
+		err = bench_window(&bn, &tmpl[K_SYN4],
+				   arg(getenv("KEEL_BENCH_WINDOW"), "trials"));
+	teardown(&bn);
+	if (err)
+		fprintf(stderr, "bench_xdp: %s\n", strerror(-err));
+	return err ? 1 : 0;
 }

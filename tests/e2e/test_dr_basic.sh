@@ -12,7 +12,9 @@
 #   4. Every connection opened in 1 still talks to the real it started on
 #      (zero moved, zero failed).
 #   5. The LB's counters agree: conn_hit > 0, drop_malformed == 0, one
-#      Maglev choice per connection, per-real new flows == what the client saw.
+#      flow recorded per connection (on its first ACK; the SYNs record
+#      nothing), per-real new flows == what the client saw, and the conn
+#      table's occupancy estimate == its walked count == the connections.
 #
 # Usage: test_dr_basic.sh KEEL_XDP KEEL_ECHO  (meson passes the built ones;
 # or set KEEL_XDP / KEEL_ECHO).  Needs root; exits 77 (skip) without it.
@@ -88,6 +90,7 @@ lb_new_flows() {
 }
 
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+both_eq() { [ "$1" = "$3" ] && [ "$2" = "$3" ]; }
 
 # --- 1. the site ----------------------------------------------------------
 t=$(ms)
@@ -159,13 +162,21 @@ done
 # --- 5. the LB's view ----------------------------------------------------
 topo_xdp 1 stats >"$TOPO_DIR/stats.out" 2>&1
 topo_xdp 1 status >"$TOPO_DIR/status.out" 2>&1
-echo "# LB counters: $(grep -E '^(verdict_tx|conn_hit|conn_miss_new_flow|conn_rechosen|drop_malformed|drop_no_real) ' \
+topo_xdp 1 conn count >"$TOPO_DIR/conns.out" 2>&1
+echo "# LB counters: $(grep -E '^(verdict_tx|conn_hit|syn_unrecorded|flow_recorded|miss_unrecorded|conn_rechosen|conn_inserts|drop_malformed|drop_no_real|pass_not_our_mac) ' \
 	"$TOPO_DIR/stats.out" | awk '{printf "%s=%s ", $1, $2}')"
+echo "# $(cat "$TOPO_DIR/conns.out")"
 hit=$(lb_stat conn_hit)
 check "LB: conn_hit > 0 ($hit)" [ "${hit:-0}" -gt 0 ]
 check "LB: drop_malformed == 0 ($(lb_stat drop_malformed))" [ "$(lb_stat drop_malformed)" = 0 ]
-check "LB: one new flow per connection ($(lb_stat conn_miss_new_flow) == $((N + NEW)))" \
-	[ "$(lb_stat conn_miss_new_flow)" = $((N + NEW)) ]
+check "LB: one flow recorded per connection ($(lb_stat flow_recorded) == $((N + NEW)))" \
+	[ "$(lb_stat flow_recorded)" = $((N + NEW)) ]
+check "LB: every SYN left the table alone ($(lb_stat syn_unrecorded) >= $((N + NEW)))" \
+	[ "$(lb_stat syn_unrecorded)" -ge $((N + NEW)) ]
+walked=$(awk '{ print $2 }' "$TOPO_DIR/conns.out")
+est=$(awk '{ print $5 }' "$TOPO_DIR/conns.out")
+check "LB: conn table walked ($walked) == occupancy estimate ($est) == $((N + NEW))" \
+	both_eq "$walked" "$est" $((N + NEW))
 for i in 1 2 3 4; do
 	seen=$(($(count "$c1" 1 rs$i) + $(count "$c2" 1 rs$i)))
 	got=$(lb_new_flows "$(topo_rs_addr $i)")

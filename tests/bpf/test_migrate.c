@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Adoption of pinned maps of an earlier layout: maps pinned the way keel
+ * layout 1 pinned them (8-byte conn values, 16 counters, no keel_info) are
+ * migrated by lb_dp_load() with their conn entries and counters, also
+ * when an earlier migration stopped half-way; maps of a layout this keel
+ * does not know are refused with a message naming the pin, and left as
+ * they were; lb_dp_unload() removes any layout.
+ *
+ * Needs root and a bpffs on /sys/fs/bpf (run-in-netns.sh).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include "check_run.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lb_dp.h"
+#include "lb_model.h"
+
+#define OLD_CONN_SIZE 65536
+#define OLD_ENTRIES 10000 /* more than one batch of lb_dp's copy */
+#define V1_COUNTERS 16
+
+static char instance[64], dir[256];
+static struct lb_dp_opts opts;
+
+/* Layout 1's maps, as its keel_xdp.bpf.o defined them. */
+static const struct v1_map {
+	const char *name;
+	enum bpf_map_type type;
+	uint32_t key, value, max;
+} v1_maps[] = {
+	{ "keel_services", BPF_MAP_TYPE_HASH, 20, 16, 2 * 1024 },
+	{ "keel_rings", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2 * 1024 },
+	{ "keel_reals", BPF_MAP_TYPE_ARRAY, 4, 28, 16384 },
+	{ "keel_real_meta", BPF_MAP_TYPE_ARRAY, 4, 28, 16384 },
+	{ "keel_conn", BPF_MAP_TYPE_LRU_HASH, 40, 8, OLD_CONN_SIZE },
+	{ "keel_tx_ports", BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 64 },
+	{ "keel_stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, V1_COUNTERS },
+	{ "keel_svc_stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 24, 1024 },
+	{ "keel_real_stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 24, 16384 },
+};
+
+/*
+ * Each test runs in a child of the runner (CK_FORK): its instance is
+ * named after both, so that main() removes what a failed test left.
+ */
+static void setup(void)
+{
+	snprintf(instance, sizeof(instance), "migrate-%d-%d", getppid(),
+		 getpid());
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/keel/%s", instance);
+	opts.instance = instance;
+	mkdir("/sys/fs/bpf/keel", 0700);
+	ck_assert_msg(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s",
+		      dir, strerror(errno));
+}
+
+static void teardown(void)
+{
+	lb_dp_unload(&opts);
+}
+
+static void pin_path(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+static int create(enum bpf_map_type type, uint32_t key, uint32_t value,
+		  uint32_t max)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o);
+	int inner = -1, fd;
+
+	if (type == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+		LIBBPF_OPTS(bpf_map_create_opts, io,
+			    .map_flags = BPF_F_INNER_MAP);
+
+		inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", 4, 4,
+				       65537, &io);
+		ck_assert_int_ge(inner, 0);
+		o.inner_map_fd = inner;
+	}
+	fd = bpf_map_create(type, "keel_v1", key, value, max, &o);
+	ck_assert_msg(fd >= 0, "creating a layout-1 map: %s", strerror(errno));
+	if (inner >= 0)
+		close(inner);
+	return fd;
+}
+
+static void pin(int fd, const char *name)
+{
+	char path[512];
+
+	pin_path(name, path, sizeof(path));
+	ck_assert_msg(bpf_obj_pin(fd, path) == 0, "pin %s: %s", path,
+		      strerror(errno));
+}
+
+static struct keel_flow flow_n(uint32_t i)
+{
+	struct keel_flow f = { .family = KEEL_F_INET, .proto = IPPROTO_TCP };
+
+	f.src[0] = htonl(0xc6336400 + (i >> 16)); /* 198.51.100.x */
+	f.dst[0] = htonl(0xcb00710a); /* 203.0.113.10 */
+	f.sport = htons(i & 0xffff);
+	f.dport = htons(443);
+	return f;
+}
+
+/*
+ * Layout 1 pinned as its keel left it: every map, OLD_ENTRIES conn
+ * entries (real n % 7 + 1, generation n % 3), counter k = (k + 1) * 10 on
+ * CPU 0.
+ */
+static void pin_layout1(void)
+{
+	struct keel_conn_v1 *vals;
+	struct keel_flow *keys;
+	uint64_t *pc;
+	uint32_t i, n = OLD_ENTRIES;
+	int fd, ncpu = libbpf_num_possible_cpus();
+	size_t m;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_ANY);
+
+	for (m = 0; m < sizeof(v1_maps) / sizeof(v1_maps[0]); m++) {
+		const struct v1_map *d = &v1_maps[m];
+
+		fd = create(d->type, d->key, d->value, d->max);
+		pin(fd, d->name);
+		if (!strcmp(d->name, "keel_conn")) {
+			keys = calloc(n, sizeof(*keys));
+			vals = calloc(n, sizeof(*vals));
+			ck_assert(keys && vals);
+			for (i = 0; i < n; i++) {
+				keys[i] = flow_n(i);
+				vals[i].real_id = i % 7 + 1;
+				vals[i].real_gen = i % 3;
+			}
+			ck_assert_int_eq(bpf_map_update_batch(fd, keys, vals,
+							      &n, &bo),
+					 0);
+			free(keys);
+			free(vals);
+		} else if (!strcmp(d->name, "keel_stats")) {
+			pc = calloc(ncpu, sizeof(*pc));
+			ck_assert(pc);
+			for (i = 0; i < V1_COUNTERS; i++) {
+				pc[0] = (i + 1) * 10;
+				ck_assert_int_eq(bpf_map_update_elem(fd, &i, pc,
+								     BPF_ANY),
+						 0);
+			}
+			free(pc);
+		}
+		close(fd);
+	}
+}
+
+static bool pinned(const char *name)
+{
+	char path[512];
+
+	pin_path(name, path, sizeof(path));
+	return access(path, F_OK) == 0;
+}
+
+/* lb_dp_load() with stderr (keel_log's lines) captured into log. */
+static int load_logged(struct lb_dp **dp, char *log, size_t size)
+{
+	char tmpl[] = "/tmp/keel-migrate-XXXXXX";
+	int fd, saved, err;
+	ssize_t n;
+
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	unlink(tmpl);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	err = lb_dp_load(&opts, dp);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, log, size - 1, 0);
+	log[n > 0 ? n : 0] = '\0';
+	close(fd);
+	fprintf(stderr, "%s", log); /* the test's log shows it too */
+	return err;
+}
+
+/* Every old entry in the new table, stamped now; the counters kept. */
+static void check_migrated(struct lb_dp *dp)
+{
+	int conn_fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
+	uint32_t i, now = lb_dp_seen_now();
+	struct keel_conn c;
+	struct keel_flow f;
+	uint64_t entries, cap, cnt[KEEL_CNT__MAX];
+	for (i = 0; i < OLD_ENTRIES; i++) {
+		f = flow_n(i);
+		ck_assert_msg(bpf_map_lookup_elem(conn_fd, &f, &c) == 0,
+			      "entry %u lost", i);
+		ck_assert_uint_eq(c.real_id, i % 7 + 1);
+		ck_assert_uint_eq(c.real_gen, i % 3);
+		ck_assert_uint_eq(c.flags, 0);
+		ck_assert_msg(c.seen == now || c.seen + 1 == now,
+			      "entry %u seen %u, now %u", i, c.seen, now);
+	}
+	ck_assert_int_eq(lb_dp_conn_occupancy(dp, &entries, &cap), 0);
+	ck_assert_uint_eq(entries, OLD_ENTRIES);
+	ck_assert_uint_eq(cap, OLD_CONN_SIZE);
+	ck_assert_int_eq(lb_dp_conn_count(dp, &entries), 0);
+	ck_assert_uint_eq(entries, OLD_ENTRIES);
+	ck_assert_int_eq(lb_dp_stats(dp, cnt), 0);
+	for (i = 0; i < KEEL_CNT__MAX; i++) {
+		uint64_t want = i < V1_COUNTERS ? (i + 1) * 10 : 0;
+
+		/* That slot's meaning changed: it starts again. */
+		if (i == KEEL_CNT_FLOW_RECORDED)
+			want = 0;
+		ck_assert_msg(cnt[i] == want, "counter %u: %llu, want %llu", i,
+			      (unsigned long long)cnt[i],
+			      (unsigned long long)want);
+	}
+	ck_assert(!pinned("keel_conn_layout1"));
+	ck_assert(!pinned("keel_stats_layout1"));
+	ck_assert(pinned(KEEL_PIN_INFO));
+}
+
+START_TEST(test_migrates)
+{
+	struct lb_model m;
+	struct lb_dp *dp, *dp2;
+	char log[2048];
+
+	pin_layout1();
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	check_migrated(dp);
+	ck_assert_msg(strstr(log, "10000 connection entries kept"), "log: %s",
+		      log);
+	/* What lbd does next: the model adopts the other maps as they were. */
+	ck_assert_int_eq(lb_model_init(&m, dp), 0);
+	lb_model_free(&m);
+	lb_dp_close(dp);
+	/* The next start finds layout 2 and changes nothing. */
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	ck_assert_msg(!strstr(log, "migrated"), "migrated twice: %s", log);
+	check_migrated(dp);
+	ck_assert_int_eq(lb_dp_open(&opts, &dp2), 0);
+	lb_dp_close(dp2);
+	lb_dp_close(dp);
+}
+END_TEST
+
+/* A migration that stopped after setting the old conn table aside. */
+START_TEST(test_resumes)
+{
+	char from[512], to[512], log[2048];
+	struct lb_dp *dp;
+
+	pin_layout1();
+	pin_path("keel_conn", from, sizeof(from));
+	pin_path("keel_conn_layout1", to, sizeof(to));
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	check_migrated(dp);
+	lb_dp_close(dp);
+}
+END_TEST
+
+START_TEST(test_refuses_unknown)
+{
+	struct bpf_map_info mi = {};
+	uint32_t len = sizeof(mi);
+	char path[512], log[2048];
+	struct lb_dp *dp = NULL;
+	int fd;
+
+	fd = create(BPF_MAP_TYPE_LRU_HASH, 40, 12, 1024);
+	pin(fd, "keel_conn");
+	close(fd);
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), -EPROTO);
+	ck_assert_msg(strstr(log, "/keel_conn: a conn table of 40-byte keys "
+				  "and 12-byte values") &&
+			      strstr(log, "unload"),
+		      "log: %s", log);
+	/* Left as it was. */
+	pin_path("keel_conn", path, sizeof(path));
+	fd = bpf_obj_get(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bpf_obj_get_info_by_fd(fd, &mi, &len), 0);
+	ck_assert_uint_eq(mi.value_size, 12);
+	close(fd);
+	ck_assert(!pinned(KEEL_PIN_INFO));
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_refuses_newer)
+{
+	struct keel_info info;
+	struct lb_dp *dp;
+	uint32_t key = 0;
+	char log[2048];
+	int fd;
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	fd = lb_dp_map_fd(dp, KEEL_PIN_INFO);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &key, &info), 0);
+	ck_assert_uint_eq(info.layout, KEEL_LAYOUT_VERSION);
+	info.layout = KEEL_LAYOUT_VERSION + 1;
+	ck_assert_int_eq(bpf_map_update_elem(fd, &key, &info, BPF_ANY), 0);
+	lb_dp_close(dp);
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), -EPROTO);
+	ck_assert_msg(strstr(log, "/keel_info: pinned maps of layout 3") &&
+			      strstr(log, "unload"),
+		      "log: %s", log);
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), -EPROTO);
+}
+END_TEST
+
+/* keel-xdp's commands other than load say how to migrate. */
+START_TEST(test_open_old)
+{
+	struct lb_dp *dp;
+
+	pin_layout1();
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), -EPROTO);
+	ck_assert(pinned("keel_conn"));
+}
+END_TEST
+
+START_TEST(test_unload_any)
+{
+	char from[512], to[512];
+
+	pin_layout1();
+	pin_path("keel_stats", from, sizeof(from));
+	pin_path("keel_stats_layout1", to, sizeof(to));
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(lb_dp_unload(&opts), 0);
+	ck_assert_msg(access(dir, F_OK) != 0, "%s still there", dir);
+	ck_assert_int_eq(lb_dp_unload(&opts), -ENOENT);
+}
+END_TEST
+
+/* Instances of this runner's children that a failed test left behind. */
+static void cleanup_leftovers(void)
+{
+	char prefix[32];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "migrate-%d-", getpid());
+	d = opendir("/sys/fs/bpf/keel");
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct lb_dp_opts o = { .instance = e->d_name };
+
+		if (!strncmp(e->d_name, prefix, strlen(prefix)))
+			lb_dp_unload(&o);
+	}
+	closedir(d);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("lb_dp_migrate");
+	TCase *tc = tcase_create("adopt");
+	int ret;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_migrate: needs root, skipped\n");
+		return 77;
+	}
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_migrates);
+	tcase_add_test(tc, test_resumes);
+	tcase_add_test(tc, test_refuses_unknown);
+	tcase_add_test(tc, test_refuses_newer);
+	tcase_add_test(tc, test_open_old);
+	tcase_add_test(tc, test_unload_any);
+	suite_add_tcase(s, tc);
+	ret = check_run(s);
+	cleanup_leftovers();
+	return ret;
+}
