@@ -126,7 +126,10 @@ const char *bgpa_pstate_name(enum bgpa_pstate s);
 /* bgpa_ctl.c */
 int bgpa_ctl_start(struct bgpa *b);
 void bgpa_ctl_stop(struct bgpa *b);
-char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len);
+struct keel_ctl_peer;
+/* status and prefixes need the read role, reload admin. */
+char *bgpa_ctl_handle(struct bgpa *b, const struct keel_ctl_peer *peer,
+		      const char *line, size_t len);
 
 /* bgpa_metrics.c: metrics.listen, if set. */
 int bgpa_metrics_start(struct bgpa *b);

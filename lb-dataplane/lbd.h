@@ -128,8 +128,13 @@ void lbd_stop(struct lbd *d, bool unload);
 /* lbd_ctl.c */
 int lbd_ctl_start(struct lbd *d);
 void lbd_ctl_stop(struct lbd *d);
-/* One request line in, one response line out (malloc'd, with '\n'). */
-char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len);
+struct keel_ctl_peer;
+/*
+ * One request line from peer in, one response line out (malloc'd, with
+ * '\n'); read verbs need the read role, the others admin.
+ */
+char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
+		     const char *line, size_t len);
 
 /* lbd_health.c */
 uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */

@@ -89,7 +89,8 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 	return o;
 }
 
-char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len)
+char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
+		    const char *line, size_t len)
 {
 	const char *cmd, *key;
 	json_error_t jerr;
@@ -122,10 +123,17 @@ char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len)
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0) {
-		out = keel_ctlsock_ok(ra_ctl_status(a));
+		if (peer->role < KEEL_CTL_ROLE_READ)
+			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_READ);
+		else
+			out = keel_ctlsock_ok(ra_ctl_status(a));
 	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
 		bool on = cmd[0] == 'd';
 
+		if (peer->role < KEEL_CTL_ROLE_ADMIN) {
+			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_ADMIN);
+			goto out;
+		}
 		if (!on && a->stopping) {
 			out = keel_ctlsock_err(
 				KEEL_CTL_E_INVALID,
@@ -159,10 +167,11 @@ static uint64_t ra_ctl_now_ms(void)
 }
 
 /* ra_ctl_handle, and a refusal logged (rate-limited). */
-static char *ra_ctl_serve(void *arg, const char *line, size_t len)
+static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
+			  const char *line, size_t len)
 {
 	struct ra_ctl *c = arg;
-	char *resp = ra_ctl_handle(c->a, line, len);
+	char *resp = ra_ctl_handle(c->a, peer, line, len);
 	uint64_t n = 0;
 
 	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
