@@ -17,6 +17,7 @@
 #include "bgp_msg.h"
 #include "bgpa_config.h"
 #include "bgpa_health.h"
+#include "keel_listen.h"
 #include "keel_log.h"
 
 /*
@@ -78,6 +79,7 @@ struct bgpa {
 	size_t n_prefixes;
 	int listen_fd[2]; /* IPv4, IPv6; -1 when absent */
 	struct evconnlistener *listener[2];
+	struct keel_listen listen_guard[2]; /* accept() back-off, counters */
 	struct keel_ctlsock *ctl;
 	struct bfd_io_ctx *bfd; /* created when a peer has bfd: true */
 	struct event *sig_hup, *sig_term, *sig_int, *t_stop;

@@ -47,13 +47,20 @@ static void bgpa_usage(FILE *f)
 		"  --log-level L     least severe level logged (default info)\n");
 }
 
+/*
+ * Connections are bounded by the peers: one not from a peer is closed at
+ * once, and a peer keeps at most its session and one parked connection
+ * (bgpa_peer_accept).
+ */
 static void bgpa_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 			   struct sockaddr *sa, int salen, void *arg)
 {
-	(void)l;
+	struct bgpa *b = arg;
+
 	(void)salen;
+	keel_listen_accepted(&b->listen_guard[l == b->listener[1]]);
 	evutil_make_socket_nonblocking(fd);
-	bgpa_peer_accept(arg, fd, sa);
+	bgpa_peer_accept(b, fd, sa);
 }
 
 static void bgpa_listen_keys(struct bgpa *b, const struct bgpa_cfg_peer *c,
@@ -74,6 +81,7 @@ static int bgpa_listen(struct bgpa *b)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	int i, fd, one = 1, err;
+	char name[64];
 
 	for (i = 0; i < 2; i++) {
 		struct sockaddr_storage ss = { 0 };
@@ -121,6 +129,13 @@ static int bgpa_listen(struct bgpa *b)
 			b->listen_fd[i] = -1;
 			return -ENOMEM;
 		}
+		snprintf(name, sizeof(name), "BGP listener on port %u (%s)",
+			 b->cfg.listen_port,
+			 fams[i] == AF_INET ? "IPv4" : "IPv6");
+		/* EMFILE and the like pause accepting instead of a spin. */
+		if (keel_listen_init(&b->listen_guard[i], b->base,
+				     b->listener[i], name))
+			return -ENOMEM;
 	}
 	return 0;
 fail:
@@ -373,9 +388,11 @@ static void bgpa_free(struct bgpa *b)
 	for (i = 0; i < b->n_peers; i++)
 		bgpa_peer_free(b->peers[i]);
 	free(b->peers);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		keel_listen_fini(&b->listen_guard[i]);
 		if (b->listener[i])
 			evconnlistener_free(b->listener[i]);
+	}
 	bgpa_ctl_stop(b);
 	bgpa_health_stop(b);
 	bgpa_metrics_stop(b);

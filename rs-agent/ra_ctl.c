@@ -214,6 +214,11 @@ int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 	return 0;
 }
 
+const struct keel_listen_stats *ra_ctl_stats(const struct ra_ctl *c)
+{
+	return keel_ctlsock_stats(c->s);
+}
+
 void ra_ctl_stop(struct ra_ctl *c)
 {
 	if (!c)

@@ -23,6 +23,9 @@ struct ra_ctl;
 
 int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out);
 void ra_ctl_stop(struct ra_ctl *c);
+struct keel_listen_stats;
+/* The control socket's counters (keel_ctlsock_stats). */
+const struct keel_listen_stats *ra_ctl_stats(const struct ra_ctl *c);
 
 struct keel_ctl_peer;
 /*

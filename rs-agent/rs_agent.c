@@ -407,6 +407,10 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 	struct ra_agent *a = arg;
+	struct lb_metrics_listener ls[] = {
+		{ "control", a->ctl ? ra_ctl_stats(a->ctl) : NULL },
+		{ "metrics", a->metrics ? lb_metrics_stats(a->metrics) : NULL },
+	};
 	struct lb_prom_label l[2];
 	size_t i, j;
 
@@ -453,6 +457,7 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 		     "failed sock_diag counts (the last counts are kept)");
 	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
 		       a->diag_errors);
+	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
 /* VIPs and sysctls; false only when the host cannot be made safe. */
@@ -583,7 +588,7 @@ static int cmd_run(struct ra_cli *c)
 	if (err)
 		goto out;
 	if (a->cfg->metrics_listen[0]) {
-		err = lb_metrics_start(a->base, a->cfg->metrics_listen,
+		err = lb_metrics_start(a->base, a->cfg->metrics_listen, NULL,
 				       ra_metrics_render, a, &a->metrics);
 		if (err) {
 			keel_log(LOG_ERR, "metrics on %s: %s",
