@@ -19,6 +19,7 @@
 #include "bgpa_health.h"
 #include "keel_listen.h"
 #include "keel_log.h"
+#include "keel_priv.h"
 
 /*
  * A prefix's state (enum bgpa_pstate, bgpa_gate.h) and what each state
@@ -78,6 +79,8 @@ struct bgpa {
 	struct bgpa_prefix *prefixes;
 	size_t n_prefixes;
 	int listen_fd[2]; /* IPv4, IPv6; -1 when absent */
+	bool drop; /* started as root: becomes user once bound */
+	struct keel_user user;
 	struct evconnlistener *listener[2];
 	struct keel_listen listen_guard[2]; /* accept() back-off, counters */
 	struct keel_ctlsock *ctl;

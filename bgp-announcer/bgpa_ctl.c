@@ -251,16 +251,22 @@ static char *ctl_line(void *arg, const struct keel_ctl_peer *peer,
 	return bgpa_ctl_handle(arg, peer, line, len);
 }
 
-/* Mode 0660, the daemon's user, control.group (else its own group). */
+/*
+ * Mode 0660, owner the daemon's user, group control.read_group, else
+ * control.group, else its own.  Admin: root, that user, control.group
+ * (else its own group); read-only: control.read_group.
+ */
 int bgpa_ctl_start(struct bgpa *b)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = b->cfg.ctl_socket,
 		.group = b->cfg.ctl_group,
-		.uid = geteuid(),
-		.gid = getegid(),
+		.read_group = b->cfg.ctl_read_group,
+		.uid = b->drop ? b->user.uid : geteuid(),
+		.gid = b->drop ? b->user.gid : getegid(),
 		.mode = 0660,
 		.line_max = KEEL_CTL_MSG_MAX,
+		.max_conns = b->cfg.ctl_max_conns,
 		.handle = ctl_line,
 		.arg = b,
 	};

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <event2/listener.h>
 
 #include "bgpa.h"
+#include "keel_priv.h"
 
 #define BGPA_CONFIG_DEFAULT "/etc/keel/bgp-announcer.yaml"
 #define BGPA_STOP_MAX_S 3
@@ -145,39 +145,63 @@ fail:
 	return err;
 }
 
-/*
- * Become cfg.user: supplementary groups, group, user, in that order;
- * setuid() from root clears every capability (no PR_SET_KEEPCAPS).
- */
-static int bgpa_drop(const struct bgpa *b)
-{
-	struct passwd *pw;
+#define BGPA_USER_DEFAULT "keel-bgp"
 
-	if (!b->cfg.user[0]) {
-		if (geteuid() == 0)
-			keel_log(LOG_WARNING,
-				 "running as root: set user: in the config");
+/*
+ * Started as root: the user it becomes once its ports are bound
+ * (cfg.user, default keel-bgp), looked up now.  Started as anyone else:
+ * it stays who it is, and user:, if given, must name them.
+ */
+static int bgpa_user_prepare(struct bgpa *b)
+{
+	const char *name = b->cfg.user[0] ? b->cfg.user : BGPA_USER_DEFAULT;
+	struct passwd *pw;
+	char why[200];
+	int err;
+
+	if (geteuid() != 0) {
+		pw = getpwuid(geteuid());
+		if (b->cfg.user[0] && (!pw || strcmp(pw->pw_name, name))) {
+			keel_log(
+				LOG_ERR,
+				"%s: user: %s, but bgp-announcer was started as uid %u, not root: it cannot become %s",
+				b->config_path, name, (unsigned int)geteuid(),
+				name);
+			return -EPERM;
+		}
 		return 0;
 	}
-	pw = getpwnam(b->cfg.user);
-	if (!pw) {
-		keel_log(LOG_ERR, "user %s does not exist", b->cfg.user);
-		return -ENOENT;
-	}
-	/* The user's own groups stay: lbd's control group among them is
-	 * what lets health gating read lbd's socket. */
-	if (initgroups(b->cfg.user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		int err = -errno;
-
-		keel_log(LOG_ERR, "dropping to user %s: %s", b->cfg.user,
-			 strerror(-err));
+	err = keel_user_lookup(name, &b->user, why, sizeof(why));
+	if (err) {
+		keel_log(
+			LOG_ERR,
+			"%s: %s: bgp-announcer never runs as root and becomes that user once its ports are bound (useradd --system %s, or name another with user:)",
+			b->config_path, why, name);
 		return err;
 	}
-	/* Belt and braces: nothing exec'd later gains privileges. */
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	keel_log(LOG_INFO, "running as %s (uid %u)", b->cfg.user,
-		 (unsigned int)pw->pw_uid);
+	b->drop = true;
+	return 0;
+}
+
+/*
+ * Become the user with no capability left: its own groups (lbd's read
+ * group among them is what lets health gating read lbd's socket), group,
+ * user, no_new_privs; checked (keel_priv.h).
+ */
+static int bgpa_drop(struct bgpa *b)
+{
+	char msg[256];
+	int err;
+
+	if (!b->drop)
+		return 0;
+	err = keel_priv_drop(&b->user, NULL, 0, msg, sizeof(msg));
+	if (err) {
+		keel_log(LOG_ERR, "%s", msg);
+		return err;
+	}
+	keel_log(LOG_INFO, "running as %s (uid %u), no capabilities",
+		 b->user.name, (unsigned int)b->user.uid);
 	return 0;
 }
 
@@ -459,6 +483,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	keel_log_init("bgp-announcer", use_syslog, level);
+	keel_listen_event_log();
 	ret = bgpa_config_load(b.config_path, &b.cfg, &ce);
 	if (ret) {
 		bgpa_config_error_format(&ce, msg, sizeof(msg));
@@ -470,6 +495,10 @@ int main(int argc, char **argv)
 		       b.cfg.n_peers, b.cfg.n_prefixes);
 		bgpa_config_free(&b.cfg);
 		return 0;
+	}
+	if (bgpa_user_prepare(&b)) {
+		bgpa_config_free(&b.cfg);
+		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned int)(bgpa_now_ms() ^ (uint64_t)getpid()));

@@ -10,6 +10,7 @@
 
 #include "bgpa.h"
 #include "keel_ctlsock.h"
+#include "keel_probe.h"
 #include "lb_metrics.h"
 
 static void m_peers(struct evbuffer *o, const struct bgpa *b, time_t now)
@@ -207,16 +208,23 @@ static void bgpa_metrics_render(struct evbuffer *o, void *arg)
 	m_peers(o, b, now);
 	m_prefixes(o, b);
 	m_lbd(o, b);
+	lb_prom_help(
+		o, "keel_probe_not_run_total", "counter",
+		"prefix probes the announcer could not run itself: the last verdict held");
+	lb_prom_sample(o, "keel_probe_not_run_total", NULL, 0,
+		       keel_probe_not_run());
 	lb_metrics_listeners(o, l, sizeof(l) / sizeof(l[0]));
 }
 
 int bgpa_metrics_start(struct bgpa *b)
 {
+	struct lb_metrics_limits lim = { 0 };
 	int err;
 
 	if (!b->cfg.metrics_listen[0])
 		return 0;
-	err = lb_metrics_start(b->base, b->cfg.metrics_listen, NULL,
+	lim.max_conns = b->cfg.metrics_max_conns;
+	err = lb_metrics_start(b->base, b->cfg.metrics_listen, &lim,
 			       bgpa_metrics_render, b, &b->metrics);
 	if (err)
 		keel_log(LOG_ERR, "metrics on %s: %s", b->cfg.metrics_listen,

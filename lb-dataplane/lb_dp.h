@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "keel_maps.h"
 
 #define LB_DP_BPFFS_DEFAULT "/sys/fs/bpf"
@@ -39,6 +40,11 @@ int lb_dp_open(const struct lb_dp_opts *o, struct lb_dp **out);
 void lb_dp_close(struct lb_dp *dp);
 /* Remove the instance's pins (after detaching it everywhere). */
 int lb_dp_unpin(struct lb_dp *dp);
+/*
+ * Give the pin directory to the user lbd becomes after its start, so that
+ * `shutdown --unload` can still remove the pins.
+ */
+int lb_dp_pin_owner(struct lb_dp *dp, uid_t uid, gid_t gid);
 const char *lb_dp_pin_dir(const struct lb_dp *dp);
 
 int lb_dp_attach(struct lb_dp *dp, int ifindex, bool generic);

@@ -20,6 +20,7 @@
 
 #include "keel_ctl.h"
 #include "keel_log.h"
+#include "keel_priv.h"
 #include "lb_agents.h"
 #include "lb_config.h"
 #include "lb_dp.h"
@@ -104,6 +105,9 @@ struct lbd {
 	char reload_err[256];
 	bool detach_on_exit; /* --detach-on-exit / shutdown --unload */
 	int exit_code;
+	/* Started as root: the user it becomes once set up (cfg.user). */
+	bool drop;
+	struct keel_user user;
 
 	struct keel_ctlsock *ctl;
 	struct lb_metrics *metrics;

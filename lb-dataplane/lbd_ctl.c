@@ -380,16 +380,22 @@ static char *lbd_ctl_line(void *arg, const struct keel_ctl_peer *peer,
 	return lbd_ctl_handle(arg, peer, line, len);
 }
 
-/* Mode 0660, owner root, group control.group (else root's). */
+/*
+ * Mode 0660, owner the user lbd runs as (root until it drops), group
+ * control.read_group, else control.group, else root's.  Admin: root, that
+ * user, control.group (root's group when none); read-only: read_group.
+ */
 int lbd_ctl_start(struct lbd *d)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = d->cfg.ctl_socket,
 		.group = d->cfg.ctl_group,
-		.uid = 0,
+		.read_group = d->cfg.ctl_read_group,
+		.uid = d->drop ? d->user.uid : 0,
 		.gid = 0,
 		.mode = 0660,
 		.line_max = KEEL_CTL_MSG_MAX,
+		.max_conns = d->cfg.ctl_max_conns,
 		.handle = lbd_ctl_line,
 		.arg = d,
 	};

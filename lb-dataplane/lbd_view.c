@@ -393,11 +393,13 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 
 int lbd_metrics_start(struct lbd *d)
 {
+	struct lb_metrics_limits lim = { .max_conns =
+						 d->cfg.metrics_max_conns };
 	int err;
 
 	if (!d->cfg.metrics_listen[0])
 		return 0;
-	err = lb_metrics_start(d->base, d->cfg.metrics_listen, NULL,
+	err = lb_metrics_start(d->base, d->cfg.metrics_listen, &lim,
 			       lbd_metrics_render, d, &d->metrics);
 	if (err)
 		keel_log(LOG_ERR, "metrics on %s: %s", d->cfg.metrics_listen,

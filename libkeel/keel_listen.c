@@ -127,3 +127,21 @@ bool keel_listen_paused(const struct keel_listen *g)
 {
 	return g->resume && evtimer_pending(g->resume, NULL);
 }
+
+static void keel_listen_on_event_log(int severity, const char *msg)
+{
+	static struct keel_ratelimit rl = { .interval_ms = 10000, .burst = 10 };
+	uint64_t n = 0;
+
+	if (severity < EVENT_LOG_WARN ||
+	    !keel_ratelimit_ok(&rl, keel_listen_now_ms(), &n))
+		return;
+	keel_log(severity == EVENT_LOG_ERR ? LOG_ERR : LOG_WARNING,
+		 "libevent: %s (%llu similar suppressed)", msg,
+		 (unsigned long long)n);
+}
+
+void keel_listen_event_log(void)
+{
+	event_set_log_callback(keel_listen_on_event_log);
+}

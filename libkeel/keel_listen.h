@@ -73,4 +73,11 @@ bool keel_listen_paused(const struct keel_listen *g);
 void keel_listen_log(struct keel_listen *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Route libevent's own messages (a warning per failed socket() in evhttp,
+ * for one) to keel_log, at most 10 per 10 s: under descriptor exhaustion
+ * they would come once per try.  Once, at start.
+ */
+void keel_listen_event_log(void);
+
 #endif

@@ -185,6 +185,13 @@ int keel_yaml_duration_ms(struct keel_yaml *y, struct fy_node *n, uint32_t min,
 /* An absolute path without control characters, fitting size bytes. */
 int keel_yaml_path(struct keel_yaml *y, struct fy_node *n, char *out,
 		   size_t size);
+/*
+ * A user or group name (POSIX portable: A-Z a-z 0-9 _ . -, not starting
+ * with '-') fitting size bytes; "" too when empty_ok.  what: "user" or
+ * "group", for the message.
+ */
+int keel_yaml_account(struct keel_yaml *y, struct fy_node *n, char *out,
+		      size_t size, const char *what, bool empty_ok);
 /* Not unspecified, multicast or (IPv4) broadcast: 16 bytes, KEEL_F_*. */
 bool keel_yaml_addr_usable(uint8_t family, const void *addr);
 /*

@@ -183,16 +183,22 @@ static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 	return resp;
 }
 
-/* Mode 0660, the group control.group (else as created). */
+/*
+ * Mode 0660, owner the agent's user (root until it drops), group
+ * control.read_group, else control.group, else as created.  Admin: root,
+ * that user, control.group; read-only: control.read_group.
+ */
 int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = a->cfg->ctl_socket,
 		.group = a->cfg->ctl_group,
-		.uid = (uid_t)-1,
+		.read_group = a->cfg->ctl_read_group,
+		.uid = a->drop ? a->user.uid : (uid_t)-1,
 		.gid = (gid_t)-1,
 		.mode = 0660,
 		.line_max = RA_CTL_LINE_MAX,
+		.max_conns = a->cfg->ctl_max_conns,
 		.handle = ra_ctl_serve,
 	};
 	struct ra_ctl *c;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "keel_cli.h"
 #include "keel_health.h"
+#include "keel_listen.h"
 #include "keel_log.h"
 #include "keel_probe.h"
 #include "lb_addr.h"
@@ -264,26 +266,18 @@ void ra_agent_report_now(struct ra_agent *a)
 
 int ra_agent_set_drain(struct ra_agent *a, bool on)
 {
-	int fd;
-
 	if (on == a->draining)
 		return 0;
 	/* An operator's drain outlives a restart of the agent. */
-	if (on) {
-		fd = open(a->drain_file,
-			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		if (write(fd, "drained\n", 8) != 8 || fsync(fd)) {
-			int err = errno ? -errno : -EIO;
+	errno = 0;
+	if (ftruncate(a->drain_fd, 0) ||
+	    (on && pwrite(a->drain_fd, "drained\n", 8, 0) != 8) ||
+	    fsync(a->drain_fd)) {
+		int err = errno ? -errno : -EIO;
 
-			close(fd);
-			unlink(a->drain_file);
-			return err;
-		}
-		close(fd);
-	} else if (unlink(a->drain_file) && errno != ENOENT) {
-		return -errno;
+		if (ftruncate(a->drain_fd, 0) == 0 && a->draining)
+			pwrite(a->drain_fd, "drained\n", 8, 0);
+		return err;
 	}
 	a->draining = on;
 	keel_log(LOG_NOTICE, "%s: every service reports %s",
@@ -373,6 +367,12 @@ static void ra_check_changed(void *arg, uint8_t state, const char *detail)
 	struct ra_svc *s = arg;
 
 	snprintf(s->detail, sizeof(s->detail), "%s", detail ? detail : "");
+	/*
+	 * Held (its probe not run) or running again, the state unchanged:
+	 * nothing to tell the LBs (keel_probe logged it, rate-limited).
+	 */
+	if (state == s->check_state)
+		return;
 	s->check_state = state;
 	keel_log(state == KEEL_RS_UP ? LOG_NOTICE : LOG_WARNING,
 		 "service %s: check %s%s%s", s->name,
@@ -457,6 +457,11 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 		     "failed sock_diag counts (the last counts are kept)");
 	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
 		       a->diag_errors);
+	lb_prom_help(
+		b, "keel_probe_not_run_total", "counter",
+		"checks the agent could not run itself (descriptors, memory, process...): the last verdict held");
+	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0,
+		       keel_probe_not_run());
 	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
@@ -515,6 +520,87 @@ static bool ra_setup_network(struct ra_agent *a)
 	return true;
 }
 
+/*
+ * The drain mark, opened (made) as root at start: drained when it holds
+ * "drained".  Earlier agents removed it to undrain; a file left by them
+ * holds "drained" too.
+ */
+static int ra_drain_open(struct ra_agent *a)
+{
+	char buf[8];
+	ssize_t n;
+
+	snprintf(a->drain_file, sizeof(a->drain_file), "%s/drained",
+		 a->cfg->state_dir);
+	a->drain_fd = open(a->drain_file,
+			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (a->drain_fd < 0)
+		return -errno;
+	n = pread(a->drain_fd, buf, sizeof(buf), 0);
+	a->draining = n == 8 && !memcmp(buf, "drained\n", 8);
+	return 0;
+}
+
+/*
+ * Started as root: the user the agent becomes once set up, looked up
+ * (never root: the command checks run as it too).  Started as anyone
+ * else: it stays who it is, and user:, if given, must name them.
+ */
+static int ra_user_prepare(struct ra_agent *a, const char *config)
+{
+	struct passwd *pw;
+	char why[200];
+	int err;
+
+	if (geteuid() != 0) {
+		pw = getpwuid(geteuid());
+		if (a->cfg->user_given &&
+		    (!pw || strcmp(pw->pw_name, a->cfg->user))) {
+			keel_log(
+				LOG_ERR,
+				"%s: user: %s, but the agent was started as uid %u, not root: it cannot become %s",
+				config, a->cfg->user, (unsigned int)geteuid(),
+				a->cfg->user);
+			return -EPERM;
+		}
+		a->user.uid = geteuid();
+		a->user.gid = getegid();
+		return 0;
+	}
+	err = keel_user_lookup(a->cfg->user, &a->user, why, sizeof(why));
+	if (err) {
+		keel_log(
+			LOG_ERR,
+			"%s: %s: the agent and its command checks run as that user once set up (name another with user:)",
+			config, why);
+		return err;
+	}
+	a->drop = true;
+	return 0;
+}
+
+/*
+ * VIPs, sysctls, sockets and the drain mark are in place: become the
+ * user, with no capability at all.  The control socket, the metrics and
+ * the checks' first probes run only after this.
+ */
+static int ra_drop(struct ra_agent *a)
+{
+	char msg[256];
+	int err;
+
+	if (!a->drop)
+		return 0;
+	err = keel_priv_drop(&a->user, NULL, 0, msg, sizeof(msg));
+	if (err) {
+		keel_log(LOG_ERR, "%s", msg);
+		return err;
+	}
+	keel_log(LOG_NOTICE, "running as %s (uid %u), no capabilities",
+		 a->user.name, (unsigned int)a->user.uid);
+	return 0;
+}
+
 static int cmd_run(struct ra_cli *c)
 {
 	static struct ra_agent agent;
@@ -529,27 +615,35 @@ static int cmd_run(struct ra_cli *c)
 		keel_log(LOG_ERR, "libsodium cannot start");
 		return EXIT_FAIL;
 	}
+	keel_listen_event_log();
+	a->drain_fd = -1;
 	if (ra_load_config(c->config, &a->cfg))
 		return EXIT_FAIL;
-	if (keel_report_key_load(a->cfg->key_file, key, msg, sizeof(msg))) {
+	if (ra_user_prepare(a, c->config))
+		goto out;
+	if (keel_report_key_load(a->cfg->key_file,
+				 a->drop ? a->user.uid : (uid_t)-1, key, msg,
+				 sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
 		goto out;
 	}
 	err = ra_mkdir_p(a->cfg->state_dir);
+	if (!err)
+		err = ra_drain_open(a);
 	if (err) {
 		keel_log(LOG_ERR, "state_dir %s: %s", a->cfg->state_dir,
 			 strerror(-err));
 		goto out;
 	}
-	snprintf(a->drain_file, sizeof(a->drain_file), "%s/drained",
-		 a->cfg->state_dir);
-	a->draining = access(a->drain_file, F_OK) == 0;
 	a->n_svc = a->cfg->n_services;
 	for (i = 0; i < a->n_svc; i++) {
 		a->svc[i].cfg = &a->cfg->svc[i];
 		a->svc[i].agent = a;
 		ra_svc_name(a->svc[i].cfg, a->svc[i].name,
 			    sizeof(a->svc[i].name));
+		/* Never root, even while the agent still is. */
+		a->cfg->svc[i].check.spec.uid = a->user.uid;
+		a->cfg->svc[i].check.spec.gid = a->user.gid;
 	}
 	a->base = event_base_new();
 	if (!a->base) {
@@ -588,7 +682,11 @@ static int cmd_run(struct ra_cli *c)
 	if (err)
 		goto out;
 	if (a->cfg->metrics_listen[0]) {
-		err = lb_metrics_start(a->base, a->cfg->metrics_listen, NULL,
+		struct lb_metrics_limits lim = {
+			.max_conns = a->cfg->metrics_max_conns
+		};
+
+		err = lb_metrics_start(a->base, a->cfg->metrics_listen, &lim,
 				       ra_metrics_render, a, &a->metrics);
 		if (err) {
 			keel_log(LOG_ERR, "metrics on %s: %s",
@@ -607,6 +705,8 @@ static int cmd_run(struct ra_cli *c)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (ra_drop(a))
+		goto out;
 	keel_log(LOG_NOTICE,
 		 "running: %zu services, %zu LBs, a report every %u ms%s",
 		 a->n_svc, a->tx.n_lbs, a->cfg->interval_ms,
@@ -634,6 +734,8 @@ out:
 	ra_report_close(&a->tx);
 	if (a->base)
 		event_base_free(a->base);
+	if (a->drain_fd >= 0)
+		close(a->drain_fd);
 	free(a->cfg);
 	return ret;
 }

@@ -159,6 +159,12 @@ t=$(ms)
 for i in 1 2 3; do
 	check "a: rs-agent starts on rs$i" topo_agent_start $i
 done
+# Started as root, the agent is TOPO_USER with no capability once the VIPs
+# are on lo (its command checks run as that user too).
+p=$(topo_agent_pid 1)
+check "a: rs-agent runs as $TOPO_USER ($(ps -o user= -p "$p")), no capability ($(awk '/^CapEff|^CapPrm/ { printf "%s ", $2 }' "/proc/$p/status"))" \
+	eq "$(ps -o user= -p "$p") $(awk '/^CapEff|^CapPrm/ { printf "%s ", $2 }' "/proc/$p/status")" \
+	"$TOPO_USER 0000000000000000 0000000000000000 "
 wait_both "[.services[].reals[] | .state == \"up\" and .source == \"agent\" and .usable] | length == 3 and all" 5 >/dev/null
 t_up=$(($(ms) - t))
 check "a: both LBs: rs1..rs3 up from their agents (${t_up} ms after the first agent started)" \
