@@ -36,6 +36,7 @@
 #   an agents: section), TOPO_LBD_SVC (YAML appended to every service, e.g.
 #   "    health: {type: agent}"),
 #   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
+#   TOPO_LBD_NOFILE (unset; SOFT:HARD descriptor limits lbd starts with),
 #   TOPO_USER (nobody: the user lbd and rs-agent become once started as
 #   root, their config's user:; docs/lbd.md, "Privileges"),
 #   TOPO_VIPS (every VIP, default "$TOPO_VIP": routed to the LBs and held on
@@ -419,9 +420,12 @@ topo_lbd_start() {
 	[ -f "$cfg" ] || topo_lbd_config "$n" || return 1
 	echo "--- $(date +%T.%3N) topology.sh: lbd --config $cfg $*" >>"$log"
 	# nsenter --net (not ip netns exec: lbd pins its maps in /sys/fs/bpf)
-	# execs lbd: $! is lbd itself.
-	setsid nsenter --net="/run/netns/$ns" -- "$LBD" --config "$cfg" "$@" \
-		</dev/null >>"$log" 2>&1 &
+	# execs lbd (through prlimit with TOPO_LBD_NOFILE, e.g. 1024:1024 as
+	# systemd's default soft limit): $! is lbd itself.
+	# shellcheck disable=SC2086 # prlimit and its option, or nothing
+	setsid nsenter --net="/run/netns/$ns" -- \
+		${TOPO_LBD_NOFILE:+prlimit --nofile=$TOPO_LBD_NOFILE --} \
+		"$LBD" --config "$cfg" "$@" </dev/null >>"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$TOPO_DIR/lb$n.lbd.pid"
 	for ((i = 0; i < 100; i++)); do
