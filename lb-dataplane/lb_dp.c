@@ -206,6 +206,14 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_mkdirs(dp->dir);
 	if (err)
 		goto out;
+	/*
+	 * A previous lbd gave the directory to the user it became
+	 * (lb_dp_pin_owner): take it back, or root without CAP_DAC_OVERRIDE
+	 * cannot replace the pins.  A failure shows at the first pin.
+	 */
+	if (chown(dp->dir, geteuid(), getegid())) {
+		/* not ours to take: pinning says why */
+	}
 	oo.pin_root_path = dp->dir;
 	dp->skel = keel_xdp__open_opts(&oo);
 	if (!dp->skel) {
