@@ -9,8 +9,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,32 +153,18 @@ fail:
 static int bgpa_user_prepare(struct bgpa *b)
 {
 	const char *name = b->cfg.user[0] ? b->cfg.user : BGPA_USER_DEFAULT;
-	struct passwd *pw;
 	char why[200];
 	int err;
 
-	if (geteuid() != 0) {
-		pw = getpwuid(geteuid());
-		if (b->cfg.user[0] && (!pw || strcmp(pw->pw_name, name))) {
-			keel_log(
-				LOG_ERR,
-				"%s: user: %s, but bgp-announcer was started as uid %u, not root: it cannot become %s",
-				b->config_path, name, (unsigned int)geteuid(),
-				name);
-			return -EPERM;
-		}
-		return 0;
-	}
-	err = keel_user_lookup(name, &b->user, why, sizeof(why));
-	if (err) {
+	err = keel_user_start(name, b->cfg.user[0], &b->user, &b->drop, why,
+			      sizeof(why));
+	if (err)
 		keel_log(
-			LOG_ERR,
-			"%s: %s: bgp-announcer never runs as root and becomes that user once its ports are bound (useradd --system %s, or name another with user:)",
-			b->config_path, why, name);
-		return err;
-	}
-	b->drop = true;
-	return 0;
+			LOG_ERR, "%s: %s%s", b->config_path, why,
+			err == -ENOENT ?
+				": bgp-announcer never runs as root and becomes that user once its ports are bound (useradd --system, or name another with user:)" :
+				"");
+	return err;
 }
 
 /*
@@ -190,19 +174,7 @@ static int bgpa_user_prepare(struct bgpa *b)
  */
 static int bgpa_drop(struct bgpa *b)
 {
-	char msg[256];
-	int err;
-
-	if (!b->drop)
-		return 0;
-	err = keel_priv_drop(&b->user, NULL, 0, msg, sizeof(msg));
-	if (err) {
-		keel_log(LOG_ERR, "%s", msg);
-		return err;
-	}
-	keel_log(LOG_INFO, "running as %s (uid %u), no capabilities",
-		 b->user.name, (unsigned int)b->user.uid);
-	return 0;
+	return b->drop ? keel_priv_drop_logged(&b->user, NULL, 0) : 0;
 }
 
 /*

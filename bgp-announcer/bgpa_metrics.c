@@ -208,11 +208,7 @@ static void bgpa_metrics_render(struct evbuffer *o, void *arg)
 	m_peers(o, b, now);
 	m_prefixes(o, b);
 	m_lbd(o, b);
-	lb_prom_help(
-		o, "keel_probe_not_run_total", "counter",
-		"prefix probes the announcer could not run itself: the last verdict held");
-	lb_prom_sample(o, "keel_probe_not_run_total", NULL, 0,
-		       keel_probe_not_run());
+	lb_metrics_probes_not_run(o, keel_probe_not_run());
 	lb_metrics_listeners(o, l, sizeof(l) / sizeof(l[0]));
 }
 

@@ -461,3 +461,11 @@ uint16_t lb_metrics_port(const struct lb_metrics *m)
 {
 	return m->port;
 }
+
+void lb_metrics_probes_not_run(struct evbuffer *b, uint64_t n)
+{
+	lb_prom_help(
+		b, "keel_probe_not_run_total", "counter",
+		"health probes this process could not run itself (no descriptor, memory, process...): no verdict, the last one held");
+	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0, n);
+}

@@ -72,5 +72,7 @@ struct lb_metrics_listener {
  */
 void lb_metrics_listeners(struct evbuffer *b,
 			  const struct lb_metrics_listener *v, size_t n);
+/* keel_probe_not_run_total: keel_probe_not_run() of the process. */
+void lb_metrics_probes_not_run(struct evbuffer *b, uint64_t n);
 
 #endif

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -450,24 +449,15 @@ static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
 	const struct lb_cfg_agents *a = &d->cfg.agents;
 	const char *keys[2] = { a->key_file, a->previous_key_file };
 	char dir[LB_CFG_PATH_MAX], why[200];
-	struct passwd *pw;
 	size_t i;
 	int err;
 
-	if (geteuid() != 0) {
-		pw = getpwuid(geteuid());
-		if (d->cfg.user_given &&
-		    (!pw || strcmp(pw->pw_name, d->cfg.user))) {
-			snprintf(
-				msg, size,
-				"%s: user: %s, but lbd was started as uid %u, not root: it cannot become %s",
-				d->config_path, d->cfg.user,
-				(unsigned int)geteuid(), d->cfg.user);
-			return -EPERM;
-		}
-		return 0;
+	err = keel_user_start(d->cfg.user, d->cfg.user_given, &d->user,
+			      &d->drop, why, sizeof(why));
+	if (err == -EPERM && !d->drop) {
+		snprintf(msg, size, "%s: %s", d->config_path, why);
+		return err;
 	}
-	err = keel_user_lookup(d->cfg.user, &d->user, why, sizeof(why));
 	if (err) {
 		snprintf(
 			msg, size,
@@ -475,7 +465,8 @@ static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
 			d->config_path, why, d->cfg.user);
 		return err;
 	}
-	d->drop = true;
+	if (!d->drop)
+		return 0;
 	/* --check changes nothing: a missing directory, a start makes. */
 	lbd_state_dir(check ? NULL : &d->user, d->cfg.state_file, dir,
 		      sizeof(dir));
@@ -511,7 +502,6 @@ static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
  */
 static int lbd_drop(struct lbd *d)
 {
-	char msg[256], caps[128];
 	int err;
 
 	if (!d->drop)
@@ -522,17 +512,9 @@ static int lbd_drop(struct lbd *d)
 			LOG_WARNING,
 			"pin directory %s: %s: shutdown --unload will leave the pins",
 			lb_dp_pin_dir(d->dp), strerror(-err));
-	err = keel_priv_drop(&d->user, lbd_keep_caps,
-			     sizeof(lbd_keep_caps) / sizeof(lbd_keep_caps[0]),
-			     msg, sizeof(msg));
-	if (err) {
-		keel_log(LOG_ERR, "%s", msg);
-		return err;
-	}
-	keel_priv_caps(caps, sizeof(caps));
-	keel_log(LOG_NOTICE, "running as %s (uid %u), capabilities: %s",
-		 d->user.name, (unsigned int)d->user.uid, caps);
-	return 0;
+	return keel_priv_drop_logged(&d->user, lbd_keep_caps,
+				     sizeof(lbd_keep_caps) /
+					     sizeof(lbd_keep_caps[0]));
 }
 
 static int lbd_start(struct lbd *d)

@@ -27,6 +27,7 @@
 #include "keel_probe.h"
 #include "lb_addr.h"
 #include "lb_health.h"
+#include "lb_metrics.h"
 #include "lb_prom.h"
 #include "lbd.h"
 
@@ -834,11 +835,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		lb_addr_format(s->a.family, s->a.addr, real, sizeof(real));
 		lb_prom_sample(b, "keel_agent_restarts_total", l, 1, s->boots);
 	}
-	lb_prom_help(
-		b, "keel_probe_not_run_total", "counter",
-		"health probes lbd could not run itself (descriptors, memory...): no verdict, the last one held");
-	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0,
-		       keel_probe_not_run());
+	lb_metrics_probes_not_run(b, keel_probe_not_run());
 	lb_prom_help(
 		b, "keel_checks_held", "gauge",
 		"reals whose check could not run its last probe (state held)");

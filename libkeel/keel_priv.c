@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "keel_log.h"
 #include "keel_priv.h"
 
 static const char *const keel_cap_names[] = {
@@ -78,7 +79,7 @@ static int keel_capset(uint64_t eff, uint64_t prm, uint64_t inh)
 
 void keel_priv_caps(char *buf, size_t size)
 {
-	uint64_t eff, prm, inh;
+	uint64_t eff = 0, prm = 0, inh = 0;
 	size_t len = 0;
 	int cap;
 
@@ -127,6 +128,35 @@ int keel_user_lookup(const char *name, struct keel_user *u, char *msg,
 	return 0;
 }
 
+int keel_user_start(const char *name, bool given, struct keel_user *u,
+		    bool *drop, char *msg, size_t msglen)
+{
+	struct passwd *pw;
+	int err;
+
+	*drop = false;
+	if (geteuid() != 0) {
+		memset(u, 0, sizeof(*u));
+		u->uid = geteuid();
+		u->gid = getegid();
+		pw = getpwuid(u->uid);
+		if (pw)
+			snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
+		if (given && (!pw || strcmp(pw->pw_name, name))) {
+			snprintf(
+				msg, msglen,
+				"user: %s, but started as uid %u, not root: it cannot become %s",
+				name, (unsigned int)u->uid, name);
+			return -EPERM;
+		}
+		return 0;
+	}
+	err = keel_user_lookup(name, u, msg, msglen);
+	if (!err)
+		*drop = true;
+	return err;
+}
+
 int keel_priv_access(const struct keel_user *u, const char *path, int mode)
 {
 	gid_t groups[KEEL_USER_GROUPS_MAX];
@@ -153,7 +183,7 @@ int keel_priv_drop(const struct keel_user *u, const int *keep, size_t n,
 {
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
-	uint64_t mask = 0, eff, prm, inh;
+	uint64_t mask = 0, eff = 0, prm = 0, inh = 0;
 	size_t i;
 	int cap, err;
 
@@ -211,5 +241,21 @@ int keel_priv_drop(const struct keel_user *u, const int *keep, size_t n,
 			(unsigned long long)prm, (unsigned long long)inh);
 		return -EPERM;
 	}
+	return 0;
+}
+
+int keel_priv_drop_logged(const struct keel_user *u, const int *keep, size_t n)
+{
+	char msg[256], caps[160];
+	int err;
+
+	err = keel_priv_drop(u, keep, n, msg, sizeof(msg));
+	if (err) {
+		keel_log(LOG_ERR, "%s", msg);
+		return err;
+	}
+	keel_priv_caps(caps, sizeof(caps));
+	keel_log(LOG_NOTICE, "running as %s (uid %u), capabilities: %s",
+		 u->name, (unsigned int)u->uid, caps);
 	return 0;
 }

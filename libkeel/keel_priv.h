@@ -14,6 +14,7 @@
 #ifndef KEEL_PRIV_H
 #define KEEL_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -38,6 +39,15 @@ int keel_user_lookup(const char *name, struct keel_user *u, char *msg,
 		     size_t msglen);
 
 /*
+ * Where a daemon's start stands.  Started by root: *drop set, u is name's
+ * user (keel_user_lookup()'s errors).  Started by anyone else: *drop
+ * clear, u holds the current uid and gid, and name, when given, must name
+ * that user (-EPERM, "started as uid N, not root: it cannot become NAME").
+ */
+int keel_user_start(const char *name, bool given, struct keel_user *u,
+		    bool *drop, char *msg, size_t msglen);
+
+/*
  * From root: whether u could access path with mode (R_OK, W_OK, X_OK),
  * as faccessat(AT_EACCESS) says under u's ids and groups.  The process's
  * own ids are back when it returns.  0 or -errno (-EACCES...).
@@ -51,6 +61,12 @@ int keel_priv_access(const struct keel_user *u, const char *path, int mode);
  */
 int keel_priv_drop(const struct keel_user *u, const int *keep, size_t n,
 		   char *msg, size_t msglen);
+
+/*
+ * keel_priv_drop(), then the log line "running as NAME (uid N),
+ * capabilities: CAP_... " (LOG_NOTICE), or its error (LOG_ERR).
+ */
+int keel_priv_drop_logged(const struct keel_user *u, const int *keep, size_t n);
 
 /* "CAP_NET_ADMIN" for 12; "CAP_42" for one without a name here. */
 const char *keel_cap_name(int cap);

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,11 +456,7 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 		     "failed sock_diag counts (the last counts are kept)");
 	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
 		       a->diag_errors);
-	lb_prom_help(
-		b, "keel_probe_not_run_total", "counter",
-		"checks the agent could not run itself (descriptors, memory, process...): the last verdict held");
-	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0,
-		       keel_probe_not_run());
+	lb_metrics_probes_not_run(b, keel_probe_not_run());
 	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
@@ -548,35 +543,18 @@ static int ra_drain_open(struct ra_agent *a)
  */
 static int ra_user_prepare(struct ra_agent *a, const char *config)
 {
-	struct passwd *pw;
 	char why[200];
 	int err;
 
-	if (geteuid() != 0) {
-		pw = getpwuid(geteuid());
-		if (a->cfg->user_given &&
-		    (!pw || strcmp(pw->pw_name, a->cfg->user))) {
-			keel_log(
-				LOG_ERR,
-				"%s: user: %s, but the agent was started as uid %u, not root: it cannot become %s",
-				config, a->cfg->user, (unsigned int)geteuid(),
-				a->cfg->user);
-			return -EPERM;
-		}
-		a->user.uid = geteuid();
-		a->user.gid = getegid();
-		return 0;
-	}
-	err = keel_user_lookup(a->cfg->user, &a->user, why, sizeof(why));
-	if (err) {
+	err = keel_user_start(a->cfg->user, a->cfg->user_given, &a->user,
+			      &a->drop, why, sizeof(why));
+	if (err)
 		keel_log(
-			LOG_ERR,
-			"%s: %s: the agent and its command checks run as that user once set up (name another with user:)",
-			config, why);
-		return err;
-	}
-	a->drop = true;
-	return 0;
+			LOG_ERR, "%s: %s%s", config, why,
+			err == -ENOENT ?
+				": the agent and its command checks run as that user once set up (name another with user:)" :
+				"");
+	return err;
 }
 
 /*
@@ -586,19 +564,7 @@ static int ra_user_prepare(struct ra_agent *a, const char *config)
  */
 static int ra_drop(struct ra_agent *a)
 {
-	char msg[256];
-	int err;
-
-	if (!a->drop)
-		return 0;
-	err = keel_priv_drop(&a->user, NULL, 0, msg, sizeof(msg));
-	if (err) {
-		keel_log(LOG_ERR, "%s", msg);
-		return err;
-	}
-	keel_log(LOG_NOTICE, "running as %s (uid %u), no capabilities",
-		 a->user.name, (unsigned int)a->user.uid);
-	return 0;
+	return a->drop ? keel_priv_drop_logged(&a->user, NULL, 0) : 0;
 }
 
 static int cmd_run(struct ra_cli *c)

@@ -566,52 +566,52 @@ check "... the program is detached from seg0" not_attached
 # (its parent is root's).
 pins_gone() { [ ! -e "$PIN" ] || [ -z "$(ls -A "$PIN")" ]; }
 check "... and the pins are gone ($PIN: $(ls -A "$PIN" 2>&1 | tr '\n' ' '))" pins_gone
-# --- k. control roles: a read-only group and an admin group ---------------------
+# --- l. control roles: a read-only group and an admin group ---------------------
 # The socket in a directory of its own, which lbd makes 0750 with the read
 # group (every operator must reach it); uid 1 (daemon) as the operator,
 # with the groups of each row (setpriv).
-echo "# --- k. control socket roles (read group users, admin group adm)"
+echo "# --- l. control socket roles (read group users, admin group adm)"
 sed -i "s|^  socket: .*|  socket: $TOPO_DIR/lb1.ctl/ctl.sock\\n  group: adm\\n  read_group: users|" "$CFG"
 topo_lbd_sock() { printf '%s/lb%d.ctl/ctl.sock' "$TOPO_DIR" "$1"; }
 SOCK=$(topo_lbd_sock 1)
-check "k: lbd starts with the roles" topo_lbd_start 1
-check "k: the socket's directory is made 0750, $TOPO_USER, group users ($(stat -c '%a %U %G' "${SOCK%/*}"))" \
+check "l: lbd starts with the roles" topo_lbd_start 1
+check "l: the socket's directory is made 0750, $TOPO_USER, group users ($(stat -c '%a %U %G' "${SOCK%/*}"))" \
 	eq "$(stat -c '%a %U %G' "${SOCK%/*}")" "750 $TOPO_USER users"
-check "k: the socket: 0660, group users ($(stat -c '%a %G' "$SOCK"))" \
+check "l: the socket: 0660, group users ($(stat -c '%a %G' "$SOCK"))" \
 	eq "$(stat -c '%a %G' "$SOCK")" "660 users"
 as_op() { # GROUPS LBCTL-ARGS...: lbctl as uid 1 with those groups
 	local g=--clear-groups
 	[ -n "$1" ] && g=--groups=$1
 	shift
 	setpriv --reuid=1 --regid=1 "$g" \
-		"$LBCTL" --socket "$SOCK" "$@" >"$TOPO_DIR/k.out" 2>"$TOPO_DIR/k.err"
+		"$LBCTL" --socket "$SOCK" "$@" >"$TOPO_DIR/l.out" 2>"$TOPO_DIR/l.err"
 }
 as_op users status
-check "k: the read group may ask status (exit $?)" eq "$?" 0
+check "l: the read group may ask status (exit $?)" eq "$?" 0
 as_op users real drain "$S1" "$RS1"
 rc=$?
-echo "# k: real drain from the read group: exit $rc: $(cat "$TOPO_DIR/k.err")"
-check "k: ... not drain: exit 1" eq "$rc" 1
-check "k: ... 'permission denied: real drain needs the admin group 'adm''" \
-	grep -qx "lbctl: permission denied: real drain needs the admin group 'adm'" "$TOPO_DIR/k.err"
+echo "# l: real drain from the read group: exit $rc: $(cat "$TOPO_DIR/l.err")"
+check "l: ... not drain: exit 1" eq "$rc" 1
+check "l: ... 'permission denied: real drain needs the admin group 'adm''" \
+	grep -qx "lbctl: permission denied: real drain needs the admin group 'adm'" "$TOPO_DIR/l.err"
 status
-check "k: ... and rs1 is not drained" eq "$(rf "$S1" "$RS1" .admin.drain)" false
-check "k: lbd logged the refusal with the peer's uid" \
+check "l: ... and rs1 is not drained" eq "$(rf "$S1" "$RS1" .admin.drain)" false
+check "l: lbd logged the refusal with the peer's uid" \
 	grep -q "uid 1 (pid [0-9]*) refused: real drain needs the admin group 'adm'" "$LOG"
 as_op users,adm real drain "$S1" "$RS1"
-check "k: the admin group (and the read group, for the directory) may drain (exit $?)" eq "$?" 0
+check "l: the admin group (and the read group, for the directory) may drain (exit $?)" eq "$?" 0
 as_op users,adm real undrain "$S1" "$RS1"
-check "k: ... and undrain (exit $?)" eq "$?" 0
+check "l: ... and undrain (exit $?)" eq "$?" 0
 as_op users shutdown
-check "k: the read group may not shut lbd down (exit $?)" eq "$?" 1
+check "l: the read group may not shut lbd down (exit $?)" eq "$?" 1
 as_op "" status
 rc=$?
-echo "# k: status with neither group: exit $rc: $(cat "$TOPO_DIR/k.err")"
-check "k: neither group: refused at the socket's directory (exit 1, permission denied)" \
-	eq "$rc:$(grep -c '^lbctl: permission denied: ' "$TOPO_DIR/k.err")" "1:1"
-check "k: root is admin: lbctl shutdown" topo_lbctl 1 shutdown
-check "k: ... lbd exits" topo_lbd_stop 1
-check "k: ... and the socket is removed (lbd's user owns its directory)" test ! -e "$SOCK"
+echo "# l: status with neither group: exit $rc: $(cat "$TOPO_DIR/l.err")"
+check "l: neither group: refused at the socket's directory (exit 1, permission denied)" \
+	eq "$rc:$(grep -c '^lbctl: permission denied: ' "$TOPO_DIR/l.err")" "1:1"
+check "l: root is admin: lbctl shutdown" topo_lbctl 1 shutdown
+check "l: ... lbd exits" topo_lbd_stop 1
+check "l: ... and the socket is removed (lbd's user owns its directory)" test ! -e "$SOCK"
 
 warn=$(grep -cE ' (err|crit|alert|emerg):' "$LOG")
 echo "# lbd log: $(wc -l <"$LOG") lines, $warn at error severity"
