@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -37,7 +38,7 @@ struct lb_metrics_conn {
 	struct bufferevent *bev; /* our reference */
 	uint64_t since_ms; /* connected, or its last request */
 	bool closing; /* shut down by us, evhttp not done yet */
-	struct lb_metrics_conn *prev, *next; /* oldest since_ms first */
+	TAILQ_ENTRY(lb_metrics_conn) link; /* oldest since_ms first */
 };
 
 struct lb_metrics {
@@ -49,7 +50,7 @@ struct lb_metrics {
 	unsigned int max_conns, request_ms;
 	struct event *sweep;
 	struct keel_listen lg;
-	struct lb_metrics_conn *head, *tail;
+	TAILQ_HEAD(, lb_metrics_conn) conns;
 };
 
 static uint64_t lb_metrics_now_ms(void)
@@ -58,30 +59,6 @@ static uint64_t lb_metrics_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void lb_metrics_unlink(struct lb_metrics *m, struct lb_metrics_conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		m->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		m->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void lb_metrics_append(struct lb_metrics *m, struct lb_metrics_conn *c)
-{
-	c->prev = m->tail;
-	c->next = NULL;
-	if (m->tail)
-		m->tail->next = c;
-	else
-		m->head = c;
-	m->tail = c;
 }
 
 static bool lb_metrics_alive(const struct lb_metrics_conn *c)
@@ -111,10 +88,10 @@ static void lb_metrics_sweep(struct lb_metrics *m, uint64_t now)
 	struct lb_metrics_conn *c, *next;
 	uint64_t open = 0;
 
-	for (c = m->head; c; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&m->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
 		if (!lb_metrics_alive(c)) {
-			lb_metrics_unlink(m, c);
+			TAILQ_REMOVE(&m->conns, c, link);
 			bufferevent_decref(c->bev);
 			free(c);
 			continue;
@@ -148,10 +125,11 @@ static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
 
 	keel_listen_accepted(&m->lg);
 	lb_metrics_sweep(m, now);
-	for (c = m->head; c; c = c->next)
-		live += !c->closing;
+	TAILQ_FOREACH(c, &m->conns, link)
+	live += !c->closing;
 	if (live >= m->max_conns) {
-		for (old = m->head; old && old->closing; old = old->next)
+		for (old = TAILQ_FIRST(&m->conns); old && old->closing;
+		     old = TAILQ_NEXT(old, link))
 			;
 		if (old) {
 			m->lg.st.evicted++;
@@ -172,7 +150,7 @@ static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
 	}
 	bufferevent_incref(c->bev);
 	c->since_ms = now;
-	lb_metrics_append(m, c);
+	TAILQ_INSERT_TAIL(&m->conns, c, link);
 	m->lg.st.open++;
 	return c->bev;
 }
@@ -186,13 +164,14 @@ static void lb_metrics_progress(struct lb_metrics *m,
 		evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	struct lb_metrics_conn *c;
 
-	for (c = m->head; c && c->bev != bev; c = c->next)
-		;
+	TAILQ_FOREACH(c, &m->conns, link)
+	if (c->bev == bev)
+		break;
 	if (!c)
 		return;
 	c->since_ms = lb_metrics_now_ms();
-	lb_metrics_unlink(m, c);
-	lb_metrics_append(m, c);
+	TAILQ_REMOVE(&m->conns, c, link);
+	TAILQ_INSERT_TAIL(&m->conns, c, link);
 }
 
 static void lb_metrics_reply(struct evhttp_request *req, int code,
@@ -319,6 +298,7 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	TAILQ_INIT(&m->conns);
 	m->base = base;
 	m->render = render;
 	m->arg = arg;
@@ -393,8 +373,8 @@ void lb_metrics_stop(struct lb_metrics *m)
 	/* Closes every connection: each tracked bufferevent is then ours. */
 	if (m->http)
 		evhttp_free(m->http);
-	while ((c = m->head)) {
-		lb_metrics_unlink(m, c);
+	while ((c = TAILQ_FIRST(&m->conns))) {
+		TAILQ_REMOVE(&m->conns, c, link);
 		bufferevent_decref(c->bev);
 		free(c);
 	}

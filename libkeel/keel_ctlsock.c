@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,7 +35,7 @@ struct keel_ctlsock_conn {
 	struct bufferevent *bev;
 	struct event *deadline; /* the request under way must be whole by */
 	/* In the order of their last progress, least recent first. */
-	struct keel_ctlsock_conn *prev, *next;
+	TAILQ_ENTRY(keel_ctlsock_conn) link;
 	struct keel_ctl_peer peer;
 	bool skipping; /* the rest of an over-long line */
 };
@@ -55,7 +56,7 @@ struct keel_ctlsock {
 	keel_ctlsock_handler handle;
 	void *arg;
 	struct keel_ratelimit rl, rl_deny;
-	struct keel_ctlsock_conn *head, *tail;
+	TAILQ_HEAD(, keel_ctlsock_conn) conns;
 };
 
 static uint64_t keel_ctlsock_now_ms(void)
@@ -66,46 +67,16 @@ static uint64_t keel_ctlsock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void keel_ctlsock_unlink(struct keel_ctlsock_conn *c)
-{
-	struct keel_ctlsock *s = c->s;
-
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		s->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void keel_ctlsock_append(struct keel_ctlsock_conn *c)
-{
-	struct keel_ctlsock *s = c->s;
-
-	c->prev = s->tail;
-	c->next = NULL;
-	if (s->tail)
-		s->tail->next = c;
-	else
-		s->head = c;
-	s->tail = c;
-}
-
 /* c made progress (an answer went out): last in line for eviction. */
 static void keel_ctlsock_touch(struct keel_ctlsock_conn *c)
 {
-	if (c->s->tail == c)
-		return;
-	keel_ctlsock_unlink(c);
-	keel_ctlsock_append(c);
+	TAILQ_REMOVE(&c->s->conns, c, link);
+	TAILQ_INSERT_TAIL(&c->s->conns, c, link);
 }
 
 static void keel_ctlsock_conn_free(struct keel_ctlsock_conn *c)
 {
-	keel_ctlsock_unlink(c);
+	TAILQ_REMOVE(&c->s->conns, c, link);
 	c->s->lg.st.open--;
 	if (c->deadline)
 		event_free(c->deadline);
@@ -406,8 +377,8 @@ static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	 * At the cap, the newcomer wins over whoever made progress least
 	 * recently: idle or slow clients cannot keep an operator out.
 	 */
-	if (s->lg.st.open >= s->max_conns && s->head) {
-		old = s->head;
+	old = TAILQ_FIRST(&s->conns);
+	if (s->lg.st.open >= s->max_conns && old) {
 		s->lg.st.evicted++;
 		keel_listen_log(
 			&s->lg,
@@ -428,7 +399,7 @@ static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 					BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev)
 		goto fail;
-	keel_ctlsock_append(c);
+	TAILQ_INSERT_TAIL(&s->conns, c, link);
 	s->lg.st.open++;
 	/* Read no further than one over-long line can show itself. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, s->line_max + 2);
@@ -680,6 +651,7 @@ int keel_ctlsock_start(struct event_base *base,
 	if (!s)
 		return -ENOMEM;
 	s->dirfd = -1;
+	TAILQ_INIT(&s->conns);
 	s->admin_gid = cfg->gid;
 	s->read_gid = (gid_t)-1;
 	err = keel_ctlsock_group(cfg->group, &s->admin_gid, s->admin_group,
@@ -744,8 +716,8 @@ void keel_ctlsock_stop(struct keel_ctlsock *s)
 {
 	if (!s)
 		return;
-	while (s->head)
-		keel_ctlsock_conn_free(s->head);
+	while (!TAILQ_EMPTY(&s->conns))
+		keel_ctlsock_conn_free(TAILQ_FIRST(&s->conns));
 	keel_listen_fini(&s->lg);
 	evconnlistener_free(s->l);
 	/* After a privilege drop this may be refused: a later start

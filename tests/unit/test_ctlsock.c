@@ -26,6 +26,7 @@
 #include <event2/event.h>
 
 #include "check_run.h"
+#include "cpu_time.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
@@ -629,15 +630,6 @@ START_TEST(test_slow_client)
 }
 END_TEST
 
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 /*
  * Out of descriptors (the server's process limited to a few more than it
  * holds; clients in a child, which has its own table): the listener
@@ -678,10 +670,10 @@ START_TEST(test_emfile_backoff)
 	low = was;
 	low.rlim_cur = fd + 2;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
-	cpu0 = cpu_s();
+	cpu0 = cpu_time_s();
 	ck_assert_int_eq(read(p[0], &i, 1), 1);
 	sleep(1);
-	cpu = cpu_s() - cpu0;
+	cpu = cpu_time_s() - cpu0;
 	srv_pause();
 	errors = keel_ctlsock_stats(srv.s)->accept_errors;
 	/*

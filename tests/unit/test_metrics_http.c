@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "check_run.h"
+#include "cpu_time.h"
 #include "lb_metrics.h"
 
 #define BODY                                                       \
@@ -425,15 +426,6 @@ START_TEST(test_slow)
 }
 END_TEST
 
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 /*
  * Out of descriptors (this process limited to a few more than it holds,
  * the clients in a child): accepting pauses instead of spinning, and
@@ -470,9 +462,9 @@ START_TEST(test_emfile)
 	low = was;
 	low.rlim_cur = fd + 2;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
-	cpu0 = cpu_s();
+	cpu0 = cpu_time_s();
 	pump(base, 1000);
-	cpu = cpu_s() - cpu0;
+	cpu = cpu_time_s() - cpu0;
 	errors = lb_metrics_stats(m)->accept_errors;
 	ck_assert_int_ge(errors, 1);
 	ck_assert_int_le(errors, 20);
