@@ -17,7 +17,9 @@
 #include "bgp_msg.h"
 #include "bgpa_config.h"
 #include "bgpa_health.h"
+#include "keel_listen.h"
 #include "keel_log.h"
+#include "keel_priv.h"
 
 /*
  * A prefix's state (enum bgpa_pstate, bgpa_gate.h) and what each state
@@ -77,7 +79,10 @@ struct bgpa {
 	struct bgpa_prefix *prefixes;
 	size_t n_prefixes;
 	int listen_fd[2]; /* IPv4, IPv6; -1 when absent */
+	bool drop; /* started as root: becomes user once bound */
+	struct keel_user user;
 	struct evconnlistener *listener[2];
+	struct keel_listen listen_guard[2]; /* accept() back-off, counters */
 	struct keel_ctlsock *ctl;
 	struct bfd_io_ctx *bfd; /* created when a peer has bfd: true */
 	struct event *sig_hup, *sig_term, *sig_int, *t_stop;
@@ -126,7 +131,10 @@ const char *bgpa_pstate_name(enum bgpa_pstate s);
 /* bgpa_ctl.c */
 int bgpa_ctl_start(struct bgpa *b);
 void bgpa_ctl_stop(struct bgpa *b);
-char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len);
+struct keel_ctl_peer;
+/* status and prefixes need the read role, reload admin. */
+char *bgpa_ctl_handle(struct bgpa *b, const struct keel_ctl_peer *peer,
+		      const char *line, size_t len);
 
 /* bgpa_metrics.c: metrics.listen, if set. */
 int bgpa_metrics_start(struct bgpa *b);

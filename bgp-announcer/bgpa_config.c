@@ -22,9 +22,11 @@
 #include <libfyaml.h>
 
 #include "bgpa_config.h"
+#include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_yaml.h"
 #include "lb_addr.h"
+#include "lb_metrics.h" /* connection caps */
 
 #define BGPA_FILE_MAX ((size_t)1 << 20)
 #define BGPA_FIELDS_MAX KEEL_YAML_FIELDS_MAX
@@ -978,7 +980,14 @@ static int cfg_user(struct cfg_ctx *c, struct fy_node *v, void *obj)
 {
 	struct bgpa_config *cfg = obj;
 
-	return cfg_name(c, v, cfg->user, sizeof(cfg->user));
+	if (cfg_name(c, v, cfg->user, sizeof(cfg->user)))
+		return -EINVAL;
+	/* The BGP parser must never run as root. */
+	if (!strcmp(cfg->user, "root"))
+		return cfg_fail(
+			c, v,
+			"bgp-announcer never runs as root: name the user it becomes (default keel-bgp)");
+	return 0;
 }
 
 static int cfg_shutdown_msg(struct cfg_ctx *c, struct fy_node *v, void *obj)
@@ -1018,9 +1027,25 @@ static int cfg_ctl_group(struct cfg_ctx *c, struct fy_node *v, void *obj)
 	return cfg_name(c, v, cfg->ctl_group, sizeof(cfg->ctl_group));
 }
 
+static int cfg_ctl_read_group(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_name(c, v, cfg->ctl_read_group, sizeof(cfg->ctl_read_group));
+}
+
+static int cfg_ctl_max_conns(struct cfg_ctx *c, struct fy_node *v, void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_uint(c, v, 1, KEEL_CTLSOCK_CONNS_MAX, &cfg->ctl_max_conns);
+}
+
 static const struct cfg_field cfg_control_fields[] = {
 	{ "socket", cfg_ctl_socket, false },
 	{ "group", cfg_ctl_group, false },
+	{ "read_group", cfg_ctl_read_group, false },
+	{ "max_connections", cfg_ctl_max_conns, false },
 };
 
 static int cfg_control(struct cfg_ctx *c, struct fy_node *v, void *obj)
@@ -1118,8 +1143,17 @@ static int cfg_metrics_listen(struct cfg_ctx *c, struct fy_node *v, void *obj)
 	return 0;
 }
 
+static int cfg_metrics_max_conns(struct cfg_ctx *c, struct fy_node *v,
+				 void *obj)
+{
+	struct bgpa_config *cfg = obj;
+
+	return cfg_uint(c, v, 1, LB_METRICS_CONNS_MAX, &cfg->metrics_max_conns);
+}
+
 static const struct cfg_field cfg_metrics_fields[] = {
 	{ "listen", cfg_metrics_listen, false },
+	{ "max_connections", cfg_metrics_max_conns, false },
 };
 
 static int cfg_metrics(struct cfg_ctx *c, struct fy_node *v, void *obj)
@@ -1185,6 +1219,8 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 		       KEEL_YAML_BRIEF | KEEL_YAML_SHORT_INT);
 	memset(out, 0, sizeof(*out));
 	out->hold_time = 90;
+	out->ctl_max_conns = KEEL_CTLSOCK_CONNS;
+	out->metrics_max_conns = LB_METRICS_CONNS;
 	out->retry_min_ms = 1000;
 	out->retry_max_ms = 30000;
 	out->listen_port = 179;
@@ -1218,6 +1254,7 @@ out:
 int bgpa_config_load(const char *file, struct bgpa_config *out,
 		     struct bgpa_config_error *err)
 {
+	struct stat st;
 	struct bgpa_config_error scratch;
 	size_t len;
 	char *buf;
@@ -1228,12 +1265,29 @@ int bgpa_config_load(const char *file, struct bgpa_config *out,
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, BGPA_FILE_MAX, &buf, &len, NULL, err->msg,
+	ret = keel_file_read(file, BGPA_FILE_MAX, &buf, &len, &st, err->msg,
 			     sizeof(err->msg));
 	if (ret)
 		return ret;
+	/* Whoever can write it runs the daemon: refuse before parsing. */
+	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
+	if (ret) {
+		free(buf);
+		return ret;
+	}
 	ret = bgpa_config_parse(buf, len, file, out, err);
 	free(buf);
+	/* TCP-MD5 passwords are secrets: the daemon's group at most. */
+	for (size_t i = 0; !ret && i < out->n_peers; i++) {
+		if (!out->peers[i].password[0] || !(st.st_mode & S_IROTH))
+			continue;
+		snprintf(
+			err->msg, sizeof(err->msg),
+			"holds TCP-MD5 passwords and mode %04o lets others read it (chmod o-r)",
+			(unsigned int)(st.st_mode & 07777));
+		bgpa_config_free(out);
+		ret = -EPERM;
+	}
 	return ret;
 }
 

@@ -113,9 +113,14 @@ struct bgpa_config {
 	uint32_t retry_min_ms; /* connect_retry, default 1s */
 	uint32_t retry_max_ms; /* connect_retry_max, default 30s */
 	uint16_t listen_port; /* default 179; 0: no listener */
-	char user[BGPA_NAME_MAX]; /* "" : keep the user we run as */
+	/* Started as root, the user it becomes once its ports are bound
+	 * ("": keel-bgp); started as anyone else: "" or that user. */
+	char user[BGPA_NAME_MAX];
 	char ctl_socket[BGPA_PATH_MAX];
-	char ctl_group[BGPA_NAME_MAX];
+	char ctl_group[BGPA_NAME_MAX]; /* admin group */
+	char ctl_read_group[BGPA_NAME_MAX]; /* read-only group; "" : none */
+	uint32_t ctl_max_conns; /* default KEEL_CTLSOCK_CONNS (64) */
+	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
 	char shutdown_message[BGP_SHUTDOWN_MAX + 1];
 	/* lbd: the control socket polled for the site's health. */
 	bool has_lbd;

@@ -196,7 +196,8 @@ static json_t *ctl_status(struct bgpa *b)
 	return o;
 }
 
-char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
+char *bgpa_ctl_handle(struct bgpa *b, const struct keel_ctl_peer *peer,
+		      const char *line, size_t len)
 {
 	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
 	json_error_t je;
@@ -217,6 +218,15 @@ char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
 			"expected {\"cmd\": \"status\"|\"prefixes\"|\"reload\"}");
 	}
 	c = json_string_value(cmd);
+	if (!strcmp(c, "status") || !strcmp(c, "prefixes")) {
+		if (peer->role < KEEL_CTL_ROLE_READ) {
+			out = keel_ctlsock_deny(peer, c, KEEL_CTL_ROLE_READ);
+			goto out;
+		}
+	} else if (!strcmp(c, "reload") && peer->role < KEEL_CTL_ROLE_ADMIN) {
+		out = keel_ctlsock_deny(peer, c, KEEL_CTL_ROLE_ADMIN);
+		goto out;
+	}
 	if (!strcmp(c, "status")) {
 		out = keel_ctlsock_ok(ctl_status(b));
 	} else if (!strcmp(c, "prefixes")) {
@@ -230,25 +240,33 @@ char *bgpa_ctl_handle(struct bgpa *b, const char *line, size_t len)
 	} else {
 		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
 	}
+out:
 	json_decref(req);
 	return out;
 }
 
-static char *ctl_line(void *arg, const char *line, size_t len)
+static char *ctl_line(void *arg, const struct keel_ctl_peer *peer,
+		      const char *line, size_t len)
 {
-	return bgpa_ctl_handle(arg, line, len);
+	return bgpa_ctl_handle(arg, peer, line, len);
 }
 
-/* Mode 0660, the daemon's user, control.group (else its own group). */
+/*
+ * Mode 0660, owner the daemon's user, group control.read_group, else
+ * control.group, else its own.  Admin: root, that user, control.group
+ * (else its own group); read-only: control.read_group.
+ */
 int bgpa_ctl_start(struct bgpa *b)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = b->cfg.ctl_socket,
 		.group = b->cfg.ctl_group,
-		.uid = geteuid(),
-		.gid = getegid(),
+		.read_group = b->cfg.ctl_read_group,
+		.uid = b->drop ? b->user.uid : geteuid(),
+		.gid = b->drop ? b->user.gid : getegid(),
 		.mode = 0660,
 		.line_max = KEEL_CTL_MSG_MAX,
+		.max_conns = b->cfg.ctl_max_conns,
 		.handle = ctl_line,
 		.arg = b,
 	};

@@ -9,19 +9,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <event2/listener.h>
 
 #include "bgpa.h"
+#include "keel_priv.h"
 
 #define BGPA_CONFIG_DEFAULT "/etc/keel/bgp-announcer.yaml"
 #define BGPA_STOP_MAX_S 3
@@ -47,13 +45,20 @@ static void bgpa_usage(FILE *f)
 		"  --log-level L     least severe level logged (default info)\n");
 }
 
+/*
+ * Connections are bounded by the peers: one not from a peer is closed at
+ * once, and a peer keeps at most its session and one parked connection
+ * (bgpa_peer_accept).
+ */
 static void bgpa_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 			   struct sockaddr *sa, int salen, void *arg)
 {
-	(void)l;
+	struct bgpa *b = arg;
+
 	(void)salen;
+	keel_listen_accepted(&b->listen_guard[l == b->listener[1]]);
 	evutil_make_socket_nonblocking(fd);
-	bgpa_peer_accept(arg, fd, sa);
+	bgpa_peer_accept(b, fd, sa);
 }
 
 static void bgpa_listen_keys(struct bgpa *b, const struct bgpa_cfg_peer *c,
@@ -74,6 +79,7 @@ static int bgpa_listen(struct bgpa *b)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	int i, fd, one = 1, err;
+	char name[64];
 
 	for (i = 0; i < 2; i++) {
 		struct sockaddr_storage ss = { 0 };
@@ -121,6 +127,13 @@ static int bgpa_listen(struct bgpa *b)
 			b->listen_fd[i] = -1;
 			return -ENOMEM;
 		}
+		snprintf(name, sizeof(name), "BGP listener on port %u (%s)",
+			 b->cfg.listen_port,
+			 fams[i] == AF_INET ? "IPv4" : "IPv6");
+		/* EMFILE and the like pause accepting instead of a spin. */
+		if (keel_listen_init(&b->listen_guard[i], b->base,
+				     b->listener[i], name))
+			return -ENOMEM;
 	}
 	return 0;
 fail:
@@ -130,40 +143,38 @@ fail:
 	return err;
 }
 
+#define BGPA_USER_DEFAULT "keel-bgp"
+
 /*
- * Become cfg.user: supplementary groups, group, user, in that order;
- * setuid() from root clears every capability (no PR_SET_KEEPCAPS).
+ * Started as root: the user it becomes once its ports are bound
+ * (cfg.user, default keel-bgp), looked up now.  Started as anyone else:
+ * it stays who it is, and user:, if given, must name them.
  */
-static int bgpa_drop(const struct bgpa *b)
+static int bgpa_user_prepare(struct bgpa *b)
 {
-	struct passwd *pw;
+	const char *name = b->cfg.user[0] ? b->cfg.user : BGPA_USER_DEFAULT;
+	char why[200];
+	int err;
 
-	if (!b->cfg.user[0]) {
-		if (geteuid() == 0)
-			keel_log(LOG_WARNING,
-				 "running as root: set user: in the config");
-		return 0;
-	}
-	pw = getpwnam(b->cfg.user);
-	if (!pw) {
-		keel_log(LOG_ERR, "user %s does not exist", b->cfg.user);
-		return -ENOENT;
-	}
-	/* The user's own groups stay: lbd's control group among them is
-	 * what lets health gating read lbd's socket. */
-	if (initgroups(b->cfg.user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		int err = -errno;
+	err = keel_user_start(name, b->cfg.user[0], &b->user, &b->drop, why,
+			      sizeof(why));
+	if (err)
+		keel_log(
+			LOG_ERR, "%s: %s%s", b->config_path, why,
+			err == -ENOENT ?
+				": bgp-announcer never runs as root and becomes that user once its ports are bound (useradd --system, or name another with user:)" :
+				"");
+	return err;
+}
 
-		keel_log(LOG_ERR, "dropping to user %s: %s", b->cfg.user,
-			 strerror(-err));
-		return err;
-	}
-	/* Belt and braces: nothing exec'd later gains privileges. */
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	keel_log(LOG_INFO, "running as %s (uid %u)", b->cfg.user,
-		 (unsigned int)pw->pw_uid);
-	return 0;
+/*
+ * Become the user with no capability left: its own groups (lbd's read
+ * group among them is what lets health gating read lbd's socket), group,
+ * user, no_new_privs; checked (keel_priv.h).
+ */
+static int bgpa_drop(struct bgpa *b)
+{
+	return b->drop ? keel_priv_drop_logged(&b->user, NULL, 0) : 0;
 }
 
 /*
@@ -373,9 +384,11 @@ static void bgpa_free(struct bgpa *b)
 	for (i = 0; i < b->n_peers; i++)
 		bgpa_peer_free(b->peers[i]);
 	free(b->peers);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		keel_listen_fini(&b->listen_guard[i]);
 		if (b->listener[i])
 			evconnlistener_free(b->listener[i]);
+	}
 	bgpa_ctl_stop(b);
 	bgpa_health_stop(b);
 	bgpa_metrics_stop(b);
@@ -442,6 +455,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	keel_log_init("bgp-announcer", use_syslog, level);
+	keel_listen_event_log();
 	ret = bgpa_config_load(b.config_path, &b.cfg, &ce);
 	if (ret) {
 		bgpa_config_error_format(&ce, msg, sizeof(msg));
@@ -453,6 +467,10 @@ int main(int argc, char **argv)
 		       b.cfg.n_peers, b.cfg.n_prefixes);
 		bgpa_config_free(&b.cfg);
 		return 0;
+	}
+	if (bgpa_user_prepare(&b)) {
+		bgpa_config_free(&b.cfg);
+		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned int)(bgpa_now_ms() ^ (uint64_t)getpid()));

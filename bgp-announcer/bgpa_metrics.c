@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "bgpa.h"
+#include "keel_ctlsock.h"
+#include "keel_probe.h"
 #include "lb_metrics.h"
 
 static void m_peers(struct evbuffer *o, const struct bgpa *b, time_t now)
@@ -187,6 +189,12 @@ static void m_lbd(struct evbuffer *o, const struct bgpa *b)
 static void bgpa_metrics_render(struct evbuffer *o, void *arg)
 {
 	const struct bgpa *b = arg;
+	struct lb_metrics_listener l[] = {
+		{ "control", b->ctl ? keel_ctlsock_stats(b->ctl) : NULL },
+		{ "metrics", b->metrics ? lb_metrics_stats(b->metrics) : NULL },
+		{ "bgp-ipv4", b->listener[0] ? &b->listen_guard[0].st : NULL },
+		{ "bgp-ipv6", b->listener[1] ? &b->listen_guard[1].st : NULL },
+	};
 	time_t now = time(NULL);
 
 	lb_prom_help(o, "keel_bgp_uptime_seconds", "gauge",
@@ -200,15 +208,19 @@ static void bgpa_metrics_render(struct evbuffer *o, void *arg)
 	m_peers(o, b, now);
 	m_prefixes(o, b);
 	m_lbd(o, b);
+	lb_metrics_probes_not_run(o, keel_probe_not_run());
+	lb_metrics_listeners(o, l, sizeof(l) / sizeof(l[0]));
 }
 
 int bgpa_metrics_start(struct bgpa *b)
 {
+	struct lb_metrics_limits lim = { 0 };
 	int err;
 
 	if (!b->cfg.metrics_listen[0])
 		return 0;
-	err = lb_metrics_start(b->base, b->cfg.metrics_listen,
+	lim.max_conns = b->cfg.metrics_max_conns;
+	err = lb_metrics_start(b->base, b->cfg.metrics_listen, &lim,
 			       bgpa_metrics_render, b, &b->metrics);
 	if (err)
 		keel_log(LOG_ERR, "metrics on %s: %s", b->cfg.metrics_listen,

@@ -551,6 +551,13 @@ static int lbctl_unreachable(const struct lbctl *l, int err)
 {
 	char msg[512];
 
+	/* The filesystem said no before the daemon could. */
+	if (err == -EACCES || err == -EPERM) {
+		fprintf(stderr,
+			"lbctl: permission denied: %s's control socket %s (its read or admin group may connect)\n",
+			l->peer, l->path);
+		return EXIT_REFUSED;
+	}
 	keel_ctl_call_strerror(msg, sizeof(msg), l->peer, l->path, err,
 			       l->timeout, LBCTL_ANSWER_MAX);
 	fprintf(stderr, "lbctl: %s\n", msg);
@@ -586,8 +593,13 @@ static int lbctl_answer(const struct lbctl *l, const struct lbctl_cmd *c,
 	if (json_is_false(ok)) {
 		code = json_string_value(json_object_get(a, "code"));
 		error = json_string_value(json_object_get(a, "error"));
-		fprintf(stderr, "lbctl: refused: %s: %s\n",
-			code ? code : "unknown", error ? error : "");
+		/* "permission denied: real drain needs the admin group 'X'" */
+		if (code && !strcmp(code, "permission_denied"))
+			fprintf(stderr, "lbctl: permission denied: %s\n",
+				error ? error : "");
+		else
+			fprintf(stderr, "lbctl: refused: %s: %s\n",
+				code ? code : "unknown", error ? error : "");
 		ret = EXIT_REFUSED;
 	} else if (!l->json) {
 		c->show(a);

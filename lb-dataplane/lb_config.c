@@ -25,12 +25,14 @@
 
 #include <libfyaml.h>
 
+#include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_health.h" /* KEEL_RISEFALL_MAX */
 #include "keel_yaml.h"
 #include "lb_addr.h"
 #include "lb_config.h"
 #include "lb_maglev.h"
+#include "lb_metrics.h" /* connection caps */
 
 /* Far above any real configuration; bounds the parser's memory. */
 #define LB_CFG_FILE_MAX ((size_t)1 << 20)
@@ -969,21 +971,57 @@ static int lb_cfg_ctl_socket(struct keel_yaml *c, struct fy_node *v, void *obj)
 	return keel_yaml_path(c, v, cfg->ctl_socket, sizeof(cfg->ctl_socket));
 }
 
+/* "" leaves the socket to root's group. */
 static int lb_cfg_ctl_group(struct keel_yaml *c, struct fy_node *v, void *obj)
 {
 	struct lb_config *cfg = obj;
-	char buf[LB_CFG_NAME_MAX];
+
+	return keel_yaml_account(c, v, cfg->ctl_group, sizeof(cfg->ctl_group),
+				 "group", true);
+}
+
+static int lb_cfg_ctl_read_group(struct keel_yaml *c, struct fy_node *v,
+				 void *obj)
+{
+	struct lb_config *cfg = obj;
+
+	return keel_yaml_account(c, v, cfg->ctl_read_group,
+				 sizeof(cfg->ctl_read_group), "group", true);
+}
+
+static int lb_cfg_ctl_max_conns(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_config *cfg = obj;
+
+	return keel_yaml_uint(c, v, 1, KEEL_CTLSOCK_CONNS_MAX,
+			      &cfg->ctl_max_conns);
+}
+
+static int lb_cfg_metrics_max_conns(struct keel_yaml *c, struct fy_node *v,
+				    void *obj)
+{
+	struct lb_config *cfg = obj;
+
+	return keel_yaml_uint(c, v, 1, LB_METRICS_CONNS_MAX,
+			      &cfg->metrics_max_conns);
+}
+
+/* Never root: lbd drops root after its start (docs/lbd.md). */
+static int lb_cfg_user(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_config *cfg = obj;
 	int err;
 
-	err = keel_yaml_scalar(c, v, buf, sizeof(buf), false);
+	err = keel_yaml_account(c, v, cfg->user, sizeof(cfg->user), "user",
+				false);
 	if (err)
 		return err;
-	/* POSIX portable names; "" leaves the socket to root. */
-	if (strspn(buf, lb_cfg_name_chars) != strlen(buf) || buf[0] == '-')
+	if (!strcmp(cfg->user, "root"))
 		return keel_yaml_fail(
 			c, v,
-			"must be a group name (A-Z a-z 0-9 _ . -) or \"\"");
-	memcpy(cfg->ctl_group, buf, sizeof(buf));
+			"lbd drops root after its start: name the user it runs as (default keel)");
+	cfg->user_given = true;
 	return 0;
 }
 
@@ -1010,6 +1048,8 @@ static int lb_cfg_section(struct keel_yaml *c, struct fy_node *v, void *obj,
 static const struct keel_yaml_field lb_cfg_control_fields[] = {
 	{ "socket", lb_cfg_ctl_socket, false },
 	{ "group", lb_cfg_ctl_group, false },
+	{ "read_group", lb_cfg_ctl_read_group, false },
+	{ "max_connections", lb_cfg_ctl_max_conns, false },
 };
 
 LB_CFG_SECTION(control, lb_cfg_control_fields)
@@ -1025,6 +1065,7 @@ static int lb_cfg_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
 
 static const struct keel_yaml_field lb_cfg_metrics_fields[] = {
 	{ "listen", lb_cfg_listen, false },
+	{ "max_connections", lb_cfg_metrics_max_conns, false },
 };
 
 LB_CFG_SECTION(metrics, lb_cfg_metrics_fields)
@@ -1219,6 +1260,7 @@ static int lb_cfg_agents_check(struct keel_yaml *c)
 
 static const struct keel_yaml_field lb_cfg_root_fields[] = {
 	{ "instance", lb_cfg_instance, false },
+	{ "user", lb_cfg_user, false },
 	{ "bpffs", lb_cfg_bpffs, false },
 	{ "conn_table_size", lb_cfg_conn_table, false },
 	{ "interfaces", lb_cfg_interfaces, true },
@@ -1235,6 +1277,9 @@ _Static_assert(LB_CFG_N(lb_cfg_root_fields) <= KEEL_YAML_FIELDS_MAX,
 static void lb_cfg_defaults(struct lb_config *cfg)
 {
 	snprintf(cfg->instance, sizeof(cfg->instance), "default");
+	snprintf(cfg->user, sizeof(cfg->user), "keel");
+	cfg->ctl_max_conns = KEEL_CTLSOCK_CONNS;
+	cfg->metrics_max_conns = LB_METRICS_CONNS;
 	snprintf(cfg->bpffs, sizeof(cfg->bpffs), "/sys/fs/bpf");
 	cfg->conn_table_size = KEEL_CONN_TABLE_SIZE;
 	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen),
@@ -1282,6 +1327,7 @@ int lb_config_parse(const char *buf, size_t len, const char *file,
 int lb_config_load(const char *file, struct lb_config *out,
 		   struct lb_config_error *err)
 {
+	struct stat st;
 	struct lb_config_error scratch = { 0 };
 	size_t len;
 	char *buf;
@@ -1292,10 +1338,16 @@ int lb_config_load(const char *file, struct lb_config *out,
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, LB_CFG_FILE_MAX, &buf, &len, NULL, err->msg,
+	ret = keel_file_read(file, LB_CFG_FILE_MAX, &buf, &len, &st, err->msg,
 			     sizeof(err->msg));
 	if (ret)
 		return ret;
+	/* Whoever can write it runs the daemon: refuse before parsing. */
+	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
+	if (ret) {
+		free(buf);
+		return ret;
+	}
 	ret = lb_config_parse(buf, len, file, out, err);
 	free(buf);
 	return ret;

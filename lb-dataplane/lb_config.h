@@ -96,9 +96,16 @@ struct lb_config {
 	uint32_t conn_table_size; /* default KEEL_CONN_TABLE_SIZE */
 	struct lb_cfg_iface ifaces[LB_CFG_IFACES_MAX];
 	size_t n_ifaces; /* at least one */
+	/* Started as root, lbd becomes this user once set up (docs/lbd.md,
+	 * "Privileges"); default "keel". */
+	char user[LB_CFG_NAME_MAX];
+	bool user_given; /* user: was in the file */
 	char ctl_socket[108]; /* sun_path; default /run/keel/<instance>.sock */
-	char ctl_group[LB_CFG_NAME_MAX]; /* "" : root only */
+	char ctl_group[LB_CFG_NAME_MAX]; /* admin group; "" : root's group */
+	char ctl_read_group[LB_CFG_NAME_MAX]; /* read-only group; "" : none */
+	uint32_t ctl_max_conns; /* default KEEL_CTLSOCK_CONNS (64) */
 	char metrics_listen[LB_CFG_NAME_MAX]; /* "" off; default 127.0.0.1:9450 */
+	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
 	char state_file
 		[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
 	uint32_t neigh_refresh_ms; /* default 1000 */

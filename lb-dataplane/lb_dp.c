@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,16 @@ static const char *const lb_v1_changed[] = { KEEL_PIN_CONN, KEEL_PIN_STATS };
 
 struct lb_dp {
 	char dir[PATH_MAX - 64];
+	int dirfd; /* the pin directory: unpins need no path above it */
 	int prog_fd;
 	int fd[LB_MAP__MAX];
+	/*
+	 * Each ring's map, kept open with the map id it had in keel_rings:
+	 * reaching an inner map by id (BPF_MAP_GET_FD_BY_ID) needs
+	 * CAP_SYS_ADMIN, which lbd drops after its start.
+	 */
+	int ring_fd[KEEL_MAX_RINGS];
+	uint32_t ring_id[KEEL_MAX_RINGS];
 	int ncpus;
 	struct keel_xdp *skel; /* set when this process loaded the program */
 };
@@ -88,8 +97,11 @@ static int lb_dp_alloc(const struct lb_dp_opts *o, struct lb_dp **out)
 		return -ENAMETOOLONG;
 	}
 	dp->prog_fd = -1;
+	dp->dirfd = -1;
 	for (i = 0; i < LB_MAP__MAX; i++)
 		dp->fd[i] = -1;
+	for (i = 0; i < KEEL_MAX_RINGS; i++)
+		dp->ring_fd[i] = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
 		n = dp->ncpus;
@@ -132,6 +144,9 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 	char path[PATH_MAX];
 	int i, err;
 
+	dp->dirfd = open(dp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dp->dirfd < 0)
+		return -errno;
 	for (i = 0; i < LB_MAP__MAX; i++) {
 		err = lb_dp_path(dp, lb_map_pins[i], path, sizeof(path));
 		if (err)
@@ -611,6 +626,14 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_mkdirs(dp->dir);
 	if (err)
 		goto out;
+	/*
+	 * A previous lbd gave the directory to the user it became
+	 * (lb_dp_pin_owner): take it back, or root without CAP_DAC_OVERRIDE
+	 * cannot replace the pins.  A failure shows at the first pin.
+	 */
+	if (chown(dp->dir, geteuid(), getegid())) {
+		/* not ours to take: pinning says why */
+	}
 	err = lb_dp_pinned_layout(dp, &layout);
 	if (!err && layout > KEEL_LAYOUT_VERSION) {
 		char why[64];
@@ -722,8 +745,13 @@ void lb_dp_close(struct lb_dp *dp)
 	for (i = 0; i < LB_MAP__MAX; i++)
 		if (dp->fd[i] >= 0)
 			close(dp->fd[i]);
+	for (i = 0; i < KEEL_MAX_RINGS; i++)
+		if (dp->ring_fd[i] >= 0)
+			close(dp->ring_fd[i]);
 	if (dp->prog_fd >= 0)
 		close(dp->prog_fd);
+	if (dp->dirfd >= 0)
+		close(dp->dirfd);
 	keel_xdp__destroy(dp->skel);
 	free(dp);
 }
@@ -731,9 +759,15 @@ void lb_dp_close(struct lb_dp *dp)
 int lb_dp_unpin(struct lb_dp *dp)
 {
 	const int n_old = LB_V1_N;
-	char path[PATH_MAX], old[64];
+	char old[64];
 	int i, err = 0;
 
+	/* lb_dp_unload() opened no pins, hence no directory yet */
+	if (dp->dirfd < 0) {
+		dp->dirfd = open(dp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dp->dirfd < 0)
+			return -errno;
+	}
 	for (i = 0; i <= LB_MAP__MAX + n_old; i++) {
 		const char *name = i < LB_MAP__MAX ? lb_map_pins[i] :
 						     LB_DP_PIN_PROG;
@@ -745,11 +779,12 @@ int lb_dp_unpin(struct lb_dp *dp)
 				continue;
 			name = old;
 		}
-		if (lb_dp_path(dp, name, path, sizeof(path)) == 0 &&
-		    unlink(path) && errno != ENOENT && !err)
+		if (unlinkat(dp->dirfd, name, 0) && errno != ENOENT && !err)
 			err = -errno;
 	}
-	if (rmdir(dp->dir) && errno != ENOENT && !err)
+	/* Its parent is root's: a process that dropped root leaves the
+	 * empty directory (the next load uses it again). */
+	if (rmdir(dp->dir) && errno != ENOENT && errno != EACCES && !err)
 		err = -errno;
 	return err;
 }
@@ -768,6 +803,11 @@ int lb_dp_unload(const struct lb_dp_opts *o)
 		err = lb_dp_unpin(dp);
 	lb_dp_close(dp);
 	return err;
+}
+
+int lb_dp_pin_owner(struct lb_dp *dp, uid_t uid, gid_t gid)
+{
+	return fchown(dp->dirfd, uid, gid) ? -errno : 0;
 }
 
 const char *lb_dp_pin_dir(const struct lb_dp *dp)
@@ -907,39 +947,75 @@ int lb_dp_svc_foreach(struct lb_dp *dp,
 	return errno == ENOENT ? 0 : -errno;
 }
 
+static void lb_dp_ring_forget(struct lb_dp *dp, uint32_t ring_id)
+{
+	if (dp->ring_fd[ring_id] >= 0)
+		close(dp->ring_fd[ring_id]);
+	dp->ring_fd[ring_id] = -1;
+}
+
+/*
+ * The ring's map, borrowed (not to close): the one kept open when its id
+ * is still the slot's, else reached by id and kept (CAP_SYS_ADMIN: at
+ * start, or after another process replaced the ring).
+ */
 static int lb_dp_ring_fd(struct lb_dp *dp, uint32_t ring_id)
 {
 	uint32_t map_id;
 	int fd;
 
-	if (bpf_map_lookup_elem(dp->fd[LB_MAP_RINGS], &ring_id, &map_id))
+	if (ring_id >= KEEL_MAX_RINGS)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_RINGS], &ring_id, &map_id)) {
+		if (errno == ENOENT)
+			lb_dp_ring_forget(dp, ring_id);
 		return -errno;
+	}
+	if (dp->ring_fd[ring_id] >= 0 && dp->ring_id[ring_id] == map_id)
+		return dp->ring_fd[ring_id];
 	fd = bpf_map_get_fd_by_id(map_id);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	lb_dp_ring_forget(dp, ring_id);
+	dp->ring_fd[ring_id] = fd;
+	dp->ring_id[ring_id] = map_id;
+	return fd;
 }
 
 int lb_dp_ring_create(struct lb_dp *dp, uint32_t ring_id, uint32_t size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_INNER_MAP);
-	int fd, err = 0;
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd;
 
-	if (size == 0 || size > KEEL_RING_SIZE_MAX)
+	if (size == 0 || size > KEEL_RING_SIZE_MAX || ring_id >= KEEL_MAX_RINGS)
 		return -EINVAL;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", sizeof(uint32_t),
 			    sizeof(uint32_t), size, &mo);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_update_elem(dp->fd[LB_MAP_RINGS], &ring_id, &fd, BPF_ANY))
-		err = -errno;
-	close(fd);
-	return err;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    bpf_map_update_elem(dp->fd[LB_MAP_RINGS], &ring_id, &fd, BPF_ANY)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	lb_dp_ring_forget(dp, ring_id);
+	dp->ring_fd[ring_id] = fd;
+	dp->ring_id[ring_id] = info.id;
+	return 0;
 }
 
 int lb_dp_ring_delete(struct lb_dp *dp, uint32_t ring_id)
 {
+	if (ring_id >= KEEL_MAX_RINGS)
+		return -EINVAL;
 	if (bpf_map_delete_elem(dp->fd[LB_MAP_RINGS], &ring_id) &&
 	    errno != ENOENT)
 		return -errno;
+	lb_dp_ring_forget(dp, ring_id);
 	return 0;
 }
 
@@ -956,7 +1032,6 @@ int lb_dp_ring_size(struct lb_dp *dp, uint32_t ring_id, uint32_t *size)
 		err = -errno;
 	else
 		*size = info.max_entries;
-	close(fd);
 	return err;
 }
 
@@ -991,7 +1066,6 @@ int lb_dp_ring_read(struct lb_dp *dp, uint32_t ring_id, uint32_t *out,
 		err = -EIO;
 out:
 	free(keys);
-	close(fd);
 	return err;
 }
 
@@ -1024,7 +1098,6 @@ int lb_dp_ring_write(struct lb_dp *dp, uint32_t ring_id, const uint32_t *cur,
 out:
 	free(keys);
 	free(vals);
-	close(fd);
 	return err ? err : (int)n;
 }
 

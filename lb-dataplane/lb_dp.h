@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "keel_maps.h"
 
 #define LB_DP_BPFFS_DEFAULT "/sys/fs/bpf"
@@ -47,6 +48,11 @@ void lb_dp_close(struct lb_dp *dp);
 int lb_dp_unpin(struct lb_dp *dp);
 /* The same without opening them: whatever their layout.  -ENOENT: none. */
 int lb_dp_unload(const struct lb_dp_opts *o);
+/*
+ * Give the pin directory to the user lbd becomes after its start, so that
+ * `shutdown --unload` can still remove the pins.
+ */
+int lb_dp_pin_owner(struct lb_dp *dp, uid_t uid, gid_t gid);
 const char *lb_dp_pin_dir(const struct lb_dp *dp);
 
 /*

@@ -9,7 +9,7 @@
 static uint8_t mode_source(const struct lb_health_in *in)
 {
 	if (in->mode == LB_HEALTH_CHECK)
-		return LB_SRC_CHECK;
+		return in->held ? LB_SRC_CHECK_HELD : LB_SRC_CHECK;
 	/* timeout explains a DOWN verdict, or a DRAINING one that keeps
 	 * a silent agent's flows; it means nothing with UP. */
 	if (in->timeout && in->verdict == KEEL_RS_DOWN)
@@ -74,6 +74,7 @@ const char *lb_state_source_name(uint8_t source)
 		[LB_SRC_CHECK] = "check",
 		[LB_SRC_INIT] = "init",
 		[LB_SRC_AGENT_SILENT] = "agent-silent",
+		[LB_SRC_CHECK_HELD] = "check-held",
 	};
 
 	if (source >= sizeof(names) / sizeof(names[0]))

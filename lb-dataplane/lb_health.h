@@ -13,7 +13,7 @@
  *   mode none, admin drain          -> DRAINING  admin
  *   mode none                       -> UP        config (verdict ignored)
  *   health DOWN / agent silent      -> DOWN      agent | agent-timeout | check
- *     (silent past dead_after + keep_flows_for, or silent after saying
+ *     (silent past dead_after + keep_flows_for, or silent after saying   | check-held
  *     DOWN)
  *   no verdict yet, and not adopted -> DOWN      init (never selected blind,
  *     as UP or DRAINING                                 admin drain or not)
@@ -23,7 +23,13 @@
  *   agent DRAINING                  -> DRAINING  agent
  *   agent silent for dead_after, up -> DRAINING  agent-silent (flows kept
  *     or draining when it last spoke,                keep_flows_for more)
- *   health UP                       -> UP        agent | check
+ *   health UP                       -> UP        agent | check | check-held
+ *
+ * check-held: lbd's own check could not run its last probe (no
+ * descriptor, no memory...: keel_probe.h).  That is the prober's trouble,
+ * not news of the real, so the last verdict stands and only the source
+ * says so: a held check never changes a state (and without a verdict yet,
+ * the init rows apply as before).
  *
  * (docs/health.md has the same table.)
  * DOWN from any source removes the real from selection and moves its
@@ -47,6 +53,8 @@ enum lb_state_source {
 	LB_SRC_INIT, /* waiting for the first verdict */
 	/* silent past dead_after, its flows kept for keep_flows_for */
 	LB_SRC_AGENT_SILENT,
+	/* lbd's check, its last verdict held: the last probe was not run */
+	LB_SRC_CHECK_HELD,
 };
 
 enum lb_health_mode {
@@ -61,6 +69,7 @@ struct lb_health_in {
 	/* KEEL_RS_UNKNOWN (no verdict yet), _UP, _DOWN, _DRAINING (agent) */
 	uint8_t verdict;
 	bool timeout; /* agent mode: verdict DOWN because it went silent */
+	bool held; /* check mode: the last probe was not run (prober error) */
 	bool adopted; /* the data plane had this real when lbd started */
 	uint8_t adopted_state; /* its state then */
 };

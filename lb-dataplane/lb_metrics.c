@@ -3,28 +3,176 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "lb_metrics.h"
 
 /* A scraper sends a short GET: anything bigger is not one. */
 #define LB_METRICS_HEADERS_MAX 8192
 #define LB_METRICS_BODY_MAX 1024
-#define LB_METRICS_TIMEOUT_S 10
 #define LB_METRICS_BACKLOG 16
 
+/*
+ * libevent 2.1 (Debian 12) has no connection limit for evhttp and tells
+ * nobody about a new or closed connection (2.2 has
+ * evhttp_set_max_connections and evhttp_set_newreqcb).  What it has is
+ * evhttp_set_bevcb: we make each connection's bufferevent, and keep a
+ * reference to it.  evhttp never leaves a live connection without an event
+ * callback, and bufferevent_free() clears the callbacks: a tracked
+ * bufferevent without one is a connection evhttp has closed (its socket
+ * closed too: we make it without BEV_OPT_CLOSE_ON_FREE, so evhttp closes
+ * it at once).  A connection is closed by shutting its socket down: evhttp
+ * reads the EOF and frees it through its own path.
+ */
+struct lb_metrics_conn {
+	struct bufferevent *bev; /* our reference */
+	uint64_t since_ms; /* connected, or its last request */
+	bool closing; /* shut down by us, evhttp not done yet */
+	TAILQ_ENTRY(lb_metrics_conn) link; /* oldest since_ms first */
+};
+
 struct lb_metrics {
+	struct event_base *base;
 	struct evhttp *http;
 	lb_metrics_render_fn render;
 	void *arg;
 	uint16_t port;
+	unsigned int max_conns, request_ms;
+	struct event *sweep;
+	struct keel_listen lg;
+	TAILQ_HEAD(, lb_metrics_conn) conns;
 };
+
+static uint64_t lb_metrics_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool lb_metrics_alive(const struct lb_metrics_conn *c)
+{
+	bufferevent_event_cb ev = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, &ev, NULL);
+	return ev != NULL;
+}
+
+/* Only while alive: once evhttp closed it, the number may be reused. */
+static void lb_metrics_close(struct lb_metrics_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	c->closing = true;
+}
+
+/*
+ * Forget the connections evhttp has closed; close the ones past their
+ * deadline.  At most max_conns + the ones closing: bounded.
+ */
+static void lb_metrics_sweep(struct lb_metrics *m, uint64_t now)
+{
+	struct lb_metrics_conn *c, *next;
+	uint64_t open = 0;
+
+	for (c = TAILQ_FIRST(&m->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (!lb_metrics_alive(c)) {
+			TAILQ_REMOVE(&m->conns, c, link);
+			bufferevent_decref(c->bev);
+			free(c);
+			continue;
+		}
+		open++;
+		if (c->closing || now - c->since_ms < m->request_ms)
+			continue;
+		m->lg.st.slow_timeouts++;
+		keel_listen_log(&m->lg, "no whole request within %u ms: closed",
+				m->request_ms);
+		lb_metrics_close(c);
+	}
+	m->lg.st.open = open;
+}
+
+static void lb_metrics_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lb_metrics_sweep(arg, lb_metrics_now_ms());
+}
+
+/* evhttp is taking a new connection: count it, make room, track it. */
+static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
+					      void *arg)
+{
+	struct lb_metrics *m = arg;
+	uint64_t now = lb_metrics_now_ms();
+	struct lb_metrics_conn *c, *old;
+	unsigned int live = 0;
+
+	keel_listen_accepted(&m->lg);
+	lb_metrics_sweep(m, now);
+	TAILQ_FOREACH(c, &m->conns, link)
+	live += !c->closing;
+	if (live >= m->max_conns) {
+		for (old = TAILQ_FIRST(&m->conns); old && old->closing;
+		     old = TAILQ_NEXT(old, link))
+			;
+		if (old) {
+			m->lg.st.evicted++;
+			keel_listen_log(
+				&m->lg,
+				"%u connections open: closed the least active one",
+				m->max_conns);
+			lb_metrics_close(old);
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL; /* evhttp makes its own: served, not tracked */
+	c->bev = bufferevent_socket_new(base, -1, 0);
+	if (!c->bev) {
+		free(c);
+		return NULL;
+	}
+	bufferevent_incref(c->bev);
+	c->since_ms = now;
+	TAILQ_INSERT_TAIL(&m->conns, c, link);
+	m->lg.st.open++;
+	return c->bev;
+}
+
+/* A whole request arrived on req's connection: its deadline restarts. */
+static void lb_metrics_progress(struct lb_metrics *m,
+				struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev =
+		evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct lb_metrics_conn *c;
+
+	TAILQ_FOREACH(c, &m->conns, link)
+	if (c->bev == bev)
+		break;
+	if (!c)
+		return;
+	c->since_ms = lb_metrics_now_ms();
+	TAILQ_REMOVE(&m->conns, c, link);
+	TAILQ_INSERT_TAIL(&m->conns, c, link);
+}
 
 static void lb_metrics_reply(struct evhttp_request *req, int code,
 			     const char *reason)
@@ -52,6 +200,7 @@ static void lb_metrics_request(struct evhttp_request *req, void *arg)
 	struct evkeyvalq *h;
 	char len[24];
 
+	lb_metrics_progress(m, req);
 	if (!path || strcmp(path, "/metrics")) {
 		lb_metrics_reply(req, HTTP_NOTFOUND, "Not Found");
 		return;
@@ -130,11 +279,15 @@ out:
 }
 
 int lb_metrics_start(struct event_base *base, const char *listen,
+		     const struct lb_metrics_limits *lim,
 		     lb_metrics_render_fn render, void *arg,
 		     struct lb_metrics **out)
 {
+	struct evhttp_bound_socket *bound;
 	struct sockaddr_storage ss;
 	struct lb_metrics *m;
+	struct timeval tv;
+	char name[96];
 	socklen_t len;
 	int fd = -1, err;
 
@@ -145,8 +298,14 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	TAILQ_INIT(&m->conns);
+	m->base = base;
 	m->render = render;
 	m->arg = arg;
+	m->max_conns = lim && lim->max_conns ? lim->max_conns :
+					       LB_METRICS_CONNS;
+	m->request_ms = lim && lim->request_ms ? lim->request_ms :
+						 LB_METRICS_REQUEST_MS;
 	fd = lb_metrics_socket(&ss, len, &m->port);
 	if (fd < 0) {
 		err = fd;
@@ -168,34 +327,125 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 				 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(m->http, LB_METRICS_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, LB_METRICS_BODY_MAX);
-	evhttp_set_timeout(m->http, LB_METRICS_TIMEOUT_S);
+	/* Ours closes first; evhttp's is the backstop. */
+	tv.tv_sec = 2 * m->request_ms / 1000;
+	tv.tv_usec = 2 * m->request_ms % 1000 * 1000;
+	evhttp_set_timeout_tv(m->http, &tv);
 	evhttp_set_gencb(m->http, lb_metrics_request, m);
+	evhttp_set_bevcb(m->http, lb_metrics_on_conn, m);
 	/* From here the listener owns fd (closed by evhttp_free). */
-	if (!evhttp_accept_socket_with_handle(m->http, fd)) {
+	bound = evhttp_accept_socket_with_handle(m->http, fd);
+	if (!bound) {
 		err = -ENOMEM;
 		goto out;
 	}
 	fd = -1;
+	snprintf(name, sizeof(name), "metrics %s", listen);
+	m->sweep = event_new(base, -1, EV_PERSIST, lb_metrics_on_sweep, m);
+	if (!m->sweep ||
+	    keel_listen_init(&m->lg, base,
+			     evhttp_bound_socket_get_listener(bound), name)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* A quarter of the deadline: closed at most 25% late. */
+	tv.tv_sec = m->request_ms / 4 / 1000;
+	tv.tv_usec = m->request_ms / 4 % 1000 * 1000;
+	event_add(m->sweep, &tv);
 	*out = m;
 	return 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (m->http)
-		evhttp_free(m->http);
-	free(m);
+	lb_metrics_stop(m);
 	return err;
 }
 
 void lb_metrics_stop(struct lb_metrics *m)
 {
+	struct lb_metrics_conn *c;
+
 	if (!m)
 		return;
-	evhttp_free(m->http);
+	keel_listen_fini(&m->lg);
+	if (m->sweep)
+		event_free(m->sweep);
+	/* Closes every connection: each tracked bufferevent is then ours. */
+	if (m->http)
+		evhttp_free(m->http);
+	while ((c = TAILQ_FIRST(&m->conns))) {
+		TAILQ_REMOVE(&m->conns, c, link);
+		bufferevent_decref(c->bev);
+		free(c);
+	}
 	free(m);
+}
+
+const struct keel_listen_stats *lb_metrics_stats(const struct lb_metrics *m)
+{
+	return &m->lg.st;
+}
+
+void lb_metrics_listeners(struct evbuffer *b,
+			  const struct lb_metrics_listener *v, size_t n)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} m[] = {
+		{ "keel_listener_connections", "gauge",
+		  "connections open on the listener",
+		  offsetof(struct keel_listen_stats, open) },
+		{ "keel_listener_accepted_total", "counter",
+		  "connections the listener took",
+		  offsetof(struct keel_listen_stats, accepted) },
+		{ "keel_listener_evicted_total", "counter",
+		  "connections closed to make room at the cap",
+		  offsetof(struct keel_listen_stats, evicted) },
+		{ "keel_listener_accept_errors_total", "counter",
+		  "failed accept() calls (each pauses accepting)",
+		  offsetof(struct keel_listen_stats, accept_errors) },
+	};
+	struct lb_prom_label l[2] = { { "listener", NULL },
+				      { "reason", NULL } };
+	size_t i, j;
+
+	for (j = 0; j < sizeof(m) / sizeof(m[0]); j++) {
+		lb_prom_help(b, m[j].name, m[j].type, m[j].help);
+		for (i = 0; i < n; i++) {
+			if (!v[i].st)
+				continue;
+			l[0].value = v[i].name;
+			lb_prom_sample(
+				b, m[j].name, l, 1,
+				*(const uint64_t *)((const char *)v[i].st +
+						    m[j].off));
+		}
+	}
+	lb_prom_help(b, "keel_listener_timeouts_total", "counter",
+		     "connections closed: idle, or no whole request in time");
+	for (i = 0; i < n; i++) {
+		if (!v[i].st)
+			continue;
+		l[0].value = v[i].name;
+		l[1].value = "idle";
+		lb_prom_sample(b, "keel_listener_timeouts_total", l, 2,
+			       v[i].st->idle_timeouts);
+		l[1].value = "slow";
+		lb_prom_sample(b, "keel_listener_timeouts_total", l, 2,
+			       v[i].st->slow_timeouts);
+	}
 }
 
 uint16_t lb_metrics_port(const struct lb_metrics *m)
 {
 	return m->port;
+}
+
+void lb_metrics_probes_not_run(struct evbuffer *b, uint64_t n)
+{
+	lb_prom_help(
+		b, "keel_probe_not_run_total", "counter",
+		"health probes this process could not run itself (no descriptor, memory, process...): no verdict, the last one held");
+	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0, n);
 }

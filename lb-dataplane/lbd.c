@@ -11,6 +11,7 @@
  * `lbctl shutdown --unload`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
@@ -20,10 +21,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sodium.h>
 
 #include "keel_file.h"
+#include "keel_listen.h"
 #include "keel_log.h"
 #include "lb_addr.h"
 #include "lb_metrics.h"
@@ -323,7 +326,9 @@ static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void lbd_shutdown(struct lbd *d)
 {
+	bool bad = false;
 	size_t i;
+	int err;
 
 	lbd_ctl_stop(d);
 	lbd_health_stop(d);
@@ -332,11 +337,22 @@ static void lbd_shutdown(struct lbd *d)
 	if (d->nm)
 		lb_neigh_mon_stop(d->nm);
 	if (d->dp && d->detach_on_exit) {
-		for (i = 0; i < d->cfg.n_ifaces; i++)
-			if (d->attached[i])
-				lb_dp_detach(d->dp, d->attached[i]);
-		lb_dp_unpin(d->dp);
-		keel_log(LOG_NOTICE, "detached and unloaded");
+		for (i = 0; i < d->cfg.n_ifaces; i++) {
+			if (!d->attached[i])
+				continue;
+			err = lb_dp_detach(d->dp, d->attached[i]);
+			if (err)
+				keel_log(LOG_ERR, "detaching from %s: %s",
+					 d->cfg.ifaces[i].name, strerror(-err));
+			bad |= err != 0;
+		}
+		err = lb_dp_unpin(d->dp);
+		if (err)
+			keel_log(LOG_ERR, "removing the pins under %s: %s",
+				 lb_dp_pin_dir(d->dp), strerror(-err));
+		keel_log(LOG_NOTICE, "%s",
+			 bad || err ? "unload incomplete (see above)" :
+				      "detached and unloaded");
 	} else if (d->dp) {
 		keel_log(
 			LOG_NOTICE,
@@ -376,17 +392,18 @@ static void lbd_usage(FILE *f)
 }
 
 /* --check: the key files a start would read (lbd_health.c's rules). */
-static int lbd_check_keys(const struct lb_config *cfg, char *msg, size_t size)
+static int lbd_check_keys(const struct lbd *d, char *msg, size_t size)
 {
-	const struct lb_cfg_agents *a = &cfg->agents;
+	const struct lb_cfg_agents *a = &d->cfg.agents;
+	uid_t user = d->drop ? d->user.uid : (uid_t)-1;
 	uint8_t key[KEEL_REPORT_KEY_LEN];
 	int ret = 0;
 
 	if (!a->listen[0])
 		return 0;
-	ret = keel_report_key_load(a->key_file, key, msg, size);
+	ret = keel_report_key_load(a->key_file, user, key, msg, size);
 	if (!ret && a->previous_key_file[0])
-		ret = keel_report_key_load(a->previous_key_file, key, msg,
+		ret = keel_report_key_load(a->previous_key_file, user, key, msg,
 					   size);
 	sodium_memzero(key, sizeof(key));
 	return ret;
@@ -430,6 +447,100 @@ static int lbd_state_bad(struct lbd *d, const char *what, const char *path,
 }
 
 /*
+ * What lbd keeps once set up, as the user it becomes (docs/lbd.md,
+ * "Privileges", has what each was measured for):
+ *   CAP_BPF        BPF_MAP_CREATE of rings (a service added at run time
+ *                  or by a reload, a ring resized, lb_dp_sync()'s barrier);
+ *                  on kernels before 6.5 (Debian 12's 6.1) with
+ *                  kernel.unprivileged_bpf_disabled set, every bpf() call
+ *   CAP_NET_ADMIN  XDP attach and detach (reload, shutdown --unload),
+ *                  RTM_NEWNEIGH to make the kernel resolve a real's MAC
+ * CAP_SYS_ADMIN is not kept: the rings' maps stay open (lb_dp), so none is
+ * reached by id; CAP_PERFMON served the verifier at load only.
+ */
+static const int lbd_keep_caps[] = { CAP_BPF, CAP_NET_ADMIN };
+
+/* The directory of path; made 0750 for u when missing (u not NULL). */
+static void lbd_state_dir(const struct keel_user *u, const char *path,
+			  char *dir, size_t size)
+{
+	char *slash;
+	int fd;
+
+	snprintf(dir, size, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else
+		slash[slash == dir] = '\0';
+	if (!u || mkdir(dir, 0700))
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fchown(fd, u->uid, u->gid) == 0)
+		fchmod(fd, 0750);
+	close(fd);
+}
+
+/*
+ * Started as root: the user lbd becomes once set up, looked up, and what
+ * it needs then checked as that user would open it, so that a start
+ * fails now rather than every admin change or reload later.  Started as
+ * anyone else: lbd stays who it is, and user:, if given, must name them.
+ */
+static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
+{
+	const struct lb_cfg_agents *a = &d->cfg.agents;
+	const char *keys[2] = { a->key_file, a->previous_key_file };
+	char dir[LB_CFG_PATH_MAX], why[200];
+	size_t i;
+	int err;
+
+	err = keel_user_start(d->cfg.user, d->cfg.user_given, &d->user,
+			      &d->drop, why, sizeof(why));
+	if (err == -EPERM && !d->drop) {
+		snprintf(msg, size, "%s: %s", d->config_path, why);
+		return err;
+	}
+	if (err) {
+		snprintf(
+			msg, size,
+			"%s: %s: lbd runs as that user once set up (create it: useradd --system %s; or name another with user:)",
+			d->config_path, why, d->cfg.user);
+		return err;
+	}
+	if (!d->drop)
+		return 0;
+	/* --check changes nothing: a missing directory, a start makes. */
+	lbd_state_dir(check ? NULL : &d->user, d->cfg.state_file, dir,
+		      sizeof(dir));
+	if ((!check || access(dir, F_OK) == 0) &&
+	    keel_priv_access(&d->user, dir, W_OK | X_OK)) {
+		snprintf(
+			msg, size,
+			"state_file %s: user %s cannot write to %s, and lbd saves admin state as that user (chown %s %s)",
+			d->cfg.state_file, d->user.name, dir, d->user.name,
+			dir);
+		return -EACCES;
+	}
+	if (keel_priv_access(&d->user, d->config_path, R_OK)) {
+		snprintf(
+			msg, size,
+			"%s: user %s cannot read it, and lbd reloads it as that user",
+			d->config_path, d->user.name);
+		return -EACCES;
+	}
+	for (i = 0; a->listen[0] && i < 2; i++)
+		if (keys[i][0] && keel_priv_access(&d->user, keys[i], R_OK))
+			keel_log(
+				LOG_WARNING,
+				"key file %s: user %s cannot read it: read now, but a reload will fail (chown %s %s)",
+				keys[i], d->user.name, d->user.name, keys[i]);
+	return 0;
+}
+
+/*
  * The state file and the agents' replay file: missing is a first start;
  * anything else must load.
  */
@@ -456,6 +567,29 @@ static int lbd_state_open(struct lbd *d)
 	if (ret && ret != -ENOENT)
 		return lbd_state_bad(d, "replay file", path, err);
 	return 0;
+	return 0;
+}
+
+/*
+ * Everything that needed root is done (program, pins, attachments,
+ * sockets): become the user.  No parser of lbd's (control JSON, agent
+ * reports, HTTP) ever runs before this.
+ */
+static int lbd_drop(struct lbd *d)
+{
+	int err;
+
+	if (!d->drop)
+		return 0;
+	err = lb_dp_pin_owner(d->dp, d->user.uid, d->user.gid);
+	if (err)
+		keel_log(
+			LOG_WARNING,
+			"pin directory %s: %s: shutdown --unload will leave the pins",
+			lb_dp_pin_dir(d->dp), strerror(-err));
+	return keel_priv_drop_logged(&d->user, lbd_keep_caps,
+				     sizeof(lbd_keep_caps) /
+					     sizeof(lbd_keep_caps[0]));
 }
 
 static int lbd_start(struct lbd *d)
@@ -535,6 +669,9 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_metrics_start(d);
 	if (ret)
 		return ret;
+	ret = lbd_drop(d);
+	if (ret)
+		return ret;
 	keel_log(
 		LOG_NOTICE,
 		"instance %s serving %zu services on %zu interfaces (generation %llu)",
@@ -559,7 +696,7 @@ int main(int argc, char **argv)
 	struct lb_config_error ce = {};
 	bool check = false, use_syslog = false;
 	int opt, level = LOG_INFO, ret;
-	char msg[512];
+	char msg[1024];
 
 	d.config_path = LBD_CONFIG_DEFAULT;
 	d.health.fd = -1;
@@ -607,15 +744,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	keel_log_init("lbd", use_syslog, level);
+	keel_listen_event_log();
 	ret = lb_config_load(d.config_path, &d.cfg, &ce);
 	if (ret) {
 		lb_config_error_format(&ce, msg, sizeof(msg));
 		keel_log(LOG_ERR, "%s", msg);
 		return 1;
 	}
+	ret = lbd_user_prepare(&d, check, msg, sizeof(msg));
+	if (ret) {
+		keel_log(LOG_ERR, "%s", msg);
+		lb_config_free(&d.cfg);
+		return 1;
+	}
 	if (check) {
 		/* What a start would refuse: the agents' key files too. */
-		ret = lbd_check_keys(&d.cfg, msg, sizeof(msg));
+		ret = lbd_check_keys(&d, msg, sizeof(msg));
 		if (ret)
 			keel_log(LOG_ERR, "%s", msg);
 		else

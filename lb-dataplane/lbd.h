@@ -20,6 +20,7 @@
 
 #include "keel_ctl.h"
 #include "keel_log.h"
+#include "keel_priv.h"
 #include "lb_agents.h"
 #include "lb_config.h"
 #include "lb_dp.h"
@@ -120,6 +121,9 @@ struct lbd {
 	bool detach_on_exit; /* --detach-on-exit / shutdown --unload */
 	bool reset_state; /* --reset-state: keep bad state files aside */
 	int exit_code;
+	/* Started as root: the user it becomes once set up (cfg.user). */
+	bool drop;
+	struct keel_user user;
 
 	struct keel_ctlsock *ctl;
 	struct lb_metrics *metrics;
@@ -144,8 +148,13 @@ void lbd_stop(struct lbd *d, bool unload);
 /* lbd_ctl.c */
 int lbd_ctl_start(struct lbd *d);
 void lbd_ctl_stop(struct lbd *d);
-/* One request line in, one response line out (malloc'd, with '\n'). */
-char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len);
+struct keel_ctl_peer;
+/*
+ * One request line from peer in, one response line out (malloc'd, with
+ * '\n'); read verbs need the read role, the others admin.
+ */
+char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
+		     const char *line, size_t len);
 
 /* lbd_health.c */
 uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */

@@ -293,7 +293,8 @@ static char *lbd_do_reload(struct lbd *d)
 		rs.reals_changed));
 }
 
-char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
+char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
+		     const char *line, size_t len)
 {
 	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
 	struct keel_ctl_req r;
@@ -302,6 +303,7 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	uint64_t suppressed = 0;
 	struct timespec now;
 	char err[256];
+	enum keel_ctl_role need;
 	json_t *o;
 	int ret;
 
@@ -318,6 +320,10 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 							 KEEL_CTL_E_BAD_REQUEST,
 					"%s", err);
 	}
+	need = keel_ctl_cmd_read_only(r.cmd) ? KEEL_CTL_ROLE_READ :
+					       KEEL_CTL_ROLE_ADMIN;
+	if (peer->role < need)
+		return keel_ctlsock_deny(peer, keel_ctl_cmd_name(r.cmd), need);
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:
 		return keel_ctlsock_ok(lbd_view_status(d));
@@ -368,21 +374,28 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	}
 }
 
-static char *lbd_ctl_line(void *arg, const char *line, size_t len)
+static char *lbd_ctl_line(void *arg, const struct keel_ctl_peer *peer,
+			  const char *line, size_t len)
 {
-	return lbd_ctl_handle(arg, line, len);
+	return lbd_ctl_handle(arg, peer, line, len);
 }
 
-/* Mode 0660, owner root, group control.group (else root's). */
+/*
+ * Mode 0660, owner the user lbd runs as (root until it drops), group
+ * control.read_group, else control.group, else root's.  Admin: root, that
+ * user, control.group (root's group when none); read-only: read_group.
+ */
 int lbd_ctl_start(struct lbd *d)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = d->cfg.ctl_socket,
 		.group = d->cfg.ctl_group,
-		.uid = 0,
+		.read_group = d->cfg.ctl_read_group,
+		.uid = d->drop ? d->user.uid : 0,
 		.gid = 0,
 		.mode = 0660,
 		.line_max = KEEL_CTL_MSG_MAX,
+		.max_conns = d->cfg.ctl_max_conns,
 		.handle = lbd_ctl_line,
 		.arg = d,
 	};

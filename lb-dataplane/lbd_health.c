@@ -27,6 +27,7 @@
 #include "keel_probe.h"
 #include "lb_addr.h"
 #include "lb_health.h"
+#include "lb_metrics.h"
 #include "lb_prom.h"
 #include "lbd.h"
 
@@ -104,6 +105,12 @@ fail:
 	return ret;
 }
 
+/* Key files may be the user's lbd becomes, not only root's. */
+static uid_t lbd_key_user(const struct lbd *d)
+{
+	return d->drop ? d->user.uid : (uid_t)-1;
+}
+
 int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
 		       struct lbd_health_prep *p, char *err, size_t errlen)
 {
@@ -116,14 +123,16 @@ int lbd_health_prepare(struct lbd *d, const struct lb_config *cfg,
 		p->close_rx = true;
 		return 0;
 	}
-	ret = keel_report_key_load(a->key_file, p->keys[0].key, err, errlen);
+	ret = keel_report_key_load(a->key_file, lbd_key_user(d), p->keys[0].key,
+				   err, errlen);
 	if (ret)
 		goto fail;
 	p->keys[0].id = a->key_id;
 	p->n_keys = 1;
 	if (a->previous_key_file[0]) {
-		ret = keel_report_key_load(a->previous_key_file, p->keys[1].key,
-					   err, errlen);
+		ret = keel_report_key_load(a->previous_key_file,
+					   lbd_key_user(d), p->keys[1].key, err,
+					   errlen);
 		if (ret)
 			goto fail;
 		p->keys[1].id = a->previous_key_id;
@@ -215,6 +224,7 @@ struct lbd_eval {
 	uint32_t changes; /* states that changed, for the log */
 };
 
+/* A check's state changed, or it started or stopped being held. */
 static void lbd_on_check(void *arg, uint8_t state, const char *detail)
 {
 	struct lbd *d = arg;
@@ -387,6 +397,7 @@ static void lbd_hook(void *arg, struct lb_real_want *w)
 		e->has_conns = slot && slot->a.heard && !in.timeout;
 	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
 		in.verdict = keel_check_state(e->check);
+		in.held = keel_check_held(e->check);
 	}
 	if (in.verdict != KEEL_RS_UNKNOWN)
 		e->adopted = false;
@@ -982,7 +993,7 @@ json_t *lbd_health_view(struct lbd *d)
 			json_pack("{sIsI}", "id",
 				  (json_int_t)h->agents.keys[i].id, "reports",
 				  (json_int_t)h->agents.keys[i].reports));
-	return json_pack("{sosbsbsIsIsIsIsoso}", "listen",
+	return json_pack("{sosbsbsIsIsIsIsososI}", "listen",
 			 h->listen[0] ? json_string(h->listen) : json_null(),
 			 "filter", h->filter_fd >= 0 && h->filter_fd == h->fd,
 			 "busy", h->rx_busy, "interval_ms",
@@ -990,15 +1001,16 @@ json_t *lbd_health_view(struct lbd *d)
 			 (json_int_t)d->cfg.agents.dead_after_ms,
 			 "keep_flows_ms",
 			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
-			 (json_int_t)h->agents.n, "reports", res, "keys", keys);
+			 (json_int_t)h->agents.n, "reports", res, "keys", keys,
+			 "probes_not_run", (json_int_t)keel_probe_not_run());
 }
 
 void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 {
 	static const uint8_t sources[] = {
-		LB_SRC_CONFIG,	      LB_SRC_ADMIN, LB_SRC_AGENT,
-		LB_SRC_AGENT_TIMEOUT, LB_SRC_CHECK, LB_SRC_INIT,
-		LB_SRC_AGENT_SILENT,
+		LB_SRC_CONFIG,	      LB_SRC_ADMIN,	 LB_SRC_AGENT,
+		LB_SRC_AGENT_TIMEOUT, LB_SRC_CHECK,	 LB_SRC_INIT,
+		LB_SRC_AGENT_SILENT,  LB_SRC_CHECK_HELD,
 	};
 	struct lbd_health *h = &d->health;
 	uint64_t now = lbd_now_ms();
@@ -1031,6 +1043,14 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		lb_addr_format(s->a.family, s->a.addr, real, sizeof(real));
 		lb_prom_sample(b, "keel_agent_restarts_total", l, 1, s->boots);
 	}
+	lb_metrics_probes_not_run(b, keel_probe_not_run());
+	lb_prom_help(
+		b, "keel_checks_held", "gauge",
+		"reals whose check could not run its last probe (state held)");
+	for (i = k = 0; i < KEEL_MAX_REALS; i++)
+		k += h->hr[i] && h->hr[i]->check &&
+		     keel_check_held(h->hr[i]->check);
+	lb_prom_sample(b, "keel_checks_held", NULL, 0, k);
 	lb_prom_help(b, "keel_real_source", "gauge",
 		     "1 for the input that decided the real's state");
 	lb_prom_help(b, "keel_real_report_age_seconds", "gauge",

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_names.h"
 #include "lb_addr.h"
@@ -294,6 +295,8 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 {
 	static const char *const kinds[] = { "service", "real" };
 	static const char *const what[] = { "packets", "bytes", "new_flows" };
+	struct lb_metrics_listener l[] = { { "control", NULL },
+					   { "metrics", NULL } };
 	uint64_t cnt[KEEL_CNT__MAX] = {};
 	struct lbd *d = arg;
 	struct keel_traffic t;
@@ -384,15 +387,20 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		     "time of the last reload attempt");
 	lb_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
 		       d->reload_at);
+	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
+	l[1].st = d->metrics ? lb_metrics_stats(d->metrics) : NULL;
+	lb_metrics_listeners(b, l, 2);
 }
 
 int lbd_metrics_start(struct lbd *d)
 {
+	struct lb_metrics_limits lim = { .max_conns =
+						 d->cfg.metrics_max_conns };
 	int err;
 
 	if (!d->cfg.metrics_listen[0])
 		return 0;
-	err = lb_metrics_start(d->base, d->cfg.metrics_listen,
+	err = lb_metrics_start(d->base, d->cfg.metrics_listen, &lim,
 			       lbd_metrics_render, d, &d->metrics);
 	if (err)
 		keel_log(LOG_ERR, "metrics on %s: %s", d->cfg.metrics_listen,

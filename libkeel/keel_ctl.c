@@ -87,13 +87,15 @@ static const struct ctl_cmd_desc {
 	unsigned int takes; /* M() of the members it accepts */
 	unsigned int needs; /* ... and of those it requires */
 	unsigned int nullable; /* ... and of those that may be null */
+	bool read; /* changes nothing: the read-only role may send it */
 } ctl_cmds[KEEL_CTL__MAX] = {
-	[KEEL_CTL_STATUS] = { .name = "status" },
-	[KEEL_CTL_SERVICES] = { .name = "services" },
+	[KEEL_CTL_STATUS] = { .name = "status", .read = true },
+	[KEEL_CTL_SERVICES] = { .name = "services", .read = true },
 	[KEEL_CTL_REALS] = { .name = "reals",
 			     .takes = M(SERVICE),
-			     .needs = M(SERVICE) },
-	[KEEL_CTL_STATS] = { .name = "stats" },
+			     .needs = M(SERVICE),
+			     .read = true },
+	[KEEL_CTL_STATS] = { .name = "stats", .read = true },
 	[KEEL_CTL_REAL_WEIGHT] = { .name = "real.weight",
 				   .takes = SR | M(WEIGHT),
 				   .needs = SR | M(WEIGHT),
@@ -119,7 +121,7 @@ static const struct ctl_cmd_desc {
 				   .needs = M(SERVICE) },
 	[KEEL_CTL_RELOAD] = { .name = "reload" },
 	[KEEL_CTL_SHUTDOWN] = { .name = "shutdown", .takes = M(UNLOAD) },
-	[KEEL_CTL_SITE_STATUS] = { .name = "site.status" },
+	[KEEL_CTL_SITE_STATUS] = { .name = "site.status", .read = true },
 	[KEEL_CTL_SITE_DRAIN] = { .name = "site.drain", .takes = M(REASON) },
 	[KEEL_CTL_SITE_UNDRAIN] = { .name = "site.undrain" },
 };
@@ -130,6 +132,7 @@ static const char *const ctl_codes[] = {
 	[KEEL_CTL_E_EXISTS] = "exists",
 	[KEEL_CTL_E_INVALID] = "invalid",
 	[KEEL_CTL_E_INTERNAL] = "internal",
+	[KEEL_CTL_E_DENIED] = "permission_denied",
 };
 
 #define CTL_NAME_QUOTE 64 /* of a client's member or cmd name, in messages */
@@ -139,6 +142,11 @@ const char *keel_ctl_cmd_name(enum keel_ctl_cmd cmd)
 	if ((unsigned int)cmd >= KEEL_CTL__MAX)
 		return "unknown";
 	return ctl_cmds[cmd].name;
+}
+
+bool keel_ctl_cmd_read_only(enum keel_ctl_cmd cmd)
+{
+	return (unsigned int)cmd < KEEL_CTL__MAX && ctl_cmds[cmd].read;
 }
 
 const char *keel_ctl_code_name(enum keel_ctl_code code)

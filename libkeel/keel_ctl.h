@@ -64,6 +64,8 @@ enum keel_ctl_code {
 	KEEL_CTL_E_EXISTS,
 	KEEL_CTL_E_INVALID,
 	KEEL_CTL_E_INTERNAL,
+	/* The peer's role does not allow the command (keel_ctlsock.h). */
+	KEEL_CTL_E_DENIED,
 };
 
 /*
@@ -121,6 +123,11 @@ int keel_ctl_req_encode(const struct keel_ctl_req *r, char *buf, size_t size);
 int keel_ctl_err_encode(enum keel_ctl_code code, const char *msg, char *buf,
 			size_t size);
 const char *keel_ctl_cmd_name(enum keel_ctl_cmd cmd);
+/*
+ * status, services, reals, stats and site.status change nothing: the
+ * read-only role may send them; every other command needs the admin role.
+ */
+bool keel_ctl_cmd_read_only(enum keel_ctl_cmd cmd);
 const char *keel_ctl_code_name(enum keel_ctl_code code);
 
 #endif /* KEEL_CTL_H */

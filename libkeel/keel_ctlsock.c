@@ -4,6 +4,7 @@
  * (keel_ctlsock.h says what it promises).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #include "keel_ctl.h"
@@ -24,23 +27,36 @@
 #include "keel_log.h"
 
 #define KEEL_CTLSOCK_BACKLOG 16
+#define KEEL_CTLSOCK_GROUPS 64 /* a peer's groups read at once; more: malloc */
+#define KEEL_CTLSOCK_GROUP_NAME 64
 
 struct keel_ctlsock_conn {
 	struct keel_ctlsock *s;
 	struct bufferevent *bev;
-	struct keel_ctlsock_conn *prev, *next;
+	struct event *deadline; /* the request under way must be whole by */
+	/* In the order of their last progress, least recent first. */
+	TAILQ_ENTRY(keel_ctlsock_conn) link;
+	struct keel_ctl_peer peer;
 	bool skipping; /* the rest of an over-long line */
 };
 
 struct keel_ctlsock {
 	struct evconnlistener *l;
+	struct keel_listen lg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *name; /* the socket's name in its directory */
+	int dirfd;
 	size_t line_max;
-	struct timeval idle;
+	struct timeval idle, request;
+	unsigned int request_ms, max_conns;
+	uid_t owner;
+	gid_t admin_gid, read_gid; /* (gid_t)-1: none */
+	char admin_group[KEEL_CTLSOCK_GROUP_NAME];
+	char read_group[KEEL_CTLSOCK_GROUP_NAME];
 	keel_ctlsock_handler handle;
 	void *arg;
-	struct keel_ratelimit rl;
-	struct keel_ctlsock_conn *conns;
+	struct keel_ratelimit rl, rl_deny;
+	TAILQ_HEAD(, keel_ctlsock_conn) conns;
 };
 
 static uint64_t keel_ctlsock_now_ms(void)
@@ -51,14 +67,19 @@ static uint64_t keel_ctlsock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* c made progress (an answer went out): last in line for eviction. */
+static void keel_ctlsock_touch(struct keel_ctlsock_conn *c)
+{
+	TAILQ_REMOVE(&c->s->conns, c, link);
+	TAILQ_INSERT_TAIL(&c->s->conns, c, link);
+}
+
 static void keel_ctlsock_conn_free(struct keel_ctlsock_conn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	TAILQ_REMOVE(&c->s->conns, c, link);
+	c->s->lg.st.open--;
+	if (c->deadline)
+		event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -168,7 +189,7 @@ static bool keel_ctlsock_serve(struct keel_ctlsock_conn *c)
 			goto close;
 		evbuffer_remove(in, line, len + 1);
 		line[len] = '\0';
-		resp = s->handle(s->arg, line, len);
+		resp = s->handle(s->arg, &c->peer, line, len);
 		free(line);
 		if (!resp)
 			goto close;
@@ -177,12 +198,23 @@ static bool keel_ctlsock_serve(struct keel_ctlsock_conn *c)
 			goto close;
 		}
 		free(resp);
+		keel_ctlsock_touch(c);
 	}
 	/* Read on only when nothing is waiting to go out. */
 	if (evbuffer_get_length(out))
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
+	/*
+	 * Part of a request is in: the rest must follow in time.  The idle
+	 * timer alone would let a byte a second hold the connection forever.
+	 */
+	if (evbuffer_get_length(in) || c->skipping) {
+		if (!evtimer_pending(c->deadline, NULL))
+			evtimer_add(c->deadline, &s->request);
+	} else {
+		evtimer_del(c->deadline);
+	}
 	return true;
 close:
 	keel_ctlsock_conn_free(c);
@@ -206,6 +238,7 @@ static void keel_ctlsock_on_event(struct bufferevent *bev, short what,
 				  void *arg)
 {
 	struct keel_ctlsock_conn *c = arg;
+	struct keel_ctlsock *s = c->s;
 
 	(void)bev;
 	/*
@@ -218,30 +251,156 @@ static void keel_ctlsock_on_event(struct bufferevent *bev, short what,
 			keel_ctlsock_conn_free(c);
 		return;
 	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		s->lg.st.idle_timeouts++;
+		keel_listen_log(&s->lg,
+				"idle for %ld s: closed (uid %d, pid %d)",
+				(long)s->idle.tv_sec, (int)c->peer.uid,
+				(int)c->peer.pid);
+	}
 	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		keel_ctlsock_conn_free(c);
+}
+
+static void keel_ctlsock_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct keel_ctlsock_conn *c = arg;
+	struct keel_ctlsock *s = c->s;
+
+	(void)fd;
+	(void)what;
+	s->lg.st.slow_timeouts++;
+	keel_listen_log(
+		&s->lg,
+		"a request not whole within %u ms: closed (uid %d, pid %d)",
+		s->request_ms, (int)c->peer.uid, (int)c->peer.pid);
+	keel_ctlsock_conn_free(c);
+}
+
+static bool keel_ctlsock_in(gid_t g, gid_t primary, const gid_t *v, size_t n)
+{
+	size_t i;
+
+	if (g == (gid_t)-1)
+		return false;
+	if (g == primary)
+		return true;
+	for (i = 0; i < n; i++)
+		if (v[i] == g)
+			return true;
+	return false;
+}
+
+/*
+ * The peer's role from its credentials at connect time: SO_PEERCRED for
+ * uid and primary group, SO_PEERGROUPS (Linux 4.13) for the others.
+ * Anything unreadable leaves it without a role.
+ */
+static void keel_ctlsock_peer(struct keel_ctlsock *s, int fd,
+			      struct keel_ctl_peer *p)
+{
+	gid_t local[KEEL_CTLSOCK_GROUPS], *g = local;
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cr;
+	size_t n;
+
+	p->s = s;
+	p->role = KEEL_CTL_ROLE_NONE;
+	p->pid = 0;
+	p->uid = (uid_t)-1;
+	p->gid = (gid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+		return;
+	p->pid = cr.pid;
+	p->uid = cr.uid;
+	p->gid = cr.gid;
+	if (cr.uid == 0 || cr.uid == s->owner) {
+		p->role = KEEL_CTL_ROLE_ADMIN;
+		return;
+	}
+	len = sizeof(local);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)) {
+		if (errno != ERANGE)
+			len = 0;
+		else if ((g = malloc(len)) &&
+			 getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len))
+			len = 0;
+	}
+	n = g ? len / sizeof(gid_t) : 0;
+	if (keel_ctlsock_in(s->admin_gid, cr.gid, g, n))
+		p->role = KEEL_CTL_ROLE_ADMIN;
+	else if (keel_ctlsock_in(s->read_gid, cr.gid, g, n))
+		p->role = KEEL_CTL_ROLE_READ;
+	if (g != local)
+		free(g);
+}
+
+char *keel_ctlsock_deny(const struct keel_ctl_peer *p, const char *verb,
+			enum keel_ctl_role need)
+{
+	struct keel_ctlsock *s = p->s;
+	char msg[256], v[64];
+	uint64_t n = 0;
+	size_t i;
+
+	/* The verb as lbctl spells it: "real.drain" is "real drain". */
+	snprintf(v, sizeof(v), "%s", verb);
+	for (i = 0; v[i]; i++)
+		if (v[i] == '.')
+			v[i] = ' ';
+	if (need == KEEL_CTL_ROLE_ADMIN || !s->read_group[0])
+		snprintf(msg, sizeof(msg), "%s needs the admin group '%s'", v,
+			 s->admin_group);
+	else
+		snprintf(msg, sizeof(msg),
+			 "%s needs the read group '%s' or the admin group '%s'",
+			 v, s->read_group, s->admin_group);
+	if (keel_ratelimit_ok(&s->rl_deny, keel_ctlsock_now_ms(), &n))
+		keel_log(
+			LOG_NOTICE,
+			"control socket %s: uid %d (pid %d) refused: %s (%llu similar suppressed)",
+			s->path, (int)p->uid, (int)p->pid, msg,
+			(unsigned long long)n);
+	return keel_ctlsock_err(KEEL_CTL_E_DENIED, "%s", msg);
 }
 
 static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 				   struct sockaddr *sa, int salen, void *arg)
 {
 	struct keel_ctlsock *s = arg;
-	struct keel_ctlsock_conn *c;
+	struct keel_ctlsock_conn *c, *old;
 
 	(void)sa;
 	(void)salen;
+	keel_listen_accepted(&s->lg);
+	/*
+	 * At the cap, the newcomer wins over whoever made progress least
+	 * recently: idle or slow clients cannot keep an operator out.
+	 */
+	old = TAILQ_FIRST(&s->conns);
+	if (s->lg.st.open >= s->max_conns && old) {
+		s->lg.st.evicted++;
+		keel_listen_log(
+			&s->lg,
+			"%u connections open: closed the least active one (uid %d, pid %d)",
+			s->max_conns, (int)old->peer.uid, (int)old->peer.pid);
+		keel_ctlsock_conn_free(old);
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto fail;
 	c->s = s;
+	keel_ctlsock_peer(s, fd, &c->peer);
+	c->deadline = evtimer_new(evconnlistener_get_base(l),
+				  keel_ctlsock_on_deadline, c);
+	if (!c->deadline)
+		goto fail;
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 					BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev)
 		goto fail;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
+	TAILQ_INSERT_TAIL(&s->conns, c, link);
+	s->lg.st.open++;
 	/* Read no further than one over-long line can show itself. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, s->line_max + 2);
 	bufferevent_set_timeouts(c->bev, &s->idle, &s->idle);
@@ -250,26 +409,92 @@ static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return;
 fail:
+	if (c && c->deadline)
+		event_free(c->deadline);
 	free(c);
 	close(fd);
 }
 
-static int keel_ctlsock_mkparent(const char *path)
+/*
+ * The socket's directory, by descriptor (dirfd) for every later step.
+ * Made 0750 (owner, group gid) when missing; refused when it is a
+ * symlink, someone else's, or writable by group or others: whoever can
+ * write there can put their own socket in place of ours.
+ */
+static int keel_ctlsock_dir(struct keel_ctlsock *s, gid_t gid)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char dir[sizeof(s->path)];
+	bool made = false;
+	struct stat st;
 	char *slash;
+	int fd, err;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", s->path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		keel_log(LOG_ERR, "control socket directory %s: %s", dir,
-			 strerror(errno));
-		return -errno;
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		s->name = s->path;
+	} else {
+		s->name = s->path + (slash - dir) + 1;
+		slash[slash == dir] = '\0';
 	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir(dir, 0700) == 0)
+			made = true;
+		else if (errno != EEXIST)
+			goto fail;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR) {
+			keel_log(
+				LOG_ERR,
+				"control socket directory %s: a symlink or not a directory: refused",
+				dir);
+			return -EPERM;
+		}
+		goto fail;
+	}
+	/* Owner and group by descriptor, then the mode: never a window
+	 * where others could write. */
+	if (made &&
+	    (fchown(fd, s->owner == geteuid() ? (uid_t)-1 : s->owner, gid) ||
+	     fchmod(fd, 0750))) {
+		err = -errno;
+		keel_log(LOG_ERR, "control socket directory %s: %s", dir,
+			 strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (st.st_uid != 0 && st.st_uid != s->owner) {
+		keel_log(
+			LOG_ERR,
+			"control socket directory %s: owned by uid %u, not root or uid %u: refused",
+			dir, (unsigned int)st.st_uid, (unsigned int)s->owner);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		keel_log(
+			LOG_ERR,
+			"control socket directory %s: mode %04o lets group or others write to it: refused",
+			dir, (unsigned int)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	s->dirfd = fd;
 	return 0;
+fail:
+	err = -errno;
+	keel_log(LOG_ERR, "control socket directory %s: %s", dir,
+		 strerror(-err));
+	return err;
 }
 
 /*
@@ -277,13 +502,14 @@ static int keel_ctlsock_mkparent(const char *path)
  * replace; one a live server still accepts on is not (two daemons on one
  * socket would be a silent mess), nor is anything that is not a socket.
  */
-static int keel_ctlsock_clear(const struct sockaddr_un *sun)
+static int keel_ctlsock_clear(struct keel_ctlsock *s,
+			      const struct sockaddr_un *sun)
 {
 	const char *path = sun->sun_path;
 	struct stat st;
 	int fd, err = 0;
 
-	if (lstat(path, &st)) {
+	if (fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW)) {
 		if (errno == ENOENT)
 			return 0;
 		err = -errno;
@@ -312,7 +538,7 @@ static int keel_ctlsock_clear(const struct sockaddr_un *sun)
 		err = -EADDRINUSE;
 		goto out;
 	}
-	if (unlink(path) && errno != ENOENT) {
+	if (unlinkat(s->dirfd, s->name, 0) && errno != ENOENT) {
 		err = -errno;
 		keel_log(LOG_ERR, "control socket %s: removing the old one: %s",
 			 path, strerror(-err));
@@ -323,13 +549,16 @@ out:
 }
 
 /*
- * socket, bind, owner and mode, then listen: nobody can connect before
- * the permissions are right.
+ * socket, bind with the mode already right (the umask decides the mode
+ * bind gives the file), the owner without following a symlink, then
+ * listen: nobody can connect before the permissions are right.
  */
 static int keel_ctlsock_listen(struct keel_ctlsock *s, struct event_base *base,
-			       const struct sockaddr_un *sun, uid_t uid,
-			       gid_t gid, mode_t mode)
+			       const struct sockaddr_un *sun, gid_t gid,
+			       mode_t mode)
 {
+	struct stat st;
+	mode_t umask_was;
 	int fd, err;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -339,19 +568,33 @@ static int keel_ctlsock_listen(struct keel_ctlsock *s, struct event_base *base,
 			 strerror(-err));
 		return err;
 	}
-	if (bind(fd, (const struct sockaddr *)sun, sizeof(*sun))) {
-		err = -errno;
+	umask_was = umask(~mode & 0777);
+	err = bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
+	umask(umask_was);
+	if (err) {
 		keel_log(LOG_ERR, "control socket %s: %s", s->path,
 			 strerror(-err));
 		goto fail;
 	}
-	if (chown(s->path, uid, gid) || chmod(s->path, mode)) {
+	if (fchownat(s->dirfd, s->name,
+		     s->owner == geteuid() ? (uid_t)-1 : s->owner, gid,
+		     AT_SYMLINK_NOFOLLOW) ||
+	    fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW)) {
 		err = -errno;
 		keel_log(LOG_ERR, "control socket %s permissions: %s", s->path,
 			 strerror(-err));
-		unlink(s->path);
-		goto fail;
+		goto fail_unlink;
 	}
+	if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != mode) {
+		keel_log(
+			LOG_ERR,
+			"control socket %s: not the socket just made (mode %04o)",
+			s->path, (unsigned int)(st.st_mode & 07777));
+		err = -EPERM;
+		goto fail_unlink;
+	}
+	if (s->admin_gid == (gid_t)-1)
+		s->admin_gid = st.st_gid;
 	s->l = evconnlistener_new(base, keel_ctlsock_on_accept, s,
 				  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
 				  KEEL_CTLSOCK_BACKLOG, fd);
@@ -359,13 +602,32 @@ static int keel_ctlsock_listen(struct keel_ctlsock *s, struct event_base *base,
 		err = errno ? -errno : -EIO;
 		keel_log(LOG_ERR, "control socket %s: %s", s->path,
 			 strerror(-err));
-		unlink(s->path);
-		goto fail;
+		goto fail_unlink;
 	}
 	return 0;
+fail_unlink:
+	unlinkat(s->dirfd, s->name, 0);
 fail:
 	close(fd);
 	return err;
+}
+
+/* A group by name into *gid (and its name into name): -ENOENT if none. */
+static int keel_ctlsock_group(const char *group, gid_t *gid, char *name,
+			      size_t size)
+{
+	struct group *g;
+
+	if (!group || !group[0])
+		return 0;
+	g = getgrnam(group);
+	if (!g) {
+		keel_log(LOG_ERR, "control group %s does not exist", group);
+		return -ENOENT;
+	}
+	*gid = g->gr_gid;
+	snprintf(name, size, "%s", group);
+	return 0;
 }
 
 int keel_ctlsock_start(struct event_base *base,
@@ -375,19 +637,11 @@ int keel_ctlsock_start(struct event_base *base,
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	unsigned int idle_ms = cfg->idle_ms ?: KEEL_CTLSOCK_IDLE_MS;
 	struct keel_ctlsock *s = NULL;
-	gid_t gid = cfg->gid;
+	char name[sizeof(s->path) + 32];
+	struct group *g;
+	gid_t fs_gid;
 	int err;
 
-	if (cfg->group && cfg->group[0]) {
-		struct group *g = getgrnam(cfg->group);
-
-		if (!g) {
-			keel_log(LOG_ERR, "control group %s does not exist",
-				 cfg->group);
-			return -ENOENT;
-		}
-		gid = g->gr_gid;
-	}
 	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
 		keel_log(LOG_ERR, "control socket %s: path too long",
 			 cfg->path);
@@ -396,36 +650,84 @@ int keel_ctlsock_start(struct event_base *base,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->dirfd = -1;
+	TAILQ_INIT(&s->conns);
+	s->admin_gid = cfg->gid;
+	s->read_gid = (gid_t)-1;
+	err = keel_ctlsock_group(cfg->group, &s->admin_gid, s->admin_group,
+				 sizeof(s->admin_group));
+	if (!err)
+		err = keel_ctlsock_group(cfg->read_group, &s->read_gid,
+					 s->read_group, sizeof(s->read_group));
+	if (err)
+		goto fail;
 	snprintf(s->path, sizeof(s->path), "%s", cfg->path);
 	memcpy(sun.sun_path, s->path, sizeof(sun.sun_path));
+	s->owner = cfg->uid == (uid_t)-1 ? geteuid() : cfg->uid;
 	s->line_max = cfg->line_max ?: KEEL_CTL_MSG_MAX;
 	s->idle.tv_sec = idle_ms / 1000;
 	s->idle.tv_usec = (idle_ms % 1000) * 1000;
+	s->request_ms = cfg->request_ms ?: KEEL_CTLSOCK_REQUEST_MS;
+	s->request.tv_sec = s->request_ms / 1000;
+	s->request.tv_usec = (s->request_ms % 1000) * 1000;
+	s->max_conns = cfg->max_conns ?: KEEL_CTLSOCK_CONNS;
 	s->handle = cfg->handle;
 	s->arg = cfg->arg;
 	s->rl.interval_ms = 5000;
 	s->rl.burst = 5;
-	err = keel_ctlsock_mkparent(s->path);
+	s->rl_deny.interval_ms = 10000;
+	s->rl_deny.burst = 5;
+	/* Everyone with a role must reach the socket: the read group's. */
+	fs_gid = s->read_gid != (gid_t)-1 ? s->read_gid : s->admin_gid;
+	err = keel_ctlsock_dir(s, fs_gid);
 	if (!err)
-		err = keel_ctlsock_clear(&sun);
+		err = keel_ctlsock_clear(s, &sun);
 	if (!err)
-		err = keel_ctlsock_listen(s, base, &sun, cfg->uid, gid,
+		err = keel_ctlsock_listen(s, base, &sun, fs_gid,
 					  cfg->mode ?: 0660);
+	if (err)
+		goto fail;
+	if (!s->admin_group[0]) {
+		g = getgrgid(s->admin_gid);
+		if (g)
+			snprintf(s->admin_group, sizeof(s->admin_group), "%s",
+				 g->gr_name);
+		else
+			snprintf(s->admin_group, sizeof(s->admin_group),
+				 "gid %u", (unsigned int)s->admin_gid);
+	}
+	snprintf(name, sizeof(name), "control socket %s", s->path);
+	err = keel_listen_init(&s->lg, base, s->l, name);
 	if (err) {
-		free(s);
-		return err;
+		evconnlistener_free(s->l);
+		unlinkat(s->dirfd, s->name, 0);
+		goto fail;
 	}
 	*out = s;
 	return 0;
+fail:
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s);
+	return err;
 }
 
 void keel_ctlsock_stop(struct keel_ctlsock *s)
 {
 	if (!s)
 		return;
-	while (s->conns)
-		keel_ctlsock_conn_free(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		keel_ctlsock_conn_free(TAILQ_FIRST(&s->conns));
+	keel_listen_fini(&s->lg);
 	evconnlistener_free(s->l);
-	unlink(s->path);
+	/* After a privilege drop this may be refused: a later start
+	 * replaces a socket nobody serves. */
+	unlinkat(s->dirfd, s->name, 0);
+	close(s->dirfd);
 	free(s);
+}
+
+const struct keel_listen_stats *keel_ctlsock_stats(const struct keel_ctlsock *s)
+{
+	return &s->lg.st;
 }

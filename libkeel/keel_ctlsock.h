@@ -12,7 +12,29 @@
  * request at a time per connection (a client that does not read its
  * answers is not read either).  A line longer than line_max is answered
  * with a bad_request error (logged, rate-limited) and skipped up to its
- * '\n'; a connection idle for idle_ms is closed.
+ * '\n'.
+ *
+ * Limits (each closing is counted and logged, rate-limited):
+ * - at most max_conns connections: a new one past the cap closes the one
+ *   that made progress (connected, or had an answer) least recently, so a
+ *   crowd of idle or slow clients cannot lock out an operator;
+ * - a connection with nothing read or written for idle_ms is closed;
+ * - a request must arrive whole within request_ms of its first byte (a
+ *   client sending 1 byte/s is cut, where an idle timer alone would wait
+ *   forever);
+ * - accept() failures (EMFILE...) pause accepting (keel_listen.h).
+ *
+ * Roles: the peer's credentials (SO_PEERCRED, SO_PEERGROUPS) are read once
+ * at accept and give each connection a role the handler checks: root, the
+ * socket's owner and members of the admin group are admin; members of the
+ * read group are read-only; anyone else the filesystem let in has none.
+ *
+ * Paths: the socket's directory is created 0750 (owner uid, the socket's
+ * group) when missing, and refused when it is a symlink, is owned by
+ * someone other than root or uid, or is writable by group or others.
+ * Owner and mode are set without following symlinks (the mode through the
+ * umask at bind, the owner with AT_SYMLINK_NOFOLLOW), and the socket is
+ * removed through the directory's descriptor.
  *
  * Client (keel_ctlclient.c, in libkeel, no libevent): one request, one
  * answer line, all within a timeout.
@@ -25,44 +47,79 @@
 #include <jansson.h>
 
 #include "keel_ctl.h"
+#include "keel_listen.h"
 
 #define KEEL_CTLSOCK_IDLE_MS 60000 /* default idle timeout */
+#define KEEL_CTLSOCK_REQUEST_MS 10000 /* default whole-request deadline */
+#define KEEL_CTLSOCK_CONNS 64 /* default cap on connections */
+#define KEEL_CTLSOCK_CONNS_MAX 4096 /* the highest cap configs may ask */
 
 struct event_base;
 struct keel_ctlsock;
 
+enum keel_ctl_role {
+	KEEL_CTL_ROLE_NONE = 0,
+	KEEL_CTL_ROLE_READ, /* status and the other read verbs */
+	KEEL_CTL_ROLE_ADMIN, /* everything */
+};
+
+/* Who sent a request, as the kernel said at connect time. */
+struct keel_ctl_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	enum keel_ctl_role role;
+	struct keel_ctlsock *s; /* for keel_ctlsock_deny() */
+};
+
 /*
  * The answer to one request line (len bytes, NUL-terminated, without its
- * '\n'): a malloc'ed string ending in '\n', freed by the server.  NULL
- * (out of memory) closes that connection.  It must not stop the server.
+ * '\n') from peer: a malloc'ed string ending in '\n', freed by the
+ * server.  NULL (out of memory) closes that connection.  It must not stop
+ * the server.
  */
-typedef char *(*keel_ctlsock_handler)(void *arg, const char *line, size_t len);
+typedef char *(*keel_ctlsock_handler)(void *arg,
+				      const struct keel_ctl_peer *peer,
+				      const char *line, size_t len);
 
 struct keel_ctlsock_cfg {
 	const char *path; /* shorter than sun_path; its directory is made */
-	/* Group by name (looked up at start); NULL or "": gid below. */
+	/* The admin group by name (looked up at start); NULL or "": gid. */
 	const char *group;
-	uid_t uid; /* owner to set; (uid_t)-1 keeps the creator */
-	gid_t gid; /* group when no name is given; (gid_t)-1 keeps it */
+	/* The read-only group by name; NULL or "": none. */
+	const char *read_group;
+	/* Owner of the socket and of a directory made for it; (uid_t)-1:
+	 * the process's effective uid.  Admin like root. */
+	uid_t uid;
+	/* Admin group when none is named; (gid_t)-1: the socket's group. */
+	gid_t gid;
 	mode_t mode; /* 0: 0660 */
 	size_t line_max; /* longest request, without '\n'; 0: KEEL_CTL_MSG_MAX */
 	unsigned int idle_ms; /* 0: KEEL_CTLSOCK_IDLE_MS */
+	unsigned int request_ms; /* 0: KEEL_CTLSOCK_REQUEST_MS */
+	unsigned int max_conns; /* 0: KEEL_CTLSOCK_CONNS */
 	keel_ctlsock_handler handle;
 	void *arg;
 };
 
 /*
- * Listen on cfg->path.  The process must ignore SIGPIPE (libevent writes
- * with write(2): a client gone before its answer would kill it).  Errors are logged with keel_log and returned as
- * -errno: -ENOENT (no such group), -EADDRINUSE (a live server answers
- * there), -EEXIST (the path is not a socket), or what the failing call
- * said.
+ * Listen on cfg->path.  The socket's group is the read group when one is
+ * named (every operator reaches it; lbd tells admins apart), else the
+ * admin group's.  The process must ignore SIGPIPE (libevent writes with
+ * write(2): a client gone before its answer would kill it).  Errors are
+ * logged with keel_log and returned as -errno: -ENOENT (no such group),
+ * -EADDRINUSE (a live server answers there), -EEXIST (the path is not a
+ * socket), -EPERM (the directory is a symlink, someone else's, or
+ * writable by group or others), or what the failing call said.
  */
 int keel_ctlsock_start(struct event_base *base,
 		       const struct keel_ctlsock_cfg *cfg,
 		       struct keel_ctlsock **out);
 /* Closes the listener and every connection, removes the socket file. */
 void keel_ctlsock_stop(struct keel_ctlsock *s);
+/* Counters and the connections open now. */
+const struct keel_listen_stats *
+keel_ctlsock_stats(const struct keel_ctlsock *s);
 
 /*
  * Answer lines for handlers, malloc'ed, NULL when out of memory.
@@ -74,6 +131,14 @@ void keel_ctlsock_stop(struct keel_ctlsock *s);
 char *keel_ctlsock_ok(json_t *body);
 char *keel_ctlsock_err(enum keel_ctl_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The permission_denied answer to verb for a peer whose role is below
+ * need: "VERB needs the admin group 'G'" (or "... root" when no admin
+ * group is named; "the read group 'R' or ..." for a read verb); logged,
+ * rate-limited, with the peer's uid and pid.
+ */
+char *keel_ctlsock_deny(const struct keel_ctl_peer *peer, const char *verb,
+			enum keel_ctl_role need);
 
 /* ---- client ---- */
 

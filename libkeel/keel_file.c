@@ -234,3 +234,24 @@ int keel_file_set_aside(const char *path, time_t now, char *aside, size_t size)
 	}
 	return -EEXIST;
 }
+
+int keel_file_check_config(const struct stat *st, char *msg, size_t msglen)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(
+			msg, msglen,
+			"owned by uid %u: root (or uid %u, who runs the daemon) must own it",
+			(unsigned int)st->st_uid, (unsigned int)me);
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(
+			msg, msglen,
+			"mode %04o lets group or others write to it (chmod go-w)",
+			(unsigned int)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}

@@ -53,4 +53,15 @@ int keel_file_write_atomic(const char *path, const void *buf, size_t len,
  */
 int keel_file_set_aside(const char *path, time_t now, char *aside, size_t size);
 
+/*
+ * A daemon's configuration file, from keel_file_read()'s st: owned by root
+ * or by the user the process runs as, and writable by nobody else
+ * (whoever can write it decides what the daemon does, as root at its
+ * next start).  0, or -EPERM with msg:
+ *
+ *	"owned by uid N: root (or uid M, who runs the daemon) must own it"
+ *	"mode 0664 lets group or others write to it (chmod go-w)"
+ */
+int keel_file_check_config(const struct stat *st, char *msg, size_t msglen);
+
 #endif /* KEEL_FILE_H */

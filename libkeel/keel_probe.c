@@ -5,17 +5,76 @@
  * of the result from the loop; and keel_check, a periodic probe through
  * rise/fall.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <event2/event.h>
 
 #include "keel_health.h"
+#include "keel_log.h"
 #include "keel_maps.h"
 #include "keel_probe_int.h"
+
+/* Process-wide: every check of a daemon shares the descriptors. */
+static uint64_t probe_not_run;
+static struct keel_ratelimit probe_not_run_rl = { .interval_ms = 10000,
+						  .burst = 5 };
+
+uint64_t keel_probe_not_run(void)
+{
+	return probe_not_run;
+}
+
+bool keel_probe_errno_local(int err)
+{
+	switch (err) {
+	case EMFILE: /* descriptors, this process's or the system's */
+	case ENFILE:
+	case ENOBUFS: /* memory */
+	case ENOMEM:
+	case EAGAIN: /* no process, or no local port */
+	case EADDRNOTAVAIL:
+	case EACCES: /* a local policy (netfilter, LSM) refused it */
+	case EPERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Counted and logged, rate-limited: "probe of WHAT not run: WHY". */
+static void probe_not_run_note(const struct keel_probe_spec *s, const char *why)
+{
+	char what[INET6_ADDRSTRLEN + 16];
+	struct timespec ts;
+	uint64_t n = 0;
+
+	probe_not_run++;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!keel_ratelimit_ok(&probe_not_run_rl,
+			       ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000, &n))
+		return;
+	if (s->type == KEEL_PROBE_CMD) {
+		snprintf(what, sizeof(what), "command");
+	} else {
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(s->family == KEEL_F_INET6 ? AF_INET6 : AF_INET,
+			  s->addr, a, sizeof(a));
+		snprintf(what, sizeof(what),
+			 s->family == KEEL_F_INET6 ? "[%s]:%u" : "%s:%u", a,
+			 s->port);
+	}
+	keel_log(
+		LOG_WARNING,
+		"probe of %s not run: %s: no verdict, the last one stands (%llu similar suppressed)",
+		what, why, (unsigned long long)n);
+}
 
 static bool str_ok(const char *s, size_t size, bool (*ok)(unsigned char))
 {
@@ -108,14 +167,15 @@ socklen_t keel_probe_sockaddr(const struct keel_probe_spec *s, bool src,
 	return sizeof(*s6);
 }
 
-void keel_probe_done(struct keel_probe *p, bool ok, const char *fmt, ...)
+void keel_probe_done(struct keel_probe *p, enum keel_probe_result res,
+		     const char *fmt, ...)
 {
 	va_list ap;
 
 	if (p->done)
 		return;
 	p->done = true;
-	p->ok = ok;
+	p->res = res;
 	va_start(ap, fmt);
 	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
 	va_end(ap);
@@ -138,21 +198,27 @@ static void probe_ev(evutil_socket_t fd, short what, void *arg)
 	char detail[KEEL_PROBE_DETAIL_MAX];
 	keel_probe_cb cb = p->cb;
 	void *cb_arg = p->arg;
-	bool ok;
+	enum keel_probe_result res;
 
 	(void)fd;
 	(void)what;
 	if (!p->done) {
 		p->done = true;
-		p->ok = false;
+		p->res = KEEL_PROBE_FAILED;
 		snprintf(p->detail, sizeof(p->detail), "timeout %ums",
 			 p->spec.timeout_ms);
 	}
-	ok = p->ok;
-	memcpy(detail, p->detail, sizeof(detail));
+	res = p->res;
+	if (res == KEEL_PROBE_NOT_RUN) {
+		probe_not_run_note(&p->spec, p->detail);
+		snprintf(detail, sizeof(detail), "not run: %.*s",
+			 (int)sizeof(detail) - 10, p->detail);
+	} else {
+		memcpy(detail, p->detail, sizeof(detail));
+	}
 	/* Freed first: the callback may start or cancel anything. */
 	probe_free(p);
-	cb(cb_arg, ok, detail);
+	cb(cb_arg, res, detail);
 }
 
 struct keel_probe *keel_probe_run(struct event_base *base,
@@ -169,7 +235,7 @@ struct keel_probe *keel_probe_run(struct event_base *base,
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		err = -ENOMEM;
-		goto fail;
+		goto not_run;
 	}
 	p->base = base;
 	p->spec = *spec;
@@ -199,7 +265,7 @@ struct keel_probe *keel_probe_run(struct event_base *base,
 	if (!p->ev) {
 		free(p);
 		err = -ENOMEM;
-		goto fail;
+		goto not_run;
 	}
 	tv.tv_sec = spec->timeout_ms / 1000;
 	tv.tv_usec = spec->timeout_ms % 1000 * 1000;
@@ -213,6 +279,9 @@ struct keel_probe *keel_probe_run(struct event_base *base,
 	return p;
 out_free:
 	probe_free(p);
+not_run:
+	/* A valid spec the prober could not act on: its own trouble. */
+	probe_not_run_note(spec, strerror(-err));
 fail:
 	errno = -err;
 	return NULL;
@@ -233,23 +302,36 @@ struct keel_check {
 	void *arg;
 	struct event *tick;
 	struct keel_probe *probe; /* in flight, or NULL */
+	bool held; /* the last probe was not run */
 	char detail[KEEL_PROBE_DETAIL_MAX];
 };
 
-/* Last thing its callers do: the callback may free c. */
-static void check_result(struct keel_check *c, bool ok)
+/*
+ * Last thing its callers do: the callback may free c.  A probe not run is
+ * no result: rise/fall never sees it, the state stands.
+ */
+static void check_result(struct keel_check *c, enum keel_probe_result res)
 {
-	if (keel_rf_feed(&c->rf, ok))
+	bool was = c->held;
+
+	c->held = res == KEEL_PROBE_NOT_RUN;
+	if (c->held) {
+		if (!was)
+			c->cb(c->arg, c->rf.state, c->detail);
+		return;
+	}
+	if (keel_rf_feed(&c->rf, res == KEEL_PROBE_PASSED) || was)
 		c->cb(c->arg, c->rf.state, c->detail);
 }
 
-static void check_probed(void *arg, bool ok, const char *detail)
+static void check_probed(void *arg, enum keel_probe_result res,
+			 const char *detail)
 {
 	struct keel_check *c = arg;
 
 	c->probe = NULL;
 	snprintf(c->detail, sizeof(c->detail), "%s", detail);
-	check_result(c, ok);
+	check_result(c, res);
 }
 
 static void check_tick(evutil_socket_t fd, short what, void *arg)
@@ -265,9 +347,9 @@ static void check_tick(evutil_socket_t fd, short what, void *arg)
 	c->probe = keel_probe_run(c->base, &c->spec, check_probed, c);
 	if (c->probe)
 		return;
-	/* No socket or no process: the service cannot be vouched for. */
-	snprintf(c->detail, sizeof(c->detail), "probe: %s", strerror(errno));
-	check_result(c, false);
+	/* No socket, memory or process: nothing learnt of the service. */
+	snprintf(c->detail, sizeof(c->detail), "not run: %s", strerror(errno));
+	check_result(c, KEEL_PROBE_NOT_RUN);
 }
 
 struct keel_check *keel_check_new(struct event_base *base,
@@ -338,4 +420,9 @@ uint8_t keel_check_state(const struct keel_check *c)
 const char *keel_check_detail(const struct keel_check *c)
 {
 	return c->detail;
+}
+
+bool keel_check_held(const struct keel_check *c)
+{
+	return c->held;
 }

@@ -2,12 +2,17 @@
 /*
  * keel_probe_cmd - `/bin/sh -c cmd`; up when it exits 0.
  *
- * The child runs in a process group of its own, stdin and stdout on
- * /dev/null (stderr is kept: the daemon's log shows why a check fails), no
- * inherited descriptor beyond those, default signal dispositions and an
- * empty mask.  A pidfd on the loop says when it exits, so nothing depends
- * on SIGCHLD (which must not be set to SIG_IGN, nor reaped with
- * waitpid(-1) elsewhere in the process).
+ * The child runs as the spec's uid and gid with no other group (never as
+ * root: a spec asking for uid or gid 0 is not run), so a check command
+ * holds none of the daemon's privileges even when the daemon still has
+ * some; in a process group of its own, stdin and stdout on /dev/null
+ * (stderr is kept: the daemon's log shows why a check fails), no inherited
+ * descriptor beyond those, default signal dispositions and an empty mask.
+ * A child that cannot become that user or cannot exec reports errno
+ * through a close-on-exec pipe: a probe not run, not a failed one.  A
+ * pidfd on the loop says when it exits, so nothing depends on SIGCHLD
+ * (which must not be set to SIG_IGN, nor reaped with waitpid(-1)
+ * elsewhere in the process).
  *
  * When it exits, past the timeout, or when the probe is cancelled, the
  * whole group is sent SIGKILL while the leader is still unreaped (so the
@@ -17,11 +22,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <event2/event.h>
@@ -89,70 +95,97 @@ static void cmd_exited(evutil_socket_t fd, short what, void *arg)
 	p->u.cmd.pid = 0;
 	if (waitpid(pid, &status, WNOHANG) != pid) {
 		/* Reaped behind our back (SIGCHLD ignored?): gone anyway. */
-		keel_probe_done(p, false, "exit status lost: %s",
+		keel_probe_done(p, KEEL_PROBE_NOT_RUN, "exit status lost: %s",
 				strerror(errno));
 		return;
 	}
 	if (WIFEXITED(status))
-		keel_probe_done(p, WEXITSTATUS(status) == 0, "exit %d",
-				WEXITSTATUS(status));
+		keel_probe_done(p,
+				WEXITSTATUS(status) == 0 ? KEEL_PROBE_PASSED :
+							   KEEL_PROBE_FAILED,
+				"exit %d", WEXITSTATUS(status));
 	else
-		keel_probe_done(p, false, "signal %d", WTERMSIG(status));
+		keel_probe_done(p, KEEL_PROBE_FAILED, "signal %d",
+				WTERMSIG(status));
+}
+
+/*
+ * In the child, between fork() and exec: async-signal-safe calls only.
+ * Never returns; errno goes up the pipe when something fails.
+ */
+static void cmd_child(const struct keel_probe_spec *s, int report)
+{
+	char *argv[] = { "sh", "-c", (char *)s->cmd, NULL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, sig, err;
+
+	setpgid(0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* EINVAL for KILL, STOP: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+		goto fail;
+	/* Groups, group, user, in that order; then make sure of it. */
+	if ((setgroups(0, NULL) && errno != EPERM) ||
+	    setresgid(s->gid, s->gid, s->gid) ||
+	    setresuid(s->uid, s->uid, s->uid))
+		goto fail;
+	if (geteuid() == 0 || getegid() == 0) {
+		errno = EPERM;
+		goto fail;
+	}
+	/* The daemon's sockets and map fds are not the command's. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
+		goto fail;
+	execve("/bin/sh", argv, environ);
+fail:
+	err = errno;
+	if (write(report, &err, sizeof(err)) < 0) {
+		/* the parent sees a short read */
+	}
+	_exit(127);
 }
 
 static int cmd_start(struct keel_probe *p)
 {
-	char *argv[] = { "sh", "-c", p->spec.cmd, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int err;
+	int pipefd[2], err = 0;
+	ssize_t n;
+	pid_t pid;
 
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	err = posix_spawn_file_actions_init(&fa);
-	if (err)
-		return -err;
-	err = posix_spawnattr_init(&attr);
-	if (err) {
-		posix_spawn_file_actions_destroy(&fa);
+	if (!p->spec.uid || !p->spec.gid || p->spec.uid == (uint32_t)-1 ||
+	    p->spec.gid == (uint32_t)-1)
+		return -EPERM; /* a command check never runs as root */
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return err;
+	}
+	if (!pid)
+		cmd_child(&p->spec, pipefd[1]);
+	close(pipefd[1]);
+	/* EOF at the exec; an errno if the child failed before it. */
+	do
+		n = read(pipefd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == sizeof(err)) {
+		waitpid(pid, NULL, 0);
 		return -err;
 	}
-	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-					       0);
-	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
-						       O_WRONLY, 0);
-	/* The daemon's sockets and map fds are not the command's. */
-	if (!err)
-		err = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (!err)
-		err = posix_spawnattr_setflags(
-			&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-				       POSIX_SPAWN_SETSIGDEF);
-	if (!err)
-		err = posix_spawnattr_setpgroup(&attr, 0);
-	if (!err)
-		err = posix_spawnattr_setsigmask(&attr, &none);
-	if (!err)
-		err = posix_spawnattr_setsigdefault(&attr, &all);
-	if (!err)
-		err = posix_spawn(&p->u.cmd.pid, "/bin/sh", &fa, &attr, argv,
-				  environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err) {
-		p->u.cmd.pid = 0;
-		return -err;
-	}
-	p->u.cmd.pidfd = pidfd_open(p->u.cmd.pid, 0);
+	p->u.cmd.pid = pid;
+	p->u.cmd.pidfd = pidfd_open(pid, 0);
 	if (p->u.cmd.pidfd < 0) {
 		err = -errno;
 		/* stop() cannot reap without a pidfd: do it here. */
-		kill(-p->u.cmd.pid, SIGKILL);
-		waitpid(p->u.cmd.pid, NULL, 0);
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 		p->u.cmd.pid = 0;
 		return err;
 	}

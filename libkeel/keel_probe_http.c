@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <event2/http.h>
@@ -44,9 +45,12 @@ static int http_headers(struct evhttp_request *req, void *arg)
 	/* RFC 9110 section 15.2: 1xx are interim; libevent reads on. */
 	if (code == 100)
 		return 0;
-	keel_probe_done(
-		p, code >= p->spec.status_min && code <= p->spec.status_max,
-		"status %d", code);
+	keel_probe_done(p,
+			code >= p->spec.status_min &&
+					code <= p->spec.status_max ?
+				KEEL_PROBE_PASSED :
+				KEEL_PROBE_FAILED,
+			"status %d", code);
 	return -1; /* the body is not needed: close */
 }
 
@@ -61,14 +65,23 @@ static void http_error_cb(enum evhttp_request_error err, void *arg)
 static void http_done(struct evhttp_request *req, void *arg)
 {
 	struct keel_probe *p = arg;
+	int err = errno;
 
-	if (p->u.http.err)
-		keel_probe_done(p, false, "%s", http_error(p->u.http.err));
+	/*
+	 * Failed inside evhttp_make_request(): libevent 2.1 could not even
+	 * make the socket and says so only through errno.
+	 */
+	if (p->u.http.starting && keel_probe_errno_local(err))
+		keel_probe_done(p, KEEL_PROBE_NOT_RUN, "http: socket: %s",
+				strerror(err));
+	else if (p->u.http.err)
+		keel_probe_done(p, KEEL_PROBE_FAILED, "%s",
+				http_error(p->u.http.err));
 	else if (req && evhttp_request_get_response_code(req))
-		keel_probe_done(p, false, "status %d",
+		keel_probe_done(p, KEEL_PROBE_FAILED, "status %d",
 				evhttp_request_get_response_code(req));
 	else
-		keel_probe_done(p, false, "http: connect failed");
+		keel_probe_done(p, KEEL_PROBE_FAILED, "http: connect failed");
 }
 
 static int http_start(struct keel_probe *p)
@@ -80,6 +93,7 @@ static int http_start(struct keel_probe *p)
 	struct timeval tv;
 	int af = s->family == KEEL_F_INET6 ? AF_INET6 : AF_INET;
 	struct evkeyvalq *h;
+	int ret;
 
 	inet_ntop(af, s->addr, addr, sizeof(addr));
 	p->u.http.evcon =
@@ -127,12 +141,24 @@ static int http_start(struct keel_probe *p)
 	 * create its socket (libevent 2.1: bind_socket() failed): then req
 	 * is off its queue and ours to free.
 	 */
-	if (evhttp_make_request(p->u.http.evcon, req, EVHTTP_REQ_GET,
-				s->path)) {
+	errno = 0;
+	p->u.http.starting = true;
+	ret = evhttp_make_request(p->u.http.evcon, req, EVHTTP_REQ_GET,
+				  s->path);
+	p->u.http.starting = false;
+	if (ret) {
+		int err = errno;
+
 		evhttp_request_free(req);
-		keel_probe_done(p, false, "%s",
-				s->src_family ? "http: bind failed" :
-						"http: socket failed");
+		/* No descriptor or memory: ours.  Else a missing source
+		 * address, as for TCP: a result. */
+		if (keel_probe_errno_local(err) && err != EADDRNOTAVAIL)
+			keel_probe_done(p, KEEL_PROBE_NOT_RUN,
+					"http: socket: %s", strerror(err));
+		else
+			keel_probe_done(p, KEEL_PROBE_FAILED, "%s",
+					s->src_family ? "http: bind failed" :
+							"http: socket failed");
 	}
 	return 0;
 }

@@ -42,7 +42,8 @@ struct keel_probe {
 	keel_probe_cb cb;
 	void *arg;
 	struct event *ev; /* the timeout, then the delivery of the result */
-	bool done, ok;
+	bool done;
+	enum keel_probe_result res;
 	char detail[KEEL_PROBE_DETAIL_MAX];
 	union {
 		struct {
@@ -52,6 +53,7 @@ struct keel_probe {
 		struct {
 			struct evhttp_connection *evcon;
 			int err; /* enum evhttp_request_error + 1; 0: none */
+			bool starting; /* inside evhttp_make_request() */
 		} http;
 		struct {
 			pid_t pid; /* 0: none or reaped */
@@ -61,8 +63,15 @@ struct keel_probe {
 	} u;
 };
 
-void keel_probe_done(struct keel_probe *p, bool ok, const char *fmt, ...)
+void keel_probe_done(struct keel_probe *p, enum keel_probe_result res,
+		     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Whether a socket() or connect() errno is the prober's own trouble
+ * (descriptors, memory, local ports, local policy) rather than news of
+ * the service.
+ */
+bool keel_probe_errno_local(int err);
 
 /* The spec's (family, addr, port) as a sockaddr; src: the source. */
 socklen_t keel_probe_sockaddr(const struct keel_probe_spec *s, bool src,

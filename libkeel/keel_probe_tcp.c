@@ -3,6 +3,8 @@
  * keel_probe_tcp - up when a non-blocking connect() completes within the
  * timeout.  The connection is closed at once with a normal FIN: the
  * service sees an accept and an EOF, nothing it would log as an error.
+ * A socket() that fails, and a connect() refused for a local reason
+ * (keel_probe_errno_local), are probes not run.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,9 +25,13 @@ static void tcp_connected(evutil_socket_t fd, short what, void *arg)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
 		err = errno;
 	if (err)
-		keel_probe_done(p, false, "connect: %s", strerror(err));
+		keel_probe_done(p,
+				keel_probe_errno_local(err) ?
+					KEEL_PROBE_NOT_RUN :
+					KEEL_PROBE_FAILED,
+				"connect: %s", strerror(err));
 	else
-		keel_probe_done(p, true, "connected");
+		keel_probe_done(p, KEEL_PROBE_PASSED, "connected");
 }
 
 static int tcp_start(struct keel_probe *p)
@@ -48,19 +54,31 @@ static int tcp_start(struct keel_probe *p)
 		setsockopt(p->u.tcp.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
 			   &one, sizeof(one));
 		if (bind(p->u.tcp.fd, (struct sockaddr *)&src, srcl)) {
-			/* A result, not a failure to probe: the check's
-			 * source address is missing on this host. */
-			keel_probe_done(p, false, "bind: %s", strerror(errno));
+			/* EADDRNOTAVAIL is a result, not a failure to probe:
+			 * the check's source address is missing here. */
+			err = errno;
+			keel_probe_done(
+				p,
+				err != EADDRNOTAVAIL &&
+						keel_probe_errno_local(err) ?
+					KEEL_PROBE_NOT_RUN :
+					KEEL_PROBE_FAILED,
+				"bind: %s", strerror(err));
 			return 0;
 		}
 	}
 	if (!connect(p->u.tcp.fd, (struct sockaddr *)&ss, sl)) {
-		keel_probe_done(p, true, "connected");
+		keel_probe_done(p, KEEL_PROBE_PASSED, "connected");
 		return 0;
 	}
 	err = errno;
 	if (err != EINPROGRESS) {
-		keel_probe_done(p, false, "connect: %s", strerror(err));
+		/* No local port, no buffer, a local firewall: ours. */
+		keel_probe_done(p,
+				keel_probe_errno_local(err) ?
+					KEEL_PROBE_NOT_RUN :
+					KEEL_PROBE_FAILED,
+				"connect: %s", strerror(err));
 		return 0;
 	}
 	p->u.tcp.ev =

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sodium.h>
+#include <sys/types.h>
 
 #include "keel_maps.h" /* enum keel_family, enum keel_real_state */
 
@@ -154,11 +155,14 @@ int keel_report_key_parse(const uint8_t *buf, size_t len,
 /*
  * Read a key file (keel_report_key.c, the one function here with I/O):
  * keel_report_key_parse() of a regular file of at most 4 KiB that neither
- * group nor others may access (-EPERM, "chmod 600").  The message starts
+ * group nor others may access (-EPERM, "chmod 600"), owned by root, by
+ * the process's user or by user (the one the daemon runs as after its
+ * start; (uid_t)-1: none) (-EPERM, "chown").  The message starts
  * "key file PATH: "; the file's bytes are wiped from memory once read.
  */
-int keel_report_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
-			 char *msg, size_t msglen);
+int keel_report_key_load(const char *path, uid_t user,
+			 uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
+			 size_t msglen);
 
 /*
  * The key id of a datagram, UNAUTHENTICATED (keel_report_peek()): only

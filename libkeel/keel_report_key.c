@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -16,8 +17,9 @@
 
 #define KEEL_KEY_FILE_MAX 4096
 
-int keel_report_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
-			 char *msg, size_t msglen)
+int keel_report_key_load(const char *path, uid_t user,
+			 uint8_t key[KEEL_REPORT_KEY_LEN], char *msg,
+			 size_t msglen)
 {
 	char why[160];
 	struct stat st;
@@ -31,8 +33,15 @@ int keel_report_key_load(const char *path, uint8_t key[KEEL_REPORT_KEY_LEN],
 		snprintf(msg, msglen, "key file %s: %s", path, why);
 		return ret;
 	}
-	/* A key others can read is a key others can sign with. */
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+	/* A key others can read is a key others can sign with; a key
+	 * someone else owns is theirs to change or read. */
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != user) {
+		snprintf(
+			msg, msglen,
+			"key file %s: owned by uid %u: root or the daemon's user must own it (chown)",
+			path, (unsigned int)st.st_uid);
+		ret = -EPERM;
+	} else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(
 			msg, msglen,
 			"key file %s: mode %04o lets group or others access it (chmod 600)",

@@ -419,6 +419,28 @@ int keel_yaml_path(struct keel_yaml *y, struct fy_node *n, char *out,
 	return 0;
 }
 
+int keel_yaml_account(struct keel_yaml *y, struct fy_node *n, char *out,
+		      size_t size, const char *what, bool empty_ok)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz"
+				 "0123456789_.-";
+	char buf[KEEL_YAML_TEXT_MAX];
+	int err;
+
+	err = keel_yaml_scalar(y, n, buf,
+			       size < sizeof(buf) ? size : sizeof(buf), false);
+	if (err)
+		return err;
+	if (strspn(buf, ok) != strlen(buf) || buf[0] == '-' ||
+	    (!empty_ok && !buf[0]))
+		return keel_yaml_fail(y, n,
+				      "must be a %s name (A-Z a-z 0-9 _ . -)%s",
+				      what, empty_ok ? " or \"\"" : "");
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}
+
 bool keel_yaml_addr_usable(uint8_t family, const void *addr)
 {
 	static const uint8_t zero[16], bcast[4] = { 0xff, 0xff, 0xff, 0xff };
@@ -524,7 +546,7 @@ static int keel_yaml_unknown(struct keel_yaml *y, struct fy_node *kn,
 			     const struct keel_yaml_field *fields,
 			     size_t nfields)
 {
-	char list[160];
+	char list[256];
 	size_t j, o = 0;
 
 	if (y->flags & KEEL_YAML_BRIEF)

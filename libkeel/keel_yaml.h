@@ -34,7 +34,7 @@ struct keel_yaml_error {
 	int line; /* 1-based; 0 if not known */
 	int column;
 	char key[128]; /* dotted path, e.g. services[1].reals[0].weight */
-	char msg[160];
+	char msg[320]; /* room for "unknown key; expected" and 16 names */
 };
 
 struct keel_yaml_pos {
@@ -185,6 +185,13 @@ int keel_yaml_duration_ms(struct keel_yaml *y, struct fy_node *n, uint32_t min,
 /* An absolute path without control characters, fitting size bytes. */
 int keel_yaml_path(struct keel_yaml *y, struct fy_node *n, char *out,
 		   size_t size);
+/*
+ * A user or group name (POSIX portable: A-Z a-z 0-9 _ . -, not starting
+ * with '-') fitting size bytes; "" too when empty_ok.  what: "user" or
+ * "group", for the message.
+ */
+int keel_yaml_account(struct keel_yaml *y, struct fy_node *n, char *out,
+		      size_t size, const char *what, bool empty_ok);
 /* Not unspecified, multicast or (IPv4) broadcast: 16 bytes, KEEL_F_*. */
 bool keel_yaml_addr_usable(uint8_t family, const void *addr);
 /*

@@ -20,10 +20,12 @@
 
 #include <libfyaml.h>
 
+#include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_health.h"
 #include "keel_yaml.h"
 #include "lb_addr.h"
+#include "lb_metrics.h" /* connection caps */
 #include "ra_config.h"
 
 #define RA_CFG_FILE_MAX ((size_t)1 << 20)
@@ -633,23 +635,56 @@ static int ra_cfg_ctl_socket(struct keel_yaml *c, struct fy_node *v, void *obj)
 			      sizeof(ra_cx(c)->cfg->ctl_socket));
 }
 
+/* "" leaves the socket to root's group. */
 static int ra_cfg_ctl_group(struct keel_yaml *c, struct fy_node *v, void *obj)
 {
-	char buf[RA_CFG_NAME_MAX];
+	(void)obj;
+	return keel_yaml_account(c, v, ra_cx(c)->cfg->ctl_group,
+				 sizeof(ra_cx(c)->cfg->ctl_group), "group",
+				 true);
+}
+
+static int ra_cfg_ctl_read_group(struct keel_yaml *c, struct fy_node *v,
+				 void *obj)
+{
+	(void)obj;
+	return keel_yaml_account(c, v, ra_cx(c)->cfg->ctl_read_group,
+				 sizeof(ra_cx(c)->cfg->ctl_read_group), "group",
+				 true);
+}
+
+static int ra_cfg_ctl_max_conns(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	(void)obj;
+	return keel_yaml_uint(c, v, 1, KEEL_CTLSOCK_CONNS_MAX,
+			      &ra_cx(c)->cfg->ctl_max_conns);
+}
+
+static int ra_cfg_metrics_max_conns(struct keel_yaml *c, struct fy_node *v,
+				    void *obj)
+{
+	(void)obj;
+	return keel_yaml_uint(c, v, 1, LB_METRICS_CONNS_MAX,
+			      &ra_cx(c)->cfg->metrics_max_conns);
+}
+
+/* Never root: the agent drops root once the VIPs are set up. */
+static int ra_cfg_user(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct ra_config *cfg = ra_cx(c)->cfg;
 	int err;
 
 	(void)obj;
-	err = keel_yaml_scalar(c, v, buf, sizeof(buf), false);
+	err = keel_yaml_account(c, v, cfg->user, sizeof(cfg->user), "user",
+				false);
 	if (err)
 		return err;
-	/* POSIX portable names; "" leaves the socket to root's group. */
-	if (strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			"0123456789_.-") != strlen(buf) ||
-	    buf[0] == '-')
+	if (!strcmp(cfg->user, "root"))
 		return keel_yaml_fail(
 			c, v,
-			"must be a group name (A-Z a-z 0-9 _ . -) or \"\"");
-	memcpy(ra_cx(c)->cfg->ctl_group, buf, sizeof(buf));
+			"the agent and its command checks never run as root: name an unprivileged user (default nobody)");
+	cfg->user_given = true;
 	return 0;
 }
 
@@ -664,10 +699,13 @@ static int ra_cfg_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
 static const struct keel_yaml_field ra_cfg_control_fields[] = {
 	{ "socket", ra_cfg_ctl_socket, false },
 	{ "group", ra_cfg_ctl_group, false },
+	{ "read_group", ra_cfg_ctl_read_group, false },
+	{ "max_connections", ra_cfg_ctl_max_conns, false },
 };
 
 static const struct keel_yaml_field ra_cfg_metrics_fields[] = {
 	{ "listen", ra_cfg_listen, false },
+	{ "max_connections", ra_cfg_metrics_max_conns, false },
 };
 
 static int ra_cfg_control(struct keel_yaml *c, struct fy_node *v, void *obj)
@@ -704,6 +742,7 @@ static const struct keel_yaml_field ra_cfg_root_fields[] = {
 	{ "interfaces", ra_cfg_interfaces, false },
 	{ "control", ra_cfg_control, false },
 	{ "state_dir", ra_cfg_state_dir, false },
+	{ "user", ra_cfg_user, false },
 	{ "metrics", ra_cfg_metrics, false },
 	{ "manage_network", ra_cfg_manage, false },
 	{ "services", ra_cfg_services, true },
@@ -761,6 +800,9 @@ static void ra_cfg_defaults(struct ra_config *cfg)
 		 RA_CFG_SOCKET_DEFAULT);
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s",
 		 RA_CFG_STATE_DIR_DEFAULT);
+	snprintf(cfg->user, sizeof(cfg->user), "%s", RA_CFG_USER_DEFAULT);
+	cfg->ctl_max_conns = KEEL_CTLSOCK_CONNS;
+	cfg->metrics_max_conns = LB_METRICS_CONNS;
 }
 
 static int ra_cfg_root(struct keel_yaml *c, struct fy_node *root, void *obj)
@@ -795,6 +837,7 @@ int ra_config_parse(const char *buf, size_t len, const char *file,
 int ra_config_load(const char *file, struct ra_config *out,
 		   struct ra_config_error *err)
 {
+	struct stat st;
 	struct ra_config_error scratch = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
@@ -805,10 +848,16 @@ int ra_config_load(const char *file, struct ra_config *out,
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, RA_CFG_FILE_MAX, &buf, &len, NULL, err->msg,
+	ret = keel_file_read(file, RA_CFG_FILE_MAX, &buf, &len, &st, err->msg,
 			     sizeof(err->msg));
 	if (ret)
 		return ret;
+	/* Whoever can write it runs the daemon: refuse before parsing. */
+	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
+	if (ret) {
+		free(buf);
+		return ret;
+	}
 	ret = ra_config_parse(buf, len, file, out, err);
 	free(buf);
 	return ret;

@@ -31,6 +31,7 @@
 #define RA_CFG_LB_PORT_DEFAULT 9460
 #define RA_CFG_SOCKET_DEFAULT "/run/keel/rs-agent.sock"
 #define RA_CFG_STATE_DIR_DEFAULT "/var/lib/keel/rs-agent"
+#define RA_CFG_USER_DEFAULT "nobody"
 
 struct ra_cfg_addr {
 	uint8_t family; /* KEEL_F_INET / KEEL_F_INET6 */
@@ -68,9 +69,16 @@ struct ra_config {
 	char ifaces[RA_CFG_IFACES_MAX][RA_CFG_IFNAME_MAX];
 	size_t n_ifaces; /* 0: every up non-lo interface */
 	char ctl_socket[RA_CFG_SUN_PATH_MAX];
-	char ctl_group[RA_CFG_NAME_MAX]; /* "": root's group */
+	char ctl_group[RA_CFG_NAME_MAX]; /* admin group; "": root's group */
+	char ctl_read_group[RA_CFG_NAME_MAX]; /* read-only group; "": none */
+	uint32_t ctl_max_conns; /* default KEEL_CTLSOCK_CONNS (64) */
 	char state_dir[RA_CFG_PATH_MAX];
+	/* Started as root, the agent becomes this user once the VIPs and
+	 * sysctls are set, and its command checks run as it; never root. */
+	char user[RA_CFG_NAME_MAX];
+	bool user_given;
 	char metrics_listen[RA_CFG_NAME_MAX]; /* "": off (default) */
+	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
 	bool manage_network; /* default true */
 	struct ra_cfg_service svc[KEEL_REPORT_MAX];
 	size_t n_services;

@@ -91,7 +91,8 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 	return o;
 }
 
-char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len)
+char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
+		    const char *line, size_t len)
 {
 	const char *cmd, *key;
 	json_error_t jerr;
@@ -124,10 +125,17 @@ char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len)
 		goto out;
 	}
 	if (strcmp(cmd, "status") == 0) {
-		out = keel_ctlsock_ok(ra_ctl_status(a));
+		if (peer->role < KEEL_CTL_ROLE_READ)
+			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_READ);
+		else
+			out = keel_ctlsock_ok(ra_ctl_status(a));
 	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
 		bool on = cmd[0] == 'd';
 
+		if (peer->role < KEEL_CTL_ROLE_ADMIN) {
+			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_ADMIN);
+			goto out;
+		}
 		if (!on && a->stopping) {
 			out = keel_ctlsock_err(
 				KEEL_CTL_E_INVALID,
@@ -161,10 +169,11 @@ static uint64_t ra_ctl_now_ms(void)
 }
 
 /* ra_ctl_handle, and a refusal logged (rate-limited). */
-static char *ra_ctl_serve(void *arg, const char *line, size_t len)
+static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
+			  const char *line, size_t len)
 {
 	struct ra_ctl *c = arg;
-	char *resp = ra_ctl_handle(c->a, line, len);
+	char *resp = ra_ctl_handle(c->a, peer, line, len);
 	uint64_t n = 0;
 
 	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
@@ -176,16 +185,22 @@ static char *ra_ctl_serve(void *arg, const char *line, size_t len)
 	return resp;
 }
 
-/* Mode 0660, the group control.group (else as created). */
+/*
+ * Mode 0660, owner the agent's user (root until it drops), group
+ * control.read_group, else control.group, else as created.  Admin: root,
+ * that user, control.group; read-only: control.read_group.
+ */
 int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 {
 	struct keel_ctlsock_cfg cfg = {
 		.path = a->cfg->ctl_socket,
 		.group = a->cfg->ctl_group,
-		.uid = (uid_t)-1,
+		.read_group = a->cfg->ctl_read_group,
+		.uid = a->drop ? a->user.uid : (uid_t)-1,
 		.gid = (gid_t)-1,
 		.mode = 0660,
 		.line_max = RA_CTL_LINE_MAX,
+		.max_conns = a->cfg->ctl_max_conns,
 		.handle = ra_ctl_serve,
 	};
 	struct ra_ctl *c;
@@ -205,6 +220,11 @@ int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 	}
 	*out = c;
 	return 0;
+}
+
+const struct keel_listen_stats *ra_ctl_stats(const struct ra_ctl *c)
+{
+	return keel_ctlsock_stats(c->s);
 }
 
 void ra_ctl_stop(struct ra_ctl *c)

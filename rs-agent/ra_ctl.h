@@ -23,9 +23,17 @@ struct ra_ctl;
 
 int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out);
 void ra_ctl_stop(struct ra_ctl *c);
+struct keel_listen_stats;
+/* The control socket's counters (keel_ctlsock_stats). */
+const struct keel_listen_stats *ra_ctl_stats(const struct ra_ctl *c);
 
-/* The answer to one request line, '\n'-terminated, malloc'ed; NULL: ENOMEM. */
-char *ra_ctl_handle(struct ra_agent *a, const char *line, size_t len);
+struct keel_ctl_peer;
+/*
+ * The answer to one request line from peer, '\n'-terminated, malloc'ed;
+ * NULL: ENOMEM.  status needs the read role, drain and undrain admin.
+ */
+char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
+		    const char *line, size_t len);
 
 /* Client side (the CLI). */
 enum ra_ctl_client_err {

@@ -28,6 +28,7 @@
 
 #include "keel_cli.h"
 #include "keel_health.h"
+#include "keel_listen.h"
 #include "keel_log.h"
 #include "keel_probe.h"
 #include "lb_addr.h"
@@ -266,27 +267,29 @@ void ra_agent_report_now(struct ra_agent *a)
 
 int ra_agent_set_drain(struct ra_agent *a, bool on)
 {
-	int fd;
-
 	if (on == a->draining)
 		return 0;
-	/* An operator's drain outlives a restart of the agent. */
-	if (on) {
-		fd = open(a->drain_file,
-			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		if (write(fd, "drained\n", 8) != 8 || fsync(fd)) {
-			int err = errno ? -errno : -EIO;
-
-			close(fd);
-			unlink(a->drain_file);
-			return err;
-		}
-		close(fd);
-	} else if (unlink(a->drain_file) && errno != ENOENT) {
-		return -errno;
+	if (a->drain_fd < 0) {
+		/* The record could not be read at start: the operator's word
+		 * holds until the agent restarts, which starts drained. */
+		keel_log(
+			LOG_WARNING,
+			"drain state %s cannot be recorded: a restart of the agent starts drained again",
+			a->drain_file);
+		goto applied;
 	}
+	/* An operator's drain outlives a restart of the agent. */
+	errno = 0;
+	if (ftruncate(a->drain_fd, 0) ||
+	    (on && pwrite(a->drain_fd, "drained\n", 8, 0) != 8) ||
+	    fsync(a->drain_fd)) {
+		int err = errno ? -errno : -EIO;
+
+		if (ftruncate(a->drain_fd, 0) == 0 && a->draining)
+			pwrite(a->drain_fd, "drained\n", 8, 0);
+		return err;
+	}
+applied:
 	a->draining = on;
 	keel_log(LOG_NOTICE, "%s: every service reports %s",
 		 on ? "drain" : "undrain",
@@ -375,6 +378,12 @@ static void ra_check_changed(void *arg, uint8_t state, const char *detail)
 	struct ra_svc *s = arg;
 
 	snprintf(s->detail, sizeof(s->detail), "%s", detail ? detail : "");
+	/*
+	 * Held (its probe not run) or running again, the state unchanged:
+	 * nothing to tell the LBs (keel_probe logged it, rate-limited).
+	 */
+	if (state == s->check_state)
+		return;
 	s->check_state = state;
 	keel_log(state == KEEL_RS_UP ? LOG_NOTICE : LOG_WARNING,
 		 "service %s: check %s%s%s", s->name,
@@ -409,6 +418,10 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 	struct ra_agent *a = arg;
+	struct lb_metrics_listener ls[] = {
+		{ "control", a->ctl ? ra_ctl_stats(a->ctl) : NULL },
+		{ "metrics", a->metrics ? lb_metrics_stats(a->metrics) : NULL },
+	};
 	struct lb_prom_label l[2];
 	size_t i, j;
 
@@ -455,6 +468,8 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 		     "failed sock_diag counts (the last counts are kept)");
 	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
 		       a->diag_errors);
+	lb_metrics_probes_not_run(b, keel_probe_not_run());
+	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
 /* VIPs and sysctls; false only when the host cannot be made safe. */
@@ -513,25 +528,69 @@ static bool ra_setup_network(struct ra_agent *a)
 }
 
 /*
- * An operator's drain is the file's existence.  One that cannot even be
- * looked at (the state directory unreadable, an I/O error) is not taken
- * for "not drained": the agent starts drained, which takes no new client
- * and keeps every connection, and says why; `rs-agent undrain` ends it
- * once the directory is sound (docs/rs-agent.md, "State").
+ * The drain mark, opened (made) as root at start: drained when it holds
+ * "drained".  Earlier agents removed it to undrain; a file left by them
+ * holds "drained" too.  One that cannot be read starts the agent drained.
  */
-static bool ra_drained_at_start(const char *path)
+static int ra_drain_open(struct ra_agent *a)
 {
-	struct stat st;
+	char buf[8];
+	ssize_t n;
 
-	if (!stat(path, &st))
-		return true;
-	if (errno == ENOENT)
-		return false;
-	keel_log(
-		LOG_ERR,
-		"drain state %s cannot be read (%s): starting drained; fix the state directory, then 'rs-agent undrain' if the host is not in maintenance",
-		path, strerror(errno));
-	return true;
+	snprintf(a->drain_file, sizeof(a->drain_file), "%s/drained",
+		 a->cfg->state_dir);
+	a->drain_fd = open(a->drain_file,
+			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	n = a->drain_fd < 0 ? -1 : pread(a->drain_fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		/*
+		 * A record that cannot be read is not taken for "not
+		 * drained": starting drained takes no new client and keeps
+		 * every connection (docs/rs-agent.md, "State").
+		 */
+		keel_log(
+			LOG_ERR,
+			"drain state %s cannot be read (%s): starting drained; fix the state directory, then 'rs-agent undrain' if the host is not in maintenance",
+			a->drain_file, strerror(errno));
+		if (a->drain_fd >= 0)
+			close(a->drain_fd);
+		a->drain_fd = -1;
+		a->draining = true;
+		return 0;
+	}
+	a->draining = n == 8 && !memcmp(buf, "drained\n", 8);
+	return 0;
+}
+
+/*
+ * Started as root: the user the agent becomes once set up, looked up
+ * (never root: the command checks run as it too).  Started as anyone
+ * else: it stays who it is, and user:, if given, must name them.
+ */
+static int ra_user_prepare(struct ra_agent *a, const char *config)
+{
+	char why[200];
+	int err;
+
+	err = keel_user_start(a->cfg->user, a->cfg->user_given, &a->user,
+			      &a->drop, why, sizeof(why));
+	if (err)
+		keel_log(
+			LOG_ERR, "%s: %s%s", config, why,
+			err == -ENOENT ?
+				": the agent and its command checks run as that user once set up (name another with user:)" :
+				"");
+	return err;
+}
+
+/*
+ * VIPs, sysctls, sockets and the drain mark are in place: become the
+ * user, with no capability at all.  The control socket, the metrics and
+ * the checks' first probes run only after this.
+ */
+static int ra_drop(struct ra_agent *a)
+{
+	return a->drop ? keel_priv_drop_logged(&a->user, NULL, 0) : 0;
 }
 
 /* This boot's counter, made durable before the first report. */
@@ -581,21 +640,26 @@ static int cmd_run(struct ra_cli *c)
 		keel_log(LOG_ERR, "libsodium cannot start");
 		return EXIT_FAIL;
 	}
+	keel_listen_event_log();
+	a->drain_fd = -1;
 	if (ra_load_config(c->config, &a->cfg))
 		return EXIT_FAIL;
-	if (keel_report_key_load(a->cfg->key_file, key, msg, sizeof(msg))) {
+	if (ra_user_prepare(a, c->config))
+		goto out;
+	if (keel_report_key_load(a->cfg->key_file,
+				 a->drop ? a->user.uid : (uid_t)-1, key, msg,
+				 sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
 		goto out;
 	}
 	err = ra_mkdir_p(a->cfg->state_dir);
+	if (!err)
+		err = ra_drain_open(a);
 	if (err) {
 		keel_log(LOG_ERR, "state_dir %s: %s", a->cfg->state_dir,
 			 strerror(-err));
 		goto out;
 	}
-	snprintf(a->drain_file, sizeof(a->drain_file), "%s/drained",
-		 a->cfg->state_dir);
-	a->draining = ra_drained_at_start(a->drain_file);
 	if (ra_boot_start(a->cfg, &boot))
 		goto out;
 	a->n_svc = a->cfg->n_services;
@@ -604,6 +668,9 @@ static int cmd_run(struct ra_cli *c)
 		a->svc[i].agent = a;
 		ra_svc_name(a->svc[i].cfg, a->svc[i].name,
 			    sizeof(a->svc[i].name));
+		/* Never root, even while the agent still is. */
+		a->cfg->svc[i].check.spec.uid = a->user.uid;
+		a->cfg->svc[i].check.spec.gid = a->user.gid;
 	}
 	a->base = event_base_new();
 	if (!a->base) {
@@ -642,7 +709,11 @@ static int cmd_run(struct ra_cli *c)
 	if (err)
 		goto out;
 	if (a->cfg->metrics_listen[0]) {
-		err = lb_metrics_start(a->base, a->cfg->metrics_listen,
+		struct lb_metrics_limits lim = {
+			.max_conns = a->cfg->metrics_max_conns
+		};
+
+		err = lb_metrics_start(a->base, a->cfg->metrics_listen, &lim,
 				       ra_metrics_render, a, &a->metrics);
 		if (err) {
 			keel_log(LOG_ERR, "metrics on %s: %s",
@@ -661,6 +732,8 @@ static int cmd_run(struct ra_cli *c)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (ra_drop(a))
+		goto out;
 	keel_log(LOG_NOTICE,
 		 "running: %zu services, %zu LBs, a report every %u ms%s",
 		 a->n_svc, a->tx.n_lbs, a->cfg->interval_ms,
@@ -688,6 +761,8 @@ out:
 	ra_report_close(&a->tx);
 	if (a->base)
 		event_base_free(a->base);
+	if (a->drain_fd >= 0)
+		close(a->drain_fd);
 	free(a->cfg);
 	return ret;
 }

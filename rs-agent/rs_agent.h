@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "keel_priv.h"
 #include "ra_config.h"
 #include "ra_report.h"
 
@@ -51,6 +52,14 @@ struct ra_agent {
 	uint64_t count_next_ms; /* no sock_diag count before this */
 	uint64_t count_cost_us; /* what the last count took */
 	char drain_file[RA_CFG_PATH_MAX + 16];
+	/*
+	 * Opened at start: "drained\n" while drained, empty otherwise.  The
+	 * agent writes it through this descriptor after dropping root, when
+	 * state_dir (root's) no longer lets it create or remove a file.
+	 */
+	int drain_fd;
+	bool drop; /* started as root: becomes user once set up */
+	struct keel_user user;
 };
 
 /* What this service reports now (never UNKNOWN). */

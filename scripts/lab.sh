@@ -253,6 +253,8 @@ router_id: $addr
 hold_time: 9
 connect_retry: 500ms
 shutdown_message: "lb$n: bgp-announcer stopped"
+# Started as root: it binds port 179, then becomes this user.
+user: $TOPO_USER
 control:
   socket: $(lab_bgp_sock "$n")
 metrics:

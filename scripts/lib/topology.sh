@@ -36,6 +36,9 @@
 #   an agents: section), TOPO_LBD_SVC (YAML appended to every service, e.g.
 #   "    health: {type: agent}"),
 #   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
+#   TOPO_LBD_NOFILE (unset; SOFT:HARD descriptor limits lbd starts with),
+#   TOPO_USER (nobody: the user lbd and rs-agent become once started as
+#   root, their config's user:; docs/lbd.md, "Privileges"),
 #   TOPO_VIPS (every VIP, default "$TOPO_VIP": routed to the LBs and held on
 #   every real's lo), TOPO_ROUTE (static, the default: topo_up gives the
 #   router a static route to every VIP through the LBs, see topo_route;
@@ -73,6 +76,7 @@
 : "${TOPO_LBD_TOP:=}"
 : "${TOPO_LBD_SVC:=}"
 : "${TOPO_ROUTE:=static}"
+: "${TOPO_USER:=nobody}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
 TOPO_BPFFS=/sys/fs/bpf
@@ -138,6 +142,9 @@ topo_require() {
 			{ topo_die "cannot mount bpffs on $TOPO_BPFFS"; return 1; }
 	fi
 	mkdir -p "$TOPO_DIR"
+	# lbd and rs-agent drop to TOPO_USER: they must reach their files
+	# here (each keeps its own mode).
+	chmod 711 "$TOPO_DIR"
 }
 
 # topo_do CMD...: run CMD; on failure say which command failed.
@@ -306,14 +313,15 @@ topo_up() {
 }
 
 # --- lbd on the LBs (TOPO_LBD=1) ---------------------------------------------
-# Per LB N, in TOPO_DIR: lbN.yaml (config), lbN.sock (control socket),
-# lbN.state (state file), lbN.lbd.log (lbd's log, appended across
+# Per LB N, in TOPO_DIR: lbN.yaml (config), lbN.d/ (made by lbd, owned by
+# TOPO_USER, which lbd becomes: lbN.d/ctl.sock, the control socket, and
+# lbN.d/state, the state file), lbN.lbd.log (lbd's log, appended across
 # restarts), lbN.lbd.pid.  Metrics listen on 127.0.0.1:9450 inside the LB's
 # namespace (each namespace has its own loopback).
 
 topo_lbd_conf() { printf '%s/lb%d.yaml' "$TOPO_DIR" "$1"; }
-topo_lbd_sock() { printf '%s/lb%d.sock' "$TOPO_DIR" "$1"; }
-topo_lbd_state() { printf '%s/lb%d.state' "$TOPO_DIR" "$1"; }
+topo_lbd_sock() { printf '%s/lb%d.d/ctl.sock' "$TOPO_DIR" "$1"; }
+topo_lbd_state() { printf '%s/lb%d.d/state' "$TOPO_DIR" "$1"; }
 topo_lbd_log() { printf '%s/lb%d.lbd.log' "$TOPO_DIR" "$1"; }
 topo_lbd_pid() { cat "$TOPO_DIR/lb$1.lbd.pid" 2>/dev/null; }
 
@@ -349,6 +357,7 @@ topo_lbd_config() {
 	{
 		echo "# lbd config for LB $n, written by scripts/lib/topology.sh"
 		echo "instance: $(topo_instance "$n")"
+		echo "user: $TOPO_USER"
 		echo "conn_table_size: $TOPO_CONN_TABLE"
 		echo "interfaces:"
 		echo "  - name: seg0"
@@ -411,9 +420,12 @@ topo_lbd_start() {
 	[ -f "$cfg" ] || topo_lbd_config "$n" || return 1
 	echo "--- $(date +%T.%3N) topology.sh: lbd --config $cfg $*" >>"$log"
 	# nsenter --net (not ip netns exec: lbd pins its maps in /sys/fs/bpf)
-	# execs lbd: $! is lbd itself.
-	setsid nsenter --net="/run/netns/$ns" -- "$LBD" --config "$cfg" "$@" \
-		</dev/null >>"$log" 2>&1 &
+	# execs lbd (through prlimit with TOPO_LBD_NOFILE, e.g. 1024:1024 as
+	# systemd's default soft limit): $! is lbd itself.
+	# shellcheck disable=SC2086 # prlimit and its option, or nothing
+	setsid nsenter --net="/run/netns/$ns" -- \
+		${TOPO_LBD_NOFILE:+prlimit --nofile=$TOPO_LBD_NOFILE --} \
+		"$LBD" --config "$cfg" "$@" </dev/null >>"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$TOPO_DIR/lb$n.lbd.pid"
 	for ((i = 0; i < 100; i++)); do
@@ -507,8 +519,9 @@ topo_agent_keygen() {
 	local k
 	k=$(topo_agent_key)
 	[ -s "$k" ] && return 0
+	# TOPO_USER's: lbd reads it again at each reload, as that user.
 	(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$k" &&
-		echo >>"$k")
+		echo >>"$k") && chown "$TOPO_USER" "$k"
 }
 
 # topo_agent_config N: rs-agent's config for real N: every VIP of
@@ -524,6 +537,7 @@ topo_agent_config() {
 		echo "key_file: $(topo_agent_key)"
 		echo "interval: 100ms"
 		echo "interfaces: [eth0]"
+		echo "user: $TOPO_USER"
 		echo "control:"
 		echo "  socket: $(topo_agent_sock "$n")"
 		echo "state_dir: $TOPO_DIR/rs$n.agent.d"

@@ -187,7 +187,9 @@ prefixes:
   - prefix: 203.0.113.11/32
     announce: $1
 EOF
-	chmod 644 "$D/a.yaml"
+	# It holds a TCP-MD5 password: readable by the announcer's user
+	# (reloads) through the group, by nobody else.
+	chgrp "$(id -gn nobody)" "$D/a.yaml" && chmod 640 "$D/a.yaml"
 }
 write_a true
 start_a() {
@@ -204,6 +206,7 @@ write_b() {
 local_as: 65002
 router_id: 10.99.2.2
 hold_time: 9
+user: nobody
 control:
   socket: $D/b.sock
 peers:
@@ -214,6 +217,7 @@ peers:
 prefixes:
   - prefix: 203.0.113.20/32
 EOF
+	chgrp "$(id -gn nobody)" "$D/b.yaml" && chmod 640 "$D/b.yaml"
 }
 write_b wrong
 ip netns exec "$NS_B" "$BGPA" --config "$D/b.yaml" >>"$D/b.log" 2>&1 &

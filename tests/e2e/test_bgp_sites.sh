@@ -79,7 +79,7 @@ cleanup() {
 	trap - EXIT
 	for s in A B; do
 		[ -n "${PID[lbd$s]:-}" ] &&
-			"$LBCTL" --socket "$D/lb$s.sock" --timeout 2 shutdown --unload >/dev/null 2>&1
+			"$LBCTL" --socket "$D/lb$s.d/ctl.sock" --timeout 2 shutdown --unload >/dev/null 2>&1
 	done
 	for p in "${PIDS[@]}" "${PID[@]}"; do
 		kill -9 "$p" 2>/dev/null
@@ -151,7 +151,7 @@ prefers() { grep -qE "\[$2 [^]]*\] \*" <<<"$1"; } # BIRD-OUTPUT PROTO: primary
 between() { [ "$1" -ge "$2" ] && [ "$1" -lt "$3" ]; } # N LOW HIGH
 # lbd A's verdict on its real: "STATE USABLE".
 lbd_real_a() {
-	"$LBCTL" --socket "$D/lbA.sock" --json --timeout 2 status |
+	"$LBCTL" --socket "$D/lbA.d/ctl.sock" --json --timeout 2 status |
 		jq -r ".services[] | select(.service == \"$SVC\") | .reals[] |
 			select(.real == \"10.30.1.11\") | \"\\(.state) \\(.usable)\""
 }
@@ -209,13 +209,14 @@ echo_start A "$NS_RA" && echo_start B "$NS_RB" ||
 lbd_conf() { # SITE INSTANCE REAL
 	cat >"$D/lb$1.yaml" <<EOF
 instance: $2
+user: nobody
 interfaces:
   - name: seg0
 control:
-  socket: $D/lb$1.sock
+  socket: $D/lb$1.d/ctl.sock
 metrics:
   listen: 127.0.0.1:9450
-state_file: $D/lb$1.state
+state_file: $D/lb$1.d/state
 services:
   - vip: $VIP
     port: 80
@@ -229,7 +230,7 @@ lbd_start() { # SITE NS
 	nsenter --net="/run/netns/$2" -- "$LBD" --config "$D/lb$1.yaml" \
 		</dev/null >>"$D/lbd$1.log" 2>&1 &
 	PID[lbd$1]=$!
-	wait_for 10 "$LBCTL" --socket "$D/lb$1.sock" --timeout 1 status \
+	wait_for 10 "$LBCTL" --socket "$D/lb$1.d/ctl.sock" --timeout 1 status \
 		>/dev/null 2>&1
 }
 lbd_conf A "$INST_A" 10.30.1.11
@@ -269,12 +270,13 @@ router_id: $3
 hold_time: 3
 connect_retry: 500ms
 shutdown_message: "site $1 maintenance"
+user: nobody
 control:
   socket: $D/bgp$1.sock
 metrics:
   listen: 127.0.0.1:9451
 lbd:
-  socket: $D/lb$1.sock
+  socket: $D/lb$1.d/ctl.sock
 disable_file: $D/$1.disable
 peers:
   - name: bird
@@ -335,14 +337,14 @@ ms=$(measure "A's real back to the route via A" 5 via_a)
 check "real restored: A preferred again ($ms ms)" via_a
 
 echo "# --- site drain on A"
-"$LBCTL" --socket "$D/lbA.sock" site drain --reason "power work" >/dev/null
+"$LBCTL" --socket "$D/lbA.d/ctl.sock" site drain --reason "power work" >/dev/null
 ms=$(measure "lbctl site drain to the route via B" 5 via_b)
 check "site drained: route via B ($ms ms)" via_b
 check "A's prefix is disabled" eq "$(pfx_a .state)" disabled
 check "... reason: site drained: power work" eq "$(pfx_a .reason)" "site drained: power work"
 out=$("$LBCTL" --socket "$D/bgpA.sock" bgp status)
 check "lbctl bgp status shows it" has "$out" "site drained: power work"
-"$LBCTL" --socket "$D/lbA.sock" site undrain >/dev/null
+"$LBCTL" --socket "$D/lbA.d/ctl.sock" site undrain >/dev/null
 ms=$(measure "lbctl site undrain to the route via A" 5 via_a)
 check "undrained: route via A again ($ms ms)" via_a
 
@@ -389,7 +391,7 @@ check "... prefix still up" pfx_is up
 check "... route via A" via_a
 check "... without (65535,0)" plain_a
 t0=$(ms)
-"$LBCTL" --socket "$D/lbA.sock" site drain --reason "planned move" >/dev/null
+"$LBCTL" --socket "$D/lbA.d/ctl.sock" site drain --reason "planned move" >/dev/null
 ms=$(measure "lbctl site drain (graceful) to the route via B" 5 via_b)
 # BIRD's routes in one read: it must come before the withdraw 1 s later.
 r=$(birdc_ show route for "$VIP" all)
@@ -415,7 +417,7 @@ check "... A's status: disabled, withdrawn after 1000ms" \
 	is "$(pfx_a '"\(.state) \(.announce) \(.reason)"')" \
 	"disabled false site drained: planned move, withdrawn after 1000ms"
 check "... route via B" via_b
-"$LBCTL" --socket "$D/lbA.sock" site undrain >/dev/null
+"$LBCTL" --socket "$D/lbA.d/ctl.sock" site undrain >/dev/null
 ms=$(measure "lbctl site undrain (after graceful) to the route via A" 5 via_a)
 check "undrained: route via A again ($ms ms)" via_a
 check "... A's route without (65535,0)" plain_a

@@ -170,6 +170,12 @@ t=$(ms)
 for i in 1 2 3; do
 	check "a: rs-agent starts on rs$i" topo_agent_start $i
 done
+# Started as root, the agent is TOPO_USER with no capability once the VIPs
+# are on lo (its command checks run as that user too).
+p=$(topo_agent_pid 1)
+check "a: rs-agent runs as $TOPO_USER ($(ps -o user= -p "$p")), no capability ($(awk '/^CapEff|^CapPrm/ { printf "%s ", $2 }' "/proc/$p/status"))" \
+	eq "$(ps -o user= -p "$p") $(awk '/^CapEff|^CapPrm/ { printf "%s ", $2 }' "/proc/$p/status")" \
+	"$TOPO_USER 0000000000000000 0000000000000000 "
 wait_both "[.services[].reals[] | .state == \"up\" and .source == \"agent\" and .usable] | length == 3 and all" 5 >/dev/null
 t_up=$(($(ms) - t))
 check "a: both LBs: rs1..rs3 up from their agents (${t_up} ms after the first agent started)" \
@@ -411,6 +417,89 @@ echo $! >"$TOPO_DIR/rs2.pid"
 t_cu=$(LB=1 wait_status "$(real_is "$RS2" up check)" 5)
 check "h: rs2 up again from lbd's check ${t_cu} ms after its service restarted" \
 	eq "$(jq -r "$(real_is "$RS2" up check)" "$TOPO_DIR/status.json")" true
+
+# --- h2. descriptors: a crowd of idle clients, and none left at all -----------------
+# issue 10: at systemd's default limit (1024), 1100 idle metrics connections
+# made a healthy TCP-checked real go DOWN ("probe: Too many open files").
+# lb1's lbd restarted with that limit; a python holder in lb1's namespace
+# opens N idle connections to the metrics port and N to the control socket
+# and keeps them a few seconds.
+echo "# --- h2. lb1 (TCP checks, 1024 descriptors) under 1100 idle metrics + 1100 idle control clients"
+hold_idle() { # N SECONDS: idle connections to lb1's metrics and control socket
+	topo_nsx lb1 python3 -c '
+import socket, sys, time
+n, path, hold = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+socks, ok = [], 0
+for i in range(n):
+    for fam, addr in ((socket.AF_INET, ("127.0.0.1", 9450)), (socket.AF_UNIX, path)):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(0.2)
+        try:
+            s.connect(addr)
+            ok += 1
+        except OSError:
+            pass
+        socks.append(s)
+print(ok, flush=True)
+time.sleep(hold)
+' "$1" "$(topo_lbd_sock 1)" "$2" >"$TOPO_DIR/h2-hold.out" 2>&1 &
+	holder=$!
+	bg_pids+=($holder)
+	wait_for 60 test -s "$TOPO_DIR/h2-hold.out" >/dev/null
+}
+all_check_up='[.services[].reals[] | .state == "up" and .source == "check"] | length == 3 and all'
+h2_restart() { # CAP: lb1's lbd again at 1024 descriptors, both caps at CAP
+	topo_lbd_stop 1
+	sed -i "/^  max_connections: /d; s|^  socket: \(.*\)|  socket: \1\n  max_connections: $1|; s|^  listen: 127.0.0.1:9450|  listen: 127.0.0.1:9450\n  max_connections: $1|" "$(topo_lbd_conf 1)"
+	TOPO_LBD_NOFILE=1024:1024 topo_lbd_start 1 &&
+		LB=1 wait_status "$all_check_up" 5 >/dev/null
+}
+check "h2: lb1's lbd restarts with 1024 descriptors, the default caps (64)" h2_restart 64
+pid1=$(topo_lbd_pid 1)
+lines0=$(wc -l <"$(topo_lbd_log 1)")
+hold_idle 1100 3
+echo "# h2: the holder connected $(cat "$TOPO_DIR/h2-hold.out") of 2200"
+nfd=$(ls /proc/"$pid1"/fd | wc -l)
+check "h2: lbd's descriptors stay bounded by the caps ($nfd open of 1024)" test "$nfd" -lt 300
+check "h2: lbctl status answers meanwhile (the least active idle client makes room)" \
+	topo_lbctl 1 --timeout 2 status
+LB=1 status
+check "h2: every real still up from its check" eq "$(jq -r "$all_check_up" "$TOPO_DIR/status.json")" true
+wait "$holder"
+LB=1 metrics
+ev=$(awk '/^keel_listener_evicted_total/ { s += $2 } END { print s + 0 }' "$TOPO_DIR/metrics.txt")
+check "h2: metrics: connections evicted at the caps ($ev)" ge "$ev" 1000
+# Caps set past the descriptor limit (a bad config): accept() fails and the
+# probes cannot open a socket.  Accepting pauses instead of spinning, and
+# the reals keep their state (check-held), logged rate-limited.
+echo "# --- h2. caps at 4096 with 1024 descriptors: lbd runs out"
+check "h2: lb1's lbd restarts with both caps at 4096" h2_restart 4096
+pid1=$(topo_lbd_pid 1)
+hold_idle 1100 4
+echo "# h2: the holder connected $(cat "$TOPO_DIR/h2-hold.out") of 2200; lbd holds $(ls /proc/"$pid1"/fd | wc -l) descriptors"
+t_nr=$(wait_for 5 grep -q "probe of .* not run: .*Too many open files" "$(topo_lbd_log 1)")
+check "h2: lbd logged probes not run (${t_nr} ms)" \
+	grep -q "probe of .* not run: .*Too many open files" "$(topo_lbd_log 1)"
+cpu0=$(awk '{ print $14 + $15 }' /proc/"$pid1"/stat)
+sleep 1
+cpu=$(($(awk '{ print $14 + $15 }' /proc/"$pid1"/stat) - cpu0))
+check "h2: lbd does not spin on accept() ($cpu ticks of CPU in 1 s, 100 a second is a core)" \
+	test "$cpu" -lt 30
+wait "$holder"
+t_back=$(LB=1 wait_status "$all_check_up" 15)
+LB=1 metrics
+nr=$(awk '/^keel_probe_not_run_total/ { print $2 }' "$TOPO_DIR/metrics.txt")
+ae=$(awk '/^keel_listener_accept_errors_total/ { s += $2 } END { print s + 0 }' "$TOPO_DIR/metrics.txt")
+check "h2: every real up from its check again ${t_back} ms after the clients left" \
+	eq "$(jq -r "$all_check_up" "$TOPO_DIR/status.json")" true
+check "h2: metrics: keel_probe_not_run_total $nr, accept errors $ae" \
+	test "${nr:-0}" -ge 1 -a "$ae" -ge 1
+check "h2: no real changed state through both ('-> down' nowhere in lbd's log)" \
+	not_grep " -> down" <(tail -n +"$((lines0 + 1))" "$(topo_lbd_log 1)")
+lines=$(($(wc -l <"$(topo_lbd_log 1)") - lines0))
+check "h2: lbd's log grew by $lines lines through both (rate-limited)" test "$lines" -lt 150
+h2_restart 64 >/dev/null
+
 TOPO_LBD_SVC="    health: {type: agent}"
 topo_lbd_config 1
 check "h: lbctl reload (back to the agents)" topo_lbctl 1 reload

@@ -164,8 +164,19 @@ for i in 1 2 3; do
 			eq "$(rf "$s" "$(topo_rs_addr $i)" '.mac + " " + .state')" "$mac up"
 	done
 done
-check "a: the control socket is a socket, mode 0660, owner root ($(stat -c '%F %a %U' "$SOCK"))" \
-	eq "$(stat -c '%F %a %U' "$SOCK")" "socket 660 root"
+check "a: the control socket is a socket, mode 0660, owner $TOPO_USER, the user lbd runs as ($(stat -c '%F %a %U' "$SOCK"))" \
+	eq "$(stat -c '%F %a %U' "$SOCK")" "socket 660 $TOPO_USER"
+# Started as root, lbd runs as TOPO_USER once set up, with CAP_NET_ADMIN
+# (bit 12) and CAP_BPF (bit 39) and nothing else, for good.
+proc_status() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$(lbd_pid)/status"; }
+check "a: lbd runs as $TOPO_USER ($(ps -o user= -p "$(lbd_pid)"))" \
+	eq "$(ps -o user= -p "$(lbd_pid)")" "$TOPO_USER"
+check "a: ... with CAP_NET_ADMIN and CAP_BPF only: effective, permitted, bounding $(proc_status CapEff)/$(proc_status CapPrm)/$(proc_status CapBnd)" \
+	eq "$(proc_status CapEff)/$(proc_status CapPrm)/$(proc_status CapBnd)" \
+	"0000008000001000/0000008000001000/0000008000001000"
+check "a: ... no_new_privs set, no ambient capability" \
+	eq "$(proc_status NoNewPrivs)/$(proc_status CapAmb)" "1/0000000000000000"
+check "a: ... and it said so" grep -q "running as $TOPO_USER (uid [0-9]*), capabilities: CAP_NET_ADMIN CAP_BPF" "$LOG"
 check "a: lbd attached its program to seg0" attached
 check "a: pins under $PIN" test -d "$PIN"
 metrics
@@ -603,7 +614,57 @@ echo "# --- lbctl shutdown --unload"
 check "lbctl shutdown --unload: lbd exits" topo_lbd_stop 1 --unload
 check "... with status 0 ($TOPO_LBD_RC)" eq "$TOPO_LBD_RC" 0
 check "... the program is detached from seg0" not_attached
-check "... and the pins are gone ($PIN)" test ! -e "$PIN"
+# lbd runs as $TOPO_USER by then: it removes the pins, not their directory
+# (its parent is root's).
+pins_gone() { [ ! -e "$PIN" ] || [ -z "$(ls -A "$PIN")" ]; }
+check "... and the pins are gone ($PIN: $(ls -A "$PIN" 2>&1 | tr '\n' ' '))" pins_gone
+# --- l. control roles: a read-only group and an admin group ---------------------
+# The socket in a directory of its own, which lbd makes 0750 with the read
+# group (every operator must reach it); uid 1 (daemon) as the operator,
+# with the groups of each row (setpriv).
+echo "# --- l. control socket roles (read group users, admin group adm)"
+sed -i "s|^  socket: .*|  socket: $TOPO_DIR/lb1.ctl/ctl.sock\\n  group: adm\\n  read_group: users|" "$CFG"
+topo_lbd_sock() { printf '%s/lb%d.ctl/ctl.sock' "$TOPO_DIR" "$1"; }
+SOCK=$(topo_lbd_sock 1)
+check "l: lbd starts with the roles" topo_lbd_start 1
+check "l: the socket's directory is made 0750, $TOPO_USER, group users ($(stat -c '%a %U %G' "${SOCK%/*}"))" \
+	eq "$(stat -c '%a %U %G' "${SOCK%/*}")" "750 $TOPO_USER users"
+check "l: the socket: 0660, group users ($(stat -c '%a %G' "$SOCK"))" \
+	eq "$(stat -c '%a %G' "$SOCK")" "660 users"
+as_op() { # GROUPS LBCTL-ARGS...: lbctl as uid 1 with those groups
+	local g=--clear-groups
+	[ -n "$1" ] && g=--groups=$1
+	shift
+	setpriv --reuid=1 --regid=1 "$g" \
+		"$LBCTL" --socket "$SOCK" "$@" >"$TOPO_DIR/l.out" 2>"$TOPO_DIR/l.err"
+}
+as_op users status
+check "l: the read group may ask status (exit $?)" eq "$?" 0
+as_op users real drain "$S1" "$RS1"
+rc=$?
+echo "# l: real drain from the read group: exit $rc: $(cat "$TOPO_DIR/l.err")"
+check "l: ... not drain: exit 1" eq "$rc" 1
+check "l: ... 'permission denied: real drain needs the admin group 'adm''" \
+	grep -qx "lbctl: permission denied: real drain needs the admin group 'adm'" "$TOPO_DIR/l.err"
+status
+check "l: ... and rs1 is not drained" eq "$(rf "$S1" "$RS1" .admin.drain)" false
+check "l: lbd logged the refusal with the peer's uid" \
+	grep -q "uid 1 (pid [0-9]*) refused: real drain needs the admin group 'adm'" "$LOG"
+as_op users,adm real drain "$S1" "$RS1"
+check "l: the admin group (and the read group, for the directory) may drain (exit $?)" eq "$?" 0
+as_op users,adm real undrain "$S1" "$RS1"
+check "l: ... and undrain (exit $?)" eq "$?" 0
+as_op users shutdown
+check "l: the read group may not shut lbd down (exit $?)" eq "$?" 1
+as_op "" status
+rc=$?
+echo "# l: status with neither group: exit $rc: $(cat "$TOPO_DIR/l.err")"
+check "l: neither group: refused at the socket's directory (exit 1, permission denied)" \
+	eq "$rc:$(grep -c '^lbctl: permission denied: ' "$TOPO_DIR/l.err")" "1:1"
+check "l: root is admin: lbctl shutdown" topo_lbctl 1 shutdown
+check "l: ... lbd exits" topo_lbd_stop 1
+check "l: ... and the socket is removed (lbd's user owns its directory)" test ! -e "$SOCK"
+
 warn=$(grep -cE ' (err|crit|alert|emerg):' "$LOG")
 echo "# lbd log: $(wc -l <"$LOG") lines, $warn at error severity"
 grep -E ' (err|crit|alert|emerg):' "$LOG" | sed 's/^/#   /'

@@ -4,7 +4,11 @@
  * "file:line: key: message" each is refused with (or "" for accepted),
  * then the values and defaults of a full document.
  */
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 
 #include "bgpa_config.h"
@@ -125,7 +129,65 @@ static const struct {
 	{ HEAD PEER
 	  "prefixes:\n  - {prefix: 203.0.113.1, probe: {type: tcp, port: 80, interval: 200ms, timeout: 300ms}}\n",
 	  "t.yaml:6: prefixes[0].probe.timeout: must not be longer than interval (200ms)" },
+	/* never root; roles and caps */
+	{ HEAD PEER "user: root\n",
+	  "t.yaml:5: user: bgp-announcer never runs as root: name the user it becomes (default keel-bgp)" },
+	{ HEAD PEER "user: nobody\n", "" },
+	{ HEAD PEER
+	  "control: {group: a, read_group: b, max_connections: 4096}\nmetrics: {max_connections: 1}\n",
+	  "" },
+	{ HEAD PEER "control: {read_group: \"a b\"}\n",
+	  "t.yaml:5: control.read_group: must be a name (A-Z a-z 0-9 _ . -) or \"\"" },
+	{ HEAD PEER "control: {max_connections: 0}\n",
+	  "t.yaml:5: control.max_connections: must be an integer in 1..4096" },
+	{ HEAD PEER "metrics: {max_connections: 4097}\n",
+	  "t.yaml:5: metrics.max_connections: must be an integer in 1..4096" },
 };
+
+/*
+ * The file itself: root's and writable by nobody else; with a TCP-MD5
+ * password, not readable by others either.
+ */
+static const struct {
+	mode_t mode;
+	bool password;
+	const char *err;
+} file_cases[] = {
+	{ 0644, false, "" },
+	{ 0640, true, "" },
+	{ 0644, true,
+	  ": holds TCP-MD5 passwords and mode 0644 lets others read it (chmod o-r)" },
+	{ 0664, false,
+	  ": mode 0664 lets group or others write to it (chmod go-w)" },
+};
+
+START_TEST(test_file)
+{
+	char path[] = "/tmp/test_bgpa_config.XXXXXX", msg[512] = "", want[512];
+	const char *y =
+		file_cases[_i].password ? HEAD
+			"peers:\n  - {address: 10.0.0.2, remote_as: 65000, password: s}\n" :
+					  HEAD PEER;
+	struct bgpa_config c;
+	struct bgpa_config_error e;
+	int fd, ret;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, y, strlen(y)), (ssize_t)strlen(y));
+	ck_assert_int_eq(fchmod(fd, file_cases[_i].mode), 0);
+	close(fd);
+	ret = bgpa_config_load(path, &c, &e);
+	unlink(path);
+	if (ret == 0)
+		bgpa_config_free(&c);
+	else
+		bgpa_config_error_format(&e, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "%s%s", file_cases[_i].err[0] ? path : "",
+		 file_cases[_i].err);
+	ck_assert_str_eq(msg, want);
+}
+END_TEST
 
 START_TEST(test_table)
 {
@@ -303,6 +365,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("config");
 
 	tcase_add_loop_test(tc, test_table, 0, N(cases));
+	tcase_add_loop_test(tc, test_file, 0, N(file_cases));
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_gating);
 	suite_add_tcase(s, tc);

@@ -43,6 +43,9 @@ static const struct good_case {
 	const char *if_last; /* name of the last interface */
 	bool if_last_generic;
 	const char *socket, *group, *metrics, *state;
+	/* NULL, 0: the defaults (user keel, not given; 64 and 64) */
+	const char *user, *read_group;
+	uint32_t ctl_max, metrics_max;
 	uint32_t neigh_ms;
 	size_t n_services;
 	struct want_svc svc[3];
@@ -73,23 +76,27 @@ static const struct good_case {
 			"    mode: native\n"
 			"  - name: eth2\n"
 			"    mode: generic\n"
+			"user: lb\n"
 			"control:\n"
 			"  group: keel-ops\n"
+			"  read_group: keel-view\n"
+			"  max_connections: 8\n"
 			"metrics:\n"
 			"  listen: 0.0.0.0:9100\n"
+			"  max_connections: 4096\n"
 			"timers:\n"
 			"  neighbour_refresh: 2s\n"
 			"services:\n"
-			"  - vip: 203.0.113.10\n" /* 17 */
+			"  - vip: 203.0.113.10\n" /* 21 */
 			"    port: 443\n"
 			"    protocol: tcp\n"
 			"    reals:\n"
-			"      - address: 10.20.0.11\n" /* 21 */
+			"      - address: 10.20.0.11\n" /* 25 */
 			"      - address: 10.20.0.12\n"
 			"        weight: 0\n"
 			"      - address: 10.20.0.13\n"
 			"        weight: 65535\n"
-			"  - vip: 203.0.113.10\n" /* 26 */
+			"  - vip: 203.0.113.10\n" /* 30 */
 			"    port: 53\n"
 			"    protocol: udp\n",
 		.instance = "site-a-lb1",
@@ -102,14 +109,18 @@ static const struct good_case {
 		.group = "keel-ops",
 		.metrics = "0.0.0.0:9100",
 		.state = "/var/lib/keel/site-a-lb1.state",
+		.user = "lb",
+		.read_group = "keel-view",
+		.ctl_max = 8,
+		.metrics_max = 4096,
 		.neigh_ms = 2000,
 		.n_services = 2,
 		.svc = {
-			{ "203.0.113.10", 443, 6, 0, KEEL_RING_SIZE_DEFAULT, 17, 3,
-			  { { "10.20.0.11", 1, 21 },
-			    { "10.20.0.12", 0, 22 },
-			    { "10.20.0.13", 65535, 24 } } },
-			{ "203.0.113.10", 53, 17, 0, KEEL_RING_SIZE_DEFAULT, 26, 0 },
+			{ "203.0.113.10", 443, 6, 0, KEEL_RING_SIZE_DEFAULT, 21, 3,
+			  { { "10.20.0.11", 1, 25 },
+			    { "10.20.0.12", 0, 26 },
+			    { "10.20.0.13", 65535, 28 } } },
+			{ "203.0.113.10", 53, 17, 0, KEEL_RING_SIZE_DEFAULT, 30, 0 },
 		},
 	},
 	{
@@ -315,6 +326,12 @@ START_TEST(test_good)
 	ck_assert_str_eq(c.ctl_group, g->group);
 	ck_assert_str_eq(c.metrics_listen, g->metrics);
 	ck_assert_str_eq(c.state_file, g->state);
+	ck_assert_str_eq(c.user, g->user ? g->user : "keel");
+	ck_assert_int_eq(c.user_given, g->user != NULL);
+	ck_assert_str_eq(c.ctl_read_group, g->read_group ? g->read_group : "");
+	ck_assert_uint_eq(c.ctl_max_conns, g->ctl_max ? g->ctl_max : 64);
+	ck_assert_uint_eq(c.metrics_max_conns,
+			  g->metrics_max ? g->metrics_max : 64);
 	ck_assert_uint_eq(c.neigh_refresh_ms, g->neigh_ms);
 	ck_assert_uint_eq(c.n_services, g->n_services);
 	for (i = 0; i < g->n_services && i < 3; i++) {
@@ -607,7 +624,24 @@ static const struct bad_case {
 	{ IF "control:\n  - socket: /run/x.sock\n", 4, "control",
 	  "expected a mapping, got a list" },
 	{ IF "control:\n  sockt: /run/x.sock\n", 4, "control.sockt",
-	  "unknown key; expected socket, group" },
+	  "unknown key; expected socket, group, read_group, max_connections" },
+	{ IF "control:\n  read_group: keel view\n", 4, "control.read_group",
+	  "must be a group name (A-Z a-z 0-9 _ . -) or \"\"" },
+	{ IF "control:\n  max_connections: 0\n", 4, "control.max_connections",
+	  "1..4096" },
+	{ IF "control:\n  max_connections: 4097\n", 4,
+	  "control.max_connections", "1..4096" },
+	{ IF "metrics:\n  max_connections: 0\n", 4, "metrics.max_connections",
+	  "1..4096" },
+	{ IF "metrics:\n  lisen: 127.0.0.1:9450\n", 4, "metrics.lisen",
+	  "unknown key; expected listen, max_connections" },
+	{ IF "user: root\n", 3, "user",
+	  "lbd drops root after its start: name the user it runs as (default keel)" },
+	{ IF "user: \"\"\n", 3, "user",
+	  "must be a user name (A-Z a-z 0-9 _ . -)" },
+	{ IF "user: -keel\n", 3, "user",
+	  "must be a user name (A-Z a-z 0-9 _ . -)" },
+	{ IF "user: [keel]\n", 3, "user", "scalar" },
 	{ IF "control:\n  socket: run/x.sock\n", 4, "control.socket",
 	  "absolute path" },
 	{ IF "control:\n  socket: /run/"

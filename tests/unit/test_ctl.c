@@ -565,6 +565,9 @@ static const struct err_case {
 	{ KEEL_CTL_E_INTERNAL, "internal", "caf\xc3\xa9", "caf\xc3\xa9" },
 	{ KEEL_CTL_E_INTERNAL, "internal", "cut \xc3", "cut ?" },
 	{ KEEL_CTL_E_INVALID, "invalid", "\xff\xfe ok", "?? ok" },
+	{ KEEL_CTL_E_DENIED, "permission_denied",
+	  "real drain needs the admin group 'keel'",
+	  "real drain needs the admin group 'keel'" },
 };
 
 START_TEST(test_err_encode)
@@ -607,18 +610,43 @@ START_TEST(test_err_encode_limits)
 					     sizeof(want)),
 			 sizeof(want) - 1);
 	ck_assert_str_eq(buf, want);
-	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_INTERNAL + 1, "x", buf,
+	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_DENIED + 1, "x", buf,
 					     sizeof(buf)),
 			 -EINVAL);
 	ck_assert_int_eq(keel_ctl_err_encode(KEEL_CTL_E_EXISTS, NULL, buf,
 					     sizeof(buf)),
 			 -EINVAL);
-	ck_assert_str_eq(keel_ctl_code_name(KEEL_CTL_E_INTERNAL + 1),
-			 "unknown");
+	ck_assert_str_eq(keel_ctl_code_name(KEEL_CTL_E_DENIED + 1), "unknown");
 }
 END_TEST
 
 /* Every command has its own name, and the name is what the parser reads. */
+/* The read-only role's commands: the ones that change nothing. */
+static const struct {
+	enum keel_ctl_cmd cmd;
+	bool read;
+} read_cases[] = {
+	{ KEEL_CTL_STATUS, true },	 { KEEL_CTL_SERVICES, true },
+	{ KEEL_CTL_REALS, true },	 { KEEL_CTL_STATS, true },
+	{ KEEL_CTL_SITE_STATUS, true },	 { KEEL_CTL_REAL_WEIGHT, false },
+	{ KEEL_CTL_REAL_DRAIN, false },	 { KEEL_CTL_REAL_UNDRAIN, false },
+	{ KEEL_CTL_REAL_DOWN, false },	 { KEEL_CTL_REAL_UP, false },
+	{ KEEL_CTL_REAL_ADD, false },	 { KEEL_CTL_REAL_DEL, false },
+	{ KEEL_CTL_SERVICE_ADD, false }, { KEEL_CTL_SERVICE_DEL, false },
+	{ KEEL_CTL_RELOAD, false },	 { KEEL_CTL_SHUTDOWN, false },
+	{ KEEL_CTL_SITE_DRAIN, false },	 { KEEL_CTL_SITE_UNDRAIN, false },
+	{ KEEL_CTL__MAX, false },
+};
+_Static_assert(sizeof(read_cases) / sizeof(read_cases[0]) == KEEL_CTL__MAX + 1,
+	       "a row for every command");
+
+START_TEST(test_read_only)
+{
+	ck_assert_int_eq(keel_ctl_cmd_read_only(read_cases[_i].cmd),
+			 read_cases[_i].read);
+}
+END_TEST
+
 START_TEST(test_cmd_names)
 {
 	struct keel_ctl_req r;
@@ -657,6 +685,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_err_encode, 0, N(err_cases));
 	tcase_add_test(tc, test_err_encode_limits);
 	tcase_add_test(tc, test_cmd_names);
+	tcase_add_loop_test(tc, test_read_only, 0,
+			    sizeof(read_cases) / sizeof(read_cases[0]));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +26,7 @@
 #include <event2/event.h>
 
 #include "check_run.h"
+#include "cpu_time.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
@@ -46,7 +50,8 @@ static struct srv srv;
  * "got:LINE\n"; "null" answers NULL (out of memory); "big" answers
  * BIG_ANSWER bytes.
  */
-static char *echo(void *arg, const char *line, size_t len)
+static char *echo(void *arg, const struct keel_ctl_peer *peer, const char *line,
+		  size_t len)
 {
 	struct srv *v = arg;
 	char *out;
@@ -55,6 +60,16 @@ static char *echo(void *arg, const char *line, size_t len)
 	ck_assert_uint_eq(strlen(line), len);
 	if (!strcmp(line, "null"))
 		return NULL;
+	if (!strcmp(line, "role")) {
+		if (asprintf(&out, "role:%d\n", peer->role) < 0)
+			return NULL;
+		return out;
+	}
+	/* As lbd answers a change from a peer without the admin role. */
+	if (!strcmp(line, "real.drain") && peer->role < KEEL_CTL_ROLE_ADMIN)
+		return keel_ctlsock_deny(peer, line, KEEL_CTL_ROLE_ADMIN);
+	if (!strcmp(line, "status") && peer->role < KEEL_CTL_ROLE_READ)
+		return keel_ctlsock_deny(peer, line, KEEL_CTL_ROLE_READ);
 	if (!strcmp(line, "big")) {
 		out = malloc(BIG_ANSWER + 1);
 		memset(out, 'x', BIG_ANSWER - 1);
@@ -118,10 +133,17 @@ static void srv_start_default(void)
 	ck_assert_int_eq(srv_start(&cfg), 0);
 }
 
-static void srv_stop(void)
+/* Stops the loop; the server stays, for its counters. */
+static void srv_pause(void)
 {
 	atomic_store(&srv.stop, true);
 	pthread_join(srv.thread, NULL);
+}
+
+static void srv_stop(void)
+{
+	if (!atomic_load(&srv.stop))
+		srv_pause();
 	keel_ctlsock_stop(srv.s);
 	srv.s = NULL;
 	ck_assert_int_eq(access(srv.path, F_OK), -1);
@@ -405,10 +427,14 @@ END_TEST
 
 START_TEST(test_many_clients)
 {
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.max_conns = N_CLIENTS };
 	int fds[N_CLIENTS], i;
 	char buf[64], want[64];
 
-	srv_start_default();
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
 	for (i = 0; i < N_CLIENTS; i++)
 		fds[i] = raw_connect(srv.path);
 	for (i = N_CLIENTS - 1; i >= 0; i--) {
@@ -484,6 +510,377 @@ START_TEST(test_handler_null)
 }
 END_TEST
 
+/* ---- limits ---- */
+
+#define CAP_T 4
+
+/*
+ * At the cap, a new connection closes the one that made progress least
+ * recently (connected or answered): an idle crowd cannot lock anyone out.
+ */
+static const struct {
+	const char *name;
+	int busy; /* this one sends a request after all have connected */
+	int closed; /* the one the newcomer replaces */
+} cap_cases[] = {
+	{ "an idle crowd: the oldest goes", -1, 0 },
+	{ "the one that spoke last stays", 0, 1 },
+	{ "the busy one is not the oldest", 2, 0 },
+};
+
+START_TEST(test_cap)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.max_conns = CAP_T };
+	const struct keel_listen_stats *st;
+	int fds[CAP_T], fd, i;
+	char buf[64];
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	for (i = 0; i < CAP_T; i++) {
+		fds[i] = raw_connect(srv.path);
+		/* Accepted in this order: each answers once it is in. */
+		raw_send(fds[i], "in\n");
+		ck_assert_int_ge(raw_line(fds[i], buf, sizeof(buf)), 0);
+	}
+	if (cap_cases[_i].busy >= 0) {
+		raw_send(fds[cap_cases[_i].busy], "again\n");
+		ck_assert_int_ge(
+			raw_line(fds[cap_cases[_i].busy], buf, sizeof(buf)), 0);
+	}
+	fd = raw_connect(srv.path);
+	raw_send(fd, "newcomer\n");
+	ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "got:newcomer");
+	ck_assert(raw_closed_within(fds[cap_cases[_i].closed], 5000));
+	for (i = 0; i < CAP_T; i++) {
+		if (i == cap_cases[_i].closed)
+			continue;
+		raw_send(fds[i], "still\n");
+		ck_assert_int_ge(raw_line(fds[i], buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, "got:still");
+	}
+	srv_pause();
+	st = keel_ctlsock_stats(srv.s);
+	ck_assert_uint_eq(st->evicted, 1);
+	ck_assert_uint_eq(st->open, CAP_T);
+	ck_assert_uint_eq(st->accepted, CAP_T + 1);
+	for (i = 0; i < CAP_T; i++)
+		close(fds[i]);
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/*
+ * A request must arrive whole within request_ms of its first byte, however
+ * steadily its bytes trickle in (each byte would reset an idle timer).
+ */
+static const struct {
+	const char *name;
+	unsigned int request_ms;
+	int gap_ms; /* between bytes */
+	const char *sent; /* a byte at a time */
+	bool closed; /* else answered */
+} slow_cases[] = {
+	{ "1 byte per 100 ms, never a newline", 300, 100,
+	  "{\"cmd\":\"status\",\"padding\":\"xxxxxxxxxxxxx", true },
+	{ "over-long and slow: cut as well", 300, 100,
+	  "0123456789abcdef0123456789abcdef", true },
+	{ "slow but whole in time", 2000, 20, "{\"cmd\":\"status\"}\n", false },
+};
+
+START_TEST(test_slow_client)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.line_max = 16,
+					.idle_ms = 60000,
+					.request_ms =
+						slow_cases[_i].request_ms };
+	const char *p = slow_cases[_i].sent;
+	char buf[128];
+	bool cut = false;
+	int fd;
+
+	tmpdir();
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	fd = raw_connect(srv.path);
+	for (; *p && !cut; p++) {
+		if (send(fd, p, 1, MSG_NOSIGNAL) != 1)
+			cut = true;
+		usleep(slow_cases[_i].gap_ms * 1000);
+	}
+	if (slow_cases[_i].closed) {
+		ck_assert(cut || raw_closed_within(fd, 5000));
+	} else {
+		ck_assert_int_ge(raw_line(fd, buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, "got:{\"cmd\":\"status\"}");
+	}
+	srv_pause();
+	ck_assert_uint_eq(keel_ctlsock_stats(srv.s)->slow_timeouts,
+			  slow_cases[_i].closed);
+	ck_assert_uint_eq(keel_ctlsock_stats(srv.s)->idle_timeouts, 0);
+	close(fd);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/*
+ * Out of descriptors (the server's process limited to a few more than it
+ * holds; clients in a child, which has its own table): the listener
+ * pauses instead of retrying accept() at once forever, and serves again
+ * once descriptors are back.
+ */
+START_TEST(test_emfile_backoff)
+{
+	struct rlimit was, low;
+	int p[2], fd, i, errors;
+	double cpu0, cpu;
+	char *line = NULL;
+	pid_t pid;
+
+	srv_start_default();
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	/* The lowest free descriptor: room for two connections more. */
+	fd = dup(0);
+	close(fd);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", srv.path);
+		/* Twelve clients: the backlog holds the ones not taken. */
+		for (i = 0; i < 12; i++) {
+			int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+			if (c >= 0)
+				connect(c, (struct sockaddr *)&sa, sizeof(sa));
+		}
+		write(p[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	low = was;
+	low.rlim_cur = fd + 2;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	cpu0 = cpu_time_s();
+	ck_assert_int_eq(read(p[0], &i, 1), 1);
+	sleep(1);
+	cpu = cpu_time_s() - cpu0;
+	srv_pause();
+	errors = keel_ctlsock_stats(srv.s)->accept_errors;
+	/*
+	 * Pauses of 50, 100, 200, 400 ms... : a handful of failures in a
+	 * second.  Retrying at once would be millions, and a busy CPU.
+	 */
+	ck_assert_int_ge(errors, 1);
+	ck_assert_int_le(errors, 20);
+	ck_assert_double_lt(cpu, 0.3);
+	/* Descriptors back: the same server serves again. */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	atomic_store(&srv.stop, false);
+	ck_assert_int_eq(pthread_create(&srv.thread, NULL, loop, srv.base), 0);
+	ck_assert_int_eq(call("back\n", 5, &line), 0);
+	ck_assert_str_eq(line, "got:back");
+	free(line);
+	close(p[0]);
+	close(p[1]);
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
+/* ---- roles ---- */
+
+#define NOBODY 65534
+#define G_ADM 4 /* adm */
+#define G_USERS 100 /* users */
+
+/*
+ * The peer's role from its credentials: a child takes the uid and groups
+ * of the row, connects and asks "role", then a read and an admin verb.
+ * The socket is made 0666 in a 0755 directory so that the filesystem lets
+ * every row in: only the roles differ.
+ */
+static const struct {
+	const char *name;
+	const char *admin, *read; /* cfg.group, cfg.read_group */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[2];
+	int n_groups;
+	int role;
+	const char *drain, *status; /* answers; NULL: "got:..." */
+} role_cases[] = {
+	{ "root is admin",
+	  "adm",
+	  "users",
+	  0,
+	  0,
+	  { 0 },
+	  0,
+	  KEEL_CTL_ROLE_ADMIN,
+	  NULL,
+	  NULL },
+	{ "no group: nothing",
+	  "adm",
+	  "users",
+	  NOBODY,
+	  NOBODY,
+	  { 0 },
+	  0,
+	  KEEL_CTL_ROLE_NONE,
+	  "real drain needs the admin group 'adm'",
+	  "status needs the read group 'users' or the admin group 'adm'" },
+	{ "read group, supplementary",
+	  "adm",
+	  "users",
+	  NOBODY,
+	  NOBODY,
+	  { G_USERS },
+	  1,
+	  KEEL_CTL_ROLE_READ,
+	  "real drain needs the admin group 'adm'",
+	  NULL },
+	{ "read group, primary",
+	  "adm",
+	  "users",
+	  NOBODY,
+	  G_USERS,
+	  { 0 },
+	  0,
+	  KEEL_CTL_ROLE_READ,
+	  "real drain needs the admin group 'adm'",
+	  NULL },
+	{ "admin group, supplementary",
+	  "adm",
+	  "users",
+	  NOBODY,
+	  NOBODY,
+	  { G_ADM },
+	  1,
+	  KEEL_CTL_ROLE_ADMIN,
+	  NULL,
+	  NULL },
+	{ "both groups: admin",
+	  "adm",
+	  "users",
+	  NOBODY,
+	  NOBODY,
+	  { G_USERS, G_ADM },
+	  2,
+	  KEEL_CTL_ROLE_ADMIN,
+	  NULL,
+	  NULL },
+	{ "no read group named",
+	  "adm",
+	  NULL,
+	  NOBODY,
+	  NOBODY,
+	  { G_USERS },
+	  1,
+	  KEEL_CTL_ROLE_NONE,
+	  "real drain needs the admin group 'adm'",
+	  "status needs the admin group 'adm'" },
+};
+
+static void role_child(int i, int out)
+{
+	char buf[800], ans[3][256];
+	int fd, k;
+
+	if (setgroups(role_cases[i].n_groups, role_cases[i].groups) ||
+	    setgid(role_cases[i].gid) || setuid(role_cases[i].uid))
+		_exit(2);
+	fd = raw_connect(srv.path);
+	raw_send(fd, "role\nreal.drain\nstatus\n");
+	for (k = 0; k < 3; k++)
+		if (raw_line(fd, ans[k], sizeof(ans[k])) < 0)
+			_exit(3);
+	snprintf(buf, sizeof(buf), "%s\n%s\n%s\n", ans[0], ans[1], ans[2]);
+	if (write(out, buf, strlen(buf)) < 0)
+		_exit(4);
+	_exit(0);
+}
+
+static void want_answer(const char *got, const char *deny, const char *verb)
+{
+	char want[256];
+	json_t *o;
+
+	if (!deny) {
+		snprintf(want, sizeof(want), "got:%s", verb);
+		ck_assert_str_eq(got, want);
+		return;
+	}
+	o = json_loads(got, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "code")),
+			 "permission_denied");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "error")), deny);
+	json_decref(o);
+}
+
+START_TEST(test_roles)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = (uid_t)-1,
+					.gid = (gid_t)-1,
+					.mode = 0666,
+					.group = role_cases[_i].admin,
+					.read_group = role_cases[_i].read };
+	char buf[1024], dir[128], *nl, *l2, *l3, want[32];
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return; /* needs setuid(); run as root by the suite */
+	ck_assert_ptr_nonnull(getgrgid(G_ADM));
+	ck_assert_ptr_nonnull(getgrgid(G_USERS));
+	tmpdir();
+	ck_assert_int_eq(chmod(srv.dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/run", srv.dir);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(srv_start(&cfg), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		role_child(_i, p[1]);
+	close(p[1]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	close(p[0]);
+	nl = strchr(buf, '\n');
+	ck_assert_ptr_nonnull(nl);
+	*nl = '\0';
+	l2 = nl + 1;
+	l3 = strchr(l2, '\n');
+	ck_assert_ptr_nonnull(l3);
+	*l3++ = '\0';
+	l3[strcspn(l3, "\n")] = '\0';
+	snprintf(want, sizeof(want), "role:%d", role_cases[_i].role);
+	ck_assert_str_eq(buf, want);
+	want_answer(l2, role_cases[_i].drain, "real.drain");
+	want_answer(l3, role_cases[_i].status, "status");
+	srv_stop();
+	rmtree();
+}
+END_TEST
+
 /* ---- the socket file ---- */
 
 START_TEST(test_permissions)
@@ -512,6 +909,107 @@ START_TEST(test_permissions)
 						 "keel-no-such-group-ctlsock" };
 	ck_assert_int_eq(srv_start(&cfg), -ENOENT);
 	event_base_free(srv.base);
+	rmtree();
+}
+END_TEST
+
+/*
+ * The socket's directory: made 0750 with the socket's owner and group;
+ * an existing one is used only when it is root's or the owner's and
+ * nobody else can write to it; a symlink never is, as directory or as
+ * socket.
+ */
+enum dir_kind {
+	DIR_NONE, /* missing: made */
+	DIR_KEPT, /* root's, 0755: used as it is */
+	DIR_OWNERS, /* the socket owner's (cfg.uid): used */
+	DIR_SYMLINK, /* a symlink to a good directory */
+	DIR_STRANGER, /* someone else's */
+	DIR_WORLD, /* 0777 */
+	DIR_GROUP, /* 0770 */
+	SOCK_SYMLINK, /* the socket's name is a symlink to a file */
+};
+
+static const struct {
+	const char *name;
+	enum dir_kind kind;
+	int err;
+	mode_t mode; /* of the directory afterwards */
+} dir_cases[] = {
+	{ "missing: made 0750", DIR_NONE, 0, 0750 },
+	{ "root's 0755: kept", DIR_KEPT, 0, 0755 },
+	{ "the owner's: kept", DIR_OWNERS, 0, 0700 },
+	{ "a symlink", DIR_SYMLINK, -EPERM, 0 },
+	{ "someone else's", DIR_STRANGER, -EPERM, 0700 },
+	{ "writable by others", DIR_WORLD, -EPERM, 0777 },
+	{ "writable by its group", DIR_GROUP, -EPERM, 0770 },
+	{ "socket name is a symlink", SOCK_SYMLINK, -EEXIST, 0700 },
+};
+
+START_TEST(test_dir)
+{
+	struct keel_ctlsock_cfg cfg = { .uid = NOBODY, .gid = G_USERS };
+	enum dir_kind kind = dir_cases[_i].kind;
+	char dir[128], real[128], target[160];
+	struct stat st;
+	int err, fd;
+
+	if (geteuid() != 0)
+		return; /* needs chown() */
+	tmpdir();
+	snprintf(dir, sizeof(dir), "%s/run", srv.dir);
+	snprintf(real, sizeof(real), "%s/real", srv.dir);
+	snprintf(target, sizeof(target), "%s/target", srv.dir);
+	if (kind != DIR_NONE && kind != DIR_SYMLINK)
+		ck_assert_int_eq(mkdir(dir, 0700), 0);
+	if (kind == DIR_KEPT)
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+	if (kind == DIR_OWNERS)
+		ck_assert_int_eq(chown(dir, NOBODY, -1), 0);
+	if (kind == DIR_STRANGER)
+		ck_assert_int_eq(chown(dir, 1, -1), 0);
+	if (kind == DIR_WORLD)
+		ck_assert_int_eq(chmod(dir, 0777), 0);
+	if (kind == DIR_GROUP)
+		ck_assert_int_eq(chmod(dir, 0770), 0);
+	if (kind == DIR_SYMLINK) {
+		ck_assert_int_eq(mkdir(real, 0755), 0);
+		ck_assert_int_eq(symlink(real, dir), 0);
+	}
+	if (kind == SOCK_SYMLINK) {
+		fd = open(target, O_CREAT | O_WRONLY, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		ck_assert_int_eq(symlink(target, srv.path), 0);
+	}
+	err = srv_start(&cfg);
+	ck_assert_int_eq(err, dir_cases[_i].err);
+	if (kind == DIR_SYMLINK) {
+		snprintf(target, sizeof(target), "%s/ctl.sock", real);
+		ck_assert_int_eq(access(target, F_OK), -1);
+	} else {
+		ck_assert_int_eq(lstat(dir, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, dir_cases[_i].mode);
+	}
+	if (kind == SOCK_SYMLINK) {
+		ck_assert_int_eq(stat(target, &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, 0600);
+		ck_assert_uint_eq(st.st_uid, 0);
+	}
+	if (kind == DIR_NONE) {
+		ck_assert_uint_eq(st.st_uid, NOBODY);
+		ck_assert_uint_eq(st.st_gid, G_USERS);
+	}
+	if (!err) {
+		ck_assert_int_eq(lstat(srv.path, &st), 0);
+		ck_assert(S_ISSOCK(st.st_mode));
+		ck_assert_uint_eq(st.st_mode & 07777, 0660);
+		ck_assert_uint_eq(st.st_uid, NOBODY);
+		ck_assert_uint_eq(st.st_gid, G_USERS);
+		srv_stop();
+	} else {
+		event_base_free(srv.base);
+	}
 	rmtree();
 }
 END_TEST
@@ -783,9 +1281,14 @@ static Suite *ctlsock_suite(void)
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_not_idle);
 	tcase_add_test(tc, test_many_clients);
+	tcase_add_loop_test(tc, test_cap, 0, N(cap_cases));
+	tcase_add_loop_test(tc, test_slow_client, 0, N(slow_cases));
+	tcase_add_test(tc, test_emfile_backoff);
+	tcase_add_loop_test(tc, test_roles, 0, N(role_cases));
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_handler_null);
 	tcase_add_test(tc, test_permissions);
+	tcase_add_loop_test(tc, test_dir, 0, N(dir_cases));
 	tcase_add_test(tc, test_stale_replaced);
 	tcase_add_test(tc, test_not_replaced);
 	suite_add_tcase(s, tc);

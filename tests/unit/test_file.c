@@ -186,7 +186,7 @@ START_TEST(test_key)
 	     k->mode);
 	free(big);
 	memset(key, 0xee, sizeof(key));
-	err = keel_report_key_load(path, key, msg, sizeof(msg));
+	err = keel_report_key_load(path, (uid_t)-1, key, msg, sizeof(msg));
 	ck_assert_int_eq(err, k->err);
 	if (k->msg) {
 		snprintf(want, sizeof(want), "key file %s: ", path);
@@ -320,6 +320,78 @@ START_TEST(test_set_aside_missing)
 }
 END_TEST
 
+/*
+ * The owner of a key file: root, the process's user, or the user the
+ * daemon becomes (as root: chown the file to the row's owner).
+ */
+#define NOBODY 65534
+
+static const struct key_owner_case {
+	uid_t owner, user;
+	int err;
+} key_owner_cases[] = {
+	{ 0, (uid_t)-1, 0 },   { 0, NOBODY, 0 },
+	{ NOBODY, NOBODY, 0 }, { NOBODY, (uid_t)-1, -EPERM },
+	{ 1, NOBODY, -EPERM },
+};
+
+START_TEST(test_key_owner)
+{
+	const struct key_owner_case *k = &key_owner_cases[_i];
+	uint8_t key[KEEL_REPORT_KEY_LEN];
+	char path[256], msg[400] = "", want[400];
+	int err;
+
+	if (geteuid() != 0)
+		return; /* chown() */
+	make(path, sizeof(path), "key", K_FILE, HEX "\n", 65, 0600);
+	ck_assert_int_eq(chown(path, k->owner, -1), 0);
+	err = keel_report_key_load(path, k->user, key, msg, sizeof(msg));
+	ck_assert_int_eq(err, k->err);
+	if (err) {
+		snprintf(
+			want, sizeof(want),
+			"key file %s: owned by uid %u: root or the daemon's user must own it (chown)",
+			path, (unsigned int)k->owner);
+		ck_assert_str_eq(msg, want);
+	}
+}
+END_TEST
+
+/*
+ * A configuration file: root's (or the process's user's), and writable by
+ * nobody else.
+ */
+static const struct config_case {
+	mode_t mode;
+	uid_t owner;
+	int err;
+	const char *msg;
+} config_cases[] = {
+	{ 0644, 0, 0, "" },
+	{ 0600, 0, 0, "" },
+	{ 0640, 0, 0, "" },
+	{ 0664, 0, -EPERM,
+	  "mode 0664 lets group or others write to it (chmod go-w)" },
+	{ 0646, 0, -EPERM,
+	  "mode 0646 lets group or others write to it (chmod go-w)" },
+	{ 0644, NOBODY, -EPERM,
+	  "owned by uid 65534: root (or uid 0, who runs the daemon) must own it" },
+};
+
+START_TEST(test_config_file)
+{
+	const struct config_case *c = &config_cases[_i];
+	struct stat st = { .st_mode = S_IFREG | c->mode, .st_uid = c->owner };
+	char msg[200] = "";
+
+	if (geteuid() != 0)
+		return; /* the messages name uid 0 */
+	ck_assert_int_eq(keel_file_check_config(&st, msg, sizeof(msg)), c->err);
+	ck_assert_str_eq(msg, c->msg);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -332,6 +404,8 @@ static Suite *file_suite(void)
 	tcase_add_loop_test(tc, test_write_atomic, 0, N(write_cases));
 	tcase_add_loop_test(tc, test_set_aside, 0, 3);
 	tcase_add_test(tc, test_set_aside_missing);
+	tcase_add_loop_test(tc, test_key_owner, 0, N(key_owner_cases));
+	tcase_add_loop_test(tc, test_config_file, 0, N(config_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

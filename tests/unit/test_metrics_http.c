@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "check_run.h"
+#include "cpu_time.h"
 #include "lb_metrics.h"
 
 #define BODY                                                       \
@@ -158,7 +163,7 @@ START_TEST(test_http)
 	ck_assert_int_eq(lb_metrics_start(base,
 					  af == AF_INET6 ? "[::1]:0" :
 							   "127.0.0.1:0",
-					  render, &renders, &m),
+					  NULL, render, &renders, &m),
 			 0);
 	ck_assert_uint_ne(lb_metrics_port(m), 0);
 	renders = 0;
@@ -195,8 +200,9 @@ START_TEST(test_restart)
 	uint16_t port;
 	int k;
 
-	ck_assert_int_eq(
-		lb_metrics_start(base, "127.0.0.1:0", render, &renders, &m), 0);
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
+					  &renders, &m),
+			 0);
 	port = lb_metrics_port(m);
 	renders = 0;
 	for (k = 0; k < 3; k++)
@@ -208,8 +214,8 @@ START_TEST(test_restart)
 	lb_metrics_stop(m);
 	/* The same port again at once (SO_REUSEADDR over TIME_WAIT). */
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
-	ck_assert_int_eq(lb_metrics_start(base, listen, render, &renders, &m),
-			 0);
+	ck_assert_int_eq(
+		lb_metrics_start(base, listen, NULL, render, &renders, &m), 0);
 	ck_assert_uint_eq(lb_metrics_port(m), port);
 	ck_assert_str_eq(body_of(fetch(base, AF_INET, port,
 				       "GET /metrics HTTP/1.0\r\n\r\n")),
@@ -226,24 +232,304 @@ START_TEST(test_start_errors)
 	struct lb_metrics *m, *m2 = (void *)1;
 	char listen[32];
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1", render, NULL, &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1", NULL, render, NULL,
+					  &m2),
 			 -EINVAL);
 	ck_assert_ptr_null(m2);
-	ck_assert_int_eq(lb_metrics_start(base, "localhost:9450", render, NULL,
-					  &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "localhost:9450", NULL, render,
+					  NULL, &m2),
 			 -EINVAL);
 	/* Not an address of this namespace. */
-	ck_assert_int_eq(lb_metrics_start(base, "192.0.2.1:9450", render, NULL,
-					  &m2),
+	ck_assert_int_eq(lb_metrics_start(base, "192.0.2.1:9450", NULL, render,
+					  NULL, &m2),
 			 -EADDRNOTAVAIL);
-	ck_assert_int_eq(
-		lb_metrics_start(base, "127.0.0.1:0", render, NULL, &m), 0);
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
+					  NULL, &m),
+			 0);
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", lb_metrics_port(m));
-	ck_assert_int_eq(lb_metrics_start(base, listen, render, NULL, &m2),
+	ck_assert_int_eq(lb_metrics_start(base, listen, NULL, render, NULL,
+					  &m2),
 			 -EADDRINUSE);
 	ck_assert_ptr_null(m2);
 	lb_metrics_stop(m);
 	event_base_free(base);
+}
+END_TEST
+
+/* ---- limits ---- */
+
+static int conn_to(uint16_t port)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&s4, sizeof(s4)), 0);
+	return fd;
+}
+
+static void pump(struct event_base *base, int ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(2000);
+	}
+}
+
+/* True once the server has closed fd (EOF or reset), running the loop. */
+static bool closed_within(struct event_base *base, int fd, int ms)
+{
+	uint64_t end = now_ms() + ms;
+	char buf[4096];
+	ssize_t n;
+
+	while (now_ms() < end) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		usleep(2000);
+	}
+	return false;
+}
+
+/* The whole answer to a keep-alive GET on fd (read up to its body). */
+static void keepalive_get(struct event_base *base, int fd)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[4096];
+	uint64_t end = now_ms() + 2000;
+	size_t len = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	while (!strstr(buf, BODY)) {
+		ck_assert(now_ms() < end);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		if (n > 0)
+			len += n;
+		buf[len] = '\0';
+		usleep(2000);
+	}
+}
+
+#define CAP_T 3
+
+/*
+ * At the cap, a newcomer closes the connection whose last request (or
+ * connect) is oldest, and is served.
+ */
+static const struct {
+	const char *name;
+	int busy; /* asks once more after all have connected */
+	int closed;
+} cap_cases[] = {
+	{ "an idle crowd: the oldest goes", -1, 0 },
+	{ "the one that asked last stays", 0, 1 },
+};
+
+START_TEST(test_cap)
+{
+	struct lb_metrics_limits lim = { .max_conns = CAP_T };
+	struct event_base *base = event_base_new();
+	const struct keel_listen_stats *st;
+	int fds[CAP_T], i;
+	struct lb_metrics *m;
+	const char *r;
+
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", &lim, render,
+					  &renders, &m),
+			 0);
+	for (i = 0; i < CAP_T; i++) {
+		fds[i] = conn_to(lb_metrics_port(m));
+		pump(base, 20); /* accepted in this order */
+	}
+	if (cap_cases[_i].busy >= 0)
+		keepalive_get(base, fds[cap_cases[_i].busy]);
+	r = fetch(base, AF_INET, lb_metrics_port(m),
+		  "GET /metrics HTTP/1.0\r\n\r\n");
+	ck_assert_str_eq(body_of(r), BODY);
+	ck_assert(closed_within(base, fds[cap_cases[_i].closed], 2000));
+	for (i = 0; i < CAP_T; i++)
+		if (i != cap_cases[_i].closed)
+			keepalive_get(base, fds[i]);
+	st = lb_metrics_stats(m);
+	ck_assert_uint_eq(st->evicted, 1);
+	ck_assert_uint_eq(st->accepted, CAP_T + 1);
+	for (i = 0; i < CAP_T; i++)
+		close(fds[i]);
+	lb_metrics_stop(m);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * A connection must deliver a whole request within request_ms: bytes
+ * trickling in every 100 ms do not keep it (evhttp's own timer restarts
+ * at each one); nothing at all does not either; a request in pieces that
+ * is whole in time is answered.
+ */
+static const struct {
+	const char *name;
+	const char *sent; /* a byte every gap_ms */
+	int gap_ms;
+	bool closed;
+} slow_cases[] = {
+	{ "1 byte per 100 ms", "GET /metrics HTTP/1.1\r\nHost: xxxxxxxxxx", 100,
+	  true },
+	{ "idle", "", 0, true },
+	{ "slow but whole in time", "GET /metrics HTTP/1.0\r\n\r\n", 5, false },
+};
+
+START_TEST(test_slow)
+{
+	struct lb_metrics_limits lim = { .request_ms = 400 };
+	struct event_base *base = event_base_new();
+	const char *p = slow_cases[_i].sent;
+	struct lb_metrics *m;
+	bool cut = false;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", &lim, render,
+					  &renders, &m),
+			 0);
+	fd = conn_to(lb_metrics_port(m));
+	for (; *p && !cut; p++) {
+		if (send(fd, p, 1, MSG_NOSIGNAL) != 1)
+			cut = true;
+		pump(base, slow_cases[_i].gap_ms);
+	}
+	if (slow_cases[_i].closed) {
+		/* Cut while still sending, not after (evhttp's own timer). */
+		ck_assert(slow_cases[_i].sent[0] ?
+				  cut :
+				  closed_within(base, fd, 3000));
+		ck_assert_uint_eq(lb_metrics_stats(m)->slow_timeouts, 1);
+	} else {
+		pump(base, 100);
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		ck_assert_msg(strstr(buf, " 200 OK"), "%s", buf);
+		ck_assert_uint_eq(lb_metrics_stats(m)->slow_timeouts, 0);
+	}
+	close(fd);
+	lb_metrics_stop(m);
+	event_base_free(base);
+}
+END_TEST
+
+/*
+ * Out of descriptors (this process limited to a few more than it holds,
+ * the clients in a child): accepting pauses instead of spinning, and
+ * scrapes are served again once descriptors are back.
+ */
+START_TEST(test_emfile)
+{
+	struct event_base *base = event_base_new();
+	struct rlimit was, low;
+	struct lb_metrics *m;
+	int p[2], fd, i, errors;
+	double cpu0, cpu;
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
+					  &renders, &m),
+			 0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		for (i = 0; i < 12; i++)
+			conn_to(lb_metrics_port(m));
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	fd = dup(0); /* the lowest free descriptor */
+	close(fd);
+	low = was;
+	low.rlim_cur = fd + 2;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	cpu0 = cpu_time_s();
+	pump(base, 1000);
+	cpu = cpu_time_s() - cpu0;
+	errors = lb_metrics_stats(m)->accept_errors;
+	ck_assert_int_ge(errors, 1);
+	ck_assert_int_le(errors, 20);
+	/* The pump itself sleeps 2 ms a turn: a spin would be ~1 s. */
+	ck_assert_double_lt(cpu, 0.3);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_str_eq(body_of(fetch(base, AF_INET, lb_metrics_port(m),
+				       "GET /metrics HTTP/1.0\r\n\r\n")),
+			 BODY);
+	close(p[0]);
+	close(p[1]);
+	lb_metrics_stop(m);
+	event_base_free(base);
+}
+END_TEST
+
+/* The listeners' counters in the exposition format. */
+START_TEST(test_listeners_text)
+{
+	static const char want[] =
+		"# HELP keel_listener_connections connections open on the listener\n"
+		"# TYPE keel_listener_connections gauge\n"
+		"keel_listener_connections{listener=\"control\"} 2\n"
+		"keel_listener_connections{listener=\"metrics\"} 0\n"
+		"# HELP keel_listener_accepted_total connections the listener took\n"
+		"# TYPE keel_listener_accepted_total counter\n"
+		"keel_listener_accepted_total{listener=\"control\"} 10\n"
+		"keel_listener_accepted_total{listener=\"metrics\"} 0\n"
+		"# HELP keel_listener_evicted_total connections closed to make room at the cap\n"
+		"# TYPE keel_listener_evicted_total counter\n"
+		"keel_listener_evicted_total{listener=\"control\"} 3\n"
+		"keel_listener_evicted_total{listener=\"metrics\"} 0\n"
+		"# HELP keel_listener_accept_errors_total failed accept() calls (each pauses accepting)\n"
+		"# TYPE keel_listener_accept_errors_total counter\n"
+		"keel_listener_accept_errors_total{listener=\"control\"} 6\n"
+		"keel_listener_accept_errors_total{listener=\"metrics\"} 0\n"
+		"# HELP keel_listener_timeouts_total connections closed: idle, or no whole request in time\n"
+		"# TYPE keel_listener_timeouts_total counter\n"
+		"keel_listener_timeouts_total{listener=\"control\",reason=\"idle\"} 4\n"
+		"keel_listener_timeouts_total{listener=\"control\",reason=\"slow\"} 5\n"
+		"keel_listener_timeouts_total{listener=\"metrics\",reason=\"idle\"} 0\n"
+		"keel_listener_timeouts_total{listener=\"metrics\",reason=\"slow\"} 0\n";
+	struct keel_listen_stats a = { .open = 2,
+				       .accepted = 10,
+				       .evicted = 3,
+				       .idle_timeouts = 4,
+				       .slow_timeouts = 5,
+				       .accept_errors = 6 },
+				 z = {};
+	struct lb_metrics_listener v[] = { { "control", &a },
+					   { "metrics", &z },
+					   { "none", NULL } };
+	struct evbuffer *b = evbuffer_new();
+	char *text;
+	size_t n;
+
+	lb_metrics_listeners(b, v, 3);
+	n = evbuffer_get_length(b);
+	text = calloc(1, n + 1);
+	evbuffer_remove(b, text, n);
+	ck_assert_str_eq(text, want);
+	free(text);
+	evbuffer_free(b);
 }
 END_TEST
 
@@ -260,6 +546,13 @@ int main(void)
 	tcase_add_loop_test(tc, test_http, 100, 100 + N(http_cases));
 	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_start_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 20);
+	tcase_add_loop_test(tc, test_cap, 0, N(cap_cases));
+	tcase_add_loop_test(tc, test_slow, 0, N(slow_cases));
+	tcase_add_test(tc, test_emfile);
+	tcase_add_test(tc, test_listeners_text);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

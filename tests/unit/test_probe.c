@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,6 +35,10 @@
  */
 #define COARSE_MS 10
 
+/* Commands run as nobody: never as root (keel_probe_cmd.c). */
+#define NOBODY 65534
+#define NOBODY_IDS .uid = NOBODY, .gid = NOBODY
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -45,16 +50,18 @@ static uint64_t now_ms(void)
 struct result {
 	int n;
 	bool ok;
+	enum keel_probe_result res;
 	char detail[128];
 	uint64_t at;
 };
 
-static void probe_cb(void *arg, bool ok, const char *detail)
+static void probe_cb(void *arg, enum keel_probe_result res, const char *detail)
 {
 	struct result *r = arg;
 
 	r->n++;
-	r->ok = ok;
+	r->ok = res == KEEL_PROBE_PASSED;
+	r->res = res;
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
 	r->at = now_ms();
 }
@@ -633,13 +640,22 @@ static const struct cmd_case {
 	{ "no signal blocked",
 	  "exec grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status", true,
 	  "exit 0" },
+	/* The spec's user and group, no other group, even from root. */
+	{ "runs as the spec's user",
+	  "[ \"$(id -u) $(id -g) $(id -G)\" = \"65534 65534 65534\" ]", true,
+	  "exit 0" },
+	{ "not as root", "[ \"$(id -u)\" = 0 ]", false, "exit 1" },
+	{ "no capability",
+	  "exec grep -q '^CapEff:[[:space:]]*0*$' /proc/self/status", true,
+	  "exit 0" },
 };
 
 START_TEST(test_cmd)
 {
 	const struct cmd_case *c = &cmd_cases[_i];
 	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
-				     .timeout_ms = 5000 };
+				     .timeout_ms = 5000,
+				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	struct result r;
 
@@ -660,7 +676,8 @@ END_TEST
 START_TEST(test_cmd_no_fd_leak)
 {
 	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
-				     .timeout_ms = 5000 };
+				     .timeout_ms = 5000,
+				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct result r;
@@ -685,7 +702,8 @@ END_TEST
 START_TEST(test_cmd_timeout)
 {
 	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
-				     .timeout_ms = 300 };
+				     .timeout_ms = 300,
+				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	const char *f = tmpfile_name("timeout");
 	uint64_t t0 = now_ms(), t;
@@ -718,7 +736,8 @@ END_TEST
 START_TEST(test_cmd_cancel)
 {
 	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
-				     .timeout_ms = 5000 };
+				     .timeout_ms = 5000,
+				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	const char *f = tmpfile_name("cancel");
 	struct result r = {};
@@ -749,6 +768,7 @@ static void spec_base(struct keel_probe_spec *s, uint8_t type)
 	s->timeout_ms = 1000;
 	if (type == KEEL_PROBE_CMD) {
 		strcpy(s->cmd, "true");
+		s->uid = s->gid = NOBODY;
 		return;
 	}
 	s->family = KEEL_F_INET;
@@ -1061,7 +1081,8 @@ END_TEST
 START_TEST(test_check_no_double)
 {
 	struct keel_probe_spec s = { .type = KEEL_PROBE_CMD,
-				     .timeout_ms = 2000 };
+				     .timeout_ms = 2000,
+				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	const char *f = tmpfile_name("double");
 	struct seen seen = {};
@@ -1107,6 +1128,157 @@ START_TEST(test_check_no_double)
 	}
 	wait_reaped(b, last);
 	base_free_empty(b);
+}
+END_TEST
+
+/* --- probes the prober cannot run --- */
+
+/* Descriptors: none left above what the process holds now. */
+static void no_more_fds(struct rlimit *was)
+{
+	struct rlimit low;
+	int fd = dup(0);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, was), 0);
+	low = *was;
+	low.rlim_cur = fd;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+}
+
+/*
+ * Out of descriptors, a probe of any type is not run: no verdict on the
+ * service (listening and healthy all along), counted.  A command check
+ * asking to run as root is not run either.
+ */
+static const struct not_run_case {
+	const char *name;
+	uint8_t type;
+	bool no_fds;
+	uint32_t uid;
+	int err; /* keel_probe_run fails with it; 0: the callback says */
+	const char *detail;
+} not_run_cases[] = {
+	{ "tcp, no descriptor", KEEL_PROBE_TCP, true, 0, EMFILE, NULL },
+	{ "http, no descriptor", KEEL_PROBE_HTTP, true, 0, 0,
+	  "not run: http: socket: Too many open files" },
+	{ "command, no descriptor", KEEL_PROBE_CMD, true, NOBODY, EMFILE,
+	  NULL },
+	{ "command as root", KEEL_PROBE_CMD, false, 0, EPERM, NULL },
+};
+
+START_TEST(test_not_run)
+{
+	const struct not_run_case *c = &not_run_cases[_i];
+	struct event_base *b = event_base_new();
+	uint64_t before = keel_probe_not_run();
+	struct keel_probe_spec s;
+	struct keel_probe *p;
+	struct rlimit was;
+	struct result r = {};
+	uint16_t port = 0;
+	int lfd = -1;
+
+	spec_base(&s, c->type);
+	if (c->type != KEEL_PROBE_CMD) {
+		lfd = listen_on("127.0.0.1", &port, 16);
+		spec_addr(&s, "127.0.0.1", port);
+	} else {
+		s.uid = s.gid = c->uid;
+	}
+	if (c->no_fds)
+		no_more_fds(&was);
+	errno = 0;
+	p = keel_probe_run(b, &s, probe_cb, &r);
+	if (c->err) {
+		ck_assert_ptr_null(p);
+		ck_assert_int_eq(errno, c->err);
+	} else {
+		ck_assert_ptr_nonnull(p);
+		ck_assert(run_until(b, &r.n, 1, 5000));
+		ck_assert_int_eq(r.res, KEEL_PROBE_NOT_RUN);
+		ck_assert_str_eq(r.detail, c->detail);
+	}
+	if (c->no_fds)
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert_uint_eq(keel_probe_not_run(), before + 1);
+	if (lfd >= 0)
+		close(lfd);
+	event_base_free(b);
+}
+END_TEST
+
+/*
+ * A check whose probes cannot run keeps its state: UP stays UP however
+ * many rounds pass (fall is 1), DOWN stays DOWN; it is held meanwhile,
+ * the callback says so once with the same state, and once more when
+ * probes run again.
+ */
+static const struct held_case {
+	const char *name;
+	uint8_t type;
+	bool listening;
+	uint8_t state;
+} held_cases[] = {
+	{ "tcp up stays up", KEEL_PROBE_TCP, true, KEEL_RS_UP },
+	{ "tcp down stays down", KEEL_PROBE_TCP, false, KEEL_RS_DOWN },
+	{ "http up stays up", KEEL_PROBE_HTTP, true, KEEL_RS_UP },
+	{ "command up stays up", KEEL_PROBE_CMD, true, KEEL_RS_UP },
+};
+
+START_TEST(test_check_held)
+{
+	const struct held_case *c = &held_cases[_i];
+	struct event_base *b = event_base_new();
+	struct keel_probe_spec s;
+	struct seen seen = {};
+	struct keel_check *k;
+	struct rlimit was;
+	uint64_t before;
+	uint16_t port = 0;
+	int lfd = -1;
+
+	spec_base(&s, c->type);
+	s.timeout_ms = 200;
+	if (c->type == KEEL_PROBE_HTTP) {
+		port = srv_start(
+			b, "127.0.0.1",
+			"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+		spec_addr(&s, "127.0.0.1", port);
+	} else if (c->type == KEEL_PROBE_TCP) {
+		if (c->listening)
+			lfd = listen_on("127.0.0.1", &port, 64);
+		else
+			port = closed_port("127.0.0.1");
+		spec_addr(&s, "127.0.0.1", port);
+	}
+	k = keel_check_new(b, &s, 30, 1, 1, check_cb, &seen);
+	ck_assert_ptr_nonnull(k);
+	ck_assert(run_until(b, &seen.n, 1, 2000));
+	ck_assert_uint_eq(seen.state[0], c->state);
+	ck_assert(!keel_check_held(k));
+	before = keel_probe_not_run();
+	no_more_fds(&was);
+	/* Ten intervals and more, fall 1: a fed failure would flip it. */
+	run_for(b, 400);
+	ck_assert_uint_eq(keel_check_state(k), c->state);
+	ck_assert(keel_check_held(k));
+	ck_assert_msg(!strncmp(keel_check_detail(k), "not run: ", 9), "%s",
+		      keel_check_detail(k));
+	ck_assert_uint_ge(keel_probe_not_run() - before, 5);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_uint_eq(seen.state[1], c->state);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert(run_until(b, &seen.n, 3, 2000));
+	ck_assert_uint_eq(seen.state[2], c->state);
+	ck_assert(!keel_check_held(k));
+	keel_check_free(k);
+	if (c->type == KEEL_PROBE_HTTP)
+		srv_stop();
+	if (lfd >= 0)
+		close(lfd);
+	event_base_free(b);
 }
 END_TEST
 
@@ -1191,8 +1363,17 @@ int main(void)
 	tcase_add_test(tc, test_check_free_in_cb);
 	tcase_add_test(tc, test_check_no_double);
 	suite_add_tcase(s, tc);
+
+	tc = tcase_create("not_run");
+	tcase_set_timeout(tc, 15);
+	tcase_add_loop_test(tc, test_not_run, 0,
+			    sizeof(not_run_cases) / sizeof(not_run_cases[0]));
+	tcase_add_loop_test(tc, test_check_held, 0,
+			    sizeof(held_cases) / sizeof(held_cases[0]));
+	suite_add_tcase(s, tc);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_probe.XXXXXX");
-	if (!mkdtemp(tmpdir)) {
+	/* Commands run as nobody write their marks here. */
+	if (!mkdtemp(tmpdir) || chmod(tmpdir, 01777)) {
 		perror("mkdtemp");
 		return 1;
 	}

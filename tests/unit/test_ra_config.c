@@ -63,6 +63,11 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg.n_ifaces, 0);
 	ck_assert_str_eq(cfg.ctl_socket, "/run/keel/rs-agent.sock");
 	ck_assert_str_eq(cfg.ctl_group, "");
+	ck_assert_str_eq(cfg.ctl_read_group, "");
+	ck_assert_str_eq(cfg.user, "nobody");
+	ck_assert(!cfg.user_given);
+	ck_assert_uint_eq(cfg.ctl_max_conns, 64);
+	ck_assert_uint_eq(cfg.metrics_max_conns, 64);
 	ck_assert_str_eq(cfg.state_dir, "/var/lib/keel/rs-agent");
 	ck_assert_str_eq(cfg.metrics_listen, "");
 	ck_assert(cfg.manage_network);
@@ -88,42 +93,46 @@ START_TEST(test_full)
 {
 	const struct ra_cfg_service *s;
 
-	parse_ok("# a real of site A\n"
-		 "lbs:\n"
-		 "  - \"[2001:db8::1]\"\n"
-		 "  - \"[2001:db8::2]:9999\"\n"
-		 "key_file: /etc/keel/agent.key\n"
-		 "key_id: 7\n"
-		 "real: 2001:db8::11\n"
-		 "interval: 250ms\n"
-		 "rise: 5\n"
-		 "fall: 1\n"
-		 "interfaces: [eth0, eth1]\n"
-		 "control: {socket: /run/a.sock, group: keel-ops}\n"
-		 "state_dir: /var/lib/a\n"
-		 "metrics:\n"
-		 "  listen: \"[::1]:9461\"\n"
-		 "manage_network: false\n"
-		 "services:\n"
-		 "  - vip: 2001:db8::10\n" /* 18 */
-		 "    port: 443\n"
-		 "    protocol: tcp\n"
-		 "    check:\n"
-		 "      type: http\n"
-		 "      port: 8080\n"
-		 "      address: ::1\n"
-		 "      path: /healthz\n"
-		 "      host: im.example\n"
-		 "      expect: 204\n"
-		 "      timeout: 300ms\n"
-		 "      interval: 2s\n"
-		 "      rise: 2\n"
-		 "  - vip: 2001:db8::10\n" /* 31 */
-		 "    port: 0\n"
-		 "    protocol: udp\n"
-		 "    check: {type: command, command: \"exit 0\"}\n"
-		 "  - {vip: \"2001:db8::10\", port: 443, protocol: udp,\n"
-		 "     check: {port: 443, fall: 4}}\n");
+	parse_ok(
+		"# a real of site A\n"
+		"lbs:\n"
+		"  - \"[2001:db8::1]\"\n"
+		"  - \"[2001:db8::2]:9999\"\n"
+		"key_file: /etc/keel/agent.key\n"
+		"key_id: 7\n"
+		"real: 2001:db8::11\n"
+		"interval: 250ms\n"
+		"rise: 5\n"
+		"fall: 1\n"
+		"interfaces: [eth0, eth1]\n"
+		"control: {socket: /run/a.sock, group: keel-ops, read_group: v,\n"
+		"          max_connections: 4}\n"
+		"state_dir: /var/lib/a\n"
+		"metrics:\n"
+		"  listen: \"[::1]:9461\"\n"
+		"  max_connections: 2\n"
+		"user: agent\n"
+		"manage_network: false\n"
+		"services:\n"
+		"  - vip: 2001:db8::10\n" /* 21 */
+		"    port: 443\n"
+		"    protocol: tcp\n"
+		"    check:\n"
+		"      type: http\n"
+		"      port: 8080\n"
+		"      address: ::1\n"
+		"      path: /healthz\n"
+		"      host: im.example\n"
+		"      expect: 204\n"
+		"      timeout: 300ms\n"
+		"      interval: 2s\n"
+		"      rise: 2\n"
+		"  - vip: 2001:db8::10\n" /* 34 */
+		"    port: 0\n"
+		"    protocol: udp\n"
+		"    check: {type: command, command: \"exit 0\"}\n"
+		"  - {vip: \"2001:db8::10\", port: 443, protocol: udp,\n"
+		"     check: {port: 443, fall: 4}}\n");
 	ck_assert_uint_eq(cfg.n_lbs, 2);
 	addr_is(&cfg.lbs[0].a, "2001:db8::1");
 	ck_assert_uint_eq(cfg.lbs[0].port, 9460);
@@ -134,13 +143,18 @@ START_TEST(test_full)
 	ck_assert_str_eq(cfg.ifaces[1], "eth1");
 	ck_assert_str_eq(cfg.ctl_socket, "/run/a.sock");
 	ck_assert_str_eq(cfg.ctl_group, "keel-ops");
+	ck_assert_str_eq(cfg.ctl_read_group, "v");
+	ck_assert_uint_eq(cfg.ctl_max_conns, 4);
+	ck_assert_uint_eq(cfg.metrics_max_conns, 2);
+	ck_assert_str_eq(cfg.user, "agent");
+	ck_assert(cfg.user_given);
 	ck_assert_str_eq(cfg.state_dir, "/var/lib/a");
 	ck_assert_str_eq(cfg.metrics_listen, "[::1]:9461");
 	ck_assert(!cfg.manage_network);
 	ck_assert_uint_eq(cfg.n_services, 3);
 
 	s = &cfg.svc[0];
-	ck_assert_int_eq(s->line, 18);
+	ck_assert_int_eq(s->line, 21);
 	ck_assert_uint_eq(s->check.spec.type, KEEL_PROBE_HTTP);
 	ck_assert_uint_eq(s->check.spec.port, 8080);
 	ck_assert_uint_eq(s->check.spec.family, KEEL_F_INET6);
@@ -155,7 +169,7 @@ START_TEST(test_full)
 	ck_assert_uint_eq(s->check.fall, 1); /* the top level's */
 
 	s = &cfg.svc[1];
-	ck_assert_int_eq(s->line, 31);
+	ck_assert_int_eq(s->line, 34);
 	ck_assert_uint_eq(s->port, 0);
 	ck_assert_uint_eq(s->proto, IPPROTO_UDP);
 	ck_assert_uint_eq(s->check.spec.type, KEEL_PROBE_CMD);
@@ -198,7 +212,7 @@ static const struct bad_case {
 	{ H, 1, "services: required key missing" },
 	{ H "services: []\n", 4, "services: at least one service is required" },
 	{ H S "bogus: 1\n", 8,
-	  "bogus: unknown key; expected lbs, key_file, key_id, report_version, real, interval, rise, fall, interfaces, control, state_dir, metrics, manage_network, services" },
+	  "bogus: unknown key; expected lbs, key_file, key_id, report_version, real, interval, rise, fall, interfaces, control, state_dir, user, metrics, manage_network, services" },
 	{ H S "lbs: [10.0.0.2]\n", 8, "lbs: duplicate key (first at line 1)" },
 	{ "lbs: []\nkey_file: /k\nreal: 10.0.0.11\n" S, 1,
 	  "lbs: at least one LB is required" },
@@ -240,6 +254,16 @@ static const struct bad_case {
 	  "control.socket: must be an absolute path" },
 	{ H "control: {group: \"-x\"}\n" S, 4,
 	  "control.group: must be a group name (A-Z a-z 0-9 _ . -) or \"\"" },
+	{ H "control: {read_group: \"a b\"}\n" S, 4,
+	  "control.read_group: must be a group name (A-Z a-z 0-9 _ . -) or \"\"" },
+	{ H "control: {max_connections: 0}\n" S, 4,
+	  "control.max_connections: must be an integer in 1..4096" },
+	{ H "metrics: {max_connections: 4097}\n" S, 4,
+	  "metrics.max_connections: must be an integer in 1..4096" },
+	{ H "user: root\n" S, 4,
+	  "user: the agent and its command checks never run as root: name an unprivileged user (default nobody)" },
+	{ H "user: \"\"\n" S, 4,
+	  "user: must be a user name (A-Z a-z 0-9 _ . -)" },
 	{ H "metrics: {listen: 127.0.0.1}\n" S, 4,
 	  "metrics.listen: must be ADDRESS:PORT, [IPV6]:PORT, \"\" or off" },
 	{ H "manage_network: yes\n" S, 4,
@@ -294,7 +318,7 @@ static const struct bad_case {
 	{ H S "    check: {address: 'it''s'}\n", 8,
 	  "services[0].check.address: quotes inside a quoted value are not allowed" },
 	{ H S "x: !!str 1\n", 8,
-	  "x: unknown key; expected lbs, key_file, key_id, report_version, real, interval, rise, fall, interfaces, control, state_dir, metrics, manage_network, services" },
+	  "x: unknown key; expected lbs, key_file, key_id, report_version, real, interval, rise, fall, interfaces, control, state_dir, user, metrics, manage_network, services" },
 	{ H S "key_id: *nope\n", 8, "key_id: alias without a matching anchor" },
 	{ H S "<<: {a: 1}\n", 8, "<<: merge keys are not supported" },
 	{ H S "---\na: 1\n", 9, "more than one YAML document" },
