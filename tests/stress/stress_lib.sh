@@ -28,7 +28,8 @@
 #   fast as the machine goes), ST_JUNK_RATE, ST_CROWD_CTL, ST_CROWD_MET,
 #   ST_FLOOD_MODE, ST_FLOOD_THREADS, ST_QUICK (1: assert the invariants),
 #   ST_NEW (new flows while lbd is refused), ST_REPLAY_RATE, ST_KEEP_FLOWS
-#   (lbd's agents.keep_flows_for), ST_BIG_TABLE, ST_SMALL_TABLE;
+#   (lbd's agents.keep_flows_for), ST_BIG_TABLE, ST_SMALL_TABLE,
+#   ST_JUNK_SENDERS;
 #   and uses check() (tests/e2e/e2e_lib.sh).
 
 ST_VIP1=203.0.113.10
@@ -609,41 +610,59 @@ attack_replay() {
 }
 
 # (g) junk on the report port from spoofed sources while the agents report.
+# ST_JUNK_SENDERS flooders share the rate (one raw socket sender does not
+# reach 200k/s here).  Genuine reports lost: the agents' sent counters
+# against lbd's accepted ones, each pair read in the same order at the
+# start and the end (within about 3 reports: the reads are not atomic).
 attack_report_junk() {
-	local ok0 ok1 a0 a1 lost boot seq flood res r rc
-	st_say "--- report-junk: $ST_JUNK_RATE/s of junk on lbd's report port while the agents report"
+	local ok0 ok1 a0 a1 lost boot seq flood res r rc=0 i pids=() sent=0 secs
+	local -A c0=()
+	st_say "--- report-junk: $ST_JUNK_RATE/s of junk on lbd's report port ($ST_JUNK_SENDERS senders) while the agents report"
 	st_table "$ST_BIG_TABLE" || return 1
 	st_capture 1 "$TOPO_DIR/rs1-report.bin" >/dev/null || { st_say "no report of rs1 captured"; return 1; }
 	boot=$(topo_agent 1 status --json | jq -r .boot)
 	seq=$(topo_agent 1 status --json | jq -r .seq)
 	LB=1 metrics
-	ok0=$(st_reason ok)
+	for r in malformed unknown_source wrong_real replay old_boot rate_limited bad_mac; do
+		c0[$r]=$(st_reason $r)
+	done
 	a0=$(st_agent_sent)
+	LB=1 metrics
+	ok0=$(st_reason ok)
 	st_begin
 	# random bytes, reports signed with a wrong key, a recorded genuine
 	# report replayed, and forgeries with rs1's next sequence numbers (an
 	# on-path attacker's: each costs an HMAC), from a /16 of strangers and
 	# the three agents' own addresses.
-	topo_nsx fl "$REPORT_SEND" --lb "$(topo_lb_addr 1):9460" --flood "$ST_JUNK_RATE" \
-		--duration "$ST_DUR" --mix random:25,wrongkey:25,replay:25,nextseq:25 \
-		--from 10.66.0.0/16 --from "$(topo_rs_addr 1)" --from "$(topo_rs_addr 2)" \
-		--from "$(topo_rs_addr 3)" --key "$(topo_agent_key)" --real "$(topo_rs_addr 1)" \
-		--service "$ST_S1=up:1" --boot "$boot" --seq "$seq" \
-		--raw "$TOPO_DIR/rs1-report.bin" >"$TOPO_DIR/junk.out" 2>&1
-	rc=$?
+	for ((i = 0; i < ST_JUNK_SENDERS; i++)); do
+		# nsenter execs keel-report-send: $! is the sender.
+		nsenter --net="/run/netns/$(topo_ns fl)" -- "$REPORT_SEND" \
+			--lb "$(topo_lb_addr 1):9460" --flood $((ST_JUNK_RATE / ST_JUNK_SENDERS)) \
+			--duration "$ST_DUR" --mix random:25,wrongkey:25,replay:25,nextseq:25 \
+			--from 10.66.0.0/16 --from "$(topo_rs_addr 1)" --from "$(topo_rs_addr 2)" \
+			--from "$(topo_rs_addr 3)" --key "$(topo_agent_key)" --real "$(topo_rs_addr 1)" \
+			--service "$ST_S1=up:1" --boot "$boot" --seq "$seq" \
+			--raw "$TOPO_DIR/rs1-report.bin" >"$TOPO_DIR/junk$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || rc=$?
+	done
 	a1=$(st_agent_sent)
-	sleep 0.3
 	LB=1 metrics
 	ok1=$(st_reason ok)
 	st_end "$(st_healthy_re 1 2 3)"
 	res=
 	for r in malformed unknown_source wrong_real replay old_boot rate_limited bad_mac; do
-		res+=" $r $(st_reason $r)"
+		res+=" $r $(($(st_reason $r) - c0[$r]))"
 	done
-	flood=$(sed -n 's/^flood: \([0-9]*\) datagrams in \([0-9.]*\) s (\([0-9]*\)\/s).*/\3/p' "$TOPO_DIR/junk.out")
+	# "flood: N datagrams in T s (R/s): ..." from each sender.
+	read -r sent secs < <(sed -n 's/^flood: \([0-9]*\) datagrams in \([0-9.]*\) s.*/\1 \2/p' \
+		"$TOPO_DIR"/junk*.out | awk '{ n += $1; if ($2 > t) t = $2 } END { print n + 0, t + 0 }')
+	flood=$(awk -v n="$sent" -v t="$secs" 'BEGIN { if (t > 0) printf "%.0f", n / t }')
 	lost=$(((a1 - a0) - (ok1 - ok0)))
 	[ "$lost" -ge 0 ] || lost=0
-	st_say "report-junk: $(head -n 1 "$TOPO_DIR/junk.out"); lbd's counters:$res"
+	st_say "report-junk: $sent datagrams from $ST_JUNK_SENDERS senders in $secs s; lbd's results meanwhile:$res"
 	st_figure "report-junk: ${flood:-?} datagrams/s for $ST_DUR s (random, wrong key, replayed, next-sequence forgeries; spoofed strangers and agents), genuine reports lost $lost/$((a1 - a0)) ($(awk -v l="$lost" -v s=$((a1 - a0)) 'BEGIN { printf "%.2f", s ? 100 * l / s : 0 }')%), $(st_user_view)"
 	check "report-junk: the flood ran (exit $rc, ${flood:-no} datagrams/s)" test "$rc" = 0 -a -n "$flood"
 	st_invariants report-junk
