@@ -38,6 +38,7 @@ static const char *const bgp_event_names[BGP_EV__MAX] = {
 	[BGP_EV_UPDATE] = "UpdateMsg",
 	[BGP_EV_ROUTE_REFRESH] = "RouteRefreshMsg",
 	[BGP_EV_COLLISION_DUMP] = "OpenCollisionDump",
+	[BGP_EV_BFD_DOWN] = "BfdDown",
 };
 
 const char *bgp_state_name(enum bgp_state s)

@@ -50,6 +50,7 @@ enum bgp_event {
 	BGP_EV_UPDATE, /* UpdateMsg (27), already validated */
 	BGP_EV_ROUTE_REFRESH, /* RFC 2918, with in.rr */
 	BGP_EV_COLLISION_DUMP, /* OpenCollisionDump (23) */
+	BGP_EV_BFD_DOWN, /* RFC 5882 section 4.3: BFD down ends the session */
 	BGP_EV__MAX,
 };
 

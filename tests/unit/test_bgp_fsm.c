@@ -94,9 +94,10 @@ struct fsm_case {
 	uint32_t actions;
 	uint8_t code, subcode; /* NOTIFICATION sent, when SEND_NOTIF */
 	uint16_t hold_ms_s; /* hold timer armed (s), when ARM_HOLD */
+	const char *why; /* the reason given (status last_reason); NULL: any */
 };
 
-/* Rows give the trailing NOTIFICATION and hold fields only when used. */
+/* Rows give the trailing NOTIFICATION, hold and why fields only when used. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct fsm_case cases[] = {
@@ -120,6 +121,9 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_IDLE, BGP_EV_KEEPALIVE, IN_NONE, BGP_ST_IDLE, 0 },
 	{ BGP_ST_IDLE, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_IDLE, 0 },
 	{ BGP_ST_IDLE, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, 0 },
+	/* BFD down without a session: nothing to end (RFC 5882 section 4.3). */
+	{ BGP_ST_IDLE, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, 0 },
+	{ ST_IDLE_AUTO, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, 0 },
 
 	/* Connect */
 	{ BGP_ST_CONNECT, BGP_EV_START, IN_NONE, BGP_ST_CONNECT, 0 },
@@ -133,6 +137,7 @@ static const struct fsm_case cases[] = {
 	  A(CLOSE) | A(STOP_RETRY) | A(STOP_HOLD) | A(STOP_KEEPALIVE) },
 	{ BGP_ST_CONNECT, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_CONNECT, 0 },
 	{ BGP_ST_CONNECT, BGP_EV_KEEPALIVE, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_CONNECT, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_CONNECT, 0 },
 
 	/* Active */
 	{ BGP_ST_ACTIVE, BGP_EV_RETRY_EXP, IN_NONE, BGP_ST_CONNECT,
@@ -144,6 +149,7 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_ACTIVE, BGP_EV_STOP, IN_NONE, BGP_ST_IDLE,
 	  A(CLOSE) | A(STOP_RETRY) | A(STOP_HOLD) | A(STOP_KEEPALIVE) },
 	{ BGP_ST_ACTIVE, BGP_EV_UPDATE, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_ACTIVE, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_ACTIVE, 0 },
 
 	/* OpenSent */
 	{ BGP_ST_OPENSENT, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_OPENCONFIRM,
@@ -165,7 +171,11 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_OPENSENT, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HOLD, 0 },
 	{ BGP_ST_OPENSENT, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_ACTIVE,
-	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY) },
+	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY), 0, 0, 0,
+	  "connection lost before the OPEN" },
+	/* The path is gone: as a TCP failure, no NOTIFICATION, BFD's reason. */
+	{ BGP_ST_OPENSENT, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_ACTIVE,
+	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY), 0, 0, 0, "BFD went down" },
 	{ BGP_ST_OPENSENT, BGP_EV_MSG_ERR, IN_ERR_MARKER, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HEADER, BGP_HDR_SYNC },
 	{ BGP_ST_OPENSENT, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE, FAIL },
@@ -192,7 +202,10 @@ static const struct fsm_case cases[] = {
 	  A(SEND_KEEPALIVE) | A(ARM_KEEPALIVE) },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HOLD, 0 },
-	{ BGP_ST_OPENCONFIRM, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_OPENCONFIRM, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, FAIL, 0,
+	  0, 0, "connection lost" },
+	{ BGP_ST_OPENCONFIRM, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, FAIL, 0, 0,
+	  0, "BFD went down" },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE, FAIL },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_FSM, 2 },
@@ -223,7 +236,9 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_ESTABLISHED, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE,
 	  FAIL_N | ESTAB_DOWN, BGP_ERR_HOLD, 0 },
 	{ BGP_ST_ESTABLISHED, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE,
-	  FAIL | ESTAB_DOWN },
+	  FAIL | ESTAB_DOWN, 0, 0, 0, "connection lost" },
+	{ BGP_ST_ESTABLISHED, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE,
+	  FAIL | ESTAB_DOWN, 0, 0, 0, "BFD went down" },
 	{ BGP_ST_ESTABLISHED, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE,
 	  FAIL | ESTAB_DOWN },
 	{ BGP_ST_ESTABLISHED, BGP_EV_MSG_ERR, IN_ERR_MARKER, BGP_ST_IDLE,
@@ -326,6 +341,11 @@ START_TEST(test_table)
 		ck_assert_uint_eq(out.hold_ms, c->hold_ms_s * 1000u);
 	if (c->actions & BGP_ACT_ARM_RETRY)
 		ck_assert(out.retry_ms >= 750 && out.retry_ms <= 30000);
+	if (c->why)
+		ck_assert_msg(out.why && !strcmp(out.why, c->why),
+			      "%s + %s: why \"%s\", want \"%s\"",
+			      bgp_state_name(c->from), bgp_event_name(c->ev),
+			      out.why ? out.why : "(none)", c->why);
 }
 END_TEST
 
