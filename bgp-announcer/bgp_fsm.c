@@ -382,6 +382,8 @@ static void bgp_connect_active(struct bgp_fsm *f, enum bgp_event ev,
 	case BGP_EV_HOLD_EXP:
 	case BGP_EV_KEEPALIVE_EXP:
 		break; /* stale */
+	case BGP_EV_BFD_DOWN:
+		break; /* no session to end yet */
 	default:
 		bgp_fail(f, out, in, "message without a connection");
 		break;
@@ -408,9 +410,12 @@ static void bgp_opensent(struct bgp_fsm *f, enum bgp_event ev,
 			       "no OPEN within the hold time");
 		break;
 	case BGP_EV_TCP_FAILS:
+	case BGP_EV_BFD_DOWN:
 		/* Section 8.2.2, OpenSent: back to Active, keep listening. */
 		out->actions |= BGP_ACT_CLOSE | BGP_ACT_STOP_HOLD;
-		out->why = "connection lost before the OPEN";
+		out->why = ev == BGP_EV_BFD_DOWN ?
+				   "BFD went down" :
+				   "connection lost before the OPEN";
 		f->failures++;
 		if (!f->cfg.passive)
 			bgp_arm_retry(f, out, in->rand);
@@ -461,6 +466,10 @@ static void bgp_openconfirm(struct bgp_fsm *f, enum bgp_event ev,
 		break;
 	case BGP_EV_TCP_FAILS:
 		bgp_fail(f, out, in, "connection lost");
+		break;
+	case BGP_EV_BFD_DOWN:
+		/* RFC 5882 section 4.3: the path is gone, no NOTIFICATION. */
+		bgp_fail(f, out, in, "BFD went down");
 		break;
 	case BGP_EV_MSG_ERR:
 		out->notif = *in->err;
@@ -520,6 +529,10 @@ static void bgp_established(struct bgp_fsm *f, enum bgp_event ev,
 		break;
 	case BGP_EV_TCP_FAILS:
 		bgp_fail(f, out, in, "connection lost");
+		break;
+	case BGP_EV_BFD_DOWN:
+		/* RFC 5882 section 4.3: the path is gone, no NOTIFICATION. */
+		bgp_fail(f, out, in, "BFD went down");
 		break;
 	case BGP_EV_MSG_ERR:
 		out->notif = *in->err;

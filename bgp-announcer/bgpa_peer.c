@@ -703,11 +703,8 @@ static void peer_bfd_state(struct bfd_io_session *bs,
 	if (ev->old_state != BFD_STATE_UP || ev->new_state == BFD_STATE_UP ||
 	    ev->remote_state == BFD_STATE_ADMIN_DOWN)
 		return;
-	if (p->fsm.state == BGP_ST_IDLE || !p->bev)
-		return;
-	snprintf(p->last_reason, sizeof(p->last_reason), "BFD went down");
-	/* The path is gone: close as if TCP had failed, no NOTIFICATION. */
-	peer_event(p, BGP_EV_TCP_FAILS, NULL);
+	/* The FSM decides what it ends and gives the reason (last_reason). */
+	peer_event(p, BGP_EV_BFD_DOWN, NULL);
 }
 
 static void peer_bfd_start(struct bgpa_peer *p)
