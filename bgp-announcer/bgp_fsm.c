@@ -81,6 +81,32 @@ bool bgp_fsm_keep_incoming(uint32_t local_id, uint32_t remote_id)
 	return local_id < remote_id;
 }
 
+enum bgp_incoming bgp_fsm_incoming(const struct bgp_fsm *f,
+				   const struct bgp_open *open)
+{
+	/* As the caller did so far: an OPEN outside a collision is refused. */
+	if (open && f->state != BGP_ST_OPENSENT &&
+	    f->state != BGP_ST_OPENCONFIRM)
+		return BGP_IN_REFUSE;
+	switch (f->state) {
+	case BGP_ST_IDLE:
+		return f->auto_restart ? BGP_IN_ADOPT : BGP_IN_CLOSE;
+	case BGP_ST_CONNECT:
+	case BGP_ST_ACTIVE:
+		return BGP_IN_ADOPT;
+	case BGP_ST_OPENSENT:
+	case BGP_ST_OPENCONFIRM:
+		if (!open)
+			return BGP_IN_PARK;
+		return bgp_fsm_keep_incoming(f->cfg.local_id, open->bgp_id) ?
+			       BGP_IN_DUMP_OURS :
+			       BGP_IN_REFUSE;
+	default:
+		/* Section 6.8: Established wins over a new connection. */
+		return BGP_IN_REFUSE;
+	}
+}
+
 void bgp_fsm_open(const struct bgp_fsm *f, struct bgp_open *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -3,11 +3,14 @@
 """A misbehaving BGP peer for tests/e2e/test_bgp_bird.sh.
 
 Connects to the announcer (configured with this peer as passive), sends
-one malformed input per case and prints one line per case:
+one malformed input per case (or, in parked_after_collision, opens two
+connections in the order of a collision that ends before the second one's
+OPEN) and prints one line per case:
 
     CASE <name> notif <code>/<subcode>     the NOTIFICATION received
     CASE <name> kept                       no NOTIFICATION, session kept
     CASE <name> closed                     closed without a NOTIFICATION
+    CASE <name> established                OPEN, KEEPALIVE exchanged
 
 Usage: bgp_bad_peer.py ANNOUNCER_ADDR LOCAL_ADDR MY_AS PEER_AS [CASE...]
 Plain sockets: the messages are built here byte by byte.
@@ -103,28 +106,57 @@ class Session:
                 return body[0], body[1]
 
     def handshake(self, my_as, bgp_id):
+        return self.open_exchange(my_as, bgp_id) == "established"
+
+    def open_exchange(self, my_as, bgp_id):
+        """OPEN sent, OPEN and KEEPALIVE received, KEEPALIVE sent:
+        'established', or the (code, subcode) of a NOTIFICATION, 'closed',
+        'timeout'."""
         self.send(open_msg(my_as, bgp_id))
         got_open = got_ka = False
         while not (got_open and got_ka):
             r = self.recv_msg(5)
-            if r is None or r == "timeout":
-                return False
-            t, _ = r
+            if r is None:
+                return "closed"
+            if r == "timeout":
+                return "timeout"
+            t, body = r
             if t == 1:
                 got_open = True
                 self.send(KEEPALIVE)
             elif t == 4:
                 got_ka = True
             elif t == 3:
-                return False
-        return True
+                return body[0], body[1]
+        return "established"
 
     def close(self):
         self.s.close()
 
 
+def parked_after_collision(dst, src, my_as):
+    """RFC 4271 section 6.8: a second connection arrives while the first
+    is in OpenSent (the announcer parks it), the first closes, then the
+    second sends its OPEN: nothing collides any more, so it must be
+    taken (seen with a router whose hold timer expired while stopped)."""
+    first = Session(dst, src)
+    r = first.recv_msg(3)  # the announcer's OPEN: it is in OpenSent
+    if not (isinstance(r, tuple) and r[0] == 1):
+        first.close()
+        return "no-open-on-the-first"
+    second = Session(dst, src)
+    time.sleep(0.3)  # accepted and parked
+    first.close()  # OpenSent -> Active
+    time.sleep(0.3)
+    res = second.open_exchange(my_as, src)
+    second.close()
+    return res
+
+
 def run_case(name, dst, src, my_as, peer_as):
     bgp_id = src
+    if name == "parked_after_collision":
+        return parked_after_collision(dst, src, my_as)
     sess = Session(dst, src)
     res = None
     if name == "bad_marker":

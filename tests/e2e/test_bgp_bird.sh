@@ -16,7 +16,8 @@
 # withdrawn by config + SIGHUP leaves BIRD (time measured); wrong MD5 key
 # never establishes and status says so, the right key after a reload does;
 # malformed input gets the RFC NOTIFICATION, the daemon lives and its other
-# sessions stay Established; GoBGP sees the routes; graceful stop withdraws
+# sessions stay Established; a connection parked during a collision that
+# ended before its OPEN arrived is taken, not refused; GoBGP sees the routes; graceful stop withdraws
 # and BIRD shows the Cease with our shutdown message; SIGKILL: time until
 # BIRD drops the route.
 #
@@ -315,7 +316,7 @@ check "sessions kept over the reload" bird_proto_up siteA
 
 # --- 4. malformed input ---------------------------------------------------------
 echo "# --- malformed input from a peer"
-cases="bad_marker bad_length long_length unknown_type keepalive_length open_version open_hold1 open_hold2 open_bad_id open_bad_as update_in_opensent truncated_open update_attr_error update_overrun"
+cases="bad_marker bad_length long_length unknown_type keepalive_length open_version open_hold1 open_hold2 open_bad_id open_bad_as update_in_opensent truncated_open update_attr_error update_overrun parked_after_collision"
 ip netns exec "$NS_E" python3 "$HERE/bgp_bad_peer.py" 10.99.3.2 10.99.3.1 65099 65001 $cases >"$D/bad.out" 2>"$D/bad.log"
 expect() { # CASE RESULT
 	check "bad peer: $1 -> $2" grep -qx "CASE $1 $2" "$D/bad.out"
@@ -334,6 +335,10 @@ expect update_in_opensent "notif 5/1"
 expect truncated_open closed
 expect update_attr_error kept
 expect update_overrun "notif 3/1"
+# A connection parked in a collision (RFC 4271 section 6.8) whose OPEN
+# arrives after A's own connection closed: nothing collides, it is taken.
+expect parked_after_collision established
+check "A logged the adoption" grep -q "peer bad: adopted the connection parked" "$D/a.log"
 [ "$failed" = 0 ] || sed 's/^/#   /' "$D/bad.out"
 check "A survived all of it" kill -0 "$A_PID"
 check "A's BIRD sessions stayed Established" bird_proto_up siteA
