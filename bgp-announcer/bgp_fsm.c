@@ -84,15 +84,16 @@ bool bgp_fsm_keep_incoming(uint32_t local_id, uint32_t remote_id)
 enum bgp_incoming bgp_fsm_incoming(const struct bgp_fsm *f,
 				   const struct bgp_open *open)
 {
-	/* As the caller did so far: an OPEN outside a collision is refused. */
-	if (open && f->state != BGP_ST_OPENSENT &&
-	    f->state != BGP_ST_OPENCONFIRM)
-		return BGP_IN_REFUSE;
 	switch (f->state) {
 	case BGP_ST_IDLE:
+		/* Waiting out the back-off: the peer is there, take it. */
 		return f->auto_restart ? BGP_IN_ADOPT : BGP_IN_CLOSE;
 	case BGP_ST_CONNECT:
 	case BGP_ST_ACTIVE:
+		/*
+		 * No connection of ours to collide with, also when this one
+		 * was parked in a collision and ours has failed since.
+		 */
 		return BGP_IN_ADOPT;
 	case BGP_ST_OPENSENT:
 	case BGP_ST_OPENCONFIRM:
