@@ -470,7 +470,8 @@ reason_a() {
 	"$LBCTL" --socket "$D/bgpA.sock" --json bgp status |
 		jq -r '.peers[] | select(.name == "bird") | .last_reason'
 }
-within 2 eval '[ "$(reason_a)" = "BFD went down" ]'
+reason_a_is() { [ "$(reason_a)" = "$1" ]; }
+within 2 reason_a_is "BFD went down"
 check "A's status: last_reason BFD went down" is "$(reason_a)" "BFD went down"
 nsx "$NS_A" tc qdisc del dev aR root
 nsx "$NS_R" tc qdisc del dev rA root
