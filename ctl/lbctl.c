@@ -804,7 +804,7 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 {
 	double ring = 0, fps = 0, pps = 0, share = 0;
 	int w = (int)strlen("total");
-	char st[40], wt[40], b1[32], b2[32], age[32], conns[32], load[32];
+	char st[40], wt[72], b1[32], b2[32], age[32], conns[32], load[32];
 	bool checks = false;
 	json_t *r, *adm;
 	size_t i;
