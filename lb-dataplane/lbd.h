@@ -108,6 +108,13 @@ struct lbd {
 	struct keel_ctlsock *ctl;
 	struct lb_metrics *metrics;
 	struct lb_neigh_mon *nm;
+	struct event *neigh_soon; /* commit neighbour changes once a turn */
+	struct event *probe_ev; /* the next batch of the probe queue */
+	uint32_t probe[KEEL_MAX_REALS]; /* ring of real ids to resolve */
+	uint32_t probe_head, probe_n;
+	uint8_t probe_pending[KEEL_MAX_REALS]; /* LBD_PROBE_* while queued */
+	uint8_t link_mac[LB_CFG_IFACES_MAX][6]; /* of attached[i] */
+	bool link_ok[LB_CFG_IFACES_MAX];
 	struct event *tick;
 	struct event *sig_hup, *sig_term, *sig_int;
 	uint64_t ticks;
