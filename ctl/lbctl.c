@@ -769,6 +769,21 @@ static void show_occupancy(const char *what, int width, json_t *o)
 	printf("\n");
 }
 
+/* lbd's event loop: its longest stall, recently and since start. */
+static void show_loop(json_t *l)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+
+	if (!json_is_object(l))
+		return;
+	printf("event loop  longest stall %s ms in the last %s s, %s ms since start; %s over %s ms\n",
+	       jnum(l, "stall_max_ms", b1, sizeof(b1)),
+	       jnum(l, "window_s", b2, sizeof(b2)),
+	       jnum(l, "stall_max_ms_since_start", b3, sizeof(b3)),
+	       jnum(l, "stalls_over_budget", b4, sizeof(b4)),
+	       jnum(l, "budget_ms", b5, sizeof(b5)));
+}
+
 static void show_service_line(json_t *s)
 {
 	char b1[32], b2[32], b3[32];
@@ -988,6 +1003,7 @@ static void show_status(json_t *a)
 	printf("attached");
 	show_ifaces(dp);
 	show_occupancy("conn table", 0, dp);
+	show_loop(json_object_get(a, "loop"));
 	show_agents(json_object_get(a, "agents"));
 	json_array_foreach(json_object_get(a, "services"), i, s)
 	{

@@ -144,6 +144,26 @@ static void lb_svc_reindex(struct lb_model *m, struct lb_service *s)
 	}
 }
 
+/* Each real's share of s->ring (for status: counted once per ring). */
+static void lb_svc_count_shares(struct lb_service *s)
+{
+	static uint32_t n[KEEL_MAX_REALS];
+	size_t i;
+
+	for (i = 0; i < s->ring_size; i++)
+		if (s->ring[i] < KEEL_MAX_REALS)
+			n[s->ring[i]]++;
+	for (i = 0; i < s->n_reals; i++) {
+		s->reals[i].ring_entries = n[s->reals[i].id];
+		n[s->reals[i].id] = 0;
+	}
+	/* Ids the ring names but s does not hold (never, after adoption's
+	 * checks): cleared for the next service. */
+	for (i = 0; i < s->ring_size; i++)
+		if (s->ring[i] < KEEL_MAX_REALS)
+			n[s->ring[i]] = 0;
+}
+
 static int lb_adopt_svc(const struct keel_vip_key *k,
 			const struct keel_svc_info *info, void *arg)
 {
@@ -234,6 +254,7 @@ static int lb_adopt_reals(struct lb_model *m)
 
 int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 {
+	size_t i;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -243,9 +264,13 @@ int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 	err = lb_dp_svc_foreach(dp, lb_adopt_svc, m);
 	if (!err)
 		err = lb_adopt_reals(m);
-	if (err)
+	if (err) {
 		lb_model_free(m);
-	return err;
+		return err;
+	}
+	for (i = 0; i < m->n_svcs; i++)
+		lb_svc_count_shares(m->svcs[i]);
+	return 0;
 }
 
 static int lb_ring_size_check(uint32_t *size)
@@ -604,6 +629,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	free(s->ring);
 	s->ring = next;
 	next = NULL;
+	lb_svc_count_shares(s);
 out:
 	free(next);
 	free(zero);

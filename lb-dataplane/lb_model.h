@@ -37,6 +37,7 @@ struct lb_real {
 	uint8_t smac[6];
 	uint32_t ifindex;
 	uint32_t gen;
+	uint32_t ring_entries; /* its share of the service's ring (s->ring) */
 	bool deleted; /* staged for removal */
 	bool dirty;
 };

@@ -437,6 +437,34 @@ static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
 	lbd_commit(d);
 }
 
+static uint64_t lbd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/*
+ * Every LBD_BEAT_MS: how late this beat is, is how long the loop was
+ * held by something else (lb_stall.h): the metric that says whether
+ * lbd's event loop ever stalls.
+ */
+static void lbd_on_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, LBD_BEAT_MS * 1000 };
+	struct lbd *d = arg;
+	uint64_t now = lbd_now_us(), lag;
+
+	(void)fd;
+	(void)what;
+	lag = now > d->beat_due_us ? now - d->beat_due_us : 0;
+	lb_stall_note(&d->stall, now / 1000,
+		      lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag);
+	d->beat_due_us = now + tv.tv_usec;
+	evtimer_add(d->beat, &tv);
+}
+
 static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct lbd *d = arg;
@@ -476,6 +504,8 @@ static void lbd_shutdown(struct lbd *d)
 	}
 	if (d->tick)
 		event_free(d->tick);
+	if (d->beat)
+		event_free(d->beat);
 	if (d->neigh_soon)
 		event_free(d->neigh_soon);
 	if (d->probe_ev)
@@ -531,7 +561,7 @@ static int lbd_start(struct lbd *d)
 				.conn_table_size = d->cfg.conn_table_size };
 	struct lb_reconcile_stats rs;
 	struct lbd_health_prep hp;
-	struct timeval one = { 1, 0 };
+	struct timeval one = { 1, 0 }, beat = { 0, LBD_BEAT_MS * 1000 };
 	char err[512];
 	int ret;
 
@@ -598,13 +628,17 @@ static int lbd_start(struct lbd *d)
 	d->reload_at = time(NULL);
 
 	d->tick = event_new(d->base, -1, EV_PERSIST, lbd_on_tick, d);
+	d->beat = evtimer_new(d->base, lbd_on_beat, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, lbd_on_signal, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, lbd_on_signal, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, lbd_on_signal, d);
-	if (!d->tick || !d->sig_hup || !d->sig_term || !d->sig_int ||
-	    event_add(d->tick, &one) || event_add(d->sig_hup, NULL) ||
-	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL))
+	if (!d->tick || !d->beat || !d->sig_hup || !d->sig_term ||
+	    !d->sig_int || event_add(d->tick, &one) ||
+	    event_add(d->sig_hup, NULL) || event_add(d->sig_term, NULL) ||
+	    event_add(d->sig_int, NULL))
 		return -ENOMEM;
+	d->beat_due_us = lbd_now_us() + beat.tv_usec;
+	evtimer_add(d->beat, &beat);
 	ret = lbd_ctl_start(d);
 	if (ret)
 		return ret;

@@ -322,6 +322,7 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	case KEEL_CTL_STATUS:
 		return keel_ctlsock_ok(lbd_view_status(d));
 	case KEEL_CTL_SERVICES:
+		lbd_stats_read(d);
 		o = json_array();
 		for (size_t i = 0; o && i < d->m.n_svcs; i++)
 			json_array_append_new(
@@ -335,6 +336,7 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 		if (!s)
 			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
 						"no service %s", r.service);
+		lbd_stats_read(d);
 		o = lbd_view_service(d, s, true);
 		return keel_ctlsock_ok(o);
 	case KEEL_CTL_STATS:
