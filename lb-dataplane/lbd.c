@@ -218,6 +218,7 @@ static void lbd_probe_unresolved(struct lbd *d)
 						false);
 }
 
+/* 1 if the commit wrote something, 0 if there was nothing, or -errno. */
 static int lbd_commit(struct lbd *d)
 {
 	struct lb_commit_stats cs;
@@ -228,15 +229,17 @@ static int lbd_commit(struct lbd *d)
 			 strerror(-err));
 		return err;
 	}
-	if (cs.services_changed || cs.reals_written)
-		keel_log(
-			LOG_INFO,
-			"data plane updated: %u services, %u reals, %u ring entries",
-			cs.services_changed, cs.reals_written,
-			cs.ring_entries_written);
-	return 0;
+	if (!cs.services_changed && !cs.reals_written &&
+	    !cs.ring_entries_written)
+		return 0;
+	keel_log(LOG_INFO,
+		 "data plane updated: %u services, %u reals, %u ring entries",
+		 cs.services_changed, cs.reals_written,
+		 cs.ring_entries_written);
+	return 1;
 }
 
+/* The generation counts applies that changed the data plane. */
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 {
 	int err = lbd_health_reconcile(d, rs);
@@ -247,9 +250,11 @@ int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 	}
 	lbd_resolve(d, false);
 	err = lbd_commit(d);
-	if (!err)
+	if (err < 0)
+		return err;
+	if (err > 0)
 		d->generation++;
-	return err;
+	return 0;
 }
 
 /* Neighbour changes of one loop turn, committed once. */
