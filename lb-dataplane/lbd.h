@@ -197,8 +197,9 @@ struct evbuffer;
 void lbd_health_metrics(struct lbd *d, struct evbuffer *b);
 
 /* lbd_view.c */
+/* reals false: "real_count" (per state, usable, selectable) instead. */
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);
-json_t *lbd_view_status(struct lbd *d);
+json_t *lbd_view_status(struct lbd *d, bool summary);
 json_t *lbd_view_stats(struct lbd *d);
 json_t *lbd_view_site(struct lbd *d); /* {"drained", "since", "reason"} */
 json_t *lbd_view_dataplane(struct lbd *d);

@@ -320,7 +320,7 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 	}
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:
-		return keel_ctlsock_ok(lbd_view_status(d));
+		return keel_ctlsock_ok(lbd_view_status(d, r.summary));
 	case KEEL_CTL_SERVICES:
 		lbd_stats_read(d);
 		o = json_array();

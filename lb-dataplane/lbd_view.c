@@ -117,6 +117,31 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 	return o;
 }
 
+/* How many of s's reals are in each state: the summary of a large site. */
+static json_t *lbd_view_counts(const struct lb_service *s)
+{
+	uint32_t n[KEEL_RS_DRAINING + 1] = {}, total = 0, usable = 0, sel = 0;
+	uint32_t up_usable = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_reals; i++) {
+		const struct lb_real *r = &s->reals[i];
+
+		if (r->deleted)
+			continue;
+		total++;
+		n[r->state <= KEEL_RS_DRAINING ? r->state : KEEL_RS_UNKNOWN]++;
+		usable += lb_real_usable(r);
+		sel += lb_real_selectable(r);
+		up_usable += r->state == KEEL_RS_UP && lb_real_usable(r);
+	}
+	return json_pack("{sisisisisisisisi}", "total", total, "up",
+			 n[KEEL_RS_UP], "draining", n[KEEL_RS_DRAINING], "down",
+			 n[KEEL_RS_DOWN], "unknown", n[KEEL_RS_UNKNOWN],
+			 "usable", usable, "up_usable", up_usable, "selectable",
+			 sel);
+}
+
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 {
 	const struct lb_cfg_service *cs = lb_cfg_find_service(&d->cfg, &s->key);
@@ -137,8 +162,10 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 		return NULL;
 	json_object_set_new(o, "load_aware",
 			    json_boolean(cs && cs->load_aware.enabled));
-	if (!reals)
+	if (!reals) {
+		json_object_set_new(o, "real_count", lbd_view_counts(s));
 		return o;
+	}
 	arr = json_array();
 	for (i = 0; arr && i < s->n_reals; i++)
 		if (!s->reals[i].deleted)
@@ -237,7 +264,7 @@ json_t *lbd_view_site(struct lbd *d)
 						      json_null());
 }
 
-json_t *lbd_view_status(struct lbd *d)
+json_t *lbd_view_status(struct lbd *d, bool summary)
 {
 	json_t *o, *svcs;
 	size_t i;
@@ -245,8 +272,8 @@ json_t *lbd_view_status(struct lbd *d)
 	lbd_stats_read(d);
 	svcs = json_array();
 	for (i = 0; svcs && i < d->m.n_svcs; i++)
-		json_array_append_new(svcs,
-				      lbd_view_service(d, d->m.svcs[i], true));
+		json_array_append_new(svcs, lbd_view_service(d, d->m.svcs[i],
+							     !summary));
 	o = json_pack("{sssIss}", "instance", d->cfg.instance, "generation",
 		      (json_int_t)d->generation, "config", d->config_path);
 	if (!o)
