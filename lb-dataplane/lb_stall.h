@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * lb_stall - how long lbd's event loop was held, measured by the lateness
- * of a heartbeat timer: when every callback returns quickly the timer
- * fires on time; a callback that keeps the loop for S ms makes the next
- * beat S ms late (minus at most one beat period).  Each beat's lateness
- * is noted here: the longest over a sliding window, the longest since
- * start, a histogram, and a count of those over the budget.  Pure: the
- * caller passes monotonic time.
+ * lb_stall - how long lbd's event loop was held: lbd notes, at the end of
+ * each of its callbacks, how long the current loop turn has run (and a
+ * heartbeat timer notes its own lateness, for work that is not lbd's).
+ * Kept here: the longest over a sliding window, the longest since start,
+ * a histogram, and a count of those over the budget.  Pure: the caller
+ * passes monotonic time.
  */
 #ifndef LB_STALL_H
 #define LB_STALL_H
@@ -25,15 +24,15 @@ struct lb_stall {
 	uint32_t slot_max_us[LB_STALL_WINDOW_S];
 	uint64_t slot_sec[LB_STALL_WINDOW_S];
 	uint64_t buckets[LB_STALL_BUCKETS + 1]; /* not cumulative */
-	uint64_t count; /* beats noted */
+	uint64_t count; /* notes */
 	uint64_t sum_us;
-	uint64_t over; /* beats later than LB_STALL_BUDGET_US */
+	uint64_t over; /* notes over LB_STALL_BUDGET_US */
 	uint32_t max_us; /* since start */
 };
 
-/* One beat, lag_us late, at now_ms. */
+/* The loop held for lag_us, noted at now_ms. */
 void lb_stall_note(struct lb_stall *s, uint64_t now_ms, uint32_t lag_us);
-/* The longest lateness in the LB_STALL_WINDOW_S seconds up to now_ms. */
+/* The longest noted in the LB_STALL_WINDOW_S seconds up to now_ms. */
 uint32_t lb_stall_recent_us(const struct lb_stall *s, uint64_t now_ms);
 
 #endif /* LB_STALL_H */

@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sodium.h>
 
 #include "keel_log.h"
@@ -160,6 +161,7 @@ static void lbd_on_probe(evutil_socket_t fd, short what, void *arg)
 	}
 	if (d->probe_n)
 		evtimer_add(d->probe_ev, &gap);
+	lbd_loop_note(d);
 }
 
 /*
@@ -263,6 +265,7 @@ static void lbd_on_neigh_soon(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	lbd_commit(arg);
+	lbd_loop_note(arg);
 }
 
 static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
@@ -422,13 +425,10 @@ void lbd_stop(struct lbd *d, bool unload)
 	event_base_loopexit(d->base, &soon);
 }
 
-static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
+static void lbd_tick(struct lbd *d)
 {
-	struct lbd *d = arg;
 	uint32_t every = d->cfg.neigh_refresh_ms / 1000;
 
-	(void)fd;
-	(void)what;
 	d->ticks++;
 	lbd_sample(d);
 	if (every && d->ticks % every)
@@ -442,6 +442,14 @@ static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
 	lbd_commit(d);
 }
 
+static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lbd_tick(arg);
+	lbd_loop_note(arg);
+}
+
 static uint64_t lbd_now_us(void)
 {
 	struct timespec ts;
@@ -451,9 +459,33 @@ static uint64_t lbd_now_us(void)
 }
 
 /*
+ * The loop's stalls (lb_stall.h), measured without waking the loop: at
+ * the end of each of lbd's callbacks, the time since this loop turn's
+ * poll returned (libevent's cached time) is how long the turn has held
+ * the loop so far.  A turn of several callbacks is noted by each; the
+ * longest note is the turn's.
+ */
+void lbd_loop_note(struct lbd *d)
+{
+	struct timeval start, now;
+	int64_t us;
+
+	if (event_base_gettimeofday_cached(d->base, &start))
+		return;
+	gettimeofday(&now, NULL);
+	us = (now.tv_sec - start.tv_sec) * 1000000LL +
+	     (now.tv_usec - start.tv_usec);
+	/* Outside a turn the cache is empty: now - now.  A clock step
+	 * (the cache is monotonic + a wall-clock offset) is no stall. */
+	if (us < 0 || us > 3600 * 1000000LL)
+		return;
+	lb_stall_note(&d->stall, lbd_now_us() / 1000, (uint32_t)us);
+}
+
+/*
  * Every LBD_BEAT_MS: how late this beat is, is how long the loop was
- * held by something else (lb_stall.h): the metric that says whether
- * lbd's event loop ever stalls.
+ * held, also by work that is not lbd's (libevent writing a long answer,
+ * a probe): within LBD_BEAT_MS.
  */
 static void lbd_on_beat(evutil_socket_t fd, short what, void *arg)
 {
@@ -479,6 +511,7 @@ static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		lbd_reload(d, &rs, err, sizeof(err));
+		lbd_loop_note(d);
 		return;
 	}
 	keel_log(LOG_NOTICE, "signal %d: stopping", (int)sig);

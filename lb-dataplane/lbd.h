@@ -148,7 +148,7 @@ struct lbd {
 	uint8_t link_mac[LB_CFG_IFACES_MAX][6]; /* of attached[i] */
 	bool link_ok[LB_CFG_IFACES_MAX];
 	struct event *tick;
-	struct event *beat; /* the heartbeat whose lateness is a stall */
+	struct event *beat; /* a heartbeat: its lateness is a stall too */
 	uint64_t beat_due_us;
 	struct lb_stall stall;
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -165,8 +165,11 @@ struct lbd {
 };
 
 /* lbd.c */
-#define LBD_BEAT_MS 10 /* heartbeat period: stalls are measured to it */
+#define LBD_BEAT_MS 100 /* the heartbeat: a stall outside lbd's callbacks */
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs);
+/* At the end of each of lbd's callbacks: how long this loop turn held
+ * the loop so far (lb_stall.h). */
+void lbd_loop_note(struct lbd *d);
 int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	       size_t errlen);
 void lbd_stop(struct lbd *d, bool unload);

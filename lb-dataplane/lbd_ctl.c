@@ -372,7 +372,10 @@ char *lbd_ctl_handle(struct lbd *d, const char *line, size_t len)
 
 static char *lbd_ctl_line(void *arg, const char *line, size_t len)
 {
-	return lbd_ctl_handle(arg, line, len);
+	char *answer = lbd_ctl_handle(arg, line, len);
+
+	lbd_loop_note(arg);
+	return answer;
 }
 
 /* Mode 0660, owner root, group control.group (else root's). */

@@ -718,8 +718,6 @@ int lbd_health_reconcile(struct lbd *d, struct lb_reconcile_stats *rs)
 	return err;
 }
 
-static void lbd_on_report(evutil_socket_t fd, short what, void *arg);
-
 /*
  * Reports already waiting are read before any deadline is acted on: a
  * loop that was busy (a long commit, a large status) is no evidence that
@@ -821,6 +819,7 @@ static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 	now = lbd_now_ms();
 	lbd_loadw(d, now, false);
 	lbd_health_run(d, now);
+	lbd_loop_note(d);
 }
 
 /* ---- the receiver ---- */
@@ -952,6 +951,8 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 		event_del(d->health.rx);
 		evtimer_add(d->health.rx_pace, &pace);
 	}
+	if (what)
+		lbd_loop_note(d);
 }
 
 static void lbd_on_rx_pace(evutil_socket_t fd, short what, void *arg)
@@ -969,6 +970,7 @@ static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	lbd_health_run(arg, lbd_now_ms());
+	lbd_loop_note(arg);
 }
 
 /* Called once from lbd_start() before the first apply. */

@@ -355,11 +355,12 @@ static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
 
 	lb_prom_help(
 		b, "keel_lbd_loop_stall_max_seconds", "gauge",
-		"longest time lbd's event loop was held over the last 60 s (the lateness of a 10 ms heartbeat)");
+		"longest time lbd's event loop was held over the last 60 s (one loop turn, noted by lbd's callbacks and a 100 ms heartbeat)");
 	lb_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
 		       lb_stall_recent_us(s, lbd_now_ms()) / 1e6);
-	lb_prom_help(b, "keel_lbd_loop_stall_seconds", "histogram",
-		     "lateness of each heartbeat of lbd's event loop");
+	lb_prom_help(
+		b, "keel_lbd_loop_stall_seconds", "histogram",
+		"how long lbd's event loop had been held when each of its callbacks ended (and each heartbeat's lateness)");
 	for (i = 0; i <= LB_STALL_BUCKETS; i++) {
 		struct lb_prom_label l[] = { { "le", le } };
 
@@ -377,7 +378,7 @@ static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
 	lb_prom_sample(b, "keel_lbd_loop_stall_seconds_count", NULL, 0,
 		       s->count);
 	lb_prom_help(b, "keel_lbd_loop_stalls_total", "counter",
-		     "heartbeats of lbd's event loop later than 50 ms");
+		     "notes of lbd's event loop held longer than 50 ms");
 	lb_prom_sample(b, "keel_lbd_loop_stalls_total", NULL, 0, s->over);
 }
 
@@ -473,6 +474,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		     "time of the last reload attempt");
 	lb_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
 		       d->reload_at);
+	lbd_loop_note(d);
 }
 
 int lbd_metrics_start(struct lbd *d)

@@ -201,9 +201,14 @@ start)
 		perf report -i "$DIR/perf.data" --no-children --sort sym -g none 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -40 >"$BENCH_PERF_STATUS"; perf report -i "$DIR/perf.data" --children --sort sym -g none 2>/dev/null | grep -v '^#' | head -60 >>"$BENCH_PERF_STATUS"
 	fi
-	report "status: $(status_ms)"
-	report "status --json: $(status_ms --json)"
 	report "idle cpu (20 s): $(cpu 20) % of a core; loop stall max $(stall)"
+	report "status: $(status_ms)"
+	report "status --json: $(status_ms --json); loop stall max since $(stall)"
+	# A hot restart: the next lbd adopts the pinned maps as they are.
+	kill -TERM "$lbd_pid"
+	wait "$lbd_pid"
+	start_lbd
+	report "restart over the pinned maps: $START_MS ms to serving"
 	;;
 agents)
 	n=${1:?agents}
@@ -218,7 +223,11 @@ agents)
 		echo "addr add $(real_addr "$i")/32 dev kb1"
 	done >"$DIR/addr.batch"
 	ip -n "$PEER" -batch "$DIR/addr.batch" || exit 1
-	config "$svcs" "$per" "    health: {type: agent}" \
+	# LOAD_AWARE=1: every service's weights follow its agents' reports.
+	hl="    health: {type: agent}"
+	[ -n "${LOAD_AWARE:-}" ] &&
+		hl+=$'\n    load_aware: {enabled: true, period: 1s, deadband: 0}'
+	config "$svcs" "$per" "$hl" \
 		"$(printf 'agents:\n  listen: 10.64.0.1:9460\n  key_file: %s\n  interval: 100ms' "$DIR/key")"
 	start_lbd
 	report "start $n agent reals: $START_MS ms to serving"
@@ -232,6 +241,8 @@ agents)
 	report "$n agents x $hz Hz: lbd cpu ($secs s) $c % of a core; loop stall max $(stall)"
 	"$LBCTL" --socket "$SOCK" --json status >"$DIR/st.json"
 	report "reals up while reports flow: $(jq '[.services[].reals[] | select(.state == "up")] | length' "$DIR/st.json") of $n"
+	[ -n "${LOAD_AWARE:-}" ] &&
+		report "load-aware weights of the first service: $(jq -c '[.services[0].reals[] | .weight]' "$DIR/st.json")"
 	report "status during reports: $(status_ms); loop stall max since $(stall)"
 	if [ -n "${BENCH_PERF:-}" ]; then
 		perf record -q -g -p "$lbd_pid" -o "$DIR/perf.data" -- sleep 5 >/dev/null 2>&1
