@@ -15,7 +15,7 @@
 #       sent at HZ each (bench_agents) from the peer namespace.
 #   tests/bench/bench_lbd.sh BUILD conn ENTRIES [SECONDS]
 #       a conn table of ENTRIES filled to the brim (bench_conn_fill),
-#       100 services x 20 reals.
+#       100 services x 20 reals; idle, then while the table churns.
 #
 # Prints one "figure" line per measurement.  CPU is lbd's utime + stime
 # from /proc/PID/stat over the interval, in % of one core.  Status
@@ -269,6 +269,16 @@ conn)
 	sleep 6
 	report "conn table $CONN full: idle cpu ($secs s) $(cpu "$secs") % of a core; loop stall max $(stall)"
 	report "status: $(status_ms)"
+	# The table churning as fast as this machine adds flows (batched
+	# updates from another process, each new flow evicting the oldest).
+	"$FILL" /sys/fs/bpf "$ID" 0 $((secs + 70)) >"$DIR/churn.out" &
+	bg=$!
+	sleep 65 # the stall window (60 s) holds only the churn
+	report "conn table $CONN churning: lbd cpu ($secs s) $(cpu "$secs") % of a core; loop stall max $(stall)"
+	report "status while it churns: $(status_ms)"
+	wait "$bg"
+	bg=
+	report "churn: $(cat "$DIR/churn.out")"
 	;;
 *)
 	echo "bench_lbd.sh: unknown case $CASE" >&2
