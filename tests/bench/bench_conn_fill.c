@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 
 			keys[k].family = KEEL_F_INET;
 			keys[k].proto = 6;
-			keys[k].src[0] = htobe32(0x0b000000u + (uint32_t)(f >> 8));
+			keys[k].src[0] =
+				htobe32(0x0b000000u + (uint32_t)(f >> 8));
 			keys[k].dst[0] = htobe32(0xcb007100u | 10);
 			keys[k].sport = htobe16(1024 + (f & 0xff));
 			keys[k].dport = htobe16(443);
