@@ -611,6 +611,18 @@ static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 	return err;
 }
 
+/* The per-agent arrays (they follow the agents table's slots). */
+static void lbd_agent_index_free(struct lbd_health *h)
+{
+	free(h->agent_first);
+	free(h->agent_dirty);
+	free(h->agent_dirty_list);
+	h->agent_first = NULL;
+	h->agent_dirty = NULL;
+	h->agent_dirty_list = NULL;
+	h->n_agent_dirty = 0;
+}
+
 /*
  * After a full pass: drop entries of reals no longer wanted; the agents
  * table, each agent's reals, the deadlines and the load-aware services
@@ -650,22 +662,14 @@ static void lbd_health_sweep(struct lbd *d)
 			"agents table: out of memory (the previous one stays)");
 	free(a);
 	/* Each agent's reals, chained; the slots just moved. */
-	free(h->agent_first);
-	free(h->agent_dirty);
-	free(h->agent_dirty_list);
+	lbd_agent_index_free(h);
 	h->agent_first = calloc(h->agents.n + 1, sizeof(*h->agent_first));
 	h->agent_dirty = calloc(h->agents.n + 1, sizeof(*h->agent_dirty));
 	h->agent_dirty_list =
 		calloc(h->agents.n + 1, sizeof(*h->agent_dirty_list));
-	h->n_agent_dirty = 0;
 	if (!h->agent_first || !h->agent_dirty || !h->agent_dirty_list) {
 		keel_log(LOG_ERR, "agents' reals: out of memory");
-		free(h->agent_first);
-		free(h->agent_dirty);
-		free(h->agent_dirty_list);
-		h->agent_first = NULL;
-		h->agent_dirty = NULL;
-		h->agent_dirty_list = NULL;
+		lbd_agent_index_free(h);
 	}
 	/* Everything was just evaluated: deadlines anew, nothing dirty. */
 	lb_deadline_clear(&h->dl);
@@ -1016,12 +1020,7 @@ void lbd_health_stop(struct lbd *d)
 	}
 	lb_agents_free(&h->agents);
 	lb_deadline_free(&h->dl);
-	free(h->agent_first);
-	free(h->agent_dirty);
-	free(h->agent_dirty_list);
-	h->agent_first = NULL;
-	h->agent_dirty = NULL;
-	h->agent_dirty_list = NULL;
+	lbd_agent_index_free(h);
 }
 
 /* ---- status and metrics ---- */
