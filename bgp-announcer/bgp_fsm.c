@@ -38,6 +38,7 @@ static const char *const bgp_event_names[BGP_EV__MAX] = {
 	[BGP_EV_UPDATE] = "UpdateMsg",
 	[BGP_EV_ROUTE_REFRESH] = "RouteRefreshMsg",
 	[BGP_EV_COLLISION_DUMP] = "OpenCollisionDump",
+	[BGP_EV_BFD_DOWN] = "BfdDown",
 };
 
 const char *bgp_state_name(enum bgp_state s)
@@ -78,6 +79,33 @@ uint32_t bgp_fsm_backoff_ms(const struct bgp_fsm_cfg *cfg, uint32_t failures,
 bool bgp_fsm_keep_incoming(uint32_t local_id, uint32_t remote_id)
 {
 	return local_id < remote_id;
+}
+
+enum bgp_incoming bgp_fsm_incoming(const struct bgp_fsm *f,
+				   const struct bgp_open *open)
+{
+	switch (f->state) {
+	case BGP_ST_IDLE:
+		/* Waiting out the back-off: the peer is there, take it. */
+		return f->auto_restart ? BGP_IN_ADOPT : BGP_IN_CLOSE;
+	case BGP_ST_CONNECT:
+	case BGP_ST_ACTIVE:
+		/*
+		 * No connection of ours to collide with, also when this one
+		 * was parked in a collision and ours has failed since.
+		 */
+		return BGP_IN_ADOPT;
+	case BGP_ST_OPENSENT:
+	case BGP_ST_OPENCONFIRM:
+		if (!open)
+			return BGP_IN_PARK;
+		return bgp_fsm_keep_incoming(f->cfg.local_id, open->bgp_id) ?
+			       BGP_IN_DUMP_OURS :
+			       BGP_IN_REFUSE;
+	default:
+		/* Section 6.8: Established wins over a new connection. */
+		return BGP_IN_REFUSE;
+	}
 }
 
 void bgp_fsm_open(const struct bgp_fsm *f, struct bgp_open *out)
@@ -381,6 +409,8 @@ static void bgp_connect_active(struct bgp_fsm *f, enum bgp_event ev,
 	case BGP_EV_HOLD_EXP:
 	case BGP_EV_KEEPALIVE_EXP:
 		break; /* stale */
+	case BGP_EV_BFD_DOWN:
+		break; /* no session to end yet */
 	default:
 		bgp_fail(f, out, in, "message without a connection");
 		break;
@@ -407,9 +437,12 @@ static void bgp_opensent(struct bgp_fsm *f, enum bgp_event ev,
 			       "no OPEN within the hold time");
 		break;
 	case BGP_EV_TCP_FAILS:
+	case BGP_EV_BFD_DOWN:
 		/* Section 8.2.2, OpenSent: back to Active, keep listening. */
 		out->actions |= BGP_ACT_CLOSE | BGP_ACT_STOP_HOLD;
-		out->why = "connection lost before the OPEN";
+		out->why = ev == BGP_EV_BFD_DOWN ?
+				   "BFD went down" :
+				   "connection lost before the OPEN";
 		f->failures++;
 		if (!f->cfg.passive)
 			bgp_arm_retry(f, out, in->rand);
@@ -460,6 +493,10 @@ static void bgp_openconfirm(struct bgp_fsm *f, enum bgp_event ev,
 		break;
 	case BGP_EV_TCP_FAILS:
 		bgp_fail(f, out, in, "connection lost");
+		break;
+	case BGP_EV_BFD_DOWN:
+		/* RFC 5882 section 4.3: the path is gone, no NOTIFICATION. */
+		bgp_fail(f, out, in, "BFD went down");
 		break;
 	case BGP_EV_MSG_ERR:
 		out->notif = *in->err;
@@ -519,6 +556,10 @@ static void bgp_established(struct bgp_fsm *f, enum bgp_event ev,
 		break;
 	case BGP_EV_TCP_FAILS:
 		bgp_fail(f, out, in, "connection lost");
+		break;
+	case BGP_EV_BFD_DOWN:
+		/* RFC 5882 section 4.3: the path is gone, no NOTIFICATION. */
+		bgp_fail(f, out, in, "BFD went down");
 		break;
 	case BGP_EV_MSG_ERR:
 		out->notif = *in->err;

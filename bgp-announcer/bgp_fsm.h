@@ -5,12 +5,13 @@
  * out.  The caller (bgpa_peer.c) owns the sockets and timers and does what
  * the actions say, in the order of the bits below.
  *
- * One connection per peer is driven here.  A second, incoming connection
- * that arrives while the first is in OpenSent/OpenConfirm is parked by the
- * caller until its OPEN arrives; bgp_fsm_keep_incoming() then decides
- * which one survives (RFC 4271 section 6.8) and the loser is closed with
- * Cease/Connection Collision Resolution (BGP_EV_COLLISION_DUMP for the
- * FSM's own connection).
+ * One connection per peer is driven here.  What to do with an incoming
+ * one is bgp_fsm_incoming()'s decision: taken at once when the session has
+ * no connection past Connect/Active; parked by the caller while the FSM's
+ * own is in OpenSent/OpenConfirm, until its OPEN arrives and
+ * bgp_fsm_keep_incoming() decides which one survives (RFC 4271 section
+ * 6.8).  The loser is closed with Cease/Connection Collision Resolution
+ * (BGP_EV_COLLISION_DUMP for the FSM's own connection).
  *
  * Timers: the retry timer is the ConnectRetryTimer in Connect/Active and
  * the IdleHoldTimer in Idle after an error (automatic restart with
@@ -50,6 +51,7 @@ enum bgp_event {
 	BGP_EV_UPDATE, /* UpdateMsg (27), already validated */
 	BGP_EV_ROUTE_REFRESH, /* RFC 2918, with in.rr */
 	BGP_EV_COLLISION_DUMP, /* OpenCollisionDump (23) */
+	BGP_EV_BFD_DOWN, /* RFC 5882 section 4.3: BFD down ends the session */
 	BGP_EV__MAX,
 };
 
@@ -79,6 +81,15 @@ enum bgp_action {
 #define BGP_HOLD_OPEN_S 240
 #define BGP_CEASE_COLLISION 7 /* RFC 4486 */
 #define BGP_OPEN_UNSUP_CAP 7 /* RFC 5492 section 5 */
+
+/* What to do with an incoming connection (bgp_fsm_incoming()). */
+enum bgp_incoming {
+	BGP_IN_ADOPT, /* no connection of ours past Connect/Active: take it */
+	BGP_IN_PARK, /* a collision: hold it until its OPEN arrives */
+	BGP_IN_DUMP_OURS, /* collision, the peer's stays: OpenCollisionDump */
+	BGP_IN_REFUSE, /* collision, ours stays, or Established: Cease 6/7 */
+	BGP_IN_CLOSE, /* stopped by the operator: close, send nothing */
+};
 
 /* Per-peer settings, fixed while the session exists. */
 struct bgp_fsm_cfg {
@@ -139,6 +150,15 @@ void bgp_fsm_open(const struct bgp_fsm *f, struct bgp_open *out);
  * True when the peer's (incoming) connection is to be kept.
  */
 bool bgp_fsm_keep_incoming(uint32_t local_id, uint32_t remote_id);
+/*
+ * An incoming connection from the peer, given the session now: open is
+ * its OPEN (RFC 4271 section 6.8 needs the BGP Identifier), NULL while it
+ * has not arrived.  On ADOPT the caller closes its own attempt, then
+ * feeds TcpConnectionConfirmed (and the OPEN, if there is one); on
+ * DUMP_OURS, OpenCollisionDump first.
+ */
+enum bgp_incoming bgp_fsm_incoming(const struct bgp_fsm *f,
+				   const struct bgp_open *open);
 /* Back-off after `failures` failures: min * 2^(n-1) capped, jitter -25%. */
 uint32_t bgp_fsm_backoff_ms(const struct bgp_fsm_cfg *cfg, uint32_t failures,
 			    uint32_t rand);

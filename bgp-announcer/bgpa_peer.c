@@ -527,6 +527,16 @@ static void parked_drop(struct bgpa_peer *p, const struct bgp_notification *n)
 	evtimer_del(p->t_parked);
 }
 
+/* RFC 4271 section 6.8: the peer's new connection loses (Cease 6/7). */
+static void peer_log_refused(struct bgpa_peer *p)
+{
+	if (peer_log_ok(p))
+		keel_log(LOG_NOTICE,
+			 "peer %s: its new connection refused with Cease 6/7 "
+			 "(connection collision): ours stays in %s",
+			 p->cfg.name, bgp_state_name(p->fsm.state));
+}
+
 static void peer_on_parked_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -562,17 +572,29 @@ static void parked_read(struct bufferevent *bev, void *arg)
 	}
 	if (bgp_open_parse(msg, h.length, &open, &err))
 		return parked_drop(p, &err);
-	if (p->fsm.state != BGP_ST_OPENSENT &&
-	    p->fsm.state != BGP_ST_OPENCONFIRM)
-		return parked_drop(p, &collision);
-	if (!bgp_fsm_keep_incoming(p->b->cfg.router_id, open.bgp_id)) {
-		keel_log(LOG_INFO, "peer %s: connection collision, ours stays",
+	switch (bgp_fsm_incoming(&p->fsm, &open)) {
+	case BGP_IN_ADOPT:
+		/* Ours failed while this one waited: no collision left. */
+		keel_log(LOG_INFO,
+			 "peer %s: adopted the connection parked during a "
+			 "collision that has ended (%s)",
+			 p->cfg.name, bgp_state_name(p->fsm.state));
+		break;
+	case BGP_IN_DUMP_OURS:
+		keel_log(LOG_INFO,
+			 "peer %s: connection collision, the peer's stays",
 			 p->cfg.name);
+		peer_event(p, BGP_EV_COLLISION_DUMP, NULL);
+		break;
+	case BGP_IN_CLOSE:
+		return parked_drop(p, NULL);
+	case BGP_IN_PARK: /* not with an OPEN */
+	case BGP_IN_REFUSE:
+		peer_log_refused(p);
 		return parked_drop(p, &collision);
 	}
-	keel_log(LOG_INFO, "peer %s: connection collision, the peer's stays",
-		 p->cfg.name);
-	peer_event(p, BGP_EV_COLLISION_DUMP, NULL);
+	/* Our connect attempt, if any (the dump has closed ours already). */
+	conn_close(p->b, p->bev);
 	p->bev = p->parked;
 	p->parked = NULL;
 	evtimer_del(p->t_parked);
@@ -649,14 +671,8 @@ void bgpa_peer_accept(struct bgpa *b, int fd, const struct sockaddr *sa)
 		close(fd);
 		return;
 	}
-	switch (p->fsm.state) {
-	case BGP_ST_IDLE:
-	case BGP_ST_CONNECT:
-	case BGP_ST_ACTIVE:
-		if (p->fsm.state == BGP_ST_IDLE && !p->fsm.auto_restart) {
-			bufferevent_free(bev);
-			return;
-		}
+	switch (bgp_fsm_incoming(&p->fsm, NULL)) {
+	case BGP_IN_ADOPT:
 		/* The peer's connection replaces our attempt. */
 		conn_close(b, p->bev);
 		p->bev = bev;
@@ -666,8 +682,7 @@ void bgpa_peer_accept(struct bgpa *b, int fd, const struct sockaddr *sa)
 			 p->cfg.name);
 		peer_event(p, BGP_EV_TCP_CONFIRMED, NULL);
 		return;
-	case BGP_ST_OPENSENT:
-	case BGP_ST_OPENCONFIRM:
+	case BGP_IN_PARK:
 		/* Decided when its OPEN arrives. */
 		parked_drop(p, NULL);
 		p->parked = bev;
@@ -675,8 +690,12 @@ void bgpa_peer_accept(struct bgpa *b, int fd, const struct sockaddr *sa)
 		bufferevent_enable(bev, EV_READ | EV_WRITE);
 		evtimer_add(p->t_parked, &tv);
 		return;
-	default:
-		/* Section 6.8: Established wins over a new connection. */
+	case BGP_IN_CLOSE:
+		bufferevent_free(bev);
+		return;
+	case BGP_IN_DUMP_OURS: /* not without an OPEN */
+	case BGP_IN_REFUSE:
+		peer_log_refused(p);
 		conn_send_notif(bev, &collision);
 		conn_close(b, bev);
 		return;
@@ -703,11 +722,8 @@ static void peer_bfd_state(struct bfd_io_session *bs,
 	if (ev->old_state != BFD_STATE_UP || ev->new_state == BFD_STATE_UP ||
 	    ev->remote_state == BFD_STATE_ADMIN_DOWN)
 		return;
-	if (p->fsm.state == BGP_ST_IDLE || !p->bev)
-		return;
-	snprintf(p->last_reason, sizeof(p->last_reason), "BFD went down");
-	/* The path is gone: close as if TCP had failed, no NOTIFICATION. */
-	peer_event(p, BGP_EV_TCP_FAILS, NULL);
+	/* The FSM decides what it ends and gives the reason (last_reason). */
+	peer_event(p, BGP_EV_BFD_DOWN, NULL);
 }
 
 static void peer_bfd_start(struct bgpa_peer *p)

@@ -36,6 +36,7 @@ enum {
 #define LBCTL_TIMEOUT_MAX 86400.0
 #define LBCTL_INSTANCE_DEFAULT "default"
 #define LBCTL_ARGS_MAX 3
+#define LBCTL_STATUS_REALS 1000 /* above: status shows counts per service */
 
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -141,6 +142,7 @@ static const struct lbctl_arg_desc {
 
 static int lbctl_help_cmd(char **pos, int npos);
 static void show_status(json_t *a);
+static void show_status_summary(json_t *a, json_int_t total);
 static void show_services(json_t *a);
 static void show_reals(json_t *a);
 static void show_stats(json_t *a);
@@ -625,6 +627,54 @@ static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
 	return ret;
 }
 
+/*
+ * status for people: every real of a large site would be megabytes for
+ * lbd to build and for us to read, and pages to scroll.  Its summary
+ * first; the whole answer when the site has at most LBCTL_STATUS_REALS
+ * reals (or when lbd is older and has no summary).  --json: the whole.
+ */
+static int lbctl_status(struct lbctl *l, const struct lbctl_cmd *c)
+{
+	char req[KEEL_CTL_MSG_MAX];
+	json_int_t total = 0;
+	size_t alen, i;
+	json_t *a, *s, *n;
+	char *line;
+	int err, len;
+
+	l->req.summary = true;
+	len = keel_ctl_req_encode(&l->req, req, sizeof(req));
+	if (len < 0)
+		return EXIT_USAGE;
+	err = keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
+			    &line, &alen);
+	if (err)
+		return lbctl_unreachable(l, err);
+	a = json_loadb(line, alen, 0, NULL);
+	free(line);
+	if (a && json_is_true(json_object_get(a, "ok"))) {
+		json_array_foreach(json_object_get(a, "services"), i, s)
+		{
+			n = json_object_get(json_object_get(s, "real_count"),
+					    "total");
+			total = json_is_integer(n) && total >= 0 ?
+					total + json_integer_value(n) :
+					-1;
+		}
+		if (total > LBCTL_STATUS_REALS) {
+			show_status_summary(a, total);
+			json_decref(a);
+			return EXIT_OK;
+		}
+	}
+	json_decref(a);
+	l->req.summary = false;
+	len = keel_ctl_req_encode(&l->req, req, sizeof(req));
+	if (len < 0)
+		return EXIT_USAGE;
+	return lbctl_request(l, c, req, len);
+}
+
 /* Checks what the user typed against the command's tables, then asks. */
 static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 			  const char *const *vals, char **pos, int npos)
@@ -696,6 +746,8 @@ static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
 			return EXIT_USAGE;
 		}
 	}
+	if (c->ctl == KEEL_CTL_STATUS && !l->json)
+		return lbctl_status(l, c);
 	n = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (n < 0) {
 		/* All but bytes that are not UTF-8 was checked above. */
@@ -779,6 +831,21 @@ static void show_occupancy(const char *what, int width, json_t *o)
 		printf(" (%.1f%%)",
 		       100.0 * json_number_value(n) / json_number_value(cap));
 	printf("\n");
+}
+
+/* lbd's event loop: its longest stall, recently and since start. */
+static void show_loop(json_t *l)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+
+	if (!json_is_object(l))
+		return;
+	printf("event loop  longest stall %s ms in the last %s s, %s ms since start; %s over %s ms\n",
+	       jnum(l, "stall_max_ms", b1, sizeof(b1)),
+	       jnum(l, "window_s", b2, sizeof(b2)),
+	       jnum(l, "stall_max_ms_since_start", b3, sizeof(b3)),
+	       jnum(l, "stalls_over_budget", b4, sizeof(b4)),
+	       jnum(l, "budget_ms", b5, sizeof(b5)));
 }
 
 static void show_service_line(json_t *s)
@@ -984,11 +1051,10 @@ static void show_site(json_t *a)
 	show_ifaces(dp);
 }
 
-static void show_status(json_t *a)
+static void show_status_head(json_t *a)
 {
-	json_t *dp = json_object_get(a, "dataplane"), *s;
+	json_t *dp = json_object_get(a, "dataplane");
 	char b1[32];
-	size_t i;
 
 	printf("instance %s  generation %s  config %s\n",
 	       jstr(a, "instance", "?"), jnum(a, "generation", b1, sizeof(b1)),
@@ -1000,7 +1066,16 @@ static void show_status(json_t *a)
 	printf("attached");
 	show_ifaces(dp);
 	show_occupancy("conn table", 0, dp);
+	show_loop(json_object_get(a, "loop"));
 	show_agents(json_object_get(a, "agents"));
+}
+
+static void show_status(json_t *a)
+{
+	json_t *s;
+	size_t i;
+
+	show_status_head(a);
 	json_array_foreach(json_object_get(a, "services"), i, s)
 	{
 		printf("\n");
@@ -1008,6 +1083,32 @@ static void show_status(json_t *a)
 		show_real_table(json_object_get(s, "reals"),
 				json_object_get(s, "ring_size"));
 	}
+}
+
+/* A large site: each service's reals counted, not listed. */
+static void show_status_summary(json_t *a, json_int_t total)
+{
+	char b[7][32];
+	json_t *s, *n;
+	size_t i;
+
+	show_status_head(a);
+	printf("\n");
+	json_array_foreach(json_object_get(a, "services"), i, s)
+	{
+		n = json_object_get(s, "real_count");
+		show_service_line(s);
+		printf("  %s reals: %s up, %s draining, %s down; %s usable, %s take new flows\n",
+		       jnum(n, "total", b[0], sizeof(b[0])),
+		       jnum(n, "up", b[1], sizeof(b[1])),
+		       jnum(n, "draining", b[2], sizeof(b[2])),
+		       jnum(n, "down", b[3], sizeof(b[3])),
+		       jnum(n, "usable", b[4], sizeof(b[4])),
+		       jnum(n, "selectable", b[5], sizeof(b[5])));
+	}
+	printf("\n%" JSON_INTEGER_FORMAT
+	       " reals: 'lbctl reals SERVICE' lists one service's, 'lbctl --json status' every one\n",
+	       total);
 }
 
 static void show_services(json_t *a)

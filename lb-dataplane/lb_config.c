@@ -1321,7 +1321,54 @@ int lb_config_parse(const char *buf, size_t len, const char *file,
 	if (!c.have_state)
 		snprintf(out->state_file, sizeof(out->state_file),
 			 "/var/lib/keel/%s.state", out->instance);
+	ret = lb_config_index(out);
+	if (ret)
+		lb_config_free(out);
+	return ret;
+}
+
+int lb_config_index(struct lb_config *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->n_services; i++) {
+		struct lb_cfg_service *s = &c->services[i];
+
+		if (lb_htab_add(&c->svc_idx, lb_htab_hash_vip(&s->key), i))
+			return -ENOMEM;
+		for (j = 0; j < s->n_reals; j++)
+			if (lb_htab_add(&s->real_idx,
+					lb_htab_hash_addr(s->reals[j].family,
+							  s->reals[j].addr),
+					j))
+				return -ENOMEM;
+	}
 	return 0;
+}
+
+const struct lb_cfg_service *lb_cfg_find_service(const struct lb_config *cfg,
+						 const struct keel_vip_key *k)
+{
+	uint32_t cur = LB_HTAB_START, i;
+
+	while ((i = lb_htab_next(&cfg->svc_idx, lb_htab_hash_vip(k), &cur)) !=
+	       LB_HTAB_NONE)
+		if (!memcmp(&cfg->services[i].key, k, sizeof(*k)))
+			return &cfg->services[i];
+	return NULL;
+}
+
+const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
+					   uint8_t family, const __be32 addr[4])
+{
+	uint32_t cur = LB_HTAB_START, j;
+
+	while ((j = lb_htab_next(&s->real_idx, lb_htab_hash_addr(family, addr),
+				 &cur)) != LB_HTAB_NONE)
+		if (s->reals[j].family == family &&
+		    !memcmp(s->reals[j].addr, addr, 16))
+			return &s->reals[j];
+	return NULL;
 }
 
 int lb_config_load(const char *file, struct lb_config *out,
@@ -1363,8 +1410,10 @@ void lb_config_free(struct lb_config *c)
 		for (j = 0; j < c->services[i].n_reals; j++)
 			free(c->services[i].reals[j].health);
 		free(c->services[i].reals);
+		lb_htab_free(&c->services[i].real_idx);
 	}
 	free(c->services);
+	lb_htab_free(&c->svc_idx);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include "keel_maps.h"
 #include "keel_yaml.h"
+#include "lb_htab.h"
 #include "lb_loadw.h"
 
 #define LB_CFG_NAME_MAX 64
@@ -69,6 +70,7 @@ struct lb_cfg_service {
 	struct lb_loadw_cfg load_aware; /* lb_loadw_cfg_default(): off */
 	struct lb_cfg_real *reals;
 	size_t n_reals;
+	struct lb_htab real_idx; /* (family, addr) -> index in reals */
 	int line;
 };
 
@@ -112,6 +114,7 @@ struct lb_config {
 	struct lb_cfg_agents agents;
 	struct lb_cfg_service *services;
 	size_t n_services;
+	struct lb_htab svc_idx; /* key -> index in services */
 };
 
 /* file, line, column, dotted key path and message (keel_yaml.h). */
@@ -124,6 +127,19 @@ int lb_config_parse(const char *buf, size_t len, const char *file,
 int lb_config_load(const char *file, struct lb_config *out,
 		   struct lb_config_error *err);
 void lb_config_free(struct lb_config *c);
+/*
+ * Index services by key and each service's reals by address (done by
+ * lb_config_parse(); a config built by hand calls it once complete).
+ * 0 or -ENOMEM.
+ */
+int lb_config_index(struct lb_config *c);
+/* The config's service with key k, or NULL. */
+const struct lb_cfg_service *lb_cfg_find_service(const struct lb_config *cfg,
+						 const struct keel_vip_key *k);
+/* The real of s at (family, addr), or NULL. */
+const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
+					   uint8_t family,
+					   const __be32 addr[4]);
 /* The health a real is checked with: its own, else its service's. */
 const struct lb_cfg_health *lb_cfg_real_health(const struct lb_cfg_service *s,
 					       const struct lb_cfg_real *r);

@@ -1160,17 +1160,71 @@ out:
 	return err;
 }
 
+/*
+ * Keys [0, n) of a per-CPU array whose values are `words` 64-bit words,
+ * summed over CPUs, in as few batched lookups as the kernel allows (one
+ * syscall, not one per key: lbd reads thousands of reals' counters).
+ */
+static int lb_dp_percpu_sum_all(struct lb_dp *dp, int map, uint32_t n,
+				uint64_t *out, int words)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint32_t i, got, batch, *keys;
+	uint64_t *vals;
+	int c, w, err = 0;
+
+	keys = calloc(n ? n : 1, sizeof(*keys));
+	vals = calloc((size_t)(n ? n : 1) * dp->ncpus * words, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(out, 0, (size_t)n * words * sizeof(*out));
+	for (i = 0; i < n;) {
+		got = n - i;
+		if (bpf_map_lookup_batch(dp->fd[map], i ? &batch : NULL, &batch,
+					 keys, vals, &got, &bo) &&
+		    errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		/* An array answers keys in order, from where it stopped. */
+		for (uint32_t k = 0; k < got && keys[k] < n; k++)
+			for (c = 0; c < dp->ncpus; c++)
+				for (w = 0; w < words; w++)
+					out[(size_t)keys[k] * words + w] +=
+						vals[((size_t)k * dp->ncpus +
+						      c) * words +
+						     w];
+		i += got;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int lb_dp_stats(struct lb_dp *dp, uint64_t out[KEEL_CNT__MAX])
 {
-	uint32_t i;
-	int err;
+	return lb_dp_percpu_sum_all(dp, LB_MAP_STATS, KEEL_CNT__MAX, out, 1);
+}
 
-	for (i = 0; i < KEEL_CNT__MAX; i++) {
-		err = lb_dp_percpu_sum(dp, LB_MAP_STATS, i, &out[i], 1);
-		if (err)
-			return err;
-	}
-	return 0;
+int lb_dp_real_stats_all(struct lb_dp *dp, uint32_t n, struct keel_traffic *t)
+{
+	if (n > KEEL_MAX_REALS)
+		return -EINVAL;
+	return lb_dp_percpu_sum_all(dp, LB_MAP_REAL_STATS, n, (uint64_t *)t,
+				    sizeof(*t) / sizeof(uint64_t));
+}
+
+int lb_dp_svc_stats_all(struct lb_dp *dp, uint32_t n, struct keel_traffic *t)
+{
+	if (n > KEEL_MAX_SERVICES)
+		return -EINVAL;
+	return lb_dp_percpu_sum_all(dp, LB_MAP_SVC_STATS, n, (uint64_t *)t,
+				    sizeof(*t) / sizeof(uint64_t));
 }
 
 int lb_dp_svc_stats(struct lb_dp *dp, uint32_t svc_id, struct keel_traffic *t)
@@ -1258,7 +1312,7 @@ int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 			 uint64_t *capacity)
 {
 	struct keel_info info;
-	uint64_t inserts, in;
+	uint64_t inserts = 0, in;
 	uint32_t key = 0, cap;
 	int err;
 

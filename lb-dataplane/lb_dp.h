@@ -112,6 +112,9 @@ int lb_dp_sync(struct lb_dp *dp);
 int lb_dp_stats(struct lb_dp *dp, uint64_t out[KEEL_CNT__MAX]);
 int lb_dp_svc_stats(struct lb_dp *dp, uint32_t svc_id, struct keel_traffic *t);
 int lb_dp_real_stats(struct lb_dp *dp, uint32_t id, struct keel_traffic *t);
+/* Ids [0, n) at once (batched: one syscall, not n). */
+int lb_dp_svc_stats_all(struct lb_dp *dp, uint32_t n, struct keel_traffic *t);
+int lb_dp_real_stats_all(struct lb_dp *dp, uint32_t n, struct keel_traffic *t);
 int lb_dp_clear_stats(struct lb_dp *dp, bool svc, uint32_t id);
 /* The conn table's size (an adopted table keeps the size it had). */
 int lb_dp_conn_capacity(struct lb_dp *dp, uint32_t *n);

@@ -147,6 +147,38 @@ uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 	return last_state(a, k, conns);
 }
 
+/* t if it is after now and before best, else best. */
+static uint64_t later_first(uint64_t best, uint64_t t, uint64_t now)
+{
+	return t > now && t < best ? t : best;
+}
+
+uint64_t lb_agent_deadline(const struct lb_agent *a,
+			   const struct keel_vip_key *k, uint64_t now_ms,
+			   uint64_t start_ms, uint32_t dead_after_ms,
+			   uint32_t keep_ms, bool had_flows)
+{
+	uint64_t best = UINT64_MAX, dead;
+	uint32_t ignored;
+	uint8_t st;
+
+	/* The moments lb_agent_verdict() compares against, +1 where it
+	 * uses "past" (>) rather than "reached" (>=). */
+	if (!a->heard) {
+		dead = start_ms + dead_after_ms;
+		best = later_first(best, dead, now_ms);
+		if (had_flows)
+			best = later_first(best, dead + keep_ms + 1, now_ms);
+		return best;
+	}
+	dead = a->last_ms + dead_after_ms + 1;
+	best = later_first(best, dead, now_ms);
+	st = last_state(a, k, &ignored);
+	if (st == KEEL_RS_UP || st == KEEL_RS_DRAINING)
+		best = later_first(best, dead + keep_ms, now_ms);
+	return best;
+}
+
 int lb_agent_accept(struct lb_agent *a, const struct keel_report *r,
 		    uint64_t now_ms)
 {

@@ -114,6 +114,17 @@ uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
 			 bool had_flows, bool *timeout, uint32_t *conns);
 
 /*
+ * The first time after now_ms at which lb_agent_verdict() (same
+ * arguments) may answer otherwise without a new report: dead_after or
+ * keep_ms passing.  UINT64_MAX when only a report can change it.  lbd
+ * re-evaluates a real then instead of on every tick.
+ */
+uint64_t lb_agent_deadline(const struct lb_agent *a,
+			   const struct keel_vip_key *k, uint64_t now_ms,
+			   uint64_t start_ms, uint32_t dead_after_ms,
+			   uint32_t keep_ms, bool had_flows);
+
+/*
  * Accept an authenticated report (keel_report_parse() returned 0) for
  * agent a at now_ms: -EALREADY if replayed/reordered (keel_replay_check),
  * else 0 and it becomes a->last.

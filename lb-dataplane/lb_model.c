@@ -39,6 +39,7 @@ static void lb_svc_free(struct lb_service *s)
 		return;
 	free(s->ring);
 	free(s->reals);
+	lb_htab_free(&s->idx);
 	free(s);
 }
 
@@ -51,8 +52,12 @@ void lb_model_free(struct lb_model *m)
 	free(m->svcs);
 	m->svcs = NULL;
 	m->n_svcs = 0;
+	lb_htab_free(&m->svc_idx);
+	lb_htab_free(&m->addr_idx);
+	memset(m->svc_by_id, 0, sizeof(m->svc_by_id));
 }
 
+/* s's key and svc_id are set: it joins the model and its indexes. */
 static int lb_model_push(struct lb_model *m, struct lb_service *s)
 {
 	struct lb_service **v;
@@ -61,43 +66,102 @@ static int lb_model_push(struct lb_model *m, struct lb_service *s)
 	if (!v)
 		return -ENOMEM;
 	m->svcs = v;
+	if (lb_htab_add(&m->svc_idx, lb_htab_hash_vip(&s->key), s->svc_id))
+		return -ENOMEM;
 	m->svcs[m->n_svcs++] = s;
+	m->svc_by_id[s->svc_id] = s;
 	return 0;
 }
 
 static struct lb_service *lb_model_svc_by_id(struct lb_model *m,
 					     uint32_t svc_id)
 {
-	size_t i;
-
-	for (i = 0; i < m->n_svcs; i++)
-		if (m->svcs[i]->svc_id == svc_id)
-			return m->svcs[i];
-	return NULL;
+	return svc_id < KEEL_MAX_SERVICES ? m->svc_by_id[svc_id] : NULL;
 }
 
 struct lb_service *lb_model_svc_find(struct lb_model *m,
 				     const struct keel_vip_key *k)
 {
-	size_t i;
+	uint32_t cur = LB_HTAB_START, id;
+	struct lb_service *s;
 
-	for (i = 0; i < m->n_svcs; i++)
-		if (!m->svcs[i]->deleted &&
-		    memcmp(&m->svcs[i]->key, k, sizeof(*k)) == 0)
-			return m->svcs[i];
+	while ((id = lb_htab_next(&m->svc_idx, lb_htab_hash_vip(k), &cur)) !=
+	       LB_HTAB_NONE) {
+		s = lb_model_svc_by_id(m, id);
+		if (s && !s->deleted && memcmp(&s->key, k, sizeof(*k)) == 0)
+			return s;
+	}
 	return NULL;
 }
 
 static struct lb_real *lb_svc_push_real(struct lb_service *s)
 {
 	struct lb_real *v;
+	size_t cap;
 
-	v = realloc(s->reals, (s->n_reals + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	s->reals = v;
-	memset(&v[s->n_reals], 0, sizeof(*v));
-	return &v[s->n_reals++];
+	if (s->n_reals == s->cap_reals) {
+		cap = s->cap_reals ? 2 * s->cap_reals : 8;
+		v = realloc(s->reals, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		s->reals = v;
+		s->cap_reals = cap;
+	}
+	memset(&s->reals[s->n_reals], 0, sizeof(*s->reals));
+	return &s->reals[s->n_reals++];
+}
+
+/* The last real pushed on s (id, family, addr set) joins the indexes. */
+static int lb_svc_index_last(struct lb_model *m, struct lb_service *s)
+{
+	uint32_t pos = s->n_reals - 1;
+	const struct lb_real *r = &s->reals[pos];
+	uint32_t h = lb_htab_hash_addr(r->family, r->addr);
+
+	if (lb_htab_add(&s->idx, h, pos))
+		return -ENOMEM;
+	if (lb_htab_add(&m->addr_idx, h, r->id)) {
+		lb_htab_del(&s->idx, h, pos);
+		return -ENOMEM;
+	}
+	m->real_svc[r->id] = s->svc_id;
+	m->real_pos[r->id] = pos;
+	return 0;
+}
+
+/* After reals moved in s->reals: positions indexed anew. */
+static void lb_svc_reindex(struct lb_model *m, struct lb_service *s)
+{
+	size_t j;
+
+	/* No more entries than before: the table does not grow. */
+	lb_htab_clear(&s->idx);
+	for (j = 0; j < s->n_reals; j++) {
+		const struct lb_real *r = &s->reals[j];
+
+		lb_htab_add(&s->idx, lb_htab_hash_addr(r->family, r->addr), j);
+		m->real_pos[r->id] = j;
+	}
+}
+
+/* Each real's share of s->ring (for status: counted once per ring). */
+static void lb_svc_count_shares(struct lb_service *s)
+{
+	static uint32_t n[KEEL_MAX_REALS];
+	size_t i;
+
+	for (i = 0; i < s->ring_size; i++)
+		if (s->ring[i] < KEEL_MAX_REALS)
+			n[s->ring[i]]++;
+	for (i = 0; i < s->n_reals; i++) {
+		s->reals[i].ring_entries = n[s->reals[i].id];
+		n[s->reals[i].id] = 0;
+	}
+	/* Ids the ring names but s does not hold (never, after adoption's
+	 * checks): cleared for the next service. */
+	for (i = 0; i < s->ring_size; i++)
+		if (s->ring[i] < KEEL_MAX_REALS)
+			n[s->ring[i]] = 0;
 }
 
 static int lb_adopt_svc(const struct keel_vip_key *k,
@@ -182,12 +246,15 @@ static int lb_adopt_reals(struct lb_model *m)
 		r->mac_ok = info.ifindex != 0;
 		r->gen = info.gen;
 		m->real_used[id] = 1;
+		if (lb_svc_index_last(m, s))
+			return -ENOMEM;
 	}
 	return 0;
 }
 
 int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 {
+	size_t i;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -197,9 +264,13 @@ int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 	err = lb_dp_svc_foreach(dp, lb_adopt_svc, m);
 	if (!err)
 		err = lb_adopt_reals(m);
-	if (err)
+	if (err) {
 		lb_model_free(m);
-	return err;
+		return err;
+	}
+	for (i = 0; i < m->n_svcs; i++)
+		lb_svc_count_shares(m->svcs[i]);
+	return 0;
 }
 
 static int lb_ring_size_check(uint32_t *size)
@@ -240,6 +311,8 @@ int lb_model_svc_add(struct lb_model *m, const struct keel_vip_key *k,
 	svc_id = lb_id_alloc(m->svc_used, 0, KEEL_MAX_SERVICES);
 	ring_id = lb_id_alloc(m->ring_used, 0, KEEL_MAX_RINGS);
 	err = svc_id < 0 ? svc_id : ring_id < 0 ? ring_id : 0;
+	s->key = *k;
+	s->svc_id = svc_id;
 	if (!err)
 		err = lb_model_push(m, s);
 	if (err) {
@@ -250,8 +323,6 @@ int lb_model_svc_add(struct lb_model *m, const struct keel_vip_key *k,
 		lb_svc_free(s);
 		return err;
 	}
-	s->key = *k;
-	s->svc_id = svc_id;
 	s->ring_id = ring_id;
 	s->ring_size = ring_size;
 	s->flags = flags;
@@ -295,13 +366,49 @@ int lb_model_svc_del(struct lb_model *m, struct lb_service *s)
 struct lb_real *lb_model_real_find(struct lb_service *s, uint8_t family,
 				   const __be32 addr[4])
 {
-	size_t i;
+	uint32_t cur = LB_HTAB_START, pos;
+	struct lb_real *r;
 
-	for (i = 0; i < s->n_reals; i++)
-		if (!s->reals[i].deleted && s->reals[i].family == family &&
-		    memcmp(s->reals[i].addr, addr, 16) == 0)
-			return &s->reals[i];
+	while ((pos = lb_htab_next(&s->idx, lb_htab_hash_addr(family, addr),
+				   &cur)) != LB_HTAB_NONE) {
+		r = &s->reals[pos];
+		if (!r->deleted && r->family == family &&
+		    memcmp(r->addr, addr, 16) == 0)
+			return r;
+	}
 	return NULL;
+}
+
+struct lb_real *lb_model_real_by_id(struct lb_model *m, uint32_t id,
+				    struct lb_service **sp)
+{
+	struct lb_service *s;
+	uint32_t pos;
+
+	if (id == KEEL_REAL_NONE || id >= KEEL_MAX_REALS || !m->real_used[id])
+		return NULL;
+	s = lb_model_svc_by_id(m, m->real_svc[id]);
+	pos = m->real_pos[id];
+	if (!s || pos >= s->n_reals || s->reals[pos].id != id)
+		return NULL;
+	if (sp)
+		*sp = s;
+	return &s->reals[pos];
+}
+
+uint32_t lb_model_real_at(struct lb_model *m, uint8_t family,
+			  const __be32 addr[4], uint32_t *cursor)
+{
+	const struct lb_real *r;
+	uint32_t id;
+
+	while ((id = lb_htab_next(&m->addr_idx, lb_htab_hash_addr(family, addr),
+				  cursor)) != LB_HTAB_NONE) {
+		r = lb_model_real_by_id(m, id, NULL);
+		if (r && r->family == family && memcmp(r->addr, addr, 16) == 0)
+			return id;
+	}
+	return LB_HTAB_NONE;
 }
 
 int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
@@ -328,6 +435,11 @@ int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
 	r->id = id;
 	r->family = family;
 	memcpy(r->addr, addr, 16);
+	if (lb_svc_index_last(m, s)) {
+		s->n_reals--;
+		m->real_used[id] = 0;
+		return -ENOMEM;
+	}
 	r->weight = weight;
 	r->state = KEEL_RS_UNKNOWN;
 	/* A new generation: conn entries left by the id's last owner will
@@ -517,6 +629,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	free(s->ring);
 	s->ring = next;
 	next = NULL;
+	lb_svc_count_shares(s);
 out:
 	free(next);
 	free(zero);
@@ -603,6 +716,11 @@ int lb_model_commit(struct lb_model *m, struct lb_commit_stats *stp)
 	for (i = 0; i < m->n_svcs;) {
 		struct lb_service *s = m->svcs[i];
 
+		/* Only a changed service can hold deleted reals. */
+		if (!s->dirty && !s->deleted) {
+			i++;
+			continue;
+		}
 		for (j = 0, k = 0; j < s->n_reals; j++) {
 			struct lb_real *r = &s->reals[j];
 
@@ -613,11 +731,18 @@ int lb_model_commit(struct lb_model *m, struct lb_commit_stats *stp)
 				if (err)
 					return err;
 				m->real_used[r->id] = 0;
+				lb_htab_del(&m->addr_idx,
+					    lb_htab_hash_addr(r->family,
+							      r->addr),
+					    r->id);
 				continue;
 			}
 			s->reals[k++] = *r;
 		}
-		s->n_reals = k;
+		if (k != s->n_reals) {
+			s->n_reals = k;
+			lb_svc_reindex(m, s);
+		}
 		if (s->deleted) {
 			struct keel_vip_key mk = lb_marker_key(&s->key);
 
@@ -626,6 +751,9 @@ int lb_model_commit(struct lb_model *m, struct lb_commit_stats *stp)
 				return err;
 			m->ring_used[s->ring_id] = 0;
 			m->svc_used[s->svc_id] = 0;
+			lb_htab_del(&m->svc_idx, lb_htab_hash_vip(&s->key),
+				    s->svc_id);
+			m->svc_by_id[s->svc_id] = NULL;
 			m->svcs[i] = m->svcs[--m->n_svcs];
 			if (!lb_addr_in_use(m, &mk)) {
 				err = lb_dp_svc_delete(m->dp, &mk);

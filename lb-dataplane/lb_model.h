@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include "keel_maps.h"
 #include "lb_dp.h"
+#include "lb_htab.h"
 
 struct lb_real {
 	uint32_t id;
@@ -36,6 +37,7 @@ struct lb_real {
 	uint8_t smac[6];
 	uint32_t ifindex;
 	uint32_t gen;
+	uint32_t ring_entries; /* its share of the service's ring (s->ring) */
 	bool deleted; /* staged for removal */
 	bool dirty;
 };
@@ -49,7 +51,8 @@ struct lb_service {
 	uint32_t *ring; /* what the kernel's ring holds */
 	uint32_t next_ring_size; /* staged resize, 0 if none */
 	struct lb_real *reals;
-	size_t n_reals;
+	size_t n_reals, cap_reals;
+	struct lb_htab idx; /* (family, addr) -> position in reals */
 	bool published; /* its key is in the services map */
 	bool deleted;
 	bool dirty;
@@ -62,6 +65,17 @@ struct lb_model {
 	uint8_t real_used[KEEL_MAX_REALS];
 	uint8_t svc_used[KEEL_MAX_SERVICES];
 	uint8_t ring_used[KEEL_MAX_RINGS];
+	/*
+	 * Indexes, so that no lookup walks a list: services by key and by
+	 * id, reals by address (in any service) and by id
+	 * (svc_by_id[real_svc[id]]->reals[real_pos[id]]); each service
+	 * indexes its own reals.
+	 */
+	struct lb_htab svc_idx; /* key -> svc_id */
+	struct lb_htab addr_idx; /* (family, addr) -> real id */
+	struct lb_service *svc_by_id[KEEL_MAX_SERVICES];
+	uint16_t real_svc[KEEL_MAX_REALS];
+	uint32_t real_pos[KEEL_MAX_REALS];
 };
 
 /* Figures from the last commit, for logs and tests. */
@@ -87,6 +101,16 @@ int lb_model_svc_del(struct lb_model *m, struct lb_service *s);
 
 struct lb_real *lb_model_real_find(struct lb_service *s, uint8_t family,
 				   const __be32 addr[4]);
+/* The real with this id (and its service), deleted or not; NULL if none. */
+struct lb_real *lb_model_real_by_id(struct lb_model *m, uint32_t id,
+				    struct lb_service **s);
+/*
+ * Every real at an address, in any service: the next one's id after
+ * *cursor (start with LB_HTAB_START), or LB_HTAB_NONE.  Deleted reals
+ * are included until the commit releases them.
+ */
+uint32_t lb_model_real_at(struct lb_model *m, uint8_t family,
+			  const __be32 addr[4], uint32_t *cursor);
 int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
 		      const __be32 addr[4], uint32_t weight,
 		      struct lb_real **out);

@@ -5,9 +5,11 @@
 #ifndef LB_NEIGH_H
 #define LB_NEIGH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/neighbour.h>
 #include "keel_maps.h"
+#include "lb_htab.h"
 
 /* Entry states whose MAC can be forwarded to. */
 #define LB_NUD_RESOLVED                                                      \
@@ -20,6 +22,33 @@
  */
 int lb_neigh_lookup(uint8_t family, const __be32 addr[4], uint8_t mac[6],
 		    int *ifindex);
+/* One resolved neighbour entry (addr zero past the address). */
+struct lb_neigh_entry {
+	uint8_t family; /* KEEL_F_INET, KEEL_F_INET6 */
+	__be32 addr[4];
+	uint8_t mac[6];
+	int ifindex;
+};
+
+/* The kernel's resolved neighbours, indexed by address. */
+struct lb_neigh_table {
+	struct lb_neigh_entry *v;
+	size_t n, cap;
+	struct lb_htab idx; /* (family, addr) -> index in v */
+};
+
+/*
+ * Every resolved IPv4 and IPv6 neighbour entry (not proxies), read in one
+ * dump: the way to look up many addresses at once (lb_neigh_lookup dumps
+ * the table for each).  An address known on several interfaces keeps the
+ * first entry, as lb_neigh_lookup does.  0 or -errno (t then empty).
+ */
+int lb_neigh_dump(struct lb_neigh_table *t);
+const struct lb_neigh_entry *lb_neigh_table_find(const struct lb_neigh_table *t,
+						 uint8_t family,
+						 const __be32 addr[4]);
+void lb_neigh_table_free(struct lb_neigh_table *t);
+
 /* Hardware address of an interface. */
 int lb_link_mac(int ifindex, uint8_t mac[6]);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "lb_reconcile.h"
 
@@ -19,29 +20,6 @@ static bool lb_ref_eq(const struct lb_state_real_ref *r,
 	       memcmp(r->addr, addr, 16) == 0;
 }
 
-const struct lb_cfg_service *lb_cfg_find_service(const struct lb_config *cfg,
-						 const struct keel_vip_key *k)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_services; i++)
-		if (lb_key_eq(&cfg->services[i].key, k))
-			return &cfg->services[i];
-	return NULL;
-}
-
-const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
-					   uint8_t family, const __be32 addr[4])
-{
-	size_t i;
-
-	for (i = 0; i < s->n_reals; i++)
-		if (s->reals[i].family == family &&
-		    memcmp(s->reals[i].addr, addr, 16) == 0)
-			return &s->reals[i];
-	return NULL;
-}
-
 const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
 						 const struct keel_vip_key *k,
 						 uint8_t family,
@@ -55,28 +33,15 @@ const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
 	return NULL;
 }
 
-static bool lb_svc_removed(const struct lb_state *st,
-			   const struct keel_vip_key *k)
-{
-	size_t i;
-
-	for (i = 0; i < st->n_svc_removed; i++)
-		if (lb_key_eq(&st->svc_removed[i], k))
-			return true;
-	return false;
-}
-
-static bool lb_real_removed(const struct lb_state *st,
-			    const struct keel_vip_key *k, uint8_t family,
-			    const __be32 addr[4])
-{
-	size_t i;
-
-	for (i = 0; i < st->n_real_removed; i++)
-		if (lb_ref_eq(&st->real_removed[i], k, family, addr))
-			return true;
-	return false;
-}
+/*
+ * The state's lists indexed for one pass (an overlay of thousands of
+ * entries must not make each real's lookups walk them): every entry's
+ * position under the hash of its service key or real reference.
+ */
+struct lb_rec_idx {
+	struct lb_htab admin, real_added, real_removed;
+	struct lb_htab svc_added, svc_removed;
+};
 
 struct lb_rec {
 	struct lb_model *m;
@@ -84,7 +49,132 @@ struct lb_rec {
 	const struct lb_state *st;
 	const struct lb_reconcile_hook *hook;
 	struct lb_reconcile_stats rs;
+	struct lb_rec_idx ix;
 };
+
+static uint32_t lb_ref_hash(const struct keel_vip_key *k, uint8_t family,
+			    const __be32 addr[4])
+{
+	uint32_t w[10];
+
+	memcpy(w, k, 5 * sizeof(uint32_t));
+	w[5] = family;
+	memcpy(&w[6], addr, 16);
+	return lb_htab_hash(w, 10);
+}
+
+static int lb_rec_index(struct lb_rec *x)
+{
+	const struct lb_state *st = x->st;
+	struct lb_rec_idx *ix = &x->ix;
+	const struct lb_state_real_ref *r;
+	size_t i;
+
+	for (i = 0; i < st->n_admin; i++) {
+		r = &st->admin[i].ref;
+		if (lb_htab_add(&ix->admin,
+				lb_ref_hash(&r->svc, r->family, r->addr), i))
+			return -ENOMEM;
+	}
+	for (i = 0; i < st->n_real_added; i++) {
+		r = &st->real_added[i].ref;
+		if (lb_htab_add(&ix->real_added,
+				lb_ref_hash(&r->svc, r->family, r->addr), i))
+			return -ENOMEM;
+	}
+	for (i = 0; i < st->n_real_removed; i++) {
+		r = &st->real_removed[i];
+		if (lb_htab_add(&ix->real_removed,
+				lb_ref_hash(&r->svc, r->family, r->addr), i))
+			return -ENOMEM;
+	}
+	for (i = 0; i < st->n_svc_added; i++)
+		if (lb_htab_add(&ix->svc_added,
+				lb_htab_hash_vip(&st->svc_added[i].svc), i))
+			return -ENOMEM;
+	for (i = 0; i < st->n_svc_removed; i++)
+		if (lb_htab_add(&ix->svc_removed,
+				lb_htab_hash_vip(&st->svc_removed[i]), i))
+			return -ENOMEM;
+	return 0;
+}
+
+static void lb_rec_index_free(struct lb_rec_idx *ix)
+{
+	lb_htab_free(&ix->admin);
+	lb_htab_free(&ix->real_added);
+	lb_htab_free(&ix->real_removed);
+	lb_htab_free(&ix->svc_added);
+	lb_htab_free(&ix->svc_removed);
+}
+
+/* The entry of a state list of references at (k, family, addr), or -1. */
+static ssize_t lb_rec_ref(const struct lb_htab *t, const void *base,
+			  size_t stride, const struct keel_vip_key *k,
+			  uint8_t family, const __be32 addr[4])
+{
+	uint32_t cur = LB_HTAB_START, i;
+
+	while ((i = lb_htab_next(t, lb_ref_hash(k, family, addr), &cur)) !=
+	       LB_HTAB_NONE)
+		if (lb_ref_eq((const struct lb_state_real_ref
+				       *)((const char *)base + i * stride),
+			      k, family, addr))
+			return i;
+	return -1;
+}
+
+/* The entry of a state list of services keyed k, or -1. */
+static ssize_t lb_rec_svc(const struct lb_htab *t, const void *base,
+			  size_t stride, const struct keel_vip_key *k)
+{
+	uint32_t cur = LB_HTAB_START, i;
+
+	while ((i = lb_htab_next(t, lb_htab_hash_vip(k), &cur)) != LB_HTAB_NONE)
+		if (lb_key_eq((const struct keel_vip_key *)((const char *)base +
+							    i * stride),
+			      k))
+			return i;
+	return -1;
+}
+
+static const struct lb_state_admin *lb_rec_admin(const struct lb_rec *x,
+						 const struct keel_vip_key *k,
+						 uint8_t family,
+						 const __be32 addr[4])
+{
+	ssize_t i = lb_rec_ref(&x->ix.admin, x->st->admin,
+			       sizeof(*x->st->admin), k, family, addr);
+
+	return i < 0 ? NULL : &x->st->admin[i];
+}
+
+static bool lb_svc_removed(const struct lb_rec *x, const struct keel_vip_key *k)
+{
+	return lb_rec_svc(&x->ix.svc_removed, x->st->svc_removed,
+			  sizeof(*x->st->svc_removed), k) >= 0;
+}
+
+static bool lb_svc_added(const struct lb_rec *x, const struct keel_vip_key *k)
+{
+	return lb_rec_svc(&x->ix.svc_added, x->st->svc_added,
+			  sizeof(*x->st->svc_added), k) >= 0;
+}
+
+static bool lb_real_removed(const struct lb_rec *x,
+			    const struct keel_vip_key *k, uint8_t family,
+			    const __be32 addr[4])
+{
+	return lb_rec_ref(&x->ix.real_removed, x->st->real_removed,
+			  sizeof(*x->st->real_removed), k, family, addr) >= 0;
+}
+
+static bool lb_real_added(const struct lb_rec *x, const struct keel_vip_key *k,
+			  uint8_t family, const __be32 addr[4])
+{
+	return lb_rec_ref(&x->ix.real_added, x->st->real_added,
+			  sizeof(*x->st->real_added), k, family, addr) >= 0;
+}
 
 /*
  * One desired real: add it, or bring weight and state in line.  cs, cr:
@@ -99,7 +189,7 @@ static int lb_want_real(struct lb_rec *x, struct lb_service *s,
 	struct lb_real *r;
 	int err;
 
-	w.admin = lb_state_find_admin(x->st, &s->key, family, addr);
+	w.admin = lb_rec_admin(x, &s->key, family, addr);
 	w.weight = w.admin && w.admin->has_weight ? w.admin->weight : weight;
 	w.state = KEEL_RS_UP;
 	if (w.admin && w.admin->down)
@@ -125,34 +215,21 @@ static int lb_want_real(struct lb_rec *x, struct lb_service *s,
 	return 0;
 }
 
-static bool lb_real_wanted(const struct lb_cfg_service *cs,
-			   const struct lb_state *st,
+static bool lb_real_wanted(const struct lb_rec *x,
+			   const struct lb_cfg_service *cs,
 			   const struct lb_service *s, const struct lb_real *r)
 {
-	size_t i;
-
 	if (cs && lb_cfg_find_real(cs, r->family, r->addr) &&
-	    !lb_real_removed(st, &s->key, r->family, r->addr))
+	    !lb_real_removed(x, &s->key, r->family, r->addr))
 		return true;
-	for (i = 0; i < st->n_real_added; i++)
-		if (lb_ref_eq(&st->real_added[i].ref, &s->key, r->family,
-			      r->addr))
-			return true;
-	return false;
+	return lb_real_added(x, &s->key, r->family, r->addr);
 }
 
-static bool lb_svc_wanted(const struct lb_config *cfg,
-			  const struct lb_state *st,
-			  const struct keel_vip_key *k)
+static bool lb_svc_wanted(const struct lb_rec *x, const struct keel_vip_key *k)
 {
-	size_t i;
-
-	if (lb_cfg_find_service(cfg, k) && !lb_svc_removed(st, k))
+	if (lb_cfg_find_service(x->cfg, k) && !lb_svc_removed(x, k))
 		return true;
-	for (i = 0; i < st->n_svc_added; i++)
-		if (lb_key_eq(&st->svc_added[i].svc, k))
-			return true;
-	return false;
+	return lb_svc_added(x, k);
 }
 
 static int lb_want_service(struct lb_model *m, const struct lb_state *st,
@@ -180,19 +257,12 @@ static int lb_want_service(struct lb_model *m, const struct lb_state *st,
 	return 0;
 }
 
-int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
-		 const struct lb_state *st, struct lb_reconcile_stats *out)
+static int lb_rec_pass(struct lb_rec *x)
 {
-	return lb_reconcile_with(m, cfg, st, NULL, out);
-}
-
-int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
-		      const struct lb_state *st,
-		      const struct lb_reconcile_hook *hook,
-		      struct lb_reconcile_stats *out)
-{
-	struct lb_rec x = { .m = m, .cfg = cfg, .st = st, .hook = hook };
-	struct lb_reconcile_stats *rs = &x.rs;
+	struct lb_model *m = x->m;
+	const struct lb_config *cfg = x->cfg;
+	const struct lb_state *st = x->st;
+	struct lb_reconcile_stats *rs = &x->rs;
 	struct lb_service *s;
 	size_t i, j;
 	int err;
@@ -204,7 +274,7 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		s = m->svcs[i];
 		if (s->deleted)
 			continue;
-		if (!lb_svc_wanted(cfg, st, &s->key)) {
+		if (!lb_svc_wanted(x, &s->key)) {
 			lb_model_svc_del(m, s);
 			rs->services_removed++;
 			continue;
@@ -213,7 +283,7 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		for (j = 0; j < s->n_reals; j++) {
 			struct lb_real *r = &s->reals[j];
 
-			if (!r->deleted && !lb_real_wanted(cs, st, s, r)) {
+			if (!r->deleted && !lb_real_wanted(x, cs, s, r)) {
 				lb_model_real_del(s, r);
 				rs->reals_removed++;
 			}
@@ -222,7 +292,7 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct lb_cfg_service *cs = &cfg->services[i];
 
-		if (lb_svc_removed(st, &cs->key))
+		if (lb_svc_removed(x, &cs->key))
 			continue;
 		err = lb_want_service(m, st, &cs->key, cs->flags, cs->ring_size,
 				      &s, rs);
@@ -231,9 +301,9 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		for (j = 0; j < cs->n_reals; j++) {
 			const struct lb_cfg_real *cr = &cs->reals[j];
 
-			if (lb_real_removed(st, &cs->key, cr->family, cr->addr))
+			if (lb_real_removed(x, &cs->key, cr->family, cr->addr))
 				continue;
-			err = lb_want_real(&x, s, cs, cr, cr->family, cr->addr,
+			err = lb_want_real(x, s, cs, cr, cr->family, cr->addr,
 					   cr->weight);
 			if (err)
 				return err;
@@ -243,7 +313,7 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		const struct lb_state_svc *as = &st->svc_added[i];
 
 		if (lb_cfg_find_service(cfg, &as->svc) &&
-		    !lb_svc_removed(st, &as->svc))
+		    !lb_svc_removed(x, &as->svc))
 			continue; /* the config took it over */
 		err = lb_want_service(m, st, &as->svc, as->flags, as->ring_size,
 				      &s, rs);
@@ -257,15 +327,36 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		s = lb_model_svc_find(m, &ar->ref.svc);
 		if (!s)
 			continue; /* its service is gone: nothing to add to */
-		cs = lb_svc_removed(st, &ar->ref.svc) ?
+		cs = lb_svc_removed(x, &ar->ref.svc) ?
 			     NULL :
 			     lb_cfg_find_service(cfg, &ar->ref.svc);
-		err = lb_want_real(&x, s, cs, NULL, ar->ref.family,
-				   ar->ref.addr, ar->weight);
+		err = lb_want_real(x, s, cs, NULL, ar->ref.family, ar->ref.addr,
+				   ar->weight);
 		if (err)
 			return err;
 	}
-	if (out)
-		*out = *rs;
 	return 0;
+}
+
+int lb_reconcile(struct lb_model *m, const struct lb_config *cfg,
+		 const struct lb_state *st, struct lb_reconcile_stats *out)
+{
+	return lb_reconcile_with(m, cfg, st, NULL, out);
+}
+
+int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
+		      const struct lb_state *st,
+		      const struct lb_reconcile_hook *hook,
+		      struct lb_reconcile_stats *out)
+{
+	struct lb_rec x = { .m = m, .cfg = cfg, .st = st, .hook = hook };
+	int err;
+
+	err = lb_rec_index(&x);
+	if (!err)
+		err = lb_rec_pass(&x);
+	lb_rec_index_free(&x.ix);
+	if (!err && out)
+		*out = x.rs;
+	return err;
 }

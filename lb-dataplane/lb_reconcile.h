@@ -61,12 +61,6 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		      const struct lb_reconcile_hook *hook,
 		      struct lb_reconcile_stats *out);
 
-/* Is the service / real defined by the config file (not the overlay)? */
-const struct lb_cfg_service *lb_cfg_find_service(const struct lb_config *cfg,
-						 const struct keel_vip_key *k);
-const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
-					   uint8_t family,
-					   const __be32 addr[4]);
 /* The admin override of a real, or NULL. */
 const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
 						 const struct keel_vip_key *k,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sodium.h>
 
 #include "keel_file.h"
@@ -36,15 +37,55 @@
 #define LBD_CONFIG_DEFAULT "/etc/keel/lbd.yaml"
 /* A state file cannot be used: the unit does not restart lbd in a loop. */
 #define LBD_EXIT_STATE 3
+/*
+ * Reals asked for (a route lookup and an NTF_USE request each) per loop
+ * turn, and the pause between batches: thousands of unresolved reals
+ * never hold the loop for long.
+ */
+#define LBD_PROBE_BATCH 64
+#define LBD_PROBE_GAP_US 5000
+/* Why a real waits in the probe queue (lbd.probe_pending[]). */
+#define LBD_PROBE_UNRESOLVED 1
+#define LBD_PROBE_FORCE 2
 
-static bool lbd_if_attached(const struct lbd *d, int ifindex)
+/* The position of ifindex in d->attached[], or -1. */
+static int lbd_if_attached(const struct lbd *d, int ifindex)
 {
 	size_t i;
 
 	for (i = 0; i < d->cfg.n_ifaces; i++)
 		if (d->attached[i] == ifindex)
-			return true;
-	return false;
+			return i;
+	return -1;
+}
+
+/*
+ * The MAC of attached interface i, asked from the kernel once and kept
+ * until a neighbour entry on it goes away (the kernel flushes an
+ * interface's entries when its address changes) or a reload.
+ */
+static int lbd_link_mac(struct lbd *d, int i, uint8_t mac[6])
+{
+	int err;
+
+	if (!d->link_ok[i]) {
+		err = lb_link_mac(d->attached[i], d->link_mac[i]);
+		if (err)
+			return err;
+		d->link_ok[i] = true;
+	}
+	memcpy(mac, d->link_mac[i], 6);
+	return 0;
+}
+
+static void lbd_link_forget(struct lbd *d, int ifindex)
+{
+	int i = ifindex ? lbd_if_attached(d, ifindex) : -1;
+
+	if (i >= 0)
+		d->link_ok[i] = false;
+	else if (!ifindex)
+		memset(d->link_ok, 0, sizeof(d->link_ok));
 }
 
 static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
@@ -60,10 +101,11 @@ static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
 static void lbd_real_mac(struct lbd *d, struct lb_service *s, struct lb_real *r,
 			 const uint8_t mac[6], int ifindex)
 {
+	int i = lbd_if_attached(d, ifindex);
 	uint8_t smac[6];
 	char name[64];
 
-	if (!lbd_if_attached(d, ifindex)) {
+	if (i < 0) {
 		if (r->mac_ok)
 			return;
 		lbd_real_name(r, name, sizeof(name));
@@ -73,7 +115,7 @@ static void lbd_real_mac(struct lbd *d, struct lb_service *s, struct lb_real *r,
 			name, ifindex);
 		return;
 	}
-	if (lb_link_mac(ifindex, smac))
+	if (lbd_link_mac(d, i, smac))
 		return;
 	if (r->mac_ok && memcmp(r->mac, mac, 6)) {
 		lbd_real_name(r, name, sizeof(name));
@@ -82,13 +124,77 @@ static void lbd_real_mac(struct lbd *d, struct lb_service *s, struct lb_real *r,
 	lb_model_real_set_mac(s, r, mac, smac, ifindex);
 }
 
-/* Look up every real without a MAC; ask the kernel to resolve the rest. */
-static void lbd_resolve(struct lbd *d, bool all)
+/*
+ * Ask the kernel to resolve real id soon (lbd_on_probe, a batch per
+ * turn): only while it has no MAC, or even with one (force: its entry
+ * expired or failed, or the neighbour table was not readable).
+ */
+static void lbd_probe_queue(struct lbd *d, uint32_t id, bool force)
 {
-	uint8_t mac[6];
-	size_t i, j;
+	struct timeval now = { 0, 0 };
+
+	if (!d->probe_pending[id]) {
+		/* At most one slot per id: the ring never overflows. */
+		d->probe[(d->probe_head + d->probe_n++) % KEEL_MAX_REALS] = id;
+		if (d->probe_ev && !evtimer_pending(d->probe_ev, NULL))
+			evtimer_add(d->probe_ev, &now);
+	}
+	d->probe_pending[id] |= force ? LBD_PROBE_FORCE : LBD_PROBE_UNRESOLVED;
+}
+
+/* The next batch of queued reals; answers come as neighbour events. */
+static void lbd_on_probe(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval gap = { 0, LBD_PROBE_GAP_US };
+	struct lbd *d = arg;
+	struct lb_real *r;
+	uint32_t id, n = 0;
+	uint8_t why;
 	int idx;
 
+	(void)fd;
+	(void)what;
+	while (d->probe_n && n < LBD_PROBE_BATCH) {
+		id = d->probe[d->probe_head];
+		d->probe_head = (d->probe_head + 1) % KEEL_MAX_REALS;
+		d->probe_n--;
+		why = d->probe_pending[id];
+		d->probe_pending[id] = 0;
+		r = lb_model_real_by_id(&d->m, id, NULL);
+		if (!r || r->deleted || (r->mac_ok && !(why & LBD_PROBE_FORCE)))
+			continue;
+		n++;
+		if (lb_route_oif(r->family, r->addr, &idx) == 0)
+			lb_neigh_resolve(r->family, r->addr, idx);
+	}
+	if (d->probe_n)
+		evtimer_add(d->probe_ev, &gap);
+	lbd_loop_note(d);
+}
+
+/*
+ * Look up every real without a MAC (all: every real) in one dump of the
+ * kernel's neighbour table; queue the rest to be asked for.
+ */
+static void lbd_resolve(struct lbd *d, bool all)
+{
+	struct lb_neigh_table t;
+	const struct lb_neigh_entry *e;
+	bool need = all;
+	size_t i, j;
+	int err;
+
+	for (i = 0; !need && i < d->m.n_svcs; i++)
+		for (j = 0; !need && j < d->m.svcs[i]->n_reals; j++)
+			need = !d->m.svcs[i]->reals[j].deleted &&
+			       !d->m.svcs[i]->reals[j].mac_ok;
+	if (!need)
+		return;
+	err = lb_neigh_dump(&t);
+	if (err)
+		keel_log(LOG_ERR, "reading the neighbour table: %s",
+			 strerror(-err));
+	lbd_link_forget(d, 0);
 	for (i = 0; i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
 
@@ -97,17 +203,32 @@ static void lbd_resolve(struct lbd *d, bool all)
 
 			if (r->deleted || (r->mac_ok && !all))
 				continue;
-			if (lb_neigh_lookup(r->family, r->addr, mac, &idx) ==
-			    0) {
-				lbd_real_mac(d, s, r, mac, idx);
-				continue;
-			}
-			if (lb_route_oif(r->family, r->addr, &idx) == 0)
-				lb_neigh_resolve(r->family, r->addr, idx);
+			e = err ? NULL :
+				  lb_neigh_table_find(&t, r->family, r->addr);
+			if (e)
+				lbd_real_mac(d, s, r, e->mac, e->ifindex);
+			else
+				lbd_probe_queue(d, r->id, true);
 		}
 	}
+	if (!err)
+		lb_neigh_table_free(&t);
 }
 
+/* Queue every real without a MAC (the refresh, with neighbour events). */
+static void lbd_probe_unresolved(struct lbd *d)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->m.n_svcs; i++)
+		for (j = 0; j < d->m.svcs[i]->n_reals; j++)
+			if (!d->m.svcs[i]->reals[j].deleted &&
+			    !d->m.svcs[i]->reals[j].mac_ok)
+				lbd_probe_queue(d, d->m.svcs[i]->reals[j].id,
+						false);
+}
+
+/* 1 if the commit wrote something, 0 if there was nothing, or -errno. */
 static int lbd_commit(struct lbd *d)
 {
 	struct lb_commit_stats cs;
@@ -118,15 +239,17 @@ static int lbd_commit(struct lbd *d)
 			 strerror(-err));
 		return err;
 	}
-	if (cs.services_changed || cs.reals_written)
-		keel_log(
-			LOG_INFO,
-			"data plane updated: %u services, %u reals, %u ring entries",
-			cs.services_changed, cs.reals_written,
-			cs.ring_entries_written);
-	return 0;
+	if (!cs.services_changed && !cs.reals_written &&
+	    !cs.ring_entries_written)
+		return 0;
+	keel_log(LOG_INFO,
+		 "data plane updated: %u services, %u reals, %u ring entries",
+		 cs.services_changed, cs.reals_written,
+		 cs.ring_entries_written);
+	return 1;
 }
 
+/* The generation counts applies that changed the data plane. */
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 {
 	int err = lbd_health_reconcile(d, rs);
@@ -137,44 +260,59 @@ int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 	}
 	lbd_resolve(d, false);
 	err = lbd_commit(d);
-	if (!err)
+	if (err < 0)
+		return err;
+	if (err > 0)
 		d->generation++;
-	return err;
+	return 0;
+}
+
+/* Neighbour changes of one loop turn, committed once. */
+static void lbd_on_neigh_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lbd_commit(arg);
+	lbd_loop_note(arg);
 }
 
 static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
 			    const uint8_t mac[6], int ifindex)
 {
 	struct lbd *d = arg;
-	size_t i, j;
+	uint32_t cur = LB_HTAB_START, id;
+	struct lb_service *s;
+	struct lb_real *r;
+	bool asked = false;
 
 	if (family == 0) {
 		/* The kernel's messages overran us: look everything up. */
 		lbd_resolve(d, true);
-		lbd_commit(d);
+		event_active(d->neigh_soon, 0, 0);
 		return;
 	}
-	for (i = 0; i < d->m.n_svcs; i++) {
-		struct lb_service *s = d->m.svcs[i];
-
-		for (j = 0; j < s->n_reals; j++) {
-			struct lb_real *r = &s->reals[j];
-
-			if (r->deleted || r->family != family ||
-			    memcmp(r->addr, addr, 16))
-				continue;
-			/*
-			 * An expired or failed entry keeps the last known MAC
-			 * (flows keep going); the kernel is asked again.
-			 * Health checks decide whether the real is dead.
-			 */
-			if (mac)
-				lbd_real_mac(d, s, r, mac, ifindex);
-			else if (lb_route_oif(family, addr, &ifindex) == 0)
-				lb_neigh_resolve(family, addr, ifindex);
+	/* A flush (the interface's address changed) comes as such events. */
+	if (!mac)
+		lbd_link_forget(d, ifindex);
+	while ((id = lb_model_real_at(&d->m, family, addr, &cur)) !=
+	       LB_HTAB_NONE) {
+		r = lb_model_real_by_id(&d->m, id, &s);
+		if (!r || r->deleted)
+			continue;
+		/*
+		 * An expired or failed entry keeps the last known MAC (flows
+		 * keep going); the kernel is asked again, once for the
+		 * address.  Health checks decide whether the real is dead.
+		 * A real that never had a MAC waits for the refresh.
+		 */
+		if (mac) {
+			lbd_real_mac(d, s, r, mac, ifindex);
+		} else if (r->mac_ok && !asked) {
+			lbd_probe_queue(d, id, true);
+			asked = true;
 		}
 	}
-	lbd_commit(d);
+	event_active(d->neigh_soon, 0, 0);
 }
 
 static int lbd_attach_all(struct lbd *d, const struct lb_config *c,
@@ -259,6 +397,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	lb_config_free(&d->cfg);
 	d->cfg = next;
 	memcpy(d->attached, attached, sizeof(attached));
+	lbd_link_forget(d, 0);
 	ret = lbd_health_install(d, &hp);
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
@@ -294,19 +433,81 @@ void lbd_stop(struct lbd *d, bool unload)
 	event_base_loopexit(d->base, &soon);
 }
 
+static void lbd_tick(struct lbd *d)
+{
+	uint32_t every = d->cfg.neigh_refresh_ms / 1000;
+
+	d->ticks++;
+	lbd_sample(d);
+	if (every && d->ticks % every)
+		return;
+	/* With neighbour events, asking is enough: answers come as events. */
+	if (d->nm) {
+		lbd_probe_unresolved(d);
+		return;
+	}
+	lbd_resolve(d, false);
+	lbd_commit(d);
+}
+
 static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
+	lbd_tick(arg);
+	lbd_loop_note(arg);
+}
+
+static uint64_t lbd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/*
+ * The loop's stalls (lb_stall.h), measured without waking the loop: at
+ * the end of each of lbd's callbacks, the time since this loop turn's
+ * poll returned (libevent's cached time) is how long the turn has held
+ * the loop so far.  A turn of several callbacks is noted by each; the
+ * longest note is the turn's.
+ */
+void lbd_loop_note(struct lbd *d)
+{
+	struct timeval start, now;
+	int64_t us;
+
+	if (event_base_gettimeofday_cached(d->base, &start))
+		return;
+	gettimeofday(&now, NULL);
+	us = (now.tv_sec - start.tv_sec) * 1000000LL +
+	     (now.tv_usec - start.tv_usec);
+	/* Outside a turn the cache is empty: now - now.  A clock step
+	 * (the cache is monotonic + a wall-clock offset) is no stall. */
+	if (us < 0 || us > 3600 * 1000000LL)
+		return;
+	lb_stall_note(&d->stall, lbd_now_us() / 1000, (uint32_t)us);
+}
+
+/*
+ * Every LBD_BEAT_MS: how late this beat is, is how long the loop was
+ * held, also by work that is not lbd's (libevent writing a long answer,
+ * a probe): within LBD_BEAT_MS.
+ */
+static void lbd_on_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, LBD_BEAT_MS * 1000 };
 	struct lbd *d = arg;
-	uint32_t every = d->cfg.neigh_refresh_ms / 1000;
+	uint64_t now = lbd_now_us(), lag;
 
 	(void)fd;
 	(void)what;
-	d->ticks++;
-	lbd_sample(d);
-	if (!every || d->ticks % every == 0) {
-		lbd_resolve(d, false);
-		lbd_commit(d);
-	}
+	lag = now > d->beat_due_us ? now - d->beat_due_us : 0;
+	lb_stall_note(&d->stall, now / 1000,
+		      lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag);
+	d->beat_due_us = now + tv.tv_usec;
+	evtimer_add(d->beat, &tv);
 }
 
 static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -318,6 +519,7 @@ static void lbd_on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		lbd_reload(d, &rs, err, sizeof(err));
+		lbd_loop_note(d);
 		return;
 	}
 	keel_log(LOG_NOTICE, "signal %d: stopping", (int)sig);
@@ -361,6 +563,12 @@ static void lbd_shutdown(struct lbd *d)
 	}
 	if (d->tick)
 		event_free(d->tick);
+	if (d->beat)
+		event_free(d->beat);
+	if (d->neigh_soon)
+		event_free(d->neigh_soon);
+	if (d->probe_ev)
+		event_free(d->probe_ev);
 	if (d->sig_hup)
 		event_free(d->sig_hup);
 	if (d->sig_term)
@@ -599,7 +807,7 @@ static int lbd_start(struct lbd *d)
 				.conn_table_size = d->cfg.conn_table_size };
 	struct lb_reconcile_stats rs;
 	struct lbd_health_prep hp;
-	struct timeval one = { 1, 0 };
+	struct timeval one = { 1, 0 }, beat = { 0, LBD_BEAT_MS * 1000 };
 	char err[512];
 	int ret;
 
@@ -644,6 +852,10 @@ static int lbd_start(struct lbd *d)
 		return ret;
 	/* Before the first apply: it asks the kernel to resolve reals, and
 	 * the answers come as events. */
+	d->neigh_soon = event_new(d->base, -1, 0, lbd_on_neigh_soon, d);
+	d->probe_ev = evtimer_new(d->base, lbd_on_probe, d);
+	if (!d->neigh_soon || !d->probe_ev)
+		return -ENOMEM;
 	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
 	if (ret)
 		keel_log(LOG_WARNING,
@@ -656,13 +868,17 @@ static int lbd_start(struct lbd *d)
 	d->reload_at = time(NULL);
 
 	d->tick = event_new(d->base, -1, EV_PERSIST, lbd_on_tick, d);
+	d->beat = evtimer_new(d->base, lbd_on_beat, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, lbd_on_signal, d);
 	d->sig_term = evsignal_new(d->base, SIGTERM, lbd_on_signal, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, lbd_on_signal, d);
-	if (!d->tick || !d->sig_hup || !d->sig_term || !d->sig_int ||
-	    event_add(d->tick, &one) || event_add(d->sig_hup, NULL) ||
-	    event_add(d->sig_term, NULL) || event_add(d->sig_int, NULL))
+	if (!d->tick || !d->beat || !d->sig_hup || !d->sig_term ||
+	    !d->sig_int || event_add(d->tick, &one) ||
+	    event_add(d->sig_hup, NULL) || event_add(d->sig_term, NULL) ||
+	    event_add(d->sig_int, NULL))
 		return -ENOMEM;
+	d->beat_due_us = lbd_now_us() + beat.tv_usec;
+	evtimer_add(d->beat, &beat);
 	ret = lbd_ctl_start(d);
 	if (ret)
 		return ret;

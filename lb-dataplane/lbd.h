@@ -23,11 +23,13 @@
 #include "keel_priv.h"
 #include "lb_agents.h"
 #include "lb_config.h"
+#include "lb_deadline.h"
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_reconcile.h"
 #include "lb_replay.h"
 #include "lb_rxfilter.h"
+#include "lb_stall.h"
 #include "lb_state.h"
 
 struct lb_metrics;
@@ -41,7 +43,9 @@ struct lbd_hreal {
 	struct keel_vip_key svc;
 	uint8_t family;
 	__be32 addr[4];
-	uint32_t pass; /* the evaluation that last wanted it */
+	uint32_t id; /* its model real id */
+	struct lbd *d; /* for its check's callback */
+	uint32_t pass; /* the full pass that last wanted it */
 	uint8_t type; /* enum lb_cfg_hc_type */
 	uint64_t spec_hash; /* of its check's settings: a change restarts it */
 	struct keel_check *check; /* tcp, http */
@@ -49,10 +53,17 @@ struct lbd_hreal {
 	uint8_t adopted_state;
 	bool had_flows; /* adopted UP or DRAINING: its flows are there */
 	uint64_t start_ms; /* when lbd started watching it */
+	/*
+	 * What the last full pass wanted (admin state; admin or configured
+	 * weight), for the evaluations until the next one.
+	 */
+	uint8_t want_state;
+	uint32_t want_weight;
+	bool admin_down, admin_drain, admin_weight, load_aware;
+	uint32_t agent_next; /* the next real id of its agent; 0: none */
+	uint64_t sched_ms; /* its agent's last report when its deadline was set */
 	/* The last evaluation, for status and metrics. */
 	uint8_t state, source, verdict;
-	bool has_conns;
-	uint32_t conns;
 	uint32_t cfg_weight; /* admin override or configured weight */
 	/* Load-aware weights. */
 	struct lb_loadw_real lw;
@@ -73,6 +84,12 @@ struct lbd_health_prep {
 	bool close_rx; /* the receiver is turned off */
 };
 
+/*
+ * Evaluations between full passes look only at what changed: reals
+ * marked dirty (a check changed, a report changed its agent's states,
+ * load-aware weights moved) and reals whose deadline passed (an agent
+ * silent for dead_after, then keep_flows_for: lb_agent_deadline()).
+ */
 struct lbd_health {
 	int fd;
 	struct event *rx; /* reports */
@@ -81,8 +98,9 @@ struct lbd_health {
 	bool rx_busy;
 	uint64_t rx_win_ms; /* datagrams read since, for "busy" */
 	uint32_t rx_win_n;
-	struct event *timer; /* dead_after, load-aware periods */
-	struct event *soon; /* a check changed state */
+	struct event *timer; /* deadlines, load-aware periods */
+	struct event *soon; /* a check or a report changed a state */
+	struct event *more; /* what one turn's budget left, next turn */
 	char listen[LB_CFG_NAME_MAX];
 	struct lb_agents agents;
 	uint64_t results[LB_RX__MAX];
@@ -99,6 +117,19 @@ struct lbd_health {
 	uint64_t replay_saved_ms;
 	struct lbd_hreal *hr[KEEL_MAX_REALS];
 	struct lbd_hsvc hs[KEEL_MAX_SERVICES];
+	struct lb_deadline dl; /* agent reals' next deadline, by real id */
+	uint8_t dirty[KEEL_MAX_REALS]; /* real ids to evaluate */
+	uint32_t dirty_list[KEEL_MAX_REALS];
+	uint32_t n_dirty;
+	/* Per slot of agents (rebuilt with it): its first real id (then
+	 * lbd_hreal.agent_next), heard since the last tick. */
+	uint32_t *agent_first;
+	uint8_t *agent_dirty;
+	uint32_t *agent_dirty_list;
+	uint32_t n_agent_dirty;
+	uint32_t lw_svcs[KEEL_MAX_SERVICES]; /* load-aware services' ids */
+	uint32_t n_lw_svcs;
+	uint32_t svc_cost_us; /* a service's commit, on average */
 };
 
 struct lbd_rate {
@@ -128,7 +159,17 @@ struct lbd {
 	struct keel_ctlsock *ctl;
 	struct lb_metrics *metrics;
 	struct lb_neigh_mon *nm;
+	struct event *neigh_soon; /* commit neighbour changes once a turn */
+	struct event *probe_ev; /* the next batch of the probe queue */
+	uint32_t probe[KEEL_MAX_REALS]; /* ring of real ids to resolve */
+	uint32_t probe_head, probe_n;
+	uint8_t probe_pending[KEEL_MAX_REALS]; /* LBD_PROBE_* while queued */
+	uint8_t link_mac[LB_CFG_IFACES_MAX][6]; /* of attached[i] */
+	bool link_ok[LB_CFG_IFACES_MAX];
 	struct event *tick;
+	struct event *beat; /* a heartbeat: its lateness is a stall too */
+	uint64_t beat_due_us;
+	struct lb_stall stall;
 	struct event *sig_hup, *sig_term, *sig_int;
 	uint64_t ticks;
 	uint64_t conn_entries; /* sampled */
@@ -136,11 +177,18 @@ struct lbd {
 	uint32_t prog_id; /* of lbd's XDP program; 0 until first asked */
 	struct lbd_rate svc_rate[KEEL_MAX_SERVICES];
 	struct lbd_rate real_rate[KEEL_MAX_REALS];
+	/* Traffic counters by id, read in one batch (lbd_stats_read). */
+	struct keel_traffic svc_t[KEEL_MAX_SERVICES];
+	struct keel_traffic real_t[KEEL_MAX_REALS];
 	struct lbd_health health;
 };
 
 /* lbd.c */
+#define LBD_BEAT_MS 100 /* the heartbeat: a stall outside lbd's callbacks */
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs);
+/* At the end of each of lbd's callbacks: how long this loop turn held
+ * the loop so far (lb_stall.h). */
+void lbd_loop_note(struct lbd *d);
 int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	       size_t errlen);
 void lbd_stop(struct lbd *d, bool unload);
@@ -178,11 +226,15 @@ struct evbuffer;
 void lbd_health_metrics(struct lbd *d, struct evbuffer *b);
 
 /* lbd_view.c */
+/* reals false: "real_count" (per state, usable, selectable) instead. */
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);
-json_t *lbd_view_status(struct lbd *d);
+json_t *lbd_view_status(struct lbd *d, bool summary);
 json_t *lbd_view_stats(struct lbd *d);
 json_t *lbd_view_site(struct lbd *d); /* {"drained", "since", "reason"} */
 json_t *lbd_view_dataplane(struct lbd *d);
+json_t *lbd_view_loop(struct lbd *d); /* the event loop's stalls */
+/* Every service's and real's counters into svc_t, real_t (a batch each). */
+int lbd_stats_read(struct lbd *d);
 int lbd_metrics_start(struct lbd *d);
 void lbd_sample(struct lbd *d); /* rates, once a second */
 const char *lbd_state_name(uint8_t state);

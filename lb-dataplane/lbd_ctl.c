@@ -326,8 +326,9 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		return keel_ctlsock_deny(peer, keel_ctl_cmd_name(r.cmd), need);
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:
-		return keel_ctlsock_ok(lbd_view_status(d));
+		return keel_ctlsock_ok(lbd_view_status(d, r.summary));
 	case KEEL_CTL_SERVICES:
+		lbd_stats_read(d);
 		o = json_array();
 		for (size_t i = 0; o && i < d->m.n_svcs; i++)
 			json_array_append_new(
@@ -341,6 +342,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		if (!s)
 			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
 						"no service %s", r.service);
+		lbd_stats_read(d);
 		o = lbd_view_service(d, s, true);
 		return keel_ctlsock_ok(o);
 	case KEEL_CTL_STATS:
@@ -377,7 +379,10 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 static char *lbd_ctl_line(void *arg, const struct keel_ctl_peer *peer,
 			  const char *line, size_t len)
 {
-	return lbd_ctl_handle(arg, peer, line, len);
+	char *answer = lbd_ctl_handle(arg, peer, line, len);
+
+	lbd_loop_note(arg);
+	return answer;
 }
 
 /*

@@ -60,6 +60,8 @@ int lbd_replay_path(const struct lbd *d, char *buf, size_t size)
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+/* Time for the services rebuilt in one loop turn (lbd_health_run). */
+#define LBD_HEALTH_BUDGET_US 20000
 
 uint64_t lbd_now_ms(void)
 {
@@ -67,6 +69,14 @@ uint64_t lbd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static uint64_t lbd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
 /* ---- keys and the socket ---- */
@@ -174,6 +184,7 @@ static void lbd_rx_close(struct lbd_health *h)
 }
 
 static void lbd_on_report(evutil_socket_t fd, short what, void *arg);
+static int lbd_rx_drain(struct lbd *d, int rounds);
 
 int lbd_health_install(struct lbd *d, struct lbd_health_prep *p)
 {
@@ -224,15 +235,25 @@ struct lbd_eval {
 	uint32_t changes; /* states that changed, for the log */
 };
 
+/* Real id to evaluate at the next lbd_health_run(). */
+static void lbd_health_mark(struct lbd_health *h, uint32_t id)
+{
+	if (h->dirty[id])
+		return;
+	h->dirty[id] = 1;
+	h->dirty_list[h->n_dirty++] = id;
+}
+
 /* A check's state changed, or it started or stopped being held. */
 static void lbd_on_check(void *arg, uint8_t state, const char *detail)
 {
-	struct lbd *d = arg;
+	struct lbd_hreal *e = arg;
 
 	(void)state;
 	(void)detail;
 	/* Several checks may change in one loop turn: one evaluation. */
-	event_active(d->health.soon, 0, 0);
+	lbd_health_mark(&e->d->health, e->id);
+	event_active(e->d->health.soon, 0, 0);
 }
 
 static uint64_t lbd_hc_hash(const struct lb_cfg_health *c, uint16_t port)
@@ -282,7 +303,7 @@ static void lbd_check_start(struct lbd *d, struct lbd_hreal *e,
 	snprintf(spec.path, sizeof(spec.path), "%s", c->path);
 	snprintf(spec.host, sizeof(spec.host), "%s", c->host);
 	e->check = keel_check_new(d->base, &spec, c->interval_ms, c->rise,
-				  c->fall, lbd_on_check, d);
+				  c->fall, lbd_on_check, e);
 	if (!e->check) {
 		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
 		keel_log(LOG_ERR, "%s: cannot start its %s check: %s", name,
@@ -317,6 +338,8 @@ static struct lbd_hreal *lbd_hreal_get(struct lbd_eval *x,
 	e->svc = w->svc->key;
 	e->family = r->family;
 	memcpy(e->addr, r->addr, 16);
+	e->id = r->id;
+	e->d = x->d;
 	e->start_ms = x->now;
 	/* Hot restart: what the data plane had holds until a verdict. */
 	e->adopted = h->adopting && !w->is_new;
@@ -341,6 +364,95 @@ static uint8_t lbd_health_mode(uint8_t type)
 	}
 }
 
+static const struct lb_agent_slot *lbd_slot_find(struct lbd *d,
+						 const struct lbd_hreal *e)
+{
+	if (e->type != LB_CFG_HC_AGENT)
+		return NULL;
+	return lb_agents_find(&d->health.agents, e->family, e->addr);
+}
+
+/*
+ * Combine e's inputs at now into the state and weight its real gets.
+ * state, weight: in, what reconcile wants (admin state, admin or
+ * configured weight); out, what the data plane gets.  cur: the real's
+ * state until now (its change is logged unless is_new).
+ */
+static void lbd_hreal_eval(struct lbd *d, struct lbd_hreal *e, uint64_t now,
+			   uint8_t cur, bool is_new, uint8_t *state,
+			   uint32_t *weight, uint32_t *changes)
+{
+	struct lb_health_in in = {
+		.admin_down = e->admin_down,
+		.admin_drain = e->admin_drain,
+		.mode = lbd_health_mode(e->type),
+		.verdict = KEEL_RS_UNKNOWN,
+	};
+	static const struct lb_agent silent;
+	const struct lb_agent_slot *slot;
+	struct lb_health_out out;
+	uint32_t conns;
+	char name[160];
+
+	if (in.mode == LB_HEALTH_AGENT) {
+		slot = lbd_slot_find(d, e);
+		in.verdict = lb_agent_verdict(slot ? &slot->a : &silent,
+					      &e->svc, now, e->start_ms,
+					      d->cfg.agents.dead_after_ms,
+					      d->cfg.agents.keep_flows_ms,
+					      e->had_flows, &in.timeout,
+					      &conns);
+	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
+		in.verdict = keel_check_state(e->check);
+		in.held = keel_check_held(e->check);
+	}
+	if (in.verdict != KEEL_RS_UNKNOWN)
+		e->adopted = false;
+	in.adopted = e->adopted;
+	in.adopted_state = e->adopted_state;
+	e->verdict = in.verdict;
+	lb_health_combine(&in, &out);
+	if (!is_new && out.state != cur) {
+		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
+		keel_log(LOG_NOTICE, "%s: %s -> %s (%s)", name,
+			 lbd_state_name(cur), lbd_state_name(out.state),
+			 lb_state_source_name(out.source));
+		(*changes)++;
+	}
+	e->state = out.state;
+	e->source = out.source;
+	*state = out.state;
+	/* Load-aware: an admin weight override still wins. */
+	e->cfg_weight = *weight;
+	if (e->load_aware && !e->admin_weight) {
+		if (e->lw.base != *weight)
+			e->lw.base = e->lw.weight = *weight;
+		*weight = e->lw.weight;
+	}
+}
+
+/* An agent's real is looked at again when time alone may change it. */
+static void lbd_hreal_schedule(struct lbd *d, struct lbd_hreal *e, uint64_t now)
+{
+	static const struct lb_agent silent;
+	const struct lb_agent_slot *slot;
+	uint64_t at;
+
+	if (e->type != LB_CFG_HC_AGENT) {
+		lb_deadline_del(&d->health.dl, e->id);
+		return;
+	}
+	slot = lbd_slot_find(d, e);
+	e->sched_ms = slot && slot->a.heard ? slot->a.last_ms : 0;
+	at = lb_agent_deadline(slot ? &slot->a : &silent, &e->svc, now,
+			       e->start_ms, d->cfg.agents.dead_after_ms,
+			       d->cfg.agents.keep_flows_ms, e->had_flows);
+	if (at == UINT64_MAX)
+		lb_deadline_del(&d->health.dl, e->id);
+	else if (lb_deadline_set(&d->health.dl, e->id, at))
+		keel_log(LOG_ERR, "health deadlines: out of memory");
+}
+
 static void lbd_hook(void *arg, struct lb_real_want *w)
 {
 	static const struct lb_cfg_health none = { .type = LB_CFG_HC_NONE };
@@ -348,19 +460,9 @@ static void lbd_hook(void *arg, struct lb_real_want *w)
 	struct lbd *d = x->d;
 	const struct lb_cfg_health *c =
 		w->cs ? lb_cfg_real_health(w->cs, w->cr) : &none;
-	struct lb_health_in in = {
-		.admin_down = w->admin && w->admin->down,
-		.admin_drain = w->admin && w->admin->drain,
-		.mode = lbd_health_mode(c->type),
-		.verdict = KEEL_RS_UNKNOWN,
-	};
-	static const struct lb_agent silent;
-	const struct lb_agent_slot *slot;
-	struct lb_health_out out;
 	struct lbd_hreal *e;
 	uint16_t port;
 	uint64_t hash;
-	char name[160];
 
 	e = lbd_hreal_get(x, w);
 	if (!e) {
@@ -385,64 +487,119 @@ static void lbd_hook(void *arg, struct lb_real_want *w)
 		if (c->type == LB_CFG_HC_TCP || c->type == LB_CFG_HC_HTTP)
 			lbd_check_start(d, e, c, port);
 	}
-	e->has_conns = false;
-	if (in.mode == LB_HEALTH_AGENT) {
-		slot = lb_agents_find(&d->health.agents, e->family, e->addr);
-		in.verdict = lb_agent_verdict(slot ? &slot->a : &silent,
-					      &e->svc, x->now, e->start_ms,
-					      d->cfg.agents.dead_after_ms,
-					      d->cfg.agents.keep_flows_ms,
-					      e->had_flows, &in.timeout,
-					      &e->conns);
-		e->has_conns = slot && slot->a.heard && !in.timeout;
-	} else if (in.mode == LB_HEALTH_CHECK && e->check) {
-		in.verdict = keel_check_state(e->check);
-		in.held = keel_check_held(e->check);
-	}
-	if (in.verdict != KEEL_RS_UNKNOWN)
-		e->adopted = false;
-	in.adopted = e->adopted;
-	in.adopted_state = e->adopted_state;
-	e->verdict = in.verdict;
-	lb_health_combine(&in, &out);
-	if (!w->is_new && out.state != w->real->state) {
-		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
-		keel_log(LOG_NOTICE, "%s: %s -> %s (%s)", name,
-			 lbd_state_name(w->real->state),
-			 lbd_state_name(out.state),
-			 lb_state_source_name(out.source));
-		x->changes++;
-	}
-	e->state = out.state;
-	e->source = out.source;
-	w->state = out.state;
-	/* Load-aware: an admin weight override still wins. */
-	e->cfg_weight = w->weight;
-	if (w->cs && w->cs->load_aware.enabled &&
-	    !(w->admin && w->admin->has_weight)) {
-		if (e->lw.base != w->weight)
-			e->lw.base = e->lw.weight = w->weight;
-		w->weight = e->lw.weight;
-	}
+	/* What reconcile wants, for evaluations until the next pass. */
+	e->want_state = w->state;
+	e->want_weight = w->weight;
+	e->admin_down = w->admin && w->admin->down;
+	e->admin_drain = w->admin && w->admin->drain;
+	e->admin_weight = w->admin && w->admin->has_weight;
+	e->load_aware = w->cs && w->cs->load_aware.enabled;
+	lbd_hreal_eval(d, e, x->now, w->real->state, w->is_new, &w->state,
+		       &w->weight, &x->changes);
 }
 
-/* Feed new reports into each load-aware service's weights. */
-static void lbd_loadw(struct lbd *d, uint64_t now)
+/*
+ * Evaluate real id again between passes (a report, a check, a deadline,
+ * a load-aware weight): what reconcile would do for it with the hook.
+ * true if its state or weight changed (staged in the model); *svcs
+ * counts the services this made dirty.
+ */
+static bool lbd_hreal_run(struct lbd *d, uint32_t id, bool dirty, uint64_t now,
+			  uint32_t *changes, uint32_t *svcs)
+{
+	const struct lb_agent_slot *slot;
+	struct lbd_hreal *e = d->health.hr[id];
+	struct lb_service *s;
+	struct lb_real *r = lb_model_real_by_id(&d->m, id, &s);
+	uint32_t weight;
+	uint8_t state;
+
+	if (!e || !r || r->deleted || e->pass != d->health.pass ||
+	    memcmp(&e->svc, &s->key, sizeof(e->svc)) ||
+	    e->family != r->family || memcmp(e->addr, r->addr, 16))
+		return false;
+	/*
+	 * A deadline reached by an agent heard since it was set: the report
+	 * changed nothing (it would have been evaluated), only the deadline
+	 * moves.  The steady stream of reports costs a heap update each
+	 * dead_after per real, not an evaluation.
+	 */
+	if (!dirty && e->type == LB_CFG_HC_AGENT) {
+		slot = lbd_slot_find(d, e);
+		if (slot && slot->a.heard && slot->a.last_ms != e->sched_ms) {
+			lbd_hreal_schedule(d, e, now);
+			return false;
+		}
+	}
+	state = e->want_state;
+	weight = e->want_weight;
+	lbd_hreal_eval(d, e, now, r->state, false, &state, &weight, changes);
+	lbd_hreal_schedule(d, e, now);
+	if (r->state == state && r->weight == weight)
+		return false;
+	*svcs += !s->dirty;
+	lb_model_real_set_weight(s, r, weight);
+	lb_model_real_set_state(s, r, state);
+	return true;
+}
+
+/* One new report (at most) of e's agent into e's load-aware sample. */
+static void lbd_loadw_sample(struct lbd *d, struct lbd_hreal *e,
+			     const struct lb_cfg_service *cs, uint64_t now)
+{
+	const struct lb_agent_slot *slot = lbd_slot_find(d, e);
+	uint32_t conns;
+	bool timeout;
+
+	if (!slot || slot->accepted == e->lw_seen)
+		return;
+	e->lw_seen = slot->accepted;
+	lb_agent_verdict(&slot->a, &e->svc, now, 0, UINT32_MAX, 0, false,
+			 &timeout, &conns);
+	lb_loadw_sample(&cs->load_aware, &e->lw,
+			cs->load_aware.metric == LB_LOADW_LOAD ?
+				slot->a.last.load :
+				conns);
+}
+
+/*
+ * Load-aware weights: new reports into each real's sample (all: every
+ * load-aware real, the full pass; else the reals of agents heard since
+ * the last tick), then, at most once per period, each load-aware
+ * service's weights.  Outside a full pass a service whose weights moved
+ * has its reals evaluated again.
+ */
+static void lbd_loadw(struct lbd *d, uint64_t now, bool all)
 {
 	static struct lb_loadw_real lw[KEEL_MAX_REALS];
 	static struct lbd_hreal *ent[KEEL_MAX_REALS];
 	struct lbd_health *h = &d->health;
 	const struct lb_cfg_service *cs;
-	const struct lb_agent_slot *slot;
+	struct lb_service *s;
 	struct lbd_hsvc *hs;
-	bool timeout;
-	uint32_t conns;
-	size_t i, j, n;
+	uint32_t i, j, n, id, ns;
 
-	for (i = 0; i < d->m.n_svcs; i++) {
-		struct lb_service *s = d->m.svcs[i];
+	/* Samples of the agents heard since the last tick. */
+	for (i = 0; h->agent_first && i < h->n_agent_dirty; i++) {
+		uint32_t a = h->agent_dirty_list[i];
 
-		if (s->deleted)
+		h->agent_dirty[a] = 0;
+		for (id = h->agent_first[a]; !all && id;
+		     id = h->hr[id] ? h->hr[id]->agent_next : 0) {
+			struct lbd_hreal *e = h->hr[id];
+
+			cs = e && e->load_aware ?
+				     lb_cfg_find_service(&d->cfg, &e->svc) :
+				     NULL;
+			if (cs && cs->load_aware.enabled)
+				lbd_loadw_sample(d, e, cs, now);
+		}
+	}
+	h->n_agent_dirty = 0;
+	ns = all ? d->m.n_svcs : h->n_lw_svcs;
+	for (i = 0; i < ns; i++) {
+		s = all ? d->m.svcs[i] : d->m.svc_by_id[h->lw_svcs[i]];
+		if (!s || s->deleted)
 			continue;
 		cs = lb_cfg_find_service(&d->cfg, &s->key);
 		if (!cs || !cs->load_aware.enabled)
@@ -453,35 +610,28 @@ static void lbd_loadw(struct lbd *d, uint64_t now)
 			hs->key = s->key;
 			hs->used = true;
 		}
+		if (!all && hs->lw_last_ms &&
+		    now < hs->lw_last_ms + cs->load_aware.period_ms)
+			continue;
 		for (j = n = 0; j < s->n_reals; j++) {
 			struct lbd_hreal *e = h->hr[s->reals[j].id];
 
 			if (s->reals[j].deleted || !e ||
 			    memcmp(&e->svc, &s->key, sizeof(s->key)))
 				continue;
-			slot = e->type == LB_CFG_HC_AGENT ?
-				       lb_agents_find(&h->agents, e->family,
-						      e->addr) :
-				       NULL;
-			if (slot && slot->accepted != e->lw_seen) {
-				e->lw_seen = slot->accepted;
-				lb_agent_verdict(&slot->a, &s->key, now, 0,
-						 UINT32_MAX, 0, false, &timeout,
-						 &conns);
-				lb_loadw_sample(&cs->load_aware, &e->lw,
-						cs->load_aware.metric ==
-								LB_LOADW_LOAD ?
-							slot->a.last.load :
-							conns);
-			}
+			if (all)
+				lbd_loadw_sample(d, e, cs, now);
 			lw[n] = e->lw;
 			ent[n++] = e;
 		}
 		if (lb_loadw_update(&cs->load_aware, lw, n, now,
 				    &hs->lw_last_ms) <= 0)
 			continue;
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
 			ent[j]->lw = lw[j];
+			if (!all)
+				lbd_health_mark(h, ent[j]->id);
+		}
 	}
 }
 
@@ -493,7 +643,7 @@ static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 	int err;
 
 	d->health.pass++;
-	lbd_loadw(d, x.now);
+	lbd_loadw(d, x.now, true);
 	err = lb_reconcile_with(&d->m, &d->cfg, &d->st, &hook, rs);
 	if (changes)
 		*changes = x.changes;
@@ -542,10 +692,29 @@ static void lbd_rxfilter_update(struct lbd_health *h)
 		 h->listen, h->agents.n);
 }
 
-/* Drop entries of reals no longer wanted; the agents are the rest's. */
+/* The per-agent arrays (they follow the agents table's slots). */
+static void lbd_agent_index_free(struct lbd_health *h)
+{
+	free(h->agent_first);
+	free(h->agent_dirty);
+	free(h->agent_dirty_list);
+	h->agent_first = NULL;
+	h->agent_dirty = NULL;
+	h->agent_dirty_list = NULL;
+	h->n_agent_dirty = 0;
+}
+
+/*
+ * After a full pass: drop entries of reals no longer wanted; the agents
+ * table, each agent's reals, the deadlines and the load-aware services
+ * for the evaluations until the next pass.
+ */
 static void lbd_health_sweep(struct lbd *d)
 {
 	struct lbd_health *h = &d->health;
+	const struct lb_agent_slot *slot;
+	const struct lb_cfg_service *cs;
+	uint64_t now = lbd_now_ms();
 	struct lb_agent_addr *a;
 	struct timeval tv;
 	size_t i, n = 0;
@@ -584,12 +753,46 @@ static void lbd_health_sweep(struct lbd *d)
 		h->restore = NULL;
 		h->n_restore = 0;
 	}
-	for (i = 0; i < d->cfg.n_services; i++)
-		loadw |= d->cfg.services[i].load_aware.enabled;
+	/* Each agent's reals, chained; the slots just moved. */
+	lbd_agent_index_free(h);
+	h->agent_first = calloc(h->agents.n + 1, sizeof(*h->agent_first));
+	h->agent_dirty = calloc(h->agents.n + 1, sizeof(*h->agent_dirty));
+	h->agent_dirty_list =
+		calloc(h->agents.n + 1, sizeof(*h->agent_dirty_list));
+	if (!h->agent_first || !h->agent_dirty || !h->agent_dirty_list) {
+		keel_log(LOG_ERR, "agents' reals: out of memory");
+		lbd_agent_index_free(h);
+	}
+	/* Everything was just evaluated: deadlines anew, nothing dirty. */
+	lb_deadline_clear(&h->dl);
+	for (i = 0; i < h->n_dirty; i++)
+		h->dirty[h->dirty_list[i]] = 0;
+	h->n_dirty = 0;
+	for (i = 0; i < KEEL_MAX_REALS; i++) {
+		struct lbd_hreal *e = h->hr[i];
+
+		if (!e || e->type != LB_CFG_HC_AGENT)
+			continue;
+		slot = lb_agents_find(&h->agents, e->family, e->addr);
+		if (slot && h->agent_first) {
+			e->agent_next = h->agent_first[slot - h->agents.v];
+			h->agent_first[slot - h->agents.v] = i;
+		}
+		lbd_hreal_schedule(d, e, now);
+	}
+	h->n_lw_svcs = 0;
+	for (i = 0; i < d->m.n_svcs; i++) {
+		if (d->m.svcs[i]->deleted)
+			continue;
+		cs = lb_cfg_find_service(&d->cfg, &d->m.svcs[i]->key);
+		if (cs && cs->load_aware.enabled)
+			h->lw_svcs[h->n_lw_svcs++] = d->m.svcs[i]->svc_id;
+	}
+	loadw = h->n_lw_svcs > 0;
 	/*
-	 * Silent agents, load-aware periods and reports that changed nothing
-	 * urgent are handled by the clock, every half report interval.
-	 * Checks report their changes themselves (lbd_on_check).
+	 * Silent agents (the deadlines), load-aware periods and samples are
+	 * looked at by the clock, every half report interval.  Checks and
+	 * reports that change a state report it themselves.
 	 */
 	if (h->timer && (n || loadw)) {
 		tv.tv_sec = d->cfg.agents.interval_ms / 2 / 1000;
@@ -611,22 +814,60 @@ int lbd_health_reconcile(struct lbd *d, struct lb_reconcile_stats *rs)
 	return err;
 }
 
-/* One evaluation: what changed is committed at once. */
-static void lbd_health_eval(struct lbd *d)
+/*
+ * Evaluate what is due: reals marked by checks, state-changing reports
+ * and load-aware weights, then reals whose deadline passed.  What
+ * changed is committed at once, but only as many services as fit in
+ * LBD_HEALTH_BUDGET_US (each rebuilds its Maglev table, 1.5 ms or more;
+ * the cost per service is learnt from the commits): when many reals
+ * change together (a rack down, the first reports after a start), the
+ * rest follow in the next turns, and reports are read in between.
+ */
+static void lbd_health_run(struct lbd *d, uint64_t now)
 {
-	struct lb_reconcile_stats rs;
+	struct lbd_health *h = &d->health;
+	uint32_t i, id, changes = 0, svcs = 0, max;
+	struct timeval zero = { 0, 0 };
 	struct lb_commit_stats cs;
-	uint32_t changes;
+	bool changed = false;
+	uint64_t t0, due;
 	int err;
 
-	err = lbd_reconcile_pass(d, &rs, &changes);
-	if (err) {
-		keel_log(LOG_ERR, "health evaluation: %s", strerror(-err));
-		return;
+	/* Before the first commit: a Maglev build of 65537 entries. */
+	max = LBD_HEALTH_BUDGET_US / (h->svc_cost_us ? h->svc_cost_us : 2000);
+	if (max < 1)
+		max = 1;
+	for (i = 0; i < h->n_dirty && svcs < max; i++) {
+		id = h->dirty_list[i];
+		h->dirty[id] = 0;
+		changed |= lbd_hreal_run(d, id, true, now, &changes, &svcs);
 	}
-	if (!rs.reals_changed && !rs.reals_added && !rs.reals_removed)
+	/* The rest, in order, next turn. */
+	memmove(h->dirty_list, h->dirty_list + i,
+		(h->n_dirty - i) * sizeof(*h->dirty_list));
+	h->n_dirty -= i;
+	if (lb_deadline_peek(&h->dl, NULL, &due) && due <= now) {
+		/*
+		 * Reports already waiting are read before a deadline is
+		 * acted on: a loop that was busy (a long commit, a large
+		 * status) is no evidence that an agent went silent.
+		 * Bounded: a flood does not keep the clock out.
+		 */
+		lbd_rx_drain(d, LBD_RX_POLL_ROUNDS);
+		now = lbd_now_ms();
+	}
+	while (svcs < max && lb_deadline_pop(&h->dl, now, &id))
+		changed |= lbd_hreal_run(d, id, false, now, &changes, &svcs);
+	/* A timer, not event_active(): the loop polls its sockets first. */
+	if (h->n_dirty || svcs >= max)
+		evtimer_add(h->more, &zero);
+	if (!changed)
 		return;
+	t0 = lbd_now_us();
 	err = lb_model_commit(&d->m, &cs);
+	if (svcs) /* an average that follows the machine's load */
+		h->svc_cost_us =
+			(3 * h->svc_cost_us + (lbd_now_us() - t0) / svcs) / 4;
 	if (err) {
 		keel_log(LOG_ERR, "applying health changes: %s",
 			 strerror(-err));
@@ -665,16 +906,37 @@ static void lbd_replay_save(struct lbd *d, uint64_t now, bool durable)
 			path, strerror(-err));
 }
 
+/* An accepted report of slot's agent; urgent: evaluate its reals now. */
+static void lbd_health_heard(struct lbd *d, const struct lb_agent_slot *slot,
+			     bool urgent)
+{
+	struct lbd_health *h = &d->health;
+	uint32_t a = slot - h->agents.v, id;
+
+	if (!h->agent_first)
+		return;
+	if (!h->agent_dirty[a]) {
+		h->agent_dirty[a] = 1;
+		h->agent_dirty_list[h->n_agent_dirty++] = a;
+	}
+	for (id = h->agent_first[a]; urgent && id && h->hr[id];
+	     id = h->hr[id]->agent_next)
+		lbd_health_mark(h, id);
+}
+
 static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct lbd *d = arg;
-	uint64_t now = lbd_now_ms();
+	uint64_t now;
 
 	(void)fd;
 	(void)what;
-	lbd_health_eval(d);
+	now = lbd_now_ms();
+	lbd_loadw(d, now, false);
+	lbd_health_run(d, now);
 	if (now - d->health.replay_saved_ms >= LBD_REPLAY_SAVE_MS)
 		lbd_replay_save(d, now, false);
+	lbd_loop_note(d);
 }
 
 /* ---- the receiver ---- */
@@ -732,6 +994,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	struct lb_agent_slot *slot;
 	enum lb_rx_result res;
 	uint64_t suppressed;
+	bool now_urgent;
 	char src[64];
 	uint8_t fam;
 	__be32 addr[4];
@@ -742,8 +1005,10 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	h->results[res]++;
 	if (res == LB_RX_OK) {
 		h->replay_dirty = true;
-		*urgent |= slot->changed ||
-			   now - slot->prev_ms > d->cfg.agents.dead_after_ms;
+		now_urgent = slot->changed ||
+			     now - slot->prev_ms > d->cfg.agents.dead_after_ms;
+		lbd_health_heard(d, slot, now_urgent);
+		*urgent |= now_urgent;
 		return;
 	}
 	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
@@ -794,9 +1059,12 @@ static int lbd_rx_drain(struct lbd *d, int rounds)
 		if (n < LBD_RX_BATCH)
 			break;
 	}
-	/* A DOWN report takes effect now, not at the next tick. */
+	/*
+	 * A DOWN report takes effect now, not at the next tick: in this
+	 * loop turn, once every waiting report is read (one evaluation).
+	 */
 	if (urgent)
-		lbd_health_eval(d);
+		event_active(d->health.soon, 0, 0);
 	return total;
 }
 
@@ -817,12 +1085,11 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 		h->rx_win_n = 0;
 	}
 	h->rx_win_n += n;
-	if (h->rx_win_n < LBD_RX_BUSY || !h->rx_poll)
-		return;
 	/* Busy: read on a clock from now on, not at every datagram. */
-	if (event_del(h->rx) || event_add(h->rx_poll, &tv))
-		return;
-	h->rx_busy = true;
+	if (h->rx_win_n >= LBD_RX_BUSY && h->rx_poll && !event_del(h->rx) &&
+	    !event_add(h->rx_poll, &tv))
+		h->rx_busy = true;
+	lbd_loop_note(d);
 }
 
 static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
@@ -832,20 +1099,22 @@ static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (lbd_rx_drain(d, LBD_RX_POLL_ROUNDS) >= LBD_RX_CALM || !h->rx)
-		return;
-	/* Calm again: back to reading when a datagram comes. */
-	event_del(h->rx_poll);
-	h->rx_busy = false;
-	h->rx_win_n = 0;
-	event_add(h->rx, NULL);
+	if (lbd_rx_drain(d, LBD_RX_POLL_ROUNDS) < LBD_RX_CALM && h->rx) {
+		/* Calm again: back to reading when a datagram comes. */
+		event_del(h->rx_poll);
+		h->rx_busy = false;
+		h->rx_win_n = 0;
+		event_add(h->rx, NULL);
+	}
+	lbd_loop_note(d);
 }
 
 static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	lbd_health_eval(arg);
+	lbd_health_run(arg, lbd_now_ms());
+	lbd_loop_note(arg);
 }
 
 /* Called once from lbd_start() before the first apply. */
@@ -872,7 +1141,9 @@ int lbd_health_init(struct lbd *d)
 	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
 	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
 	h->rx_poll = event_new(d->base, -1, EV_PERSIST, lbd_on_rx_poll, d);
-	if (!h->timer || !h->soon || !h->rx_poll)
+	h->more = evtimer_new(d->base, lbd_on_soon, d);
+	if (!h->timer || !h->soon || !h->rx_poll || !h->more ||
+	    lb_deadline_init(&h->dl, KEEL_MAX_REALS))
 		return -ENOMEM;
 	return 0;
 }
@@ -895,12 +1166,16 @@ void lbd_health_stop(struct lbd *d)
 		event_free(h->soon);
 	if (h->rx_poll)
 		event_free(h->rx_poll);
-	h->timer = h->soon = h->rx_poll = NULL;
+	if (h->more)
+		event_free(h->more);
+	h->timer = h->soon = h->rx_poll = h->more = NULL;
 	for (i = 0; i < KEEL_MAX_REALS; i++) {
 		lbd_hreal_free(h->hr[i]);
 		h->hr[i] = NULL;
 	}
 	lb_agents_free(&h->agents);
+	lb_deadline_free(&h->dl);
+	lbd_agent_index_free(h);
 }
 
 /* ---- status and metrics ---- */
@@ -937,12 +1212,30 @@ static const struct lb_agent_slot *lbd_slot_of(struct lbd *d,
 	return slot && slot->a.heard ? slot : NULL;
 }
 
+/* The connections slot's agent reports for e's service, unless silent. */
+static bool lbd_conns_of(struct lbd *d, const struct lbd_hreal *e,
+			 const struct lb_agent_slot *slot, uint64_t now,
+			 uint32_t *conns)
+{
+	bool timeout;
+
+	if (!slot)
+		return false;
+	lb_agent_verdict(&slot->a, &e->svc, now, e->start_ms,
+			 d->cfg.agents.dead_after_ms,
+			 d->cfg.agents.keep_flows_ms, e->had_flows, &timeout,
+			 conns);
+	return !timeout;
+}
+
 void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 			  const struct lb_real *r, json_t *o)
 {
 	const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
 	const struct lb_agent_slot *slot = lbd_slot_of(d, e);
 	uint64_t now = lbd_now_ms();
+	uint32_t conns = 0;
+	bool has_conns = lbd_conns_of(d, e, slot, now, &conns);
 
 	json_object_set_new(o, "source",
 			    json_string(e ? lb_state_source_name(e->source) :
@@ -956,8 +1249,7 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 			    slot ? json_integer(now - slot->a.last_ms) :
 				   json_null());
 	json_object_set_new(o, "conns",
-			    e && e->has_conns ? json_integer(e->conns) :
-						json_null());
+			    has_conns ? json_integer(conns) : json_null());
 	json_object_set_new(o, "load",
 			    slot ? json_real(slot->a.last.load / 1000.0) :
 				   json_null());
@@ -1015,6 +1307,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 	struct lbd_health *h = &d->health;
 	uint64_t now = lbd_now_ms();
 	char svc[80], real[64], id[16];
+	uint32_t conns;
 	size_t i, j, k;
 
 	lb_prom_help(b, "keel_agent_reports_total", "counter",
@@ -1085,9 +1378,9 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 				continue;
 			lb_prom_sample(b, "keel_real_report_age_seconds", l, 2,
 				       (now - slot->a.last_ms) / 1000.0);
-			if (e->has_conns)
+			if (lbd_conns_of(d, e, slot, now, &conns))
 				lb_prom_sample(b, "keel_real_connections", l, 2,
-					       e->conns);
+					       conns);
 			lb_prom_sample(b, "keel_real_load", l, 2,
 				       slot->a.last.load / 1000.0);
 		}

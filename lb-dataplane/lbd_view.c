@@ -36,34 +36,58 @@ lbd_admin(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
 	return lb_state_find_admin(&d->st, &s->key, r->family, r->addr);
 }
 
-/* Ring entries per real id, counted once per service. */
-static uint32_t *lbd_ring_shares(const struct lb_service *s)
+/* The highest id in use + 1 of an id table. */
+static uint32_t lbd_ids_used(const uint8_t *used, uint32_t n)
 {
-	uint32_t *n = calloc(KEEL_MAX_REALS, sizeof(*n));
-	uint32_t i;
-
-	if (!n)
-		return NULL;
-	for (i = 0; i < s->ring_size; i++)
-		if (s->ring[i] < KEEL_MAX_REALS)
-			n[s->ring[i]]++;
+	while (n && !used[n - 1])
+		n--;
 	return n;
 }
 
+int lbd_stats_read(struct lbd *d)
+{
+	uint32_t nr = lbd_ids_used(d->m.real_used, KEEL_MAX_REALS);
+	uint32_t ns = lbd_ids_used(d->m.svc_used, KEEL_MAX_SERVICES);
+	int err;
+
+	err = lb_dp_real_stats_all(d->dp, nr, d->real_t);
+	if (!err)
+		err = lb_dp_svc_stats_all(d->dp, ns, d->svc_t);
+	if (err) {
+		memset(d->real_t, 0, sizeof(d->real_t));
+		memset(d->svc_t, 0, sizeof(d->svc_t));
+	}
+	return err;
+}
+
+/* A real's egress name: one of lbd's interfaces, else asked. */
+static void lbd_ifname(struct lbd *d, uint32_t ifindex, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++) {
+		if (d->attached[i] == (int)ifindex) {
+			snprintf(buf, IF_NAMESIZE, "%s", d->cfg.ifaces[i].name);
+			return;
+		}
+	}
+	if (!if_indextoname(ifindex, buf))
+		buf[0] = '\0';
+}
+
 static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
-			     const struct lb_real *r, uint32_t ring_entries)
+			     const struct lb_real *r)
 {
 	const struct lb_state_admin *a = lbd_admin(d, s, r);
 	const struct lbd_rate *rate = &d->real_rate[r->id];
-	struct keel_traffic t = {};
+	const struct keel_traffic *t = &d->real_t[r->id];
 	char addr[64], mac[20], ifname[IF_NAMESIZE] = "";
 	json_t *o;
 
 	lb_addr_format(r->family, r->addr, addr, sizeof(addr));
 	lb_mac_format(r->mac, mac, sizeof(mac));
 	if (r->mac_ok)
-		if_indextoname(r->ifindex, ifname);
-	lb_dp_real_stats(d->dp, r->id, &t);
+		lbd_ifname(d, r->ifindex, ifname);
 	o = json_pack("{sssIsIsIss}", "real", addr, "id", (json_int_t)r->id,
 		      "weight", (json_int_t)r->weight, "effective_weight",
 		      (json_int_t)(lb_real_selectable(r) ? r->weight : 0),
@@ -84,50 +108,70 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 	json_object_set_new(o, "mac_resolved", json_boolean(r->mac_ok));
 	json_object_set_new(o, "ifname",
 			    ifname[0] ? json_string(ifname) : json_null());
-	json_object_set_new(o, "ring_entries", json_integer(ring_entries));
+	json_object_set_new(o, "ring_entries", json_integer(r->ring_entries));
 	json_object_set_new(o, "usable", json_boolean(lb_real_usable(r)));
-	json_object_set_new(o, "packets", json_integer(t.packets));
-	json_object_set_new(o, "bytes", json_integer(t.bytes));
-	json_object_set_new(o, "new_flows", json_integer(t.new_flows));
+	json_object_set_new(o, "packets", json_integer(t->packets));
+	json_object_set_new(o, "bytes", json_integer(t->bytes));
+	json_object_set_new(o, "new_flows", json_integer(t->new_flows));
 	json_object_set_new(o, "pps", json_real(rate->pps));
 	json_object_set_new(o, "fps", json_real(rate->fps));
 	return o;
+}
+
+/* How many of s's reals are in each state: the summary of a large site. */
+static json_t *lbd_view_counts(const struct lb_service *s)
+{
+	uint32_t n[KEEL_RS_DRAINING + 1] = {}, total = 0, usable = 0, sel = 0;
+	uint32_t up_usable = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_reals; i++) {
+		const struct lb_real *r = &s->reals[i];
+
+		if (r->deleted)
+			continue;
+		total++;
+		n[r->state <= KEEL_RS_DRAINING ? r->state : KEEL_RS_UNKNOWN]++;
+		usable += lb_real_usable(r);
+		sel += lb_real_selectable(r);
+		up_usable += r->state == KEEL_RS_UP && lb_real_usable(r);
+	}
+	return json_pack("{sisisisisisisisi}", "total", total, "up",
+			 n[KEEL_RS_UP], "draining", n[KEEL_RS_DRAINING], "down",
+			 n[KEEL_RS_DOWN], "unknown", n[KEEL_RS_UNKNOWN],
+			 "usable", usable, "up_usable", up_usable, "selectable",
+			 sel);
 }
 
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 {
 	const struct lb_cfg_service *cs = lb_cfg_find_service(&d->cfg, &s->key);
 	const struct lbd_rate *rate = &d->svc_rate[s->svc_id];
-	struct keel_traffic t = {};
-	uint32_t *shares = NULL;
+	const struct keel_traffic *t = &d->svc_t[s->svc_id];
 	char name[80];
 	json_t *o, *arr;
 	size_t i;
 
 	lb_vip_format(&s->key, name, sizeof(name));
-	lb_dp_svc_stats(d->dp, s->svc_id, &t);
 	o = json_pack("{sssbsIsIsIsIsfsf}", "service", name, "persistent",
 		      (int)!!(s->flags & KEEL_SVC_F_PERSISTENT), "ring_size",
 		      (json_int_t)s->ring_size, "packets",
-		      (json_int_t)t.packets, "bytes", (json_int_t)t.bytes,
-		      "new_flows", (json_int_t)t.new_flows, "pps", rate->pps,
+		      (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
+		      "new_flows", (json_int_t)t->new_flows, "pps", rate->pps,
 		      "fps", rate->fps);
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "load_aware",
 			    json_boolean(cs && cs->load_aware.enabled));
-	if (!reals)
+	if (!reals) {
+		json_object_set_new(o, "real_count", lbd_view_counts(s));
 		return o;
-	shares = lbd_ring_shares(s);
+	}
 	arr = json_array();
 	for (i = 0; arr && i < s->n_reals; i++)
 		if (!s->reals[i].deleted)
-			json_array_append_new(
-				arr,
-				lbd_view_real(d, s, &s->reals[i],
-					      shares ? shares[s->reals[i].id] :
-						       0));
-	free(shares);
+			json_array_append_new(arr, lbd_view_real(d, s,
+								 &s->reals[i]));
 	json_object_set_new(o, "reals", arr);
 	return o;
 }
@@ -197,6 +241,18 @@ json_t *lbd_view_dataplane(struct lbd *d)
 			 "conn_capacity", (json_int_t)d->conn_capacity);
 }
 
+json_t *lbd_view_loop(struct lbd *d)
+{
+	const struct lb_stall *s = &d->stall;
+
+	return json_pack("{sfsfsIsisisi}", "stall_max_ms",
+			 lb_stall_recent_us(s, lbd_now_ms()) / 1000.0,
+			 "stall_max_ms_since_start", s->max_us / 1000.0,
+			 "stalls_over_budget", (json_int_t)s->over, "budget_ms",
+			 LB_STALL_BUDGET_US / 1000, "window_s",
+			 LB_STALL_WINDOW_S, "heartbeat_ms", LBD_BEAT_MS);
+}
+
 json_t *lbd_view_site(struct lbd *d)
 {
 	const struct lb_state_site *s = &d->st.site;
@@ -209,15 +265,16 @@ json_t *lbd_view_site(struct lbd *d)
 						      json_null());
 }
 
-json_t *lbd_view_status(struct lbd *d)
+json_t *lbd_view_status(struct lbd *d, bool summary)
 {
 	json_t *o, *svcs;
 	size_t i;
 
+	lbd_stats_read(d);
 	svcs = json_array();
 	for (i = 0; svcs && i < d->m.n_svcs; i++)
-		json_array_append_new(svcs,
-				      lbd_view_service(d, d->m.svcs[i], true));
+		json_array_append_new(svcs, lbd_view_service(d, d->m.svcs[i],
+							     !summary));
 	o = json_pack("{sssIss}", "instance", d->cfg.instance, "generation",
 		      (json_int_t)d->generation, "config", d->config_path);
 	if (!o)
@@ -230,6 +287,7 @@ json_t *lbd_view_status(struct lbd *d)
 					      json_null()));
 	json_object_set_new(o, "site", lbd_view_site(d));
 	json_object_set_new(o, "dataplane", lbd_view_dataplane(d));
+	json_object_set_new(o, "loop", lbd_view_loop(d));
 	json_object_set_new(o, "agents", lbd_health_view(d));
 	json_object_set_new(o, "services", svcs);
 	return o;
@@ -259,19 +317,17 @@ static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
 
 void lbd_sample(struct lbd *d)
 {
-	struct keel_traffic t;
+	bool ok = lbd_stats_read(d) == 0;
 	uint64_t cap;
 	size_t i, j;
 
-	for (i = 0; i < d->m.n_svcs; i++) {
+	for (i = 0; ok && i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
 
-		if (lb_dp_svc_stats(d->dp, s->svc_id, &t) == 0)
-			lbd_rate_update(&d->svc_rate[s->svc_id], &t);
+		lbd_rate_update(&d->svc_rate[s->svc_id], &d->svc_t[s->svc_id]);
 		for (j = 0; j < s->n_reals; j++)
-			if (lb_dp_real_stats(d->dp, s->reals[j].id, &t) == 0)
-				lbd_rate_update(&d->real_rate[s->reals[j].id],
-						&t);
+			lbd_rate_update(&d->real_rate[s->reals[j].id],
+					&d->real_t[s->reals[j].id]);
 	}
 	/* O(ncpus): the program's insert counters, never a walk. */
 	lb_dp_conn_occupancy(d->dp, &d->conn_entries, &cap);
@@ -291,6 +347,42 @@ static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
 	lb_prom_sample(b, name, l, nl, t->new_flows);
 }
 
+/* The loop's stalls: the longest of the window, a histogram, a count. */
+static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
+{
+	char le[32];
+	uint64_t n = 0;
+	int i;
+
+	lb_prom_help(
+		b, "keel_lbd_loop_stall_max_seconds", "gauge",
+		"longest time lbd's event loop was held over the last 60 s (one loop turn, noted by lbd's callbacks and a 100 ms heartbeat)");
+	lb_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
+		       lb_stall_recent_us(s, lbd_now_ms()) / 1e6);
+	lb_prom_help(
+		b, "keel_lbd_loop_stall_seconds", "histogram",
+		"how long lbd's event loop had been held when each of its callbacks ended (and each heartbeat's lateness)");
+	for (i = 0; i <= LB_STALL_BUCKETS; i++) {
+		struct lb_prom_label l[] = { { "le", le } };
+
+		n += s->buckets[i];
+		if (i < LB_STALL_BUCKETS)
+			lb_prom_value(le, sizeof(le),
+				      lb_stall_bounds_us[i] / 1e6);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		lb_prom_sample(b, "keel_lbd_loop_stall_seconds_bucket", l, 1,
+			       n);
+	}
+	lb_prom_sample(b, "keel_lbd_loop_stall_seconds_sum", NULL, 0,
+		       s->sum_us / 1e6);
+	lb_prom_sample(b, "keel_lbd_loop_stall_seconds_count", NULL, 0,
+		       s->count);
+	lb_prom_help(b, "keel_lbd_loop_stalls_total", "counter",
+		     "notes of lbd's event loop held longer than 50 ms");
+	lb_prom_sample(b, "keel_lbd_loop_stalls_total", NULL, 0, s->over);
+}
+
 static void lbd_metrics_render(struct evbuffer *b, void *arg)
 {
 	static const char *const kinds[] = { "service", "real" };
@@ -299,10 +391,10 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 					   { "metrics", NULL } };
 	uint64_t cnt[KEEL_CNT__MAX] = {};
 	struct lbd *d = arg;
-	struct keel_traffic t;
 	char svc[80], real[64], help[128];
 	size_t i, j, k, w;
 
+	lbd_stats_read(d);
 	for (k = 0; k < 2; k++)
 		for (w = 0; w < 3; w++) {
 			snprintf(svc, sizeof(svc), "keel_%s_%s_total", kinds[k],
@@ -322,8 +414,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		struct lb_prom_label sl[] = { { "service", svc } };
 
 		lb_vip_format(&s->key, svc, sizeof(svc));
-		if (lb_dp_svc_stats(d->dp, s->svc_id, &t) == 0)
-			lbd_prom_traffic(b, "service", sl, 1, &t);
+		lbd_prom_traffic(b, "service", sl, 1, &d->svc_t[s->svc_id]);
 		for (j = 0; j < s->n_reals; j++) {
 			struct lb_real *r = &s->reals[j];
 			struct lb_prom_label rl[] = { { "service", svc },
@@ -333,8 +424,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 			if (r->deleted)
 				continue;
 			lb_addr_format(r->family, r->addr, real, sizeof(real));
-			if (lb_dp_real_stats(d->dp, r->id, &t) == 0)
-				lbd_prom_traffic(b, "real", rl, 2, &t);
+			lbd_prom_traffic(b, "real", rl, 2, &d->real_t[r->id]);
 			for (w = KEEL_RS_UNKNOWN; w <= KEEL_RS_DRAINING; w++) {
 				rl[2].value = lbd_state_name(w);
 				lb_prom_sample(b, "keel_real_state", rl, 3,
@@ -377,6 +467,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		     "connection-table size");
 	lb_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
 		       d->conn_capacity);
+	lbd_prom_stall(b, &d->stall);
 	lb_prom_help(b, "keel_config_generation", "gauge",
 		     "changes applied since start");
 	lb_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
@@ -390,6 +481,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
 	l[1].st = d->metrics ? lb_metrics_stats(d->metrics) : NULL;
 	lb_metrics_listeners(b, l, 2);
+	lbd_loop_note(d);
 }
 
 int lbd_metrics_start(struct lbd *d)

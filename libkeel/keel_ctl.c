@@ -25,6 +25,7 @@ enum ctl_member {
 	CTL_M_RING_SIZE,
 	CTL_M_UNLOAD,
 	CTL_M_REASON,
+	CTL_M_SUMMARY,
 	CTL_M__MAX,
 };
 
@@ -78,6 +79,9 @@ static const struct ctl_member_desc {
 			   .type = CTL_T_TEXT,
 			   .off = REQ_OFF(reason),
 			   .size = KEEL_CTL_REASON_MAX },
+	[CTL_M_SUMMARY] = { .name = "summary",
+			    .type = CTL_T_BOOL,
+			    .off = REQ_OFF(summary) },
 };
 
 #define SR (M(SERVICE) | M(REAL))
@@ -89,7 +93,7 @@ static const struct ctl_cmd_desc {
 	unsigned int nullable; /* ... and of those that may be null */
 	bool read; /* changes nothing: the read-only role may send it */
 } ctl_cmds[KEEL_CTL__MAX] = {
-	[KEEL_CTL_STATUS] = { .name = "status", .read = true },
+	[KEEL_CTL_STATUS] = { .name = "status", .read = true, .takes = M(SUMMARY) },
 	[KEEL_CTL_SERVICES] = { .name = "services", .read = true },
 	[KEEL_CTL_REALS] = { .name = "reals",
 			     .takes = M(SERVICE),

@@ -55,6 +55,7 @@ struct keel_ctl_req {
 	bool persistent; /* service.add */
 	uint32_t ring_size; /* service.add, 0: default */
 	bool unload; /* shutdown */
+	bool summary; /* status: counts of reals per service, not the reals */
 	char reason[KEEL_CTL_REASON_MAX]; /* site.drain, "" if absent */
 };
 

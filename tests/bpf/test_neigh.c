@@ -223,6 +223,77 @@ START_TEST(test_resolve)
 }
 END_TEST
 
+/*
+ * One dump holds every resolved entry of both families with its MAC and
+ * interface, and nothing unresolved or proxied: entries set up by hand,
+ * one (address, MAC or none) a row.
+ */
+static const struct {
+	const char *addr;
+	const char *mac; /* NULL: must be absent from the dump */
+	const char *how; /* ip neigh arguments after the address */
+} dump_rows[] = {
+	{ "10.77.0.31", "02:00:00:00:31:01",
+	  "lladdr 02:00:00:00:31:01 dev kg0 nud permanent" },
+	{ "10.77.0.32", "02:00:00:00:32:01",
+	  "lladdr 02:00:00:00:32:01 dev kg0 nud stale" },
+	{ "10.77.0.33", "02:00:00:00:33:01",
+	  "lladdr 02:00:00:00:33:01 dev kg0 nud reachable" },
+	{ "fd00:77::31", "02:00:00:06:31:01",
+	  "lladdr 02:00:00:06:31:01 dev kg0 nud permanent" },
+	{ "10.77.0.34", NULL, "dev kg0 nud failed" },
+	{ "10.77.0.35", NULL, "dev kg0 nud incomplete" },
+	{ "10.77.0.36", NULL, "proxy 10.77.0.36 dev kg0" },
+	{ "10.77.0.37", NULL, NULL }, /* never there */
+};
+
+START_TEST(test_dump)
+{
+	struct lb_neigh_table t;
+	const struct lb_neigh_entry *e;
+	uint8_t mac[6];
+	__be32 a[4];
+	size_t i;
+	int idx;
+
+	for (i = 0; i < sizeof(dump_rows) / sizeof(dump_rows[0]); i++) {
+		if (!dump_rows[i].how)
+			continue;
+		if (!strncmp(dump_rows[i].how, "proxy", 5))
+			ck_assert_int_eq(
+				sh("ip neigh add %s", dump_rows[i].how), 0);
+		else
+			ck_assert_int_eq(sh("ip neigh replace %s %s",
+					    dump_rows[i].addr,
+					    dump_rows[i].how),
+					 0);
+	}
+	ck_assert_int_eq(lb_neigh_dump(&t), 0);
+	for (i = 0; i < sizeof(dump_rows) / sizeof(dump_rows[0]); i++) {
+		addr_of(dump_rows[i].addr, a);
+		e = lb_neigh_table_find(&t, fam_of(dump_rows[i].addr), a);
+		if (!dump_rows[i].mac) {
+			ck_assert_msg(!e, "%s: in the dump", dump_rows[i].addr);
+			continue;
+		}
+		ck_assert_msg(e, "%s: not in the dump", dump_rows[i].addr);
+		mac_of(dump_rows[i].mac, mac);
+		ck_assert_mem_eq(e->mac, mac, 6);
+		ck_assert_int_eq(e->ifindex, kg0);
+		ck_assert_int_eq(e->family, fam_of(dump_rows[i].addr));
+		/* The one-address lookup agrees. */
+		ck_assert_int_eq(lb_neigh_lookup(e->family, a, mac, &idx), 0);
+		ck_assert_mem_eq(e->mac, mac, 6);
+	}
+	/* Same bytes, other family: not the IPv4 entry. */
+	addr_of("10.77.0.31", a);
+	ck_assert_ptr_null(lb_neigh_table_find(&t, KEEL_F_INET6, a));
+	lb_neigh_table_free(&t);
+	ck_assert_uint_eq(t.n, 0);
+	ck_assert_int_eq(sh("ip neigh del proxy 10.77.0.36 dev kg0"), 0);
+}
+END_TEST
+
 /* What the monitor reported, in order. */
 struct mon_event {
 	uint8_t family;
@@ -489,6 +560,7 @@ int main(void)
 	tcase_add_loop_test(lookup, test_route_oif, 0, N(route_cases));
 	tcase_add_test(lookup, test_bad_args);
 	tcase_add_loop_test(lookup, test_resolve, 0, N(families));
+	tcase_add_test(lookup, test_dump);
 	suite_add_tcase(s, lookup);
 
 	tcase_add_unchecked_fixture(mon, topology, NULL);

@@ -164,6 +164,17 @@ static void build(const struct want *w, struct lb_config *c,
 		st->real_added = added;
 		st->n_real_added = 1;
 	}
+	ck_assert_int_eq(lb_config_index(c), 0);
+}
+
+/* The indexes build() made (the lists themselves are static). */
+static void unbuild(struct lb_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_services; i++)
+		lb_htab_free(&c->services[i].real_idx);
+	lb_htab_free(&c->svc_idx);
 }
 
 static void resolve_all(void)
@@ -238,6 +249,7 @@ START_TEST(test_steps)
 		ck_assert_msg(!bpf_map_lookup_elem(conn_fd, &flow, &got) &&
 				      !memcmp(&got, &conn, sizeof(got)),
 			      "%s: B's conn entry lost", s->name);
+		unbuild(&c);
 	}
 	/* The admin override reached the model. */
 	lb_model_free(&m);
@@ -325,6 +337,7 @@ START_TEST(test_hook)
 	/* Without the hook, what the admin state says comes back. */
 	ck_assert_int_eq(lb_reconcile(&m, &c, &st, &rs), 0);
 	ck_assert_uint_eq(rs.reals_changed, 6);
+	unbuild(&c);
 	lb_model_free(&m);
 	lb_dp_unpin(dp);
 	lb_dp_close(dp);

@@ -3,11 +3,13 @@
 """A misbehaving BGP peer for tests/e2e/test_bgp_bird.sh.
 
 Connects to the announcer (configured with this peer as passive), sends
-one malformed input per case and prints one line per case:
+one malformed input per case (or, in the collision cases, opens two
+connections in the order of a collision) and prints one line per case:
 
     CASE <name> notif <code>/<subcode>     the NOTIFICATION received
     CASE <name> kept                       no NOTIFICATION, session kept
     CASE <name> closed                     closed without a NOTIFICATION
+    CASE <name> established                OPEN, KEEPALIVE exchanged
 
 Usage: bgp_bad_peer.py ANNOUNCER_ADDR LOCAL_ADDR MY_AS PEER_AS [CASE...]
 Plain sockets: the messages are built here byte by byte.
@@ -103,28 +105,82 @@ class Session:
                 return body[0], body[1]
 
     def handshake(self, my_as, bgp_id):
+        return self.open_exchange(my_as, bgp_id) == "established"
+
+    def open_exchange(self, my_as, bgp_id):
+        """OPEN sent, OPEN and KEEPALIVE received, KEEPALIVE sent:
+        'established', or the (code, subcode) of a NOTIFICATION, 'closed',
+        'timeout'."""
         self.send(open_msg(my_as, bgp_id))
         got_open = got_ka = False
         while not (got_open and got_ka):
             r = self.recv_msg(5)
-            if r is None or r == "timeout":
-                return False
-            t, _ = r
+            if r is None:
+                return "closed"
+            if r == "timeout":
+                return "timeout"
+            t, body = r
             if t == 1:
                 got_open = True
                 self.send(KEEPALIVE)
             elif t == 4:
                 got_ka = True
             elif t == 3:
-                return False
-        return True
+                return body[0], body[1]
+        return "established"
 
     def close(self):
         self.s.close()
 
 
+def result(r):
+    return "notif %d/%d" % r if isinstance(r, tuple) else r
+
+
+def collision(name, dst, src, my_as):
+    """RFC 4271 section 6.8: a second connection arrives while the first
+    is in OpenSent; the announcer parks it until its OPEN.
+    - collision_ours_stays: its OPEN has a lower BGP Identifier than the
+      announcer's 10.99.1.2: refused with 6/7;
+    - collision_peers_stays: a higher one (src): the first gets 6/7, the
+      second is taken;
+    - parked_after_collision: the first closes before the second's OPEN:
+      nothing collides any more, so it is taken (seen with a router whose
+      hold timer expired while it was stopped);
+    - parked_after_openconfirm: the same with the first in OpenConfirm
+      (its OPEN sent, the announcer's KEEPALIVE received)."""
+    first = Session(dst, src)
+    r = first.recv_msg(3)  # the announcer's OPEN: it is in OpenSent
+    if not (isinstance(r, tuple) and r[0] == 1):
+        first.close()
+        return "no-open-on-the-first"
+    if name == "parked_after_openconfirm":
+        first.send(open_msg(my_as, src))
+        r = first.recv_msg(3)
+        if not (isinstance(r, tuple) and r[0] == 4):
+            first.close()
+            return "no-keepalive-on-the-first"
+    second = Session(dst, src)
+    time.sleep(0.3)  # accepted and parked
+    if name == "collision_ours_stays":
+        res = result(second.open_exchange(my_as, "10.0.0.1"))
+    elif name == "collision_peers_stays":
+        r2 = second.open_exchange(my_as, src)
+        res = "first %s, second %s" % (result(first.wait_notif()), result(r2))
+    else:
+        first.close()  # OpenSent -> Active, OpenConfirm -> Idle
+        time.sleep(0.3)
+        res = result(second.open_exchange(my_as, src))
+    first.close()
+    second.close()
+    return res
+
+
 def run_case(name, dst, src, my_as, peer_as):
     bgp_id = src
+    if name in ("collision_ours_stays", "collision_peers_stays",
+                "parked_after_collision", "parked_after_openconfirm"):
+        return collision(name, dst, src, my_as)
     sess = Session(dst, src)
     res = None
     if name == "bad_marker":
@@ -181,11 +237,9 @@ def main():
     dst, src, my_as, peer_as = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     for name in sys.argv[5:]:
         try:
-            r = run_case(name, dst, src, my_as, peer_as)
+            r = result(run_case(name, dst, src, my_as, peer_as))
         except OSError as e:
             r = "error " + str(e)
-        if isinstance(r, tuple):
-            r = "notif %d/%d" % r
         print("CASE %s %s" % (name, r), flush=True)
         # The announcer goes Idle after each error, accepting at once.
         time.sleep(0.1)

@@ -16,7 +16,9 @@
 # withdrawn by config + SIGHUP leaves BIRD (time measured); wrong MD5 key
 # never establishes and status says so, the right key after a reload does;
 # malformed input gets the RFC NOTIFICATION, the daemon lives and its other
-# sessions stay Established; GoBGP sees the routes; graceful stop withdraws
+# sessions stay Established; collisions are resolved by BGP Identifier,
+# and a connection parked during a collision that ended before its OPEN
+# arrived is taken, not refused; GoBGP sees the routes; graceful stop withdraws
 # and BIRD shows the Cease with our shutdown message; SIGKILL: time until
 # BIRD drops the route.
 #
@@ -313,7 +315,28 @@ echo "# measured: withdraw (SIGHUP) to route gone from BIRD: $((t1 - t0)) ms"
 check "the other routes stay" bird_has 203.0.113.10/32
 check "sessions kept over the reload" bird_proto_up siteA
 
-# --- 4. malformed input ---------------------------------------------------------
+# --- 4. collisions and malformed input --------------------------------------------
+# Collisions first: the refusal's log line is rate-limited per peer (5 in
+# 5 s), and the malformed cases below use that up.
+echo "# --- connection collisions (RFC 4271 section 6.8)"
+ip netns exec "$NS_E" python3 "$HERE/bgp_bad_peer.py" 10.99.3.2 10.99.3.1 65099 65001 \
+	collision_ours_stays collision_peers_stays parked_after_collision \
+	parked_after_openconfirm >"$D/coll.out" 2>"$D/coll.log"
+# A's router id 10.99.1.2 against the second connection's OPEN.  Lower:
+# refused (and logged); higher: A's connection goes; A's own connection
+# closed before that OPEN arrives: nothing collides any more, it is taken.
+check "collision, lower id: the new connection refused with 6/7" \
+	grep -qx "CASE collision_ours_stays notif 6/7" "$D/coll.out"
+check "A logged the refusal" grep -q "peer bad: its new connection refused with Cease 6/7" "$D/a.log"
+check "collision, higher id: A's connection 6/7, the new one established" \
+	grep -qx "CASE collision_peers_stays first notif 6/7, second established" "$D/coll.out"
+check "collision ended before the parked connection's OPEN: established" \
+	grep -qx "CASE parked_after_collision established" "$D/coll.out"
+check "... the same when A's connection was in OpenConfirm" \
+	grep -qx "CASE parked_after_openconfirm established" "$D/coll.out"
+check "A logged the adoption" grep -q "peer bad: adopted the connection parked" "$D/a.log"
+[ "$failed" = 0 ] || sed 's/^/#   /' "$D/coll.out"
+
 echo "# --- malformed input from a peer"
 cases="bad_marker bad_length long_length unknown_type keepalive_length open_version open_hold1 open_hold2 open_bad_id open_bad_as update_in_opensent truncated_open update_attr_error update_overrun"
 ip netns exec "$NS_E" python3 "$HERE/bgp_bad_peer.py" 10.99.3.2 10.99.3.1 65099 65001 $cases >"$D/bad.out" 2>"$D/bad.log"

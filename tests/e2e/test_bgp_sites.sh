@@ -33,7 +33,8 @@
 #     lbd back: A back;
 #   - A's status, `lbctl bgp status` and metrics say what happened;
 #   - A's link silenced (tc blackhole both ends) with BFD: the router drops
-#     A within 1 s; again without BFD (hold time 3 s): within the hold time;
+#     A within 1 s and A's status says "BFD went down"; again without BFD
+#     (hold time 3 s): within the hold time;
 #   - A stopped (SIGTERM): withdraw plus Cease with the shutdown message in
 #     BIRD's `show protocols all`.
 #
@@ -463,6 +464,15 @@ nsx "$NS_A" tc qdisc add dev aR root blackhole
 nsx "$NS_R" tc qdisc add dev rA root blackhole
 ms=$(measure "silent link loss (BFD 100 ms x 3) to the route via B" 5 via_b)
 check "BFD: the router dropped A within 1 s ($ms ms)" test "$ms" -lt 1000
+# A's own BFD session times out too, and its status (a local socket: it
+# answers during the blackhole) says why the session ended.
+reason_a() {
+	"$LBCTL" --socket "$D/bgpA.sock" --json bgp status |
+		jq -r '.peers[] | select(.name == "bird") | .last_reason'
+}
+reason_a_is() { [ "$(reason_a)" = "$1" ]; }
+within 2 reason_a_is "BFD went down"
+check "A's status: last_reason BFD went down" is "$(reason_a)" "BFD went down"
 nsx "$NS_A" tc qdisc del dev aR root
 nsx "$NS_R" tc qdisc del dev rA root
 check "link back: Established again" within 20 bird_est siteA

@@ -235,6 +235,11 @@ check "b: SIGHUP reload logged with services +0 -0 ~0, reals +1 -0 ~1" \
 check "b: S1 has rs1..rs3 with weight 1 again" eq \
 	"$(jq -c --arg s "$S1" '[.services[] | select(.service == $s) | .reals[] | [.real, .weight, .usable]]' "$TOPO_DIR/status.json")" \
 	"[[\"$RS1\",1,true],[\"$RS2\",1,true],[\"$RS3\",1,true]]"
+# A reload of the same file applies nothing: the generation stays.
+g1=$(gen)
+check "b: lbctl reload of the unchanged file succeeds" topo_lbctl 1 reload
+status
+check "b: ... and the generation stays ($g1 -> $(gen))" eq "$(gen)" "$g1"
 traffic_stop b-traffic
 check "b: new connections to S2 during both reloads: $T_OK of $T_TOTAL ok, 0 failed" \
 	test "$T_FAILED" = 0 -a "$T_OK" -gt 0

@@ -94,9 +94,10 @@ struct fsm_case {
 	uint32_t actions;
 	uint8_t code, subcode; /* NOTIFICATION sent, when SEND_NOTIF */
 	uint16_t hold_ms_s; /* hold timer armed (s), when ARM_HOLD */
+	const char *why; /* the reason given (status last_reason); NULL: any */
 };
 
-/* Rows give the trailing NOTIFICATION and hold fields only when used. */
+/* Rows give the trailing NOTIFICATION, hold and why fields only when used. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct fsm_case cases[] = {
@@ -120,6 +121,9 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_IDLE, BGP_EV_KEEPALIVE, IN_NONE, BGP_ST_IDLE, 0 },
 	{ BGP_ST_IDLE, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_IDLE, 0 },
 	{ BGP_ST_IDLE, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, 0 },
+	/* BFD down without a session: nothing to end (RFC 5882 section 4.3). */
+	{ BGP_ST_IDLE, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, 0 },
+	{ ST_IDLE_AUTO, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, 0 },
 
 	/* Connect */
 	{ BGP_ST_CONNECT, BGP_EV_START, IN_NONE, BGP_ST_CONNECT, 0 },
@@ -133,6 +137,7 @@ static const struct fsm_case cases[] = {
 	  A(CLOSE) | A(STOP_RETRY) | A(STOP_HOLD) | A(STOP_KEEPALIVE) },
 	{ BGP_ST_CONNECT, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_CONNECT, 0 },
 	{ BGP_ST_CONNECT, BGP_EV_KEEPALIVE, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_CONNECT, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_CONNECT, 0 },
 
 	/* Active */
 	{ BGP_ST_ACTIVE, BGP_EV_RETRY_EXP, IN_NONE, BGP_ST_CONNECT,
@@ -144,6 +149,7 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_ACTIVE, BGP_EV_STOP, IN_NONE, BGP_ST_IDLE,
 	  A(CLOSE) | A(STOP_RETRY) | A(STOP_HOLD) | A(STOP_KEEPALIVE) },
 	{ BGP_ST_ACTIVE, BGP_EV_UPDATE, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_ACTIVE, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_ACTIVE, 0 },
 
 	/* OpenSent */
 	{ BGP_ST_OPENSENT, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_OPENCONFIRM,
@@ -165,7 +171,11 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_OPENSENT, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HOLD, 0 },
 	{ BGP_ST_OPENSENT, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_ACTIVE,
-	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY) },
+	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY), 0, 0, 0,
+	  "connection lost before the OPEN" },
+	/* The path is gone: as a TCP failure, no NOTIFICATION, BFD's reason. */
+	{ BGP_ST_OPENSENT, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_ACTIVE,
+	  A(CLOSE) | A(STOP_HOLD) | A(ARM_RETRY), 0, 0, 0, "BFD went down" },
 	{ BGP_ST_OPENSENT, BGP_EV_MSG_ERR, IN_ERR_MARKER, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HEADER, BGP_HDR_SYNC },
 	{ BGP_ST_OPENSENT, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE, FAIL },
@@ -192,7 +202,10 @@ static const struct fsm_case cases[] = {
 	  A(SEND_KEEPALIVE) | A(ARM_KEEPALIVE) },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_HOLD, 0 },
-	{ BGP_ST_OPENCONFIRM, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, FAIL },
+	{ BGP_ST_OPENCONFIRM, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE, FAIL, 0,
+	  0, 0, "connection lost" },
+	{ BGP_ST_OPENCONFIRM, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE, FAIL, 0, 0,
+	  0, "BFD went down" },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE, FAIL },
 	{ BGP_ST_OPENCONFIRM, BGP_EV_OPEN, IN_OPEN_OK, BGP_ST_IDLE, FAIL_N,
 	  BGP_ERR_FSM, 2 },
@@ -223,7 +236,9 @@ static const struct fsm_case cases[] = {
 	{ BGP_ST_ESTABLISHED, BGP_EV_HOLD_EXP, IN_NONE, BGP_ST_IDLE,
 	  FAIL_N | ESTAB_DOWN, BGP_ERR_HOLD, 0 },
 	{ BGP_ST_ESTABLISHED, BGP_EV_TCP_FAILS, IN_NONE, BGP_ST_IDLE,
-	  FAIL | ESTAB_DOWN },
+	  FAIL | ESTAB_DOWN, 0, 0, 0, "connection lost" },
+	{ BGP_ST_ESTABLISHED, BGP_EV_BFD_DOWN, IN_NONE, BGP_ST_IDLE,
+	  FAIL | ESTAB_DOWN, 0, 0, 0, "BFD went down" },
 	{ BGP_ST_ESTABLISHED, BGP_EV_NOTIF, IN_NOTIF, BGP_ST_IDLE,
 	  FAIL | ESTAB_DOWN },
 	{ BGP_ST_ESTABLISHED, BGP_EV_MSG_ERR, IN_ERR_MARKER, BGP_ST_IDLE,
@@ -326,6 +341,11 @@ START_TEST(test_table)
 		ck_assert_uint_eq(out.hold_ms, c->hold_ms_s * 1000u);
 	if (c->actions & BGP_ACT_ARM_RETRY)
 		ck_assert(out.retry_ms >= 750 && out.retry_ms <= 30000);
+	if (c->why)
+		ck_assert_msg(out.why && !strcmp(out.why, c->why),
+			      "%s + %s: why \"%s\", want \"%s\"",
+			      bgp_state_name(c->from), bgp_event_name(c->ev),
+			      out.why ? out.why : "(none)", c->why);
 }
 END_TEST
 
@@ -511,6 +531,102 @@ START_TEST(test_collision)
 }
 END_TEST
 
+/*
+ * An incoming connection, per state, before its OPEN (at accept) and
+ * with it: a higher peer identifier than LOCAL_ID, a lower one.
+ */
+enum in_open { NO_OPEN, OPEN_HIGHER, OPEN_LOWER };
+
+static const struct incoming_case {
+	unsigned int from; /* enum bgp_state, or ST_IDLE_AUTO */
+	enum in_open open;
+	enum bgp_incoming want;
+} incoming_cases[] = {
+	/* RFC 4271 section 6.8: a collision is decided on the OPEN. */
+	{ BGP_ST_OPENSENT, NO_OPEN, BGP_IN_PARK },
+	{ BGP_ST_OPENSENT, OPEN_HIGHER, BGP_IN_DUMP_OURS },
+	{ BGP_ST_OPENSENT, OPEN_LOWER, BGP_IN_REFUSE },
+	{ BGP_ST_OPENCONFIRM, NO_OPEN, BGP_IN_PARK },
+	{ BGP_ST_OPENCONFIRM, OPEN_HIGHER, BGP_IN_DUMP_OURS },
+	{ BGP_ST_OPENCONFIRM, OPEN_LOWER, BGP_IN_REFUSE },
+	/* Established wins over a new connection. */
+	{ BGP_ST_ESTABLISHED, NO_OPEN, BGP_IN_REFUSE },
+	{ BGP_ST_ESTABLISHED, OPEN_HIGHER, BGP_IN_REFUSE },
+	/*
+	 * No connection of ours past Connect/Active: nothing to collide
+	 * with, whether the OPEN came before or after ours failed (a
+	 * connection parked in OpenSent whose OPEN arrives in Active).
+	 */
+	{ BGP_ST_CONNECT, NO_OPEN, BGP_IN_ADOPT },
+	{ BGP_ST_CONNECT, OPEN_LOWER, BGP_IN_ADOPT },
+	{ BGP_ST_ACTIVE, NO_OPEN, BGP_IN_ADOPT },
+	{ BGP_ST_ACTIVE, OPEN_HIGHER, BGP_IN_ADOPT },
+	{ BGP_ST_ACTIVE, OPEN_LOWER, BGP_IN_ADOPT },
+	{ ST_IDLE_AUTO, NO_OPEN, BGP_IN_ADOPT },
+	{ ST_IDLE_AUTO, OPEN_LOWER, BGP_IN_ADOPT },
+	/* Not started, or stopped by the operator: closed, nothing sent. */
+	{ BGP_ST_IDLE, NO_OPEN, BGP_IN_CLOSE },
+	{ BGP_ST_IDLE, OPEN_HIGHER, BGP_IN_CLOSE },
+};
+
+/* In the order of enum bgp_incoming. */
+static const char *const incoming_names[] = { "ADOPT", "PARK", "DUMP_OURS",
+					      "REFUSE", "CLOSE" };
+_Static_assert(N(incoming_names) == BGP_IN_CLOSE + 1, "incoming_names");
+
+static const char *incoming_name(enum bgp_incoming v)
+{
+	return (unsigned int)v < N(incoming_names) ? incoming_names[v] : "?";
+}
+
+START_TEST(test_incoming)
+{
+	static const char *const opens[] = { "no OPEN yet", "OPEN, higher id",
+					     "OPEN, lower id" };
+	const struct incoming_case *c = &incoming_cases[_i];
+	struct bgp_open o = open_with(IN_OPEN_OK);
+	enum bgp_incoming got;
+	struct bgp_fsm f;
+
+	o.bgp_id = c->open == OPEN_HIGHER ? LOCAL_ID + 1 : LOCAL_ID - 1;
+	fsm_to(&f, c->from);
+	got = bgp_fsm_incoming(&f, c->open == NO_OPEN ? NULL : &o);
+	ck_assert_msg(got == c->want, "%s, %s: %s, want %s",
+		      c->from == ST_IDLE_AUTO ? "Idle (restart pending)" :
+						bgp_state_name(c->from),
+		      opens[c->open], incoming_name(got),
+		      incoming_name(c->want));
+}
+END_TEST
+
+/*
+ * The router test's case: a connection parked while ours was in OpenSent
+ * (or OpenConfirm) sends its OPEN after ours failed.  It is adopted and
+ * the session goes on with it to OpenConfirm.
+ */
+START_TEST(test_incoming_after_collision)
+{
+	static const unsigned int from[] = { BGP_ST_OPENSENT,
+					     BGP_ST_OPENCONFIRM };
+	struct bgp_open o = open_with(IN_OPEN_OK);
+	struct bgp_fsm_in in = { .open = &o };
+	struct bgp_fsm_out out;
+	struct bgp_fsm f;
+
+	o.bgp_id = LOCAL_ID - 1; /* ours would have stayed */
+	fsm_to(&f, from[_i]);
+	ck_assert_int_eq(bgp_fsm_incoming(&f, NULL), BGP_IN_PARK);
+	bgp_fsm_step(&f, BGP_EV_TCP_FAILS, NULL, &out);
+	ck_assert_int_eq(bgp_fsm_incoming(&f, &o), BGP_IN_ADOPT);
+	bgp_fsm_step(&f, BGP_EV_TCP_CONFIRMED, NULL, &out);
+	ck_assert_int_eq(f.state, BGP_ST_OPENSENT);
+	ck_assert(out.actions & BGP_ACT_SEND_OPEN);
+	bgp_fsm_step(&f, BGP_EV_OPEN, &in, &out);
+	ck_assert_int_eq(f.state, BGP_ST_OPENCONFIRM);
+	ck_assert(out.actions & BGP_ACT_SEND_KEEPALIVE);
+}
+END_TEST
+
 /* Every name has a text; out-of-range values do not crash. */
 START_TEST(test_names)
 {
@@ -538,6 +654,8 @@ static Suite *bgp_fsm_suite(void)
 	tcase_add_test(tc, test_passive);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_collision);
+	tcase_add_loop_test(tc, test_incoming, 0, N(incoming_cases));
+	tcase_add_loop_test(tc, test_incoming_after_collision, 0, 2);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -44,6 +44,8 @@ static void req_assert_eq(const struct keel_ctl_req *got,
 		      want->ring_size);
 	ck_assert_msg(got->unload == want->unload, "%s: unload %d want %d",
 		      what, got->unload, want->unload);
+	ck_assert_msg(got->summary == want->summary, "%s: summary %d want %d",
+		      what, got->summary, want->summary);
 	ck_assert_msg(strcmp(got->reason, want->reason) == 0,
 		      "%s: reason '%s' want '%s'", what, got->reason,
 		      want->reason);
@@ -55,6 +57,10 @@ static const struct good_case {
 } good_cases[] = {
 	{ "{\"cmd\":\"status\"}", { .cmd = KEEL_CTL_STATUS } },
 	{ " { \"cmd\" : \"status\" } \n", { .cmd = KEEL_CTL_STATUS } },
+	{ "{\"cmd\":\"status\",\"summary\":true}",
+	  { .cmd = KEEL_CTL_STATUS, .summary = true } },
+	{ "{\"cmd\":\"status\",\"summary\":false}",
+	  { .cmd = KEEL_CTL_STATUS } },
 	{ "{\"cmd\":\"services\"}", { .cmd = KEEL_CTL_SERVICES } },
 	{ "{\"cmd\":\"reals\",\"service\":\"203.0.113.10:80/tcp\"}",
 	  { .cmd = KEEL_CTL_REALS, .service = "203.0.113.10:80/tcp" } },
@@ -192,6 +198,10 @@ static const struct bad_case {
 	  -EBADMSG, "duplicate" },
 	{ "{\"cmd\":\"status\",\"service\":\"s\"}", -EBADMSG,
 	  "member 'service': not taken by status" },
+	{ "{\"cmd\":\"services\",\"summary\":true}", -EBADMSG,
+	  "member 'summary': not taken by services" },
+	{ "{\"cmd\":\"status\",\"summary\":1}", -EBADMSG,
+	  "member 'summary': must be true or false" },
 	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\","
 	  "\"weight\":1}",
 	  -EBADMSG, "member 'weight': not taken by real.drain" },
@@ -432,6 +442,8 @@ static const struct enc_case {
 	{ { .cmd = KEEL_CTL_SHUTDOWN, .unload = true },
 	  "{\"cmd\":\"shutdown\",\"unload\":true}\n" },
 	{ { .cmd = KEEL_CTL_SITE_STATUS }, "{\"cmd\":\"site.status\"}\n" },
+	{ { .cmd = KEEL_CTL_STATUS, .summary = true },
+	  "{\"cmd\":\"status\",\"summary\":true}\n" },
 	{ { .cmd = KEEL_CTL_SITE_DRAIN }, "{\"cmd\":\"site.drain\"}\n" },
 	{ { .cmd = KEEL_CTL_SITE_DRAIN, .reason = "DC power \"B\" \\ work" },
 	  "{\"cmd\":\"site.drain\",\"reason\":\"DC power \\\"B\\\" \\\\ work\"}\n" },

@@ -582,6 +582,90 @@ START_TEST(test_verdict_never_heard_had_flows)
 }
 END_TEST
 
+/*
+ * lb_agent_deadline: the next moment the verdict may change by time
+ * alone, and the verdict (and timeout) indeed stays the same from now
+ * until just before it.
+ */
+static const struct deadline_case {
+	const char *name;
+	bool heard;
+	uint16_t port; /* of 203.0.113.10/tcp: 80 listed UP, 443 unlisted */
+	bool had_flows;
+	uint32_t keep;
+	uint64_t now;
+	uint64_t want; /* UINT64_MAX: none */
+} deadline_cases[] = {
+	{ "never heard: dead_after after start", false, 80, false, KEEP, START,
+	  START + DEAD },
+	{ "never heard, at dead_after: nothing more", false, 80, false, KEEP,
+	  START + DEAD, UINT64_MAX },
+	{ "never heard, had flows: then keep", false, 80, true, KEEP,
+	  START + DEAD, START + DEAD + KEEP + 1 },
+	{ "never heard, had flows, keep 0", false, 80, true, 0, START,
+	  START + DEAD },
+	{ "never heard, had flows, past keep", false, 80, true, KEEP,
+	  START + DEAD + KEEP + 1, UINT64_MAX },
+	{ "never heard, clock before start", false, 80, false, KEEP,
+	  START - 500, START + DEAD },
+	{ "fresh UP: silent past dead_after", true, 80, false, KEEP, 2000,
+	  2000 + DEAD + 1 },
+	{ "at dead_after: one ms more", true, 80, false, KEEP, 2000 + DEAD,
+	  2000 + DEAD + 1 },
+	{ "silent, was UP: the end of keep", true, 80, false, KEEP,
+	  2000 + DEAD + 1, 2000 + DEAD + KEEP + 1 },
+	{ "silent, past keep: nothing more", true, 80, false, KEEP,
+	  2000 + DEAD + KEEP + 1, UINT64_MAX },
+	{ "unlisted: DOWN either way, only dead_after", true, 443, false, KEEP,
+	  2100, 2000 + DEAD + 1 },
+	{ "unlisted, silent: nothing more", true, 443, false, KEEP,
+	  2000 + DEAD + 1, UINT64_MAX },
+	{ "keep 0: dead_after only", true, 80, false, 0, 2000,
+	  2000 + DEAD + 1 },
+	{ "clock before the report", true, 80, false, KEEP, 1500,
+	  2000 + DEAD + 1 },
+};
+
+START_TEST(test_deadline)
+{
+	const struct deadline_case *c = &deadline_cases[_i];
+	uint8_t v0, v;
+	struct keel_vip_key k;
+	struct lb_agent a;
+	uint32_t conns;
+	bool t0, t;
+	uint64_t d, now;
+
+	memset(&a, 0, sizeof(a));
+	if (c->heard)
+		agent_heard(&a);
+	key(&k, "203.0.113.10", c->port, IPPROTO_TCP);
+	d = lb_agent_deadline(&a, &k, c->now, START, DEAD, c->keep,
+			      c->had_flows);
+	ck_assert_msg(d == c->want, "%s: deadline %llu, want %llu", c->name,
+		      (unsigned long long)d, (unsigned long long)c->want);
+	v0 = lb_agent_verdict(&a, &k, c->now, START, DEAD, c->keep,
+			      c->had_flows, &t0, &conns);
+	/* Constant until the deadline (or for 20 s when there is none). */
+	for (now = c->now; now < (d == UINT64_MAX ? c->now + 20000 : d);
+	     now++) {
+		v = lb_agent_verdict(&a, &k, now, START, DEAD, c->keep,
+				     c->had_flows, &t, &conns);
+		ck_assert_msg(v == v0 && t == t0,
+			      "%s: verdict %u at %llu, %u at %llu", c->name, v,
+			      (unsigned long long)now, v0,
+			      (unsigned long long)c->now);
+	}
+	/* ...and the deadline is one: the verdict moves there. */
+	if (d != UINT64_MAX) {
+		v = lb_agent_verdict(&a, &k, d, START, DEAD, c->keep,
+				     c->had_flows, &t, &conns);
+		ck_assert_msg(v != v0 || t != t0, "%s: nothing moves at %llu",
+			      c->name, (unsigned long long)d);
+	}
+}
+END_TEST
+
 /* keep_flows_for 0: DOWN as soon as dead_after has passed. */
 START_TEST(test_verdict_keep0)
 {
@@ -707,6 +791,7 @@ int main(void)
 	tcase_add_test(tc, test_verdict_silent_after_down);
 	tcase_add_test(tc, test_verdict_keep0);
 	tcase_add_test(tc, test_verdict_never_heard_had_flows);
+	tcase_add_loop_test(tc, test_deadline, 0, N(deadline_cases));
 	tcase_add_test(tc, test_accept);
 	tcase_add_test(tc, test_accept_then_silence);
 	suite_add_tcase(s, tc);

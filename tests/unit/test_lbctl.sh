@@ -139,22 +139,24 @@ expect 2 "Usage: lbctl help" help status now
 # bgp status against a stand-in announcer that answers one connection
 # with a canned line: tables from the answer, extra per-prefix members
 # shown when present, refusals and bad answers as for lbd.
-# answer FILE: serve FILE's line on $tmp/bgpa.sock once (python3).
+# answer FILE...: serve each FILE's line on $tmp/bgpa.sock to one
+# connection after the other (python3); the requests go to .req (all).
 answer()
 {
-	rm -f "$tmp/bgpa.sock"
-	python3 - "$tmp/bgpa.sock" "$1" <<'PY' &
+	rm -f "$tmp/bgpa.sock" "$tmp/bgpa.sock.req"
+	python3 - "$tmp/bgpa.sock" "$@" <<'PY' &
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
 s.listen(1)
 s.settimeout(10)
-c, _ = s.accept()
-req = c.recv(4096)
-with open(sys.argv[1] + ".req", "wb") as f:
-    f.write(req)
-c.sendall(open(sys.argv[2], "rb").read())
-c.close()
+for name in sys.argv[2:]:
+    c, _ = s.accept()
+    req = c.recv(4096)
+    with open(sys.argv[1] + ".req", "ab") as f:
+        f.write(req)
+    c.sendall(open(name, "rb").read())
+    c.close()
 PY
 	for _ in $(seq 100); do [ -S "$tmp/bgpa.sock" ] && return 0; sleep 0.02; done
 	return 1
@@ -205,6 +207,37 @@ if command -v python3 >/dev/null; then
 	answer "$tmp/a4" &&
 		expect 3 "lbctl: bad answer from bgp-announcer at $tmp/bgpa.sock" bgp status --socket "$tmp/bgpa.sock"
 	wait
+
+	# lbd's status: a summary first; the full answer for a small site
+	# or an lbd without the summary; counts for a large one.
+	head='"instance":"t","generation":3,"config":"/c","dataplane":{"all_attached":true,"attached":[],"conn_entries":0,"conn_capacity":1024},"loop":{"stall_max_ms":2.5,"stall_max_ms_since_start":40.0,"stalls_over_budget":1,"budget_ms":50,"window_s":60,"heartbeat_ms":10}'
+	svc='"service":"203.0.113.10:80/tcp","persistent":false,"ring_size":65537,"packets":0,"bytes":0,"new_flows":0,"pps":0.0,"fps":0.0,"load_aware":false'
+	printf '%s\n' "{$head,\"services\":[{$svc,\"real_count\":{\"total\":1500,\"up\":1490,\"draining\":6,\"down\":4,\"unknown\":0,\"usable\":1496,\"up_usable\":1490,\"selectable\":1490}}],\"ok\":true}" >"$tmp/s-large"
+	printf '%s\n' "{$head,\"services\":[{$svc,\"real_count\":{\"total\":1,\"up\":1,\"draining\":0,\"down\":0,\"unknown\":0,\"usable\":1,\"up_usable\":1,\"selectable\":1}}],\"ok\":true}" >"$tmp/s-small"
+	printf '%s\n' "{$head,\"services\":[{$svc,\"reals\":[{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"config\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":65537,\"pps\":0.0,\"fps\":0.0}]}],\"ok\":true}" >"$tmp/s-full"
+	printf '%s\n' '{"ok":false,"code":"bad_request","error":"unknown member '"'summary'"'"}' >"$tmp/s-old"
+	answer "$tmp/s-large" && expect 0 "" --socket "$tmp/bgpa.sock" status
+	wait
+	has '^event loop  longest stall 2\.5 ms in the last 60 s, 40\.0 ms since start; 1 over 50 ms$'
+	has '^  1500 reals: 1490 up, 6 draining, 4 down; 1496 usable, 1490 take new flows$'
+	has "^1500 reals: 'lbctl reals SERVICE' lists one service's"
+	n=$((n + 1))
+	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status","summary":true}' ] ||
+		{ echo "FAIL: status (large) sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
+	for first in s-small s-old; do
+		answer "$tmp/$first" "$tmp/s-full" &&
+			expect 0 "" --socket "$tmp/bgpa.sock" status
+		wait
+		has '^  10\.20\.0\.11 +up \(config\) '
+		n=$((n + 1))
+		[ "$(tr -d '\n' <"$tmp/bgpa.sock.req")" = '{"cmd":"status","summary":true}{"cmd":"status"}' ] ||
+			{ echo "FAIL: status after $first sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
+	done
+	answer "$tmp/s-full" && expect 0 "" --json --socket "$tmp/bgpa.sock" status
+	wait
+	n=$((n + 1))
+	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status"}' ] ||
+		{ echo "FAIL: --json status sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
 else
 	echo "test_lbctl: no python3, bgp status answers not checked"
 fi
