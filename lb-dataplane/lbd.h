@@ -96,6 +96,7 @@ struct lbd_health {
 	/* A busy socket is read on this clock instead (lbd_health.c). */
 	struct event *rx_poll;
 	bool rx_busy;
+	bool rx_fast; /* polled every LBD_RX_POLL_MS, not the slow period */
 	uint64_t rx_win_ms; /* datagrams read since, for "busy" */
 	uint32_t rx_win_n;
 	struct event *timer; /* deadlines, load-aware periods */

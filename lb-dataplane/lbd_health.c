@@ -38,14 +38,21 @@ _Static_assert(LB_CFG_HC_HOST_MAX <= KEEL_PROBE_HOST_MAX, "probe host");
 #define LBD_RX_ROUNDS 8 /* batches per wake-up; the rest on the next */
 #define LBD_RX_RCVBUF (4 << 20)
 /*
- * A busy socket is read every LBD_RX_POLL_MS instead of at every
- * datagram: a wake-up costs more than the checks of a hundred junk
- * datagrams (docs/PERFORMANCE.md, "Agent report floods").  Busy: at least
+ * A busy socket is read on a clock instead of at every datagram: a
+ * wake-up costs more than the checks of a hundred junk datagrams
+ * (docs/PERFORMANCE.md, "Agent report floods"), and on a virtual machine
+ * the context switch alone costs more than a report.  Busy: at least
  * LBD_RX_BUSY datagrams in LBD_RX_WINDOW_MS; calm again when a poll finds
  * fewer than LBD_RX_CALM.  A poll reads at most LBD_RX_POLL_ROUNDS
- * batches (the rest stays queued for the next).
+ * batches (the rest stays queued for the next).  The clock runs every
+ * LBD_RX_POLL_SLOW_MS (thousands of agents: 3000 at 10 Hz is 300 a poll),
+ * every LBD_RX_POLL_MS once a poll finds LBD_RX_FAST or more (a flood:
+ * the socket's buffer holds about 4000), back when fewer than
+ * LBD_RX_FAST / 4.
  */
 #define LBD_RX_POLL_MS 2
+#define LBD_RX_POLL_SLOW_MS 10
+#define LBD_RX_FAST 512
 #define LBD_RX_WINDOW_MS 10
 #define LBD_RX_BUSY 64
 #define LBD_RX_CALM 8
@@ -101,8 +108,13 @@ static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
 	if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Bursts from many agents at once: best effort. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/*
+	 * Bursts from many agents at once, and floods between two polls:
+	 * beyond net.core.rmem_max with CAP_NET_ADMIN (lbd keeps it), best
+	 * effort otherwise.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		ret = -errno;
 		close(fd);
@@ -906,22 +918,40 @@ static void lbd_replay_save(struct lbd *d, uint64_t now, bool durable)
 			path, strerror(-err));
 }
 
-/* An accepted report of slot's agent; urgent: evaluate its reals now. */
-static void lbd_health_heard(struct lbd *d, const struct lb_agent_slot *slot,
-			     bool urgent)
+/*
+ * An accepted report of slot's agent.  changed: its states changed, or it
+ * is the first after a silence: its reals are marked for evaluation.
+ * Returns true when that must happen now: a real's verdict is no longer
+ * UP (a service went DOWN or DRAINING).  A report that only brings reals
+ * up waits for the clock (half an interval): a crowd of agents coming up
+ * at once (lbd's start, a rack back) then rebuilds each service once or
+ * twice, not once per agent (3000 agents: 3000 Maglev rebuilds, seconds
+ * of CPU, before).
+ */
+static bool lbd_health_heard(struct lbd *d, const struct lb_agent_slot *slot,
+			     bool changed, uint64_t now)
 {
 	struct lbd_health *h = &d->health;
-	uint32_t a = slot - h->agents.v, id;
+	uint32_t a = slot - h->agents.v, id, conns;
+	bool now_too = false, timeout;
+	struct lbd_hreal *e;
 
 	if (!h->agent_first)
-		return;
+		return changed;
 	if (!h->agent_dirty[a]) {
 		h->agent_dirty[a] = 1;
 		h->agent_dirty_list[h->n_agent_dirty++] = a;
 	}
-	for (id = h->agent_first[a]; urgent && id && h->hr[id];
-	     id = h->hr[id]->agent_next)
+	for (id = h->agent_first[a]; changed && id && (e = h->hr[id]);
+	     id = e->agent_next) {
 		lbd_health_mark(h, id);
+		now_too |= lb_agent_verdict(&slot->a, &e->svc, now, e->start_ms,
+					    d->cfg.agents.dead_after_ms,
+					    d->cfg.agents.keep_flows_ms,
+					    e->had_flows, &timeout,
+					    &conns) != KEEL_RS_UP;
+	}
+	return now_too;
 }
 
 static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -982,9 +1012,9 @@ static const char *const lbd_rx_why[LB_RX__MAX] = {
 };
 
 /*
- * urgent: a report that must be acted on now (a state changed, or the
- * agent was silent past dead_after); the others wait for the timer, so
- * steady reports from many agents cost one evaluation per half interval.
+ * urgent: a report that must be acted on now (lbd_health_heard()); the
+ * others wait for the timer, so steady reports from many agents cost no
+ * evaluation and agents coming up one evaluation per half interval.
  */
 static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 		       const struct sockaddr_storage *ss, uint64_t now,
@@ -994,7 +1024,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	struct lb_agent_slot *slot;
 	enum lb_rx_result res;
 	uint64_t suppressed;
-	bool now_urgent;
+	bool changed;
 	char src[64];
 	uint8_t fam;
 	__be32 addr[4];
@@ -1005,10 +1035,9 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	h->results[res]++;
 	if (res == LB_RX_OK) {
 		h->replay_dirty = true;
-		now_urgent = slot->changed ||
-			     now - slot->prev_ms > d->cfg.agents.dead_after_ms;
-		lbd_health_heard(d, slot, now_urgent);
-		*urgent |= now_urgent;
+		changed = slot->changed ||
+			  now - slot->prev_ms > d->cfg.agents.dead_after_ms;
+		*urgent |= lbd_health_heard(d, slot, changed, now);
 		return;
 	}
 	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
@@ -1070,7 +1099,7 @@ static int lbd_rx_drain(struct lbd *d, int rounds)
 
 static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval tv = { 0, LBD_RX_POLL_MS * 1000 };
+	struct timeval tv = { 0, LBD_RX_POLL_SLOW_MS * 1000 };
 	struct lbd *d = arg;
 	struct lbd_health *h = &d->health;
 	uint64_t now;
@@ -1087,8 +1116,10 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	h->rx_win_n += n;
 	/* Busy: read on a clock from now on, not at every datagram. */
 	if (h->rx_win_n >= LBD_RX_BUSY && h->rx_poll && !event_del(h->rx) &&
-	    !event_add(h->rx_poll, &tv))
+	    !event_add(h->rx_poll, &tv)) {
 		h->rx_busy = true;
+		h->rx_fast = false;
+	}
 	lbd_loop_note(d);
 }
 
@@ -1097,14 +1128,28 @@ static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
 	struct lbd *d = arg;
 	struct lbd_health *h = &d->health;
 
+	struct timeval tv = { 0, 0 };
+	bool fast;
+	int n;
+
 	(void)fd;
 	(void)what;
-	if (lbd_rx_drain(d, LBD_RX_POLL_ROUNDS) < LBD_RX_CALM && h->rx) {
+	n = lbd_rx_drain(d, LBD_RX_POLL_ROUNDS);
+	if (n < LBD_RX_CALM && h->rx) {
 		/* Calm again: back to reading when a datagram comes. */
 		event_del(h->rx_poll);
 		h->rx_busy = false;
 		h->rx_win_n = 0;
 		event_add(h->rx, NULL);
+	} else {
+		fast = h->rx_fast ? n >= LBD_RX_FAST / 4 : n >= LBD_RX_FAST;
+		if (fast != h->rx_fast) {
+			h->rx_fast = fast;
+			tv.tv_usec = 1000 * (fast ? LBD_RX_POLL_MS :
+						    LBD_RX_POLL_SLOW_MS);
+			event_del(h->rx_poll);
+			event_add(h->rx_poll, &tv);
+		}
 	}
 	lbd_loop_note(d);
 }

@@ -34,7 +34,10 @@ ID=kb$$
 NS=$ID-lb
 PEER=$ID-rs
 DIR=$(mktemp -d /tmp/bench_lbd.XXXXXX)
-SOCK=$DIR/lbd.sock
+# lbd drops to BENCH_USER once set up; lbd.d/ is made by lbd, its own.
+BENCH_USER=${BENCH_USER:-nobody}
+chmod 711 "$DIR"
+SOCK=$DIR/lbd.d/lbd.sock
 LOG=$DIR/lbd.log
 CFG=$DIR/lbd.yaml
 lbd_pid=
@@ -61,9 +64,10 @@ nsx() { nsenter --net="/run/netns/$NS" -- "$@"; }
 ms_now() { date +%s%3N; }
 
 # real I -> 10.64.1.1 + I (bench_agents numbers its agents the same way)
+# (into $ADDR: no subshell, 20,000 of them took minutes on a busy machine)
 real_addr() {
 	local n=$((0x0a400101 + $1))
-	printf '%d.%d.%d.%d' $((n >> 24)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255))
+	printf -v ADDR '%d.%d.%d.%d' $((n >> 24)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255))
 }
 
 topology() {
@@ -85,8 +89,9 @@ topology() {
 neighbours() {
 	local i
 	for ((i = $1; i < $1 + $2; i++)); do
+		real_addr "$i"
 		printf 'neigh replace %s lladdr 02:64:%02x:%02x:00:01 dev kb0 nud permanent\n' \
-			"$(real_addr "$i")" $((i >> 8 & 255)) $((i & 255))
+			"$ADDR" $((i >> 8 & 255)) $((i & 255))
 	done >"$DIR/neigh.batch"
 	ip -n "$NS" -batch "$DIR/neigh.batch" || exit 1
 }
@@ -96,6 +101,7 @@ config() {
 	local s r i=0
 	{
 		echo "instance: $ID"
+		echo "user: $BENCH_USER"
 		echo "conn_table_size: ${CONN:-65536}"
 		echo "interfaces:"
 		echo "  - name: kb0"
@@ -103,7 +109,7 @@ config() {
 		echo "  socket: $SOCK"
 		echo "metrics:"
 		echo "  listen: 127.0.0.1:9450"
-		echo "state_file: $DIR/lbd.state"
+		echo "state_file: $DIR/lbd.d/state"
 		[ -n "${4:-}" ] && printf '%s\n' "$4"
 		echo "services:"
 		for ((s = 0; s < $1; s++)); do
@@ -113,7 +119,8 @@ config() {
 			[ -n "${3:-}" ] && printf '%s\n' "$3"
 			echo "    reals:"
 			for ((r = 0; r < $2; r++, i++)); do
-				echo "      - address: $(real_addr "$i")"
+				real_addr "$i"
+				echo "      - address: $ADDR"
 			done
 		done
 	} >"$CFG"
@@ -218,9 +225,13 @@ agents)
 	svcs=$(((n + per - 1) / per))
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/key"
 	chmod 600 "$DIR/key"
+	# lbd reads its copy as BENCH_USER; the sender (root) its own.
+	cp -p "$DIR/key" "$DIR/key.sender"
+	chown "$BENCH_USER" "$DIR/key"
 	neighbours 0 "$n"
 	for ((i = 0; i < n; i++)); do
-		echo "addr add $(real_addr "$i")/32 dev kb1"
+		real_addr "$i"
+		echo "addr add $ADDR/32 dev kb1"
 	done >"$DIR/addr.batch"
 	ip -n "$PEER" -batch "$DIR/addr.batch" || exit 1
 	# LOAD_AWARE=1: every service's weights follow its agents' reports.
@@ -233,7 +244,7 @@ agents)
 	report "start $n agent reals: $START_MS ms to serving"
 	sleep 1
 	report "silent agents: cpu (10 s) $(cpu 10) % of a core"
-	nsenter --net="/run/netns/$PEER" -- "$AGENTS_TOOL" 10.64.0.1:9460 "$DIR/key" \
+	nsenter --net="/run/netns/$PEER" -- "$AGENTS_TOOL" 10.64.0.1:9460 "$DIR/key.sender" \
 		10.64.1.1 "$n" "$per" 203.0.113.10 1000 "$hz" $((secs + 20)) >"$DIR/agents.out" 2>&1 &
 	bg=$!
 	sleep 5
