@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "keel_log.h"
@@ -64,6 +65,26 @@ void keel_log_init(const char *ident, bool to_syslog, int min_level)
 		openlog(keel_log_cfg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/*
+ * A line on a plain stderr (a terminal, a file, a container's log) starts
+ * with the time, RFC 3339 in UTC with milliseconds: syslog and the journal
+ * stamp their lines themselves.
+ */
+static int keel_log_stamp(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) || !gmtime_r(&ts.tv_sec, &tm))
+		return 0;
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!n)
+		return 0;
+	return (int)n + snprintf(buf + n, size - n, ".%03ldZ ",
+				 ts.tv_nsec / 1000000);
+}
+
 void keel_log(int level, const char *fmt, ...)
 {
 	char line[KEEL_LOG_LINE_MAX];
@@ -77,10 +98,12 @@ void keel_log(int level, const char *fmt, ...)
 		/* The journal takes "<N>" as the priority, adds ident and pid. */
 		hdr = snprintf(line, sizeof(line), "<%d>%s: ", level & 7,
 			       keel_log_level_name(level));
-	else if (!keel_log_cfg.to_syslog)
-		hdr = snprintf(line, sizeof(line),
-			       "%s[%d]: %s: ", keel_log_cfg.ident,
-			       (int)getpid(), keel_log_level_name(level));
+	else if (!keel_log_cfg.to_syslog) {
+		hdr = keel_log_stamp(line, sizeof(line));
+		hdr += snprintf(line + hdr, sizeof(line) - hdr, "%s[%d]: %s: ",
+				keel_log_cfg.ident, (int)getpid(),
+				keel_log_level_name(level));
+	}
 	va_start(ap, fmt);
 	errno = saved; /* for %m */
 	n = vsnprintf(line + hdr, sizeof(line) - hdr - 1, fmt, ap);

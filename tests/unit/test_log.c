@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* keel_log: the rate limiter (a table of events) and the stderr line. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -157,9 +159,32 @@ static char *capture(int min_level, int level, const char *msg)
 	return capture_to(false, min_level, level, msg);
 }
 
+/*
+ * A plain stderr line starts with the time, RFC 3339 UTC with ms
+ * ("2026-12-07T15:20:01.123Z "), within a minute of now: what follows it.
+ */
+static const char *skip_stamp(const char *line)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	time_t t;
+
+	p = strptime(line, "%Y-%m-%dT%H:%M:%S", &tm);
+	ck_assert_msg(p, "no time at the start of \"%s\"", line);
+	ck_assert_msg(p[0] == '.' && isdigit((unsigned char)p[1]) &&
+			      isdigit((unsigned char)p[2]) &&
+			      isdigit((unsigned char)p[3]) && p[4] == 'Z' &&
+			      p[5] == ' ',
+		      "not .mmmZ after the time: \"%s\"", line);
+	t = timegm(&tm);
+	ck_assert_msg(llabs((long long)(t - time(NULL))) < 60,
+		      "time %s is not now", line);
+	return p + 6;
+}
+
 static const struct {
 	int min_level, level;
-	const char *msg, *want; /* want without the "lbd[pid]: " prefix */
+	const char *msg, *want; /* want without the "TIME lbd[pid]: " prefix */
 } line_cases[] = {
 	{ LOG_INFO, LOG_WARNING, "real 10.0.0.2 changed MAC",
 	  "warning: real 10.0.0.2 changed MAC\n" },
@@ -184,6 +209,7 @@ START_TEST(test_line)
 		ck_assert_str_eq(got, "");
 		return;
 	}
+	got = skip_stamp(got);
 	snprintf(prefix, sizeof(prefix), "lbd[%d]: ", (int)getpid());
 	snprintf(want, sizeof(want), "%s%s", prefix, line_cases[_i].want);
 	ck_assert_str_eq(got, want);
