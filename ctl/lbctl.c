@@ -873,6 +873,50 @@ static const char *jopt(json_t *o, const char *key, char *buf, size_t size)
 	return buf;
 }
 
+/* "3d 4h", "5m 3s", "12s": how long, to the two largest units, in a
+ * buffer of AGE_MAX (any long long fits). */
+#define AGE_MAX 48
+static const char *fmt_age(long long s, char *buf, size_t size)
+{
+	static const struct {
+		const char *unit;
+		long long secs;
+	} units[] = { { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 } };
+	size_t i;
+
+	if (s < 0)
+		s = 0;
+	for (i = 0; i < 3 && s < units[i].secs; i++)
+		;
+	if (i == 3)
+		snprintf(buf, size, "%llds", s);
+	else
+		snprintf(buf, size, "%lld%s %lld%s", s / units[i].secs,
+			 units[i].unit, s % units[i].secs / units[i + 1].secs,
+			 units[i + 1].unit);
+	return buf;
+}
+
+/* A report's age with its unit: "42ms", "2.5s", then as fmt_age(). */
+static const char *report_age(json_t *o, char *buf, size_t size)
+{
+	json_t *v = json_object_get(o, "report_age_ms");
+	long long ms;
+
+	if (!json_is_integer(v)) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	ms = json_integer_value(v);
+	if (ms < 1000)
+		snprintf(buf, size, "%lldms", ms < 0 ? 0 : ms);
+	else if (ms < 60000)
+		snprintf(buf, size, "%.1fs", ms / 1000.0);
+	else
+		fmt_age(ms / 1000, buf, size);
+	return buf;
+}
+
 /*
  * The reals of one service as a table.  Ring share is of ring_size when
  * the answer has it (status), else of the entries listed (reals).
@@ -883,7 +927,7 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 {
 	double ring = 0, fps = 0, pps = 0, share = 0;
 	int w = (int)strlen("total");
-	char st[72], wt[72], b1[32], b2[32], age[32], conns[32], load[32];
+	char st[72], wt[72], b1[32], b2[32], age[AGE_MAX], conns[32], load[32];
 	bool checks = false;
 	json_t *r, *adm;
 	size_t i;
@@ -902,8 +946,8 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 	}
 	if (json_number_value(ring_size) > 0)
 		ring = json_number_value(ring_size);
-	printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9s  %10s  %6s%s\n",
-	       w, "REAL", "STATE", "WEIGHT", "AGE", "CONNS", "LOAD", "MAC",
+	printf("  %-*s  %-22s  %-9s  %6s  %6s  %7s  %-17s  %9s  %10s  %6s%s\n",
+	       w, "REAL", "STATE", "WEIGHT", "AGE", "CONNS", "LOADAVG", "MAC",
 	       "FLOWS/S", "PACKETS/S", "RING", checks ? "  CHECK" : "");
 	json_array_foreach(reals, i, r)
 	{
@@ -921,9 +965,9 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 			snprintf(wt, sizeof(wt), "%s/%s",
 				 jnum(r, "effective_weight", b1, sizeof(b1)),
 				 jnum(r, "configured_weight", b2, sizeof(b2)));
-		printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9.1f  %10.1f  %5.1f%%",
+		printf("  %-*s  %-22s  %-9s  %6s  %6s  %7s  %-17s  %9.1f  %10.1f  %5.1f%%",
 		       w, jstr(r, "real", "?"), st, wt,
-		       jopt(r, "report_age_ms", age, sizeof(age)),
+		       report_age(r, age, sizeof(age)),
 		       jopt(r, "conns", conns, sizeof(conns)),
 		       jopt(r, "load", load, sizeof(load)),
 		       json_is_true(json_object_get(r, "mac_resolved")) ?
@@ -939,7 +983,7 @@ static void show_real_table(json_t *reals, json_t *ring_size)
 		pps += json_number_value(json_object_get(r, "pps"));
 		share += ring > 0 ? 100.0 * e / ring : 0.0;
 	}
-	printf("  %-*s  %-22s  %-9s  %6s  %6s  %5s  %-17s  %9.1f  %10.1f  %5.1f%%\n",
+	printf("  %-*s  %-22s  %-9s  %6s  %6s  %7s  %-17s  %9.1f  %10.1f  %5.1f%%\n",
 	       w, "total", "", "", "", "", "", "", fps, pps, share);
 }
 
@@ -964,30 +1008,6 @@ static void show_agents(json_t *a)
 		first = false;
 	}
 	printf("\n");
-}
-
-/* "3d 4h", "5m 3s", "12s": how long, to the two largest units, in a
- * buffer of AGE_MAX (any long long fits). */
-#define AGE_MAX 48
-static const char *fmt_age(long long s, char *buf, size_t size)
-{
-	static const struct {
-		const char *unit;
-		long long secs;
-	} units[] = { { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 } };
-	size_t i;
-
-	if (s < 0)
-		s = 0;
-	for (i = 0; i < 3 && s < units[i].secs; i++)
-		;
-	if (i == 3)
-		snprintf(buf, size, "%llds", s);
-	else
-		snprintf(buf, size, "%lld%s %lld%s", s / units[i].secs,
-			 units[i].unit, s % units[i].secs / units[i + 1].secs,
-			 units[i + 1].unit);
-	return buf;
 }
 
 static const char *fmt_when(long long t, char *buf, size_t size)

@@ -214,7 +214,7 @@ if command -v python3 >/dev/null; then
 	svc='"service":"203.0.113.10:80/tcp","persistent":false,"ring_size":65537,"packets":0,"bytes":0,"new_flows":0,"pps":0.0,"fps":0.0,"load_aware":false'
 	printf '%s\n' "{$head,\"services\":[{$svc,\"real_count\":{\"total\":1500,\"up\":1490,\"draining\":6,\"down\":4,\"unknown\":0,\"usable\":1496,\"up_usable\":1490,\"selectable\":1490}}],\"ok\":true}" >"$tmp/s-large"
 	printf '%s\n' "{$head,\"services\":[{$svc,\"real_count\":{\"total\":1,\"up\":1,\"draining\":0,\"down\":0,\"unknown\":0,\"usable\":1,\"up_usable\":1,\"selectable\":1}}],\"ok\":true}" >"$tmp/s-small"
-	printf '%s\n' "{$head,\"services\":[{$svc,\"reals\":[{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"config\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":65537,\"pps\":0.0,\"fps\":0.0}]}],\"ok\":true}" >"$tmp/s-full"
+	printf '%s\n' "{$head,\"services\":[{$svc,\"reals\":[{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"config\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":65537,\"pps\":0.0,\"fps\":0.0},{\"real\":\"10.20.0.12\",\"id\":2,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"agent\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":0,\"pps\":0.0,\"fps\":0.0,\"report_age_ms\":2500,\"conns\":7,\"load\":1.5}]}],\"ok\":true}" >"$tmp/s-full"
 	printf '%s\n' '{"ok":false,"code":"bad_request","error":"unknown member '"'summary'"'"}' >"$tmp/s-old"
 	answer "$tmp/s-large" && expect 0 "" --socket "$tmp/bgpa.sock" status
 	wait
@@ -229,6 +229,9 @@ if command -v python3 >/dev/null; then
 			expect 0 "" --socket "$tmp/bgpa.sock" status
 		wait
 		has '^  10\.20\.0\.11 +up \(config\) '
+		# the report's age and the load average with their units
+		has '^  REAL +STATE +WEIGHT +AGE +CONNS +LOADAVG +MAC '
+		has '^  10\.20\.0\.12 +up \(agent\) +1/1 +2\.5s +7 +1\.50 +unresolved '
 		n=$((n + 1))
 		[ "$(tr -d '\n' <"$tmp/bgpa.sock.req")" = '{"cmd":"status","summary":true}{"cmd":"status"}' ] ||
 			{ echo "FAIL: status after $first sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
