@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -611,6 +613,30 @@ static int lb_dp_reuse_devmap(struct lb_dp *dp, bool before)
 	return err;
 }
 
+/*
+ * Pins live on a BPF filesystem.  Under `ip netns exec` /sys is a fresh
+ * sysfs whose fs/bpf is an empty directory: say so, not "No such file".
+ */
+static int lb_dp_bpffs_check(const struct lb_dp_opts *o)
+{
+	const char *root = o && o->bpffs ? o->bpffs : LB_DP_BPFFS_DEFAULT;
+	struct statfs st;
+
+	if (statfs(root, &st)) {
+		int err = -errno;
+
+		keel_log(LOG_ERR, "bpffs %s: %s", root, strerror(-err));
+		return err;
+	}
+	if (st.f_type == BPF_FS_MAGIC)
+		return 0;
+	keel_log(
+		LOG_ERR,
+		"%s is not a BPF filesystem: mount it (mount -t bpf bpf %s); under 'ip netns exec', /sys is remounted and hides it: use 'nsenter --net=/run/netns/NAME' instead, or mount it in that view",
+		root, root);
+	return -EMEDIUMTYPE;
+}
+
 int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
@@ -620,6 +646,9 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	bool migrating = false;
 	int err;
 
+	err = lb_dp_bpffs_check(o);
+	if (err)
+		return err;
 	err = lb_dp_alloc(o, &dp);
 	if (err)
 		return err;

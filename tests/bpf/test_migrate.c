@@ -329,6 +329,29 @@ START_TEST(test_refuses_newer)
 }
 END_TEST
 
+/*
+ * A bpffs path that is not a BPF filesystem (what `ip netns exec` shows
+ * at /sys/fs/bpf) is named as such, before anything is created there.
+ */
+START_TEST(test_refuses_not_bpffs)
+{
+	char tmpl[] = "/tmp/keel-not-bpffs-XXXXXX", log[2048];
+	const char *root = opts.bpffs;
+	struct lb_dp *dp;
+	int err;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	opts.bpffs = tmpl;
+	err = load_logged(&dp, log, sizeof(log));
+	opts.bpffs = root;
+	ck_assert_int_eq(err, -EMEDIUMTYPE);
+	ck_assert_msg(strstr(log, "is not a BPF filesystem") &&
+			      strstr(log, "ip netns exec"),
+		      "log: %s", log);
+	ck_assert_int_eq(rmdir(tmpl), 0); /* nothing made inside */
+}
+END_TEST
+
 /* keel-xdp's commands other than load say how to migrate. */
 START_TEST(test_open_old)
 {
@@ -391,6 +414,7 @@ int main(void)
 	tcase_add_test(tc, test_refuses_unknown);
 	tcase_add_test(tc, test_refuses_newer);
 	tcase_add_test(tc, test_open_old);
+	tcase_add_test(tc, test_refuses_not_bpffs);
 	tcase_add_test(tc, test_unload_any);
 	suite_add_tcase(s, tc);
 	ret = check_run(s);
