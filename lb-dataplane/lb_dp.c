@@ -1385,6 +1385,30 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
 	return 0;
 }
 
+int lb_dp_generation(struct lb_dp *dp, uint32_t *gen)
+{
+	struct keel_info info;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
+		return -errno;
+	*gen = info.generation;
+	return 0;
+}
+
+int lb_dp_generation_set(struct lb_dp *dp, uint32_t gen)
+{
+	struct keel_info info;
+	uint32_t key = 0;
+
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
+		return -errno;
+	info.generation = gen;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_INFO], &key, &info, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lb_dp_conn_note_user(struct lb_dp *dp, uint64_t inserted, uint64_t deleted)
 {
 	struct keel_info info;

@@ -151,6 +151,12 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
  */
 int lb_dp_conn_note_user(struct lb_dp *dp, uint64_t inserted, uint64_t deleted);
 /*
+ * lbd's config generation, kept in keel_info so that a restarted lbd goes
+ * on counting (0 for maps that never had one).  One writer (lbd).
+ */
+int lb_dp_generation(struct lb_dp *dp, uint32_t *gen);
+int lb_dp_generation_set(struct lb_dp *dp, uint32_t gen);
+/*
  * Entries in the conn table, counted by walking it in batches of 4096
  * (bpf_map_lookup_batch): exact at no instant under churn, O(entries),
  * about 0.1-0.2 s per million.  For an operator who asks, never for an

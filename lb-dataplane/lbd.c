@@ -249,7 +249,18 @@ static int lbd_commit(struct lbd *d)
 	return 1;
 }
 
-/* The generation counts applies that changed the data plane. */
+/*
+ * The generation counts applies that changed the data plane since the
+ * maps were made: kept in them, so a restarted lbd goes on counting.
+ */
+void lbd_generation_bump(struct lbd *d)
+{
+	d->generation++;
+	if (lb_dp_generation_set(d->dp, (uint32_t)d->generation))
+		keel_log(LOG_WARNING, "generation %llu not kept in the maps",
+			 (unsigned long long)d->generation);
+}
+
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 {
 	int err = lbd_health_reconcile(d, rs);
@@ -263,7 +274,7 @@ int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs)
 	if (err < 0)
 		return err;
 	if (err > 0)
-		d->generation++;
+		lbd_generation_bump(d);
 	return 0;
 }
 
@@ -809,6 +820,7 @@ static int lbd_start(struct lbd *d)
 	struct lbd_health_prep hp;
 	struct timeval one = { 1, 0 }, beat = { 0, LBD_BEAT_MS * 1000 };
 	char err[512];
+	uint32_t gen;
 	int ret;
 
 	/* First, before anything is loaded, attached or written. */
@@ -822,6 +834,8 @@ static int lbd_start(struct lbd *d)
 		return ret;
 	}
 	lb_dp_conn_capacity(d->dp, &d->conn_capacity);
+	if (!lb_dp_generation(d->dp, &gen))
+		d->generation = gen;
 	if (d->conn_capacity != d->cfg.conn_table_size)
 		keel_log(
 			LOG_WARNING,
@@ -888,6 +902,8 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_drop(d);
 	if (ret)
 		return ret;
+	/* Adopted flows show at once, not at the first tick. */
+	lbd_sample(d);
 	keel_log(
 		LOG_NOTICE,
 		"instance %s serving %zu services on %zu interfaces (generation %llu)",

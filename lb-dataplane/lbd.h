@@ -186,6 +186,8 @@ struct lbd {
 
 /* lbd.c */
 #define LBD_BEAT_MS 100 /* the heartbeat: a stall outside lbd's callbacks */
+/* One more change applied to the data plane (lbd.c). */
+void lbd_generation_bump(struct lbd *d);
 int lbd_apply(struct lbd *d, struct lb_reconcile_stats *rs);
 /* At the end of each of lbd's callbacks: how long this loop turn held
  * the loop so far (lb_stall.h). */

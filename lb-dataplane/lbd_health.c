@@ -885,7 +885,7 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 			 strerror(-err));
 		return;
 	}
-	d->generation++;
+	lbd_generation_bump(d);
 }
 
 /*

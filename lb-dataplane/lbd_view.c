@@ -469,7 +469,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		       d->conn_capacity);
 	lbd_prom_stall(b, &d->stall);
 	lb_prom_help(b, "keel_config_generation", "gauge",
-		     "changes applied since start");
+		     "changes applied to the data plane since its maps were made (kept across restarts)");
 	lb_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
 	lb_prom_help(b, "keel_config_last_reload_ok", "gauge",
 		     "1 if the last reload was applied");

@@ -202,7 +202,8 @@ struct keel_rate {
  */
 struct keel_info {
 	__u32 layout; /* KEEL_LAYOUT_VERSION */
-	__u32 pad;
+	/* lbd's config generation, kept across its restarts (0 before). */
+	__u32 generation;
 	__u64 conn_user_inserts;
 	__u64 conn_user_deletes;
 };

@@ -289,6 +289,7 @@ for how in TERM KILL; do
 	echo "# --- d. lbd stopped with SIG$how and started again under traffic"
 	status
 	view0=$(model_view)
+	gen0=$(gen)
 	check "d/$how: 200 connections held on S1, checked during the gap" hold_start "d$how-gap" "$VIP1" 200
 	check "d/$how: 200 connections held on S2, checked after the restart" hold_start "d$how-after" "$VIP2" 200
 	check "d/$how: new connections running on S1" traffic_start "d$how-traffic" "$VIP1"
@@ -321,6 +322,8 @@ for how in TERM KILL; do
 	check "d/$how: with lbd stopped, 100 new connections answered" burst_ok "d$how-gap-new" 100
 	check "d/$how: lbd starts again, adopting the pinned maps" topo_lbd_start 1
 	t_gap=$(($(ms) - t_stop))
+	status
+	entries=$(jq .dataplane.conn_entries "$TOPO_DIR/status.json")
 	traffic_stop "d$how-traffic"
 	check "d/$how: new connections across stop and start: $T_OK of $T_TOTAL ok, 0 failed" \
 		test "$T_FAILED" = 0 -a "$T_OK" -gt 0
@@ -330,6 +333,10 @@ for how in TERM KILL; do
 	status
 	check "d/$how: after the restart every real has the same id, state, MAC and ring share" \
 		eq "$(model_view)" "$view0"
+	# The generation goes on from the maps; adopted flows show at once.
+	check "d/$how: ... the generation goes on ($gen0 -> $(gen))" test "$(gen)" -ge "$gen0"
+	check "d/$how: ... and the conn table showed the kept flows as soon as it served ($entries)" \
+		test "$entries" -ge 400
 	echo "# d/$how: lbd was gone for $t_gap ms; its log: $(grep -E 'adopted|serving' "$LOG" | tail -n 2 | tr '\n' ' ')"
 done
 check "d: the restarted lbd says it adopted the pinned services" grep -q 'adopted 2 services' "$LOG"
