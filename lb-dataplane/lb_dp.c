@@ -620,20 +620,28 @@ static int lb_dp_reuse_devmap(struct lb_dp *dp, bool before)
 static int lb_dp_bpffs_check(const struct lb_dp_opts *o)
 {
 	const char *root = o && o->bpffs ? o->bpffs : LB_DP_BPFFS_DEFAULT;
+	char path[PATH_MAX], *slash;
 	struct statfs st;
+	int err;
 
-	if (statfs(root, &st)) {
-		int err = -errno;
-
-		keel_log(LOG_ERR, "bpffs %s: %s", root, strerror(-err));
-		return err;
+	/* The nearest existing directory: bpffs may name one to be made. */
+	if (snprintf(path, sizeof(path), "%s", root) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	while (statfs(path, &st)) {
+		err = -errno;
+		slash = strrchr(path, '/');
+		if (err != -ENOENT || !slash || slash == path) {
+			keel_log(LOG_ERR, "bpffs %s: %s", root, strerror(-err));
+			return err;
+		}
+		*slash = '\0';
 	}
 	if (st.f_type == BPF_FS_MAGIC)
 		return 0;
 	keel_log(
 		LOG_ERR,
-		"%s is not a BPF filesystem: mount it (mount -t bpf bpf %s); under 'ip netns exec', /sys is remounted and hides it: use 'nsenter --net=/run/netns/NAME' instead, or mount it in that view",
-		root, root);
+		"%s is not on a BPF filesystem: mount one (mount -t bpf bpf %s); under 'ip netns exec', /sys is remounted and hides /sys/fs/bpf: use 'nsenter --net=/run/netns/NAME' instead, or mount it in that view",
+		root, path);
 	return -EMEDIUMTYPE;
 }
 

@@ -179,6 +179,13 @@ uint64_t lb_agent_deadline(const struct lb_agent *a,
 	return best;
 }
 
+bool lb_agent_deadline_moves(const struct lb_agent *a, uint64_t sched_ms,
+			     uint64_t now_ms, uint32_t dead_after_ms)
+{
+	return a->heard && a->last_ms != sched_ms &&
+	       now_ms - a->last_ms <= dead_after_ms;
+}
+
 int lb_agent_accept(struct lb_agent *a, const struct keel_report *r,
 		    uint64_t now_ms)
 {

@@ -123,6 +123,16 @@ uint64_t lb_agent_deadline(const struct lb_agent *a,
 			   const struct keel_vip_key *k, uint64_t now_ms,
 			   uint64_t start_ms, uint32_t dead_after_ms,
 			   uint32_t keep_ms, bool had_flows);
+/*
+ * A deadline of one of a's reals, set when a's last report was at
+ * sched_ms (0: none), reached at now_ms: true when only the deadline
+ * moves (a report came since, which changed nothing or it would have been
+ * evaluated, and the agent is not silent now); false when the real must
+ * be evaluated.  A deadline acted on late (a held loop) after the agent
+ * fell silent is evaluated: moving it from now would skip the silence.
+ */
+bool lb_agent_deadline_moves(const struct lb_agent *a, uint64_t sched_ms,
+			     uint64_t now_ms, uint32_t dead_after_ms);
 
 /*
  * Accept an authenticated report (keel_report_parse() returned 0) for

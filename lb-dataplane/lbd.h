@@ -122,6 +122,11 @@ struct lbd_health {
 	uint8_t dirty[KEEL_MAX_REALS]; /* real ids to evaluate */
 	uint32_t dirty_list[KEEL_MAX_REALS];
 	uint32_t n_dirty;
+	/* Ids whose change takes something away (a DOWN report, a check
+	 * failing): evaluated first, whatever the turn's budget. */
+	uint8_t urgent[KEEL_MAX_REALS];
+	uint32_t urgent_list[KEEL_MAX_REALS];
+	uint32_t n_urgent;
 	/* Per slot of agents (rebuilt with it): its first real id (then
 	 * lbd_hreal.agent_next), heard since the last tick. */
 	uint32_t *agent_first;

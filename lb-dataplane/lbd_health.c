@@ -247,9 +247,20 @@ struct lbd_eval {
 	uint32_t changes; /* states that changed, for the log */
 };
 
-/* Real id to evaluate at the next lbd_health_run(). */
-static void lbd_health_mark(struct lbd_health *h, uint32_t id)
+/*
+ * Real id to evaluate at the next lbd_health_run(); urgent: before
+ * anything else and whatever the budget (its change takes something
+ * away).  Each list holds an id once: both are bounded by KEEL_MAX_REALS.
+ */
+static void lbd_health_mark(struct lbd_health *h, uint32_t id, bool urgent)
 {
+	if (urgent) {
+		if (!h->urgent[id]) {
+			h->urgent[id] = 1;
+			h->urgent_list[h->n_urgent++] = id;
+		}
+		return;
+	}
 	if (h->dirty[id])
 		return;
 	h->dirty[id] = 1;
@@ -261,10 +272,9 @@ static void lbd_on_check(void *arg, uint8_t state, const char *detail)
 {
 	struct lbd_hreal *e = arg;
 
-	(void)state;
 	(void)detail;
 	/* Several checks may change in one loop turn: one evaluation. */
-	lbd_health_mark(&e->d->health, e->id);
+	lbd_health_mark(&e->d->health, e->id, state != KEEL_RS_UP);
 	event_active(e->d->health.soon, 0, 0);
 }
 
@@ -531,14 +541,15 @@ static bool lbd_hreal_run(struct lbd *d, uint32_t id, bool dirty, uint64_t now,
 	    e->family != r->family || memcmp(e->addr, r->addr, 16))
 		return false;
 	/*
-	 * A deadline reached by an agent heard since it was set: the report
-	 * changed nothing (it would have been evaluated), only the deadline
-	 * moves.  The steady stream of reports costs a heap update each
-	 * dead_after per real, not an evaluation.
+	 * A deadline reached by an agent heard since it was set: only the
+	 * deadline moves, unless the agent fell silent meanwhile
+	 * (lb_agent_deadline_moves()).  The steady stream of reports costs a
+	 * heap update each dead_after per real, not an evaluation.
 	 */
 	if (!dirty && e->type == LB_CFG_HC_AGENT) {
 		slot = lbd_slot_find(d, e);
-		if (slot && slot->a.heard && slot->a.last_ms != e->sched_ms) {
+		if (slot && lb_agent_deadline_moves(&slot->a, e->sched_ms, now,
+						    d->cfg.agents.dead_after_ms)) {
 			lbd_hreal_schedule(d, e, now);
 			return false;
 		}
@@ -591,12 +602,13 @@ static void lbd_loadw(struct lbd *d, uint64_t now, bool all)
 	struct lbd_hsvc *hs;
 	uint32_t i, j, n, id, ns;
 
-	/* Samples of the agents heard since the last tick. */
+	/* Samples of the agents heard since the last tick (if any real
+	 * is load-aware: otherwise nothing to walk). */
 	for (i = 0; h->agent_first && i < h->n_agent_dirty; i++) {
 		uint32_t a = h->agent_dirty_list[i];
 
 		h->agent_dirty[a] = 0;
-		for (id = h->agent_first[a]; !all && id;
+		for (id = h->agent_first[a]; !all && h->n_lw_svcs && id;
 		     id = h->hr[id] ? h->hr[id]->agent_next : 0) {
 			struct lbd_hreal *e = h->hr[id];
 
@@ -642,7 +654,7 @@ static void lbd_loadw(struct lbd *d, uint64_t now, bool all)
 		for (j = 0; j < n; j++) {
 			ent[j]->lw = lw[j];
 			if (!all)
-				lbd_health_mark(h, ent[j]->id);
+				lbd_health_mark(h, ent[j]->id, false);
 		}
 	}
 }
@@ -780,6 +792,9 @@ static void lbd_health_sweep(struct lbd *d)
 	for (i = 0; i < h->n_dirty; i++)
 		h->dirty[h->dirty_list[i]] = 0;
 	h->n_dirty = 0;
+	for (i = 0; i < h->n_urgent; i++)
+		h->urgent[h->urgent_list[i]] = 0;
+	h->n_urgent = 0;
 	for (i = 0; i < KEEL_MAX_REALS; i++) {
 		struct lbd_hreal *e = h->hr[i];
 
@@ -849,6 +864,13 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 	max = LBD_HEALTH_BUDGET_US / (h->svc_cost_us ? h->svc_cost_us : 2000);
 	if (max < 1)
 		max = 1;
+	/* What takes capacity away first, and all of it. */
+	for (i = 0; i < h->n_urgent; i++) {
+		id = h->urgent_list[i];
+		h->urgent[id] = 0;
+		changed |= lbd_hreal_run(d, id, true, now, &changes, &svcs);
+	}
+	h->n_urgent = 0;
 	for (i = 0; i < h->n_dirty && svcs < max; i++) {
 		id = h->dirty_list[i];
 		h->dirty[id] = 0;
@@ -933,23 +955,33 @@ static bool lbd_health_heard(struct lbd *d, const struct lb_agent_slot *slot,
 {
 	struct lbd_health *h = &d->health;
 	uint32_t a = slot - h->agents.v, id, conns;
-	bool now_too = false, timeout;
+	bool now_too = false, timeout, down;
 	struct lbd_hreal *e;
 
-	if (!h->agent_first)
+	if (!h->agent_first) {
+		/* The per-agent arrays could not be made (out of memory):
+		 * find the agent's reals the long way rather than lose a
+		 * DOWN report. */
+		for (id = 1; changed && id < KEEL_MAX_REALS; id++)
+			if ((e = h->hr[id]) && e->type == LB_CFG_HC_AGENT &&
+			    e->family == slot->a.family &&
+			    !memcmp(e->addr, slot->a.addr, 16))
+				lbd_health_mark(h, id, true);
 		return changed;
+	}
 	if (!h->agent_dirty[a]) {
 		h->agent_dirty[a] = 1;
 		h->agent_dirty_list[h->n_agent_dirty++] = a;
 	}
 	for (id = h->agent_first[a]; changed && id && (e = h->hr[id]);
 	     id = e->agent_next) {
-		lbd_health_mark(h, id);
-		now_too |= lb_agent_verdict(&slot->a, &e->svc, now, e->start_ms,
-					    d->cfg.agents.dead_after_ms,
-					    d->cfg.agents.keep_flows_ms,
-					    e->had_flows, &timeout,
-					    &conns) != KEEL_RS_UP;
+		down = lb_agent_verdict(&slot->a, &e->svc, now, e->start_ms,
+					d->cfg.agents.dead_after_ms,
+					d->cfg.agents.keep_flows_ms,
+					e->had_flows, &timeout,
+					&conns) != KEEL_RS_UP;
+		lbd_health_mark(h, id, down);
+		now_too |= down;
 	}
 	return now_too;
 }
@@ -1115,10 +1147,13 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	}
 	h->rx_win_n += n;
 	/* Busy: read on a clock from now on, not at every datagram. */
-	if (h->rx_win_n >= LBD_RX_BUSY && h->rx_poll && !event_del(h->rx) &&
-	    !event_add(h->rx_poll, &tv)) {
-		h->rx_busy = true;
-		h->rx_fast = false;
+	if (h->rx_win_n >= LBD_RX_BUSY && h->rx_poll && !event_del(h->rx)) {
+		if (event_add(h->rx_poll, &tv)) {
+			event_add(h->rx, NULL); /* never leave it unread */
+		} else {
+			h->rx_busy = true;
+			h->rx_fast = false;
+		}
 	}
 	lbd_loop_note(d);
 }
@@ -1136,11 +1171,13 @@ static void lbd_on_rx_poll(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	n = lbd_rx_drain(d, LBD_RX_POLL_ROUNDS);
 	if (n < LBD_RX_CALM && h->rx) {
-		/* Calm again: back to reading when a datagram comes. */
-		event_del(h->rx_poll);
-		h->rx_busy = false;
-		h->rx_win_n = 0;
-		event_add(h->rx, NULL);
+		/* Calm again: back to reading when a datagram comes (if
+		 * that cannot be set up, the clock keeps reading). */
+		if (!event_add(h->rx, NULL)) {
+			event_del(h->rx_poll);
+			h->rx_busy = false;
+			h->rx_win_n = 0;
+		}
 	} else {
 		fast = h->rx_fast ? n >= LBD_RX_FAST / 4 : n >= LBD_RX_FAST;
 		if (fast != h->rx_fast) {

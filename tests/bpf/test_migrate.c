@@ -345,7 +345,7 @@ START_TEST(test_refuses_not_bpffs)
 	err = load_logged(&dp, log, sizeof(log));
 	opts.bpffs = root;
 	ck_assert_int_eq(err, -EMEDIUMTYPE);
-	ck_assert_msg(strstr(log, "is not a BPF filesystem") &&
+	ck_assert_msg(strstr(log, "is not on a BPF filesystem") &&
 			      strstr(log, "ip netns exec"),
 		      "log: %s", log);
 	ck_assert_int_eq(rmdir(tmpl), 0); /* nothing made inside */

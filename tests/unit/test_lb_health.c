@@ -666,6 +666,40 @@ START_TEST(test_deadline)
 }
 END_TEST
 
+/*
+ * lb_agent_deadline_moves: a deadline reached after a report came only
+ * moves, unless the agent is silent by now (a deadline acted on late:
+ * moving it from now skipped the silence, and with keep_flows_for 0 the
+ * dead real stayed UP for good).
+ */
+static const struct {
+	const char *name;
+	bool heard;
+	uint64_t last, sched, now;
+	bool want;
+} moves_cases[] = {
+	{ "never heard", false, 0, 0, 1000, false },
+	{ "no report since it was set", true, 1000, 1000, 1301, false },
+	{ "a report since, on time", true, 1100, 1000, 1301, true },
+	{ "a report since, dead_after exactly", true, 1100, 1000, 1100 + DEAD,
+	  true },
+	{ "a report since, then silent, acted on late", true, 1100, 1000,
+	  1101 + DEAD, false },
+	{ "a report since, long silent", true, 1100, 1000, 6450, false },
+};
+
+START_TEST(test_deadline_moves)
+{
+	struct lb_agent a = { .heard = moves_cases[_i].heard,
+			      .last_ms = moves_cases[_i].last };
+
+	ck_assert_msg(lb_agent_deadline_moves(&a, moves_cases[_i].sched,
+					      moves_cases[_i].now, DEAD) ==
+			      moves_cases[_i].want,
+		      "%s", moves_cases[_i].name);
+}
+END_TEST
+
 /* keep_flows_for 0: DOWN as soon as dead_after has passed. */
 START_TEST(test_verdict_keep0)
 {
@@ -792,6 +826,7 @@ int main(void)
 	tcase_add_test(tc, test_verdict_keep0);
 	tcase_add_test(tc, test_verdict_never_heard_had_flows);
 	tcase_add_loop_test(tc, test_deadline, 0, N(deadline_cases));
+	tcase_add_loop_test(tc, test_deadline_moves, 0, N(moves_cases));
 	tcase_add_test(tc, test_accept);
 	tcase_add_test(tc, test_accept_then_silence);
 	suite_add_tcase(s, tc);
