@@ -6,7 +6,8 @@
  *
  * A connection that must send a NOTIFICATION before closing "lingers":
  * it leaves the peer at once (the FSM may reconnect) and frees itself
- * when its output is flushed, on error, or after two seconds.
+ * when its output is flushed, on error, or after two seconds.  While the
+ * announcer stops it also waits for the peer's close (see linger_write).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -103,10 +104,45 @@ static void linger_free(struct bufferevent *bev, struct bgpa *b)
 		event_base_loopexit(b->base, NULL);
 }
 
+/* Nothing the peer sends after our NOTIFICATION matters (RFC 4271 6). */
+static void linger_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/*
+ * Stopping: a Cease in the kernel's send buffer is not a Cease the peer
+ * has acted on.  BFD AdminDown follows as soon as the last connection is
+ * freed (bgpa_free), and a router that handles BFD apart from BGP (BIRD 2)
+ * acted on it first about once in 33 stops, recording a BFD failure
+ * instead of our shutdown message.  So half-close and wait for the peer's
+ * own close, which it sends once it has read the NOTIFICATION (RFC 4271
+ * 6.1 ff.: the connection is closed after it); bounded by the read
+ * timeout and BGPA_STOP_MAX_S.
+ */
+static void linger_half_close(struct bufferevent *bev, struct bgpa *b)
+{
+	if (shutdown(bufferevent_getfd(bev), SHUT_WR) < 0) {
+		linger_free(bev, b);
+		return;
+	}
+	bufferevent_disable(bev, EV_WRITE);
+	bufferevent_enable(bev, EV_READ);
+}
+
 static void linger_write(struct bufferevent *bev, void *arg)
 {
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		linger_free(bev, arg);
+	struct bgpa *b = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)))
+		return;
+	if (b->stopping)
+		linger_half_close(bev, b);
+	else
+		linger_free(bev, b);
 }
 
 static void linger_ev(struct bufferevent *bev, short what, void *arg)
@@ -123,14 +159,18 @@ static void conn_close(struct bgpa *b, struct bufferevent *bev)
 	if (!bev)
 		return;
 	bufferevent_disable(bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
+	    !b->stopping) {
 		bufferevent_free(bev);
 		return;
 	}
 	b->lingering++;
-	bufferevent_setcb(bev, NULL, linger_write, linger_ev, b);
-	bufferevent_set_timeouts(bev, NULL, &tv);
-	bufferevent_enable(bev, EV_WRITE);
+	bufferevent_setcb(bev, linger_read, linger_write, linger_ev, b);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		linger_half_close(bev, b);
+	else
+		bufferevent_enable(bev, EV_WRITE);
 }
 
 static void conn_send_notif(struct bufferevent *bev,

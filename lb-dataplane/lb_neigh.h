@@ -87,7 +87,10 @@ int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex);
  *
  * family == 0 means "events were lost": the kernel overran the socket
  * (ENOBUFS).  addr is all-zero and mac NULL; the caller must re-read
- * every entry it cares about (lb_neigh_lookup).  Events keep coming after.
+ * every entry it cares about (lb_neigh_lookup).  It comes once the events
+ * queued with the loss have been discarded (older than the re-read; while
+ * any is queued, the kernel drops more without saying so), and events
+ * keep coming after it.
  *
  * An interface's own MAC change needs no event of its own: the kernel
  * flushes that interface's entries (mac == NULL for each) and the next

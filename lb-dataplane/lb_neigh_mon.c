@@ -23,6 +23,7 @@ struct lb_neigh_mon {
 	struct event *ev;
 	lb_neigh_cb cb;
 	void *arg;
+	bool lost; /* overrun seen: discarding until the socket is empty */
 };
 
 static int lb_neigh_mon_msg(const struct nlmsghdr *nlh, void *arg)
@@ -84,14 +85,33 @@ static void lb_neigh_mon_read(evutil_socket_t fd, short what, void *arg)
 		n = mnl_socket_recvfrom(m->nl, buf, sizeof(buf));
 		if (n < 0 && errno == ENOBUFS) {
 			/* The socket lives on; only the lost events are gone. */
-			m->cb(m->arg, 0, none, NULL, 0);
+			m->lost = true;
 			continue;
 		}
-		if (n < 0)
-			return; /* EAGAIN: drained */
+		if (n < 0) {
+			/* EAGAIN: drained. */
+			if (m->lost) {
+				m->lost = false;
+				m->cb(m->arg, 0, none, NULL, 0);
+			}
+			return;
+		}
+		/*
+		 * After an overrun the kernel reports no further loss until
+		 * the queue has been emptied (netlink's congested bit), and
+		 * what is queued is older than the re-read the caller does
+		 * on family 0: discard it and say "lost" once it is empty,
+		 * so that the re-read comes after every event that was
+		 * dropped, and any later change is an event again.
+		 */
+		if (m->lost)
+			continue;
 		/* seq and portid 0: notifications are nobody's answer. */
 		mnl_cb_run(buf, n, 0, 0, lb_neigh_mon_msg, m);
 	}
+	/* More may be queued; the "lost" report waits for an empty queue. */
+	if (m->lost)
+		event_active(m->ev, EV_READ, 0);
 }
 
 int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,

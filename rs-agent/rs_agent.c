@@ -244,11 +244,35 @@ uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s)
 	return a->draining ? KEEL_RS_DRAINING : KEEL_RS_UP;
 }
 
+static uint64_t ra_now_ms(void);
+
+/* Is a service's check still to give its first result? */
+static bool ra_agent_unchecked(const struct ra_agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_svc; i++)
+		if (!a->svc[i].vip_failed &&
+		    a->svc[i].check_state == KEEL_RS_UNKNOWN)
+			return true;
+	return false;
+}
+
 void ra_agent_report_now(struct ra_agent *a)
 {
 	struct keel_report r;
 	size_t i;
 
+	/*
+	 * A starting agent says nothing until every check has its first
+	 * result (or quiet_until_ms): the DOWN it would report for what it
+	 * has not checked yet makes lbd move the real's flows, while the
+	 * silence of a restart within keep_flows_for cuts nobody.
+	 */
+	if (a->quiet_until_ms && ra_now_ms() < a->quiet_until_ms &&
+	    ra_agent_unchecked(a))
+		return;
+	a->quiet_until_ms = 0;
 	memset(&r, 0, sizeof(r));
 	r.count = a->n_svc;
 	for (i = 0; i < a->n_svc; i++) {
@@ -631,7 +655,7 @@ static int cmd_run(struct ra_cli *c)
 	struct ra_agent *a = &agent;
 	uint8_t key[KEEL_REPORT_KEY_LEN];
 	struct timeval tv;
-	uint64_t boot = 0;
+	uint64_t boot = 0, quiet_ms;
 	char msg[512];
 	size_t i;
 	int err, ret = EXIT_FAIL;
@@ -690,12 +714,16 @@ static int cmd_run(struct ra_cli *c)
 	}
 	if (a->cfg->manage_network && !ra_setup_network(a))
 		goto out;
+	quiet_ms = a->cfg->interval_ms;
 	for (i = 0; i < a->n_svc; i++) {
 		struct ra_svc *s = &a->svc[i];
 		const struct ra_cfg_check *k = &s->cfg->check;
 
 		if (s->vip_failed)
 			continue;
+		/* The first probe runs at once: its result by its timeout. */
+		if (k->spec.timeout_ms + a->cfg->interval_ms > quiet_ms)
+			quiet_ms = k->spec.timeout_ms + a->cfg->interval_ms;
 		s->check = keel_check_new(a->base, &k->spec, k->interval_ms,
 					  k->rise, k->fall, ra_check_changed,
 					  s);
@@ -738,6 +766,7 @@ static int cmd_run(struct ra_cli *c)
 		 "running: %zu services, %zu LBs, a report every %u ms%s",
 		 a->n_svc, a->tx.n_lbs, a->cfg->interval_ms,
 		 a->draining ? "; drained (rs-agent undrain resumes)" : "");
+	a->quiet_until_ms = ra_now_ms() + quiet_ms;
 	ra_tick(-1, 0, a);
 	if (event_base_dispatch(a->base) < 0) {
 		keel_log(LOG_ERR, "libevent: the loop failed");

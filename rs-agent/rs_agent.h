@@ -51,6 +51,7 @@ struct ra_agent {
 	uint64_t diag_errors;
 	uint64_t count_next_ms; /* no sock_diag count before this */
 	uint64_t count_cost_us; /* what the last count took */
+	uint64_t quiet_until_ms; /* see ra_agent_report_now() */
 	char drain_file[RA_CFG_PATH_MAX + 16];
 	/*
 	 * Opened at start: "drained\n" while drained, empty otherwise.  The

@@ -8,7 +8,8 @@ set -uo pipefail
 
 lbctl=${1:?usage: $0 LBCTL}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-lbctl.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+serve_pid=
+trap '[ -z "$serve_pid" ] || kill "$serve_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 nosock=$tmp/absent.sock
 fails=0
 n=0
@@ -139,27 +140,47 @@ expect 2 "Usage: lbctl help" help status now
 # bgp status against a stand-in announcer that answers one connection
 # with a canned line: tables from the answer, extra per-prefix members
 # shown when present, refusals and bad answers as for lbd.
-# answer FILE...: serve each FILE's line on $tmp/bgpa.sock to one
-# connection after the other (python3); the requests go to .req (all).
-answer()
+# One stand-in (python3) serves every answer: a python start took
+# 0.75-1.5 s on a loaded 2-core machine, and one per answer, each waited
+# for by polling 2 s at most, made this test pass meson's 30 s (and a
+# late one cascade into failures).  It says "ready" once it listens; each
+# connection gets the next file named in $tmp/queue, and its request is
+# appended to $tmp/bgpa.sock.req.
+serve_start()
 {
-	rm -f "$tmp/bgpa.sock" "$tmp/bgpa.sock.req"
-	python3 - "$tmp/bgpa.sock" "$@" <<'PY' &
-import os, socket, sys
+	local line
+	mkfifo "$tmp/ready" || return 1
+	python3 - "$tmp/bgpa.sock" "$tmp/queue" >"$tmp/ready" <<'PY' &
+import socket, sys
+sock, queue = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
+s.bind(sock)
 s.listen(1)
-s.settimeout(10)
-for name in sys.argv[2:]:
+s.settimeout(300)  # a bound should the test die without killing it
+print("ready", flush=True)
+while True:
     c, _ = s.accept()
+    with open(queue) as f:
+        names = f.read().splitlines()
+    with open(queue, "w") as f:
+        f.writelines(n + "\n" for n in names[1:])
     req = c.recv(4096)
-    with open(sys.argv[1] + ".req", "ab") as f:
+    with open(sock + ".req", "ab") as f:
         f.write(req)
-    c.sendall(open(name, "rb").read())
+    if names:
+        c.sendall(open(names[0], "rb").read())
     c.close()
 PY
-	for _ in $(seq 100); do [ -S "$tmp/bgpa.sock" ] && return 0; sleep 0.02; done
-	return 1
+	serve_pid=$!
+	# Generous: the bound of a python start on a machine under load.
+	read -r -t 60 line <"$tmp/ready" && [ "$line" = ready ]
+}
+# answer FILE...: the next connections get each FILE's line, one after
+# the other; the requests go to .req (all).
+answer()
+{
+	rm -f "$tmp/bgpa.sock.req"
+	printf '%s\n' "$@" >"$tmp/queue"
 }
 # has PATTERN: stdout of the last expect matches the extended regex
 has()
@@ -172,10 +193,13 @@ has()
 	fi
 }
 if command -v python3 >/dev/null; then
+	n=$((n + 1))
+	serve_start ||
+		{ echo "FAIL: the stand-in announcer did not start within 60 s" >&2; fails=$((fails + 1)); }
 	peers='"peers":[{"name":"r1","address":"10.99.1.1","remote_as":65000,"state":"Established","state_for_s":75,"uptime_s":75,"announced":["203.0.113.10/32"],"last_error_sent":null,"last_error_received":{"code":6,"subcode":2,"message":"maintenance","at":1700000000},"last_reason":null},{"name":"r2","address":"fd00:99::1","remote_as":65000,"state":"Active","state_for_s":3,"uptime_s":null,"announced":[],"last_error_sent":{"code":4,"subcode":0,"at":1700000000},"last_error_received":null,"last_reason":"hold timer expired"}]'
 	printf '%s\n' "{\"local_as\":65001,\"router_id\":\"10.99.1.2\",\"uptime_s\":3700,\"reloads\":0,$peers,\"prefixes\":[{\"prefix\":\"203.0.113.10/32\",\"state\":\"up\",\"announce\":true,\"peers\":1},{\"prefix\":\"203.0.113.20/32\",\"state\":\"down\",\"announce\":false,\"peers\":0}],\"ok\":true}" >"$tmp/a1"
-	answer "$tmp/a1" && expect 0 "" bgp status --socket "$tmp/bgpa.sock"
-	wait
+	answer "$tmp/a1"
+	expect 0 "" bgp status --socket "$tmp/bgpa.sock"
 	n=$((n + 1))
 	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status"}' ] ||
 		{ echo "FAIL: bgp status sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
@@ -188,25 +212,23 @@ if command -v python3 >/dev/null; then
 	# A newer announcer: reason and since per prefix, peers as names.
 	now=$(date +%s)
 	printf '%s\n' "{\"local_as\":65001,$peers,\"prefixes\":[{\"prefix\":\"203.0.113.10/32\",\"state\":\"disabled\",\"announce\":false,\"peers\":[],\"reason\":\"site drained: power work\",\"since\":$((now - 125))},{\"prefix\":\"2001:db8::10/128\",\"state\":\"up\",\"announce\":true,\"peers\":[\"r1\",\"r2\"],\"reason\":\"3 of 3 reals up\"}],\"ok\":true}" >"$tmp/a2"
-	answer "$tmp/a2" && expect 0 "" bgp status --socket "$tmp/bgpa.sock"
-	wait
+	answer "$tmp/a2"
+	expect 0 "" bgp status --socket "$tmp/bgpa.sock"
 	has '^PREFIX +STATE +ANNOUNCED +SINCE  TO +REASON$'
 	has '^203\.0\.113\.10/32 +disabled +withdrawn +2m [0-9]s  - +site drained: power work$'
 	has '^2001:db8::10/128 +up +yes +-  r1,r2 +3 of 3 reals up$'
 	has '^bgp-announcer  AS 65001  router id -  up -  reloads -$'
-	answer "$tmp/a2" && expect 0 "" --json bgp status --socket "$tmp/bgpa.sock"
-	wait
+	answer "$tmp/a2"
+	expect 0 "" --json bgp status --socket "$tmp/bgpa.sock"
 	n=$((n + 1))
 	cmp -s "$tmp/out" "$tmp/a2" ||
 		{ echo "FAIL: --json bgp status is not the answer as received" >&2; fails=$((fails + 1)); }
 	printf '%s\n' '{"ok":false,"code":"bad_request","error":"unknown cmd"}' >"$tmp/a3"
-	answer "$tmp/a3" &&
-		expect 1 "lbctl: refused: bad_request: unknown cmd" bgp status --socket "$tmp/bgpa.sock"
-	wait
+	answer "$tmp/a3"
+	expect 1 "lbctl: refused: bad_request: unknown cmd" bgp status --socket "$tmp/bgpa.sock"
 	printf 'BGP is fine\n' >"$tmp/a4"
-	answer "$tmp/a4" &&
-		expect 3 "lbctl: bad answer from bgp-announcer at $tmp/bgpa.sock" bgp status --socket "$tmp/bgpa.sock"
-	wait
+	answer "$tmp/a4"
+	expect 3 "lbctl: bad answer from bgp-announcer at $tmp/bgpa.sock" bgp status --socket "$tmp/bgpa.sock"
 
 	# lbd's status: a summary first; the full answer for a small site
 	# or an lbd without the summary; counts for a large one.
@@ -216,8 +238,8 @@ if command -v python3 >/dev/null; then
 	printf '%s\n' "{$head,\"services\":[{$svc,\"real_count\":{\"total\":1,\"up\":1,\"draining\":0,\"down\":0,\"unknown\":0,\"usable\":1,\"up_usable\":1,\"selectable\":1}}],\"ok\":true}" >"$tmp/s-small"
 	printf '%s\n' "{$head,\"services\":[{$svc,\"reals\":[{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"config\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":65537,\"pps\":0.0,\"fps\":0.0},{\"real\":\"10.20.0.12\",\"id\":2,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"agent\",\"configured_weight\":1,\"mac\":null,\"mac_resolved\":false,\"ring_entries\":0,\"pps\":0.0,\"fps\":0.0,\"report_age_ms\":2500,\"conns\":7,\"load\":1.5}]}],\"ok\":true}" >"$tmp/s-full"
 	printf '%s\n' '{"ok":false,"code":"bad_request","error":"unknown member '"'summary'"'"}' >"$tmp/s-old"
-	answer "$tmp/s-large" && expect 0 "" --socket "$tmp/bgpa.sock" status
-	wait
+	answer "$tmp/s-large"
+	expect 0 "" --socket "$tmp/bgpa.sock" status
 	has '^event loop  longest stall 2\.5 ms in the last 60 s, 40\.0 ms since start; 1 over 50 ms$'
 	has '^  1500 reals: 1490 up, 6 draining, 4 down; 1496 usable, 1490 take new flows$'
 	has "^1500 reals: 'lbctl reals SERVICE' lists one service's"
@@ -225,9 +247,8 @@ if command -v python3 >/dev/null; then
 	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status","summary":true}' ] ||
 		{ echo "FAIL: status (large) sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
 	for first in s-small s-old; do
-		answer "$tmp/$first" "$tmp/s-full" &&
-			expect 0 "" --socket "$tmp/bgpa.sock" status
-		wait
+		answer "$tmp/$first" "$tmp/s-full"
+		expect 0 "" --socket "$tmp/bgpa.sock" status
 		has '^  10\.20\.0\.11 +up \(config\) '
 		# the report's age and the load average with their units
 		has '^  REAL +STATE +WEIGHT +AGE +CONNS +LOADAVG +MAC '
@@ -236,8 +257,8 @@ if command -v python3 >/dev/null; then
 		[ "$(tr -d '\n' <"$tmp/bgpa.sock.req")" = '{"cmd":"status","summary":true}{"cmd":"status"}' ] ||
 			{ echo "FAIL: status after $first sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
 	done
-	answer "$tmp/s-full" && expect 0 "" --json --socket "$tmp/bgpa.sock" status
-	wait
+	answer "$tmp/s-full"
+	expect 0 "" --json --socket "$tmp/bgpa.sock" status
 	n=$((n + 1))
 	[ "$(cat "$tmp/bgpa.sock.req")" = '{"cmd":"status"}' ] ||
 		{ echo "FAIL: --json status sent '$(cat "$tmp/bgpa.sock.req")'" >&2; fails=$((fails + 1)); }
