@@ -822,6 +822,7 @@ static void show_occupancy(const char *what, int width, json_t *o)
 {
 	json_t *n = json_object_get(o, "conn_entries");
 	json_t *cap = json_object_get(o, "conn_capacity");
+	json_t *limit = json_object_get(o, "conn_insert_limit");
 	char b1[32], b2[32];
 
 	printf("%-*s %s / %s", width, what,
@@ -830,6 +831,12 @@ static void show_occupancy(const char *what, int width, json_t *o)
 	if (json_is_integer(n) && json_integer_value(cap) > 0)
 		printf(" (%.1f%%)",
 		       100.0 * json_number_value(n) / json_number_value(cap));
+	/* An older lbd does not say. */
+	if (json_is_integer(limit) && json_integer_value(limit) > 0)
+		printf("  insert limit %s/s per CPU",
+		       jnum(o, "conn_insert_limit", b1, sizeof(b1)));
+	else if (json_is_integer(limit))
+		printf("  no insert limit");
 	printf("\n");
 }
 

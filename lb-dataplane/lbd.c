@@ -315,6 +315,33 @@ static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
 	event_active(d->neigh_soon, 0, 0);
 }
 
+/*
+ * The per-CPU insert limit of the conn table (conn_insert_limit) into the
+ * program's keel_config: lbd owns it, so a value set by hand (keel-xdp
+ * limit) is replaced at start and at every reload.  1 if it changed.
+ */
+static int lbd_insert_limit(struct lbd *d, uint32_t limit)
+{
+	uint32_t was = 0;
+	int err;
+
+	err = lb_dp_conn_insert_cap(d->dp, &was);
+	if (!err && was == limit)
+		return 0;
+	if (!err)
+		err = lb_dp_conn_insert_cap_set(d->dp, limit);
+	if (err) {
+		keel_log(LOG_ERR, "conn table insert limit: %s",
+			 strerror(-err));
+		return err;
+	}
+	keel_log(
+		LOG_NOTICE,
+		"conn table insert limit: %u per CPU per second (was %u; 0: none)",
+		limit, was);
+	return 1;
+}
+
 static int lbd_attach_all(struct lbd *d, const struct lb_config *c,
 			  int *attached)
 {
@@ -362,7 +389,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	struct lb_config next = {};
 	struct lbd_health_prep hp;
 	int attached[LB_CFG_IFACES_MAX] = {};
-	int ret;
+	int ret, limit;
 
 	d->reload_at = time(NULL);
 	ret = lb_config_load(d->config_path, &next, &ce);
@@ -401,7 +428,12 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	ret = lbd_health_install(d, &hp);
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
+	limit = lbd_insert_limit(d, d->cfg.conn_insert_limit);
+	if (limit > 0)
+		d->generation++;
 	ret = lbd_apply(d, rs);
+	if (!ret && limit < 0)
+		ret = limit;
 	if (ret) {
 		snprintf(err, errlen, "applying: %s", strerror(-ret));
 		d->reload_ok = false;
@@ -827,6 +859,9 @@ static int lbd_start(struct lbd *d)
 			LOG_WARNING,
 			"conn table kept at %u entries (config says %u): it was adopted with its flows; unload to resize",
 			d->conn_capacity, d->cfg.conn_table_size);
+	ret = lbd_insert_limit(d, d->cfg.conn_insert_limit);
+	if (ret < 0)
+		return ret;
 	ret = lb_model_init(&d->m, d->dp);
 	if (ret) {
 		keel_log(LOG_ERR, "adopting the pinned state: %s",
