@@ -88,6 +88,65 @@ static void lbd_link_forget(struct lbd *d, int ifindex)
 		memset(d->link_ok, 0, sizeof(d->link_ok));
 }
 
+/*
+ * Attached interface i has the hardware address mac (a link event, or the
+ * kernel asked): the MAC guard's map follows, so frames to the new address
+ * are balanced, not passed to the kernel, and so does the source MAC of
+ * new neighbour answers.  The reals' entries follow through the neighbour
+ * flush the kernel does on such a change (lbd_neigh_event).
+ */
+static void lbd_if_mac(struct lbd *d, int i, const uint8_t mac[6])
+{
+	char was[18], now[18];
+	int err;
+
+	if (d->if_mac_ok[i] && !memcmp(d->if_mac[i], mac, 6))
+		return;
+	err = lb_dp_if_mac_set(d->dp, d->attached[i], mac);
+	if (err) {
+		keel_log(LOG_ERR,
+			 "interface %s: writing its MAC for the guard: %s",
+			 d->cfg.ifaces[i].name, strerror(-err));
+		return;
+	}
+	if (d->if_mac_ok[i]) {
+		d->if_mac_changes++;
+		lb_mac_format(d->if_mac[i], was, sizeof(was));
+		lb_mac_format(mac, now, sizeof(now));
+		keel_log(
+			LOG_NOTICE,
+			"interface %s: MAC %s -> %s: frames to %s are balanced",
+			d->cfg.ifaces[i].name, was, now, now);
+	}
+	memcpy(d->if_mac[i], mac, 6);
+	d->if_mac_ok[i] = true;
+	memcpy(d->link_mac[i], mac, 6);
+	d->link_ok[i] = true;
+}
+
+static void lbd_link_event(void *arg, int ifindex, const uint8_t mac[6])
+{
+	struct lbd *d = arg;
+	int i = lbd_if_attached(d, ifindex);
+
+	if (i >= 0)
+		lbd_if_mac(d, i, mac);
+}
+
+/*
+ * Every attached interface's MAC from the kernel (at most 16 requests):
+ * after attaching, after lost events, and each refresh without events.
+ */
+static void lbd_if_mac_check(struct lbd *d)
+{
+	uint8_t mac[6];
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++)
+		if (d->attached[i] && lb_link_mac(d->attached[i], mac) == 0)
+			lbd_if_mac(d, i, mac);
+}
+
 static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
 {
 	if (lb_addr_format(r->family, r->addr, buf, size) < 0)
@@ -287,6 +346,7 @@ static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
 
 	if (family == 0) {
 		/* The kernel's messages overran us: look everything up. */
+		lbd_if_mac_check(d);
 		lbd_resolve(d, true);
 		event_active(d->neigh_soon, 0, 0);
 		return;
@@ -425,6 +485,9 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	d->cfg = next;
 	memcpy(d->attached, attached, sizeof(attached));
 	lbd_link_forget(d, 0);
+	/* Positions may have moved; the attach wrote the guard's map. */
+	memset(d->if_mac_ok, 0, sizeof(d->if_mac_ok));
+	lbd_if_mac_check(d);
 	ret = lbd_health_install(d, &hp);
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
@@ -478,6 +541,7 @@ static void lbd_tick(struct lbd *d)
 		lbd_probe_unresolved(d);
 		return;
 	}
+	lbd_if_mac_check(d);
 	lbd_resolve(d, false);
 	lbd_commit(d);
 }
@@ -874,6 +938,7 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_attach_all(d, &d->cfg, d->attached);
 	if (ret)
 		return ret;
+	lbd_if_mac_check(d);
 	ret = lbd_health_init(d);
 	if (ret)
 		return ret;
@@ -891,7 +956,8 @@ static int lbd_start(struct lbd *d)
 	d->probe_ev = evtimer_new(d->base, lbd_on_probe, d);
 	if (!d->neigh_soon || !d->probe_ev)
 		return -ENOMEM;
-	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
+	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, lbd_link_event, d,
+				 &d->nm);
 	if (ret)
 		keel_log(LOG_WARNING,
 			 "neighbour monitor: %s (MACs refreshed by polling)",

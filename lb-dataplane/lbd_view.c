@@ -471,6 +471,10 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		lb_prom_sample(b, "keel_dataplane_attached", il, 1,
 			       lbd_iface_attached(d, i));
 	}
+	lb_prom_help(b, "keel_interface_mac_changes_total", "counter",
+		     "MAC changes of the interfaces lbd serves, followed");
+	lb_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
+		       d->if_mac_changes);
 	lb_prom_help(
 		b, "keel_conn_table_entries", "gauge",
 		"connection-table entries (from insert counters; never above capacity)");
