@@ -36,6 +36,8 @@
 #   an agents: section), TOPO_LBD_SVC (YAML appended to every service, e.g.
 #   "    health: {type: agent}"),
 #   TOPO_VIP (203.0.113.10), TOPO_PORT (80), TOPO_CONN_TABLE (65536),
+#   TOPO_ECHO_ARGS (more arguments of the reals' keel-echo server, e.g.
+#   "--udp-port 5353"),
 #   TOPO_LBD_NOFILE (unset; SOFT:HARD descriptor limits lbd starts with),
 #   TOPO_USER (nobody: the user lbd and rs-agent become once started as
 #   root, their config's user:; docs/lbd.md, "Privileges"),
@@ -77,6 +79,7 @@
 : "${TOPO_LBD_SVC:=}"
 : "${TOPO_ROUTE:=static}"
 : "${TOPO_USER:=nobody}"
+: "${TOPO_ECHO_ARGS:=}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
 TOPO_BPFFS=/sys/fs/bpf
@@ -260,8 +263,9 @@ topo_real_add() {
 			net.ipv4.conf.eth0.arp_announce=2 >/dev/null || return 1
 	fi
 	# setsid: the lab's servers outlive lab.sh and its terminal.
+	# shellcheck disable=SC2086 # TOPO_ECHO_ARGS: words, or nothing
 	setsid nsenter --net="/run/netns/$ns" -- "$KEEL_ECHO" server \
-		--name "rs$n" --port "$TOPO_PORT" \
+		--name "rs$n" --port "$TOPO_PORT" $TOPO_ECHO_ARGS \
 		</dev/null >"$TOPO_DIR/rs$n.log" 2>&1 &
 	echo $! >"$TOPO_DIR/rs$n.pid"
 	topo_wait_file "$TOPO_DIR/rs$n.log" listening 10 ||

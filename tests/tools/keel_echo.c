@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * keel-echo - a tiny TCP line server and client for the end-to-end tests and
- * the lab (IPv4 and IPv6).
+ * keel-echo - a tiny TCP (and UDP) line server and client for the
+ * end-to-end tests, the stress suite and the lab (IPv4 and IPv6; UDP IPv4).
  *
- *   keel-echo server --name rs1 [--port 80] [--bind ADDR]
+ *   keel-echo server --name rs1 [--port 80] [--bind ADDR] [--udp-port P]
  *       Listens on the wildcard (dual stack when IPv6 is available, so it
  *       accepts on a VIP held on lo) and answers every received line with
- *       "<name> <line>".  epoll, non-blocking; runs until SIGTERM/SIGINT.
+ *       "<name> <line>".  With --udp-port it also answers each IPv4 UDP
+ *       datagram on port P the same way, from the address the datagram
+ *       was sent to (a VIP on lo).  epoll, non-blocking; runs until
+ *       SIGTERM/SIGINT.
  *
  *   keel-echo client --connect ADDR [--port 80] [--count N] [--parallel W]
- *                    [--timeout-ms T] [--hold [--wait-file PATH]
+ *                    [--timeout-ms T] [--udp] [--hold [--wait-file PATH]
  *                    [--wait-timeout S]]
  *       Round 1: opens N connections (at most W in flight), sends one line on
  *       each and records which server answered.  With --hold the connections
  *       stay open; the client prints "holding N", waits for a line (or EOF)
  *       on stdin, for PATH to exist (--wait-file) or for SIGUSR1, then
  *       round 2 sends again on every connection and checks that each is
- *       answered by the same server.  Every step has a deadline.
+ *       answered by the same server.  Every step has a deadline.  --udp:
+ *       each "connection" is a connected UDP socket (a flow: one source
+ *       port) that sends its line twice per round, again every 500 ms
+ *       until answered; answers to earlier datagrams are skipped.
  *
  * Output (stdout, one fact per line, for scripts):
  *   server ROUND NAME COUNT
@@ -40,6 +46,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,10 +151,13 @@ struct sconn {
 struct server {
 	const char *name;
 	size_t name_len;
-	int lfd, efd;
-	unsigned long accepted, lines, open;
+	int lfd, efd, ufd; /* ufd: the UDP socket, or -1 */
+	unsigned long accepted, lines, open, datagrams;
 	struct sconn *conns;
 };
+
+/* epoll's tag of the UDP socket (the listener's is NULL). */
+static char udp_tag;
 
 static void sconn_close(struct server *s, struct sconn *c)
 {
@@ -349,23 +359,109 @@ static int server_listen(const char *bind_addr, long port)
 	return fd;
 }
 
+/* The UDP socket: IPv4 wildcard, told each datagram's destination. */
+static int server_udp(long port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		fprintf(stderr, "keel-echo: udp port %ld: %s\n", port,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Answer every datagram waiting, from the address it was sent to: replies
+ * from a VIP held on lo reach the client's connected socket (DR).
+ */
+static void server_udp_read(struct server *s)
+{
+	for (;;) {
+		char in[LINE_MAX_LEN], out[NAME_MAX_LEN + LINE_MAX_LEN + 2];
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+			struct cmsghdr align;
+		} ctl;
+		struct sockaddr_in from;
+		struct iovec iov = { in, sizeof(in) };
+		struct msghdr m = { .msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		struct in_pktinfo *pi = NULL;
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(s->ufd, &m, 0);
+		size_t len;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN: all read */
+		}
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+			if (cm->cmsg_level == IPPROTO_IP &&
+			    cm->cmsg_type == IP_PKTINFO)
+				pi = (struct in_pktinfo *)CMSG_DATA(cm);
+		len = (size_t)n;
+		while (len && (in[len - 1] == '\n' || in[len - 1] == '\r'))
+			len--;
+		memcpy(out, s->name, s->name_len);
+		out[s->name_len] = ' ';
+		memcpy(out + s->name_len + 1, in, len);
+		out[s->name_len + 1 + len] = '\n';
+		iov = (struct iovec){ out, s->name_len + len + 2 };
+		m.msg_flags = 0;
+		m.msg_controllen = 0;
+		if (pi) {
+			struct in_addr to = pi->ipi_addr; /* pi is in ctl */
+			struct in_pktinfo *o;
+
+			memset(ctl.buf, 0, sizeof(ctl.buf));
+			m.msg_control = ctl.buf;
+			m.msg_controllen = sizeof(ctl.buf);
+			cm = CMSG_FIRSTHDR(&m);
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(*o));
+			o = (struct in_pktinfo *)CMSG_DATA(cm);
+			o->ipi_spec_dst = to;
+		} else {
+			m.msg_control = NULL;
+		}
+		if (sendmsg(s->ufd, &m, 0) >= 0)
+			s->datagrams++;
+	}
+}
+
 static int server_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "bind", required_argument, NULL, 'b' },
+		{ "udp-port", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server s = { .name = NULL };
+	struct server s = { .name = NULL, .ufd = -1 };
 	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	struct sigaction sa = { .sa_handler = on_stop };
 	const char *bind_addr = NULL;
-	long port = 80;
+	long port = 80, udp_port = 0;
 	int opt, i;
 
-	while ((opt = getopt_long(argc, argv, "n:p:b:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:p:b:u:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			s.name = optarg;
@@ -377,8 +473,12 @@ static int server_main(int argc, char **argv)
 		case 'b':
 			bind_addr = optarg;
 			break;
+		case 'u':
+			if (num_arg(optarg, 1, 65535, &udp_port))
+				return 2;
+			break;
 		case 'h':
-			printf("Usage: keel-echo server --name NAME [--port PORT] [--bind ADDR]\n");
+			printf("Usage: keel-echo server --name NAME [--port PORT] [--bind ADDR] [--udp-port PORT]\n");
 			return 0;
 		default:
 			return 2;
@@ -387,7 +487,7 @@ static int server_main(int argc, char **argv)
 	if (!s.name || !*s.name || strlen(s.name) >= NAME_MAX_LEN ||
 	    strchr(s.name, ' ') || optind != argc) {
 		fprintf(stderr,
-			"Usage: keel-echo server --name NAME [--port PORT] [--bind ADDR]\n"
+			"Usage: keel-echo server --name NAME [--port PORT] [--bind ADDR] [--udp-port PORT]\n"
 			"  (NAME: 1-63 characters, no spaces)\n");
 		return 2;
 	}
@@ -411,6 +511,12 @@ static int server_main(int argc, char **argv)
 		perror("keel-echo: epoll_ctl");
 		return 1;
 	}
+	if (udp_port) {
+		s.ufd = server_udp(udp_port);
+		ev.data.ptr = &udp_tag;
+		if (s.ufd < 0 || epoll_ctl(s.efd, EPOLL_CTL_ADD, s.ufd, &ev))
+			return 1;
+	}
 	printf("keel-echo server %s listening on port %ld\n", s.name, port);
 	fflush(stdout);
 
@@ -432,6 +538,10 @@ static int server_main(int argc, char **argv)
 				server_accept(&s);
 				continue;
 			}
+			if ((void *)c == &udp_tag) {
+				server_udp_read(&s);
+				continue;
+			}
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				bad = sconn_read(&s, c);
 			if (!bad && (evs[i].events & EPOLLOUT))
@@ -440,13 +550,15 @@ static int server_main(int argc, char **argv)
 				sconn_close(&s, c);
 		}
 	}
-	printf("keel-echo server %s: %lu connections accepted, %lu lines, %lu open at exit\n",
-	       s.name, s.accepted, s.lines, s.open);
+	printf("keel-echo server %s: %lu connections accepted, %lu lines, %lu open at exit, %lu datagrams answered\n",
+	       s.name, s.accepted, s.lines, s.open, s.datagrams);
 	fflush(stdout);
 	while (s.conns)
 		sconn_close(&s, s.conns);
 	close(s.efd);
 	close(s.lfd);
+	if (s.ufd >= 0)
+		close(s.ufd);
 	return 0;
 }
 
@@ -456,10 +568,13 @@ static int server_main(int argc, char **argv)
 /* C_SKIP: failed in round 1, not part of round 2. */
 enum cstate { C_PENDING, C_CONNECTING, C_WAITING, C_DONE, C_FAILED, C_SKIP };
 
+#define UDP_RESEND_MS 500
+
 struct cconn {
 	int fd;
 	enum cstate state;
 	int64_t deadline;
+	int64_t resend_at; /* UDP: when the line goes again unanswered */
 	int first_server; /* index into servers[], round 1's answer */
 	int server; /* this round's answer */
 	size_t len;
@@ -471,6 +586,7 @@ struct client {
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
 	long count, parallel, timeout_ms;
+	bool udp;
 	struct cconn *conns;
 	char servers[MAX_SERVERS][NAME_MAX_LEN];
 	int n_servers;
@@ -519,6 +635,13 @@ static void csend(struct client *cl, struct cconn *c, long i, int round)
 	line[len] = '\n';
 	/* A few dozen bytes into an idle socket's empty send buffer. */
 	n = send(c->fd, line, len + 1, MSG_NOSIGNAL);
+	/*
+	 * UDP: twice, as a flow of more than one datagram (a load balancer
+	 * may record a UDP flow on its second datagram only); the second
+	 * answer is one of the duplicates cevent() skips.
+	 */
+	if (cl->udp && n == (ssize_t)(len + 1))
+		n = send(c->fd, line, len + 1, MSG_NOSIGNAL);
 	if (n != (ssize_t)(len + 1)) {
 		cfail(cl, c, i, "send: %s",
 		      n < 0 ? strerror(errno) : "short write");
@@ -527,6 +650,23 @@ static void csend(struct client *cl, struct cconn *c, long i, int round)
 	c->len = 0;
 	c->state = C_WAITING;
 	c->deadline = now_ms() + cl->timeout_ms;
+	c->resend_at = now_ms() + UDP_RESEND_MS;
+}
+
+/* UDP: the line again (a datagram, or its answer, may have been lost). */
+static void cresend(struct client *cl, struct cconn *c, long i)
+{
+	char line[sizeof(c->sent) + 1];
+	size_t len = strlen(c->sent);
+
+	memcpy(line, c->sent, len);
+	line[len] = '\n';
+	if (send(c->fd, line, len + 1, MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+	    errno != ENOBUFS) {
+		cfail(cl, c, i, "send: %s", strerror(errno));
+		return;
+	}
+	c->resend_at = now_ms() + UDP_RESEND_MS;
 }
 
 static void cstart(struct client *cl, long i, int round)
@@ -539,12 +679,15 @@ static void cstart(struct client *cl, long i, int round)
 		return;
 	}
 	c->fd = socket(cl->dst.ss_family,
-		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		       (cl->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK |
+			       SOCK_CLOEXEC,
+		       0);
 	if (c->fd < 0) {
 		cfail(cl, c, i, "socket: %s", strerror(errno));
 		return;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!cl->udp)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->deadline = now_ms() + cl->timeout_ms;
 	if (connect(c->fd, (struct sockaddr *)&cl->dst, cl->dst_len) == 0) {
 		csend(cl, c, i, round);
@@ -577,6 +720,8 @@ static void cevent(struct client *cl, long i, int round, short revents)
 			csend(cl, c, i, round);
 		return;
 	}
+	if (cl->udp)
+		c->len = 0; /* a datagram is a whole answer */
 	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -598,6 +743,12 @@ static void cevent(struct client *cl, long i, int round, short revents)
 	}
 	*nl = '\0';
 	sp = strchr(c->buf, ' ');
+	/* UDP: an answer to an earlier (or repeated) datagram is skipped. */
+	if (cl->udp && sp && strcmp(sp + 1, c->sent) != 0 &&
+	    !strncmp(sp + 1, "round ", 6)) {
+		c->len = 0;
+		return;
+	}
 	if (!sp || strcmp(sp + 1, c->sent) != 0 || nl + 1 != c->buf + c->len) {
 		cfail(cl, c, i, "unexpected reply '%s'", c->buf);
 		return;
@@ -650,6 +801,9 @@ static int64_t client_round(struct client *cl, int round)
 			pfd[k].revents = 0;
 			if (c->deadline - now < wait)
 				wait = c->deadline - now;
+			if (cl->udp && c->state == C_WAITING &&
+			    c->resend_at - now < wait)
+				wait = c->resend_at - now;
 		}
 		if (wait < 0)
 			wait = 0;
@@ -663,6 +817,9 @@ static int64_t client_round(struct client *cl, int round)
 
 			if (pfd[k].revents)
 				cevent(cl, idx[k], round, pfd[k].revents);
+			if (cl->udp && c->state == C_WAITING &&
+			    now >= c->resend_at && now < c->deadline)
+				cresend(cl, c, idx[k]);
 			if ((c->state == C_CONNECTING ||
 			     c->state == C_WAITING) &&
 			    now >= c->deadline)
@@ -760,6 +917,7 @@ static int client_main(int argc, char **argv)
 		{ "parallel", required_argument, NULL, 'P' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "udp", no_argument, NULL, 'u' },
 		{ "wait-file", required_argument, NULL, 'f' },
 		{ "wait-timeout", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
@@ -767,7 +925,7 @@ static int client_main(int argc, char **argv)
 	};
 	static const char usage[] =
 		"Usage: keel-echo client --connect ADDR [--port PORT] [--count N]\n"
-		"         [--parallel W] [--timeout-ms T]\n"
+		"         [--parallel W] [--timeout-ms T] [--udp]\n"
 		"         [--hold [--wait-file PATH] [--wait-timeout SECONDS]]\n";
 	struct client cl = { .count = 1, .parallel = 64, .timeout_ms = 3000 };
 	struct sigaction sa_go = { .sa_handler = on_go };
@@ -776,7 +934,7 @@ static int client_main(int argc, char **argv)
 	bool hold = false, clean;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:p:n:P:t:Hf:w:h", opts,
+	while ((opt = getopt_long(argc, argv, "c:p:n:P:t:Huf:w:h", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -800,6 +958,9 @@ static int client_main(int argc, char **argv)
 			break;
 		case 'H':
 			hold = true;
+			break;
+		case 'u':
+			cl.udp = true;
 			break;
 		case 'f':
 			wait_file = optarg;

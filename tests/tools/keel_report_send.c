@@ -239,9 +239,10 @@ struct flood_src {
 };
 
 struct flood_pkt {
-	uint16_t len;
+	/* First and aligned: flood_build() writes its headers as structs. */
 	uint8_t b[sizeof(struct iphdr) + sizeof(struct udphdr) +
-		  KEEL_REPORT_LEN_MAX];
+		  KEEL_REPORT_LEN_MAX] __attribute__((aligned(8)));
+	uint16_t len;
 };
 
 /* "random:40,wrongkey:30,replay:30": weights per kind. */
