@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ enum {
 
 /* A big site's status answer outgrows KEEL_CTL_MSG_MAX. */
 #define LBCTL_ANSWER_MAX (16U << 20)
+/* Before sending a read-only request again (lbctl_call). */
+#define LBCTL_RETRY_MS 50
 #define LBCTL_TIMEOUT_DEFAULT 5.0
 #define LBCTL_TIMEOUT_MAX 86400.0
 #define LBCTL_INSTANCE_DEFAULT "default"
@@ -611,6 +614,28 @@ out:
 	return ret;
 }
 
+/*
+ * One call; a read-only request whose connection was closed before any
+ * byte of the answer is sent once more after a pause: a daemon at its
+ * connection cap under a crowd may close a client just connected
+ * (docs/lbd.md, "Listeners and their limits").  A change is never sent
+ * twice: it may have been applied.
+ */
+static int lbctl_call(const struct lbctl *l, const char *req, size_t len,
+		      char **line, size_t *alen)
+{
+	int err;
+
+	err = keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
+			    line, alen);
+	if (!keel_ctl_call_unanswered(err) ||
+	    !keel_ctl_cmd_read_only(l->req.cmd))
+		return err;
+	poll(NULL, 0, LBCTL_RETRY_MS);
+	return keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
+			     line, alen);
+}
+
 static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
 			 const char *req, size_t len)
 {
@@ -618,8 +643,7 @@ static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
 	char *line;
 	int err, ret;
 
-	err = keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
-			    &line, &alen);
+	err = lbctl_call(l, req, len, &line, &alen);
 	if (err)
 		return lbctl_unreachable(l, err);
 	ret = lbctl_answer(l, c, line, alen);
@@ -646,8 +670,7 @@ static int lbctl_status(struct lbctl *l, const struct lbctl_cmd *c)
 	len = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (len < 0)
 		return EXIT_USAGE;
-	err = keel_ctl_call(l->path, req, len, l->timeout, LBCTL_ANSWER_MAX,
-			    &line, &alen);
+	err = lbctl_call(l, req, len, &line, &alen);
 	if (err)
 		return lbctl_unreachable(l, err);
 	a = json_loadb(line, alen, 0, NULL);
@@ -822,6 +845,7 @@ static void show_occupancy(const char *what, int width, json_t *o)
 {
 	json_t *n = json_object_get(o, "conn_entries");
 	json_t *cap = json_object_get(o, "conn_capacity");
+	json_t *limit = json_object_get(o, "conn_insert_limit");
 	char b1[32], b2[32];
 
 	printf("%-*s %s / %s", width, what,
@@ -830,6 +854,12 @@ static void show_occupancy(const char *what, int width, json_t *o)
 	if (json_is_integer(n) && json_integer_value(cap) > 0)
 		printf(" (%.1f%%)",
 		       100.0 * json_number_value(n) / json_number_value(cap));
+	/* An older lbd does not say. */
+	if (json_is_integer(limit) && json_integer_value(limit) > 0)
+		printf("  insert limit %s/s per CPU",
+		       jnum(o, "conn_insert_limit", b1, sizeof(b1)));
+	else if (json_is_integer(limit))
+		printf("  no insert limit");
 	printf("\n");
 }
 

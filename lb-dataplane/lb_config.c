@@ -41,6 +41,8 @@
 #define LB_CFG_NEIGH_MAX_MS 60000
 #define LB_CFG_CONN_MIN 1024
 #define LB_CFG_CONN_MAX 16777216
+/* Inserts per CPU per second: above the largest table it caps nothing. */
+#define LB_CFG_CONN_INSERT_MAX LB_CFG_CONN_MAX
 
 /*
  * The walk (libkeel/keel_yaml.c) hands every parser its struct keel_yaml,
@@ -955,6 +957,15 @@ static int lb_cfg_conn_table(struct keel_yaml *c, struct fy_node *v, void *obj)
 			      &cfg->conn_table_size);
 }
 
+static int lb_cfg_conn_inserts(struct keel_yaml *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_config *cfg = obj;
+
+	return keel_yaml_uint(c, v, 0, LB_CFG_CONN_INSERT_MAX,
+			      &cfg->conn_insert_limit);
+}
+
 static int lb_cfg_state_file(struct keel_yaml *c, struct fy_node *v, void *obj)
 {
 	struct lb_config *cfg = obj;
@@ -1263,6 +1274,7 @@ static const struct keel_yaml_field lb_cfg_root_fields[] = {
 	{ "user", lb_cfg_user, false },
 	{ "bpffs", lb_cfg_bpffs, false },
 	{ "conn_table_size", lb_cfg_conn_table, false },
+	{ "conn_insert_limit", lb_cfg_conn_inserts, false },
 	{ "interfaces", lb_cfg_interfaces, true },
 	{ "control", lb_cfg_control, false },
 	{ "metrics", lb_cfg_metrics, false },

@@ -96,6 +96,9 @@ struct lb_config {
 	char instance[LB_CFG_NAME_MAX]; /* default "default"; [A-Za-z0-9_.-] */
 	char bpffs[LB_CFG_PATH_MAX]; /* default /sys/fs/bpf */
 	uint32_t conn_table_size; /* default KEEL_CONN_TABLE_SIZE */
+	/* New conn entries per CPU per second (keel_config.conn_insert_cap);
+	 * 0, the default: no limit. */
+	uint32_t conn_insert_limit;
 	struct lb_cfg_iface ifaces[LB_CFG_IFACES_MAX];
 	size_t n_ifaces; /* at least one */
 	/* Started as root, lbd becomes this user once set up (docs/lbd.md,

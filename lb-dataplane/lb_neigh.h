@@ -92,17 +92,23 @@ int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex);
  * any is queued, the kernel drops more without saying so), and events
  * keep coming after it.
  *
- * An interface's own MAC change needs no event of its own: the kernel
- * flushes that interface's entries (mac == NULL for each) and the next
- * resolution carries the new source.  cb must not call
+ * An interface's own MAC change: the kernel flushes that interface's
+ * entries (mac == NULL for each), and with link_cb given,
+ * link_cb(arg, ifindex, mac) comes for every RTM_NEWLINK of an interface
+ * with a 6-byte hardware address (any change of any interface: the same
+ * MAC comes again and again; the callee compares).  Lost events (family
+ * 0 above) may have been link events too.  Neither callback may call
  * lb_neigh_mon_stop.
  */
 struct event_base;
 struct lb_neigh_mon;
 typedef void (*lb_neigh_cb)(void *arg, uint8_t family, const __be32 addr[4],
 			    const uint8_t mac[6], int ifindex);
+typedef void (*lb_neigh_link_cb)(void *arg, int ifindex, const uint8_t mac[6]);
 
-int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,
+/* link_cb NULL: neighbour events only. */
+int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb,
+		       lb_neigh_link_cb link_cb, void *arg,
 		       struct lb_neigh_mon **out);
 /* NULL is a no-op. */
 void lb_neigh_mon_stop(struct lb_neigh_mon *m);

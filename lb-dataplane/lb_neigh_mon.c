@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The neighbour monitor: apart from lb_neigh.c so that users of the
+ * The neighbour monitor (and, on request, interfaces' hardware
+ * addresses): apart from lb_neigh.c so that users of the
  * one-shot lookups (keel-xdp) do not link libevent.
  */
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -22,9 +24,30 @@ struct lb_neigh_mon {
 	struct mnl_socket *nl;
 	struct event *ev;
 	lb_neigh_cb cb;
+	lb_neigh_link_cb link_cb; /* NULL: no link events asked */
 	void *arg;
 	bool lost; /* overrun seen: discarding until the socket is empty */
 };
+
+/* An interface's hardware address, as RTM_NEWLINK carries it. */
+static int lb_neigh_mon_link(struct lb_neigh_mon *m, const struct nlmsghdr *nlh)
+{
+	const struct ifinfomsg *ifi;
+	const struct nlattr *a;
+
+	if (!m->link_cb || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_ADDRESS &&
+		    mnl_attr_get_payload_len(a) == 6) {
+			m->link_cb(m->arg, ifi->ifi_index,
+				   mnl_attr_get_payload(a));
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
 
 static int lb_neigh_mon_msg(const struct nlmsghdr *nlh, void *arg)
 {
@@ -37,6 +60,8 @@ static int lb_neigh_mon_msg(const struct nlmsghdr *nlh, void *arg)
 	uint8_t family;
 	bool resolved;
 
+	if (nlh->nlmsg_type == RTM_NEWLINK)
+		return lb_neigh_mon_link(m, nlh);
 	if ((nlh->nlmsg_type != RTM_NEWNEIGH &&
 	     nlh->nlmsg_type != RTM_DELNEIGH) ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nd))
@@ -114,10 +139,11 @@ static void lb_neigh_mon_read(evutil_socket_t fd, short what, void *arg)
 		event_active(m->ev, EV_READ, 0);
 }
 
-int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,
+int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb,
+		       lb_neigh_link_cb link_cb, void *arg,
 		       struct lb_neigh_mon **out)
 {
-	int grp = RTNLGRP_NEIGH, err = 0;
+	int grp = RTNLGRP_NEIGH, lgrp = RTNLGRP_LINK, err = 0;
 	struct lb_neigh_mon *m;
 
 	*out = NULL;
@@ -125,6 +151,7 @@ int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,
 	if (!m)
 		return -ENOMEM;
 	m->cb = cb;
+	m->link_cb = link_cb;
 	m->arg = arg;
 	m->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (!m->nl) {
@@ -136,7 +163,9 @@ int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb, void *arg,
 		goto out;
 	}
 	if (mnl_socket_setsockopt(m->nl, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0) {
+				  sizeof(grp)) < 0 ||
+	    (link_cb && mnl_socket_setsockopt(m->nl, NETLINK_ADD_MEMBERSHIP,
+					      &lgrp, sizeof(lgrp)) < 0)) {
 		err = -errno;
 		goto out;
 	}

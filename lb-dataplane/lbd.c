@@ -88,6 +88,65 @@ static void lbd_link_forget(struct lbd *d, int ifindex)
 		memset(d->link_ok, 0, sizeof(d->link_ok));
 }
 
+/*
+ * Attached interface i has the hardware address mac (a link event, or the
+ * kernel asked): the MAC guard's map follows, so frames to the new address
+ * are balanced, not passed to the kernel, and so does the source MAC of
+ * new neighbour answers.  The reals' entries follow through the neighbour
+ * flush the kernel does on such a change (lbd_neigh_event).
+ */
+static void lbd_if_mac(struct lbd *d, int i, const uint8_t mac[6])
+{
+	char was[18], now[18];
+	int err;
+
+	if (d->if_mac_ok[i] && !memcmp(d->if_mac[i], mac, 6))
+		return;
+	err = lb_dp_if_mac_set(d->dp, d->attached[i], mac);
+	if (err) {
+		keel_log(LOG_ERR,
+			 "interface %s: writing its MAC for the guard: %s",
+			 d->cfg.ifaces[i].name, strerror(-err));
+		return;
+	}
+	if (d->if_mac_ok[i]) {
+		d->if_mac_changes++;
+		lb_mac_format(d->if_mac[i], was, sizeof(was));
+		lb_mac_format(mac, now, sizeof(now));
+		keel_log(
+			LOG_NOTICE,
+			"interface %s: MAC %s -> %s: frames to %s are balanced",
+			d->cfg.ifaces[i].name, was, now, now);
+	}
+	memcpy(d->if_mac[i], mac, 6);
+	d->if_mac_ok[i] = true;
+	memcpy(d->link_mac[i], mac, 6);
+	d->link_ok[i] = true;
+}
+
+static void lbd_link_event(void *arg, int ifindex, const uint8_t mac[6])
+{
+	struct lbd *d = arg;
+	int i = lbd_if_attached(d, ifindex);
+
+	if (i >= 0)
+		lbd_if_mac(d, i, mac);
+}
+
+/*
+ * Every attached interface's MAC from the kernel (at most 16 requests):
+ * after attaching, after lost events, and each refresh without events.
+ */
+static void lbd_if_mac_check(struct lbd *d)
+{
+	uint8_t mac[6];
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_ifaces; i++)
+		if (d->attached[i] && lb_link_mac(d->attached[i], mac) == 0)
+			lbd_if_mac(d, i, mac);
+}
+
 static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
 {
 	if (lb_addr_format(r->family, r->addr, buf, size) < 0)
@@ -298,6 +357,7 @@ static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
 
 	if (family == 0) {
 		/* The kernel's messages overran us: look everything up. */
+		lbd_if_mac_check(d);
 		lbd_resolve(d, true);
 		event_active(d->neigh_soon, 0, 0);
 		return;
@@ -324,6 +384,33 @@ static void lbd_neigh_event(void *arg, uint8_t family, const __be32 addr[4],
 		}
 	}
 	event_active(d->neigh_soon, 0, 0);
+}
+
+/*
+ * The per-CPU insert limit of the conn table (conn_insert_limit) into the
+ * program's keel_config: lbd owns it, so a value set by hand (keel-xdp
+ * limit) is replaced at start and at every reload.  1 if it changed.
+ */
+static int lbd_insert_limit(struct lbd *d, uint32_t limit)
+{
+	uint32_t was = 0;
+	int err;
+
+	err = lb_dp_conn_insert_cap(d->dp, &was);
+	if (!err && was == limit)
+		return 0;
+	if (!err)
+		err = lb_dp_conn_insert_cap_set(d->dp, limit);
+	if (err) {
+		keel_log(LOG_ERR, "conn table insert limit: %s",
+			 strerror(-err));
+		return err;
+	}
+	keel_log(
+		LOG_NOTICE,
+		"conn table insert limit: %u per CPU per second (was %u; 0: none)",
+		limit, was);
+	return 1;
 }
 
 static int lbd_attach_all(struct lbd *d, const struct lb_config *c,
@@ -373,7 +460,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	struct lb_config next = {};
 	struct lbd_health_prep hp;
 	int attached[LB_CFG_IFACES_MAX] = {};
-	int ret;
+	int ret, limit;
 
 	d->reload_at = time(NULL);
 	ret = lb_config_load(d->config_path, &next, &ce);
@@ -409,10 +496,18 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	d->cfg = next;
 	memcpy(d->attached, attached, sizeof(attached));
 	lbd_link_forget(d, 0);
+	/* Positions may have moved; the attach wrote the guard's map. */
+	memset(d->if_mac_ok, 0, sizeof(d->if_mac_ok));
+	lbd_if_mac_check(d);
 	ret = lbd_health_install(d, &hp);
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
+	limit = lbd_insert_limit(d, d->cfg.conn_insert_limit);
+	if (limit > 0)
+		d->generation++;
 	ret = lbd_apply(d, rs);
+	if (!ret && limit < 0)
+		ret = limit;
 	if (ret) {
 		snprintf(err, errlen, "applying: %s", strerror(-ret));
 		d->reload_ok = false;
@@ -457,6 +552,7 @@ static void lbd_tick(struct lbd *d)
 		lbd_probe_unresolved(d);
 		return;
 	}
+	lbd_if_mac_check(d);
 	lbd_resolve(d, false);
 	lbd_commit(d);
 }
@@ -841,6 +937,9 @@ static int lbd_start(struct lbd *d)
 			LOG_WARNING,
 			"conn table kept at %u entries (config says %u): it was adopted with its flows; unload to resize",
 			d->conn_capacity, d->cfg.conn_table_size);
+	ret = lbd_insert_limit(d, d->cfg.conn_insert_limit);
+	if (ret < 0)
+		return ret;
 	ret = lb_model_init(&d->m, d->dp);
 	if (ret) {
 		keel_log(LOG_ERR, "adopting the pinned state: %s",
@@ -853,6 +952,7 @@ static int lbd_start(struct lbd *d)
 	ret = lbd_attach_all(d, &d->cfg, d->attached);
 	if (ret)
 		return ret;
+	lbd_if_mac_check(d);
 	ret = lbd_health_init(d);
 	if (ret)
 		return ret;
@@ -870,7 +970,8 @@ static int lbd_start(struct lbd *d)
 	d->probe_ev = evtimer_new(d->base, lbd_on_probe, d);
 	if (!d->neigh_soon || !d->probe_ev)
 		return -ENOMEM;
-	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, d, &d->nm);
+	ret = lb_neigh_mon_start(d->base, lbd_neigh_event, lbd_link_event, d,
+				 &d->nm);
 	if (ret)
 		keel_log(LOG_WARNING,
 			 "neighbour monitor: %s (MACs refreshed by polling)",

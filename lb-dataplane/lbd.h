@@ -172,6 +172,10 @@ struct lbd {
 	uint8_t probe_pending[KEEL_MAX_REALS]; /* LBD_PROBE_* while queued */
 	uint8_t link_mac[LB_CFG_IFACES_MAX][6]; /* of attached[i] */
 	bool link_ok[LB_CFG_IFACES_MAX];
+	/* What the MAC guard's map holds for attached[i] (lbd_if_mac). */
+	uint8_t if_mac[LB_CFG_IFACES_MAX][6];
+	bool if_mac_ok[LB_CFG_IFACES_MAX];
+	uint64_t if_mac_changes; /* MAC changes of attached interfaces seen */
 	struct event *tick;
 	struct event *beat; /* a heartbeat: its lateness is a stall too */
 	uint64_t beat_due_us;

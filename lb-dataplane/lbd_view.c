@@ -220,6 +220,15 @@ static bool lbd_iface_attached(struct lbd *d, size_t i)
 }
 
 /* The members "all_attached" and "attached" are what announcers read. */
+/* What the program holds (read back, not the config): null if unreadable. */
+static json_t *lbd_view_insert_limit(struct lbd *d)
+{
+	uint32_t cap;
+
+	return lb_dp_conn_insert_cap(d->dp, &cap) ? json_null() :
+						    json_integer(cap);
+}
+
 json_t *lbd_view_dataplane(struct lbd *d)
 {
 	json_t *att = json_array();
@@ -236,9 +245,10 @@ json_t *lbd_view_dataplane(struct lbd *d)
 								  "native",
 				       "attached", ok));
 	}
-	return json_pack("{sbsosIsI}", "all_attached", every, "attached", att,
+	return json_pack("{sbsosIsIso}", "all_attached", every, "attached", att,
 			 "conn_entries", (json_int_t)d->conn_entries,
-			 "conn_capacity", (json_int_t)d->conn_capacity);
+			 "conn_capacity", (json_int_t)d->conn_capacity,
+			 "conn_insert_limit", lbd_view_insert_limit(d));
 }
 
 json_t *lbd_view_loop(struct lbd *d)
@@ -302,9 +312,10 @@ json_t *lbd_view_stats(struct lbd *d)
 	lb_dp_stats(d->dp, cnt);
 	for (i = 0; c && i < KEEL_CNT__MAX; i++)
 		json_object_set_new(c, keel_cnt_name(i), json_integer(cnt[i]));
-	return json_pack("{sosIsI}", "counters", c, "conn_entries",
+	return json_pack("{sosIsIso}", "counters", c, "conn_entries",
 			 (json_int_t)d->conn_entries, "conn_capacity",
-			 (json_int_t)d->conn_capacity);
+			 (json_int_t)d->conn_capacity, "conn_insert_limit",
+			 lbd_view_insert_limit(d));
 }
 
 static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
@@ -393,6 +404,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 	struct lbd *d = arg;
 	char svc[80], real[64], help[128];
 	size_t i, j, k, w;
+	uint32_t limit;
 
 	lbd_stats_read(d);
 	for (k = 0; k < 2; k++)
@@ -459,6 +471,10 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		lb_prom_sample(b, "keel_dataplane_attached", il, 1,
 			       lbd_iface_attached(d, i));
 	}
+	lb_prom_help(b, "keel_interface_mac_changes_total", "counter",
+		     "MAC changes of the interfaces lbd serves, followed");
+	lb_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
+		       d->if_mac_changes);
 	lb_prom_help(
 		b, "keel_conn_table_entries", "gauge",
 		"connection-table entries (from insert counters; never above capacity)");
@@ -467,6 +483,13 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		     "connection-table size");
 	lb_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
 		       d->conn_capacity);
+	if (lb_dp_conn_insert_cap(d->dp, &limit) == 0) {
+		lb_prom_help(
+			b, "keel_conn_table_insert_limit", "gauge",
+			"new connection-table entries per CPU per second (0: no limit)");
+		lb_prom_sample(b, "keel_conn_table_insert_limit", NULL, 0,
+			       limit);
+	}
 	lbd_prom_stall(b, &d->stall);
 	lb_prom_help(b, "keel_config_generation", "gauge",
 		     "changes applied to the data plane since its maps were made (kept across restarts)");

@@ -137,6 +137,9 @@ static int keel_ctl_recv(const struct timespec *deadline, int fd,
 			err = -errno;
 			if (err == -EAGAIN)
 				err = keel_ctl_wait(deadline, fd, POLLIN);
+			/* A reset after part of the answer is a cut answer. */
+			if (err == -ECONNRESET && len)
+				err = -EPROTO;
 			if (err)
 				goto fail;
 			continue;
@@ -180,6 +183,11 @@ int keel_ctl_call(const char *path, const char *req, size_t len,
 		err = keel_ctl_recv(&deadline, fd, answer_max, linep, lenp);
 	close(fd);
 	return err;
+}
+
+bool keel_ctl_call_unanswered(int err)
+{
+	return err == -ENODATA || err == -EPIPE || err == -ECONNRESET;
 }
 
 void keel_ctl_call_strerror(char *buf, size_t size, const char *peer,

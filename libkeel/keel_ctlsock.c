@@ -37,6 +37,7 @@ struct keel_ctlsock_conn {
 	/* In the order of their last progress, least recent first. */
 	TAILQ_ENTRY(keel_ctlsock_conn) link;
 	struct keel_ctl_peer peer;
+	uint64_t accepted_ms;
 	bool skipping; /* the rest of an over-long line */
 };
 
@@ -57,6 +58,7 @@ struct keel_ctlsock {
 	void *arg;
 	struct keel_ratelimit rl, rl_deny;
 	TAILQ_HEAD(, keel_ctlsock_conn) conns;
+	struct keel_listen_cand *cand; /* max_conns, for keel_listen_victim */
 };
 
 static uint64_t keel_ctlsock_now_ms(void)
@@ -364,32 +366,67 @@ char *keel_ctlsock_deny(const struct keel_ctl_peer *p, const char *verb,
 	return keel_ctlsock_err(KEEL_CTL_E_DENIED, "%s", msg);
 }
 
+/* A request under way, or an answer going out. */
+static bool keel_ctlsock_busy(struct keel_ctlsock_conn *c)
+{
+	return c->skipping ||
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) ||
+	       evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/*
+ * At the cap, the newcomer wins over an idle connection, else a slow one,
+ * else (all younger than the grace) the one that made progress least
+ * recently: idle or slow clients cannot keep an operator out, and an
+ * operator just connected is not closed before its request while they
+ * can go.  O(max_conns), only at the cap.
+ */
+static void keel_ctlsock_make_room(struct keel_ctlsock *s, uint64_t now)
+{
+	struct keel_ctlsock_conn *c;
+	size_t n = 0, i;
+	bool busy;
+
+	TAILQ_FOREACH(c, &s->conns, link)
+	{
+		if (n == s->max_conns)
+			break;
+		s->cand[n].accepted_ms = c->accepted_ms;
+		s->cand[n++].busy = keel_ctlsock_busy(c);
+	}
+	if (!n)
+		return;
+	i = keel_listen_victim(s->cand, n, now, KEEL_LISTEN_GRACE_MS);
+	for (c = TAILQ_FIRST(&s->conns); i; i--)
+		c = TAILQ_NEXT(c, link);
+	busy = keel_ctlsock_busy(c);
+	s->lg.st.evicted++;
+	keel_listen_log(
+		&s->lg,
+		"%u connections open: closed %s one, connected %llu ms ago (uid %d, pid %d)",
+		s->max_conns, busy ? "a busy" : "an idle",
+		(unsigned long long)(now - c->accepted_ms), (int)c->peer.uid,
+		(int)c->peer.pid);
+	keel_ctlsock_conn_free(c);
+}
+
 static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 				   struct sockaddr *sa, int salen, void *arg)
 {
 	struct keel_ctlsock *s = arg;
-	struct keel_ctlsock_conn *c, *old;
+	uint64_t now = keel_ctlsock_now_ms();
+	struct keel_ctlsock_conn *c;
 
 	(void)sa;
 	(void)salen;
 	keel_listen_accepted(&s->lg);
-	/*
-	 * At the cap, the newcomer wins over whoever made progress least
-	 * recently: idle or slow clients cannot keep an operator out.
-	 */
-	old = TAILQ_FIRST(&s->conns);
-	if (s->lg.st.open >= s->max_conns && old) {
-		s->lg.st.evicted++;
-		keel_listen_log(
-			&s->lg,
-			"%u connections open: closed the least active one (uid %d, pid %d)",
-			s->max_conns, (int)old->peer.uid, (int)old->peer.pid);
-		keel_ctlsock_conn_free(old);
-	}
+	if (s->lg.st.open >= s->max_conns)
+		keel_ctlsock_make_room(s, now);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto fail;
 	c->s = s;
+	c->accepted_ms = now;
 	keel_ctlsock_peer(s, fd, &c->peer);
 	c->deadline = evtimer_new(evconnlistener_get_base(l),
 				  keel_ctlsock_on_deadline, c);
@@ -671,6 +708,11 @@ int keel_ctlsock_start(struct event_base *base,
 	s->request.tv_sec = s->request_ms / 1000;
 	s->request.tv_usec = (s->request_ms % 1000) * 1000;
 	s->max_conns = cfg->max_conns ?: KEEL_CTLSOCK_CONNS;
+	s->cand = calloc(s->max_conns, sizeof(*s->cand));
+	if (!s->cand) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	s->handle = cfg->handle;
 	s->arg = cfg->arg;
 	s->rl.interval_ms = 5000;
@@ -708,6 +750,7 @@ int keel_ctlsock_start(struct event_base *base,
 fail:
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	free(s->cand);
 	free(s);
 	return err;
 }
@@ -724,6 +767,7 @@ void keel_ctlsock_stop(struct keel_ctlsock *s)
 	 * replaces a socket nobody serves. */
 	unlinkat(s->dirfd, s->name, 0);
 	close(s->dirfd);
+	free(s->cand);
 	free(s);
 }
 

@@ -15,9 +15,14 @@
  * '\n'.
  *
  * Limits (each closing is counted and logged, rate-limited):
- * - at most max_conns connections: a new one past the cap closes the one
- *   that made progress (connected, or had an answer) least recently, so a
- *   crowd of idle or slow clients cannot lock out an operator;
+ * - at most max_conns connections: a new one past the cap closes an idle
+ *   one (nothing asked, nothing to answer), else a busy one, among those
+ *   connected at least KEEL_LISTEN_GRACE_MS ago, the one that made
+ *   progress (connected, or had an answer) least recently first; only
+ *   when every one is younger, the least recent (keel_listen_victim):
+ *   a crowd of idle or slow clients cannot lock out an operator, nor
+ *   close one just connected while they can go;
+ * - at most KEEL_LISTEN_BATCH accepts per loop turn (keel_listen.h);
  * - a connection with nothing read or written for idle_ms is closed;
  * - a request must arrive whole within request_ms of its first byte (a
  *   client sending 1 byte/s is cut, where an idle timer alone would wait
@@ -42,6 +47,7 @@
 #ifndef KEEL_CTLSOCK_H
 #define KEEL_CTLSOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <jansson.h>
@@ -155,6 +161,14 @@ char *keel_ctlsock_deny(const struct keel_ctl_peer *peer, const char *verb,
 int keel_ctl_call(const char *path, const char *req, size_t len,
 		  double timeout_s, size_t answer_max, char **linep,
 		  size_t *lenp);
+
+/*
+ * True for a keel_ctl_call error that means the server closed the
+ * connection before any byte of its answer (-ENODATA, -EPIPE,
+ * -ECONNRESET): a read-only request may be sent again; a change may have
+ * been applied.
+ */
+bool keel_ctl_call_unanswered(int err);
 
 /*
  * "cannot reach PEER at PATH: WHY" for a keel_ctl_call error, as lbctl

@@ -55,6 +55,18 @@ static void keel_listen_on_resume(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(g->l);
 }
 
+/* The next loop turn after a full batch: accepting again (unless paused). */
+static void keel_listen_on_turn(evutil_socket_t fd, short what, void *arg)
+{
+	struct keel_listen *g = arg;
+
+	(void)fd;
+	(void)what;
+	g->batch = 0;
+	if (!keel_listen_paused(g))
+		evconnlistener_enable(g->l);
+}
+
 static void keel_listen_on_error(struct evconnlistener *l, void *arg)
 {
 	int err = errno; /* accept()'s, as libevent leaves it */
@@ -93,8 +105,13 @@ int keel_listen_init(struct keel_listen *g, struct event_base *base,
 	g->rl.interval_ms = 10000;
 	g->rl.burst = 5;
 	g->resume = evtimer_new(base, keel_listen_on_resume, g);
-	if (!g->resume)
+	g->turn = evtimer_new(base, keel_listen_on_turn, g);
+	if (!g->resume || !g->turn) {
+		if (g->resume)
+			event_free(g->resume);
+		g->resume = NULL;
 		return -ENOMEM;
+	}
 	g->next = keel_listen_all;
 	keel_listen_all = g;
 	evconnlistener_set_error_cb(l, keel_listen_on_error);
@@ -113,14 +130,51 @@ void keel_listen_fini(struct keel_listen *g)
 	}
 	if (g->resume)
 		event_free(g->resume);
+	if (g->turn)
+		event_free(g->turn);
 	g->resume = NULL;
+	g->turn = NULL;
 	g->l = NULL;
 }
 
 void keel_listen_accepted(struct keel_listen *g)
 {
+	struct timeval now, zero = { 0, 0 };
+
 	g->st.accepted++;
 	g->pause_ms = KEEL_LISTEN_PAUSE_MIN_MS;
+	if (!g->l || !g->turn)
+		return;
+	/*
+	 * The loop's cached time is that of its turn: a new value, a new
+	 * turn.  A full batch stops accepting, which ends libevent's accept
+	 * loop, until a zero timer (run after the next poll) resumes it.
+	 */
+	event_base_gettimeofday_cached(evconnlistener_get_base(g->l), &now);
+	if (timercmp(&now, &g->batch_tv, !=)) {
+		g->batch_tv = now;
+		g->batch = 0;
+	}
+	if (++g->batch < KEEL_LISTEN_BATCH)
+		return;
+	evconnlistener_disable(g->l);
+	evtimer_add(g->turn, &zero);
+}
+
+size_t keel_listen_victim(const struct keel_listen_cand *v, size_t n,
+			  uint64_t now_ms, uint32_t grace_ms)
+{
+	size_t i, busy = n;
+
+	for (i = 0; i < n; i++) {
+		if (now_ms - v[i].accepted_ms < grace_ms)
+			continue;
+		if (!v[i].busy)
+			return i;
+		if (busy == n)
+			busy = i;
+	}
+	return busy < n ? busy : 0;
 }
 
 bool keel_listen_paused(const struct keel_listen *g)

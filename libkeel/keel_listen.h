@@ -14,19 +14,31 @@
  * meanwhile.  Each pause is counted and logged, rate-limited, with the
  * listener's name.
  *
+ * A guarded listener also takes at most KEEL_LISTEN_BATCH connections per
+ * turn of the loop (libevent's listener accepts until the backlog is
+ * empty): under a crowd, the connections already in are read between
+ * bursts of accepts.
+ *
  * The owner counts the rest (connections open, evicted at its cap, timed
- * out) in the same struct, for one set of metrics per listener.
+ * out) in the same struct, for one set of metrics per listener, and may
+ * choose whom to close at its cap with keel_listen_victim().
  */
 #ifndef KEEL_LISTEN_H
 #define KEEL_LISTEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #include "keel_log.h"
 
 #define KEEL_LISTEN_PAUSE_MIN_MS 50
 #define KEEL_LISTEN_PAUSE_MAX_MS 1000
+#define KEEL_LISTEN_BATCH 8 /* connections taken per loop turn */
+/* A connection younger than this is closed at the cap only when every
+ * one is (keel_listen_victim). */
+#define KEEL_LISTEN_GRACE_MS 100
 
 struct event;
 struct event_base;
@@ -47,6 +59,9 @@ struct keel_listen {
 	/* private */
 	struct evconnlistener *l;
 	struct event *resume;
+	struct event *turn; /* accepting again after a batch */
+	struct timeval batch_tv; /* the loop turn of the current batch */
+	unsigned int batch; /* connections taken in it */
 	uint32_t pause_ms;
 	struct keel_ratelimit rl;
 	struct keel_listen *next;
@@ -61,7 +76,10 @@ int keel_listen_init(struct keel_listen *g, struct event_base *base,
 		     struct evconnlistener *l, const char *name);
 /* Before freeing l.  A zeroed g is a no-op. */
 void keel_listen_fini(struct keel_listen *g);
-/* The owner took a connection: counted, and the next pause is short. */
+/*
+ * The owner took a connection: counted, and the next pause is short.  The
+ * KEEL_LISTEN_BATCH-th of a loop turn stops accepting until the next turn.
+ */
 void keel_listen_accepted(struct keel_listen *g);
 /* True while accepting is paused after a failure. */
 bool keel_listen_paused(const struct keel_listen *g);
@@ -72,6 +90,23 @@ bool keel_listen_paused(const struct keel_listen *g);
  */
 void keel_listen_log(struct keel_listen *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A connection as the choice of whom to close at the cap sees it. */
+struct keel_listen_cand {
+	uint64_t accepted_ms; /* CLOCK_MONOTONIC */
+	bool busy; /* a request under way, or its answer going out */
+};
+
+/*
+ * Whom to close for a newcomer at the cap, among v[0..n-1] (n > 0) listed
+ * least recent progress first: the first idle one accepted at least
+ * grace_ms before now_ms; else the first busy one that old; else (every
+ * one is younger) v[0].  A client just connected (lbctl between its
+ * connect and its request) outlives idle and slow ones, and the cap
+ * still holds.  Pure; O(n).
+ */
+size_t keel_listen_victim(const struct keel_listen_cand *v, size_t n,
+			  uint64_t now_ms, uint32_t grace_ms);
 
 /*
  * Route libevent's own messages (a warning per failed socket() in evhttp,

@@ -364,16 +364,53 @@ static uint64_t mon_wait(struct event_base *base, uint8_t family,
 	}
 }
 
+/* Link events (lb_neigh_link_cb): the interfaces' MACs as reported. */
+static struct {
+	int ifindex;
+	uint8_t mac[6];
+} links[1024];
+static size_t n_links;
+
+static void on_link(void *arg, int ifindex, const uint8_t mac[6])
+{
+	ck_assert_ptr_eq(arg, evs);
+	if (n_links == sizeof(links) / sizeof(links[0]))
+		return;
+	links[n_links].ifindex = ifindex;
+	memcpy(links[n_links++].mac, mac, 6);
+}
+
+/* Run the loop until a link event says ifindex has mac, or timeout_ms. */
+static bool link_wait(struct event_base *base, int ifindex, const uint8_t *mac,
+		      unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct timeval slice = { 0, 5000 };
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < n_links; i++)
+			if (links[i].ifindex == ifindex &&
+			    !memcmp(links[i].mac, mac, 6))
+				return true;
+		if (now_ms() >= deadline)
+			return false;
+		event_base_loopexit(base, &slice);
+		event_base_dispatch(base);
+	}
+}
+
 static struct event_base *mon_base;
 static struct lb_neigh_mon *mon;
 
 static void mon_setup(void)
 {
 	reset();
-	n_evs = seen = 0;
+	n_evs = seen = n_links = 0;
 	mon_base = event_base_new();
 	ck_assert_ptr_nonnull(mon_base);
-	ck_assert_int_eq(lb_neigh_mon_start(mon_base, on_neigh, evs, &mon), 0);
+	ck_assert_int_eq(
+		lb_neigh_mon_start(mon_base, on_neigh, on_link, evs, &mon), 0);
 }
 
 static void mon_teardown(void)
@@ -498,13 +535,21 @@ START_TEST(test_mon_failed)
 }
 END_TEST
 
-/* Our own interface's new MAC: the kernel flushes its entries. */
+/*
+ * Our own interface's new MAC: a link event says so (lbd rewrites the MAC
+ * guard's map), and the kernel flushes the interface's entries.
+ */
 START_TEST(test_mon_own_mac)
 {
+	uint8_t want[6];
 	__be32 a[4];
 
 	mon_resolved(PEER4, a);
+	mac_of(KG0_MAC2, want);
+	ck_assert(!link_wait(mon_base, kg0, want, 0));
 	ck_assert_int_eq(sh("ip link set kg0 address " KG0_MAC2), 0);
+	ck_assert_msg(link_wait(mon_base, kg0, want, 1000),
+		      "no link event with kg0's new MAC within 1 s");
 	ck_assert_msg(mon_wait(mon_base, KEEL_F_INET, a, NULL, 1000),
 		      "kg0's MAC change did not drop %s", PEER4);
 }

@@ -52,6 +52,17 @@
 #      are served meanwhile and none reaches rs3.  `lbd --reset-state`
 #      then starts, keeps the bad file as STATE.bad-TIME and runs from
 #      the config alone (rs3 up: the reset is what loses the down).
+#   m. conn_insert_limit: a reload that only adds it sets the program's
+#      per-CPU insert cap (read back with keel-xdp limit) and bumps the
+#      generation; status, `lbctl status` and metrics show it; a value
+#      set by hand is replaced by lbd's own at a restart; removing the key
+#      and reloading turns the cap off.
+#   n. the LB's interface changes its MAC (ip link set seg0 address, with
+#      arp_notify so that the router learns it): lbd logs it and counts it,
+#      the MAC guard's map and the reals' source MAC (the data plane's
+#      neighbour entries) hold the new one, 100 held connections and 300
+#      new ones are served, and the counters say the VIP's frames were
+#      balanced (verdict_tx grew) and none were passed as not ours.
 #   Last: `lbctl shutdown --unload` detaches and removes the pins.
 #
 # Usage: test_lbd.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the built
@@ -620,6 +631,93 @@ check "k: a run-time change writes a new state file" topo_lbctl 1 real drain "$S
 check "k: ... which is valid JSON and leaves the kept one alone" eq \
 	"$(jq -r '.admin[0].drain' "$STATE")/$(sha256sum <"$bad")" "true/$sum0"
 check "k: undrain" topo_lbctl 1 real undrain "$S1" "$RS2"
+
+# --- m. the conn table's insert limit from the config ----------------------------------------
+echo "# --- m. conn_insert_limit: set by lbd at reload and at start"
+xdp_limit() { topo_xdp 1 limit 2>/dev/null | awk '$1 == "conn_inserts" { print $2 }'; }
+check "m: no conn_insert_limit in the config: the program holds 0 ($(xdp_limit))" eq "$(xdp_limit)" 0
+status
+g0=$(gen)
+cp "$CFG" "$TOPO_DIR/m-before.yaml"
+echo "conn_insert_limit: 546" >>"$CFG"
+topo_lbctl 1 --json reload >"$TOPO_DIR/reload.json" 2>"$TOPO_DIR/reload.err"
+rc=$?
+echo "# reload with only conn_insert_limit: 546 added: exit $rc, keel-xdp limit: $(topo_xdp 1 limit 2>&1)"
+check "m: a reload that only adds conn_insert_limit: 546 succeeds" eq "$rc" 0
+check "m: ... the program holds 546 (read back with keel-xdp limit)" eq "$(xdp_limit)" 546
+status
+check "m: ... the generation moved ($g0 -> $(gen))" test "$(gen)" -gt "$g0"
+check "m: ... status: dataplane.conn_insert_limit 546" eq \
+	"$(jq -r .dataplane.conn_insert_limit "$TOPO_DIR/status.json")" 546
+topo_lbctl 1 status >"$TOPO_DIR/m-status.txt" 2>&1
+echo "# lbctl status: $(grep '^conn table' "$TOPO_DIR/m-status.txt")"
+check "m: ... lbctl status: 'insert limit 546/s per CPU' on the conn table line" \
+	grep -q '^conn table .*insert limit 546/s per CPU' "$TOPO_DIR/m-status.txt"
+metrics
+check "m: ... metrics: keel_conn_table_insert_limit 546" \
+	grep -q '^keel_conn_table_insert_limit 546$' "$TOPO_DIR/metrics.txt"
+check "m: ... and lbd logged it" grep -q 'conn table insert limit: 546 per CPU per second (was 0' "$LOG"
+topo_xdp 1 limit --conn-inserts 7 >/dev/null
+check "m: set to 7 by hand (keel-xdp)" eq "$(xdp_limit)" 7
+check "m: lbd stops" topo_lbd_stop 1
+check "m: lbd starts again" topo_lbd_start 1
+check "m: ... and the program holds its config's 546 again ($(xdp_limit))" eq "$(xdp_limit)" 546
+cp "$TOPO_DIR/m-before.yaml" "$CFG"
+check "m: the key removed: lbctl reload" topo_lbctl 1 reload
+check "m: ... no limit: the program holds 0 ($(xdp_limit))" eq "$(xdp_limit)" 0
+
+# --- n. the LB's interface changes its MAC --------------------------------------------------------
+echo "# --- n. seg0 of the LB takes a new MAC"
+lb_mac() { ip -n "$(topo_ns lb1)" link show seg0 | awk '/link\/ether/ { print $2 }'; }
+# A pinned map's value by key (bytes), as MAC text: bytes FROM..FROM+5.
+map_mac() { # MAP KEY-BYTES FROM
+	# shellcheck disable=SC2086 # the key is a list of bytes
+	bpftool -j map lookup pinned "$PIN/$1" key $2 2>/dev/null |
+		jq -r --argjson f "$3" '.value[$f:$f + 6] | map(.[2:]) | join(":")'
+}
+u32_bytes() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+cnt() { jq -r ".counters.$1" "$TOPO_DIR/stats.json"; }
+stats() { topo_lbctl 1 --json stats >"$TOPO_DIR/stats.json"; }
+seg0_idx=$(ip -n "$(topo_ns lb1)" -j link show seg0 | jq '.[0].ifindex')
+old_mac=$(lb_mac)
+new_mac=02:6b:65:65:6c:b1
+check "n: the MAC guard holds seg0's MAC $old_mac ($(map_mac keel_if_mac "$(u32_bytes "$seg0_idx")" 0))" \
+	eq "$(map_mac keel_if_mac "$(u32_bytes "$seg0_idx")" 0)" "$old_mac"
+status
+rs1_id=$(rf "$S1" "$RS1" .id)
+check "n: rs1's data-plane entry has seg0's MAC as its source ($(map_mac keel_reals "$(u32_bytes "$rs1_id")" 6))" \
+	eq "$(map_mac keel_reals "$(u32_bytes "$rs1_id")" 6)" "$old_mac"
+check "n: 100 connections held on S1" hold_start n-held "$VIP1" 100
+# Announced as a real host would (gratuitous ARP), so the router follows.
+topo_nsx lb1 sysctl -qw net.ipv4.conf.seg0.arp_notify=1 >/dev/null
+t=$(ms)
+ip -n "$(topo_ns lb1)" link set dev seg0 address "$new_mac"
+topo_wait_file "$LOG" "interface seg0: MAC $old_mac -> $new_mac" 3
+echo "# seg0: $old_mac -> $new_mac; lbd: $(grep 'interface seg0: MAC' "$LOG" | tail -n 1)"
+check "n: lbd logged the change" grep -q "interface seg0: MAC $old_mac -> $new_mac" "$LOG"
+guard_new() { [ "$(map_mac keel_if_mac "$(u32_bytes "$seg0_idx")" 0)" = "$new_mac" ]; }
+t_guard=$(wait_for 3 guard_new)
+check "n: the MAC guard holds the new MAC (${t_guard} ms after the change)" guard_new
+# From here on (frames in flight during the change may have passed).
+stats
+tx0=$(cnt verdict_tx)
+nm0=$(cnt pass_not_our_mac)
+src_new() { [ "$(map_mac keel_reals "$(u32_bytes "$rs1_id")" 6)" = "$new_mac" ]; }
+t_src=$(wait_for 5 src_new)
+check "n: rs1's data-plane entry has the new source MAC (${t_src} ms after the change)" src_new
+metrics
+check "n: metrics: keel_interface_mac_changes_total 1" \
+	grep -q '^keel_interface_mac_changes_total 1$' "$TOPO_DIR/metrics.txt"
+burst n-new "$VIP1" 300
+check "n: 300 new connections to $VIP1 after the change all answered ($(field "$TOPO_DIR/n-new.out" 1 ok))" burst_ok n-new 300
+hold_check n-held
+check "n: the 100 held connections: 100 ok, 0 failed, 0 moved" held_ok n-held 100
+stats
+echo "# LB counters after the change: verdict_tx +$(($(cnt verdict_tx) - tx0)), pass_not_our_mac +$(($(cnt pass_not_our_mac) - nm0)) ($(($(ms) - t)) ms)"
+check "n: the VIP's frames were balanced after the change (verdict_tx +$(($(cnt verdict_tx) - tx0)) >= 600)" \
+	test "$(($(cnt verdict_tx) - tx0))" -ge 600
+check "n: ... none passed to the kernel as not ours (pass_not_our_mac +$(($(cnt pass_not_our_mac) - nm0)))" \
+	eq "$(($(cnt pass_not_our_mac) - nm0))" 0
 
 # --- the end: shutdown --unload ------------------------------------------------------------
 echo "# --- lbctl shutdown --unload"

@@ -39,6 +39,7 @@ static const struct good_case {
 	const char *yaml;
 	const char *instance, *bpffs;
 	uint32_t conn;
+	uint32_t conn_inserts; /* 0: the default, no limit */
 	size_t n_ifaces;
 	const char *if_last; /* name of the last interface */
 	bool if_last_generic;
@@ -98,10 +99,12 @@ static const struct good_case {
 			"        weight: 65535\n"
 			"  - vip: 203.0.113.10\n" /* 30 */
 			"    port: 53\n"
-			"    protocol: udp\n",
+			"    protocol: udp\n"
+			"conn_insert_limit: 2184\n",
 		.instance = "site-a-lb1",
 		.bpffs = "/sys/fs/bpf/keel",
 		.conn = 4194304,
+		.conn_inserts = 2184,
 		.n_ifaces = 2,
 		.if_last = "eth2",
 		.if_last_generic = true,
@@ -239,10 +242,11 @@ static const struct good_case {
 		.name = "JSON is YAML; empty service list",
 		.yaml = "{\"instance\": \"j\", \"interfaces\": [{\"name\": \"eth0\","
 			" \"mode\": \"generic\"}], \"services\": [],"
-			" \"conn_table_size\": 1024}\n",
+			" \"conn_table_size\": 1024, \"conn_insert_limit\": 16777216}\n",
 		.instance = "j",
 		.bpffs = "/sys/fs/bpf",
 		.conn = 1024,
+		.conn_inserts = 16777216,
 		.n_ifaces = 1,
 		.if_last = "eth0",
 		.if_last_generic = true,
@@ -319,6 +323,7 @@ START_TEST(test_good)
 	ck_assert_str_eq(c.instance, g->instance);
 	ck_assert_str_eq(c.bpffs, g->bpffs);
 	ck_assert_uint_eq(c.conn_table_size, g->conn);
+	ck_assert_uint_eq(c.conn_insert_limit, g->conn_inserts);
 	ck_assert_uint_eq(c.n_ifaces, g->n_ifaces);
 	ck_assert_str_eq(c.ifaces[g->n_ifaces - 1].name, g->if_last);
 	ck_assert_int_eq(c.ifaces[g->n_ifaces - 1].generic, g->if_last_generic);
@@ -594,6 +599,17 @@ static const struct bad_case {
 	  "1024..16777216" },
 	{ IF "conn_table_size: \"65536\"\n", 3, "conn_table_size",
 	  "must not be quoted" },
+	{ IF "conn_insert_limit: -1\n", 3, "conn_insert_limit", "0..16777216" },
+	{ IF "conn_insert_limit: 16777217\n", 3, "conn_insert_limit",
+	  "0..16777216" },
+	{ IF "conn_insert_limit: 1.5\n", 3, "conn_insert_limit",
+	  "0..16777216" },
+	{ IF "conn_insert_limit: off\n", 3, "conn_insert_limit",
+	  "0..16777216" },
+	{ IF "conn_insert_limit: \"546\"\n", 3, "conn_insert_limit",
+	  "must not be quoted" },
+	{ IF "conn_insert_limit: [546]\n", 3, "conn_insert_limit",
+	  "expected a scalar, got a list" },
 	{ IF "state_file: state\n", 3, "state_file", "absolute path" },
 	/* interfaces */
 	{ "interfaces: []\n", 1, "interfaces", "at least one interface" },
