@@ -1393,40 +1393,53 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
 	return 0;
 }
 
+/* keel_info's one entry, read and written whole (one writer: lbd). */
+static int lb_dp_info_get(struct lb_dp *dp, struct keel_info *info)
+{
+	uint32_t key = 0;
+
+	return bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, info) ? -errno :
+								     0;
+}
+
+static int lb_dp_info_put(struct lb_dp *dp, const struct keel_info *info)
+{
+	uint32_t key = 0;
+
+	return bpf_map_update_elem(dp->fd[LB_MAP_INFO], &key, info, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
 int lb_dp_generation(struct lb_dp *dp, uint32_t *gen)
 {
 	struct keel_info info;
-	uint32_t key = 0;
+	int err = lb_dp_info_get(dp, &info);
 
-	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
-		return -errno;
-	*gen = info.generation;
-	return 0;
+	if (!err)
+		*gen = info.generation;
+	return err;
 }
 
 int lb_dp_generation_set(struct lb_dp *dp, uint32_t gen)
 {
 	struct keel_info info;
-	uint32_t key = 0;
+	int err = lb_dp_info_get(dp, &info);
 
-	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
-		return -errno;
+	if (err)
+		return err;
 	info.generation = gen;
-	if (bpf_map_update_elem(dp->fd[LB_MAP_INFO], &key, &info, BPF_ANY))
-		return -errno;
-	return 0;
+	return lb_dp_info_put(dp, &info);
 }
 
 int lb_dp_conn_note_user(struct lb_dp *dp, uint64_t inserted, uint64_t deleted)
 {
 	struct keel_info info;
-	uint32_t key = 0;
+	int err = lb_dp_info_get(dp, &info);
 
-	if (bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, &info))
-		return -errno;
+	if (err)
+		return err;
 	info.conn_user_inserts += inserted;
 	info.conn_user_deletes += deleted;
-	if (bpf_map_update_elem(dp->fd[LB_MAP_INFO], &key, &info, BPF_ANY))
-		return -errno;
-	return 0;
+	return lb_dp_info_put(dp, &info);
 }
