@@ -3,7 +3,7 @@
  * lb_neigh against the kernel: routes, resolution on demand, and the
  * event monitor.  Runs as
  *
- *   run-in-netns.sh neigh-netns.sh test_neigh
+ *   run-in-netns.sh neigh-netns.sh test_lb_neigh
  *
  * kg0 (here) and kg1 (in the namespace $KEEL_PEER_NS) are a veth pair, so
  * every ARP/ND exchange is a real one.  Every wait is bounded.

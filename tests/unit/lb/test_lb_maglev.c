@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_maglev.c - lb_maglev: balance, disruption on removal, independence
+ * test_lb_maglev.c - lb_maglev: balance, disruption on removal, independence
  * from input order, weights, argument checks, primes, pinned output.
  */
 #include <check.h>
