@@ -91,7 +91,7 @@ struct bgpa {
 	time_t started;
 	uint64_t reloads;
 	struct bgpa_health health;
-	struct lb_metrics *metrics;
+	struct keel_metrics *metrics;
 };
 
 /* bgpa_peer.c */

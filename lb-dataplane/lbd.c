@@ -29,8 +29,8 @@
 #include "keel_file.h"
 #include "keel_listen.h"
 #include "keel_log.h"
-#include "lb_addr.h"
-#include "lb_metrics.h"
+#include "keel_addr.h"
+#include "keel_metrics.h"
 #include "lb_neigh.h"
 #include "lbd.h"
 
@@ -90,7 +90,7 @@ static void lbd_link_forget(struct lbd *d, int ifindex)
 
 static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
 {
-	if (lb_addr_format(r->family, r->addr, buf, size) < 0)
+	if (keel_addr_format(r->family, r->addr, buf, size) < 0)
 		snprintf(buf, size, "?");
 }
 
@@ -535,7 +535,7 @@ static void lbd_shutdown(struct lbd *d)
 	lbd_ctl_stop(d);
 	lbd_health_stop(d);
 	if (d->metrics)
-		lb_metrics_stop(d->metrics);
+		keel_metrics_stop(d->metrics);
 	if (d->nm)
 		lb_neigh_mon_stop(d->nm);
 	if (d->dp && d->detach_on_exit) {

@@ -32,7 +32,7 @@
 #include "lb_stall.h"
 #include "lb_state.h"
 
-struct lb_metrics;
+struct keel_metrics;
 struct lb_neigh_mon;
 struct keel_ctlsock;
 
@@ -157,7 +157,7 @@ struct lbd {
 	struct keel_user user;
 
 	struct keel_ctlsock *ctl;
-	struct lb_metrics *metrics;
+	struct keel_metrics *metrics;
 	struct lb_neigh_mon *nm;
 	struct event *neigh_soon; /* commit neighbour changes once a turn */
 	struct event *probe_ev; /* the next batch of the probe queue */

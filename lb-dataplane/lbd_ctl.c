@@ -13,7 +13,7 @@
 
 #include "keel_ctlsock.h"
 #include "keel_log.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_maglev.h"
 #include "lbd.h"
 
@@ -38,13 +38,13 @@ static char *lbd_req_target(struct lbd_req *q, bool need_real)
 {
 	const struct keel_ctl_req *r = q->r;
 
-	if (lb_vip_parse(r->service, &q->key))
+	if (keel_vip_parse(r->service, &q->key))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad service '%s'",
 					r->service);
 	q->svc = lb_model_svc_find(&q->d->m, &q->key);
 	if (!need_real)
 		return NULL;
-	if (lb_addr_parse(r->real, &q->family, q->addr))
+	if (keel_addr_parse(r->real, &q->family, q->addr))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad real '%s'",
 					r->real);
 	if (q->family != q->key.family)
@@ -335,7 +335,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 				o, lbd_view_service(d, d->m.svcs[i], false));
 		return keel_ctlsock_ok(json_pack("{so}", "services", o));
 	case KEEL_CTL_REALS:
-		if (lb_vip_parse(r.service, &q.key))
+		if (keel_vip_parse(r.service, &q.key))
 			return keel_ctlsock_err(KEEL_CTL_E_INVALID,
 						"bad service '%s'", r.service);
 		s = lb_model_svc_find(&d->m, &q.key);

@@ -25,10 +25,10 @@
 #include <sodium.h>
 
 #include "keel_probe.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_health.h"
-#include "lb_metrics.h"
-#include "lb_prom.h"
+#include "keel_metrics.h"
+#include "keel_prom.h"
 #include "lbd.h"
 
 _Static_assert(LB_CFG_HC_PATH_MAX <= KEEL_PROBE_PATH_MAX, "probe path");
@@ -88,7 +88,7 @@ static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
 	int fd, one = 1, zero = 0, size = LBD_RX_RCVBUF, ret;
 	socklen_t len;
 
-	if (lb_prom_listen_parse(listen, &ss, &len)) {
+	if (keel_sockaddr_parse(listen, &ss, &len)) {
 		snprintf(err, errlen, "agents.listen %s: bad address", listen);
 		return -EINVAL;
 	}
@@ -280,8 +280,8 @@ static void lbd_real_label(const struct keel_vip_key *k, uint8_t family,
 {
 	char svc[80], real[64];
 
-	lb_vip_format(k, svc, sizeof(svc));
-	lb_addr_format(family, addr, real, sizeof(real));
+	keel_vip_format(k, svc, sizeof(svc));
+	keel_addr_format(family, addr, real, sizeof(real));
 	snprintf(buf, size, "real %s of %s", real, svc);
 }
 
@@ -1013,7 +1013,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	}
 	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
 		return;
-	if (lb_addr_format(fam, addr, src, sizeof(src)) < 0)
+	if (keel_addr_format(fam, addr, src, sizeof(src)) < 0)
 		snprintf(src, sizeof(src), "?");
 	keel_log(LOG_WARNING,
 		 "agent report from %s (%zu bytes) rejected, %s: %s%s", src,
@@ -1310,79 +1310,81 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 	uint32_t conns;
 	size_t i, j, k;
 
-	lb_prom_help(b, "keel_agent_reports_total", "counter",
-		     "agent reports received, by result");
+	keel_prom_help(b, "keel_agent_reports_total", "counter",
+		       "agent reports received, by result");
 	for (i = 0; i < LB_RX__MAX; i++) {
-		struct lb_prom_label l[] = { { "result", lb_rx_name(i) } };
+		struct keel_prom_label l[] = { { "result", lb_rx_name(i) } };
 
-		lb_prom_sample(b, "keel_agent_reports_total", l, 1,
-			       lbd_rx_count(h, i));
+		keel_prom_sample(b, "keel_agent_reports_total", l, 1,
+				 lbd_rx_count(h, i));
 	}
-	lb_prom_help(b, "keel_agent_key_reports_total", "counter",
-		     "agent reports accepted, by key id");
+	keel_prom_help(b, "keel_agent_key_reports_total", "counter",
+		       "agent reports accepted, by key id");
 	for (i = 0; i < h->agents.n_keys; i++) {
-		struct lb_prom_label l[] = { { "key_id", id } };
+		struct keel_prom_label l[] = { { "key_id", id } };
 
 		snprintf(id, sizeof(id), "%u", h->agents.keys[i].id);
-		lb_prom_sample(b, "keel_agent_key_reports_total", l, 1,
-			       h->agents.keys[i].reports);
+		keel_prom_sample(b, "keel_agent_key_reports_total", l, 1,
+				 h->agents.keys[i].reports);
 	}
-	lb_prom_help(b, "keel_agent_restarts_total", "counter",
-		     "boot id changes seen from the agent of a real");
+	keel_prom_help(b, "keel_agent_restarts_total", "counter",
+		       "boot id changes seen from the agent of a real");
 	for (i = 0; i < h->agents.n; i++) {
 		const struct lb_agent_slot *s = &h->agents.v[i];
-		struct lb_prom_label l[] = { { "real", real } };
+		struct keel_prom_label l[] = { { "real", real } };
 
-		lb_addr_format(s->a.family, s->a.addr, real, sizeof(real));
-		lb_prom_sample(b, "keel_agent_restarts_total", l, 1, s->boots);
+		keel_addr_format(s->a.family, s->a.addr, real, sizeof(real));
+		keel_prom_sample(b, "keel_agent_restarts_total", l, 1,
+				 s->boots);
 	}
-	lb_metrics_probes_not_run(b, keel_probe_not_run());
-	lb_prom_help(
+	keel_metrics_probes_not_run(b, keel_probe_not_run());
+	keel_prom_help(
 		b, "keel_checks_held", "gauge",
 		"reals whose check could not run its last probe (state held)");
 	for (i = k = 0; i < KEEL_MAX_REALS; i++)
 		k += h->hr[i] && h->hr[i]->check &&
 		     keel_check_held(h->hr[i]->check);
-	lb_prom_sample(b, "keel_checks_held", NULL, 0, k);
-	lb_prom_help(b, "keel_real_source", "gauge",
-		     "1 for the input that decided the real's state");
-	lb_prom_help(b, "keel_real_report_age_seconds", "gauge",
-		     "time since the real's agent's last accepted report");
-	lb_prom_help(b, "keel_real_connections", "gauge",
-		     "established connections the real's agent reports");
-	lb_prom_help(b, "keel_real_load", "gauge",
-		     "host load the real's agent reports");
+	keel_prom_sample(b, "keel_checks_held", NULL, 0, k);
+	keel_prom_help(b, "keel_real_source", "gauge",
+		       "1 for the input that decided the real's state");
+	keel_prom_help(b, "keel_real_report_age_seconds", "gauge",
+		       "time since the real's agent's last accepted report");
+	keel_prom_help(b, "keel_real_connections", "gauge",
+		       "established connections the real's agent reports");
+	keel_prom_help(b, "keel_real_load", "gauge",
+		       "host load the real's agent reports");
 	for (i = 0; i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
 
 		if (s->deleted)
 			continue;
-		lb_vip_format(&s->key, svc, sizeof(svc));
+		keel_vip_format(&s->key, svc, sizeof(svc));
 		for (j = 0; j < s->n_reals; j++) {
 			const struct lb_real *r = &s->reals[j];
 			const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
 			const struct lb_agent_slot *slot = lbd_slot_of(d, e);
-			struct lb_prom_label l[] = { { "service", svc },
-						     { "real", real },
-						     { "source", NULL } };
+			struct keel_prom_label l[] = { { "service", svc },
+						       { "real", real },
+						       { "source", NULL } };
 
 			if (r->deleted || !e)
 				continue;
-			lb_addr_format(r->family, r->addr, real, sizeof(real));
+			keel_addr_format(r->family, r->addr, real,
+					 sizeof(real));
 			for (k = 0; k < sizeof(sources); k++) {
 				l[2].value = lb_state_source_name(sources[k]);
-				lb_prom_sample(b, "keel_real_source", l, 3,
-					       e->source == sources[k]);
+				keel_prom_sample(b, "keel_real_source", l, 3,
+						 e->source == sources[k]);
 			}
 			if (!slot)
 				continue;
-			lb_prom_sample(b, "keel_real_report_age_seconds", l, 2,
-				       (now - slot->a.last_ms) / 1000.0);
+			keel_prom_sample(b, "keel_real_report_age_seconds", l,
+					 2, (now - slot->a.last_ms) / 1000.0);
 			if (lbd_conns_of(d, e, slot, now, &conns))
-				lb_prom_sample(b, "keel_real_connections", l, 2,
-					       conns);
-			lb_prom_sample(b, "keel_real_load", l, 2,
-				       slot->a.last.load / 1000.0);
+				keel_prom_sample(b, "keel_real_connections", l,
+						 2, conns);
+			keel_prom_sample(b, "keel_real_load", l, 2,
+					 slot->a.last.load / 1000.0);
 		}
 	}
 }

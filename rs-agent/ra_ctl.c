@@ -14,7 +14,7 @@
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "ra_ctl.h"
 #include "rs_agent.h"
 
@@ -49,7 +49,7 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 	size_t i;
 
 	memcpy(w, a->cfg->real.addr, 16);
-	lb_addr_format(a->cfg->real.family, w, real, sizeof(real));
+	keel_addr_format(a->cfg->real.family, w, real, sizeof(real));
 	sodium_bin2hex(boot, sizeof(boot), a->tx.boot_id,
 		       sizeof(a->tx.boot_id));
 	svcs = json_array();

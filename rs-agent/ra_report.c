@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "ra_report.h"
 
 /* One line per LB per 10 s while it keeps failing. */
@@ -47,7 +47,7 @@ static void ra_report_lb_name(const struct ra_cfg_lb *lb, char *buf,
 	__be32 w[4];
 
 	memcpy(w, lb->a.addr, 16);
-	if (lb_addr_format(lb->a.family, w, a, sizeof(a)) < 0)
+	if (keel_addr_format(lb->a.family, w, a, sizeof(a)) < 0)
 		snprintf(a, sizeof(a), "?");
 	snprintf(buf, size, lb->a.family == KEEL_F_INET6 ? "[%s]:%u" : "%s:%u",
 		 a, lb->port);
@@ -75,7 +75,7 @@ int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
 	t->boot = boot;
 	randombytes_buf(t->boot_id, sizeof(t->boot_id));
 	memcpy(w, cfg->real.addr, 16);
-	lb_addr_format(cfg->real.family, w, real, sizeof(real));
+	keel_addr_format(cfg->real.family, w, real, sizeof(real));
 	slen = ra_report_sockaddr(&cfg->real, 0, &src);
 	for (i = 0; i < cfg->n_lbs; i++) {
 		struct ra_report_lb *lb = &t->lbs[i];

@@ -31,8 +31,8 @@
 #include "keel_listen.h"
 #include "keel_log.h"
 #include "keel_probe.h"
-#include "lb_addr.h"
-#include "lb_metrics.h"
+#include "keel_addr.h"
+#include "keel_metrics.h"
 #include "ra_boot.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
@@ -177,7 +177,7 @@ static void ra_svc_name(const struct ra_cfg_service *s, char *buf, size_t size)
 				  .proto = s->proto };
 
 	memcpy(k.addr, s->vip.addr, 16);
-	if (lb_vip_format(&k, buf, size) < 0)
+	if (keel_vip_format(&k, buf, size) < 0)
 		snprintf(buf, size, "?");
 }
 
@@ -418,58 +418,59 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 	struct ra_agent *a = arg;
-	struct lb_metrics_listener ls[] = {
+	struct keel_metrics_listener ls[] = {
 		{ "control", a->ctl ? ra_ctl_stats(a->ctl) : NULL },
-		{ "metrics", a->metrics ? lb_metrics_stats(a->metrics) : NULL },
+		{ "metrics",
+		  a->metrics ? keel_metrics_stats(a->metrics) : NULL },
 	};
-	struct lb_prom_label l[2];
+	struct keel_prom_label l[2];
 	size_t i, j;
 
-	lb_prom_help(b, "keel_agent_service_state", "gauge",
-		     "1 for the state each service reports now");
+	keel_prom_help(b, "keel_agent_service_state", "gauge",
+		       "1 for the state each service reports now");
 	for (i = 0; i < a->n_svc; i++) {
 		uint8_t st = ra_agent_svc_state(a, &a->svc[i]);
 
-		l[0] = (struct lb_prom_label){ "service", a->svc[i].name };
+		l[0] = (struct keel_prom_label){ "service", a->svc[i].name };
 		for (j = 0; j < 3; j++) {
-			l[1] = (struct lb_prom_label){ "state", names[j] };
-			lb_prom_sample(b, "keel_agent_service_state", l, 2,
-				       st == states[j]);
+			l[1] = (struct keel_prom_label){ "state", names[j] };
+			keel_prom_sample(b, "keel_agent_service_state", l, 2,
+					 st == states[j]);
 		}
 	}
-	lb_prom_help(b, "keel_agent_service_connections", "gauge",
-		     "established connections to each service");
+	keel_prom_help(b, "keel_agent_service_connections", "gauge",
+		       "established connections to each service");
 	for (i = 0; i < a->n_svc; i++) {
-		l[0] = (struct lb_prom_label){ "service", a->svc[i].name };
-		lb_prom_sample(b, "keel_agent_service_connections", l, 1,
-			       a->svc[i].conns);
+		l[0] = (struct keel_prom_label){ "service", a->svc[i].name };
+		keel_prom_sample(b, "keel_agent_service_connections", l, 1,
+				 a->svc[i].conns);
 	}
-	lb_prom_help(b, "keel_agent_reports_sent_total", "counter",
-		     "reports each LB's socket took");
+	keel_prom_help(b, "keel_agent_reports_sent_total", "counter",
+		       "reports each LB's socket took");
 	for (i = 0; i < a->tx.n_lbs; i++) {
-		l[0] = (struct lb_prom_label){ "lb", a->tx.lbs[i].name };
-		lb_prom_sample(b, "keel_agent_reports_sent_total", l, 1,
-			       a->tx.lbs[i].sent);
+		l[0] = (struct keel_prom_label){ "lb", a->tx.lbs[i].name };
+		keel_prom_sample(b, "keel_agent_reports_sent_total", l, 1,
+				 a->tx.lbs[i].sent);
 	}
-	lb_prom_help(b, "keel_agent_report_send_errors_total", "counter",
-		     "reports that could not be sent to each LB");
+	keel_prom_help(b, "keel_agent_report_send_errors_total", "counter",
+		       "reports that could not be sent to each LB");
 	for (i = 0; i < a->tx.n_lbs; i++) {
-		l[0] = (struct lb_prom_label){ "lb", a->tx.lbs[i].name };
-		lb_prom_sample(b, "keel_agent_report_send_errors_total", l, 1,
-			       a->tx.lbs[i].errors);
+		l[0] = (struct keel_prom_label){ "lb", a->tx.lbs[i].name };
+		keel_prom_sample(b, "keel_agent_report_send_errors_total", l, 1,
+				 a->tx.lbs[i].errors);
 	}
-	lb_prom_help(b, "keel_agent_draining", "gauge",
-		     "1 while the agent drains (command or SIGTERM)");
-	lb_prom_sample(b, "keel_agent_draining", NULL, 0, a->draining);
-	lb_prom_help(b, "keel_agent_load", "gauge",
-		     "the 1-minute load average the reports carry");
-	lb_prom_sample(b, "keel_agent_load", NULL, 0, a->load / 1000.0);
-	lb_prom_help(b, "keel_agent_conn_count_errors_total", "counter",
-		     "failed sock_diag counts (the last counts are kept)");
-	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
-		       a->diag_errors);
-	lb_metrics_probes_not_run(b, keel_probe_not_run());
-	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
+	keel_prom_help(b, "keel_agent_draining", "gauge",
+		       "1 while the agent drains (command or SIGTERM)");
+	keel_prom_sample(b, "keel_agent_draining", NULL, 0, a->draining);
+	keel_prom_help(b, "keel_agent_load", "gauge",
+		       "the 1-minute load average the reports carry");
+	keel_prom_sample(b, "keel_agent_load", NULL, 0, a->load / 1000.0);
+	keel_prom_help(b, "keel_agent_conn_count_errors_total", "counter",
+		       "failed sock_diag counts (the last counts are kept)");
+	keel_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
+			 a->diag_errors);
+	keel_metrics_probes_not_run(b, keel_probe_not_run());
+	keel_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
 /* VIPs and sysctls; false only when the host cannot be made safe. */
@@ -709,12 +710,12 @@ static int cmd_run(struct ra_cli *c)
 	if (err)
 		goto out;
 	if (a->cfg->metrics_listen[0]) {
-		struct lb_metrics_limits lim = {
+		struct keel_metrics_limits lim = {
 			.max_conns = a->cfg->metrics_max_conns
 		};
 
-		err = lb_metrics_start(a->base, a->cfg->metrics_listen, &lim,
-				       ra_metrics_render, a, &a->metrics);
+		err = keel_metrics_start(a->base, a->cfg->metrics_listen, &lim,
+					 ra_metrics_render, a, &a->metrics);
 		if (err) {
 			keel_log(LOG_ERR, "metrics on %s: %s",
 				 a->cfg->metrics_listen, strerror(-err));
@@ -754,7 +755,7 @@ out:
 		event_free(a->sigterm);
 	if (a->sigint)
 		event_free(a->sigint);
-	lb_metrics_stop(a->metrics);
+	keel_metrics_stop(a->metrics);
 	ra_ctl_stop(a->ctl);
 	if (a->diag)
 		ra_diag_close(a->diag);

@@ -34,7 +34,7 @@
 #include <sodium.h>
 
 #include "keel_report.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 
 #define MAX_LBS 8
 
@@ -137,7 +137,7 @@ static int parse_service(char *s, struct keel_report_svc *out)
 		if (parse_u64(colon, UINT32_MAX, &conns))
 			return -EINVAL;
 	}
-	if (lb_vip_parse(s, &k))
+	if (keel_vip_parse(s, &k))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->vip.family = k.family;
@@ -218,8 +218,8 @@ static int record_one(const struct sockaddr_storage *listen, socklen_t llen,
 		a[0] = ((struct sockaddr_in *)&from)->sin_addr.s_addr;
 	else
 		memcpy(a, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
-	lb_addr_format(from.ss_family == AF_INET ? KEEL_F_INET : KEEL_F_INET6,
-		       a, name, sizeof(name));
+	keel_addr_format(from.ss_family == AF_INET ? KEEL_F_INET : KEEL_F_INET6,
+			 a, name, sizeof(name));
 	printf("recorded %zd bytes from %s into %s\n", n, name, path);
 	return 0;
 }
@@ -495,15 +495,15 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'l':
 			if (n_lbs == MAX_LBS ||
-			    lb_hostport_parse(optarg, strlen(optarg), true,
-					      &fam, a, &port) ||
+			    keel_hostport_parse(optarg, strlen(optarg), true,
+						&fam, a, &port) ||
 			    !port)
 				goto bad;
 			sockaddr_of(fam, a, port, &lbs[n_lbs], &lb_len[n_lbs]);
 			n_lbs++;
 			break;
 		case 'b':
-			if (lb_addr_parse(optarg, &fam, a))
+			if (keel_addr_parse(optarg, &fam, a))
 				goto bad;
 			sockaddr_of(fam, a, 0, &src, &src_len);
 			break;
@@ -516,8 +516,8 @@ int main(int argc, char **argv)
 			r.key_id = v;
 			break;
 		case 'r':
-			if (lb_addr_parse(optarg, &r.real.family,
-					  (__be32 *)r.real.addr))
+			if (keel_addr_parse(optarg, &r.real.family,
+					    (__be32 *)r.real.addr))
 				goto bad;
 			have_real = true;
 			break;
@@ -586,8 +586,8 @@ int main(int argc, char **argv)
 			record = optarg;
 			break;
 		case 'N':
-			if (lb_hostport_parse(optarg, strlen(optarg), true,
-					      &fam, a, &port))
+			if (keel_hostport_parse(optarg, strlen(optarg), true,
+						&fam, a, &port))
 				goto bad;
 			sockaddr_of(fam, a, port, &listen, &listen_len);
 			have_listen = true;
