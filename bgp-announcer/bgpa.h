@@ -142,6 +142,5 @@ void bgpa_metrics_stop(struct bgpa *b);
 
 /* bgpa_main.c */
 int bgpa_reload(struct bgpa *b, char *err, size_t errlen);
-uint64_t bgpa_now_ms(void);
 
 #endif /* BGPA_H */

@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_file.h"
 #include "keel_listen.h"
 #include "keel_log.h"
@@ -458,14 +459,6 @@ static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
 	lbd_loop_note(arg);
 }
 
-static uint64_t lbd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /*
  * The loop's stalls (lb_stall.h), measured without waking the loop: at
  * the end of each of lbd's callbacks, the time since this loop turn's
@@ -487,7 +480,7 @@ void lbd_loop_note(struct lbd *d)
 	 * (the cache is monotonic + a wall-clock offset) is no stall. */
 	if (us < 0 || us > 3600 * 1000000LL)
 		return;
-	lb_stall_note(&d->stall, lbd_now_us() / 1000, (uint32_t)us);
+	lb_stall_note(&d->stall, keel_now_us() / 1000, (uint32_t)us);
 }
 
 /*
@@ -499,7 +492,7 @@ static void lbd_on_beat(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval tv = { 0, LBD_BEAT_MS * 1000 };
 	struct lbd *d = arg;
-	uint64_t now = lbd_now_us(), lag;
+	uint64_t now = keel_now_us(), lag;
 
 	(void)fd;
 	(void)what;
@@ -877,7 +870,7 @@ static int lbd_start(struct lbd *d)
 	    event_add(d->sig_hup, NULL) || event_add(d->sig_term, NULL) ||
 	    event_add(d->sig_int, NULL))
 		return -ENOMEM;
-	d->beat_due_us = lbd_now_us() + beat.tv_usec;
+	d->beat_due_us = keel_now_us() + beat.tv_usec;
 	evtimer_add(d->beat, &beat);
 	ret = lbd_ctl_start(d);
 	if (ret)

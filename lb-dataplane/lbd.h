@@ -205,7 +205,6 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		     const char *line, size_t len);
 
 /* lbd_health.c */
-uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */
 /* <state_file>.replay: the agents' replay guards (lb_replay.h). */
 int lbd_replay_path(const struct lbd *d, char *buf, size_t size);
 int lbd_health_init(struct lbd *d); /* before the first apply */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "keel_clock.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_addr.h"
@@ -301,7 +302,6 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	struct lbd_req q = { .d = d, .r = &r };
 	struct lb_service *s;
 	uint64_t suppressed = 0;
-	struct timespec now;
 	char err[256];
 	enum keel_ctl_role need;
 	json_t *o;
@@ -309,10 +309,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 
 	ret = keel_ctl_req_parse(line, len, &r, err, sizeof(err));
 	if (ret) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (keel_ratelimit_ok(
-			    &rl, now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
-			    &suppressed))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &suppressed))
 			keel_log(LOG_WARNING, "control: bad request: %s%s", err,
 				 suppressed ? " (similar ones suppressed)" :
 					      "");

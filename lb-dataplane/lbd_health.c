@@ -24,6 +24,7 @@
 #include <event2/buffer.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_probe.h"
 #include "keel_addr.h"
 #include "lb_health.h"
@@ -62,22 +63,6 @@ int lbd_replay_path(const struct lbd *d, char *buf, size_t size)
 }
 /* Time for the services rebuilt in one loop turn (lbd_health_run). */
 #define LBD_HEALTH_BUDGET_US 20000
-
-uint64_t lbd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static uint64_t lbd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
 
 /* ---- keys and the socket ---- */
 
@@ -638,7 +623,7 @@ static void lbd_loadw(struct lbd *d, uint64_t now, bool all)
 static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 			      uint32_t *changes)
 {
-	struct lbd_eval x = { .d = d, .now = lbd_now_ms() };
+	struct lbd_eval x = { .d = d, .now = keel_now_ms() };
 	struct lb_reconcile_hook hook = { .real = lbd_hook, .arg = &x };
 	int err;
 
@@ -714,7 +699,7 @@ static void lbd_health_sweep(struct lbd *d)
 	struct lbd_health *h = &d->health;
 	const struct lb_agent_slot *slot;
 	const struct lb_cfg_service *cs;
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	struct lb_agent_addr *a;
 	struct timeval tv;
 	size_t i, n = 0;
@@ -854,7 +839,7 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		 * Bounded: a flood does not keep the clock out.
 		 */
 		lbd_rx_drain(d, LBD_RX_POLL_ROUNDS);
-		now = lbd_now_ms();
+		now = keel_now_ms();
 	}
 	while (svcs < max && lb_deadline_pop(&h->dl, now, &id))
 		changed |= lbd_hreal_run(d, id, false, now, &changes, &svcs);
@@ -863,11 +848,11 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		evtimer_add(h->more, &zero);
 	if (!changed)
 		return;
-	t0 = lbd_now_us();
+	t0 = keel_now_us();
 	err = lb_model_commit(&d->m, &cs);
 	if (svcs) /* an average that follows the machine's load */
 		h->svc_cost_us =
-			(3 * h->svc_cost_us + (lbd_now_us() - t0) / svcs) / 4;
+			(3 * h->svc_cost_us + (keel_now_us() - t0) / svcs) / 4;
 	if (err) {
 		keel_log(LOG_ERR, "applying health changes: %s",
 			 strerror(-err));
@@ -931,7 +916,7 @@ static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	now = lbd_now_ms();
+	now = keel_now_ms();
 	lbd_loadw(d, now, false);
 	lbd_health_run(d, now);
 	if (now - d->health.replay_saved_ms >= LBD_REPLAY_SAVE_MS)
@@ -1048,7 +1033,7 @@ static int lbd_rx_drain(struct lbd *d, int rounds)
 		if (n <= 0)
 			break;
 		total += n;
-		now = lbd_now_ms();
+		now = keel_now_ms();
 		for (i = 0; i < n; i++) {
 			size_t len = msgs[i].msg_len;
 
@@ -1079,7 +1064,7 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	n = lbd_rx_drain(d, LBD_RX_ROUNDS);
-	now = lbd_now_ms();
+	now = keel_now_ms();
 	if (now - h->rx_win_ms >= LBD_RX_WINDOW_MS) {
 		h->rx_win_ms = now;
 		h->rx_win_n = 0;
@@ -1113,7 +1098,7 @@ static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	lbd_health_run(arg, lbd_now_ms());
+	lbd_health_run(arg, keel_now_ms());
 	lbd_loop_note(arg);
 }
 
@@ -1157,7 +1142,7 @@ void lbd_health_stop(struct lbd *d)
 	h->filter_fd = -1;
 	lb_rxfilter_close(h->filter);
 	h->filter = NULL;
-	lbd_replay_save(d, lbd_now_ms(), true);
+	lbd_replay_save(d, keel_now_ms(), true);
 	free(h->restore);
 	h->restore = NULL;
 	if (h->timer)
@@ -1233,7 +1218,7 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 {
 	const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
 	const struct lb_agent_slot *slot = lbd_slot_of(d, e);
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	uint32_t conns = 0;
 	bool has_conns = lbd_conns_of(d, e, slot, now, &conns);
 
@@ -1305,7 +1290,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		LB_SRC_AGENT_SILENT,  LB_SRC_CHECK_HELD,
 	};
 	struct lbd_health *h = &d->health;
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	char svc[80], real[64], id[16];
 	uint32_t conns;
 	size_t i, j, k;

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_clock.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_names.h"
@@ -246,7 +247,7 @@ json_t *lbd_view_loop(struct lbd *d)
 	const struct lb_stall *s = &d->stall;
 
 	return json_pack("{sfsfsIsisisi}", "stall_max_ms",
-			 lb_stall_recent_us(s, lbd_now_ms()) / 1000.0,
+			 lb_stall_recent_us(s, keel_now_ms()) / 1000.0,
 			 "stall_max_ms_since_start", s->max_us / 1000.0,
 			 "stalls_over_budget", (json_int_t)s->over, "budget_ms",
 			 LB_STALL_BUDGET_US / 1000, "window_s",
@@ -358,7 +359,7 @@ static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
 		b, "keel_lbd_loop_stall_max_seconds", "gauge",
 		"longest time lbd's event loop was held over the last 60 s (one loop turn, noted by lbd's callbacks and a 100 ms heartbeat)");
 	keel_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
-			 lb_stall_recent_us(s, lbd_now_ms()) / 1e6);
+			 lb_stall_recent_us(s, keel_now_ms()) / 1e6);
 	keel_prom_help(
 		b, "keel_lbd_loop_stall_seconds", "histogram",
 		"how long lbd's event loop had been held when each of its callbacks ended (and each heartbeat's lateness)");

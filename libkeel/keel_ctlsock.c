@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
@@ -58,14 +59,6 @@ struct keel_ctlsock {
 	struct keel_ratelimit rl, rl_deny;
 	TAILQ_HEAD(, keel_ctlsock_conn) conns;
 };
-
-static uint64_t keel_ctlsock_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* c made progress (an answer went out): last in line for eviction. */
 static void keel_ctlsock_touch(struct keel_ctlsock_conn *c)
@@ -134,7 +127,7 @@ static bool keel_ctlsock_too_long(struct keel_ctlsock_conn *c)
 	char *out;
 	int err;
 
-	if (keel_ratelimit_ok(&s->rl, keel_ctlsock_now_ms(), &n))
+	if (keel_ratelimit_ok(&s->rl, keel_now_ms(), &n))
 		keel_log(
 			LOG_WARNING,
 			"control socket %s: request longer than %zu bytes (%llu similar suppressed)",
@@ -355,7 +348,7 @@ char *keel_ctlsock_deny(const struct keel_ctl_peer *p, const char *verb,
 		snprintf(msg, sizeof(msg),
 			 "%s needs the read group '%s' or the admin group '%s'",
 			 v, s->read_group, s->admin_group);
-	if (keel_ratelimit_ok(&s->rl_deny, keel_ctlsock_now_ms(), &n))
+	if (keel_ratelimit_ok(&s->rl_deny, keel_now_ms(), &n))
 		keel_log(
 			LOG_NOTICE,
 			"control socket %s: uid %d (pid %d) refused: %s (%llu similar suppressed)",

@@ -16,6 +16,7 @@
 #include <event2/listener.h>
 
 #include "keel_addr.h"
+#include "keel_clock.h"
 #include "keel_metrics.h"
 
 /* A scraper sends a short GET: anything bigger is not one. */
@@ -53,14 +54,6 @@ struct keel_metrics {
 	struct keel_listen lg;
 	TAILQ_HEAD(, keel_metrics_conn) conns;
 };
-
-static uint64_t keel_metrics_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool keel_metrics_alive(const struct keel_metrics_conn *c)
 {
@@ -112,7 +105,7 @@ static void keel_metrics_on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	keel_metrics_sweep(arg, keel_metrics_now_ms());
+	keel_metrics_sweep(arg, keel_now_ms());
 }
 
 /* evhttp is taking a new connection: count it, make room, track it. */
@@ -120,7 +113,7 @@ static struct bufferevent *keel_metrics_on_conn(struct event_base *base,
 						void *arg)
 {
 	struct keel_metrics *m = arg;
-	uint64_t now = keel_metrics_now_ms();
+	uint64_t now = keel_now_ms();
 	struct keel_metrics_conn *c, *old;
 	unsigned int live = 0;
 
@@ -170,7 +163,7 @@ static void keel_metrics_progress(struct keel_metrics *m,
 		break;
 	if (!c)
 		return;
-	c->since_ms = keel_metrics_now_ms();
+	c->since_ms = keel_now_ms();
 	TAILQ_REMOVE(&m->conns, c, link);
 	TAILQ_INSERT_TAIL(&m->conns, c, link);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
@@ -160,14 +161,6 @@ out:
 	return out;
 }
 
-static uint64_t ra_ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ra_ctl_handle, and a refusal logged (rate-limited). */
 static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 			  const char *line, size_t len)
@@ -177,7 +170,7 @@ static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 	uint64_t n = 0;
 
 	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
-	    keel_ratelimit_ok(&c->rl, ra_ctl_now_ms(), &n))
+	    keel_ratelimit_ok(&c->rl, keel_now_ms(), &n))
 		keel_log(
 			LOG_NOTICE,
 			"control socket: refused a request: %.*s (%llu similar suppressed)",

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "keel_addr.h"
+#include "keel_clock.h"
 #include "ra_report.h"
 
 /* One line per LB per 10 s while it keeps failing. */
@@ -125,14 +126,6 @@ void ra_report_close(struct ra_report_tx *t)
 	t->n_lbs = 0;
 }
 
-static uint64_t ra_report_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * ICMP errors reach a connected UDP socket only now and then (the LB's
  * kernel rate-limits them), so successes and failures interleave while an
@@ -170,7 +163,7 @@ static void ra_report_ok(struct ra_report_lb *lb, uint64_t now)
 size_t ra_report_send(struct ra_report_tx *t, struct keel_report *r)
 {
 	uint8_t buf[KEEL_REPORT_LEN_MAX];
-	uint64_t now = ra_report_mono_ms();
+	uint64_t now = keel_now_ms();
 	struct timespec wall;
 	size_t i, ok = 0;
 	ssize_t n;

@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "keel_cli.h"
+#include "keel_clock.h"
 #include "keel_health.h"
 #include "keel_listen.h"
 #include "keel_log.h"
@@ -298,22 +299,6 @@ applied:
 	return 0;
 }
 
-static uint64_t ra_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t ra_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void ra_count(struct ra_agent *a)
 {
 	static struct keel_ratelimit rl = { .interval_ms = 10000, .burst = 1 };
@@ -331,7 +316,7 @@ static void ra_count(struct ra_agent *a)
 	 * a CPU: after a count that took T, the next waits at least 20 T; the
 	 * reports in between carry the last counts.
 	 */
-	t0 = ra_now_us();
+	t0 = keel_now_us();
 	if (t0 / 1000 < a->count_next_ms)
 		goto load;
 	memset(keys, 0, sizeof(keys));
@@ -345,7 +330,7 @@ static void ra_count(struct ra_agent *a)
 	if (err) {
 		/* Keep the last counts: better than a sudden zero. */
 		a->diag_errors++;
-		if (keel_ratelimit_ok(&rl, ra_now_ms(), &n))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &n))
 			keel_log(
 				LOG_WARNING,
 				"counting connections: %s (%llu similar suppressed)",
@@ -354,7 +339,7 @@ static void ra_count(struct ra_agent *a)
 		for (i = 0; i < a->n_svc; i++)
 			a->svc[i].conns = counts[i];
 	}
-	a->count_cost_us = ra_now_us() - t0;
+	a->count_cost_us = keel_now_us() - t0;
 	a->count_next_ms = (t0 + 20 * a->count_cost_us) / 1000;
 load:
 	if (getloadavg(&avg, 1) == 1 && avg >= 0)
@@ -893,19 +878,16 @@ static const char *jstr(json_t *o, const char *key)
 	return s ? s : "?";
 }
 
-static double ra_elapsed_s(const struct timespec *t0)
+static double ra_elapsed_s(uint64_t t0_us)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+	return (keel_now_us() - t0_us) / 1e6;
 }
 
 /* Polls status until no service holds a connection, or the timeout. */
 static int ra_drain_wait(struct ra_cli *c)
 {
 	long long last[KEEL_REPORT_MAX];
-	struct timespec t0;
+	uint64_t t0;
 	long long total, n;
 	json_t *a, *svcs, *s;
 	size_t i;
@@ -913,7 +895,7 @@ static int ra_drain_wait(struct ra_cli *c)
 
 	for (i = 0; i < KEEL_REPORT_MAX; i++)
 		last[i] = -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = keel_now_us();
 	for (;;) {
 		ret = ra_ask(c, "status", &a);
 		if (ret)
@@ -941,11 +923,11 @@ static int ra_drain_wait(struct ra_cli *c)
 		fflush(stdout);
 		if (!total) {
 			printf("drained: no established connection left (%.1f s)\n",
-			       ra_elapsed_s(&t0));
+			       ra_elapsed_s(t0));
 			json_decref(a);
 			return EXIT_OK;
 		}
-		if (c->timeout > 0 && ra_elapsed_s(&t0) >= c->timeout) {
+		if (c->timeout > 0 && ra_elapsed_s(t0) >= c->timeout) {
 			fprintf(stderr,
 				"rs-agent: drain: timeout after %g s: %lld connection%s left\n",
 				c->timeout, total, total == 1 ? "" : "s");

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_report.h"
 #include "keel_addr.h"
 
@@ -345,14 +346,6 @@ static void flood_build(struct flood_pkt *p, enum junk kind, uint32_t src,
 	p->len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + n);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		 uint64_t duration_s, const unsigned int w[J__MAX],
 		 const struct flood_src *from, int n_from,
@@ -389,10 +382,10 @@ static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		flood_build(&pool[i], k, src, lb, r, replay, replay_len, i);
 	}
 	memset(msgs, 0, sizeof(msgs));
-	t0 = now_ns();
+	t0 = keel_now_ns();
 	end = t0 + duration_s * 1000000000ULL;
 	for (i = 0;;) {
-		uint64_t t = now_ns();
+		uint64_t t = keel_now_ns();
 
 		if (t >= end)
 			break;
@@ -423,7 +416,7 @@ static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		/* A full queue drops like a full link: counted as sent. */
 		sent += b;
 	}
-	t0 = now_ns() - t0;
+	t0 = keel_now_ns() - t0;
 	printf("flood: %llu datagrams in %.2f s (%.0f/s):",
 	       (unsigned long long)sent, t0 / 1e9, sent / (t0 / 1e9));
 	for (k = 0; k < J__MAX; k++)

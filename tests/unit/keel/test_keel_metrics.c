@@ -24,6 +24,7 @@
 
 #include "check_run.h"
 #include "cpu_time.h"
+#include "keel_clock.h"
 #include "keel_metrics.h"
 
 #define BODY                                                       \
@@ -42,14 +43,6 @@ static void render(struct evbuffer *out, void *arg)
 	keel_prom_sample(out, "keel_up", l, 1, 1);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Send req and read until the server closes (HTTP/1.0), running the
  * server's loop in between; at most 2 s.  Returns the response (static).
@@ -59,7 +52,7 @@ static const char *fetch(struct event_base *base, int af, uint16_t port,
 {
 	static char resp[8192];
 	struct sockaddr_storage ss = {};
-	uint64_t deadline = now_ms() + 2000;
+	uint64_t deadline = keel_now_ms() + 2000;
 	size_t len = 0;
 	socklen_t sl;
 	int fd;
@@ -88,7 +81,8 @@ static const char *fetch(struct event_base *base, int af, uint16_t port,
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(now_ms() < deadline, "no full answer to %s", req);
+		ck_assert_msg(keel_now_ms() < deadline, "no full answer to %s",
+			      req);
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		if (poll(&p, 1, 5) <= 0)
 			continue;
@@ -273,9 +267,9 @@ static int conn_to(uint16_t port)
 
 static void pump(struct event_base *base, int ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = keel_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (keel_now_ms() < end) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		usleep(2000);
 	}
@@ -284,11 +278,11 @@ static void pump(struct event_base *base, int ms)
 /* True once the server has closed fd (EOF or reset), running the loop. */
 static bool closed_within(struct event_base *base, int fd, int ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = keel_now_ms() + ms;
 	char buf[4096];
 	ssize_t n;
 
-	while (now_ms() < end) {
+	while (keel_now_ms() < end) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
@@ -303,13 +297,13 @@ static void keepalive_get(struct event_base *base, int fd)
 {
 	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
 	char buf[4096];
-	uint64_t end = now_ms() + 2000;
+	uint64_t end = keel_now_ms() + 2000;
 	size_t len = 0;
 	ssize_t n;
 
 	ck_assert_int_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
 	while (!strstr(buf, BODY)) {
-		ck_assert(now_ms() < end);
+		ck_assert(keel_now_ms() < end);
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		n = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
 		if (n > 0)
