@@ -28,10 +28,10 @@
 #include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_health.h" /* KEEL_RISEFALL_MAX */
+#include "keel_prime.h"
 #include "keel_yaml.h"
 #include "keel_addr.h"
 #include "lb_config.h"
-#include "lb_maglev.h"
 #include "keel_metrics.h" /* connection caps */
 
 /* Far above any real configuration; bounds the parser's memory. */
@@ -634,7 +634,7 @@ static int lb_cfg_svc_ring(struct keel_yaml *c, struct fy_node *v, void *obj)
 	int err;
 
 	err = keel_yaml_uint(c, v, 2, KEEL_RING_SIZE_MAX, &s->svc->ring_size);
-	if (!err && !lb_maglev_is_prime(s->svc->ring_size))
+	if (!err && !keel_is_prime(s->svc->ring_size))
 		return keel_yaml_fail(c, v, "must be a prime (e.g. 65537)");
 	return err;
 }

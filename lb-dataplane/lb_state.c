@@ -12,7 +12,7 @@
 
 #include "keel_file.h"
 #include "keel_addr.h"
-#include "lb_maglev.h"
+#include "keel_prime.h"
 #include "lb_state.h"
 
 #define LB_STATE_VERSION 1
@@ -447,7 +447,7 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 				c, "%s[%zu].%s: must be an integer %u..%u%s",
 				l->name, i, m->name, m->min, m->max,
 				m->kind == LB_ST_UINT_OPT ? " or null" : "");
-		if (m->kind == LB_ST_PRIME && !lb_maglev_is_prime(x))
+		if (m->kind == LB_ST_PRIME && !keel_is_prime(x))
 			return lb_st_fail(
 				c, "%s[%zu].%s: must be a prime (e.g. 65537)",
 				l->name, i, m->name);
@@ -756,7 +756,7 @@ static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
 		/* 0 (the default) is written as an absent member. */
 		if (!err && s->ring_size) {
 			if (s->ring_size > KEEL_RING_SIZE_MAX ||
-			    !lb_maglev_is_prime(s->ring_size))
+			    !keel_is_prime(s->ring_size))
 				err = -EINVAL;
 			else
 				err = lb_st_set(o, "ring_size",

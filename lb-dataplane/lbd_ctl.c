@@ -15,7 +15,7 @@
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_addr.h"
-#include "lb_maglev.h"
+#include "keel_prime.h"
 #include "lbd.h"
 
 struct lbd_req {
@@ -220,7 +220,7 @@ static char *lbd_do_service(struct lbd_req *q)
 	if (q->svc)
 		return keel_ctlsock_err(KEEL_CTL_E_EXISTS, "service %s exists",
 					q->r->service);
-	if (q->r->ring_size && !lb_maglev_is_prime(q->r->ring_size))
+	if (q->r->ring_size && !keel_is_prime(q->r->ring_size))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID,
 					"ring_size %u is not prime",
 					q->r->ring_size);
