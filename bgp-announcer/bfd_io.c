@@ -21,6 +21,7 @@
 
 #include "bfd_io.h"
 #include "bfd_session.h"
+#include "keel_clock.h"
 #include "keel_log.h"
 
 #define BFD_TTL 255 /* RFC 5881 section 5 */
@@ -70,14 +71,6 @@ struct bfd_io_ctx {
 	struct keel_ratelimit rl_bad;
 	struct keel_ratelimit rl_tx;
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static uint32_t ctx_rand(void *arg)
 {
@@ -146,7 +139,7 @@ static void log_bad(struct bfd_io_ctx *ctx, const union bfd_sa *from,
 	char a[INET6_ADDRSTRLEN];
 	uint64_t n;
 
-	if (keel_ratelimit_ok(&ctx->rl_bad, now_us() / 1000, &n))
+	if (keel_ratelimit_ok(&ctx->rl_bad, keel_now_us() / 1000, &n))
 		keel_log(
 			LOG_WARNING,
 			"bfd: packet from %s dropped: %s (%llu similar suppressed)",
@@ -333,7 +326,7 @@ static void send_pkt(struct bfd_io_session *bs, const struct bfd_pkt *p)
 		return; /* cannot happen: the session builds valid packets */
 	if (sendto(bs->tx_fd, buf, (size_t)len, 0, &bs->peer.sa,
 		   sa_len(bs->peer.sa.sa_family)) < 0 &&
-	    keel_ratelimit_ok(&bs->ctx->rl_tx, now_us() / 1000, &n))
+	    keel_ratelimit_ok(&bs->ctx->rl_tx, keel_now_us() / 1000, &n))
 		keel_log(LOG_WARNING,
 			 "bfd: send to %s: %s (%llu similar suppressed)",
 			 bs->name, strerror(errno), (unsigned long long)n);
@@ -369,7 +362,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bfd_io_session *bs = arg;
 	struct bfd_actions act;
-	uint64_t now = now_us();
+	uint64_t now = keel_now_us();
 
 	(void)fd;
 	(void)what;
@@ -432,7 +425,7 @@ static void rx_one(struct bfd_rx *rx, const uint8_t *buf, size_t len,
 		log_bad(rx->ctx, from, why);
 		return;
 	}
-	now = now_us();
+	now = keel_now_us();
 	if (bfd_session_rx(&bs->s, &p, now, &act)) {
 		log_bad(rx->ctx, from, "Your Discriminator is not ours");
 		return;
@@ -511,7 +504,7 @@ struct bfd_io_ctx *bfd_io_ctx_new(struct event_base *base)
 		return NULL;
 	ctx->base = base;
 	if (getrandom(&ctx->rnd, sizeof(ctx->rnd), 0) != sizeof(ctx->rnd))
-		ctx->rnd = now_us() ^ (uint64_t)getpid() << 32;
+		ctx->rnd = keel_now_us() ^ (uint64_t)getpid() << 32;
 	if (!ctx->rnd)
 		ctx->rnd = 0x9e3779b97f4a7c15ull;
 	ctx->rl_bad.interval_ms = 10000;
@@ -640,7 +633,7 @@ int bfd_io_session_add(struct bfd_io_ctx *ctx, const struct sockaddr *peer,
 	scfg.detect_mult = params->detect_mult;
 	scfg.rand = ctx_rand;
 	scfg.rand_arg = ctx;
-	now = now_us();
+	now = keel_now_us();
 	ret = bfd_session_init(&bs->s, &scfg, now, &act);
 	if (ret)
 		goto out;
@@ -670,7 +663,8 @@ void bfd_io_session_del(struct bfd_io_session *bs)
 	 * RFC 5880 6.8.16: tell the peer it is on purpose.  Twice, since we
 	 * will not be around to repeat it and one datagram may be lost.
 	 */
-	bfd_session_admin(&bs->s, true, BFD_DIAG_ADMIN_DOWN, now_us(), &act);
+	bfd_session_admin(&bs->s, true, BFD_DIAG_ADMIN_DOWN, keel_now_us(),
+			  &act);
 	if (act.send) {
 		send_pkt(bs, &act.pkt);
 		send_pkt(bs, &act.pkt);
@@ -691,7 +685,7 @@ int bfd_io_session_set_params(struct bfd_io_session *bs,
 			      const struct bfd_io_params *params)
 {
 	struct bfd_actions act;
-	uint64_t now = now_us();
+	uint64_t now = keel_now_us();
 	int ret;
 
 	ret = bfd_session_set_timers(&bs->s, params->min_tx_us,
@@ -706,7 +700,7 @@ int bfd_io_session_set_params(struct bfd_io_session *bs,
 void bfd_io_session_admin(struct bfd_io_session *bs, bool down)
 {
 	struct bfd_actions act;
-	uint64_t now = now_us();
+	uint64_t now = keel_now_us();
 
 	bfd_session_admin(&bs->s, down, BFD_DIAG_ADMIN_DOWN, now, &act);
 	apply(bs, &act, now);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bfd_pkt.h"
-#include "bgp_cursor.h"
+#include "keel_cursor.h"
 
 #define F_POLL 0x20
 #define F_FINAL 0x10
@@ -37,23 +37,23 @@ static int auth_len_ok(uint8_t type, uint8_t len)
 	}
 }
 
-static int auth_parse(struct bgp_cur *c, struct bfd_auth *a)
+static int auth_parse(struct keel_cur *c, struct bfd_auth *a)
 {
 	uint8_t reserved;
 
-	if (!bgp_cur_u8(c, &a->type) || !bgp_cur_u8(c, &a->len) ||
-	    !auth_len_ok(a->type, a->len) || bgp_cur_left(c) < a->len - 2u ||
-	    !bgp_cur_u8(c, &a->key_id))
+	if (!keel_cur_u8(c, &a->type) || !keel_cur_u8(c, &a->len) ||
+	    !auth_len_ok(a->type, a->len) || keel_cur_left(c) < a->len - 2u ||
+	    !keel_cur_u8(c, &a->key_id))
 		return -EBADMSG;
 	if (a->type == BFD_AUTH_SIMPLE) {
 		a->data_len = a->len - 3;
 	} else {
 		/* Reserved: ignored on receipt (4.3, 4.4). */
-		if (!bgp_cur_u8(c, &reserved) || !bgp_cur_u32(c, &a->seq))
+		if (!keel_cur_u8(c, &reserved) || !keel_cur_u32(c, &a->seq))
 			return -EBADMSG;
 		a->data_len = a->len - 8;
 	}
-	if (!bgp_cur_bytes(c, a->data, a->data_len))
+	if (!keel_cur_bytes(c, a->data, a->data_len))
 		return -EBADMSG;
 	return 0;
 }
@@ -68,7 +68,7 @@ static int fail(enum bfd_pkt_err *err, enum bfd_pkt_err why)
 int bfd_pkt_parse(const uint8_t *buf, size_t len, bool auth_configured,
 		  struct bfd_pkt *out, enum bfd_pkt_err *err)
 {
-	struct bgp_cur c = bgp_cur_init(buf, len), body;
+	struct keel_cur c = keel_cur_init(buf, len), body;
 	uint8_t b0, b1;
 
 	memset(out, 0, sizeof(*out));
@@ -76,8 +76,9 @@ int bfd_pkt_parse(const uint8_t *buf, size_t len, bool auth_configured,
 		*err = BFD_PKT_OK;
 	if (len < BFD_PKT_LEN)
 		return fail(err, BFD_PKT_ERR_SHORT);
-	if (!bgp_cur_u8(&c, &b0) || !bgp_cur_u8(&c, &b1) ||
-	    !bgp_cur_u8(&c, &out->detect_mult) || !bgp_cur_u8(&c, &out->length))
+	if (!keel_cur_u8(&c, &b0) || !keel_cur_u8(&c, &b1) ||
+	    !keel_cur_u8(&c, &out->detect_mult) ||
+	    !keel_cur_u8(&c, &out->length))
 		return fail(err, BFD_PKT_ERR_SHORT);
 	out->version = b0 >> 5;
 	out->diag = b0 & 0x1f;
@@ -110,12 +111,12 @@ int bfd_pkt_parse(const uint8_t *buf, size_t len, bool auth_configured,
 		return fail(err, BFD_PKT_ERR_POLL_FINAL);
 
 	/* Cannot fail after the Length checks; kept for the cursor's sake. */
-	if (!bgp_cur_sub(&c, out->length - 4u, &body) ||
-	    !bgp_cur_u32(&body, &out->my_disc) ||
-	    !bgp_cur_u32(&body, &out->your_disc) ||
-	    !bgp_cur_u32(&body, &out->desired_min_tx) ||
-	    !bgp_cur_u32(&body, &out->required_min_rx) ||
-	    !bgp_cur_u32(&body, &out->required_min_echo_rx))
+	if (!keel_cur_sub(&c, out->length - 4u, &body) ||
+	    !keel_cur_u32(&body, &out->my_disc) ||
+	    !keel_cur_u32(&body, &out->your_disc) ||
+	    !keel_cur_u32(&body, &out->desired_min_tx) ||
+	    !keel_cur_u32(&body, &out->required_min_rx) ||
+	    !keel_cur_u32(&body, &out->required_min_echo_rx))
 		return fail(err, BFD_PKT_ERR_LENGTH);
 
 	/* 6.8.6: My Discriminator zero: discard. */
@@ -141,7 +142,7 @@ int bfd_pkt_parse(const uint8_t *buf, size_t len, bool auth_configured,
 
 int bfd_pkt_encode(uint8_t *buf, size_t size, const struct bfd_pkt *in)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	const struct bfd_auth *a = &in->auth_sec;
 	uint8_t len = BFD_PKT_LEN, flags;
 
@@ -158,26 +159,26 @@ int bfd_pkt_encode(uint8_t *buf, size_t size, const struct bfd_pkt *in)
 		(in->final ? F_FINAL : 0) | (in->cpi ? F_CPI : 0) |
 		(in->auth ? F_AUTH : 0) | (in->demand ? F_DEMAND : 0) |
 		(in->multipoint ? F_MULTIPOINT : 0);
-	bgp_wbuf_u8(&w, (uint8_t)(BFD_VERSION << 5 | in->diag));
-	bgp_wbuf_u8(&w, flags);
-	bgp_wbuf_u8(&w, in->detect_mult);
-	bgp_wbuf_u8(&w, len);
-	bgp_wbuf_u32(&w, in->my_disc);
-	bgp_wbuf_u32(&w, in->your_disc);
-	bgp_wbuf_u32(&w, in->desired_min_tx);
-	bgp_wbuf_u32(&w, in->required_min_rx);
-	bgp_wbuf_u32(&w, in->required_min_echo_rx);
+	keel_wbuf_u8(&w, (uint8_t)(BFD_VERSION << 5 | in->diag));
+	keel_wbuf_u8(&w, flags);
+	keel_wbuf_u8(&w, in->detect_mult);
+	keel_wbuf_u8(&w, len);
+	keel_wbuf_u32(&w, in->my_disc);
+	keel_wbuf_u32(&w, in->your_disc);
+	keel_wbuf_u32(&w, in->desired_min_tx);
+	keel_wbuf_u32(&w, in->required_min_rx);
+	keel_wbuf_u32(&w, in->required_min_echo_rx);
 	if (in->auth) {
-		bgp_wbuf_u8(&w, a->type);
-		bgp_wbuf_u8(&w, a->len);
-		bgp_wbuf_u8(&w, a->key_id);
+		keel_wbuf_u8(&w, a->type);
+		keel_wbuf_u8(&w, a->len);
+		keel_wbuf_u8(&w, a->key_id);
 		if (a->type != BFD_AUTH_SIMPLE) {
-			bgp_wbuf_u8(&w, 0); /* Reserved */
-			bgp_wbuf_u32(&w, a->seq);
+			keel_wbuf_u8(&w, 0); /* Reserved */
+			keel_wbuf_u32(&w, a->seq);
 		}
-		bgp_wbuf_bytes(&w, a->data, a->data_len);
+		keel_wbuf_bytes(&w, a->data, a->data_len);
 	}
-	return bgp_wbuf_len(&w);
+	return keel_wbuf_len(&w);
 }
 
 const char *bfd_state_name(unsigned int state)

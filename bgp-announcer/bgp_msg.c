@@ -10,7 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "bgp_cursor.h"
+#include "keel_cursor.h"
 #include "bgp_msg.h"
 
 #define BGP_VERSION 4
@@ -46,7 +46,7 @@ static int bgp_fail_len(struct bgp_notification *err, uint16_t length,
 int bgp_hdr_parse(const uint8_t *buf, size_t len, struct bgp_hdr *out,
 		  struct bgp_notification *err)
 {
-	struct bgp_cur c = bgp_cur_init(buf, len);
+	struct keel_cur c = keel_cur_init(buf, len);
 	uint16_t length = 0;
 	uint8_t type = 0;
 	size_t i;
@@ -61,9 +61,9 @@ int bgp_hdr_parse(const uint8_t *buf, size_t len, struct bgp_hdr *out,
 		if (buf[i] != 0xff)
 			return bgp_fail(err, BGP_ERR_HEADER, BGP_HDR_SYNC, NULL,
 					0, "bad marker");
-	bgp_cur_skip(&c, BGP_MARKER_LEN);
-	bgp_cur_u16(&c, &length);
-	bgp_cur_u8(&c, &type);
+	keel_cur_skip(&c, BGP_MARKER_LEN);
+	keel_cur_u16(&c, &length);
+	keel_cur_u8(&c, &type);
 	/* RFC 4271 section 4.1, 6.1: 19..4096. */
 	if (length < BGP_HDR_LEN || length > BGP_MSG_MAX)
 		return bgp_fail_len(err, length, "length out of range");
@@ -85,7 +85,7 @@ int bgp_hdr_parse(const uint8_t *buf, size_t len, struct bgp_hdr *out,
 
 /* The header of a whole message of the expected type; body after it. */
 static int bgp_msg_begin(const uint8_t *buf, size_t len, uint8_t type,
-			 struct bgp_cur *body, struct bgp_notification *err)
+			 struct keel_cur *body, struct bgp_notification *err)
 {
 	struct bgp_hdr h;
 	int ret;
@@ -100,21 +100,21 @@ static int bgp_msg_begin(const uint8_t *buf, size_t len, uint8_t type,
 	if (h.length != len)
 		return bgp_fail_len(err, h.length,
 				    "length field differs from the message");
-	*body = bgp_cur_init(buf + BGP_HDR_LEN, len - BGP_HDR_LEN);
+	*body = keel_cur_init(buf + BGP_HDR_LEN, len - BGP_HDR_LEN);
 	return 0;
 }
 
 int bgp_keepalive_parse(const uint8_t *buf, size_t len,
 			struct bgp_notification *err)
 {
-	struct bgp_cur body;
+	struct keel_cur body;
 
 	return bgp_msg_begin(buf, len, BGP_KEEPALIVE, &body, err);
 }
 
 /* ---- OPEN (RFC 4271 section 4.2, 6.2; RFC 5492) ---- */
 
-static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct bgp_cur *v,
+static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct keel_cur *v,
 			uint32_t *as4, struct bgp_notification *err)
 {
 	uint16_t afi = 0;
@@ -123,11 +123,11 @@ static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct bgp_cur *v,
 	switch (code) {
 	case BGP_CAP_MP:
 		/* RFC 4760 section 8: AFI, reserved, SAFI. */
-		if (bgp_cur_left(v) != 4)
+		if (keel_cur_left(v) != 4)
 			break;
-		bgp_cur_u16(v, &afi);
-		bgp_cur_u8(v, &reserved);
-		bgp_cur_u8(v, &safi);
+		keel_cur_u16(v, &afi);
+		keel_cur_u8(v, &reserved);
+		keel_cur_u8(v, &safi);
 		if (o->n_mp < BGP_OPEN_MP_MAX) {
 			o->mp[o->n_mp].afi = afi;
 			o->mp[o->n_mp++].safi = safi;
@@ -135,16 +135,16 @@ static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct bgp_cur *v,
 		return 0;
 	case BGP_CAP_RR:
 		/* RFC 2918 section 2: length 0. */
-		if (bgp_cur_left(v) != 0)
+		if (keel_cur_left(v) != 0)
 			break;
 		o->cap_route_refresh = true;
 		return 0;
 	case BGP_CAP_AS4:
 		/* RFC 6793 section 3: the 4-octet AS; the first one counts. */
-		if (bgp_cur_left(v) != 4)
+		if (keel_cur_left(v) != 4)
 			break;
 		if (!o->cap_as4)
-			bgp_cur_u32(v, as4);
+			keel_cur_u32(v, as4);
 		o->cap_as4 = true;
 		return 0;
 	default:
@@ -153,8 +153,8 @@ static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct bgp_cur *v,
 			struct bgp_cap_unknown *u = &o->unknown[o->n_unknown++];
 
 			u->code = code;
-			u->len = (uint8_t)bgp_cur_left(v);
-			bgp_cur_bytes(v, u->data, u->len);
+			u->len = (uint8_t)keel_cur_left(v);
+			keel_cur_bytes(v, u->data, u->len);
 		}
 		return 0;
 	}
@@ -162,15 +162,16 @@ static int bgp_open_cap(struct bgp_open *o, uint8_t code, struct bgp_cur *v,
 	return bgp_fail(err, BGP_ERR_OPEN, 0, NULL, 0, "malformed capability");
 }
 
-static int bgp_open_params(struct bgp_open *o, struct bgp_cur *params,
+static int bgp_open_params(struct bgp_open *o, struct keel_cur *params,
 			   uint32_t *as4, struct bgp_notification *err)
 {
-	while (bgp_cur_left(params)) {
-		struct bgp_cur param;
+	while (keel_cur_left(params)) {
+		struct keel_cur param;
 		uint8_t type = 0, plen = 0;
 
-		if (!bgp_cur_u8(params, &type) || !bgp_cur_u8(params, &plen) ||
-		    !bgp_cur_sub(params, plen, &param))
+		if (!keel_cur_u8(params, &type) ||
+		    !keel_cur_u8(params, &plen) ||
+		    !keel_cur_sub(params, plen, &param))
 			return bgp_fail(err, BGP_ERR_OPEN, 0, NULL, 0,
 					"optional parameter overruns");
 		/* RFC 4271 section 6.2; RFC 5492 section 4. */
@@ -178,14 +179,14 @@ static int bgp_open_params(struct bgp_open *o, struct bgp_cur *params,
 			return bgp_fail(err, BGP_ERR_OPEN, BGP_OPEN_OPT_PARAM,
 					NULL, 0,
 					"unsupported optional parameter");
-		while (bgp_cur_left(&param)) {
-			struct bgp_cur v;
+		while (keel_cur_left(&param)) {
+			struct keel_cur v;
 			uint8_t code = 0, clen = 0;
 			int ret;
 
-			if (!bgp_cur_u8(&param, &code) ||
-			    !bgp_cur_u8(&param, &clen) ||
-			    !bgp_cur_sub(&param, clen, &v))
+			if (!keel_cur_u8(&param, &code) ||
+			    !keel_cur_u8(&param, &clen) ||
+			    !keel_cur_sub(&param, clen, &v))
 				return bgp_fail(err, BGP_ERR_OPEN, 0, NULL, 0,
 						"capability overruns");
 			ret = bgp_open_cap(o, code, &v, as4, err);
@@ -200,7 +201,7 @@ int bgp_open_parse(const uint8_t *buf, size_t len, struct bgp_open *out,
 		   struct bgp_notification *err)
 {
 	static const uint8_t version[2] = { 0, BGP_VERSION };
-	struct bgp_cur body, params;
+	struct keel_cur body, params;
 	uint32_t as4 = 0;
 	uint8_t optlen = 0;
 	int ret;
@@ -210,11 +211,11 @@ int bgp_open_parse(const uint8_t *buf, size_t len, struct bgp_open *out,
 	if (ret)
 		return ret;
 	/* The header check guarantees the 10 fixed bytes. */
-	bgp_cur_u8(&body, &out->version);
-	bgp_cur_u16(&body, &out->my_as);
-	bgp_cur_u16(&body, &out->hold_time);
-	bgp_cur_u32(&body, &out->bgp_id);
-	bgp_cur_u8(&body, &optlen);
+	keel_cur_u8(&body, &out->version);
+	keel_cur_u16(&body, &out->my_as);
+	keel_cur_u16(&body, &out->hold_time);
+	keel_cur_u32(&body, &out->bgp_id);
+	keel_cur_u8(&body, &optlen);
 	/* RFC 4271 section 6.2: data = the version we support. */
 	if (out->version != BGP_VERSION) {
 		ret = bgp_fail(err, BGP_ERR_OPEN, BGP_OPEN_VERSION, version, 2,
@@ -240,7 +241,7 @@ int bgp_open_parse(const uint8_t *buf, size_t len, struct bgp_open *out,
 		goto out;
 	}
 	/* The optional parameters must fill the message exactly. */
-	if (!bgp_cur_sub(&body, optlen, &params) || bgp_cur_left(&body)) {
+	if (!keel_cur_sub(&body, optlen, &params) || keel_cur_left(&body)) {
 		ret = bgp_fail_len(err, (uint16_t)len,
 				   "optional parameters length mismatch");
 		goto out;
@@ -271,44 +272,44 @@ out:
 
 int bgp_keepalive_encode(uint8_t *buf, size_t size)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	static const uint8_t marker[BGP_MARKER_LEN] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 	};
 
-	bgp_wbuf_bytes(&w, marker, sizeof(marker));
-	bgp_wbuf_u16(&w, BGP_HDR_LEN);
-	bgp_wbuf_u8(&w, BGP_KEEPALIVE);
-	return bgp_wbuf_len(&w);
+	keel_wbuf_bytes(&w, marker, sizeof(marker));
+	keel_wbuf_u16(&w, BGP_HDR_LEN);
+	keel_wbuf_u8(&w, BGP_KEEPALIVE);
+	return keel_wbuf_len(&w);
 }
 
 /* Marker, a length to patch, type; bgp_msg_end() fills the length. */
-static void bgp_msg_start(struct bgp_wbuf *w, uint8_t type)
+static void bgp_msg_start(struct keel_wbuf *w, uint8_t type)
 {
 	size_t i;
 
 	for (i = 0; i < BGP_MARKER_LEN; i++)
-		bgp_wbuf_u8(w, 0xff);
-	bgp_wbuf_mark(w, 2);
-	bgp_wbuf_u8(w, type);
+		keel_wbuf_u8(w, 0xff);
+	keel_wbuf_mark(w, 2);
+	keel_wbuf_u8(w, type);
 }
 
-static int bgp_msg_end(struct bgp_wbuf *w)
+static int bgp_msg_end(struct keel_wbuf *w)
 {
-	int n = bgp_wbuf_len(w);
+	int n = keel_wbuf_len(w);
 
 	if (n < 0)
 		return n;
 	if (n > BGP_MSG_MAX)
 		return -EMSGSIZE;
-	bgp_wbuf_patch16(w, BGP_MARKER_LEN, (uint16_t)n);
+	keel_wbuf_patch16(w, BGP_MARKER_LEN, (uint16_t)n);
 	return n;
 }
 
 int bgp_open_encode(uint8_t *buf, size_t size, const struct bgp_open *in)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	size_t optlen_at, plen_at, start;
 	unsigned int i;
 
@@ -321,49 +322,49 @@ int bgp_open_encode(uint8_t *buf, size_t size, const struct bgp_open *in)
 		if (in->unknown[i].len > sizeof(in->unknown[i].data))
 			return -EINVAL;
 	bgp_msg_start(&w, BGP_OPEN);
-	bgp_wbuf_u8(&w, BGP_VERSION);
+	keel_wbuf_u8(&w, BGP_VERSION);
 	/* RFC 6793 section 4.1: AS_TRANS when the AS needs 4 octets. */
-	bgp_wbuf_u16(&w, in->asn > 0xffff ? BGP_AS_TRANS : (uint16_t)in->asn);
-	bgp_wbuf_u16(&w, in->hold_time);
-	bgp_wbuf_u32(&w, in->bgp_id);
-	optlen_at = bgp_wbuf_mark(&w, 1);
+	keel_wbuf_u16(&w, in->asn > 0xffff ? BGP_AS_TRANS : (uint16_t)in->asn);
+	keel_wbuf_u16(&w, in->hold_time);
+	keel_wbuf_u32(&w, in->bgp_id);
+	optlen_at = keel_wbuf_mark(&w, 1);
 	/* One Capabilities parameter holding them all (RFC 5492 section 4). */
-	bgp_wbuf_u8(&w, BGP_CAP_PARAM);
-	plen_at = bgp_wbuf_mark(&w, 1);
+	keel_wbuf_u8(&w, BGP_CAP_PARAM);
+	plen_at = keel_wbuf_mark(&w, 1);
 	start = w.len;
 	for (i = 0; i < in->n_mp; i++) {
-		bgp_wbuf_u8(&w, BGP_CAP_MP);
-		bgp_wbuf_u8(&w, 4);
-		bgp_wbuf_u16(&w, in->mp[i].afi);
-		bgp_wbuf_u8(&w, 0);
-		bgp_wbuf_u8(&w, in->mp[i].safi);
+		keel_wbuf_u8(&w, BGP_CAP_MP);
+		keel_wbuf_u8(&w, 4);
+		keel_wbuf_u16(&w, in->mp[i].afi);
+		keel_wbuf_u8(&w, 0);
+		keel_wbuf_u8(&w, in->mp[i].safi);
 	}
 	if (in->cap_route_refresh) {
-		bgp_wbuf_u8(&w, BGP_CAP_RR);
-		bgp_wbuf_u8(&w, 0);
+		keel_wbuf_u8(&w, BGP_CAP_RR);
+		keel_wbuf_u8(&w, 0);
 	}
 	if (in->cap_as4) {
-		bgp_wbuf_u8(&w, BGP_CAP_AS4);
-		bgp_wbuf_u8(&w, 4);
-		bgp_wbuf_u32(&w, in->asn);
+		keel_wbuf_u8(&w, BGP_CAP_AS4);
+		keel_wbuf_u8(&w, 4);
+		keel_wbuf_u32(&w, in->asn);
 	}
 	for (i = 0; i < in->n_unknown; i++) {
-		bgp_wbuf_u8(&w, in->unknown[i].code);
-		bgp_wbuf_u8(&w, in->unknown[i].len);
-		bgp_wbuf_bytes(&w, in->unknown[i].data, in->unknown[i].len);
+		keel_wbuf_u8(&w, in->unknown[i].code);
+		keel_wbuf_u8(&w, in->unknown[i].len);
+		keel_wbuf_bytes(&w, in->unknown[i].data, in->unknown[i].len);
 	}
 	if (w.overflow)
 		return -ENOSPC;
 	if (w.len == start) {
 		w.len -= 2; /* no capabilities: no parameter */
-		bgp_wbuf_patch8(&w, optlen_at, 0);
+		keel_wbuf_patch8(&w, optlen_at, 0);
 		return bgp_msg_end(&w);
 	}
 	/* RFC 4271 section 4.2: one octet of parameters length. */
 	if (w.len - start > 253)
 		return -EMSGSIZE;
-	bgp_wbuf_patch8(&w, plen_at, (uint8_t)(w.len - start));
-	bgp_wbuf_patch8(&w, optlen_at, (uint8_t)(w.len - start + 2));
+	keel_wbuf_patch8(&w, plen_at, (uint8_t)(w.len - start));
+	keel_wbuf_patch8(&w, optlen_at, (uint8_t)(w.len - start + 2));
 	return bgp_msg_end(&w);
 }
 
@@ -422,7 +423,7 @@ int bgp_notification_parse(const uint8_t *buf, size_t len,
 			   struct bgp_notification *out,
 			   struct bgp_notification *err)
 {
-	struct bgp_cur body;
+	struct keel_cur body;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -433,10 +434,10 @@ int bgp_notification_parse(const uint8_t *buf, size_t len,
 	 * Any code is taken: RFC 4271 section 6.4 forbids answering a
 	 * NOTIFICATION with one.
 	 */
-	bgp_cur_u8(&body, &out->code);
-	bgp_cur_u8(&body, &out->subcode);
-	out->data_len = (uint16_t)bgp_cur_left(&body);
-	bgp_cur_bytes(&body, out->data, out->data_len);
+	keel_cur_u8(&body, &out->code);
+	keel_cur_u8(&body, &out->subcode);
+	out->data_len = (uint16_t)keel_cur_left(&body);
+	keel_cur_bytes(&body, out->data, out->data_len);
 	/*
 	 * RFC 9003 section 2: a length octet and that many octets of UTF-8;
 	 * anything else is kept as plain data (section 3: not an error).
@@ -454,7 +455,7 @@ int bgp_notification_parse(const uint8_t *buf, size_t len,
 int bgp_notification_encode(uint8_t *buf, size_t size,
 			    const struct bgp_notification *in)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 
 	if (in->has_shutdown) {
 		if (!bgp_is_shutdown(in->code, in->subcode) ||
@@ -465,13 +466,13 @@ int bgp_notification_encode(uint8_t *buf, size_t size,
 		return -EINVAL;
 	}
 	bgp_msg_start(&w, BGP_NOTIFICATION);
-	bgp_wbuf_u8(&w, in->code);
-	bgp_wbuf_u8(&w, in->subcode);
+	keel_wbuf_u8(&w, in->code);
+	keel_wbuf_u8(&w, in->subcode);
 	if (in->has_shutdown) {
-		bgp_wbuf_u8(&w, in->shutdown_len);
-		bgp_wbuf_bytes(&w, in->shutdown, in->shutdown_len);
+		keel_wbuf_u8(&w, in->shutdown_len);
+		keel_wbuf_bytes(&w, in->shutdown, in->shutdown_len);
 	} else {
-		bgp_wbuf_bytes(&w, in->data, in->data_len);
+		keel_wbuf_bytes(&w, in->data, in->data_len);
 	}
 	return bgp_msg_end(&w);
 }
@@ -482,7 +483,7 @@ int bgp_route_refresh_parse(const uint8_t *buf, size_t len,
 			    struct bgp_route_refresh *out,
 			    struct bgp_notification *err)
 {
-	struct bgp_cur body;
+	struct keel_cur body;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -490,21 +491,21 @@ int bgp_route_refresh_parse(const uint8_t *buf, size_t len,
 	ret = bgp_msg_begin(buf, len, BGP_ROUTE_REFRESH, &body, err);
 	if (ret)
 		return ret;
-	bgp_cur_u16(&body, &out->afi);
-	bgp_cur_u8(&body, &out->reserved);
-	bgp_cur_u8(&body, &out->safi);
+	keel_cur_u16(&body, &out->afi);
+	keel_cur_u8(&body, &out->reserved);
+	keel_cur_u8(&body, &out->safi);
 	return 0;
 }
 
 int bgp_route_refresh_encode(uint8_t *buf, size_t size,
 			     const struct bgp_route_refresh *in)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 
 	bgp_msg_start(&w, BGP_ROUTE_REFRESH);
-	bgp_wbuf_u16(&w, in->afi);
-	bgp_wbuf_u8(&w, in->reserved);
-	bgp_wbuf_u8(&w, in->safi);
+	keel_wbuf_u16(&w, in->afi);
+	keel_wbuf_u8(&w, in->reserved);
+	keel_wbuf_u8(&w, in->safi);
 	return bgp_msg_end(&w);
 }
 
@@ -518,18 +519,18 @@ static unsigned int bgp_afi_bits(uint16_t afi)
 int bgp_nlri_next(const uint8_t **p, size_t *left, uint16_t afi,
 		  struct bgp_prefix *out)
 {
-	struct bgp_cur c = bgp_cur_init(*p, *left);
+	struct keel_cur c = keel_cur_init(*p, *left);
 	unsigned int bits = bgp_afi_bits(afi);
 	size_t n;
 	uint8_t plen = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!bgp_cur_left(&c))
+	if (!keel_cur_left(&c))
 		return 0;
-	bgp_cur_u8(&c, &plen);
+	keel_cur_u8(&c, &plen);
 	/* RFC 4271 section 4.3: length in bits, then the covering octets. */
 	n = (plen + 7u) / 8;
-	if (!bits || plen > bits || !bgp_cur_bytes(&c, out->addr, n))
+	if (!bits || plen > bits || !keel_cur_bytes(&c, out->addr, n))
 		return -EBADMSG;
 	if (plen % 8)
 		out->addr[n - 1] &= (uint8_t)(0xff << (8 - plen % 8));
@@ -573,9 +574,9 @@ enum bgp_attr_verdict {
 };
 
 /* RFC 7606 section 7.1. */
-static int bgp_attr_origin(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_origin(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	if (bgp_cur_left(v) != 1 || !bgp_cur_u8(v, &x->u->origin) ||
+	if (keel_cur_left(v) != 1 || !keel_cur_u8(v, &x->u->origin) ||
 	    x->u->origin > 2)
 		return BGP_ATTR_WITHDRAW;
 	x->u->has_origin = true;
@@ -583,38 +584,38 @@ static int bgp_attr_origin(struct bgp_attr_ctx *x, struct bgp_cur *v)
 }
 
 /* Segments of 1..255 ASes of width octets (RFC 4271 section 4.3). */
-static bool bgp_as_path_valid(struct bgp_cur v, size_t width)
+static bool bgp_as_path_valid(struct keel_cur v, size_t width)
 {
-	while (bgp_cur_left(&v)) {
+	while (keel_cur_left(&v)) {
 		uint8_t type = 0, count = 0;
 
-		if (!bgp_cur_u8(&v, &type) || !bgp_cur_u8(&v, &count))
+		if (!keel_cur_u8(&v, &type) || !keel_cur_u8(&v, &count))
 			return false;
 		/* RFC 7606 section 7.2: type 1..4 (RFC 5065), count > 0. */
 		if (type < 1 || type > 4 || count == 0 ||
-		    !bgp_cur_skip(&v, (size_t)count * width))
+		    !keel_cur_skip(&v, (size_t)count * width))
 			return false;
 	}
 	return true;
 }
 
 /* RFC 7606 section 7.2. */
-static int bgp_attr_as_path(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_as_path(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	if (!bgp_as_path_valid(*v, x->opts->as4 ? 4 : 2))
 		return BGP_ATTR_WITHDRAW;
 	x->u->has_as_path = true;
 	x->u->as_path = v->p;
-	x->u->as_path_len = (uint16_t)bgp_cur_left(v);
+	x->u->as_path_len = (uint16_t)keel_cur_left(v);
 	return BGP_ATTR_OK;
 }
 
 /* RFC 7606 section 7.3; RFC 4271 section 6.3: a usable host address. */
-static int bgp_attr_next_hop(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_next_hop(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	uint32_t nh = 0;
 
-	if (bgp_cur_left(v) != 4 || !bgp_cur_u32(v, &nh) || nh == 0 ||
+	if (keel_cur_left(v) != 4 || !keel_cur_u32(v, &nh) || nh == 0 ||
 	    nh >= 0xe0000000u)
 		return BGP_ATTR_WITHDRAW;
 	x->u->has_next_hop = true;
@@ -623,44 +624,44 @@ static int bgp_attr_next_hop(struct bgp_attr_ctx *x, struct bgp_cur *v)
 }
 
 /* RFC 7606 section 7.4. */
-static int bgp_attr_med(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_med(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	if (bgp_cur_left(v) != 4 || !bgp_cur_u32(v, &x->u->med))
+	if (keel_cur_left(v) != 4 || !keel_cur_u32(v, &x->u->med))
 		return BGP_ATTR_WITHDRAW;
 	x->u->has_med = true;
 	return BGP_ATTR_OK;
 }
 
 /* RFC 7606 section 7.5: from an external peer, discarded. */
-static int bgp_attr_local_pref(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_local_pref(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	if (x->opts->ebgp)
 		return BGP_ATTR_DISCARD_IT;
-	if (bgp_cur_left(v) != 4 || !bgp_cur_u32(v, &x->u->local_pref))
+	if (keel_cur_left(v) != 4 || !keel_cur_u32(v, &x->u->local_pref))
 		return BGP_ATTR_WITHDRAW;
 	x->u->has_local_pref = true;
 	return BGP_ATTR_OK;
 }
 
 /* RFC 7606 section 7.6. */
-static int bgp_attr_atomic(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_atomic(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	(void)x;
-	return bgp_cur_left(v) == 0 ? BGP_ATTR_OK : BGP_ATTR_DISCARD_IT;
+	return keel_cur_left(v) == 0 ? BGP_ATTR_OK : BGP_ATTR_DISCARD_IT;
 }
 
 /* RFC 7606 section 7.7: AS width follows the session. */
-static int bgp_attr_aggregator(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_aggregator(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	return bgp_cur_left(v) == (x->opts->as4 ? 8u : 6u) ?
+	return keel_cur_left(v) == (x->opts->as4 ? 8u : 6u) ?
 		       BGP_ATTR_OK :
 		       BGP_ATTR_DISCARD_IT;
 }
 
 /* RFC 7606 section 7.8: a non-zero multiple of 4. */
-static int bgp_attr_communities(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_communities(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	size_t n = bgp_cur_left(v);
+	size_t n = keel_cur_left(v);
 
 	if (n == 0 || n % 4)
 		return BGP_ATTR_WITHDRAW;
@@ -670,16 +671,16 @@ static int bgp_attr_communities(struct bgp_attr_ctx *x, struct bgp_cur *v)
 }
 
 /* RFC 7606 section 7.9. */
-static int bgp_attr_originator(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_originator(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	(void)x;
-	return bgp_cur_left(v) == 4 ? BGP_ATTR_OK : BGP_ATTR_WITHDRAW;
+	return keel_cur_left(v) == 4 ? BGP_ATTR_OK : BGP_ATTR_WITHDRAW;
 }
 
 /* RFC 7606 section 7.10: a non-zero multiple of 4. */
-static int bgp_attr_cluster_list(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_cluster_list(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	size_t n = bgp_cur_left(v);
+	size_t n = keel_cur_left(v);
 
 	(void)x;
 	return n && n % 4 == 0 ? BGP_ATTR_OK : BGP_ATTR_WITHDRAW;
@@ -699,15 +700,15 @@ static int bgp_mp_fail(struct bgp_attr_ctx *x, uint8_t subcode,
 }
 
 /* RFC 4760 section 3. */
-static int bgp_attr_mp_reach(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_mp_reach(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	struct bgp_update *u = x->u;
 	uint8_t nhlen = 0, reserved = 0;
 
-	if (!bgp_cur_u16(v, &u->mp_reach_af.afi) ||
-	    !bgp_cur_u8(v, &u->mp_reach_af.safi) || !bgp_cur_u8(v, &nhlen) ||
-	    nhlen > sizeof(u->mp_nh) || !bgp_cur_bytes(v, u->mp_nh, nhlen) ||
-	    !bgp_cur_u8(v, &reserved))
+	if (!keel_cur_u16(v, &u->mp_reach_af.afi) ||
+	    !keel_cur_u8(v, &u->mp_reach_af.safi) || !keel_cur_u8(v, &nhlen) ||
+	    nhlen > sizeof(u->mp_nh) || !keel_cur_bytes(v, u->mp_nh, nhlen) ||
+	    !keel_cur_u8(v, &reserved))
 		return bgp_mp_fail(x, BGP_UPD_OPT_ATTR, "MP_REACH overruns");
 	u->mp_nh_len = nhlen;
 	u->has_mp_reach = true;
@@ -718,49 +719,49 @@ static int bgp_attr_mp_reach(struct bgp_attr_ctx *x, struct bgp_cur *v)
 	    (u->mp_reach_af.afi == BGP_AFI_IPV6 && nhlen != 16 && nhlen != 32))
 		return bgp_mp_fail(x, BGP_UPD_OPT_ATTR,
 				   "MP_REACH next hop length");
-	if (!bgp_nlri_valid(v->p, bgp_cur_left(v), u->mp_reach_af.afi))
+	if (!bgp_nlri_valid(v->p, keel_cur_left(v), u->mp_reach_af.afi))
 		return bgp_mp_fail(x, BGP_UPD_NETWORK, "MP_REACH NLRI");
 	u->mp_reach_nlri = v->p;
-	u->mp_reach_nlri_len = (uint16_t)bgp_cur_left(v);
+	u->mp_reach_nlri_len = (uint16_t)keel_cur_left(v);
 	return BGP_ATTR_OK;
 }
 
 /* RFC 4760 section 4. */
-static int bgp_attr_mp_unreach(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_mp_unreach(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	struct bgp_update *u = x->u;
 
-	if (!bgp_cur_u16(v, &u->mp_unreach_af.afi) ||
-	    !bgp_cur_u8(v, &u->mp_unreach_af.safi))
+	if (!keel_cur_u16(v, &u->mp_unreach_af.afi) ||
+	    !keel_cur_u8(v, &u->mp_unreach_af.safi))
 		return bgp_mp_fail(x, BGP_UPD_OPT_ATTR, "MP_UNREACH overruns");
 	u->has_mp_unreach = true;
 	if (!bgp_nlri_family(&u->mp_unreach_af))
 		return BGP_ATTR_OK;
-	if (!bgp_nlri_valid(v->p, bgp_cur_left(v), u->mp_unreach_af.afi))
+	if (!bgp_nlri_valid(v->p, keel_cur_left(v), u->mp_unreach_af.afi))
 		return bgp_mp_fail(x, BGP_UPD_NETWORK, "MP_UNREACH NLRI");
 	u->mp_unreach_nlri = v->p;
-	u->mp_unreach_nlri_len = (uint16_t)bgp_cur_left(v);
+	u->mp_unreach_nlri_len = (uint16_t)keel_cur_left(v);
 	return BGP_ATTR_OK;
 }
 
 /* RFC 6793 section 6: a malformed AS4_PATH is discarded. */
-static int bgp_attr_as4_path(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_as4_path(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	(void)x;
 	return bgp_as_path_valid(*v, 4) ? BGP_ATTR_OK : BGP_ATTR_DISCARD_IT;
 }
 
 /* RFC 6793 section 6. */
-static int bgp_attr_as4_aggregator(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_as4_aggregator(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
 	(void)x;
-	return bgp_cur_left(v) == 8 ? BGP_ATTR_OK : BGP_ATTR_DISCARD_IT;
+	return keel_cur_left(v) == 8 ? BGP_ATTR_OK : BGP_ATTR_DISCARD_IT;
 }
 
 /* RFC 8092 section 5 and 6: a non-zero multiple of 12. */
-static int bgp_attr_large(struct bgp_attr_ctx *x, struct bgp_cur *v)
+static int bgp_attr_large(struct bgp_attr_ctx *x, struct keel_cur *v)
 {
-	size_t n = bgp_cur_left(v);
+	size_t n = keel_cur_left(v);
 
 	if (n == 0 || n % 12)
 		return BGP_ATTR_WITHDRAW;
@@ -775,7 +776,7 @@ static int bgp_attr_large(struct bgp_attr_ctx *x, struct bgp_cur *v)
 /* Indexed by type code: the Optional/Transitive bits and the handler. */
 static const struct bgp_attr_desc {
 	uint8_t flags;
-	int (*decode)(struct bgp_attr_ctx *x, struct bgp_cur *v);
+	int (*decode)(struct bgp_attr_ctx *x, struct keel_cur *v);
 } bgp_attr_table[] = {
 	[BGP_ATTR_ORIGIN] = { T, bgp_attr_origin },
 	[BGP_ATTR_AS_PATH] = { T, bgp_attr_as_path },
@@ -816,18 +817,18 @@ static bool bgp_seen(struct bgp_update *u, uint8_t type)
 	return was;
 }
 
-static int bgp_update_attrs(struct bgp_update *u, struct bgp_cur *attrs,
+static int bgp_update_attrs(struct bgp_update *u, struct keel_cur *attrs,
 			    const struct bgp_parse_opts *opts,
 			    struct bgp_notification *err)
 {
 	struct bgp_attr_ctx x = { .opts = opts, .u = u, .err = err };
 
-	while (bgp_cur_left(attrs)) {
+	while (keel_cur_left(attrs)) {
 		const struct bgp_attr_desc *d = NULL;
 		const uint8_t *start = attrs->p;
 		uint8_t flags = 0, type = 0, len8 = 0;
 		uint16_t len = 0;
-		struct bgp_cur v;
+		struct keel_cur v;
 		bool ok;
 		int verdict;
 
@@ -837,12 +838,12 @@ static int bgp_update_attrs(struct bgp_update *u, struct bgp_cur *attrs,
 		 * the NLRI is still found through Total Path Attribute
 		 * Length.
 		 */
-		ok = bgp_cur_u8(attrs, &flags) && bgp_cur_u8(attrs, &type);
+		ok = keel_cur_u8(attrs, &flags) && keel_cur_u8(attrs, &type);
 		if (ok && (flags & BGP_AF_EXTLEN))
-			ok = bgp_cur_u16(attrs, &len);
-		else if (ok && (ok = bgp_cur_u8(attrs, &len8)))
+			ok = keel_cur_u16(attrs, &len);
+		else if (ok && (ok = keel_cur_u8(attrs, &len8)))
 			len = len8;
-		if (!ok || !bgp_cur_sub(attrs, len, &v)) {
+		if (!ok || !keel_cur_sub(attrs, len, &v)) {
 			bgp_update_note(u, BGP_UPD_TREAT_AS_WITHDRAW, type,
 					"attribute overruns the list");
 			return 0;
@@ -920,7 +921,7 @@ int bgp_update_parse(const uint8_t *buf, size_t len,
 		     const struct bgp_parse_opts *opts, struct bgp_update *out,
 		     struct bgp_notification *err)
 {
-	struct bgp_cur body, withdrawn, attrs;
+	struct keel_cur body, withdrawn, attrs;
 	uint16_t wlen = 0, alen = 0;
 	bool reach;
 	int ret;
@@ -930,16 +931,16 @@ int bgp_update_parse(const uint8_t *buf, size_t len,
 	if (ret)
 		return ret;
 	/* RFC 4271 section 6.3: both lengths must fit in the message. */
-	if (!bgp_cur_u16(&body, &wlen) ||
-	    !bgp_cur_sub(&body, wlen, &withdrawn) ||
-	    !bgp_cur_u16(&body, &alen) || !bgp_cur_sub(&body, alen, &attrs)) {
+	if (!keel_cur_u16(&body, &wlen) ||
+	    !keel_cur_sub(&body, wlen, &withdrawn) ||
+	    !keel_cur_u16(&body, &alen) || !keel_cur_sub(&body, alen, &attrs)) {
 		ret = bgp_fail(err, BGP_ERR_UPDATE, BGP_UPD_ATTR_LIST, NULL, 0,
 			       "withdrawn or attribute length overruns");
 		goto out;
 	}
 	/* RFC 7606 section 5.3; RFC 4271 section 6.3: Invalid Network. */
 	if (!bgp_nlri_valid(withdrawn.p, wlen, BGP_AFI_IPV4) ||
-	    !bgp_nlri_valid(body.p, bgp_cur_left(&body), BGP_AFI_IPV4)) {
+	    !bgp_nlri_valid(body.p, keel_cur_left(&body), BGP_AFI_IPV4)) {
 		ret = bgp_fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0,
 			       "bad prefix");
 		goto out;
@@ -947,7 +948,7 @@ int bgp_update_parse(const uint8_t *buf, size_t len,
 	out->withdrawn = withdrawn.p;
 	out->withdrawn_len = wlen;
 	out->nlri = body.p;
-	out->nlri_len = (uint16_t)bgp_cur_left(&body);
+	out->nlri_len = (uint16_t)keel_cur_left(&body);
 	ret = bgp_update_attrs(out, &attrs, opts, err);
 	if (ret)
 		goto out;
@@ -977,18 +978,18 @@ out:
 
 /* ---- UPDATE encoding ---- */
 
-static void bgp_put_attr(struct bgp_wbuf *w, uint8_t flags, uint8_t type,
+static void bgp_put_attr(struct keel_wbuf *w, uint8_t flags, uint8_t type,
 			 size_t len)
 {
 	/* RFC 4271 section 4.3: Extended Length past 255. */
 	if (len > 255) {
-		bgp_wbuf_u8(w, flags | BGP_AF_EXTLEN);
-		bgp_wbuf_u8(w, type);
-		bgp_wbuf_u16(w, (uint16_t)len);
+		keel_wbuf_u8(w, flags | BGP_AF_EXTLEN);
+		keel_wbuf_u8(w, type);
+		keel_wbuf_u16(w, (uint16_t)len);
 	} else {
-		bgp_wbuf_u8(w, flags);
-		bgp_wbuf_u8(w, type);
-		bgp_wbuf_u8(w, (uint8_t)len);
+		keel_wbuf_u8(w, flags);
+		keel_wbuf_u8(w, type);
+		keel_wbuf_u8(w, (uint8_t)len);
 	}
 }
 
@@ -1008,7 +1009,7 @@ static int bgp_prefixes_len(uint16_t afi, const struct bgp_prefix *p,
 	return 0;
 }
 
-static void bgp_put_prefixes(struct bgp_wbuf *w, const struct bgp_prefix *p,
+static void bgp_put_prefixes(struct keel_wbuf *w, const struct bgp_prefix *p,
 			     unsigned int n)
 {
 	unsigned int i;
@@ -1017,21 +1018,21 @@ static void bgp_put_prefixes(struct bgp_wbuf *w, const struct bgp_prefix *p,
 		size_t bytes = (p[i].len + 7u) / 8;
 		uint8_t last;
 
-		bgp_wbuf_u8(w, p[i].len);
+		keel_wbuf_u8(w, p[i].len);
 		if (!bytes)
 			continue;
-		bgp_wbuf_bytes(w, p[i].addr, bytes - 1);
+		keel_wbuf_bytes(w, p[i].addr, bytes - 1);
 		last = p[i].addr[bytes - 1];
 		if (p[i].len % 8)
 			last &= (uint8_t)(0xff << (8 - p[i].len % 8));
-		bgp_wbuf_u8(w, last);
+		keel_wbuf_u8(w, last);
 	}
 }
 
 int bgp_update_encode_announce(uint8_t *buf, size_t size,
 			       const struct bgp_announce *in)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	size_t plen, alen_at, start, aslen;
 	unsigned int i, count = 1u + in->prepend;
 	int ret;
@@ -1048,49 +1049,49 @@ int bgp_update_encode_announce(uint8_t *buf, size_t size,
 	if (ret)
 		return ret;
 	bgp_msg_start(&w, BGP_UPDATE);
-	bgp_wbuf_u16(&w, 0); /* no withdrawn routes */
-	alen_at = bgp_wbuf_mark(&w, 2);
+	keel_wbuf_u16(&w, 0); /* no withdrawn routes */
+	alen_at = keel_wbuf_mark(&w, 2);
 	start = w.len;
 	if (in->afi == BGP_AFI_IPV6) {
 		/* RFC 7606 section 5.1: MP_REACH_NLRI first. */
 		bgp_put_attr(&w, BGP_AF_OPTIONAL, BGP_ATTR_MP_REACH,
 			     5 + in->next_hop6_len + plen);
-		bgp_wbuf_u16(&w, BGP_AFI_IPV6);
-		bgp_wbuf_u8(&w, BGP_SAFI_UNICAST);
-		bgp_wbuf_u8(&w, in->next_hop6_len);
-		bgp_wbuf_bytes(&w, in->next_hop6, in->next_hop6_len);
-		bgp_wbuf_u8(&w, 0);
+		keel_wbuf_u16(&w, BGP_AFI_IPV6);
+		keel_wbuf_u8(&w, BGP_SAFI_UNICAST);
+		keel_wbuf_u8(&w, in->next_hop6_len);
+		keel_wbuf_bytes(&w, in->next_hop6, in->next_hop6_len);
+		keel_wbuf_u8(&w, 0);
 		bgp_put_prefixes(&w, in->prefixes, in->n_prefixes);
 	}
 	/* Then ascending type codes (RFC 4271 section 5). */
 	bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_ORIGIN, 1);
-	bgp_wbuf_u8(&w, in->origin);
+	keel_wbuf_u8(&w, in->origin);
 	/* One AS_SEQUENCE of 4-octet ASes (RFC 6793 section 4.1)... */
 	if (!in->as2) {
 		aslen = 2 + 4 * (size_t)count;
 		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_AS_PATH, aslen);
-		bgp_wbuf_u8(&w, 2);
-		bgp_wbuf_u8(&w, (uint8_t)count);
+		keel_wbuf_u8(&w, 2);
+		keel_wbuf_u8(&w, (uint8_t)count);
 		for (i = 0; i < count; i++)
-			bgp_wbuf_u32(&w, in->local_as);
+			keel_wbuf_u32(&w, in->local_as);
 	} else {
 		/* ...or of 2-octet ones, AS_TRANS standing in (section 4.2.2). */
 		aslen = 2 + 2 * (size_t)count;
 		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_AS_PATH, aslen);
-		bgp_wbuf_u8(&w, 2);
-		bgp_wbuf_u8(&w, (uint8_t)count);
+		keel_wbuf_u8(&w, 2);
+		keel_wbuf_u8(&w, (uint8_t)count);
 		for (i = 0; i < count; i++)
-			bgp_wbuf_u16(&w, in->local_as > 0xffff ?
-						 BGP_AS_TRANS :
-						 (uint16_t)in->local_as);
+			keel_wbuf_u16(&w, in->local_as > 0xffff ?
+						  BGP_AS_TRANS :
+						  (uint16_t)in->local_as);
 	}
 	if (in->afi == BGP_AFI_IPV4) {
 		bgp_put_attr(&w, BGP_AF_TRANSITIVE, BGP_ATTR_NEXT_HOP, 4);
-		bgp_wbuf_u32(&w, in->next_hop4);
+		keel_wbuf_u32(&w, in->next_hop4);
 	}
 	if (in->has_med) {
 		bgp_put_attr(&w, BGP_AF_OPTIONAL, BGP_ATTR_MED, 4);
-		bgp_wbuf_u32(&w, in->med);
+		keel_wbuf_u32(&w, in->med);
 	}
 	if (in->n_communities) {
 		/* RFC 1997. */
@@ -1098,16 +1099,16 @@ int bgp_update_encode_announce(uint8_t *buf, size_t size,
 			     BGP_ATTR_COMMUNITIES,
 			     4 * (size_t)in->n_communities);
 		for (i = 0; i < in->n_communities; i++)
-			bgp_wbuf_u32(&w, in->communities[i]);
+			keel_wbuf_u32(&w, in->communities[i]);
 	}
 	if (in->as2 && in->local_as > 0xffff) {
 		/* RFC 6793 section 4.2.2: the true path for new speakers. */
 		bgp_put_attr(&w, BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE,
 			     BGP_ATTR_AS4_PATH, 2 + 4 * (size_t)count);
-		bgp_wbuf_u8(&w, 2);
-		bgp_wbuf_u8(&w, (uint8_t)count);
+		keel_wbuf_u8(&w, 2);
+		keel_wbuf_u8(&w, (uint8_t)count);
 		for (i = 0; i < count; i++)
-			bgp_wbuf_u32(&w, in->local_as);
+			keel_wbuf_u32(&w, in->local_as);
 	}
 	if (in->n_large) {
 		/* RFC 8092 section 3. */
@@ -1115,16 +1116,16 @@ int bgp_update_encode_announce(uint8_t *buf, size_t size,
 			     BGP_ATTR_LARGE_COMMUNITIES,
 			     12 * (size_t)in->n_large);
 		for (i = 0; i < in->n_large; i++) {
-			bgp_wbuf_u32(&w, in->large[i].global);
-			bgp_wbuf_u32(&w, in->large[i].local1);
-			bgp_wbuf_u32(&w, in->large[i].local2);
+			keel_wbuf_u32(&w, in->large[i].global);
+			keel_wbuf_u32(&w, in->large[i].local1);
+			keel_wbuf_u32(&w, in->large[i].local2);
 		}
 	}
 	if (w.overflow)
 		return -ENOSPC;
 	if (w.len - start > BGP_MSG_MAX)
 		return -EMSGSIZE;
-	bgp_wbuf_patch16(&w, alen_at, (uint16_t)(w.len - start));
+	keel_wbuf_patch16(&w, alen_at, (uint16_t)(w.len - start));
 	if (in->afi == BGP_AFI_IPV4)
 		bgp_put_prefixes(&w, in->prefixes, in->n_prefixes);
 	return bgp_msg_end(&w);
@@ -1134,7 +1135,7 @@ int bgp_update_encode_withdraw(uint8_t *buf, size_t size, uint16_t afi,
 			       const struct bgp_prefix *prefixes,
 			       unsigned int n)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	size_t plen;
 	int ret;
 
@@ -1147,37 +1148,37 @@ int bgp_update_encode_withdraw(uint8_t *buf, size_t size, uint16_t afi,
 		return -EMSGSIZE;
 	bgp_msg_start(&w, BGP_UPDATE);
 	if (afi == BGP_AFI_IPV4) {
-		bgp_wbuf_u16(&w, (uint16_t)plen);
+		keel_wbuf_u16(&w, (uint16_t)plen);
 		bgp_put_prefixes(&w, prefixes, n);
-		bgp_wbuf_u16(&w, 0);
+		keel_wbuf_u16(&w, 0);
 		return bgp_msg_end(&w);
 	}
 	/* RFC 4760 section 4: IPv6 withdrawals go in MP_UNREACH_NLRI. */
-	bgp_wbuf_u16(&w, 0);
-	bgp_wbuf_u16(&w, (uint16_t)(3 + plen + (3 + plen > 255 ? 4 : 3)));
+	keel_wbuf_u16(&w, 0);
+	keel_wbuf_u16(&w, (uint16_t)(3 + plen + (3 + plen > 255 ? 4 : 3)));
 	bgp_put_attr(&w, BGP_AF_OPTIONAL, BGP_ATTR_MP_UNREACH, 3 + plen);
-	bgp_wbuf_u16(&w, BGP_AFI_IPV6);
-	bgp_wbuf_u8(&w, BGP_SAFI_UNICAST);
+	keel_wbuf_u16(&w, BGP_AFI_IPV6);
+	keel_wbuf_u8(&w, BGP_SAFI_UNICAST);
 	bgp_put_prefixes(&w, prefixes, n);
 	return bgp_msg_end(&w);
 }
 
 int bgp_update_encode_eor(uint8_t *buf, size_t size, uint16_t afi)
 {
-	struct bgp_wbuf w = bgp_wbuf_init(buf, size);
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 
 	if (afi != BGP_AFI_IPV4 && afi != BGP_AFI_IPV6)
 		return -EINVAL;
 	bgp_msg_start(&w, BGP_UPDATE);
-	bgp_wbuf_u16(&w, 0);
+	keel_wbuf_u16(&w, 0);
 	if (afi == BGP_AFI_IPV4) {
-		bgp_wbuf_u16(&w, 0);
+		keel_wbuf_u16(&w, 0);
 		return bgp_msg_end(&w);
 	}
-	bgp_wbuf_u16(&w, 6);
+	keel_wbuf_u16(&w, 6);
 	bgp_put_attr(&w, BGP_AF_OPTIONAL, BGP_ATTR_MP_UNREACH, 3);
-	bgp_wbuf_u16(&w, afi);
-	bgp_wbuf_u8(&w, BGP_SAFI_UNICAST);
+	keel_wbuf_u16(&w, afi);
+	keel_wbuf_u8(&w, BGP_SAFI_UNICAST);
 	return bgp_msg_end(&w);
 }
 

@@ -91,7 +91,7 @@ struct bgpa {
 	time_t started;
 	uint64_t reloads;
 	struct bgpa_health health;
-	struct lb_metrics *metrics;
+	struct keel_metrics *metrics;
 };
 
 /* bgpa_peer.c */
@@ -142,6 +142,5 @@ void bgpa_metrics_stop(struct bgpa *b);
 
 /* bgpa_main.c */
 int bgpa_reload(struct bgpa *b, char *err, size_t errlen);
-uint64_t bgpa_now_ms(void);
 
 #endif /* BGPA_H */

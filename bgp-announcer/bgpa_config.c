@@ -25,8 +25,8 @@
 #include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_yaml.h"
-#include "lb_addr.h"
-#include "lb_metrics.h" /* connection caps */
+#include "keel_addr.h"
+#include "keel_metrics.h" /* connection caps */
 
 #define BGPA_FILE_MAX ((size_t)1 << 20)
 #define BGPA_FIELDS_MAX KEEL_YAML_FIELDS_MAX
@@ -374,7 +374,7 @@ static int cfg_service_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 
 	if (cfg_scalar(c, item, buf, sizeof(buf), false))
 		return -EINVAL;
-	if (lb_vip_parse(buf, &p->services[i]))
+	if (keel_vip_parse(buf, &p->services[i]))
 		return cfg_fail(
 			c, item,
 			"must be a service as lbd writes it: "
@@ -1135,8 +1135,9 @@ static int cfg_metrics_listen(struct cfg_ctx *c, struct fy_node *v, void *obj)
 		cfg->metrics_listen[0] = '\0';
 		return 0;
 	}
-	if (lb_hostport_parse(cfg->metrics_listen, strlen(cfg->metrics_listen),
-			      true, &fam, a, &port))
+	if (keel_hostport_parse(cfg->metrics_listen,
+				strlen(cfg->metrics_listen), true, &fam, a,
+				&port))
 		return cfg_fail(c, v,
 				"must be ADDRESS:PORT or [IPV6]:PORT with an "
 				"address literal, or off");
@@ -1148,7 +1149,8 @@ static int cfg_metrics_max_conns(struct cfg_ctx *c, struct fy_node *v,
 {
 	struct bgpa_config *cfg = obj;
 
-	return cfg_uint(c, v, 1, LB_METRICS_CONNS_MAX, &cfg->metrics_max_conns);
+	return cfg_uint(c, v, 1, KEEL_METRICS_CONNS_MAX,
+			&cfg->metrics_max_conns);
 }
 
 static const struct cfg_field cfg_metrics_fields[] = {
@@ -1220,7 +1222,7 @@ int bgpa_config_parse(const char *buf, size_t len, const char *file,
 	memset(out, 0, sizeof(*out));
 	out->hold_time = 90;
 	out->ctl_max_conns = KEEL_CTLSOCK_CONNS;
-	out->metrics_max_conns = LB_METRICS_CONNS;
+	out->metrics_max_conns = KEEL_METRICS_CONNS;
 	out->retry_min_ms = 1000;
 	out->retry_max_ms = 30000;
 	out->listen_port = 179;

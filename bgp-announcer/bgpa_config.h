@@ -120,7 +120,7 @@ struct bgpa_config {
 	char ctl_group[BGPA_NAME_MAX]; /* admin group */
 	char ctl_read_group[BGPA_NAME_MAX]; /* read-only group; "" : none */
 	uint32_t ctl_max_conns; /* default KEEL_CTLSOCK_CONNS (64) */
-	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
+	uint32_t metrics_max_conns; /* default KEEL_METRICS_CONNS (64) */
 	char shutdown_message[BGP_SHUTDOWN_MAX + 1];
 	/* lbd: the control socket polled for the site's health. */
 	bool has_lbd;

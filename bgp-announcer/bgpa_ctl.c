@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "bgpa.h"
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 
@@ -211,7 +212,7 @@ char *bgpa_ctl_handle(struct bgpa *b, const struct keel_ctl_peer *peer,
 	if (!req || !json_is_object(req) || json_object_size(req) != 1 ||
 	    !(cmd = json_object_get(req, "cmd")) || !json_is_string(cmd)) {
 		json_decref(req);
-		if (keel_ratelimit_ok(&rl, bgpa_now_ms(), &n))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &n))
 			keel_log(LOG_WARNING, "control: bad request");
 		return keel_ctlsock_err(
 			KEEL_CTL_E_BAD_REQUEST,

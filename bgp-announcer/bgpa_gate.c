@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "bgpa_gate.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 
 __attribute__((format(printf, 3, 4))) static void
 gate_fmt(char *buf, size_t size, const char *fmt, ...)
@@ -98,7 +98,7 @@ int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 
 		v = json_object_get(s, "service");
 		if (!json_is_string(v) ||
-		    lb_vip_parse(json_string_value(v), &t->key) ||
+		    keel_vip_parse(json_string_value(v), &t->key) ||
 		    gate_parse_reals(json_object_get(s, "reals"), &t->up,
 				     &t->reals)) {
 			gate_fmt(why, size, "services[%zu] malformed", i);
@@ -204,7 +204,7 @@ static bool gate_svc_ok(const struct bgpa_gate_lbd *l,
 	const struct bgpa_gate_svc *s = gate_svc_find(l, k);
 	char name[80] = "?";
 
-	lb_vip_format(k, name, sizeof(name));
+	keel_vip_format(k, name, sizeof(name));
 	if (!s) {
 		gate_fmt(why, size, "%s is not in lbd's configuration", name);
 		return false;
@@ -255,7 +255,7 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 		up += u;
 		min = u < min ? u : min;
 		if (n == 1)
-			lb_vip_format(k, name, sizeof(name));
+			keel_vip_format(k, name, sizeof(name));
 	}
 	if (!n && !c->has_services) {
 		bgp_prefix_format(&c->pfx, pfx, sizeof(pfx));

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "bgpa.h"
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_probe.h"
 
@@ -62,7 +63,7 @@ static void gate_site(const struct bgpa *b, struct bgpa_gate_site *s)
 /* Decide every prefix's state; log changes; one sync. */
 static void gate_evaluate(struct bgpa *b)
 {
-	uint64_t now_ms = bgpa_now_ms();
+	uint64_t now_ms = keel_now_ms();
 	time_t now = time(NULL);
 	struct bgpa_gate_decision d;
 	struct bgpa_gate_site site;
@@ -130,7 +131,7 @@ static void gate_poll_end(struct bgpa *b, enum bgpa_poll_result r,
 		h->poll = NULL;
 	}
 	event_del(h->t_poll_timeout);
-	h->last_poll_ms = (uint32_t)(bgpa_now_ms() - h->poll_started_ms);
+	h->last_poll_ms = (uint32_t)(keel_now_ms() - h->poll_started_ms);
 	h->polls[r]++;
 	h->last_result = r;
 	if (r == BGPA_POLL_OK) {
@@ -222,7 +223,7 @@ static void gate_poll_start(struct bgpa *b)
 	char msg[128], why[128];
 	int fd, n;
 
-	h->poll_started_ms = bgpa_now_ms();
+	h->poll_started_ms = keel_now_ms();
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", b->cfg.lbd_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {

@@ -19,18 +19,11 @@
 #include <event2/listener.h>
 
 #include "bgpa.h"
+#include "keel_clock.h"
 #include "keel_priv.h"
 
 #define BGPA_CONFIG_DEFAULT "/etc/keel/bgp-announcer.yaml"
 #define BGPA_STOP_MAX_S 3
-
-uint64_t bgpa_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void bgpa_usage(FILE *f)
 {
@@ -473,7 +466,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	srandom((unsigned int)(bgpa_now_ms() ^ (uint64_t)getpid()));
+	srandom((unsigned int)(keel_now_ms() ^ (uint64_t)getpid()));
 	b.base = event_base_new();
 	if (!b.base) {
 		keel_log(LOG_ERR, "event loop: out of memory");

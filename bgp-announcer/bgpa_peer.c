@@ -20,6 +20,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "keel_clock.h"
 #include "bgpa.h"
 
 #define BGPA_LINGER_S 2
@@ -322,7 +323,7 @@ static bool peer_log_ok(struct bgpa_peer *p)
 {
 	uint64_t n = 0;
 
-	return keel_ratelimit_ok(&p->rl, bgpa_now_ms(), &n);
+	return keel_ratelimit_ok(&p->rl, keel_now_ms(), &n);
 }
 
 static void peer_msg_err(struct bgpa_peer *p, const struct bgp_notification *e)
@@ -700,7 +701,7 @@ void bgpa_peer_accept(struct bgpa *b, int fd, const struct sockaddr *sa)
 			inet_ntop(AF_INET6,
 				  &((const struct sockaddr_in6 *)sa)->sin6_addr,
 				  s, sizeof(s));
-		if (keel_ratelimit_ok(&rl, bgpa_now_ms(), &n))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &n))
 			keel_log(LOG_WARNING,
 				 "connection from %s refused: not a peer", s);
 		close(fd);

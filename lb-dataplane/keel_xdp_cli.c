@@ -18,7 +18,7 @@
 
 #include "keel_names.h"
 #include "keel_trivial.skel.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_neigh.h"
@@ -197,7 +197,7 @@ static int cli_svc(struct cli *c, struct lb_model *m, struct lb_service **s)
 {
 	struct keel_vip_key k;
 
-	if (lb_vip_parse(c->svc, &k)) {
+	if (keel_vip_parse(c->svc, &k)) {
 		fprintf(stderr,
 			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
 			c->svc);
@@ -218,7 +218,7 @@ static int cmd_svc_add(struct cli *c)
 	struct lb_dp *dp;
 	int err, ret;
 
-	if (lb_vip_parse(c->svc, &k)) {
+	if (keel_vip_parse(c->svc, &k)) {
 		fprintf(stderr,
 			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
 			c->svc);
@@ -331,7 +331,7 @@ static int cli_resolve(struct cli *c, struct lb_service *s, struct lb_real *r)
 	int idx = 0, err;
 
 	if (c->mac) {
-		if (lb_mac_parse(c->mac, mac)) {
+		if (keel_mac_parse(c->mac, mac)) {
 			fprintf(stderr, "keel-xdp: bad MAC '%s'\n", c->mac);
 			return EXIT_USAGE;
 		}
@@ -390,7 +390,7 @@ static int cmd_real(struct cli *c, int op)
 	uint8_t fam;
 	int err, ret;
 
-	if (lb_addr_parse(c->addr, &fam, addr)) {
+	if (keel_addr_parse(c->addr, &fam, addr)) {
 		fprintf(stderr, "keel-xdp: bad address '%s'\n", c->addr);
 		return EXIT_USAGE;
 	}
@@ -472,7 +472,7 @@ static int cmd_status(struct cli *c)
 	for (i = 0; i < m.n_svcs; i++) {
 		struct lb_service *s = m.svcs[i];
 
-		lb_vip_format(&s->key, buf, sizeof(buf));
+		keel_vip_format(&s->key, buf, sizeof(buf));
 		printf("service %s%s  ring %u\n", buf,
 		       s->flags & KEEL_SVC_F_PERSISTENT ? " persistent" : "",
 		       s->ring_size);
@@ -484,9 +484,9 @@ static int cmd_status(struct cli *c)
 
 			for (e = 0; e < s->ring_size; e++)
 				slots += s->ring[e] == r->id;
-			lb_addr_format(r->family, r->addr, buf, sizeof(buf));
+			keel_addr_format(r->family, r->addr, buf, sizeof(buf));
 			if (r->mac_ok)
-				lb_mac_format(r->mac, mac, sizeof(mac));
+				keel_mac_format(r->mac, mac, sizeof(mac));
 			else
 				snprintf(mac, sizeof(mac), "unresolved");
 			printf("  real %-15s id %u weight %u state %s mac %s %s ring_entries %u\n",

@@ -28,11 +28,11 @@
 #include "keel_ctlsock.h" /* connection caps */
 #include "keel_file.h"
 #include "keel_health.h" /* KEEL_RISEFALL_MAX */
+#include "keel_prime.h"
 #include "keel_yaml.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_config.h"
-#include "lb_maglev.h"
-#include "lb_metrics.h" /* connection caps */
+#include "keel_metrics.h" /* connection caps */
 
 /* Far above any real configuration; bounds the parser's memory. */
 #define LB_CFG_FILE_MAX ((size_t)1 << 20)
@@ -612,7 +612,7 @@ static int lb_cfg_svc_proto(struct keel_yaml *c, struct fy_node *v, void *obj)
 
 	s->proto = v;
 	if (keel_yaml_scalar(c, v, buf, sizeof(buf), false) == 0 &&
-	    lb_proto_parse(buf, &s->svc->key.proto) == 0)
+	    keel_proto_parse(buf, &s->svc->key.proto) == 0)
 		return 0;
 	return keel_yaml_fail(c, v, "must be tcp, udp, icmp, icmpv6 or 1..255");
 }
@@ -636,7 +636,7 @@ static int lb_cfg_svc_ring(struct keel_yaml *c, struct fy_node *v, void *obj)
 	int err;
 
 	err = keel_yaml_uint(c, v, 2, KEEL_RING_SIZE_MAX, &s->svc->ring_size);
-	if (!err && !lb_maglev_is_prime(s->svc->ring_size))
+	if (!err && !keel_is_prime(s->svc->ring_size))
 		return keel_yaml_fail(c, v, "must be a prime (e.g. 65537)");
 	return err;
 }
@@ -824,7 +824,7 @@ static int lb_cfg_svc_check(struct keel_yaml *c, struct lb_cfg_svc_ctx *s)
 	    (proto == IPPROTO_ICMPV6 && fam != KEEL_F_INET6))
 		return keel_yaml_fail_key(c, s->proto, "protocol",
 					  "%s does not match the vip's family",
-					  lb_proto_name(proto));
+					  keel_proto_name(proto));
 	for (i = 0; i < svc->n_reals; i++) {
 		if (svc->reals[i].family != fam)
 			return lb_cfg_fail_real(
@@ -1014,7 +1014,7 @@ static int lb_cfg_metrics_max_conns(struct keel_yaml *c, struct fy_node *v,
 {
 	struct lb_config *cfg = obj;
 
-	return keel_yaml_uint(c, v, 1, LB_METRICS_CONNS_MAX,
+	return keel_yaml_uint(c, v, 1, KEEL_METRICS_CONNS_MAX,
 			      &cfg->metrics_max_conns);
 }
 
@@ -1071,7 +1071,7 @@ static int lb_cfg_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
 
 	return keel_yaml_hostport(c, v, cfg->metrics_listen,
 				  sizeof(cfg->metrics_listen),
-				  lb_hostport_parse);
+				  keel_hostport_parse);
 }
 
 static const struct keel_yaml_field lb_cfg_metrics_fields[] = {
@@ -1126,7 +1126,7 @@ static int lb_cfg_ag_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
 
 	x->given[LB_AGF_LISTEN] = v;
 	return keel_yaml_hostport(c, v, x->a->listen, sizeof(x->a->listen),
-				  lb_hostport_parse);
+				  keel_hostport_parse);
 }
 
 static int lb_cfg_ag_key_file(struct keel_yaml *c, struct fy_node *v, void *obj)
@@ -1291,7 +1291,7 @@ static void lb_cfg_defaults(struct lb_config *cfg)
 	snprintf(cfg->instance, sizeof(cfg->instance), "default");
 	snprintf(cfg->user, sizeof(cfg->user), "keel");
 	cfg->ctl_max_conns = KEEL_CTLSOCK_CONNS;
-	cfg->metrics_max_conns = LB_METRICS_CONNS;
+	cfg->metrics_max_conns = KEEL_METRICS_CONNS;
 	snprintf(cfg->bpffs, sizeof(cfg->bpffs), "/sys/fs/bpf");
 	cfg->conn_table_size = KEEL_CONN_TABLE_SIZE;
 	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen),

@@ -110,7 +110,7 @@ struct lb_config {
 	char ctl_read_group[LB_CFG_NAME_MAX]; /* read-only group; "" : none */
 	uint32_t ctl_max_conns; /* default KEEL_CTLSOCK_CONNS (64) */
 	char metrics_listen[LB_CFG_NAME_MAX]; /* "" off; default 127.0.0.1:9450 */
-	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
+	uint32_t metrics_max_conns; /* default KEEL_METRICS_CONNS (64) */
 	char state_file
 		[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
 	uint32_t neigh_refresh_ms; /* default 1000 */

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_clock.h"
 #include "keel_log.h"
 #include "lb_dp.h"
 #include "lb_neigh.h"
@@ -353,11 +354,7 @@ static int lb_dp_migrate_begin(struct lb_dp *dp)
 
 uint32_t lb_dp_seen_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec) >>
-	       KEEL_SEEN_SHIFT;
+	return keel_now_ns() >> KEEL_SEEN_SHIFT;
 }
 
 /*
@@ -457,13 +454,12 @@ static int lb_dp_migrate_finish(struct lb_dp *dp)
 	struct keel_info info = { .layout = KEEL_LAYOUT_VERSION };
 	char old[64], path[PATH_MAX];
 	struct bpf_map_info mi;
-	struct timespec t0, t1;
-	uint64_t kept;
+	uint64_t kept, t0_us;
 	uint32_t key = 0;
 	size_t i;
 	int fd, err;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0_us = keel_now_us();
 	for (i = 0; i < LB_V1_N; i++) {
 		const char *name = lb_v1_changed[i];
 
@@ -504,15 +500,13 @@ static int lb_dp_migrate_finish(struct lb_dp *dp)
 		if (unlink(path) && errno != ENOENT)
 			return -errno;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	keel_log(LOG_NOTICE,
 		 "%s: maps of layout 1 migrated to layout %d in %ld ms, %llu "
 		 "connection entries kept; flows the old program records "
 		 "until the new one is attached are recorded again on their "
 		 "next packets",
 		 dp->dir, KEEL_LAYOUT_VERSION,
-		 (long)((t1.tv_sec - t0.tv_sec) * 1000 +
-			(t1.tv_nsec - t0.tv_nsec) / 1000000),
+		 (long)((keel_now_us() - t0_us) / 1000),
 		 (unsigned long long)info.conn_user_inserts);
 	return 0;
 }

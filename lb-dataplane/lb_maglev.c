@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "keel_maps.h"
+#include "keel_prime.h"
 #include "lb_maglev.h"
 
 /*
@@ -59,29 +60,6 @@ struct lb_maglev_rounds {
 	uint32_t step; /* max_weight / weight */
 	uint32_t rem; /* max_weight % weight */
 };
-
-bool lb_maglev_is_prime(uint32_t n)
-{
-	uint64_t d;
-
-	if (n < 4)
-		return n >= 2;
-	if (n % 2 == 0 || n % 3 == 0)
-		return false;
-	for (d = 5; d * d <= n; d += 6)
-		if (n % d == 0 || n % (d + 2) == 0)
-			return false;
-	return true;
-}
-
-uint32_t lb_maglev_prime_at_least(uint32_t n)
-{
-	if (n > KEEL_RING_SIZE_MAX)
-		return 0;
-	while (!lb_maglev_is_prime(n))
-		n++;
-	return n;
-}
 
 static void lb_maglev_rounds_init(struct lb_maglev_rounds *it, uint32_t weight,
 				  uint32_t max_weight)
@@ -220,7 +198,7 @@ int lb_maglev_build(const struct lb_maglev_real *reals, size_t n, uint32_t size,
 	int err = 0;
 
 	if (!table || (n && !reals) || size > KEEL_RING_SIZE_MAX ||
-	    !lb_maglev_is_prime(size))
+	    !keel_is_prime(size))
 		return -EINVAL;
 	/*
 	 * Claim lists are indexed with 32 bits; so many reals could not be

@@ -33,9 +33,4 @@ struct lb_maglev_real {
 int lb_maglev_build(const struct lb_maglev_real *reals, size_t n, uint32_t size,
 		    uint32_t *table);
 
-bool lb_maglev_is_prime(uint32_t n);
-
-/* Smallest prime >= n (n <= KEEL_RING_SIZE_MAX), or 0. */
-uint32_t lb_maglev_prime_at_least(uint32_t n);
-
 #endif /* LB_MAGLEV_H */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keel_prime.h"
 #include "lb_maglev.h"
 #include "lb_model.h"
 
@@ -277,7 +278,7 @@ static int lb_ring_size_check(uint32_t *size)
 {
 	if (*size == 0)
 		*size = KEEL_RING_SIZE_DEFAULT;
-	if (*size > KEEL_RING_SIZE_MAX || !lb_maglev_is_prime(*size))
+	if (*size > KEEL_RING_SIZE_MAX || !keel_is_prime(*size))
 		return -EINVAL;
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "keel_file.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_replay.h"
 
 #define LB_REPLAY_MAX_BYTES (8U << 20)
@@ -74,7 +74,7 @@ static int lb_rp_entry(json_t *o, size_t i, struct lb_replay_entry *e,
 	seq = json_object_get(o, "seq");
 	memset(e, 0, sizeof(*e));
 	if (!json_is_string(real) ||
-	    lb_addr_parse(json_string_value(real), &e->family, e->addr))
+	    keel_addr_parse(json_string_value(real), &e->family, e->addr))
 		return lb_rp_fail(err, errlen,
 				  "agents[%zu].real: must be an address", i);
 	p = json_is_integer(proto) ? (int)json_integer_value(proto) : 0;
@@ -218,8 +218,8 @@ char *lb_replay_dump(const struct lb_agents *t)
 
 		if (!g->seen)
 			continue;
-		if (lb_addr_format(s->a.family, s->a.addr, addr, sizeof(addr)) <
-		    0) {
+		if (keel_addr_format(s->a.family, s->a.addr, addr,
+				     sizeof(addr)) < 0) {
 			free(text);
 			return NULL;
 		}

@@ -11,8 +11,8 @@
 #include <jansson.h>
 
 #include "keel_file.h"
-#include "lb_addr.h"
-#include "lb_maglev.h"
+#include "keel_addr.h"
+#include "keel_prime.h"
 #include "lb_state.h"
 
 #define LB_STATE_VERSION 1
@@ -407,8 +407,8 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 		if (!json_is_string(v))
 			return lb_st_fail(c, "%s[%zu].%s: must be a string",
 					  l->name, i, m->name);
-		if (lb_vip_parse(json_string_value(v),
-				 (struct keel_vip_key *)(elem + m->off)))
+		if (keel_vip_parse(json_string_value(v),
+				   (struct keel_vip_key *)(elem + m->off)))
 			return lb_st_fail(
 				c,
 				"%s[%zu].%s: not a service (ADDR:PORT/PROTO)",
@@ -419,8 +419,8 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 		if (!json_is_string(v))
 			return lb_st_fail(c, "%s[%zu].%s: must be a string",
 					  l->name, i, m->name);
-		if (lb_addr_parse(json_string_value(v), &ref->family,
-				  ref->addr))
+		if (keel_addr_parse(json_string_value(v), &ref->family,
+				    ref->addr))
 			return lb_st_fail(
 				c, "%s[%zu].%s: not an IPv4 or IPv6 address",
 				l->name, i, m->name);
@@ -447,7 +447,7 @@ static int lb_st_member(struct lb_st_ctx *c, const struct lb_st_list *l,
 				c, "%s[%zu].%s: must be an integer %u..%u%s",
 				l->name, i, m->name, m->min, m->max,
 				m->kind == LB_ST_UINT_OPT ? " or null" : "");
-		if (m->kind == LB_ST_PRIME && !lb_maglev_is_prime(x))
+		if (m->kind == LB_ST_PRIME && !keel_is_prime(x))
 			return lb_st_fail(
 				c, "%s[%zu].%s: must be a prime (e.g. 65537)",
 				l->name, i, m->name);
@@ -472,8 +472,8 @@ static int lb_st_elem(struct lb_st_ctx *c, const struct lb_st_list *l, size_t i,
 		if (!json_is_string(v))
 			return lb_st_fail(c, "%s[%zu]: must be a string",
 					  l->name, i);
-		if (lb_vip_parse(json_string_value(v),
-				 (struct keel_vip_key *)elem))
+		if (keel_vip_parse(json_string_value(v),
+				   (struct keel_vip_key *)elem))
 			return lb_st_fail(
 				c, "%s[%zu]: not a service (ADDR:PORT/PROTO)",
 				l->name, i);
@@ -693,7 +693,7 @@ static int lb_st_set_svc(json_t *o, const struct keel_vip_key *k)
 {
 	char buf[80];
 
-	if (lb_vip_format(k, buf, sizeof(buf)) < 0)
+	if (keel_vip_format(k, buf, sizeof(buf)) < 0)
 		return -EINVAL;
 	return lb_st_set(o, "service", json_string(buf));
 }
@@ -709,7 +709,7 @@ static int lb_st_set_ref(json_t *o, const struct lb_state_real_ref *r)
 	err = lb_st_set_svc(o, &r->svc);
 	if (err)
 		return err;
-	if (lb_addr_format(r->family, r->addr, buf, sizeof(buf)) < 0)
+	if (keel_addr_format(r->family, r->addr, buf, sizeof(buf)) < 0)
 		return -EINVAL;
 	return lb_st_set(o, "real", json_string(buf));
 }
@@ -724,7 +724,7 @@ static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
 	int err;
 
 	if (id == LB_ST_SVC_REMOVED) {
-		if (lb_vip_format(e, buf, sizeof(buf)) < 0)
+		if (keel_vip_format(e, buf, sizeof(buf)) < 0)
 			return -EINVAL;
 		*out = json_string(buf);
 		return *out ? 0 : -ENOMEM;
@@ -756,7 +756,7 @@ static int lb_st_dump_elem(enum lb_st_list_id id, const void *e, json_t **out)
 		/* 0 (the default) is written as an absent member. */
 		if (!err && s->ring_size) {
 			if (s->ring_size > KEEL_RING_SIZE_MAX ||
-			    !lb_maglev_is_prime(s->ring_size))
+			    !keel_is_prime(s->ring_size))
 				err = -EINVAL;
 			else
 				err = lb_st_set(o, "ring_size",

@@ -26,11 +26,12 @@
 #include <sys/time.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_file.h"
 #include "keel_listen.h"
 #include "keel_log.h"
-#include "lb_addr.h"
-#include "lb_metrics.h"
+#include "keel_addr.h"
+#include "keel_metrics.h"
 #include "lb_neigh.h"
 #include "lbd.h"
 
@@ -111,8 +112,8 @@ static void lbd_if_mac(struct lbd *d, int i, const uint8_t mac[6])
 	}
 	if (d->if_mac_ok[i]) {
 		d->if_mac_changes++;
-		lb_mac_format(d->if_mac[i], was, sizeof(was));
-		lb_mac_format(mac, now, sizeof(now));
+		keel_mac_format(d->if_mac[i], was, sizeof(was));
+		keel_mac_format(mac, now, sizeof(now));
 		keel_log(
 			LOG_NOTICE,
 			"interface %s: MAC %s -> %s: frames to %s are balanced",
@@ -149,7 +150,7 @@ static void lbd_if_mac_check(struct lbd *d)
 
 static void lbd_real_name(const struct lb_real *r, char *buf, size_t size)
 {
-	if (lb_addr_format(r->family, r->addr, buf, size) < 0)
+	if (keel_addr_format(r->family, r->addr, buf, size) < 0)
 		snprintf(buf, size, "?");
 }
 
@@ -565,14 +566,6 @@ static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
 	lbd_loop_note(arg);
 }
 
-static uint64_t lbd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /*
  * The loop's stalls (lb_stall.h), measured without waking the loop: at
  * the end of each of lbd's callbacks, the time since this loop turn's
@@ -594,7 +587,7 @@ void lbd_loop_note(struct lbd *d)
 	 * (the cache is monotonic + a wall-clock offset) is no stall. */
 	if (us < 0 || us > 3600 * 1000000LL)
 		return;
-	lb_stall_note(&d->stall, lbd_now_us() / 1000, (uint32_t)us);
+	lb_stall_note(&d->stall, keel_now_us() / 1000, (uint32_t)us);
 }
 
 /*
@@ -606,7 +599,7 @@ static void lbd_on_beat(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval tv = { 0, LBD_BEAT_MS * 1000 };
 	struct lbd *d = arg;
-	uint64_t now = lbd_now_us(), lag;
+	uint64_t now = keel_now_us(), lag;
 
 	(void)fd;
 	(void)what;
@@ -642,7 +635,7 @@ static void lbd_shutdown(struct lbd *d)
 	lbd_ctl_stop(d);
 	lbd_health_stop(d);
 	if (d->metrics)
-		lb_metrics_stop(d->metrics);
+		keel_metrics_stop(d->metrics);
 	if (d->nm)
 		lb_neigh_mon_stop(d->nm);
 	if (d->dp && d->detach_on_exit) {
@@ -992,7 +985,7 @@ static int lbd_start(struct lbd *d)
 	    event_add(d->sig_hup, NULL) || event_add(d->sig_term, NULL) ||
 	    event_add(d->sig_int, NULL))
 		return -ENOMEM;
-	d->beat_due_us = lbd_now_us() + beat.tv_usec;
+	d->beat_due_us = keel_now_us() + beat.tv_usec;
 	evtimer_add(d->beat, &beat);
 	ret = lbd_ctl_start(d);
 	if (ret)

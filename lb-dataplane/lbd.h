@@ -32,7 +32,7 @@
 #include "lb_stall.h"
 #include "lb_state.h"
 
-struct lb_metrics;
+struct keel_metrics;
 struct lb_neigh_mon;
 struct keel_ctlsock;
 
@@ -163,7 +163,7 @@ struct lbd {
 	struct keel_user user;
 
 	struct keel_ctlsock *ctl;
-	struct lb_metrics *metrics;
+	struct keel_metrics *metrics;
 	struct lb_neigh_mon *nm;
 	struct event *neigh_soon; /* commit neighbour changes once a turn */
 	struct event *probe_ev; /* the next batch of the probe queue */
@@ -217,7 +217,6 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		     const char *line, size_t len);
 
 /* lbd_health.c */
-uint64_t lbd_now_ms(void); /* CLOCK_MONOTONIC */
 /* <state_file>.replay: the agents' replay guards (lb_replay.h). */
 int lbd_replay_path(const struct lbd *d, char *buf, size_t size);
 int lbd_health_init(struct lbd *d); /* before the first apply */

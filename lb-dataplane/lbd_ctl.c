@@ -11,10 +11,11 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "keel_clock.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
-#include "lb_addr.h"
-#include "lb_maglev.h"
+#include "keel_addr.h"
+#include "keel_prime.h"
 #include "lbd.h"
 
 struct lbd_req {
@@ -38,13 +39,13 @@ static char *lbd_req_target(struct lbd_req *q, bool need_real)
 {
 	const struct keel_ctl_req *r = q->r;
 
-	if (lb_vip_parse(r->service, &q->key))
+	if (keel_vip_parse(r->service, &q->key))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad service '%s'",
 					r->service);
 	q->svc = lb_model_svc_find(&q->d->m, &q->key);
 	if (!need_real)
 		return NULL;
-	if (lb_addr_parse(r->real, &q->family, q->addr))
+	if (keel_addr_parse(r->real, &q->family, q->addr))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "bad real '%s'",
 					r->real);
 	if (q->family != q->key.family)
@@ -219,7 +220,7 @@ static char *lbd_do_service(struct lbd_req *q)
 	if (q->svc)
 		return keel_ctlsock_err(KEEL_CTL_E_EXISTS, "service %s exists",
 					q->r->service);
-	if (q->r->ring_size && !lb_maglev_is_prime(q->r->ring_size))
+	if (q->r->ring_size && !keel_is_prime(q->r->ring_size))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID,
 					"ring_size %u is not prime",
 					q->r->ring_size);
@@ -301,7 +302,6 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	struct lbd_req q = { .d = d, .r = &r };
 	struct lb_service *s;
 	uint64_t suppressed = 0;
-	struct timespec now;
 	char err[256];
 	enum keel_ctl_role need;
 	json_t *o;
@@ -309,10 +309,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 
 	ret = keel_ctl_req_parse(line, len, &r, err, sizeof(err));
 	if (ret) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (keel_ratelimit_ok(
-			    &rl, now.tv_sec * 1000ULL + now.tv_nsec / 1000000,
-			    &suppressed))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &suppressed))
 			keel_log(LOG_WARNING, "control: bad request: %s%s", err,
 				 suppressed ? " (similar ones suppressed)" :
 					      "");
@@ -335,7 +332,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 				o, lbd_view_service(d, d->m.svcs[i], false));
 		return keel_ctlsock_ok(json_pack("{so}", "services", o));
 	case KEEL_CTL_REALS:
-		if (lb_vip_parse(r.service, &q.key))
+		if (keel_vip_parse(r.service, &q.key))
 			return keel_ctlsock_err(KEEL_CTL_E_INVALID,
 						"bad service '%s'", r.service);
 		s = lb_model_svc_find(&d->m, &q.key);

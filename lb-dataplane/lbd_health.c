@@ -24,11 +24,12 @@
 #include <event2/buffer.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_probe.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_health.h"
-#include "lb_metrics.h"
-#include "lb_prom.h"
+#include "keel_metrics.h"
+#include "keel_prom.h"
 #include "lbd.h"
 
 _Static_assert(LB_CFG_HC_PATH_MAX <= KEEL_PROBE_PATH_MAX, "probe path");
@@ -70,22 +71,6 @@ int lbd_replay_path(const struct lbd *d, char *buf, size_t size)
 /* Time for the services rebuilt in one loop turn (lbd_health_run). */
 #define LBD_HEALTH_BUDGET_US 20000
 
-uint64_t lbd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static uint64_t lbd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /* ---- keys and the socket ---- */
 
 static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
@@ -95,7 +80,7 @@ static int lbd_rx_open(const char *listen, int *fdp, char *err, size_t errlen)
 	int fd, one = 1, zero = 0, size = LBD_RX_RCVBUF, ret;
 	socklen_t len;
 
-	if (lb_prom_listen_parse(listen, &ss, &len)) {
+	if (keel_sockaddr_parse(listen, &ss, &len)) {
 		snprintf(err, errlen, "agents.listen %s: bad address", listen);
 		return -EINVAL;
 	}
@@ -302,8 +287,8 @@ static void lbd_real_label(const struct keel_vip_key *k, uint8_t family,
 {
 	char svc[80], real[64];
 
-	lb_vip_format(k, svc, sizeof(svc));
-	lb_addr_format(family, addr, real, sizeof(real));
+	keel_vip_format(k, svc, sizeof(svc));
+	keel_addr_format(family, addr, real, sizeof(real));
 	snprintf(buf, size, "real %s of %s", real, svc);
 }
 
@@ -662,7 +647,7 @@ static void lbd_loadw(struct lbd *d, uint64_t now, bool all)
 static int lbd_reconcile_pass(struct lbd *d, struct lb_reconcile_stats *rs,
 			      uint32_t *changes)
 {
-	struct lbd_eval x = { .d = d, .now = lbd_now_ms() };
+	struct lbd_eval x = { .d = d, .now = keel_now_ms() };
 	struct lb_reconcile_hook hook = { .real = lbd_hook, .arg = &x };
 	int err;
 
@@ -738,7 +723,7 @@ static void lbd_health_sweep(struct lbd *d)
 	struct lbd_health *h = &d->health;
 	const struct lb_agent_slot *slot;
 	const struct lb_cfg_service *cs;
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	struct lb_agent_addr *a;
 	struct timeval tv;
 	size_t i, n = 0;
@@ -888,7 +873,7 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		 * Bounded: a flood does not keep the clock out.
 		 */
 		lbd_rx_drain(d, LBD_RX_POLL_ROUNDS);
-		now = lbd_now_ms();
+		now = keel_now_ms();
 	}
 	while (svcs < max && lb_deadline_pop(&h->dl, now, &id))
 		changed |= lbd_hreal_run(d, id, false, now, &changes, &svcs);
@@ -897,11 +882,11 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		evtimer_add(h->more, &zero);
 	if (!changed)
 		return;
-	t0 = lbd_now_us();
+	t0 = keel_now_us();
 	err = lb_model_commit(&d->m, &cs);
 	if (svcs) /* an average that follows the machine's load */
 		h->svc_cost_us =
-			(3 * h->svc_cost_us + (lbd_now_us() - t0) / svcs) / 4;
+			(3 * h->svc_cost_us + (keel_now_us() - t0) / svcs) / 4;
 	if (err) {
 		keel_log(LOG_ERR, "applying health changes: %s",
 			 strerror(-err));
@@ -993,7 +978,7 @@ static void lbd_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	now = lbd_now_ms();
+	now = keel_now_ms();
 	lbd_loadw(d, now, false);
 	lbd_health_run(d, now);
 	if (now - d->health.replay_saved_ms >= LBD_REPLAY_SAVE_MS)
@@ -1074,7 +1059,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 	}
 	if (!keel_ratelimit_ok(&h->rl[res], now, &suppressed))
 		return;
-	if (lb_addr_format(fam, addr, src, sizeof(src)) < 0)
+	if (keel_addr_format(fam, addr, src, sizeof(src)) < 0)
 		snprintf(src, sizeof(src), "?");
 	keel_log(LOG_WARNING,
 		 "agent report from %s (%zu bytes) rejected, %s: %s%s", src,
@@ -1109,7 +1094,7 @@ static int lbd_rx_drain(struct lbd *d, int rounds)
 		if (n <= 0)
 			break;
 		total += n;
-		now = lbd_now_ms();
+		now = keel_now_ms();
 		for (i = 0; i < n; i++) {
 			size_t len = msgs[i].msg_len;
 
@@ -1140,7 +1125,7 @@ static void lbd_on_report(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	n = lbd_rx_drain(d, LBD_RX_ROUNDS);
-	now = lbd_now_ms();
+	now = keel_now_ms();
 	if (now - h->rx_win_ms >= LBD_RX_WINDOW_MS) {
 		h->rx_win_ms = now;
 		h->rx_win_n = 0;
@@ -1195,7 +1180,7 @@ static void lbd_on_soon(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	lbd_health_run(arg, lbd_now_ms());
+	lbd_health_run(arg, keel_now_ms());
 	lbd_loop_note(arg);
 }
 
@@ -1239,7 +1224,7 @@ void lbd_health_stop(struct lbd *d)
 	h->filter_fd = -1;
 	lb_rxfilter_close(h->filter);
 	h->filter = NULL;
-	lbd_replay_save(d, lbd_now_ms(), true);
+	lbd_replay_save(d, keel_now_ms(), true);
 	free(h->restore);
 	h->restore = NULL;
 	if (h->timer)
@@ -1315,7 +1300,7 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 {
 	const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
 	const struct lb_agent_slot *slot = lbd_slot_of(d, e);
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	uint32_t conns = 0;
 	bool has_conns = lbd_conns_of(d, e, slot, now, &conns);
 
@@ -1387,84 +1372,86 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 		LB_SRC_AGENT_SILENT,  LB_SRC_CHECK_HELD,
 	};
 	struct lbd_health *h = &d->health;
-	uint64_t now = lbd_now_ms();
+	uint64_t now = keel_now_ms();
 	char svc[80], real[64], id[16];
 	uint32_t conns;
 	size_t i, j, k;
 
-	lb_prom_help(b, "keel_agent_reports_total", "counter",
-		     "agent reports received, by result");
+	keel_prom_help(b, "keel_agent_reports_total", "counter",
+		       "agent reports received, by result");
 	for (i = 0; i < LB_RX__MAX; i++) {
-		struct lb_prom_label l[] = { { "result", lb_rx_name(i) } };
+		struct keel_prom_label l[] = { { "result", lb_rx_name(i) } };
 
-		lb_prom_sample(b, "keel_agent_reports_total", l, 1,
-			       lbd_rx_count(h, i));
+		keel_prom_sample(b, "keel_agent_reports_total", l, 1,
+				 lbd_rx_count(h, i));
 	}
-	lb_prom_help(b, "keel_agent_key_reports_total", "counter",
-		     "agent reports accepted, by key id");
+	keel_prom_help(b, "keel_agent_key_reports_total", "counter",
+		       "agent reports accepted, by key id");
 	for (i = 0; i < h->agents.n_keys; i++) {
-		struct lb_prom_label l[] = { { "key_id", id } };
+		struct keel_prom_label l[] = { { "key_id", id } };
 
 		snprintf(id, sizeof(id), "%u", h->agents.keys[i].id);
-		lb_prom_sample(b, "keel_agent_key_reports_total", l, 1,
-			       h->agents.keys[i].reports);
+		keel_prom_sample(b, "keel_agent_key_reports_total", l, 1,
+				 h->agents.keys[i].reports);
 	}
-	lb_prom_help(b, "keel_agent_restarts_total", "counter",
-		     "boot id changes seen from the agent of a real");
+	keel_prom_help(b, "keel_agent_restarts_total", "counter",
+		       "boot id changes seen from the agent of a real");
 	for (i = 0; i < h->agents.n; i++) {
 		const struct lb_agent_slot *s = &h->agents.v[i];
-		struct lb_prom_label l[] = { { "real", real } };
+		struct keel_prom_label l[] = { { "real", real } };
 
-		lb_addr_format(s->a.family, s->a.addr, real, sizeof(real));
-		lb_prom_sample(b, "keel_agent_restarts_total", l, 1, s->boots);
+		keel_addr_format(s->a.family, s->a.addr, real, sizeof(real));
+		keel_prom_sample(b, "keel_agent_restarts_total", l, 1,
+				 s->boots);
 	}
-	lb_metrics_probes_not_run(b, keel_probe_not_run());
-	lb_prom_help(
+	keel_metrics_probes_not_run(b, keel_probe_not_run());
+	keel_prom_help(
 		b, "keel_checks_held", "gauge",
 		"reals whose check could not run its last probe (state held)");
 	for (i = k = 0; i < KEEL_MAX_REALS; i++)
 		k += h->hr[i] && h->hr[i]->check &&
 		     keel_check_held(h->hr[i]->check);
-	lb_prom_sample(b, "keel_checks_held", NULL, 0, k);
-	lb_prom_help(b, "keel_real_source", "gauge",
-		     "1 for the input that decided the real's state");
-	lb_prom_help(b, "keel_real_report_age_seconds", "gauge",
-		     "time since the real's agent's last accepted report");
-	lb_prom_help(b, "keel_real_connections", "gauge",
-		     "established connections the real's agent reports");
-	lb_prom_help(b, "keel_real_load", "gauge",
-		     "host load the real's agent reports");
+	keel_prom_sample(b, "keel_checks_held", NULL, 0, k);
+	keel_prom_help(b, "keel_real_source", "gauge",
+		       "1 for the input that decided the real's state");
+	keel_prom_help(b, "keel_real_report_age_seconds", "gauge",
+		       "time since the real's agent's last accepted report");
+	keel_prom_help(b, "keel_real_connections", "gauge",
+		       "established connections the real's agent reports");
+	keel_prom_help(b, "keel_real_load", "gauge",
+		       "host load the real's agent reports");
 	for (i = 0; i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
 
 		if (s->deleted)
 			continue;
-		lb_vip_format(&s->key, svc, sizeof(svc));
+		keel_vip_format(&s->key, svc, sizeof(svc));
 		for (j = 0; j < s->n_reals; j++) {
 			const struct lb_real *r = &s->reals[j];
 			const struct lbd_hreal *e = lbd_hreal_of(d, s, r);
 			const struct lb_agent_slot *slot = lbd_slot_of(d, e);
-			struct lb_prom_label l[] = { { "service", svc },
-						     { "real", real },
-						     { "source", NULL } };
+			struct keel_prom_label l[] = { { "service", svc },
+						       { "real", real },
+						       { "source", NULL } };
 
 			if (r->deleted || !e)
 				continue;
-			lb_addr_format(r->family, r->addr, real, sizeof(real));
+			keel_addr_format(r->family, r->addr, real,
+					 sizeof(real));
 			for (k = 0; k < sizeof(sources); k++) {
 				l[2].value = lb_state_source_name(sources[k]);
-				lb_prom_sample(b, "keel_real_source", l, 3,
-					       e->source == sources[k]);
+				keel_prom_sample(b, "keel_real_source", l, 3,
+						 e->source == sources[k]);
 			}
 			if (!slot)
 				continue;
-			lb_prom_sample(b, "keel_real_report_age_seconds", l, 2,
-				       (now - slot->a.last_ms) / 1000.0);
+			keel_prom_sample(b, "keel_real_report_age_seconds", l,
+					 2, (now - slot->a.last_ms) / 1000.0);
 			if (lbd_conns_of(d, e, slot, now, &conns))
-				lb_prom_sample(b, "keel_real_connections", l, 2,
-					       conns);
-			lb_prom_sample(b, "keel_real_load", l, 2,
-				       slot->a.last.load / 1000.0);
+				keel_prom_sample(b, "keel_real_connections", l,
+						 2, conns);
+			keel_prom_sample(b, "keel_real_load", l, 2,
+					 slot->a.last.load / 1000.0);
 		}
 	}
 }

@@ -10,12 +10,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_clock.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_names.h"
-#include "lb_addr.h"
-#include "lb_metrics.h"
-#include "lb_prom.h"
+#include "keel_addr.h"
+#include "keel_metrics.h"
+#include "keel_prom.h"
 #include "lbd.h"
 
 static const char *const lbd_states[] = {
@@ -84,8 +85,8 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 	char addr[64], mac[20], ifname[IF_NAMESIZE] = "";
 	json_t *o;
 
-	lb_addr_format(r->family, r->addr, addr, sizeof(addr));
-	lb_mac_format(r->mac, mac, sizeof(mac));
+	keel_addr_format(r->family, r->addr, addr, sizeof(addr));
+	keel_mac_format(r->mac, mac, sizeof(mac));
 	if (r->mac_ok)
 		lbd_ifname(d, r->ifindex, ifname);
 	o = json_pack("{sssIsIsIss}", "real", addr, "id", (json_int_t)r->id,
@@ -152,7 +153,7 @@ json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
 	json_t *o, *arr;
 	size_t i;
 
-	lb_vip_format(&s->key, name, sizeof(name));
+	keel_vip_format(&s->key, name, sizeof(name));
 	o = json_pack("{sssbsIsIsIsIsfsf}", "service", name, "persistent",
 		      (int)!!(s->flags & KEEL_SVC_F_PERSISTENT), "ring_size",
 		      (json_int_t)s->ring_size, "packets",
@@ -256,7 +257,7 @@ json_t *lbd_view_loop(struct lbd *d)
 	const struct lb_stall *s = &d->stall;
 
 	return json_pack("{sfsfsIsisisi}", "stall_max_ms",
-			 lb_stall_recent_us(s, lbd_now_ms()) / 1000.0,
+			 lb_stall_recent_us(s, keel_now_ms()) / 1000.0,
 			 "stall_max_ms_since_start", s->max_us / 1000.0,
 			 "stalls_over_budget", (json_int_t)s->over, "budget_ms",
 			 LB_STALL_BUDGET_US / 1000, "window_s",
@@ -345,17 +346,17 @@ void lbd_sample(struct lbd *d)
 }
 
 static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
-			     const struct lb_prom_label *l, size_t nl,
+			     const struct keel_prom_label *l, size_t nl,
 			     const struct keel_traffic *t)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "keel_%s_packets_total", kind);
-	lb_prom_sample(b, name, l, nl, t->packets);
+	keel_prom_sample(b, name, l, nl, t->packets);
 	snprintf(name, sizeof(name), "keel_%s_bytes_total", kind);
-	lb_prom_sample(b, name, l, nl, t->bytes);
+	keel_prom_sample(b, name, l, nl, t->bytes);
 	snprintf(name, sizeof(name), "keel_%s_new_flows_total", kind);
-	lb_prom_sample(b, name, l, nl, t->new_flows);
+	keel_prom_sample(b, name, l, nl, t->new_flows);
 }
 
 /* The loop's stalls: the longest of the window, a histogram, a count. */
@@ -365,41 +366,41 @@ static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
 	uint64_t n = 0;
 	int i;
 
-	lb_prom_help(
+	keel_prom_help(
 		b, "keel_lbd_loop_stall_max_seconds", "gauge",
 		"longest time lbd's event loop was held over the last 60 s (one loop turn, noted by lbd's callbacks and a 100 ms heartbeat)");
-	lb_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
-		       lb_stall_recent_us(s, lbd_now_ms()) / 1e6);
-	lb_prom_help(
+	keel_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
+			 lb_stall_recent_us(s, keel_now_ms()) / 1e6);
+	keel_prom_help(
 		b, "keel_lbd_loop_stall_seconds", "histogram",
 		"how long lbd's event loop had been held when each of its callbacks ended (and each heartbeat's lateness)");
 	for (i = 0; i <= LB_STALL_BUCKETS; i++) {
-		struct lb_prom_label l[] = { { "le", le } };
+		struct keel_prom_label l[] = { { "le", le } };
 
 		n += s->buckets[i];
 		if (i < LB_STALL_BUCKETS)
-			lb_prom_value(le, sizeof(le),
-				      lb_stall_bounds_us[i] / 1e6);
+			keel_prom_value(le, sizeof(le),
+					lb_stall_bounds_us[i] / 1e6);
 		else
 			snprintf(le, sizeof(le), "+Inf");
-		lb_prom_sample(b, "keel_lbd_loop_stall_seconds_bucket", l, 1,
-			       n);
+		keel_prom_sample(b, "keel_lbd_loop_stall_seconds_bucket", l, 1,
+				 n);
 	}
-	lb_prom_sample(b, "keel_lbd_loop_stall_seconds_sum", NULL, 0,
-		       s->sum_us / 1e6);
-	lb_prom_sample(b, "keel_lbd_loop_stall_seconds_count", NULL, 0,
-		       s->count);
-	lb_prom_help(b, "keel_lbd_loop_stalls_total", "counter",
-		     "notes of lbd's event loop held longer than 50 ms");
-	lb_prom_sample(b, "keel_lbd_loop_stalls_total", NULL, 0, s->over);
+	keel_prom_sample(b, "keel_lbd_loop_stall_seconds_sum", NULL, 0,
+			 s->sum_us / 1e6);
+	keel_prom_sample(b, "keel_lbd_loop_stall_seconds_count", NULL, 0,
+			 s->count);
+	keel_prom_help(b, "keel_lbd_loop_stalls_total", "counter",
+		       "notes of lbd's event loop held longer than 50 ms");
+	keel_prom_sample(b, "keel_lbd_loop_stalls_total", NULL, 0, s->over);
 }
 
 static void lbd_metrics_render(struct evbuffer *b, void *arg)
 {
 	static const char *const kinds[] = { "service", "real" };
 	static const char *const what[] = { "packets", "bytes", "new_flows" };
-	struct lb_metrics_listener l[] = { { "control", NULL },
-					   { "metrics", NULL } };
+	struct keel_metrics_listener l[] = { { "control", NULL },
+					     { "metrics", NULL } };
 	uint64_t cnt[KEEL_CNT__MAX] = {};
 	struct lbd *d = arg;
 	char svc[80], real[64], help[128];
@@ -413,110 +414,112 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 				 what[w]);
 			snprintf(help, sizeof(help), "%s forwarded per %s",
 				 what[w], kinds[k]);
-			lb_prom_help(b, svc, "counter", help);
+			keel_prom_help(b, svc, "counter", help);
 		}
-	lb_prom_help(b, "keel_real_state", "gauge",
-		     "1 for the real's current state");
-	lb_prom_help(
+	keel_prom_help(b, "keel_real_state", "gauge",
+		       "1 for the real's current state");
+	keel_prom_help(
 		b, "keel_real_usable", "gauge",
 		"1 if the real may carry flows (exists, not down, MAC known)");
-	lb_prom_help(b, "keel_real_weight", "gauge", "effective weight");
+	keel_prom_help(b, "keel_real_weight", "gauge", "effective weight");
 	for (i = 0; i < d->m.n_svcs; i++) {
 		struct lb_service *s = d->m.svcs[i];
-		struct lb_prom_label sl[] = { { "service", svc } };
+		struct keel_prom_label sl[] = { { "service", svc } };
 
-		lb_vip_format(&s->key, svc, sizeof(svc));
+		keel_vip_format(&s->key, svc, sizeof(svc));
 		lbd_prom_traffic(b, "service", sl, 1, &d->svc_t[s->svc_id]);
 		for (j = 0; j < s->n_reals; j++) {
 			struct lb_real *r = &s->reals[j];
-			struct lb_prom_label rl[] = { { "service", svc },
-						      { "real", real },
-						      { "state", NULL } };
+			struct keel_prom_label rl[] = { { "service", svc },
+							{ "real", real },
+							{ "state", NULL } };
 
 			if (r->deleted)
 				continue;
-			lb_addr_format(r->family, r->addr, real, sizeof(real));
+			keel_addr_format(r->family, r->addr, real,
+					 sizeof(real));
 			lbd_prom_traffic(b, "real", rl, 2, &d->real_t[r->id]);
 			for (w = KEEL_RS_UNKNOWN; w <= KEEL_RS_DRAINING; w++) {
 				rl[2].value = lbd_state_name(w);
-				lb_prom_sample(b, "keel_real_state", rl, 3,
-					       r->state == w);
+				keel_prom_sample(b, "keel_real_state", rl, 3,
+						 r->state == w);
 			}
-			lb_prom_sample(b, "keel_real_usable", rl, 2,
-				       lb_real_usable(r));
-			lb_prom_sample(b, "keel_real_weight", rl, 2,
-				       lb_real_selectable(r) ? r->weight : 0);
+			keel_prom_sample(b, "keel_real_usable", rl, 2,
+					 lb_real_usable(r));
+			keel_prom_sample(b, "keel_real_weight", rl, 2,
+					 lb_real_selectable(r) ? r->weight : 0);
 		}
 	}
 	lbd_health_metrics(d, b);
-	lb_prom_help(
+	keel_prom_help(
 		b, "keel_verdicts_total", "counter",
 		"packets by verdict and reason (every packet counts once in each kind)");
 	lb_dp_stats(d->dp, cnt);
 	for (k = 0; k < KEEL_CNT__MAX; k++) {
-		struct lb_prom_label cl[] = { { "counter", keel_cnt_name(k) } };
+		struct keel_prom_label cl[] = { { "counter",
+						  keel_cnt_name(k) } };
 
-		lb_prom_sample(b, "keel_verdicts_total", cl, 1, cnt[k]);
+		keel_prom_sample(b, "keel_verdicts_total", cl, 1, cnt[k]);
 	}
-	lb_prom_help(
+	keel_prom_help(
 		b, "keel_site_drained", "gauge",
 		"1 while an operator has drained the site (lbctl site drain)");
-	lb_prom_sample(b, "keel_site_drained", NULL, 0, d->st.site.drained);
-	lb_prom_help(b, "keel_dataplane_attached", "gauge",
-		     "1 if lbd's XDP program runs on the interface");
+	keel_prom_sample(b, "keel_site_drained", NULL, 0, d->st.site.drained);
+	keel_prom_help(b, "keel_dataplane_attached", "gauge",
+		       "1 if lbd's XDP program runs on the interface");
 	for (i = 0; i < d->cfg.n_ifaces; i++) {
-		struct lb_prom_label il[] = { { "ifname",
-						d->cfg.ifaces[i].name } };
+		struct keel_prom_label il[] = { { "ifname",
+						  d->cfg.ifaces[i].name } };
 
-		lb_prom_sample(b, "keel_dataplane_attached", il, 1,
-			       lbd_iface_attached(d, i));
+		keel_prom_sample(b, "keel_dataplane_attached", il, 1,
+				 lbd_iface_attached(d, i));
 	}
-	lb_prom_help(b, "keel_interface_mac_changes_total", "counter",
+	keel_prom_help(b, "keel_interface_mac_changes_total", "counter",
 		     "MAC changes of the interfaces lbd serves, followed");
-	lb_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
+	keel_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
 		       d->if_mac_changes);
-	lb_prom_help(
+	keel_prom_help(
 		b, "keel_conn_table_entries", "gauge",
 		"connection-table entries (from insert counters; never above capacity)");
-	lb_prom_sample(b, "keel_conn_table_entries", NULL, 0, d->conn_entries);
-	lb_prom_help(b, "keel_conn_table_capacity", "gauge",
+	keel_prom_sample(b, "keel_conn_table_entries", NULL, 0, d->conn_entries);
+	keel_prom_help(b, "keel_conn_table_capacity", "gauge",
 		     "connection-table size");
-	lb_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
+	keel_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
 		       d->conn_capacity);
 	if (lb_dp_conn_insert_cap(d->dp, &limit) == 0) {
-		lb_prom_help(
+		keel_prom_help(
 			b, "keel_conn_table_insert_limit", "gauge",
 			"new connection-table entries per CPU per second (0: no limit)");
-		lb_prom_sample(b, "keel_conn_table_insert_limit", NULL, 0,
+		keel_prom_sample(b, "keel_conn_table_insert_limit", NULL, 0,
 			       limit);
 	}
 	lbd_prom_stall(b, &d->stall);
-	lb_prom_help(b, "keel_config_generation", "gauge",
+	keel_prom_help(b, "keel_config_generation", "gauge",
 		     "changes applied to the data plane since its maps were made (kept across restarts)");
-	lb_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
-	lb_prom_help(b, "keel_config_last_reload_ok", "gauge",
+	keel_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
+	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
 		     "1 if the last reload was applied");
-	lb_prom_sample(b, "keel_config_last_reload_ok", NULL, 0, d->reload_ok);
-	lb_prom_help(b, "keel_config_last_reload_timestamp_seconds", "gauge",
+	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0, d->reload_ok);
+	keel_prom_help(b, "keel_config_last_reload_timestamp_seconds", "gauge",
 		     "time of the last reload attempt");
-	lb_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
+	keel_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
 		       d->reload_at);
 	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
-	l[1].st = d->metrics ? lb_metrics_stats(d->metrics) : NULL;
-	lb_metrics_listeners(b, l, 2);
+	l[1].st = d->metrics ? keel_metrics_stats(d->metrics) : NULL;
+	keel_metrics_listeners(b, l, 2);
 	lbd_loop_note(d);
 }
 
 int lbd_metrics_start(struct lbd *d)
 {
-	struct lb_metrics_limits lim = { .max_conns =
-						 d->cfg.metrics_max_conns };
+	struct keel_metrics_limits lim = { .max_conns =
+						   d->cfg.metrics_max_conns };
 	int err;
 
 	if (!d->cfg.metrics_listen[0])
 		return 0;
-	err = lb_metrics_start(d->base, d->cfg.metrics_listen, &lim,
-			       lbd_metrics_render, d, &d->metrics);
+	err = keel_metrics_start(d->base, d->cfg.metrics_listen, &lim,
+				 lbd_metrics_render, d, &d->metrics);
 	if (err)
 		keel_log(LOG_ERR, "metrics on %s: %s", d->cfg.metrics_listen,
 			 strerror(-err));

@@ -4,8 +4,8 @@
  * shared by lbd (parses) and lbctl (encodes).  Pure: no I/O, no logging;
  * jansson allocates only inside a call and frees before returning.
  *
- * Service and real stay text here: lbd parses them (lb_vip_parse,
- * lb_addr_parse) and answers not_found/invalid itself.
+ * Service and real stay text here: lbd parses them (keel_vip_parse,
+ * keel_addr_parse) and answers not_found/invalid itself.
  */
 #ifndef KEEL_CTL_H
 #define KEEL_CTL_H

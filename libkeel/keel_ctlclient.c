@@ -16,22 +16,23 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "keel_clock.h"
 #include "keel_ctlsock.h"
 
 #define KEEL_CTL_CALL_FIRST (64U << 10) /* first answer buffer */
 
-static int keel_ctl_ms_left(const struct timespec *deadline)
+/* deadline: keel_now_ns() at which the call gives up. */
+static int keel_ctl_ms_left(uint64_t deadline)
 {
-	struct timespec now;
-	long long ms;
+	uint64_t now = keel_now_ns(), ms;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000LL +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+	if (now >= deadline)
+		return 0;
+	ms = (deadline - now) / 1000000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-static int keel_ctl_wait(const struct timespec *deadline, int fd, short events)
+static int keel_ctl_wait(uint64_t deadline, int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int ms, n;
@@ -48,8 +49,7 @@ static int keel_ctl_wait(const struct timespec *deadline, int fd, short events)
 	}
 }
 
-static int keel_ctl_connect(const char *path, const struct timespec *deadline,
-			    int *fdp)
+static int keel_ctl_connect(const char *path, uint64_t deadline, int *fdp)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err;
@@ -78,8 +78,7 @@ fail:
 	return err;
 }
 
-static int keel_ctl_send(const struct timespec *deadline, int fd,
-			 const char *buf, size_t len)
+static int keel_ctl_send(uint64_t deadline, int fd, const char *buf, size_t len)
 {
 	ssize_t n;
 	int err;
@@ -102,8 +101,8 @@ static int keel_ctl_send(const struct timespec *deadline, int fd,
 	return 0;
 }
 
-static int keel_ctl_recv(const struct timespec *deadline, int fd,
-			 size_t answer_max, char **linep, size_t *lenp)
+static int keel_ctl_recv(uint64_t deadline, int fd, size_t answer_max,
+			 char **linep, size_t *lenp)
 {
 	size_t cap = KEEL_CTL_CALL_FIRST, len = 0;
 	char *buf, *nl, *bigger;
@@ -166,21 +165,18 @@ int keel_ctl_call(const char *path, const char *req, size_t len,
 		  double timeout_s, size_t answer_max, char **linep,
 		  size_t *lenp)
 {
-	struct timespec deadline;
-	long long ns;
+	uint64_t deadline = keel_now_ns();
 	int fd = -1, err;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	ns = deadline.tv_nsec + (long long)(timeout_s * 1e9);
-	deadline.tv_sec += ns / 1000000000;
-	deadline.tv_nsec = ns % 1000000000;
+	if (timeout_s > 0)
+		deadline += (uint64_t)(timeout_s * 1e9);
 
-	err = keel_ctl_connect(path, &deadline, &fd);
+	err = keel_ctl_connect(path, deadline, &fd);
 	if (err)
 		return err;
-	err = keel_ctl_send(&deadline, fd, req, len);
+	err = keel_ctl_send(deadline, fd, req, len);
 	if (!err)
-		err = keel_ctl_recv(&deadline, fd, answer_max, linep, lenp);
+		err = keel_ctl_recv(deadline, fd, answer_max, linep, lenp);
 	close(fd);
 	return err;
 }

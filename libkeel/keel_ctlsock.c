@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
@@ -60,14 +61,6 @@ struct keel_ctlsock {
 	TAILQ_HEAD(, keel_ctlsock_conn) conns;
 	struct keel_listen_cand *cand; /* max_conns, for keel_listen_victim */
 };
-
-static uint64_t keel_ctlsock_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* c made progress (an answer went out): last in line for eviction. */
 static void keel_ctlsock_touch(struct keel_ctlsock_conn *c)
@@ -136,7 +129,7 @@ static bool keel_ctlsock_too_long(struct keel_ctlsock_conn *c)
 	char *out;
 	int err;
 
-	if (keel_ratelimit_ok(&s->rl, keel_ctlsock_now_ms(), &n))
+	if (keel_ratelimit_ok(&s->rl, keel_now_ms(), &n))
 		keel_log(
 			LOG_WARNING,
 			"control socket %s: request longer than %zu bytes (%llu similar suppressed)",
@@ -357,7 +350,7 @@ char *keel_ctlsock_deny(const struct keel_ctl_peer *p, const char *verb,
 		snprintf(msg, sizeof(msg),
 			 "%s needs the read group '%s' or the admin group '%s'",
 			 v, s->read_group, s->admin_group);
-	if (keel_ratelimit_ok(&s->rl_deny, keel_ctlsock_now_ms(), &n))
+	if (keel_ratelimit_ok(&s->rl_deny, keel_now_ms(), &n))
 		keel_log(
 			LOG_NOTICE,
 			"control socket %s: uid %d (pid %d) refused: %s (%llu similar suppressed)",
@@ -414,7 +407,7 @@ static void keel_ctlsock_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 				   struct sockaddr *sa, int salen, void *arg)
 {
 	struct keel_ctlsock *s = arg;
-	uint64_t now = keel_ctlsock_now_ms();
+	uint64_t now = keel_now_ms();
 	struct keel_ctlsock_conn *c;
 
 	(void)sa;

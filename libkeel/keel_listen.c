@@ -11,6 +11,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "keel_clock.h"
 #include "keel_listen.h"
 
 /*
@@ -20,21 +21,13 @@
  */
 static struct keel_listen *keel_listen_all;
 
-static uint64_t keel_listen_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void keel_listen_log(struct keel_listen *g, const char *fmt, ...)
 {
 	char msg[256];
 	uint64_t n = 0;
 	va_list ap;
 
-	if (!keel_ratelimit_ok(&g->rl, keel_listen_now_ms(), &n))
+	if (!keel_ratelimit_ok(&g->rl, keel_now_ms(), &n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -188,7 +181,7 @@ static void keel_listen_on_event_log(int severity, const char *msg)
 	uint64_t n = 0;
 
 	if (severity < EVENT_LOG_WARN ||
-	    !keel_ratelimit_ok(&rl, keel_listen_now_ms(), &n))
+	    !keel_ratelimit_ok(&rl, keel_now_ms(), &n))
 		return;
 	keel_log(severity == EVENT_LOG_ERR ? LOG_ERR : LOG_WARNING,
 		 "libevent: %s (%llu similar suppressed)", msg,

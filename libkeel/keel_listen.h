@@ -2,7 +2,7 @@
 /*
  * keel_listen - what every listening socket of keel does when accept()
  * fails, and the counters each one keeps: the control sockets
- * (keel_ctlsock), the metrics endpoints (lb_metrics) and bgp-announcer's
+ * (keel_ctlsock), the metrics endpoints (keel_metrics) and bgp-announcer's
  * BGP port.
  *
  * libevent's evconnlistener takes a failed accept() as a one-off: the

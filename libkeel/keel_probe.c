@@ -15,6 +15,7 @@
 #include <time.h>
 #include <event2/event.h>
 
+#include "keel_clock.h"
 #include "keel_health.h"
 #include "keel_log.h"
 #include "keel_maps.h"
@@ -51,13 +52,10 @@ bool keel_probe_errno_local(int err)
 static void probe_not_run_note(const struct keel_probe_spec *s, const char *why)
 {
 	char what[INET6_ADDRSTRLEN + 16];
-	struct timespec ts;
 	uint64_t n = 0;
 
 	probe_not_run++;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!keel_ratelimit_ok(&probe_not_run_rl,
-			       ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000, &n))
+	if (!keel_ratelimit_ok(&probe_not_run_rl, keel_now_ms(), &n))
 		return;
 	if (s->type == KEEL_PROBE_CMD) {
 		snprintf(what, sizeof(what), "command");

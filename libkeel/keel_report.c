@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "keel_cursor.h"
 #include "keel_report.h"
 
 /* Field offsets in the header (docs/agent-protocol.md, "Layout"). */
@@ -34,59 +35,6 @@ _Static_assert(KEEL_REPORT_LEN_MAX <= 1232, "a report fits one datagram");
 _Static_assert(KEEL_REPORT_LEN_V1(KEEL_REPORT_MAX) < KEEL_REPORT_LEN_MAX,
 	       "version 1 is the shorter");
 
-/* Bounds-checked reader; every read past the end fails the cursor. */
-struct rcur {
-	const uint8_t *p;
-	size_t left;
-	bool bad;
-};
-
-static const uint8_t *rc_take(struct rcur *c, size_t n)
-{
-	const uint8_t *p = c->p;
-
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return NULL;
-	}
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-static uint64_t rc_be(struct rcur *c, size_t n)
-{
-	const uint8_t *p = rc_take(c, n);
-	uint64_t v = 0;
-
-	for (size_t i = 0; p && i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void rc_bytes(struct rcur *c, void *dst, size_t n)
-{
-	const uint8_t *p = rc_take(c, n);
-
-	if (p)
-		memcpy(dst, p, n);
-}
-
-static uint8_t *put_be(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = n; i > 0; i--) {
-		p[i - 1] = v & 0xff;
-		v >>= 8;
-	}
-	return p + n;
-}
-
-static uint8_t *put_bytes(uint8_t *p, const void *src, size_t n)
-{
-	memcpy(p, src, n);
-	return p + n;
-}
-
 static bool addr_valid(const struct keel_report_addr *a)
 {
 	static const uint8_t zero[12];
@@ -105,18 +53,18 @@ static bool svc_valid(const struct keel_report_svc *s)
 		s->state == KEEL_RS_DRAINING);
 }
 
-static uint8_t *put_addr(uint8_t *p, const struct keel_report_addr *a)
+static void put_addr(struct keel_wbuf *w, const struct keel_report_addr *a)
 {
-	*p++ = a->family;
-	return put_bytes(p, a->addr, sizeof(a->addr));
+	keel_wbuf_u8(w, a->family);
+	keel_wbuf_bytes(w, a->addr, sizeof(a->addr));
 }
 
 int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
 		       const uint8_t key[KEEL_REPORT_KEY_LEN])
 {
 	uint8_t v = r->version ? r->version : KEEL_REPORT_VERSION;
+	struct keel_wbuf w = keel_wbuf_init(buf, size);
 	size_t len;
-	uint8_t *p = buf;
 
 	if (v != KEEL_REPORT_VERSION && v != KEEL_REPORT_VERSION_1)
 		return -EINVAL;
@@ -129,29 +77,32 @@ int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
 	if (size < len)
 		return -ENOSPC;
 
-	p = put_bytes(p, KEEL_REPORT_MAGIC, 4);
-	*p++ = v;
-	*p++ = KEEL_REPORT_TYPE_REPORT;
-	p = put_be(p, r->flags, 2);
-	p = put_be(p, r->key_id, 4);
+	keel_wbuf_bytes(&w, KEEL_REPORT_MAGIC, 4);
+	keel_wbuf_u8(&w, v);
+	keel_wbuf_u8(&w, KEEL_REPORT_TYPE_REPORT);
+	keel_wbuf_u16(&w, r->flags);
+	keel_wbuf_u32(&w, r->key_id);
 	if (v != KEEL_REPORT_VERSION_1)
-		p = put_be(p, r->boot, 8);
-	p = put_bytes(p, r->boot_id, KEEL_REPORT_BOOT_ID_LEN);
-	p = put_be(p, r->seq, 8);
-	p = put_be(p, r->ts_ms, 8);
-	p = put_addr(p, &r->real);
-	p = put_be(p, r->count, 2);
+		keel_wbuf_u64(&w, r->boot);
+	keel_wbuf_bytes(&w, r->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	keel_wbuf_u64(&w, r->seq);
+	keel_wbuf_u64(&w, r->ts_ms);
+	put_addr(&w, &r->real);
+	keel_wbuf_u16(&w, r->count);
 	for (unsigned int i = 0; i < r->count; i++) {
 		const struct keel_report_svc *s = &r->svc[i];
 
-		p = put_addr(p, &s->vip);
-		p = put_be(p, s->port, 2);
-		*p++ = s->proto;
-		*p++ = s->state;
-		p = put_be(p, s->conns, 4);
+		put_addr(&w, &s->vip);
+		keel_wbuf_u16(&w, s->port);
+		keel_wbuf_u8(&w, s->proto);
+		keel_wbuf_u8(&w, s->state);
+		keel_wbuf_u32(&w, s->conns);
 	}
-	p = put_be(p, r->load, 4);
-	crypto_auth_hmacsha256(p, buf, (size_t)(p - buf), key);
+	keel_wbuf_u32(&w, r->load);
+	/* size >= len was checked: the body always fits, the MAC after it. */
+	if (keel_wbuf_len(&w) != (int)(len - KEEL_REPORT_MAC_LEN))
+		return -ENOSPC;
+	crypto_auth_hmacsha256(buf + w.len, buf, w.len, key);
 	return (int)len;
 }
 
@@ -179,46 +130,54 @@ static int frame_check(const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void rc_addr(struct rcur *c, struct keel_report_addr *a)
+static void cur_addr(struct keel_cur *c, struct keel_report_addr *a)
 {
-	a->family = (uint8_t)rc_be(c, 1);
-	rc_bytes(c, a->addr, sizeof(a->addr));
+	keel_cur_u8(c, &a->family);
+	keel_cur_bytes(c, a->addr, sizeof(a->addr));
 }
 
 /* The fields, after frame_check() and (outside tests) the MAC. */
 static int body_parse(const uint8_t *buf, size_t len, struct keel_report *out)
 {
-	struct rcur c = { .p = buf, .left = len - KEEL_REPORT_MAC_LEN };
+	struct keel_cur c = keel_cur_init(buf, len - KEEL_REPORT_MAC_LEN);
+	uint8_t type = 0;
 
-	rc_take(&c, 4); /* magic: frame_check() */
-	out->version = (uint8_t)rc_be(&c, 1);
-	if (rc_be(&c, 1) != KEEL_REPORT_TYPE_REPORT)
+	/* A failed read leaves its field as it was: what steers the reads
+	 * (version, count) starts at 0, and the cursor is checked at the end. */
+	out->version = 0;
+	out->count = 0;
+	keel_cur_skip(&c, 4); /* magic: frame_check() */
+	keel_cur_u8(&c, &out->version);
+	keel_cur_u8(&c, &type);
+	if (type != KEEL_REPORT_TYPE_REPORT)
 		return -EBADMSG;
-	out->flags = (uint16_t)rc_be(&c, 2);
-	out->key_id = (uint32_t)rc_be(&c, 4);
+	keel_cur_u16(&c, &out->flags);
+	keel_cur_u32(&c, &out->key_id);
 	if (out->version != KEEL_REPORT_VERSION_1)
-		out->boot = rc_be(&c, 8);
-	rc_bytes(&c, out->boot_id, KEEL_REPORT_BOOT_ID_LEN);
-	out->seq = rc_be(&c, 8);
-	out->ts_ms = rc_be(&c, 8);
-	rc_addr(&c, &out->real);
-	if (!addr_valid(&out->real))
+		keel_cur_u64(&c, &out->boot);
+	keel_cur_bytes(&c, out->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	keel_cur_u64(&c, &out->seq);
+	keel_cur_u64(&c, &out->ts_ms);
+	cur_addr(&c, &out->real);
+	if (!keel_cur_ok(&c) || !addr_valid(&out->real))
 		return -EBADMSG;
-	out->count = (uint16_t)rc_be(&c, 2);
+	keel_cur_u16(&c, &out->count);
+	if (out->count > KEEL_REPORT_MAX)
+		return -EBADMSG;
 	for (unsigned int i = 0; i < out->count; i++) {
 		struct keel_report_svc *s = &out->svc[i];
 
-		rc_addr(&c, &s->vip);
-		s->port = (uint16_t)rc_be(&c, 2);
-		s->proto = (uint8_t)rc_be(&c, 1);
-		s->state = (uint8_t)rc_be(&c, 1);
-		s->conns = (uint32_t)rc_be(&c, 4);
-		if (!svc_valid(s))
+		cur_addr(&c, &s->vip);
+		keel_cur_u16(&c, &s->port);
+		keel_cur_u8(&c, &s->proto);
+		keel_cur_u8(&c, &s->state);
+		keel_cur_u32(&c, &s->conns);
+		if (!keel_cur_ok(&c) || !svc_valid(s))
 			return -EBADMSG;
 	}
-	out->load = (uint32_t)rc_be(&c, 4);
+	keel_cur_u32(&c, &out->load);
 	/* frame_check() fixed the length: the cursor must end exactly. */
-	if (c.bad || c.left)
+	if (!keel_cur_ok(&c) || keel_cur_left(&c))
 		return -EBADMSG;
 	return 0;
 }
@@ -286,23 +245,23 @@ int keel_report_parse(const uint8_t *buf, size_t len,
 
 int keel_report_peek(const uint8_t *buf, size_t len, struct keel_report_hdr *h)
 {
-	struct rcur c = { .p = buf, .left = len };
+	struct keel_cur c = keel_cur_init(buf, len);
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	err = frame_check(buf, len);
 	if (err)
 		return err;
-	rc_take(&c, 4);
-	h->version = (uint8_t)rc_be(&c, 1);
-	rc_take(&c, 3); /* type, flags */
-	h->key_id = (uint32_t)rc_be(&c, 4);
+	keel_cur_skip(&c, 4);
+	keel_cur_u8(&c, &h->version);
+	keel_cur_skip(&c, 3); /* type, flags */
+	keel_cur_u32(&c, &h->key_id);
 	if (h->version != KEEL_REPORT_VERSION_1)
-		h->boot = rc_be(&c, 8);
-	rc_bytes(&c, h->boot_id, KEEL_REPORT_BOOT_ID_LEN);
-	h->seq = rc_be(&c, 8);
-	rc_take(&c, 8); /* timestamp */
-	rc_addr(&c, &h->real);
+		keel_cur_u64(&c, &h->boot);
+	keel_cur_bytes(&c, h->boot_id, KEEL_REPORT_BOOT_ID_LEN);
+	keel_cur_u64(&c, &h->seq);
+	keel_cur_skip(&c, 8); /* timestamp */
+	cur_addr(&c, &h->real);
 	/* frame_check() made sure the header is there. */
 	return 0;
 }

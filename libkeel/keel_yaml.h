@@ -201,7 +201,7 @@ bool keel_yaml_addr_usable(uint8_t family, const void *addr);
 int keel_yaml_addr(struct keel_yaml *y, struct fy_node *n, uint8_t *family,
 		   void *addr);
 /*
- * ADDRESS:PORT or [IPV6]:PORT as parse() (lb_hostport_parse()) reads it,
+ * ADDRESS:PORT or [IPV6]:PORT as parse() (keel_hostport_parse()) reads it,
  * port 1..65535; "" or off turn the listener off (out "").
  */
 int keel_yaml_hostport(struct keel_yaml *y, struct fy_node *n, char *out,

@@ -24,8 +24,8 @@
 #include "keel_file.h"
 #include "keel_health.h"
 #include "keel_yaml.h"
-#include "lb_addr.h"
-#include "lb_metrics.h" /* connection caps */
+#include "keel_addr.h"
+#include "keel_metrics.h" /* connection caps */
 #include "ra_config.h"
 
 #define RA_CFG_FILE_MAX ((size_t)1 << 20)
@@ -91,8 +91,8 @@ static int ra_cfg_lb(struct keel_yaml *c, struct fy_node *n, size_t i,
 	err = keel_yaml_scalar(c, n, buf, sizeof(buf), false);
 	if (err)
 		return err;
-	err = lb_hostport_parse(buf, strlen(buf), false, &lb->a.family, a,
-				&lb->port);
+	err = keel_hostport_parse(buf, strlen(buf), false, &lb->a.family, a,
+				  &lb->port);
 	if (err && err != -ERANGE)
 		return keel_yaml_fail(
 			c, n,
@@ -665,7 +665,7 @@ static int ra_cfg_metrics_max_conns(struct keel_yaml *c, struct fy_node *v,
 				    void *obj)
 {
 	(void)obj;
-	return keel_yaml_uint(c, v, 1, LB_METRICS_CONNS_MAX,
+	return keel_yaml_uint(c, v, 1, KEEL_METRICS_CONNS_MAX,
 			      &ra_cx(c)->cfg->metrics_max_conns);
 }
 
@@ -693,7 +693,7 @@ static int ra_cfg_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
 	(void)obj;
 	return keel_yaml_hostport(c, v, ra_cx(c)->cfg->metrics_listen,
 				  sizeof(ra_cx(c)->cfg->metrics_listen),
-				  lb_hostport_parse);
+				  keel_hostport_parse);
 }
 
 static const struct keel_yaml_field ra_cfg_control_fields[] = {
@@ -802,7 +802,7 @@ static void ra_cfg_defaults(struct ra_config *cfg)
 		 RA_CFG_STATE_DIR_DEFAULT);
 	snprintf(cfg->user, sizeof(cfg->user), "%s", RA_CFG_USER_DEFAULT);
 	cfg->ctl_max_conns = KEEL_CTLSOCK_CONNS;
-	cfg->metrics_max_conns = LB_METRICS_CONNS;
+	cfg->metrics_max_conns = KEEL_METRICS_CONNS;
 }
 
 static int ra_cfg_root(struct keel_yaml *c, struct fy_node *root, void *obj)

@@ -78,7 +78,7 @@ struct ra_config {
 	char user[RA_CFG_NAME_MAX];
 	bool user_given;
 	char metrics_listen[RA_CFG_NAME_MAX]; /* "": off (default) */
-	uint32_t metrics_max_conns; /* default LB_METRICS_CONNS (64) */
+	uint32_t metrics_max_conns; /* default KEEL_METRICS_CONNS (64) */
 	bool manage_network; /* default true */
 	struct ra_cfg_service svc[KEEL_REPORT_MAX];
 	size_t n_services;

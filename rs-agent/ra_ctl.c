@@ -11,10 +11,11 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "ra_ctl.h"
 #include "rs_agent.h"
 
@@ -49,7 +50,7 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 	size_t i;
 
 	memcpy(w, a->cfg->real.addr, 16);
-	lb_addr_format(a->cfg->real.family, w, real, sizeof(real));
+	keel_addr_format(a->cfg->real.family, w, real, sizeof(real));
 	sodium_bin2hex(boot, sizeof(boot), a->tx.boot_id,
 		       sizeof(a->tx.boot_id));
 	svcs = json_array();
@@ -160,14 +161,6 @@ out:
 	return out;
 }
 
-static uint64_t ra_ctl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ra_ctl_handle, and a refusal logged (rate-limited). */
 static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 			  const char *line, size_t len)
@@ -177,7 +170,7 @@ static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 	uint64_t n = 0;
 
 	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
-	    keel_ratelimit_ok(&c->rl, ra_ctl_now_ms(), &n))
+	    keel_ratelimit_ok(&c->rl, keel_now_ms(), &n))
 		keel_log(
 			LOG_NOTICE,
 			"control socket: refused a request: %.*s (%llu similar suppressed)",

@@ -12,7 +12,8 @@
 
 #include <sodium.h>
 
-#include "lb_addr.h"
+#include "keel_addr.h"
+#include "keel_clock.h"
 #include "ra_report.h"
 
 /* One line per LB per 10 s while it keeps failing. */
@@ -47,7 +48,7 @@ static void ra_report_lb_name(const struct ra_cfg_lb *lb, char *buf,
 	__be32 w[4];
 
 	memcpy(w, lb->a.addr, 16);
-	if (lb_addr_format(lb->a.family, w, a, sizeof(a)) < 0)
+	if (keel_addr_format(lb->a.family, w, a, sizeof(a)) < 0)
 		snprintf(a, sizeof(a), "?");
 	snprintf(buf, size, lb->a.family == KEEL_F_INET6 ? "[%s]:%u" : "%s:%u",
 		 a, lb->port);
@@ -75,7 +76,7 @@ int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
 	t->boot = boot;
 	randombytes_buf(t->boot_id, sizeof(t->boot_id));
 	memcpy(w, cfg->real.addr, 16);
-	lb_addr_format(cfg->real.family, w, real, sizeof(real));
+	keel_addr_format(cfg->real.family, w, real, sizeof(real));
 	slen = ra_report_sockaddr(&cfg->real, 0, &src);
 	for (i = 0; i < cfg->n_lbs; i++) {
 		struct ra_report_lb *lb = &t->lbs[i];
@@ -125,14 +126,6 @@ void ra_report_close(struct ra_report_tx *t)
 	t->n_lbs = 0;
 }
 
-static uint64_t ra_report_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * ICMP errors reach a connected UDP socket only now and then (the LB's
  * kernel rate-limits them), so successes and failures interleave while an
@@ -170,7 +163,7 @@ static void ra_report_ok(struct ra_report_lb *lb, uint64_t now)
 size_t ra_report_send(struct ra_report_tx *t, struct keel_report *r)
 {
 	uint8_t buf[KEEL_REPORT_LEN_MAX];
-	uint64_t now = ra_report_mono_ms();
+	uint64_t now = keel_now_ms();
 	struct timespec wall;
 	size_t i, ok = 0;
 	ssize_t n;

@@ -27,12 +27,13 @@
 #include <sodium.h>
 
 #include "keel_cli.h"
+#include "keel_clock.h"
 #include "keel_health.h"
 #include "keel_listen.h"
 #include "keel_log.h"
 #include "keel_probe.h"
-#include "lb_addr.h"
-#include "lb_metrics.h"
+#include "keel_addr.h"
+#include "keel_metrics.h"
 #include "ra_boot.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
@@ -177,7 +178,7 @@ static void ra_svc_name(const struct ra_cfg_service *s, char *buf, size_t size)
 				  .proto = s->proto };
 
 	memcpy(k.addr, s->vip.addr, 16);
-	if (lb_vip_format(&k, buf, size) < 0)
+	if (keel_vip_format(&k, buf, size) < 0)
 		snprintf(buf, size, "?");
 }
 
@@ -244,8 +245,6 @@ uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s)
 	return a->draining ? KEEL_RS_DRAINING : KEEL_RS_UP;
 }
 
-static uint64_t ra_now_ms(void);
-
 /* Is a service's check still to give its first result? */
 static bool ra_agent_unchecked(const struct ra_agent *a)
 {
@@ -269,7 +268,7 @@ void ra_agent_report_now(struct ra_agent *a)
 	 * has not checked yet makes lbd move the real's flows, while the
 	 * silence of a restart within keep_flows_for cuts nobody.
 	 */
-	if (a->quiet_until_ms && ra_now_ms() < a->quiet_until_ms &&
+	if (a->quiet_until_ms && keel_now_ms() < a->quiet_until_ms &&
 	    ra_agent_unchecked(a))
 		return;
 	a->quiet_until_ms = 0;
@@ -322,22 +321,6 @@ applied:
 	return 0;
 }
 
-static uint64_t ra_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t ra_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void ra_count(struct ra_agent *a)
 {
 	static struct keel_ratelimit rl = { .interval_ms = 10000, .burst = 1 };
@@ -355,7 +338,7 @@ static void ra_count(struct ra_agent *a)
 	 * a CPU: after a count that took T, the next waits at least 20 T; the
 	 * reports in between carry the last counts.
 	 */
-	t0 = ra_now_us();
+	t0 = keel_now_us();
 	if (t0 / 1000 < a->count_next_ms)
 		goto load;
 	memset(keys, 0, sizeof(keys));
@@ -369,7 +352,7 @@ static void ra_count(struct ra_agent *a)
 	if (err) {
 		/* Keep the last counts: better than a sudden zero. */
 		a->diag_errors++;
-		if (keel_ratelimit_ok(&rl, ra_now_ms(), &n))
+		if (keel_ratelimit_ok(&rl, keel_now_ms(), &n))
 			keel_log(
 				LOG_WARNING,
 				"counting connections: %s (%llu similar suppressed)",
@@ -378,7 +361,7 @@ static void ra_count(struct ra_agent *a)
 		for (i = 0; i < a->n_svc; i++)
 			a->svc[i].conns = counts[i];
 	}
-	a->count_cost_us = ra_now_us() - t0;
+	a->count_cost_us = keel_now_us() - t0;
 	a->count_next_ms = (t0 + 20 * a->count_cost_us) / 1000;
 load:
 	if (getloadavg(&avg, 1) == 1 && avg >= 0)
@@ -442,58 +425,59 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 	struct ra_agent *a = arg;
-	struct lb_metrics_listener ls[] = {
+	struct keel_metrics_listener ls[] = {
 		{ "control", a->ctl ? ra_ctl_stats(a->ctl) : NULL },
-		{ "metrics", a->metrics ? lb_metrics_stats(a->metrics) : NULL },
+		{ "metrics",
+		  a->metrics ? keel_metrics_stats(a->metrics) : NULL },
 	};
-	struct lb_prom_label l[2];
+	struct keel_prom_label l[2];
 	size_t i, j;
 
-	lb_prom_help(b, "keel_agent_service_state", "gauge",
-		     "1 for the state each service reports now");
+	keel_prom_help(b, "keel_agent_service_state", "gauge",
+		       "1 for the state each service reports now");
 	for (i = 0; i < a->n_svc; i++) {
 		uint8_t st = ra_agent_svc_state(a, &a->svc[i]);
 
-		l[0] = (struct lb_prom_label){ "service", a->svc[i].name };
+		l[0] = (struct keel_prom_label){ "service", a->svc[i].name };
 		for (j = 0; j < 3; j++) {
-			l[1] = (struct lb_prom_label){ "state", names[j] };
-			lb_prom_sample(b, "keel_agent_service_state", l, 2,
-				       st == states[j]);
+			l[1] = (struct keel_prom_label){ "state", names[j] };
+			keel_prom_sample(b, "keel_agent_service_state", l, 2,
+					 st == states[j]);
 		}
 	}
-	lb_prom_help(b, "keel_agent_service_connections", "gauge",
-		     "established connections to each service");
+	keel_prom_help(b, "keel_agent_service_connections", "gauge",
+		       "established connections to each service");
 	for (i = 0; i < a->n_svc; i++) {
-		l[0] = (struct lb_prom_label){ "service", a->svc[i].name };
-		lb_prom_sample(b, "keel_agent_service_connections", l, 1,
-			       a->svc[i].conns);
+		l[0] = (struct keel_prom_label){ "service", a->svc[i].name };
+		keel_prom_sample(b, "keel_agent_service_connections", l, 1,
+				 a->svc[i].conns);
 	}
-	lb_prom_help(b, "keel_agent_reports_sent_total", "counter",
-		     "reports each LB's socket took");
+	keel_prom_help(b, "keel_agent_reports_sent_total", "counter",
+		       "reports each LB's socket took");
 	for (i = 0; i < a->tx.n_lbs; i++) {
-		l[0] = (struct lb_prom_label){ "lb", a->tx.lbs[i].name };
-		lb_prom_sample(b, "keel_agent_reports_sent_total", l, 1,
-			       a->tx.lbs[i].sent);
+		l[0] = (struct keel_prom_label){ "lb", a->tx.lbs[i].name };
+		keel_prom_sample(b, "keel_agent_reports_sent_total", l, 1,
+				 a->tx.lbs[i].sent);
 	}
-	lb_prom_help(b, "keel_agent_report_send_errors_total", "counter",
-		     "reports that could not be sent to each LB");
+	keel_prom_help(b, "keel_agent_report_send_errors_total", "counter",
+		       "reports that could not be sent to each LB");
 	for (i = 0; i < a->tx.n_lbs; i++) {
-		l[0] = (struct lb_prom_label){ "lb", a->tx.lbs[i].name };
-		lb_prom_sample(b, "keel_agent_report_send_errors_total", l, 1,
-			       a->tx.lbs[i].errors);
+		l[0] = (struct keel_prom_label){ "lb", a->tx.lbs[i].name };
+		keel_prom_sample(b, "keel_agent_report_send_errors_total", l, 1,
+				 a->tx.lbs[i].errors);
 	}
-	lb_prom_help(b, "keel_agent_draining", "gauge",
-		     "1 while the agent drains (command or SIGTERM)");
-	lb_prom_sample(b, "keel_agent_draining", NULL, 0, a->draining);
-	lb_prom_help(b, "keel_agent_load", "gauge",
-		     "the 1-minute load average the reports carry");
-	lb_prom_sample(b, "keel_agent_load", NULL, 0, a->load / 1000.0);
-	lb_prom_help(b, "keel_agent_conn_count_errors_total", "counter",
-		     "failed sock_diag counts (the last counts are kept)");
-	lb_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
-		       a->diag_errors);
-	lb_metrics_probes_not_run(b, keel_probe_not_run());
-	lb_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
+	keel_prom_help(b, "keel_agent_draining", "gauge",
+		       "1 while the agent drains (command or SIGTERM)");
+	keel_prom_sample(b, "keel_agent_draining", NULL, 0, a->draining);
+	keel_prom_help(b, "keel_agent_load", "gauge",
+		       "the 1-minute load average the reports carry");
+	keel_prom_sample(b, "keel_agent_load", NULL, 0, a->load / 1000.0);
+	keel_prom_help(b, "keel_agent_conn_count_errors_total", "counter",
+		       "failed sock_diag counts (the last counts are kept)");
+	keel_prom_sample(b, "keel_agent_conn_count_errors_total", NULL, 0,
+			 a->diag_errors);
+	keel_metrics_probes_not_run(b, keel_probe_not_run());
+	keel_metrics_listeners(b, ls, sizeof(ls) / sizeof(ls[0]));
 }
 
 /* VIPs and sysctls; false only when the host cannot be made safe. */
@@ -737,12 +721,12 @@ static int cmd_run(struct ra_cli *c)
 	if (err)
 		goto out;
 	if (a->cfg->metrics_listen[0]) {
-		struct lb_metrics_limits lim = {
+		struct keel_metrics_limits lim = {
 			.max_conns = a->cfg->metrics_max_conns
 		};
 
-		err = lb_metrics_start(a->base, a->cfg->metrics_listen, &lim,
-				       ra_metrics_render, a, &a->metrics);
+		err = keel_metrics_start(a->base, a->cfg->metrics_listen, &lim,
+					 ra_metrics_render, a, &a->metrics);
 		if (err) {
 			keel_log(LOG_ERR, "metrics on %s: %s",
 				 a->cfg->metrics_listen, strerror(-err));
@@ -766,7 +750,7 @@ static int cmd_run(struct ra_cli *c)
 		 "running: %zu services, %zu LBs, a report every %u ms%s",
 		 a->n_svc, a->tx.n_lbs, a->cfg->interval_ms,
 		 a->draining ? "; drained (rs-agent undrain resumes)" : "");
-	a->quiet_until_ms = ra_now_ms() + quiet_ms;
+	a->quiet_until_ms = keel_now_ms() + quiet_ms;
 	ra_tick(-1, 0, a);
 	if (event_base_dispatch(a->base) < 0) {
 		keel_log(LOG_ERR, "libevent: the loop failed");
@@ -783,7 +767,7 @@ out:
 		event_free(a->sigterm);
 	if (a->sigint)
 		event_free(a->sigint);
-	lb_metrics_stop(a->metrics);
+	keel_metrics_stop(a->metrics);
 	ra_ctl_stop(a->ctl);
 	if (a->diag)
 		ra_diag_close(a->diag);
@@ -921,19 +905,16 @@ static const char *jstr(json_t *o, const char *key)
 	return s ? s : "?";
 }
 
-static double ra_elapsed_s(const struct timespec *t0)
+static double ra_elapsed_s(uint64_t t0_us)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+	return (keel_now_us() - t0_us) / 1e6;
 }
 
 /* Polls status until no service holds a connection, or the timeout. */
 static int ra_drain_wait(struct ra_cli *c)
 {
 	long long last[KEEL_REPORT_MAX];
-	struct timespec t0;
+	uint64_t t0;
 	long long total, n;
 	json_t *a, *svcs, *s;
 	size_t i;
@@ -941,7 +922,7 @@ static int ra_drain_wait(struct ra_cli *c)
 
 	for (i = 0; i < KEEL_REPORT_MAX; i++)
 		last[i] = -1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = keel_now_us();
 	for (;;) {
 		ret = ra_ask(c, "status", &a);
 		if (ret)
@@ -969,11 +950,11 @@ static int ra_drain_wait(struct ra_cli *c)
 		fflush(stdout);
 		if (!total) {
 			printf("drained: no established connection left (%.1f s)\n",
-			       ra_elapsed_s(&t0));
+			       ra_elapsed_s(t0));
 			json_decref(a);
 			return EXIT_OK;
 		}
-		if (c->timeout > 0 && ra_elapsed_s(&t0) >= c->timeout) {
+		if (c->timeout > 0 && ra_elapsed_s(t0) >= c->timeout) {
 			fprintf(stderr,
 				"rs-agent: drain: timeout after %g s: %lld connection%s left\n",
 				c->timeout, total, total == 1 ? "" : "s");

@@ -19,7 +19,7 @@ struct event;
 struct keel_check;
 struct ra_ctl;
 struct ra_diag;
-struct lb_metrics;
+struct keel_metrics;
 
 struct ra_agent;
 
@@ -45,7 +45,7 @@ struct ra_agent {
 	struct ra_report_tx tx;
 	struct ra_diag *diag;
 	struct ra_ctl *ctl;
-	struct lb_metrics *metrics;
+	struct keel_metrics *metrics;
 	struct event *tick, *sigterm, *sigint;
 	uint32_t load; /* loadavg1 x 1000 */
 	uint64_t diag_errors;

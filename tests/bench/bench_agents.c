@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_maps.h"
 #include "keel_report.h"
 
@@ -35,14 +36,6 @@ static void on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int send_from(int fd, const struct sockaddr_in *to, struct in_addr src,
@@ -116,11 +109,11 @@ int main(int argc, char **argv)
 	seq0 = wall.tv_sec * 1000ULL + wall.tv_nsec / 1000000;
 	/* One agent per slot of 1/(agents * hz) s: an even stream. */
 	slot_ns = 1000000000ULL / ((uint64_t)agents * hz);
-	t0 = now_ns();
+	t0 = keel_now_ns();
 	signal(SIGTERM, on_term);
 	for (tick = 0; !stop && tick < (uint64_t)agents * hz * seconds;
 	     tick++) {
-		uint64_t due = t0 + tick * slot_ns, t = now_ns();
+		uint64_t due = t0 + tick * slot_ns, t = keel_now_ns();
 
 		if (due > t + 200000) {
 			struct timespec ts = { 0, (long)(due - t) };
@@ -155,7 +148,7 @@ int main(int argc, char **argv)
 			sent++;
 	}
 	printf("sent %llu errors %llu in %.2f s\n", (unsigned long long)sent,
-	       (unsigned long long)errors, (now_ns() - t0) / 1e9);
+	       (unsigned long long)errors, (keel_now_ns() - t0) / 1e9);
 	close(fd);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <endian.h>
 #include <bpf/bpf.h>
 
+#include "keel_clock.h"
 #include "lb_dp.h"
 
 #define CHUNK 65536
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 	struct lb_dp_opts o = {};
 	struct keel_flow *keys;
 	struct keel_conn *vals;
-	struct timespec a, b;
+	uint64_t t0;
 	struct lb_dp *dp;
 	uint64_t n, i, done = 0, end = 0;
 	uint32_t count, k;
@@ -52,13 +53,12 @@ int main(int argc, char **argv)
 	vals = calloc(CHUNK, sizeof(*vals));
 	if (fd < 0 || !keys || !vals)
 		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = keel_now_ns();
 	if (argc == 5)
-		end = a.tv_sec + strtoull(argv[4], NULL, 0);
+		end = t0 / 1000000000 + strtoull(argv[4], NULL, 0);
 	for (i = 0; i < n || end; i += count) {
 		if (i >= n) {
-			clock_gettime(CLOCK_MONOTONIC, &b);
-			if ((uint64_t)b.tv_sec >= end)
+			if (keel_now_ns() / 1000000000 >= end)
 				break;
 		}
 		count = i < n && n - i < CHUNK ? n - i : CHUNK;
@@ -81,8 +81,7 @@ int main(int argc, char **argv)
 		}
 		done += count;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	secs = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	secs = (keel_now_ns() - t0) / 1e9;
 	printf("added %llu flows in %.2f s (%.0f/s)\n",
 	       (unsigned long long)done, secs, done / secs);
 	lb_dp_close(dp);

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "keel_clock.h"
 #include "keel_maps.h"
 #include "ra_diag.h"
 
@@ -31,10 +32,7 @@
 
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return keel_now_ns() / 1e3;
 }
 
 static int cmp_double(const void *a, const void *b)

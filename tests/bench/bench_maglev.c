@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keel_clock.h"
 #include "keel_maps.h"
 #include "lb_maglev.h"
 #include "maglev_fixture.h"
@@ -37,10 +38,7 @@ static const struct {
 
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return keel_now_ns() / 1e3;
 }
 
 static int cmp_double(const void *a, const void *b)

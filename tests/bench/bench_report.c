@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_maps.h"
 #include "keel_report.h"
 #include "lb_agents.h"
@@ -34,10 +35,7 @@ static const uint8_t key[KEEL_REPORT_KEY_LEN] = { 7, 7, 7, 7 };
 
 static double now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (double)keel_now_ns();
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -64,7 +64,7 @@
 #include "keel_xdp_noguard.skel.h"
 #include "keel_xdp_noseen.skel.h"
 #include "keel_xdp_recfirst.skel.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_neigh.h"
@@ -446,12 +446,12 @@ static int add_service(struct bench *bn, struct inst *in, const char *vip,
 	char a[64];
 	int i, err;
 
-	err = lb_vip_parse(vip, &k);
+	err = keel_vip_parse(vip, &k);
 	if (!err)
 		err = lb_model_svc_add(&in->m, &k, 0, 0, &s);
 	for (i = 0; !err && i < nreals; i++) {
 		snprintf(a, sizeof(a), fmt, i + 1);
-		err = lb_addr_parse(a, &fam, addr);
+		err = keel_addr_parse(a, &fam, addr);
 		if (!err)
 			err = lb_model_real_add(&in->m, s, fam, addr, 1, &r);
 		if (err)

@@ -5,7 +5,7 @@
 # command with KEEL_PEER_NS naming that namespace (for `ip -n`).  The
 # namespace is removed on exit.  Addresses are the test's business.
 #
-#   tests/bpf/run-in-netns.sh tests/bpf/neigh-netns.sh build/tests/bpf/test_neigh
+#   tests/bpf/run-in-netns.sh tests/bpf/neigh-netns.sh build/tests/bpf/test_lb_neigh
 set -e
 ns="keel-neigh-$$"
 trap 'ip netns del "$ns" 2>/dev/null || true' EXIT

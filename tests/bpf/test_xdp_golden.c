@@ -38,7 +38,7 @@
 #include "keel_hash.h"
 #include "keel_maps.h"
 #include "keel_names.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_neigh.h"
@@ -100,7 +100,7 @@ enum svc_ix {
 #define RING_SMALL 251
 
 static const struct svc_def {
-	const char *vip; /* lb_vip_parse syntax */
+	const char *vip; /* keel_vip_parse syntax */
 	uint32_t flags;
 	uint32_t ring_size; /* 0: KEEL_RING_SIZE_DEFAULT */
 	bool no_mac; /* reals left unresolved */
@@ -1182,7 +1182,7 @@ static int world_add_real(struct world *w, enum svc_ix ix, const char *a,
 	uint8_t fam;
 	int err;
 
-	err = lb_addr_parse(a, &fam, addr);
+	err = keel_addr_parse(a, &fam, addr);
 	if (!err)
 		err = lb_model_real_add(&w->m, s, fam, addr, 1, &r);
 	if (err) {
@@ -1236,7 +1236,7 @@ static int world_init(struct world *w, int row)
 	for (i = 1; i < S__N; i++) {
 		const struct svc_def *d = &svc_defs[i];
 
-		err = lb_vip_parse(d->vip, &k);
+		err = keel_vip_parse(d->vip, &k);
 		if (!err)
 			err = lb_model_svc_add(&w->m, &k, d->flags,
 					       d->ring_size, &w->svc[i]);

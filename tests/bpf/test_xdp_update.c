@@ -109,12 +109,24 @@ static struct lb_real *add_real(const char *addr, const uint8_t *mac)
 	return r;
 }
 
+/*
+ * The instance's pins, whatever state a test left them in: before each
+ * test, and in the runner (an unchecked fixture) before and after the
+ * test case, since a failed check ends the forked test before teardown().
+ */
+static void pins_clear(void)
+{
+	struct lb_dp_opts o = { .instance = instance };
+
+	lb_dp_unload(&o);
+}
+
 static void setup(void)
 {
 	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 4096 };
 	struct keel_vip_key k = {};
 
-	snprintf(instance, sizeof(instance), "update-%d", getpid());
+	pins_clear(); /* what a failed test before this one left */
 	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
 	ck_assert_int_eq(lb_model_init(&m, dp), 0);
 	k.family = KEEL_F_INET;
@@ -213,6 +225,9 @@ int main(void)
 		fprintf(stderr, "needs root (BPF)\n");
 		return 77;
 	}
+	/* The runner's pid: the same in every forked test and in pins_clear. */
+	snprintf(instance, sizeof(instance), "update-%d", getpid());
+	tcase_add_unchecked_fixture(tc, pins_clear, pins_clear);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* Each case three times: the race window is narrow. */
 	tcase_add_loop_test(tc, test_update_under_load, 0, 18);

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "keel_prime.h"
 #include "lb_config.h"
-#include "lb_maglev.h"
 
 #define FUZZ_CHECK(x)                     \
 	do {                              \
@@ -58,7 +58,7 @@ static void fuzz_check_config(const struct lb_config *c)
 		FUZZ_CHECK(s->key.proto != 0);
 		FUZZ_CHECK(s->key.family == KEEL_F_INET ||
 			   s->key.family == KEEL_F_INET6);
-		FUZZ_CHECK(lb_maglev_is_prime(s->ring_size) &&
+		FUZZ_CHECK(keel_is_prime(s->ring_size) &&
 			   s->ring_size <= KEEL_RING_SIZE_MAX);
 		FUZZ_CHECK(!s->n_reals == !s->reals);
 		for (j = 0; j < s->n_reals; j++) {

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keel_clock.h"
+
 #define LINE_MAX_LEN 512
 #define NAME_MAX_LEN 64
 #define MAX_SERVERS 64
@@ -70,14 +72,6 @@ static void on_go(int sig)
 {
 	(void)sig;
 	go_flag = 1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void raise_nofile(void)
@@ -649,8 +643,8 @@ static void csend(struct client *cl, struct cconn *c, long i, int round)
 	}
 	c->len = 0;
 	c->state = C_WAITING;
-	c->deadline = now_ms() + cl->timeout_ms;
-	c->resend_at = now_ms() + UDP_RESEND_MS;
+	c->deadline = (int64_t)keel_now_ms() + cl->timeout_ms;
+	c->resend_at = (int64_t)keel_now_ms() + UDP_RESEND_MS;
 }
 
 /* UDP: the line again (a datagram, or its answer, may have been lost). */
@@ -666,7 +660,7 @@ static void cresend(struct client *cl, struct cconn *c, long i)
 		cfail(cl, c, i, "send: %s", strerror(errno));
 		return;
 	}
-	c->resend_at = now_ms() + UDP_RESEND_MS;
+	c->resend_at = (int64_t)keel_now_ms() + UDP_RESEND_MS;
 }
 
 static void cstart(struct client *cl, long i, int round)
@@ -688,7 +682,7 @@ static void cstart(struct client *cl, long i, int round)
 	}
 	if (!cl->udp)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->deadline = now_ms() + cl->timeout_ms;
+	c->deadline = (int64_t)keel_now_ms() + cl->timeout_ms;
 	if (connect(c->fd, (struct sockaddr *)&cl->dst, cl->dst_len) == 0) {
 		csend(cl, c, i, round);
 		return;
@@ -769,7 +763,7 @@ static int64_t client_round(struct client *cl, int round)
 	struct pollfd *pfd = calloc(cl->parallel, sizeof(*pfd));
 	long *idx = calloc(cl->parallel, sizeof(*idx));
 	long next = 0, inflight = 0, k;
-	int64_t t0 = now_ms();
+	int64_t t0 = (int64_t)keel_now_ms();
 
 	if (!pfd || !idx) {
 		fprintf(stderr, "keel-echo client: out of memory\n");
@@ -791,7 +785,7 @@ static int64_t client_round(struct client *cl, int round)
 		}
 		if (inflight == 0)
 			break;
-		now = now_ms();
+		now = (int64_t)keel_now_ms();
 		for (k = 0; k < inflight; k++) {
 			struct cconn *c = &cl->conns[idx[k]];
 
@@ -811,7 +805,7 @@ static int64_t client_round(struct client *cl, int round)
 			perror("keel-echo client: poll");
 			exit(1);
 		}
-		now = now_ms();
+		now = (int64_t)keel_now_ms();
 		for (k = 0; k < inflight; k++) {
 			struct cconn *c = &cl->conns[idx[k]];
 
@@ -834,7 +828,7 @@ static int64_t client_round(struct client *cl, int round)
 	}
 	free(pfd);
 	free(idx);
-	return now_ms() - t0;
+	return (int64_t)keel_now_ms() - t0;
 }
 
 /* Print the round's figures; returns true when the round was clean. */
@@ -879,11 +873,11 @@ static bool client_report(struct client *cl, int round, int64_t ms)
 /* Wait for a line or EOF on stdin, PATH to exist, or SIGUSR1. */
 static int client_wait(const char *wait_file, long wait_timeout_s)
 {
-	int64_t deadline = now_ms() + wait_timeout_s * 1000;
+	int64_t deadline = (int64_t)keel_now_ms() + wait_timeout_s * 1000;
 
 	while (!go_flag) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)keel_now_ms();
 
 		if (left <= 0) {
 			fprintf(stderr,

@@ -33,8 +33,9 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "keel_clock.h"
 #include "keel_report.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 
 #define MAX_LBS 8
 
@@ -137,7 +138,7 @@ static int parse_service(char *s, struct keel_report_svc *out)
 		if (parse_u64(colon, UINT32_MAX, &conns))
 			return -EINVAL;
 	}
-	if (lb_vip_parse(s, &k))
+	if (keel_vip_parse(s, &k))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->vip.family = k.family;
@@ -218,8 +219,8 @@ static int record_one(const struct sockaddr_storage *listen, socklen_t llen,
 		a[0] = ((struct sockaddr_in *)&from)->sin_addr.s_addr;
 	else
 		memcpy(a, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
-	lb_addr_format(from.ss_family == AF_INET ? KEEL_F_INET : KEEL_F_INET6,
-		       a, name, sizeof(name));
+	keel_addr_format(from.ss_family == AF_INET ? KEEL_F_INET : KEEL_F_INET6,
+			 a, name, sizeof(name));
 	printf("recorded %zd bytes from %s into %s\n", n, name, path);
 	return 0;
 }
@@ -346,14 +347,6 @@ static void flood_build(struct flood_pkt *p, enum junk kind, uint32_t src,
 	p->len = (uint16_t)(sizeof(*ip) + sizeof(*udp) + n);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		 uint64_t duration_s, const unsigned int w[J__MAX],
 		 const struct flood_src *from, int n_from,
@@ -390,10 +383,10 @@ static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		flood_build(&pool[i], k, src, lb, r, replay, replay_len, i);
 	}
 	memset(msgs, 0, sizeof(msgs));
-	t0 = now_ns();
+	t0 = keel_now_ns();
 	end = t0 + duration_s * 1000000000ULL;
 	for (i = 0;;) {
-		uint64_t t = now_ns();
+		uint64_t t = keel_now_ns();
 
 		if (t >= end)
 			break;
@@ -424,7 +417,7 @@ static int flood(const struct sockaddr_in *lb, uint64_t pps,
 		/* A full queue drops like a full link: counted as sent. */
 		sent += b;
 	}
-	t0 = now_ns() - t0;
+	t0 = keel_now_ns() - t0;
 	printf("flood: %llu datagrams in %.2f s (%.0f/s):",
 	       (unsigned long long)sent, t0 / 1e9, sent / (t0 / 1e9));
 	for (k = 0; k < J__MAX; k++)
@@ -496,15 +489,15 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'l':
 			if (n_lbs == MAX_LBS ||
-			    lb_hostport_parse(optarg, strlen(optarg), true,
-					      &fam, a, &port) ||
+			    keel_hostport_parse(optarg, strlen(optarg), true,
+						&fam, a, &port) ||
 			    !port)
 				goto bad;
 			sockaddr_of(fam, a, port, &lbs[n_lbs], &lb_len[n_lbs]);
 			n_lbs++;
 			break;
 		case 'b':
-			if (lb_addr_parse(optarg, &fam, a))
+			if (keel_addr_parse(optarg, &fam, a))
 				goto bad;
 			sockaddr_of(fam, a, 0, &src, &src_len);
 			break;
@@ -517,8 +510,8 @@ int main(int argc, char **argv)
 			r.key_id = v;
 			break;
 		case 'r':
-			if (lb_addr_parse(optarg, &r.real.family,
-					  (__be32 *)r.real.addr))
+			if (keel_addr_parse(optarg, &r.real.family,
+					    (__be32 *)r.real.addr))
 				goto bad;
 			have_real = true;
 			break;
@@ -587,8 +580,8 @@ int main(int argc, char **argv)
 			record = optarg;
 			break;
 		case 'N':
-			if (lb_hostport_parse(optarg, strlen(optarg), true,
-					      &fam, a, &port))
+			if (keel_hostport_parse(optarg, strlen(optarg), true,
+						&fam, a, &port))
 				goto bad;
 			sockaddr_of(fam, a, port, &listen, &listen_len);
 			have_listen = true;

@@ -15,12 +15,14 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
-#include "lb_metrics.h"
+#include "keel_addr.h"
+#include "keel_clock.h"
+#include "keel_metrics.h"
 
 /* A scraper sends a short GET: anything bigger is not one. */
-#define LB_METRICS_HEADERS_MAX 8192
-#define LB_METRICS_BODY_MAX 1024
-#define LB_METRICS_BACKLOG 16
+#define KEEL_METRICS_HEADERS_MAX 8192
+#define KEEL_METRICS_BODY_MAX 1024
+#define KEEL_METRICS_BACKLOG 16
 
 /*
  * libevent 2.1 (Debian 12) has no connection limit for evhttp and tells
@@ -34,34 +36,26 @@
  * it at once).  A connection is closed by shutting its socket down: evhttp
  * reads the EOF and frees it through its own path.
  */
-struct lb_metrics_conn {
+struct keel_metrics_conn {
 	struct bufferevent *bev; /* our reference */
 	uint64_t since_ms; /* connected, or its last request */
 	bool closing; /* shut down by us, evhttp not done yet */
-	TAILQ_ENTRY(lb_metrics_conn) link; /* oldest since_ms first */
+	TAILQ_ENTRY(keel_metrics_conn) link; /* oldest since_ms first */
 };
 
-struct lb_metrics {
+struct keel_metrics {
 	struct event_base *base;
 	struct evhttp *http;
-	lb_metrics_render_fn render;
+	keel_metrics_render_fn render;
 	void *arg;
 	uint16_t port;
 	unsigned int max_conns, request_ms;
 	struct event *sweep;
 	struct keel_listen lg;
-	TAILQ_HEAD(, lb_metrics_conn) conns;
+	TAILQ_HEAD(, keel_metrics_conn) conns;
 };
 
-static uint64_t lb_metrics_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool lb_metrics_alive(const struct lb_metrics_conn *c)
+static bool keel_metrics_alive(const struct keel_metrics_conn *c)
 {
 	bufferevent_event_cb ev = NULL;
 
@@ -70,7 +64,7 @@ static bool lb_metrics_alive(const struct lb_metrics_conn *c)
 }
 
 /* Only while alive: once evhttp closed it, the number may be reused. */
-static void lb_metrics_close(struct lb_metrics_conn *c)
+static void keel_metrics_close(struct keel_metrics_conn *c)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
@@ -83,14 +77,14 @@ static void lb_metrics_close(struct lb_metrics_conn *c)
  * Forget the connections evhttp has closed; close the ones past their
  * deadline.  At most max_conns + the ones closing: bounded.
  */
-static void lb_metrics_sweep(struct lb_metrics *m, uint64_t now)
+static void keel_metrics_sweep(struct keel_metrics *m, uint64_t now)
 {
-	struct lb_metrics_conn *c, *next;
+	struct keel_metrics_conn *c, *next;
 	uint64_t open = 0;
 
 	for (c = TAILQ_FIRST(&m->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		if (!lb_metrics_alive(c)) {
+		if (!keel_metrics_alive(c)) {
 			TAILQ_REMOVE(&m->conns, c, link);
 			bufferevent_decref(c->bev);
 			free(c);
@@ -102,29 +96,29 @@ static void lb_metrics_sweep(struct lb_metrics *m, uint64_t now)
 		m->lg.st.slow_timeouts++;
 		keel_listen_log(&m->lg, "no whole request within %u ms: closed",
 				m->request_ms);
-		lb_metrics_close(c);
+		keel_metrics_close(c);
 	}
 	m->lg.st.open = open;
 }
 
-static void lb_metrics_on_sweep(evutil_socket_t fd, short what, void *arg)
+static void keel_metrics_on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	lb_metrics_sweep(arg, lb_metrics_now_ms());
+	keel_metrics_sweep(arg, keel_now_ms());
 }
 
 /* evhttp is taking a new connection: count it, make room, track it. */
-static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
-					      void *arg)
+static struct bufferevent *keel_metrics_on_conn(struct event_base *base,
+						void *arg)
 {
-	struct lb_metrics *m = arg;
-	uint64_t now = lb_metrics_now_ms();
-	struct lb_metrics_conn *c, *old;
+	struct keel_metrics *m = arg;
+	uint64_t now = keel_now_ms();
+	struct keel_metrics_conn *c, *old;
 	unsigned int live = 0;
 
 	keel_listen_accepted(&m->lg);
-	lb_metrics_sweep(m, now);
+	keel_metrics_sweep(m, now);
 	TAILQ_FOREACH(c, &m->conns, link)
 	live += !c->closing;
 	if (live >= m->max_conns) {
@@ -137,7 +131,7 @@ static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
 				&m->lg,
 				"%u connections open: closed the least active one",
 				m->max_conns);
-			lb_metrics_close(old);
+			keel_metrics_close(old);
 		}
 	}
 	c = calloc(1, sizeof(*c));
@@ -156,26 +150,26 @@ static struct bufferevent *lb_metrics_on_conn(struct event_base *base,
 }
 
 /* A whole request arrived on req's connection: its deadline restarts. */
-static void lb_metrics_progress(struct lb_metrics *m,
-				struct evhttp_request *req)
+static void keel_metrics_progress(struct keel_metrics *m,
+				  struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev =
 		evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	struct lb_metrics_conn *c;
+	struct keel_metrics_conn *c;
 
 	TAILQ_FOREACH(c, &m->conns, link)
 	if (c->bev == bev)
 		break;
 	if (!c)
 		return;
-	c->since_ms = lb_metrics_now_ms();
+	c->since_ms = keel_now_ms();
 	TAILQ_REMOVE(&m->conns, c, link);
 	TAILQ_INSERT_TAIL(&m->conns, c, link);
 }
 
-static void lb_metrics_reply(struct evhttp_request *req, int code,
-			     const char *reason)
+static void keel_metrics_reply(struct evhttp_request *req, int code,
+			       const char *reason)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *body = evbuffer_new();
@@ -190,23 +184,23 @@ static void lb_metrics_reply(struct evhttp_request *req, int code,
 		evbuffer_free(body);
 }
 
-static void lb_metrics_request(struct evhttp_request *req, void *arg)
+static void keel_metrics_request(struct evhttp_request *req, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	struct lb_metrics *m = arg;
+	struct keel_metrics *m = arg;
 	struct evbuffer *body;
 	struct evkeyvalq *h;
 	char len[24];
 
-	lb_metrics_progress(m, req);
+	keel_metrics_progress(m, req);
 	if (!path || strcmp(path, "/metrics")) {
-		lb_metrics_reply(req, HTTP_NOTFOUND, "Not Found");
+		keel_metrics_reply(req, HTTP_NOTFOUND, "Not Found");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		lb_metrics_reply(req, HTTP_BADMETHOD, "Method Not Allowed");
+		keel_metrics_reply(req, HTTP_BADMETHOD, "Method Not Allowed");
 		return;
 	}
 	body = evbuffer_new();
@@ -233,8 +227,8 @@ static void lb_metrics_request(struct evhttp_request *req, void *arg)
 }
 
 /* Our own socket: bind's errno reaches the caller intact. */
-static int lb_metrics_socket(const struct sockaddr_storage *ss, socklen_t len,
-			     uint16_t *port)
+static int keel_metrics_socket(const struct sockaddr_storage *ss, socklen_t len,
+			       uint16_t *port)
 {
 	struct sockaddr_storage got;
 	socklen_t glen = sizeof(got);
@@ -258,7 +252,7 @@ static int lb_metrics_socket(const struct sockaddr_storage *ss, socklen_t len,
 		err = -errno;
 		goto out;
 	}
-	if (listen(fd, LB_METRICS_BACKLOG) < 0) {
+	if (listen(fd, KEEL_METRICS_BACKLOG) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -278,21 +272,21 @@ out:
 	return fd;
 }
 
-int lb_metrics_start(struct event_base *base, const char *listen,
-		     const struct lb_metrics_limits *lim,
-		     lb_metrics_render_fn render, void *arg,
-		     struct lb_metrics **out)
+int keel_metrics_start(struct event_base *base, const char *listen,
+		       const struct keel_metrics_limits *lim,
+		       keel_metrics_render_fn render, void *arg,
+		       struct keel_metrics **out)
 {
 	struct evhttp_bound_socket *bound;
 	struct sockaddr_storage ss;
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	struct timeval tv;
 	char name[96];
 	socklen_t len;
 	int fd = -1, err;
 
 	*out = NULL;
-	err = lb_prom_listen_parse(listen, &ss, &len);
+	err = keel_sockaddr_parse(listen, &ss, &len);
 	if (err)
 		return err;
 	m = calloc(1, sizeof(*m));
@@ -303,10 +297,10 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 	m->render = render;
 	m->arg = arg;
 	m->max_conns = lim && lim->max_conns ? lim->max_conns :
-					       LB_METRICS_CONNS;
+					       KEEL_METRICS_CONNS;
 	m->request_ms = lim && lim->request_ms ? lim->request_ms :
-						 LB_METRICS_REQUEST_MS;
-	fd = lb_metrics_socket(&ss, len, &m->port);
+						 KEEL_METRICS_REQUEST_MS;
+	fd = keel_metrics_socket(&ss, len, &m->port);
 	if (fd < 0) {
 		err = fd;
 		goto out;
@@ -317,7 +311,7 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 		goto out;
 	}
 	/*
-	 * Let every method reach lb_metrics_request, so that all of them get
+	 * Let every method reach keel_metrics_request, so that all of them get
 	 * 405 rather than evhttp's 501 for the ones it was not told about.
 	 */
 	evhttp_set_allowed_methods(
@@ -325,14 +319,14 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 				 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 				 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 				 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_max_headers_size(m->http, LB_METRICS_HEADERS_MAX);
-	evhttp_set_max_body_size(m->http, LB_METRICS_BODY_MAX);
+	evhttp_set_max_headers_size(m->http, KEEL_METRICS_HEADERS_MAX);
+	evhttp_set_max_body_size(m->http, KEEL_METRICS_BODY_MAX);
 	/* Ours closes first; evhttp's is the backstop. */
 	tv.tv_sec = 2 * m->request_ms / 1000;
 	tv.tv_usec = 2 * m->request_ms % 1000 * 1000;
 	evhttp_set_timeout_tv(m->http, &tv);
-	evhttp_set_gencb(m->http, lb_metrics_request, m);
-	evhttp_set_bevcb(m->http, lb_metrics_on_conn, m);
+	evhttp_set_gencb(m->http, keel_metrics_request, m);
+	evhttp_set_bevcb(m->http, keel_metrics_on_conn, m);
 	/* From here the listener owns fd (closed by evhttp_free). */
 	bound = evhttp_accept_socket_with_handle(m->http, fd);
 	if (!bound) {
@@ -341,7 +335,7 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 	}
 	fd = -1;
 	snprintf(name, sizeof(name), "metrics %s", listen);
-	m->sweep = event_new(base, -1, EV_PERSIST, lb_metrics_on_sweep, m);
+	m->sweep = event_new(base, -1, EV_PERSIST, keel_metrics_on_sweep, m);
 	if (!m->sweep ||
 	    keel_listen_init(&m->lg, base,
 			     evhttp_bound_socket_get_listener(bound), name)) {
@@ -357,13 +351,13 @@ int lb_metrics_start(struct event_base *base, const char *listen,
 out:
 	if (fd >= 0)
 		close(fd);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	return err;
 }
 
-void lb_metrics_stop(struct lb_metrics *m)
+void keel_metrics_stop(struct keel_metrics *m)
 {
-	struct lb_metrics_conn *c;
+	struct keel_metrics_conn *c;
 
 	if (!m)
 		return;
@@ -381,13 +375,13 @@ void lb_metrics_stop(struct lb_metrics *m)
 	free(m);
 }
 
-const struct keel_listen_stats *lb_metrics_stats(const struct lb_metrics *m)
+const struct keel_listen_stats *keel_metrics_stats(const struct keel_metrics *m)
 {
 	return &m->lg.st;
 }
 
-void lb_metrics_listeners(struct evbuffer *b,
-			  const struct lb_metrics_listener *v, size_t n)
+void keel_metrics_listeners(struct evbuffer *b,
+			    const struct keel_metrics_listener *v, size_t n)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -406,46 +400,46 @@ void lb_metrics_listeners(struct evbuffer *b,
 		  "failed accept() calls (each pauses accepting)",
 		  offsetof(struct keel_listen_stats, accept_errors) },
 	};
-	struct lb_prom_label l[2] = { { "listener", NULL },
-				      { "reason", NULL } };
+	struct keel_prom_label l[2] = { { "listener", NULL },
+					{ "reason", NULL } };
 	size_t i, j;
 
 	for (j = 0; j < sizeof(m) / sizeof(m[0]); j++) {
-		lb_prom_help(b, m[j].name, m[j].type, m[j].help);
+		keel_prom_help(b, m[j].name, m[j].type, m[j].help);
 		for (i = 0; i < n; i++) {
 			if (!v[i].st)
 				continue;
 			l[0].value = v[i].name;
-			lb_prom_sample(
+			keel_prom_sample(
 				b, m[j].name, l, 1,
 				*(const uint64_t *)((const char *)v[i].st +
 						    m[j].off));
 		}
 	}
-	lb_prom_help(b, "keel_listener_timeouts_total", "counter",
-		     "connections closed: idle, or no whole request in time");
+	keel_prom_help(b, "keel_listener_timeouts_total", "counter",
+		       "connections closed: idle, or no whole request in time");
 	for (i = 0; i < n; i++) {
 		if (!v[i].st)
 			continue;
 		l[0].value = v[i].name;
 		l[1].value = "idle";
-		lb_prom_sample(b, "keel_listener_timeouts_total", l, 2,
-			       v[i].st->idle_timeouts);
+		keel_prom_sample(b, "keel_listener_timeouts_total", l, 2,
+				 v[i].st->idle_timeouts);
 		l[1].value = "slow";
-		lb_prom_sample(b, "keel_listener_timeouts_total", l, 2,
-			       v[i].st->slow_timeouts);
+		keel_prom_sample(b, "keel_listener_timeouts_total", l, 2,
+				 v[i].st->slow_timeouts);
 	}
 }
 
-uint16_t lb_metrics_port(const struct lb_metrics *m)
+uint16_t keel_metrics_port(const struct keel_metrics *m)
 {
 	return m->port;
 }
 
-void lb_metrics_probes_not_run(struct evbuffer *b, uint64_t n)
+void keel_metrics_probes_not_run(struct evbuffer *b, uint64_t n)
 {
-	lb_prom_help(
+	keel_prom_help(
 		b, "keel_probe_not_run_total", "counter",
 		"health probes this process could not run itself (no descriptor, memory, process...): no verdict, the last one held");
-	lb_prom_sample(b, "keel_probe_not_run_total", NULL, 0, n);
+	keel_prom_sample(b, "keel_probe_not_run_total", NULL, 0, n);
 }

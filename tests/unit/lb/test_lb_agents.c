@@ -7,7 +7,7 @@
  * file that carries the guards across lbd's restarts (lb_replay.c): what
  * it refuses, and a restarted lbd facing the alternating two-boot replay.
  * Links lb_agents.c, lb_health.c (lb_agent_accept), keel_report.c,
- * lb_replay.c with lb_addr.c and keel_file.c (its file), jansson.
+ * lb_replay.c with keel_addr.c and keel_file.c (its file), jansson.
  */
 #include <arpa/inet.h>
 #include <check.h>

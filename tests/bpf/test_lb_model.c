@@ -23,11 +23,23 @@ static struct lb_model m;
 static char instance[64];
 static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
 
+/*
+ * The instance's pins, whatever state a test left them in: before each
+ * test, and in the runner (an unchecked fixture) before and after the
+ * test case, since a failed check ends the forked test before teardown().
+ */
+static void pins_clear(void)
+{
+	struct lb_dp_opts o = { .instance = instance };
+
+	lb_dp_unload(&o);
+}
+
 static void setup(void)
 {
 	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 1024 };
 
-	snprintf(instance, sizeof(instance), "model-%d", getpid());
+	pins_clear(); /* what a failed test before this one left */
 	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
 	ck_assert_int_eq(lb_model_init(&m, dp), 0);
 }
@@ -269,6 +281,9 @@ int main(void)
 		fprintf(stderr, "needs root (BPF)\n");
 		return 77;
 	}
+	/* The runner's pid: the same in every forked test and in pins_clear. */
+	snprintf(instance, sizeof(instance), "model-%d", getpid());
+	tcase_add_unchecked_fixture(tc, pins_clear, pins_clear);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_diff_only);
 	tcase_add_test(tc, test_adopt);

@@ -3,7 +3,7 @@
  * lb_neigh against the kernel: routes, resolution on demand, and the
  * event monitor.  Runs as
  *
- *   run-in-netns.sh neigh-netns.sh test_neigh
+ *   run-in-netns.sh neigh-netns.sh test_lb_neigh
  *
  * kg0 (here) and kg1 (in the namespace $KEEL_PEER_NS) are a veth pair, so
  * every ARP/ND exchange is a real one.  Every wait is bounded.
@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 
+#include "keel_clock.h"
 #include "check_run.h"
 #include "lb_neigh.h"
 
@@ -35,19 +36,6 @@
 
 static const char *peer_ns;
 static int kg0;
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
-static uint64_t now_ms(void)
-{
-	return now_us() / 1000;
-}
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -200,12 +188,12 @@ START_TEST(test_resolve)
 	addr_of(peer, a);
 	mac_of(MAC_A, want);
 	ck_assert_int_eq(lb_neigh_lookup(fam_of(peer), a, mac, &idx), -ENOENT);
-	t0 = now_us();
+	t0 = keel_now_us();
 	ck_assert_int_eq(lb_neigh_resolve(fam_of(peer), a, kg0), 0);
 	while ((err = lb_neigh_lookup(fam_of(peer), a, mac, &idx)) == -ENOENT &&
-	       now_us() - t0 < 1000000)
+	       keel_now_us() - t0 < 1000000)
 		usleep(100);
-	dt = now_us() - t0;
+	dt = keel_now_us() - t0;
 	ck_assert_msg(err == 0, "%s not resolved within 1 s: %d", peer, err);
 	ck_assert_mem_eq(mac, want, 6);
 	ck_assert_int_eq(idx, kg0);
@@ -323,7 +311,7 @@ static void on_neigh(void *arg, uint8_t family, const __be32 addr[4],
 	if (mac)
 		memcpy(e->mac, mac, 6);
 	e->ifindex = ifindex;
-	e->t = now_ms();
+	e->t = keel_now_ms();
 	n_evs++;
 }
 
@@ -336,7 +324,7 @@ static uint64_t mon_wait(struct event_base *base, uint8_t family,
 			 const __be32 addr[4], const uint8_t *mac,
 			 unsigned int timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = keel_now_ms() + timeout_ms;
 	struct timeval slice = { 0, 5000 };
 
 	for (;;) {
@@ -357,7 +345,7 @@ static uint64_t mon_wait(struct event_base *base, uint8_t family,
 			seen++;
 			return e->t;
 		}
-		if (now_ms() >= deadline)
+		if (keel_now_ms() >= deadline)
 			return 0;
 		event_base_loopexit(base, &slice);
 		event_base_dispatch(base);
@@ -384,7 +372,7 @@ static void on_link(void *arg, int ifindex, const uint8_t mac[6])
 static bool link_wait(struct event_base *base, int ifindex, const uint8_t *mac,
 		      unsigned int timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = keel_now_ms() + timeout_ms;
 	struct timeval slice = { 0, 5000 };
 	size_t i;
 
@@ -393,7 +381,7 @@ static bool link_wait(struct event_base *base, int ifindex, const uint8_t *mac,
 			if (links[i].ifindex == ifindex &&
 			    !memcmp(links[i].mac, mac, 6))
 				return true;
-		if (now_ms() >= deadline)
+		if (keel_now_ms() >= deadline)
 			return false;
 		event_base_loopexit(base, &slice);
 		event_base_dispatch(base);
@@ -428,7 +416,7 @@ static void mon_resolved(const char *peer, __be32 a[4])
 
 	addr_of(peer, a);
 	mac_of(MAC_A, want);
-	t0 = now_ms();
+	t0 = keel_now_ms();
 	ck_assert_int_eq(lb_neigh_resolve(fam_of(peer), a, kg0), 0);
 	t = mon_wait(mon_base, fam_of(peer), a, want, 1000);
 	ck_assert_msg(t, "no event for %s within 1 s", peer);
@@ -480,7 +468,7 @@ START_TEST(test_mon_mac_change)
 			   "sysctl -qw net.ipv6.conf.kg1.ndisc_notify=1'",
 			   peer_ns),
 			0);
-	t0 = now_ms();
+	t0 = keel_now_ms();
 	ck_assert_int_eq(sh("ip -n %s link set kg1 address " MAC_B, peer_ns),
 			 0);
 	if (how == MAC_TALKS)
@@ -493,7 +481,7 @@ START_TEST(test_mon_mac_change)
 		ck_assert(!mon_wait(mon_base, fam_of(peer), a, want, 300));
 		ck_assert_int_eq(sh("ip neigh del %s dev kg0", peer), 0);
 		ck_assert(mon_wait(mon_base, fam_of(peer), a, NULL, 1000));
-		t0 = now_ms();
+		t0 = keel_now_ms();
 		ck_assert_int_eq(lb_neigh_resolve(fam_of(peer), a, kg0), 0);
 	}
 	t = mon_wait(mon_base, fam_of(peer), a, want, 2000);

@@ -6,27 +6,27 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "lb_addr.h"
+#include "keel_addr.h"
 
 static const struct {
 	const char *name;
 	uint8_t proto;
-} lb_protos[] = {
+} keel_protos[] = {
 	{ "tcp", IPPROTO_TCP },
 	{ "udp", IPPROTO_UDP },
 	{ "icmp", IPPROTO_ICMP },
 	{ "icmpv6", IPPROTO_ICMPV6 },
 };
 
-int lb_proto_parse(const char *s, uint8_t *proto)
+int keel_proto_parse(const char *s, uint8_t *proto)
 {
 	unsigned long v;
 	char *end;
 	size_t i;
 
-	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++) {
-		if (strcmp(s, lb_protos[i].name) == 0) {
-			*proto = lb_protos[i].proto;
+	for (i = 0; i < sizeof(keel_protos) / sizeof(keel_protos[0]); i++) {
+		if (strcmp(s, keel_protos[i].name) == 0) {
+			*proto = keel_protos[i].proto;
 			return 0;
 		}
 	}
@@ -41,17 +41,17 @@ int lb_proto_parse(const char *s, uint8_t *proto)
 	return 0;
 }
 
-const char *lb_proto_name(uint8_t proto)
+const char *keel_proto_name(uint8_t proto)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(lb_protos) / sizeof(lb_protos[0]); i++)
-		if (lb_protos[i].proto == proto)
-			return lb_protos[i].name;
+	for (i = 0; i < sizeof(keel_protos) / sizeof(keel_protos[0]); i++)
+		if (keel_protos[i].proto == proto)
+			return keel_protos[i].name;
 	return NULL;
 }
 
-int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4])
+int keel_addr_parse(const char *s, uint8_t *family, __be32 addr[4])
 {
 	memset(addr, 0, 16);
 	if (inet_pton(AF_INET, s, addr) == 1) {
@@ -65,7 +65,8 @@ int lb_addr_parse(const char *s, uint8_t *family, __be32 addr[4])
 	return -EINVAL;
 }
 
-int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf, size_t size)
+int keel_addr_format(uint8_t family, const __be32 addr[4], char *buf,
+		     size_t size)
 {
 	int af = family == KEEL_F_INET6 ? AF_INET6 : AF_INET;
 
@@ -76,7 +77,7 @@ int lb_addr_format(uint8_t family, const __be32 addr[4], char *buf, size_t size)
 	return strlen(buf);
 }
 
-static int lb_port_parse(const char *s, size_t len, uint16_t *port)
+static int keel_port_parse(const char *s, size_t len, uint16_t *port)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -94,8 +95,8 @@ static int lb_port_parse(const char *s, size_t len, uint16_t *port)
 	return 0;
 }
 
-int lb_hostport_parse(const char *s, size_t len, bool need_port,
-		      uint8_t *family, __be32 addr[4], uint16_t *port)
+int keel_hostport_parse(const char *s, size_t len, bool need_port,
+			uint8_t *family, __be32 addr[4], uint16_t *port)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *h = s, *hend, *colon = NULL, *end = s + len;
@@ -121,7 +122,7 @@ int lb_hostport_parse(const char *s, size_t len, bool need_port,
 		hend = colon ? colon : end;
 	}
 	if (colon) {
-		err = lb_port_parse(colon + 1, end - colon - 1, port);
+		err = keel_port_parse(colon + 1, end - colon - 1, port);
 		if (err)
 			return err;
 	} else if (need_port) {
@@ -132,7 +133,7 @@ int lb_hostport_parse(const char *s, size_t len, bool need_port,
 		return -EINVAL;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	err = lb_addr_parse(host, family, addr);
+	err = keel_addr_parse(host, family, addr);
 	if (err)
 		return err;
 	if (*s == '[' && *family != KEEL_F_INET6)
@@ -140,7 +141,7 @@ int lb_hostport_parse(const char *s, size_t len, bool need_port,
 	return 0;
 }
 
-int lb_vip_parse(const char *s, struct keel_vip_key *k)
+int keel_vip_parse(const char *s, struct keel_vip_key *k)
 {
 	const char *slash;
 	uint16_t port;
@@ -150,22 +151,23 @@ int lb_vip_parse(const char *s, struct keel_vip_key *k)
 	slash = strrchr(s, '/');
 	if (!slash || !slash[1])
 		return -EINVAL;
-	if (lb_hostport_parse(s, slash - s, false, &k->family, k->addr, &port))
+	if (keel_hostport_parse(s, slash - s, false, &k->family, k->addr,
+				&port))
 		return -EINVAL;
-	err = lb_proto_parse(slash + 1, &k->proto);
+	err = keel_proto_parse(slash + 1, &k->proto);
 	if (err)
 		return err;
 	k->port = htons(port);
 	return 0;
 }
 
-int lb_vip_format(const struct keel_vip_key *k, char *buf, size_t size)
+int keel_vip_format(const struct keel_vip_key *k, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN], proto[4];
-	const char *pn = lb_proto_name(k->proto);
+	const char *pn = keel_proto_name(k->proto);
 	int n;
 
-	if (lb_addr_format(k->family, k->addr, host, sizeof(host)) < 0)
+	if (keel_addr_format(k->family, k->addr, host, sizeof(host)) < 0)
 		return -EINVAL;
 	if (!pn) {
 		snprintf(proto, sizeof(proto), "%u", k->proto);
@@ -178,7 +180,7 @@ int lb_vip_format(const struct keel_vip_key *k, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }
 
-int lb_mac_parse(const char *s, uint8_t mac[6])
+int keel_mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char tail;
@@ -196,10 +198,39 @@ int lb_mac_parse(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int lb_mac_format(const uint8_t mac[6], char *buf, size_t size)
+int keel_mac_format(const uint8_t mac[6], char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
 			 mac[1], mac[2], mac[3], mac[4], mac[5]);
 
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+int keel_sockaddr_parse(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len)
+{
+	uint16_t port;
+	__be32 addr[4];
+	uint8_t fam;
+
+	memset(ss, 0, sizeof(*ss));
+	/* Brackets are required for IPv6 with a port anyway. */
+	if (!s || keel_hostport_parse(s, strlen(s), true, &fam, addr, &port))
+		return -EINVAL;
+	if (fam == KEEL_F_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		memcpy(&sin6->sin6_addr, addr, 16);
+		sin6->sin6_port = htons(port);
+		sin6->sin6_family = AF_INET6;
+		*len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		memcpy(&sin->sin_addr, addr, 4);
+		sin->sin_port = htons(port);
+		sin->sin_family = AF_INET;
+		*len = sizeof(*sin);
+	}
+	return 0;
 }

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "check_run.h"
+#include "keel_clock.h"
 #include "keel_maps.h"
 #include "keel_probe.h"
 
@@ -31,21 +32,13 @@
 
 /*
  * libevent times with CLOCK_MONOTONIC_COARSE (a few ms of resolution): a
- * timer may fire that much earlier than now_ms() says.
+ * timer may fire that much earlier than keel_now_ms() says.
  */
 #define COARSE_MS 10
 
 /* Commands run as nobody: never as root (keel_probe_cmd.c). */
 #define NOBODY 65534
 #define NOBODY_IDS .uid = NOBODY, .gid = NOBODY
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
 
 struct result {
 	int n;
@@ -63,7 +56,7 @@ static void probe_cb(void *arg, enum keel_probe_result res, const char *detail)
 	r->ok = res == KEEL_PROBE_PASSED;
 	r->res = res;
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
-	r->at = now_ms();
+	r->at = keel_now_ms();
 }
 
 static void expire(evutil_socket_t fd, short what, void *arg)
@@ -252,7 +245,7 @@ START_TEST(test_tcp_timeout)
 	struct keel_probe_spec s = { .type = KEEL_PROBE_TCP,
 				     .timeout_ms = 300 };
 	struct event_base *b = event_base_new();
-	uint64_t t0 = now_ms();
+	uint64_t t0 = keel_now_ms();
 	struct result r;
 
 	spec_addr(&s, NOWHERE, 80);
@@ -499,7 +492,7 @@ START_TEST(test_http)
 				     .status_max = c->max };
 	struct event_base *b = event_base_new();
 	const char *dst = c->listen ? c->listen : "127.0.0.1";
-	uint64_t t0 = now_ms();
+	uint64_t t0 = keel_now_ms();
 	uint16_t port;
 	struct result r;
 
@@ -706,7 +699,7 @@ START_TEST(test_cmd_timeout)
 				     NOBODY_IDS };
 	struct event_base *b = event_base_new();
 	const char *f = tmpfile_name("timeout");
-	uint64_t t0 = now_ms(), t;
+	uint64_t t0 = keel_now_ms(), t;
 	struct result r;
 	pid_t pids[2];
 
@@ -719,7 +712,7 @@ START_TEST(test_cmd_timeout)
 	ck_assert_uint_lt(r.at - t0, 2000);
 	ck_assert_int_eq(read_pids(f, pids, 2), 2);
 	/* Reaped at once or by the reaper on the loop, within 1 s. */
-	for (t = now_ms(); now_ms() - t < 1000; run_for(b, 10))
+	for (t = keel_now_ms(); keel_now_ms() - t < 1000; run_for(b, 10))
 		if (waitpid(pids[0], NULL, WNOHANG) == -1 && errno == ECHILD &&
 		    proc_dead(pids[1]))
 			break;
@@ -989,7 +982,7 @@ static void check_cb(void *arg, uint8_t state, const char *detail)
 	if (s->n < 16) {
 		s->state[s->n] = state;
 		snprintf(s->detail[s->n], sizeof(s->detail[0]), "%s", detail);
-		s->at[s->n] = now_ms();
+		s->at[s->n] = keel_now_ms();
 	}
 	s->n++;
 }
@@ -1004,7 +997,7 @@ START_TEST(test_check_tcp_flap)
 	struct seen seen = {};
 	struct keel_check *c;
 	uint16_t port = 0;
-	uint64_t t0 = now_ms(), t1, t2;
+	uint64_t t0 = keel_now_ms(), t1, t2;
 	int lfd = listen_on("127.0.0.1", &port, 64);
 
 	spec_addr(&s, "127.0.0.1", port);
@@ -1019,7 +1012,7 @@ START_TEST(test_check_tcp_flap)
 	ck_assert_str_eq(keel_check_detail(c), "connected");
 
 	close(lfd);
-	t1 = now_ms();
+	t1 = keel_now_ms();
 	ck_assert(run_until(b, &seen.n, 2, 2000));
 	ck_assert_uint_eq(seen.state[1], KEEL_RS_DOWN);
 	ck_assert_str_eq(seen.detail[1], "connect: Connection refused");
@@ -1028,7 +1021,7 @@ START_TEST(test_check_tcp_flap)
 	ck_assert_uint_ge(seen.at[1] - t1, 50 - COARSE_MS);
 
 	lfd = listen_on("127.0.0.1", &port, 64);
-	t2 = now_ms();
+	t2 = keel_now_ms();
 	ck_assert(run_until(b, &seen.n, 3, 2000));
 	ck_assert_uint_eq(seen.state[2], KEEL_RS_UP);
 	ck_assert_uint_ge(seen.at[2] - t2, 100 - COARSE_MS); /* rise 3 */
@@ -1102,7 +1095,7 @@ START_TEST(test_check_no_double)
 	 * Free it with a run in flight (an odd number of marks), however
 	 * slow a loaded machine starts the shell: at most 1 s more.
 	 */
-	for (t = now_ms(); now_ms() - t < 1000; run_for(b, 10))
+	for (t = keel_now_ms(); keel_now_ms() - t < 1000; run_for(b, 10))
 		if (read_pids(f, marks, 64) % 2)
 			break;
 	keel_check_free(c);

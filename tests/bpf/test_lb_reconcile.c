@@ -40,6 +40,9 @@ static const struct step {
 	struct lb_reconcile_stats want;
 	bool b_untouched; /* B's ring and reals not written */
 	uint32_t max_ring_writes; /* upper bound on ring entries written */
+	/* Upper bounds on what the commit wrote: a reload must not rewrite
+	 * the reals and services it did not change (issue 15). */
+	uint32_t max_reals_written, max_services_changed;
 } steps[] = {
 #define W(n, w2, ring, pers, c, ...)                              \
 	{                                                         \
@@ -53,40 +56,40 @@ static const struct step {
 		.reals_removed = rr, .reals_changed = rc      \
 	}
 	{ "initial", W(3, 1, 0, false, false), RS(2, 0, 0, 6, 0, 0), false,
-	  2 * 65537 },
-	{ "same again", W(3, 1, 0, false, false), RS(0, 0, 0, 0, 0, 0), true,
-	  0 },
+	  2 * 65537, 6, 2 },
+	{ "same again", W(3, 1, 0, false, false), RS(0, 0, 0, 0, 0, 0), true, 0,
+	  0, 0 },
 	{ "weight of one real", W(3, 2, 0, false, false), RS(0, 0, 0, 0, 0, 1),
-	  true, 65537 },
+	  true, 65537, 1, 1 },
 	{ "one real fewer", W(2, 2, 0, false, false), RS(0, 0, 0, 0, 1, 0),
-	  true, 65537 },
+	  true, 65537, 1, 1 },
 	{ "one real more", W(3, 2, 0, false, false), RS(0, 0, 0, 1, 0, 0), true,
-	  65537 },
+	  65537, 1, 1 },
 	{ "service added", W(3, 2, 0, false, true), RS(1, 0, 0, 1, 0, 0), true,
-	  65537 },
+	  65537, 1, 1 },
 	{ "service removed", W(3, 2, 0, false, false), RS(0, 1, 0, 0, 0, 0),
-	  true, 0 },
+	  true, 0, 1, 0 },
 	{ "ring size", W(3, 2, 1009, false, false), RS(0, 0, 1, 0, 0, 0), true,
-	  1009 },
+	  1009, 0, 1 },
 	{ "persistent", W(3, 2, 1009, true, false), RS(0, 0, 1, 0, 0, 0), true,
-	  0 },
+	  0, 0, 1 },
 	{ "admin drain", W(3, 2, 1009, true, false, .st_drain1 = true),
-	  RS(0, 0, 0, 0, 0, 1), true, 1009 },
+	  RS(0, 0, 0, 0, 0, 1), true, 1009, 1, 1 },
 	{ "admin weight",
 	  W(3, 2, 1009, true, false, .st_drain1 = true, .st_weight1 = true),
-	  RS(0, 0, 0, 0, 0, 1), true, 0 },
+	  RS(0, 0, 0, 0, 0, 1), true, 0, 1, 1 },
 	{ "undrain", W(3, 2, 1009, true, false, .st_weight1 = true),
-	  RS(0, 0, 0, 0, 0, 1), true, 1009 },
+	  RS(0, 0, 0, 0, 0, 1), true, 1009, 1, 1 },
 	{ "run-time removal", W(3, 2, 1009, true, false, .st_drop_a = true),
-	  RS(0, 1, 0, 0, 0, 0), true, 0 },
+	  RS(0, 1, 0, 0, 0, 0), true, 0, 3, 0 },
 	{ "run-time real",
 	  W(3, 2, 1009, true, false, .st_drop_a = true, .st_add_real = true),
-	  RS(0, 0, 0, 1, 0, 0), false, 65537 },
+	  RS(0, 0, 0, 1, 0, 0), false, 65537, 1, 1 },
 };
 
 static struct lb_dp *dp;
 static struct lb_model m;
-static char instance[64];
+static char instance[64], instance_h[64];
 static struct lb_cfg_real ra[MAXR], rb[MAXR], rc[1];
 static struct lb_cfg_service svcs[3];
 static struct lb_state_admin adm[1];
@@ -200,7 +203,6 @@ START_TEST(test_steps)
 	int conn_fd;
 	size_t i;
 
-	snprintf(instance, sizeof(instance), "reconcile-%d", getpid());
 	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
 	ck_assert_int_eq(lb_model_init(&m, dp), 0);
 	conn_fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
@@ -232,6 +234,12 @@ START_TEST(test_steps)
 		ck_assert_msg(cs.ring_entries_written <= s->max_ring_writes,
 			      "%s: %u ring entries written", s->name,
 			      cs.ring_entries_written);
+		ck_assert_msg(cs.reals_written <= s->max_reals_written,
+			      "%s: %u reals written", s->name,
+			      cs.reals_written);
+		ck_assert_msg(cs.services_changed <= s->max_services_changed,
+			      "%s: %u services changed", s->name,
+			      cs.services_changed);
 		b = lb_model_svc_find(&m, &kb);
 		ck_assert_ptr_nonnull(b);
 		if (s->b_untouched && i > 0)
@@ -286,22 +294,24 @@ static void hook_real(void *arg, struct lb_real_want *w)
 
 START_TEST(test_hook)
 {
-	struct lb_dp_opts o = { .instance = instance, .conn_table_size = 1024 };
+	struct lb_dp_opts o = { .instance = instance_h,
+				.conn_table_size = 1024 };
 	static const struct {
 		const char *name;
 		struct hook_ctx h;
-		uint32_t changed, max_ring;
+		uint32_t changed, max_ring, max_reals_written;
 	} rows[] = {
-		{ "first: 6 new reals", { 0 }, 0, 2 * 65537 },
-		{ "nothing new", { 0 }, 0, 0 },
-		{ "health downs 10.0.0.2", { .down_addr = 2 }, 1, 65537 },
-		{ "still down", { .down_addr = 2 }, 0, 0 },
+		{ "first: 6 new reals", { 0 }, 0, 2 * 65537, 6 },
+		{ "nothing new", { 0 }, 0, 0, 0 },
+		{ "health downs 10.0.0.2", { .down_addr = 2 }, 1, 65537, 1 },
+		{ "still down", { .down_addr = 2 }, 0, 0, 0 },
 		{ "load-aware weight 3 everywhere",
 		  { .down_addr = 2, .weight = 3 },
 		  6,
-		  2 * 65537 },
-		{ "the same again", { .down_addr = 2, .weight = 3 }, 0, 0 },
-		{ "up again", { .weight = 3 }, 1, 65537 },
+		  2 * 65537,
+		  6 },
+		{ "the same again", { .down_addr = 2, .weight = 3 }, 0, 0, 0 },
+		{ "up again", { .weight = 3 }, 1, 65537, 1 },
 	};
 	const struct want w = { .a_reals = 3, .a_weight2 = 1 };
 	struct lb_reconcile_hook hook = { .real = hook_real };
@@ -312,7 +322,6 @@ START_TEST(test_hook)
 	struct hook_ctx h;
 	size_t i;
 
-	snprintf(instance, sizeof(instance), "reconcile-h-%d", getpid());
 	ck_assert_int_eq(lb_dp_load(&o, &dp), 0);
 	ck_assert_int_eq(lb_model_init(&m, dp), 0);
 	build(&w, &c, &st);
@@ -331,6 +340,9 @@ START_TEST(test_hook)
 		ck_assert_msg(cs.ring_entries_written <= rows[i].max_ring,
 			      "%s: %u ring entries written", rows[i].name,
 			      cs.ring_entries_written);
+		ck_assert_msg(cs.reals_written <= rows[i].max_reals_written,
+			      "%s: %u reals written", rows[i].name,
+			      cs.reals_written);
 		if (i > 0)
 			ck_assert_uint_eq(h.seen_state, KEEL_RS_UP);
 	}
@@ -344,6 +356,21 @@ START_TEST(test_hook)
 }
 END_TEST
 
+/*
+ * The pins of both tests, removed before and after the test case in the
+ * runner itself (an unchecked fixture): a failed check ends the forked
+ * test before its own unpin, and must not leave a program and maps
+ * pinned on the machine.
+ */
+static void pins_clear(void)
+{
+	struct lb_dp_opts o = { .instance = instance };
+	struct lb_dp_opts oh = { .instance = instance_h };
+
+	lb_dp_unload(&o);
+	lb_dp_unload(&oh);
+}
+
 int main(void)
 {
 	Suite *s = suite_create("lb_reconcile");
@@ -353,6 +380,10 @@ int main(void)
 		fprintf(stderr, "needs root (BPF)\n");
 		return 77;
 	}
+	/* The runner's pid: the same in every forked test and in pins_clear. */
+	snprintf(instance, sizeof(instance), "reconcile-%d", getpid());
+	snprintf(instance_h, sizeof(instance_h), "reconcile-h-%d", getpid());
+	tcase_add_unchecked_fixture(tc, pins_clear, pins_clear);
 	tcase_add_test(tc, test_steps);
 	tcase_add_test(tc, test_hook);
 	tcase_set_timeout(tc, 60);

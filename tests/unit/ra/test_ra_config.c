@@ -3,7 +3,7 @@
  * ra_config: good documents with the values they must yield (defaults
  * applied), bad documents with the line, key path and message they must
  * be refused with.  Links ra_config.c and what it calls (keel_yaml.c,
- * keel_file.c, lb_addr.c).
+ * keel_file.c, keel_addr.c).
  */
 #include <arpa/inet.h>
 #include <check.h>

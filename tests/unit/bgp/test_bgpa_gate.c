@@ -16,7 +16,7 @@
 
 #include "bgpa_gate.h"
 #include "check_run.h"
-#include "lb_addr.h"
+#include "keel_addr.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -46,7 +46,7 @@ static struct keel_vip_key vip_of(const char *s)
 {
 	struct keel_vip_key k;
 
-	ck_assert_msg(!lb_vip_parse(s, &k), "bad service %s in the test", s);
+	ck_assert_msg(!keel_vip_parse(s, &k), "bad service %s in the test", s);
 	return k;
 }
 
@@ -83,7 +83,7 @@ static void svcs_str(const struct bgpa_gate_lbd *l, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < l->n_svcs && n < size; i++) {
-		lb_vip_format(&l->svcs[i].key, name, sizeof(name));
+		keel_vip_format(&l->svcs[i].key, name, sizeof(name));
 		n += (size_t)snprintf(buf + n, size - n, "%s%s %u/%u",
 				      i ? ", " : "", name, l->svcs[i].up,
 				      l->svcs[i].reals);

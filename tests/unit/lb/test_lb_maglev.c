@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_maglev.c - lb_maglev: balance, disruption on removal, independence
- * from input order, weights, argument checks, primes, pinned output.
+ * test_lb_maglev.c - lb_maglev: balance, disruption on removal, independence
+ * from input order, weights, argument checks, pinned output (primes:
+ * tests/unit/keel/test_keel_prime.c).
  */
 #include <check.h>
 #include "check_run.h"
@@ -458,68 +459,6 @@ START_TEST(test_args)
 }
 END_TEST
 
-/* (f) Primes. */
-static const struct {
-	uint32_t n;
-	bool prime;
-} prime_cases[] = {
-	{ 0, false },
-	{ 1, false },
-	{ 2, true },
-	{ 3, true },
-	{ 4, false },
-	{ 9, false },
-	{ 25, false },
-	{ 49, false },
-	{ 1009, true },
-	{ 65521, true },
-	{ 65535, false },
-	{ 65536, false },
-	{ 65537, true },
-	{ KEEL_RING_SIZE_MAX, true },
-	/* 1048575 = 3 * 5^2 * 11 * 31 * 41 */
-	{ KEEL_RING_SIZE_MAX + 2, false },
-	{ 2147483647U, true },
-	{ 4293001441U, false }, /* 65521^2: the trial division must reach it */
-	{ 4294049777U, false }, /* 65521 * 65537 */
-	{ 4294967291U, true },
-	{ 4294967295U, false },
-};
-
-START_TEST(test_is_prime)
-{
-	ck_assert_msg(lb_maglev_is_prime(prime_cases[_i].n) ==
-			      prime_cases[_i].prime,
-		      "is_prime(%u)", prime_cases[_i].n);
-}
-END_TEST
-
-static const struct {
-	uint32_t n;
-	uint32_t want;
-} prime_at_least_cases[] = {
-	{ 0, 2 },
-	{ 1, 2 },
-	{ 2, 2 },
-	{ 3, 3 },
-	{ 4, 5 },
-	{ 1000, 1009 },
-	{ 65522, 65537 },
-	{ 65536, 65537 },
-	{ 65537, 65537 },
-	{ KEEL_RING_SIZE_MAX - 1, KEEL_RING_SIZE_MAX },
-	{ KEEL_RING_SIZE_MAX, KEEL_RING_SIZE_MAX },
-	{ KEEL_RING_SIZE_MAX + 1, 0 },
-	{ 0xffffffffU, 0 },
-};
-
-START_TEST(test_prime_at_least)
-{
-	ck_assert_uint_eq(lb_maglev_prime_at_least(prime_at_least_cases[_i].n),
-			  prime_at_least_cases[_i].want);
-}
-END_TEST
-
 /*
  * Pinned output.  Both LBs of a pair, and an LB before and after an
  * upgrade, must build the same tables: a change of hash keys, hash
@@ -594,9 +533,6 @@ static Suite *maglev_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("primes");
-	tcase_add_loop_test(tc, test_is_prime, 0, ARRAY_SIZE(prime_cases));
-	tcase_add_loop_test(tc, test_prime_at_least, 0,
-			    ARRAY_SIZE(prime_at_least_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("golden");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_stall.c - lb_stall.c alone: the longest stall noted over
+ * test_lb_stall.c - lb_stall.c alone: the longest stall noted over
  * the last 60 s slides out of the window, the longest since start stays,
  * each lateness lands in its histogram bucket (bounds inclusive), and
  * only those over the 50 ms budget are counted as stalls.

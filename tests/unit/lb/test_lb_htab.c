@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_htab.c - lb_htab.c alone: values stored under a hash are found
+ * test_lb_htab.c - lb_htab.c alone: values stored under a hash are found
  * (all of them, equal hashes included) until deleted; deletion in the
  * middle of a probe run, and of runs that wrap around the table's end,
  * leaves every other value reachable; growth keeps everything; and a long

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_deadline.c - lb_deadline.c alone: ids come out earliest first and
+ * test_lb_deadline.c - lb_deadline.c alone: ids come out earliest first and
  * only once due; setting an id again moves it (earlier or later) instead
  * of queueing it twice; deleting takes it out from anywhere in the heap;
  * and a long random sequence agrees with a plain array.

@@ -3,7 +3,7 @@
  * lb_state: good files with what they must yield, bad files with the
  * message they must be refused with (and nothing applied), dump/parse
  * round trips, the overlay edits as operation sequences, and the atomic
- * save.  Links lb_state.c, lb_addr.c, lb_maglev.c (the prime test for
+ * save.  Links lb_state.c, keel_addr.c, lb_maglev.c (the prime test for
  * ring sizes; libsodium only because it builds tables too), jansson and
  * Check only.
  */
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lb_addr.h"
+#include "keel_addr.h"
 #include "lb_state.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -33,9 +33,9 @@ static void describe(const struct lb_state *st, char *buf, size_t size)
 	size_t i, n = 0;
 
 #define OUT(...) n += snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__)
-#define SVC(k) (lb_vip_format((k), s, sizeof(s)) < 0 ? "?" : s)
+#define SVC(k) (keel_vip_format((k), s, sizeof(s)) < 0 ? "?" : s)
 #define REAL(x) \
-	(lb_addr_format((x)->family, (x)->addr, r, sizeof(r)) < 0 ? "?" : r)
+	(keel_addr_format((x)->family, (x)->addr, r, sizeof(r)) < 0 ? "?" : r)
 	buf[0] = '\0';
 	if (st->site.drained) {
 		OUT("site drained since=");
@@ -671,9 +671,9 @@ static const struct edit_case {
 static void ref_of(const struct op *o, struct lb_state_real_ref *r)
 {
 	memset(r, 0, sizeof(*r));
-	ck_assert_int_eq(lb_vip_parse(o->svc, &r->svc), 0);
+	ck_assert_int_eq(keel_vip_parse(o->svc, &r->svc), 0);
 	if (o->real)
-		ck_assert_int_eq(lb_addr_parse(o->real, &r->family, r->addr),
+		ck_assert_int_eq(keel_addr_parse(o->real, &r->family, r->addr),
 				 0);
 }
 
@@ -767,8 +767,8 @@ START_TEST(test_admin_get)
 	struct lb_state_admin *a;
 
 	memset(&r, 0, sizeof(r));
-	ck_assert_int_eq(lb_vip_parse(S4, &r.svc), 0);
-	ck_assert_int_eq(lb_addr_parse("10.20.0.11", &r.family, r.addr), 0);
+	ck_assert_int_eq(keel_vip_parse(S4, &r.svc), 0);
+	ck_assert_int_eq(keel_addr_parse("10.20.0.11", &r.family, r.addr), 0);
 	ck_assert_ptr_null(lb_state_admin_get(&st, &r, false));
 	a = lb_state_admin_get(&st, &r, true);
 	ck_assert_ptr_nonnull(a);
@@ -791,9 +791,9 @@ START_TEST(test_dump_refuses)
 	struct lb_state_svc s = { .ring_size = 1 };
 	struct lb_state st = { 0 };
 
-	ck_assert_int_eq(lb_vip_parse(S4, &r.ref.svc), 0);
-	ck_assert_int_eq(lb_addr_parse("10.20.0.11", &r.ref.family, r.ref.addr),
-			 0);
+	ck_assert_int_eq(keel_vip_parse(S4, &r.ref.svc), 0);
+	ck_assert_int_eq(
+		keel_addr_parse("10.20.0.11", &r.ref.family, r.ref.addr), 0);
 	st.real_added = &r;
 	st.n_real_added = 1;
 	ck_assert_ptr_null(lb_state_dump(&st));
@@ -802,7 +802,7 @@ START_TEST(test_dump_refuses)
 	r.ref.family = KEEL_F_INET6;
 	ck_assert_ptr_null(lb_state_dump(&st));
 	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lb_vip_parse(S4, &s.svc), 0);
+	ck_assert_int_eq(keel_vip_parse(S4, &s.svc), 0);
 	st.svc_added = &s;
 	st.n_svc_added = 1;
 	ck_assert_ptr_null(lb_state_dump(&st));
@@ -1041,9 +1041,9 @@ START_TEST(test_save_failures)
 	snprintf(miss, sizeof(miss), "%s/missing/lbd.state", tmpdir);
 	ck_assert_int_eq(lb_state_save(miss, &st), -ENOENT);
 
-	ck_assert_int_eq(lb_vip_parse(S4, &r.ref.svc), 0);
-	ck_assert_int_eq(lb_addr_parse("10.20.0.11", &r.ref.family, r.ref.addr),
-			 0);
+	ck_assert_int_eq(keel_vip_parse(S4, &r.ref.svc), 0);
+	ck_assert_int_eq(
+		keel_addr_parse("10.20.0.11", &r.ref.family, r.ref.addr), 0);
 	bad.real_added = &r;
 	bad.n_real_added = 1;
 	ck_assert_int_eq(lb_state_save(path, &bad), -EINVAL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * lb_metrics over real sockets: a raw HTTP client against the server on
+ * keel_metrics over real sockets: a raw HTTP client against the server on
  * the same event loop.  Talks to 127.0.0.1 and ::1 only; meson runs it in
  * a throw-away namespace (tests/bpf/run-in-netns.sh), never on the host's
  * loopback.
@@ -24,7 +24,8 @@
 
 #include "check_run.h"
 #include "cpu_time.h"
-#include "lb_metrics.h"
+#include "keel_clock.h"
+#include "keel_metrics.h"
 
 #define BODY                                                       \
 	"# HELP keel_up 1 while lbd runs.\n# TYPE keel_up gauge\n" \
@@ -34,20 +35,12 @@ static int renders;
 
 static void render(struct evbuffer *out, void *arg)
 {
-	static const struct lb_prom_label l[] = { { "instance", "a\"b" } };
+	static const struct keel_prom_label l[] = { { "instance", "a\"b" } };
 
 	ck_assert_ptr_eq(arg, &renders);
 	renders++;
-	lb_prom_help(out, "keel_up", "gauge", "1 while lbd runs.");
-	lb_prom_sample(out, "keel_up", l, 1, 1);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	keel_prom_help(out, "keel_up", "gauge", "1 while lbd runs.");
+	keel_prom_sample(out, "keel_up", l, 1, 1);
 }
 
 /*
@@ -59,7 +52,7 @@ static const char *fetch(struct event_base *base, int af, uint16_t port,
 {
 	static char resp[8192];
 	struct sockaddr_storage ss = {};
-	uint64_t deadline = now_ms() + 2000;
+	uint64_t deadline = keel_now_ms() + 2000;
 	size_t len = 0;
 	socklen_t sl;
 	int fd;
@@ -88,7 +81,8 @@ static const char *fetch(struct event_base *base, int af, uint16_t port,
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(now_ms() < deadline, "no full answer to %s", req);
+		ck_assert_msg(keel_now_ms() < deadline, "no full answer to %s",
+			      req);
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		if (poll(&p, 1, 5) <= 0)
 			continue;
@@ -155,19 +149,19 @@ static const struct {
 START_TEST(test_http)
 {
 	struct event_base *base = event_base_new();
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	const char *r;
 	int af = _i >= 100 ? AF_INET6 : AF_INET, i = _i % 100;
 
 	ck_assert_ptr_nonnull(base);
-	ck_assert_int_eq(lb_metrics_start(base,
-					  af == AF_INET6 ? "[::1]:0" :
-							   "127.0.0.1:0",
-					  NULL, render, &renders, &m),
+	ck_assert_int_eq(keel_metrics_start(base,
+					    af == AF_INET6 ? "[::1]:0" :
+							     "127.0.0.1:0",
+					    NULL, render, &renders, &m),
 			 0);
-	ck_assert_uint_ne(lb_metrics_port(m), 0);
+	ck_assert_uint_ne(keel_metrics_port(m), 0);
 	renders = 0;
-	r = fetch(base, af, lb_metrics_port(m), http_cases[i].req);
+	r = fetch(base, af, keel_metrics_port(m), http_cases[i].req);
 	ck_assert_msg(!strncmp(r, http_cases[i].status,
 			       strlen(http_cases[i].status)),
 		      "%s-> %s", http_cases[i].req, r);
@@ -186,7 +180,7 @@ START_TEST(test_http)
 			 strlen(BODY));
 		ck_assert_msg(strstr(r, clen), "%s-> %s", http_cases[i].req, r);
 	}
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	event_base_free(base);
 }
 END_TEST
@@ -195,15 +189,15 @@ END_TEST
 START_TEST(test_restart)
 {
 	struct event_base *base = event_base_new();
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	char listen[32];
 	uint16_t port;
 	int k;
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
-					  &renders, &m),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1:0", NULL, render,
+					    &renders, &m),
 			 0);
-	port = lb_metrics_port(m);
+	port = keel_metrics_port(m);
 	renders = 0;
 	for (k = 0; k < 3; k++)
 		ck_assert_str_eq(
@@ -211,17 +205,18 @@ START_TEST(test_restart)
 				      "GET /metrics HTTP/1.0\r\n\r\n")),
 			BODY);
 	ck_assert_int_eq(renders, 3);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	/* The same port again at once (SO_REUSEADDR over TIME_WAIT). */
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
-	ck_assert_int_eq(
-		lb_metrics_start(base, listen, NULL, render, &renders, &m), 0);
-	ck_assert_uint_eq(lb_metrics_port(m), port);
+	ck_assert_int_eq(keel_metrics_start(base, listen, NULL, render,
+					    &renders, &m),
+			 0);
+	ck_assert_uint_eq(keel_metrics_port(m), port);
 	ck_assert_str_eq(body_of(fetch(base, AF_INET, port,
 				       "GET /metrics HTTP/1.0\r\n\r\n")),
 			 BODY);
-	lb_metrics_stop(m);
-	lb_metrics_stop(NULL);
+	keel_metrics_stop(m);
+	keel_metrics_stop(NULL);
 	event_base_free(base);
 }
 END_TEST
@@ -229,29 +224,29 @@ END_TEST
 START_TEST(test_start_errors)
 {
 	struct event_base *base = event_base_new();
-	struct lb_metrics *m, *m2 = (void *)1;
+	struct keel_metrics *m, *m2 = (void *)1;
 	char listen[32];
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1", NULL, render, NULL,
-					  &m2),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1", NULL, render,
+					    NULL, &m2),
 			 -EINVAL);
 	ck_assert_ptr_null(m2);
-	ck_assert_int_eq(lb_metrics_start(base, "localhost:9450", NULL, render,
-					  NULL, &m2),
+	ck_assert_int_eq(keel_metrics_start(base, "localhost:9450", NULL,
+					    render, NULL, &m2),
 			 -EINVAL);
 	/* Not an address of this namespace. */
-	ck_assert_int_eq(lb_metrics_start(base, "192.0.2.1:9450", NULL, render,
-					  NULL, &m2),
+	ck_assert_int_eq(keel_metrics_start(base, "192.0.2.1:9450", NULL,
+					    render, NULL, &m2),
 			 -EADDRNOTAVAIL);
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
-					  NULL, &m),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1:0", NULL, render,
+					    NULL, &m),
 			 0);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%u", lb_metrics_port(m));
-	ck_assert_int_eq(lb_metrics_start(base, listen, NULL, render, NULL,
-					  &m2),
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", keel_metrics_port(m));
+	ck_assert_int_eq(keel_metrics_start(base, listen, NULL, render, NULL,
+					    &m2),
 			 -EADDRINUSE);
 	ck_assert_ptr_null(m2);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	event_base_free(base);
 }
 END_TEST
@@ -272,9 +267,9 @@ static int conn_to(uint16_t port)
 
 static void pump(struct event_base *base, int ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = keel_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (keel_now_ms() < end) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		usleep(2000);
 	}
@@ -283,11 +278,11 @@ static void pump(struct event_base *base, int ms)
 /* True once the server has closed fd (EOF or reset), running the loop. */
 static bool closed_within(struct event_base *base, int fd, int ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = keel_now_ms() + ms;
 	char buf[4096];
 	ssize_t n;
 
-	while (now_ms() < end) {
+	while (keel_now_ms() < end) {
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
@@ -302,13 +297,13 @@ static void keepalive_get(struct event_base *base, int fd)
 {
 	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
 	char buf[4096];
-	uint64_t end = now_ms() + 2000;
+	uint64_t end = keel_now_ms() + 2000;
 	size_t len = 0;
 	ssize_t n;
 
 	ck_assert_int_eq(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
 	while (!strstr(buf, BODY)) {
-		ck_assert(now_ms() < end);
+		ck_assert(keel_now_ms() < end);
 		event_base_loop(base, EVLOOP_NONBLOCK);
 		n = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
 		if (n > 0)
@@ -335,35 +330,35 @@ static const struct {
 
 START_TEST(test_cap)
 {
-	struct lb_metrics_limits lim = { .max_conns = CAP_T };
+	struct keel_metrics_limits lim = { .max_conns = CAP_T };
 	struct event_base *base = event_base_new();
 	const struct keel_listen_stats *st;
 	int fds[CAP_T], i;
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	const char *r;
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", &lim, render,
-					  &renders, &m),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1:0", &lim, render,
+					    &renders, &m),
 			 0);
 	for (i = 0; i < CAP_T; i++) {
-		fds[i] = conn_to(lb_metrics_port(m));
+		fds[i] = conn_to(keel_metrics_port(m));
 		pump(base, 20); /* accepted in this order */
 	}
 	if (cap_cases[_i].busy >= 0)
 		keepalive_get(base, fds[cap_cases[_i].busy]);
-	r = fetch(base, AF_INET, lb_metrics_port(m),
+	r = fetch(base, AF_INET, keel_metrics_port(m),
 		  "GET /metrics HTTP/1.0\r\n\r\n");
 	ck_assert_str_eq(body_of(r), BODY);
 	ck_assert(closed_within(base, fds[cap_cases[_i].closed], 2000));
 	for (i = 0; i < CAP_T; i++)
 		if (i != cap_cases[_i].closed)
 			keepalive_get(base, fds[i]);
-	st = lb_metrics_stats(m);
+	st = keel_metrics_stats(m);
 	ck_assert_uint_eq(st->evicted, 1);
 	ck_assert_uint_eq(st->accepted, CAP_T + 1);
 	for (i = 0; i < CAP_T; i++)
 		close(fds[i]);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	event_base_free(base);
 }
 END_TEST
@@ -388,19 +383,19 @@ static const struct {
 
 START_TEST(test_slow)
 {
-	struct lb_metrics_limits lim = { .request_ms = 400 };
+	struct keel_metrics_limits lim = { .request_ms = 400 };
 	struct event_base *base = event_base_new();
 	const char *p = slow_cases[_i].sent;
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	bool cut = false;
 	char buf[4096];
 	ssize_t n;
 	int fd;
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", &lim, render,
-					  &renders, &m),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1:0", &lim, render,
+					    &renders, &m),
 			 0);
-	fd = conn_to(lb_metrics_port(m));
+	fd = conn_to(keel_metrics_port(m));
 	for (; *p && !cut; p++) {
 		if (send(fd, p, 1, MSG_NOSIGNAL) != 1)
 			cut = true;
@@ -411,17 +406,17 @@ START_TEST(test_slow)
 		ck_assert(slow_cases[_i].sent[0] ?
 				  cut :
 				  closed_within(base, fd, 3000));
-		ck_assert_uint_eq(lb_metrics_stats(m)->slow_timeouts, 1);
+		ck_assert_uint_eq(keel_metrics_stats(m)->slow_timeouts, 1);
 	} else {
 		pump(base, 100);
 		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 		ck_assert_int_gt(n, 0);
 		buf[n] = '\0';
 		ck_assert_msg(strstr(buf, " 200 OK"), "%s", buf);
-		ck_assert_uint_eq(lb_metrics_stats(m)->slow_timeouts, 0);
+		ck_assert_uint_eq(keel_metrics_stats(m)->slow_timeouts, 0);
 	}
 	close(fd);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	event_base_free(base);
 }
 END_TEST
@@ -435,21 +430,21 @@ START_TEST(test_emfile)
 {
 	struct event_base *base = event_base_new();
 	struct rlimit was, low;
-	struct lb_metrics *m;
+	struct keel_metrics *m;
 	int p[2], fd, i, errors;
 	double cpu0, cpu;
 	char c;
 	pid_t pid;
 
-	ck_assert_int_eq(lb_metrics_start(base, "127.0.0.1:0", NULL, render,
-					  &renders, &m),
+	ck_assert_int_eq(keel_metrics_start(base, "127.0.0.1:0", NULL, render,
+					    &renders, &m),
 			 0);
 	ck_assert_int_eq(pipe(p), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
 		for (i = 0; i < 12; i++)
-			conn_to(lb_metrics_port(m));
+			conn_to(keel_metrics_port(m));
 		if (write(p[1], "x", 1) != 1)
 			_exit(1);
 		pause();
@@ -465,7 +460,7 @@ START_TEST(test_emfile)
 	cpu0 = cpu_time_s();
 	pump(base, 1000);
 	cpu = cpu_time_s() - cpu0;
-	errors = lb_metrics_stats(m)->accept_errors;
+	errors = keel_metrics_stats(m)->accept_errors;
 	ck_assert_int_ge(errors, 1);
 	ck_assert_int_le(errors, 20);
 	/* The pump itself sleeps 2 ms a turn: a spin would be ~1 s. */
@@ -473,12 +468,12 @@ START_TEST(test_emfile)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
-	ck_assert_str_eq(body_of(fetch(base, AF_INET, lb_metrics_port(m),
+	ck_assert_str_eq(body_of(fetch(base, AF_INET, keel_metrics_port(m),
 				       "GET /metrics HTTP/1.0\r\n\r\n")),
 			 BODY);
 	close(p[0]);
 	close(p[1]);
-	lb_metrics_stop(m);
+	keel_metrics_stop(m);
 	event_base_free(base);
 }
 END_TEST
@@ -516,14 +511,14 @@ START_TEST(test_listeners_text)
 				       .slow_timeouts = 5,
 				       .accept_errors = 6 },
 				 z = {};
-	struct lb_metrics_listener v[] = { { "control", &a },
-					   { "metrics", &z },
-					   { "none", NULL } };
+	struct keel_metrics_listener v[] = { { "control", &a },
+					     { "metrics", &z },
+					     { "none", NULL } };
 	struct evbuffer *b = evbuffer_new();
 	char *text;
 	size_t n;
 
-	lb_metrics_listeners(b, v, 3);
+	keel_metrics_listeners(b, v, 3);
 	n = evbuffer_get_length(b);
 	text = calloc(1, n + 1);
 	evbuffer_remove(b, text, n);

@@ -2,7 +2,7 @@
 /*
  * lb_config: good documents with the values they must yield (defaults
  * applied), bad documents with the line, key path and message they must
- * be refused with.  Links lb_config.c, lb_addr.c, lb_maglev.c only.
+ * be refused with.  Links lb_config.c, keel_addr.c, lb_maglev.c only.
  */
 #include <arpa/inet.h>
 #include <check.h>

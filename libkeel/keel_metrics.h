@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * lb_metrics - the Prometheus endpoint on libevent's evhttp.
+ * keel_metrics - the Prometheus endpoint on libevent's evhttp.
  *
  *   GET or HEAD /metrics  200, text/plain; version=0.0.4, body from render
  *   any other path        404
@@ -18,49 +18,50 @@
  *   connect or of its previous request (a client sending 1 byte/s is cut:
  *   evhttp's own timer restarts at every byte), else it is closed;
  * - accept() failures pause accepting (keel_listen.h).
- * Counted (lb_metrics_stats) and logged, rate-limited.
+ * Counted (keel_metrics_stats) and logged, rate-limited.
  */
-#ifndef LB_METRICS_H
-#define LB_METRICS_H
+#ifndef KEEL_METRICS_H
+#define KEEL_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "keel_listen.h"
-#include "lb_prom.h"
+#include "keel_prom.h"
 
-#define LB_METRICS_CONNS 64 /* default cap on connections */
-#define LB_METRICS_CONNS_MAX 4096 /* the highest cap configs may ask */
-#define LB_METRICS_REQUEST_MS 10000 /* default whole-request deadline */
+#define KEEL_METRICS_CONNS 64 /* default cap on connections */
+#define KEEL_METRICS_CONNS_MAX 4096 /* the highest cap configs may ask */
+#define KEEL_METRICS_REQUEST_MS 10000 /* default whole-request deadline */
 
 struct event_base;
-struct lb_metrics;
+struct keel_metrics;
 
-typedef void (*lb_metrics_render_fn)(struct evbuffer *out, void *arg);
+typedef void (*keel_metrics_render_fn)(struct evbuffer *out, void *arg);
 
-struct lb_metrics_limits {
-	unsigned int max_conns; /* 0: LB_METRICS_CONNS */
-	unsigned int request_ms; /* 0: LB_METRICS_REQUEST_MS */
+struct keel_metrics_limits {
+	unsigned int max_conns; /* 0: KEEL_METRICS_CONNS */
+	unsigned int request_ms; /* 0: KEEL_METRICS_REQUEST_MS */
 };
 
 /*
- * listen: "127.0.0.1:9450" or "[::1]:9450" (lb_prom_listen_parse; port 0
- * lets the kernel choose, see lb_metrics_port); lim NULL: the defaults.
+ * listen: "127.0.0.1:9450" or "[::1]:9450" (keel_sockaddr_parse; port 0
+ * lets the kernel choose, see keel_metrics_port); lim NULL: the defaults.
  * Returns 0, -EINVAL for bad syntax, -errno of socket/bind/listen
  * (-EADDRINUSE, -EADDRNOTAVAIL, ...), or -ENOMEM.
  */
-int lb_metrics_start(struct event_base *base, const char *listen,
-		     const struct lb_metrics_limits *lim,
-		     lb_metrics_render_fn render, void *arg,
-		     struct lb_metrics **out);
+int keel_metrics_start(struct event_base *base, const char *listen,
+		       const struct keel_metrics_limits *lim,
+		       keel_metrics_render_fn render, void *arg,
+		       struct keel_metrics **out);
 /* Closes the socket and drops open connections.  NULL is a no-op. */
-void lb_metrics_stop(struct lb_metrics *m);
+void keel_metrics_stop(struct keel_metrics *m);
 /* The port bound, in host order. */
-uint16_t lb_metrics_port(const struct lb_metrics *m);
+uint16_t keel_metrics_port(const struct keel_metrics *m);
 /* Counters and the connections open now. */
-const struct keel_listen_stats *lb_metrics_stats(const struct lb_metrics *m);
+const struct keel_listen_stats *
+keel_metrics_stats(const struct keel_metrics *m);
 
-/* One listener's counters, for lb_metrics_listeners(). */
-struct lb_metrics_listener {
+/* One listener's counters, for keel_metrics_listeners(). */
+struct keel_metrics_listener {
 	const char *name; /* the listener label: "control", "metrics" */
 	const struct keel_listen_stats *st; /* NULL: skipped */
 };
@@ -70,9 +71,9 @@ struct lb_metrics_listener {
  * keel_listener_evicted_total, keel_listener_timeouts_total{reason=idle|
  * slow} and keel_listener_accept_errors_total, labelled listener=name.
  */
-void lb_metrics_listeners(struct evbuffer *b,
-			  const struct lb_metrics_listener *v, size_t n);
+void keel_metrics_listeners(struct evbuffer *b,
+			    const struct keel_metrics_listener *v, size_t n);
 /* keel_probe_not_run_total: keel_probe_not_run() of the process. */
-void lb_metrics_probes_not_run(struct evbuffer *b, uint64_t n);
+void keel_metrics_probes_not_run(struct evbuffer *b, uint64_t n);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * test_hash.c - keel_hash.h: the flow hash is MurmurHash3_x86_32 of the
+ * test_keel_hash.c - keel_hash.h: the flow hash is MurmurHash3_x86_32 of the
  * 5-tuple's words, IPv4 flows ignore the unused address words, and
  * keel_hash_index spreads hashes evenly over a ring.
  */

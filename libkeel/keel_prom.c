@@ -1,22 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <event2/buffer.h>
 
-#include "lb_addr.h"
-#include "lb_prom.h"
+#include "keel_prom.h"
 
 /*
  * Text format 0.0.4: HELP text escapes backslash and newline; label
  * values escape those and the double quote.
  */
-static void lb_prom_escape(struct evbuffer *b, const char *s, bool quote)
+static void keel_prom_escape(struct evbuffer *b, const char *s, bool quote)
 {
 	const char *run = s;
 
@@ -38,15 +35,15 @@ static void lb_prom_escape(struct evbuffer *b, const char *s, bool quote)
 	evbuffer_add(b, run, s - run);
 }
 
-void lb_prom_help(struct evbuffer *b, const char *name, const char *type,
-		  const char *help)
+void keel_prom_help(struct evbuffer *b, const char *name, const char *type,
+		    const char *help)
 {
 	evbuffer_add_printf(b, "# HELP %s ", name);
-	lb_prom_escape(b, help, false);
+	keel_prom_escape(b, help, false);
 	evbuffer_add_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
-int lb_prom_value(char *buf, size_t size, double v)
+int keel_prom_value(char *buf, size_t size, double v)
 {
 	int n, prec;
 
@@ -70,9 +67,9 @@ int lb_prom_value(char *buf, size_t size, double v)
 	return n;
 }
 
-void lb_prom_sample(struct evbuffer *b, const char *name,
-		    const struct lb_prom_label *labels, size_t nlabels,
-		    double value)
+void keel_prom_sample(struct evbuffer *b, const char *name,
+		      const struct keel_prom_label *labels, size_t nlabels,
+		      double value)
 {
 	char num[32];
 	size_t i;
@@ -81,42 +78,12 @@ void lb_prom_sample(struct evbuffer *b, const char *name,
 	for (i = 0; i < nlabels; i++) {
 		evbuffer_add_printf(b, "%c%s=\"", i ? ',' : '{',
 				    labels[i].name);
-		lb_prom_escape(b, labels[i].value, true);
+		keel_prom_escape(b, labels[i].value, true);
 		evbuffer_add(b, "\"", 1);
 	}
 	if (nlabels)
 		evbuffer_add(b, "}", 1);
 	/* At most 24 bytes ("-2.2250738585072014e-308"): it cannot fail. */
-	(void)lb_prom_value(num, sizeof(num), value);
+	(void)keel_prom_value(num, sizeof(num), value);
 	evbuffer_add_printf(b, " %s\n", num);
-}
-
-/* 0..65535, decimal digits only: no sign, space, or trailing text. */
-int lb_prom_listen_parse(const char *s, struct sockaddr_storage *ss,
-			 socklen_t *len)
-{
-	uint16_t port;
-	__be32 addr[4];
-	uint8_t fam;
-
-	memset(ss, 0, sizeof(*ss));
-	/* Brackets are required for IPv6 with a port anyway. */
-	if (!s || lb_hostport_parse(s, strlen(s), true, &fam, addr, &port))
-		return -EINVAL;
-	if (fam == KEEL_F_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		memcpy(&sin6->sin6_addr, addr, 16);
-		sin6->sin6_port = htons(port);
-		sin6->sin6_family = AF_INET6;
-		*len = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		memcpy(&sin->sin_addr, addr, 4);
-		sin->sin_port = htons(port);
-		sin->sin_family = AF_INET;
-		*len = sizeof(*sin);
-	}
-	return 0;
 }
