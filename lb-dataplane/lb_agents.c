@@ -63,14 +63,16 @@ static size_t lb_agents_hash(uint8_t family, const __be32 addr[4])
 struct lb_agent_slot *lb_agents_find(const struct lb_agents *t, uint8_t family,
 				     const __be32 addr[4])
 {
-	size_t mask = t->idx_size - 1, p;
+	size_t mask = t->idx_size - 1, h, p;
 	struct lb_agent_slot *s;
 
 	if (!t->idx_size)
 		return NULL;
-	for (p = lb_agents_hash(family, addr) & mask; t->idx[p];
-	     p = (p + 1) & mask) {
-		s = &t->v[t->idx[p] - 1];
+	h = lb_agents_hash(family, addr);
+	for (p = h & mask; t->idx[p].pos; p = (p + 1) & mask) {
+		if (t->idx[p].tag != (uint32_t)h)
+			continue;
+		s = &t->v[t->idx[p].pos - 1];
 		if (!lb_agent_cmp(family, addr, s->a.family, s->a.addr))
 			return s;
 	}
@@ -82,8 +84,8 @@ int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
 {
 	struct lb_agent_addr *sorted = NULL;
 	struct lb_agent_slot *v = NULL, *old;
-	uint32_t *idx = NULL;
-	size_t i, p, k = 0, size = 16;
+	struct lb_agents_ix *idx = NULL;
+	size_t i, h, p, k = 0, size = 16;
 
 	/* At most half full: short runs whatever the addresses. */
 	while (size < 2 * n)
@@ -117,10 +119,11 @@ int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
 		k++;
 	}
 	for (i = 0; i < k; i++) {
-		p = lb_agents_hash(v[i].a.family, v[i].a.addr) & (size - 1);
-		while (idx[p])
-			p = (p + 1) & (size - 1);
-		idx[p] = (uint32_t)i + 1;
+		h = lb_agents_hash(v[i].a.family, v[i].a.addr);
+		for (p = h & (size - 1); idx[p].pos; p = (p + 1) & (size - 1))
+			;
+		idx[p].pos = (uint32_t)i + 1;
+		idx[p].tag = (uint32_t)h;
 	}
 	free(sorted);
 	free(t->v);

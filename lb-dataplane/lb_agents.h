@@ -79,8 +79,15 @@ struct lb_agents {
 	size_t n_keys;
 	struct lb_agent_slot *v; /* sorted by family, address */
 	size_t n;
-	/* Open addressing over v: index + 1, 0 empty; a power of two. */
-	uint32_t *idx;
+	/*
+	 * Open addressing over v, a power of two: pos is index + 1 (0
+	 * empty), tag the address's hash, compared first so that a lookup
+	 * touches one slot (a slot holds a whole report: a cache miss each).
+	 */
+	struct lb_agents_ix {
+		uint32_t pos;
+		uint32_t tag;
+	} *idx;
 	size_t idx_size;
 	uint64_t budget_ms; /* when the bucket was last filled */
 	uint32_t budget; /* tokens left */
