@@ -575,7 +575,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 {
 	struct keel_svc_info info = {};
 	uint32_t size = s->next_ring_size ? s->next_ring_size : s->ring_size;
-	uint32_t *next = NULL, *zero = NULL;
+	uint32_t *next = NULL;
 	uint32_t ring_id = s->ring_id;
 	bool fresh = !s->published || s->next_ring_size;
 	int n, err;
@@ -595,12 +595,11 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 			}
 			ring_id = n;
 		}
-		zero = calloc(size, sizeof(*zero));
-		err = zero ? lb_dp_ring_create(m->dp, ring_id, size) : -ENOMEM;
+		err = lb_dp_ring_create(m->dp, ring_id, size);
 		if (err)
 			goto out;
 	}
-	n = lb_dp_ring_write(m->dp, ring_id, fresh ? zero : s->ring, next,
+	n = lb_dp_ring_write(m->dp, ring_id, fresh ? NULL : s->ring, next,
 			     size);
 	if (n < 0) {
 		err = n;
@@ -632,7 +631,6 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	lb_svc_count_shares(s);
 out:
 	free(next);
-	free(zero);
 	return err;
 }
 
