@@ -140,6 +140,9 @@ start_lbd() {
 		sleep 0.005
 	done
 	START_MS=$(($(ms_now) - t0))
+	# lbd's own CPU until then (less sensitive to a busy machine)
+	START_CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+		"/proc/$lbd_pid/stat" 2>/dev/null)
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$lbd_pid/stat"; }
@@ -192,7 +195,7 @@ start)
 	config "$svcs" "$per"
 	echo "# $total reals ($unres unresolved), neighbour table $((total - unres)) entries"
 	start_lbd
-	report "start $svcs x $per reals: $START_MS ms to serving"
+	report "start $svcs x $per reals: $START_MS ms to serving, lbd cpu ${START_CPU:-?} s"
 	[ -n "${BENCH_START_ONLY:-}" ] && exit 0
 	# BENCH_PERF=FILE: a 10 s profile of the idle lbd, report in FILE.
 	if [ -n "${BENCH_PERF:-}" ]; then
@@ -200,6 +203,8 @@ start)
 		perf report -i "$DIR/perf.data" --no-children --sort sym -g none 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -40 >"$BENCH_PERF"
 	fi
+	# BENCH_QUICK=1: start and restart only (no idle CPU, no status).
+	[ -n "${BENCH_QUICK:-}" ] || {
 	sleep 2
 	# BENCH_PERF_STATUS=FILE: lbd's profile while it answers status.
 	if [ -n "${BENCH_PERF_STATUS:-}" ]; then
@@ -211,11 +216,12 @@ start)
 	report "idle cpu (20 s): $(cpu 20) % of a core; loop stall max $(stall)"
 	report "status: $(status_ms)"
 	report "status --json: $(status_ms --json); loop stall max since $(stall)"
+	}
 	# A hot restart: the next lbd adopts the pinned maps as they are.
 	kill -TERM "$lbd_pid"
 	wait "$lbd_pid"
 	start_lbd
-	report "restart over the pinned maps: $START_MS ms to serving"
+	report "restart over the pinned maps: $START_MS ms to serving, lbd cpu ${START_CPU:-?} s"
 	;;
 agents)
 	n=${1:?agents}
