@@ -300,14 +300,10 @@ int lb_model_svc_add(struct lb_model *m, const struct keel_vip_key *k,
 		return err;
 	if (lb_model_svc_find(m, k))
 		return -EEXIST;
+	/* No ring copy until its first commit: nothing reads it before. */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->ring = calloc(ring_size, sizeof(*s->ring));
-	if (!s->ring) {
-		free(s);
-		return -ENOMEM;
-	}
 	svc_id = lb_id_alloc(m->svc_used, 0, KEEL_MAX_SERVICES);
 	ring_id = lb_id_alloc(m->ring_used, 0, KEEL_MAX_RINGS);
 	err = svc_id < 0 ? svc_id : ring_id < 0 ? ring_id : 0;

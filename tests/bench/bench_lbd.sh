@@ -129,10 +129,13 @@ config() {
 # start_lbd: START_MS := the milliseconds until lbd logs that it serves.
 start_lbd() {
 	local t0 i
+	# Emptied here, not by the background job's redirection: a restart
+	# must not find the previous lbd's "serving" line.
+	: >"$LOG"
 	t0=$(ms_now)
 	# LBD_WRAP: a profiler's command line before lbd's (perf record ...).
 	nsenter --net="/run/netns/$NS" -- ${LBD_WRAP:-} "$LBD" --config "$CFG" \
-		</dev/null >"$LOG" 2>&1 &
+		</dev/null >>"$LOG" 2>&1 &
 	lbd_pid=$!
 	for ((i = 0; i < 12000; i++)); do
 		grep -q ' serving ' "$LOG" && break
