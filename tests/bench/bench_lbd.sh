@@ -9,7 +9,8 @@
 #   tests/bench/bench_lbd.sh BUILD start SERVICES REALS [UNRESOLVED]
 #       SERVICES x REALS distinct reals (all resolved through permanent
 #       neighbour entries, except UNRESOLVED of them, which nobody
-#       answers); health none.
+#       answers); health none.  Prints lbd's CPU seconds until "serving"
+#       too; BENCH_QUICK=1: start and restart only.
 #   tests/bench/bench_lbd.sh BUILD agents AGENTS HZ [SECONDS]
 #       AGENTS reals with agent health, 20 per service, their reports
 #       sent at HZ each (bench_agents) from the peer namespace.
