@@ -1291,18 +1291,29 @@ int lb_dp_ring_size(struct lb_dp *dp, uint32_t ring_id, uint32_t *size)
 	return err;
 }
 
+/* The mapping of ring_id, which must hold at least size entries. */
+static int lb_dp_ring_mem(struct lb_dp *dp, uint32_t ring_id, uint32_t size,
+			  uint32_t **mem)
+{
+	int err = lb_dp_ring_get(dp, ring_id);
+
+	if (err)
+		return err;
+	if (size > dp->ring_size[ring_id])
+		return -EINVAL;
+	*mem = dp->ring_mem[ring_id];
+	return 0;
+}
+
 int lb_dp_ring_read(struct lb_dp *dp, uint32_t ring_id, uint32_t *out,
 		    uint32_t size)
 {
 	uint32_t i, *mem;
 	int err;
 
-	err = lb_dp_ring_get(dp, ring_id);
+	err = lb_dp_ring_mem(dp, ring_id, size, &mem);
 	if (err)
 		return err;
-	if (size > dp->ring_size[ring_id])
-		return -EINVAL;
-	mem = dp->ring_mem[ring_id];
 	for (i = 0; i < size; i++)
 		out[i] = __atomic_load_n(lb_dp_ring_entry(mem, i),
 					 __ATOMIC_RELAXED);
@@ -1321,12 +1332,9 @@ int lb_dp_ring_write(struct lb_dp *dp, uint32_t ring_id, const uint32_t *cur,
 	uint32_t i, n = 0, *mem;
 	int err;
 
-	err = lb_dp_ring_get(dp, ring_id);
+	err = lb_dp_ring_mem(dp, ring_id, size, &mem);
 	if (err)
 		return err;
-	if (size > dp->ring_size[ring_id])
-		return -EINVAL;
-	mem = dp->ring_mem[ring_id];
 	for (i = 0; i < size; i++) {
 		if (cur ? cur[i] == next[i] : next[i] == KEEL_REAL_NONE)
 			continue;
