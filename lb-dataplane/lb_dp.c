@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -63,6 +64,11 @@ static const char *const lb_map_pins[LB_MAP__MAX] = {
 #define LB_DP_OLD_SUFFIX "_layout1" /* bpffs refuses dots in names */
 static const char *const lb_v1_changed[] = { KEEL_PIN_CONN, KEEL_PIN_STATS };
 #define LB_V1_N (sizeof(lb_v1_changed) / sizeof(lb_v1_changed[0]))
+/*
+ * Layouts 1 and 2 -> 3: the rings' outer map, whose template was not
+ * mmapable, is renamed so, and its rings are copied into mmapable ones.
+ */
+#define LB_DP_OLD_RINGS KEEL_PIN_RINGS "_layout2"
 
 struct lb_dp {
 	char dir[PATH_MAX - 64];
@@ -76,6 +82,9 @@ struct lb_dp {
 	 */
 	int ring_fd[KEEL_MAX_RINGS];
 	uint32_t ring_id[KEEL_MAX_RINGS];
+	uint32_t ring_size[KEEL_MAX_RINGS]; /* entries */
+	uint32_t *ring_mem[KEEL_MAX_RINGS]; /* its mapping, or NULL */
+	int barrier_fd; /* lb_dp_sync()'s ring, -1 until the first */
 	int ncpus;
 	struct keel_xdp *skel; /* set when this process loaded the program */
 };
@@ -105,6 +114,7 @@ static int lb_dp_alloc(const struct lb_dp_opts *o, struct lb_dp **out)
 		dp->fd[i] = -1;
 	for (i = 0; i < KEEL_MAX_RINGS; i++)
 		dp->ring_fd[i] = -1;
+	dp->barrier_fd = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
 		n = dp->ncpus;
@@ -246,7 +256,8 @@ static int lb_dp_refuse(const struct lb_dp *dp, const char *pin,
 /*
  * The layout of the instance's pinned maps: 0 when nothing is pinned, 1
  * for layout 1 (or a migration from it left unfinished: renamed pins
- * remain), otherwise keel_info's version.  -EPROTO (logged) for maps this
+ * remain), 2 while layout 2's rings are set aside, otherwise keel_info's
+ * version.  -EPROTO (logged) for maps this
  * keel cannot tell.
  */
 static int lb_dp_pinned_layout(struct lb_dp *dp, uint32_t *layout)
@@ -268,6 +279,11 @@ static int lb_dp_pinned_layout(struct lb_dp *dp, uint32_t *layout)
 		}
 		if (err != -ENOENT)
 			return err;
+	}
+	err = lb_dp_pin_info(dp, LB_DP_OLD_RINGS, &mi, NULL);
+	if (err != -ENOENT) {
+		*layout = 2;
+		return err;
 	}
 	err = lb_dp_pin_info(dp, KEEL_PIN_INFO, &mi, &fd);
 	if (err == 0) {
@@ -314,19 +330,28 @@ static int lb_dp_pinned_layout(struct lb_dp *dp, uint32_t *layout)
 }
 
 /*
- * Layout 1 -> 2, step 1 (before the load): the pins whose shape changed
- * step aside, so that the load creates new maps under their names.  A map
- * that already has the new shape (an earlier migration stopped after its
- * load) stays.  Every other map is adopted as it is.
+ * Migration, step 1 (before the load): the pins whose shape changed step
+ * aside, so that the load creates new maps under their names.  From
+ * layout 1: keel_conn and keel_stats (unless they already have the new
+ * shape: an earlier migration stopped after its load); from layouts 1
+ * and 2: keel_rings (unless an earlier attempt set it aside already).
+ * Every other map is adopted as it is.
  */
-static int lb_dp_migrate_begin(struct lb_dp *dp)
+static int lb_dp_migrate_begin(struct lb_dp *dp, uint32_t layout)
 {
 	char path[PATH_MAX], opath[PATH_MAX], old[64];
 	struct bpf_map_info mi;
 	size_t i;
 	int err;
 
-	for (i = 0; i < LB_V1_N; i++) {
+	err = lb_dp_path(dp, KEEL_PIN_RINGS, path, sizeof(path));
+	if (!err)
+		err = lb_dp_path(dp, LB_DP_OLD_RINGS, opath, sizeof(opath));
+	if (err)
+		return err;
+	if (access(opath, F_OK) && rename(path, opath) && errno != ENOENT)
+		return -errno;
+	for (i = 0; layout == 1 && i < LB_V1_N; i++) {
 		const char *name = lb_v1_changed[i];
 
 		err = lb_dp_pin_info(dp, name, &mi, NULL);
@@ -437,30 +462,130 @@ static int lb_dp_stats_copy_v1(struct lb_dp *dp, int from, int to)
 static int lb_dp_batch_count(int fd, uint32_t key_size, uint32_t value_size,
 			     uint64_t *count);
 
+static void lb_dp_ring_forget(struct lb_dp *dp, uint32_t ring_id);
+static int lb_dp_ring_keep(struct lb_dp *dp, uint32_t ring_id, int fd,
+			   uint32_t map_id, uint32_t size);
+static int lb_dp_ring_new(uint32_t size, uint32_t *map_id);
+static uint32_t *lb_dp_ring_entry(uint32_t *mem, uint32_t i);
+
+/* A ring of layout 1 or 2 (not mmapable): its size entries into out. */
+static int lb_dp_ring_read_old(int fd, uint32_t *out, uint32_t size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint32_t i, n, batch, *keys;
+	int err = 0;
+
+	keys = calloc(size, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < size;) {
+		n = size - i;
+		if (bpf_map_lookup_batch(fd, i ? &batch : NULL, &batch,
+					 keys + i, out + i, &n, &bo) &&
+		    errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		i += n;
+	}
+	if (!err && i != size)
+		err = -EIO;
+	free(keys);
+	return err;
+}
+
 /*
- * Layout 1 -> 2, step 2 (after the load, before any attach): copy the
- * conn entries and counters out of the renamed maps, record the layout
- * and the copied entries in keel_info, remove the renamed pins.  The old
- * program keeps forwarding with its own maps until lb_dp_attach()
- * replaces it: entries it creates after the copy read them are not in the
- * new table, so those flows are recorded again on their next packets
- * (to the same real unless the ring changed in between).
+ * Every ring of the set-aside outer map (from) into a new mmapable ring
+ * in the same slot of the new one (to), entry for entry: the new program
+ * chooses exactly as the old one did.  The barrier slot is lb_dp_sync()'s.
  */
-static int lb_dp_migrate_finish(struct lb_dp *dp)
+static int lb_dp_rings_copy(struct lb_dp *dp, int from, int to,
+			    uint32_t *copied)
+{
+	struct bpf_map_info info;
+	uint32_t slot, j, map_id, len, *buf = NULL;
+	int old = -1, fd = -1, err = 0;
+
+	*copied = 0;
+	for (slot = 0; slot < LB_DP_RING_BARRIER; slot++) {
+		if (bpf_map_lookup_elem(from, &slot, &map_id)) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		old = bpf_map_get_fd_by_id(map_id);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (old < 0 || bpf_obj_get_info_by_fd(old, &info, &len)) {
+			err = -errno;
+			break;
+		}
+		free(buf);
+		buf = malloc((size_t)info.max_entries * sizeof(*buf));
+		err = buf ? lb_dp_ring_read_old(old, buf, info.max_entries) :
+			    -ENOMEM;
+		close(old);
+		old = -1;
+		if (err)
+			break;
+		fd = lb_dp_ring_new(info.max_entries, &map_id);
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		err = lb_dp_ring_keep(dp, slot, fd, map_id, info.max_entries);
+		if (err)
+			break;
+		fd = -1; /* dp's now */
+		for (j = 0; j < info.max_entries; j++)
+			*lb_dp_ring_entry(dp->ring_mem[slot], j) = buf[j];
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		if (bpf_map_update_elem(to, &slot, &dp->ring_fd[slot],
+					BPF_ANY)) {
+			err = -errno;
+			lb_dp_ring_forget(dp, slot);
+			break;
+		}
+		(*copied)++;
+	}
+	if (old >= 0)
+		close(old);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+/*
+ * Migration, step 2 (after the load, before any attach).  From layout 1:
+ * copy the conn entries and counters out of the renamed maps, and record
+ * the copied entries in keel_info.  From layouts 1 and 2: copy the rings.
+ * Then record the layout and remove the renamed pins.  The old program
+ * keeps forwarding with its own maps until lb_dp_attach() replaces it:
+ * conn entries it creates after the copy read them are not in the new
+ * table (layout 1 only: from layout 2 the conn table is adopted as it
+ * is), so those flows are recorded again on their next packets (to the
+ * same real unless the ring changed in between).
+ */
+static int lb_dp_migrate_finish(struct lb_dp *dp, uint32_t layout)
 {
 	int conn_fd = bpf_map__fd(dp->skel->maps.keel_conn);
 	int stats_fd = bpf_map__fd(dp->skel->maps.keel_stats);
 	int info_fd = bpf_map__fd(dp->skel->maps.keel_info);
+	int rings_fd = bpf_map__fd(dp->skel->maps.keel_rings);
 	struct keel_info info = { .layout = KEEL_LAYOUT_VERSION };
 	char old[64], path[PATH_MAX];
 	struct bpf_map_info mi;
-	uint64_t kept, t0_us;
-	uint32_t key = 0;
+	uint32_t key = 0, rings = 0;
+	uint64_t kept = 0, t0_us;
 	size_t i;
 	int fd, err;
 
 	t0_us = keel_now_us();
-	for (i = 0; i < LB_V1_N; i++) {
+	for (i = 0; layout == 1 && i < LB_V1_N; i++) {
 		const char *name = lb_v1_changed[i];
 
 		err = lb_dp_old_name(name, old, sizeof(old));
@@ -483,16 +608,40 @@ static int lb_dp_migrate_finish(struct lb_dp *dp)
 			return err;
 		}
 	}
-	/* The new program has inserted nothing yet: what is there is ours. */
-	err = lb_dp_batch_count(conn_fd, sizeof(struct keel_flow),
-				sizeof(struct keel_conn), &kept);
-	info.conn_user_inserts = kept;
+	err = lb_dp_pin_info(dp, LB_DP_OLD_RINGS, &mi, &fd);
+	if (!err) {
+		err = lb_dp_rings_copy(dp, fd, rings_fd, &rings);
+		close(fd);
+		if (err) {
+			keel_log(LOG_ERR, "%s/%s: copying into layout %d: %s",
+				 dp->dir, LB_DP_OLD_RINGS, KEEL_LAYOUT_VERSION,
+				 strerror(-err));
+			return err;
+		}
+	} else if (err != -ENOENT) {
+		return err;
+	}
+	if (layout == 1) {
+		/* The new program has inserted nothing yet: what is there
+		 * is ours. */
+		err = lb_dp_batch_count(conn_fd, sizeof(struct keel_flow),
+					sizeof(struct keel_conn), &kept);
+		info.conn_user_inserts = kept;
+	} else {
+		/* Adopted as it is, with userspace's counts. */
+		err = bpf_map_lookup_elem(info_fd, &key, &info) ? -errno : 0;
+		info.layout = KEEL_LAYOUT_VERSION;
+	}
 	if (!err && bpf_map_update_elem(info_fd, &key, &info, BPF_ANY))
 		err = -errno;
 	if (err)
 		return err;
-	for (i = 0; i < LB_V1_N; i++) {
-		err = lb_dp_old_name(lb_v1_changed[i], old, sizeof(old));
+	for (i = 0; i <= LB_V1_N; i++) {
+		if (i < LB_V1_N)
+			err = lb_dp_old_name(lb_v1_changed[i], old,
+					     sizeof(old));
+		else
+			snprintf(old, sizeof(old), "%s", LB_DP_OLD_RINGS);
 		if (!err)
 			err = lb_dp_path(dp, old, path, sizeof(path));
 		if (err)
@@ -500,22 +649,31 @@ static int lb_dp_migrate_finish(struct lb_dp *dp)
 		if (unlink(path) && errno != ENOENT)
 			return -errno;
 	}
-	keel_log(LOG_NOTICE,
-		 "%s: maps of layout 1 migrated to layout %d in %ld ms, %llu "
-		 "connection entries kept; flows the old program records "
-		 "until the new one is attached are recorded again on their "
-		 "next packets",
-		 dp->dir, KEEL_LAYOUT_VERSION,
-		 (long)((keel_now_us() - t0_us) / 1000),
-		 (unsigned long long)info.conn_user_inserts);
+	if (layout == 1)
+		keel_log(LOG_NOTICE,
+			 "%s: maps of layout 1 migrated to layout %d in %ld "
+			 "ms, %llu connection entries kept, %u rings copied; "
+			 "flows the old program records until the new one is "
+			 "attached are recorded again on their next packets",
+			 dp->dir, KEEL_LAYOUT_VERSION,
+			 (long)((keel_now_us() - t0_us) / 1000),
+			 (unsigned long long)kept, rings);
+	else
+		keel_log(LOG_NOTICE,
+			 "%s: maps of layout %u migrated to layout %d in %ld "
+			 "ms, %u rings copied; the connection table and every "
+			 "other map adopted as they were",
+			 dp->dir, layout, KEEL_LAYOUT_VERSION,
+			 (long)((keel_now_us() - t0_us) / 1000),
+			 rings);
 	return 0;
 }
 
 /*
- * A migration that failed puts layout 1 back as it was (the maps it
+ * A migration that failed puts the old layout back as it was (the maps it
  * created go), for the next attempt or for the old keel to run on.
  */
-static void lb_dp_migrate_undo(struct lb_dp *dp)
+static void lb_dp_migrate_undo(struct lb_dp *dp, uint32_t layout)
 {
 	static const char *const created[] = { KEEL_PIN_HINT, KEEL_PIN_IF_MAC,
 					       KEEL_PIN_INFO, KEEL_PIN_CONFIG,
@@ -523,9 +681,15 @@ static void lb_dp_migrate_undo(struct lb_dp *dp)
 	char path[PATH_MAX], opath[PATH_MAX], old[64];
 	size_t i;
 
-	for (i = 0; i < LB_V1_N; i++) {
-		if (lb_dp_old_name(lb_v1_changed[i], old, sizeof(old)) ||
-		    lb_dp_path(dp, lb_v1_changed[i], path, sizeof(path)) ||
+	for (i = 0; i <= LB_V1_N; i++) {
+		const char *name = i < LB_V1_N ? lb_v1_changed[i] :
+						 KEEL_PIN_RINGS;
+
+		if (i < LB_V1_N ? lb_dp_old_name(name, old, sizeof(old)) :
+				  snprintf(old, sizeof(old), "%s",
+					   LB_DP_OLD_RINGS) < 0)
+			continue;
+		if (lb_dp_path(dp, name, path, sizeof(path)) ||
 		    lb_dp_path(dp, old, opath, sizeof(opath)) ||
 		    access(opath, F_OK))
 			continue;
@@ -534,7 +698,8 @@ static void lb_dp_migrate_undo(struct lb_dp *dp)
 			keel_log(LOG_ERR, "%s: putting %s back: %s", dp->dir,
 				 old, strerror(errno));
 	}
-	for (i = 0; i < sizeof(created) / sizeof(created[0]); i++)
+	for (i = 0; layout == 1 && i < sizeof(created) / sizeof(created[0]);
+	     i++)
 		if (!lb_dp_path(dp, created[i], path, sizeof(path)))
 			unlink(path);
 }
@@ -672,9 +837,9 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 		snprintf(why, sizeof(why), "pinned maps of layout %u", layout);
 		err = lb_dp_refuse(dp, KEEL_PIN_INFO, why);
 	}
-	if (!err && layout == 1) {
+	if (!err && layout && layout < KEEL_LAYOUT_VERSION) {
 		migrating = true;
-		err = lb_dp_migrate_begin(dp);
+		err = lb_dp_migrate_begin(dp, layout);
 	}
 	if (err)
 		goto out;
@@ -706,7 +871,8 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_reuse_devmap(dp, false);
 	if (err)
 		goto out;
-	err = migrating ? lb_dp_migrate_finish(dp) : lb_dp_info_init(dp);
+	err = migrating ? lb_dp_migrate_finish(dp, layout) :
+			  lb_dp_info_init(dp);
 	if (err)
 		goto out;
 	migrating = false;
@@ -725,7 +891,7 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	err = lb_dp_open_pins(dp, true);
 out:
 	if (err && migrating)
-		lb_dp_migrate_undo(dp);
+		lb_dp_migrate_undo(dp, layout);
 	if (err) {
 		lb_dp_close(dp);
 		return err;
@@ -777,8 +943,9 @@ void lb_dp_close(struct lb_dp *dp)
 		if (dp->fd[i] >= 0)
 			close(dp->fd[i]);
 	for (i = 0; i < KEEL_MAX_RINGS; i++)
-		if (dp->ring_fd[i] >= 0)
-			close(dp->ring_fd[i]);
+		lb_dp_ring_forget(dp, i);
+	if (dp->barrier_fd >= 0)
+		close(dp->barrier_fd);
 	if (dp->prog_fd >= 0)
 		close(dp->prog_fd);
 	if (dp->dirfd >= 0)
@@ -813,6 +980,8 @@ int lb_dp_unpin(struct lb_dp *dp)
 		if (unlinkat(dp->dirfd, name, 0) && errno != ENOENT && !err)
 			err = -errno;
 	}
+	if (unlinkat(dp->dirfd, LB_DP_OLD_RINGS, 0) && errno != ENOENT && !err)
+		err = -errno;
 	/* Its parent is root's: a process that dropped root leaves the
 	 * empty directory (the next load uses it again). */
 	if (rmdir(dp->dir) && errno != ENOENT && errno != EACCES && !err)
@@ -978,65 +1147,129 @@ int lb_dp_svc_foreach(struct lb_dp *dp,
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/*
+ * Rings are read and written through a shared mapping of their map
+ * (KEEL_RING_MAP_FLAGS): entry i is the u32 at byte KEEL_RING_STRIDE * i.
+ */
+static uint32_t *lb_dp_ring_entry(uint32_t *mem, uint32_t i)
+{
+	return mem + (size_t)i * (KEEL_RING_STRIDE / sizeof(uint32_t));
+}
+
+static size_t lb_dp_ring_len(uint32_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)size * KEEL_RING_STRIDE + page - 1) / page * page;
+}
+
 static void lb_dp_ring_forget(struct lb_dp *dp, uint32_t ring_id)
 {
+	if (dp->ring_mem[ring_id])
+		munmap(dp->ring_mem[ring_id],
+		       lb_dp_ring_len(dp->ring_size[ring_id]));
 	if (dp->ring_fd[ring_id] >= 0)
 		close(dp->ring_fd[ring_id]);
 	dp->ring_fd[ring_id] = -1;
+	dp->ring_mem[ring_id] = NULL;
 }
 
-/*
- * The ring's map, borrowed (not to close): the one kept open when its id
- * is still the slot's, else reached by id and kept (CAP_SYS_ADMIN: at
- * start, or after another process replaced the ring).
- */
-static int lb_dp_ring_fd(struct lb_dp *dp, uint32_t ring_id)
+/* fd (a ring's map, size entries) is slot ring_id's from now on. */
+static int lb_dp_ring_keep(struct lb_dp *dp, uint32_t ring_id, int fd,
+			   uint32_t map_id, uint32_t size)
 {
-	uint32_t map_id;
-	int fd;
+	void *mem;
 
-	if (ring_id >= KEEL_MAX_RINGS)
-		return -EINVAL;
-	if (bpf_map_lookup_elem(dp->fd[LB_MAP_RINGS], &ring_id, &map_id)) {
-		if (errno == ENOENT)
-			lb_dp_ring_forget(dp, ring_id);
-		return -errno;
-	}
-	if (dp->ring_fd[ring_id] >= 0 && dp->ring_id[ring_id] == map_id)
-		return dp->ring_fd[ring_id];
-	fd = bpf_map_get_fd_by_id(map_id);
-	if (fd < 0)
+	/* Populated at once: one call instead of a fault per page. */
+	mem = mmap(NULL, lb_dp_ring_len(size), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (mem == MAP_FAILED)
 		return -errno;
 	lb_dp_ring_forget(dp, ring_id);
 	dp->ring_fd[ring_id] = fd;
 	dp->ring_id[ring_id] = map_id;
+	dp->ring_size[ring_id] = size;
+	dp->ring_mem[ring_id] = mem;
+	return 0;
+}
+
+/*
+ * The ring in slot ring_id, mapped: the one kept when its map id is still
+ * the slot's, else reached by id and kept (CAP_SYS_ADMIN: at start, or
+ * after another process replaced the ring).  One syscall when kept.
+ */
+static int lb_dp_ring_get(struct lb_dp *dp, uint32_t ring_id)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info), map_id;
+	int fd, err;
+
+	if (ring_id >= KEEL_MAX_RINGS)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(dp->fd[LB_MAP_RINGS], &ring_id, &map_id)) {
+		err = -errno;
+		if (err == -ENOENT)
+			lb_dp_ring_forget(dp, ring_id);
+		return err;
+	}
+	if (dp->ring_mem[ring_id] && dp->ring_id[ring_id] == map_id)
+		return 0;
+	fd = bpf_map_get_fd_by_id(map_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if ((info.map_flags & KEEL_RING_MAP_FLAGS) != KEEL_RING_MAP_FLAGS)
+		err = -EPROTO; /* the outer map's template refuses these */
+	else
+		err = lb_dp_ring_keep(dp, ring_id, fd, map_id,
+				      info.max_entries);
+	if (err)
+		close(fd);
+	return err;
+}
+
+/* A new, zeroed ring's map; its id in *map_id. */
+static int lb_dp_ring_new(uint32_t size, uint32_t *map_id)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = KEEL_RING_MAP_FLAGS);
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", sizeof(uint32_t),
+			    sizeof(uint32_t), size, &mo);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*map_id = info.id;
 	return fd;
 }
 
 int lb_dp_ring_create(struct lb_dp *dp, uint32_t ring_id, uint32_t size)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_INNER_MAP);
-	struct bpf_map_info info = {};
-	uint32_t len = sizeof(info);
-	int fd;
+	uint32_t map_id;
+	int fd, err;
 
 	if (size == 0 || size > KEEL_RING_SIZE_MAX || ring_id >= KEEL_MAX_RINGS)
 		return -EINVAL;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", sizeof(uint32_t),
-			    sizeof(uint32_t), size, &mo);
+	fd = lb_dp_ring_new(size, &map_id);
 	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    bpf_map_update_elem(dp->fd[LB_MAP_RINGS], &ring_id, &fd, BPF_ANY)) {
-		int err = -errno;
-
+		return fd;
+	err = lb_dp_ring_keep(dp, ring_id, fd, map_id, size);
+	if (err) {
 		close(fd);
 		return err;
 	}
-	lb_dp_ring_forget(dp, ring_id);
-	dp->ring_fd[ring_id] = fd;
-	dp->ring_id[ring_id] = info.id;
-	return 0;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_RINGS], &ring_id, &fd, BPF_ANY)) {
+		err = -errno;
+		lb_dp_ring_forget(dp, ring_id);
+	}
+	return err;
 }
 
 int lb_dp_ring_delete(struct lb_dp *dp, uint32_t ring_id)
@@ -1052,84 +1285,66 @@ int lb_dp_ring_delete(struct lb_dp *dp, uint32_t ring_id)
 
 int lb_dp_ring_size(struct lb_dp *dp, uint32_t ring_id, uint32_t *size)
 {
-	struct bpf_map_info info = {};
-	uint32_t len = sizeof(info);
-	int fd, err = 0;
+	int err = lb_dp_ring_get(dp, ring_id);
 
-	fd = lb_dp_ring_fd(dp, ring_id);
-	if (fd < 0)
-		return fd;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		err = -errno;
-	else
-		*size = info.max_entries;
+	if (!err)
+		*size = dp->ring_size[ring_id];
 	return err;
+}
+
+/* The mapping of ring_id, which must hold at least size entries. */
+static int lb_dp_ring_mem(struct lb_dp *dp, uint32_t ring_id, uint32_t size,
+			  uint32_t **mem)
+{
+	int err = lb_dp_ring_get(dp, ring_id);
+
+	if (err)
+		return err;
+	if (size > dp->ring_size[ring_id])
+		return -EINVAL;
+	*mem = dp->ring_mem[ring_id];
+	return 0;
 }
 
 int lb_dp_ring_read(struct lb_dp *dp, uint32_t ring_id, uint32_t *out,
 		    uint32_t size)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	uint32_t i, n, batch, *keys = NULL;
-	int fd, err = 0;
+	uint32_t i, *mem;
+	int err;
 
-	fd = lb_dp_ring_fd(dp, ring_id);
-	if (fd < 0)
-		return fd;
-	keys = calloc(size, sizeof(*keys));
-	if (!keys) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < size;) {
-		n = size - i;
-		if (bpf_map_lookup_batch(fd, i ? &batch : NULL, &batch,
-					 keys + i, out + i, &n, &bo) &&
-		    errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		i += n;
-	}
-	if (i != size)
-		err = -EIO;
-out:
-	free(keys);
-	return err;
+	err = lb_dp_ring_mem(dp, ring_id, size, &mem);
+	if (err)
+		return err;
+	for (i = 0; i < size; i++)
+		out[i] = __atomic_load_n(lb_dp_ring_entry(mem, i),
+					 __ATOMIC_RELAXED);
+	return 0;
 }
 
+/*
+ * Each changed entry is one aligned 32-bit store, so a packet reads the
+ * old or the new real id, never a mix.  The release fence orders them
+ * before whatever the caller publishes next (the service entry of a new
+ * ring, lb_model_commit()'s later map updates).
+ */
 int lb_dp_ring_write(struct lb_dp *dp, uint32_t ring_id, const uint32_t *cur,
 		     const uint32_t *next, uint32_t size)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_ANY);
-	uint32_t i, n = 0, count, *keys = NULL, *vals = NULL;
-	int fd, err = 0;
+	uint32_t i, n = 0, *mem;
+	int err;
 
-	fd = lb_dp_ring_fd(dp, ring_id);
-	if (fd < 0)
-		return fd;
-	keys = malloc(size * sizeof(*keys));
-	vals = malloc(size * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
+	err = lb_dp_ring_mem(dp, ring_id, size, &mem);
+	if (err)
+		return err;
 	for (i = 0; i < size; i++) {
-		if (cur && cur[i] == next[i])
+		if (cur ? cur[i] == next[i] : next[i] == KEEL_REAL_NONE)
 			continue;
-		keys[n] = i;
-		vals[n] = next[i];
+		__atomic_store_n(lb_dp_ring_entry(mem, i), next[i],
+				 __ATOMIC_RELAXED);
 		n++;
 	}
-	count = n;
-	if (n && bpf_map_update_batch(fd, keys, vals, &count, &bo))
-		err = -errno;
-out:
-	free(keys);
-	free(vals);
-	return err ? err : (int)n;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return (int)n;
 }
 
 int lb_dp_real_write(struct lb_dp *dp, uint32_t id,
@@ -1161,12 +1376,24 @@ int lb_dp_real_read(struct lb_dp *dp, uint32_t id, struct keel_real_info *info,
 
 int lb_dp_sync(struct lb_dp *dp)
 {
+	uint32_t slot = LB_DP_RING_BARRIER, map_id;
+
 	/*
 	 * The kernel waits for an RCU grace period after every update of a
 	 * map-in-map from a syscall (maybe_wait_bpf_programs()), so that
-	 * userspace knows no program still uses what it replaced.
+	 * userspace knows no program still uses what it replaced.  Putting
+	 * the same 1-entry ring into the reserved slot again is enough: no
+	 * map is created per barrier.
 	 */
-	return lb_dp_ring_create(dp, LB_DP_RING_BARRIER, 1);
+	if (dp->barrier_fd < 0) {
+		dp->barrier_fd = lb_dp_ring_new(1, &map_id);
+		if (dp->barrier_fd < 0)
+			return dp->barrier_fd;
+	}
+	if (bpf_map_update_elem(dp->fd[LB_MAP_RINGS], &slot, &dp->barrier_fd,
+				BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 static int lb_dp_percpu_sum(struct lb_dp *dp, int map, uint32_t key,

@@ -90,7 +90,10 @@ int lb_dp_ring_read(struct lb_dp *dp, uint32_t ring_id, uint32_t *out,
 		    uint32_t size);
 /*
  * Write the entries where next differs from cur (the kernel's current
- * contents); returns the number written or -errno.
+ * contents; NULL for a ring fresh from lb_dp_ring_create(), which holds
+ * KEEL_REAL_NONE everywhere); returns the number written or -errno.  Each
+ * entry is one 32-bit store into the ring's mapping, ordered before the
+ * caller's next map update (docs/dataplane.md).
  */
 int lb_dp_ring_write(struct lb_dp *dp, uint32_t ring_id, const uint32_t *cur,
 		     const uint32_t *next, uint32_t size);

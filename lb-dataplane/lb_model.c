@@ -301,14 +301,10 @@ int lb_model_svc_add(struct lb_model *m, const struct keel_vip_key *k,
 		return err;
 	if (lb_model_svc_find(m, k))
 		return -EEXIST;
+	/* No ring copy until its first commit: nothing reads it before. */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->ring = calloc(ring_size, sizeof(*s->ring));
-	if (!s->ring) {
-		free(s);
-		return -ENOMEM;
-	}
 	svc_id = lb_id_alloc(m->svc_used, 0, KEEL_MAX_SERVICES);
 	ring_id = lb_id_alloc(m->ring_used, 0, KEEL_MAX_RINGS);
 	err = svc_id < 0 ? svc_id : ring_id < 0 ? ring_id : 0;
@@ -576,7 +572,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 {
 	struct keel_svc_info info = {};
 	uint32_t size = s->next_ring_size ? s->next_ring_size : s->ring_size;
-	uint32_t *next = NULL, *zero = NULL;
+	uint32_t *next = NULL;
 	uint32_t ring_id = s->ring_id;
 	bool fresh = !s->published || s->next_ring_size;
 	int n, err;
@@ -596,12 +592,11 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 			}
 			ring_id = n;
 		}
-		zero = calloc(size, sizeof(*zero));
-		err = zero ? lb_dp_ring_create(m->dp, ring_id, size) : -ENOMEM;
+		err = lb_dp_ring_create(m->dp, ring_id, size);
 		if (err)
 			goto out;
 	}
-	n = lb_dp_ring_write(m->dp, ring_id, fresh ? zero : s->ring, next,
+	n = lb_dp_ring_write(m->dp, ring_id, fresh ? NULL : s->ring, next,
 			     size);
 	if (n < 0) {
 		err = n;
@@ -633,7 +628,6 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	lb_svc_count_shares(s);
 out:
 	free(next);
-	free(zero);
 	return err;
 }
 

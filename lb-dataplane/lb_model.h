@@ -48,7 +48,7 @@ struct lb_service {
 	uint32_t ring_id;
 	uint32_t ring_size;
 	uint32_t flags; /* KEEL_SVC_F_* */
-	uint32_t *ring; /* what the kernel's ring holds */
+	uint32_t *ring; /* what the kernel's ring holds; NULL until published */
 	uint32_t next_ring_size; /* staged resize, 0 if none */
 	struct lb_real *reals;
 	size_t n_reals, cap_reals;

@@ -31,11 +31,23 @@
 
 /*
  * Layout version of the pinned maps, kept in keel_info.  1: the maps
- * before keel_info existed (8-byte keel_conn, 16 counters).  Bump it with
- * every change of a pinned map's key, value or size, and teach lb_dp's
- * adoption to migrate (or refuse) the previous one.
+ * before keel_info existed (8-byte keel_conn, 16 counters).  2: rings
+ * that are not BPF_F_MMAPABLE.  Bump it with every change of a pinned
+ * map's key, value, size or flags (an inner-map template's too), and
+ * teach lb_dp's adoption to migrate (or refuse) the previous one.
  */
-#define KEEL_LAYOUT_VERSION 2
+#define KEEL_LAYOUT_VERSION 3
+
+/*
+ * Rings (the inner maps of keel_rings) are mmapable arrays, so that lbd
+ * writes changed entries with plain stores instead of a map update per
+ * entry.  The outer map's template and every ring carry the same flags
+ * (the kernel refuses an inner map whose flags differ).  In the mapping,
+ * entry i is the u32 at byte KEEL_RING_STRIDE * i: an array's elements
+ * are value_size rounded up to 8 bytes.  (The flags: <linux/bpf.h>.)
+ */
+#define KEEL_RING_MAP_FLAGS (BPF_F_INNER_MAP | BPF_F_MMAPABLE)
+#define KEEL_RING_STRIDE 8
 
 /* Real id 0 is never a real: an empty ring slot holds it. */
 #define KEEL_REAL_NONE 0
@@ -325,6 +337,7 @@ _Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
 _Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");
+_Static_assert(KEEL_RING_STRIDE == ((sizeof(__u32) + 7) & ~7), "ring stride");
 #endif
 
 /*

@@ -19,11 +19,12 @@ struct {
  * One Maglev ring per service, each an array of real ids sized to the
  * service's prime.  BPF_F_INNER_MAP lets rings of different sizes share
  * the outer map; a ring of a new size is built aside and swapped in.
+ * BPF_F_MMAPABLE: lbd writes entries through a mapping (KEEL_RING_MAP_FLAGS).
  */
 struct keel_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KEEL_RING_SIZE_DEFAULT);
-	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(map_flags, KEEL_RING_MAP_FLAGS);
 	__type(key, __u32);
 	__type(value, __u32);
 };

@@ -9,7 +9,8 @@
 #   tests/bench/bench_lbd.sh BUILD start SERVICES REALS [UNRESOLVED]
 #       SERVICES x REALS distinct reals (all resolved through permanent
 #       neighbour entries, except UNRESOLVED of them, which nobody
-#       answers); health none.
+#       answers); health none.  Prints lbd's CPU seconds until "serving"
+#       too; BENCH_QUICK=1: start and restart only.
 #   tests/bench/bench_lbd.sh BUILD agents AGENTS HZ [SECONDS]
 #       AGENTS reals with agent health, 20 per service, their reports
 #       sent at HZ each (bench_agents) from the peer namespace.
@@ -129,10 +130,13 @@ config() {
 # start_lbd: START_MS := the milliseconds until lbd logs that it serves.
 start_lbd() {
 	local t0 i
+	# Emptied here, not by the background job's redirection: a restart
+	# must not find the previous lbd's "serving" line.
+	: >"$LOG"
 	t0=$(ms_now)
 	# LBD_WRAP: a profiler's command line before lbd's (perf record ...).
 	nsenter --net="/run/netns/$NS" -- ${LBD_WRAP:-} "$LBD" --config "$CFG" \
-		</dev/null >"$LOG" 2>&1 &
+		</dev/null >>"$LOG" 2>&1 &
 	lbd_pid=$!
 	for ((i = 0; i < 12000; i++)); do
 		grep -q ' serving ' "$LOG" && break
@@ -140,6 +144,9 @@ start_lbd() {
 		sleep 0.005
 	done
 	START_MS=$(($(ms_now) - t0))
+	# lbd's own CPU until then (less sensitive to a busy machine)
+	START_CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+		"/proc/$lbd_pid/stat" 2>/dev/null)
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$lbd_pid/stat"; }
@@ -192,7 +199,7 @@ start)
 	config "$svcs" "$per"
 	echo "# $total reals ($unres unresolved), neighbour table $((total - unres)) entries"
 	start_lbd
-	report "start $svcs x $per reals: $START_MS ms to serving"
+	report "start $svcs x $per reals: $START_MS ms to serving, lbd cpu ${START_CPU:-?} s"
 	[ -n "${BENCH_START_ONLY:-}" ] && exit 0
 	# BENCH_PERF=FILE: a 10 s profile of the idle lbd, report in FILE.
 	if [ -n "${BENCH_PERF:-}" ]; then
@@ -200,6 +207,8 @@ start)
 		perf report -i "$DIR/perf.data" --no-children --sort sym -g none 2>/dev/null |
 			grep -v '^#' | grep -v '^$' | head -40 >"$BENCH_PERF"
 	fi
+	# BENCH_QUICK=1: start and restart only (no idle CPU, no status).
+	[ -n "${BENCH_QUICK:-}" ] || {
 	sleep 2
 	# BENCH_PERF_STATUS=FILE: lbd's profile while it answers status.
 	if [ -n "${BENCH_PERF_STATUS:-}" ]; then
@@ -211,11 +220,12 @@ start)
 	report "idle cpu (20 s): $(cpu 20) % of a core; loop stall max $(stall)"
 	report "status: $(status_ms)"
 	report "status --json: $(status_ms --json); loop stall max since $(stall)"
+	}
 	# A hot restart: the next lbd adopts the pinned maps as they are.
 	kill -TERM "$lbd_pid"
 	wait "$lbd_pid"
 	start_lbd
-	report "restart over the pinned maps: $START_MS ms to serving"
+	report "restart over the pinned maps: $START_MS ms to serving, lbd cpu ${START_CPU:-?} s"
 	;;
 agents)
 	n=${1:?agents}

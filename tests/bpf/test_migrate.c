@@ -3,7 +3,9 @@
  * Adoption of pinned maps of an earlier layout: maps pinned the way keel
  * layout 1 pinned them (8-byte conn values, 16 counters, no keel_info) are
  * migrated by lb_dp_load() with their conn entries and counters, also
- * when an earlier migration stopped half-way; maps of a layout this keel
+ * when an earlier migration stopped half-way; layout 2's rings (an outer
+ * map whose template is not mmapable) are copied into mmapable ones, the
+ * conn table and the other maps adopted as they are; maps of a layout this keel
  * does not know are refused with a message naming the pin, and left as
  * they were; lb_dp_unload() removes any layout.
  *
@@ -234,6 +236,7 @@ static void check_migrated(struct lb_dp *dp)
 	}
 	ck_assert(!pinned("keel_conn_layout1"));
 	ck_assert(!pinned("keel_stats_layout1"));
+	ck_assert(!pinned("keel_rings_layout2"));
 	ck_assert(pinned(KEEL_PIN_INFO));
 }
 
@@ -278,6 +281,220 @@ START_TEST(test_resumes)
 }
 END_TEST
 
+/*
+ * Layout 2, as its keel left it.  Every map but the rings is the same in
+ * layout 3, so a layout-3 load makes them: services and reals through the
+ * model, L2_ENTRIES conn entries, keel_info saying 2 (with userspace's
+ * counts); then keel_rings is replaced by an outer map whose template is
+ * not mmapable, holding plain rings with the same contents (layout 2's).
+ * The rings' contents go to want[] (ring_id, size, entries).
+ */
+#define L2_ENTRIES 1000
+#define L2_SVCS 3
+
+struct l2_ring {
+	uint32_t ring_id, size, *entries;
+};
+
+static void pin_layout2(struct l2_ring want[L2_SVCS])
+{
+	LIBBPF_OPTS(bpf_map_create_opts, io, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_ANY);
+	static const uint32_t sizes[L2_SVCS] = { 65537, 251, 1021 };
+	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	struct keel_vip_key k = { .family = KEEL_F_INET, .proto = IPPROTO_TCP };
+	struct keel_conn *vals;
+	struct keel_flow *keys;
+	struct keel_info info;
+	struct lb_service *s;
+	struct lb_real *r;
+	struct lb_model m;
+	struct lb_dp *dp;
+	uint32_t i, j, key = 0, n = L2_ENTRIES;
+	__be32 addr[4] = {};
+	char path[512];
+	int outer, ring, fd;
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	ck_assert_int_eq(lb_model_init(&m, dp), 0);
+	k.addr[0] = htonl(0xcb00710a);
+	for (i = 0; i < L2_SVCS; i++) {
+		k.port = htons(1000 + i);
+		ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, sizes[i], &s), 0);
+		for (j = 0; j < 5; j++) {
+			addr[0] = htonl(0x0a000001 + 16 * i + j);
+			ck_assert_int_eq(lb_model_real_add(&m, s, KEEL_F_INET,
+							   addr, 1 + j, &r),
+					 0);
+			lb_model_real_set_state(s, r, KEEL_RS_UP);
+			lb_model_real_set_mac(s, r, mac, mac, 1);
+		}
+	}
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+
+	io.map_flags = BPF_F_INNER_MAP;
+	ring = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", 4, 4, 65537,
+			      &io);
+	ck_assert_int_ge(ring, 0);
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, oo, .inner_map_fd = ring);
+
+		outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "keel_rings",
+				       4, 4, KEEL_MAX_RINGS, &oo);
+	}
+	ck_assert_msg(outer >= 0, "layout-2 rings: %s", strerror(errno));
+	close(ring);
+	for (i = 0; i < m.n_svcs; i++) {
+		struct l2_ring *w = &want[i];
+
+		s = m.svcs[i];
+		w->ring_id = s->ring_id;
+		w->size = s->ring_size;
+		w->entries = malloc(w->size * sizeof(uint32_t));
+		keys = malloc(w->size * sizeof(*keys));
+		ck_assert(w->entries && keys);
+		memcpy(w->entries, s->ring, w->size * sizeof(uint32_t));
+		ring = bpf_map_create(BPF_MAP_TYPE_ARRAY, "keel_ring", 4, 4,
+				      w->size, &io);
+		ck_assert_int_ge(ring, 0);
+		for (j = 0; j < w->size; j++)
+			((uint32_t *)keys)[j] = j;
+		n = w->size;
+		ck_assert_int_eq(bpf_map_update_batch(ring, keys, w->entries,
+						      &n, &bo),
+				 0);
+		ck_assert_int_eq(bpf_map_update_elem(outer, &w->ring_id, &ring,
+						     BPF_ANY),
+				 0);
+		close(ring);
+		free(keys);
+	}
+	pin_path(KEEL_PIN_RINGS, path, sizeof(path));
+	ck_assert_int_eq(unlink(path), 0);
+	pin(outer, KEEL_PIN_RINGS);
+	close(outer);
+
+	n = L2_ENTRIES;
+	keys = calloc(n, sizeof(*keys));
+	vals = calloc(n, sizeof(*vals));
+	ck_assert(keys && vals);
+	for (i = 0; i < n; i++) {
+		keys[i] = flow_n(i);
+		vals[i].real_id = i % 7 + 1;
+		vals[i].real_gen = i % 3;
+		vals[i].seen = 12345;
+	}
+	fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
+	ck_assert_int_eq(bpf_map_update_batch(fd, keys, vals, &n, &bo), 0);
+	free(keys);
+	free(vals);
+	fd = lb_dp_map_fd(dp, KEEL_PIN_INFO);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &key, &info), 0);
+	info.layout = 2;
+	info.conn_user_inserts = 77;
+	info.conn_user_deletes = 5;
+	ck_assert_int_eq(bpf_map_update_elem(fd, &key, &info, BPF_ANY), 0);
+	lb_model_free(&m);
+	lb_dp_close(dp);
+}
+
+/* Rings equal to layout 2's and mapped; conn entries and counts kept. */
+static void check_migrated2(struct lb_dp *dp, const struct l2_ring want[])
+{
+	int fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
+	struct keel_info info;
+	struct keel_conn c;
+	struct keel_flow f;
+	struct lb_model m;
+	uint32_t i, j, key = 0, *got;
+
+	for (i = 0; i < L2_ENTRIES; i++) {
+		f = flow_n(i);
+		ck_assert_msg(bpf_map_lookup_elem(fd, &f, &c) == 0,
+			      "entry %u lost", i);
+		ck_assert_uint_eq(c.real_id, i % 7 + 1);
+		ck_assert_uint_eq(c.real_gen, i % 3);
+		ck_assert_uint_eq(c.seen, 12345); /* the same entry */
+	}
+	fd = lb_dp_map_fd(dp, KEEL_PIN_INFO);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &key, &info), 0);
+	ck_assert_uint_eq(info.layout, KEEL_LAYOUT_VERSION);
+	ck_assert_uint_eq(info.conn_user_inserts, 77);
+	ck_assert_uint_eq(info.conn_user_deletes, 5);
+	ck_assert(!pinned("keel_rings_layout2"));
+	ck_assert_int_eq(lb_model_init(&m, dp), 0);
+	ck_assert_uint_eq(m.n_svcs, L2_SVCS);
+	for (i = 0; i < L2_SVCS; i++) {
+		got = calloc(want[i].size, sizeof(*got));
+		ck_assert(got);
+		ck_assert_int_eq(lb_dp_ring_read(dp, want[i].ring_id, got,
+						 want[i].size),
+				 0);
+		for (j = 0; j < want[i].size; j++)
+			ck_assert_msg(got[j] == want[i].entries[j],
+				      "ring %u entry %u: %u, want %u",
+				      want[i].ring_id, j, got[j],
+				      want[i].entries[j]);
+		free(got);
+	}
+	/* A commit over the migrated rings changes nothing. */
+	{
+		struct lb_commit_stats st;
+
+		for (i = 0; i < m.n_svcs; i++)
+			m.svcs[i]->dirty = true;
+		ck_assert_int_eq(lb_model_commit(&m, &st), 0);
+		ck_assert_uint_eq(st.ring_entries_written, 0);
+	}
+	lb_model_free(&m);
+}
+
+START_TEST(test_migrates_layout2)
+{
+	struct l2_ring want[L2_SVCS];
+	struct lb_dp *dp;
+	char log[2048];
+	int i;
+
+	pin_layout2(want);
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), -EPROTO);
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	ck_assert_msg(strstr(log, "maps of layout 2 migrated to layout 3") &&
+			      strstr(log, "3 rings copied"),
+		      "log: %s", log);
+	check_migrated2(dp, want);
+	lb_dp_close(dp);
+	/* The next start finds layout 3 and changes nothing. */
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	ck_assert_msg(!strstr(log, "migrated"), "migrated twice: %s", log);
+	check_migrated2(dp, want);
+	lb_dp_close(dp);
+	for (i = 0; i < L2_SVCS; i++)
+		free(want[i].entries);
+}
+END_TEST
+
+/* A migration from layout 2 that stopped after setting the rings aside. */
+START_TEST(test_resumes_layout2)
+{
+	struct l2_ring want[L2_SVCS];
+	char from[512], to[512], log[2048];
+	struct lb_dp *dp;
+	int i;
+
+	pin_layout2(want);
+	pin_path(KEEL_PIN_RINGS, from, sizeof(from));
+	pin_path("keel_rings_layout2", to, sizeof(to));
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	ck_assert_msg(strstr(log, "3 rings copied"), "log: %s", log);
+	check_migrated2(dp, want);
+	lb_dp_close(dp);
+	for (i = 0; i < L2_SVCS; i++)
+		free(want[i].entries);
+}
+END_TEST
+
 START_TEST(test_refuses_unknown)
 {
 	struct bpf_map_info mi = {};
@@ -311,7 +528,7 @@ START_TEST(test_refuses_newer)
 	struct keel_info info;
 	struct lb_dp *dp;
 	uint32_t key = 0;
-	char log[2048];
+	char log[2048], want[64];
 	int fd;
 
 	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
@@ -322,9 +539,10 @@ START_TEST(test_refuses_newer)
 	ck_assert_int_eq(bpf_map_update_elem(fd, &key, &info, BPF_ANY), 0);
 	lb_dp_close(dp);
 	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), -EPROTO);
-	ck_assert_msg(strstr(log, "/keel_info: pinned maps of layout 3") &&
-			      strstr(log, "unload"),
-		      "log: %s", log);
+	snprintf(want, sizeof(want), "/keel_info: pinned maps of layout %d",
+		 KEEL_LAYOUT_VERSION + 1);
+	ck_assert_msg(strstr(log, want) && strstr(log, "unload"), "log: %s",
+		      log);
 	ck_assert_int_eq(lb_dp_open(&opts, &dp), -EPROTO);
 }
 END_TEST
@@ -411,6 +629,8 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_migrates);
 	tcase_add_test(tc, test_resumes);
+	tcase_add_test(tc, test_migrates_layout2);
+	tcase_add_test(tc, test_resumes_layout2);
 	tcase_add_test(tc, test_refuses_unknown);
 	tcase_add_test(tc, test_refuses_newer);
 	tcase_add_test(tc, test_open_old);
