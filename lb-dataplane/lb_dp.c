@@ -1427,19 +1427,20 @@ static int lb_dp_percpu_sum_all(struct lb_dp *dp, int map, uint32_t n,
 				uint64_t *out, int words)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	uint32_t i, got, batch, *keys;
+	/* Read in chunks: n keys x every CPU at once was megabytes a second. */
+	uint32_t i, got, batch, *keys, chunk = n < 1024 ? (n ? n : 1) : 1024;
 	uint64_t *vals;
 	int c, w, err = 0;
 
-	keys = calloc(n ? n : 1, sizeof(*keys));
-	vals = calloc((size_t)(n ? n : 1) * dp->ncpus * words, sizeof(*vals));
+	keys = calloc(chunk, sizeof(*keys));
+	vals = calloc((size_t)chunk * dp->ncpus * words, sizeof(*vals));
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto out;
 	}
 	memset(out, 0, (size_t)n * words * sizeof(*out));
 	for (i = 0; i < n;) {
-		got = n - i;
+		got = n - i < chunk ? n - i : chunk;
 		if (bpf_map_lookup_batch(dp->fd[map], i ? &batch : NULL, &batch,
 					 keys, vals, &got, &bo) &&
 		    errno != ENOENT) {

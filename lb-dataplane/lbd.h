@@ -127,6 +127,10 @@ struct lbd_health {
 	uint8_t urgent[KEEL_MAX_REALS];
 	uint32_t urgent_list[KEEL_MAX_REALS];
 	uint32_t n_urgent;
+	/* A commit of health changes failed: they stay staged in the model
+	 * and are committed again after retry_ms (100 ms, doubling to 1 s). */
+	bool commit_pending;
+	uint32_t retry_ms;
 	/* Per slot of agents (rebuilt with it): its first real id (then
 	 * lbd_hreal.agent_next), heard since the last tick. */
 	uint32_t *agent_first;

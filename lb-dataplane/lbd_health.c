@@ -880,7 +880,7 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 	/* A timer, not event_active(): the loop polls its sockets first. */
 	if (h->n_dirty || svcs >= max)
 		evtimer_add(h->more, &zero);
-	if (!changed)
+	if (!changed && !h->commit_pending)
 		return;
 	t0 = keel_now_us();
 	err = lb_model_commit(&d->m, &cs);
@@ -888,10 +888,22 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		h->svc_cost_us =
 			(3 * h->svc_cost_us + (keel_now_us() - t0) / svcs) / 4;
 	if (err) {
-		keel_log(LOG_ERR, "applying health changes: %s",
-			 strerror(-err));
+		/* Staged in the model: tried again, whatever else happens. */
+		struct timeval tv;
+
+		h->retry_ms = h->commit_pending ?
+				      (h->retry_ms < 500 ? 2 * h->retry_ms : 1000) :
+				      100;
+		h->commit_pending = true;
+		tv.tv_sec = h->retry_ms / 1000;
+		tv.tv_usec = h->retry_ms % 1000 * 1000;
+		evtimer_add(h->more, &tv);
+		keel_log(LOG_ERR,
+			 "applying health changes: %s (again in %u ms)",
+			 strerror(-err), h->retry_ms);
 		return;
 	}
+	h->commit_pending = false;
 	lbd_generation_bump(d);
 }
 
