@@ -100,6 +100,14 @@ void keel_cli_opts_help(FILE *f, const struct keel_cli_opt *opts, int n,
 	}
 }
 
+void keel_cli_bad_option(const char *prog, const struct keel_cli_opt *o,
+			 const char *val)
+{
+	fprintf(stderr, "%s: bad --%s%s%s%s%s%s\n", prog, o->name,
+		val ? " '" : "", val ? val : "", val ? "'" : "",
+		o->hint ? ": " : "", o->hint ? o->hint : "");
+}
+
 static const struct keel_cli_arg cli_topic = { .name = "[COMMAND]" };
 
 /* The built-in "help [COMMAND]", listed after the tool's commands. */
@@ -309,12 +317,7 @@ static int cli_run(const struct keel_cli_tool *t, void *ctx,
 			return KEEL_EXIT_USAGE;
 		}
 		if (t->option && t->option(ctx, i, c->vals[i])) {
-			fprintf(stderr, "%s: bad --%s%s%s%s%s%s\n", t->prog,
-				t->opts[i].name, c->vals[i] ? " '" : "",
-				c->vals[i] ? c->vals[i] : "",
-				c->vals[i] ? "'" : "",
-				t->opts[i].hint ? ": " : "",
-				t->opts[i].hint ? t->opts[i].hint : "");
+			keel_cli_bad_option(t->prog, &t->opts[i], c->vals[i]);
 			return KEEL_EXIT_USAGE;
 		}
 	}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * keel_cli - the command line of the operators' tools (lbctl, rs-agent):
- * long options anywhere among the words, in one pass, as git and ip take
- * them ("lbctl real add --weight 3 VIP REAL" and "lbctl --json status"
- * alike); "--" ends the options; -h is --help.
+ * keel_cli - the command line of the operators' tools (lbctl, rs-agent,
+ * keel-xdp) and of the daemons (keel_daemon.h): long options anywhere
+ * among the words, in one pass, as git and ip take them ("lbctl real add
+ * --weight 3 VIP REAL" and "lbctl --json status" alike); "--" ends the
+ * options; -h is --help.  A tool's commands are a table that
+ * keel_cli_dispatch() checks and runs, with one set of exit codes.
  */
 #ifndef KEEL_CLI_H
 #define KEEL_CLI_H
@@ -55,6 +57,10 @@ void keel_cli_free(struct keel_cli *c);
 /* "  --weight W        real add: weight", for the options in mask. */
 void keel_cli_opts_help(FILE *f, const struct keel_cli_opt *opts, int n,
 			unsigned int mask);
+
+/* "PROG: bad --x 'v': HINT" (or "bad --x" for a flag) on stderr. */
+void keel_cli_bad_option(const char *prog, const struct keel_cli_opt *o,
+			 const char *val);
 
 /* A command's word, checked and converted into the tool's context. */
 struct keel_cli_arg {

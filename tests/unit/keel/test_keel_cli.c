@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "check_capture.h"
 #include "check_run.h"
 #include "keel_cli.h"
 
@@ -357,54 +357,24 @@ static const struct dispatch_case {
 	{ { "probe" }, 3, "run probe;", NULL, NULL },
 };
 
-/* The whole of what fd wrote into the temporary file f. */
-static void d_read(FILE *f, char *buf, size_t size)
+static int d_main(void *ctx, int argc, char **argv)
 {
-	size_t n;
-
-	rewind(f);
-	n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
+	return keel_cli_dispatch(&d_tool, ctx, argc, argv);
 }
 
 START_TEST(test_dispatch)
 {
 	const struct dispatch_case *t = &dispatch_cases[_i];
-	char *argv[11], out[4096], err[4096];
 	struct d_ctx x = { "" };
-	FILE *fo = tmpfile(), *fe = tmpfile();
-	int argc = 0, ret;
+	struct check_output o;
+	int ret;
 
-	ck_assert(fo && fe);
-	argv[argc++] = "tool";
-	while (t->argv[argc - 1])
-		argv[argc] = (char *)t->argv[argc - 1], argc++;
-	argv[argc] = NULL;
-	/* Check forks each test: the redirection ends with it. */
-	fflush(stdout);
-	fflush(stderr);
-	ck_assert_int_ge(dup2(fileno(fo), STDOUT_FILENO), 0);
-	ck_assert_int_ge(dup2(fileno(fe), STDERR_FILENO), 0);
-	ret = keel_cli_dispatch(&d_tool, &x, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	d_read(fo, out, sizeof(out));
-	d_read(fe, err, sizeof(err));
+	ret = check_capture(d_main, &x, t->argv, &o);
 	ck_assert_msg(ret == t->exit, "exit %d, want %d; stderr: %s", ret,
-		      t->exit, err);
+		      t->exit, o.err);
 	ck_assert_str_eq(x.log, t->log);
-	if (t->err)
-		ck_assert_msg(strstr(err, t->err), "stderr lacks '%s': %s",
-			      t->err, err);
-	else
-		ck_assert_str_eq(err, "");
-	if (t->out)
-		ck_assert_msg(strstr(out, t->out), "stdout lacks '%s': %s",
-			      t->out, out);
-	else
-		ck_assert_str_eq(out, "");
-	fclose(fo);
-	fclose(fe);
+	check_output_has("stdout", o.out, t->out);
+	check_output_has("stderr", o.err, t->err);
 }
 END_TEST
 
