@@ -48,7 +48,7 @@ int keel_cli_parse(struct keel_cli *c, const char *prog, int argc, char **argv,
 					optopt < KEEL_CLI_VAL_BASE;
 
 			fprintf(stderr,
-				"%s: %s '%s'; '%s help' lists the options\n",
+				"%s: %s '%s'; '%s --help' lists the options\n",
 				prog,
 				opt == ':' ? "missing argument to" :
 					     "unknown option",
