@@ -27,6 +27,7 @@
 #include "bgpa.h"
 #include "keel_clock.h"
 #include "keel_ctl.h"
+#include "keel_names.h"
 #include "keel_probe.h"
 
 /* lbctl reads status answers of up to 16 MiB: so do we. */
@@ -316,7 +317,7 @@ static void gate_probe_cb(void *arg, uint8_t state, const char *detail)
 	if (p->state != state)
 		keel_log(state == KEEL_RS_UP ? LOG_INFO : LOG_WARNING,
 			 "prefix %s: probe %s (%s)", p->pfx,
-			 state == KEEL_RS_UP ? "up" : "down", detail);
+			 keel_rs_name(state), detail);
 	p->state = state;
 }
 

@@ -8,7 +8,6 @@
  * stop (withdraw, Cease with the shutdown message, flush, exit).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,23 +19,11 @@
 
 #include "bgpa.h"
 #include "keel_clock.h"
+#include "keel_daemon.h"
 #include "keel_priv.h"
 
 #define BGPA_CONFIG_DEFAULT "/etc/keel/bgp-announcer.yaml"
 #define BGPA_STOP_MAX_S 3
-
-static void bgpa_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: bgp-announcer [--config FILE] [--check] [--syslog]\n"
-		"                     [--log-level err|warning|notice|info|debug]\n"
-		"\n"
-		"  --config FILE     configuration (default " BGPA_CONFIG_DEFAULT
-		")\n"
-		"  --check           validate the configuration and exit\n"
-		"  --syslog          log to syslog instead of stderr\n"
-		"  --log-level L     least severe level logged (default info)\n");
-}
 
 /*
  * Connections are bounded by the peers: one not from a peer is closed at
@@ -399,87 +386,75 @@ static void bgpa_free(struct bgpa *b)
 		event_base_free(b->base);
 }
 
-int main(int argc, char **argv)
+static int bgpa_load(void *ctx, const char *path, char *msg, size_t size)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "syslog", no_argument, NULL, 's' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct bgpa b;
 	struct bgpa_config_error ce;
-	bool check = false, use_syslog = false;
-	int opt, level = LOG_INFO, ret;
-	char msg[512];
+	struct bgpa *b = ctx;
+	int ret;
 
-	b.config_path = BGPA_CONFIG_DEFAULT;
-	b.listen_fd[0] = b.listen_fd[1] = -1;
-	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			b.config_path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 's':
-			use_syslog = true;
-			break;
-		case 'l':
-			level = keel_log_level_parse(optarg);
-			if (level < 0) {
-				bgpa_usage(stderr);
-				return 2;
-			}
-			break;
-		case 'h':
-			bgpa_usage(stdout);
-			return 0;
-		default:
-			bgpa_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		bgpa_usage(stderr);
-		return 2;
-	}
-	keel_log_init("bgp-announcer", use_syslog, level);
+	b->config_path = path;
+	ret = bgpa_config_load(path, &b->cfg, &ce);
+	if (ret)
+		bgpa_config_error_format(&ce, msg, size);
+	return ret;
+}
+
+static int bgpa_check(void *ctx, char *line, size_t size)
+{
+	struct bgpa *b = ctx;
+
+	snprintf(line, size, "%zu peers, %zu prefixes", b->cfg.n_peers,
+		 b->cfg.n_prefixes);
+	return 0;
+}
+
+static int bgpa_run(void *ctx)
+{
+	struct bgpa *b = ctx;
+	int ret;
+
 	keel_listen_event_log();
-	ret = bgpa_config_load(b.config_path, &b.cfg, &ce);
-	if (ret) {
-		bgpa_config_error_format(&ce, msg, sizeof(msg));
-		keel_log(LOG_ERR, "%s", msg);
-		return 1;
-	}
-	if (check) {
-		printf("%s: ok (%zu peers, %zu prefixes)\n", b.config_path,
-		       b.cfg.n_peers, b.cfg.n_prefixes);
-		bgpa_config_free(&b.cfg);
-		return 0;
-	}
-	if (bgpa_user_prepare(&b)) {
-		bgpa_config_free(&b.cfg);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
+	if (bgpa_user_prepare(b))
+		return KEEL_EXIT_FAIL;
 	srandom((unsigned int)(keel_now_ms() ^ (uint64_t)getpid()));
-	b.base = event_base_new();
-	if (!b.base) {
+	b->base = event_base_new();
+	if (!b->base) {
 		keel_log(LOG_ERR, "event loop: out of memory");
-		return 1;
+		return KEEL_EXIT_FAIL;
 	}
-	ret = bgpa_start(&b);
+	ret = bgpa_start(b);
 	if (ret) {
 		keel_log(LOG_ERR, "start-up failed: %s", strerror(-ret));
-		bgpa_free(&b);
-		return 1;
+		return KEEL_EXIT_FAIL;
 	}
-	event_base_dispatch(b.base);
+	event_base_dispatch(b->base);
 	keel_log(LOG_NOTICE, "stopped");
-	bgpa_free(&b);
-	return 0;
+	return KEEL_EXIT_OK;
+}
+
+/* After --check, a refused start or a stop. */
+static void bgpa_daemon_free(void *ctx)
+{
+	struct bgpa *b = ctx;
+
+	if (b->base)
+		bgpa_free(b);
+	else
+		bgpa_config_free(&b->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct keel_daemon d = {
+		.name = "bgp-announcer",
+		.config_default = BGPA_CONFIG_DEFAULT,
+		.load = bgpa_load,
+		.check = bgpa_check,
+		.run = bgpa_run,
+		.free = bgpa_daemon_free,
+	};
+	static struct bgpa b;
+
+	b.listen_fd[0] = b.listen_fd[1] = -1;
+	return keel_daemon_main(&d, &b, argc, argv);
 }

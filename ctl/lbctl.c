@@ -24,13 +24,6 @@
 #include "keel_ctlsock.h"
 #include "keel_names.h"
 
-enum {
-	EXIT_OK = 0,
-	EXIT_REFUSED = 1,
-	EXIT_USAGE = 2,
-	EXIT_UNREACHABLE = 3,
-};
-
 /* A big site's status answer outgrows KEEL_CTL_MSG_MAX. */
 #define LBCTL_ANSWER_MAX (16U << 20)
 /* Before sending a read-only request again (lbctl_call). */
@@ -38,7 +31,6 @@ enum {
 #define LBCTL_TIMEOUT_DEFAULT 5.0
 #define LBCTL_TIMEOUT_MAX 86400.0
 #define LBCTL_INSTANCE_DEFAULT "default"
-#define LBCTL_ARGS_MAX 3
 #define LBCTL_STATUS_REALS 1000 /* above: status shows counts per service */
 
 #define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -100,17 +92,13 @@ static const struct keel_cli_opt lbctl_opts[OPT__MAX] = {
 /* Who a command talks to. */
 enum lbctl_peer { PEER_LBD, PEER_BGPA };
 
-static const struct lbctl_peer_desc {
-	const char *name; /* in messages */
-	unsigned int opts; /* the global options that apply */
-} lbctl_peers[] = {
-	[PEER_LBD] = { .name = "lbd",
-		       .opts = O(SOCKET) | O(INSTANCE) | O(JSON) | O(TIMEOUT) |
-			       O(HELP) },
-	/* --instance names an lbd. */
-	[PEER_BGPA] = { .name = "bgp-announcer",
-			.opts = O(SOCKET) | O(JSON) | O(TIMEOUT) | O(HELP) },
+static const char *const lbctl_peers[] = {
+	[PEER_LBD] = "lbd",
+	[PEER_BGPA] = "bgp-announcer",
 };
+
+/* Every command takes these (bgp: --instance names an lbd, so not it). */
+#define LBCTL_COMMON (O(SOCKET) | O(INSTANCE) | O(JSON) | O(TIMEOUT))
 
 struct lbctl {
 	char path[SUN_PATH_MAX];
@@ -119,347 +107,6 @@ struct lbctl {
 	bool json;
 	struct keel_ctl_req req;
 };
-
-enum lbctl_arg { ARG_END, ARG_SVC, ARG_ADDR, ARG_WEIGHT, ARG_TOPIC };
-
-static int arg_svc(struct keel_ctl_req *r, const char *s);
-static int arg_addr(struct keel_ctl_req *r, const char *s);
-static int arg_weight(struct keel_ctl_req *r, const char *s);
-
-static const struct lbctl_arg_desc {
-	const char *name;
-	int (*parse)(struct keel_ctl_req *r, const char *s);
-	const char *hint;
-} lbctl_args[] = {
-	[ARG_SVC] = { .name = "SVC",
-		      .parse = arg_svc,
-		      .hint = "ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO, at most 63 bytes" },
-	[ARG_ADDR] = { .name = "ADDR",
-		       .parse = arg_addr,
-		       .hint = "an IPv4 or IPv6 address, at most 47 bytes" },
-	[ARG_WEIGHT] = { .name = "W|clear",
-			 .parse = arg_weight,
-			 .hint = "a weight 0..65535, or clear" },
-	[ARG_TOPIC] = { .name = "[COMMAND]" },
-};
-
-static int lbctl_help_cmd(char **pos, int npos);
-static void show_status(json_t *a);
-static void show_status_summary(json_t *a, json_int_t total);
-static void show_services(json_t *a);
-static void show_reals(json_t *a);
-static void show_stats(json_t *a);
-static void show_change(json_t *a);
-static void show_reload(json_t *a);
-static void show_site(json_t *a);
-static void show_bgp(json_t *a);
-
-static const struct lbctl_cmd {
-	const char *verb;
-	const char *noun; /* NULL: a one-word command */
-	enum keel_ctl_cmd ctl;
-	enum lbctl_peer peer;
-	const char *request; /* PEER_BGPA: the request line as sent */
-	enum lbctl_arg args[LBCTL_ARGS_MAX];
-	unsigned int opts; /* its own options, O() */
-	void (*show)(json_t *answer);
-	int (*local)(char **pos, int npos); /* answered without lbd */
-	const char *help;
-} lbctl_cmds[] = {
-	{ .verb = "status",
-	  .ctl = KEEL_CTL_STATUS,
-	  .show = show_status,
-	  .help = "instance, data plane, services and their reals" },
-	{ .verb = "services",
-	  .ctl = KEEL_CTL_SERVICES,
-	  .show = show_services,
-	  .help = "services only, without reals" },
-	{ .verb = "reals",
-	  .ctl = KEEL_CTL_REALS,
-	  .args = { ARG_SVC },
-	  .show = show_reals,
-	  .help = "the reals of one service" },
-	{ .verb = "stats",
-	  .ctl = KEEL_CTL_STATS,
-	  .show = show_stats,
-	  .help = "global verdict counters, conn-table occupancy" },
-	{ .verb = "reload",
-	  .ctl = KEEL_CTL_RELOAD,
-	  .show = show_reload,
-	  .help = "re-read the config file, apply the difference" },
-	{ .verb = "service",
-	  .noun = "add",
-	  .ctl = KEEL_CTL_SERVICE_ADD,
-	  .args = { ARG_SVC },
-	  .opts = O(PERSISTENT) | O(RING_SIZE),
-	  .show = show_change,
-	  .help = "add a service at run time" },
-	{ .verb = "service",
-	  .noun = "del",
-	  .ctl = KEEL_CTL_SERVICE_DEL,
-	  .args = { ARG_SVC },
-	  .show = show_change,
-	  .help = "remove a service at run time" },
-	{ .verb = "real",
-	  .noun = "add",
-	  .ctl = KEEL_CTL_REAL_ADD,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .opts = O(WEIGHT),
-	  .show = show_change,
-	  .help = "add a real at run time" },
-	{ .verb = "real",
-	  .noun = "del",
-	  .ctl = KEEL_CTL_REAL_DEL,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .show = show_change,
-	  .help = "remove a real at run time" },
-	{ .verb = "real",
-	  .noun = "weight",
-	  .ctl = KEEL_CTL_REAL_WEIGHT,
-	  .args = { ARG_SVC, ARG_ADDR, ARG_WEIGHT },
-	  .show = show_change,
-	  .help = "set the admin weight override; clear drops it" },
-	{ .verb = "real",
-	  .noun = "drain",
-	  .ctl = KEEL_CTL_REAL_DRAIN,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .show = show_change,
-	  .help = "no new flows; existing flows stay" },
-	{ .verb = "real",
-	  .noun = "undrain",
-	  .ctl = KEEL_CTL_REAL_UNDRAIN,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .show = show_change,
-	  .help = "end an admin drain" },
-	{ .verb = "real",
-	  .noun = "down",
-	  .ctl = KEEL_CTL_REAL_DOWN,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .show = show_change,
-	  .help = "out of selection; its flows are re-chosen" },
-	{ .verb = "real",
-	  .noun = "up",
-	  .ctl = KEEL_CTL_REAL_UP,
-	  .args = { ARG_SVC, ARG_ADDR },
-	  .show = show_change,
-	  .help = "end an admin down" },
-	{ .verb = "site",
-	  .noun = "status",
-	  .ctl = KEEL_CTL_SITE_STATUS,
-	  .show = show_site,
-	  .help = "the site drain and whether the data plane is attached" },
-	{ .verb = "site",
-	  .noun = "drain",
-	  .ctl = KEEL_CTL_SITE_DRAIN,
-	  .opts = O(REASON),
-	  .show = show_site,
-	  .help = "announcers withdraw every VIP; traffic that arrives is served" },
-	{ .verb = "site",
-	  .noun = "undrain",
-	  .ctl = KEEL_CTL_SITE_UNDRAIN,
-	  .show = show_site,
-	  .help = "end the site drain; announcers may announce again" },
-	{ .verb = "bgp",
-	  .noun = "status",
-	  .ctl = KEEL_CTL__MAX,
-	  .peer = PEER_BGPA,
-	  .request = "{\"cmd\":\"status\"}\n",
-	  .opts = O(SOCKET),
-	  .show = show_bgp,
-	  .help = "bgp-announcer: sessions, and what is announced to whom and why" },
-	{ .verb = "shutdown",
-	  .ctl = KEEL_CTL_SHUTDOWN,
-	  .opts = O(UNLOAD),
-	  .show = show_change,
-	  .help = "stop lbd" },
-	{ .verb = "help",
-	  .ctl = KEEL_CTL__MAX,
-	  .args = { ARG_TOPIC },
-	  .local = lbctl_help_cmd,
-	  .help = "this list, or one command's usage" },
-};
-
-#define N_CMDS (sizeof(lbctl_cmds) / sizeof(lbctl_cmds[0]))
-
-/* "real add SVC ADDR [--weight W]", from the tables. */
-static void lbctl_cmd_usage(const struct lbctl_cmd *c, char *buf, size_t size)
-{
-	size_t n;
-	int i;
-
-	n = snprintf(buf, size, "%s%s%s", c->verb, c->noun ? " " : "",
-		     c->noun ? c->noun : "");
-	for (i = 0; i < LBCTL_ARGS_MAX && c->args[i] && n < size; i++)
-		n += snprintf(buf + n, size - n, " %s",
-			      lbctl_args[c->args[i]].name);
-	for (i = 0; i < OPT__MAX && n < size; i++)
-		if (c->opts & (1U << i))
-			n += snprintf(buf + n, size - n, " [--%s%s%s]",
-				      lbctl_opts[i].name,
-				      lbctl_opts[i].arg ? " " : "",
-				      lbctl_opts[i].arg ? lbctl_opts[i].arg :
-							  "");
-}
-
-/* One column for every command's usage: the widest one's. */
-static int lbctl_usage_width(void)
-{
-	char u[128];
-	size_t i;
-	int w = 0;
-
-	for (i = 0; i < N_CMDS; i++) {
-		lbctl_cmd_usage(&lbctl_cmds[i], u, sizeof(u));
-		w = (int)strlen(u) > w ? (int)strlen(u) : w;
-	}
-	return w;
-}
-
-static void lbctl_cmd_line(FILE *f, const struct lbctl_cmd *c)
-{
-	char u[128];
-
-	lbctl_cmd_usage(c, u, sizeof(u));
-	fprintf(f, "  %-*s  %s\n", lbctl_usage_width(), u, c->help);
-}
-
-static void lbctl_opt_line(FILE *f, int i)
-{
-	char o[40];
-
-	snprintf(o, sizeof(o), "--%s%s%s", lbctl_opts[i].name,
-		 lbctl_opts[i].arg ? " " : "",
-		 lbctl_opts[i].arg ? lbctl_opts[i].arg : "");
-	fprintf(f, "  %-18s %s\n", o, lbctl_opts[i].help);
-}
-
-static void lbctl_usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f,
-		"Usage: lbctl [--socket PATH | --instance NAME] [--json] [--timeout S] COMMAND\n\n"
-		"Commands:\n");
-	for (i = 0; i < N_CMDS; i++)
-		lbctl_cmd_line(f, &lbctl_cmds[i]);
-	fprintf(f, "\nOptions:\n");
-	for (i = 0; i < OPT__MAX; i++)
-		lbctl_opt_line(f, i);
-	fprintf(f,
-		"\nSVC is ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO; ADDR is a real's address.\n"
-		"Exit codes: 0 ok, 1 refused, 2 usage, 3 lbd (bgp: the announcer) unreachable\n"
-		"or no usable answer.\n");
-}
-
-static void lbctl_cmd_help(FILE *f, const struct lbctl_cmd *c)
-{
-	char u[128];
-	int i;
-
-	lbctl_cmd_usage(c, u, sizeof(u));
-	fprintf(f, "Usage: lbctl %s\n  %s\n", u, c->help);
-	if (!c->opts)
-		return;
-	fprintf(f, "\nOptions:\n");
-	for (i = 0; i < OPT__MAX; i++)
-		if (c->opts & (1U << i))
-			lbctl_opt_line(f, i);
-}
-
-/* The command pos names; *used: how many words its name took. */
-static const struct lbctl_cmd *lbctl_cmd_find(char **pos, int npos, int *used)
-{
-	size_t i;
-
-	for (i = 0; i < N_CMDS && npos; i++) {
-		const struct lbctl_cmd *c = &lbctl_cmds[i];
-
-		if (strcmp(c->verb, pos[0]))
-			continue;
-		if (!c->noun) {
-			*used = 1;
-			return c;
-		}
-		if (npos > 1 && !strcmp(c->noun, pos[1])) {
-			*used = 2;
-			return c;
-		}
-	}
-	return NULL;
-}
-
-/* Lists the commands of a verb ("real"); false if it has none. */
-static bool lbctl_verb_help(FILE *f, const char *verb)
-{
-	bool any = false;
-	size_t i;
-
-	for (i = 0; i < N_CMDS; i++) {
-		if (strcmp(lbctl_cmds[i].verb, verb))
-			continue;
-		if (!any)
-			fprintf(f, "Commands:\n");
-		lbctl_cmd_line(f, &lbctl_cmds[i]);
-		any = true;
-	}
-	return any;
-}
-
-static int lbctl_unknown(char **pos, int npos)
-{
-	size_t i;
-
-	for (i = 0; i < N_CMDS; i++) {
-		if (strcmp(lbctl_cmds[i].verb, pos[0]) == 0) {
-			if (npos > 1)
-				fprintf(stderr,
-					"lbctl: unknown command '%s %s'\n",
-					pos[0], pos[1]);
-			else
-				fprintf(stderr,
-					"lbctl: incomplete command '%s'\n",
-					pos[0]);
-			lbctl_verb_help(stderr, pos[0]);
-			return EXIT_USAGE;
-		}
-	}
-	fprintf(stderr,
-		"lbctl: unknown command '%s'; 'lbctl help' lists them\n",
-		pos[0]);
-	return EXIT_USAGE;
-}
-
-/*
- * Help on stdout, exit 0.  --help (loose) may follow a whole command
- * line; "help COMMAND" (strict) names just the command.
- */
-static int lbctl_help(char **pos, int npos, bool strict)
-{
-	const struct lbctl_cmd *c;
-	int used;
-
-	if (!npos) {
-		lbctl_usage(stdout);
-		return EXIT_OK;
-	}
-	c = lbctl_cmd_find(pos, npos, &used);
-	if (c && (used == npos || !strict)) {
-		lbctl_cmd_help(stdout, c);
-		return EXIT_OK;
-	}
-	if (npos == 1 && lbctl_verb_help(stdout, pos[0]))
-		return EXIT_OK;
-	if (c || npos > 2) {
-		fprintf(stderr, "Usage: lbctl help [COMMAND]\n");
-		return EXIT_USAGE;
-	}
-	return lbctl_unknown(pos, npos);
-}
-
-static int lbctl_help_cmd(char **pos, int npos)
-{
-	return lbctl_help(pos, npos, true);
-}
 
 /* Decimal digits only: no sign, no blanks, no hex. */
 static int lbctl_uint(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -488,28 +135,191 @@ static int lbctl_str(char *dst, size_t size, const char *s)
 }
 
 /* lbd parses services and addresses; here only what the codec needs. */
-static int arg_svc(struct keel_ctl_req *r, const char *s)
+static int arg_svc(void *ctx, const char *s)
 {
-	return lbctl_str(r->service, sizeof(r->service), s);
+	struct lbctl *l = ctx;
+
+	return lbctl_str(l->req.service, sizeof(l->req.service), s);
 }
 
-static int arg_addr(struct keel_ctl_req *r, const char *s)
+static int arg_addr(void *ctx, const char *s)
 {
-	return lbctl_str(r->real, sizeof(r->real), s);
+	struct lbctl *l = ctx;
+
+	return lbctl_str(l->req.real, sizeof(l->req.real), s);
 }
 
-static int arg_weight(struct keel_ctl_req *r, const char *s)
+static int arg_weight(void *ctx, const char *s)
 {
-	r->has_weight = true;
+	struct lbctl *l = ctx;
+
+	l->req.has_weight = true;
 	if (!strcmp(s, "clear")) {
-		r->weight_clear = true;
+		l->req.weight_clear = true;
 		return 0;
 	}
-	return lbctl_uint(s, 0, KEEL_CTL_WEIGHT_MAX, &r->weight);
+	return lbctl_uint(s, 0, KEEL_CTL_WEIGHT_MAX, &l->req.weight);
 }
 
-static int lbctl_opt_apply(struct lbctl *l, int id, const char *v)
+static const struct keel_cli_arg arg_svc_desc = {
+	.name = "SVC",
+	.parse = arg_svc,
+	.hint = "ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO, at most 63 bytes"
+};
+static const struct keel_cli_arg arg_addr_desc = {
+	.name = "ADDR",
+	.parse = arg_addr,
+	.hint = "an IPv4 or IPv6 address, at most 47 bytes"
+};
+static const struct keel_cli_arg arg_weight_desc = {
+	.name = "W|clear",
+	.parse = arg_weight,
+	.hint = "a weight 0..65535, or clear"
+};
+
+#define SVC (&arg_svc_desc)
+#define ADDR (&arg_addr_desc)
+#define WEIGHT (&arg_weight_desc)
+
+static void show_status(json_t *a);
+static void show_status_summary(json_t *a, json_int_t total);
+static void show_services(json_t *a);
+static void show_reals(json_t *a);
+static void show_stats(json_t *a);
+static void show_change(json_t *a);
+static void show_reload(json_t *a);
+static void show_site(json_t *a);
+static void show_bgp(json_t *a);
+
+/* What a command asks, of whom, and how its answer is printed. */
+struct lbctl_call {
+	enum keel_ctl_cmd ctl;
+	enum lbctl_peer peer;
+	const char *request; /* PEER_BGPA: the request line as sent */
+	void (*show)(json_t *answer);
+};
+
+#define LBD(c, s) (&(const struct lbctl_call){ .ctl = (c), .show = (s) })
+#define BGPA(r, s)                                         \
+	(&(const struct lbctl_call){ .ctl = KEEL_CTL__MAX, \
+				     .peer = PEER_BGPA,    \
+				     .request = (r),       \
+				     .show = (s) })
+
+static int lbctl_run(void *ctx, const struct keel_cli_cmd *cmd,
+		     const struct keel_cli *c, char **args);
+
+static const struct keel_cli_cmd lbctl_cmds[] = {
+	{ .verb = "status",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_STATUS, show_status),
+	  .help = "instance, data plane, services and their reals" },
+	{ .verb = "services",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SERVICES, show_services),
+	  .help = "services only, without reals" },
+	{ .verb = "reals",
+	  .args = { SVC },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REALS, show_reals),
+	  .help = "the reals of one service" },
+	{ .verb = "stats",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_STATS, show_stats),
+	  .help = "global verdict counters, conn-table occupancy" },
+	{ .verb = "reload",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_RELOAD, show_reload),
+	  .help = "re-read the config file, apply the difference" },
+	{ .verb = "service",
+	  .noun = "add",
+	  .args = { SVC },
+	  .opts = O(PERSISTENT) | O(RING_SIZE),
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SERVICE_ADD, show_change),
+	  .help = "add a service at run time" },
+	{ .verb = "service",
+	  .noun = "del",
+	  .args = { SVC },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SERVICE_DEL, show_change),
+	  .help = "remove a service at run time" },
+	{ .verb = "real",
+	  .noun = "add",
+	  .args = { SVC, ADDR },
+	  .opts = O(WEIGHT),
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_ADD, show_change),
+	  .help = "add a real at run time" },
+	{ .verb = "real",
+	  .noun = "del",
+	  .args = { SVC, ADDR },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_DEL, show_change),
+	  .help = "remove a real at run time" },
+	{ .verb = "real",
+	  .noun = "weight",
+	  .args = { SVC, ADDR, WEIGHT },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_WEIGHT, show_change),
+	  .help = "set the admin weight override; clear drops it" },
+	{ .verb = "real",
+	  .noun = "drain",
+	  .args = { SVC, ADDR },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_DRAIN, show_change),
+	  .help = "no new flows; existing flows stay" },
+	{ .verb = "real",
+	  .noun = "undrain",
+	  .args = { SVC, ADDR },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_UNDRAIN, show_change),
+	  .help = "end an admin drain" },
+	{ .verb = "real",
+	  .noun = "down",
+	  .args = { SVC, ADDR },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_DOWN, show_change),
+	  .help = "out of selection; its flows are re-chosen" },
+	{ .verb = "real",
+	  .noun = "up",
+	  .args = { SVC, ADDR },
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_REAL_UP, show_change),
+	  .help = "end an admin down" },
+	{ .verb = "site",
+	  .noun = "status",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SITE_STATUS, show_site),
+	  .help = "the site drain and whether the data plane is attached" },
+	{ .verb = "site",
+	  .noun = "drain",
+	  .opts = O(REASON),
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SITE_DRAIN, show_site),
+	  .help = "announcers withdraw every VIP; traffic that arrives is served" },
+	{ .verb = "site",
+	  .noun = "undrain",
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SITE_UNDRAIN, show_site),
+	  .help = "end the site drain; announcers may announce again" },
+	{ .verb = "bgp",
+	  .noun = "status",
+	  .opts = O(SOCKET),
+	  .refuse = O(INSTANCE),
+	  .run = lbctl_run,
+	  .data = BGPA("{\"cmd\":\"status\"}\n", show_bgp),
+	  .help = "bgp-announcer: sessions, and what is announced to whom and why" },
+	{ .verb = "shutdown",
+	  .opts = O(UNLOAD),
+	  .run = lbctl_run,
+	  .data = LBD(KEEL_CTL_SHUTDOWN, show_change),
+	  .help = "stop lbd" },
+};
+
+static int lbctl_option(void *ctx, int id, const char *v)
 {
+	struct lbctl *l = ctx;
 	char *end;
 
 	switch (id) {
@@ -552,6 +362,23 @@ static int lbctl_opt_apply(struct lbctl *l, int id, const char *v)
 	return 0;
 }
 
+static const struct keel_cli_tool lbctl_tool = {
+	.prog = "lbctl",
+	.usage =
+		"[--socket PATH | --instance NAME] [--json] [--timeout S] COMMAND",
+	.opts = lbctl_opts,
+	.n_opts = OPT__MAX,
+	.help_opt = OPT_HELP,
+	.common = LBCTL_COMMON,
+	.option = lbctl_option,
+	.cmds = lbctl_cmds,
+	.n_cmds = sizeof(lbctl_cmds) / sizeof(lbctl_cmds[0]),
+	.footer =
+		"SVC is ADDR:PORT/PROTO, [ADDR6]:PORT/PROTO or ADDR/PROTO; ADDR is a real's address.\n"
+		"Exit codes: 0 ok, 1 refused, 2 usage, 3 lbd (bgp: the announcer) unreachable\n"
+		"or no usable answer.\n",
+};
+
 static int lbctl_unreachable(const struct lbctl *l, int err)
 {
 	char msg[512];
@@ -561,34 +388,34 @@ static int lbctl_unreachable(const struct lbctl *l, int err)
 		fprintf(stderr,
 			"lbctl: permission denied: %s's control socket %s (its read or admin group may connect)\n",
 			l->peer, l->path);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
 	keel_ctl_call_strerror(msg, sizeof(msg), l->peer, l->path, err,
 			       l->timeout, LBCTL_ANSWER_MAX);
 	fprintf(stderr, "lbctl: %s\n", msg);
-	return EXIT_UNREACHABLE;
+	return KEEL_EXIT_UNREACHABLE;
 }
 
-static int lbctl_answer(const struct lbctl *l, const struct lbctl_cmd *c,
+static int lbctl_answer(const struct lbctl *l, const struct lbctl_call *c,
 			const char *line, size_t len)
 {
 	const char *code, *error;
 	json_error_t jerr;
 	json_t *a, *ok;
-	int ret = EXIT_OK;
+	int ret = KEEL_EXIT_OK;
 
 	a = json_loadb(line, len, 0, &jerr);
 	if (!a) {
 		fprintf(stderr, "lbctl: bad answer from %s at %s: %s\n",
 			l->peer, l->path, jerr.text);
-		return EXIT_UNREACHABLE;
+		return KEEL_EXIT_UNREACHABLE;
 	}
 	ok = json_object_get(a, "ok");
 	if (!json_is_boolean(ok)) {
 		fprintf(stderr,
 			"lbctl: bad answer from %s at %s: no \"ok\" member\n",
 			l->peer, l->path);
-		ret = EXIT_UNREACHABLE;
+		ret = KEEL_EXIT_UNREACHABLE;
 		goto out;
 	}
 	if (l->json) {
@@ -605,7 +432,7 @@ static int lbctl_answer(const struct lbctl *l, const struct lbctl_cmd *c,
 		else
 			fprintf(stderr, "lbctl: refused: %s: %s\n",
 				code ? code : "unknown", error ? error : "");
-		ret = EXIT_REFUSED;
+		ret = KEEL_EXIT_FAIL;
 	} else if (!l->json) {
 		c->show(a);
 	}
@@ -636,7 +463,7 @@ static int lbctl_call(const struct lbctl *l, const char *req, size_t len,
 			     line, alen);
 }
 
-static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
+static int lbctl_request(struct lbctl *l, const struct lbctl_call *c,
 			 const char *req, size_t len)
 {
 	size_t alen;
@@ -657,7 +484,7 @@ static int lbctl_request(struct lbctl *l, const struct lbctl_cmd *c,
  * first; the whole answer when the site has at most LBCTL_STATUS_REALS
  * reals (or when lbd is older and has no summary).  --json: the whole.
  */
-static int lbctl_status(struct lbctl *l, const struct lbctl_cmd *c)
+static int lbctl_status(struct lbctl *l, const struct lbctl_call *c)
 {
 	char req[KEEL_CTL_MSG_MAX];
 	json_int_t total = 0;
@@ -669,7 +496,7 @@ static int lbctl_status(struct lbctl *l, const struct lbctl_cmd *c)
 	l->req.summary = true;
 	len = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (len < 0)
-		return EXIT_USAGE;
+		return KEEL_EXIT_USAGE;
 	err = lbctl_call(l, req, len, &line, &alen);
 	if (err)
 		return lbctl_unreachable(l, err);
@@ -687,114 +514,60 @@ static int lbctl_status(struct lbctl *l, const struct lbctl_cmd *c)
 		if (total > LBCTL_STATUS_REALS) {
 			show_status_summary(a, total);
 			json_decref(a);
-			return EXIT_OK;
+			return KEEL_EXIT_OK;
 		}
 	}
 	json_decref(a);
 	l->req.summary = false;
 	len = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (len < 0)
-		return EXIT_USAGE;
+		return KEEL_EXIT_USAGE;
 	return lbctl_request(l, c, req, len);
 }
 
-/* Checks what the user typed against the command's tables, then asks. */
-static int lbctl_dispatch(struct lbctl *l, unsigned int seen,
-			  const char *const *vals, char **pos, int npos)
+/* The command's options and words are in l (lbctl_option, arg_*): ask. */
+static int lbctl_run(void *ctx, const struct keel_cli_cmd *cmd,
+		     const struct keel_cli *c, char **args)
 {
-	const struct lbctl_peer_desc *p;
-	const struct lbctl_cmd *c;
-	char u[128], req[KEEL_CTL_MSG_MAX];
-	int used = 0, nargs, i, n;
+	const struct lbctl_call *call = cmd->data;
+	struct lbctl *l = ctx;
+	char req[KEEL_CTL_MSG_MAX];
+	int n;
 
-	if (seen & O(HELP))
-		return lbctl_help(pos, npos, false);
-	if (!npos) {
-		lbctl_usage(stderr);
-		return EXIT_USAGE;
-	}
-	c = lbctl_cmd_find(pos, npos, &used);
-	if (!c)
-		return lbctl_unknown(pos, npos);
-	if (c->local)
-		return c->local(pos + used, npos - used);
-	lbctl_cmd_usage(c, u, sizeof(u));
-	p = &lbctl_peers[c->peer];
-	l->peer = p->name;
-	for (i = 0; i < OPT__MAX; i++) {
-		if (!(seen & (1U << i)))
-			continue;
-		if (!((p->opts | c->opts) & (1U << i))) {
-			fprintf(stderr,
-				"lbctl: option --%s does not apply to '%s%s%s'\nUsage: lbctl %s\n",
-				lbctl_opts[i].name, c->verb, c->noun ? " " : "",
-				c->noun ? c->noun : "", u);
-			return EXIT_USAGE;
-		}
-		if (lbctl_opt_apply(l, i, vals[i])) {
-			fprintf(stderr, "lbctl: bad --%s '%s': %s\n",
-				lbctl_opts[i].name, vals[i],
-				lbctl_opts[i].hint);
-			return EXIT_USAGE;
-		}
-	}
-	if ((seen & O(SOCKET)) && (seen & O(INSTANCE))) {
+	(void)args;
+	l->peer = lbctl_peers[call->peer];
+	if ((c->seen & O(SOCKET)) && (c->seen & O(INSTANCE))) {
 		fprintf(stderr,
 			"lbctl: --socket and --instance exclude each other\n");
-		return EXIT_USAGE;
+		return KEEL_EXIT_USAGE;
 	}
-	if (!(seen & (O(SOCKET) | O(INSTANCE)))) {
-		if (c->peer == PEER_BGPA)
-			lbctl_opt_apply(l, OPT_SOCKET, KEEL_CTL_BGPA_SOCK);
+	if (!(c->seen & (O(SOCKET) | O(INSTANCE)))) {
+		if (call->peer == PEER_BGPA)
+			lbctl_option(l, OPT_SOCKET, KEEL_CTL_BGPA_SOCK);
 		else
-			lbctl_opt_apply(l, OPT_INSTANCE,
-					LBCTL_INSTANCE_DEFAULT);
+			lbctl_option(l, OPT_INSTANCE, LBCTL_INSTANCE_DEFAULT);
 	}
-	for (nargs = 0; nargs < LBCTL_ARGS_MAX && c->args[nargs]; nargs++)
-		;
-	if (npos - used != nargs) {
-		fprintf(stderr, "Usage: lbctl %s\n", u);
-		return EXIT_USAGE;
-	}
-	if (c->request)
-		return lbctl_request(l, c, c->request, strlen(c->request));
-	l->req.cmd = c->ctl;
-	for (i = 0; i < nargs; i++) {
-		const struct lbctl_arg_desc *a = &lbctl_args[c->args[i]];
-
-		if (a->parse(&l->req, pos[used + i])) {
-			fprintf(stderr,
-				"lbctl: bad %s '%s': %s\nUsage: lbctl %s\n",
-				a->name, pos[used + i], a->hint, u);
-			return EXIT_USAGE;
-		}
-	}
-	if (c->ctl == KEEL_CTL_STATUS && !l->json)
-		return lbctl_status(l, c);
+	if (call->request)
+		return lbctl_request(l, call, call->request,
+				     strlen(call->request));
+	l->req.cmd = call->ctl;
+	if (call->ctl == KEEL_CTL_STATUS && !l->json)
+		return lbctl_status(l, call);
 	n = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (n < 0) {
-		/* All but bytes that are not UTF-8 was checked above. */
-		fprintf(stderr,
-			"lbctl: cannot write the request: %s\nUsage: lbctl %s\n",
-			strerror(-n), u);
-		return EXIT_USAGE;
+		/* All but bytes that are not UTF-8 was checked before. */
+		fprintf(stderr, "lbctl: cannot write the request: %s\n",
+			strerror(-n));
+		return KEEL_EXIT_USAGE;
 	}
-	return lbctl_request(l, c, req, n);
+	return lbctl_request(l, call, req, n);
 }
 
 int main(int argc, char **argv)
 {
 	struct lbctl l = { .timeout = LBCTL_TIMEOUT_DEFAULT };
-	struct keel_cli c;
-	int ret;
 
-	ret = keel_cli_parse(&c, "lbctl", argc, argv, lbctl_opts, OPT__MAX,
-			     OPT_HELP);
-	if (ret)
-		return EXIT_USAGE;
-	ret = lbctl_dispatch(&l, c.seen, c.vals, c.pos, c.npos);
-	keel_cli_free(&c);
-	return ret;
+	return keel_cli_dispatch(&lbctl_tool, &l, argc, argv);
 }
 
 /* Answer printers: tolerant of members a newer or older lbd lacks. */
