@@ -128,7 +128,15 @@ static const struct ctl_cmd_desc {
 	[KEEL_CTL_SITE_STATUS] = { .name = "site.status", .read = true },
 	[KEEL_CTL_SITE_DRAIN] = { .name = "site.drain", .takes = M(REASON) },
 	[KEEL_CTL_SITE_UNDRAIN] = { .name = "site.undrain" },
+	[KEEL_CTL_PREFIXES] = { .name = "prefixes", .read = true },
+	[KEEL_CTL_DRAIN] = { .name = "drain" },
+	[KEEL_CTL_UNDRAIN] = { .name = "undrain" },
 };
+
+_Static_assert(KEEL_CTL_STATUS == 0 &&
+		       KEEL_CTL_SITE_UNDRAIN + 1 == KEEL_CTL_PREFIXES,
+	       "KEEL_CTL_ACCEPT_LBD is the range STATUS..SITE_UNDRAIN");
+_Static_assert(KEEL_CTL__MAX < 32, "accept masks are 32 bits");
 
 static const char *const ctl_codes[] = {
 	[KEEL_CTL_E_BAD_REQUEST] = "bad_request",
@@ -268,12 +276,15 @@ static int ctl_member_parse(const struct ctl_member_desc *m, bool nullable,
 	return ctl_member_fail(m, nullable, -EBADMSG, err, errlen);
 }
 
-static int ctl_cmd_lookup(const char *name, enum keel_ctl_cmd *cmd)
+/* A command the daemon does not take is as unknown as a typo. */
+static int ctl_cmd_lookup(const char *name, uint32_t accept,
+			  enum keel_ctl_cmd *cmd)
 {
 	unsigned int i;
 
 	for (i = 0; i < KEEL_CTL__MAX; i++) {
-		if (strcmp(name, ctl_cmds[i].name) == 0) {
+		if ((accept & KEEL_CTL_BIT(i)) &&
+		    strcmp(name, ctl_cmds[i].name) == 0) {
 			*cmd = i;
 			return 0;
 		}
@@ -292,8 +303,8 @@ static int ctl_member_lookup(const char *name)
 }
 
 /* The parser proper, on a decoded document; out must be zeroed. */
-static int ctl_req_check(json_t *root, struct keel_ctl_req *out, char *err,
-			 size_t errlen)
+static int ctl_req_check(json_t *root, uint32_t accept,
+			 struct keel_ctl_req *out, char *err, size_t errlen)
 {
 	const struct ctl_cmd_desc *c;
 	unsigned int seen = 0, bit;
@@ -312,7 +323,7 @@ static int ctl_req_check(json_t *root, struct keel_ctl_req *out, char *err,
 				"member 'cmd': must be a string");
 	/* A name with an embedded NUL matches nothing: strcmp stops early. */
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
-	    ctl_cmd_lookup(json_string_value(v), &out->cmd))
+	    ctl_cmd_lookup(json_string_value(v), accept, &out->cmd))
 		return ctl_fail(-EBADMSG, err, errlen, "unknown cmd '%.*s'",
 				CTL_NAME_QUOTE, json_string_value(v));
 	c = &ctl_cmds[out->cmd];
@@ -348,6 +359,13 @@ static int ctl_req_check(json_t *root, struct keel_ctl_req *out, char *err,
 int keel_ctl_req_parse(const char *buf, size_t len, struct keel_ctl_req *out,
 		       char *err, size_t errlen)
 {
+	return keel_ctl_req_parse_for(buf, len, KEEL_CTL_ACCEPT_LBD, out, err,
+				      errlen);
+}
+
+int keel_ctl_req_parse_for(const char *buf, size_t len, uint32_t accept,
+			   struct keel_ctl_req *out, char *err, size_t errlen)
+{
 	json_error_t jerr;
 	json_t *root;
 	int ret;
@@ -369,7 +387,7 @@ int keel_ctl_req_parse(const char *buf, size_t len, struct keel_ctl_req *out,
 				"invalid JSON at column %d: %s", jerr.column,
 				jerr.text);
 	}
-	ret = ctl_req_check(root, out, err, errlen);
+	ret = ctl_req_check(root, accept, out, err, errlen);
 	json_decref(root);
 	if (ret)
 		memset(out, 0, sizeof(*out));
@@ -458,7 +476,7 @@ int keel_ctl_req_encode(const struct keel_ctl_req *r, char *buf, size_t size)
 		}
 	}
 	memset(&check, 0, sizeof(check));
-	ret = ctl_req_check(o, &check, NULL, 0);
+	ret = ctl_req_check(o, KEEL_CTL_ACCEPT_ALL, &check, NULL, 0);
 	if (ret) {
 		ret = ret == -ENOMEM ? ret : -EINVAL;
 		goto out;
@@ -507,5 +525,57 @@ int keel_ctl_err_encode(enum keel_ctl_code code, const char *msg, char *buf,
 	ret = ctl_dump(o, buf, size);
 out:
 	json_decref(o);
+	return ret;
+}
+
+/* A member of a refusal, cut to its buffer and made printable ASCII. */
+static bool ctl_head_text(json_t *o, const char *name, char *dst, size_t size)
+{
+	json_t *v = json_object_get(o, name);
+	char *p;
+
+	if (!json_is_string(v))
+		return false;
+	snprintf(dst, size, "%s", json_string_value(v));
+	for (p = dst; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return true;
+}
+
+int keel_ctl_head_parse(const char *line, size_t len, struct keel_ctl_head *out,
+			char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *ok;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (err && errlen)
+		err[0] = '\0';
+	root = json_loadb(line, len, 0, &jerr);
+	if (!root) {
+		if (json_error_code(&jerr) == json_error_out_of_memory)
+			return ctl_fail(-ENOMEM, err, errlen, "out of memory");
+		return ctl_fail(-EBADMSG, err, errlen,
+				"invalid JSON at column %d: %s", jerr.column,
+				jerr.text);
+	}
+	ok = json_object_get(root, "ok");
+	if (!json_is_object(root)) {
+		ret = ctl_fail(-EBADMSG, err, errlen,
+			       "answer must be a JSON object");
+	} else if (!json_is_boolean(ok)) {
+		ret = ctl_fail(-EBADMSG, err, errlen,
+			       "no \"ok\" member (true or false)");
+	} else if (json_is_true(ok)) {
+		out->ok = true;
+	} else {
+		out->has_code = ctl_head_text(root, "code", out->code,
+					      sizeof(out->code));
+		out->has_error = ctl_head_text(root, "error", out->error,
+					       sizeof(out->error));
+	}
+	json_decref(root);
 	return ret;
 }

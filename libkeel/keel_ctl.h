@@ -42,8 +42,29 @@ enum keel_ctl_cmd {
 	KEEL_CTL_SITE_STATUS,
 	KEEL_CTL_SITE_DRAIN,
 	KEEL_CTL_SITE_UNDRAIN,
+	/* bgp-announcer's (docs/bgp-announcer.md) */
+	KEEL_CTL_PREFIXES,
+	/* rs-agent's (docs/rs-agent.md): the agent's own drain */
+	KEEL_CTL_DRAIN,
+	KEEL_CTL_UNDRAIN,
 	KEEL_CTL__MAX,
 };
+
+/*
+ * Which commands a daemon accepts (keel_ctl_req_parse_for()): any other
+ * is answered as an unknown cmd, whichever daemon knows it.  The three
+ * daemons share status and reload; the rest are their own.
+ */
+#define KEEL_CTL_BIT(c) (1U << (c))
+#define KEEL_CTL_ACCEPT_LBD \
+	(KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) /* STATUS..SITE_UNDRAIN */
+#define KEEL_CTL_ACCEPT_BGPA                                               \
+	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_PREFIXES) | \
+	 KEEL_CTL_BIT(KEEL_CTL_RELOAD))
+#define KEEL_CTL_ACCEPT_AGENT                                           \
+	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_DRAIN) | \
+	 KEEL_CTL_BIT(KEEL_CTL_UNDRAIN))
+#define KEEL_CTL_ACCEPT_ALL (KEEL_CTL_BIT(KEEL_CTL__MAX) - 1)
 
 struct keel_ctl_req {
 	enum keel_ctl_cmd cmd;
@@ -111,6 +132,13 @@ static inline bool keel_ctl_text_ok(const char *s, size_t len)
 int keel_ctl_req_parse(const char *buf, size_t len, struct keel_ctl_req *out,
 		       char *err, size_t errlen);
 /*
+ * keel_ctl_req_parse() for a daemon that takes the commands of accept
+ * (KEEL_CTL_ACCEPT_*): any other cmd is -EBADMSG "unknown cmd".
+ * keel_ctl_req_parse() is this with KEEL_CTL_ACCEPT_LBD.
+ */
+int keel_ctl_req_parse_for(const char *buf, size_t len, uint32_t accept,
+			   struct keel_ctl_req *out, char *err, size_t errlen);
+/*
  * One request as a JSON line with '\n', NUL-terminated; returns the bytes
  * written before the NUL, -ENOSPC, or -EINVAL for a request that
  * keel_ctl_req_parse() would refuse.
@@ -130,5 +158,29 @@ const char *keel_ctl_cmd_name(enum keel_ctl_cmd cmd);
  */
 bool keel_ctl_cmd_read_only(enum keel_ctl_cmd cmd);
 const char *keel_ctl_code_name(enum keel_ctl_code code);
+
+/*
+ * Every answer's envelope: {"ok": true, ...} or {"ok": false, "code":
+ * CODE, "error": TEXT}.  code and error are copied (cut to their
+ * buffers, bytes outside printable ASCII made '?') when ok is false and
+ * the member is a string; has_code/has_error say whether it was.
+ */
+struct keel_ctl_head {
+	bool ok;
+	bool has_code, has_error;
+	char code[24];
+	char error[512];
+};
+
+/*
+ * The envelope of one answer line (len bytes, trailing newline allowed).
+ * 0; -EBADMSG (not JSON, not an object, "ok" missing or not a boolean)
+ * with a message in err (printable ASCII) and out zeroed; -ENOMEM.
+ * Other members are not looked at.
+ */
+int keel_ctl_head_parse(const char *line, size_t len, struct keel_ctl_head *out,
+			char *err, size_t errlen);
+/* The longest answer a client reads (a status of a large site). */
+#define KEEL_CTL_ANSWER_MAX (16U << 20)
 
 #endif /* KEEL_CTL_H */

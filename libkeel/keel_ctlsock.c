@@ -121,6 +121,38 @@ char *keel_ctlsock_ok(json_t *body)
 	return line;
 }
 
+#define KEEL_CTLSOCK_ANSWER_START (64U << 10)
+
+char *keel_ctlsock_answer(int (*enc)(char *buf, size_t size, const void *in),
+			  const void *in)
+{
+	size_t size = KEEL_CTLSOCK_ANSWER_START;
+	char *buf = NULL, *grown;
+	int n;
+
+	for (;;) {
+		grown = realloc(buf, size);
+		if (!grown) {
+			free(buf);
+			return NULL;
+		}
+		buf = grown;
+		n = enc(buf, size, in);
+		if (n != -ENOSPC || size >= KEEL_CTL_ANSWER_MAX)
+			break;
+		size *= 2;
+	}
+	if (n > 0)
+		return buf;
+	free(buf);
+	if (n == -ENOSPC)
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
+					"answer longer than %u bytes",
+					KEEL_CTL_ANSWER_MAX);
+	return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
+				"cannot write the answer: %s", strerror(-n));
+}
+
 /* The bad_request answer to an over-long line; false: out of memory. */
 static bool keel_ctlsock_too_long(struct keel_ctlsock_conn *c)
 {

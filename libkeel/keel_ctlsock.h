@@ -135,6 +135,15 @@ keel_ctlsock_stats(const struct keel_ctlsock *s);
  * "error":..} with a printf-style message (cut at 511 bytes).
  */
 char *keel_ctlsock_ok(json_t *body);
+/*
+ * The answer line an encoder writes (keel_ctl_lbd.h, keel_ctl_bgpa.h,
+ * keel_ctl_agent.h: enc(buf, size, in)), malloc'ed: from 64 KiB, doubled
+ * while the encoder says -ENOSPC, up to KEEL_CTL_ANSWER_MAX.  An encoder
+ * that fails otherwise, or an answer longer than that, gives an internal
+ * error line; NULL only when out of memory.
+ */
+char *keel_ctlsock_answer(int (*enc)(char *buf, size_t size, const void *in),
+			  const void *in);
 char *keel_ctlsock_err(enum keel_ctl_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*

@@ -647,7 +647,8 @@ static const struct {
 	{ KEEL_CTL_SERVICE_ADD, false }, { KEEL_CTL_SERVICE_DEL, false },
 	{ KEEL_CTL_RELOAD, false },	 { KEEL_CTL_SHUTDOWN, false },
 	{ KEEL_CTL_SITE_DRAIN, false },	 { KEEL_CTL_SITE_UNDRAIN, false },
-	{ KEEL_CTL__MAX, false },
+	{ KEEL_CTL_PREFIXES, true },	 { KEEL_CTL_DRAIN, false },
+	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL__MAX, false },
 };
 _Static_assert(sizeof(read_cases) / sizeof(read_cases[0]) == KEEL_CTL__MAX + 1,
 	       "a row for every command");
@@ -672,11 +673,164 @@ START_TEST(test_cmd_names)
 		for (j = 0; j < i; j++)
 			ck_assert_str_ne(name, keel_ctl_cmd_name(j));
 		snprintf(buf, sizeof(buf), "{\"cmd\":\"%s\"}", name);
-		keel_ctl_req_parse(buf, strlen(buf), &r, err, sizeof(err));
+		keel_ctl_req_parse_for(buf, strlen(buf), KEEL_CTL_ACCEPT_ALL,
+				       &r, err, sizeof(err));
 		ck_assert_msg(strstr(err, "unknown") == NULL, "%s: %s", name,
 			      err);
 	}
 	ck_assert_str_eq(keel_ctl_cmd_name(KEEL_CTL__MAX), "unknown");
+}
+END_TEST
+
+/*
+ * Each daemon's commands: another daemon's is an unknown cmd, and a
+ * shared one (status, reload) keeps its members' rules.
+ */
+static const struct accept_case {
+	const char *in;
+	uint32_t accept;
+	int ret; /* 0: parsed as cmd */
+	enum keel_ctl_cmd cmd;
+	const char *msg;
+} accept_cases[] = {
+	{ "{\"cmd\":\"prefixes\"}", KEEL_CTL_ACCEPT_BGPA, 0, KEEL_CTL_PREFIXES,
+	  "" },
+	{ "{\"cmd\":\"status\"}", KEEL_CTL_ACCEPT_BGPA, 0, KEEL_CTL_STATUS,
+	  "" },
+	{ "{\"cmd\":\"reload\"}", KEEL_CTL_ACCEPT_BGPA, 0, KEEL_CTL_RELOAD,
+	  "" },
+	{ "{\"cmd\":\"real.drain\",\"service\":\"s\",\"real\":\"r\"}",
+	  KEEL_CTL_ACCEPT_BGPA, -EBADMSG, 0, "unknown cmd 'real.drain'" },
+	{ "{\"cmd\":\"drain\"}", KEEL_CTL_ACCEPT_BGPA, -EBADMSG, 0,
+	  "unknown cmd 'drain'" },
+	{ "{\"cmd\":\"prefixes\",\"x\":1}", KEEL_CTL_ACCEPT_BGPA, -EBADMSG, 0,
+	  "unknown member 'x'" },
+	{ "{\"cmd\":\"prefixes\",\"service\":\"s\"}", KEEL_CTL_ACCEPT_BGPA,
+	  -EBADMSG, 0, "member 'service': not taken by prefixes" },
+	{ "{\"cmd\":\"drain\"}", KEEL_CTL_ACCEPT_AGENT, 0, KEEL_CTL_DRAIN, "" },
+	{ "{\"cmd\":\"undrain\"}", KEEL_CTL_ACCEPT_AGENT, 0, KEEL_CTL_UNDRAIN,
+	  "" },
+	{ "{\"cmd\":\"status\"}", KEEL_CTL_ACCEPT_AGENT, 0, KEEL_CTL_STATUS,
+	  "" },
+	{ "{\"cmd\":\"reload\"}", KEEL_CTL_ACCEPT_AGENT, -EBADMSG, 0,
+	  "unknown cmd 'reload'" },
+	{ "{\"cmd\":\"site.drain\"}", KEEL_CTL_ACCEPT_AGENT, -EBADMSG, 0,
+	  "unknown cmd 'site.drain'" },
+	/* lbd's own parser is the lbd mask: the others' commands are unknown. */
+	{ "{\"cmd\":\"prefixes\"}", KEEL_CTL_ACCEPT_LBD, -EBADMSG, 0,
+	  "unknown cmd 'prefixes'" },
+	{ "{\"cmd\":\"undrain\"}", KEEL_CTL_ACCEPT_LBD, -EBADMSG, 0,
+	  "unknown cmd 'undrain'" },
+	{ "{\"cmd\":\"site.undrain\"}", KEEL_CTL_ACCEPT_LBD, 0,
+	  KEEL_CTL_SITE_UNDRAIN, "" },
+	{ "{\"cmd\":\"status\"}", 0, -EBADMSG, 0, "unknown cmd 'status'" },
+};
+
+/* One test for all rows: each row forked would cost the suite seconds. */
+START_TEST(test_accept)
+{
+	const struct accept_case *c;
+	struct keel_ctl_req r, lbd;
+	char err[256], err2[256];
+	int ret, i;
+
+	for (i = 0; i < N(accept_cases); i++) {
+		c = &accept_cases[i];
+		ret = keel_ctl_req_parse_for(c->in, strlen(c->in), c->accept,
+					     &r, err, sizeof(err));
+		ck_assert_msg(ret == c->ret, "%s: %d (%s)", c->in, ret, err);
+		if (!ret)
+			ck_assert_int_eq(r.cmd, c->cmd);
+		ck_assert_msg(strstr(err, c->msg), "%s: '%s' lacks '%s'", c->in,
+			      err, c->msg);
+		if (c->accept == KEEL_CTL_ACCEPT_LBD) {
+			ck_assert_int_eq(keel_ctl_req_parse(c->in,
+							    strlen(c->in), &lbd,
+							    err2, sizeof(err2)),
+					 ret);
+			ck_assert_str_eq(err, err2);
+		}
+	}
+}
+END_TEST
+
+/* Every command encodes, the others' too (lbctl asks all three daemons). */
+START_TEST(test_encode_others)
+{
+	static const enum keel_ctl_cmd cmds[] = { KEEL_CTL_PREFIXES,
+						  KEEL_CTL_DRAIN,
+						  KEEL_CTL_UNDRAIN };
+	static const char *const want[] = { "{\"cmd\":\"prefixes\"}\n",
+					    "{\"cmd\":\"drain\"}\n",
+					    "{\"cmd\":\"undrain\"}\n" };
+	struct keel_ctl_req r = { 0 };
+	char buf[64];
+	int i;
+
+	for (i = 0; i < N(cmds); i++) {
+		r.cmd = cmds[i];
+		ck_assert_int_eq(keel_ctl_req_encode(&r, buf, sizeof(buf)),
+				 (int)strlen(want[i]));
+		ck_assert_str_eq(buf, want[i]);
+	}
+}
+END_TEST
+
+/* The envelope of any answer: ok, and a refusal's code and error. */
+static const struct head_case {
+	const char *in;
+	int ret;
+	bool ok, has_code, has_error;
+	const char *code, *error; /* or the message when ret != 0 */
+} head_cases[] = {
+	{ "{\"ok\":true,\"generation\":3}\n", 0, true, false, false, "", "" },
+	{ "{\"generation\":3,\"ok\":true}", 0, true, false, false, "", "" },
+	{ "{\"ok\":false,\"code\":\"not_found\",\"error\":\"no service "
+	  "x\"}\n",
+	  0, false, true, true, "not_found", "no service x" },
+	{ "{\"ok\":false}", 0, false, false, false, "", "" },
+	{ "{\"ok\":false,\"code\":5,\"error\":null}", 0, false, false, false,
+	  "", "" },
+	/* A terminal's escape in an error never reaches the terminal. */
+	{ "{\"ok\":false,\"code\":\"invalid\",\"error\":\"a\\u001b[2Jb\\u00e9\"}",
+	  0, false, true, true, "invalid", "a?[2Jb??" },
+	{ "{\"ok\":false,\"code\":\"permission_denied_and_more_than_23\"}", 0,
+	  false, true, false, "permission_denied_and_m", "" },
+	{ "{\"ok\":1}", -EBADMSG, false, false, false, "", "no \"ok\" member" },
+	{ "{\"generation\":3}", -EBADMSG, false, false, false, "",
+	  "no \"ok\" member" },
+	{ "[true]", -EBADMSG, false, false, false, "",
+	  "must be a JSON object" },
+	{ "{\"ok\":tr", -EBADMSG, false, false, false, "", "invalid JSON" },
+	{ "", -EBADMSG, false, false, false, "", "invalid JSON" },
+};
+
+START_TEST(test_head)
+{
+	const struct head_case *c;
+	struct keel_ctl_head h;
+	char err[256];
+	int ret, i;
+
+	for (i = 0; i < N(head_cases); i++) {
+		c = &head_cases[i];
+		memset(&h, 0x5a, sizeof(h));
+		ret = keel_ctl_head_parse(c->in, strlen(c->in), &h, err,
+					  sizeof(err));
+		ck_assert_msg(ret == c->ret, "%s: %d (%s)", c->in, ret, err);
+		if (ret) {
+			ck_assert_msg(strstr(err, c->error), "%s: '%s'", c->in,
+				      err);
+			ck_assert(!h.ok && !h.has_code && !h.code[0] &&
+				  !h.error[0]);
+			continue;
+		}
+		ck_assert_msg(h.ok == c->ok && h.has_code == c->has_code &&
+				      h.has_error == c->has_error,
+			      "%s", c->in);
+		ck_assert_str_eq(h.code, c->code);
+		ck_assert_str_eq(h.error, c->error);
+	}
 }
 END_TEST
 
@@ -699,6 +853,9 @@ int main(void)
 	tcase_add_test(tc, test_cmd_names);
 	tcase_add_loop_test(tc, test_read_only, 0,
 			    sizeof(read_cases) / sizeof(read_cases[0]));
+	tcase_add_test(tc, test_accept);
+	tcase_add_test(tc, test_encode_others);
+	tcase_add_test(tc, test_head);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -510,6 +510,66 @@ START_TEST(test_handler_null)
 }
 END_TEST
 
+/*
+ * keel_ctlsock_answer: an encoder's line, its buffer grown from 64 KiB
+ * while the encoder says -ENOSPC; any other failure, or a line past
+ * KEEL_CTL_ANSWER_MAX, is an internal error line.
+ */
+static int enc_calls;
+
+static int enc_sized(char *buf, size_t size, const void *in)
+{
+	size_t want = *(const size_t *)in;
+
+	enc_calls++;
+	if (want == 0)
+		return -EINVAL;
+	if (want + 1 > size)
+		return -ENOSPC;
+	memset(buf, 'x', want - 1);
+	buf[want - 1] = '\n';
+	buf[want] = '\0';
+	return (int)want;
+}
+
+START_TEST(test_answer)
+{
+	static const struct {
+		size_t want; /* bytes of the line; 0: -EINVAL */
+		int calls; /* encoder calls: 1 + doublings */
+		const char *error; /* an internal error's text, else NULL */
+	} rows[] = {
+		{ 10, 1, NULL },
+		{ 65535, 1, NULL },
+		{ 65536, 2, NULL }, /* its NUL does not fit 64 KiB */
+		{ 200000, 3, NULL },
+		{ KEEL_CTL_ANSWER_MAX - 1, 9, NULL },
+		{ KEEL_CTL_ANSWER_MAX, 9, "answer longer than 16777216 bytes" },
+		{ 0, 1, "cannot write the answer: Invalid argument" },
+	};
+	size_t i;
+	char *line;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		enc_calls = 0;
+		line = keel_ctlsock_answer(enc_sized, &rows[i].want);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_msg(enc_calls == rows[i].calls, "row %zu: %d calls",
+			      i, enc_calls);
+		if (rows[i].error) {
+			ck_assert_msg(strstr(line, "\"code\":\"internal\"") &&
+					      strstr(line, rows[i].error),
+				      "row %zu: %s", i, line);
+		} else {
+			ck_assert_uint_eq(strlen(line), rows[i].want);
+			ck_assert(line[0] == 'x' &&
+				  line[rows[i].want - 1] == '\n');
+		}
+		free(line);
+	}
+}
+END_TEST
+
 /* ---- limits ---- */
 
 #define CAP_T 4
@@ -1371,6 +1431,7 @@ static Suite *ctlsock_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_exchange, 0, N(exchange_cases));
 	tcase_add_test(tc, test_pipelined);
+	tcase_add_test(tc, test_answer);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_half_close);
 	tcase_add_loop_test(tc, test_too_long, 0, N(long_cases));

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * keel_ctl_lbd - lbd's control answers (docs/control-protocol.md): structs
+ * <-> JSON lines, written by lbd and read by lbctl and bgp-announcer.
+ * Pure (keel_ctl_json.h): encoders write (buf, size) and return the
+ * bytes before the NUL or -ENOSPC; parsers return 0, -EBADMSG, -ERANGE or
+ * -ENOMEM with err filled and out zeroed; *_free() releases what a
+ * parse allocated (the services and reals arrays, the counters).
+ *
+ * Compatibility (a rolling upgrade mixes lbd, lbctl and announcer
+ * versions): members a newer lbd adds are ignored; a member an older lbd
+ * lacks leaves its has_* flag false, or its value zero.  What a reader
+ * must assume then, as the readers of today do:
+ * - no "usable" (has_usable false): the state alone says whether the
+ *   real may carry flows;
+ * - no "site" (has_site false): not drained;
+ * - no "all_attached" (has_all_attached false): not attached;
+ * - no "reals" nor "real_count" on a service: nothing known of its reals;
+ * - no "conn_insert_limit", "loop", "agents": not shown.
+ * The encoders write exactly the members lbd writes, in its order, with
+ * its null-or-absent choices; the golden lines in
+ * tests/unit/keel/test_keel_ctl_lbd.c pin them, so change one only with
+ * docs/control-protocol.md.
+ */
+#ifndef KEEL_CTL_LBD_H
+#define KEEL_CTL_LBD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keel_ctl.h"
+#include "keel_ctl_json.h"
+
+#define KEEL_CTL_NAME_MAX 64 /* instance, agents.listen */
+#define KEEL_CTL_PATH_MAX 4096 /* config */
+#define KEEL_CTL_IFNAME_MAX 16 /* IFNAMSIZ */
+#define KEEL_CTL_CHECK_MAX 128 /* a probe's detail */
+#define KEEL_CTL_ERROR_MAX 512 /* last_reload.error */
+
+struct keel_ctl_admin {
+	bool drain, down;
+	bool has_weight; /* null: no override */
+	uint32_t weight;
+};
+
+struct keel_ctl_real {
+	char real[KEEL_CTL_REAL_MAX];
+	uint32_t id, weight, effective_weight;
+	uint8_t state; /* KEEL_RS_*: "unknown", "up", "down", "draining" */
+	char source[16]; /* config, admin, agent, agent-silent, ... */
+	char health[8]; /* none, agent, tcp, http */
+	uint32_t configured_weight;
+	/* Agent health only: null before the first accepted report. */
+	bool has_report_age_ms, has_conns, has_load, has_agent_restarts;
+	bool has_agent_protocol, has_agent_boot;
+	uint64_t report_age_ms;
+	uint32_t conns;
+	double load;
+	uint64_t agent_restarts;
+	uint32_t agent_protocol;
+	uint64_t agent_boot;
+	bool has_check; /* tcp/http health: the last probe's detail */
+	char check[KEEL_CTL_CHECK_MAX];
+	struct keel_ctl_admin admin;
+	bool has_mac, has_ifname; /* null until resolved */
+	char mac[18];
+	bool mac_resolved;
+	char ifname[KEEL_CTL_IFNAME_MAX];
+	uint32_t ring_entries;
+	bool has_usable; /* false: an lbd from before "usable" */
+	bool usable;
+	uint64_t packets, bytes, new_flows;
+	double pps, fps;
+};
+
+/* How many of a service's reals are in each state (the summary form). */
+struct keel_ctl_real_count {
+	uint32_t total, up, draining, down, unknown, usable, up_usable,
+		selectable;
+};
+
+struct keel_ctl_service {
+	char service[KEEL_CTL_SERVICE_MAX];
+	bool persistent;
+	uint32_t ring_size;
+	uint64_t packets, bytes, new_flows;
+	double pps, fps;
+	bool load_aware;
+	bool has_real_count; /* services, status with summary */
+	struct keel_ctl_real_count real_count;
+	bool has_reals; /* status, reals */
+	struct keel_ctl_real *reals;
+	size_t n_reals;
+};
+
+struct keel_ctl_site {
+	bool drained;
+	bool has_since; /* null: not drained, or a drain written by hand */
+	int64_t since; /* unix seconds */
+	bool has_reason;
+	char reason[KEEL_CTL_REASON_MAX];
+};
+
+struct keel_ctl_iface {
+	char ifname[KEEL_CTL_IFNAME_MAX];
+	char mode[16]; /* native, generic */
+	bool attached;
+};
+
+struct keel_ctl_dataplane {
+	bool has_all_attached; /* false: an lbd from before: not attached */
+	bool all_attached;
+	struct keel_ctl_iface *attached;
+	size_t n_attached;
+	uint64_t conn_entries, conn_capacity;
+	bool has_conn_insert_limit; /* null: unreadable; absent: older lbd */
+	uint32_t conn_insert_limit;
+};
+
+struct keel_ctl_loop {
+	double stall_max_ms, stall_max_ms_since_start;
+	uint64_t stalls_over_budget;
+	uint32_t budget_ms, window_s, heartbeat_ms;
+};
+
+struct keel_ctl_key_count {
+	uint32_t id;
+	uint64_t reports;
+};
+
+struct keel_ctl_agents {
+	bool has_listen; /* null: no receiver */
+	char listen[KEEL_CTL_NAME_MAX];
+	bool filter, busy;
+	uint32_t interval_ms, dead_after_ms, keep_flows_ms;
+	uint64_t agents;
+	/* By result name (agent-protocol.md), as lbd sends them. */
+	struct keel_ctl_count *reports;
+	size_t n_reports;
+	struct keel_ctl_key_count *keys;
+	size_t n_keys;
+	uint64_t probes_not_run;
+};
+
+struct keel_ctl_last_reload {
+	bool ok;
+	int64_t at;
+	bool has_error;
+	char error[KEEL_CTL_ERROR_MAX];
+};
+
+/* status: {"instance", ..., "services": [...], "ok": true} */
+struct keel_ctl_status {
+	char instance[KEEL_CTL_NAME_MAX];
+	uint64_t generation;
+	char config[KEEL_CTL_PATH_MAX];
+	struct keel_ctl_last_reload last_reload;
+	bool has_site;
+	struct keel_ctl_site site;
+	bool has_dataplane;
+	struct keel_ctl_dataplane dataplane;
+	bool has_loop;
+	struct keel_ctl_loop loop;
+	bool has_agents;
+	struct keel_ctl_agents agents;
+	struct keel_ctl_service *services;
+	size_t n_services;
+};
+
+/* services: {"services": [service without reals, with real_count]} */
+struct keel_ctl_services {
+	struct keel_ctl_service *services;
+	size_t n_services;
+};
+
+/* stats: {"counters": {name: N}, "conn_entries", ...} */
+struct keel_ctl_stats {
+	struct keel_ctl_count *counters; /* KEEL_CNT_NAMES, as lbd sends */
+	size_t n_counters;
+	uint64_t conn_entries, conn_capacity;
+	bool has_conn_insert_limit;
+	uint32_t conn_insert_limit;
+};
+
+/* site.status, site.drain, site.undrain: {"site", "dataplane"} */
+struct keel_ctl_site_answer {
+	bool has_site;
+	struct keel_ctl_site site;
+	bool has_dataplane;
+	struct keel_ctl_dataplane dataplane;
+};
+
+/* The commands that change state: {"generation": N} */
+struct keel_ctl_change {
+	uint64_t generation;
+};
+
+struct keel_ctl_changes {
+	uint32_t services_added, services_removed, services_changed;
+	uint32_t reals_added, reals_removed, reals_changed;
+};
+
+/* reload: {"generation": N, "changes": {...}} */
+struct keel_ctl_reload {
+	uint64_t generation;
+	bool has_changes;
+	struct keel_ctl_changes changes;
+};
+
+/* site's members: bgp-announcer's status repeats lbd's (keel_ctl_bgpa). */
+extern const struct keel_cj_obj keel_ctl_site_table;
+
+/* The names of a real's state, indexed by KEEL_RS_*. */
+const char *keel_ctl_state_name(uint8_t state);
+
+int keel_ctl_status_encode(char *buf, size_t size,
+			   const struct keel_ctl_status *in);
+int keel_ctl_status_parse(const char *line, size_t len,
+			  struct keel_ctl_status *out, char *err,
+			  size_t errlen);
+void keel_ctl_status_free(struct keel_ctl_status *s);
+
+int keel_ctl_services_encode(char *buf, size_t size,
+			     const struct keel_ctl_services *in);
+int keel_ctl_services_parse(const char *line, size_t len,
+			    struct keel_ctl_services *out, char *err,
+			    size_t errlen);
+void keel_ctl_services_free(struct keel_ctl_services *s);
+
+/* reals: one service, with its reals, as the answer's own members. */
+int keel_ctl_reals_encode(char *buf, size_t size,
+			  const struct keel_ctl_service *in);
+int keel_ctl_reals_parse(const char *line, size_t len,
+			 struct keel_ctl_service *out, char *err,
+			 size_t errlen);
+void keel_ctl_service_free(struct keel_ctl_service *s);
+
+int keel_ctl_stats_encode(char *buf, size_t size,
+			  const struct keel_ctl_stats *in);
+int keel_ctl_stats_parse(const char *line, size_t len,
+			 struct keel_ctl_stats *out, char *err, size_t errlen);
+void keel_ctl_stats_free(struct keel_ctl_stats *s);
+
+int keel_ctl_site_encode(char *buf, size_t size,
+			 const struct keel_ctl_site_answer *in);
+int keel_ctl_site_parse(const char *line, size_t len,
+			struct keel_ctl_site_answer *out, char *err,
+			size_t errlen);
+void keel_ctl_site_free(struct keel_ctl_site_answer *s);
+
+int keel_ctl_change_encode(char *buf, size_t size,
+			   const struct keel_ctl_change *in);
+int keel_ctl_change_parse(const char *line, size_t len,
+			  struct keel_ctl_change *out, char *err,
+			  size_t errlen);
+
+int keel_ctl_reload_encode(char *buf, size_t size,
+			   const struct keel_ctl_reload *in);
+int keel_ctl_reload_parse(const char *line, size_t len,
+			  struct keel_ctl_reload *out, char *err,
+			  size_t errlen);
+
+/* shutdown, and bgp-announcer's reload: {"ok": true} alone. */
+int keel_ctl_empty_encode(char *buf, size_t size);
+int keel_ctl_empty_parse(const char *line, size_t len, char *err,
+			 size_t errlen);
+
+#endif /* KEEL_CTL_LBD_H */

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * keel_ctl_lbd: lbd's control answers (table-driven, ctl_answer_test.h).
+ * The golden lines are what lbd writes (lbd_view.c, lbd_health.c,
+ * lbd_ctl.c): members, order, null or absent, integers or reals.
+ */
+#include <check.h>
+#include "check_run.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_answer_test.h"
+#include "keel_ctl_lbd.h"
+#include "keel_maps.h"
+
+CTL_KIND_FREE(k_status, struct keel_ctl_status, keel_ctl_status,
+	      keel_ctl_status_free);
+CTL_KIND_FREE(k_services, struct keel_ctl_services, keel_ctl_services,
+	      keel_ctl_services_free);
+CTL_KIND_FREE(k_reals, struct keel_ctl_service, keel_ctl_reals,
+	      keel_ctl_service_free);
+CTL_KIND_FREE(k_stats, struct keel_ctl_stats, keel_ctl_stats,
+	      keel_ctl_stats_free);
+CTL_KIND_FREE(k_site, struct keel_ctl_site_answer, keel_ctl_site,
+	      keel_ctl_site_free);
+CTL_KIND(k_change, struct keel_ctl_change, keel_ctl_change);
+CTL_KIND(k_reload, struct keel_ctl_reload, keel_ctl_reload);
+
+/* The empty answer has no struct: a one-byte stand-in. */
+struct empty {
+	char unused;
+};
+static int empty_parse(const char *l, size_t n, void *o, char *e, size_t el)
+{
+	(void)o;
+	return keel_ctl_empty_parse(l, n, e, el);
+}
+static int empty_encode(char *b, size_t s, const void *i)
+{
+	(void)i;
+	return keel_ctl_empty_encode(b, s);
+}
+static const struct ctl_kind k_empty = { "keel_ctl_empty", sizeof(struct empty),
+					 empty_parse, empty_encode, NULL };
+
+/* ---- lines as lbd writes them ---- */
+
+/* An agent-health real, every member set. */
+#define REAL_AGENT                                                               \
+	"{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_weight\":1," \
+	"\"state\":\"up\",\"source\":\"agent\",\"health\":\"agent\","            \
+	"\"configured_weight\":1,\"report_age_ms\":42,\"conns\":1234,"           \
+	"\"load\":0.5,\"agent_restarts\":0,\"agent_protocol\":2,"                \
+	"\"agent_boot\":1763800000,\"check\":null,"                              \
+	"\"admin\":{\"drain\":false,\"down\":false,\"weight\":null},"            \
+	"\"mac\":\"fe:9f:f1:ee:b1:b0\",\"mac_resolved\":true,"                   \
+	"\"ifname\":\"seg0\",\"ring_entries\":21846,\"usable\":true,"            \
+	"\"packets\":624,\"bytes\":43741,\"new_flows\":104,\"pps\":4.25,"        \
+	"\"fps\":0.75}"
+/* A tcp-health real, down, drained with a weight override, no MAC yet. */
+#define REAL_TCP                                                             \
+	"{\"real\":\"2001:db8::12\",\"id\":2,\"weight\":3,"                  \
+	"\"effective_weight\":0,\"state\":\"down\",\"source\":\"check\","    \
+	"\"health\":\"tcp\",\"configured_weight\":5,\"report_age_ms\":null," \
+	"\"conns\":null,\"load\":null,\"agent_restarts\":null,"              \
+	"\"agent_protocol\":null,\"agent_boot\":null,"                       \
+	"\"check\":\"timeout 500ms\","                                       \
+	"\"admin\":{\"drain\":true,\"down\":false,\"weight\":3},"            \
+	"\"mac\":null,\"mac_resolved\":false,\"ifname\":null,"               \
+	"\"ring_entries\":0,\"usable\":false,\"packets\":0,\"bytes\":0,"     \
+	"\"new_flows\":0,\"pps\":0.0,\"fps\":0.0}"
+#define SVC_HEAD(name, aware)                                                 \
+	"{\"service\":\"" name "\",\"persistent\":false,\"ring_size\":65537," \
+	"\"packets\":1800,\"bytes\":126190,\"new_flows\":300,\"pps\":12.5,"   \
+	"\"fps\":2.0,\"load_aware\":" aware
+#define SVC_REALS                                \
+	SVC_HEAD("203.0.113.10:80/tcp", "false") \
+	",\"reals\":[" REAL_AGENT "," REAL_TCP "]}"
+#define SVC_COUNT                                                          \
+	SVC_HEAD("[2001:db8::10]:443/tcp", "true")                         \
+	",\"real_count\":{\"total\":2,\"up\":1,\"draining\":0,\"down\":1," \
+	"\"unknown\":0,\"usable\":1,\"up_usable\":1,\"selectable\":1}}"
+#define SITE_NOT "\"site\":{\"drained\":false,\"since\":null,\"reason\":null}"
+#define SITE_DRAINED                                       \
+	"\"site\":{\"drained\":true,\"since\":1763780000," \
+	"\"reason\":\"maintenance 4\"}"
+#define DATAPLANE                                                         \
+	"\"dataplane\":{\"all_attached\":false,\"attached\":["            \
+	"{\"ifname\":\"seg0\",\"mode\":\"native\",\"attached\":true},"    \
+	"{\"ifname\":\"seg1\",\"mode\":\"generic\",\"attached\":false}]," \
+	"\"conn_entries\":300,\"conn_capacity\":1048576,"                 \
+	"\"conn_insert_limit\":2184}"
+#define LOOP                                                                 \
+	"\"loop\":{\"stall_max_ms\":1.5,\"stall_max_ms_since_start\":12.25," \
+	"\"stalls_over_budget\":2,\"budget_ms\":50,\"window_s\":60,"         \
+	"\"heartbeat_ms\":100}"
+#define AGENTS                                                          \
+	"\"agents\":{\"listen\":\"0.0.0.0:9460\",\"filter\":true,"      \
+	"\"busy\":false,\"interval_ms\":100,\"dead_after_ms\":300,"     \
+	"\"keep_flows_ms\":5000,\"agents\":3,\"reports\":{\"ok\":5120," \
+	"\"malformed\":0,\"version\":0,\"unknown_source\":0,"           \
+	"\"wrong_real\":0,\"replay\":1,\"old_boot\":0,\"downgrade\":0," \
+	"\"rate_limited\":0,\"bad_mac\":1},\"keys\":[{\"id\":1,"        \
+	"\"reports\":5120}],\"probes_not_run\":0}"
+#define STATUS_HEAD                                                       \
+	"{\"instance\":\"lab-lb1\",\"generation\":3,"                     \
+	"\"config\":\"/etc/keel/lbd.yaml\",\"last_reload\":{\"ok\":true," \
+	"\"at\":1763780000,\"error\":null},"
+
+static void check_status(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+	const struct keel_ctl_service *v;
+	const struct keel_ctl_real *r;
+
+	ck_assert_str_eq(s->instance, "lab-lb1");
+	ck_assert_uint_eq(s->generation, 3);
+	ck_assert(s->last_reload.ok && s->last_reload.at == 1763780000 &&
+		  !s->last_reload.has_error);
+	ck_assert(s->has_site && !s->site.drained && !s->site.has_since &&
+		  !s->site.has_reason);
+	ck_assert(s->has_dataplane && s->dataplane.has_all_attached &&
+		  !s->dataplane.all_attached);
+	ck_assert_uint_eq(s->dataplane.n_attached, 2);
+	ck_assert_str_eq(s->dataplane.attached[1].ifname, "seg1");
+	ck_assert_str_eq(s->dataplane.attached[1].mode, "generic");
+	ck_assert(s->dataplane.attached[0].attached &&
+		  !s->dataplane.attached[1].attached);
+	ck_assert(s->dataplane.has_conn_insert_limit &&
+		  s->dataplane.conn_insert_limit == 2184);
+	ck_assert(s->has_loop && s->loop.stall_max_ms == 1.5 &&
+		  s->loop.stalls_over_budget == 2 && s->loop.budget_ms == 50);
+	ck_assert(s->has_agents && s->agents.has_listen);
+	ck_assert_str_eq(s->agents.listen, "0.0.0.0:9460");
+	ck_assert_uint_eq(s->agents.n_reports, 10);
+	ck_assert_str_eq(s->agents.reports[5].name, "replay");
+	ck_assert_uint_eq(s->agents.reports[5].value, 1);
+	ck_assert(s->agents.n_keys == 1 && s->agents.keys[0].reports == 5120);
+	ck_assert_uint_eq(s->n_services, 2);
+	v = &s->services[0];
+	ck_assert(v->has_reals && !v->has_real_count && v->n_reals == 2);
+	ck_assert(v->pps == 12.5 && v->fps == 2.0 && v->ring_size == 65537);
+	r = &v->reals[0];
+	ck_assert_str_eq(r->real, "10.20.0.11");
+	ck_assert(r->state == KEEL_RS_UP && r->has_usable && r->usable);
+	ck_assert(r->has_conns && r->conns == 1234 && r->has_load &&
+		  r->load == 0.5 && r->has_agent_boot &&
+		  r->agent_boot == 1763800000 && !r->has_check);
+	ck_assert(r->has_mac && r->has_ifname && !r->admin.has_weight);
+	r = &v->reals[1];
+	ck_assert(r->state == KEEL_RS_DOWN && !r->has_report_age_ms &&
+		  !r->has_conns && !r->has_load && !r->has_mac &&
+		  !r->has_ifname && r->has_check);
+	ck_assert_str_eq(r->check, "timeout 500ms");
+	ck_assert(r->admin.drain && r->admin.has_weight &&
+		  r->admin.weight == 3);
+	v = &s->services[1];
+	ck_assert(!v->has_reals && v->has_real_count && v->load_aware);
+	ck_assert(v->real_count.total == 2 && v->real_count.up_usable == 1);
+}
+
+static void check_site(const void *p)
+{
+	const struct keel_ctl_site_answer *s = p;
+
+	ck_assert(s->has_site && s->site.drained && s->site.has_since &&
+		  s->site.since == 1763780000 && s->site.has_reason);
+	ck_assert_str_eq(s->site.reason, "maintenance 4");
+	ck_assert(s->has_dataplane && s->dataplane.n_attached == 2);
+}
+
+static void check_stats(const void *p)
+{
+	const struct keel_ctl_stats *s = p;
+
+	ck_assert_uint_eq(s->n_counters, 3);
+	ck_assert_str_eq(s->counters[2].name, "verdict_tx");
+	ck_assert_uint_eq(s->counters[2].value, 9000000000ULL);
+	ck_assert(s->conn_capacity == 1048576 && !s->has_conn_insert_limit);
+}
+
+static void check_reload(const void *p)
+{
+	const struct keel_ctl_reload *r = p;
+
+	ck_assert(r->generation == 5 && r->has_changes &&
+		  r->changes.services_changed == 1 &&
+		  r->changes.reals_removed == 1 && r->changes.reals_added == 0);
+}
+
+static void check_change(const void *p)
+{
+	ck_assert_uint_eq(((const struct keel_ctl_change *)p)->generation, 4);
+}
+
+static void check_reals(const void *p)
+{
+	const struct keel_ctl_service *v = p;
+
+	ck_assert_str_eq(v->service, "203.0.113.10:80/tcp");
+	ck_assert(v->has_reals && v->n_reals == 2);
+}
+
+static void check_services(const void *p)
+{
+	const struct keel_ctl_services *s = p;
+
+	ck_assert(s->n_services == 1 && s->services[0].has_real_count &&
+		  s->services[0].real_count.down == 1);
+}
+
+static const struct ctl_case golden[] = {
+	CTL_GOLD("status", &k_status,
+		 STATUS_HEAD SITE_NOT "," DATAPLANE "," LOOP "," AGENTS
+				      ",\"services\":[" SVC_REALS "," SVC_COUNT
+				      "],\"ok\":true}\n",
+		 check_status),
+	CTL_GOLD(
+		"status, no services, no receiver, a failed reload", &k_status,
+		"{\"instance\":\"default\",\"generation\":0,\"config\":\"c.yaml\","
+		"\"last_reload\":{\"ok\":false,\"at\":17,\"error\":\"c.yaml:3: "
+		"ring_size: not a prime\"}," SITE_DRAINED ",\"dataplane\":{"
+		"\"all_attached\":false,\"attached\":[],\"conn_entries\":0,"
+		"\"conn_capacity\":0,\"conn_insert_limit\":null}," LOOP
+		",\"agents\":{\"listen\":null,\"filter\":false,\"busy\":false,"
+		"\"interval_ms\":100,\"dead_after_ms\":300,\"keep_flows_ms\":5000,"
+		"\"agents\":0,\"reports\":{},\"keys\":[],\"probes_not_run\":0},"
+		"\"services\":[],\"ok\":true}\n",
+		NULL),
+	CTL_GOLD("services", &k_services,
+		 "{\"services\":[" SVC_COUNT "],\"ok\":true}\n",
+		 check_services),
+	CTL_GOLD("reals", &k_reals,
+		 SVC_HEAD("203.0.113.10:80/tcp",
+			  "false") ",\"reals\":[" REAL_AGENT "," REAL_TCP
+				   "],\"ok\":true}\n",
+		 check_reals),
+	CTL_GOLD("stats", &k_stats,
+		 "{\"counters\":{\"verdict_pass\":10,\"verdict_drop\":0,"
+		 "\"verdict_tx\":9000000000},\"conn_entries\":300,"
+		 "\"conn_capacity\":1048576,\"conn_insert_limit\":null,"
+		 "\"ok\":true}\n",
+		 check_stats),
+	CTL_GOLD("site.drain", &k_site,
+		 "{" SITE_DRAINED "," DATAPLANE ",\"ok\":true}\n", check_site),
+	CTL_GOLD("a change", &k_change, "{\"generation\":4,\"ok\":true}\n",
+		 check_change),
+	CTL_GOLD("reload", &k_reload,
+		 "{\"generation\":5,\"changes\":{\"services_added\":0,"
+		 "\"services_removed\":0,\"services_changed\":1,\"reals_added\":0,"
+		 "\"reals_removed\":1,\"reals_changed\":1},\"ok\":true}\n",
+		 check_reload),
+	CTL_GOLD("shutdown", &k_empty, "{\"ok\":true}\n", NULL),
+	/* Captured from scripts/lab.sh (lbd, bgp-announcer and rs-agent of
+	 * this tree), byte for byte: lbctl --json prints these lines. */
+	CTL_GOLD(
+		"lab: status", &k_status,
+		"{\"instance\":\"lab-lb1\",\"generation\":4,\"config\":\"/run/keel-"
+		"lab/lb1.yaml\",\"last_reload\":{\"ok\":true,\"at\":1796665496,\"er"
+		"ror\":null},\"site\":{\"drained\":false,\"since\":null,\"reason\":"
+		"null},\"dataplane\":{\"all_attached\":true,\"attached\":[{\"ifname"
+		"\":\"seg0\",\"mode\":\"native\",\"attached\":true}],\"conn_entries"
+		"\":0,\"conn_capacity\":65536,\"conn_insert_limit\":0},\"loop\":{\""
+		"stall_max_ms\":22.672999999999998,\"stall_max_ms_since_start\":22."
+		"672999999999998,\"stalls_over_budget\":0,\"budget_ms\":50,\"window"
+		"_s\":60,\"heartbeat_ms\":100},\"agents\":{\"listen\":\"0.0.0.0:946"
+		"0\",\"filter\":true,\"busy\":false,\"interval_ms\":100,\"dead_afte"
+		"r_ms\":300,\"keep_flows_ms\":5000,\"agents\":3,\"reports\":{\"ok\""
+		":371,\"malformed\":0,\"version\":0,\"unknown_source\":0,\"wrong_re"
+		"al\":0,\"replay\":0,\"old_boot\":0,\"downgrade\":0,\"rate_limited\""
+		":0,\"bad_mac\":0},\"keys\":[{\"id\":1,\"reports\":371}],\"probes_n"
+		"ot_run\":0},\"services\":[{\"service\":\"203.0.113.10:80/tcp\",\"p"
+		"ersistent\":false,\"ring_size\":65537,\"packets\":0,\"bytes\":0,\""
+		"new_flows\":0,\"pps\":0.0,\"fps\":0.0,\"load_aware\":false,\"reals"
+		"\":[{\"real\":\"10.20.0.11\",\"id\":1,\"weight\":1,\"effective_wei"
+		"ght\":1,\"state\":\"up\",\"source\":\"agent\",\"health\":\"agent\""
+		",\"configured_weight\":1,\"report_age_ms\":73,\"conns\":0,\"load\""
+		":10.762,\"agent_restarts\":0,\"agent_protocol\":2,\"agent_boot\":1"
+		"796665497,\"check\":null,\"admin\":{\"drain\":false,\"down\":false"
+		",\"weight\":null},\"mac\":\"5e:cb:34:05:1e:f7\",\"mac_resolved\":t"
+		"rue,\"ifname\":\"seg0\",\"ring_entries\":21846,\"usable\":true,\"p"
+		"ackets\":0,\"bytes\":0,\"new_flows\":0,\"pps\":0.0,\"fps\":0.0},{\""
+		"real\":\"10.20.0.12\",\"id\":2,\"weight\":1,\"effective_weight\":1"
+		",\"state\":\"up\",\"source\":\"agent\",\"health\":\"agent\",\"conf"
+		"igured_weight\":1,\"report_age_ms\":69,\"conns\":0,\"load\":10.762"
+		",\"agent_restarts\":0,\"agent_protocol\":2,\"agent_boot\":17966654"
+		"98,\"check\":null,\"admin\":{\"drain\":false,\"down\":false,\"weig"
+		"ht\":null},\"mac\":\"a2:d5:93:6c:ee:3b\",\"mac_resolved\":true,\"i"
+		"fname\":\"seg0\",\"ring_entries\":21846,\"usable\":true,\"packets\""
+		":0,\"bytes\":0,\"new_flows\":0,\"pps\":0.0,\"fps\":0.0},{\"real\":"
+		"\"10.20.0.13\",\"id\":3,\"weight\":1,\"effective_weight\":1,\"stat"
+		"e\":\"up\",\"source\":\"agent\",\"health\":\"agent\",\"configured_"
+		"weight\":1,\"report_age_ms\":91,\"conns\":0,\"load\":10.762,\"agen"
+		"t_restarts\":0,\"agent_protocol\":2,\"agent_boot\":1796665499,\"ch"
+		"eck\":null,\"admin\":{\"drain\":false,\"down\":false,\"weight\":nu"
+		"ll},\"mac\":\"0a:27:fd:e7:f1:30\",\"mac_resolved\":true,\"ifname\""
+		":\"seg0\",\"ring_entries\":21845,\"usable\":true,\"packets\":0,\"b"
+		"ytes\":0,\"new_flows\":0,\"pps\":0.0,\"fps\":0.0}]}],\"ok\":true}\n",
+		NULL),
+	CTL_GOLD(
+		"lab: status with summary", &k_status,
+		"{\"instance\":\"lab-lb1\",\"generation\":10,\"config\":\"/run/keel"
+		"-lab/lb1.yaml\",\"last_reload\":{\"ok\":true,\"at\":1796665519,\"e"
+		"rror\":null},\"site\":{\"drained\":false,\"since\":null,\"reason\""
+		":null},\"dataplane\":{\"all_attached\":true,\"attached\":[{\"ifnam"
+		"e\":\"seg0\",\"mode\":\"native\",\"attached\":true}],\"conn_entrie"
+		"s\":0,\"conn_capacity\":65536,\"conn_insert_limit\":0},\"loop\":{\""
+		"stall_max_ms\":24.698,\"stall_max_ms_since_start\":24.698,\"stalls"
+		"_over_budget\":0,\"budget_ms\":50,\"window_s\":60,\"heartbeat_ms\""
+		":100},\"agents\":{\"listen\":\"0.0.0.0:9460\",\"filter\":true,\"bu"
+		"sy\":false,\"interval_ms\":100,\"dead_after_ms\":300,\"keep_flows_"
+		"ms\":5000,\"agents\":3,\"reports\":{\"ok\":1129,\"malformed\":0,\""
+		"version\":0,\"unknown_source\":0,\"wrong_real\":0,\"replay\":0,\"o"
+		"ld_boot\":0,\"downgrade\":0,\"rate_limited\":0,\"bad_mac\":0},\"ke"
+		"ys\":[{\"id\":1,\"reports\":1129}],\"probes_not_run\":0},\"service"
+		"s\":[{\"service\":\"203.0.113.10:80/tcp\",\"persistent\":false,\"r"
+		"ing_size\":65537,\"packets\":0,\"bytes\":0,\"new_flows\":0,\"pps\""
+		":0.0,\"fps\":0.0,\"load_aware\":false,\"real_count\":{\"total\":3,"
+		"\"up\":3,\"draining\":0,\"down\":0,\"unknown\":0,\"usable\":3,\"up"
+		"_usable\":3,\"selectable\":3}}],\"ok\":true}\n",
+		NULL),
+	CTL_GOLD(
+		"lab: stats", &k_stats,
+		"{\"counters\":{\"verdict_pass\":498,\"verdict_drop\":0,\"verdict_t"
+		"x\":0,\"verdict_redirect\":0,\"pass_not_ip\":11,\"pass_not_vip\":4"
+		"87,\"pass_unparsed\":0,\"drop_malformed\":0,\"drop_no_real\":0,\"d"
+		"rop_frag_no_service\":0,\"conn_hit\":0,\"flow_recorded\":0,\"conn_"
+		"rechosen\":0,\"fragment\":0,\"icmp_too_big\":0,\"redirect_error\":"
+		"0,\"pass_not_our_mac\":0,\"pass_multicast\":0,\"syn_unrecorded\":0"
+		",\"syn_reused_tuple\":0,\"miss_unrecorded\":0,\"conn_inserts\":0,\""
+		"mac_guard_off\":0,\"flow_unrecorded_capped\":0},\"conn_entries\":0"
+		",\"conn_capacity\":65536,\"conn_insert_limit\":0,\"ok\":true}\n",
+		NULL),
+	CTL_GOLD(
+		"lab: site drain", &k_site,
+		"{\"site\":{\"drained\":true,\"since\":1796665520,\"reason\":\"main"
+		"tenance 4\"},\"dataplane\":{\"all_attached\":true,\"attached\":[{\""
+		"ifname\":\"seg0\",\"mode\":\"native\",\"attached\":true}],\"conn_e"
+		"ntries\":0,\"conn_capacity\":65536,\"conn_insert_limit\":0},\"ok\""
+		":true}\n",
+		NULL),
+	CTL_GOLD(
+		"lab: reals", &k_reals,
+		"{\"service\":\"203.0.113.10:80/tcp\",\"persistent\":false,\"ring_s"
+		"ize\":65537,\"packets\":0,\"bytes\":0,\"new_flows\":0,\"pps\":0.0,"
+		"\"fps\":0.0,\"load_aware\":false,\"reals\":[{\"real\":\"10.20.0.11"
+		"\",\"id\":1,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\""
+		"source\":\"agent\",\"health\":\"agent\",\"configured_weight\":1,\""
+		"report_age_ms\":37,\"conns\":0,\"load\":10.762,\"agent_restarts\":"
+		"0,\"agent_protocol\":2,\"agent_boot\":1796665497,\"check\":null,\""
+		"admin\":{\"drain\":false,\"down\":false,\"weight\":null},\"mac\":\""
+		"5e:cb:34:05:1e:f7\",\"mac_resolved\":true,\"ifname\":\"seg0\",\"ri"
+		"ng_entries\":21846,\"usable\":true,\"packets\":0,\"bytes\":0,\"new"
+		"_flows\":0,\"pps\":0.0,\"fps\":0.0},{\"real\":\"10.20.0.12\",\"id\""
+		":2,\"weight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\""
+		":\"agent\",\"health\":\"agent\",\"configured_weight\":1,\"report_a"
+		"ge_ms\":25,\"conns\":0,\"load\":10.762,\"agent_restarts\":0,\"agen"
+		"t_protocol\":2,\"agent_boot\":1796665498,\"check\":null,\"admin\":"
+		"{\"drain\":false,\"down\":false,\"weight\":null},\"mac\":\"a2:d5:9"
+		"3:6c:ee:3b\",\"mac_resolved\":true,\"ifname\":\"seg0\",\"ring_entr"
+		"ies\":21846,\"usable\":true,\"packets\":0,\"bytes\":0,\"new_flows\""
+		":0,\"pps\":0.0,\"fps\":0.0},{\"real\":\"10.20.0.13\",\"id\":3,\"we"
+		"ight\":1,\"effective_weight\":1,\"state\":\"up\",\"source\":\"agen"
+		"t\",\"health\":\"agent\",\"configured_weight\":1,\"report_age_ms\""
+		":40,\"conns\":1,\"load\":10.762,\"agent_restarts\":0,\"agent_proto"
+		"col\":2,\"agent_boot\":1796665499,\"check\":null,\"admin\":{\"drai"
+		"n\":false,\"down\":false,\"weight\":null},\"mac\":\"0a:27:fd:e7:f1"
+		":30\",\"mac_resolved\":true,\"ifname\":\"seg0\",\"ring_entries\":2"
+		"1845,\"usable\":true,\"packets\":0,\"bytes\":0,\"new_flows\":0,\"p"
+		"ps\":0.0,\"fps\":0.0}],\"ok\":true}\n",
+		NULL),
+};
+
+/* ---- an older lbd's lines: what the headers promise for a gap ---- */
+
+static void check_old_status(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+	const struct keel_ctl_real *r;
+
+	/* No site: not drained; no all_attached: not attached. */
+	ck_assert(!s->has_site && !s->site.drained);
+	ck_assert(s->has_dataplane && !s->dataplane.has_all_attached &&
+		  !s->dataplane.all_attached);
+	ck_assert(!s->dataplane.has_conn_insert_limit);
+	ck_assert(!s->has_loop && !s->has_agents);
+	ck_assert_uint_eq(s->n_services, 1);
+	r = &s->services[0].reals[0];
+	/* No usable: the state alone counts. */
+	ck_assert(r->state == KEEL_RS_UP && !r->has_usable);
+	ck_assert(s->services[0].pps == 3.0);
+}
+
+static void check_old_stats(const void *p)
+{
+	const struct keel_ctl_stats *s = p;
+
+	ck_assert(!s->has_conn_insert_limit && s->n_counters == 1);
+}
+
+static void check_newer(const void *p)
+{
+	const struct keel_ctl_change *c = p;
+
+	ck_assert_uint_eq(c->generation, 9);
+}
+
+static const struct ctl_case old[] = {
+	CTL_GOLD(
+		"status before site, usable, all_attached, loop, agents",
+		&k_status,
+		"{\"ok\":true,\"instance\":\"x\",\"generation\":1,\"config\":\"c\","
+		"\"last_reload\":{\"ok\":true,\"at\":0,\"error\":null},"
+		"\"dataplane\":{\"attached\":[],\"conn_entries\":0,"
+		"\"conn_capacity\":1},\"services\":[{\"service\":"
+		"\"203.0.113.10:80/tcp\",\"persistent\":false,\"ring_size\":65537,"
+		"\"packets\":0,\"bytes\":0,\"new_flows\":0,\"pps\":3,\"fps\":0,"
+		"\"reals\":[{\"real\":\"10.0.0.1\",\"id\":1,\"weight\":1,"
+		"\"effective_weight\":1,\"state\":\"up\"}]}]}",
+		check_old_status),
+	CTL_GOLD("stats before conn_insert_limit", &k_stats,
+		 "{\"ok\":true,\"counters\":{\"verdict_pass\":1},"
+		 "\"conn_entries\":0,\"conn_capacity\":1}",
+		 check_old_stats),
+	CTL_GOLD("a newer lbd's members are ignored", &k_change,
+		 "{\"ok\":true,\"generation\":9,\"pair\":{\"role\":\"master\"},"
+		 "\"future\":[1,2,null]}",
+		 check_newer),
+	CTL_GOLD(
+		"an lbd from before real_count", &k_services,
+		"{\"ok\":true,\"services\":[{\"service\":\"203.0.113.10:80/tcp\"}]}",
+		NULL),
+};
+
+/* ---- refused ---- */
+
+#define OKS(x) "{\"ok\":true," x "}"
+#define REALS_OF(r) OKS("\"service\":\"s\",\"reals\":[" r "]")
+
+static const struct ctl_case bad[] = {
+	CTL_BAD("empty", &k_change, "", -EBADMSG, "invalid JSON"),
+	CTL_BAD("truncated", &k_status, "{\"ok\":true,\"services\":[", -EBADMSG,
+		"invalid JSON"),
+	CTL_BAD("an array", &k_change, "[1]", -EBADMSG,
+		"must be a JSON object"),
+	CTL_BAD("refused, its error quoted", &k_status,
+		"{\"ok\":false,\"code\":\"permission_denied\","
+		"\"error\":\"status needs the read group\"}",
+		-EBADMSG, "refused: status needs the read group"),
+	CTL_BAD("ok missing", &k_change, "{\"generation\":1}", -EBADMSG,
+		"refused: ?"),
+	CTL_BAD("ok a string", &k_change, "{\"ok\":\"true\"}", -EBADMSG,
+		"refused: ?"),
+	CTL_BAD("duplicate member", &k_change,
+		OKS("\"generation\":1,\"generation\":2"), -EBADMSG,
+		"duplicate"),
+	CTL_BAD("generation a string", &k_change, OKS("\"generation\":\"3\""),
+		-EBADMSG, "generation: must be an integer"),
+	CTL_BAD("generation negative", &k_change, OKS("\"generation\":-1"),
+		-ERANGE, "generation: must be 0.."),
+	CTL_BAD("generation a real", &k_change, OKS("\"generation\":1.5"),
+		-EBADMSG, "generation: must be an integer"),
+	CTL_BAD("an unknown state", &k_reals,
+		REALS_OF("{\"state\":\"frozen\"}"), -ERANGE,
+		"reals[0].state: unknown value 'frozen'"),
+	CTL_BAD("a state a number", &k_reals, REALS_OF("{},{\"state\":1}"),
+		-EBADMSG, "reals[1].state: must be a string"),
+	CTL_BAD("conns above 32 bits", &k_reals,
+		REALS_OF("{\"conns\":4294967296}"), -ERANGE,
+		"reals[0].conns: must be 0..4294967295"),
+	CTL_BAD("usable null", &k_reals, REALS_OF("{\"usable\":null}"),
+		-EBADMSG, "reals[0].usable: must be true or false"),
+	CTL_BAD("admin a string", &k_reals, REALS_OF("{\"admin\":\"x\"}"),
+		-EBADMSG, "reals[0].admin: must be an object"),
+	CTL_BAD("a real's name too long", &k_reals,
+		REALS_OF(
+			"{\"real\":\"2001:db8:1111:2222:3333:4444:5555:6666-aaaaaaaaa\"}"),
+		-ERANGE, "reals[0].real: must be a string of at most 47"),
+	CTL_BAD("a NUL in a name", &k_reals,
+		REALS_OF("{\"real\":\"10.0.0.1\\u0000x\"}"), -EBADMSG,
+		"invalid JSON"),
+	CTL_BAD("pps a string", &k_reals, REALS_OF("{\"pps\":\"1\"}"), -EBADMSG,
+		"reals[0].pps: must be a number"),
+	CTL_BAD("reals an object", &k_reals, OKS("\"reals\":{}"), -EBADMSG,
+		"reals: must be an array"),
+	CTL_BAD("a real not an object", &k_reals, REALS_OF("1"), -EBADMSG,
+		"reals[0]: must be an object"),
+	CTL_BAD("site not an object", &k_site, OKS("\"site\":[]"), -EBADMSG,
+		"site: must be an object"),
+	CTL_BAD("since a string", &k_site, OKS("\"site\":{\"since\":\"now\"}"),
+		-EBADMSG, "site.since: must be an integer"),
+	CTL_BAD("a counter negative", &k_stats,
+		OKS("\"counters\":{\"verdict_pass\":-1}"), -ERANGE,
+		"counters.verdict_pass: must be 0.."),
+	CTL_BAD("a counter's name too long", &k_stats,
+		OKS("\"counters\":{\""
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "\":1}"),
+		-ERANGE, "name too long"),
+	CTL_BAD("counters an array", &k_stats, OKS("\"counters\":[]"), -EBADMSG,
+		"counters: must be an object"),
+	CTL_BAD("65 interfaces", &k_site,
+		OKS("\"dataplane\":{\"attached\":[{},{},{},{},{},{},{},{},{},{},"
+		    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+		    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
+		    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}]}"),
+		-ERANGE, "dataplane.attached: more than 64 elements"),
+	CTL_BAD("a bad real deep in a status", &k_status,
+		OKS("\"services\":[{\"service\":\"a\"},{\"reals\":[{},{},"
+		    "{\"admin\":{\"weight\":65536.5}}]}]"),
+		-EBADMSG,
+		"services[1].reals[2].admin.weight: must be an integer"),
+};
+
+/*
+ * Empty objects cost 3 bytes of JSON and a whole struct each: a line
+ * that asks for more structs than 64 times its size is refused before
+ * anything is allocated (16384 empty reals: 48 KiB asking for ~9 MiB).
+ */
+START_TEST(test_budget)
+{
+	const char *head = "{\"ok\":true,\"service\":\"s\",\"reals\":[";
+	size_t i, n = KEEL_MAX_REALS, len = strlen(head);
+	struct keel_ctl_service v;
+	char *line = malloc(len + 3 * n + 8), err[256];
+	int ret;
+
+	ck_assert_ptr_nonnull(line);
+	memcpy(line, head, len);
+	for (i = 0; i < n; i++) {
+		memcpy(line + len, i ? ",{}" : "{}", i ? 3 : 2);
+		len += i ? 3 : 2;
+	}
+	memcpy(line + len, "]}", 3);
+	ret = keel_ctl_reals_parse(line, strlen(line), &v, err, sizeof(err));
+	ck_assert_msg(ret == -ERANGE, "ret %d: %s", ret, err);
+	ck_assert_msg(strstr(err, "reals: more elements than the line holds"),
+		      "%s", err);
+	free(line);
+}
+END_TEST
+
+START_TEST(test_state_names)
+{
+	ck_assert_str_eq(keel_ctl_state_name(KEEL_RS_UNKNOWN), "unknown");
+	ck_assert_str_eq(keel_ctl_state_name(KEEL_RS_UP), "up");
+	ck_assert_str_eq(keel_ctl_state_name(KEEL_RS_DOWN), "down");
+	ck_assert_str_eq(keel_ctl_state_name(KEEL_RS_DRAINING), "draining");
+	ck_assert_str_eq(keel_ctl_state_name(KEEL_RS_DRAINING + 1), "unknown");
+}
+END_TEST
+
+/* Encoding what JSON cannot hold: -EINVAL, not a broken line. */
+START_TEST(test_encode_invalid)
+{
+	struct keel_ctl_service v = { .pps = 0.0 / 0.0 };
+	struct keel_ctl_real r = { .state = KEEL_RS_DRAINING + 1 };
+	char buf[4096];
+
+	strcpy(v.service, "s");
+	ck_assert_int_eq(keel_ctl_reals_encode(buf, sizeof(buf), &v), -EINVAL);
+	v.pps = 0;
+	v.has_reals = true;
+	v.reals = &r;
+	v.n_reals = 1;
+	ck_assert_int_eq(keel_ctl_reals_encode(buf, sizeof(buf), &v), -EINVAL);
+	r.state = KEEL_RS_UP;
+	memset(r.real, 'x', sizeof(r.real));
+	ck_assert_int_eq(keel_ctl_reals_encode(buf, sizeof(buf), &v), -EINVAL);
+	/* Bytes that are not UTF-8 are written '?', the line stays JSON. */
+	snprintf(r.real, sizeof(r.real), "10.0.0.\xff");
+	ck_assert_int_gt(keel_ctl_reals_encode(buf, sizeof(buf), &v), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"real\":\"10.0.0.?\""));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("keel_ctl_lbd");
+	TCase *tc = CTL_TCASE(golden, old, bad);
+
+	tcase_add_test(tc, test_budget);
+	tcase_add_test(tc, test_state_names);
+	tcase_add_test(tc, test_encode_invalid);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
