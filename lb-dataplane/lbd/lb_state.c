@@ -36,12 +36,6 @@ static int lb_st_ref_cmp(const struct lb_state_real_ref *a,
 	return memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
-static bool lb_st_key_eq(const struct keel_vip_key *a,
-			 const struct keel_vip_key *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 static struct keel_vip_key lb_st_key_canon(const struct keel_vip_key *k)
 {
 	struct keel_vip_key c = *k;
@@ -892,12 +886,12 @@ bool lb_state_equal(const struct lb_state *a, const struct lb_state *b)
 		const struct lb_state_svc *x = &a->svc_added[i];
 		const struct lb_state_svc *y = &b->svc_added[i];
 
-		if (!lb_st_key_eq(&x->svc, &y->svc) || x->flags != y->flags ||
-		    x->ring_size != y->ring_size)
+		if (!lb_state_key_eq(&x->svc, &y->svc) ||
+		    x->flags != y->flags || x->ring_size != y->ring_size)
 			return false;
 	}
 	for (i = 0; i < a->n_svc_removed; i++)
-		if (!lb_st_key_eq(&a->svc_removed[i], &b->svc_removed[i]))
+		if (!lb_state_key_eq(&a->svc_removed[i], &b->svc_removed[i]))
 			return false;
 	for (i = 0; i < a->n_real_added; i++)
 		if (lb_st_ref_cmp(&a->real_added[i].ref,
@@ -982,7 +976,7 @@ static bool lb_st_svc_added_at(const struct lb_state *st,
 			       const struct keel_vip_key *k, size_t *at)
 {
 	for (*at = 0; *at < st->n_svc_added; (*at)++)
-		if (lb_st_key_eq(&st->svc_added[*at].svc, k))
+		if (lb_state_key_eq(&st->svc_added[*at].svc, k))
 			return true;
 	return false;
 }
@@ -991,7 +985,7 @@ static bool lb_st_svc_removed_at(const struct lb_state *st,
 				 const struct keel_vip_key *k, size_t *at)
 {
 	for (*at = 0; *at < st->n_svc_removed; (*at)++)
-		if (lb_st_key_eq(&st->svc_removed[*at], k))
+		if (lb_state_key_eq(&st->svc_removed[*at], k))
 			return true;
 	return false;
 }
@@ -1021,6 +1015,19 @@ static bool lb_st_admin_at(const struct lb_state *st,
 		if (!lb_st_ref_cmp(&st->admin[*at].ref, r))
 			return true;
 	return false;
+}
+
+const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
+						 const struct keel_vip_key *k,
+						 uint8_t family,
+						 const __be32 addr[4])
+{
+	size_t i;
+
+	for (i = 0; i < st->n_admin; i++)
+		if (lb_state_ref_eq(&st->admin[i].ref, k, family, addr))
+			return &st->admin[i];
+	return NULL;
 }
 
 struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
@@ -1117,15 +1124,15 @@ int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
 			    sizeof(*st->svc_added), i);
 	/* Nothing of the service outlives it: a later add starts afresh. */
 	for (i = n = 0; i < st->n_real_added; i++)
-		if (!lb_st_key_eq(&st->real_added[i].ref.svc, &c))
+		if (!lb_state_key_eq(&st->real_added[i].ref.svc, &c))
 			st->real_added[n++] = st->real_added[i];
 	st->n_real_added = n;
 	for (i = n = 0; i < st->n_real_removed; i++)
-		if (!lb_st_key_eq(&st->real_removed[i].svc, &c))
+		if (!lb_state_key_eq(&st->real_removed[i].svc, &c))
 			st->real_removed[n++] = st->real_removed[i];
 	st->n_real_removed = n;
 	for (i = n = 0; i < st->n_admin; i++)
-		if (!lb_st_key_eq(&st->admin[i].ref.svc, &c))
+		if (!lb_state_key_eq(&st->admin[i].ref.svc, &c))
 			st->admin[n++] = st->admin[i];
 	st->n_admin = n;
 	return 0;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "keel_ctl.h"
 #include "keel_maps.h"
 
@@ -69,6 +70,22 @@ struct lb_state {
 	struct lb_state_site site;
 };
 
+/* Service keys are compared whole: struct keel_vip_key has no padding. */
+static inline bool lb_state_key_eq(const struct keel_vip_key *a,
+				   const struct keel_vip_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* r names the real (family, addr) of service k (r's padding not read). */
+static inline bool lb_state_ref_eq(const struct lb_state_real_ref *r,
+				   const struct keel_vip_key *k, uint8_t family,
+				   const __be32 addr[4])
+{
+	return lb_state_key_eq(&r->svc, k) && r->family == family &&
+	       memcmp(r->addr, addr, 16) == 0;
+}
+
 /*
  * Pure: parse len bytes (at most 16 MiB); -EBADMSG with a message in err
  * on any defect, -ENOMEM.  On error out is left empty.
@@ -96,6 +113,11 @@ void lb_state_free(struct lb_state *st);
 struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
 					  const struct lb_state_real_ref *r,
 					  bool create);
+/* The admin override of a real, or NULL. */
+const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
+						 const struct keel_vip_key *k,
+						 uint8_t family,
+						 const __be32 addr[4]);
 /* Drop admin entries with nothing set. */
 void lb_state_admin_compact(struct lb_state *st);
 int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,
