@@ -5,8 +5,10 @@
  * services and reals added or removed through the control socket, and
  * the site's maintenance switch (site drain).
  *
- * The file is JSON (docs/state-file.md), written atomically (temporary
- * file in the same directory, fsync, rename, fsync of the directory).  A
+ * The file is JSON (docs/state-file.md): lb_state_codec.c parses and
+ * dumps it (pure), lb_state_file.c reads it and writes it atomically
+ * (keel_file_write_atomic: temporary file in the same directory, fsync,
+ * rename, fsync of the directory), lb_state_edit.c edits it in memory.  A
  * file that does not parse or validate completely is refused as a whole:
  * never half-applied (lbd then does not start: docs/state-file.md).
  */
@@ -70,6 +72,45 @@ struct lb_state {
 	struct lb_state_site site;
 };
 
+/*
+ * Entry keys are compared field by field: struct lb_state_real_ref has
+ * padding after family.  Stored keys are canonical (IPv4 in word 0, the
+ * other words zero), so memcmp of the address words is exact.
+ */
+static inline int lb_state_ref_cmp(const struct lb_state_real_ref *a,
+				   const struct lb_state_real_ref *b)
+{
+	int d = memcmp(&a->svc, &b->svc, sizeof(a->svc));
+
+	if (d)
+		return d;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static inline struct keel_vip_key
+lb_state_key_canon(const struct keel_vip_key *k)
+{
+	struct keel_vip_key c = *k;
+
+	if (c.family == KEEL_F_INET)
+		c.addr[1] = c.addr[2] = c.addr[3] = 0;
+	return c;
+}
+
+static inline struct lb_state_real_ref
+lb_state_ref_canon(const struct lb_state_real_ref *r)
+{
+	struct lb_state_real_ref c;
+
+	memset(&c, 0, sizeof(c));
+	c.svc = lb_state_key_canon(&r->svc);
+	c.family = r->family;
+	memcpy(c.addr, r->addr, r->family == KEEL_F_INET ? 4 : 16);
+	return c;
+}
+
 /* Service keys are compared whole: struct keel_vip_key has no padding. */
 static inline bool lb_state_key_eq(const struct keel_vip_key *a,
 				   const struct keel_vip_key *b)
@@ -86,9 +127,12 @@ static inline bool lb_state_ref_eq(const struct lb_state_real_ref *r,
 	       memcmp(r->addr, addr, 16) == 0;
 }
 
+/* The largest state file read or parsed. */
+#define LB_STATE_MAX_BYTES (16U << 20)
+
 /*
- * Pure: parse len bytes (at most 16 MiB); -EBADMSG with a message in err
- * on any defect, -ENOMEM.  On error out is left empty.
+ * Pure: parse len bytes (at most LB_STATE_MAX_BYTES); -EBADMSG with a
+ * message in err on any defect, -ENOMEM.  On error out is left empty.
  */
 int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
 		   size_t errlen);
@@ -97,6 +141,9 @@ int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
  * or st holds what lb_state_parse() would refuse).
  */
 char *lb_state_dump(const struct lb_state *st);
+/* The same into *text (malloc'd): 0, -EINVAL (what parse would refuse) or
+ * -ENOMEM; lb_state_save() writes it. */
+int lb_state_dump_text(const struct lb_state *st, char **text);
 /* Same entries in the same order (what a dump and parse keeps). */
 bool lb_state_equal(const struct lb_state *a, const struct lb_state *b);
 /*
