@@ -45,9 +45,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KEEL_BUILDDIR:-$root/build}
-KEEL_XDP=${KEEL_XDP:-$build/lb-dataplane/keel-xdp}
+KEEL_XDP=${KEEL_XDP:-$build/lb-dataplane/keel-xdp/keel-xdp}
 KEEL_ECHO=${KEEL_ECHO:-$build/tests/tools/keel-echo}
-LBD=${LBD:-$build/lb-dataplane/lbd}
+LBD=${LBD:-$build/lb-dataplane/lbd/lbd}
 LBCTL=${LBCTL:-$build/ctl/lbctl}
 RS_AGENT=${RS_AGENT:-$build/rs-agent/rs-agent}
 BGPA=${BGPA:-$build/bgp-announcer/bgp-announcer}

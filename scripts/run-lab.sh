@@ -19,8 +19,8 @@ say "installing what is missing (scripts/deps.sh; apt-get the first time)"
 scripts/deps.sh
 # The lab's programs only, not the test suite (a few minutes on 2 cores
 # the first time, seconds afterwards).
-targets=(lb-dataplane/lbd lb-dataplane/keel-xdp ctl/lbctl rs-agent/rs-agent
-	bgp-announcer/bgp-announcer tests/tools/keel-echo)
+targets=(lb-dataplane/lbd/lbd lb-dataplane/keel-xdp/keel-xdp ctl/lbctl
+	rs-agent/rs-agent bgp-announcer/bgp-announcer tests/tools/keel-echo)
 if [ ! -f build/build.ninja ]; then
 	say "configuring build/ (meson)"
 	meson setup build -Dtests=enabled >/dev/null

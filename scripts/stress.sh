@@ -69,10 +69,10 @@ fi
 # shellcheck source=../tests/e2e/e2e_lib.sh
 . "$root/tests/e2e/e2e_lib.sh"
 
-LBD=$(path_arg "${LBD:-$BUILD/lb-dataplane/lbd}")
+LBD=$(path_arg "${LBD:-$BUILD/lb-dataplane/lbd/lbd}")
 LBCTL=$(path_arg "${LBCTL:-$BUILD/ctl/lbctl}")
 KEEL_ECHO=$(path_arg "${KEEL_ECHO:-$BUILD/tests/tools/keel-echo}")
-KEEL_XDP=$(path_arg "${KEEL_XDP:-$BUILD/lb-dataplane/keel-xdp}")
+KEEL_XDP=$(path_arg "${KEEL_XDP:-$BUILD/lb-dataplane/keel-xdp/keel-xdp}")
 RS_AGENT=$(path_arg "${RS_AGENT:-$BUILD/rs-agent/rs-agent}")
 REPORT_SEND=$(path_arg "${REPORT_SEND:-$BUILD/tests/tools/keel-report-send}")
 KEEL_FLOOD=$(path_arg "${KEEL_FLOOD:-$BUILD/tests/stress/keel-flood}")

@@ -11,7 +11,7 @@
 #
 # Usage (root): bench_flood_gen.sh KEEL_FLOOD KEEL_TRIVIAL_BPF_O [ROUNDS] [SECONDS]
 #   e.g. tests/bench/bench_flood_gen.sh build-rel/tests/stress/keel-flood \
-#          build-rel/lb-dataplane/keel_trivial.bpf.o 5 3
+#          build-rel/lb-dataplane/bpf/keel_trivial.bpf.o 5 3
 set -u -o pipefail
 
 if [ "$(id -u)" != 0 ]; then

@@ -27,7 +27,7 @@ BUILD=$(realpath -e "${1:?usage: bench_lbd.sh BUILD start|agents|conn ...}") || 
 CASE=${2:?case}
 shift 2
 [ "$(id -u)" = 0 ] || { echo "bench_lbd.sh: needs root"; exit 77; }
-LBD=$BUILD/lb-dataplane/lbd
+LBD=$BUILD/lb-dataplane/lbd/lbd
 LBCTL=$BUILD/ctl/lbctl
 AGENTS_TOOL=$BUILD/tests/bench/bench_agents
 FILL=$BUILD/tests/bench/bench_conn_fill

@@ -70,18 +70,19 @@ enum jk {
 
 static const struct {
 	const char *name;
-	enum lb_rx_result want;
+	enum lb_agents_result want;
 } jk_info[JK__MAX] = {
-	[JK_GENUINE] = { "genuine (for reference)", LB_RX_OK },
-	[JK_RANDOM] = { "random bytes", LB_RX_MALFORMED },
+	[JK_GENUINE] = { "genuine (for reference)", LB_AGENTS_RX_OK },
+	[JK_RANDOM] = { "random bytes", LB_AGENTS_RX_MALFORMED },
 	[JK_UNKNOWN_SOURCE] = { "from no agent's address",
-				LB_RX_UNKNOWN_SOURCE },
-	[JK_WRONG_REAL] = { "naming another real", LB_RX_WRONG_REAL },
-	[JK_REPLAY] = { "a replay", LB_RX_REPLAY },
-	[JK_OLD_BOOT] = { "an earlier boot", LB_RX_OLD_BOOT },
-	[JK_WRONGKEY_NEXT] = { "wrong key, next seq (HMAC)", LB_RX_BAD_MAC },
+				LB_AGENTS_RX_UNKNOWN_SOURCE },
+	[JK_WRONG_REAL] = { "naming another real", LB_AGENTS_RX_WRONG_REAL },
+	[JK_REPLAY] = { "a replay", LB_AGENTS_RX_REPLAY },
+	[JK_OLD_BOOT] = { "an earlier boot", LB_AGENTS_RX_OLD_BOOT },
+	[JK_WRONGKEY_NEXT] = { "wrong key, next seq (HMAC)",
+			       LB_AGENTS_RX_BAD_MAC },
 	[JK_WRONGKEY_LIMITED] = { "wrong key, unlikely, no budget",
-				  LB_RX_RATE_LIMITED },
+				  LB_AGENTS_RX_RATE_LIMITED },
 };
 
 #define JK_POOL 4096
@@ -125,7 +126,7 @@ static void jk_prime(struct lb_agents *t, const struct lb_agent_addr *addrs,
 		/* A second apart: the budget for first reports is full. */
 		if (lb_agents_classify(t, b, sizeof(b), addrs[a].family,
 				       addrs[a].addr, (a + 1) * 1000ULL,
-				       &slot) != LB_RX_OK)
+				       &slot) != LB_AGENTS_RX_OK)
 			exit(1);
 	}
 }
@@ -332,7 +333,8 @@ int main(int argc, char **argv)
 				/* ms from 10^6: the first reports' budget. */
 				if (lb_agents_classify(&t, d, len, src->family,
 						       src->addr, 1000000 + i,
-						       &slot) != LB_RX_OK) {
+						       &slot) !=
+				    LB_AGENTS_RX_OK) {
 					fprintf(stderr,
 						"datagram %zu refused\n", i);
 					return 1;

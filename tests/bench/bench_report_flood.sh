@@ -22,7 +22,7 @@
 #   defaults: RATE 200000, SECONDS 10, MIX random:34,wrongkey:33,replay:33;
 #   FLOOD_FROM="--from A[/LEN] ..." sets the sources (default: 10.66.0.0/16
 #   and the agent's 10.30.0.11, half each)
-# e.g. tests/bench/bench_report_flood.sh build-rel/lb-dataplane/lbd \
+# e.g. tests/bench/bench_report_flood.sh build-rel/lb-dataplane/lbd/lbd \
 #        build-rel/tests/tools/keel-report-send 200000 10 \
 #        random:34,wrongkey:33,replay:33 nextseq:100
 set -u -o pipefail

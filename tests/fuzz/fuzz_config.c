@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "keel_prime.h"
+#include "keel_yaml.h"
 #include "lb_config.h"
 
 #define FUZZ_CHECK(x)                     \

@@ -108,7 +108,7 @@ static void fuzz_classify(const uint8_t *data, size_t size, int parsed,
 	struct lb_agents t = { .n_keys = 1 };
 	struct lb_agent_slot *slot;
 	struct keel_report_hdr h;
-	enum lb_rx_result res;
+	enum lb_agents_result res;
 	bool known = false;
 	__be32 src[4];
 
@@ -123,23 +123,26 @@ static void fuzz_classify(const uint8_t *data, size_t size, int parsed,
 		known = lb_agents_find(&t, h.real.family, src) != NULL;
 	}
 	res = lb_agents_classify(&t, data, size, h.real.family, src, 1, &slot);
-	FUZZ_CHECK(res < LB_RX__MAX);
-	FUZZ_CHECK((res == LB_RX_OK) == (slot != NULL));
+	FUZZ_CHECK(res < LB_AGENTS_RX__MAX);
+	FUZZ_CHECK((res == LB_AGENTS_RX_OK) == (slot != NULL));
 	/* Accepted: it parsed, from a known agent, the key id is 1. */
-	FUZZ_CHECK(res != LB_RX_OK || (parsed == 0 && known && r->key_id == 1));
+	FUZZ_CHECK(res != LB_AGENTS_RX_OK ||
+		   (parsed == 0 && known && r->key_id == 1));
 	/* Every report that parses under key id 1 from its agent is taken. */
 	if (parsed == 0 && known && r->key_id == 1)
-		FUZZ_CHECK(res == LB_RX_OK);
-	if (res == LB_RX_OK) {
+		FUZZ_CHECK(res == LB_AGENTS_RX_OK);
+	if (res == LB_AGENTS_RX_OK) {
 		FUZZ_CHECK(lb_agents_classify(&t, data, size, h.real.family,
-					      src, 2, &slot) == LB_RX_REPLAY);
+					      src, 2,
+					      &slot) == LB_AGENTS_RX_REPLAY);
 		FUZZ_CHECK(slot == NULL);
 	}
 	/* From an address that is no agent's: refused before anything. */
 	src[3] ^= 0xff;
 	if (!lb_agents_find(&t, h.real.family, src))
 		FUZZ_CHECK(lb_agents_classify(&t, data, size, h.real.family,
-					      src, 3, &slot) != LB_RX_OK);
+					      src, 3,
+					      &slot) != LB_AGENTS_RX_OK);
 	lb_agents_free(&t);
 }
 

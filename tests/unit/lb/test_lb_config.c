@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keel_yaml.h"
 #include "lb_config.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))

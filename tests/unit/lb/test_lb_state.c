@@ -3,9 +3,8 @@
  * lb_state: good files with what they must yield, bad files with the
  * message they must be refused with (and nothing applied), dump/parse
  * round trips, the overlay edits as operation sequences, and the atomic
- * save.  Links lb_state.c, keel_addr.c, lb_maglev.c (the prime test for
- * ring sizes; libsodium only because it builds tables too), jansson and
- * Check only.
+ * save.  Links lb_state's library (codec, file, edits), keel_addr.c,
+ * keel_file.c, jansson and Check only.
  */
 #include <check.h>
 #include "check_run.h"

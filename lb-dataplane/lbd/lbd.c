@@ -32,6 +32,7 @@
 #include "keel_log.h"
 #include "keel_addr.h"
 #include "keel_metrics.h"
+#include "keel_yaml.h"
 #include "lb_neigh.h"
 #include "lbd.h"
 

@@ -6,33 +6,6 @@
 
 #include "lb_reconcile.h"
 
-static bool lb_key_eq(const struct keel_vip_key *a,
-		      const struct keel_vip_key *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-static bool lb_ref_eq(const struct lb_state_real_ref *r,
-		      const struct keel_vip_key *k, uint8_t family,
-		      const __be32 addr[4])
-{
-	return lb_key_eq(&r->svc, k) && r->family == family &&
-	       memcmp(r->addr, addr, 16) == 0;
-}
-
-const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
-						 const struct keel_vip_key *k,
-						 uint8_t family,
-						 const __be32 addr[4])
-{
-	size_t i;
-
-	for (i = 0; i < st->n_admin; i++)
-		if (lb_ref_eq(&st->admin[i].ref, k, family, addr))
-			return &st->admin[i];
-	return NULL;
-}
-
 /*
  * The state's lists indexed for one pass (an overlay of thousands of
  * entries must not make each real's lookups walk them): every entry's
@@ -113,14 +86,15 @@ static ssize_t lb_rec_ref(const struct lb_htab *t, const void *base,
 			  size_t stride, const struct keel_vip_key *k,
 			  uint8_t family, const __be32 addr[4])
 {
+	const struct lb_state_real_ref *r;
 	uint32_t cur = LB_HTAB_START, i;
 
 	while ((i = lb_htab_next(t, lb_ref_hash(k, family, addr), &cur)) !=
-	       LB_HTAB_NONE)
-		if (lb_ref_eq((const struct lb_state_real_ref
-				       *)((const char *)base + i * stride),
-			      k, family, addr))
+	       LB_HTAB_NONE) {
+		r = (const void *)((const char *)base + i * stride);
+		if (lb_state_ref_eq(r, k, family, addr))
 			return i;
+	}
 	return -1;
 }
 
@@ -128,13 +102,15 @@ static ssize_t lb_rec_ref(const struct lb_htab *t, const void *base,
 static ssize_t lb_rec_svc(const struct lb_htab *t, const void *base,
 			  size_t stride, const struct keel_vip_key *k)
 {
+	const struct keel_vip_key *e;
 	uint32_t cur = LB_HTAB_START, i;
 
-	while ((i = lb_htab_next(t, lb_htab_hash_vip(k), &cur)) != LB_HTAB_NONE)
-		if (lb_key_eq((const struct keel_vip_key *)((const char *)base +
-							    i * stride),
-			      k))
+	while ((i = lb_htab_next(t, lb_htab_hash_vip(k), &cur)) !=
+	       LB_HTAB_NONE) {
+		e = (const void *)((const char *)base + i * stride);
+		if (lb_state_key_eq(e, k))
 			return i;
+	}
 	return -1;
 }
 

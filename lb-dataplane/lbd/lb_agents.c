@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,22 +7,23 @@
 
 #include "lb_agents.h"
 
-static const char *const lb_rx_names[LB_RX__MAX] = {
-	[LB_RX_OK] = "ok",
-	[LB_RX_MALFORMED] = "malformed",
-	[LB_RX_VERSION] = "version",
-	[LB_RX_UNKNOWN_SOURCE] = "unknown_source",
-	[LB_RX_WRONG_REAL] = "wrong_real",
-	[LB_RX_REPLAY] = "replay",
-	[LB_RX_OLD_BOOT] = "old_boot",
-	[LB_RX_DOWNGRADE] = "downgrade",
-	[LB_RX_RATE_LIMITED] = "rate_limited",
-	[LB_RX_BAD_MAC] = "bad_mac",
+static const char *const lb_agents_result_names[LB_AGENTS_RX__MAX] = {
+	[LB_AGENTS_RX_OK] = "ok",
+	[LB_AGENTS_RX_MALFORMED] = "malformed",
+	[LB_AGENTS_RX_VERSION] = "version",
+	[LB_AGENTS_RX_UNKNOWN_SOURCE] = "unknown_source",
+	[LB_AGENTS_RX_WRONG_REAL] = "wrong_real",
+	[LB_AGENTS_RX_REPLAY] = "replay",
+	[LB_AGENTS_RX_OLD_BOOT] = "old_boot",
+	[LB_AGENTS_RX_DOWNGRADE] = "downgrade",
+	[LB_AGENTS_RX_RATE_LIMITED] = "rate_limited",
+	[LB_AGENTS_RX_BAD_MAC] = "bad_mac",
 };
 
-const char *lb_rx_name(unsigned int result)
+const char *lb_agents_result_name(unsigned int result)
 {
-	return result < LB_RX__MAX ? lb_rx_names[result] : "?";
+	return result < LB_AGENTS_RX__MAX ? lb_agents_result_names[result] :
+					    "?";
 }
 
 void lb_agents_key_init(struct lb_agents_key *k)
@@ -37,7 +39,7 @@ static int lb_agent_cmp(uint8_t fa, const __be32 *a, uint8_t fb,
 	return memcmp(a, b, 16);
 }
 
-static int lb_addr_sort(const void *x, const void *y)
+static int lb_agents_addr_cmp(const void *x, const void *y)
 {
 	const struct lb_agent_addr *a = x, *b = y;
 
@@ -103,7 +105,7 @@ int lb_agents_rebuild(struct lb_agents *t, const struct lb_agent_addr *addrs,
 	}
 	if (n) {
 		memcpy(sorted, addrs, n * sizeof(*sorted));
-		qsort(sorted, n, sizeof(*sorted), lb_addr_sort);
+		qsort(sorted, n, sizeof(*sorted), lb_agents_addr_cmp);
 	}
 	for (i = 0; i < n; i++) {
 		if (k && !lb_agent_cmp(sorted[i].family, sorted[i].addr,
@@ -213,22 +215,23 @@ static bool lb_agents_budget_take(struct lb_agents *t, uint64_t now_ms)
 	return true;
 }
 
-static enum lb_rx_result lb_rx_replay_result(int err)
+static enum lb_agents_result lb_agents_replay_result(int err)
 {
 	switch (err) {
 	case -ESTALE:
-		return LB_RX_OLD_BOOT;
+		return LB_AGENTS_RX_OLD_BOOT;
 	case -EPROTO:
-		return LB_RX_DOWNGRADE;
+		return LB_AGENTS_RX_DOWNGRADE;
 	default:
-		return LB_RX_REPLAY;
+		return LB_AGENTS_RX_REPLAY;
 	}
 }
 
-enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
-				     size_t len, uint8_t src_family,
-				     const __be32 src[4], uint64_t now_ms,
-				     struct lb_agent_slot **slot)
+enum lb_agents_result lb_agents_classify(struct lb_agents *t,
+					 const uint8_t *buf, size_t len,
+					 uint8_t src_family,
+					 const __be32 src[4], uint64_t now_ms,
+					 struct lb_agent_slot **slot)
 {
 	struct keel_report_hdr h;
 	struct lb_agents_key *k;
@@ -246,35 +249,35 @@ enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 	 */
 	err = keel_report_peek(buf, len, &h);
 	if (err)
-		return err == -EPROTONOSUPPORT ? LB_RX_VERSION :
-						 LB_RX_MALFORMED;
+		return err == -EPROTONOSUPPORT ? LB_AGENTS_RX_VERSION :
+						 LB_AGENTS_RX_MALFORMED;
 	s = lb_agents_find(t, src_family, src);
 	if (!s)
-		return LB_RX_UNKNOWN_SOURCE;
+		return LB_AGENTS_RX_UNKNOWN_SOURCE;
 	/* An agent speaks for its own address only. */
 	if (h.real.family != src_family || memcmp(h.real.addr, src, 16))
-		return LB_RX_WRONG_REAL;
+		return LB_AGENTS_RX_WRONG_REAL;
 	err = keel_replay_test(&s->a.replay, h.version, h.boot, h.boot_id,
 			       h.seq);
 	if (err)
-		return lb_rx_replay_result(err);
+		return lb_agents_replay_result(err);
 	k = lb_agents_key(t, h.key_id);
 	if (!k)
-		return LB_RX_BAD_MAC;
+		return LB_AGENTS_RX_BAD_MAC;
 	if (!lb_agents_likely(&s->a.replay, &h) &&
 	    !lb_agents_budget_take(t, now_ms))
-		return LB_RX_RATE_LIMITED;
+		return LB_AGENTS_RX_RATE_LIMITED;
 	err = keel_report_parse_with(buf, len, &k->mk, &r);
 	if (err == -EACCES)
-		return LB_RX_BAD_MAC;
+		return LB_AGENTS_RX_BAD_MAC;
 	if (err)
-		return LB_RX_MALFORMED;
+		return LB_AGENTS_RX_MALFORMED;
 	/* Authenticated from here: the same checks, now binding. */
 	new_boot = keel_replay_new_boot(&s->a.replay, &r);
 	prev_ms = s->a.heard ? s->a.last_ms : 0;
 	err = lb_agent_accept(&s->a, &r, now_ms);
 	if (err)
-		return lb_rx_replay_result(err);
+		return lb_agents_replay_result(err);
 	states = lb_agents_digest(&r);
 	s->changed = !prev_ms || states != s->states;
 	s->states = states;
@@ -283,5 +286,130 @@ enum lb_rx_result lb_agents_classify(struct lb_agents *t, const uint8_t *buf,
 	s->boots += new_boot;
 	k->reports++;
 	*slot = s;
-	return LB_RX_OK;
+	return LB_AGENTS_RX_OK;
+}
+
+bool lb_agent_urgent(const struct lb_agent_slot *s, uint64_t now_ms,
+		     uint32_t dead_after_ms)
+{
+	return s->changed || now_ms - s->prev_ms > dead_after_ms;
+}
+
+/* ---- one agent ---- */
+
+/* Port-exact: the report's vip (family + 16 bytes), port and protocol. */
+static bool svc_match(const struct keel_report_svc *s,
+		      const struct keel_vip_key *k)
+{
+	return s->vip.family == k->family &&
+	       !memcmp(s->vip.addr, k->addr, sizeof(s->vip.addr)) &&
+	       s->port == ntohs(k->port) && s->proto == k->proto;
+}
+
+/* The last report's state for k; DOWN when it does not list k. */
+static uint8_t last_state(const struct lb_agent *a,
+			  const struct keel_vip_key *k, uint32_t *conns)
+{
+	for (uint16_t i = 0; i < a->last.count && i < KEEL_REPORT_MAX; i++) {
+		const struct keel_report_svc *s = &a->last.svc[i];
+
+		if (svc_match(s, k)) {
+			*conns = s->conns;
+			return s->state;
+		}
+	}
+	return KEEL_RS_DOWN;
+}
+
+uint8_t lb_agent_verdict(const struct lb_agent *a, const struct keel_vip_key *k,
+			 uint64_t now_ms, uint64_t start_ms,
+			 uint32_t dead_after_ms, uint32_t keep_ms,
+			 bool had_flows, bool *timeout, uint32_t *conns)
+{
+	uint32_t ignored;
+	uint8_t st;
+
+	*timeout = false;
+	*conns = 0;
+	if (!a->heard) {
+		/* Give a new agent (or lbd's own start) dead_after to speak. */
+		if (now_ms < start_ms || now_ms - start_ms < dead_after_ms)
+			return KEEL_RS_UNKNOWN;
+		*timeout = true;
+		/*
+		 * lbd restarted over flows to this real and its agent has
+		 * not spoken since (both upgraded at once): the same
+		 * keep_ms as for an agent heard before.
+		 */
+		if (had_flows && now_ms - start_ms - dead_after_ms <= keep_ms)
+			return KEEL_RS_DRAINING;
+		return KEEL_RS_DOWN;
+	}
+	if (now_ms > a->last_ms && now_ms - a->last_ms > dead_after_ms) {
+		*timeout = true;
+		/*
+		 * Silent, but it said it was serving: no new flows, and its
+		 * established ones kept for keep_ms more (an agent restart),
+		 * then DOWN.
+		 */
+		st = last_state(a, k, &ignored);
+		if ((st == KEEL_RS_UP || st == KEEL_RS_DRAINING) &&
+		    now_ms - a->last_ms - dead_after_ms <= keep_ms)
+			return KEEL_RS_DRAINING;
+		return KEEL_RS_DOWN;
+	}
+	/* A listed state, or DOWN: the agent no longer serves k. */
+	return last_state(a, k, conns);
+}
+
+/* t if it is after now and before best, else best. */
+static uint64_t later_first(uint64_t best, uint64_t t, uint64_t now)
+{
+	return t > now && t < best ? t : best;
+}
+
+uint64_t lb_agent_deadline(const struct lb_agent *a,
+			   const struct keel_vip_key *k, uint64_t now_ms,
+			   uint64_t start_ms, uint32_t dead_after_ms,
+			   uint32_t keep_ms, bool had_flows)
+{
+	uint64_t best = UINT64_MAX, dead;
+	uint32_t ignored;
+	uint8_t st;
+
+	/* The moments lb_agent_verdict() compares against, +1 where it
+	 * uses "past" (>) rather than "reached" (>=). */
+	if (!a->heard) {
+		dead = start_ms + dead_after_ms;
+		best = later_first(best, dead, now_ms);
+		if (had_flows)
+			best = later_first(best, dead + keep_ms + 1, now_ms);
+		return best;
+	}
+	dead = a->last_ms + dead_after_ms + 1;
+	best = later_first(best, dead, now_ms);
+	st = last_state(a, k, &ignored);
+	if (st == KEEL_RS_UP || st == KEEL_RS_DRAINING)
+		best = later_first(best, dead + keep_ms, now_ms);
+	return best;
+}
+
+bool lb_agent_deadline_moves(const struct lb_agent *a, uint64_t sched_ms,
+			     uint64_t now_ms, uint32_t dead_after_ms)
+{
+	return a->heard && a->last_ms != sched_ms &&
+	       now_ms - a->last_ms <= dead_after_ms;
+}
+
+int lb_agent_accept(struct lb_agent *a, const struct keel_report *r,
+		    uint64_t now_ms)
+{
+	int err = keel_replay_check(&a->replay, r);
+
+	if (err)
+		return err;
+	a->last = *r;
+	a->heard = true;
+	a->last_ms = now_ms;
+	return 0;
 }

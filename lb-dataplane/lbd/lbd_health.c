@@ -423,7 +423,7 @@ static void lbd_hreal_eval(struct lbd *d, struct lbd_hreal *e, uint64_t now,
 		lbd_real_label(&e->svc, e->family, e->addr, name, sizeof(name));
 		keel_log(LOG_NOTICE, "%s: %s -> %s (%s)", name,
 			 lbd_state_name(cur), lbd_state_name(out.state),
-			 lb_state_source_name(out.source));
+			 lb_health_source_name(out.source));
 		(*changes)++;
 	}
 	e->state = out.state;
@@ -1024,20 +1024,21 @@ static bool lbd_src(const struct sockaddr_storage *ss, uint8_t *family,
 	return true;
 }
 
-static const char *const lbd_rx_why[LB_RX__MAX] = {
-	[LB_RX_MALFORMED] = "malformed",
-	[LB_RX_VERSION] = "a protocol version this lbd does not know",
-	[LB_RX_UNKNOWN_SOURCE] =
+static const char *const lbd_rx_why[LB_AGENTS_RX__MAX] = {
+	[LB_AGENTS_RX_MALFORMED] = "malformed",
+	[LB_AGENTS_RX_VERSION] = "a protocol version this lbd does not know",
+	[LB_AGENTS_RX_UNKNOWN_SOURCE] =
 		"not sent from the address of a real with agent health",
-	[LB_RX_WRONG_REAL] = "it names another real than its source address",
-	[LB_RX_REPLAY] = "replayed or reordered",
-	[LB_RX_OLD_BOOT] =
+	[LB_AGENTS_RX_WRONG_REAL] =
+		"it names another real than its source address",
+	[LB_AGENTS_RX_REPLAY] = "replayed or reordered",
+	[LB_AGENTS_RX_OLD_BOOT] =
 		"from an earlier boot of the agent than the last accepted (a replay, or an agent whose boot counter went back: docs/agent-protocol.md)",
-	[LB_RX_DOWNGRADE] =
+	[LB_AGENTS_RX_DOWNGRADE] =
 		"protocol version 1 from an agent that speaks version 2",
-	[LB_RX_RATE_LIMITED] =
+	[LB_AGENTS_RX_RATE_LIMITED] =
 		"an unlikely header while many arrive: not verified",
-	[LB_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
+	[LB_AGENTS_RX_BAD_MAC] = "bad MAC (wrong key or key id, or altered)",
 };
 
 /*
@@ -1051,7 +1052,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 {
 	struct lbd_health *h = &d->health;
 	struct lb_agent_slot *slot;
-	enum lb_rx_result res;
+	enum lb_agents_result res;
 	uint64_t suppressed;
 	bool changed;
 	char src[64];
@@ -1062,10 +1063,10 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 		return;
 	res = lb_agents_classify(&h->agents, buf, len, fam, addr, now, &slot);
 	h->results[res]++;
-	if (res == LB_RX_OK) {
+	if (res == LB_AGENTS_RX_OK) {
 		h->replay_dirty = true;
-		changed = slot->changed ||
-			  now - slot->prev_ms > d->cfg.agents.dead_after_ms;
+		changed =
+			lb_agent_urgent(slot, now, d->cfg.agents.dead_after_ms);
 		*urgent |= lbd_health_heard(d, slot, changed, now);
 		return;
 	}
@@ -1075,7 +1076,7 @@ static void lbd_rx_one(struct lbd *d, const uint8_t *buf, size_t len,
 		snprintf(src, sizeof(src), "?");
 	keel_log(LOG_WARNING,
 		 "agent report from %s (%zu bytes) rejected, %s: %s%s", src,
-		 len, lb_rx_name(res), lbd_rx_why[res],
+		 len, lb_agents_result_name(res), lbd_rx_why[res],
 		 suppressed ? " (more of these suppressed)" : "");
 }
 
@@ -1213,7 +1214,7 @@ int lbd_health_init(struct lbd *d)
 			LOG_WARNING,
 			"agent report socket filter not loaded (%s): lbd drops reports from other sources itself",
 			strerror(-err));
-	for (i = 0; i < LB_RX__MAX; i++) {
+	for (i = 0; i < LB_AGENTS_RX__MAX; i++) {
 		h->rl[i].interval_ms = 10000;
 		h->rl[i].burst = 5;
 	}
@@ -1264,7 +1265,7 @@ static uint64_t lbd_rx_count(struct lbd_health *h, unsigned int res)
 {
 	uint64_t n = h->results[res];
 
-	if (res == LB_RX_UNKNOWN_SOURCE && h->filter)
+	if (res == LB_AGENTS_RX_UNKNOWN_SOURCE && h->filter)
 		n += lb_rxfilter_dropped(h->filter);
 	return n;
 }
@@ -1317,7 +1318,7 @@ void lbd_health_view_real(struct lbd *d, const struct lb_service *s,
 	bool has_conns = lbd_conns_of(d, e, slot, now, &conns);
 
 	json_object_set_new(o, "source",
-			    json_string(e ? lb_state_source_name(e->source) :
+			    json_string(e ? lb_health_source_name(e->source) :
 					    "config"));
 	json_object_set_new(
 		o, "health",
@@ -1355,8 +1356,8 @@ json_t *lbd_health_view(struct lbd *d)
 	json_t *res = json_object(), *keys = json_array();
 	size_t i;
 
-	for (i = 0; res && i < LB_RX__MAX; i++)
-		json_object_set_new(res, lb_rx_name(i),
+	for (i = 0; res && i < LB_AGENTS_RX__MAX; i++)
+		json_object_set_new(res, lb_agents_result_name(i),
 				    json_integer(lbd_rx_count(h, i)));
 	for (i = 0; keys && i < h->agents.n_keys; i++)
 		json_array_append_new(
@@ -1391,8 +1392,9 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 
 	keel_prom_help(b, "keel_agent_reports_total", "counter",
 		       "agent reports received, by result");
-	for (i = 0; i < LB_RX__MAX; i++) {
-		struct keel_prom_label l[] = { { "result", lb_rx_name(i) } };
+	for (i = 0; i < LB_AGENTS_RX__MAX; i++) {
+		struct keel_prom_label l[] = { { "result",
+						 lb_agents_result_name(i) } };
 
 		keel_prom_sample(b, "keel_agent_reports_total", l, 1,
 				 lbd_rx_count(h, i));
@@ -1451,7 +1453,7 @@ void lbd_health_metrics(struct lbd *d, struct evbuffer *b)
 			keel_addr_format(r->family, r->addr, real,
 					 sizeof(real));
 			for (k = 0; k < sizeof(sources); k++) {
-				l[2].value = lb_state_source_name(sources[k]);
+				l[2].value = lb_health_source_name(sources[k]);
 				keel_prom_sample(b, "keel_real_source", l, 3,
 						 e->source == sources[k]);
 			}

@@ -104,8 +104,8 @@ struct lbd_health {
 	struct event *more; /* what one turn's budget left, next turn */
 	char listen[LB_CFG_NAME_MAX];
 	struct lb_agents agents;
-	uint64_t results[LB_RX__MAX];
-	struct keel_ratelimit rl[LB_RX__MAX];
+	uint64_t results[LB_AGENTS_RX__MAX];
+	struct keel_ratelimit rl[LB_AGENTS_RX__MAX];
 	uint32_t pass;
 	bool adopting; /* the first apply: reals in the model are adopted */
 	/* The report socket filter (lb_rxfilter.h); NULL: not loaded. */

@@ -20,7 +20,6 @@
 #define LB_RECONCILE_H
 
 #include "lb_config.h"
-#include "lb_health.h" /* enum lb_state_source */
 #include "lb_model.h"
 #include "lb_state.h"
 
@@ -60,11 +59,5 @@ int lb_reconcile_with(struct lb_model *m, const struct lb_config *cfg,
 		      const struct lb_state *st,
 		      const struct lb_reconcile_hook *hook,
 		      struct lb_reconcile_stats *out);
-
-/* The admin override of a real, or NULL. */
-const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
-						 const struct keel_vip_key *k,
-						 uint8_t family,
-						 const __be32 addr[4]);
 
 #endif

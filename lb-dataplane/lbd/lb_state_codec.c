@@ -1,67 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * lb_state_codec.c - the state file's JSON: parse, check, dump, compare
+ * (lb_state.h).  Pure: no I/O, no logging; fuzz_state links it alone.
+ */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <jansson.h>
 
-#include "keel_file.h"
 #include "keel_addr.h"
 #include "keel_prime.h"
 #include "lb_state.h"
 
 #define LB_STATE_VERSION 1
-#define LB_STATE_MAX_BYTES (16U << 20)
 #define LB_WEIGHT_MAX 65535
-
-/*
- * Entry keys are compared field by field: struct lb_state_real_ref has
- * padding after family.  Stored keys are canonical (IPv4 in word 0, the
- * other words zero), so memcmp of the address words is exact.
- */
-static int lb_st_ref_cmp(const struct lb_state_real_ref *a,
-			 const struct lb_state_real_ref *b)
-{
-	int d = memcmp(&a->svc, &b->svc, sizeof(a->svc));
-
-	if (d)
-		return d;
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->addr, b->addr, sizeof(a->addr));
-}
-
-static bool lb_st_key_eq(const struct keel_vip_key *a,
-			 const struct keel_vip_key *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-static struct keel_vip_key lb_st_key_canon(const struct keel_vip_key *k)
-{
-	struct keel_vip_key c = *k;
-
-	if (c.family == KEEL_F_INET)
-		c.addr[1] = c.addr[2] = c.addr[3] = 0;
-	return c;
-}
-
-static struct lb_state_real_ref
-lb_st_ref_canon(const struct lb_state_real_ref *r)
-{
-	struct lb_state_real_ref c;
-
-	memset(&c, 0, sizeof(c));
-	c.svc = lb_st_key_canon(&r->svc);
-	c.family = r->family;
-	memcpy(c.addr, r->addr, r->family == KEEL_F_INET ? 4 : 16);
-	return c;
-}
 
 /* ---- the lists, described once for parse, dump and checks ---- */
 
@@ -271,7 +225,7 @@ struct lb_st_key {
 static int lb_st_key_sort_cmp(const void *a, const void *b)
 {
 	const struct lb_st_key *x = a, *y = b;
-	int d = lb_st_ref_cmp(&x->ref, &y->ref);
+	int d = lb_state_ref_cmp(&x->ref, &y->ref);
 
 	if (d)
 		return d;
@@ -282,7 +236,7 @@ static int lb_st_key_find_cmp(const void *a, const void *b)
 {
 	const struct lb_st_key *x = a, *y = b;
 
-	return lb_st_ref_cmp(&x->ref, &y->ref);
+	return lb_state_ref_cmp(&x->ref, &y->ref);
 }
 
 static struct lb_st_key lb_st_key_of(const struct lb_st_list *l,
@@ -293,9 +247,9 @@ static struct lb_st_key lb_st_key_of(const struct lb_st_list *l,
 
 	memset(&k, 0, sizeof(k));
 	if (l->key_is_ref)
-		k.ref = lb_st_ref_canon((const struct lb_state_real_ref *)e);
+		k.ref = lb_state_ref_canon((const struct lb_state_real_ref *)e);
 	else
-		k.ref.svc = lb_st_key_canon((const struct keel_vip_key *)e);
+		k.ref.svc = lb_state_key_canon((const struct keel_vip_key *)e);
 	k.idx = i;
 	return k;
 }
@@ -351,8 +305,8 @@ static int lb_st_check(const struct lb_state *st, struct lb_st_ctx *c)
 			keys[id][i] = lb_st_key_of(l, arr, i);
 		qsort(keys[id], n[id], sizeof(*keys[id]), lb_st_key_sort_cmp);
 		for (i = 1; i < n[id]; i++) {
-			if (lb_st_ref_cmp(&keys[id][i - 1].ref,
-					  &keys[id][i].ref) == 0) {
+			if (lb_state_ref_cmp(&keys[id][i - 1].ref,
+					     &keys[id][i].ref) == 0) {
 				ret = lb_st_fail(
 					c, "%s[%zu]: duplicate of %s[%zu]",
 					l->name, keys[id][i].idx, l->name,
@@ -818,7 +772,7 @@ static int lb_st_site_dump(const struct lb_state_site *site, json_t *root)
  * Refuse to write what lb_state_parse() would refuse to read: a state
  * saved must be a state that loads.
  */
-static int lb_st_dump(const struct lb_state *st, char **text)
+int lb_state_dump_text(const struct lb_state *st, char **text)
 {
 	json_t *root, *a, *e;
 	const void *arr;
@@ -861,7 +815,7 @@ char *lb_state_dump(const struct lb_state *st)
 {
 	char *text;
 
-	lb_st_dump(st, &text);
+	lb_state_dump_text(st, &text);
 	return text;
 }
 
@@ -883,8 +837,9 @@ bool lb_state_equal(const struct lb_state *a, const struct lb_state *b)
 		const struct lb_state_admin *x = &a->admin[i],
 					    *y = &b->admin[i];
 
-		if (lb_st_ref_cmp(&x->ref, &y->ref) || x->drain != y->drain ||
-		    x->down != y->down || x->has_weight != y->has_weight ||
+		if (lb_state_ref_cmp(&x->ref, &y->ref) ||
+		    x->drain != y->drain || x->down != y->down ||
+		    x->has_weight != y->has_weight ||
 		    (x->has_weight && x->weight != y->weight))
 			return false;
 	}
@@ -892,63 +847,22 @@ bool lb_state_equal(const struct lb_state *a, const struct lb_state *b)
 		const struct lb_state_svc *x = &a->svc_added[i];
 		const struct lb_state_svc *y = &b->svc_added[i];
 
-		if (!lb_st_key_eq(&x->svc, &y->svc) || x->flags != y->flags ||
-		    x->ring_size != y->ring_size)
+		if (!lb_state_key_eq(&x->svc, &y->svc) ||
+		    x->flags != y->flags || x->ring_size != y->ring_size)
 			return false;
 	}
 	for (i = 0; i < a->n_svc_removed; i++)
-		if (!lb_st_key_eq(&a->svc_removed[i], &b->svc_removed[i]))
+		if (!lb_state_key_eq(&a->svc_removed[i], &b->svc_removed[i]))
 			return false;
 	for (i = 0; i < a->n_real_added; i++)
-		if (lb_st_ref_cmp(&a->real_added[i].ref,
-				  &b->real_added[i].ref) ||
+		if (lb_state_ref_cmp(&a->real_added[i].ref,
+				     &b->real_added[i].ref) ||
 		    a->real_added[i].weight != b->real_added[i].weight)
 			return false;
 	for (i = 0; i < a->n_real_removed; i++)
-		if (lb_st_ref_cmp(&a->real_removed[i], &b->real_removed[i]))
+		if (lb_state_ref_cmp(&a->real_removed[i], &b->real_removed[i]))
 			return false;
 	return true;
-}
-
-/* ---- files ---- */
-
-int lb_state_load(const char *path, struct lb_state *out, char *err,
-		  size_t errlen)
-{
-	struct lb_st_ctx c = { err, errlen };
-	char *buf, why[160];
-	size_t len;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (err && errlen)
-		err[0] = '\0';
-	ret = keel_file_read(path, LB_STATE_MAX_BYTES, &buf, &len, NULL, why,
-			     sizeof(why));
-	if (ret) {
-		lb_st_fail(&c, "%s", why);
-		return ret;
-	}
-	ret = lb_state_parse(buf, len, out, err, errlen);
-	free(buf);
-	return ret;
-}
-
-int lb_state_save(const char *path, const struct lb_state *st)
-{
-	char *text;
-	size_t len;
-	int ret;
-
-	ret = lb_st_dump(st, &text);
-	if (ret)
-		return ret;
-	/* The dump and a newline: one line for those who cat it. */
-	len = strlen(text);
-	text[len] = '\n';
-	ret = keel_file_write_atomic(path, text, len + 1, 0640, true);
-	free(text);
-	return ret;
 }
 
 void lb_state_free(struct lb_state *st)
@@ -959,234 +873,4 @@ void lb_state_free(struct lb_state *st)
 	free(st->real_added);
 	free(st->real_removed);
 	memset(st, 0, sizeof(*st));
-}
-
-/* ---- edits ---- */
-
-/* Room for one more element at the end; NULL if out of memory. */
-static void *lb_st_grow(void *arr, size_t n, size_t size)
-{
-	return reallocarray(arr, n + 1, size);
-}
-
-/* Remove element i, keeping the order: files stay diffable. */
-static void lb_st_erase(void *arr, size_t *n, size_t size, size_t i)
-{
-	char *b = arr;
-
-	memmove(b + i * size, b + (i + 1) * size, (*n - i - 1) * size);
-	(*n)--;
-}
-
-static bool lb_st_svc_added_at(const struct lb_state *st,
-			       const struct keel_vip_key *k, size_t *at)
-{
-	for (*at = 0; *at < st->n_svc_added; (*at)++)
-		if (lb_st_key_eq(&st->svc_added[*at].svc, k))
-			return true;
-	return false;
-}
-
-static bool lb_st_svc_removed_at(const struct lb_state *st,
-				 const struct keel_vip_key *k, size_t *at)
-{
-	for (*at = 0; *at < st->n_svc_removed; (*at)++)
-		if (lb_st_key_eq(&st->svc_removed[*at], k))
-			return true;
-	return false;
-}
-
-static bool lb_st_real_added_at(const struct lb_state *st,
-				const struct lb_state_real_ref *r, size_t *at)
-{
-	for (*at = 0; *at < st->n_real_added; (*at)++)
-		if (!lb_st_ref_cmp(&st->real_added[*at].ref, r))
-			return true;
-	return false;
-}
-
-static bool lb_st_real_removed_at(const struct lb_state *st,
-				  const struct lb_state_real_ref *r, size_t *at)
-{
-	for (*at = 0; *at < st->n_real_removed; (*at)++)
-		if (!lb_st_ref_cmp(&st->real_removed[*at], r))
-			return true;
-	return false;
-}
-
-static bool lb_st_admin_at(const struct lb_state *st,
-			   const struct lb_state_real_ref *r, size_t *at)
-{
-	for (*at = 0; *at < st->n_admin; (*at)++)
-		if (!lb_st_ref_cmp(&st->admin[*at].ref, r))
-			return true;
-	return false;
-}
-
-struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
-					  const struct lb_state_real_ref *r,
-					  bool create)
-{
-	struct lb_state_real_ref c = lb_st_ref_canon(r);
-	struct lb_state_admin *a;
-	size_t i;
-
-	if (lb_st_admin_at(st, &c, &i))
-		return &st->admin[i];
-	if (!create)
-		return NULL;
-	a = lb_st_grow(st->admin, st->n_admin, sizeof(*a));
-	if (!a)
-		return NULL;
-	st->admin = a;
-	a = &st->admin[st->n_admin++];
-	memset(a, 0, sizeof(*a));
-	a->ref = c;
-	return a;
-}
-
-void lb_state_admin_compact(struct lb_state *st)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < st->n_admin; i++) {
-		const struct lb_state_admin *a = &st->admin[i];
-
-		if (a->drain || a->down || a->has_weight)
-			st->admin[n++] = *a;
-	}
-	st->n_admin = n;
-}
-
-/*
- * Add or replace.  Callers put before they erase anything, so that
- * -ENOMEM leaves the state as it was.
- */
-static int lb_st_svc_put(struct lb_state *st, const struct lb_state_svc *s)
-{
-	struct lb_state_svc *a;
-	size_t i;
-
-	if (!lb_st_svc_added_at(st, &s->svc, &i)) {
-		a = lb_st_grow(st->svc_added, st->n_svc_added, sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		st->svc_added = a;
-		i = st->n_svc_added++;
-	}
-	st->svc_added[i] = *s;
-	return 0;
-}
-
-int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,
-		     bool in_config)
-{
-	struct lb_state_svc c = *s;
-	bool removed;
-	size_t i;
-	int err;
-
-	c.svc = lb_st_key_canon(&s->svc);
-	removed = lb_st_svc_removed_at(st, &c.svc, &i);
-	if (!in_config) {
-		err = lb_st_svc_put(st, &c);
-		if (err)
-			return err;
-	}
-	if (removed)
-		lb_st_erase(st->svc_removed, &st->n_svc_removed,
-			    sizeof(*st->svc_removed), i);
-	return 0;
-}
-
-int lb_state_svc_del(struct lb_state *st, const struct keel_vip_key *k,
-		     bool in_config)
-{
-	struct keel_vip_key c = lb_st_key_canon(k), *r;
-	size_t i, n;
-
-	if (in_config && !lb_st_svc_removed_at(st, &c, &i)) {
-		r = lb_st_grow(st->svc_removed, st->n_svc_removed, sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		st->svc_removed = r;
-		st->svc_removed[st->n_svc_removed++] = c;
-	}
-	if (lb_st_svc_added_at(st, &c, &i))
-		lb_st_erase(st->svc_added, &st->n_svc_added,
-			    sizeof(*st->svc_added), i);
-	/* Nothing of the service outlives it: a later add starts afresh. */
-	for (i = n = 0; i < st->n_real_added; i++)
-		if (!lb_st_key_eq(&st->real_added[i].ref.svc, &c))
-			st->real_added[n++] = st->real_added[i];
-	st->n_real_added = n;
-	for (i = n = 0; i < st->n_real_removed; i++)
-		if (!lb_st_key_eq(&st->real_removed[i].svc, &c))
-			st->real_removed[n++] = st->real_removed[i];
-	st->n_real_removed = n;
-	for (i = n = 0; i < st->n_admin; i++)
-		if (!lb_st_key_eq(&st->admin[i].ref.svc, &c))
-			st->admin[n++] = st->admin[i];
-	st->n_admin = n;
-	return 0;
-}
-
-static int lb_st_real_put(struct lb_state *st, const struct lb_state_real *r)
-{
-	struct lb_state_real *a;
-	size_t i;
-
-	if (!lb_st_real_added_at(st, &r->ref, &i)) {
-		a = lb_st_grow(st->real_added, st->n_real_added, sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		st->real_added = a;
-		i = st->n_real_added++;
-	}
-	st->real_added[i] = *r;
-	return 0;
-}
-
-int lb_state_real_add(struct lb_state *st, const struct lb_state_real *r,
-		      bool in_config)
-{
-	struct lb_state_real c = { .ref = lb_st_ref_canon(&r->ref),
-				   .weight = r->weight };
-	bool removed;
-	size_t i;
-	int err;
-
-	removed = lb_st_real_removed_at(st, &c.ref, &i);
-	if (!in_config) {
-		err = lb_st_real_put(st, &c);
-		if (err)
-			return err;
-	}
-	if (removed)
-		lb_st_erase(st->real_removed, &st->n_real_removed,
-			    sizeof(*st->real_removed), i);
-	return 0;
-}
-
-int lb_state_real_del(struct lb_state *st, const struct lb_state_real_ref *r,
-		      bool in_config)
-{
-	struct lb_state_real_ref c = lb_st_ref_canon(r), *p;
-	size_t i;
-
-	if (in_config && !lb_st_real_removed_at(st, &c, &i)) {
-		p = lb_st_grow(st->real_removed, st->n_real_removed,
-			       sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		st->real_removed = p;
-		st->real_removed[st->n_real_removed++] = c;
-	}
-	if (lb_st_real_added_at(st, &c, &i))
-		lb_st_erase(st->real_added, &st->n_real_added,
-			    sizeof(*st->real_added), i);
-	/* An override of a removed real would resurface if it came back. */
-	if (lb_st_admin_at(st, &c, &i))
-		lb_st_erase(st->admin, &st->n_admin, sizeof(*st->admin), i);
-	return 0;
 }

@@ -5,8 +5,10 @@
  * services and reals added or removed through the control socket, and
  * the site's maintenance switch (site drain).
  *
- * The file is JSON (docs/state-file.md), written atomically (temporary
- * file in the same directory, fsync, rename, fsync of the directory).  A
+ * The file is JSON (docs/state-file.md): lb_state_codec.c parses and
+ * dumps it (pure), lb_state_file.c reads it and writes it atomically
+ * (keel_file_write_atomic: temporary file in the same directory, fsync,
+ * rename, fsync of the directory), lb_state_edit.c edits it in memory.  A
  * file that does not parse or validate completely is refused as a whole:
  * never half-applied (lbd then does not start: docs/state-file.md).
  */
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "keel_ctl.h"
 #include "keel_maps.h"
 
@@ -70,8 +73,66 @@ struct lb_state {
 };
 
 /*
- * Pure: parse len bytes (at most 16 MiB); -EBADMSG with a message in err
- * on any defect, -ENOMEM.  On error out is left empty.
+ * Entry keys are compared field by field: struct lb_state_real_ref has
+ * padding after family.  Stored keys are canonical (IPv4 in word 0, the
+ * other words zero), so memcmp of the address words is exact.
+ */
+static inline int lb_state_ref_cmp(const struct lb_state_real_ref *a,
+				   const struct lb_state_real_ref *b)
+{
+	int d = memcmp(&a->svc, &b->svc, sizeof(a->svc));
+
+	if (d)
+		return d;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static inline struct keel_vip_key
+lb_state_key_canon(const struct keel_vip_key *k)
+{
+	struct keel_vip_key c = *k;
+
+	if (c.family == KEEL_F_INET)
+		c.addr[1] = c.addr[2] = c.addr[3] = 0;
+	return c;
+}
+
+static inline struct lb_state_real_ref
+lb_state_ref_canon(const struct lb_state_real_ref *r)
+{
+	struct lb_state_real_ref c;
+
+	memset(&c, 0, sizeof(c));
+	c.svc = lb_state_key_canon(&r->svc);
+	c.family = r->family;
+	memcpy(c.addr, r->addr, r->family == KEEL_F_INET ? 4 : 16);
+	return c;
+}
+
+/* Service keys are compared whole: struct keel_vip_key has no padding. */
+static inline bool lb_state_key_eq(const struct keel_vip_key *a,
+				   const struct keel_vip_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* r names the real (family, addr) of service k (r's padding not read). */
+static inline bool lb_state_ref_eq(const struct lb_state_real_ref *r,
+				   const struct keel_vip_key *k, uint8_t family,
+				   const __be32 addr[4])
+{
+	return lb_state_key_eq(&r->svc, k) && r->family == family &&
+	       memcmp(r->addr, addr, 16) == 0;
+}
+
+/* The largest state file read or parsed. */
+#define LB_STATE_MAX_BYTES (16U << 20)
+
+/*
+ * Pure: parse len bytes (at most LB_STATE_MAX_BYTES); -EBADMSG with a
+ * message in err on any defect, -ENOMEM.  On error out is left empty.
  */
 int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
 		   size_t errlen);
@@ -80,6 +141,9 @@ int lb_state_parse(const char *buf, size_t len, struct lb_state *out, char *err,
  * or st holds what lb_state_parse() would refuse).
  */
 char *lb_state_dump(const struct lb_state *st);
+/* The same into *text (malloc'd): 0, -EINVAL (what parse would refuse) or
+ * -ENOMEM; lb_state_save() writes it. */
+int lb_state_dump_text(const struct lb_state *st, char **text);
 /* Same entries in the same order (what a dump and parse keeps). */
 bool lb_state_equal(const struct lb_state *a, const struct lb_state *b);
 /*
@@ -96,6 +160,11 @@ void lb_state_free(struct lb_state *st);
 struct lb_state_admin *lb_state_admin_get(struct lb_state *st,
 					  const struct lb_state_real_ref *r,
 					  bool create);
+/* The admin override of a real, or NULL. */
+const struct lb_state_admin *lb_state_find_admin(const struct lb_state *st,
+						 const struct keel_vip_key *k,
+						 uint8_t family,
+						 const __be32 addr[4]);
 /* Drop admin entries with nothing set. */
 void lb_state_admin_compact(struct lb_state *st);
 int lb_state_svc_add(struct lb_state *st, const struct lb_state_svc *s,

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <limits.h>
 #include "keel_maps.h"
-#include "keel_yaml.h"
 #include "lb_htab.h"
 #include "lb_loadw.h"
 
@@ -120,7 +119,12 @@ struct lb_config {
 	struct lb_htab svc_idx; /* key -> index in services */
 };
 
-/* file, line, column, dotted key path and message (keel_yaml.h). */
+/*
+ * file, line, column, dotted key path and message: keel_yaml.h's, which a
+ * caller with one on its stack includes (only lb_config.c needs libfyaml's
+ * header).
+ */
+struct keel_yaml_error;
 #define lb_config_error keel_yaml_error
 
 /* Parse and validate buf (len bytes) read from the file named file. */
