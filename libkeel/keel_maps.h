@@ -152,6 +152,9 @@ struct keel_flow {
  * connection sync (KEEL_CONN_F_*); the program writes 0.
  */
 #define KEEL_SEEN_SHIFT 30
+/* keel_conn.flags: written by a peer's record (pair sync), not used here
+ * since (keel_conn_merge.h). */
+#define KEEL_CONN_F_PEER (1U << 0)
 
 struct keel_conn {
 	__u32 real_id;
