@@ -36,6 +36,8 @@ enum lb_dp_map {
 	LB_MAP_INFO,
 	LB_MAP_CONFIG,
 	LB_MAP_RATE,
+	LB_MAP_SYNC_CFG, /* optional when opening: an older instance's */
+	LB_MAP_SYNC_RING, /* pins lack the two (lb_dp_open_pins) */
 	LB_MAP__MAX,
 };
 
@@ -54,6 +56,8 @@ static const char *const lb_map_pins[LB_MAP__MAX] = {
 	[LB_MAP_INFO] = KEEL_PIN_INFO,
 	[LB_MAP_CONFIG] = KEEL_PIN_CONFIG,
 	[LB_MAP_RATE] = KEEL_PIN_RATE,
+	[LB_MAP_SYNC_CFG] = KEEL_PIN_SYNC_CFG,
+	[LB_MAP_SYNC_RING] = KEEL_PIN_SYNC_RING,
 };
 
 /*
@@ -165,6 +169,11 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 		if (err)
 			return err;
 		dp->fd[i] = bpf_obj_get(path);
+		/* Pair sync's maps came after layout 3: an instance that an
+		 * older lbd loaded runs without them (sync stays off). */
+		if (dp->fd[i] < 0 && errno == ENOENT &&
+		    (i == LB_MAP_SYNC_CFG || i == LB_MAP_SYNC_RING))
+			continue;
 		if (dp->fd[i] < 0)
 			return -errno;
 	}
@@ -664,8 +673,7 @@ static int lb_dp_migrate_finish(struct lb_dp *dp, uint32_t layout)
 			 "ms, %u rings copied; the connection table and every "
 			 "other map adopted as they were",
 			 dp->dir, layout, KEEL_LAYOUT_VERSION,
-			 (long)((keel_now_us() - t0_us) / 1000),
-			 rings);
+			 (long)((keel_now_us() - t0_us) / 1000), rings);
 	return 0;
 }
 
@@ -675,9 +683,11 @@ static int lb_dp_migrate_finish(struct lb_dp *dp, uint32_t layout)
  */
 static void lb_dp_migrate_undo(struct lb_dp *dp, uint32_t layout)
 {
-	static const char *const created[] = { KEEL_PIN_HINT, KEEL_PIN_IF_MAC,
-					       KEEL_PIN_INFO, KEEL_PIN_CONFIG,
-					       KEEL_PIN_RATE };
+	static const char *const created[] = {
+		KEEL_PIN_HINT,	   KEEL_PIN_IF_MAC, KEEL_PIN_INFO,
+		KEEL_PIN_CONFIG,   KEEL_PIN_RATE,   KEEL_PIN_SYNC_CFG,
+		KEEL_PIN_SYNC_RING
+	};
 	char path[PATH_MAX], opath[PATH_MAX], old[64];
 	size_t i;
 
@@ -1615,13 +1625,42 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
 	return 0;
 }
 
+int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out)
+{
+	uint32_t key = 0;
+
+	if (dp->fd[LB_MAP_SYNC_CFG] < 0)
+		return -EOPNOTSUPP;
+	return bpf_map_lookup_elem(dp->fd[LB_MAP_SYNC_CFG], &key, out) ?
+		       -errno :
+		       0;
+}
+
+int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce)
+{
+	struct keel_sync_cfg c;
+	uint32_t key = 0;
+	int err;
+
+	if (on && (!reannounce || reannounce > KEEL_SYNC_REANNOUNCE_MAX))
+		return -EINVAL;
+	err = lb_dp_sync_get(dp, &c);
+	if (err)
+		return err;
+	c.flags = on ? KEEL_SYNC_F_ON : 0;
+	c.reannounce = on ? reannounce : c.reannounce;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_SYNC_CFG], &key, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* keel_info's one entry, read and written whole (one writer: lbd). */
 static int lb_dp_info_get(struct lb_dp *dp, struct keel_info *info)
 {
 	uint32_t key = 0;
 
 	return bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, info) ? -errno :
-								     0;
+								      0;
 }
 
 static int lb_dp_info_put(struct lb_dp *dp, const struct keel_info *info)

@@ -148,6 +148,15 @@ int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap);
 int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
 /*
+ * Pair sync's switch (keel_sync_cfg, docs/pair.md): on, the program puts
+ * a record of every flow it records into the pinned ring buffer
+ * (lb_dp_map_fd(dp, KEEL_PIN_SYNC_RING)) and announces each entry in use
+ * again every reannounce units of seen's clock (1..32767).
+ * -EOPNOTSUPP: an instance an older lbd loaded has no such maps.
+ */
+int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out);
+int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce);
+/*
  * Entries userspace added to or removed from the conn table by itself
  * (connection sync, a flush): keeps lb_dp_conn_occupancy() honest.  One
  * writer at a time (lbd).

@@ -160,8 +160,11 @@ struct keel_conn {
 	__u32 real_id;
 	__u32 real_gen;
 	__u32 seen;
-	__u16 flags;
-	__u16 pad;
+	__u16 flags; /* KEEL_CONN_F_* */
+	/* Pair sync: the low 16 bits of the unit (seen's) in which the entry
+	 * was last announced to the peers; 0 in entries of older programs,
+	 * which only makes them due for a re-announce (docs/pair.md). */
+	__u16 ann;
 };
 
 /* The layout-1 value (adoption migrates it; lb_dp.c). */
@@ -202,6 +205,45 @@ struct keel_if_mac {
 struct keel_config {
 	__u32 conn_insert_cap;
 	__u32 pad;
+};
+
+/*
+ * Pair sync (docs/pair.md).  keel_sync_cfg (one entry, written by lbd):
+ * KEEL_SYNC_F_ON makes the program announce every flow it records into
+ * keel_sync_ring, a BPF ring buffer lbd drains, and re-announce an entry
+ * in use once per reannounce units (of seen's clock; below 32768, the
+ * 16-bit ann).  Off, the default, the program writes no record.  lbd
+ * writes alive (the unit of its last heartbeat) for a restarted lbd to
+ * tell how long nobody drained the ring.  A new map beside layout 3's:
+ * an older instance's pins gain it, nothing is migrated.
+ */
+#define KEEL_SYNC_F_ON (1U << 0)
+#define KEEL_SYNC_REANNOUNCE_MAX 32767
+#define KEEL_SYNC_RING_BYTES (8U << 20) /* 131072 records of 64 bytes */
+
+struct keel_sync_cfg {
+	__u32 flags; /* KEEL_SYNC_F_* */
+	__u16 reannounce; /* units, 1..KEEL_SYNC_REANNOUNCE_MAX */
+	__u16 pad;
+	__u32 alive;
+	__u32 pad2;
+};
+
+/* What a record says (keel_sync_ev.kind; the wire's kinds, keel_sync.h). */
+enum keel_sync_ev_kind {
+	KEEL_SYNC_EV_NEW = 1, /* recorded: a flow's first entry, a SYN on a
+			       * reused 5-tuple */
+	KEEL_SYNC_EV_RECHOSEN = 2, /* its real was unusable: chosen again */
+	KEEL_SYNC_EV_REFRESH = 3, /* in use, announced again */
+};
+
+/* One ring record: 52 bytes (64 in the ring with its header, rounded). */
+struct keel_sync_ev {
+	struct keel_flow flow;
+	__u32 real_id;
+	__u32 real_gen;
+	__u8 kind; /* enum keel_sync_ev_kind */
+	__u8 pad[3];
 };
 
 /* Per-CPU state of the cap (keel_rate): inserts in the current unit. */
@@ -276,6 +318,9 @@ enum keel_cnt {
 	KEEL_CNT_CONN_INSERTS, /* extra: new conn-table keys */
 	KEEL_CNT_MAC_GUARD_OFF, /* extra: no MAC known for the interface */
 	KEEL_CNT_FLOW_CAPPED, /* its hint, over the insert cap: not recorded */
+	KEEL_CNT_SYNC_RECORDS, /* extra: records put in keel_sync_ring */
+	KEEL_CNT_SYNC_REFRESH, /* extra: of which re-announces */
+	KEEL_CNT_SYNC_RING_FULL, /* extra: no room; announced again later */
 	KEEL_CNT__MAX,
 };
 
@@ -305,6 +350,9 @@ enum keel_cnt {
 		[KEEL_CNT_CONN_INSERTS] = "conn_inserts",                 \
 		[KEEL_CNT_MAC_GUARD_OFF] = "mac_guard_off",               \
 		[KEEL_CNT_FLOW_CAPPED] = "flow_unrecorded_capped",        \
+		[KEEL_CNT_SYNC_RECORDS] = "sync_records",                 \
+		[KEEL_CNT_SYNC_REFRESH] = "sync_refresh",                 \
+		[KEEL_CNT_SYNC_RING_FULL] = "sync_ring_full",             \
 	}
 
 /* Pinned map names (files under the instance's bpffs directory). */
@@ -322,6 +370,8 @@ enum keel_cnt {
 #define KEEL_PIN_INFO "keel_info"
 #define KEEL_PIN_CONFIG "keel_config"
 #define KEEL_PIN_RATE "keel_rate"
+#define KEEL_PIN_SYNC_CFG "keel_sync_cfg"
+#define KEEL_PIN_SYNC_RING "keel_sync_ring"
 
 #ifndef __BPF__
 _Static_assert(sizeof(struct keel_vip_key) == 20, "vip key layout");
@@ -337,6 +387,8 @@ _Static_assert(sizeof(struct keel_if_mac) == 8, "if mac layout");
 _Static_assert(sizeof(struct keel_info) == 24, "info layout");
 _Static_assert(sizeof(struct keel_config) == 8, "config layout");
 _Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
+_Static_assert(sizeof(struct keel_sync_cfg) == 16, "sync cfg layout");
+_Static_assert(sizeof(struct keel_sync_ev) == 52, "sync record layout");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
 _Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");

@@ -162,13 +162,102 @@ static __always_inline int keel_flow_eq(const struct keel_flow *a,
 	return !d;
 }
 
+/* Pair sync's settings when lbd turned it on, else NULL. */
+static __always_inline const struct keel_sync_cfg *keel_sync_on(void)
+{
+	const struct keel_sync_cfg *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&keel_sync_cfg, &zero);
+	return sc && (sc->flags & KEEL_SYNC_F_ON) ? sc : NULL;
+}
+
+/*
+ * Reserve a record of (flow, real) for the pair.  NULL when the ring is
+ * full (counted): the caller then leaves the entry's ann due, so the
+ * flow is announced again on its next packet a unit later.  No wakeup:
+ * lbd drains the ring on a timer, not per record.
+ */
+static __always_inline struct keel_sync_ev *
+keel_sync_reserve(const struct keel_flow *f, __u32 id, __u32 gen, __u8 kind)
+{
+	struct keel_sync_ev *ev;
+
+	ev = bpf_ringbuf_reserve(&keel_sync_ring, sizeof(*ev), 0);
+	if (!ev) {
+		keel_count(KEEL_CNT_SYNC_RING_FULL);
+		return NULL;
+	}
+	ev->flow = *f;
+	ev->real_id = id;
+	ev->real_gen = gen;
+	ev->kind = kind;
+	ev->pad[0] = ev->pad[1] = ev->pad[2] = 0;
+	return ev;
+}
+
+static __always_inline void keel_sync_submit(struct keel_sync_ev *ev)
+{
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	keel_count(KEEL_CNT_SYNC_RECORDS);
+}
+
+/*
+ * Announce an entry that was just written in place; on a full ring its
+ * ann goes due instead.
+ */
+static __always_inline void keel_sync_rewritten(struct keel_conn *c,
+						const struct keel_flow *f,
+						__u32 id, __u32 gen, __u32 now,
+						__u8 kind)
+{
+	const struct keel_sync_cfg *sc = keel_sync_on();
+	struct keel_sync_ev *ev;
+
+	if (!sc)
+		return;
+	ev = keel_sync_reserve(f, id, gen, kind);
+	if (ev)
+		keel_sync_submit(ev);
+	else
+		c->ann = (__u16)(now - sc->reannounce);
+}
+
+/*
+ * A flow in use, at most once per unit (its seen just moved): no longer
+ * only the peer's, and announced again once per reannounce units, so a
+ * record the peer lost heals and a restarted peer learns live flows.
+ */
+static __always_inline void
+keel_sync_refresh(struct keel_conn *c, const struct keel_flow *f, __u32 now)
+{
+	const struct keel_sync_cfg *sc;
+	struct keel_sync_ev *ev;
+
+	if (c->flags & KEEL_CONN_F_PEER)
+		c->flags &= ~KEEL_CONN_F_PEER;
+	sc = keel_sync_on();
+	if (!sc || (__u16)((__u16)now - c->ann) < sc->reannounce)
+		return;
+	ev = keel_sync_reserve(f, c->real_id, c->real_gen,
+			       KEEL_SYNC_EV_REFRESH);
+	if (!ev)
+		return; /* ann stays due: tried again next unit */
+	keel_sync_submit(ev);
+	keel_count(KEEL_CNT_SYNC_REFRESH);
+	c->ann = (__u16)now;
+}
+
 /*
  * Rewrite an entry where it lies (no allocation: the LRU is not asked for
  * a node and evicts nothing).  Id and generation go in one 8-byte store,
  * so a reader on another CPU never pairs one with the other's old value.
+ * The pair hears of it (kind).
  */
-static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
-					      __u32 gen, __u32 now)
+static __always_inline void keel_conn_rewrite(struct keel_conn *c,
+					      const struct keel_flow *f,
+					      __u32 id, __u32 gen, __u32 now,
+					      __u8 kind)
 {
 	union {
 		struct keel_conn_v1 v;
@@ -177,6 +266,9 @@ static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
 
 	*(__u64 *)c = u.w;
 	c->seen = now;
+	c->flags = 0;
+	c->ann = (__u16)now;
+	keel_sync_rewritten(c, f, id, gen, now, kind);
 }
 
 /*
@@ -206,14 +298,33 @@ static __always_inline int keel_insert_allowed(__u32 now)
 	return 1;
 }
 
-/* A new entry; only a key that was not there counts as an insert. */
+/*
+ * A new entry; only a key that was not there counts as an insert, and
+ * only an insert is announced to the pair (the record is reserved first,
+ * so a full ring leaves the entry due for a re-announce).
+ */
 static __always_inline void keel_conn_record(const struct keel_flow *f,
 					     __u32 id, __u32 gen, __u32 now)
 {
-	struct keel_conn c = { .real_id = id, .real_gen = gen, .seen = now };
+	struct keel_conn c = {
+		.real_id = id, .real_gen = gen, .seen = now, .ann = (__u16)now
+	};
+	const struct keel_sync_cfg *sc = keel_sync_on();
+	struct keel_sync_ev *ev = NULL;
 
-	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST) == 0)
-		keel_count(KEEL_CNT_CONN_INSERTS);
+	if (sc) {
+		ev = keel_sync_reserve(f, id, gen, KEEL_SYNC_EV_NEW);
+		if (!ev)
+			c.ann = (__u16)(now - sc->reannounce);
+	}
+	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST)) {
+		if (ev)
+			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	keel_count(KEEL_CNT_CONN_INSERTS);
+	if (ev)
+		keel_sync_submit(ev);
 }
 
 /* This CPU's hint slot for the flow hash fh (NULL past the map's end). */
@@ -334,7 +445,8 @@ int keel_xdp(struct xdp_md *ctx)
 			goto no_real;
 		if (conn) {
 			reason = KEEL_CNT_SYN_REUSED;
-			keel_conn_rewrite(conn, real_id, real->gen, now);
+			keel_conn_rewrite(conn, &p.flow, real_id, real->gen,
+					  now, KEEL_SYNC_EV_NEW);
 			goto new_flow;
 		}
 		reason = KEEL_CNT_SYN_UNRECORDED;
@@ -349,8 +461,10 @@ int keel_xdp(struct xdp_md *ctx)
 		if (real && real->gen == conn->real_gen &&
 		    keel_real_usable(real, svc->svc_id)) {
 #ifndef KEEL_XDP_NO_SEEN
-			if (conn->seen != now)
+			if (conn->seen != now) {
 				conn->seen = now;
+				keel_sync_refresh(conn, &p.flow, now);
+			}
 #endif
 			reason = KEEL_CNT_CONN_HIT;
 			goto forward;
@@ -360,7 +474,8 @@ int keel_xdp(struct xdp_md *ctx)
 		real_id = keel_choose(svc, &p, keel_hash_flow(&p.flow), &real);
 		if (!real_id)
 			goto no_real;
-		keel_conn_rewrite(conn, real_id, real->gen, now);
+		keel_conn_rewrite(conn, &p.flow, real_id, real->gen, now,
+				  KEEL_SYNC_EV_RECHOSEN);
 		goto new_flow;
 	}
 

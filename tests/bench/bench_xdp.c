@@ -30,6 +30,10 @@
  * (outside the timed region), so the table never fills.
  * After every run the case's reason counter must have moved once per
  * call: a case that took another path stops the benchmark.
+ * Cases marked "sync" run with pair sync on (keel_sync_cfg): every entry
+ * written is also a record in keel_sync_ring, which is drained between
+ * calls, outside the timed region; the difference to the same case with
+ * sync off is the record's cost (budget: 30 ns on the new-flow path).
  *
  * KEEL_BENCH_WINDOW=T adds the SYN hint's window: T trials each of a SYN,
  * N SYNs of other fresh flows (a flood, or other clients), then the first
@@ -106,35 +110,40 @@ static const struct bcase {
 	bool clean;
 	enum keel_cnt reason; /* moves once per timed call */
 	bool stable; /* the same packet takes the same path: repeat=N too */
+	bool sync; /* pair sync on: records to drain */
 } cases[] = {
 	{ "not-VIP pass", P_KEEL, K_NOTVIP, T_FIXED, PRE_NONE, false,
-	  KEEL_CNT_PASS_NOT_VIP, true },
+	  KEEL_CNT_PASS_NOT_VIP, true, false },
 	{ "SYN (hint only)", P_KEEL, K_SYN4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_SYN_UNRECORDED, true },
+	  KEEL_CNT_SYN_UNRECORDED, true, false },
 	{ "first ACK, records", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "first ACK, cold", P_KEEL, K_ACK4, T_BATCH, PRE_SYN, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "ACK, no entry/hint", P_KEEL, K_ACK4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_MISS_UNRECORDED, false },
+	  KEEL_CNT_MISS_UNRECORDED, false, false },
 	{ "SYN, record-first", P_RECFIRST, K_SYN4, T_FRESH, PRE_NONE, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "SYN, rec-1st 64K full", P_SMALL, K_SYN4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "established v4", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "estab. v4 no stamp", P_NOSEEN, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "estab. v4 no guard", P_NOGUARD, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "established v6", P_KEEL, K_ACK6, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "udp 1st datagram", P_KEEL, K_UDP4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_MISS_UNRECORDED, false },
+	  KEEL_CNT_MISS_UNRECORDED, false, false },
 	{ "udp 2nd, records", P_KEEL, K_UDP4, T_FRESH, PRE_SAME, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "udp established", P_KEEL, K_UDP4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
+	{ "first ACK, sync on", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false, true },
+	{ "established v4, sync on", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, false, true },
 };
 
 #define C__N ARRAY_SIZE(cases)
@@ -168,6 +177,10 @@ static const struct {
 } deltas[] = {
 	{ "last-seen stamp on a hit", "established v4", "estab. v4 no stamp" },
 	{ "MAC guard on a hit", "established v4", "estab. v4 no guard" },
+	{ "pair sync record, recording ACK (budget <= 30)",
+	  "first ACK, sync on", "first ACK, records" },
+	{ "pair sync on, established hit", "established v4, sync on",
+	  "established v4" },
 };
 
 struct pkt {
@@ -187,6 +200,7 @@ struct inst {
 
 struct bench {
 	struct inst main, small;
+	struct ring_buffer *sync_rb; /* main's keel_sync_ring, drained */
 	struct keel_trivial *triv;
 	struct keel_xdp_recfirst *recfirst, *small_recfirst;
 	struct keel_xdp_noseen *noseen;
@@ -371,6 +385,8 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 	int err, v = -1;
 
 	err = reason_count(in, c->reason, &before);
+	if (!err && c->sync)
+		err = lb_dp_sync_set(in->dp, true, 600);
 	for (i = 0; !err && c->tuples == T_BATCH && i < calls; i += BATCH)
 		err = bench_batch(bn, c, p,
 				  calls - i < BATCH ? calls - i : BATCH,
@@ -400,12 +416,23 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 		if (!err)
 			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
 		sum_drop += ns;
+		/* Well before the ring fills (131072 records). */
+		if (!err && c->sync && i % 4096 == 4095)
+			err = ring_buffer__consume(bn->sync_rb) < 0 ? -EIO : 0;
 		if (!err && c->clean) {
 			flow_key(p, &f);
 			if (bpf_map_delete_elem(
 				    lb_dp_map_fd(in->dp, KEEL_PIN_CONN), &f))
 				err = -errno;
 		}
+	}
+	if (c->sync) {
+		int e = lb_dp_sync_set(in->dp, false, 0);
+
+		if (!err)
+			err = e;
+		if (!err && ring_buffer__consume(bn->sync_rb) < 0)
+			err = -EIO;
 	}
 	if (!err)
 		err = reason_count(in, c->reason, &after);
@@ -552,6 +579,14 @@ static int reuse_maps(struct bpf_object *obj, struct inst *in)
 		_e;                                                           \
 	})
 
+static int sync_drop_ev(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0;
+}
+
 static int setup(struct bench *bn)
 {
 	uint32_t conn = KEEL_CONN_TABLE_SIZE;
@@ -581,6 +616,15 @@ static int setup(struct bench *bn)
 		return err;
 	}
 	bn->fd[P_KEEL] = lb_dp_prog_fd(bn->main.dp);
+	bn->sync_rb =
+		ring_buffer__new(lb_dp_map_fd(bn->main.dp, KEEL_PIN_SYNC_RING),
+				 sync_drop_ev, NULL, NULL);
+	if (!bn->sync_rb) {
+		err = -errno;
+		fprintf(stderr, "bench_xdp: the sync ring: %s\n",
+			strerror(-err));
+		return err;
+	}
 	bn->drop_fd = bpf_program__fd(bn->triv->progs.xdp_drop);
 	err = LOAD_VARIANT(bn, recfirst, keel_xdp_recfirst, &bn->main,
 			   P_RECFIRST);
@@ -608,6 +652,7 @@ static void inst_fini(struct inst *in)
 
 static void teardown(struct bench *bn)
 {
+	ring_buffer__free(bn->sync_rb);
 	keel_xdp_recfirst__destroy(bn->recfirst);
 	keel_xdp_recfirst__destroy(bn->small_recfirst);
 	keel_xdp_noseen__destroy(bn->noseen);
@@ -844,6 +889,9 @@ int main(int argc, char **argv)
 	print_table(rdiff, rkeel, rdrop, runs, true);
 	for (i = 0; i < ARRAY_SIZE(deltas); i++) {
 		int a = case_ix(deltas[i].a), b = case_ix(deltas[i].b);
+
+		if (!cases[a].stable || !cases[b].stable)
+			continue;
 
 		for (r = 0; r < (int)runs; r++)
 			v[r] = rdiff[a][r] - rdiff[b][r];

@@ -14,6 +14,13 @@
  * Every row gets a fresh instance (maps and program), so rows never see
  * each other's conn entries or counters.
  *
+ * Every row runs twice: with pair sync off (the default: no record, no
+ * sync counter moves) and on, where the records the program puts in
+ * keel_sync_ring are read back after each packet and checked: one NEW
+ * or RECHOSEN for each entry written, of that flow and real; a REFRESH
+ * for a hit whose entry was due; nothing else.  sync_paths checks the
+ * re-announce, the peer flag and a full ring on their own.
+ *
  * Needs root, and a network namespace holding veths kg0 and kg1
  * (run-in-netns.sh): the ctx names kg0 as the ingress device and kg1 is
  * the redirect target.
@@ -1060,6 +1067,11 @@ struct world {
 	struct obs prep;
 	uint32_t prep_real;
 	uint32_t aux_real; /* a real the packet must not reach */
+	/* Pair sync on for this run, and the records read back. */
+	bool sync;
+	struct ring_buffer *rb;
+	struct keel_sync_ev ev[4];
+	int n_ev;
 	char diag[DIAG_MAX];
 	size_t diag_len;
 	int nfail;
@@ -1195,6 +1207,36 @@ static int world_add_real(struct world *w, enum svc_ix ix, const char *a,
 	return 0;
 }
 
+/* Re-announce period of the sync runs, in units of seen's clock. */
+#define SYNC_REANNOUNCE 100
+
+static int sync_ev_take(void *ctx, void *data, size_t size)
+{
+	struct world *w = ctx;
+
+	if (size != sizeof(struct keel_sync_ev)) {
+		failf(w, "sync record of %zu bytes", size);
+		return 0;
+	}
+	if (w->n_ev < (int)ARRAY_SIZE(w->ev))
+		memcpy(&w->ev[w->n_ev], data, size);
+	w->n_ev++;
+	return 0;
+}
+
+/* Read what the ring holds into w->ev (the count in w->n_ev). */
+static void sync_drain(struct world *w)
+{
+	int n;
+
+	w->n_ev = 0;
+	if (!w->rb)
+		return;
+	n = ring_buffer__consume(w->rb);
+	if (n < 0)
+		failf(w, "sync ring: %s", strerror(-n));
+}
+
 static int world_init(struct world *w, int row)
 {
 	struct lb_dp_opts o = { .conn_table_size = CONN_SIZE };
@@ -1253,8 +1295,22 @@ static int world_init(struct world *w, int row)
 		}
 	}
 	err = lb_model_commit(&w->m, NULL);
-	if (err)
+	if (err) {
 		failf(w, "setup: commit: %s", strerror(-err));
+		return err;
+	}
+	if (!w->sync)
+		return 0;
+	err = lb_dp_sync_set(w->dp, true, SYNC_REANNOUNCE);
+	if (!err) {
+		w->rb = ring_buffer__new(lb_dp_map_fd(w->dp,
+						      KEEL_PIN_SYNC_RING),
+					 sync_ev_take, w, NULL);
+		if (!w->rb)
+			err = -errno;
+	}
+	if (err)
+		failf(w, "setup: pair sync: %s", strerror(-err));
 	return err;
 }
 
@@ -1263,6 +1319,8 @@ static void world_fini(struct world *w)
 {
 	int err;
 
+	ring_buffer__free(w->rb);
+	w->rb = NULL;
 	if (w->model_ok)
 		lb_model_free(&w->m);
 	if (!w->dp)
@@ -1397,6 +1455,9 @@ static bool is_reason(int i)
 	case KEEL_CNT_REDIRECT_ERR:
 	case KEEL_CNT_CONN_INSERTS:
 	case KEEL_CNT_MAC_GUARD_OFF:
+	case KEEL_CNT_SYNC_RECORDS:
+	case KEEL_CNT_SYNC_REFRESH:
+	case KEEL_CNT_SYNC_RING_FULL:
 		return false;
 	}
 	return i < KEEL_CNT__MAX;
@@ -1570,6 +1631,57 @@ static void check_seen(struct world *w, const char *tag,
 		      now);
 }
 
+/*
+ * Pair sync's records for one packet (w->ev, read back after it): with
+ * sync on, one NEW (a flow recorded, a SYN reusing its 5-tuple) or
+ * RECHOSEN for an entry written, naming the flow and the real written; a
+ * REFRESH for a hit that moved the entry's seen while its ann was due,
+ * then ann is now; nothing else.  With sync off, none.
+ */
+static void check_sync(struct world *w, const char *tag, const struct pkt *p,
+		       const struct expect *e, const struct snap *a,
+		       const struct snap *b, int inserted, int *recs,
+		       int *refresh)
+{
+	const struct keel_sync_ev *ev = &w->ev[0];
+	struct lb_real *real = e->real ? real_by_id(w, e->real) : NULL;
+	uint32_t id = e->real, gen = real ? real->gen : 0;
+	uint8_t kind = 0;
+
+	if (w->sync && e->new_flow &&
+	    (e->reason != KEEL_CNT_FLOW_RECORDED || inserted)) {
+		kind = e->reason == KEEL_CNT_CONN_RECHOSEN ?
+			       KEEL_SYNC_EV_RECHOSEN :
+			       KEEL_SYNC_EV_NEW;
+	} else if (w->sync && e->reason == KEEL_CNT_CONN_HIT && b->has_conn &&
+		   b->conn.seen != a->conn.seen &&
+		   (uint16_t)((uint16_t)b->conn.seen - a->conn.ann) >=
+			   SYNC_REANNOUNCE) {
+		kind = KEEL_SYNC_EV_REFRESH;
+		id = a->conn.real_id;
+		gen = a->conn.real_gen;
+		*refresh = 1;
+	}
+	*recs = kind != 0;
+	if (w->n_ev != *recs) {
+		failf(w, "%s: %d sync records, want %d", tag, w->n_ev, *recs);
+		return;
+	}
+	if (kind &&
+	    (ev->kind != kind || ev->real_id != id || ev->real_gen != gen ||
+	     memcmp(&ev->flow, &p->flow, sizeof(ev->flow)) ||
+	     ev->pad[0] | ev->pad[1] | ev->pad[2]))
+		failf(w, "%s: sync record kind %u real %u/%u, want %u %u/%u%s",
+		      tag, ev->kind, ev->real_id, ev->real_gen, kind, id, gen,
+		      memcmp(&ev->flow, &p->flow, sizeof(ev->flow)) ?
+			      ", another flow" :
+			      "");
+	/* Announced now: its next re-announce is a period away. */
+	if (kind && b->has_conn && b->conn.ann != (uint16_t)b->conn.seen)
+		failf(w, "%s: entry announced at %u, seen %u", tag, b->conn.ann,
+		      b->conn.seen);
+}
+
 /* Run p and check everything it may change against e; returns the real. */
 static uint32_t check_packet(struct world *w, const char *tag,
 			     const struct pkt *p, const struct expect *e)
@@ -1579,9 +1691,10 @@ static uint32_t check_packet(struct world *w, const char *tag,
 	struct result r = {};
 	struct lb_real *real = NULL;
 	uint32_t got_real = 0;
-	int err, inserted;
+	int err, inserted, sync_recs = 0, refresh = 0;
 	size_t i;
 
+	sync_drain(w); /* what preps left */
 	err = snap_take(w, &p->flow, &a);
 	if (!err)
 		err = prog_run(w, p->b, p->len, &r);
@@ -1589,6 +1702,7 @@ static uint32_t check_packet(struct world *w, const char *tag,
 		err = snap_take(w, &p->flow, &b);
 	if (err)
 		return 0;
+	sync_drain(w);
 
 	if (r.verdict != e->verdict)
 		failf(w, "%s: verdict %s, want %s", tag,
@@ -1624,13 +1738,16 @@ static uint32_t check_packet(struct world *w, const char *tag,
 	}
 
 	inserted = e->new_flow && !a.has_conn;
+	check_sync(w, tag, p, e, &a, &b, inserted, &sync_recs, &refresh);
 	for (i = 0; i < KEEL_CNT__MAX; i++) {
 		uint64_t d = b.cnt[i] - a.cnt[i];
 		uint64_t want_d =
 			(i == verdict_cnt(e->verdict)) + ((int)i == e->reason) +
 			(i == KEEL_CNT_REDIRECT_ERR && e->redirect_err) +
 			(i == KEEL_CNT_CONN_INSERTS && inserted) +
-			(i == KEEL_CNT_MAC_GUARD_OFF && e->guard_off);
+			(i == KEEL_CNT_MAC_GUARD_OFF && e->guard_off) +
+			(i == KEEL_CNT_SYNC_RECORDS) * sync_recs +
+			(i == KEEL_CNT_SYNC_REFRESH) * refresh;
 
 		if (d != want_d)
 			failf(w, "%s: counter %s moved by %llu, want %llu", tag,
@@ -2499,14 +2616,16 @@ static void run_row(struct world *w, int ix)
 	}
 }
 
-START_TEST(golden)
+static void golden_run(int ix, bool sync)
 {
 	static struct world w; /* lb_model is large */
 	uint32_t unit;
 	int attempt;
+	const int _i = ix;
 
 	for (attempt = 0;; attempt++) {
 		memset(&w, 0, sizeof(w));
+		w.sync = sync;
 		unit = lb_dp_seen_now();
 		if (!world_init(&w, _i))
 			run_row(&w, _i);
@@ -2515,8 +2634,181 @@ START_TEST(golden)
 		    attempt == 2)
 			break;
 	}
-	ck_assert_msg(w.nfail == 0, "%s: %d failed checks (%d runs):\n%s",
-		      rows[_i].name, w.nfail, w.nrun, w.diag);
+	ck_assert_msg(w.nfail == 0, "%s%s: %d failed checks (%d runs):\n%s",
+		      rows[_i].name, sync ? " (pair sync on)" : "", w.nfail,
+		      w.nrun, w.diag);
+}
+
+START_TEST(golden)
+{
+	golden_run(_i, false);
+}
+END_TEST
+
+START_TEST(golden_sync)
+{
+	golden_run(_i, true);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Pair sync's own paths                                              */
+
+static uint64_t cnt_of(struct world *w, enum keel_cnt c)
+{
+	uint64_t cnt[KEEL_CNT__MAX];
+
+	if (lb_dp_stats(w->dp, cnt)) {
+		failf(w, "reading counters");
+		return 0;
+	}
+	return cnt[c];
+}
+
+/* The entry of flow f, with seen one unit back and ann and flags set. */
+static void entry_age(struct world *w, const struct keel_flow *f,
+		      uint16_t ann_back, uint16_t flags)
+{
+	int fd = lb_dp_map_fd(w->dp, KEEL_PIN_CONN);
+	uint32_t now = lb_dp_seen_now();
+	struct keel_conn c;
+
+	if (bpf_map_lookup_elem(fd, f, &c)) {
+		failf(w, "no entry to age");
+		return;
+	}
+	c.seen = now - 1;
+	c.ann = (uint16_t)(now - ann_back);
+	c.flags = flags;
+	if (bpf_map_update_elem(fd, f, &c, BPF_EXIST))
+		failf(w, "aging the entry: %s", strerror(errno));
+}
+
+static struct keel_conn entry_of(struct world *w, const struct keel_flow *f)
+{
+	struct keel_conn c = {};
+
+	if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_CONN), f, &c))
+		failf(w, "no entry");
+	return c;
+}
+
+/* One packet; the records it left, in w->ev. */
+static void sync_send(struct world *w, const struct pkt *p)
+{
+	struct result r;
+
+	sync_drain(w);
+	if (!prog_run(w, p->b, p->len, &r) && r.verdict != XDP_TX)
+		failf(w, "verdict %s", verdict_name(r.verdict));
+	sync_drain(w);
+}
+
+START_TEST(sync_paths)
+{
+	static struct world w;
+	uint64_t recs, full, refresh;
+	struct keel_conn c;
+	struct pkt syn, ack;
+	struct xdp_md ctx = {};
+	uint32_t runs;
+	int err;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	memset(&w, 0, sizeof(w));
+	w.sync = true;
+	memset(&syn, 0, sizeof(syn));
+	memset(&ack, 0, sizeof(ack));
+	b_tcp4_syn(&syn, 0);
+	b_tcp4_ack(&ack, 0);
+	if (world_init(&w, 1000))
+		goto out;
+
+	/* A flow: its ACK records it, announced NEW. */
+	sync_send(&w, &syn);
+	sync_send(&w, &ack);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_NEW)
+		failf(&w, "first ACK: %d records, kind %u", w.n_ev,
+		      w.ev[0].kind);
+
+	/* In use, announced 5 units ago: not due. */
+	entry_age(&w, &ack.flow, 5, 0);
+	refresh = cnt_of(&w, KEEL_CNT_SYNC_REFRESH);
+	sync_send(&w, &ack);
+	if (w.n_ev)
+		failf(&w, "not due: %d records", w.n_ev);
+
+	/* Announced a period ago: due, announced again, ann is now. */
+	entry_age(&w, &ack.flow, SYNC_REANNOUNCE, 0);
+	sync_send(&w, &ack);
+	c = entry_of(&w, &ack.flow);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_REFRESH ||
+	    c.ann != (uint16_t)c.seen ||
+	    cnt_of(&w, KEEL_CNT_SYNC_REFRESH) != refresh + 1)
+		failf(&w, "due: %d records, kind %u, ann %u seen %u", w.n_ev,
+		      w.ev[0].kind, c.ann, c.seen);
+
+	/* A peer's entry used here: the flag goes, nothing is sent. */
+	entry_age(&w, &ack.flow, 1, KEEL_CONN_F_PEER);
+	sync_send(&w, &ack);
+	c = entry_of(&w, &ack.flow);
+	if (w.n_ev || c.flags)
+		failf(&w, "peer's entry used: %d records, flags %u", w.n_ev,
+		      c.flags);
+
+	/* Sync off: a due entry is not announced. */
+	err = lb_dp_sync_set(w.dp, false, 0);
+	if (err)
+		failf(&w, "sync off: %s", strerror(-err));
+	entry_age(&w, &ack.flow, SYNC_REANNOUNCE, 0);
+	sync_send(&w, &ack);
+	if (w.n_ev)
+		failf(&w, "sync off: %d records", w.n_ev);
+
+	/*
+	 * A full ring: SYNs reusing the 5-tuple rewrite the entry and
+	 * announce it each time; past the ring's room each is counted and
+	 * leaves the entry due.
+	 */
+	err = lb_dp_sync_set(w.dp, true, SYNC_REANNOUNCE);
+	if (err)
+		failf(&w, "sync on: %s", strerror(-err));
+	sync_drain(&w);
+	recs = cnt_of(&w, KEEL_CNT_SYNC_RECORDS);
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
+	runs = KEEL_SYNC_RING_BYTES / 64 + 16;
+	ctx.ingress_ifindex = w.if_in;
+	ctx.data_end = syn.len;
+	o.data_in = syn.b;
+	o.data_size_in = syn.len;
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
+	/* One run each: a run rewrites the frame's MACs in place, so a
+	 * repeat would no longer be addressed to this LB. */
+	for (uint32_t i = 0; i < runs && !err; i++)
+		err = bpf_prog_test_run_opts(lb_dp_prog_fd(w.dp), &o);
+	c = entry_of(&w, &ack.flow);
+	recs = cnt_of(&w, KEEL_CNT_SYNC_RECORDS) - recs;
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) - full;
+	if (err || recs + full != runs || full < 16 ||
+	    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE))
+		failf(&w,
+		      "full ring: err %d, %llu records and %llu full of %u "
+		      "runs, ann %u seen %u",
+		      err, (unsigned long long)recs, (unsigned long long)full,
+		      runs, c.ann, c.seen);
+	sync_drain(&w);
+	if ((uint64_t)w.n_ev != recs)
+		failf(&w, "full ring: %d records read, %llu counted", w.n_ev,
+		      (unsigned long long)recs);
+	/* Drained, the next one goes through. */
+	sync_send(&w, &syn);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_NEW)
+		failf(&w, "after the drain: %d records", w.n_ev);
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "sync paths: %d failed checks:\n%s",
+		      w.nfail, w.diag);
 }
 END_TEST
 
@@ -2587,6 +2879,11 @@ int main(void)
 		last = first + 1;
 	}
 	tcase_add_loop_test(tc, golden, first, last);
+	tcase_add_loop_test(tc, golden_sync, first, last);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sync");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, sync_paths);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
