@@ -1654,6 +1654,49 @@ int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce)
 	return 0;
 }
 
+int lb_dp_conn_apply(struct lb_dp *dp, const struct keel_sync_apply_rec *recs,
+		     uint32_t n, uint16_t reannounce,
+		     uint32_t res[KEEL_APPLY__MAX])
+{
+	struct keel_sync_apply_ctx ctx;
+	uint64_t inserted = 0;
+	uint32_t done, k;
+	int fd, err = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	memset(res, 0, KEEL_APPLY__MAX * sizeof(res[0]));
+	if (!dp->skel)
+		return -EOPNOTSUPP; /* opened, not loaded: no program */
+	fd = bpf_program__fd(dp->skel->progs.keel_sync_apply);
+	for (done = 0; done < n && !err; done += ctx.n) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.recs = (uint64_t)(uintptr_t)(recs + done);
+		ctx.n = n - done < KEEL_SYNC_APPLY_MAX ? n - done :
+							 KEEL_SYNC_APPLY_MAX;
+		ctx.reannounce = reannounce ? reannounce : 1;
+		ctx.active = 2;
+		ctx.now = lb_dp_seen_now();
+		if (bpf_prog_test_run_opts(fd, &o))
+			err = -errno;
+		else if (o.retval)
+			err = -EIO;
+		for (k = 0; !err && k < KEEL_APPLY__MAX; k++)
+			res[k] += ctx.res[k];
+		if (!err)
+			inserted += ctx.res[KEEL_APPLY_INSERTED];
+		if (!err && ctx.res[KEEL_APPLY_FAULT])
+			err = -EFAULT;
+	}
+	if (inserted) {
+		int e = lb_dp_conn_note_user(dp, inserted, 0);
+
+		if (!err)
+			err = e;
+	}
+	return err;
+}
+
 /* keel_info's one entry, read and written whole (one writer: lbd). */
 static int lb_dp_info_get(struct lb_dp *dp, struct keel_info *info)
 {

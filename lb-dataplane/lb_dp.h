@@ -157,6 +157,16 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
 int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out);
 int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce);
 /*
+ * Merge n of the peers' records (translated to this LB's ids) into the
+ * conn table: runs of keel_sync_apply over at most KEEL_SYNC_APPLY_MAX
+ * each (keel_conn_merge.h decides), outcomes added up in res; inserts
+ * noted for the occupancy.  -EOPNOTSUPP on an instance opened rather than
+ * loaded; -EFAULT if a record could not be read.
+ */
+int lb_dp_conn_apply(struct lb_dp *dp, const struct keel_sync_apply_rec *recs,
+		     uint32_t n, uint16_t reannounce,
+		     uint32_t res[KEEL_APPLY__MAX]);
+/*
  * Entries userspace added to or removed from the conn table by itself
  * (connection sync, a flush): keeps lb_dp_conn_occupancy() honest.  One
  * writer at a time (lbd).

@@ -29,6 +29,15 @@ enum keel_merge {
 	KEEL_MERGE__MAX
 };
 
+#ifndef __BPF__
+_Static_assert(KEEL_MERGE_INSERT == (int)KEEL_APPLY_INSERTED &&
+		       KEEL_MERGE_SAME == (int)KEEL_APPLY_SAME &&
+		       KEEL_MERGE_REPLACE == (int)KEEL_APPLY_REPLACED &&
+		       KEEL_MERGE_KEEP_ACTIVE == (int)KEEL_APPLY_KEPT_ACTIVE &&
+		       KEEL_MERGE_KEEP_NEWER == (int)KEEL_APPLY_KEPT_NEWER,
+	       "keel_sync_apply counts merge outcomes by their value");
+#endif
+
 /*
  * cur: the entry here, or NULL; cur_usable: its real is usable here (the
  * generation current, the real UP or DRAINING, of the flow's service).

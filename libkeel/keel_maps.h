@@ -246,6 +246,48 @@ struct keel_sync_ev {
 	__u8 pad[3];
 };
 
+/*
+ * The other way (docs/pair.md): lbd applies its peers' records with one
+ * run of the program keel_sync_apply (BPF_PROG_RUN) per at most
+ * KEEL_SYNC_APPLY_MAX records, each translated to this LB's real id and
+ * generation; the program merges each into keel_conn by
+ * keel_conn_merge() and counts the outcomes into the context.
+ */
+#define KEEL_SYNC_APPLY_MAX 1024
+
+struct keel_sync_apply_rec {
+	struct keel_flow flow;
+	__u32 real_id;
+	__u32 real_gen;
+	__u32 idle; /* units since the peer last used the entry */
+	__u32 pad;
+};
+
+enum keel_sync_apply_res {
+	KEEL_APPLY_INSERTED, /* these five are enum keel_merge's, in order */
+	KEEL_APPLY_SAME,
+	KEEL_APPLY_REPLACED,
+	KEEL_APPLY_KEPT_ACTIVE,
+	KEEL_APPLY_KEPT_NEWER,
+	KEEL_APPLY_RACE, /* an insert lost to the program's own */
+	KEEL_APPLY_STALE, /* its real's id was reused or is gone since */
+	KEEL_APPLY_FAULT, /* a record could not be read or written */
+	KEEL_APPLY__MAX
+};
+
+struct keel_sync_apply_ctx {
+	__u64 recs; /* in: user address of n records */
+	__u32 n; /* in: at most KEEL_SYNC_APPLY_MAX */
+	__u16 reannounce; /* in: units; a new entry's re-announce is spread
+			   * over one period */
+	__u16 active; /* in: units a use here wins outright (2) */
+	/* in: now in seen's units (CLOCK_MONOTONIC >> KEEL_SEEN_SHIFT):
+	 * sleepable programs may not read the coarse clock */
+	__u32 now;
+	__u32 res[KEEL_APPLY__MAX]; /* out: records per outcome */
+	__u32 pad;
+};
+
 /* Per-CPU state of the cap (keel_rate): inserts in the current unit. */
 struct keel_rate {
 	__u32 unit; /* now >> KEEL_SEEN_SHIFT */
@@ -389,6 +431,8 @@ _Static_assert(sizeof(struct keel_config) == 8, "config layout");
 _Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
 _Static_assert(sizeof(struct keel_sync_cfg) == 16, "sync cfg layout");
 _Static_assert(sizeof(struct keel_sync_ev) == 52, "sync record layout");
+_Static_assert(sizeof(struct keel_sync_apply_rec) == 56, "apply record");
+_Static_assert(sizeof(struct keel_sync_apply_ctx) == 56, "apply context");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
 _Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");

@@ -30,6 +30,7 @@
 #include "xdp_maps.h"
 #include "xdp_parse.h"
 #include "xdp_fwd.h"
+#include "keel_conn_merge.h"
 
 static __always_inline int keel_real_usable(const struct keel_real_info *r,
 					    __u32 svc_id)
@@ -520,6 +521,104 @@ forward:
 	return keel_verdict(act, reason);
 no_real:
 	return keel_verdict(XDP_DROP, KEEL_CNT_DROP_NO_REAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pair sync: applying the peers' records (lbd runs it, BPF_PROG_RUN)  */
+
+struct keel_apply_state {
+	__u64 recs;
+	__u32 now;
+	__u16 reannounce;
+	__u16 active;
+	__u32 res[KEEL_APPLY__MAX];
+};
+
+static __always_inline void keel_apply_res(struct keel_apply_state *st,
+					   __u32 res)
+{
+	if (res < KEEL_APPLY__MAX)
+		st->res[res]++;
+}
+
+static long keel_apply_one(__u32 i, void *data)
+{
+	struct keel_apply_state *st = data;
+	struct keel_real_info *rr, *cr;
+	struct keel_sync_apply_rec r;
+	struct keel_conn *cur, c = {};
+	__u32 peer_last, id;
+	enum keel_merge m;
+	int usable = 0;
+
+	if (bpf_copy_from_user(&r, sizeof(r),
+			       (void *)(st->recs + (__u64)i * sizeof(r)))) {
+		keel_apply_res(st, KEEL_APPLY_FAULT);
+		return 1; /* the rest would fault too */
+	}
+	id = r.real_id;
+	rr = bpf_map_lookup_elem(&keel_reals, &id);
+	if (!rr || rr->gen != r.real_gen) {
+		keel_apply_res(st, KEEL_APPLY_STALE);
+		return 0;
+	}
+	peer_last = r.idle >= st->now ? 0 : st->now - r.idle;
+	cur = bpf_map_lookup_elem(&keel_conn, &r.flow);
+	if (cur) {
+		id = cur->real_id;
+		cr = bpf_map_lookup_elem(&keel_reals, &id);
+		usable = cr && cr->gen == cur->real_gen &&
+			 keel_real_usable(cr, rr->svc_id);
+	}
+	m = keel_conn_merge(cur, usable, r.real_id, r.real_gen, peer_last,
+			    st->now, st->active);
+	/* Written as the peer's, announced again somewhere in one period
+	 * (a bulk or a failover does not come back as one burst). */
+	c.ann = (__u16)(st->now - bpf_get_prandom_u32() % st->reannounce);
+	if (m == KEEL_MERGE_INSERT) {
+		c.real_id = r.real_id;
+		c.real_gen = r.real_gen;
+		c.seen = peer_last;
+		c.flags = KEEL_CONN_F_PEER;
+		if (bpf_map_update_elem(&keel_conn, &r.flow, &c, BPF_NOEXIST))
+			keel_apply_res(st, KEEL_APPLY_RACE);
+		else
+			keel_apply_res(st, KEEL_APPLY_INSERTED);
+		return 0;
+	}
+	if (m == KEEL_MERGE_REPLACE && cur) {
+		union {
+			struct keel_conn_v1 v;
+			__u64 w;
+		} u = { .v = { .real_id = r.real_id, .real_gen = r.real_gen } };
+
+		/* In place, id and generation in one store (as XDP reads). */
+		*(__u64 *)cur = u.w;
+		cur->seen = peer_last;
+		cur->flags = KEEL_CONN_F_PEER;
+		cur->ann = c.ann;
+	}
+	keel_apply_res(st, (__u32)m);
+	return 0;
+}
+
+SEC("syscall")
+int keel_sync_apply(struct keel_sync_apply_ctx *ctx)
+{
+	struct keel_apply_state st = {};
+	__u32 n = ctx->n;
+	int i;
+
+	if (n > KEEL_SYNC_APPLY_MAX)
+		n = KEEL_SYNC_APPLY_MAX;
+	st.recs = ctx->recs;
+	st.now = ctx->now;
+	st.reannounce = ctx->reannounce ? ctx->reannounce : 1;
+	st.active = ctx->active;
+	bpf_loop(n, keel_apply_one, &st, 0);
+	for (i = 0; i < KEEL_APPLY__MAX; i++)
+		ctx->res[i] = st.res[i];
+	return 0;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

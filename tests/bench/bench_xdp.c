@@ -61,6 +61,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_clock.h"
 #include "keel_hash.h"
 #include "keel_maps.h"
 #include "keel_names.h"
@@ -726,6 +727,89 @@ static void print_table(double d[][RUNS_MAX], double k[][RUNS_MAX],
  * The hint's window: how many other first packets on this CPU between a
  * SYN and its ACK still leave the ACK its hint.  Prints one line per N.
  */
+/*
+ * Applying the pair peer's records (keel_sync_apply through
+ * lb_dp_conn_apply, KEEL_SYNC_APPLY_MAX per run) against, in the same
+ * run, a blind bpf_map_update_batch of the same entries and one
+ * bpf_map_update_elem per entry: ns per record, for new keys and for keys
+ * already there.  The table is emptied of them between methods.
+ */
+#define APPLY_N (64 * KEEL_SYNC_APPLY_MAX)
+
+static int bench_apply(struct bench *bn, unsigned long runs)
+{
+	static struct keel_sync_apply_rec recs[APPLY_N];
+	static struct keel_flow keys[APPLY_N];
+	static struct keel_conn vals[APPLY_N];
+	static double t[4][RUNS_MAX], ratio[RUNS_MAX];
+	const char *const what[4] = { "apply, new keys", "apply, same keys",
+				      "update_batch (blind)", "update_elem" };
+	int fd = lb_dp_map_fd(bn->main.dp, KEEL_PIN_CONN), err = 0, m;
+	struct lb_service *s = bn->main.m.svcs[0];
+	uint32_t res[KEEL_APPLY__MAX], i, cnt;
+	unsigned long r;
+	uint64_t t0;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+	for (i = 0; i < APPLY_N; i++) {
+		memset(&keys[i], 0, sizeof(keys[i]));
+		keys[i].family = KEEL_F_INET;
+		keys[i].proto = IPPROTO_TCP;
+		keys[i].src[0] = htonl(0x0b000000 | i);
+		keys[i].dst[0] = htonl(0x0a00000a);
+		keys[i].sport = htons(1024 + (i & 0x7fff));
+		keys[i].dport = htons(80);
+		recs[i].flow = keys[i];
+		recs[i].real_id = s->reals[i % s->n_reals].id;
+		recs[i].real_gen = s->reals[i % s->n_reals].gen;
+		vals[i].real_id = recs[i].real_id;
+		vals[i].real_gen = recs[i].real_gen;
+	}
+	for (r = 0; !err && r < runs; r++) {
+		for (m = 0; !err && m < 4; m++) {
+			t0 = keel_now_ns();
+			if (m < 2) {
+				err = lb_dp_conn_apply(bn->main.dp, recs,
+						       APPLY_N, 600, res);
+				if (!err &&
+				    res[m == 0 ? KEEL_APPLY_INSERTED :
+						 KEEL_APPLY_SAME] != APPLY_N)
+					err = -EPROTO;
+			} else if (m == 2) {
+				cnt = APPLY_N;
+				err = bpf_map_update_batch(fd, keys, vals, &cnt,
+							   &bo);
+			} else {
+				for (i = 0; !err && i < APPLY_N; i++)
+					err = bpf_map_update_elem(fd, &keys[i],
+								  &vals[i],
+								  BPF_ANY);
+			}
+			t[m][r] = (double)(keel_now_ns() - t0) / APPLY_N;
+			/* Empty before the next method (not after "new"). */
+			if (!err && m != 0) {
+				cnt = APPLY_N;
+				err = bpf_map_delete_batch(fd, keys, &cnt, &bo);
+			}
+		}
+	}
+	if (err) {
+		fprintf(stderr, "bench_xdp: apply: %s\n", strerror(-err));
+		return err;
+	}
+	for (r = 0; r < runs; r++)
+		ratio[r] = t[0][r] / t[2][r];
+	printf("\npair sync: applying %d records per run (ns per record), "
+	       "median of %lu runs\n",
+	       APPLY_N, runs);
+	for (m = 0; m < 4; m++)
+		printf("  %-24s %8.1f\n", what[m], median(t[m], runs));
+	printf("  apply (new) / blind update_batch, median of per-run "
+	       "ratios: %.2f (budget <= 1.3)\n",
+	       median(ratio, runs));
+	return 0;
+}
+
 static int bench_window(struct bench *bn, struct pkt *syn, uint32_t trials)
 {
 	static const double per_slots[] = { 0.1, 0.5, 1, 2, 4 };
@@ -899,7 +983,9 @@ int main(int argc, char **argv)
 		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
 		       v[runs - 1]);
 	}
-	if (getenv("KEEL_BENCH_WINDOW"))
+	if (!err)
+		err = bench_apply(&bn, runs);
+	if (!err && getenv("KEEL_BENCH_WINDOW"))
 		err = bench_window(&bn, &tmpl[K_SYN4],
 				   arg(getenv("KEEL_BENCH_WINDOW"), "trials"));
 	teardown(&bn);

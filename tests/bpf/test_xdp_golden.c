@@ -2812,6 +2812,180 @@ out:
 }
 END_TEST
 
+/*
+ * keel_sync_apply on the real maps: each row puts (or not) an entry for a
+ * flow of S_WEB4, applies one record naming real B (or a stale one), and
+ * checks the outcome counted and the entry left.  A is S_WEB4's first
+ * real, B its second, D S_DNS4's (another service: not usable for a
+ * flow of S_WEB4).
+ */
+enum ar { AR_NONE, AR_A, AR_B, AR_D };
+
+static const struct {
+	const char *name;
+	enum ar entry; /* the entry here before, on that real */
+	int entry_gen_off; /* added to its generation (stale) */
+	uint32_t entry_back; /* its seen, units before now */
+	uint16_t entry_flags;
+	int rec_gen_off; /* added to the record's generation */
+	uint32_t rec_id; /* the record's real id instead of B's (0: B) */
+	uint32_t idle; /* the record's idle units */
+	enum keel_sync_apply_res want;
+	enum ar after; /* the entry's real after */
+} apply_rows[] = {
+	{ "no entry: inserted as the peer's", AR_NONE, 0, 0, 0, 0, 0, 3,
+	  KEEL_APPLY_INSERTED, AR_B },
+	{ "the same real: nothing written", AR_B, 0, 9, 0, 0, 0, 0,
+	  KEEL_APPLY_SAME, AR_B },
+	{ "an entry on a reused id: replaced", AR_A, 1, 0, 0, 0, 0, 9,
+	  KEEL_APPLY_REPLACED, AR_B },
+	{ "an entry on another service's real: replaced", AR_D, 0, 0, 0, 0, 0,
+	  9, KEEL_APPLY_REPLACED, AR_B },
+	{ "forwarded here just now: kept", AR_A, 0, 0, 0, 0, 0, 0,
+	  KEEL_APPLY_KEPT_ACTIVE, AR_A },
+	{ "forwarded here 2 units ago: kept", AR_A, 0, 2, 0, 0, 0, 0,
+	  KEEL_APPLY_KEPT_ACTIVE, AR_A },
+	{ "used here 10 ago, there now: replaced", AR_A, 0, 10, 0, 0, 0, 0,
+	  KEEL_APPLY_REPLACED, AR_B },
+	{ "used here 10 ago, there 20 ago: kept", AR_A, 0, 10, 0, 0, 0, 20,
+	  KEEL_APPLY_KEPT_NEWER, AR_A },
+	{ "a peer's entry of now, a record of now: kept (tie)", AR_A, 0, 0,
+	  KEEL_CONN_F_PEER, 0, 0, 0, KEEL_APPLY_KEPT_NEWER, AR_A },
+	{ "a record of an older generation: stale", AR_NONE, 0, 0, 0, -1, 0, 0,
+	  KEEL_APPLY_STALE, AR_NONE },
+	{ "a record of an unknown real: stale", AR_NONE, 0, 0, 0, 0, 4000, 0,
+	  KEEL_APPLY_STALE, AR_NONE },
+};
+
+static struct keel_flow apply_flow(uint16_t sport)
+{
+	struct pkt p = {};
+
+	tcp4_pkt(&p, 0, WEB4, sport, 80, TCP_ACK);
+	return p.flow;
+}
+
+static const struct lb_real *apply_real(struct world *w, enum ar a)
+{
+	switch (a) {
+	case AR_A:
+		return &w->svc[S_WEB4]->reals[0];
+	case AR_B:
+		return &w->svc[S_WEB4]->reals[1];
+	case AR_D:
+		return &w->svc[S_DNS4]->reals[0];
+	default:
+		return NULL;
+	}
+}
+
+START_TEST(sync_apply)
+{
+	static struct world w;
+	const struct lb_real *b, *e, *want;
+	uint32_t res[KEEL_APPLY__MAX], now;
+	struct keel_sync_apply_rec rec = {};
+	struct keel_flow f = apply_flow(41000);
+	struct keel_conn c;
+	int fd, err, k;
+
+	memset(&w, 0, sizeof(w));
+	if (world_init(&w, 2000 + _i))
+		goto out;
+	fd = lb_dp_map_fd(w.dp, KEEL_PIN_CONN);
+	b = apply_real(&w, AR_B);
+	e = apply_real(&w, apply_rows[_i].entry);
+	now = lb_dp_seen_now();
+	if (e) {
+		c = (struct keel_conn){
+			.real_id = e->id,
+			.real_gen = e->gen + apply_rows[_i].entry_gen_off,
+			.seen = now - apply_rows[_i].entry_back,
+			.flags = apply_rows[_i].entry_flags
+		};
+		if (bpf_map_update_elem(fd, &f, &c, BPF_NOEXIST))
+			failf(&w, "entry: %s", strerror(errno));
+	}
+	rec.flow = f;
+	rec.real_id = apply_rows[_i].rec_id ? apply_rows[_i].rec_id : b->id;
+	rec.real_gen = b->gen + apply_rows[_i].rec_gen_off;
+	rec.idle = apply_rows[_i].idle;
+	err = lb_dp_conn_apply(w.dp, &rec, 1, SYNC_REANNOUNCE, res);
+	if (err)
+		failf(&w, "apply: %s", strerror(-err));
+	for (k = 0; k < KEEL_APPLY__MAX; k++)
+		if (res[k] != (k == (int)apply_rows[_i].want))
+			failf(&w, "outcome %d counted %u", k, res[k]);
+	want = apply_real(&w, apply_rows[_i].after);
+	memset(&c, 0, sizeof(c));
+	if ((bpf_map_lookup_elem(fd, &f, &c) == 0) != (want != NULL))
+		failf(&w, "entry %s", want ? "missing" : "written");
+	if (want && c.real_id != want->id)
+		failf(&w, "entry on real %u, want %u", c.real_id, want->id);
+	/* Written from the record: the peer's, last used then, announced
+	 * again within one period. */
+	if (apply_rows[_i].want == KEEL_APPLY_INSERTED ||
+	    apply_rows[_i].want == KEEL_APPLY_REPLACED) {
+		uint32_t t = lb_dp_seen_now();
+
+		if (c.real_gen != b->gen || c.flags != KEEL_CONN_F_PEER ||
+		    (c.seen != now - rec.idle && c.seen != t - rec.idle) ||
+		    (uint16_t)((uint16_t)t - c.ann) > SYNC_REANNOUNCE)
+			failf(&w,
+			      "written: gen %u flags %u seen %u ann %u "
+			      "(now %u)",
+			      c.real_gen, c.flags, c.seen, c.ann, t);
+	}
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "%s: %d failed checks:\n%s",
+		      apply_rows[_i].name, w.nfail, w.diag);
+}
+END_TEST
+
+/* Many records in one call: runs of KEEL_SYNC_APPLY_MAX, and the count. */
+START_TEST(sync_apply_many)
+{
+	static struct world w;
+	static struct keel_sync_apply_rec recs[KEEL_SYNC_APPLY_MAX + 5];
+	const uint32_t n = ARRAY_SIZE(recs);
+	uint32_t res[KEEL_APPLY__MAX], i;
+	uint64_t before, after, cap;
+	const struct lb_real *b;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	if (world_init(&w, 2100))
+		goto out;
+	b = apply_real(&w, AR_B);
+	for (i = 0; i < n; i++) {
+		recs[i].flow = apply_flow((uint16_t)(10000 + i));
+		recs[i].real_id = b->id;
+		recs[i].real_gen = b->gen;
+	}
+	err = lb_dp_conn_apply(w.dp, recs, 0, SYNC_REANNOUNCE, res);
+	for (i = 0; i < KEEL_APPLY__MAX; i++)
+		if (err || res[i])
+			failf(&w, "none: err %d, outcome %u counted %u", err, i,
+			      res[i]);
+	lb_dp_conn_occupancy(w.dp, &before, &cap);
+	err = lb_dp_conn_apply(w.dp, recs, n, SYNC_REANNOUNCE, res);
+	lb_dp_conn_occupancy(w.dp, &after, &cap);
+	if (err || res[KEEL_APPLY_INSERTED] != n || after - before != n)
+		failf(&w, "%u records: err %d, %u inserted, occupancy +%llu", n,
+		      err, res[KEEL_APPLY_INSERTED],
+		      (unsigned long long)(after - before));
+	/* Again: all the same. */
+	err = lb_dp_conn_apply(w.dp, recs, n, SYNC_REANNOUNCE, res);
+	if (err || res[KEEL_APPLY_SAME] != n)
+		failf(&w, "again: err %d, %u same", err, res[KEEL_APPLY_SAME]);
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "apply many: %d failed checks:\n%s",
+		      w.nfail, w.diag);
+}
+END_TEST
+
 /* Can BPF_PROG_TEST_RUN present a frame shorter than 14 bytes? */
 static bool probe_runt(void)
 {
@@ -2884,6 +3058,8 @@ int main(void)
 	tc = tcase_create("sync");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, sync_paths);
+	tcase_add_loop_test(tc, sync_apply, 0, ARRAY_SIZE(apply_rows));
+	tcase_add_test(tc, sync_apply_many);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
