@@ -177,6 +177,17 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 		if (dp->fd[i] < 0)
 			return -errno;
 	}
+	/* Both or neither: a switch without its ring would lose records. */
+	if ((dp->fd[LB_MAP_SYNC_CFG] < 0) != (dp->fd[LB_MAP_SYNC_RING] < 0)) {
+		keel_log(LOG_ERR, "%s: %s without %s: unload the instance, or "
+				  "load it again (a load adds what is missing)",
+			 dp->dir,
+			 dp->fd[LB_MAP_SYNC_CFG] < 0 ? KEEL_PIN_SYNC_RING :
+						       KEEL_PIN_SYNC_CFG,
+			 dp->fd[LB_MAP_SYNC_CFG] < 0 ? KEEL_PIN_SYNC_CFG :
+						       KEEL_PIN_SYNC_RING);
+		return -EPROTO;
+	}
 	if (!need_prog)
 		return 0;
 	err = lb_dp_path(dp, LB_DP_PIN_PROG, path, sizeof(path));

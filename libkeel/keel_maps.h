@@ -212,9 +212,8 @@ struct keel_config {
  * KEEL_SYNC_F_ON makes the program announce every flow it records into
  * keel_sync_ring, a BPF ring buffer lbd drains, and re-announce an entry
  * in use once per reannounce units (of seen's clock; below 32768, the
- * 16-bit ann).  Off, the default, the program writes no record.  lbd
- * writes alive (the unit of its last heartbeat) for a restarted lbd to
- * tell how long nobody drained the ring.  A new map beside layout 3's:
+ * 16-bit ann).  Off, the default, the program writes no record.  A new
+ * map beside layout 3's:
  * an older instance's pins gain it, nothing is migrated.
  */
 #define KEEL_SYNC_F_ON (1U << 0)
@@ -225,7 +224,7 @@ struct keel_sync_cfg {
 	__u32 flags; /* KEEL_SYNC_F_* */
 	__u16 reannounce; /* units, 1..KEEL_SYNC_REANNOUNCE_MAX */
 	__u16 pad;
-	__u32 alive;
+	__u32 alive; /* reserved for lbd's heartbeat; not written yet */
 	__u32 pad2;
 };
 
@@ -271,6 +270,7 @@ enum keel_sync_apply_res {
 	KEEL_APPLY_KEPT_NEWER,
 	KEEL_APPLY_RACE, /* an insert lost to the program's own */
 	KEEL_APPLY_STALE, /* its real's id was reused or is gone since */
+	KEEL_APPLY_DOWN, /* its real is not usable here: not applied */
 	KEEL_APPLY_FAULT, /* a record could not be read or written */
 	KEEL_APPLY__MAX
 };
@@ -285,7 +285,6 @@ struct keel_sync_apply_ctx {
 	 * sleepable programs may not read the coarse clock */
 	__u32 now;
 	__u32 res[KEEL_APPLY__MAX]; /* out: records per outcome */
-	__u32 pad;
 };
 
 /* Per-CPU state of the cap (keel_rate): inserts in the current unit. */

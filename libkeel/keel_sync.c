@@ -364,6 +364,12 @@ void keel_sync_bulk_data_begin(struct keel_sync_wr *w, uint8_t *b, size_t size,
 	struct keel_wbuf h;
 
 	wr_begin(w, b, size, true, KEEL_SYNC_BULK_DATA_HDR_LEN);
+	/* A header its own parser would refuse: nothing is written. */
+	if (!in->parts || in->part >= in->parts ||
+	    (in->flags & ~KEEL_SYNC_BULK_F_LAST)) {
+		w->bad = true;
+		return;
+	}
 	if (w->len > size)
 		return;
 	h = keel_wbuf_init(b, KEEL_SYNC_BULK_DATA_HDR_LEN);
@@ -383,7 +389,7 @@ int keel_sync_rec_put(struct keel_sync_wr *w, const struct keel_sync_rec *r)
 	struct keel_wbuf o;
 	size_t a, need;
 
-	if (!rec_ok(r, w->bulk))
+	if (w->bad || !rec_ok(r, w->bulk))
 		return -EINVAL;
 	a = alen(r->family);
 	need = KEEL_SYNC_REC_LEN(r->family);
@@ -411,6 +417,8 @@ int keel_sync_wr_end(struct keel_sync_wr *w)
 {
 	size_t at = w->bulk ? 20 : 0; /* where count is */
 
+	if (w->bad)
+		return -EINVAL;
 	if (w->len > w->size)
 		return -ENOSPC;
 	w->b[at] = (uint8_t)(w->count >> 8);
@@ -835,9 +843,11 @@ static void win_set(struct keel_sync_window *w, uint64_t seq, bool on)
 
 void keel_sync_window_init(struct keel_sync_window *w, uint64_t seq)
 {
+	/* Nothing the sender sent before the HELLO that proved the session
+	 * is fresh: every seq up to it counts as seen. */
 	memset(w, 0, sizeof(*w));
+	memset(w->bits, 0xff, sizeof(w->bits));
 	w->top = seq;
-	win_set(w, seq, true);
 }
 
 int keel_sync_window_check(const struct keel_sync_window *w, uint64_t seq)

@@ -300,6 +300,7 @@ struct keel_sync_wr {
 	size_t size, len;
 	uint16_t count;
 	bool bulk;
+	bool bad; /* begun with an invalid header: put and end -EINVAL */
 };
 void keel_sync_flows_begin(struct keel_sync_wr *w, uint8_t *b, size_t size,
 			   uint32_t queue_us);
@@ -311,8 +312,9 @@ int keel_sync_wr_end(struct keel_sync_wr *w);
 /*
  * The replay window of one accepted stream (RFC 4303 section 3.4.3): seqs
  * more than 1024 below the highest accepted, or seen already, are
- * replays.  check before decrypting, mark after.  lost counts seqs passed
- * over and not (yet) seen: a late arrival inside the window takes one back.
+ * replays, and so is every seq up to the one the window began with.
+ * check before decrypting, mark after.  lost counts seqs passed over and
+ * not (yet) seen: a late arrival inside the window takes one back.
  */
 #define KEEL_SYNC_WINDOW 1024
 struct keel_sync_window {

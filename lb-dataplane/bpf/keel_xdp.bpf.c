@@ -163,14 +163,33 @@ static __always_inline int keel_flow_eq(const struct keel_flow *a,
 	return !d;
 }
 
-/* Pair sync's settings when lbd turned it on, else NULL. */
+/*
+ * An entry's real id and generation in one 8-byte load: the apply
+ * program and other CPUs rewrite both in one 8-byte store, so two loads
+ * could pair one real's id with another's generation.
+ */
+static __always_inline __u32 keel_conn_real(const struct keel_conn *c,
+					    __u32 *gen)
+{
+	union {
+		struct keel_conn_v1 v;
+		__u64 w;
+	} u;
+
+	u.w = *(volatile const __u64 *)c;
+	*gen = u.v.real_gen;
+	return u.v.real_id;
+}
+
+/* Pair sync's settings when lbd turned it on, else NULL (a period of 0,
+ * which lb_dp refuses, counts as off). */
 static __always_inline const struct keel_sync_cfg *keel_sync_on(void)
 {
 	const struct keel_sync_cfg *sc;
 	__u32 zero = 0;
 
 	sc = bpf_map_lookup_elem(&keel_sync_cfg, &zero);
-	return sc && (sc->flags & KEEL_SYNC_F_ON) ? sc : NULL;
+	return sc && (sc->flags & KEEL_SYNC_F_ON) && sc->reannounce ? sc : NULL;
 }
 
 /*
@@ -234,16 +253,23 @@ keel_sync_refresh(struct keel_conn *c, const struct keel_flow *f, __u32 now)
 {
 	const struct keel_sync_cfg *sc;
 	struct keel_sync_ev *ev;
+	__u32 id, gen;
 
 	if (c->flags & KEEL_CONN_F_PEER)
 		c->flags &= ~KEEL_CONN_F_PEER;
 	sc = keel_sync_on();
 	if (!sc || (__u16)((__u16)now - c->ann) < sc->reannounce)
 		return;
-	ev = keel_sync_reserve(f, c->real_id, c->real_gen,
-			       KEEL_SYNC_EV_REFRESH);
-	if (!ev)
-		return; /* ann stays due: tried again next unit */
+	id = keel_conn_real(c, &gen);
+	ev = keel_sync_reserve(f, id, gen, KEEL_SYNC_EV_REFRESH);
+	if (!ev) {
+		/* Due again an eighth of a period later: a ring that stays
+		 * full (lbd gone, a flood) is not asked by every live flow
+		 * every unit. */
+		c->ann = (__u16)(now - sc->reannounce + (sc->reannounce >> 3) +
+				 1);
+		return;
+	}
 	keel_sync_submit(ev);
 	keel_count(KEEL_CNT_SYNC_REFRESH);
 	c->ann = (__u16)now;
@@ -400,9 +426,11 @@ int keel_xdp(struct xdp_md *ctx)
 		reason = KEEL_CNT_ICMP_TOO_BIG;
 		conn = bpf_map_lookup_elem(&keel_conn, &p.flow);
 		if (conn) {
-			real_id = conn->real_id;
+			__u32 gen;
+
+			real_id = keel_conn_real(conn, &gen);
 			real = bpf_map_lookup_elem(&keel_reals, &real_id);
-			if (real && real->gen == conn->real_gen &&
+			if (real && real->gen == gen &&
 			    keel_real_usable(real, svc->svc_id))
 				goto forward;
 		}
@@ -457,9 +485,11 @@ int keel_xdp(struct xdp_md *ctx)
 	}
 #endif
 	if (conn) {
-		real_id = conn->real_id;
+		__u32 gen;
+
+		real_id = keel_conn_real(conn, &gen);
 		real = bpf_map_lookup_elem(&keel_reals, &real_id);
-		if (real && real->gen == conn->real_gen &&
+		if (real && real->gen == gen &&
 		    keel_real_usable(real, svc->svc_id)) {
 #ifndef KEEL_XDP_NO_SEEN
 			if (conn->seen != now) {
@@ -544,9 +574,9 @@ static __always_inline void keel_apply_res(struct keel_apply_state *st,
 static long keel_apply_one(__u32 i, void *data)
 {
 	struct keel_apply_state *st = data;
+	struct keel_conn *cur, snap, c = {};
 	struct keel_real_info *rr, *cr;
 	struct keel_sync_apply_rec r;
-	struct keel_conn *cur, c = {};
 	__u32 peer_last, id;
 	enum keel_merge m;
 	int usable = 0;
@@ -562,16 +592,27 @@ static long keel_apply_one(__u32 i, void *data)
 		keel_apply_res(st, KEEL_APPLY_STALE);
 		return 0;
 	}
+	/* DOWN here (or unresolved): the ring chooses again on the flow's
+	 * next packet, as for any flow of a real that is not usable. */
+	if (!(rr->flags & KEEL_REAL_F_USABLE)) {
+		keel_apply_res(st, KEEL_APPLY_DOWN);
+		return 0;
+	}
 	peer_last = r.idle >= st->now ? 0 : st->now - r.idle;
 	cur = bpf_map_lookup_elem(&keel_conn, &r.flow);
 	if (cur) {
-		id = cur->real_id;
+		/* The merge reads a snapshot, id and generation as a pair. */
+		snap.real_id = keel_conn_real(cur, &snap.real_gen);
+		snap.seen = cur->seen;
+		snap.flags = cur->flags;
+		snap.ann = cur->ann;
+		id = snap.real_id;
 		cr = bpf_map_lookup_elem(&keel_reals, &id);
-		usable = cr && cr->gen == cur->real_gen &&
+		usable = cr && cr->gen == snap.real_gen &&
 			 keel_real_usable(cr, rr->svc_id);
 	}
-	m = keel_conn_merge(cur, usable, r.real_id, r.real_gen, peer_last,
-			    st->now, st->active);
+	m = keel_conn_merge(cur ? &snap : NULL, usable, r.real_id, r.real_gen,
+			    peer_last, st->now, st->active);
 	/* Written as the peer's, announced again somewhere in one period
 	 * (a bulk or a failover does not come back as one burst). */
 	c.ann = (__u16)(st->now - bpf_get_prandom_u32() % st->reannounce);

@@ -2797,6 +2797,38 @@ START_TEST(sync_paths)
 		      "runs, ann %u seen %u",
 		      err, (unsigned long long)recs, (unsigned long long)full,
 		      runs, c.ann, c.seen);
+	{
+		/*
+		 * Still full: a new flow is recorded, left due at once; a hit
+		 * on a due entry leaves it due an eighth of a period later.
+		 */
+		struct pkt syn2 = {}, ack2 = {};
+		struct result rr;
+		uint64_t f0 = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
+		uint64_t r0 = cnt_of(&w, KEEL_CNT_SYNC_RECORDS);
+		uint64_t h0 = cnt_of(&w, KEEL_CNT_SYNC_REFRESH);
+
+		tcp4_pkt(&syn2, 0, WEB4, 40001, 80, TCP_SYN);
+		tcp4_pkt(&ack2, 0, WEB4, 40001, 80, TCP_ACK);
+		prog_run(&w, syn2.b, syn2.len, &rr);
+		prog_run(&w, ack2.b, ack2.len, &rr);
+		c = entry_of(&w, &ack2.flow);
+		if (cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) != f0 + 1 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_RECORDS) != r0 ||
+		    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE))
+			failf(&w, "full ring, new flow: ann %u seen %u", c.ann,
+			      c.seen);
+		entry_age(&w, &ack2.flow, SYNC_REANNOUNCE, 0);
+		prog_run(&w, ack2.b, ack2.len, &rr);
+		c = entry_of(&w, &ack2.flow);
+		if (cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) != f0 + 2 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_RECORDS) != r0 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_REFRESH) != h0 ||
+		    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE +
+					SYNC_REANNOUNCE / 8 + 1))
+			failf(&w, "full ring, due hit: ann %u seen %u", c.ann,
+			      c.seen);
+	}
 	sync_drain(&w);
 	if ((uint64_t)w.n_ev != recs)
 		failf(&w, "full ring: %d records read, %llu counted", w.n_ev,
@@ -2820,6 +2852,7 @@ END_TEST
  * flow of S_WEB4).
  */
 enum ar { AR_NONE, AR_A, AR_B, AR_D };
+#define AR_DOWN_ID 0xffffffffU /* rec_id: B, after it went DOWN here */
 
 static const struct {
 	const char *name;
@@ -2855,6 +2888,8 @@ static const struct {
 	  KEEL_APPLY_STALE, AR_NONE },
 	{ "a record of an unknown real: stale", AR_NONE, 0, 0, 0, 0, 4000, 0,
 	  KEEL_APPLY_STALE, AR_NONE },
+	{ "a record of a real DOWN here: not applied", AR_A, 0, 10, 0, 0,
+	  AR_DOWN_ID, 0, KEEL_APPLY_DOWN, AR_A },
 };
 
 static struct keel_flow apply_flow(uint16_t sport)
@@ -2890,10 +2925,18 @@ START_TEST(sync_apply)
 	int fd, err, k;
 
 	memset(&w, 0, sizeof(w));
+	w.sync = true; /* applying announces nothing: the ring stays empty */
 	if (world_init(&w, 2000 + _i))
 		goto out;
 	fd = lb_dp_map_fd(w.dp, KEEL_PIN_CONN);
 	b = apply_real(&w, AR_B);
+	if (apply_rows[_i].rec_id == AR_DOWN_ID) {
+		/* B goes DOWN here; the record names it. */
+		lb_model_real_set_state(w.svc[S_WEB4], &w.svc[S_WEB4]->reals[1],
+					KEEL_RS_DOWN);
+		if (commit(&w))
+			goto out;
+	}
 	e = apply_real(&w, apply_rows[_i].entry);
 	now = lb_dp_seen_now();
 	if (e) {
@@ -2907,12 +2950,18 @@ START_TEST(sync_apply)
 			failf(&w, "entry: %s", strerror(errno));
 	}
 	rec.flow = f;
-	rec.real_id = apply_rows[_i].rec_id ? apply_rows[_i].rec_id : b->id;
+	rec.real_id = apply_rows[_i].rec_id &&
+				      apply_rows[_i].rec_id != AR_DOWN_ID ?
+			      apply_rows[_i].rec_id :
+			      b->id;
 	rec.real_gen = b->gen + apply_rows[_i].rec_gen_off;
 	rec.idle = apply_rows[_i].idle;
 	err = lb_dp_conn_apply(w.dp, &rec, 1, SYNC_REANNOUNCE, res);
 	if (err)
 		failf(&w, "apply: %s", strerror(-err));
+	sync_drain(&w);
+	if (w.n_ev)
+		failf(&w, "applying put %d records in the ring", w.n_ev);
 	for (k = 0; k < KEEL_APPLY__MAX; k++)
 		if (res[k] != (k == (int)apply_rows[_i].want))
 			failf(&w, "outcome %d counted %u", k, res[k]);

@@ -8,7 +8,8 @@
  * encoding per message); a frame that passes was sealed the same way and
  * opens to the same body under the key, and any flipped byte of it fails
  * to open.  The first bytes also drive the replay window against a plain
- * model (a list of the seqs seen): both must agree on every seq.  The AEAD
+ * model (a list of the seqs seen): both must agree on every seq and on
+ * the count of seqs lost.  The AEAD
  * of random input never verifies, so it is reached by sealing here.
  */
 #include <errno.h>
@@ -167,7 +168,8 @@ static void fuzz_window(const uint8_t *data, size_t size)
 {
 	static uint64_t seen[256];
 	struct keel_sync_window w;
-	uint64_t top = 1000, seq;
+	const uint64_t first = 1000;
+	uint64_t top = first, seq;
 	size_t n = 0;
 
 	keel_sync_window_init(&w, top);
@@ -183,7 +185,9 @@ static void fuzz_window(const uint8_t *data, size_t size)
 			      0;
 		for (size_t j = 0; j < n; j++)
 			dup |= seen[j] == seq;
-		want = (!seq || dup || (seq <= top && top - seq >= 1024)) ?
+		/* Nothing up to the session's first seq is fresh. */
+		want = (seq <= first || dup ||
+			(seq <= top && top - seq >= 1024)) ?
 			       -EALREADY :
 			       0;
 		FUZZ_CHECK(keel_sync_window_check(&w, seq) == want);
@@ -195,6 +199,8 @@ static void fuzz_window(const uint8_t *data, size_t size)
 			top = seq;
 		FUZZ_CHECK(w.top == top);
 		FUZZ_CHECK(keel_sync_window_check(&w, seq) == -EALREADY);
+		/* Lost: the seqs after the first up to top not seen. */
+		FUZZ_CHECK(w.lost == (top - first) - (n - 1));
 	}
 }
 

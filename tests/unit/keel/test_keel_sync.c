@@ -502,6 +502,25 @@ START_TEST(test_encode_invalid)
 	keel_sync_flows_begin(&w, b, sizeof(b), 0);
 	r.kind = KEEL_SYNC_BULK;
 	ck_assert_int_eq(keel_sync_rec_put(&w, &r), -EINVAL);
+	{
+		/* A bulk header its parser would refuse. */
+		struct keel_sync_bulk_data bd = { .parts = 2, .part = 2 };
+		struct keel_sync_rec rb = rec4;
+
+		rb.kind = KEEL_SYNC_BULK;
+		keel_sync_bulk_data_begin(&w, b, sizeof(b), &bd);
+		ck_assert_int_eq(keel_sync_rec_put(&w, &rb), -EINVAL);
+		ck_assert_int_eq(keel_sync_wr_end(&w), -EINVAL);
+		bd.part = 1;
+		bd.flags = 2;
+		keel_sync_bulk_data_begin(&w, b, sizeof(b), &bd);
+		ck_assert_int_eq(keel_sync_wr_end(&w), -EINVAL);
+		bd.flags = KEEL_SYNC_BULK_F_LAST;
+		keel_sync_bulk_data_begin(&w, b, sizeof(b), &bd);
+		ck_assert_int_eq(keel_sync_rec_put(&w, &rb), 0);
+		ck_assert_int_eq(keel_sync_wr_end(&w), 24 + 24);
+	}
+	keel_sync_flows_begin(&w, b, sizeof(b), 0);
 	r = rec4;
 	r.vip[5] = 1; /* an IPv4 address with bytes past its 4th */
 	ck_assert_int_eq(keel_sync_rec_put(&w, &r), -EINVAL);
@@ -736,6 +755,18 @@ static const struct {
 	  5000,
 	  4987 },
 	{ "seq 0", 1, { 0 }, { -EALREADY }, 1, 0 },
+	{ "below the session's first",
+	  1000,
+	  { 999, 500, 1001, 998 },
+	  { -EALREADY, -EALREADY, 0, -EALREADY },
+	  1001,
+	  0 },
+	{ "below the first, after a jump",
+	  1000,
+	  { 1500, 999, 1200 },
+	  { 0, -EALREADY, 0 },
+	  1500,
+	  498 },
 	{ "old after a jump",
 	  100,
 	  { 2000, 100, 976, 977 },
