@@ -152,13 +152,19 @@ struct keel_flow {
  * connection sync (KEEL_CONN_F_*); the program writes 0.
  */
 #define KEEL_SEEN_SHIFT 30
+/* keel_conn.flags: written by a peer's record (pair sync), not used here
+ * since (keel_conn_merge.h). */
+#define KEEL_CONN_F_PEER (1U << 0)
 
 struct keel_conn {
 	__u32 real_id;
 	__u32 real_gen;
 	__u32 seen;
-	__u16 flags;
-	__u16 pad;
+	__u16 flags; /* KEEL_CONN_F_* */
+	/* Pair sync: the low 16 bits of the unit (seen's) in which the entry
+	 * was last announced to the peers; 0 in entries of older programs,
+	 * which only makes them due for a re-announce (docs/pair.md). */
+	__u16 ann;
 };
 
 /* The layout-1 value (adoption migrates it; lb_dp.c). */
@@ -199,6 +205,86 @@ struct keel_if_mac {
 struct keel_config {
 	__u32 conn_insert_cap;
 	__u32 pad;
+};
+
+/*
+ * Pair sync (docs/pair.md).  keel_sync_cfg (one entry, written by lbd):
+ * KEEL_SYNC_F_ON makes the program announce every flow it records into
+ * keel_sync_ring, a BPF ring buffer lbd drains, and re-announce an entry
+ * in use once per reannounce units (of seen's clock; below 32768, the
+ * 16-bit ann).  Off, the default, the program writes no record.  A new
+ * map beside layout 3's:
+ * an older instance's pins gain it, nothing is migrated.
+ */
+#define KEEL_SYNC_F_ON (1U << 0)
+#define KEEL_SYNC_REANNOUNCE_MAX 32767
+#define KEEL_SYNC_RING_BYTES (8U << 20) /* 131072 records of 64 bytes */
+
+struct keel_sync_cfg {
+	__u32 flags; /* KEEL_SYNC_F_* */
+	__u16 reannounce; /* units, 1..KEEL_SYNC_REANNOUNCE_MAX */
+	__u16 pad;
+	__u32 alive; /* reserved for lbd's heartbeat; not written yet */
+	__u32 pad2;
+};
+
+/* What a record says (keel_sync_ev.kind; the wire's kinds, keel_sync.h). */
+enum keel_sync_ev_kind {
+	KEEL_SYNC_EV_NEW = 1, /* recorded: a flow's first entry, a SYN on a
+			       * reused 5-tuple */
+	KEEL_SYNC_EV_RECHOSEN = 2, /* its real was unusable: chosen again */
+	KEEL_SYNC_EV_REFRESH = 3, /* in use, announced again */
+};
+
+/* One ring record: 52 bytes (64 in the ring with its header, rounded). */
+struct keel_sync_ev {
+	struct keel_flow flow;
+	__u32 real_id;
+	__u32 real_gen;
+	__u8 kind; /* enum keel_sync_ev_kind */
+	__u8 pad[3];
+};
+
+/*
+ * The other way (docs/pair.md): lbd applies its peers' records with one
+ * run of the program keel_sync_apply (BPF_PROG_RUN) per at most
+ * KEEL_SYNC_APPLY_MAX records, each translated to this LB's real id and
+ * generation; the program merges each into keel_conn by
+ * keel_conn_merge() and counts the outcomes into the context.
+ */
+#define KEEL_SYNC_APPLY_MAX 1024
+
+struct keel_sync_apply_rec {
+	struct keel_flow flow;
+	__u32 real_id;
+	__u32 real_gen;
+	__u32 idle; /* units since the peer last used the entry */
+	__u32 pad;
+};
+
+enum keel_sync_apply_res {
+	KEEL_APPLY_INSERTED, /* these five are enum keel_merge's, in order */
+	KEEL_APPLY_SAME,
+	KEEL_APPLY_REPLACED,
+	KEEL_APPLY_KEPT_ACTIVE,
+	KEEL_APPLY_KEPT_NEWER,
+	KEEL_APPLY_RACE, /* an insert lost to the program's own */
+	KEEL_APPLY_STALE, /* its real's id was reused or is gone since */
+	KEEL_APPLY_DOWN, /* its real is not usable here: not applied */
+	KEEL_APPLY_FAULT, /* a record could not be read or written */
+	KEEL_APPLY__MAX
+};
+
+struct keel_sync_apply_ctx {
+	__u64 recs; /* in: user address of n records */
+	__u32 n; /* in: at most KEEL_SYNC_APPLY_MAX */
+	__u16 reannounce; /* in: units; a new entry's re-announce is spread
+			   * over one period */
+	__u16 active; /* in: units a use here wins outright (2) */
+	/* in: now in seen's units (CLOCK_MONOTONIC >> KEEL_SEEN_SHIFT):
+	 * sleepable programs may not read the coarse clock */
+	__u32 now;
+	__u32 res[KEEL_APPLY__MAX]; /* out: records per outcome */
 };
 
 /* Per-CPU state of the cap (keel_rate): inserts in the current unit. */
@@ -273,6 +359,9 @@ enum keel_cnt {
 	KEEL_CNT_CONN_INSERTS, /* extra: new conn-table keys */
 	KEEL_CNT_MAC_GUARD_OFF, /* extra: no MAC known for the interface */
 	KEEL_CNT_FLOW_CAPPED, /* its hint, over the insert cap: not recorded */
+	KEEL_CNT_SYNC_RECORDS, /* extra: records put in keel_sync_ring */
+	KEEL_CNT_SYNC_REFRESH, /* extra: of which re-announces */
+	KEEL_CNT_SYNC_RING_FULL, /* extra: no room; announced again later */
 	KEEL_CNT__MAX,
 };
 
@@ -302,6 +391,9 @@ enum keel_cnt {
 		[KEEL_CNT_CONN_INSERTS] = "conn_inserts",                 \
 		[KEEL_CNT_MAC_GUARD_OFF] = "mac_guard_off",               \
 		[KEEL_CNT_FLOW_CAPPED] = "flow_unrecorded_capped",        \
+		[KEEL_CNT_SYNC_RECORDS] = "sync_records",                 \
+		[KEEL_CNT_SYNC_REFRESH] = "sync_refresh",                 \
+		[KEEL_CNT_SYNC_RING_FULL] = "sync_ring_full",             \
 	}
 
 /* Pinned map names (files under the instance's bpffs directory). */
@@ -319,6 +411,8 @@ enum keel_cnt {
 #define KEEL_PIN_INFO "keel_info"
 #define KEEL_PIN_CONFIG "keel_config"
 #define KEEL_PIN_RATE "keel_rate"
+#define KEEL_PIN_SYNC_CFG "keel_sync_cfg"
+#define KEEL_PIN_SYNC_RING "keel_sync_ring"
 
 #ifndef __BPF__
 _Static_assert(sizeof(struct keel_vip_key) == 20, "vip key layout");
@@ -334,6 +428,10 @@ _Static_assert(sizeof(struct keel_if_mac) == 8, "if mac layout");
 _Static_assert(sizeof(struct keel_info) == 24, "info layout");
 _Static_assert(sizeof(struct keel_config) == 8, "config layout");
 _Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
+_Static_assert(sizeof(struct keel_sync_cfg) == 16, "sync cfg layout");
+_Static_assert(sizeof(struct keel_sync_ev) == 52, "sync record layout");
+_Static_assert(sizeof(struct keel_sync_apply_rec) == 56, "apply record");
+_Static_assert(sizeof(struct keel_sync_apply_ctx) == 56, "apply context");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");
 _Static_assert((KEEL_HINT_SLOTS & (KEEL_HINT_SLOTS - 1)) == 0, "hint slots");
 _Static_assert(offsetof(struct keel_flow, sport) == 32, "flow ports");

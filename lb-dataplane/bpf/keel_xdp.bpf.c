@@ -30,6 +30,7 @@
 #include "xdp_maps.h"
 #include "xdp_parse.h"
 #include "xdp_fwd.h"
+#include "keel_conn_merge.h"
 
 static __always_inline int keel_real_usable(const struct keel_real_info *r,
 					    __u32 svc_id)
@@ -163,12 +164,127 @@ static __always_inline int keel_flow_eq(const struct keel_flow *a,
 }
 
 /*
+ * An entry's real id and generation in one 8-byte load: the apply
+ * program and other CPUs rewrite both in one 8-byte store, so two loads
+ * could pair one real's id with another's generation.
+ */
+static __always_inline __u32 keel_conn_real(const struct keel_conn *c,
+					    __u32 *gen)
+{
+	union {
+		struct keel_conn_v1 v;
+		__u64 w;
+	} u;
+
+	u.w = *(volatile const __u64 *)c;
+	*gen = u.v.real_gen;
+	return u.v.real_id;
+}
+
+/* Pair sync's settings when lbd turned it on, else NULL (a period of 0,
+ * which lb_dp refuses, counts as off). */
+static __always_inline const struct keel_sync_cfg *keel_sync_on(void)
+{
+	const struct keel_sync_cfg *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&keel_sync_cfg, &zero);
+	return sc && (sc->flags & KEEL_SYNC_F_ON) && sc->reannounce ? sc : NULL;
+}
+
+/*
+ * Reserve a record of (flow, real) for the pair.  NULL when the ring is
+ * full (counted): the caller then leaves the entry's ann due, so the
+ * flow is announced again on its next packet a unit later.  No wakeup:
+ * lbd drains the ring on a timer, not per record.
+ */
+static __always_inline struct keel_sync_ev *
+keel_sync_reserve(const struct keel_flow *f, __u32 id, __u32 gen, __u8 kind)
+{
+	struct keel_sync_ev *ev;
+
+	ev = bpf_ringbuf_reserve(&keel_sync_ring, sizeof(*ev), 0);
+	if (!ev) {
+		keel_count(KEEL_CNT_SYNC_RING_FULL);
+		return NULL;
+	}
+	ev->flow = *f;
+	ev->real_id = id;
+	ev->real_gen = gen;
+	ev->kind = kind;
+	ev->pad[0] = ev->pad[1] = ev->pad[2] = 0;
+	return ev;
+}
+
+static __always_inline void keel_sync_submit(struct keel_sync_ev *ev)
+{
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	keel_count(KEEL_CNT_SYNC_RECORDS);
+}
+
+/*
+ * Announce an entry that was just written in place; on a full ring its
+ * ann goes due instead.
+ */
+static __always_inline void keel_sync_rewritten(struct keel_conn *c,
+						const struct keel_flow *f,
+						__u32 id, __u32 gen, __u32 now,
+						__u8 kind)
+{
+	const struct keel_sync_cfg *sc = keel_sync_on();
+	struct keel_sync_ev *ev;
+
+	if (!sc)
+		return;
+	ev = keel_sync_reserve(f, id, gen, kind);
+	if (ev)
+		keel_sync_submit(ev);
+	else
+		c->ann = (__u16)(now - sc->reannounce);
+}
+
+/*
+ * A flow in use, at most once per unit (its seen just moved): no longer
+ * only the peer's, and announced again once per reannounce units, so a
+ * record the peer lost heals and a restarted peer learns live flows.
+ */
+static __always_inline void
+keel_sync_refresh(struct keel_conn *c, const struct keel_flow *f, __u32 now)
+{
+	const struct keel_sync_cfg *sc;
+	struct keel_sync_ev *ev;
+	__u32 id, gen;
+
+	if (c->flags & KEEL_CONN_F_PEER)
+		c->flags &= ~KEEL_CONN_F_PEER;
+	sc = keel_sync_on();
+	if (!sc || (__u16)((__u16)now - c->ann) < sc->reannounce)
+		return;
+	id = keel_conn_real(c, &gen);
+	ev = keel_sync_reserve(f, id, gen, KEEL_SYNC_EV_REFRESH);
+	if (!ev) {
+		/* Due again an eighth of a period later: a ring that stays
+		 * full (lbd gone, a flood) is not asked by every live flow
+		 * every unit. */
+		c->ann = (__u16)(now - sc->reannounce + (sc->reannounce >> 3) +
+				 1);
+		return;
+	}
+	keel_sync_submit(ev);
+	keel_count(KEEL_CNT_SYNC_REFRESH);
+	c->ann = (__u16)now;
+}
+
+/*
  * Rewrite an entry where it lies (no allocation: the LRU is not asked for
  * a node and evicts nothing).  Id and generation go in one 8-byte store,
  * so a reader on another CPU never pairs one with the other's old value.
+ * The pair hears of it (kind).
  */
-static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
-					      __u32 gen, __u32 now)
+static __always_inline void keel_conn_rewrite(struct keel_conn *c,
+					      const struct keel_flow *f,
+					      __u32 id, __u32 gen, __u32 now,
+					      __u8 kind)
 {
 	union {
 		struct keel_conn_v1 v;
@@ -177,6 +293,9 @@ static __always_inline void keel_conn_rewrite(struct keel_conn *c, __u32 id,
 
 	*(__u64 *)c = u.w;
 	c->seen = now;
+	c->flags = 0;
+	c->ann = (__u16)now;
+	keel_sync_rewritten(c, f, id, gen, now, kind);
 }
 
 /*
@@ -206,14 +325,33 @@ static __always_inline int keel_insert_allowed(__u32 now)
 	return 1;
 }
 
-/* A new entry; only a key that was not there counts as an insert. */
+/*
+ * A new entry; only a key that was not there counts as an insert, and
+ * only an insert is announced to the pair (the record is reserved first,
+ * so a full ring leaves the entry due for a re-announce).
+ */
 static __always_inline void keel_conn_record(const struct keel_flow *f,
 					     __u32 id, __u32 gen, __u32 now)
 {
-	struct keel_conn c = { .real_id = id, .real_gen = gen, .seen = now };
+	struct keel_conn c = {
+		.real_id = id, .real_gen = gen, .seen = now, .ann = (__u16)now
+	};
+	const struct keel_sync_cfg *sc = keel_sync_on();
+	struct keel_sync_ev *ev = NULL;
 
-	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST) == 0)
-		keel_count(KEEL_CNT_CONN_INSERTS);
+	if (sc) {
+		ev = keel_sync_reserve(f, id, gen, KEEL_SYNC_EV_NEW);
+		if (!ev)
+			c.ann = (__u16)(now - sc->reannounce);
+	}
+	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST)) {
+		if (ev)
+			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	keel_count(KEEL_CNT_CONN_INSERTS);
+	if (ev)
+		keel_sync_submit(ev);
 }
 
 /* This CPU's hint slot for the flow hash fh (NULL past the map's end). */
@@ -288,9 +426,11 @@ int keel_xdp(struct xdp_md *ctx)
 		reason = KEEL_CNT_ICMP_TOO_BIG;
 		conn = bpf_map_lookup_elem(&keel_conn, &p.flow);
 		if (conn) {
-			real_id = conn->real_id;
+			__u32 gen;
+
+			real_id = keel_conn_real(conn, &gen);
 			real = bpf_map_lookup_elem(&keel_reals, &real_id);
-			if (real && real->gen == conn->real_gen &&
+			if (real && real->gen == gen &&
 			    keel_real_usable(real, svc->svc_id))
 				goto forward;
 		}
@@ -334,7 +474,8 @@ int keel_xdp(struct xdp_md *ctx)
 			goto no_real;
 		if (conn) {
 			reason = KEEL_CNT_SYN_REUSED;
-			keel_conn_rewrite(conn, real_id, real->gen, now);
+			keel_conn_rewrite(conn, &p.flow, real_id, real->gen,
+					  now, KEEL_SYNC_EV_NEW);
 			goto new_flow;
 		}
 		reason = KEEL_CNT_SYN_UNRECORDED;
@@ -344,13 +485,17 @@ int keel_xdp(struct xdp_md *ctx)
 	}
 #endif
 	if (conn) {
-		real_id = conn->real_id;
+		__u32 gen;
+
+		real_id = keel_conn_real(conn, &gen);
 		real = bpf_map_lookup_elem(&keel_reals, &real_id);
-		if (real && real->gen == conn->real_gen &&
+		if (real && real->gen == gen &&
 		    keel_real_usable(real, svc->svc_id)) {
 #ifndef KEEL_XDP_NO_SEEN
-			if (conn->seen != now)
+			if (conn->seen != now) {
 				conn->seen = now;
+				keel_sync_refresh(conn, &p.flow, now);
+			}
 #endif
 			reason = KEEL_CNT_CONN_HIT;
 			goto forward;
@@ -360,7 +505,8 @@ int keel_xdp(struct xdp_md *ctx)
 		real_id = keel_choose(svc, &p, keel_hash_flow(&p.flow), &real);
 		if (!real_id)
 			goto no_real;
-		keel_conn_rewrite(conn, real_id, real->gen, now);
+		keel_conn_rewrite(conn, &p.flow, real_id, real->gen, now,
+				  KEEL_SYNC_EV_RECHOSEN);
 		goto new_flow;
 	}
 
@@ -405,6 +551,115 @@ forward:
 	return keel_verdict(act, reason);
 no_real:
 	return keel_verdict(XDP_DROP, KEEL_CNT_DROP_NO_REAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pair sync: applying the peers' records (lbd runs it, BPF_PROG_RUN)  */
+
+struct keel_apply_state {
+	__u64 recs;
+	__u32 now;
+	__u16 reannounce;
+	__u16 active;
+	__u32 res[KEEL_APPLY__MAX];
+};
+
+static __always_inline void keel_apply_res(struct keel_apply_state *st,
+					   __u32 res)
+{
+	if (res < KEEL_APPLY__MAX)
+		st->res[res]++;
+}
+
+static long keel_apply_one(__u32 i, void *data)
+{
+	struct keel_apply_state *st = data;
+	struct keel_conn *cur, snap, c = {};
+	struct keel_real_info *rr, *cr;
+	struct keel_sync_apply_rec r;
+	__u32 peer_last, id;
+	enum keel_merge m;
+	int usable = 0;
+
+	if (bpf_copy_from_user(&r, sizeof(r),
+			       (void *)(st->recs + (__u64)i * sizeof(r)))) {
+		keel_apply_res(st, KEEL_APPLY_FAULT);
+		return 1; /* the rest would fault too */
+	}
+	id = r.real_id;
+	rr = bpf_map_lookup_elem(&keel_reals, &id);
+	if (!rr || rr->gen != r.real_gen) {
+		keel_apply_res(st, KEEL_APPLY_STALE);
+		return 0;
+	}
+	/* DOWN here (or unresolved): the ring chooses again on the flow's
+	 * next packet, as for any flow of a real that is not usable. */
+	if (!(rr->flags & KEEL_REAL_F_USABLE)) {
+		keel_apply_res(st, KEEL_APPLY_DOWN);
+		return 0;
+	}
+	peer_last = r.idle >= st->now ? 0 : st->now - r.idle;
+	cur = bpf_map_lookup_elem(&keel_conn, &r.flow);
+	if (cur) {
+		/* The merge reads a snapshot, id and generation as a pair. */
+		snap.real_id = keel_conn_real(cur, &snap.real_gen);
+		snap.seen = cur->seen;
+		snap.flags = cur->flags;
+		snap.ann = cur->ann;
+		id = snap.real_id;
+		cr = bpf_map_lookup_elem(&keel_reals, &id);
+		usable = cr && cr->gen == snap.real_gen &&
+			 keel_real_usable(cr, rr->svc_id);
+	}
+	m = keel_conn_merge(cur ? &snap : NULL, usable, r.real_id, r.real_gen,
+			    peer_last, st->now, st->active);
+	/* Written as the peer's, announced again somewhere in one period
+	 * (a bulk or a failover does not come back as one burst). */
+	c.ann = (__u16)(st->now - bpf_get_prandom_u32() % st->reannounce);
+	if (m == KEEL_MERGE_INSERT) {
+		c.real_id = r.real_id;
+		c.real_gen = r.real_gen;
+		c.seen = peer_last;
+		c.flags = KEEL_CONN_F_PEER;
+		if (bpf_map_update_elem(&keel_conn, &r.flow, &c, BPF_NOEXIST))
+			keel_apply_res(st, KEEL_APPLY_RACE);
+		else
+			keel_apply_res(st, KEEL_APPLY_INSERTED);
+		return 0;
+	}
+	if (m == KEEL_MERGE_REPLACE && cur) {
+		union {
+			struct keel_conn_v1 v;
+			__u64 w;
+		} u = { .v = { .real_id = r.real_id, .real_gen = r.real_gen } };
+
+		/* In place, id and generation in one store (as XDP reads). */
+		*(__u64 *)cur = u.w;
+		cur->seen = peer_last;
+		cur->flags = KEEL_CONN_F_PEER;
+		cur->ann = c.ann;
+	}
+	keel_apply_res(st, (__u32)m);
+	return 0;
+}
+
+SEC("syscall")
+int keel_sync_apply(struct keel_sync_apply_ctx *ctx)
+{
+	struct keel_apply_state st = {};
+	__u32 n = ctx->n;
+	int i;
+
+	if (n > KEEL_SYNC_APPLY_MAX)
+		n = KEEL_SYNC_APPLY_MAX;
+	st.recs = ctx->recs;
+	st.now = ctx->now;
+	st.reannounce = ctx->reannounce ? ctx->reannounce : 1;
+	st.active = ctx->active;
+	bpf_loop(n, keel_apply_one, &st, 0);
+	for (i = 0; i < KEEL_APPLY__MAX; i++)
+		ctx->res[i] = st.res[i];
+	return 0;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

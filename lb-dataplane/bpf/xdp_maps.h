@@ -101,6 +101,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_config SEC(".maps");
 
+/* Pair sync (keel_maps.h): lbd's switch, and the records it drains. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct keel_sync_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_sync_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, KEEL_SYNC_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keel_sync_ring SEC(".maps");
+
 /* The insert cap's per-CPU window (pinned so tests can set it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

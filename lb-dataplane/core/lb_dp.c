@@ -36,6 +36,8 @@ enum lb_dp_map {
 	LB_MAP_INFO,
 	LB_MAP_CONFIG,
 	LB_MAP_RATE,
+	LB_MAP_SYNC_CFG, /* optional when opening: an older instance's */
+	LB_MAP_SYNC_RING, /* pins lack the two (lb_dp_open_pins) */
 	LB_MAP__MAX,
 };
 
@@ -54,6 +56,8 @@ static const char *const lb_map_pins[LB_MAP__MAX] = {
 	[LB_MAP_INFO] = KEEL_PIN_INFO,
 	[LB_MAP_CONFIG] = KEEL_PIN_CONFIG,
 	[LB_MAP_RATE] = KEEL_PIN_RATE,
+	[LB_MAP_SYNC_CFG] = KEEL_PIN_SYNC_CFG,
+	[LB_MAP_SYNC_RING] = KEEL_PIN_SYNC_RING,
 };
 
 /*
@@ -165,8 +169,24 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 		if (err)
 			return err;
 		dp->fd[i] = bpf_obj_get(path);
+		/* Pair sync's maps came after layout 3: an instance that an
+		 * older lbd loaded runs without them (sync stays off). */
+		if (dp->fd[i] < 0 && errno == ENOENT &&
+		    (i == LB_MAP_SYNC_CFG || i == LB_MAP_SYNC_RING))
+			continue;
 		if (dp->fd[i] < 0)
 			return -errno;
+	}
+	/* Both or neither: a switch without its ring would lose records. */
+	if ((dp->fd[LB_MAP_SYNC_CFG] < 0) != (dp->fd[LB_MAP_SYNC_RING] < 0)) {
+		keel_log(LOG_ERR, "%s: %s without %s: unload the instance, or "
+				  "load it again (a load adds what is missing)",
+			 dp->dir,
+			 dp->fd[LB_MAP_SYNC_CFG] < 0 ? KEEL_PIN_SYNC_RING :
+						       KEEL_PIN_SYNC_CFG,
+			 dp->fd[LB_MAP_SYNC_CFG] < 0 ? KEEL_PIN_SYNC_CFG :
+						       KEEL_PIN_SYNC_RING);
+		return -EPROTO;
 	}
 	if (!need_prog)
 		return 0;
@@ -664,8 +684,7 @@ static int lb_dp_migrate_finish(struct lb_dp *dp, uint32_t layout)
 			 "ms, %u rings copied; the connection table and every "
 			 "other map adopted as they were",
 			 dp->dir, layout, KEEL_LAYOUT_VERSION,
-			 (long)((keel_now_us() - t0_us) / 1000),
-			 rings);
+			 (long)((keel_now_us() - t0_us) / 1000), rings);
 	return 0;
 }
 
@@ -675,9 +694,11 @@ static int lb_dp_migrate_finish(struct lb_dp *dp, uint32_t layout)
  */
 static void lb_dp_migrate_undo(struct lb_dp *dp, uint32_t layout)
 {
-	static const char *const created[] = { KEEL_PIN_HINT, KEEL_PIN_IF_MAC,
-					       KEEL_PIN_INFO, KEEL_PIN_CONFIG,
-					       KEEL_PIN_RATE };
+	static const char *const created[] = {
+		KEEL_PIN_HINT,	   KEEL_PIN_IF_MAC, KEEL_PIN_INFO,
+		KEEL_PIN_CONFIG,   KEEL_PIN_RATE,   KEEL_PIN_SYNC_CFG,
+		KEEL_PIN_SYNC_RING
+	};
 	char path[PATH_MAX], opath[PATH_MAX], old[64];
 	size_t i;
 
@@ -1615,13 +1636,85 @@ int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap)
 	return 0;
 }
 
+int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out)
+{
+	uint32_t key = 0;
+
+	if (dp->fd[LB_MAP_SYNC_CFG] < 0)
+		return -EOPNOTSUPP;
+	return bpf_map_lookup_elem(dp->fd[LB_MAP_SYNC_CFG], &key, out) ?
+		       -errno :
+		       0;
+}
+
+int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce)
+{
+	struct keel_sync_cfg c;
+	uint32_t key = 0;
+	int err;
+
+	if (on && (!reannounce || reannounce > KEEL_SYNC_REANNOUNCE_MAX))
+		return -EINVAL;
+	err = lb_dp_sync_get(dp, &c);
+	if (err)
+		return err;
+	c.flags = on ? KEEL_SYNC_F_ON : 0;
+	c.reannounce = on ? reannounce : c.reannounce;
+	if (bpf_map_update_elem(dp->fd[LB_MAP_SYNC_CFG], &key, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lb_dp_conn_apply(struct lb_dp *dp, const struct keel_sync_apply_rec *recs,
+		     uint32_t n, uint16_t reannounce,
+		     uint32_t res[KEEL_APPLY__MAX])
+{
+	struct keel_sync_apply_ctx ctx;
+	uint64_t inserted = 0;
+	uint32_t done, k;
+	int fd, err = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+
+	memset(res, 0, KEEL_APPLY__MAX * sizeof(res[0]));
+	if (!dp->skel)
+		return -EOPNOTSUPP; /* opened, not loaded: no program */
+	fd = bpf_program__fd(dp->skel->progs.keel_sync_apply);
+	for (done = 0; done < n && !err; done += ctx.n) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.recs = (uint64_t)(uintptr_t)(recs + done);
+		ctx.n = n - done < KEEL_SYNC_APPLY_MAX ? n - done :
+							 KEEL_SYNC_APPLY_MAX;
+		ctx.reannounce = reannounce ? reannounce : 1;
+		ctx.active = 2;
+		ctx.now = lb_dp_seen_now();
+		if (bpf_prog_test_run_opts(fd, &o))
+			err = -errno;
+		else if (o.retval)
+			err = -EIO;
+		for (k = 0; !err && k < KEEL_APPLY__MAX; k++)
+			res[k] += ctx.res[k];
+		if (!err)
+			inserted += ctx.res[KEEL_APPLY_INSERTED];
+		if (!err && ctx.res[KEEL_APPLY_FAULT])
+			err = -EFAULT;
+	}
+	if (inserted) {
+		int e = lb_dp_conn_note_user(dp, inserted, 0);
+
+		if (!err)
+			err = e;
+	}
+	return err;
+}
+
 /* keel_info's one entry, read and written whole (one writer: lbd). */
 static int lb_dp_info_get(struct lb_dp *dp, struct keel_info *info)
 {
 	uint32_t key = 0;
 
 	return bpf_map_lookup_elem(dp->fd[LB_MAP_INFO], &key, info) ? -errno :
-								     0;
+								      0;
 }
 
 static int lb_dp_info_put(struct lb_dp *dp, const struct keel_info *info)

@@ -148,6 +148,25 @@ int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap);
 int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
 /*
+ * Pair sync's switch (keel_sync_cfg, docs/pair.md): on, the program puts
+ * a record of every flow it records into the pinned ring buffer
+ * (lb_dp_map_fd(dp, KEEL_PIN_SYNC_RING)) and announces each entry in use
+ * again every reannounce units of seen's clock (1..32767).
+ * -EOPNOTSUPP: an instance an older lbd loaded has no such maps.
+ */
+int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out);
+int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce);
+/*
+ * Merge n of the peers' records (translated to this LB's ids) into the
+ * conn table: runs of keel_sync_apply over at most KEEL_SYNC_APPLY_MAX
+ * each (keel_conn_merge.h decides), outcomes added up in res; inserts
+ * noted for the occupancy.  -EOPNOTSUPP on an instance opened rather than
+ * loaded; -EFAULT if a record could not be read.
+ */
+int lb_dp_conn_apply(struct lb_dp *dp, const struct keel_sync_apply_rec *recs,
+		     uint32_t n, uint16_t reannounce,
+		     uint32_t res[KEEL_APPLY__MAX]);
+/*
  * Entries userspace added to or removed from the conn table by itself
  * (connection sync, a flush): keeps lb_dp_conn_occupancy() honest.  One
  * writer at a time (lbd).

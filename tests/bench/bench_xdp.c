@@ -30,6 +30,10 @@
  * (outside the timed region), so the table never fills.
  * After every run the case's reason counter must have moved once per
  * call: a case that took another path stops the benchmark.
+ * Cases marked "sync" run with pair sync on (keel_sync_cfg): every entry
+ * written is also a record in keel_sync_ring, which is drained between
+ * calls, outside the timed region; the difference to the same case with
+ * sync off is the record's cost (budget: 30 ns on the new-flow path).
  *
  * KEEL_BENCH_WINDOW=T adds the SYN hint's window: T trials each of a SYN,
  * N SYNs of other fresh flows (a flood, or other clients), then the first
@@ -57,6 +61,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "keel_clock.h"
 #include "keel_hash.h"
 #include "keel_maps.h"
 #include "keel_names.h"
@@ -106,35 +111,40 @@ static const struct bcase {
 	bool clean;
 	enum keel_cnt reason; /* moves once per timed call */
 	bool stable; /* the same packet takes the same path: repeat=N too */
+	bool sync; /* pair sync on: records to drain */
 } cases[] = {
 	{ "not-VIP pass", P_KEEL, K_NOTVIP, T_FIXED, PRE_NONE, false,
-	  KEEL_CNT_PASS_NOT_VIP, true },
+	  KEEL_CNT_PASS_NOT_VIP, true, false },
 	{ "SYN (hint only)", P_KEEL, K_SYN4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_SYN_UNRECORDED, true },
+	  KEEL_CNT_SYN_UNRECORDED, true, false },
 	{ "first ACK, records", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "first ACK, cold", P_KEEL, K_ACK4, T_BATCH, PRE_SYN, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "ACK, no entry/hint", P_KEEL, K_ACK4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_MISS_UNRECORDED, false },
+	  KEEL_CNT_MISS_UNRECORDED, false, false },
 	{ "SYN, record-first", P_RECFIRST, K_SYN4, T_FRESH, PRE_NONE, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "SYN, rec-1st 64K full", P_SMALL, K_SYN4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "established v4", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "estab. v4 no stamp", P_NOSEEN, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "estab. v4 no guard", P_NOGUARD, K_ACK4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "established v6", P_KEEL, K_ACK6, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
 	{ "udp 1st datagram", P_KEEL, K_UDP4, T_FRESH, PRE_NONE, false,
-	  KEEL_CNT_MISS_UNRECORDED, false },
+	  KEEL_CNT_MISS_UNRECORDED, false, false },
 	{ "udp 2nd, records", P_KEEL, K_UDP4, T_FRESH, PRE_SAME, true,
-	  KEEL_CNT_FLOW_RECORDED, false },
+	  KEEL_CNT_FLOW_RECORDED, false, false },
 	{ "udp established", P_KEEL, K_UDP4, T_ESTAB, PRE_NONE, false,
-	  KEEL_CNT_CONN_HIT, true },
+	  KEEL_CNT_CONN_HIT, true, false },
+	{ "first ACK, sync on", P_KEEL, K_ACK4, T_FRESH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false, true },
+	{ "established v4, sync on", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
+	  KEEL_CNT_CONN_HIT, false, true },
 };
 
 #define C__N ARRAY_SIZE(cases)
@@ -168,6 +178,10 @@ static const struct {
 } deltas[] = {
 	{ "last-seen stamp on a hit", "established v4", "estab. v4 no stamp" },
 	{ "MAC guard on a hit", "established v4", "estab. v4 no guard" },
+	{ "pair sync record, recording ACK (budget <= 30)",
+	  "first ACK, sync on", "first ACK, records" },
+	{ "pair sync on, established hit", "established v4, sync on",
+	  "established v4" },
 };
 
 struct pkt {
@@ -187,6 +201,7 @@ struct inst {
 
 struct bench {
 	struct inst main, small;
+	struct ring_buffer *sync_rb; /* main's keel_sync_ring, drained */
 	struct keel_trivial *triv;
 	struct keel_xdp_recfirst *recfirst, *small_recfirst;
 	struct keel_xdp_noseen *noseen;
@@ -371,6 +386,8 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 	int err, v = -1;
 
 	err = reason_count(in, c->reason, &before);
+	if (!err && c->sync)
+		err = lb_dp_sync_set(in->dp, true, 600);
 	for (i = 0; !err && c->tuples == T_BATCH && i < calls; i += BATCH)
 		err = bench_batch(bn, c, p,
 				  calls - i < BATCH ? calls - i : BATCH,
@@ -400,12 +417,23 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 		if (!err)
 			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
 		sum_drop += ns;
+		/* Well before the ring fills (131072 records). */
+		if (!err && c->sync && i % 4096 == 4095)
+			err = ring_buffer__consume(bn->sync_rb) < 0 ? -EIO : 0;
 		if (!err && c->clean) {
 			flow_key(p, &f);
 			if (bpf_map_delete_elem(
 				    lb_dp_map_fd(in->dp, KEEL_PIN_CONN), &f))
 				err = -errno;
 		}
+	}
+	if (c->sync) {
+		int e = lb_dp_sync_set(in->dp, false, 0);
+
+		if (!err)
+			err = e;
+		if (!err && ring_buffer__consume(bn->sync_rb) < 0)
+			err = -EIO;
 	}
 	if (!err)
 		err = reason_count(in, c->reason, &after);
@@ -552,6 +580,14 @@ static int reuse_maps(struct bpf_object *obj, struct inst *in)
 		_e;                                                           \
 	})
 
+static int sync_drop_ev(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	(void)data;
+	(void)size;
+	return 0;
+}
+
 static int setup(struct bench *bn)
 {
 	uint32_t conn = KEEL_CONN_TABLE_SIZE;
@@ -581,6 +617,15 @@ static int setup(struct bench *bn)
 		return err;
 	}
 	bn->fd[P_KEEL] = lb_dp_prog_fd(bn->main.dp);
+	bn->sync_rb =
+		ring_buffer__new(lb_dp_map_fd(bn->main.dp, KEEL_PIN_SYNC_RING),
+				 sync_drop_ev, NULL, NULL);
+	if (!bn->sync_rb) {
+		err = -errno;
+		fprintf(stderr, "bench_xdp: the sync ring: %s\n",
+			strerror(-err));
+		return err;
+	}
 	bn->drop_fd = bpf_program__fd(bn->triv->progs.xdp_drop);
 	err = LOAD_VARIANT(bn, recfirst, keel_xdp_recfirst, &bn->main,
 			   P_RECFIRST);
@@ -608,6 +653,7 @@ static void inst_fini(struct inst *in)
 
 static void teardown(struct bench *bn)
 {
+	ring_buffer__free(bn->sync_rb);
 	keel_xdp_recfirst__destroy(bn->recfirst);
 	keel_xdp_recfirst__destroy(bn->small_recfirst);
 	keel_xdp_noseen__destroy(bn->noseen);
@@ -681,6 +727,89 @@ static void print_table(double d[][RUNS_MAX], double k[][RUNS_MAX],
  * The hint's window: how many other first packets on this CPU between a
  * SYN and its ACK still leave the ACK its hint.  Prints one line per N.
  */
+/*
+ * Applying the pair peer's records (keel_sync_apply through
+ * lb_dp_conn_apply, KEEL_SYNC_APPLY_MAX per run) against, in the same
+ * run, a blind bpf_map_update_batch of the same entries and one
+ * bpf_map_update_elem per entry: ns per record, for new keys and for keys
+ * already there.  The table is emptied of them between methods.
+ */
+#define APPLY_N (64 * KEEL_SYNC_APPLY_MAX)
+
+static int bench_apply(struct bench *bn, unsigned long runs)
+{
+	static struct keel_sync_apply_rec recs[APPLY_N];
+	static struct keel_flow keys[APPLY_N];
+	static struct keel_conn vals[APPLY_N];
+	static double t[4][RUNS_MAX], ratio[RUNS_MAX];
+	const char *const what[4] = { "apply, new keys", "apply, same keys",
+				      "update_batch (blind)", "update_elem" };
+	int fd = lb_dp_map_fd(bn->main.dp, KEEL_PIN_CONN), err = 0, m;
+	struct lb_service *s = bn->main.m.svcs[0];
+	uint32_t res[KEEL_APPLY__MAX], i, cnt;
+	unsigned long r;
+	uint64_t t0;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+	for (i = 0; i < APPLY_N; i++) {
+		memset(&keys[i], 0, sizeof(keys[i]));
+		keys[i].family = KEEL_F_INET;
+		keys[i].proto = IPPROTO_TCP;
+		keys[i].src[0] = htonl(0x0b000000 | i);
+		keys[i].dst[0] = htonl(0x0a00000a);
+		keys[i].sport = htons(1024 + (i & 0x7fff));
+		keys[i].dport = htons(80);
+		recs[i].flow = keys[i];
+		recs[i].real_id = s->reals[i % s->n_reals].id;
+		recs[i].real_gen = s->reals[i % s->n_reals].gen;
+		vals[i].real_id = recs[i].real_id;
+		vals[i].real_gen = recs[i].real_gen;
+	}
+	for (r = 0; !err && r < runs; r++) {
+		for (m = 0; !err && m < 4; m++) {
+			t0 = keel_now_ns();
+			if (m < 2) {
+				err = lb_dp_conn_apply(bn->main.dp, recs,
+						       APPLY_N, 600, res);
+				if (!err &&
+				    res[m == 0 ? KEEL_APPLY_INSERTED :
+						 KEEL_APPLY_SAME] != APPLY_N)
+					err = -EPROTO;
+			} else if (m == 2) {
+				cnt = APPLY_N;
+				err = bpf_map_update_batch(fd, keys, vals, &cnt,
+							   &bo);
+			} else {
+				for (i = 0; !err && i < APPLY_N; i++)
+					err = bpf_map_update_elem(fd, &keys[i],
+								  &vals[i],
+								  BPF_ANY);
+			}
+			t[m][r] = (double)(keel_now_ns() - t0) / APPLY_N;
+			/* Empty before the next method (not after "new"). */
+			if (!err && m != 0) {
+				cnt = APPLY_N;
+				err = bpf_map_delete_batch(fd, keys, &cnt, &bo);
+			}
+		}
+	}
+	if (err) {
+		fprintf(stderr, "bench_xdp: apply: %s\n", strerror(-err));
+		return err;
+	}
+	for (r = 0; r < runs; r++)
+		ratio[r] = t[0][r] / t[2][r];
+	printf("\npair sync: applying %d records per run (ns per record), "
+	       "median of %lu runs\n",
+	       APPLY_N, runs);
+	for (m = 0; m < 4; m++)
+		printf("  %-24s %8.1f\n", what[m], median(t[m], runs));
+	printf("  apply (new) / blind update_batch, median of per-run "
+	       "ratios: %.2f (budget <= 1.3)\n",
+	       median(ratio, runs));
+	return 0;
+}
+
 static int bench_window(struct bench *bn, struct pkt *syn, uint32_t trials)
 {
 	static const double per_slots[] = { 0.1, 0.5, 1, 2, 4 };
@@ -845,13 +974,18 @@ int main(int argc, char **argv)
 	for (i = 0; i < ARRAY_SIZE(deltas); i++) {
 		int a = case_ix(deltas[i].a), b = case_ix(deltas[i].b);
 
+		if (!cases[a].stable || !cases[b].stable)
+			continue;
+
 		for (r = 0; r < (int)runs; r++)
 			v[r] = rdiff[a][r] - rdiff[b][r];
 		med = median(v, runs);
 		printf("%-52s %6.1f (%.1f..%.1f)\n", deltas[i].what, med, v[0],
 		       v[runs - 1]);
 	}
-	if (getenv("KEEL_BENCH_WINDOW"))
+	if (!err)
+		err = bench_apply(&bn, runs);
+	if (!err && getenv("KEEL_BENCH_WINDOW"))
 		err = bench_window(&bn, &tmpl[K_SYN4],
 				   arg(getenv("KEEL_BENCH_WINDOW"), "trials"));
 	teardown(&bn);

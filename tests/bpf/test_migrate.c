@@ -238,6 +238,7 @@ static void check_migrated(struct lb_dp *dp)
 	ck_assert(!pinned("keel_stats_layout1"));
 	ck_assert(!pinned("keel_rings_layout2"));
 	ck_assert(pinned(KEEL_PIN_INFO));
+	ck_assert(pinned(KEEL_PIN_SYNC_RING));
 }
 
 START_TEST(test_migrates)
@@ -570,6 +571,54 @@ START_TEST(test_refuses_not_bpffs)
 }
 END_TEST
 
+/*
+ * Layout 3 as the keel before pair sync pinned it: no keel_sync_cfg or
+ * keel_sync_ring.  Opening it works (sync unavailable); loading adopts
+ * every map as it is and adds the two, sync off; the entries stay.
+ */
+START_TEST(test_adopts_without_sync_maps)
+{
+	struct keel_sync_cfg sc;
+	struct keel_conn c = { .real_id = 3, .real_gen = 1, .seen = 7 };
+	struct keel_flow f = flow_n(42);
+	char path[512];
+	struct lb_dp *dp;
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
+					     &f, &c, BPF_NOEXIST),
+			 0);
+	lb_dp_close(dp);
+	pin_path(KEEL_PIN_SYNC_CFG, path, sizeof(path));
+	ck_assert_int_eq(unlink(path), 0);
+	pin_path(KEEL_PIN_SYNC_RING, path, sizeof(path));
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), 0);
+	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), -EOPNOTSUPP);
+	ck_assert_int_eq(lb_dp_sync_set(dp, true, 60), -EOPNOTSUPP);
+	lb_dp_close(dp);
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	ck_assert(pinned(KEEL_PIN_SYNC_CFG));
+	ck_assert(pinned(KEEL_PIN_SYNC_RING));
+	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), 0);
+	ck_assert_uint_eq(sc.flags, 0);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(bpf_map_lookup_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
+					     &f, &c),
+			 0);
+	ck_assert_uint_eq(c.real_id, 3);
+	ck_assert_uint_eq(c.seen, 7);
+	ck_assert_int_eq(lb_dp_sync_set(dp, true, 60), 0);
+	ck_assert_int_eq(lb_dp_sync_set(dp, true, 0), -EINVAL);
+	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), 0);
+	ck_assert_uint_eq(sc.flags, KEEL_SYNC_F_ON);
+	ck_assert_uint_eq(sc.reannounce, 60);
+	lb_dp_close(dp);
+}
+END_TEST
+
 /* keel-xdp's commands other than load say how to migrate. */
 START_TEST(test_open_old)
 {
@@ -636,6 +685,7 @@ int main(void)
 	tcase_add_test(tc, test_open_old);
 	tcase_add_test(tc, test_refuses_not_bpffs);
 	tcase_add_test(tc, test_unload_any);
+	tcase_add_test(tc, test_adopts_without_sync_maps);
 	suite_add_tcase(s, tc);
 	ret = check_run(s);
 	cleanup_leftovers();

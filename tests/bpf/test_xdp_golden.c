@@ -14,6 +14,13 @@
  * Every row gets a fresh instance (maps and program), so rows never see
  * each other's conn entries or counters.
  *
+ * Every row runs twice: with pair sync off (the default: no record, no
+ * sync counter moves) and on, where the records the program puts in
+ * keel_sync_ring are read back after each packet and checked: one NEW
+ * or RECHOSEN for each entry written, of that flow and real; a REFRESH
+ * for a hit whose entry was due; nothing else.  sync_paths checks the
+ * re-announce, the peer flag and a full ring on their own.
+ *
  * Needs root, and a network namespace holding veths kg0 and kg1
  * (run-in-netns.sh): the ctx names kg0 as the ingress device and kg1 is
  * the redirect target.
@@ -1060,6 +1067,11 @@ struct world {
 	struct obs prep;
 	uint32_t prep_real;
 	uint32_t aux_real; /* a real the packet must not reach */
+	/* Pair sync on for this run, and the records read back. */
+	bool sync;
+	struct ring_buffer *rb;
+	struct keel_sync_ev ev[4];
+	int n_ev;
 	char diag[DIAG_MAX];
 	size_t diag_len;
 	int nfail;
@@ -1195,6 +1207,36 @@ static int world_add_real(struct world *w, enum svc_ix ix, const char *a,
 	return 0;
 }
 
+/* Re-announce period of the sync runs, in units of seen's clock. */
+#define SYNC_REANNOUNCE 100
+
+static int sync_ev_take(void *ctx, void *data, size_t size)
+{
+	struct world *w = ctx;
+
+	if (size != sizeof(struct keel_sync_ev)) {
+		failf(w, "sync record of %zu bytes", size);
+		return 0;
+	}
+	if (w->n_ev < (int)ARRAY_SIZE(w->ev))
+		memcpy(&w->ev[w->n_ev], data, size);
+	w->n_ev++;
+	return 0;
+}
+
+/* Read what the ring holds into w->ev (the count in w->n_ev). */
+static void sync_drain(struct world *w)
+{
+	int n;
+
+	w->n_ev = 0;
+	if (!w->rb)
+		return;
+	n = ring_buffer__consume(w->rb);
+	if (n < 0)
+		failf(w, "sync ring: %s", strerror(-n));
+}
+
 static int world_init(struct world *w, int row)
 {
 	struct lb_dp_opts o = { .conn_table_size = CONN_SIZE };
@@ -1253,8 +1295,22 @@ static int world_init(struct world *w, int row)
 		}
 	}
 	err = lb_model_commit(&w->m, NULL);
-	if (err)
+	if (err) {
 		failf(w, "setup: commit: %s", strerror(-err));
+		return err;
+	}
+	if (!w->sync)
+		return 0;
+	err = lb_dp_sync_set(w->dp, true, SYNC_REANNOUNCE);
+	if (!err) {
+		w->rb = ring_buffer__new(lb_dp_map_fd(w->dp,
+						      KEEL_PIN_SYNC_RING),
+					 sync_ev_take, w, NULL);
+		if (!w->rb)
+			err = -errno;
+	}
+	if (err)
+		failf(w, "setup: pair sync: %s", strerror(-err));
 	return err;
 }
 
@@ -1263,6 +1319,8 @@ static void world_fini(struct world *w)
 {
 	int err;
 
+	ring_buffer__free(w->rb);
+	w->rb = NULL;
 	if (w->model_ok)
 		lb_model_free(&w->m);
 	if (!w->dp)
@@ -1397,6 +1455,9 @@ static bool is_reason(int i)
 	case KEEL_CNT_REDIRECT_ERR:
 	case KEEL_CNT_CONN_INSERTS:
 	case KEEL_CNT_MAC_GUARD_OFF:
+	case KEEL_CNT_SYNC_RECORDS:
+	case KEEL_CNT_SYNC_REFRESH:
+	case KEEL_CNT_SYNC_RING_FULL:
 		return false;
 	}
 	return i < KEEL_CNT__MAX;
@@ -1570,6 +1631,57 @@ static void check_seen(struct world *w, const char *tag,
 		      now);
 }
 
+/*
+ * Pair sync's records for one packet (w->ev, read back after it): with
+ * sync on, one NEW (a flow recorded, a SYN reusing its 5-tuple) or
+ * RECHOSEN for an entry written, naming the flow and the real written; a
+ * REFRESH for a hit that moved the entry's seen while its ann was due,
+ * then ann is now; nothing else.  With sync off, none.
+ */
+static void check_sync(struct world *w, const char *tag, const struct pkt *p,
+		       const struct expect *e, const struct snap *a,
+		       const struct snap *b, int inserted, int *recs,
+		       int *refresh)
+{
+	const struct keel_sync_ev *ev = &w->ev[0];
+	struct lb_real *real = e->real ? real_by_id(w, e->real) : NULL;
+	uint32_t id = e->real, gen = real ? real->gen : 0;
+	uint8_t kind = 0;
+
+	if (w->sync && e->new_flow &&
+	    (e->reason != KEEL_CNT_FLOW_RECORDED || inserted)) {
+		kind = e->reason == KEEL_CNT_CONN_RECHOSEN ?
+			       KEEL_SYNC_EV_RECHOSEN :
+			       KEEL_SYNC_EV_NEW;
+	} else if (w->sync && e->reason == KEEL_CNT_CONN_HIT && b->has_conn &&
+		   b->conn.seen != a->conn.seen &&
+		   (uint16_t)((uint16_t)b->conn.seen - a->conn.ann) >=
+			   SYNC_REANNOUNCE) {
+		kind = KEEL_SYNC_EV_REFRESH;
+		id = a->conn.real_id;
+		gen = a->conn.real_gen;
+		*refresh = 1;
+	}
+	*recs = kind != 0;
+	if (w->n_ev != *recs) {
+		failf(w, "%s: %d sync records, want %d", tag, w->n_ev, *recs);
+		return;
+	}
+	if (kind &&
+	    (ev->kind != kind || ev->real_id != id || ev->real_gen != gen ||
+	     memcmp(&ev->flow, &p->flow, sizeof(ev->flow)) ||
+	     ev->pad[0] | ev->pad[1] | ev->pad[2]))
+		failf(w, "%s: sync record kind %u real %u/%u, want %u %u/%u%s",
+		      tag, ev->kind, ev->real_id, ev->real_gen, kind, id, gen,
+		      memcmp(&ev->flow, &p->flow, sizeof(ev->flow)) ?
+			      ", another flow" :
+			      "");
+	/* Announced now: its next re-announce is a period away. */
+	if (kind && b->has_conn && b->conn.ann != (uint16_t)b->conn.seen)
+		failf(w, "%s: entry announced at %u, seen %u", tag, b->conn.ann,
+		      b->conn.seen);
+}
+
 /* Run p and check everything it may change against e; returns the real. */
 static uint32_t check_packet(struct world *w, const char *tag,
 			     const struct pkt *p, const struct expect *e)
@@ -1579,9 +1691,10 @@ static uint32_t check_packet(struct world *w, const char *tag,
 	struct result r = {};
 	struct lb_real *real = NULL;
 	uint32_t got_real = 0;
-	int err, inserted;
+	int err, inserted, sync_recs = 0, refresh = 0;
 	size_t i;
 
+	sync_drain(w); /* what preps left */
 	err = snap_take(w, &p->flow, &a);
 	if (!err)
 		err = prog_run(w, p->b, p->len, &r);
@@ -1589,6 +1702,7 @@ static uint32_t check_packet(struct world *w, const char *tag,
 		err = snap_take(w, &p->flow, &b);
 	if (err)
 		return 0;
+	sync_drain(w);
 
 	if (r.verdict != e->verdict)
 		failf(w, "%s: verdict %s, want %s", tag,
@@ -1624,13 +1738,16 @@ static uint32_t check_packet(struct world *w, const char *tag,
 	}
 
 	inserted = e->new_flow && !a.has_conn;
+	check_sync(w, tag, p, e, &a, &b, inserted, &sync_recs, &refresh);
 	for (i = 0; i < KEEL_CNT__MAX; i++) {
 		uint64_t d = b.cnt[i] - a.cnt[i];
 		uint64_t want_d =
 			(i == verdict_cnt(e->verdict)) + ((int)i == e->reason) +
 			(i == KEEL_CNT_REDIRECT_ERR && e->redirect_err) +
 			(i == KEEL_CNT_CONN_INSERTS && inserted) +
-			(i == KEEL_CNT_MAC_GUARD_OFF && e->guard_off);
+			(i == KEEL_CNT_MAC_GUARD_OFF && e->guard_off) +
+			(i == KEEL_CNT_SYNC_RECORDS) * sync_recs +
+			(i == KEEL_CNT_SYNC_REFRESH) * refresh;
 
 		if (d != want_d)
 			failf(w, "%s: counter %s moved by %llu, want %llu", tag,
@@ -2499,14 +2616,16 @@ static void run_row(struct world *w, int ix)
 	}
 }
 
-START_TEST(golden)
+static void golden_run(int ix, bool sync)
 {
 	static struct world w; /* lb_model is large */
 	uint32_t unit;
 	int attempt;
+	const int _i = ix;
 
 	for (attempt = 0;; attempt++) {
 		memset(&w, 0, sizeof(w));
+		w.sync = sync;
 		unit = lb_dp_seen_now();
 		if (!world_init(&w, _i))
 			run_row(&w, _i);
@@ -2515,8 +2634,404 @@ START_TEST(golden)
 		    attempt == 2)
 			break;
 	}
-	ck_assert_msg(w.nfail == 0, "%s: %d failed checks (%d runs):\n%s",
-		      rows[_i].name, w.nfail, w.nrun, w.diag);
+	ck_assert_msg(w.nfail == 0, "%s%s: %d failed checks (%d runs):\n%s",
+		      rows[_i].name, sync ? " (pair sync on)" : "", w.nfail,
+		      w.nrun, w.diag);
+}
+
+START_TEST(golden)
+{
+	golden_run(_i, false);
+}
+END_TEST
+
+START_TEST(golden_sync)
+{
+	golden_run(_i, true);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Pair sync's own paths                                              */
+
+static uint64_t cnt_of(struct world *w, enum keel_cnt c)
+{
+	uint64_t cnt[KEEL_CNT__MAX];
+
+	if (lb_dp_stats(w->dp, cnt)) {
+		failf(w, "reading counters");
+		return 0;
+	}
+	return cnt[c];
+}
+
+/* The entry of flow f, with seen one unit back and ann and flags set. */
+static void entry_age(struct world *w, const struct keel_flow *f,
+		      uint16_t ann_back, uint16_t flags)
+{
+	int fd = lb_dp_map_fd(w->dp, KEEL_PIN_CONN);
+	uint32_t now = lb_dp_seen_now();
+	struct keel_conn c;
+
+	if (bpf_map_lookup_elem(fd, f, &c)) {
+		failf(w, "no entry to age");
+		return;
+	}
+	c.seen = now - 1;
+	c.ann = (uint16_t)(now - ann_back);
+	c.flags = flags;
+	if (bpf_map_update_elem(fd, f, &c, BPF_EXIST))
+		failf(w, "aging the entry: %s", strerror(errno));
+}
+
+static struct keel_conn entry_of(struct world *w, const struct keel_flow *f)
+{
+	struct keel_conn c = {};
+
+	if (bpf_map_lookup_elem(lb_dp_map_fd(w->dp, KEEL_PIN_CONN), f, &c))
+		failf(w, "no entry");
+	return c;
+}
+
+/* One packet; the records it left, in w->ev. */
+static void sync_send(struct world *w, const struct pkt *p)
+{
+	struct result r;
+
+	sync_drain(w);
+	if (!prog_run(w, p->b, p->len, &r) && r.verdict != XDP_TX)
+		failf(w, "verdict %s", verdict_name(r.verdict));
+	sync_drain(w);
+}
+
+START_TEST(sync_paths)
+{
+	static struct world w;
+	uint64_t recs, full, refresh;
+	struct keel_conn c;
+	struct pkt syn, ack;
+	struct xdp_md ctx = {};
+	uint32_t runs;
+	int err;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	memset(&w, 0, sizeof(w));
+	w.sync = true;
+	memset(&syn, 0, sizeof(syn));
+	memset(&ack, 0, sizeof(ack));
+	b_tcp4_syn(&syn, 0);
+	b_tcp4_ack(&ack, 0);
+	if (world_init(&w, 1000))
+		goto out;
+
+	/* A flow: its ACK records it, announced NEW. */
+	sync_send(&w, &syn);
+	sync_send(&w, &ack);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_NEW)
+		failf(&w, "first ACK: %d records, kind %u", w.n_ev,
+		      w.ev[0].kind);
+
+	/* In use, announced 5 units ago: not due. */
+	entry_age(&w, &ack.flow, 5, 0);
+	refresh = cnt_of(&w, KEEL_CNT_SYNC_REFRESH);
+	sync_send(&w, &ack);
+	if (w.n_ev)
+		failf(&w, "not due: %d records", w.n_ev);
+
+	/* Announced a period ago: due, announced again, ann is now. */
+	entry_age(&w, &ack.flow, SYNC_REANNOUNCE, 0);
+	sync_send(&w, &ack);
+	c = entry_of(&w, &ack.flow);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_REFRESH ||
+	    c.ann != (uint16_t)c.seen ||
+	    cnt_of(&w, KEEL_CNT_SYNC_REFRESH) != refresh + 1)
+		failf(&w, "due: %d records, kind %u, ann %u seen %u", w.n_ev,
+		      w.ev[0].kind, c.ann, c.seen);
+
+	/* A peer's entry used here: the flag goes, nothing is sent. */
+	entry_age(&w, &ack.flow, 1, KEEL_CONN_F_PEER);
+	sync_send(&w, &ack);
+	c = entry_of(&w, &ack.flow);
+	if (w.n_ev || c.flags)
+		failf(&w, "peer's entry used: %d records, flags %u", w.n_ev,
+		      c.flags);
+
+	/* Sync off: a due entry is not announced. */
+	err = lb_dp_sync_set(w.dp, false, 0);
+	if (err)
+		failf(&w, "sync off: %s", strerror(-err));
+	entry_age(&w, &ack.flow, SYNC_REANNOUNCE, 0);
+	sync_send(&w, &ack);
+	if (w.n_ev)
+		failf(&w, "sync off: %d records", w.n_ev);
+
+	/*
+	 * A full ring: SYNs reusing the 5-tuple rewrite the entry and
+	 * announce it each time; past the ring's room each is counted and
+	 * leaves the entry due.
+	 */
+	err = lb_dp_sync_set(w.dp, true, SYNC_REANNOUNCE);
+	if (err)
+		failf(&w, "sync on: %s", strerror(-err));
+	sync_drain(&w);
+	recs = cnt_of(&w, KEEL_CNT_SYNC_RECORDS);
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
+	runs = KEEL_SYNC_RING_BYTES / 64 + 16;
+	ctx.ingress_ifindex = w.if_in;
+	ctx.data_end = syn.len;
+	o.data_in = syn.b;
+	o.data_size_in = syn.len;
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
+	/* One run each: a run rewrites the frame's MACs in place, so a
+	 * repeat would no longer be addressed to this LB. */
+	for (uint32_t i = 0; i < runs && !err; i++)
+		err = bpf_prog_test_run_opts(lb_dp_prog_fd(w.dp), &o);
+	c = entry_of(&w, &ack.flow);
+	recs = cnt_of(&w, KEEL_CNT_SYNC_RECORDS) - recs;
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) - full;
+	if (err || recs + full != runs || full < 16 ||
+	    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE))
+		failf(&w,
+		      "full ring: err %d, %llu records and %llu full of %u "
+		      "runs, ann %u seen %u",
+		      err, (unsigned long long)recs, (unsigned long long)full,
+		      runs, c.ann, c.seen);
+	{
+		/*
+		 * Still full: a new flow is recorded, left due at once; a hit
+		 * on a due entry leaves it due an eighth of a period later.
+		 */
+		struct pkt syn2 = {}, ack2 = {};
+		struct result rr;
+		uint64_t f0 = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
+		uint64_t r0 = cnt_of(&w, KEEL_CNT_SYNC_RECORDS);
+		uint64_t h0 = cnt_of(&w, KEEL_CNT_SYNC_REFRESH);
+
+		tcp4_pkt(&syn2, 0, WEB4, 40001, 80, TCP_SYN);
+		tcp4_pkt(&ack2, 0, WEB4, 40001, 80, TCP_ACK);
+		prog_run(&w, syn2.b, syn2.len, &rr);
+		prog_run(&w, ack2.b, ack2.len, &rr);
+		c = entry_of(&w, &ack2.flow);
+		if (cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) != f0 + 1 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_RECORDS) != r0 ||
+		    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE))
+			failf(&w, "full ring, new flow: ann %u seen %u", c.ann,
+			      c.seen);
+		entry_age(&w, &ack2.flow, SYNC_REANNOUNCE, 0);
+		prog_run(&w, ack2.b, ack2.len, &rr);
+		c = entry_of(&w, &ack2.flow);
+		if (cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) != f0 + 2 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_RECORDS) != r0 ||
+		    cnt_of(&w, KEEL_CNT_SYNC_REFRESH) != h0 ||
+		    c.ann != (uint16_t)(c.seen - SYNC_REANNOUNCE +
+					SYNC_REANNOUNCE / 8 + 1))
+			failf(&w, "full ring, due hit: ann %u seen %u", c.ann,
+			      c.seen);
+	}
+	sync_drain(&w);
+	if ((uint64_t)w.n_ev != recs)
+		failf(&w, "full ring: %d records read, %llu counted", w.n_ev,
+		      (unsigned long long)recs);
+	/* Drained, the next one goes through. */
+	sync_send(&w, &syn);
+	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_NEW)
+		failf(&w, "after the drain: %d records", w.n_ev);
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "sync paths: %d failed checks:\n%s",
+		      w.nfail, w.diag);
+}
+END_TEST
+
+/*
+ * keel_sync_apply on the real maps: each row puts (or not) an entry for a
+ * flow of S_WEB4, applies one record naming real B (or a stale one), and
+ * checks the outcome counted and the entry left.  A is S_WEB4's first
+ * real, B its second, D S_DNS4's (another service: not usable for a
+ * flow of S_WEB4).
+ */
+enum ar { AR_NONE, AR_A, AR_B, AR_D };
+#define AR_DOWN_ID 0xffffffffU /* rec_id: B, after it went DOWN here */
+
+static const struct {
+	const char *name;
+	enum ar entry; /* the entry here before, on that real */
+	int entry_gen_off; /* added to its generation (stale) */
+	uint32_t entry_back; /* its seen, units before now */
+	uint16_t entry_flags;
+	int rec_gen_off; /* added to the record's generation */
+	uint32_t rec_id; /* the record's real id instead of B's (0: B) */
+	uint32_t idle; /* the record's idle units */
+	enum keel_sync_apply_res want;
+	enum ar after; /* the entry's real after */
+} apply_rows[] = {
+	{ "no entry: inserted as the peer's", AR_NONE, 0, 0, 0, 0, 0, 3,
+	  KEEL_APPLY_INSERTED, AR_B },
+	{ "the same real: nothing written", AR_B, 0, 9, 0, 0, 0, 0,
+	  KEEL_APPLY_SAME, AR_B },
+	{ "an entry on a reused id: replaced", AR_A, 1, 0, 0, 0, 0, 9,
+	  KEEL_APPLY_REPLACED, AR_B },
+	{ "an entry on another service's real: replaced", AR_D, 0, 0, 0, 0, 0,
+	  9, KEEL_APPLY_REPLACED, AR_B },
+	{ "forwarded here just now: kept", AR_A, 0, 0, 0, 0, 0, 0,
+	  KEEL_APPLY_KEPT_ACTIVE, AR_A },
+	{ "forwarded here 2 units ago: kept", AR_A, 0, 2, 0, 0, 0, 0,
+	  KEEL_APPLY_KEPT_ACTIVE, AR_A },
+	{ "used here 10 ago, there now: replaced", AR_A, 0, 10, 0, 0, 0, 0,
+	  KEEL_APPLY_REPLACED, AR_B },
+	{ "used here 10 ago, there 20 ago: kept", AR_A, 0, 10, 0, 0, 0, 20,
+	  KEEL_APPLY_KEPT_NEWER, AR_A },
+	{ "a peer's entry of now, a record of now: kept (tie)", AR_A, 0, 0,
+	  KEEL_CONN_F_PEER, 0, 0, 0, KEEL_APPLY_KEPT_NEWER, AR_A },
+	{ "a record of an older generation: stale", AR_NONE, 0, 0, 0, -1, 0, 0,
+	  KEEL_APPLY_STALE, AR_NONE },
+	{ "a record of an unknown real: stale", AR_NONE, 0, 0, 0, 0, 4000, 0,
+	  KEEL_APPLY_STALE, AR_NONE },
+	{ "a record of a real DOWN here: not applied", AR_A, 0, 10, 0, 0,
+	  AR_DOWN_ID, 0, KEEL_APPLY_DOWN, AR_A },
+};
+
+static struct keel_flow apply_flow(uint16_t sport)
+{
+	struct pkt p = {};
+
+	tcp4_pkt(&p, 0, WEB4, sport, 80, TCP_ACK);
+	return p.flow;
+}
+
+static const struct lb_real *apply_real(struct world *w, enum ar a)
+{
+	switch (a) {
+	case AR_A:
+		return &w->svc[S_WEB4]->reals[0];
+	case AR_B:
+		return &w->svc[S_WEB4]->reals[1];
+	case AR_D:
+		return &w->svc[S_DNS4]->reals[0];
+	default:
+		return NULL;
+	}
+}
+
+START_TEST(sync_apply)
+{
+	static struct world w;
+	const struct lb_real *b, *e, *want;
+	uint32_t res[KEEL_APPLY__MAX], now;
+	struct keel_sync_apply_rec rec = {};
+	struct keel_flow f = apply_flow(41000);
+	struct keel_conn c;
+	int fd, err, k;
+
+	memset(&w, 0, sizeof(w));
+	w.sync = true; /* applying announces nothing: the ring stays empty */
+	if (world_init(&w, 2000 + _i))
+		goto out;
+	fd = lb_dp_map_fd(w.dp, KEEL_PIN_CONN);
+	b = apply_real(&w, AR_B);
+	if (apply_rows[_i].rec_id == AR_DOWN_ID) {
+		/* B goes DOWN here; the record names it. */
+		lb_model_real_set_state(w.svc[S_WEB4], &w.svc[S_WEB4]->reals[1],
+					KEEL_RS_DOWN);
+		if (commit(&w))
+			goto out;
+	}
+	e = apply_real(&w, apply_rows[_i].entry);
+	now = lb_dp_seen_now();
+	if (e) {
+		c = (struct keel_conn){
+			.real_id = e->id,
+			.real_gen = e->gen + apply_rows[_i].entry_gen_off,
+			.seen = now - apply_rows[_i].entry_back,
+			.flags = apply_rows[_i].entry_flags
+		};
+		if (bpf_map_update_elem(fd, &f, &c, BPF_NOEXIST))
+			failf(&w, "entry: %s", strerror(errno));
+	}
+	rec.flow = f;
+	rec.real_id = apply_rows[_i].rec_id &&
+				      apply_rows[_i].rec_id != AR_DOWN_ID ?
+			      apply_rows[_i].rec_id :
+			      b->id;
+	rec.real_gen = b->gen + apply_rows[_i].rec_gen_off;
+	rec.idle = apply_rows[_i].idle;
+	err = lb_dp_conn_apply(w.dp, &rec, 1, SYNC_REANNOUNCE, res);
+	if (err)
+		failf(&w, "apply: %s", strerror(-err));
+	sync_drain(&w);
+	if (w.n_ev)
+		failf(&w, "applying put %d records in the ring", w.n_ev);
+	for (k = 0; k < KEEL_APPLY__MAX; k++)
+		if (res[k] != (k == (int)apply_rows[_i].want))
+			failf(&w, "outcome %d counted %u", k, res[k]);
+	want = apply_real(&w, apply_rows[_i].after);
+	memset(&c, 0, sizeof(c));
+	if ((bpf_map_lookup_elem(fd, &f, &c) == 0) != (want != NULL))
+		failf(&w, "entry %s", want ? "missing" : "written");
+	if (want && c.real_id != want->id)
+		failf(&w, "entry on real %u, want %u", c.real_id, want->id);
+	/* Written from the record: the peer's, last used then, announced
+	 * again within one period. */
+	if (apply_rows[_i].want == KEEL_APPLY_INSERTED ||
+	    apply_rows[_i].want == KEEL_APPLY_REPLACED) {
+		uint32_t t = lb_dp_seen_now();
+
+		if (c.real_gen != b->gen || c.flags != KEEL_CONN_F_PEER ||
+		    (c.seen != now - rec.idle && c.seen != t - rec.idle) ||
+		    (uint16_t)((uint16_t)t - c.ann) > SYNC_REANNOUNCE)
+			failf(&w,
+			      "written: gen %u flags %u seen %u ann %u "
+			      "(now %u)",
+			      c.real_gen, c.flags, c.seen, c.ann, t);
+	}
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "%s: %d failed checks:\n%s",
+		      apply_rows[_i].name, w.nfail, w.diag);
+}
+END_TEST
+
+/* Many records in one call: runs of KEEL_SYNC_APPLY_MAX, and the count. */
+START_TEST(sync_apply_many)
+{
+	static struct world w;
+	static struct keel_sync_apply_rec recs[KEEL_SYNC_APPLY_MAX + 5];
+	const uint32_t n = ARRAY_SIZE(recs);
+	uint32_t res[KEEL_APPLY__MAX], i;
+	uint64_t before, after, cap;
+	const struct lb_real *b;
+	int err;
+
+	memset(&w, 0, sizeof(w));
+	if (world_init(&w, 2100))
+		goto out;
+	b = apply_real(&w, AR_B);
+	for (i = 0; i < n; i++) {
+		recs[i].flow = apply_flow((uint16_t)(10000 + i));
+		recs[i].real_id = b->id;
+		recs[i].real_gen = b->gen;
+	}
+	err = lb_dp_conn_apply(w.dp, recs, 0, SYNC_REANNOUNCE, res);
+	for (i = 0; i < KEEL_APPLY__MAX; i++)
+		if (err || res[i])
+			failf(&w, "none: err %d, outcome %u counted %u", err, i,
+			      res[i]);
+	lb_dp_conn_occupancy(w.dp, &before, &cap);
+	err = lb_dp_conn_apply(w.dp, recs, n, SYNC_REANNOUNCE, res);
+	lb_dp_conn_occupancy(w.dp, &after, &cap);
+	if (err || res[KEEL_APPLY_INSERTED] != n || after - before != n)
+		failf(&w, "%u records: err %d, %u inserted, occupancy +%llu", n,
+		      err, res[KEEL_APPLY_INSERTED],
+		      (unsigned long long)(after - before));
+	/* Again: all the same. */
+	err = lb_dp_conn_apply(w.dp, recs, n, SYNC_REANNOUNCE, res);
+	if (err || res[KEEL_APPLY_SAME] != n)
+		failf(&w, "again: err %d, %u same", err, res[KEEL_APPLY_SAME]);
+out:
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "apply many: %d failed checks:\n%s",
+		      w.nfail, w.diag);
 }
 END_TEST
 
@@ -2587,6 +3102,13 @@ int main(void)
 		last = first + 1;
 	}
 	tcase_add_loop_test(tc, golden, first, last);
+	tcase_add_loop_test(tc, golden_sync, first, last);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sync");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, sync_paths);
+	tcase_add_loop_test(tc, sync_apply, 0, ARRAY_SIZE(apply_rows));
+	tcase_add_test(tc, sync_apply_many);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
