@@ -182,40 +182,6 @@ static void ra_svc_name(const struct ra_cfg_service *s, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
-/* The distinct VIPs of the config, in order. */
-static size_t ra_vips(const struct ra_config *cfg, struct ra_vip *v)
-{
-	size_t n = 0, i, j;
-
-	for (i = 0; i < cfg->n_services; i++) {
-		for (j = 0; j < n; j++)
-			if (v[j].family == cfg->svc[i].vip.family &&
-			    !memcmp(v[j].addr, cfg->svc[i].vip.addr, 16))
-				break;
-		if (j < n)
-			continue;
-		v[n].family = cfg->svc[i].vip.family;
-		memcpy(v[n].addr, cfg->svc[i].vip.addr, 16);
-		n++;
-	}
-	return n;
-}
-
-static void ra_ifaces(const struct ra_config *cfg,
-		      const char *out[RA_CFG_IFACES_MAX + 1])
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_ifaces; i++)
-		out[i] = cfg->ifaces[i];
-	out[i] = NULL;
-}
-
-static void ra_state_path(const struct ra_config *cfg, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/sysctl.state", cfg->state_dir);
-}
-
 static int ra_mkdir_p(const char *path)
 {
 	char buf[RA_CFG_PATH_MAX], *p;
@@ -499,10 +465,9 @@ static bool ra_setup_network(struct ra_agent *a)
 	 * The ARP sysctls first: a VIP on lo with arp_ignore 0 would answer
 	 * ARP for the VIP and pull the site's traffic to this host.
 	 */
-	ra_ifaces(a->cfg, ifaces);
-	ra_state_path(a->cfg, state, sizeof(state));
+	ra_config_sysctl_state(a->cfg, state, sizeof(state));
 	msg[0] = '\0';
-	err = ra_net_sysctl_apply(a->cfg->n_ifaces ? ifaces : NULL, state, msg,
+	err = ra_net_sysctl_apply(ra_config_ifaces(a->cfg, ifaces), state, msg,
 				  sizeof(msg));
 	if (err) {
 		keel_log(LOG_ERR, "ARP sysctls: %s (no VIP added)",
@@ -510,7 +475,7 @@ static bool ra_setup_network(struct ra_agent *a)
 		ra_net_close(net);
 		return false;
 	}
-	n = ra_vips(a->cfg, vips);
+	n = ra_config_vips(a->cfg, vips);
 	for (i = 0; i < n; i++) {
 		msg[0] = '\0';
 		err = ra_net_vip_add(net, &vips[i], msg, sizeof(msg));
@@ -801,9 +766,8 @@ static int cmd_check(struct ra_cli *c)
 		fprintf(stderr, "rs-agent: rtnetlink: %s\n", strerror(-n));
 		goto out;
 	}
-	ra_ifaces(cfg, ifaces);
-	n = ra_net_check(net, vips, ra_vips(cfg, vips),
-			 cfg->n_ifaces ? ifaces : NULL, f, RA_FINDINGS_MAX);
+	n = ra_net_check(net, vips, ra_config_vips(cfg, vips),
+			 ra_config_ifaces(cfg, ifaces), f, RA_FINDINGS_MAX);
 	if (n < 0) {
 		fprintf(stderr, "rs-agent: check: %s\n", strerror(-n));
 		goto out;
@@ -845,7 +809,7 @@ static int cmd_cleanup(struct ra_cli *c)
 			strerror(-err));
 		goto out;
 	}
-	ra_state_path(cfg, state, sizeof(state));
+	ra_config_sysctl_state(cfg, state, sizeof(state));
 	err = ra_net_sysctl_restore(state);
 	if (err) {
 		fprintf(stderr, "rs-agent: restoring sysctls from %s: %s\n",
