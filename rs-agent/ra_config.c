@@ -846,6 +846,29 @@ int ra_config_load(const char *file, struct ra_config *out,
 				   out, err, NULL);
 }
 
+int ra_config_new(const char *file, struct ra_config **out, char *msg,
+		  size_t size)
+{
+	struct ra_config_error e;
+	struct ra_config *cfg;
+	int err;
+
+	*out = NULL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		snprintf(msg, size, "%s: out of memory", file);
+		return -ENOMEM;
+	}
+	err = ra_config_load(file, cfg, &e);
+	if (err) {
+		ra_config_error_format(&e, msg, size);
+		free(cfg);
+		return err;
+	}
+	*out = cfg;
+	return 0;
+}
+
 size_t ra_config_vips(const struct ra_config *cfg, struct ra_vip *out)
 {
 	size_t n = 0, i, j;

@@ -92,6 +92,12 @@ int ra_config_parse(const char *buf, size_t len, const char *file,
 		    struct ra_config *out, struct ra_config_error *err);
 int ra_config_load(const char *file, struct ra_config *out,
 		   struct ra_config_error *err);
+/*
+ * ra_config_load() into a new config (to free); on error msg holds the
+ * "file:line: key: msg" line for the log.  0 or -errno.
+ */
+int ra_config_new(const char *file, struct ra_config **out, char *msg,
+		  size_t size);
 /* "file:line: key: msg" */
 int ra_config_error_format(const struct ra_config_error *e, char *buf,
 			   size_t size);
