@@ -26,6 +26,7 @@
 
 #include "check_run.h"
 #include "keel_file.h"
+#include "tmpdir.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -50,8 +51,6 @@ static struct {
 	ino_t synced_ino; /* the regular file fsync'd last */
 	const char *path, *tmp, *dir;
 } w;
-
-static char dir[] = "/tmp/test_file_atomic.XXXXXX";
 
 /* What fd, or a path, is: "tmp", "path", "dir" or "other". */
 static const char *what_path(const char *p)
@@ -160,19 +159,6 @@ int __wrap_rename(const char *from, const char *to)
 	return __real_rename(from, to);
 }
 
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /* The whole sequence of a save with the directory fsync'd. */
 #define SAVE_TMP "open:tmp write:tmp fsync:tmp close:tmp rename:tmp>path"
 #define SAVE_DIR " open:dir fsync:dir close:dir"
@@ -224,7 +210,7 @@ START_TEST(test_order)
 	size_t len;
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(path, sizeof(path), "%s/state", tmpdir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	fd = __real_open64(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
@@ -243,7 +229,7 @@ START_TEST(test_order)
 	w.fail_errno = c->fail_errno;
 	w.path = path;
 	w.tmp = tmp;
-	w.dir = dir;
+	w.dir = tmpdir;
 	w.on = true;
 	ret = keel_file_write_atomic(path, "new\n", 4, 0640, c->sync_dir);
 	w.on = false;
@@ -270,7 +256,7 @@ static Suite *file_atomic_suite(void)
 	Suite *s = suite_create("file_atomic");
 	TCase *tc = tcase_create("order");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, test_order, 0, N(order_cases));
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,6 +14,7 @@
 
 #include "check_run.h"
 #include "keel_yaml.h"
+#include "tmpdir.h"
 
 /* ---- one value "v: ..." through a parser chosen by the case ---- */
 
@@ -352,21 +353,6 @@ END_TEST
 
 /* ---- keel_yaml_load_file(): the file half of every loader ---- */
 
-static char dir[] = "/tmp/test_keel_yaml.XXXXXX";
-
-static void file_setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void file_teardown(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 struct parsed {
 	int calls;
 	size_t len;
@@ -422,7 +408,7 @@ START_TEST(test_load_file)
 	struct stat st = { 0 };
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%s/c.yaml", dir);
+	snprintf(path, sizeof(path), "%s/c.yaml", tmpdir);
 	if (t->kind == F_FILE) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		ck_assert_int_ge(fd, 0);
@@ -474,7 +460,7 @@ static Suite *keel_yaml_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");
-	tcase_add_checked_fixture(tc, file_setup, file_teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, test_load_file, 0,
 			    sizeof(fcases) / sizeof(fcases[0]));
 	suite_add_tcase(s, tc);
