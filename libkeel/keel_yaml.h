@@ -14,7 +14,8 @@
  * are followed here, with every list bounded by its caller; tags and merge
  * keys are refused.
  *
- * No I/O, no logging; the loader reads its file and owns what it builds.
+ * No I/O, no logging (keel_yaml_file.c alone reads the file); the loader
+ * owns what it builds.
  */
 #ifndef KEEL_YAML_H
 #define KEEL_YAML_H
@@ -209,5 +210,27 @@ int keel_yaml_hostport(struct keel_yaml *y, struct fy_node *n, char *out,
 		       int (*parse)(const char *s, size_t len, bool need_port,
 				    uint8_t *family, __be32 addr[4],
 				    uint16_t *port));
+
+/* ---- the file (keel_yaml_file.c) ---- */
+
+/*
+ * A loader's parser: buf (len bytes, NUL-terminated) named file, into out;
+ * 0 or -errno with *err filled.
+ */
+typedef int (*keel_yaml_parse_fn)(const char *buf, size_t len, const char *file,
+				  void *out, struct keel_yaml_error *err);
+/*
+ * A daemon's configuration file through its parser: read whole
+ * (keel_file_read: a regular file of at most max bytes), refused before
+ * parsing when someone else may write it (keel_file_check_config), then
+ * parse().  err (may be NULL) is cleared and names file; a read or owner
+ * problem is its msg.  st (may be NULL) gets what fstat said of a file
+ * that could be read, for checks after the parse.  out is left as it was
+ * when the file cannot be used.  0, -errno, or parse()'s error.
+ */
+struct stat;
+int keel_yaml_load_file(const char *file, size_t max, keel_yaml_parse_fn parse,
+			void *out, struct keel_yaml_error *err,
+			struct stat *st);
 
 #endif

@@ -8,7 +8,6 @@
  * schema and the checks across keys.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +15,16 @@
 #include <unistd.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 
 #include <libfyaml.h>
 
 #include "keel_ctlsock.h" /* connection caps */
-#include "keel_file.h"
 #include "keel_health.h"
 #include "keel_yaml.h"
 #include "keel_addr.h"
 #include "keel_metrics.h" /* connection caps */
 #include "ra_config.h"
+#include "ra_net.h" /* struct ra_vip */
 
 #define RA_CFG_FILE_MAX ((size_t)1 << 20)
 #define RA_CFG_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -833,34 +831,78 @@ int ra_config_parse(const char *buf, size_t len, const char *file,
 	return ret;
 }
 
-/* A whole regular file of at most max bytes; *buf is malloc'ed. */
+static int ra_config_parse_any(const char *buf, size_t len, const char *file,
+			       void *out, struct keel_yaml_error *err)
+{
+	return ra_config_parse(buf, len, file, out, err);
+}
+
+/* ra_config_parse() on the file (keel_yaml_load_file). */
 int ra_config_load(const char *file, struct ra_config *out,
 		   struct ra_config_error *err)
 {
-	struct stat st;
-	struct ra_config_error scratch = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	if (!err)
-		err = &scratch;
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, RA_CFG_FILE_MAX, &buf, &len, &st, err->msg,
-			     sizeof(err->msg));
-	if (ret)
-		return ret;
-	/* Whoever can write it runs the daemon: refuse before parsing. */
-	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
-	if (ret) {
-		free(buf);
-		return ret;
+	return keel_yaml_load_file(file, RA_CFG_FILE_MAX, ra_config_parse_any,
+				   out, err, NULL);
+}
+
+int ra_config_new(const char *file, struct ra_config **out, char *msg,
+		  size_t size)
+{
+	struct ra_config_error e;
+	struct ra_config *cfg;
+	int err;
+
+	*out = NULL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		snprintf(msg, size, "%s: out of memory", file);
+		return -ENOMEM;
 	}
-	ret = ra_config_parse(buf, len, file, out, err);
-	free(buf);
-	return ret;
+	err = ra_config_load(file, cfg, &e);
+	if (err) {
+		ra_config_error_format(&e, msg, size);
+		free(cfg);
+		return err;
+	}
+	*out = cfg;
+	return 0;
+}
+
+size_t ra_config_vips(const struct ra_config *cfg, struct ra_vip *out)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct ra_cfg_addr *v = &cfg->svc[i].vip;
+
+		for (j = 0; j < n; j++)
+			if (out[j].family == v->family &&
+			    !memcmp(out[j].addr, v->addr, 16))
+				break;
+		if (j < n)
+			continue;
+		out[n].family = v->family;
+		memcpy(out[n].addr, v->addr, 16);
+		n++;
+	}
+	return n;
+}
+
+const char *const *ra_config_ifaces(const struct ra_config *cfg,
+				    const char *out[RA_CFG_IFACES_MAX + 1])
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_ifaces; i++)
+		out[i] = cfg->ifaces[i];
+	out[i] = NULL;
+	return cfg->n_ifaces ? out : NULL;
+}
+
+void ra_config_sysctl_state(const struct ra_config *cfg, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/sysctl.state", cfg->state_dir);
 }
 
 int ra_config_error_format(const struct ra_config_error *e, char *buf,

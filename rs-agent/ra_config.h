@@ -6,9 +6,10 @@
  * agent does anything with it.  On error it fills struct ra_config_error
  * with the file, line and key at fault and returns -EINVAL (or -ENOMEM);
  * the output is then zeroed.  No I/O but the given buffer, no logging.
- * ra_config_load() reads the file; the key file is read at start by
- * keel_report_key_load() (libkeel/keel_report.h), not by the parser, so the
- * parser stays pure.
+ * ra_config_load() reads the file (keel_yaml_load_file); the key file is
+ * read at start by keel_report_key_load() (libkeel/keel_report.h), not by
+ * the parser, so the parser stays pure.  The ra_config_* views below are
+ * what the daemon and `check`/`cleanup` derive from a loaded config.
  */
 #ifndef RA_CONFIG_H
 #define RA_CONFIG_H
@@ -91,8 +92,30 @@ int ra_config_parse(const char *buf, size_t len, const char *file,
 		    struct ra_config *out, struct ra_config_error *err);
 int ra_config_load(const char *file, struct ra_config *out,
 		   struct ra_config_error *err);
+/*
+ * ra_config_load() into a new config (to free); on error msg holds the
+ * "file:line: key: msg" line for the log.  0 or -errno.
+ */
+int ra_config_new(const char *file, struct ra_config **out, char *msg,
+		  size_t size);
 /* "file:line: key: msg" */
 int ra_config_error_format(const struct ra_config_error *e, char *buf,
 			   size_t size);
+
+struct ra_vip;
+/*
+ * The distinct VIPs of the services, in the order they first appear, into
+ * out (room for KEEL_REPORT_MAX); how many.
+ */
+size_t ra_config_vips(const struct ra_config *cfg, struct ra_vip *out);
+/*
+ * The serving interfaces, NULL-terminated in out; NULL when the config
+ * names none (ra_net: "all" and every non-lo interface that is up).
+ */
+const char *const *ra_config_ifaces(const struct ra_config *cfg,
+				    const char *out[RA_CFG_IFACES_MAX + 1]);
+/* The file that keeps the sysctl values found before the agent's. */
+void ra_config_sysctl_state(const struct ra_config *cfg, char *buf,
+			    size_t size);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * ra_ctl.c - the agent's control socket, both ends, on keel_ctlsock.  A
+ * ra_ctl.c - the agent's control socket, the server, on keel_ctlsock.  A
  * bad request is answered with an error and logged (rate-limited); the
  * connection and other clients go on.
  */
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "keel_clock.h"
@@ -16,14 +17,16 @@
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_addr.h"
+#include "ra_config.h"
 #include "ra_ctl.h"
-#include "rs_agent.h"
+#include "ra_report.h"
 
 #define RA_CTL_LINE_MAX 4096 /* a request is a few bytes */
-#define RA_CTL_ANSWER_MAX (1U << 20)
 
 struct ra_ctl {
-	struct ra_agent *a;
+	const struct ra_config *cfg;
+	const struct ra_ctl_ops *ops;
+	void *arg;
 	struct keel_ctlsock *s;
 	struct keel_ratelimit rl;
 };
@@ -42,35 +45,37 @@ static const char *ra_ctl_state_name(uint8_t st)
 	}
 }
 
-static json_t *ra_ctl_status(struct ra_agent *a)
+static json_t *ra_ctl_status(struct ra_ctl *c)
 {
+	static struct ra_ctl_status st; /* 44 services: not on the stack */
+	const struct ra_report_tx *tx;
 	json_t *o, *svcs, *lbs, *s;
 	char real[48], boot[2 * KEEL_REPORT_BOOT_ID_LEN + 1];
 	__be32 w[4];
 	size_t i;
 
-	memcpy(w, a->cfg->real.addr, 16);
-	keel_addr_format(a->cfg->real.family, w, real, sizeof(real));
-	sodium_bin2hex(boot, sizeof(boot), a->tx.boot_id,
-		       sizeof(a->tx.boot_id));
+	memset(&st, 0, sizeof(st));
+	c->ops->status(c->arg, &st);
+	tx = st.tx;
+	memcpy(w, c->cfg->real.addr, 16);
+	keel_addr_format(c->cfg->real.family, w, real, sizeof(real));
+	sodium_bin2hex(boot, sizeof(boot), tx->boot_id, sizeof(tx->boot_id));
 	svcs = json_array();
 	lbs = json_array();
-	for (i = 0; svcs && i < a->n_svc; i++) {
-		const struct ra_svc *v = &a->svc[i];
+	for (i = 0; svcs && i < st.n_svc; i++) {
+		const struct ra_ctl_service *v = &st.svc[i];
 
 		s = json_pack("{ss ss ss ss sI}", "service", v->name, "state",
-			      ra_ctl_state_name(ra_agent_svc_state(a, v)),
-			      "check", ra_ctl_state_name(v->check_state),
-			      "detail",
-			      v->vip_failed ? v->vip_error : v->detail, "conns",
-			      (json_int_t)v->conns);
-		if (s && v->vip_failed)
+			      ra_ctl_state_name(v->state), "check",
+			      ra_ctl_state_name(v->check), "detail", v->detail,
+			      "conns", (json_int_t)v->conns);
+		if (s && v->vip_error)
 			json_object_set_new(s, "vip_error",
 					    json_string(v->vip_error));
 		json_array_append_new(svcs, s);
 	}
-	for (i = 0; lbs && i < a->tx.n_lbs; i++) {
-		const struct ra_report_lb *lb = &a->tx.lbs[i];
+	for (i = 0; lbs && i < tx->n_lbs; i++) {
+		const struct ra_report_lb *lb = &tx->lbs[i];
 
 		s = json_pack("{ss sI sI}", "lb", lb->name, "sent",
 			      (json_int_t)lb->sent, "errors",
@@ -82,23 +87,23 @@ static json_t *ra_ctl_status(struct ra_agent *a)
 		json_array_append_new(lbs, s);
 	}
 	o = json_pack("{ss ss sI si sb sb sI sI sf so so}", "real", real,
-		      "boot_id", boot, "boot", (json_int_t)a->tx.boot,
-		      "report_version", (int)a->tx.version, "draining",
-		      a->draining, "stopping", a->stopping, "seq",
-		      (json_int_t)a->tx.seq, "interval_ms",
-		      (json_int_t)a->cfg->interval_ms, "load", a->load / 1000.0,
+		      "boot_id", boot, "boot", (json_int_t)tx->boot,
+		      "report_version", (int)tx->version, "draining",
+		      st.draining, "stopping", st.stopping, "seq",
+		      (json_int_t)tx->seq, "interval_ms",
+		      (json_int_t)c->cfg->interval_ms, "load", st.load / 1000.0,
 		      "services", svcs ? svcs : json_null(), "lbs",
 		      lbs ? lbs : json_null());
 	return o;
 }
 
-char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
+char *ra_ctl_handle(struct ra_ctl *c, const struct keel_ctl_peer *peer,
 		    const char *line, size_t len)
 {
 	const char *cmd, *key;
 	json_error_t jerr;
 	json_t *req, *v;
-	char *out = NULL;
+	char *out = NULL, why[256];
 	int err;
 
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -129,7 +134,7 @@ char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
 		if (peer->role < KEEL_CTL_ROLE_READ)
 			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_READ);
 		else
-			out = keel_ctlsock_ok(ra_ctl_status(a));
+			out = keel_ctlsock_ok(ra_ctl_status(c));
 	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
 		bool on = cmd[0] == 'd';
 
@@ -137,20 +142,21 @@ char *ra_ctl_handle(struct ra_agent *a, const struct keel_ctl_peer *peer,
 			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_ADMIN);
 			goto out;
 		}
-		if (!on && a->stopping) {
+		if (!on && c->ops->stopping(c->arg)) {
 			out = keel_ctlsock_err(
 				KEEL_CTL_E_INVALID,
 				"the agent is stopping (SIGTERM): it stays drained");
 			goto out;
 		}
-		err = ra_agent_set_drain(a, on);
+		why[0] = '\0';
+		err = c->ops->set_drain(c->arg, on, why, sizeof(why));
 		if (err) {
-			out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "%s: %s",
-					       a->drain_file, strerror(-err));
+			out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "%s",
+					       why[0] ? why : strerror(-err));
 			goto out;
 		}
 		out = keel_ctlsock_ok(
-			json_pack("{sb sb}", "ok", 1, "draining", a->draining));
+			json_pack("{sb sb}", "ok", 1, "draining", on));
 	} else {
 		out = keel_ctlsock_err(
 			KEEL_CTL_E_BAD_REQUEST,
@@ -166,7 +172,7 @@ static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
 			  const char *line, size_t len)
 {
 	struct ra_ctl *c = arg;
-	char *resp = ra_ctl_handle(c->a, peer, line, len);
+	char *resp = ra_ctl_handle(c, peer, line, len);
 	uint64_t n = 0;
 
 	if (resp && strncmp(resp, "{\"ok\":false", 11) == 0 &&
@@ -183,17 +189,18 @@ static char *ra_ctl_serve(void *arg, const struct keel_ctl_peer *peer,
  * control.read_group, else control.group, else as created.  Admin: root,
  * that user, control.group; read-only: control.read_group.
  */
-int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
+int ra_ctl_start(struct event_base *base, const struct ra_config *rc, uid_t uid,
+		 const struct ra_ctl_ops *ops, void *arg, struct ra_ctl **out)
 {
 	struct keel_ctlsock_cfg cfg = {
-		.path = a->cfg->ctl_socket,
-		.group = a->cfg->ctl_group,
-		.read_group = a->cfg->ctl_read_group,
-		.uid = a->drop ? a->user.uid : (uid_t)-1,
+		.path = rc->ctl_socket,
+		.group = rc->ctl_group,
+		.read_group = rc->ctl_read_group,
+		.uid = uid,
 		.gid = (gid_t)-1,
 		.mode = 0660,
 		.line_max = RA_CTL_LINE_MAX,
-		.max_conns = a->cfg->ctl_max_conns,
+		.max_conns = rc->ctl_max_conns,
 		.handle = ra_ctl_serve,
 	};
 	struct ra_ctl *c;
@@ -202,11 +209,13 @@ int ra_ctl_start(struct ra_agent *a, struct ra_ctl **out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->a = a;
+	c->cfg = rc;
+	c->ops = ops;
+	c->arg = arg;
 	c->rl.interval_ms = 5000;
 	c->rl.burst = 5;
 	cfg.arg = c;
-	err = keel_ctlsock_start(a->base, &cfg, &c->s);
+	err = keel_ctlsock_start(base, &cfg, &c->s);
 	if (err) {
 		free(c);
 		return err;
@@ -226,42 +235,4 @@ void ra_ctl_stop(struct ra_ctl *c)
 		return;
 	keel_ctlsock_stop(c->s);
 	free(c);
-}
-
-/* ---- client ---- */
-
-int ra_ctl_request(const char *path, const char *cmd, double timeout_s,
-		   json_t **answer, char *msg, size_t msglen)
-{
-	json_error_t jerr;
-	char req[64], *line = NULL;
-	size_t len;
-	json_t *a;
-	int err;
-
-	*answer = NULL;
-	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}\n", cmd);
-	err = keel_ctl_call(path, req, strlen(req), timeout_s,
-			    RA_CTL_ANSWER_MAX, &line, &len);
-	if (err) {
-		keel_ctl_call_strerror(msg, msglen, "the agent", path, err,
-				       timeout_s, RA_CTL_ANSWER_MAX);
-		return RA_CTL_UNREACHABLE;
-	}
-	a = json_loadb(line, len, 0, &jerr);
-	free(line);
-	if (!json_is_boolean(json_object_get(a, "ok"))) {
-		snprintf(msg, msglen, "bad answer from the agent at %s: %s",
-			 path, a ? "no \"ok\" member" : jerr.text);
-		json_decref(a);
-		return RA_CTL_UNREACHABLE;
-	}
-	*answer = a;
-	if (json_is_false(json_object_get(a, "ok"))) {
-		snprintf(msg, msglen, "refused: %s: %s",
-			 json_string_value(json_object_get(a, "code")) ?: "?",
-			 json_string_value(json_object_get(a, "error")) ?: "");
-		return RA_CTL_REFUSED;
-	}
-	return RA_CTL_OK;
 }

@@ -19,8 +19,8 @@
 #include <libmnl/libmnl.h>
 
 #include "keel_maps.h"
+#include "keel_nl.h"
 #include "ra_diag.h"
-#include "ra_nl.h"
 
 /*
  * Room for the filter; past it (hundreds of keys) the kernel sends every
@@ -29,7 +29,7 @@
 #define RA_DIAG_BC_MAX 8192
 
 struct ra_diag {
-	struct ra_nl nl;
+	struct keel_nl nl;
 	uint8_t bc[RA_DIAG_BC_MAX];
 	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) +
 		 MNL_ATTR_HDRLEN + RA_DIAG_BC_MAX];
@@ -54,7 +54,7 @@ int ra_diag_open(struct ra_diag **out)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	err = ra_nl_open(&d->nl, NETLINK_SOCK_DIAG);
+	err = keel_nl_open(&d->nl, NETLINK_SOCK_DIAG);
 	if (err) {
 		free(d);
 		return err;
@@ -67,7 +67,7 @@ void ra_diag_close(struct ra_diag *d)
 {
 	if (!d)
 		return;
-	ra_nl_close(&d->nl);
+	keel_nl_close(&d->nl);
 	free(d);
 }
 
@@ -223,7 +223,7 @@ static int ra_diag_dump(struct ra_diag *d, int af, uint8_t proto,
 	if (bclen)
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, d->bc);
 	r->proto = proto;
-	return ra_nl_talk(&d->nl, nlh, ra_diag_cb, r);
+	return keel_nl_talk(&d->nl, nlh, ra_diag_cb, r);
 }
 
 int ra_diag_count(struct ra_diag *d, const struct ra_diag_key *keys, size_t n,

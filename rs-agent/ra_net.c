@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,16 +14,17 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "keel_file.h"
 #include "keel_maps.h"
+#include "keel_nl.h"
 #include "ra_net.h"
-#include "ra_nl.h"
 
 #define RA_SYSCTL_DIR "/proc/sys/net/ipv4/conf"
 #define RA_STATE_MAX 256 /* entries in the sysctl state file */
 #define RA_STATE_HEADER "# rs-agent sysctl state v1: iface key before agent\n"
 
 struct ra_net {
-	struct ra_nl nl;
+	struct keel_nl nl;
 };
 
 struct ra_link {
@@ -59,7 +59,7 @@ int ra_net_open(struct ra_net **out)
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	err = ra_nl_open(&n->nl, NETLINK_ROUTE);
+	err = keel_nl_open(&n->nl, NETLINK_ROUTE);
 	if (err) {
 		free(n);
 		return err;
@@ -72,7 +72,7 @@ void ra_net_close(struct ra_net *n)
 {
 	if (!n)
 		return;
-	ra_nl_close(&n->nl);
+	keel_nl_close(&n->nl);
 	free(n);
 }
 
@@ -198,7 +198,7 @@ static int ra_dump(struct ra_net *n, uint16_t type, mnl_cb_t cb,
 						    sizeof(struct ifinfomsg) :
 						    sizeof(struct ifaddrmsg));
 	g->rtgen_family = AF_UNSPEC;
-	return ra_nl_talk(&n->nl, nlh, cb, s);
+	return keel_nl_talk(&n->nl, nlh, cb, s);
 }
 
 /* Links and addresses; a dump interrupted by a change is retried. */
@@ -327,7 +327,7 @@ static int ra_addr_change(struct ra_net *n, uint16_t type, int ifindex, int af,
 		}
 		mnl_attr_put_u8(nlh, IFA_PROTO, RA_IFA_PROTO);
 	}
-	return ra_nl_talk(&n->nl, nlh, NULL, NULL);
+	return keel_nl_talk(&n->nl, nlh, NULL, NULL);
 }
 
 /*
@@ -645,62 +645,32 @@ static int ra_state_load(const char *path, struct ra_state *st, int *bad_line)
 	return err;
 }
 
-static int ra_fsync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, err = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		err = -errno;
-	else if (fsync(fd) < 0)
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
-	free(copy);
-	return err;
-}
-
-/* Write st to path atomically: temp file, fsync, rename, fsync the dir. */
+/* Write st to path atomically and durably (keel_file_write_atomic). */
 static int ra_state_save(const char *path, const struct ra_state *st)
 {
-	char tmp[4096];
-	int fd = -1, err = 0;
-	FILE *f = NULL;
+	/* A line: ifname, key, two ints (at most 11 characters each). */
+	size_t size = sizeof(RA_STATE_HEADER) + st->n * (IFNAMSIZ + 48), len;
+	char *buf;
 	size_t i;
+	int n, err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto out;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	len = (size_t)snprintf(buf, size, "%s", RA_STATE_HEADER);
+	for (i = 0; i < st->n; i++) {
+		n = snprintf(buf + len, size - len, "%s %s %d %d\n",
+			     st->e[i].ifname, ra_sysctls[st->e[i].key].key,
+			     st->e[i].before, st->e[i].agent);
+		if (n < 0 || (size_t)n >= size - len) {
+			err = -ENOSPC;
+			goto out;
+		}
+		len += (size_t)n;
 	}
-	fputs(RA_STATE_HEADER, f);
-	for (i = 0; i < st->n; i++)
-		fprintf(f, "%s %s %d %d\n", st->e[i].ifname,
-			ra_sysctls[st->e[i].key].key, st->e[i].before,
-			st->e[i].agent);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		err = -errno;
-	if (fclose(f) != 0 && !err)
-		err = -errno;
-	if (err)
-		goto out;
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto out;
-	}
-	return ra_fsync_dir(path);
+	err = keel_file_write_atomic(path, buf, len, 0600, true);
 out:
-	unlink(tmp);
+	free(buf);
 	return err;
 }
 

@@ -18,6 +18,9 @@ pkgs=(
 	# bgp-announcer e2e: BIRD 2 and GoBGP as routers, python3 for the
 	# malformed-input peer and the control-socket client
 	bird2 gobgpd python3
+	# the lint suite: clang-format (tests/lint/format.sh); clang-tidy and
+	# cppcheck for the static-analysis checks that join it (PLAN-15 S29)
+	clang-format clang-tidy cppcheck
 )
 
 missing=()

@@ -21,33 +21,19 @@
 #include "check_run.h"
 #include "keel_file.h"
 #include "keel_report.h"
+#include "tmpdir.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static char dir[] = "/tmp/test_file.XXXXXX";
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 enum kind { K_FILE, K_NONE, K_DIR, K_FIFO, K_PATH };
 
-/* Makes dir/name as kind (K_FILE: with content, len bytes, mode). */
+/* Makes tmpdir/name as kind (K_FILE: with content, len bytes, mode). */
 static void make(char *path, size_t size, const char *name, enum kind kind,
 		 const char *content, size_t len, mode_t mode)
 {
 	int fd;
 
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, size, "%s/%s", tmpdir, name);
 	switch (kind) {
 	case K_FILE:
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -227,7 +213,7 @@ START_TEST(test_write_atomic)
 	struct stat st;
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/%s", dir,
+	snprintf(path, sizeof(path), "%s/%s", tmpdir,
 		 c->before == B_NO_PARENT ? "nodir/state" : "state");
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	switch (c->before) {
@@ -297,7 +283,7 @@ START_TEST(test_set_aside)
 	free(buf);
 	/* The earlier copies are untouched. */
 	for (i = 0; i < _i; i++) {
-		snprintf(earlier, sizeof(earlier), "%s/%s", dir, want[i]);
+		snprintf(earlier, sizeof(earlier), "%s/%s", tmpdir, want[i]);
 		ck_assert_int_eq(keel_file_read(earlier, 100, &buf, &len, NULL,
 						NULL, 0),
 				 0);
@@ -311,7 +297,7 @@ START_TEST(test_set_aside_missing)
 {
 	char path[256], aside[300];
 
-	snprintf(path, sizeof(path), "%s/none", dir);
+	snprintf(path, sizeof(path), "%s/none", tmpdir);
 	ck_assert_int_eq(keel_file_set_aside(path, 0, aside, sizeof(aside)),
 			 -ENOENT);
 	ck_assert_int_eq(access(aside, F_OK), -1);
@@ -397,7 +383,7 @@ static Suite *file_suite(void)
 	Suite *s = suite_create("file");
 	TCase *tc = tcase_create("file");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, test_read, 0, N(read_cases));
 	tcase_add_test(tc, test_read_no_stat);
 	tcase_add_loop_test(tc, test_key, 0, N(key_cases));

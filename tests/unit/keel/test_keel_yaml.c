@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * keel_yaml: the text check, the '' refusal, durations and integers (with
- * each loader's message forms), key paths and the error line.
+ * each loader's message forms), key paths and the error line; and
+ * keel_yaml_load_file() on real files in a temporary directory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "check_run.h"
 #include "keel_yaml.h"
+#include "tmpdir.h"
 
 /* ---- one value "v: ..." through a parser chosen by the case ---- */
 
@@ -345,6 +351,100 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* ---- keel_yaml_load_file(): the file half of every loader ---- */
+
+struct parsed {
+	int calls;
+	size_t len;
+};
+
+/* A loader's parser: the document of test_paths, and what it was given. */
+static int file_parse(const char *buf, size_t len, const char *file, void *out,
+		      struct keel_yaml_error *err)
+{
+	struct parsed *p = out;
+	struct keel_yaml y;
+
+	p->calls++;
+	p->len = len;
+	keel_yaml_init(&y, err, file, buf, len, 0);
+	return keel_yaml_load(&y, 1024, top_root, NULL);
+}
+
+enum fkind { F_FILE, F_NONE, F_DIR };
+
+static const struct fcase {
+	const char *what;
+	enum fkind kind;
+	const char *yaml;
+	mode_t mode;
+	int ret;
+	bool parsed;
+	const char *line; /* keel_yaml_error_format(), "%s": the path */
+} fcases[] = {
+	{ "a good file", F_FILE, "x: 1\n", 0600, 0, true, NULL },
+	{ "readable by all", F_FILE, "x: 1\n", 0644, 0, true, NULL },
+	{ "missing", F_NONE, NULL, 0, -ENOENT, false,
+	  "%s: cannot read: No such file or directory" },
+	{ "a directory", F_DIR, NULL, 0, -EINVAL, false,
+	  "%s: not a regular file" },
+	{ "over the limit", F_FILE, "x: 1\n# 16 bytes...\n", 0600, -EFBIG,
+	  false, "%s: larger than 16 bytes" },
+	/* Whoever can write it runs the daemon: not even parsed. */
+	{ "group-writable", F_FILE, "x: 1\n", 0660, -EPERM, false,
+	  "%s: mode 0660 lets group or others write to it (chmod go-w)" },
+	{ "world-writable", F_FILE, "x: 1\n", 0602, -EPERM, false,
+	  "%s: mode 0602 lets group or others write to it (chmod go-w)" },
+	{ "the parser's error", F_FILE, "x: 1\nx: 2\n", 0600, -EINVAL, true,
+	  "%s:2: x: duplicate key (first at line 1)" },
+};
+
+START_TEST(test_load_file)
+{
+	const struct fcase *t = &fcases[_i];
+	struct keel_yaml_error e;
+	struct parsed p = { 0 };
+	char path[128], want[256], line[512];
+	struct stat st = { 0 };
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/c.yaml", tmpdir);
+	if (t->kind == F_FILE) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, t->yaml, strlen(t->yaml)),
+				 (ssize_t)strlen(t->yaml));
+		ck_assert_int_eq(fchmod(fd, t->mode), 0);
+		close(fd);
+	} else if (t->kind == F_DIR) {
+		ck_assert_int_eq(mkdir(path, 0700), 0);
+	}
+	memset(&e, 0xa5, sizeof(e)); /* cleared by the call */
+	ret = keel_yaml_load_file(path, 16, file_parse, &p, &e, &st);
+	ck_assert_msg(ret == t->ret, "%s: %d (%s)", t->what, ret, e.msg);
+	ck_assert_msg(p.calls == (t->parsed ? 1 : 0), "%s: parsed %d times",
+		      t->what, p.calls);
+	ck_assert_str_eq(e.file, path);
+	/* st once the file was read: for checks after the parse. */
+	if (t->parsed || t->ret == -EPERM)
+		ck_assert_uint_eq((size_t)st.st_size, strlen(t->yaml));
+	if (t->parsed)
+		ck_assert_uint_eq(p.len, strlen(t->yaml));
+	if (t->line) {
+		snprintf(want, sizeof(want), t->line, path);
+		ck_assert_int_gt(keel_yaml_error_format(&e, line, sizeof(line)),
+				 0);
+		ck_assert_str_eq(line, want);
+	} else {
+		ck_assert_str_eq(e.msg, "");
+	}
+	/* No error struct, no stat: the same answer. */
+	ck_assert_int_eq(keel_yaml_load_file(path, 16, file_parse, &p, NULL,
+					     NULL),
+			 t->ret);
+}
+END_TEST
+
 static Suite *keel_yaml_suite(void)
 {
 	Suite *s = suite_create("keel_yaml");
@@ -357,6 +457,12 @@ static Suite *keel_yaml_suite(void)
 	tcase_add_loop_test(tc, test_paths, 0,
 			    sizeof(pcases) / sizeof(pcases[0]));
 	tcase_add_test(tc, test_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+	tcase_add_loop_test(tc, test_load_file, 0,
+			    sizeof(fcases) / sizeof(fcases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,24 +19,10 @@
 #include "check_run.h"
 #include "keel_file.h"
 #include "ra_boot.h"
+#include "tmpdir.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define NOW 1763800000ULL
-
-static char dir[] = "/tmp/test_ra_boot.XXXXXX";
-
-static void setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 static const struct boot_case {
 	const char *name;
@@ -92,7 +78,7 @@ START_TEST(test_next)
 	size_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%sboot", dir,
+	snprintf(path, sizeof(path), "%s/%sboot", tmpdir,
 		 c->no_dir ? "none/" : "");
 	if (c->before) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -114,7 +100,7 @@ START_TEST(test_next)
 		free(buf);
 	}
 	/* A damaged file is kept aside with its bytes, and said so. */
-	snprintf(pattern, sizeof(pattern), "%s/boot.bad-*", dir);
+	snprintf(pattern, sizeof(pattern), "%s/boot.bad-*", tmpdir);
 	ck_assert_int_eq(glob(pattern, 0, NULL, &g),
 			 c->found == RA_BOOT_BAD ? 0 : GLOB_NOMATCH);
 	if (c->found == RA_BOOT_BAD) {
@@ -142,7 +128,7 @@ START_TEST(test_restarts)
 	uint64_t boot, last = 0;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/boot", dir);
+	snprintf(path, sizeof(path), "%s/boot", tmpdir);
 	for (i = 0; i < N(clock); i++) {
 		ck_assert_int_eq(ra_boot_next(path, clock[i], &boot, NULL,
 					      aside, sizeof(aside), msg,
@@ -162,7 +148,7 @@ static Suite *ra_boot_suite(void)
 	Suite *s = suite_create("ra_boot");
 	TCase *tc = tcase_create("boot");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, test_next, 0, N(boot_cases));
 	tcase_add_test(tc, test_restarts);
 	suite_add_tcase(s, tc);

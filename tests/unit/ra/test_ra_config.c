@@ -2,8 +2,9 @@
 /*
  * ra_config: good documents with the values they must yield (defaults
  * applied), bad documents with the line, key path and message they must
- * be refused with.  Links ra_config.c and what it calls (keel_yaml.c,
- * keel_file.c, keel_addr.c).
+ * be refused with; the views the daemon takes of a config (VIPs,
+ * interfaces, the sysctl state file).  Links ra_config.c and what it
+ * calls (keel_yaml.c, keel_yaml_file.c, keel_file.c, keel_addr.c).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -16,6 +17,7 @@
 
 #include "check_run.h"
 #include "ra_config.h"
+#include "ra_net.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -402,6 +404,59 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* The views of a config that the daemon, check and cleanup use. */
+static const struct view_case {
+	const char *what;
+	const char *yaml;
+	const char *vips[4]; /* NULL-terminated */
+	const char *ifaces[3]; /* NULL-terminated; NULL first: none named */
+} view_cases[] = {
+	{ "one service", H S, { "203.0.113.10" }, { NULL } },
+	/* One VIP per address, in the order of first use. */
+	{ "VIPs shared by services",
+	  H "interfaces: [eth0, eth1]\n"
+	    "services:\n"
+	    "  - {vip: 203.0.113.20, port: 80, protocol: tcp}\n"
+	    "  - {vip: 198.51.100.1, port: 80, protocol: tcp}\n"
+	    "  - {vip: 203.0.113.20, port: 443, protocol: tcp}\n"
+	    "  - {vip: 203.0.113.10, port: 22, protocol: tcp}\n"
+	    "  - {vip: 198.51.100.1, port: 443, protocol: tcp}\n",
+	  { "203.0.113.20", "198.51.100.1", "203.0.113.10" },
+	  { "eth0", "eth1" } },
+};
+
+START_TEST(test_views)
+{
+	const struct view_case *c = &view_cases[_i];
+	const char *ifaces[RA_CFG_IFACES_MAX + 1];
+	const char *const *got;
+	struct ra_vip vips[KEEL_REPORT_MAX];
+	char state[RA_CFG_PATH_MAX + 16];
+	struct ra_cfg_addr a;
+	size_t n, i;
+
+	parse_ok(c->yaml);
+	n = ra_config_vips(&cfg, vips);
+	for (i = 0; c->vips[i]; i++) {
+		ck_assert_msg(i < n, "%s: %zu VIPs", c->what, n);
+		a.family = vips[i].family;
+		memcpy(a.addr, vips[i].addr, 16);
+		addr_is(&a, c->vips[i]);
+	}
+	ck_assert_msg(n == i, "%s: %zu VIPs, expected %zu", c->what, n, i);
+	got = ra_config_ifaces(&cfg, ifaces);
+	if (!c->ifaces[0]) {
+		ck_assert_ptr_null(got);
+	} else {
+		for (i = 0; c->ifaces[i]; i++)
+			ck_assert_str_eq(got[i], c->ifaces[i]);
+		ck_assert_ptr_null(got[i]);
+	}
+	ra_config_sysctl_state(&cfg, state, sizeof(state));
+	ck_assert_str_eq(state, RA_CFG_STATE_DIR_DEFAULT "/sysctl.state");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ra_config");
@@ -414,6 +469,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
 	tcase_add_test(tc, test_too_many_services);
 	tcase_add_test(tc, test_load);
+	tcase_add_loop_test(tc, test_views, 0, N(view_cases));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The running agent (rs-agent run), shared by rs_agent.c (start-up, the
- * loop, signals, metrics) and ra_ctl.c (the control socket reads and
- * changes it).
+ * ra_agent - the running agent (rs-agent run, docs/rs-agent.md): VIPs on
+ * lo and the ARP sysctls (ra_net), one health check per service
+ * (keel_check), connection counts (ra_diag) and the load, in a signed
+ * report to every LB every interval (ra_report); the control socket
+ * (ra_ctl, through its ops) drains and undrains.  SIGTERM drains for good
+ * and keeps reporting; a second SIGTERM (or SIGINT) exits.
+ *
+ * ra_agent.c is the daemon; ra_metrics.c renders this state.
  */
-#ifndef RS_AGENT_H
-#define RS_AGENT_H
+#ifndef RA_AGENT_H
+#define RA_AGENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,11 +68,9 @@ struct ra_agent {
 	struct keel_user user;
 };
 
+/* The daemon, in the foreground: the exit status (RA_EXIT_OK or _FAIL). */
+int ra_agent_run(const char *config);
 /* What this service reports now (never UNKNOWN). */
 uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s);
-/* Drain or undrain every service; 0 or -errno (state file not written). */
-int ra_agent_set_drain(struct ra_agent *a, bool on);
-/* Build and send one report now. */
-void ra_agent_report_now(struct ra_agent *a);
 
 #endif
