@@ -93,7 +93,9 @@ static const struct ctl_cmd_desc {
 	unsigned int nullable; /* ... and of those that may be null */
 	bool read; /* changes nothing: the read-only role may send it */
 } ctl_cmds[KEEL_CTL__MAX] = {
-	[KEEL_CTL_STATUS] = { .name = "status", .read = true, .takes = M(SUMMARY) },
+	[KEEL_CTL_STATUS] = { .name = "status",
+			      .read = true,
+			      .takes = M(SUMMARY) },
 	[KEEL_CTL_SERVICES] = { .name = "services", .read = true },
 	[KEEL_CTL_REALS] = { .name = "reals",
 			     .takes = M(SERVICE),

@@ -64,6 +64,5 @@ static const struct keel_cj_obj drain_o = {
 #undef T
 
 KEEL_CJ_CODEC(keel_ctl_agent_status, struct keel_ctl_agent_status, status_o)
-KEEL_CJ_FREE(keel_ctl_agent_status_free, struct keel_ctl_agent_status,
-	     status_o)
+KEEL_CJ_FREE(keel_ctl_agent_status_free, struct keel_ctl_agent_status, status_o)
 KEEL_CJ_CODEC(keel_ctl_agent_drain, struct keel_ctl_agent_drain, drain_o)

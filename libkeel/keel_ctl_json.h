@@ -106,22 +106,22 @@ struct keel_cj_obj {
  * The public codec of one answer: pfx##_encode(buf, size, in) and
  * pfx##_parse(line, len, out, err, errlen) over struct T, table o.
  */
-#define KEEL_CJ_CODEC(pfx, T, o)                                             \
-	int pfx##_encode(char *buf, size_t size, const T *in)                \
-	{                                                                    \
-		return keel_cj_answer_encode(&(o), in, buf, size);           \
-	}                                                                    \
-	int pfx##_parse(const char *line, size_t len, T *out, char *err,     \
-			size_t errlen)                                       \
-	{                                                                    \
-		return keel_cj_answer_parse(&(o), line, len, out, err,       \
-					    errlen);                         \
+#define KEEL_CJ_CODEC(pfx, T, o)                                         \
+	int pfx##_encode(char *buf, size_t size, const T *in)            \
+	{                                                                \
+		return keel_cj_answer_encode(&(o), in, buf, size);       \
+	}                                                                \
+	int pfx##_parse(const char *line, size_t len, T *out, char *err, \
+			size_t errlen)                                   \
+	{                                                                \
+		return keel_cj_answer_parse(&(o), line, len, out, err,   \
+					    errlen);                     \
 	}
 /* ... and what frees what its parse allocated. */
-#define KEEL_CJ_FREE(name, T, o)             \
-	void name(T *p)                      \
-	{                                    \
-		keel_cj_free(&(o), p);       \
+#define KEEL_CJ_FREE(name, T, o)       \
+	void name(T *p)                \
+	{                              \
+		keel_cj_free(&(o), p); \
 	}
 
 /*

@@ -81,8 +81,8 @@ static int keel_log_stamp(char *buf, size_t size)
 	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!n)
 		return 0;
-	return (int)n + snprintf(buf + n, size - n, ".%03ldZ ",
-				 ts.tv_nsec / 1000000);
+	return (int)n +
+	       snprintf(buf + n, size - n, ".%03ldZ ", ts.tv_nsec / 1000000);
 }
 
 void keel_log(int level, const char *fmt, ...)
@@ -100,9 +100,9 @@ void keel_log(int level, const char *fmt, ...)
 			       keel_log_level_name(level));
 	else if (!keel_log_cfg.to_syslog) {
 		hdr = keel_log_stamp(line, sizeof(line));
-		hdr += snprintf(line + hdr, sizeof(line) - hdr, "%s[%d]: %s: ",
-				keel_log_cfg.ident, (int)getpid(),
-				keel_log_level_name(level));
+		hdr += snprintf(line + hdr, sizeof(line) - hdr,
+				"%s[%d]: %s: ", keel_log_cfg.ident,
+				(int)getpid(), keel_log_level_name(level));
 	}
 	va_start(ap, fmt);
 	errno = saved; /* for %m */

@@ -179,8 +179,9 @@ static int lb_dp_open_pins(struct lb_dp *dp, bool need_prog)
 	}
 	/* Both or neither: a switch without its ring would lose records. */
 	if ((dp->fd[LB_MAP_SYNC_CFG] < 0) != (dp->fd[LB_MAP_SYNC_RING] < 0)) {
-		keel_log(LOG_ERR, "%s: %s without %s: unload the instance, or "
-				  "load it again (a load adds what is missing)",
+		keel_log(LOG_ERR,
+			 "%s: %s without %s: unload the instance, or "
+			 "load it again (a load adds what is missing)",
 			 dp->dir,
 			 dp->fd[LB_MAP_SYNC_CFG] < 0 ? KEEL_PIN_SYNC_RING :
 						       KEEL_PIN_SYNC_CFG,

@@ -533,8 +533,9 @@ static bool lbd_hreal_run(struct lbd *d, uint32_t id, bool dirty, uint64_t now,
 	 */
 	if (!dirty && e->type == LB_CFG_HC_AGENT) {
 		slot = lbd_slot_find(d, e);
-		if (slot && lb_agent_deadline_moves(&slot->a, e->sched_ms, now,
-						    d->cfg.agents.dead_after_ms)) {
+		if (slot &&
+		    lb_agent_deadline_moves(&slot->a, e->sched_ms, now,
+					    d->cfg.agents.dead_after_ms)) {
 			lbd_hreal_schedule(d, e, now);
 			return false;
 		}
@@ -891,9 +892,10 @@ static void lbd_health_run(struct lbd *d, uint64_t now)
 		/* Staged in the model: tried again, whatever else happens. */
 		struct timeval tv;
 
-		h->retry_ms = h->commit_pending ?
-				      (h->retry_ms < 500 ? 2 * h->retry_ms : 1000) :
-				      100;
+		h->retry_ms =
+			h->commit_pending ?
+				(h->retry_ms < 500 ? 2 * h->retry_ms : 1000) :
+				100;
 		h->commit_pending = true;
 		tv.tv_sec = h->retry_ms / 1000;
 		tv.tv_usec = h->retry_ms % 1000 * 1000;

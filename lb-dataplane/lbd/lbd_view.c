@@ -475,35 +475,38 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 				 lbd_iface_attached(d, i));
 	}
 	keel_prom_help(b, "keel_interface_mac_changes_total", "counter",
-		     "MAC changes of the interfaces lbd serves, followed");
+		       "MAC changes of the interfaces lbd serves, followed");
 	keel_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
-		       d->if_mac_changes);
+			 d->if_mac_changes);
 	keel_prom_help(
 		b, "keel_conn_table_entries", "gauge",
 		"connection-table entries (from insert counters; never above capacity)");
-	keel_prom_sample(b, "keel_conn_table_entries", NULL, 0, d->conn_entries);
+	keel_prom_sample(b, "keel_conn_table_entries", NULL, 0,
+			 d->conn_entries);
 	keel_prom_help(b, "keel_conn_table_capacity", "gauge",
-		     "connection-table size");
+		       "connection-table size");
 	keel_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
-		       d->conn_capacity);
+			 d->conn_capacity);
 	if (lb_dp_conn_insert_cap(d->dp, &limit) == 0) {
 		keel_prom_help(
 			b, "keel_conn_table_insert_limit", "gauge",
 			"new connection-table entries per CPU per second (0: no limit)");
 		keel_prom_sample(b, "keel_conn_table_insert_limit", NULL, 0,
-			       limit);
+				 limit);
 	}
 	lbd_prom_stall(b, &d->stall);
-	keel_prom_help(b, "keel_config_generation", "gauge",
-		     "changes applied to the data plane since its maps were made (kept across restarts)");
+	keel_prom_help(
+		b, "keel_config_generation", "gauge",
+		"changes applied to the data plane since its maps were made (kept across restarts)");
 	keel_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
 	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
-		     "1 if the last reload was applied");
-	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0, d->reload_ok);
+		       "1 if the last reload was applied");
+	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0,
+			 d->reload_ok);
 	keel_prom_help(b, "keel_config_last_reload_timestamp_seconds", "gauge",
-		     "time of the last reload attempt");
-	keel_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL, 0,
-		       d->reload_at);
+		       "time of the last reload attempt");
+	keel_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL,
+			 0, d->reload_at);
 	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
 	l[1].st = d->metrics ? keel_metrics_stats(d->metrics) : NULL;
 	keel_metrics_listeners(b, l, 2);
