@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * bgpa_metrics.c - bgp-announcer's Prometheus endpoint (metrics.listen),
- * on lb-dataplane's keel_metrics/keel_prom as rs-agent uses them.  Names and
+ * on libkeel's keel_metrics/keel_prom, as lbd and rs-agent use them.  Names and
  * meanings: docs/bgp-announcer.md, "Metrics".
  */
 #include <errno.h>
