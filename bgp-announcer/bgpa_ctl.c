@@ -8,8 +8,10 @@
  *   {"cmd":"prefixes"}  the prefixes alone, with their health detail
  *   {"cmd":"reload"}    as SIGHUP
  *
- * Errors use libkeel's shape ({"ok":false,"code":...,"error":...}); the
- * socket itself is libkeel's keel_ctlsock.
+ * Requests are read by libkeel's keel_ctl_req_parse_for() (the commands
+ * of KEEL_CTL_ACCEPT_BGPA), answers written by the keel_ctl_bgpa encoders,
+ * which lbctl's parsers mirror; errors use libkeel's shape
+ * ({"ok":false,"code":...,"error":...}); the socket is keel_ctlsock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,233 +19,287 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <jansson.h>
 
 #include "bgpa.h"
 #include "keel_clock.h"
 #include "keel_ctl.h"
+#include "keel_ctl_bgpa.h"
+#include "keel_ctl_lbd.h"
 #include "keel_ctlsock.h"
 
-static json_t *ctl_err_json(const struct bgpa_peer_err *e)
+static void ctl_notif(const struct bgpa_peer_err *e, bool *has,
+		      struct keel_ctl_bgpa_notif *n)
 {
+	*has = e->set;
 	if (!e->set)
-		return json_null();
-	return json_pack("{sisiss*sI}", "code", e->n.code, "subcode",
-			 e->n.subcode, "message",
-			 e->n.has_shutdown ? e->n.shutdown : NULL, "at",
-			 (json_int_t)e->at);
+		return;
+	n->code = e->n.code;
+	n->subcode = e->n.subcode;
+	n->has_message = e->n.has_shutdown;
+	if (e->n.has_shutdown)
+		snprintf(n->message, sizeof(n->message), "%s", e->n.shutdown);
+	n->at = e->at;
 }
 
-static json_t *ctl_peer(const struct bgpa_peer *p, time_t now)
+/* Fills o; o->announced is malloc'ed (NULL with n_sent 0). */
+static int ctl_peer(const struct bgpa_peer *p, time_t now,
+		    struct keel_ctl_bgpa_peer *o)
 {
-	char addr[INET6_ADDRSTRLEN] = "", pfx[64];
-	json_t *o, *routes = json_array();
 	size_t i;
 
-	inet_ntop(p->cfg.family, p->cfg.addr, addr, sizeof(addr));
-	for (i = 0; routes && i < p->n_sent; i++) {
-		bgp_prefix_format(&p->sent[i].pfx, pfx, sizeof(pfx));
-		json_array_append_new(routes, json_string(pfx));
+	snprintf(o->name, sizeof(o->name), "%s", p->cfg.name);
+	inet_ntop(p->cfg.family, p->cfg.addr, o->address, sizeof(o->address));
+	o->remote_as = p->cfg.remote_as;
+	snprintf(o->state, sizeof(o->state), "%s",
+		 bgp_state_name(p->fsm.state));
+	o->state_for_s = now - p->state_since;
+	o->established = p->fsm.state == BGP_ST_ESTABLISHED;
+	o->ipv4 = p->fsm.nego.ipv4;
+	o->ipv6 = p->fsm.nego.ipv6;
+	o->hold_time = p->fsm.nego.hold_time;
+	o->keepalive = p->fsm.nego.keepalive;
+	ctl_notif(&p->last_sent, &o->has_last_error_sent, &o->last_error_sent);
+	ctl_notif(&p->last_recv, &o->has_last_error_received,
+		  &o->last_error_received);
+	if (p->n_sent) {
+		o->announced = calloc(p->n_sent, sizeof(*o->announced));
+		if (!o->announced)
+			return -ENOMEM;
 	}
-	o = json_pack("{sssssIsssIsbsbsbsisisosososIsIsI}", "name", p->cfg.name,
-		      "address", addr, "remote_as",
-		      (json_int_t)p->cfg.remote_as, "state",
-		      bgp_state_name(p->fsm.state), "state_for_s",
-		      (json_int_t)(now - p->state_since), "established",
-		      p->fsm.state == BGP_ST_ESTABLISHED, "ipv4",
-		      p->fsm.nego.ipv4, "ipv6", p->fsm.nego.ipv6, "hold_time",
-		      p->fsm.nego.hold_time, "keepalive", p->fsm.nego.keepalive,
-		      "last_error_sent", ctl_err_json(&p->last_sent),
-		      "last_error_received", ctl_err_json(&p->last_recv),
-		      "announced", routes, "updates_sent",
-		      (json_int_t)p->updates_out, "updates_received",
-		      (json_int_t)p->updates_in, "updates_bad",
-		      (json_int_t)p->bad_updates);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "uptime_s",
-			    p->up_since ? json_integer(now - p->up_since) :
-					  json_null());
-	json_object_set_new(o, "last_reason",
-			    p->last_reason[0] ? json_string(p->last_reason) :
-						json_null());
-	return o;
+	for (i = 0; i < p->n_sent; i++)
+		bgp_prefix_format(&p->sent[i].pfx, o->announced[i],
+				  sizeof(o->announced[i]));
+	o->n_announced = p->n_sent;
+	o->updates_sent = p->updates_out;
+	o->updates_received = p->updates_in;
+	o->updates_bad = p->bad_updates;
+	o->has_uptime_s = p->up_since != 0;
+	o->uptime_s = p->up_since ? now - p->up_since : 0;
+	o->has_last_reason = p->last_reason[0] != '\0';
+	snprintf(o->last_reason, sizeof(o->last_reason), "%s", p->last_reason);
+	return 0;
 }
 
-/* One prefix: state, whether its action announces, to whom, why, since. */
-static json_t *ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
-			  bool detail)
+static const char *ctl_rs_name(const struct bgpa_gate *g)
+{
+	if (g->probe->state == KEEL_RS_UP)
+		return "up";
+	return g->probe->state == KEEL_RS_DOWN ? "down" : "unknown";
+}
+
+/*
+ * One prefix: state, whether its action announces, to whom, why, since;
+ * o->peers is malloc'ed (NULL without peers).
+ */
+static int ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
+		      bool detail, struct keel_ctl_bgpa_prefix *o)
 {
 	const struct bgpa_gate *g = &x->g;
-	json_t *o, *to = json_array();
-	char pfx[64];
 	size_t j, k;
 
-	for (j = 0; to && j < b->n_peers; j++) {
+	if (b->n_peers) {
+		o->peers = calloc(b->n_peers, sizeof(*o->peers));
+		if (!o->peers)
+			return -ENOMEM;
+	}
+	for (j = 0; j < b->n_peers; j++) {
 		const struct bgpa_peer *p = b->peers[j];
 
+		/* a prefix is in a peer's sent list at most once */
 		for (k = 0; k < p->n_sent; k++)
 			if (!memcmp(&p->sent[k].pfx, &x->pfx, sizeof(x->pfx)))
-				json_array_append_new(to,
-						      json_string(p->cfg.name));
+				break;
+		if (k < p->n_sent)
+			snprintf(o->peers[o->n_peers++], sizeof(*o->peers),
+				 "%s", p->cfg.name);
 	}
-	bgp_prefix_format(&x->pfx, pfx, sizeof(pfx));
-	o = json_pack("{sssssbsoss}", "prefix", pfx, "state",
-		      bgpa_pstate_name(x->state), "announce",
-		      !g->withdraw && x->announce[x->state], "peers", to,
-		      "reason", g->reason);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "since",
-			    g->since ? json_integer(g->since) : json_null());
+	bgp_prefix_format(&x->pfx, o->prefix, sizeof(o->prefix));
+	snprintf(o->state, sizeof(o->state), "%s", bgpa_pstate_name(x->state));
+	o->announce = !g->withdraw && x->announce[x->state];
+	snprintf(o->reason, sizeof(o->reason), "%s", g->reason);
+	o->has_since = g->since != 0;
+	o->since = g->since;
 	if (!detail)
-		return o;
-	json_object_set_new(o, "gated", json_boolean(g->gated));
-	json_object_set_new(o, "fail_safe", json_boolean(g->withdraw));
-	json_object_set_new(o, "health",
-			    !g->gated	? json_null() :
-			    !g->verdict ? json_string("unknown") :
-			    g->healthy	? json_string("up") :
-					  json_string("down"));
-	json_object_set_new(o, "good_in_row", json_integer(g->ok_run));
-	json_object_set_new(o, "bad_in_row", json_integer(g->bad_run));
-	json_object_set_new(
-		o, "probe",
-		!g->probe			? json_null() :
-		g->probe->state == KEEL_RS_UP	? json_string("up") :
-		g->probe->state == KEEL_RS_DOWN ? json_string("down") :
-						  json_string("unknown"));
-	return o;
+		return 0;
+	o->gated = g->gated;
+	o->fail_safe = g->withdraw;
+	o->has_health = g->gated;
+	snprintf(o->health, sizeof(o->health), "%s",
+		 !g->verdict ? "unknown" :
+		 g->healthy  ? "up" :
+			       "down");
+	o->good_in_row = g->ok_run;
+	o->bad_in_row = g->bad_run;
+	o->has_probe = g->probe != NULL;
+	if (g->probe)
+		snprintf(o->probe, sizeof(o->probe), "%s", ctl_rs_name(g));
+	return 0;
 }
 
-static json_t *ctl_prefixes(const struct bgpa *b, bool detail)
+static int ctl_prefixes(const struct bgpa *b, bool detail,
+			struct keel_ctl_bgpa_prefix **out, size_t *n)
 {
-	json_t *a = json_array();
 	size_t i;
+	int err;
 
-	for (i = 0; a && i < b->n_prefixes; i++)
-		json_array_append_new(a,
-				      ctl_prefix(b, &b->prefixes[i], detail));
-	return a;
+	*out = NULL;
+	*n = 0;
+	if (!b->n_prefixes)
+		return 0;
+	*out = calloc(b->n_prefixes, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < b->n_prefixes; i++) {
+		*n = i + 1; /* freed with the rest on failure */
+		err = ctl_prefix(b, &b->prefixes[i], detail, &(*out)[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
-static json_t *ctl_lbd(const struct bgpa *b)
+static void ctl_lbd(const struct bgpa *b, struct keel_ctl_bgpa_lbd *o)
 {
 	const struct bgpa_health *h = &b->health;
-	json_t *o;
 
-	if (!b->cfg.has_lbd)
-		return json_null();
-	o = json_pack("{sssbsssIsI}", "socket", b->cfg.lbd_socket, "ok",
-		      h->lbd_ok, "last_result",
-		      bgpa_poll_result_name(h->last_result), "polls_ok",
-		      (json_int_t)h->polls[BGPA_POLL_OK], "polls_failed",
-		      (json_int_t)(h->polls[BGPA_POLL_CONNECT] +
-				   h->polls[BGPA_POLL_TIMEOUT] +
-				   h->polls[BGPA_POLL_CLOSED] +
-				   h->polls[BGPA_POLL_BAD_ANSWER]));
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "error",
-			    h->lbd_error[0] && !h->lbd_ok ?
-				    json_string(h->lbd_error) :
-				    json_null());
-	json_object_set_new(o, "last_ok_at",
-			    h->lbd_ok_at ? json_integer(h->lbd_ok_at) :
-					   json_null());
-	json_object_set_new(o, "attached",
-			    h->lbd_answered ? json_boolean(h->lbd.attached) :
-					      json_null());
-	json_object_set_new(o, "site",
-			    json_pack("{sbsoso}", "drained", h->lbd.drained,
-				      "since",
-				      h->lbd.drain_since ?
-					      json_integer(h->lbd.drain_since) :
-					      json_null(),
-				      "reason",
-				      h->lbd.drain_reason[0] ?
-					      json_string(h->lbd.drain_reason) :
-					      json_null()));
-	return o;
+	snprintf(o->socket, sizeof(o->socket), "%s", b->cfg.lbd_socket);
+	o->ok = h->lbd_ok;
+	snprintf(o->last_result, sizeof(o->last_result), "%s",
+		 bgpa_poll_result_name(h->last_result));
+	o->polls_ok = h->polls[BGPA_POLL_OK];
+	o->polls_failed =
+		h->polls[BGPA_POLL_CONNECT] + h->polls[BGPA_POLL_TIMEOUT] +
+		h->polls[BGPA_POLL_CLOSED] + h->polls[BGPA_POLL_BAD_ANSWER];
+	o->has_error = h->lbd_error[0] && !h->lbd_ok;
+	if (o->has_error)
+		snprintf(o->error, sizeof(o->error), "%s", h->lbd_error);
+	o->has_last_ok_at = h->lbd_ok_at != 0;
+	o->last_ok_at = h->lbd_ok_at;
+	o->has_attached = h->lbd_answered;
+	o->attached = h->lbd.attached;
+	o->site.drained = h->lbd.drained;
+	o->site.has_since = h->lbd.drain_since != 0;
+	o->site.since = h->lbd.drain_since;
+	o->site.has_reason = h->lbd.drain_reason[0] != '\0';
+	snprintf(o->site.reason, sizeof(o->site.reason), "%s",
+		 h->lbd.drain_reason);
 }
 
-static json_t *ctl_status(struct bgpa *b)
+static int ctl_status(struct bgpa *b, struct keel_ctl_bgpa_status *s)
 {
-	json_t *peers = json_array(), *o;
 	time_t now = time(NULL);
-	char id[INET_ADDRSTRLEN];
 	uint32_t rid = htonl(b->cfg.router_id);
 	size_t i;
+	int err;
 
-	if (!peers)
-		return NULL;
-	for (i = 0; i < b->n_peers; i++)
-		json_array_append_new(peers, ctl_peer(b->peers[i], now));
-	inet_ntop(AF_INET, &rid, id, sizeof(id));
-	o = json_pack("{sIsssIsIsoso}", "local_as", (json_int_t)b->cfg.local_as,
-		      "router_id", id, "uptime_s",
-		      (json_int_t)(now - b->started), "reloads",
-		      (json_int_t)b->reloads, "peers", peers, "prefixes",
-		      ctl_prefixes(b, false));
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "lbd", ctl_lbd(b));
-	json_object_set_new(o, "disable_file",
-			    b->cfg.disable_file[0] ?
-				    json_pack("{sssb}", "path",
-					      b->cfg.disable_file, "exists",
-					      b->health.disable_exists) :
-				    json_null());
-	return o;
+	s->local_as = b->cfg.local_as;
+	inet_ntop(AF_INET, &rid, s->router_id, sizeof(s->router_id));
+	s->uptime_s = now - b->started;
+	s->reloads = b->reloads;
+	if (b->n_peers) {
+		s->peers = calloc(b->n_peers, sizeof(*s->peers));
+		if (!s->peers)
+			return -ENOMEM;
+	}
+	for (i = 0; i < b->n_peers; i++) {
+		s->n_peers = i + 1; /* freed with the rest on failure */
+		err = ctl_peer(b->peers[i], now, &s->peers[i]);
+		if (err)
+			return err;
+	}
+	err = ctl_prefixes(b, false, &s->prefixes, &s->n_prefixes);
+	if (err)
+		return err;
+	s->has_lbd = b->cfg.has_lbd;
+	if (b->cfg.has_lbd)
+		ctl_lbd(b, &s->lbd);
+	s->has_disable_file = b->cfg.disable_file[0] != '\0';
+	snprintf(s->disable_file.path, sizeof(s->disable_file.path), "%s",
+		 b->cfg.disable_file);
+	s->disable_file.exists = b->health.disable_exists;
+	return 0;
+}
+
+static int ctl_enc_status(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_bgpa_status_encode(buf, size, in);
+}
+
+static int ctl_enc_prefixes(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_bgpa_prefixes_encode(buf, size, in);
+}
+
+static int ctl_enc_empty(char *buf, size_t size, const void *in)
+{
+	(void)in;
+	return keel_ctl_empty_encode(buf, size);
+}
+
+static char *ctl_answer_status(struct bgpa *b)
+{
+	struct keel_ctl_bgpa_status s = { 0 };
+	char *out;
+
+	if (ctl_status(b, &s))
+		out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	else
+		out = keel_ctlsock_answer(ctl_enc_status, &s);
+	keel_ctl_bgpa_status_free(&s);
+	return out;
+}
+
+static char *ctl_answer_prefixes(struct bgpa *b)
+{
+	struct keel_ctl_bgpa_prefixes p = { 0 };
+	char *out;
+
+	if (ctl_prefixes(b, true, &p.prefixes, &p.n_prefixes))
+		out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	else
+		out = keel_ctlsock_answer(ctl_enc_prefixes, &p);
+	keel_ctl_bgpa_prefixes_free(&p);
+	return out;
 }
 
 char *bgpa_ctl_handle(struct bgpa *b, const struct keel_ctl_peer *peer,
 		      const char *line, size_t len)
 {
 	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
-	json_error_t je;
-	json_t *req, *cmd;
-	const char *c;
+	struct keel_ctl_req req;
+	const char *verb;
 	char err[256];
 	uint64_t n;
-	char *out;
+	int rc;
 
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (!req || !json_is_object(req) || json_object_size(req) != 1 ||
-	    !(cmd = json_object_get(req, "cmd")) || !json_is_string(cmd)) {
-		json_decref(req);
+	rc = keel_ctl_req_parse_for(line, len, KEEL_CTL_ACCEPT_BGPA, &req, err,
+				    sizeof(err));
+	if (rc) {
 		if (keel_ratelimit_ok(&rl, keel_now_ms(), &n))
-			keel_log(LOG_WARNING, "control: bad request");
-		return keel_ctlsock_err(
-			KEEL_CTL_E_BAD_REQUEST,
-			"expected {\"cmd\": \"status\"|\"prefixes\"|\"reload\"}");
+			keel_log(LOG_WARNING, "control: bad request: %s", err);
+		return keel_ctlsock_err(rc == -ERANGE ? KEEL_CTL_E_INVALID :
+							KEEL_CTL_E_BAD_REQUEST,
+					"%s", err);
 	}
-	c = json_string_value(cmd);
-	if (!strcmp(c, "status") || !strcmp(c, "prefixes")) {
-		if (peer->role < KEEL_CTL_ROLE_READ) {
-			out = keel_ctlsock_deny(peer, c, KEEL_CTL_ROLE_READ);
-			goto out;
-		}
-	} else if (!strcmp(c, "reload") && peer->role < KEEL_CTL_ROLE_ADMIN) {
-		out = keel_ctlsock_deny(peer, c, KEEL_CTL_ROLE_ADMIN);
-		goto out;
-	}
-	if (!strcmp(c, "status")) {
-		out = keel_ctlsock_ok(ctl_status(b));
-	} else if (!strcmp(c, "prefixes")) {
-		out = keel_ctlsock_ok(
-			json_pack("{so}", "prefixes", ctl_prefixes(b, true)));
-	} else if (!strcmp(c, "reload")) {
+	verb = keel_ctl_cmd_name(req.cmd);
+	switch (req.cmd) {
+	case KEEL_CTL_STATUS:
+	case KEEL_CTL_PREFIXES:
+		if (peer->role < KEEL_CTL_ROLE_READ)
+			return keel_ctlsock_deny(peer, verb,
+						 KEEL_CTL_ROLE_READ);
+		return req.cmd == KEEL_CTL_STATUS ? ctl_answer_status(b) :
+						    ctl_answer_prefixes(b);
+	case KEEL_CTL_RELOAD:
+		if (peer->role < KEEL_CTL_ROLE_ADMIN)
+			return keel_ctlsock_deny(peer, verb,
+						 KEEL_CTL_ROLE_ADMIN);
 		if (bgpa_reload(b, err, sizeof(err)))
-			out = keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
-		else
-			out = keel_ctlsock_ok(json_object());
-	} else {
-		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
+			return keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
+		return keel_ctlsock_answer(ctl_enc_empty, NULL);
+	default: /* not in KEEL_CTL_ACCEPT_BGPA: the parser refused it */
+		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "unknown cmd");
 	}
-out:
-	json_decref(req);
-	return out;
 }
 
 static char *ctl_line(void *arg, const struct keel_ctl_peer *peer,
