@@ -22,14 +22,14 @@
 #define RA_ANSWER_MAX (1U << 20)
 #define RA_POLL_MS 200
 
-int ra_cli_socket(struct ra_cli *c, bool config_given)
+int ra_cli_socket(struct ra_cli *c)
 {
 	struct ra_config *cfg;
 	char msg[640];
 
 	if (c->socket[0])
 		return 0;
-	if (!config_given) {
+	if (!c->config_given) {
 		snprintf(c->socket, sizeof(c->socket), "%s",
 			 RA_CFG_SOCKET_DEFAULT);
 		return 0;
@@ -45,7 +45,7 @@ int ra_cli_socket(struct ra_cli *c, bool config_given)
 
 /*
  * Send {"cmd":cmd} and read the answer.  *answer (to free) is the parsed
- * answer for RA_EXIT_OK and for a refusal (RA_EXIT_FAIL); the failure is
+ * answer for KEEL_EXIT_OK and for a refusal (KEEL_EXIT_FAIL); the failure is
  * on stderr otherwise.
  */
 static int ra_ask(struct ra_cli *c, const char *cmd, json_t **answer)
@@ -64,7 +64,7 @@ static int ra_ask(struct ra_cli *c, const char *cmd, json_t **answer)
 		keel_ctl_call_strerror(msg, sizeof(msg), "the agent", c->socket,
 				       err, RA_REQ_TIMEOUT_S, RA_ANSWER_MAX);
 		fprintf(stderr, "rs-agent: %s\n", msg);
-		return RA_EXIT_UNREACHABLE;
+		return KEEL_EXIT_UNREACHABLE;
 	}
 	a = json_loadb(line, len, 0, &jerr);
 	free(line);
@@ -73,16 +73,16 @@ static int ra_ask(struct ra_cli *c, const char *cmd, json_t **answer)
 			"rs-agent: bad answer from the agent at %s: %s\n",
 			c->socket, a ? "no \"ok\" member" : jerr.text);
 		json_decref(a);
-		return RA_EXIT_UNREACHABLE;
+		return KEEL_EXIT_UNREACHABLE;
 	}
 	*answer = a;
 	if (json_is_false(json_object_get(a, "ok"))) {
 		fprintf(stderr, "rs-agent: %s: refused: %s: %s\n", cmd,
 			json_string_value(json_object_get(a, "code")) ?: "?",
 			json_string_value(json_object_get(a, "error")) ?: "");
-		return RA_EXIT_FAIL;
+		return KEEL_EXIT_FAIL;
 	}
-	return RA_EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -118,7 +118,7 @@ static int ra_drain_wait(struct ra_cli *c)
 			fprintf(stderr,
 				"rs-agent: drain: the agent was undrained while waiting\n");
 			json_decref(a);
-			return RA_EXIT_FAIL;
+			return KEEL_EXIT_FAIL;
 		}
 		svcs = json_object_get(a, "services");
 		total = 0;
@@ -139,14 +139,14 @@ static int ra_drain_wait(struct ra_cli *c)
 			printf("drained: no established connection left (%.1f s)\n",
 			       ra_elapsed_s(t0));
 			json_decref(a);
-			return RA_EXIT_OK;
+			return KEEL_EXIT_OK;
 		}
 		if (c->timeout > 0 && ra_elapsed_s(t0) >= c->timeout) {
 			fprintf(stderr,
 				"rs-agent: drain: timeout after %g s: %lld connection%s left\n",
 				c->timeout, total, total == 1 ? "" : "s");
 			json_decref(a);
-			return RA_EXIT_FAIL;
+			return KEEL_EXIT_FAIL;
 		}
 		json_decref(a);
 		poll(NULL, 0, RA_POLL_MS);
@@ -164,7 +164,7 @@ int ra_cli_drain(struct ra_cli *c)
 		return ret;
 	printf("draining: every service reports DRAINING; 'rs-agent undrain' resumes\n");
 	fflush(stdout);
-	return c->wait ? ra_drain_wait(c) : RA_EXIT_OK;
+	return c->wait ? ra_drain_wait(c) : KEEL_EXIT_OK;
 }
 
 int ra_cli_undrain(struct ra_cli *c)
@@ -197,7 +197,7 @@ int ra_cli_status(struct ra_cli *c)
 			printf("%s\n", text);
 		free(text);
 		json_decref(a);
-		return RA_EXIT_OK;
+		return KEEL_EXIT_OK;
 	}
 	printf("real %s  boot %" JSON_INTEGER_FORMAT
 	       " (id %s)  seq %" JSON_INTEGER_FORMAT "  load %.2f%s%s\n",
@@ -223,5 +223,5 @@ int ra_cli_status(struct ra_cli *c)
 		json_integer_value(json_object_get(s, "errors")),
 		json_string_value(json_object_get(s, "last_error")) ?: "-");
 	json_decref(a);
-	return RA_EXIT_OK;
+	return KEEL_EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include "keel_ctl.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
+#include "keel_names.h"
 #include "keel_addr.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
@@ -30,20 +31,6 @@ struct ra_ctl {
 	struct keel_ctlsock *s;
 	struct keel_ratelimit rl;
 };
-
-static const char *ra_ctl_state_name(uint8_t st)
-{
-	switch (st) {
-	case KEEL_RS_UP:
-		return "up";
-	case KEEL_RS_DOWN:
-		return "down";
-	case KEEL_RS_DRAINING:
-		return "draining";
-	default:
-		return "unknown";
-	}
-}
 
 static json_t *ra_ctl_status(struct ra_ctl *c)
 {
@@ -66,8 +53,8 @@ static json_t *ra_ctl_status(struct ra_ctl *c)
 		const struct ra_ctl_service *v = &st.svc[i];
 
 		s = json_pack("{ss ss ss ss sI}", "service", v->name, "state",
-			      ra_ctl_state_name(v->state), "check",
-			      ra_ctl_state_name(v->check), "detail", v->detail,
+			      keel_rs_name(v->state), "check",
+			      keel_rs_name(v->check), "detail", v->detail,
 			      "conns", (json_int_t)v->conns);
 		if (s && v->vip_error)
 			json_object_set_new(s, "vip_error",
