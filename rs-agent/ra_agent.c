@@ -24,7 +24,7 @@
 #include "keel_probe.h"
 #include "ra_agent.h"
 #include "ra_boot.h"
-#include "ra_cli.h"
+#include "keel_cli.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
 #include "ra_diag.h"
@@ -456,17 +456,17 @@ int ra_agent_run(const char *config)
 	uint64_t boot = 0, quiet_ms;
 	char msg[512];
 	size_t i;
-	int err, ret = RA_EXIT_FAIL;
+	int err, ret = KEEL_EXIT_FAIL;
 
 	if (sodium_init() < 0) {
 		keel_log(LOG_ERR, "libsodium cannot start");
-		return RA_EXIT_FAIL;
+		return KEEL_EXIT_FAIL;
 	}
 	keel_listen_event_log();
 	a->drain_fd = -1;
 	if (ra_config_new(config, &a->cfg, msg, sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
-		return RA_EXIT_FAIL;
+		return KEEL_EXIT_FAIL;
 	}
 	if (ra_user_prepare(a, config))
 		goto out;
@@ -562,7 +562,7 @@ int ra_agent_run(const char *config)
 		keel_log(LOG_ERR, "libevent: the loop failed");
 		goto out;
 	}
-	ret = RA_EXIT_OK;
+	ret = KEEL_EXIT_OK;
 out:
 	for (i = 0; i < a->n_svc; i++)
 		if (a->svc[i].check)

@@ -68,7 +68,7 @@ struct ra_agent {
 	struct keel_user user;
 };
 
-/* The daemon, in the foreground: the exit status (RA_EXIT_OK or _FAIL). */
+/* The daemon, in the foreground: the exit status (KEEL_EXIT_OK or _FAIL). */
 int ra_agent_run(const char *config);
 /* What this service reports now (never UNKNOWN). */
 uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s);

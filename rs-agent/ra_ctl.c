@@ -9,13 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <jansson.h>
 #include <sodium.h>
 
 #include "keel_clock.h"
 #include "keel_ctl.h"
+#include "keel_ctl_agent.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
+#include "keel_names.h"
 #include "keel_addr.h"
 #include "ra_config.h"
 #include "ra_ctl.h"
@@ -31,26 +32,25 @@ struct ra_ctl {
 	struct keel_ratelimit rl;
 };
 
-static const char *ra_ctl_state_name(uint8_t st)
+static int ra_ctl_status_enc(char *buf, size_t size, const void *in)
 {
-	switch (st) {
-	case KEEL_RS_UP:
-		return "up";
-	case KEEL_RS_DOWN:
-		return "down";
-	case KEEL_RS_DRAINING:
-		return "draining";
-	default:
-		return "unknown";
-	}
+	return keel_ctl_agent_status_encode(buf, size, in);
 }
 
-static json_t *ra_ctl_status(struct ra_ctl *c)
+static int ra_ctl_drain_enc(char *buf, size_t size, const void *in)
 {
-	static struct ra_ctl_status st; /* 44 services: not on the stack */
+	return keel_ctl_agent_drain_encode(buf, size, in);
+}
+
+/* The status answer, from what the agent says (ops->status). */
+static char *ra_ctl_status(struct ra_ctl *c)
+{
+	/* 44 services: not on the stack */
+	static struct keel_ctl_agent_service svcs[KEEL_REPORT_MAX];
+	static struct keel_ctl_agent_lb lbs[RA_CFG_LBS_MAX];
+	static struct ra_ctl_status st;
+	struct keel_ctl_agent_status a = { .services = svcs, .lbs = lbs };
 	const struct ra_report_tx *tx;
-	json_t *o, *svcs, *lbs, *s;
-	char real[48], boot[2 * KEEL_REPORT_BOOT_ID_LEN + 1];
 	__be32 w[4];
 	size_t i;
 
@@ -58,113 +58,86 @@ static json_t *ra_ctl_status(struct ra_ctl *c)
 	c->ops->status(c->arg, &st);
 	tx = st.tx;
 	memcpy(w, c->cfg->real.addr, 16);
-	keel_addr_format(c->cfg->real.family, w, real, sizeof(real));
-	sodium_bin2hex(boot, sizeof(boot), tx->boot_id, sizeof(tx->boot_id));
-	svcs = json_array();
-	lbs = json_array();
-	for (i = 0; svcs && i < st.n_svc; i++) {
+	keel_addr_format(c->cfg->real.family, w, a.real, sizeof(a.real));
+	sodium_bin2hex(a.boot_id, sizeof(a.boot_id), tx->boot_id,
+		       sizeof(tx->boot_id));
+	a.boot = tx->boot;
+	a.report_version = tx->version;
+	a.draining = st.draining;
+	a.stopping = st.stopping;
+	a.seq = tx->seq;
+	a.interval_ms = c->cfg->interval_ms;
+	a.load = st.load / 1000.0;
+	for (i = 0; i < st.n_svc; i++) {
 		const struct ra_ctl_service *v = &st.svc[i];
+		struct keel_ctl_agent_service *o = &svcs[i];
 
-		s = json_pack("{ss ss ss ss sI}", "service", v->name, "state",
-			      ra_ctl_state_name(v->state), "check",
-			      ra_ctl_state_name(v->check), "detail", v->detail,
-			      "conns", (json_int_t)v->conns);
-		if (s && v->vip_error)
-			json_object_set_new(s, "vip_error",
-					    json_string(v->vip_error));
-		json_array_append_new(svcs, s);
+		memset(o, 0, sizeof(*o));
+		snprintf(o->service, sizeof(o->service), "%s", v->name);
+		snprintf(o->state, sizeof(o->state), "%s",
+			 keel_rs_name(v->state));
+		snprintf(o->check, sizeof(o->check), "%s",
+			 keel_rs_name(v->check));
+		snprintf(o->detail, sizeof(o->detail), "%s", v->detail);
+		o->conns = v->conns;
+		o->has_vip_error = v->vip_error;
+		if (v->vip_error)
+			snprintf(o->vip_error, sizeof(o->vip_error), "%s",
+				 v->vip_error);
 	}
-	for (i = 0; lbs && i < tx->n_lbs; i++) {
+	a.n_services = st.n_svc;
+	for (i = 0; i < tx->n_lbs && i < RA_CFG_LBS_MAX; i++) {
 		const struct ra_report_lb *lb = &tx->lbs[i];
+		struct keel_ctl_agent_lb *o = &lbs[i];
 
-		s = json_pack("{ss sI sI}", "lb", lb->name, "sent",
-			      (json_int_t)lb->sent, "errors",
-			      (json_int_t)lb->errors);
-		if (s && lb->failing)
-			json_object_set_new(
-				s, "last_error",
-				json_string(strerror(-lb->last_err)));
-		json_array_append_new(lbs, s);
+		memset(o, 0, sizeof(*o));
+		snprintf(o->lb, sizeof(o->lb), "%s", lb->name);
+		o->sent = lb->sent;
+		o->errors = lb->errors;
+		o->has_last_error = lb->failing;
+		if (lb->failing)
+			snprintf(o->last_error, sizeof(o->last_error), "%s",
+				 strerror(-lb->last_err));
 	}
-	o = json_pack("{ss ss sI si sb sb sI sI sf so so}", "real", real,
-		      "boot_id", boot, "boot", (json_int_t)tx->boot,
-		      "report_version", (int)tx->version, "draining",
-		      st.draining, "stopping", st.stopping, "seq",
-		      (json_int_t)tx->seq, "interval_ms",
-		      (json_int_t)c->cfg->interval_ms, "load", st.load / 1000.0,
-		      "services", svcs ? svcs : json_null(), "lbs",
-		      lbs ? lbs : json_null());
-	return o;
+	a.n_lbs = i;
+	return keel_ctlsock_answer(ra_ctl_status_enc, &a);
 }
 
 char *ra_ctl_handle(struct ra_ctl *c, const struct keel_ctl_peer *peer,
 		    const char *line, size_t len)
 {
-	const char *cmd, *key;
-	json_error_t jerr;
-	json_t *req, *v;
-	char *out = NULL, why[256];
+	struct keel_ctl_agent_drain d;
+	struct keel_ctl_req req;
+	char why[256];
+	const char *verb;
+	bool on;
 	int err;
 
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req) {
-		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "not JSON: %s",
-					jerr.text);
-	}
-	if (!json_is_object(req)) {
-		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
-				       "a request is a JSON object");
-		goto out;
-	}
-	json_object_foreach(req, key, v)
-	{
-		if (strcmp(key, "cmd")) {
-			out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
-					       "unknown member \"%.64s\"", key);
-			goto out;
-		}
-	}
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	if (!cmd) {
-		out = keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
-				       "\"cmd\" (a string) is required");
-		goto out;
-	}
-	if (strcmp(cmd, "status") == 0) {
+	if (keel_ctl_req_parse_for(line, len, KEEL_CTL_ACCEPT_AGENT, &req, why,
+				   sizeof(why)))
+		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST, "%s", why);
+	if (req.cmd == KEEL_CTL_STATUS) {
 		if (peer->role < KEEL_CTL_ROLE_READ)
-			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_READ);
-		else
-			out = keel_ctlsock_ok(ra_ctl_status(c));
-	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
-		bool on = cmd[0] == 'd';
-
-		if (peer->role < KEEL_CTL_ROLE_ADMIN) {
-			out = keel_ctlsock_deny(peer, cmd, KEEL_CTL_ROLE_ADMIN);
-			goto out;
-		}
-		if (!on && c->ops->stopping(c->arg)) {
-			out = keel_ctlsock_err(
-				KEEL_CTL_E_INVALID,
-				"the agent is stopping (SIGTERM): it stays drained");
-			goto out;
-		}
-		why[0] = '\0';
-		err = c->ops->set_drain(c->arg, on, why, sizeof(why));
-		if (err) {
-			out = keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "%s",
-					       why[0] ? why : strerror(-err));
-			goto out;
-		}
-		out = keel_ctlsock_ok(
-			json_pack("{sb sb}", "ok", 1, "draining", on));
-	} else {
-		out = keel_ctlsock_err(
-			KEEL_CTL_E_BAD_REQUEST,
-			"unknown cmd \"%.64s\" (status, drain, undrain)", cmd);
+			return keel_ctlsock_deny(peer, "status",
+						 KEEL_CTL_ROLE_READ);
+		return ra_ctl_status(c);
 	}
-out:
-	json_decref(req);
-	return out;
+	/* KEEL_CTL_ACCEPT_AGENT: drain or undrain */
+	on = req.cmd == KEEL_CTL_DRAIN;
+	verb = on ? "drain" : "undrain";
+	if (peer->role < KEEL_CTL_ROLE_ADMIN)
+		return keel_ctlsock_deny(peer, verb, KEEL_CTL_ROLE_ADMIN);
+	if (!on && c->ops->stopping(c->arg))
+		return keel_ctlsock_err(
+			KEEL_CTL_E_INVALID,
+			"the agent is stopping (SIGTERM): it stays drained");
+	why[0] = '\0';
+	err = c->ops->set_drain(c->arg, on, why, sizeof(why));
+	if (err)
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "%s",
+					why[0] ? why : strerror(-err));
+	d.draining = on;
+	return keel_ctlsock_answer(ra_ctl_drain_enc, &d);
 }
 
 /* ra_ctl_handle, and a refusal logged (rate-limited). */

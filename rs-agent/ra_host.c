@@ -10,7 +10,7 @@
 
 #include "keel_log.h"
 #include "keel_report.h"
-#include "ra_cli.h"
+#include "keel_cli.h"
 #include "ra_config.h"
 #include "ra_host.h"
 #include "ra_net.h"
@@ -25,11 +25,11 @@ int ra_host_check(const char *config)
 	struct ra_config *cfg;
 	struct ra_net *net = NULL;
 	char msg[640];
-	int n, i, ret = RA_EXIT_FAIL;
+	int n, i, ret = KEEL_EXIT_FAIL;
 
 	if (ra_config_new(config, &cfg, msg, sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
-		return RA_EXIT_FAIL;
+		return KEEL_EXIT_FAIL;
 	}
 	f = calloc(RA_FINDINGS_MAX, sizeof(*f));
 	if (!f)
@@ -51,7 +51,7 @@ int ra_host_check(const char *config)
 		printf("(%d more)\n", n - RA_FINDINGS_MAX);
 	if (!n)
 		printf("ok: the DR set-up of every VIP and interface is right\n");
-	ret = n ? RA_EXIT_FAIL : RA_EXIT_OK;
+	ret = n ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 out:
 	if (net)
 		ra_net_close(net);
@@ -67,11 +67,11 @@ int ra_host_cleanup(const char *config)
 	struct ra_net *net = NULL;
 	unsigned int removed = 0;
 	char msg[640];
-	int err, ret = RA_EXIT_FAIL;
+	int err, ret = KEEL_EXIT_FAIL;
 
 	if (ra_config_new(config, &cfg, msg, sizeof(msg))) {
 		keel_log(LOG_ERR, "%s", msg);
-		return RA_EXIT_FAIL;
+		return KEEL_EXIT_FAIL;
 	}
 	err = ra_net_open(&net);
 	if (err) {
@@ -93,7 +93,7 @@ int ra_host_cleanup(const char *config)
 		goto out;
 	}
 	printf("sysctls restored from %s\n", state);
-	ret = RA_EXIT_OK;
+	ret = KEEL_EXIT_OK;
 out:
 	if (net)
 		ra_net_close(net);

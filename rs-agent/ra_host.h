@@ -7,7 +7,7 @@
 #ifndef RA_HOST_H
 #define RA_HOST_H
 
-/* Each returns the exit status (RA_EXIT_OK, or _FAIL: findings, errors). */
+/* Each returns the exit status (KEEL_EXIT_OK, or _FAIL: findings, errors). */
 int ra_host_check(const char *config);
 int ra_host_cleanup(const char *config);
 

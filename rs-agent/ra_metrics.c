@@ -9,6 +9,7 @@
 
 #include "keel_log.h"
 #include "keel_metrics.h"
+#include "keel_names.h"
 #include "keel_probe.h"
 #include "keel_prom.h"
 #include "ra_agent.h"
@@ -17,7 +18,6 @@
 
 static void ra_metrics_render(struct evbuffer *b, void *arg)
 {
-	static const char *const names[] = { "up", "down", "draining" };
 	static const uint8_t states[] = { KEEL_RS_UP, KEEL_RS_DOWN,
 					  KEEL_RS_DRAINING };
 	struct ra_agent *a = arg;
@@ -36,7 +36,9 @@ static void ra_metrics_render(struct evbuffer *b, void *arg)
 
 		l[0] = (struct keel_prom_label){ "service", a->svc[i].name };
 		for (j = 0; j < 3; j++) {
-			l[1] = (struct keel_prom_label){ "state", names[j] };
+			l[1] = (struct keel_prom_label){
+				"state", keel_rs_name(states[j])
+			};
 			keel_prom_sample(b, "keel_agent_service_state", l, 2,
 					 st == states[j]);
 		}

@@ -36,13 +36,15 @@ static const struct keel_cli_opt ra_opts[OPT__MAX] = {
 			 ")" },
 	[OPT_SOCKET] = { "socket", "PATH",
 			 "the agent's control socket (default: the config's, else " RA_CFG_SOCKET_DEFAULT
-			 ")" },
+			 ")",
+			 "a path of 1..107 bytes" },
 	[OPT_JSON] = { "json", NULL,
 		       "status: the agent's answer as one JSON line" },
 	[OPT_WAIT] = { "wait", NULL,
 		       "drain: return once the served ports hold no established connection" },
 	[OPT_TIMEOUT] = { "timeout", "S",
-			  "drain --wait: give up after S seconds (exit 1); default: no limit" },
+			  "drain --wait: give up after S seconds (exit 1); default: no limit",
+			  "seconds, more than 0 and at most 2592000" },
 	[OPT_HELP] = { "help", NULL, "this help" },
 };
 
@@ -61,145 +63,113 @@ static int cmd_cleanup(struct ra_cli *c)
 	return ra_host_cleanup(c->config);
 }
 
-static int cmd_help(struct ra_cli *c);
+/* Each option given, before its command runs (keel_cli_dispatch). */
+static int ra_option(void *ctx, int id, const char *val)
+{
+	struct ra_cli *c = ctx;
+	char *end;
 
-static const struct ra_cmd {
-	const char *verb;
+	switch (id) {
+	case OPT_CONFIG:
+		c->config = val;
+		c->config_given = true;
+		break;
+	case OPT_SOCKET:
+		if (!val[0] || strlen(val) >= sizeof(c->socket))
+			return -EINVAL;
+		snprintf(c->socket, sizeof(c->socket), "%s", val);
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_WAIT:
+		c->wait = true;
+		break;
+	case OPT_TIMEOUT:
+		errno = 0;
+		c->timeout = strtod(val, &end);
+		if (errno || *end || end == val ||
+		    !(c->timeout > 0 && c->timeout <= 30 * 86400.0))
+			return -EINVAL;
+		break;
+	}
+	return 0;
+}
+
+/* What a command runs, once its options are in struct ra_cli. */
+struct ra_call {
 	int (*fn)(struct ra_cli *c);
-	unsigned int opts;
-	const char *help;
-} ra_cmds[] = {
-	{ "run", cmd_run, O(CONFIG),
-	  "the daemon, in the foreground, logging to stderr" },
-	{ "check", cmd_check, O(CONFIG),
-	  "what is wrong with this host's DR set-up (changes nothing)" },
-	{ "cleanup", cmd_cleanup, O(CONFIG),
-	  "remove the VIPs an agent added, restore the sysctls" },
-	{ "drain", ra_cli_drain, O(CONFIG) | O(SOCKET) | O(WAIT) | O(TIMEOUT),
-	  "report every service DRAINING (kept across restarts)" },
-	{ "undrain", ra_cli_undrain, O(CONFIG) | O(SOCKET), "end a drain" },
-	{ "status", ra_cli_status, O(CONFIG) | O(SOCKET) | O(JSON),
-	  "services, checks, connections, LBs" },
-	{ "help", cmd_help, 0, "this help" },
 };
 
-#define N_CMDS (sizeof(ra_cmds) / sizeof(ra_cmds[0]))
+#define CALL(f) (&(const struct ra_call){ f })
 
-static void ra_usage(FILE *f)
+/* A command of the table: its options are in ctx (ra_option). */
+static int ra_run(void *ctx, const struct keel_cli_cmd *cmd,
+		  const struct keel_cli *k, char **args)
 {
-	char o[32];
-	size_t i;
+	const struct ra_call *call = cmd->data;
+	struct ra_cli *c = ctx;
 
-	fprintf(f, "Usage: rs-agent COMMAND [OPTIONS]\n\nCommands:\n");
-	for (i = 0; i < N_CMDS; i++)
-		fprintf(f, "  %-9s %s\n", ra_cmds[i].verb, ra_cmds[i].help);
-	fprintf(f, "\nOptions:\n");
-	for (i = 0; i < OPT__MAX; i++) {
-		snprintf(o, sizeof(o), "--%s%s%s", ra_opts[i].name,
-			 ra_opts[i].arg ? " " : "",
-			 ra_opts[i].arg ? ra_opts[i].arg : "");
-		fprintf(f, "  %-16s %s\n", o, ra_opts[i].help);
+	(void)k;
+	(void)args;
+	if (c->timeout > 0 && !c->wait) {
+		fprintf(stderr, "rs-agent: --timeout is for drain --wait\n");
+		return KEEL_EXIT_USAGE;
 	}
-	fprintf(f,
-		"\nExit codes: 0 ok, 1 error, findings, refused or drain timeout, 2 usage,\n"
-		"3 the agent cannot be reached.\n");
+	if ((cmd->opts & O(SOCKET)) && ra_cli_socket(c) < 0)
+		return KEEL_EXIT_FAIL;
+	return call->fn(c);
 }
 
-static int cmd_help(struct ra_cli *c)
-{
-	(void)c;
-	ra_usage(stdout);
-	return RA_EXIT_OK;
-}
+static const struct keel_cli_cmd ra_cmds[] = {
+	{ .verb = "run",
+	  .run = ra_run,
+	  .data = CALL(cmd_run),
+	  .help = "the daemon, in the foreground, logging to stderr" },
+	{ .verb = "check",
+	  .run = ra_run,
+	  .data = CALL(cmd_check),
+	  .help = "what is wrong with this host's DR set-up (changes nothing)" },
+	{ .verb = "cleanup",
+	  .run = ra_run,
+	  .data = CALL(cmd_cleanup),
+	  .help = "remove the VIPs an agent added, restore the sysctls" },
+	{ .verb = "drain",
+	  .opts = O(SOCKET) | O(WAIT) | O(TIMEOUT),
+	  .run = ra_run,
+	  .data = CALL(ra_cli_drain),
+	  .help = "report every service DRAINING (kept across restarts)" },
+	{ .verb = "undrain",
+	  .opts = O(SOCKET),
+	  .run = ra_run,
+	  .data = CALL(ra_cli_undrain),
+	  .help = "end a drain" },
+	{ .verb = "status",
+	  .opts = O(SOCKET) | O(JSON),
+	  .run = ra_run,
+	  .data = CALL(ra_cli_status),
+	  .help = "services, checks, connections, LBs" },
+};
 
-/* ---- main ---- */
-
-static int ra_dispatch(unsigned int seen, const char *const *vals, char **pos,
-		       int npos)
-{
-	struct ra_cli c = { .config = RA_CONFIG_DEFAULT };
-	const struct ra_cmd *cmd = NULL;
-	char *end;
-	size_t i;
-	int o;
-
-	if (seen & O(HELP) || (npos && !strcmp(pos[0], "help"))) {
-		ra_usage(stdout);
-		return RA_EXIT_OK;
-	}
-	if (!npos) {
-		ra_usage(stderr);
-		return RA_EXIT_USAGE;
-	}
-	for (i = 0; i < N_CMDS; i++)
-		if (!strcmp(ra_cmds[i].verb, pos[0]))
-			cmd = &ra_cmds[i];
-	if (!cmd) {
-		fprintf(stderr,
-			"rs-agent: unknown command '%s'; 'rs-agent help' lists them\n",
-			pos[0]);
-		return RA_EXIT_USAGE;
-	}
-	if (npos > 1) {
-		fprintf(stderr, "rs-agent: %s takes no argument ('%s')\n",
-			cmd->verb, pos[1]);
-		return RA_EXIT_USAGE;
-	}
-	for (o = 0; o < OPT__MAX; o++) {
-		if (!(seen & (1U << o)))
-			continue;
-		if (!(cmd->opts & (1U << o))) {
-			fprintf(stderr,
-				"rs-agent: option --%s does not apply to '%s'\n",
-				ra_opts[o].name, cmd->verb);
-			return RA_EXIT_USAGE;
-		}
-	}
-	if (seen & O(CONFIG))
-		c.config = vals[OPT_CONFIG];
-	if (seen & O(SOCKET)) {
-		if (!vals[OPT_SOCKET][0] ||
-		    strlen(vals[OPT_SOCKET]) >= sizeof(c.socket)) {
-			fprintf(stderr,
-				"rs-agent: bad --socket: a path of 1..107 bytes\n");
-			return RA_EXIT_USAGE;
-		}
-		snprintf(c.socket, sizeof(c.socket), "%s", vals[OPT_SOCKET]);
-	}
-	if (seen & O(TIMEOUT)) {
-		errno = 0;
-		c.timeout = strtod(vals[OPT_TIMEOUT], &end);
-		if (errno || *end || end == vals[OPT_TIMEOUT] ||
-		    !(c.timeout > 0 && c.timeout <= 30 * 86400.0)) {
-			fprintf(stderr,
-				"rs-agent: bad --timeout '%s': seconds, more than 0 and at most 2592000\n",
-				vals[OPT_TIMEOUT]);
-			return RA_EXIT_USAGE;
-		}
-		if (!(seen & O(WAIT))) {
-			fprintf(stderr,
-				"rs-agent: --timeout is for drain --wait\n");
-			return RA_EXIT_USAGE;
-		}
-	}
-	c.json = seen & O(JSON);
-	c.wait = seen & O(WAIT);
-	if ((cmd->opts & O(SOCKET)) && ra_cli_socket(&c, seen & O(CONFIG)) < 0)
-		return RA_EXIT_FAIL;
-	return cmd->fn(&c);
-}
+static const struct keel_cli_tool ra_tool = {
+	.prog = "rs-agent",
+	.usage = "COMMAND [OPTIONS]",
+	.opts = ra_opts,
+	.n_opts = OPT__MAX,
+	.help_opt = OPT_HELP,
+	.common = O(CONFIG),
+	.option = ra_option,
+	.cmds = ra_cmds,
+	.n_cmds = sizeof(ra_cmds) / sizeof(ra_cmds[0]),
+	.footer =
+		"Exit codes: 0 ok, 1 error, findings, refused or drain timeout, 2 usage,\n"
+		"3 the agent cannot be reached.\n",
+};
 
 int main(int argc, char **argv)
 {
-	struct keel_cli c;
-	int ret;
+	struct ra_cli c = { .config = RA_CONFIG_DEFAULT };
 
 	keel_log_init("rs-agent", false, LOG_INFO);
-	ret = keel_cli_parse(&c, "rs-agent", argc, argv, ra_opts, OPT__MAX,
-			     OPT_HELP);
-	if (ret)
-		return ret == -ENOMEM ? RA_EXIT_FAIL : RA_EXIT_USAGE;
-	ret = ra_dispatch(c.seen, c.vals, c.pos, c.npos);
-	keel_cli_free(&c);
-	return ret;
+	return keel_cli_dispatch(&ra_tool, &c, argc, argv);
 }
