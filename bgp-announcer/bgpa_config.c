@@ -1253,32 +1253,26 @@ out:
 	return ret;
 }
 
+static int bgpa_config_parse_any(const char *buf, size_t len, const char *file,
+				 void *out, struct keel_yaml_error *err)
+{
+	return bgpa_config_parse(buf, len, file, out, err);
+}
+
+/* bgpa_config_parse() on the file (keel_yaml_load_file), then the
+ * passwords' rule, which needs the file's mode. */
 int bgpa_config_load(const char *file, struct bgpa_config *out,
 		     struct bgpa_config_error *err)
 {
-	struct stat st;
 	struct bgpa_config_error scratch;
-	size_t len;
-	char *buf;
+	struct stat st;
 	int ret;
 
 	if (!err)
 		err = &scratch;
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, BGPA_FILE_MAX, &buf, &len, &st, err->msg,
-			     sizeof(err->msg));
-	if (ret)
-		return ret;
-	/* Whoever can write it runs the daemon: refuse before parsing. */
-	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	ret = bgpa_config_parse(buf, len, file, out, err);
-	free(buf);
+	ret = keel_yaml_load_file(file, BGPA_FILE_MAX, bgpa_config_parse_any,
+				  out, err, &st);
 	/* TCP-MD5 passwords are secrets: the daemon's group at most. */
 	for (size_t i = 0; !ret && i < out->n_peers; i++) {
 		if (!out->peers[i].password[0] || !(st.st_mode & S_IROTH))

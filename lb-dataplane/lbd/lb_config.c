@@ -1383,33 +1383,19 @@ const struct lb_cfg_real *lb_cfg_find_real(const struct lb_cfg_service *s,
 	return NULL;
 }
 
+static int lb_config_parse_any(const char *buf, size_t len, const char *file,
+			       void *out, struct keel_yaml_error *err)
+{
+	return lb_config_parse(buf, len, file, out, err);
+}
+
+/* lb_config_parse() on the file (keel_yaml_load_file). */
 int lb_config_load(const char *file, struct lb_config *out,
 		   struct lb_config_error *err)
 {
-	struct stat st;
-	struct lb_config_error scratch = { 0 };
-	size_t len;
-	char *buf;
-	int ret;
-
-	if (!err)
-		err = &scratch;
 	memset(out, 0, sizeof(*out));
-	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", file);
-	ret = keel_file_read(file, LB_CFG_FILE_MAX, &buf, &len, &st, err->msg,
-			     sizeof(err->msg));
-	if (ret)
-		return ret;
-	/* Whoever can write it runs the daemon: refuse before parsing. */
-	ret = keel_file_check_config(&st, err->msg, sizeof(err->msg));
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	ret = lb_config_parse(buf, len, file, out, err);
-	free(buf);
-	return ret;
+	return keel_yaml_load_file(file, LB_CFG_FILE_MAX, lb_config_parse_any,
+				   out, err, NULL);
 }
 
 void lb_config_free(struct lb_config *c)
