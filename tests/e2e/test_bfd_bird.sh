@@ -16,7 +16,7 @@
 #      capabilities (nothing in bfd_io needs privilege);
 #   b. silent link loss (tc blackhole on both ends): our side goes Down with
 #      diag 1 (detection time expired) within the detection time, 100 ms x
-#      3 (measured and printed, bounded at 1 s as issue 5 requires);
+#      3 (measured and printed; the test fails past 1 s);
 #   c. link restored: Up again on both sides (time printed);
 #   d. bfd-peer stopped (SIGTERM): it sends AdminDown; BIRD goes Down with
 #      diag 3 (neighbor signaled session down), not 1 (a failure).  The
