@@ -189,7 +189,7 @@ static json_t *cj_encode_obj(const struct keel_cj_obj *o, const void *in,
 	for (i = 0; i < o->n; i++) {
 		const struct keel_cj_member *m = &o->m[i];
 
-		if (!cj_has(m, in)) {
+		if (!(m->flags & KEEL_CJ_SEEN) && !cj_has(m, in)) {
 			if (!(m->flags & KEEL_CJ_NULL))
 				continue;
 			v = json_null();

@@ -43,6 +43,12 @@ enum keel_cj_type {
 };
 
 #define KEEL_CJ_NULL 0x1 /* not present: written null (else left out) */
+/*
+ * has_off says only whether a parse saw the member; the encoder writes
+ * it always (a member every version of the daemon writes, whose absence
+ * a reader refuses: "services" of lbd's status).
+ */
+#define KEEL_CJ_SEEN 0x2
 
 /* One member of an object whose names are open ("reports", "counters"). */
 #define KEEL_CTL_COUNT_NAME 32
@@ -56,7 +62,7 @@ struct keel_cj_obj;
 struct keel_cj_member {
 	const char *name;
 	uint8_t type;
-	uint8_t flags; /* KEEL_CJ_NULL */
+	uint8_t flags; /* KEEL_CJ_NULL, KEEL_CJ_SEEN */
 	uint32_t size; /* STR, STRS: buffer size; ARR: element size */
 	size_t off;
 	size_t has_off; /* KEEL_CJ_HAS(): bool "present"; 0: always there */
