@@ -49,6 +49,12 @@ enum keel_cj_type {
  * a reader refuses: "services" of lbd's status).
  */
 #define KEEL_CJ_SEEN 0x2
+/*
+ * An array member an older peer wrote as an integer (a count instead of
+ * the names): the count goes to the uint32_t at alt_off, has_off stays
+ * false.  Encoded as the array always (with KEEL_CJ_SEEN).
+ */
+#define KEEL_CJ_OR_COUNT 0x4
 
 /* One member of an object whose names are open ("reports", "counters"). */
 #define KEEL_CTL_COUNT_NAME 32
@@ -62,12 +68,13 @@ struct keel_cj_obj;
 struct keel_cj_member {
 	const char *name;
 	uint8_t type;
-	uint8_t flags; /* KEEL_CJ_NULL, KEEL_CJ_SEEN */
+	uint8_t flags; /* KEEL_CJ_NULL, KEEL_CJ_SEEN, KEEL_CJ_OR_COUNT */
 	uint32_t size; /* STR, STRS: buffer size; ARR: element size */
 	size_t off;
 	size_t has_off; /* KEEL_CJ_HAS(): bool "present"; 0: always there */
 	size_t n_off; /* ARR, STRS, COUNTS: its size_t count */
 	uint32_t max; /* ARR, STRS, COUNTS: most elements (-ERANGE above) */
+	size_t alt_off; /* KEEL_CJ_OR_COUNT: the uint32_t count */
 	const struct keel_cj_obj *sub; /* OBJ, ARR */
 	const char *const *names; /* ENUM */
 	uint8_t n_names;
