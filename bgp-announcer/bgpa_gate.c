@@ -37,6 +37,17 @@ gate_fmt(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *const bgpa_pstate_names[BGPA_P__MAX] = {
+	[BGPA_P_UP] = "up",
+	[BGPA_P_DOWN] = "down",
+	[BGPA_P_DISABLED] = "disabled",
+};
+
+const char *bgpa_pstate_name(enum bgpa_pstate s)
+{
+	return (unsigned int)s < BGPA_P__MAX ? bgpa_pstate_names[s] : "?";
+}
+
 /* ---- lbd's answer ---- */
 
 /* Reals UP and usable; an lbd without "usable": the state alone. */

@@ -25,6 +25,9 @@
 #include <event2/event.h>
 
 #include "bgpa.h"
+#include "bgpa_gate.h"
+#include "bgpa_health.h"
+#include "bgpa_peer.h"
 #include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_names.h"
@@ -72,11 +75,11 @@ static void gate_evaluate(struct bgpa *b)
 	char pfx[64];
 	size_t i;
 
-	if (b->n_prefixes != b->cfg.n_prefixes)
+	if (b->rib.n_prefixes != b->cfg.n_prefixes)
 		return; /* mid-reload */
 	gate_site(b, &site);
-	for (i = 0; i < b->n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 
 		bgpa_gate_decide(&x->g, x->state, &b->cfg.prefixes[i], &site,
 				 now_ms, &d);
@@ -92,7 +95,7 @@ static void gate_evaluate(struct bgpa *b)
 			 d.reason);
 	}
 	if (changed)
-		bgpa_rib_sync_all(b);
+		bgpa_peers_sync(b);
 }
 
 static void gate_sample_all(struct bgpa *b)
@@ -100,11 +103,11 @@ static void gate_sample_all(struct bgpa *b)
 	struct bgpa_gate_site site;
 	size_t i;
 
-	if (b->n_prefixes != b->cfg.n_prefixes)
+	if (b->rib.n_prefixes != b->cfg.n_prefixes)
 		return;
 	gate_site(b, &site);
-	for (i = 0; i < b->n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 		const struct bgpa_cfg_prefix *c = &b->cfg.prefixes[i];
 		const struct bgpa_health_probe *p = x->g.probe;
 		struct bgpa_gate_sample s;
@@ -382,8 +385,8 @@ static void gate_apply(struct bgpa *b)
 			      (b->cfg.lbd_interval_ms % 1000) * 1000 };
 	size_t i;
 
-	for (i = 0; i < b->n_prefixes && i < b->cfg.n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes && i < b->cfg.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 		const struct bgpa_cfg_prefix *c = &b->cfg.prefixes[i];
 
 		bgpa_gate_set_gated(&x->g,
@@ -432,8 +435,8 @@ void bgpa_health_stop(struct bgpa *b)
 	struct bgpa_health *h = &b->health;
 	size_t i;
 
-	for (i = 0; i < b->n_prefixes; i++)
-		bgpa_health_release(&b->prefixes[i].g);
+	for (i = 0; i < b->rib.n_prefixes; i++)
+		bgpa_health_release(&b->rib.prefixes[i].g);
 	if (h->poll)
 		bufferevent_free(h->poll);
 	h->poll = NULL;
