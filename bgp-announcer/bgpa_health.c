@@ -324,6 +324,29 @@ static void gate_probe_cb(void *arg, uint8_t state, const char *detail)
 	p->state = state;
 }
 
+/*
+ * The same probe: member by member, as both structs have padding (a
+ * member added to keel_probe_spec belongs here too).
+ */
+static bool gate_probe_same(const struct bgpa_cfg_probe *a,
+			    const struct bgpa_cfg_probe *b)
+{
+	const struct keel_probe_spec *x = &a->spec, *y = &b->spec;
+
+	return a->set == b->set && a->has_address == b->has_address &&
+	       a->interval_ms == b->interval_ms && a->rise == b->rise &&
+	       a->fall == b->fall && x->type == y->type &&
+	       x->family == y->family &&
+	       !memcmp(x->addr, y->addr, sizeof(x->addr)) &&
+	       x->port == y->port && x->src_family == y->src_family &&
+	       !memcmp(x->src_addr, y->src_addr, sizeof(x->src_addr)) &&
+	       !strcmp(x->path, y->path) && !strcmp(x->host, y->host) &&
+	       x->status_min == y->status_min &&
+	       x->status_max == y->status_max && !strcmp(x->cmd, y->cmd) &&
+	       x->uid == y->uid && x->gid == y->gid &&
+	       x->timeout_ms == y->timeout_ms;
+}
+
 static void gate_probe_sync(struct bgpa *b, struct bgpa_prefix *x,
 			    const struct bgpa_cfg_prefix *c)
 {
@@ -331,7 +354,7 @@ static void gate_probe_sync(struct bgpa *b, struct bgpa_prefix *x,
 	struct bgpa_health_probe *p;
 
 	if (g->probe && c->probe.set &&
-	    !memcmp(&g->probe->cfg, &c->probe, sizeof(c->probe)))
+	    gate_probe_same(&g->probe->cfg, &c->probe))
 		return;
 	bgpa_health_release(g);
 	if (!c->probe.set)

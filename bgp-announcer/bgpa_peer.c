@@ -84,16 +84,25 @@ int bgpa_md5_set(int fd, const struct bgpa_cfg_peer *c, const char *key)
 	return 0;
 }
 
+/*
+ * Every member but the name and the line, which do not touch the
+ * session; member by member, as the struct has padding.
+ */
 bool bgpa_peer_same(const struct bgpa_cfg_peer *a,
 		    const struct bgpa_cfg_peer *b)
 {
-	struct bgpa_cfg_peer x = *a, y = *b;
-
-	/* The name and the line do not touch the session. */
-	memset(x.name, 0, sizeof(x.name));
-	memset(y.name, 0, sizeof(y.name));
-	x.line = y.line = 0;
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	return a->family == b->family && !memcmp(a->addr, b->addr, 16) &&
+	       a->port == b->port && a->remote_as == b->remote_as &&
+	       a->has_local == b->has_local &&
+	       a->local_family == b->local_family &&
+	       !memcmp(a->local, b->local, 16) &&
+	       !strcmp(a->password, b->password) &&
+	       a->has_hold == b->has_hold && a->hold_time == b->hold_time &&
+	       a->passive == b->passive && a->has_nh4 == b->has_nh4 &&
+	       a->has_nh6 == b->has_nh6 && a->nh4 == b->nh4 &&
+	       !memcmp(a->nh6, b->nh6, 16) && a->bfd == b->bfd &&
+	       a->bfd_interval_ms == b->bfd_interval_ms &&
+	       a->bfd_multiplier == b->bfd_multiplier;
 }
 
 /* ---- lingering connections ---- */
@@ -501,9 +510,9 @@ static void peer_bev_event(struct bufferevent *bev, short what, void *arg)
 		if (p->fsm.state >= BGP_ST_OPENSENT)
 			keel_log(LOG_INFO, "peer %s: connection %s%s%s",
 				 p->cfg.name,
-				 what & BEV_EVENT_EOF ? "closed" : "error",
-				 what & BEV_EVENT_ERROR ? ": " : "",
-				 what & BEV_EVENT_ERROR ? strerror(e) : "");
+				 (what & BEV_EVENT_EOF) ? "closed" : "error",
+				 (what & BEV_EVENT_ERROR) ? ": " : "",
+				 (what & BEV_EVENT_ERROR) ? strerror(e) : "");
 		peer_event(p, BGP_EV_TCP_FAILS, NULL);
 	}
 }

@@ -24,6 +24,19 @@
 static const struct bgpa_prefix *rib_find(const struct bgpa_rib *r,
 					  const struct bgp_prefix *pfx);
 
+/* The families, in the order their UPDATEs go out. */
+static const uint16_t rib_afis[] = { BGP_AFI_IPV4, BGP_AFI_IPV6 };
+
+/* Same attributes, member by member (struct bgpa_attrs has padding). */
+static bool rib_attrs_eq(const struct bgpa_attrs *a, const struct bgpa_attrs *b)
+{
+	return a->prepend == b->prepend && a->has_med == b->has_med &&
+	       a->med == b->med && a->n_comm == b->n_comm &&
+	       !memcmp(a->comm, b->comm, a->n_comm * sizeof(a->comm[0])) &&
+	       a->n_large == b->n_large &&
+	       !memcmp(a->large, b->large, a->n_large * sizeof(a->large[0]));
+}
+
 int bgpa_rib_load(struct bgpa_rib *r, const struct bgpa_config *cfg,
 		  struct bgpa_prefix **old_t, size_t *n_old)
 {
@@ -119,7 +132,7 @@ static const struct bgpa_sent *rib_sent_find(const struct bgpa_adjout *ao,
 	size_t i;
 
 	for (i = 0; i < ao->n; i++)
-		if (!memcmp(&ao->sent[i].pfx, pfx, sizeof(*pfx)))
+		if (bgp_prefix_eq(&ao->sent[i].pfx, pfx))
 			return &ao->sent[i];
 	return NULL;
 }
@@ -135,7 +148,7 @@ static const struct bgpa_prefix *rib_find(const struct bgpa_rib *r,
 	size_t i;
 
 	for (i = 0; i < r->n_prefixes; i++)
-		if (!memcmp(&r->prefixes[i].pfx, pfx, sizeof(*pfx)))
+		if (bgp_prefix_eq(&r->prefixes[i].pfx, pfx))
 			return &r->prefixes[i];
 	return NULL;
 }
@@ -221,7 +234,7 @@ size_t bgpa_rib_sync(const struct bgpa_rib *t, const struct bgpa_rib_session *s,
 	struct bgp_prefix *wd = NULL, *ann = NULL;
 	struct bgpa_sent *next = NULL;
 	const struct bgpa_attrs **ann_at = NULL;
-	size_t i, j, n_wd = 0, n_ann = 0, n_next = 0, sent = 0;
+	size_t i, j, f, n_wd = 0, n_ann = 0, n_next = 0, sent = 0;
 	bool *done = NULL;
 	uint16_t afi;
 
@@ -253,15 +266,16 @@ size_t bgpa_rib_sync(const struct bgpa_rib *t, const struct bgpa_rib_session *s,
 		next[n_next].pfx = x->pfx;
 		next[n_next++].attrs = *at;
 		was = rib_sent_find(ao, &x->pfx);
-		if (was && !memcmp(&was->attrs, at, sizeof(*at)))
+		if (was && rib_attrs_eq(&was->attrs, at))
 			continue;
 		ann[n_ann] = x->pfx;
 		ann_at[n_ann++] = at;
 	}
-	for (afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	for (f = 0; f < sizeof(rib_afis) / sizeof(rib_afis[0]); f++) {
 		struct bgp_prefix *v = calloc(n_wd + 1, sizeof(*v));
 		size_t n = 0;
 
+		afi = rib_afis[f];
 		if (!v)
 			goto out;
 		for (i = 0; i < n_wd; i++)
@@ -283,7 +297,7 @@ size_t bgpa_rib_sync(const struct bgpa_rib *t, const struct bgpa_rib_session *s,
 			goto out;
 		for (j = i; j < n_ann; j++) {
 			if (done[j] || ann[j].afi != ann[i].afi ||
-			    memcmp(ann_at[j], ann_at[i], sizeof(*ann_at[i])))
+			    !rib_attrs_eq(ann_at[j], ann_at[i]))
 				continue;
 			done[j] = true;
 			v[n++] = ann[j];
@@ -346,12 +360,13 @@ size_t bgpa_rib_withdraw_all(const struct bgpa_rib_session *s,
 			     void *arg)
 {
 	uint16_t afi;
-	size_t i, n, sent = 0;
+	size_t i, f, n, sent = 0;
 	struct bgp_prefix *v = calloc(ao->n + 1, sizeof(*v));
 
 	if (!v)
 		return 0;
-	for (afi = BGP_AFI_IPV4; afi <= BGP_AFI_IPV6; afi++) {
+	for (f = 0; f < sizeof(rib_afis) / sizeof(rib_afis[0]); f++) {
+		afi = rib_afis[f];
 		for (i = n = 0; i < ao->n; i++)
 			if (ao->sent[i].pfx.afi == afi)
 				v[n++] = ao->sent[i].pfx;

@@ -88,10 +88,10 @@ struct keel_cj_obj {
 };
 
 #define KEEL_CJ_HAS(type, f) (offsetof(type, f) + 1)
-#define KEEL_CJ_OBJ_OF(type, members)                                      \
-	{                                                                  \
-		.m = members, .n = sizeof(members) / sizeof((members)[0]), \
-		.size = sizeof(type),                                      \
+#define KEEL_CJ_OBJ_OF(type, members)                                        \
+	{                                                                    \
+		.m = (members), .n = sizeof(members) / sizeof((members)[0]), \
+		.size = sizeof(type),                                        \
 	}
 
 /* A member f of struct T named nm, of type ty (STR, BOOL, ...). */
@@ -118,12 +118,14 @@ struct keel_cj_obj {
 /*
  * The public codec of one answer: pfx##_encode(buf, size, in) and
  * pfx##_parse(line, len, out, err, errlen) over struct T, table o.
+ * T is a type, which parentheses would break: hence the NOLINTs.
  */
 #define KEEL_CJ_CODEC(pfx, T, o)                                         \
 	int pfx##_encode(char *buf, size_t size, const T *in)            \
 	{                                                                \
 		return keel_cj_answer_encode(&(o), in, buf, size);       \
 	}                                                                \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */                 \
 	int pfx##_parse(const char *line, size_t len, T *out, char *err, \
 			size_t errlen)                                   \
 	{                                                                \
@@ -131,10 +133,11 @@ struct keel_cj_obj {
 					    errlen);                     \
 	}
 /* ... and what frees what its parse allocated. */
-#define KEEL_CJ_FREE(name, T, o)       \
-	void name(T *p)                \
-	{                              \
-		keel_cj_free(&(o), p); \
+#define KEEL_CJ_FREE(name, T, o)                         \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */ \
+	void name(T *p)                                  \
+	{                                                \
+		keel_cj_free(&(o), p);                   \
 	}
 
 /*

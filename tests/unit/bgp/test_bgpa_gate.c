@@ -113,14 +113,14 @@ static void parse_ok(const char *line, struct bgpa_gate_lbd *l)
 		   "\"since\":5},\"generation\":9")
 
 /* A refused answer: only the reason matters. */
-#define BAD(n, l, w)                                            \
-	{                                                       \
-		.name = n, .line = l, .ret = -EBADMSG, .why = w \
+#define BAD(n, l, w)                                                  \
+	{                                                             \
+		.name = (n), .line = (l), .ret = -EBADMSG, .why = (w) \
 	}
 /* ... refused for a value out of range (keel_ctl_lbd's -ERANGE). */
-#define BAD_RANGE(n, l, w)                                     \
-	{                                                      \
-		.name = n, .line = l, .ret = -ERANGE, .why = w \
+#define BAD_RANGE(n, l, w)                                           \
+	{                                                            \
+		.name = (n), .line = (l), .ret = -ERANGE, .why = (w) \
 	}
 
 static const struct parse_case {
