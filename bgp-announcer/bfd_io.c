@@ -469,11 +469,11 @@ static void rx_cb(evutil_socket_t fd, short what, void *arg)
 		if (rx->refs == 1 || from.sa.sa_family != rx->family)
 			continue; /* every session gone: drain */
 		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == IPPROTO_IP &&
-			    c->cmsg_type == IP_TTL)
-				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
-			else if (c->cmsg_level == IPPROTO_IPV6 &&
-				 c->cmsg_type == IPV6_HOPLIMIT)
+			/* Both an int: the TTL or hop limit (RFC 5881 5). */
+			if ((c->cmsg_level == IPPROTO_IP &&
+			     c->cmsg_type == IP_TTL) ||
+			    (c->cmsg_level == IPPROTO_IPV6 &&
+			     c->cmsg_type == IPV6_HOPLIMIT))
 				memcpy(&ttl, CMSG_DATA(c), sizeof(ttl));
 			else if (c->cmsg_level == IPPROTO_IP &&
 				 c->cmsg_type == IP_PKTINFO) {

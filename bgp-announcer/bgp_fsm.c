@@ -407,10 +407,9 @@ static void bgp_connect_active(struct bgp_fsm *f, enum bgp_event ev,
 		f->state = BGP_ST_ACTIVE;
 		break;
 	case BGP_EV_HOLD_EXP:
-	case BGP_EV_KEEPALIVE_EXP:
-		break; /* stale */
-	case BGP_EV_BFD_DOWN:
-		break; /* no session to end yet */
+	case BGP_EV_KEEPALIVE_EXP: /* stale */
+	case BGP_EV_BFD_DOWN: /* no session to end yet */
+		break;
 	default:
 		bgp_fail(f, out, in, "message without a connection");
 		break;

@@ -963,12 +963,14 @@ int bgp_update_parse(const uint8_t *buf, size_t len,
 		      (out->nlri_len && !bgp_has(out, BGP_ATTR_NEXT_HOP))))
 		bgp_update_note(out, BGP_UPD_TREAT_AS_WITHDRAW, 0,
 				"missing well-known attribute");
-	/* RFC 4724 section 2: End-of-RIB markers. */
-	if (!wlen && !alen && !out->nlri_len)
-		out->end_of_rib = true;
-	else if (!wlen && !out->nlri_len && out->has_mp_unreach &&
-		 !out->mp_unreach_nlri_len &&
-		 bgp_has_only(out, BGP_ATTR_MP_UNREACH))
+	/*
+	 * RFC 4724 section 2: End-of-RIB markers, an empty UPDATE (IPv4) or
+	 * one with only an empty MP_UNREACH_NLRI (another family).
+	 */
+	if ((!wlen && !alen && !out->nlri_len) ||
+	    (!wlen && !out->nlri_len && out->has_mp_unreach &&
+	     !out->mp_unreach_nlri_len &&
+	     bgp_has_only(out, BGP_ATTR_MP_UNREACH)))
 		out->end_of_rib = true;
 	return 0;
 out:

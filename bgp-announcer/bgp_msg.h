@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BGP_MARKER_LEN 16
 #define BGP_HDR_LEN 19
@@ -155,6 +156,14 @@ struct bgp_prefix {
 	uint8_t len;
 	uint8_t addr[16]; /* network order, bits past len zero */
 };
+
+/* Same prefix, member by member: the struct has a padding byte. */
+static inline bool bgp_prefix_eq(const struct bgp_prefix *a,
+				 const struct bgp_prefix *b)
+{
+	return a->afi == b->afi && a->len == b->len &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
 
 /* "203.0.113.10/32", "2001:db8::10/128" ("?" for an unknown afi). */
 void bgp_prefix_format(const struct bgp_prefix *p, char *buf, size_t size);

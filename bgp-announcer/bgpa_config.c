@@ -676,7 +676,7 @@ static int cfg_prefix_item(struct cfg_ctx *c, struct fy_node *item, size_t i,
 	if (err)
 		return err;
 	for (j = 0; j < i; j++)
-		if (!memcmp(&cfg->prefixes[j].pfx, &p->pfx, sizeof(p->pfx)))
+		if (bgp_prefix_eq(&cfg->prefixes[j].pfx, &p->pfx))
 			return cfg_fail(
 				c, item,
 				"duplicate prefix (same as prefixes[%zu])", j);

@@ -21,6 +21,12 @@
 #include <arpa/inet.h>
 
 #include "bgpa.h"
+#include "bgpa_ctl.h"
+#include "bgpa_gate.h"
+#include "bgpa_health.h"
+#include "bgpa_peer.h"
+#include "bgpa_reload.h"
+#include "bgpa_rib.h"
 #include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_ctl_bgpa.h"
@@ -41,7 +47,7 @@ static void ctl_notif(const struct bgpa_peer_err *e, bool *has,
 	n->at = e->at;
 }
 
-/* Fills o; o->announced is malloc'ed (NULL with n_sent 0). */
+/* Fills o; o->announced is malloc'ed (NULL with nothing sent). */
 static int ctl_peer(const struct bgpa_peer *p, time_t now,
 		    struct keel_ctl_bgpa_peer *o)
 {
@@ -61,15 +67,15 @@ static int ctl_peer(const struct bgpa_peer *p, time_t now,
 	ctl_notif(&p->last_sent, &o->has_last_error_sent, &o->last_error_sent);
 	ctl_notif(&p->last_recv, &o->has_last_error_received,
 		  &o->last_error_received);
-	if (p->n_sent) {
-		o->announced = calloc(p->n_sent, sizeof(*o->announced));
+	if (p->ao.n) {
+		o->announced = calloc(p->ao.n, sizeof(*o->announced));
 		if (!o->announced)
 			return -ENOMEM;
 	}
-	for (i = 0; i < p->n_sent; i++)
-		bgp_prefix_format(&p->sent[i].pfx, o->announced[i],
+	for (i = 0; i < p->ao.n; i++)
+		bgp_prefix_format(&p->ao.sent[i].pfx, o->announced[i],
 				  sizeof(o->announced[i]));
-	o->n_announced = p->n_sent;
+	o->n_announced = p->ao.n;
 	o->updates_sent = p->updates_out;
 	o->updates_received = p->updates_in;
 	o->updates_bad = p->bad_updates;
@@ -95,7 +101,7 @@ static int ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
 		      bool detail, struct keel_ctl_bgpa_prefix *o)
 {
 	const struct bgpa_gate *g = &x->g;
-	size_t j, k;
+	size_t j;
 
 	if (b->n_peers) {
 		o->peers = calloc(b->n_peers, sizeof(*o->peers));
@@ -105,11 +111,7 @@ static int ctl_prefix(const struct bgpa *b, const struct bgpa_prefix *x,
 	for (j = 0; j < b->n_peers; j++) {
 		const struct bgpa_peer *p = b->peers[j];
 
-		/* a prefix is in a peer's sent list at most once */
-		for (k = 0; k < p->n_sent; k++)
-			if (!memcmp(&p->sent[k].pfx, &x->pfx, sizeof(x->pfx)))
-				break;
-		if (k < p->n_sent)
+		if (bgpa_adjout_has(&p->ao, &x->pfx))
 			snprintf(o->peers[o->n_peers++], sizeof(*o->peers),
 				 "%s", p->cfg.name);
 	}
@@ -144,14 +146,14 @@ static int ctl_prefixes(const struct bgpa *b, bool detail,
 
 	*out = NULL;
 	*n = 0;
-	if (!b->n_prefixes)
+	if (!b->rib.n_prefixes)
 		return 0;
-	*out = calloc(b->n_prefixes, sizeof(**out));
+	*out = calloc(b->rib.n_prefixes, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	for (i = 0; i < b->n_prefixes; i++) {
+	for (i = 0; i < b->rib.n_prefixes; i++) {
 		*n = i + 1; /* freed with the rest on failure */
-		err = ctl_prefix(b, &b->prefixes[i], detail, &(*out)[i]);
+		err = ctl_prefix(b, &b->rib.prefixes[i], detail, &(*out)[i]);
 		if (err)
 			return err;
 	}

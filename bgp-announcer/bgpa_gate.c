@@ -21,10 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <jansson.h>
 
 #include "bgpa_gate.h"
 #include "keel_addr.h"
+#include "keel_ctl_lbd.h"
+#include "keel_maps.h"
 
 __attribute__((format(printf, 3, 4))) static void
 gate_fmt(char *buf, size_t size, const char *fmt, ...)
@@ -36,113 +37,116 @@ gate_fmt(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- lbd's answer ---- */
+static const char *const bgpa_pstate_names[BGPA_P__MAX] = {
+	[BGPA_P_UP] = "up",
+	[BGPA_P_DOWN] = "down",
+	[BGPA_P_DISABLED] = "disabled",
+};
 
-static int gate_parse_reals(json_t *reals, unsigned int *up, unsigned int *n)
+const char *bgpa_pstate_name(enum bgpa_pstate s)
 {
-	json_t *r, *st, *us;
-	size_t i;
-
-	if (!json_is_array(reals))
-		return -EBADMSG;
-	*up = *n = 0;
-	json_array_foreach(reals, i, r)
-	{
-		st = json_object_get(r, "state");
-		us = json_object_get(r, "usable");
-		if (!json_is_string(st))
-			return -EBADMSG;
-		(*n)++;
-		/* An lbd without "usable": the state alone. */
-		if (!strcmp(json_string_value(st), "up") &&
-		    (!us || json_is_true(us)))
-			(*up)++;
-	}
-	return 0;
+	return (unsigned int)s < BGPA_P__MAX ? bgpa_pstate_names[s] : "?";
 }
 
+/* ---- lbd's answer ---- */
+
+/* Reals UP and usable; an lbd without "usable": the state alone. */
+static unsigned int gate_reals_up(const struct keel_ctl_service *v)
+{
+	unsigned int up = 0;
+	size_t i;
+
+	for (i = 0; i < v->n_reals; i++)
+		if (v->reals[i].state == KEEL_RS_UP &&
+		    (!v->reals[i].has_usable || v->reals[i].usable))
+			up++;
+	return up;
+}
+
+/* The interfaces not attached, each cut at 32 bytes, the list at 127. */
+static void gate_detached(const struct keel_ctl_dataplane *dp, char *buf,
+			  size_t size)
+{
+	size_t i, dl = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < dp->n_attached; i++) {
+		if (dp->attached[i].attached || dl + 2 >= size)
+			continue;
+		dl += (size_t)snprintf(buf + dl, size - dl, "%s%.32s",
+				       dl ? ", " : "", dp->attached[i].ifname);
+		if (dl >= size)
+			dl = size - 1;
+	}
+}
+
+/*
+ * The strict reading: whatever keel_ctl_status_parse refuses (a member
+ * of the wrong type, an unknown state), and an answer without services
+ * or a service without reals, makes lbd unusable for this poll: the
+ * caller withdraws (fail safe).  Missing members are an older lbd's
+ * (keel_ctl_lbd.h): no usable, no site, no all_attached.
+ */
 int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 		    char *why, size_t size)
 {
 	struct bgpa_gate_lbd n = { 0 };
-	json_t *a, *site, *dp, *svcs, *s, *att, *v;
-	json_error_t je;
-	size_t i, dl = 0;
-	int ret = -EBADMSG;
+	struct keel_ctl_status st;
+	const struct keel_ctl_service *v;
+	size_t i;
+	int ret;
 
-	a = json_loadb(line, len, 0, &je);
-	if (!json_is_object(a)) {
-		gate_fmt(why, size, "not a JSON object: %s", je.text);
-		goto out;
-	}
-	if (!json_is_true(json_object_get(a, "ok"))) {
-		v = json_object_get(a, "error");
-		gate_fmt(why, size, "refused: %s",
-			 json_is_string(v) ? json_string_value(v) : "?");
-		goto out;
-	}
-	svcs = json_object_get(a, "services");
-	if (!json_is_array(svcs)) {
+	ret = keel_ctl_status_parse(line, len, &st, why, size);
+	if (ret)
+		return ret;
+	ret = -EBADMSG;
+	if (!st.has_services) {
 		gate_fmt(why, size, "no services list");
 		goto out;
 	}
-	n.svcs = calloc(json_array_size(svcs) + 1, sizeof(*n.svcs));
+	n.svcs = calloc(st.n_services + 1, sizeof(*n.svcs));
 	if (!n.svcs) {
 		ret = -ENOMEM;
 		gate_fmt(why, size, "out of memory");
 		goto out;
 	}
-	json_array_foreach(svcs, i, s)
-	{
-		struct bgpa_gate_svc *t = &n.svcs[n.n_svcs];
-
-		v = json_object_get(s, "service");
-		if (!json_is_string(v) ||
-		    keel_vip_parse(json_string_value(v), &t->key) ||
-		    gate_parse_reals(json_object_get(s, "reals"), &t->up,
-				     &t->reals)) {
-			gate_fmt(why, size, "services[%zu] malformed", i);
+	for (i = 0; i < st.n_services; i++) {
+		v = &st.services[i];
+		if (keel_vip_parse(v->service, &n.svcs[i].key)) {
+			gate_fmt(why, size,
+				 "services[%zu].service: not a service", i);
 			goto out;
 		}
-		n.n_svcs++;
+		if (!v->has_reals) {
+			gate_fmt(why, size, "services[%zu].reals: missing", i);
+			goto out;
+		}
+		n.svcs[i].up = gate_reals_up(v);
+		n.svcs[i].reals = (unsigned int)v->n_reals;
 	}
+	n.n_svcs = st.n_services;
 	/* A missing site is an lbd from before site drain: not drained. */
-	site = json_object_get(a, "site");
-	n.drained = json_is_true(json_object_get(site, "drained"));
-	v = json_object_get(site, "reason");
-	snprintf(n.drain_reason, sizeof(n.drain_reason), "%s",
-		 n.drained && json_is_string(v) ? json_string_value(v) : "");
+	n.drained = st.has_site && st.site.drained;
+	if (n.drained && st.site.has_reason)
+		snprintf(n.drain_reason, sizeof(n.drain_reason), "%s",
+			 st.site.reason);
 	/* The reason is the operator's text: keep it one printable line. */
 	if (!keel_ctl_text_ok(n.drain_reason, strlen(n.drain_reason)))
 		n.drain_reason[0] = '\0';
-	v = json_object_get(site, "since");
-	n.drain_since = n.drained && json_is_integer(v) ?
-				(time_t)json_integer_value(v) :
-				0;
+	n.drain_since = n.drained && st.site.has_since ? (time_t)st.site.since :
+							 0;
 	/* A missing all_attached counts as not attached (control-protocol.md). */
-	dp = json_object_get(a, "dataplane");
-	n.attached = json_is_true(json_object_get(dp, "all_attached"));
-	json_array_foreach(json_object_get(dp, "attached"), i, att)
-	{
-		v = json_object_get(att, "ifname");
-		if (json_is_false(json_object_get(att, "attached")) &&
-		    json_is_string(v) && dl + 2 < sizeof(n.detached))
-			dl += (size_t)snprintf(n.detached + dl,
-					       sizeof(n.detached) - dl,
-					       "%s%.32s", dl ? ", " : "",
-					       json_string_value(v));
-		if (dl >= sizeof(n.detached))
-			dl = sizeof(n.detached) - 1;
-	}
-	v = json_object_get(a, "generation");
-	n.generation = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+	n.attached = st.has_dataplane && st.dataplane.has_all_attached &&
+		     st.dataplane.all_attached;
+	gate_detached(&st.dataplane, n.detached, sizeof(n.detached));
+	n.generation = st.generation;
 	free(out->svcs);
 	*out = n;
 	n.svcs = NULL;
 	ret = 0;
 out:
 	free(n.svcs);
-	json_decref(a);
+	keel_ctl_status_free(&st);
 	return ret;
 }
 

@@ -26,6 +26,9 @@
  */
 enum bgpa_pstate { BGPA_P_UP, BGPA_P_DOWN, BGPA_P_DISABLED, BGPA_P__MAX };
 
+/* "up", "down", "disabled" ("?" out of range). */
+const char *bgpa_pstate_name(enum bgpa_pstate s);
+
 struct bgpa_health_probe; /* bgpa_health.h: the running probe */
 
 /* A prefix's gating state, kept across reloads for an unchanged prefix. */

@@ -25,6 +25,9 @@
 #include <event2/event.h>
 
 #include "bgpa.h"
+#include "bgpa_gate.h"
+#include "bgpa_health.h"
+#include "bgpa_peer.h"
 #include "keel_clock.h"
 #include "keel_ctl.h"
 #include "keel_names.h"
@@ -72,11 +75,11 @@ static void gate_evaluate(struct bgpa *b)
 	char pfx[64];
 	size_t i;
 
-	if (b->n_prefixes != b->cfg.n_prefixes)
+	if (b->rib.n_prefixes != b->cfg.n_prefixes)
 		return; /* mid-reload */
 	gate_site(b, &site);
-	for (i = 0; i < b->n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 
 		bgpa_gate_decide(&x->g, x->state, &b->cfg.prefixes[i], &site,
 				 now_ms, &d);
@@ -92,7 +95,7 @@ static void gate_evaluate(struct bgpa *b)
 			 d.reason);
 	}
 	if (changed)
-		bgpa_rib_sync_all(b);
+		bgpa_peers_sync(b);
 }
 
 static void gate_sample_all(struct bgpa *b)
@@ -100,11 +103,11 @@ static void gate_sample_all(struct bgpa *b)
 	struct bgpa_gate_site site;
 	size_t i;
 
-	if (b->n_prefixes != b->cfg.n_prefixes)
+	if (b->rib.n_prefixes != b->cfg.n_prefixes)
 		return;
 	gate_site(b, &site);
-	for (i = 0; i < b->n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 		const struct bgpa_cfg_prefix *c = &b->cfg.prefixes[i];
 		const struct bgpa_health_probe *p = x->g.probe;
 		struct bgpa_gate_sample s;
@@ -321,6 +324,29 @@ static void gate_probe_cb(void *arg, uint8_t state, const char *detail)
 	p->state = state;
 }
 
+/*
+ * The same probe: member by member, as both structs have padding (a
+ * member added to keel_probe_spec belongs here too).
+ */
+static bool gate_probe_same(const struct bgpa_cfg_probe *a,
+			    const struct bgpa_cfg_probe *b)
+{
+	const struct keel_probe_spec *x = &a->spec, *y = &b->spec;
+
+	return a->set == b->set && a->has_address == b->has_address &&
+	       a->interval_ms == b->interval_ms && a->rise == b->rise &&
+	       a->fall == b->fall && x->type == y->type &&
+	       x->family == y->family &&
+	       !memcmp(x->addr, y->addr, sizeof(x->addr)) &&
+	       x->port == y->port && x->src_family == y->src_family &&
+	       !memcmp(x->src_addr, y->src_addr, sizeof(x->src_addr)) &&
+	       !strcmp(x->path, y->path) && !strcmp(x->host, y->host) &&
+	       x->status_min == y->status_min &&
+	       x->status_max == y->status_max && !strcmp(x->cmd, y->cmd) &&
+	       x->uid == y->uid && x->gid == y->gid &&
+	       x->timeout_ms == y->timeout_ms;
+}
+
 static void gate_probe_sync(struct bgpa *b, struct bgpa_prefix *x,
 			    const struct bgpa_cfg_prefix *c)
 {
@@ -328,7 +354,7 @@ static void gate_probe_sync(struct bgpa *b, struct bgpa_prefix *x,
 	struct bgpa_health_probe *p;
 
 	if (g->probe && c->probe.set &&
-	    !memcmp(&g->probe->cfg, &c->probe, sizeof(c->probe)))
+	    gate_probe_same(&g->probe->cfg, &c->probe))
 		return;
 	bgpa_health_release(g);
 	if (!c->probe.set)
@@ -382,8 +408,8 @@ static void gate_apply(struct bgpa *b)
 			      (b->cfg.lbd_interval_ms % 1000) * 1000 };
 	size_t i;
 
-	for (i = 0; i < b->n_prefixes && i < b->cfg.n_prefixes; i++) {
-		struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes && i < b->cfg.n_prefixes; i++) {
+		struct bgpa_prefix *x = &b->rib.prefixes[i];
 		const struct bgpa_cfg_prefix *c = &b->cfg.prefixes[i];
 
 		bgpa_gate_set_gated(&x->g,
@@ -432,8 +458,8 @@ void bgpa_health_stop(struct bgpa *b)
 	struct bgpa_health *h = &b->health;
 	size_t i;
 
-	for (i = 0; i < b->n_prefixes; i++)
-		bgpa_health_release(&b->prefixes[i].g);
+	for (i = 0; i < b->rib.n_prefixes; i++)
+		bgpa_health_release(&b->rib.prefixes[i].g);
 	if (h->poll)
 		bufferevent_free(h->poll);
 	h->poll = NULL;

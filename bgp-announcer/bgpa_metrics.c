@@ -9,6 +9,11 @@
 #include <time.h>
 
 #include "bgpa.h"
+#include "bgpa_gate.h"
+#include "bgpa_health.h"
+#include "bgpa_metrics.h"
+#include "bgpa_peer.h"
+#include "bgpa_rib.h"
 #include "keel_ctlsock.h"
 #include "keel_probe.h"
 #include "keel_metrics.h"
@@ -77,7 +82,7 @@ static void m_peers(struct evbuffer *o, const struct bgpa *b, time_t now)
 	PEER_COUNTER("keel_bgp_peer_updates_bad_total",
 		     "UPDATEs with attribute errors (RFC 7606)", bad_updates);
 	PEER_COUNTER("keel_bgp_peer_announced_prefixes",
-		     "prefixes announced to the peer now (a gauge)", n_sent);
+		     "prefixes announced to the peer now (a gauge)", ao.n);
 #undef PEER_COUNTER
 }
 
@@ -86,13 +91,11 @@ static unsigned int m_announced(const struct bgpa *b,
 				const struct bgpa_prefix *x)
 {
 	unsigned int n = 0;
-	size_t i, k;
+	size_t i;
 
+	/* A prefix is in a session's Adj-RIB-Out at most once. */
 	for (i = 0; i < b->n_peers; i++)
-		for (k = 0; k < b->peers[i]->n_sent; k++)
-			if (!memcmp(&b->peers[i]->sent[k].pfx, &x->pfx,
-				    sizeof(x->pfx)))
-				n++;
+		n += bgpa_adjout_has(&b->peers[i]->ao, &x->pfx);
 	return n;
 }
 
@@ -105,24 +108,24 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 
 	keel_prom_help(o, "keel_bgp_prefix_state", "gauge",
 		       "1 for the prefix's current state (up, down, disabled)");
-	for (i = 0; i < b->n_prefixes; i++) {
-		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		bgp_prefix_format(&b->rib.prefixes[i].pfx, pfx, sizeof(pfx));
 		for (s = 0; s < BGPA_P__MAX; s++) {
 			l[0] = (struct keel_prom_label){ "prefix", pfx };
 			l[1] = (struct keel_prom_label){
 				"state", bgpa_pstate_name((enum bgpa_pstate)s)
 			};
-			keel_prom_sample(o, "keel_bgp_prefix_state", l, 2,
-					 (unsigned int)b->prefixes[i].state ==
-						 s);
+			keel_prom_sample(
+				o, "keel_bgp_prefix_state", l, 2,
+				(unsigned int)b->rib.prefixes[i].state == s);
 		}
 	}
 	keel_prom_help(
 		o, "keel_bgp_prefix_announced", "gauge",
 		"1 when the prefix's state says announce (and no fail-safe "
 		"withdraw holds)");
-	for (i = 0; i < b->n_prefixes; i++) {
-		const struct bgpa_prefix *x = &b->prefixes[i];
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		const struct bgpa_prefix *x = &b->rib.prefixes[i];
 
 		bgp_prefix_format(&x->pfx, pfx, sizeof(pfx));
 		l[0] = (struct keel_prom_label){ "prefix", pfx };
@@ -131,19 +134,19 @@ static void m_prefixes(struct evbuffer *o, const struct bgpa *b)
 	}
 	keel_prom_help(o, "keel_bgp_prefix_announced_peers", "gauge",
 		       "peers the prefix is announced to now");
-	for (i = 0; i < b->n_prefixes; i++) {
-		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		bgp_prefix_format(&b->rib.prefixes[i].pfx, pfx, sizeof(pfx));
 		l[0] = (struct keel_prom_label){ "prefix", pfx };
 		keel_prom_sample(o, "keel_bgp_prefix_announced_peers", l, 1,
-				 m_announced(b, &b->prefixes[i]));
+				 m_announced(b, &b->rib.prefixes[i]));
 	}
 	keel_prom_help(o, "keel_bgp_prefix_state_changes_total", "counter",
 		       "state changes of the prefix since start");
-	for (i = 0; i < b->n_prefixes; i++) {
-		bgp_prefix_format(&b->prefixes[i].pfx, pfx, sizeof(pfx));
+	for (i = 0; i < b->rib.n_prefixes; i++) {
+		bgp_prefix_format(&b->rib.prefixes[i].pfx, pfx, sizeof(pfx));
 		l[0] = (struct keel_prom_label){ "prefix", pfx };
 		keel_prom_sample(o, "keel_bgp_prefix_state_changes_total", l, 1,
-				 (double)b->prefixes[i].g.changes);
+				 (double)b->rib.prefixes[i].g.changes);
 	}
 }
 

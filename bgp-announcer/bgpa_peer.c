@@ -20,8 +20,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "keel_clock.h"
 #include "bgpa.h"
+#include "bgpa_peer.h"
+#include "bgpa_rib.h"
+#include "keel_clock.h"
 
 #define BGPA_LINGER_S 2
 #define BGPA_PARKED_S 10
@@ -82,16 +84,25 @@ int bgpa_md5_set(int fd, const struct bgpa_cfg_peer *c, const char *key)
 	return 0;
 }
 
+/*
+ * Every member but the name and the line, which do not touch the
+ * session; member by member, as the struct has padding.
+ */
 bool bgpa_peer_same(const struct bgpa_cfg_peer *a,
 		    const struct bgpa_cfg_peer *b)
 {
-	struct bgpa_cfg_peer x = *a, y = *b;
-
-	/* The name and the line do not touch the session. */
-	memset(x.name, 0, sizeof(x.name));
-	memset(y.name, 0, sizeof(y.name));
-	x.line = y.line = 0;
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	return a->family == b->family && !memcmp(a->addr, b->addr, 16) &&
+	       a->port == b->port && a->remote_as == b->remote_as &&
+	       a->has_local == b->has_local &&
+	       a->local_family == b->local_family &&
+	       !memcmp(a->local, b->local, 16) &&
+	       !strcmp(a->password, b->password) &&
+	       a->has_hold == b->has_hold && a->hold_time == b->hold_time &&
+	       a->passive == b->passive && a->has_nh4 == b->has_nh4 &&
+	       a->has_nh6 == b->has_nh6 && a->nh4 == b->nh4 &&
+	       !memcmp(a->nh6, b->nh6, 16) && a->bfd == b->bfd &&
+	       a->bfd_interval_ms == b->bfd_interval_ms &&
+	       a->bfd_multiplier == b->bfd_multiplier;
 }
 
 /* ---- lingering connections ---- */
@@ -194,6 +205,48 @@ void bgpa_peer_send(struct bgpa_peer *p, const uint8_t *msg, int len)
 	}
 }
 
+/* bgpa_rib's emit: the session's connection. */
+static void peer_emit(void *arg, const uint8_t *msg, int len)
+{
+	bgpa_peer_send(arg, msg, len);
+}
+
+/* What the session's UPDATEs depend on, for bgpa_rib. */
+static void peer_rib_session(const struct bgpa_peer *p,
+			     struct bgpa_rib_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ipv4 = p->fsm.nego.ipv4;
+	s->ipv6 = p->fsm.nego.ipv6;
+	s->as4 = p->fsm.nego.as4;
+	s->has_nh4 = p->cfg.has_nh4;
+	s->nh4 = p->cfg.nh4;
+	s->has_nh6 = p->cfg.has_nh6;
+	memcpy(s->nh6, p->cfg.nh6, sizeof(s->nh6));
+	s->local_family = p->local_family;
+	memcpy(s->local, p->local, sizeof(s->local));
+	s->local_as = p->b->cfg.local_as;
+	s->name = p->cfg.name;
+}
+
+static void peer_sync(struct bgpa_peer *p)
+{
+	struct bgpa_rib_session s;
+
+	if (p->fsm.state != BGP_ST_ESTABLISHED || !p->bev)
+		return;
+	peer_rib_session(p, &s);
+	p->updates_out += bgpa_rib_sync(&p->b->rib, &s, &p->ao, peer_emit, p);
+}
+
+void bgpa_peers_sync(struct bgpa *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_peers; i++)
+		peer_sync(b->peers[i]);
+}
+
 static void peer_record(struct bgpa_peer_err *e,
 			const struct bgp_notification *n)
 {
@@ -236,6 +289,7 @@ static void peer_apply(struct bgpa_peer *p, enum bgp_state was,
 {
 	struct bgpa *b = p->b;
 	uint8_t buf[BGP_MSG_MAX];
+	struct bgpa_rib_session s;
 	struct bgp_open open;
 	int n;
 
@@ -263,7 +317,7 @@ static void peer_apply(struct bgpa_peer *p, enum bgp_state was,
 		p->bev = NULL;
 	}
 	if (o->actions & BGP_ACT_DOWN) {
-		bgpa_rib_down(p);
+		bgpa_rib_down(&p->ao);
 		p->up_since = 0;
 	}
 	if (o->actions & BGP_ACT_STOP_RETRY)
@@ -297,10 +351,15 @@ static void peer_apply(struct bgpa_peer *p, enum bgp_state was,
 			 p->fsm.nego.ipv4 ? "ipv4 " : "",
 			 p->fsm.nego.ipv6 ? "ipv6 " : "",
 			 p->fsm.nego.as4 ? "as4" : "as2");
-		bgpa_rib_established(p);
+		peer_rib_session(p, &s);
+		p->updates_out +=
+			bgpa_rib_established(&b->rib, &s, &p->ao, peer_emit, p);
 	}
-	if (o->actions & BGP_ACT_RESEND)
-		bgpa_rib_resend(p);
+	if (o->actions & BGP_ACT_RESEND) {
+		peer_rib_session(p, &s);
+		p->updates_out +=
+			bgpa_rib_resend(&b->rib, &s, &p->ao, peer_emit, p);
+	}
 }
 
 static void peer_event(struct bgpa_peer *p, enum bgp_event ev,
@@ -451,9 +510,9 @@ static void peer_bev_event(struct bufferevent *bev, short what, void *arg)
 		if (p->fsm.state >= BGP_ST_OPENSENT)
 			keel_log(LOG_INFO, "peer %s: connection %s%s%s",
 				 p->cfg.name,
-				 what & BEV_EVENT_EOF ? "closed" : "error",
-				 what & BEV_EVENT_ERROR ? ": " : "",
-				 what & BEV_EVENT_ERROR ? strerror(e) : "");
+				 (what & BEV_EVENT_EOF) ? "closed" : "error",
+				 (what & BEV_EVENT_ERROR) ? ": " : "",
+				 (what & BEV_EVENT_ERROR) ? strerror(e) : "");
 		peer_event(p, BGP_EV_TCP_FAILS, NULL);
 	}
 }
@@ -848,10 +907,14 @@ void bgpa_peer_start(struct bgpa_peer *p)
 void bgpa_peer_stop(struct bgpa_peer *p, const char *msg)
 {
 	struct bgp_fsm_in in = { .shutdown_msg = msg };
+	struct bgpa_rib_session s;
 
 	/* Withdraw first, so the router moves traffic before the Cease. */
-	if (p->fsm.state == BGP_ST_ESTABLISHED)
-		bgpa_rib_withdraw_all(p);
+	if (p->fsm.state == BGP_ST_ESTABLISHED) {
+		peer_rib_session(p, &s);
+		p->updates_out +=
+			bgpa_rib_withdraw_all(&s, &p->ao, peer_emit, p);
+	}
 	parked_drop(p, NULL);
 	/*
 	 * BFD stays until bgpa_peer_free(): its AdminDown must follow the
@@ -881,6 +944,6 @@ void bgpa_peer_free(struct bgpa_peer *p)
 		event_free(p->t_parked);
 	if (p->t_kick)
 		event_free(p->t_kick);
-	free(p->sent);
+	bgpa_rib_down(&p->ao);
 	free(p);
 }

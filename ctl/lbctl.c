@@ -184,16 +184,13 @@ static const struct keel_cli_arg arg_weight_desc = {
 struct lbctl_call {
 	enum keel_ctl_cmd ctl;
 	enum lbctl_peer peer;
-	const char *request; /* PEER_BGPA: the request line as sent */
 	lbctl_show_fn show;
 };
 
 #define LBD(c, s) (&(const struct lbctl_call){ .ctl = (c), .show = (s) })
-#define BGPA(r, s)                                         \
-	(&(const struct lbctl_call){ .ctl = KEEL_CTL__MAX, \
-				     .peer = PEER_BGPA,    \
-				     .request = (r),       \
-				     .show = (s) })
+#define BGPA(c, s)                   \
+	(&(const struct lbctl_call){ \
+		.ctl = (c), .peer = PEER_BGPA, .show = (s) })
 
 static int lbctl_run(void *ctx, const struct keel_cli_cmd *cmd,
 		     const struct keel_cli *c, char **args);
@@ -297,7 +294,7 @@ static const struct keel_cli_cmd lbctl_cmds[] = {
 	  .opts = O(SOCKET),
 	  .refuse = O(INSTANCE),
 	  .run = lbctl_run,
-	  .data = BGPA("{\"cmd\":\"status\"}\n", lbctl_show_bgp),
+	  .data = BGPA(KEEL_CTL_STATUS, lbctl_show_bgp),
 	  .help = "bgp-announcer: sessions, and what is announced to whom and why" },
 	{ .verb = "shutdown",
 	  .opts = O(UNLOAD),
@@ -476,11 +473,9 @@ static int lbctl_run(void *ctx, const struct keel_cli_cmd *cmd,
 		else
 			lbctl_option(l, OPT_INSTANCE, LBCTL_INSTANCE_DEFAULT);
 	}
-	if (call->request)
-		return lbctl_request(l, call, call->request,
-				     strlen(call->request));
 	l->req.cmd = call->ctl;
-	if (call->ctl == KEEL_CTL_STATUS && !l->json)
+	/* lbd's status: its summary first (the announcer has none). */
+	if (call->peer == PEER_LBD && call->ctl == KEEL_CTL_STATUS && !l->json)
 		return lbctl_status(l, call);
 	n = keel_ctl_req_encode(&l->req, req, sizeof(req));
 	if (n < 0) {

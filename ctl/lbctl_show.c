@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <jansson.h>
 
 #include "keel_cli.h"
 #include "keel_ctl.h"
+#include "keel_ctl_bgpa.h"
 #include "keel_ctl_lbd.h"
 #include "keel_names.h"
 #include "lbctl_show.h"
@@ -449,122 +449,79 @@ int lbctl_show_reload(const char *line, size_t len, char *err, size_t errlen)
 }
 
 /*
- * bgp status stays on jansson: keel_ctl_bgpa_status_parse() refuses an
- * older announcer's answer ("peers" a count, not names) and cannot tell
- * an absent router_id, uptime_s, reloads, reason or since from a zero,
- * which this table prints as "-" or leaves out (tests/unit/ctl).
+ * bgp status.  An older announcer (keel_ctl_bgpa.h) wrote a prefix's
+ * "peers" as a count and lacked router_id, uptime_s, reloads, reason and
+ * since: "-" for the first three, the columns left out for the others,
+ * and the prefix's peers found through the peers' "announced".
  */
 
-static const char *jstr(json_t *o, const char *key, const char *dflt)
+/* A string member, "-" when empty (a member the announcer left out). */
+static const char *dash(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : dflt;
+	return s[0] ? s : "-";
 }
 
-/* An integer as is, a real with one decimal, "-" when absent. */
-static const char *jnum(json_t *o, const char *key, char *buf, size_t size)
+/* "6/2 \"maintenance\" at TIME", or "" for none. */
+static const char *fmt_bgp_err(bool has, const struct keel_ctl_bgpa_notif *e,
+			       char *buf, size_t size)
 {
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_integer(v))
-		snprintf(buf, size, "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, size, "%.1f", json_real_value(v));
-	else
-		snprintf(buf, size, "-");
-	return buf;
-}
-
-/* "6/2 \"maintenance\" at TIME", or "" for null. */
-static const char *fmt_bgp_err(json_t *e, char *buf, size_t size)
-{
-	char b1[32], b2[32], when[64];
+	char when[64];
 	size_t n;
 
-	if (!json_is_object(e)) {
-		buf[0] = '\0';
+	buf[0] = '\0';
+	if (!has)
 		return buf;
-	}
-	n = snprintf(buf, size, "%s/%s", jnum(e, "code", b1, sizeof(b1)),
-		     jnum(e, "subcode", b2, sizeof(b2)));
-	if (n < size && json_is_string(json_object_get(e, "message")))
-		n += snprintf(buf + n, size - n, " \"%s\"",
-			      jstr(e, "message", ""));
-	if (n < size && json_is_integer(json_object_get(e, "at")))
+	n = (size_t)snprintf(buf, size, "%" PRIu32 "/%" PRIu32, e->code,
+			     e->subcode);
+	if (n < size && e->has_message)
+		n += (size_t)snprintf(buf + n, size - n, " \"%s\"", e->message);
+	if (n < size && e->at > 0)
 		snprintf(buf + n, size - n, " at %s",
-			 fmt_when(json_integer_value(json_object_get(e, "at")),
-				  when, sizeof(when)));
+			 fmt_when(e->at, when, sizeof(when)));
 	return buf;
 }
 
-/* An integer member as a duration, "-" when absent or null. */
-static const char *jage(json_t *o, const char *key, char *buf, size_t size)
+static int width_of(int w, const char *s)
 {
-	json_t *v = json_object_get(o, key);
+	int n = (int)strlen(dash(s));
 
-	if (json_is_integer(v))
-		return fmt_age(json_integer_value(v), buf, size);
-	snprintf(buf, size, "-");
-	return buf;
+	return n > w ? n : w;
 }
 
-static int col_width(json_t *arr, const char *key, const char *title)
+/* The peers a prefix went to: the answer's names if it has them, else
+ * (an older announcer's count) the peers whose "announced" holds it. */
+static void fmt_prefix_peers(const struct keel_ctl_bgpa_prefix *x,
+			     const struct keel_ctl_bgpa_status *a, char *buf,
+			     size_t size)
 {
-	int w = (int)strlen(title), n;
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(arr, i, v)
-	{
-		n = (int)strlen(jstr(v, key, "-"));
-		w = n > w ? n : w;
-	}
-	return w;
-}
-
-/* The peers a prefix went to: the answer's list if it has one, else the
- * peers whose "announced" holds it. */
-static void fmt_prefix_peers(json_t *x, json_t *peers, char *buf, size_t size)
-{
-	json_t *to = json_object_get(x, "peers"), *p, *r;
-	const char *pfx = jstr(x, "prefix", "");
+	const struct keel_ctl_bgpa_peer *p;
 	size_t i, j, n = 0;
 
 	buf[0] = '\0';
-	if (json_is_array(to)) {
-		json_array_foreach(to, i, p) if (json_is_string(p) && n < size)
-			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
-				      json_string_value(p));
+	if (x->has_peers) {
+		for (i = 0; i < x->n_peers && n < size; i++)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s",
+					      n ? "," : "", x->peers[i]);
 	} else {
-		json_array_foreach(peers, i, p) json_array_foreach(
-			json_object_get(p, "announced"), j,
-			r) if (!strcmp(json_string_value(r) ?: "", pfx) &&
-			       n < size)
-			n += snprintf(buf + n, size - n, "%s%s", n ? "," : "",
-				      jstr(p, "name", "?"));
+		for (i = 0; i < a->n_peers; i++) {
+			p = &a->peers[i];
+			for (j = 0; j < p->n_announced && n < size; j++)
+				if (!strcmp(p->announced[j], x->prefix))
+					n += (size_t)snprintf(buf + n, size - n,
+							      "%s%s",
+							      n ? "," : "",
+							      dash(p->name));
+		}
 	}
 	if (!buf[0])
 		snprintf(buf, size, "-");
 }
 
-/* A prefix's "since": unix seconds (shown as an age) or text. */
-static const char *fmt_since(json_t *x, char *buf, size_t size)
-{
-	json_t *v = json_object_get(x, "since");
-
-	if (json_is_integer(v))
-		return fmt_age(time(NULL) - json_integer_value(v), buf, size);
-	snprintf(buf, size, "%s",
-		 json_is_string(v) ? json_string_value(v) : "-");
-	return buf;
-}
-
 /* "sent E; received E; REASON", the parts it has, or "-". */
-static void show_bgp_why(json_t *p, const char *sent, const char *recv)
+static void show_bgp_why(const struct keel_ctl_bgpa_peer *p, const char *sent,
+			 const char *recv)
 {
-	const char *why = jstr(p, "last_reason", "");
+	const char *why = p->has_last_reason ? p->last_reason : "";
 	const char *sep = " ";
 
 	if (sent[0]) {
@@ -582,99 +539,114 @@ static void show_bgp_why(json_t *p, const char *sent, const char *recv)
 	printf("\n");
 }
 
-/*
- * The announcer's status: sessions, then prefixes with what they are
- * announced to and why.  Members a given announcer lacks print as "-".
- */
-static void show_bgp_json(json_t *a)
+static void show_bgp_peers(const struct keel_ctl_bgpa_status *a)
 {
-	json_t *peers = json_object_get(a, "peers");
-	json_t *pfxs = json_object_get(a, "prefixes"), *p, *x;
-	char b1[AGE_MAX], b2[AGE_MAX], b3[32], e1[160], e2[160], to[512];
-	int wn, wa, wp, wt;
-	bool reasons = false, since = false;
+	const struct keel_ctl_bgpa_peer *p;
+	char e1[160], e2[160], fr[AGE_MAX], up[AGE_MAX];
+	int wn = (int)strlen("PEER"), wa = (int)strlen("ADDRESS");
 	size_t i;
 
-	printf("bgp-announcer  AS %s  router id %s  up %s  reloads %s\n",
-	       jnum(a, "local_as", b1, sizeof(b1)), jstr(a, "router_id", "-"),
-	       jage(a, "uptime_s", b2, sizeof(b2)),
-	       jnum(a, "reloads", b3, sizeof(b3)));
-	printf("\n");
-	if (!json_array_size(peers)) {
+	if (!a->n_peers) {
 		printf("no peers\n");
-	} else {
-		wn = col_width(peers, "name", "PEER");
-		wa = col_width(peers, "address", "ADDRESS");
-		printf("%-*s  %-*s  %10s  %-11s  %8s  %8s  %9s  %s\n", wn,
-		       "PEER", wa, "ADDRESS", "AS", "STATE", "FOR", "UPTIME",
-		       "ANNOUNCED", "LAST ERROR / REASON");
-		json_array_foreach(peers, i, p)
-		{
-			char asn[32], fr[AGE_MAX], up[AGE_MAX];
-
-			fmt_bgp_err(json_object_get(p, "last_error_sent"), e1,
-				    sizeof(e1));
-			fmt_bgp_err(json_object_get(p, "last_error_received"),
-				    e2, sizeof(e2));
-			printf("%-*s  %-*s  %10s  %-11s  %8s  %8s  %9zu ", wn,
-			       jstr(p, "name", "-"), wa,
-			       jstr(p, "address", "-"),
-			       jnum(p, "remote_as", asn, sizeof(asn)),
-			       jstr(p, "state", "-"),
-			       jage(p, "state_for_s", fr, sizeof(fr)),
-			       jage(p, "uptime_s", up, sizeof(up)),
-			       json_array_size(
-				       json_object_get(p, "announced")));
-			show_bgp_why(p, e1, e2);
-		}
-	}
-	printf("\n");
-	if (!json_array_size(pfxs)) {
-		printf("no prefixes\n");
 		return;
 	}
-	json_array_foreach(pfxs, i, x)
-	{
-		reasons |= json_object_get(x, "reason") != NULL;
-		since |= json_object_get(x, "since") != NULL;
+	for (i = 0; i < a->n_peers; i++) {
+		wn = width_of(wn, a->peers[i].name);
+		wa = width_of(wa, a->peers[i].address);
 	}
-	wp = col_width(pfxs, "prefix", "PREFIX");
-	wt = col_width(pfxs, "state", "STATE");
-	printf("%-*s  %-*s  %-9s  %s%s\n", wp, "PREFIX", wt, "STATE",
-	       "ANNOUNCED", since ? "   SINCE  " : "",
-	       reasons ? "TO                    REASON" : "TO");
-	json_array_foreach(pfxs, i, x)
-	{
-		json_t *ann = json_object_get(x, "announce");
-
-		fmt_prefix_peers(x, peers, to, sizeof(to));
-		printf("%-*s  %-*s  %-9s  ", wp, jstr(x, "prefix", "-"), wt,
-		       jstr(x, "state", "-"),
-		       json_is_true(ann)  ? "yes" :
-		       json_is_false(ann) ? "withdrawn" :
-					    "-");
-		if (since)
-			printf("%8s  ", fmt_since(x, b1, sizeof(b1)));
-		if (reasons)
-			printf("%-20s  %s\n", json_is_true(ann) ? to : "-",
-			       jstr(x, "reason", "-"));
+	printf("%-*s  %-*s  %10s  %-11s  %8s  %8s  %9s  %s\n", wn, "PEER", wa,
+	       "ADDRESS", "AS", "STATE", "FOR", "UPTIME", "ANNOUNCED",
+	       "LAST ERROR / REASON");
+	for (i = 0; i < a->n_peers; i++) {
+		p = &a->peers[i];
+		fmt_bgp_err(p->has_last_error_sent, &p->last_error_sent, e1,
+			    sizeof(e1));
+		fmt_bgp_err(p->has_last_error_received, &p->last_error_received,
+			    e2, sizeof(e2));
+		if (p->has_uptime_s)
+			fmt_age(p->uptime_s, up, sizeof(up));
 		else
-			printf("%s\n", json_is_true(ann) ? to : "-");
+			snprintf(up, sizeof(up), "-");
+		printf("%-*s  %-*s  %10" PRIu32 "  %-11s  %8s  %8s  %9zu ", wn,
+		       dash(p->name), wa, dash(p->address), p->remote_as,
+		       dash(p->state), fmt_age(p->state_for_s, fr, sizeof(fr)),
+		       up, p->n_announced);
+		show_bgp_why(p, e1, e2);
 	}
 }
 
+static void show_bgp_prefixes(const struct keel_ctl_bgpa_status *a)
+{
+	const struct keel_ctl_bgpa_prefix *x;
+	int wp = (int)strlen("PREFIX"), wt = (int)strlen("STATE");
+	bool reasons = false, since = false;
+	char b1[AGE_MAX], to[512];
+	size_t i;
+
+	if (!a->n_prefixes) {
+		printf("no prefixes\n");
+		return;
+	}
+	/* reason and since came in one version: a column when any has it. */
+	for (i = 0; i < a->n_prefixes; i++) {
+		x = &a->prefixes[i];
+		reasons |= x->has_reason;
+		since |= x->has_reason || x->has_since;
+		wp = width_of(wp, x->prefix);
+		wt = width_of(wt, x->state);
+	}
+	printf("%-*s  %-*s  %-9s  %s%s\n", wp, "PREFIX", wt, "STATE",
+	       "ANNOUNCED", since ? "   SINCE  " : "",
+	       reasons ? "TO                    REASON" : "TO");
+	for (i = 0; i < a->n_prefixes; i++) {
+		x = &a->prefixes[i];
+		fmt_prefix_peers(x, a, to, sizeof(to));
+		printf("%-*s  %-*s  %-9s  ", wp, dash(x->prefix), wt,
+		       dash(x->state), x->announce ? "yes" : "withdrawn");
+		if (since) {
+			if (x->has_since)
+				fmt_age(time(NULL) - x->since, b1, sizeof(b1));
+			else
+				snprintf(b1, sizeof(b1), "-");
+			printf("%8s  ", b1);
+		}
+		if (reasons)
+			printf("%-20s  %s\n", x->announce ? to : "-",
+			       x->has_reason ? x->reason : "-");
+		else
+			printf("%s\n", x->announce ? to : "-");
+	}
+}
+
+/*
+ * The announcer's status: sessions, then prefixes with what they are
+ * announced to and why.
+ */
 int lbctl_show_bgp(const char *line, size_t len, char *err, size_t errlen)
 {
-	json_error_t jerr;
-	json_t *a;
+	struct keel_ctl_bgpa_status a;
+	char b1[AGE_MAX], b2[32];
+	int ret;
 
-	a = json_loadb(line, len, 0, &jerr);
-	if (!a) {
-		snprintf(err, errlen, "%s", jerr.text);
-		return -EBADMSG;
-	}
-	show_bgp_json(a);
-	json_decref(a);
+	ret = keel_ctl_bgpa_status_parse(line, len, &a, err, errlen);
+	if (ret)
+		return ret;
+	if (a.has_uptime_s)
+		fmt_age(a.uptime_s, b1, sizeof(b1));
+	else
+		snprintf(b1, sizeof(b1), "-");
+	if (a.has_reloads)
+		fmt_u(a.reloads, b2, sizeof(b2));
+	else
+		snprintf(b2, sizeof(b2), "-");
+	printf("bgp-announcer  AS %" PRIu32
+	       "  router id %s  up %s  reloads %s\n",
+	       a.local_as, a.has_router_id ? a.router_id : "-", b1, b2);
+	printf("\n");
+	show_bgp_peers(&a);
+	printf("\n");
+	show_bgp_prefixes(&a);
+	keel_ctl_bgpa_status_free(&a);
 	return 0;
 }
 

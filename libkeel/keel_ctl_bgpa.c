@@ -50,13 +50,17 @@ static const struct keel_cj_obj peer_o = KEEL_CJ_OBJ_OF(T, peer_m);
 
 /* The members of status's prefixes; prefixes adds the detail after them. */
 #define T struct keel_ctl_bgpa_prefix
-#define BGPA_PREFIX_MEMBERS                                           \
-	KEEL_CJ_M(T, "prefix", STR, prefix),                          \
-		KEEL_CJ_M(T, "state", STR, state),                    \
-		KEEL_CJ_M(T, "announce", BOOL, announce),             \
-		KEEL_CJ_ARRAY(T, "peers", STRS, peers, n_peers, NULL, \
-			      BGPA_PEERS_MAX),                        \
-		KEEL_CJ_M(T, "reason", STR, reason),                  \
+#define BGPA_PREFIX_MEMBERS                                             \
+	KEEL_CJ_M(T, "prefix", STR, prefix),                            \
+		KEEL_CJ_M(T, "state", STR, state),                      \
+		KEEL_CJ_M(T, "announce", BOOL, announce),               \
+		KEEL_CJ_ARRAY(T, "peers", STRS, peers, n_peers, NULL,   \
+			      BGPA_PEERS_MAX,                           \
+			      .has_off = KEEL_CJ_HAS(T, has_peers),     \
+			      .flags = KEEL_CJ_SEEN | KEEL_CJ_OR_COUNT, \
+			      .alt_off = offsetof(T, peers_count)),     \
+		KEEL_CJ_OPT(T, "reason", STR, reason, has_reason,       \
+			    .flags = KEEL_CJ_SEEN),                     \
 		KEEL_CJ_NUL(T, "since", I64, since, has_since)
 static const struct keel_cj_member prefix_m[] = {
 	BGPA_PREFIX_MEMBERS,
@@ -102,9 +106,12 @@ static const struct keel_cj_obj disable_o = KEEL_CJ_OBJ_OF(T, disable_m);
 #define T struct keel_ctl_bgpa_status
 static const struct keel_cj_member status_m[] = {
 	KEEL_CJ_M(T, "local_as", U32, local_as),
-	KEEL_CJ_M(T, "router_id", STR, router_id),
-	KEEL_CJ_M(T, "uptime_s", I64, uptime_s),
-	KEEL_CJ_M(T, "reloads", U64, reloads),
+	KEEL_CJ_OPT(T, "router_id", STR, router_id, has_router_id,
+		    .flags = KEEL_CJ_SEEN),
+	KEEL_CJ_OPT(T, "uptime_s", I64, uptime_s, has_uptime_s,
+		    .flags = KEEL_CJ_SEEN),
+	KEEL_CJ_OPT(T, "reloads", U64, reloads, has_reloads,
+		    .flags = KEEL_CJ_SEEN),
 	KEEL_CJ_ARRAY(T, "peers", ARR, peers, n_peers, &peer_o, BGPA_PEERS_MAX),
 	KEEL_CJ_ARRAY(T, "prefixes", ARR, prefixes, n_prefixes, &prefix_o,
 		      BGPA_PREFIXES_MAX),

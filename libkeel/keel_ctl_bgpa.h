@@ -7,6 +7,11 @@
  * missing one leaves its has_* flag false or its value zero; the encoders
  * write the members bgp-announcer writes, in its order, with its
  * null-or-absent choices (golden lines: tests/unit/keel/test_keel_ctl_bgpa.c).
+ *
+ * An older announcer's status (a rolling upgrade: a new lbctl against
+ * it) wrote each prefix's "peers" as a count, and lacked router_id,
+ * uptime_s, reloads and the prefixes' reason and since: the has_* flags
+ * marked "parse only" say so (the encoders write those members always).
  */
 #ifndef KEEL_CTL_BGPA_H
 #define KEEL_CTL_BGPA_H
@@ -54,8 +59,12 @@ struct keel_ctl_bgpa_prefix {
 	char prefix[KEEL_CTL_BGPA_NAME_MAX];
 	char state[16]; /* up, down, disabled */
 	bool announce;
+	/* parse only: false for an older announcer's count (peers_count) */
+	bool has_peers;
 	char (*peers)[KEEL_CTL_BGPA_NAME_MAX]; /* announced to */
 	size_t n_peers;
+	uint32_t peers_count; /* an older announcer's "peers": N */
+	bool has_reason; /* parse only: false for an older announcer */
 	char reason[KEEL_CTL_BGPA_TEXT_MAX];
 	bool has_since; /* null: never changed */
 	int64_t since;
@@ -91,6 +100,8 @@ struct keel_ctl_bgpa_disable {
 /* status */
 struct keel_ctl_bgpa_status {
 	uint32_t local_as;
+	/* parse only: false for an older announcer, which lacked them */
+	bool has_router_id, has_uptime_s, has_reloads;
 	char router_id[16];
 	int64_t uptime_s;
 	uint64_t reloads;

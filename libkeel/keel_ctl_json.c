@@ -189,7 +189,7 @@ static json_t *cj_encode_obj(const struct keel_cj_obj *o, const void *in,
 	for (i = 0; i < o->n; i++) {
 		const struct keel_cj_member *m = &o->m[i];
 
-		if (!cj_has(m, in)) {
+		if (!(m->flags & KEEL_CJ_SEEN) && !cj_has(m, in)) {
 			if (!(m->flags & KEEL_CJ_NULL))
 				continue;
 			v = json_null();
@@ -444,6 +444,18 @@ static int cj_parse_member(struct cj_ctx *c, const struct keel_cj_member *m,
 	}
 }
 
+/* An older peer's count where the table has an array (KEEL_CJ_OR_COUNT). */
+static int cj_parse_count(struct cj_ctx *c, json_t *v, uint32_t *count)
+{
+	json_int_t n = 0;
+	int ret;
+
+	ret = cj_parse_int(c, v, 0, UINT32_MAX, &n);
+	if (!ret)
+		*count = (uint32_t)n;
+	return ret;
+}
+
 static int cj_parse_obj(struct cj_ctx *c, const struct keel_cj_obj *o,
 			json_t *j, void *out)
 {
@@ -461,6 +473,13 @@ static int cj_parse_obj(struct cj_ctx *c, const struct keel_cj_obj *o,
 		if (!v || (json_is_null(v) && (m->flags & KEEL_CJ_NULL)))
 			continue;
 		len = cj_push(c, m->name, 0);
+		if ((m->flags & KEEL_CJ_OR_COUNT) && json_is_integer(v)) {
+			ret = cj_parse_count(c, v, cj_at(out, m->alt_off));
+			if (ret)
+				return ret;
+			cj_pop(c, len);
+			continue;
+		}
 		ret = cj_parse_member(c, m, v, out);
 		if (ret)
 			return ret;

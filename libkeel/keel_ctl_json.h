@@ -43,6 +43,18 @@ enum keel_cj_type {
 };
 
 #define KEEL_CJ_NULL 0x1 /* not present: written null (else left out) */
+/*
+ * has_off says only whether a parse saw the member; the encoder writes
+ * it always (a member every version of the daemon writes, whose absence
+ * a reader refuses: "services" of lbd's status).
+ */
+#define KEEL_CJ_SEEN 0x2
+/*
+ * An array member an older peer wrote as an integer (a count instead of
+ * the names): the count goes to the uint32_t at alt_off, has_off stays
+ * false.  Encoded as the array always (with KEEL_CJ_SEEN).
+ */
+#define KEEL_CJ_OR_COUNT 0x4
 
 /* One member of an object whose names are open ("reports", "counters"). */
 #define KEEL_CTL_COUNT_NAME 32
@@ -56,12 +68,13 @@ struct keel_cj_obj;
 struct keel_cj_member {
 	const char *name;
 	uint8_t type;
-	uint8_t flags; /* KEEL_CJ_NULL */
+	uint8_t flags; /* KEEL_CJ_NULL, KEEL_CJ_SEEN, KEEL_CJ_OR_COUNT */
 	uint32_t size; /* STR, STRS: buffer size; ARR: element size */
 	size_t off;
 	size_t has_off; /* KEEL_CJ_HAS(): bool "present"; 0: always there */
 	size_t n_off; /* ARR, STRS, COUNTS: its size_t count */
 	uint32_t max; /* ARR, STRS, COUNTS: most elements (-ERANGE above) */
+	size_t alt_off; /* KEEL_CJ_OR_COUNT: the uint32_t count */
 	const struct keel_cj_obj *sub; /* OBJ, ARR */
 	const char *const *names; /* ENUM */
 	uint8_t n_names;
@@ -75,10 +88,10 @@ struct keel_cj_obj {
 };
 
 #define KEEL_CJ_HAS(type, f) (offsetof(type, f) + 1)
-#define KEEL_CJ_OBJ_OF(type, members)                                      \
-	{                                                                  \
-		.m = members, .n = sizeof(members) / sizeof((members)[0]), \
-		.size = sizeof(type),                                      \
+#define KEEL_CJ_OBJ_OF(type, members)                                        \
+	{                                                                    \
+		.m = (members), .n = sizeof(members) / sizeof((members)[0]), \
+		.size = sizeof(type),                                        \
 	}
 
 /* A member f of struct T named nm, of type ty (STR, BOOL, ...). */
@@ -105,12 +118,14 @@ struct keel_cj_obj {
 /*
  * The public codec of one answer: pfx##_encode(buf, size, in) and
  * pfx##_parse(line, len, out, err, errlen) over struct T, table o.
+ * T is a type, which parentheses would break: hence the NOLINTs.
  */
 #define KEEL_CJ_CODEC(pfx, T, o)                                         \
 	int pfx##_encode(char *buf, size_t size, const T *in)            \
 	{                                                                \
 		return keel_cj_answer_encode(&(o), in, buf, size);       \
 	}                                                                \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */                 \
 	int pfx##_parse(const char *line, size_t len, T *out, char *err, \
 			size_t errlen)                                   \
 	{                                                                \
@@ -118,10 +133,11 @@ struct keel_cj_obj {
 					    errlen);                     \
 	}
 /* ... and what frees what its parse allocated. */
-#define KEEL_CJ_FREE(name, T, o)       \
-	void name(T *p)                \
-	{                              \
-		keel_cj_free(&(o), p); \
+#define KEEL_CJ_FREE(name, T, o)                         \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */ \
+	void name(T *p)                                  \
+	{                                                \
+		keel_cj_free(&(o), p);                   \
 	}
 
 /*

@@ -195,7 +195,9 @@ static const struct keel_cj_member status_m[] = {
 	KEEL_CJ_OPT(T, "loop", OBJ, loop, has_loop, .sub = &loop_o),
 	KEEL_CJ_OPT(T, "agents", OBJ, agents, has_agents, .sub = &agents_o),
 	KEEL_CJ_ARRAY(T, "services", ARR, services, n_services, &service_o,
-		      KEEL_MAX_SERVICES),
+		      KEEL_MAX_SERVICES,
+		      .has_off = KEEL_CJ_HAS(T, has_services),
+		      .flags = KEEL_CJ_SEEN),
 };
 static const struct keel_cj_obj status_o = KEEL_CJ_OBJ_OF(T, status_m);
 #undef T

@@ -164,6 +164,11 @@ struct keel_ctl_status {
 	struct keel_ctl_loop loop;
 	bool has_agents;
 	struct keel_ctl_agents agents;
+	/*
+	 * Parse only: the answer had "services" (every lbd writes it, so
+	 * bgp-announcer's gate refuses an answer without); always encoded.
+	 */
+	bool has_services;
 	struct keel_ctl_service *services;
 	size_t n_services;
 };

@@ -113,9 +113,14 @@ static void parse_ok(const char *line, struct bgpa_gate_lbd *l)
 		   "\"since\":5},\"generation\":9")
 
 /* A refused answer: only the reason matters. */
-#define BAD(n, l, w)                                            \
-	{                                                       \
-		.name = n, .line = l, .ret = -EBADMSG, .why = w \
+#define BAD(n, l, w)                                                  \
+	{                                                             \
+		.name = (n), .line = (l), .ret = -EBADMSG, .why = (w) \
+	}
+/* ... refused for a value out of range (keel_ctl_lbd's -ERANGE). */
+#define BAD_RANGE(n, l, w)                                           \
+	{                                                            \
+		.name = (n), .line = (l), .ret = -ERANGE, .why = (w) \
 	}
 
 static const struct parse_case {
@@ -147,27 +152,22 @@ static const struct parse_case {
 		 ATT),
 	  0, "", "[2001:db8::10]:443/tcp 1/1, 203.0.113.20:0/udp 0/0", true, "",
 	  false, "", 0, 0 },
-	{ "a real draining, null or string usable is not up",
+	{ "a real draining, unknown or without state is not up",
 	  ANSWER(SVC("203.0.113.10:80/tcp",
 		     "{\"state\":\"draining\",\"usable\":true},"
-		     "{\"state\":\"up\",\"usable\":null},"
-		     "{\"state\":\"up\",\"usable\":\"true\"},"
-		     "{\"state\":\"UP\",\"usable\":true}"),
+		     "{\"state\":\"unknown\",\"usable\":true},"
+		     "{\"usable\":true}"),
 		 ATT),
-	  0, "", "203.0.113.10:80/tcp 0/4", true, "", false, "", 0, 0 },
+	  0, "", "203.0.113.10:80/tcp 0/3", true, "", false, "", 0, 0 },
 	{ "missing all_attached is not attached", ANSWER("", ""), 0, "", "",
 	  false, "", false, "", 0, 0 },
-	{ "all_attached as a string is not attached",
-	  ANSWER("", ",\"dataplane\":{\"all_attached\":\"true\"}"), 0, "", "",
-	  false, "", false, "", 0, 0 },
-	{ "the detached interfaces listed",
+	{ "the detached interfaces listed (attached missing: false)",
 	  ANSWER("", ",\"dataplane\":{\"all_attached\":false,\"attached\":["
 		     "{\"ifname\":\"seg0\",\"attached\":false},"
 		     "{\"ifname\":\"seg1\",\"attached\":true},"
 		     "{\"ifname\":\"seg2\",\"attached\":false},"
-		     "{\"ifname\":7,\"attached\":false},"
 		     "{\"ifname\":\"seg3\"}]}"),
-	  0, "", "", false, "seg0, seg2", false, "", 0, 0 },
+	  0, "", "", false, "seg0, seg2, seg3", false, "", 0, 0 },
 	{ "drained with reason and since",
 	  ANSWER("", ATT ",\"site\":{\"drained\":true,\"reason\":\"power "
 			 "work\",\"since\":1700000000}"),
@@ -179,32 +179,29 @@ static const struct parse_case {
 	  ANSWER("", ATT ",\"site\":{\"drained\":false,\"reason\":\"x\","
 			 "\"since\":3}"),
 	  0, "", "", true, "", false, "", 0, 0 },
-	{ "drained as a string is not drained",
-	  ANSWER("", ATT ",\"site\":{\"drained\":\"yes\"}"), 0, "", "", true,
-	  "", false, "", 0, 0 },
 	{ "a reason on two lines is dropped, the drain kept",
 	  ANSWER("", ATT ",\"site\":{\"drained\":true,\"reason\":\"a\\nb\"}"),
 	  0, "", "", true, "", true, "", 0, 0 },
-	{ "a reason not a string, since not an integer",
-	  ANSWER("", ATT ",\"site\":{\"drained\":true,\"reason\":1,"
-			 "\"since\":\"now\"}"),
+	{ "drained, reason and since null",
+	  ANSWER("", ATT ",\"site\":{\"drained\":true,\"reason\":null,"
+			 "\"since\":null}"),
 	  0, "", "", true, "", true, "", 0, 0 },
 	{ "no site member: an lbd from before site drain",
 	  ANSWER("", ATT ",\"generation\":42"), 0, "", "", true, "", false, "",
 	  0, 42 },
-	{ "generation not an integer", ANSWER("", ATT ",\"generation\":\"42\""),
-	  0, "", "", true, "", false, "", 0, 0 },
 	{ "unknown members ignored",
 	  ANSWER(SVC("203.0.113.10:80/tcp", UP_), ATT ",\"model\":\"x\","
 						      "\"future\":[1,2]"),
 	  0, "", "203.0.113.10:80/tcp 1/1", true, "", false, "", 0, 0 },
 	/* refused: not JSON */
-	BAD("empty line", "", "not a JSON object: *"),
-	BAD("not JSON", "garbage", "not a JSON object: *"),
-	BAD("truncated", "{\"ok\":true,\"services\":[", "not a JSON object: *"),
-	BAD("trailing garbage", ANSWER("", ATT) " x", "not a JSON object: *"),
-	BAD("an array", "[1,2]", "not a JSON object: *"),
-	BAD("a string", "\"ok\"", "not a JSON object: *"),
+	BAD("empty line", "", "invalid JSON at column *"),
+	BAD("not JSON", "garbage", "invalid JSON at column *"),
+	BAD("truncated", "{\"ok\":true,\"services\":[",
+	    "invalid JSON at column *"),
+	BAD("trailing garbage", ANSWER("", ATT) " x",
+	    "invalid JSON at column *"),
+	BAD("an array", "[1,2]", "answer must be a JSON object"),
+	BAD("a string", "\"ok\"", "invalid JSON at column *"),
 	/* refused: ok is not true */
 	BAD("ok:false with its error",
 	    "{\"ok\":false,\"code\":\"invalid\",\"error\":\"permission "
@@ -219,39 +216,76 @@ static const struct parse_case {
 	/* refused: members missing or of the wrong type */
 	BAD("services missing", "{\"ok\":true}", "no services list"),
 	BAD("services an object", "{\"ok\":true,\"services\":{}}",
-	    "no services list"),
+	    "services: must be an array"),
 	BAD("services null", "{\"ok\":true,\"services\":null}",
-	    "no services list"),
+	    "services: must be an array"),
 	BAD("a service not an object", ANSWER("1", ATT),
-	    "services[0] malformed"),
+	    "services[0]: must be an object"),
 	BAD("service name missing", ANSWER("{\"reals\":[]}", ATT),
-	    "services[0] malformed"),
+	    "services[0].service: not a service"),
 	BAD("service name a number",
 	    ANSWER("{\"service\":80,\"reals\":[]}", ATT),
-	    "services[0] malformed"),
+	    "services[0].service: must be a string"),
 	BAD("service name not a service", ANSWER(SVC("203.0.113.10", ""), ATT),
-	    "services[0] malformed"),
+	    "services[0].service: not a service"),
 	BAD("service with a bad protocol",
 	    ANSWER(SVC("203.0.113.10:80/xyz", ""), ATT),
-	    "services[0] malformed"),
+	    "services[0].service: not a service"),
 	BAD("reals missing",
 	    ANSWER("{\"service\":\"203.0.113.10:80/tcp\"}", ATT),
-	    "services[0] malformed"),
+	    "services[0].reals: missing"),
 	BAD("reals an object",
 	    ANSWER("{\"service\":\"203.0.113.10:80/tcp\",\"reals\":{}}", ATT),
-	    "services[0] malformed"),
-	BAD("a real without state",
-	    ANSWER(SVC("203.0.113.10:80/tcp", "{\"usable\":true}"), ATT),
-	    "services[0] malformed"),
+	    "services[0].reals: must be an array"),
 	BAD("a real's state a number",
 	    ANSWER(SVC("203.0.113.10:80/tcp", "{\"state\":1}"), ATT),
-	    "services[0] malformed"),
+	    "services[0].reals[0].state: must be a string"),
 	BAD("a real not an object",
 	    ANSWER(SVC("203.0.113.10:80/tcp", "1"), ATT),
-	    "services[0] malformed"),
+	    "services[0].reals[0]: must be an object"),
 	BAD("the second service malformed, after a good one",
 	    ANSWER(SVC("203.0.113.10:80/tcp", UP_) ",{\"service\":\"x\"}", ATT),
-	    "services[1] malformed"),
+	    "services[1].service: not a service"),
+	/*
+	 * refused, where the gate read leniently before keel_ctl_lbd (the
+	 * strict reading: lbd is unusable for this poll, the gate withdraws)
+	 */
+	BAD("usable null",
+	    ANSWER(SVC("203.0.113.10:80/tcp",
+		       "{\"state\":\"up\",\"usable\":null}"),
+		   ATT),
+	    "services[0].reals[0].usable: must be true or false"),
+	BAD("usable a string",
+	    ANSWER(SVC("203.0.113.10:80/tcp",
+		       "{\"state\":\"up\",\"usable\":\"true\"}"),
+		   ATT),
+	    "services[0].reals[0].usable: must be true or false"),
+	BAD_RANGE("a state not lbd's (upper case)",
+		  ANSWER(SVC("203.0.113.10:80/tcp",
+			     UP_ ",{\"state\":\"UP\",\"usable\":true}"),
+			 ATT),
+		  "services[0].reals[1].state: unknown value 'UP'"),
+	BAD("all_attached a string",
+	    ANSWER("", ",\"dataplane\":{\"all_attached\":\"true\"}"),
+	    "dataplane.all_attached: must be true or false"),
+	BAD("an interface name a number",
+	    ANSWER("", ",\"dataplane\":{\"all_attached\":false,\"attached\":["
+		       "{\"ifname\":\"seg0\",\"attached\":false},"
+		       "{\"ifname\":7,\"attached\":false}]}"),
+	    "dataplane.attached[1].ifname: must be a string"),
+	BAD("drained a string",
+	    ANSWER("", ATT ",\"site\":{\"drained\":\"yes\"}"),
+	    "site.drained: must be true or false"),
+	BAD("a drain reason a number",
+	    ANSWER("", ATT ",\"site\":{\"drained\":true,\"reason\":1}"),
+	    "site.reason: must be a string"),
+	BAD("since a string",
+	    ANSWER("", ATT ",\"site\":{\"drained\":true,\"since\":\"now\"}"),
+	    "site.since: must be an integer"),
+	BAD("generation a string", ANSWER("", ATT ",\"generation\":\"42\""),
+	    "generation: must be an integer"),
+	BAD_RANGE("generation negative", ANSWER("", ATT ",\"generation\":-1"),
+		  "generation: must be 0..*"),
 };
 
 START_TEST(test_parse)
@@ -305,16 +339,17 @@ START_TEST(test_parse)
 }
 END_TEST
 
-/* Interface names: each cut at 32 bytes, the list at 127. */
-START_TEST(test_parse_detached_long)
+/*
+ * Interface names: at most 15 bytes (IFNAMSIZ), the list cut at 127; a
+ * longer name is refused (keel_ctl_lbd: the strict reading).
+ */
+static int parse_detached(const char *name, struct bgpa_gate_lbd *l, char *why,
+			  size_t size)
 {
-	static const char name[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
-	struct bgpa_gate_lbd l;
-	char line[2048], why[BGPA_REASON_MAX], want[160];
+	char line[2048];
 	size_t n;
 	int i;
 
-	memset(&l, 0, sizeof(l));
 	n = (size_t)snprintf(line, sizeof(line),
 			     "{\"ok\":true,\"services\":[],\"dataplane\":{"
 			     "\"all_attached\":false,\"attached\":[");
@@ -324,11 +359,26 @@ START_TEST(test_parse_detached_long)
 			"%s{\"ifname\":\"%s\",\"attached\":false}",
 			i ? "," : "", name);
 	snprintf(line + n, sizeof(line) - n, "]}}");
-	ck_assert_int_eq(
-		bgpa_gate_parse(line, strlen(line), &l, why, sizeof(why)), 0);
-	snprintf(want, sizeof(want), "%.32s, %.32s, %.32s, %.25s", name, name,
-		 name, name);
+	return bgpa_gate_parse(line, strlen(line), l, why, size);
+}
+
+START_TEST(test_parse_detached_long)
+{
+	static const char name[] = "abcdefghijklmno";
+	struct bgpa_gate_lbd l;
+	char why[BGPA_REASON_MAX], want[160];
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(parse_detached(name, &l, why, sizeof(why)), 0);
+	snprintf(want, sizeof(want), "%s, %s, %s, %s, %s, %s, %s, %.8s", name,
+		 name, name, name, name, name, name, name);
 	ck_assert_uint_eq(strlen(l.detached), 127);
+	ck_assert_str_eq(l.detached, want);
+	ck_assert_int_eq(parse_detached("abcdefghijklmnop", &l, why,
+					sizeof(why)),
+			 -ERANGE);
+	ck_assert_str_eq(why, "dataplane.attached[0].ifname: must be a string "
+			      "of at most 15 bytes, no NUL");
 	ck_assert_str_eq(l.detached, want);
 	bgpa_gate_lbd_free(&l);
 }

@@ -57,6 +57,7 @@ static void check_status(const void *p)
 
 	ck_assert(s->local_as == 65001 && s->uptime_s == 120 &&
 		  s->reloads == 1);
+	ck_assert(s->has_router_id && s->has_uptime_s && s->has_reloads);
 	ck_assert_str_eq(s->router_id, "10.20.0.2");
 	ck_assert_uint_eq(s->n_peers, 2);
 	e = &s->peers[0];
@@ -74,6 +75,8 @@ static void check_status(const void *p)
 	ck_assert_uint_eq(s->n_prefixes, 2);
 	ck_assert(s->prefixes[0].announce && s->prefixes[0].n_peers == 1 &&
 		  s->prefixes[0].has_since && !s->prefixes[1].has_since);
+	ck_assert(s->prefixes[0].has_peers && s->prefixes[1].has_peers &&
+		  s->prefixes[1].n_peers == 0 && s->prefixes[0].has_reason);
 	ck_assert(s->has_lbd && !s->lbd.ok && s->lbd.has_error &&
 		  s->lbd.has_attached && s->lbd.site.drained);
 	ck_assert_str_eq(s->lbd.site.reason, "maintenance");
@@ -159,6 +162,24 @@ static void check_old(const void *p)
 
 	/* An announcer from before lbd:'s site: not drained. */
 	ck_assert(s->has_lbd && !s->lbd.site.drained && !s->lbd.has_attached);
+	ck_assert(s->has_router_id && !s->has_uptime_s && !s->has_reloads);
+}
+
+/* An announcer from before the prefixes' peer names, reason and since. */
+static void check_peers_count(const void *p)
+{
+	const struct keel_ctl_bgpa_status *s = p;
+	const struct keel_ctl_bgpa_prefix *x;
+
+	ck_assert(!s->has_router_id && !s->has_uptime_s && !s->has_reloads);
+	ck_assert_uint_eq(s->local_as, 65001);
+	ck_assert(s->n_peers == 1 && s->peers[0].n_announced == 1);
+	ck_assert_uint_eq(s->n_prefixes, 2);
+	x = &s->prefixes[0];
+	ck_assert(!x->has_peers && !x->peers && x->peers_count == 1);
+	ck_assert(!x->has_reason && !x->has_since && x->announce);
+	x = &s->prefixes[1];
+	ck_assert(!x->has_peers && x->peers_count == 0 && !x->has_reason);
 }
 
 static const struct ctl_case old[] = {
@@ -168,6 +189,20 @@ static const struct ctl_case old[] = {
 		 "\"lbd\":{\"socket\":\"/run/keel/x.sock\",\"ok\":true},"
 		 "\"newer\":{\"x\":1}}",
 		 check_old),
+	CTL_GOLD(
+		"status with peers as a count, no router_id, uptime_s, "
+		"reloads, reason, since",
+		&k_status,
+		"{\"local_as\":65001,\"peers\":[{\"name\":\"r1\","
+		"\"address\":\"10.99.1.1\",\"remote_as\":65000,"
+		"\"state\":\"Established\",\"state_for_s\":75,\"uptime_s\":75,"
+		"\"announced\":[\"203.0.113.10/32\"],\"last_error_sent\":null,"
+		"\"last_error_received\":null,\"last_reason\":null}],"
+		"\"prefixes\":[{\"prefix\":\"203.0.113.10/32\",\"state\":\"up\","
+		"\"announce\":true,\"peers\":1},{\"prefix\":\"203.0.113.20/32\","
+		"\"state\":\"down\",\"announce\":false,\"peers\":0}],"
+		"\"ok\":true}",
+		check_peers_count),
 	CTL_GOLD("prefixes before the detail", &k_prefixes,
 		 "{\"ok\":true,\"prefixes\":[{\"prefix\":\"10.0.0.0/24\","
 		 "\"state\":\"disabled\",\"announce\":false}]}",
@@ -191,6 +226,18 @@ static const struct ctl_case bad[] = {
 	CTL_BAD("lbd's site null", &k_status,
 		"{\"ok\":true,\"lbd\":{\"site\":null}}", -EBADMSG,
 		"lbd.site: must be an object"),
+	CTL_BAD("peers a negative count", &k_status,
+		"{\"ok\":true,\"prefixes\":[{\"peers\":-1}]}", -ERANGE,
+		"prefixes[0].peers: must be 0..4294967295"),
+	CTL_BAD("peers a count above 32 bits", &k_prefixes,
+		"{\"ok\":true,\"prefixes\":[{\"peers\":4294967296}]}", -ERANGE,
+		"prefixes[0].peers: must be 0..4294967295"),
+	CTL_BAD("peers a string", &k_status,
+		"{\"ok\":true,\"prefixes\":[{\"peers\":\"1\"}]}", -EBADMSG,
+		"prefixes[0].peers: must be an array"),
+	CTL_BAD("router_id a number", &k_status,
+		"{\"ok\":true,\"router_id\":1}", -EBADMSG,
+		"router_id: must be a string"),
 	CTL_BAD("a prefix too long", &k_prefixes,
 		"{\"ok\":true,\"prefixes\":[{\"prefix\":\""
 		"0123456789012345678901234567890123456789012345678901234567890123"
@@ -198,11 +245,34 @@ static const struct ctl_case bad[] = {
 		-ERANGE, "prefixes[0].prefix: must be a string of at most 63"),
 };
 
+/* The members an older announcer lacked are written always. */
+START_TEST(test_written_always)
+{
+	struct keel_ctl_bgpa_prefix x = { .prefix = "10.0.0.0/24",
+					  .state = "up",
+					  .peers_count = 3 };
+	struct keel_ctl_bgpa_status st = { .local_as = 1,
+					   .prefixes = &x,
+					   .n_prefixes = 1 };
+	char buf[4096];
+
+	ck_assert_int_gt(keel_ctl_bgpa_status_encode(buf, sizeof(buf), &st), 0);
+	ck_assert_str_eq(
+		buf,
+		"{\"local_as\":1,\"router_id\":\"\",\"uptime_s\":0,\"reloads\":0,"
+		"\"peers\":[],\"prefixes\":[{\"prefix\":\"10.0.0.0/24\","
+		"\"state\":\"up\",\"announce\":false,\"peers\":[],\"reason\":\"\","
+		"\"since\":null}],\"lbd\":null,\"disable_file\":null,"
+		"\"ok\":true}\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keel_ctl_bgpa");
 	TCase *tc = CTL_TCASE(golden, old, bad);
 
+	tcase_add_test(tc, test_written_always);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -138,7 +138,7 @@ static void check_status(const void *p)
 	ck_assert_str_eq(s->agents.reports[5].name, "replay");
 	ck_assert_uint_eq(s->agents.reports[5].value, 1);
 	ck_assert(s->agents.n_keys == 1 && s->agents.keys[0].reports == 5120);
-	ck_assert_uint_eq(s->n_services, 2);
+	ck_assert(s->has_services && s->n_services == 2);
 	v = &s->services[0];
 	ck_assert(v->has_reals && !v->has_real_count && v->n_reals == 2);
 	ck_assert(v->pps == 12.5 && v->fps == 2.0 && v->ring_size == 65537);
@@ -386,11 +386,20 @@ static void check_old_status(const void *p)
 		  !s->dataplane.all_attached);
 	ck_assert(!s->dataplane.has_conn_insert_limit);
 	ck_assert(!s->has_loop && !s->has_agents);
-	ck_assert_uint_eq(s->n_services, 1);
+	ck_assert(s->has_services && s->n_services == 1);
 	r = &s->services[0].reals[0];
 	/* No usable: the state alone counts. */
 	ck_assert(r->state == KEEL_RS_UP && !r->has_usable);
 	ck_assert(s->services[0].pps == 3.0);
+}
+
+/* No services: parsed (the gate refuses it), has_services false. */
+static void check_no_services(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+
+	ck_assert(!s->has_services && !s->services && !s->n_services);
+	ck_assert_uint_eq(s->generation, 2);
 }
 
 static void check_old_stats(const void *p)
@@ -420,6 +429,8 @@ static const struct ctl_case old[] = {
 		"\"reals\":[{\"real\":\"10.0.0.1\",\"id\":1,\"weight\":1,"
 		"\"effective_weight\":1,\"state\":\"up\"}]}]}",
 		check_old_status),
+	CTL_GOLD("status without services", &k_status,
+		 "{\"ok\":true,\"generation\":2}", check_no_services),
 	CTL_GOLD("stats before conn_insert_limit", &k_stats,
 		 "{\"ok\":true,\"counters\":{\"verdict_pass\":1},"
 		 "\"conn_entries\":0,\"conn_capacity\":1}",
@@ -576,6 +587,26 @@ START_TEST(test_encode_invalid)
 }
 END_TEST
 
+/* has_services is the parser's alone: "services" is always written. */
+START_TEST(test_services_always_written)
+{
+	struct keel_ctl_status st = { .generation = 2 };
+	struct keel_ctl_status back;
+	char buf[4096], err[256];
+	int n;
+
+	n = keel_ctl_status_encode(buf, sizeof(buf), &st);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(strstr(buf, ",\"services\":[],\"ok\":true}\n"), "%s",
+		      buf);
+	ck_assert_int_eq(keel_ctl_status_parse(buf, (size_t)n, &back, err,
+					       sizeof(err)),
+			 0);
+	ck_assert(back.has_services && !back.n_services);
+	keel_ctl_status_free(&back);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keel_ctl_lbd");
@@ -584,6 +615,7 @@ int main(void)
 	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_encode_invalid);
+	tcase_add_test(tc, test_services_always_written);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
