@@ -17,6 +17,11 @@
 #include "keel_addr.h"
 #include "keel_prime.h"
 #include "lbd.h"
+#include "lbd_commit.h"
+#include "lbd_ctl.h"
+#include "lbd_loop.h"
+#include "lbd_reload.h"
+#include "lbd_view.h"
 
 struct lbd_req {
 	struct lbd *d;
@@ -237,6 +242,15 @@ static char *lbd_site_answer(struct lbd *d)
 					 "dataplane", lbd_view_dataplane(d)));
 }
 
+/* Member by member: the struct has padding, which a copy need not keep. */
+static bool lbd_site_same(const struct lb_state_site *a,
+			  const struct lb_state_site *b)
+{
+	return a->drained == b->drained && a->has_since == b->has_since &&
+	       a->since == b->since &&
+	       !strncmp(a->reason, b->reason, sizeof(a->reason));
+}
+
 /*
  * The site drain is a record for announcers (they withdraw every VIP);
  * the data plane does not change, so traffic that still arrives is
@@ -260,7 +274,7 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 	} else {
 		memset(s, 0, sizeof(*s));
 	}
-	if (!memcmp(&before, s, sizeof(before)))
+	if (lbd_site_same(&before, s))
 		return lbd_site_answer(d);
 	err = lb_state_save(d->cfg.state_file, &d->st);
 	if (err) {
