@@ -72,8 +72,7 @@ static void lbd_tick(struct lbd *d)
 		return;
 	}
 	lbd_neigh_if_mac_check(d);
-	lbd_neigh_resolve(d, false);
-	lbd_commit_staged(d);
+	lbd_commit(d, LBD_CAUSE_REFRESH, NULL);
 }
 
 static void lbd_on_tick(evutil_socket_t fd, short what, void *arg)
@@ -462,7 +461,7 @@ static int lbd_start(struct lbd *d)
 		keel_log(LOG_WARNING,
 			 "neighbour monitor: %s (MACs refreshed by polling)",
 			 strerror(-ret));
-	ret = lbd_apply(d, &rs);
+	ret = lbd_commit(d, LBD_CAUSE_START, &rs);
 	if (ret)
 		return ret;
 	d->reload_ok = true;

@@ -89,7 +89,7 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 					d->cfg.state_file, strerror(-err));
 	}
 	free(before);
-	err = lbd_apply(d, &rs);
+	err = lbd_commit(d, LBD_CAUSE_CONTROL, &rs);
 	if (err)
 		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
 					"saved, but applying failed: %s",

@@ -15,6 +15,7 @@
 #include "keel_prom.h"
 #include "lb_health.h"
 #include "lbd.h"
+#include "lbd_commit.h"
 #include "lbd_eval.h"
 #include "lbd_loop.h"
 #include "lbd_metrics.h"
@@ -265,8 +266,17 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 	lbd_prom_stall(b, &d->stall);
 	keel_prom_help(
 		b, "keel_config_generation", "gauge",
-		"changes applied to the data plane since its maps were made (kept across restarts)");
+		"commits that changed the data plane, whatever their cause, since its maps were made (kept across restarts; a reload or change that changes nothing leaves it)");
 	keel_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
+	keel_prom_help(b, "keel_commits_total", "counter",
+		       "commits to the data plane tried, by cause");
+	for (k = 0; k < LBD_CAUSE__MAX; k++) {
+		struct keel_prom_label cl[] = { { "cause",
+						  lbd_cause_name(k) } };
+
+		keel_prom_sample(b, "keel_commits_total", cl, 1,
+				 d->cm.commits[k]);
+	}
 	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
 		       "1 if the last reload was applied");
 	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0,

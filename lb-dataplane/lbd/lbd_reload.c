@@ -136,8 +136,8 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
 	limit = lbd_insert_limit(d, d->cfg.conn_insert_limit);
 	if (limit > 0)
-		d->generation++;
-	ret = lbd_apply(d, rs);
+		lbd_commit_generation_bump(d);
+	ret = lbd_commit(d, LBD_CAUSE_RELOAD, rs);
 	if (!ret && limit < 0)
 		ret = limit;
 	if (ret) {
