@@ -71,11 +71,16 @@ static uint64_t lbd_hc_hash(const struct lb_cfg_health *c, uint16_t port)
 	uint32_t v[] = { c->type, c->interval_ms, c->timeout_ms, c->rise,
 			 c->fall, c->status_min,  c->status_max, port };
 	const unsigned char *p;
-	size_t i;
+	size_t i, b;
 
-	/* FNV-1a: only to notice that a check's settings changed. */
-	for (p = (const unsigned char *)v, i = 0; i < sizeof(v); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
+	/*
+	 * FNV-1a: only to notice that a check's settings changed (in
+	 * memory, never kept).  Each value byte by byte, by shifts: no
+	 * reading of the array through another type.
+	 */
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (b = 0; b < sizeof(v[0]); b++)
+			h = (h ^ ((v[i] >> (8 * b)) & 0xff)) * 1099511628211ULL;
 	for (p = (const unsigned char *)c->path; *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	h = (h ^ 0xff) * 1099511628211ULL;
