@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
@@ -26,7 +25,9 @@
 #include <sys/time.h>
 #include <sodium.h>
 
+#include "keel_cli.h"
 #include "keel_clock.h"
+#include "keel_daemon.h"
 #include "keel_file.h"
 #include "keel_listen.h"
 #include "keel_log.h"
@@ -173,23 +174,6 @@ static void lbd_shutdown(struct lbd *d)
 	lb_state_free(&d->st);
 	lb_config_free(&d->cfg);
 	event_base_free(d->base);
-}
-
-static void lbd_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: lbd [--config FILE] [--check] [--detach-on-exit[=yes|no]]\n"
-		"           [--syslog] [--log-level err|warning|notice|info|debug]\n"
-		"           [--reset-state]\n"
-		"\n"
-		"  --config FILE     configuration (default " LBD_CONFIG_DEFAULT
-		")\n"
-		"  --check           validate the configuration and exit\n"
-		"  --detach-on-exit  on exit, detach and unload the data plane\n"
-		"                    (default: it keeps forwarding for the next lbd)\n"
-		"  --syslog          log to syslog instead of stderr\n"
-		"  --reset-state     start even if a state file cannot be used: keep it\n"
-		"                    aside (FILE.bad-TIME) and start without it, once\n");
 }
 
 /* --check: the key files a start would read, as it reads them. */
@@ -498,112 +482,123 @@ static int lbd_start(struct lbd *d)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "detach-on-exit", optional_argument, NULL, 'd' },
-		{ "syslog", no_argument, NULL, 's' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "reset-state", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct lbd d;
-	struct lb_config_error ce = {};
-	bool check = false, use_syslog = false;
-	int opt, level = LOG_INFO, ret;
-	char msg[1024];
+/* lbd's own options (keel_daemon has --config, --check, the log's). */
+enum { LBD_OPT_DETACH, LBD_OPT_RESET_STATE, LBD_OPT__MAX };
 
-	d.config_path = LBD_CONFIG_DEFAULT;
-	d.rx.fd = -1;
-	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			d.config_path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 'd':
-			if (!optarg || !strcmp(optarg, "yes")) {
-				d.detach_on_exit = true;
-			} else if (!strcmp(optarg, "no")) {
-				d.detach_on_exit = false;
-			} else {
-				lbd_usage(stderr);
-				return 2;
-			}
-			break;
-		case 's':
-			use_syslog = true;
-			break;
-		case 'r':
-			d.reset_state = true;
-			break;
-		case 'l':
-			level = keel_log_level_parse(optarg);
-			if (level < 0) {
-				lbd_usage(stderr);
-				return 2;
-			}
-			break;
-		case 'h':
-			lbd_usage(stdout);
-			return 0;
-		default:
-			lbd_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		lbd_usage(stderr);
-		return 2;
-	}
-	keel_log_init("lbd", use_syslog, level);
-	keel_listen_event_log();
-	ret = lb_config_load(d.config_path, &d.cfg, &ce);
-	if (ret) {
-		lb_config_error_format(&ce, msg, sizeof(msg));
-		keel_log(LOG_ERR, "%s", msg);
-		return 1;
-	}
-	ret = lbd_user_prepare(&d, check, msg, sizeof(msg));
-	if (ret) {
-		keel_log(LOG_ERR, "%s", msg);
-		lb_config_free(&d.cfg);
-		return 1;
-	}
-	if (check) {
-		/* What a start would refuse: the agents' key files too. */
-		ret = lbd_check_keys(&d, msg, sizeof(msg));
-		if (ret)
-			keel_log(LOG_ERR, "%s", msg);
+static const struct keel_cli_opt lbd_opts[LBD_OPT__MAX] = {
+	[LBD_OPT_DETACH] = { "detach-on-exit", "yes|no",
+			     "on exit, detach and unload the data plane (default: it keeps forwarding for the next lbd)",
+			     "yes or no", true },
+	[LBD_OPT_RESET_STATE] = { "reset-state", NULL,
+				  "start even if a state file cannot be used: keep it aside (FILE.bad-TIME) and start without it, once",
+				  NULL },
+};
+
+static int lbd_option(void *ctx, int id, const char *val)
+{
+	struct lbd *d = ctx;
+
+	switch (id) {
+	case LBD_OPT_DETACH:
+		if (!val || !strcmp(val, "yes"))
+			d->detach_on_exit = true;
+		else if (!strcmp(val, "no"))
+			d->detach_on_exit = false;
 		else
-			printf("%s: ok (%zu services)\n", d.config_path,
-			       d.cfg.n_services);
-		lb_config_free(&d.cfg);
-		return ret ? 1 : 0;
+			return -EINVAL;
+		return 0;
+	case LBD_OPT_RESET_STATE:
+		d->reset_state = true;
+		return 0;
+	default:
+		return -EINVAL;
 	}
-	signal(SIGPIPE, SIG_IGN);
+}
+
+static int lbd_load(void *ctx, const char *path, char *msg, size_t size)
+{
+	struct lb_config_error ce = {};
+	struct lbd *d = ctx;
+	int ret;
+
+	keel_listen_event_log();
+	d->config_path = path;
+	ret = lb_config_load(path, &d->cfg, &ce);
+	if (ret)
+		lb_config_error_format(&ce, msg, size);
+	return ret;
+}
+
+/* What a start would refuse: the user, its access, the agents' keys. */
+static int lbd_check(void *ctx, char *line, size_t size)
+{
+	struct lbd *d = ctx;
+	int ret;
+
+	ret = lbd_user_prepare(d, true, line, size);
+	if (!ret)
+		ret = lbd_check_keys(d, line, size);
+	if (!ret)
+		snprintf(line, size, "%zu services", d->cfg.n_services);
+	return ret;
+}
+
+static int lbd_run(void *ctx)
+{
+	struct lbd *d = ctx;
+	char msg[1024];
+	int ret;
+
+	ret = lbd_user_prepare(d, false, msg, sizeof(msg));
+	if (ret) {
+		keel_log(LOG_ERR, "%s", msg);
+		return KEEL_EXIT_FAIL;
+	}
 	if (sodium_init() < 0) {
 		keel_log(LOG_ERR, "libsodium cannot start");
-		return 1;
+		return KEEL_EXIT_FAIL;
 	}
-	d.base = event_base_new();
-	if (!d.base) {
+	d->base = event_base_new();
+	if (!d->base) {
 		keel_log(LOG_ERR, "event loop: out of memory");
-		return 1;
+		return KEEL_EXIT_FAIL;
 	}
-	ret = lbd_start(&d);
+	ret = lbd_start(d);
 	if (ret) {
 		/* A failed start leaves the data plane forwarding as it was. */
-		d.detach_on_exit = false;
-		lbd_shutdown(&d);
-		return d.exit_code ? d.exit_code : 1;
+		d->detach_on_exit = false;
+		lbd_shutdown(d);
+		return d->exit_code ? d->exit_code : KEEL_EXIT_FAIL;
 	}
-	ret = event_base_dispatch(d.base) < 0 ? -EIO : 0;
-	lbd_shutdown(&d);
-	return ret ? 1 : d.exit_code;
+	ret = event_base_dispatch(d->base) < 0 ? -EIO : 0;
+	lbd_shutdown(d);
+	return ret ? KEEL_EXIT_FAIL : d->exit_code;
+}
+
+/* After --check (lbd_run's shutdown frees the rest). */
+static void lbd_free(void *ctx)
+{
+	struct lbd *d = ctx;
+
+	if (!d->base)
+		lb_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct keel_daemon dm = {
+		.name = "lbd",
+		.config_default = LBD_CONFIG_DEFAULT,
+		.extra = lbd_opts,
+		.n_extra = LBD_OPT__MAX,
+		.option = lbd_option,
+		.load = lbd_load,
+		.check = lbd_check,
+		.run = lbd_run,
+		.free = lbd_free,
+	};
+	static struct lbd d;
+
+	d.rx.fd = -1;
+	return keel_daemon_main(&dm, &d, argc, argv);
 }
