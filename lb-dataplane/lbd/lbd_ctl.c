@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "keel_clock.h"
+#include "keel_ctl_lbd.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_addr.h"
@@ -33,10 +34,28 @@ struct lbd_req {
 	struct lb_real *real;
 };
 
+/* The answers' encoders (keel_ctl_lbd.h) as keel_ctlsock_answer() wants. */
+static int lbd_enc_change(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_change_encode(buf, size, in);
+}
+
+static int lbd_enc_reload(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_reload_encode(buf, size, in);
+}
+
+static int lbd_enc_empty(char *buf, size_t size, const void *in)
+{
+	(void)in;
+	return keel_ctl_empty_encode(buf, size);
+}
+
 static char *lbd_ok_gen(struct lbd *d)
 {
-	return keel_ctlsock_ok(
-		json_pack("{sI}", "generation", (json_int_t)d->generation));
+	struct keel_ctl_change c = { .generation = d->generation };
+
+	return keel_ctlsock_answer(lbd_enc_change, &c);
 }
 
 /* Parse service and real, find them in the model. */
@@ -295,17 +314,22 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 static char *lbd_do_reload(struct lbd *d)
 {
 	struct lb_reconcile_stats rs = {};
+	struct keel_ctl_reload a;
 	char err[512];
 
 	if (lbd_reload(d, &rs, err, sizeof(err)))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
-	return keel_ctlsock_ok(json_pack(
-		"{sIs{sisisisisisi}}", "generation", (json_int_t)d->generation,
-		"changes", "services_added", rs.services_added,
-		"services_removed", rs.services_removed, "services_changed",
-		rs.services_changed, "reals_added", rs.reals_added,
-		"reals_removed", rs.reals_removed, "reals_changed",
-		rs.reals_changed));
+	a = (struct keel_ctl_reload){
+		.generation = d->generation,
+		.has_changes = true,
+		.changes = { .services_added = rs.services_added,
+			     .services_removed = rs.services_removed,
+			     .services_changed = rs.services_changed,
+			     .reals_added = rs.reals_added,
+			     .reals_removed = rs.reals_removed,
+			     .reals_changed = rs.reals_changed },
+	};
+	return keel_ctlsock_answer(lbd_enc_reload, &a);
 }
 
 char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
@@ -380,7 +404,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");
 		lbd_stop(d, r.unload);
-		return keel_ctlsock_ok(json_object());
+		return keel_ctlsock_answer(lbd_enc_empty, NULL);
 	default:
 		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
 					"unknown command");
