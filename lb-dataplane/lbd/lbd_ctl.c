@@ -45,6 +45,11 @@ static int lbd_enc_reload(char *buf, size_t size, const void *in)
 	return keel_ctl_reload_encode(buf, size, in);
 }
 
+static int lbd_enc_stats(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_stats_encode(buf, size, in);
+}
+
 static int lbd_enc_empty(char *buf, size_t size, const void *in)
 {
 	(void)in;
@@ -338,6 +343,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
 	struct keel_ctl_req r;
 	struct lbd_req q = { .d = d, .r = &r };
+	struct keel_ctl_count counters[KEEL_CNT__MAX];
+	struct keel_ctl_stats st;
 	struct lb_service *s;
 	uint64_t suppressed = 0;
 	char err[256];
@@ -381,7 +388,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		o = lbd_view_service(d, s, true);
 		return keel_ctlsock_ok(o);
 	case KEEL_CTL_STATS:
-		return keel_ctlsock_ok(lbd_view_stats(d));
+		lbd_view_stats(d, &st, counters);
+		return keel_ctlsock_answer(lbd_enc_stats, &st);
 	case KEEL_CTL_REAL_WEIGHT:
 	case KEEL_CTL_REAL_DRAIN:
 	case KEEL_CTL_REAL_UNDRAIN:

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "keel_clock.h"
+#include "keel_ctl_lbd.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_names.h"
@@ -367,19 +368,27 @@ json_t *lbd_view_status(struct lbd *d, bool summary)
 	return o;
 }
 
-json_t *lbd_view_stats(struct lbd *d)
+void lbd_view_stats(struct lbd *d, struct keel_ctl_stats *out,
+		    struct keel_ctl_count counters[KEEL_CNT__MAX])
 {
 	uint64_t cnt[KEEL_CNT__MAX] = {};
-	json_t *c = json_object();
 	int i;
 
 	lb_dp_stats(d->dp, cnt);
-	for (i = 0; c && i < KEEL_CNT__MAX; i++)
-		json_object_set_new(c, keel_cnt_name(i), json_integer(cnt[i]));
-	return json_pack("{sosIsIso}", "counters", c, "conn_entries",
-			 (json_int_t)d->conn_entries, "conn_capacity",
-			 (json_int_t)d->conn_capacity, "conn_insert_limit",
-			 lbd_view_insert_limit(d));
+	for (i = 0; i < KEEL_CNT__MAX; i++) {
+		snprintf(counters[i].name, sizeof(counters[i].name), "%s",
+			 keel_cnt_name(i));
+		counters[i].value = cnt[i];
+	}
+	*out = (struct keel_ctl_stats){
+		.counters = counters,
+		.n_counters = KEEL_CNT__MAX,
+		.conn_entries = d->conn_entries,
+		.conn_capacity = d->conn_capacity,
+	};
+	/* What the program holds, read back: null if unreadable. */
+	out->has_conn_insert_limit =
+		!lb_dp_conn_insert_cap(d->dp, &out->conn_insert_limit);
 }
 
 static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "keel_ctl_lbd.h"
+#include "keel_maps.h"
 #include "lb_model.h"
 
 struct lbd;
@@ -14,7 +16,9 @@ struct lbd;
 /* reals false: "real_count" (per state, usable, selectable) instead. */
 json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);
 json_t *lbd_view_status(struct lbd *d, bool summary);
-json_t *lbd_view_stats(struct lbd *d);
+/* The stats answer; counters: its KEEL_CNT__MAX entries' storage. */
+void lbd_view_stats(struct lbd *d, struct keel_ctl_stats *out,
+		    struct keel_ctl_count counters[KEEL_CNT__MAX]);
 json_t *lbd_view_site(struct lbd *d); /* {"drained", "since", "reason"} */
 json_t *lbd_view_dataplane(struct lbd *d);
 json_t *lbd_view_loop(struct lbd *d); /* the event loop's stalls */
