@@ -4,7 +4,7 @@
  * (docs/agent-protocol.md, "What lbd does with a datagram"): the keys it
  * verifies with, the table of agents it accepts reports from (one per
  * real address configured with agent health) and the verdict on one
- * datagram.  No I/O, no clock, no logging: lbd_health.c owns the socket,
+ * datagram.  No I/O, no clock, no logging: lbd_rx.c owns the socket,
  * time and logs.  And one agent's own logic: its verdict on a service,
  * its deadlines, accepting a report.
  */

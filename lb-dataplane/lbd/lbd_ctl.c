@@ -12,11 +12,17 @@
 #include <syslog.h>
 
 #include "keel_clock.h"
+#include "keel_ctl_lbd.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_addr.h"
 #include "keel_prime.h"
 #include "lbd.h"
+#include "lbd_commit.h"
+#include "lbd_ctl.h"
+#include "lbd_loop.h"
+#include "lbd_reload.h"
+#include "lbd_view.h"
 
 struct lbd_req {
 	struct lbd *d;
@@ -28,10 +34,33 @@ struct lbd_req {
 	struct lb_real *real;
 };
 
+/* The answers' encoders (keel_ctl_lbd.h) as keel_ctlsock_answer() wants. */
+static int lbd_enc_change(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_change_encode(buf, size, in);
+}
+
+static int lbd_enc_reload(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_reload_encode(buf, size, in);
+}
+
+static int lbd_enc_stats(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_stats_encode(buf, size, in);
+}
+
+static int lbd_enc_empty(char *buf, size_t size, const void *in)
+{
+	(void)in;
+	return keel_ctl_empty_encode(buf, size);
+}
+
 static char *lbd_ok_gen(struct lbd *d)
 {
-	return keel_ctlsock_ok(
-		json_pack("{sI}", "generation", (json_int_t)d->generation));
+	struct keel_ctl_change c = { .generation = d->generation };
+
+	return keel_ctlsock_answer(lbd_enc_change, &c);
 }
 
 /* Parse service and real, find them in the model. */
@@ -84,7 +113,7 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 					d->cfg.state_file, strerror(-err));
 	}
 	free(before);
-	err = lbd_apply(d, &rs);
+	err = lbd_commit(d, LBD_CAUSE_CONTROL, &rs);
 	if (err)
 		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
 					"saved, but applying failed: %s",
@@ -237,6 +266,15 @@ static char *lbd_site_answer(struct lbd *d)
 					 "dataplane", lbd_view_dataplane(d)));
 }
 
+/* Member by member: the struct has padding, which a copy need not keep. */
+static bool lbd_site_same(const struct lb_state_site *a,
+			  const struct lb_state_site *b)
+{
+	return a->drained == b->drained && a->has_since == b->has_since &&
+	       a->since == b->since &&
+	       !strncmp(a->reason, b->reason, sizeof(a->reason));
+}
+
 /*
  * The site drain is a record for announcers (they withdraw every VIP);
  * the data plane does not change, so traffic that still arrives is
@@ -260,7 +298,7 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 	} else {
 		memset(s, 0, sizeof(*s));
 	}
-	if (!memcmp(&before, s, sizeof(before)))
+	if (lbd_site_same(&before, s))
 		return lbd_site_answer(d);
 	err = lb_state_save(d->cfg.state_file, &d->st);
 	if (err) {
@@ -281,17 +319,22 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 static char *lbd_do_reload(struct lbd *d)
 {
 	struct lb_reconcile_stats rs = {};
+	struct keel_ctl_reload a;
 	char err[512];
 
 	if (lbd_reload(d, &rs, err, sizeof(err)))
 		return keel_ctlsock_err(KEEL_CTL_E_INVALID, "%s", err);
-	return keel_ctlsock_ok(json_pack(
-		"{sIs{sisisisisisi}}", "generation", (json_int_t)d->generation,
-		"changes", "services_added", rs.services_added,
-		"services_removed", rs.services_removed, "services_changed",
-		rs.services_changed, "reals_added", rs.reals_added,
-		"reals_removed", rs.reals_removed, "reals_changed",
-		rs.reals_changed));
+	a = (struct keel_ctl_reload){
+		.generation = d->generation,
+		.has_changes = true,
+		.changes = { .services_added = rs.services_added,
+			     .services_removed = rs.services_removed,
+			     .services_changed = rs.services_changed,
+			     .reals_added = rs.reals_added,
+			     .reals_removed = rs.reals_removed,
+			     .reals_changed = rs.reals_changed },
+	};
+	return keel_ctlsock_answer(lbd_enc_reload, &a);
 }
 
 char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
@@ -300,6 +343,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	static struct keel_ratelimit rl = { .interval_ms = 5000, .burst = 5 };
 	struct keel_ctl_req r;
 	struct lbd_req q = { .d = d, .r = &r };
+	struct keel_ctl_count counters[KEEL_CNT__MAX];
+	struct keel_ctl_stats st;
 	struct lb_service *s;
 	uint64_t suppressed = 0;
 	char err[256];
@@ -343,7 +388,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		o = lbd_view_service(d, s, true);
 		return keel_ctlsock_ok(o);
 	case KEEL_CTL_STATS:
-		return keel_ctlsock_ok(lbd_view_stats(d));
+		lbd_view_stats(d, &st, counters);
+		return keel_ctlsock_answer(lbd_enc_stats, &st);
 	case KEEL_CTL_REAL_WEIGHT:
 	case KEEL_CTL_REAL_DRAIN:
 	case KEEL_CTL_REAL_UNDRAIN:
@@ -366,7 +412,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");
 		lbd_stop(d, r.unload);
-		return keel_ctlsock_ok(json_object());
+		return keel_ctlsock_answer(lbd_enc_empty, NULL);
 	default:
 		return keel_ctlsock_err(KEEL_CTL_E_BAD_REQUEST,
 					"unknown command");

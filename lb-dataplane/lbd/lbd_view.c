@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* What lbd shows: status JSON, counters, rates and Prometheus metrics. */
+/* What lbd shows: status JSON, counters and rates (lbd_view.h). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -11,25 +11,18 @@
 #include <bpf/libbpf.h>
 
 #include "keel_clock.h"
+#include "keel_ctl_lbd.h"
 #include "keel_ctlsock.h"
 #include "keel_log.h"
 #include "keel_names.h"
 #include "keel_addr.h"
-#include "keel_metrics.h"
-#include "keel_prom.h"
+#include "keel_probe.h"
+#include "lb_health.h"
 #include "lbd.h"
-
-static const char *const lbd_states[] = {
-	[KEEL_RS_UNKNOWN] = "unknown",
-	[KEEL_RS_UP] = "up",
-	[KEEL_RS_DOWN] = "down",
-	[KEEL_RS_DRAINING] = "draining",
-};
-
-const char *lbd_state_name(uint8_t state)
-{
-	return state <= KEEL_RS_DRAINING ? lbd_states[state] : "unknown";
-}
+#include "lbd_eval.h"
+#include "lbd_loop.h"
+#include "lbd_rx.h"
+#include "lbd_view.h"
 
 static const struct lb_state_admin *
 lbd_admin(struct lbd *d, const struct lb_service *s, const struct lb_real *r)
@@ -76,6 +69,77 @@ static void lbd_ifname(struct lbd *d, uint32_t ifindex, char *buf)
 		buf[0] = '\0';
 }
 
+/* Health members of one real's status object o. */
+static void lbd_view_real_health(struct lbd *d, const struct lb_service *s,
+				 const struct lb_real *r, json_t *o)
+{
+	const struct lbd_hreal *e = lbd_eval_real(d, s, r);
+	const struct lb_agent_slot *slot = lbd_eval_slot(d, e);
+	uint64_t now = keel_now_ms();
+	uint32_t conns = 0;
+	bool has_conns = lbd_eval_conns(d, e, slot, now, &conns);
+
+	json_object_set_new(o, "source",
+			    json_string(e ? lb_health_source_name(e->source) :
+					    "config"));
+	json_object_set_new(
+		o, "health",
+		json_string(lb_cfg_hc_name(e ? e->type : LB_CFG_HC_NONE)));
+	json_object_set_new(o, "configured_weight",
+			    json_integer(e ? e->cfg_weight : r->weight));
+	json_object_set_new(o, "report_age_ms",
+			    slot ? json_integer(now - slot->a.last_ms) :
+				   json_null());
+	json_object_set_new(o, "conns",
+			    has_conns ? json_integer(conns) : json_null());
+	json_object_set_new(o, "load",
+			    slot ? json_real(slot->a.last.load / 1000.0) :
+				   json_null());
+	json_object_set_new(o, "agent_restarts",
+			    slot ? json_integer(slot->boots) : json_null());
+	/* What a reinstalled agent's counter must exceed (rs-agent.md). */
+	json_object_set_new(o, "agent_protocol",
+			    slot ? json_integer(slot->a.last.version) :
+				   json_null());
+	json_object_set_new(
+		o, "agent_boot",
+		slot && slot->a.replay.v2 ?
+			json_integer((json_int_t)slot->a.replay.boot) :
+			json_null());
+	json_object_set_new(o, "check",
+			    e && e->check ?
+				    json_string(keel_check_detail(e->check)) :
+				    json_null());
+}
+
+/* The report receiver: "agents" of the status. */
+static json_t *lbd_view_agents(struct lbd *d)
+{
+	const struct lbd_rx *h = &d->rx;
+	const struct lb_agents *ag = &d->agents;
+	json_t *res = json_object(), *keys = json_array();
+	size_t i;
+
+	for (i = 0; res && i < LB_AGENTS_RX__MAX; i++)
+		json_object_set_new(res, lb_agents_result_name(i),
+				    json_integer(lbd_rx_count(d, i)));
+	for (i = 0; keys && i < ag->n_keys; i++)
+		json_array_append_new(
+			keys,
+			json_pack("{sIsI}", "id", (json_int_t)ag->keys[i].id,
+				  "reports", (json_int_t)ag->keys[i].reports));
+	return json_pack("{sosbsbsIsIsIsIsososI}", "listen",
+			 h->listen[0] ? json_string(h->listen) : json_null(),
+			 "filter", lbd_rx_filtered(d), "busy", h->rx_busy,
+			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
+			 "dead_after_ms",
+			 (json_int_t)d->cfg.agents.dead_after_ms,
+			 "keep_flows_ms",
+			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
+			 (json_int_t)ag->n, "reports", res, "keys", keys,
+			 "probes_not_run", (json_int_t)keel_probe_not_run());
+}
+
 static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 			     const struct lb_real *r)
 {
@@ -92,12 +156,12 @@ static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
 	o = json_pack("{sssIsIsIss}", "real", addr, "id", (json_int_t)r->id,
 		      "weight", (json_int_t)r->weight, "effective_weight",
 		      (json_int_t)(lb_real_selectable(r) ? r->weight : 0),
-		      "state", lbd_state_name(r->state));
+		      "state", keel_rs_name(r->state));
 	if (!o) {
 		keel_log(LOG_ERR, "status: cannot render real %s", addr);
 		return NULL;
 	}
-	lbd_health_view_real(d, s, r, o);
+	lbd_view_real_health(d, s, r, o);
 	json_object_set_new(o, "admin",
 			    json_pack("{sbsbso}", "drain", a && a->drain,
 				      "down", a && a->down, "weight",
@@ -205,7 +269,7 @@ static int lbd_prog_id(struct lbd *d, uint32_t *id)
  * may be gone or re-created under another index.  Announcers withdraw
  * when this is false (docs/control-protocol.md).
  */
-static bool lbd_iface_attached(struct lbd *d, size_t i)
+bool lbd_view_iface_attached(struct lbd *d, size_t i)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int idx = d->attached[i];
@@ -237,7 +301,7 @@ json_t *lbd_view_dataplane(struct lbd *d)
 	size_t i;
 
 	for (i = 0; att && i < d->cfg.n_ifaces; i++) {
-		ok = lbd_iface_attached(d, i);
+		ok = lbd_view_iface_attached(d, i);
 		every &= ok;
 		json_array_append_new(
 			att, json_pack("{sssssb}", "ifname",
@@ -299,24 +363,32 @@ json_t *lbd_view_status(struct lbd *d, bool summary)
 	json_object_set_new(o, "site", lbd_view_site(d));
 	json_object_set_new(o, "dataplane", lbd_view_dataplane(d));
 	json_object_set_new(o, "loop", lbd_view_loop(d));
-	json_object_set_new(o, "agents", lbd_health_view(d));
+	json_object_set_new(o, "agents", lbd_view_agents(d));
 	json_object_set_new(o, "services", svcs);
 	return o;
 }
 
-json_t *lbd_view_stats(struct lbd *d)
+void lbd_view_stats(struct lbd *d, struct keel_ctl_stats *out,
+		    struct keel_ctl_count counters[KEEL_CNT__MAX])
 {
 	uint64_t cnt[KEEL_CNT__MAX] = {};
-	json_t *c = json_object();
 	int i;
 
 	lb_dp_stats(d->dp, cnt);
-	for (i = 0; c && i < KEEL_CNT__MAX; i++)
-		json_object_set_new(c, keel_cnt_name(i), json_integer(cnt[i]));
-	return json_pack("{sosIsIso}", "counters", c, "conn_entries",
-			 (json_int_t)d->conn_entries, "conn_capacity",
-			 (json_int_t)d->conn_capacity, "conn_insert_limit",
-			 lbd_view_insert_limit(d));
+	for (i = 0; i < KEEL_CNT__MAX; i++) {
+		snprintf(counters[i].name, sizeof(counters[i].name), "%s",
+			 keel_cnt_name(i));
+		counters[i].value = cnt[i];
+	}
+	*out = (struct keel_ctl_stats){
+		.counters = counters,
+		.n_counters = KEEL_CNT__MAX,
+		.conn_entries = d->conn_entries,
+		.conn_capacity = d->conn_capacity,
+	};
+	/* What the program holds, read back: null if unreadable. */
+	out->has_conn_insert_limit =
+		!lb_dp_conn_insert_cap(d->dp, &out->conn_insert_limit);
 }
 
 static void lbd_rate_update(struct lbd_rate *r, const struct keel_traffic *t)
@@ -343,188 +415,4 @@ void lbd_sample(struct lbd *d)
 	}
 	/* O(ncpus): the program's insert counters, never a walk. */
 	lb_dp_conn_occupancy(d->dp, &d->conn_entries, &cap);
-}
-
-static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
-			     const struct keel_prom_label *l, size_t nl,
-			     const struct keel_traffic *t)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "keel_%s_packets_total", kind);
-	keel_prom_sample(b, name, l, nl, t->packets);
-	snprintf(name, sizeof(name), "keel_%s_bytes_total", kind);
-	keel_prom_sample(b, name, l, nl, t->bytes);
-	snprintf(name, sizeof(name), "keel_%s_new_flows_total", kind);
-	keel_prom_sample(b, name, l, nl, t->new_flows);
-}
-
-/* The loop's stalls: the longest of the window, a histogram, a count. */
-static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
-{
-	char le[32];
-	uint64_t n = 0;
-	int i;
-
-	keel_prom_help(
-		b, "keel_lbd_loop_stall_max_seconds", "gauge",
-		"longest time lbd's event loop was held over the last 60 s (one loop turn, noted by lbd's callbacks and a 100 ms heartbeat)");
-	keel_prom_sample(b, "keel_lbd_loop_stall_max_seconds", NULL, 0,
-			 lb_stall_recent_us(s, keel_now_ms()) / 1e6);
-	keel_prom_help(
-		b, "keel_lbd_loop_stall_seconds", "histogram",
-		"how long lbd's event loop had been held when each of its callbacks ended (and each heartbeat's lateness)");
-	for (i = 0; i <= LB_STALL_BUCKETS; i++) {
-		struct keel_prom_label l[] = { { "le", le } };
-
-		n += s->buckets[i];
-		if (i < LB_STALL_BUCKETS)
-			keel_prom_value(le, sizeof(le),
-					lb_stall_bounds_us[i] / 1e6);
-		else
-			snprintf(le, sizeof(le), "+Inf");
-		keel_prom_sample(b, "keel_lbd_loop_stall_seconds_bucket", l, 1,
-				 n);
-	}
-	keel_prom_sample(b, "keel_lbd_loop_stall_seconds_sum", NULL, 0,
-			 s->sum_us / 1e6);
-	keel_prom_sample(b, "keel_lbd_loop_stall_seconds_count", NULL, 0,
-			 s->count);
-	keel_prom_help(b, "keel_lbd_loop_stalls_total", "counter",
-		       "notes of lbd's event loop held longer than 50 ms");
-	keel_prom_sample(b, "keel_lbd_loop_stalls_total", NULL, 0, s->over);
-}
-
-static void lbd_metrics_render(struct evbuffer *b, void *arg)
-{
-	static const char *const kinds[] = { "service", "real" };
-	static const char *const what[] = { "packets", "bytes", "new_flows" };
-	struct keel_metrics_listener l[] = { { "control", NULL },
-					     { "metrics", NULL } };
-	uint64_t cnt[KEEL_CNT__MAX] = {};
-	struct lbd *d = arg;
-	char svc[80], real[64], help[128];
-	size_t i, j, k, w;
-	uint32_t limit;
-
-	lbd_stats_read(d);
-	for (k = 0; k < 2; k++)
-		for (w = 0; w < 3; w++) {
-			snprintf(svc, sizeof(svc), "keel_%s_%s_total", kinds[k],
-				 what[w]);
-			snprintf(help, sizeof(help), "%s forwarded per %s",
-				 what[w], kinds[k]);
-			keel_prom_help(b, svc, "counter", help);
-		}
-	keel_prom_help(b, "keel_real_state", "gauge",
-		       "1 for the real's current state");
-	keel_prom_help(
-		b, "keel_real_usable", "gauge",
-		"1 if the real may carry flows (exists, not down, MAC known)");
-	keel_prom_help(b, "keel_real_weight", "gauge", "effective weight");
-	for (i = 0; i < d->m.n_svcs; i++) {
-		struct lb_service *s = d->m.svcs[i];
-		struct keel_prom_label sl[] = { { "service", svc } };
-
-		keel_vip_format(&s->key, svc, sizeof(svc));
-		lbd_prom_traffic(b, "service", sl, 1, &d->svc_t[s->svc_id]);
-		for (j = 0; j < s->n_reals; j++) {
-			struct lb_real *r = &s->reals[j];
-			struct keel_prom_label rl[] = { { "service", svc },
-							{ "real", real },
-							{ "state", NULL } };
-
-			if (r->deleted)
-				continue;
-			keel_addr_format(r->family, r->addr, real,
-					 sizeof(real));
-			lbd_prom_traffic(b, "real", rl, 2, &d->real_t[r->id]);
-			for (w = KEEL_RS_UNKNOWN; w <= KEEL_RS_DRAINING; w++) {
-				rl[2].value = lbd_state_name(w);
-				keel_prom_sample(b, "keel_real_state", rl, 3,
-						 r->state == w);
-			}
-			keel_prom_sample(b, "keel_real_usable", rl, 2,
-					 lb_real_usable(r));
-			keel_prom_sample(b, "keel_real_weight", rl, 2,
-					 lb_real_selectable(r) ? r->weight : 0);
-		}
-	}
-	lbd_health_metrics(d, b);
-	keel_prom_help(
-		b, "keel_verdicts_total", "counter",
-		"packets by verdict and reason (every packet counts once in each kind)");
-	lb_dp_stats(d->dp, cnt);
-	for (k = 0; k < KEEL_CNT__MAX; k++) {
-		struct keel_prom_label cl[] = { { "counter",
-						  keel_cnt_name(k) } };
-
-		keel_prom_sample(b, "keel_verdicts_total", cl, 1, cnt[k]);
-	}
-	keel_prom_help(
-		b, "keel_site_drained", "gauge",
-		"1 while an operator has drained the site (lbctl site drain)");
-	keel_prom_sample(b, "keel_site_drained", NULL, 0, d->st.site.drained);
-	keel_prom_help(b, "keel_dataplane_attached", "gauge",
-		       "1 if lbd's XDP program runs on the interface");
-	for (i = 0; i < d->cfg.n_ifaces; i++) {
-		struct keel_prom_label il[] = { { "ifname",
-						  d->cfg.ifaces[i].name } };
-
-		keel_prom_sample(b, "keel_dataplane_attached", il, 1,
-				 lbd_iface_attached(d, i));
-	}
-	keel_prom_help(b, "keel_interface_mac_changes_total", "counter",
-		       "MAC changes of the interfaces lbd serves, followed");
-	keel_prom_sample(b, "keel_interface_mac_changes_total", NULL, 0,
-			 d->if_mac_changes);
-	keel_prom_help(
-		b, "keel_conn_table_entries", "gauge",
-		"connection-table entries (from insert counters; never above capacity)");
-	keel_prom_sample(b, "keel_conn_table_entries", NULL, 0,
-			 d->conn_entries);
-	keel_prom_help(b, "keel_conn_table_capacity", "gauge",
-		       "connection-table size");
-	keel_prom_sample(b, "keel_conn_table_capacity", NULL, 0,
-			 d->conn_capacity);
-	if (lb_dp_conn_insert_cap(d->dp, &limit) == 0) {
-		keel_prom_help(
-			b, "keel_conn_table_insert_limit", "gauge",
-			"new connection-table entries per CPU per second (0: no limit)");
-		keel_prom_sample(b, "keel_conn_table_insert_limit", NULL, 0,
-				 limit);
-	}
-	lbd_prom_stall(b, &d->stall);
-	keel_prom_help(
-		b, "keel_config_generation", "gauge",
-		"changes applied to the data plane since its maps were made (kept across restarts)");
-	keel_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
-	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
-		       "1 if the last reload was applied");
-	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0,
-			 d->reload_ok);
-	keel_prom_help(b, "keel_config_last_reload_timestamp_seconds", "gauge",
-		       "time of the last reload attempt");
-	keel_prom_sample(b, "keel_config_last_reload_timestamp_seconds", NULL,
-			 0, d->reload_at);
-	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
-	l[1].st = d->metrics ? keel_metrics_stats(d->metrics) : NULL;
-	keel_metrics_listeners(b, l, 2);
-	lbd_loop_note(d);
-}
-
-int lbd_metrics_start(struct lbd *d)
-{
-	struct keel_metrics_limits lim = { .max_conns =
-						   d->cfg.metrics_max_conns };
-	int err;
-
-	if (!d->cfg.metrics_listen[0])
-		return 0;
-	err = keel_metrics_start(d->base, d->cfg.metrics_listen, &lim,
-				 lbd_metrics_render, d, &d->metrics);
-	if (err)
-		keel_log(LOG_ERR, "metrics on %s: %s", d->cfg.metrics_listen,
-			 strerror(-err));
-	return err;
 }

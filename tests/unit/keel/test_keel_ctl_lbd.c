@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * keel_ctl_lbd: lbd's control answers (table-driven, ctl_answer_test.h).
- * The golden lines are what lbd writes (lbd_view.c, lbd_health.c,
- * lbd_ctl.c): members, order, null or absent, integers or reals.
+ * The golden lines are what lbd writes (lbd_view.c and lbd_ctl.c,
+ * some through these encoders): members, order, null or absent,
+ * integers or reals.
  */
 #include <check.h>
 #include "check_run.h"
