@@ -741,6 +741,14 @@ static int lb_dp_info_init(struct lb_dp *dp)
 	return bpf_map_update_elem(fd, &key, &info, BPF_ANY) ? -errno : 0;
 }
 
+/* A map type's name for a message ("ringbuf"), or "unknown". */
+static const char *lb_dp_map_type(uint32_t type)
+{
+	const char *name = libbpf_bpf_map_type_str(type);
+
+	return name ? name : "unknown";
+}
+
 /*
  * Maps sized by the possible CPUs that hold nothing a restart needs: a
  * pinned one of another shape is dropped (the program running now keeps
@@ -770,10 +778,11 @@ static int lb_dp_percpu_fit(struct lb_dp *dp, const char *pin, uint32_t type,
 		err = -errno;
 	if (!err && !strcmp(pin, KEEL_PIN_SYNC_RING))
 		keel_log(LOG_NOTICE,
-			 "%s/%s: a map of type %u and %u entries of %u bytes "
-			 "replaced by this keel's per-CPU ring; records not "
-			 "drained from it are announced again by their flows",
-			 dp->dir, pin, mi.type, mi.max_entries, mi.value_size);
+			 "%s/%s: a %s map of %u entries of %u bytes replaced "
+			 "by this keel's per-CPU ring; records not drained "
+			 "from it are announced again by their flows",
+			 dp->dir, pin, lb_dp_map_type(mi.type), mi.max_entries,
+			 mi.value_size);
 	return err;
 }
 
@@ -1701,12 +1710,12 @@ int lb_dp_sync_reader_open(struct lb_dp *dp, struct lb_dp_sync_reader *r)
 	    mi.value_size != sizeof(struct keel_sync_slot) ||
 	    mi.max_entries != KEEL_SYNC_REGION * (uint32_t)dp->ncpus) {
 		keel_log(LOG_ERR,
-			 "%s/%s: a map of type %u and %u entries of %u bytes, "
-			 "not this keel's per-CPU ring (an older keel "
-			 "loaded the program): load it again (keel-xdp load), "
-			 "which replaces the ring",
-			 dp->dir, KEEL_PIN_SYNC_RING, mi.type, mi.max_entries,
-			 mi.value_size);
+			 "%s/%s: a %s map of %u entries of %u bytes, not "
+			 "this keel's per-CPU ring (an older keel loaded the "
+			 "program): load it again (keel-xdp load), which "
+			 "replaces the ring",
+			 dp->dir, KEEL_PIN_SYNC_RING, lb_dp_map_type(mi.type),
+			 mi.max_entries, mi.value_size);
 		return -EPROTO;
 	}
 	r->len = (size_t)mi.max_entries * sizeof(struct keel_sync_slot);
