@@ -587,6 +587,26 @@ START_TEST(test_refuses_not_bpffs)
 }
 END_TEST
 
+/* A new instance holding one conn entry, closed. */
+static void load_one_entry(const struct keel_flow *f, const struct keel_conn *c)
+{
+	struct lb_dp *dp;
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN), f,
+					     c, BPF_NOEXIST),
+			 0);
+	lb_dp_close(dp);
+}
+
+static void unpin(const char *name)
+{
+	char path[512];
+
+	pin_path(name, path, sizeof(path));
+	ck_assert_msg(unlink(path) == 0, "unpin %s: %s", path, strerror(errno));
+}
+
 /*
  * Layout 3 as the keel before pair sync pinned it: no keel_sync_cfg or
  * keel_sync_ring.  Opening it works (sync unavailable); loading adopts
@@ -598,18 +618,11 @@ START_TEST(test_adopts_without_sync_maps)
 	struct keel_sync_cfg sc;
 	struct keel_conn c = { .real_id = 3, .real_gen = 1, .seen = 7 };
 	struct keel_flow f = flow_n(42);
-	char path[512];
 	struct lb_dp *dp;
 
-	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
-	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
-					     &f, &c, BPF_NOEXIST),
-			 0);
-	lb_dp_close(dp);
-	pin_path(KEEL_PIN_SYNC_CFG, path, sizeof(path));
-	ck_assert_int_eq(unlink(path), 0);
-	pin_path(KEEL_PIN_SYNC_RING, path, sizeof(path));
-	ck_assert_int_eq(unlink(path), 0);
+	load_one_entry(&f, &c);
+	unpin(KEEL_PIN_SYNC_CFG);
+	unpin(KEEL_PIN_SYNC_RING);
 
 	ck_assert_int_eq(lb_dp_open(&opts, &dp), 0);
 	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), -EOPNOTSUPP);
@@ -651,17 +664,12 @@ START_TEST(test_replaces_ringbuf_sync_ring)
 	struct keel_flow f = flow_n(42);
 	struct bpf_map_info mi = {};
 	uint32_t len = sizeof(mi);
-	char path[512], log[2048];
+	char log[2048];
 	struct lb_dp *dp;
 	int fd, saved;
 
-	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
-	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
-					     &f, &c, BPF_NOEXIST),
-			 0);
-	lb_dp_close(dp);
-	pin_path(KEEL_PIN_SYNC_RING, path, sizeof(path));
-	ck_assert_int_eq(unlink(path), 0);
+	load_one_entry(&f, &c);
+	unpin(KEEL_PIN_SYNC_RING);
 	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "keel_sync_ring", 0, 0,
 			    8U << 20, NULL);
 	ck_assert_int_ge(fd, 0);
