@@ -19,7 +19,9 @@
  * keel_sync_ring are read back after each packet and checked: one NEW
  * or RECHOSEN for each entry written, of that flow and real; a REFRESH
  * for a hit whose entry was due; nothing else.  sync_paths checks the
- * re-announce, the peer flag and a full ring on their own.
+ * re-announce, the peer flag, the order of one CPU's records and a full
+ * region on their own; sync_race the reader against the program running
+ * on another CPU at the same time.
  *
  * Needs root, and a network namespace holding veths kg0 and kg1
  * (run-in-netns.sh): the ctx names kg0 as the ingress device and kg1 is
