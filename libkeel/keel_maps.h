@@ -210,15 +210,13 @@ struct keel_config {
 /*
  * Pair sync (docs/pair.md).  keel_sync_cfg (one entry, written by lbd):
  * KEEL_SYNC_F_ON makes the program announce every flow it records into
- * keel_sync_ring, a BPF ring buffer lbd drains, and re-announce an entry
- * in use once per reannounce units (of seen's clock; below 32768, the
- * 16-bit ann).  Off, the default, the program writes no record.  A new
- * map beside layout 3's:
- * an older instance's pins gain it, nothing is migrated.
+ * keel_sync_ring (below), which lbd drains, and re-announce an entry in
+ * use once per reannounce units (of seen's clock; below 32768, the 16-bit
+ * ann).  Off, the default, the program writes no record.  New maps beside
+ * layout 3's: an older instance's pins gain them, nothing is migrated.
  */
 #define KEEL_SYNC_F_ON (1U << 0)
 #define KEEL_SYNC_REANNOUNCE_MAX 32767
-#define KEEL_SYNC_RING_BYTES (8U << 20) /* 131072 records of 64 bytes */
 
 struct keel_sync_cfg {
 	__u32 flags; /* KEEL_SYNC_F_* */
@@ -236,13 +234,41 @@ enum keel_sync_ev_kind {
 	KEEL_SYNC_EV_REFRESH = 3, /* in use, announced again */
 };
 
-/* One ring record: 52 bytes (64 in the ring with its header, rounded). */
+/* One record: 52 bytes, in a 64-byte slot of keel_sync_ring. */
 struct keel_sync_ev {
 	struct keel_flow flow;
 	__u32 real_id;
 	__u32 real_gen;
 	__u8 kind; /* enum keel_sync_ev_kind */
 	__u8 pad[3];
+};
+
+/*
+ * keel_sync_ring: an array of 64-byte slots (BPF_F_MMAPABLE: lbd reads it
+ * mapped, no syscall per record), one region of KEEL_SYNC_REGION slots
+ * per possible CPU (max_entries is set at load time).  CPU c's region
+ * starts at slot c * KEEL_SYNC_REGION: its head (records the program has
+ * written, counting from 0 and never wrapping in 2^64), its tail (records
+ * the reader has taken), each alone in its cache line, then
+ * KEEL_SYNC_RING_SLOTS record slots, record n in slot KEEL_SYNC_RECS +
+ * n % KEEL_SYNC_RING_SLOTS.  Only CPU c's program writes its records and
+ * head (XDP does not nest on a CPU), only the reader its tail: no lock,
+ * no line shared between CPUs.  The program writes the record, then the
+ * head; it finds the region full when head - tail >= KEEL_SYNC_RING_SLOTS
+ * (counted, and the entry is left due for a re-announce).
+ */
+#define KEEL_SYNC_RING_SLOTS 16384 /* records per CPU, a power of two */
+#define KEEL_SYNC_HEAD 0
+#define KEEL_SYNC_TAIL 1
+#define KEEL_SYNC_RECS 2
+#define KEEL_SYNC_REGION (KEEL_SYNC_RECS + KEEL_SYNC_RING_SLOTS)
+
+struct keel_sync_slot {
+	union {
+		struct keel_sync_ev ev; /* a record slot */
+		__u64 pos; /* the head or the tail */
+	};
+	__u64 pad;
 };
 
 /*
@@ -430,6 +456,9 @@ _Static_assert(sizeof(struct keel_config) == 8, "config layout");
 _Static_assert(sizeof(struct keel_rate) == 8, "rate layout");
 _Static_assert(sizeof(struct keel_sync_cfg) == 16, "sync cfg layout");
 _Static_assert(sizeof(struct keel_sync_ev) == 52, "sync record layout");
+_Static_assert(sizeof(struct keel_sync_slot) == 64, "sync slot: a line");
+_Static_assert((KEEL_SYNC_RING_SLOTS & (KEEL_SYNC_RING_SLOTS - 1)) == 0,
+	       "sync ring slots");
 _Static_assert(sizeof(struct keel_sync_apply_rec) == 56, "apply record");
 _Static_assert(sizeof(struct keel_sync_apply_ctx) == 56, "apply context");
 _Static_assert(KEEL_CNT__MAX <= KEEL_STATS_SLOTS, "stats slots");

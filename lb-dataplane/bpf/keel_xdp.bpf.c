@@ -21,7 +21,9 @@
  * file; never the production object): KEEL_XDP_RECORD_FIRST records a flow
  * on its first packet, SYN included (layout 1's policy);
  * KEEL_XDP_NO_SEEN neither reads the clock nor stamps entries;
- * KEEL_XDP_NO_MAC_GUARD balances whatever the destination MAC.
+ * KEEL_XDP_NO_MAC_GUARD balances whatever the destination MAC;
+ * KEEL_XDP_SYNC_RINGBUF puts pair sync's records into a BPF ring buffer
+ * (the first version) instead of the per-CPU ring.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -192,35 +194,108 @@ static __always_inline const struct keel_sync_cfg *keel_sync_on(void)
 	return sc && (sc->flags & KEEL_SYNC_F_ON) && sc->reannounce ? sc : NULL;
 }
 
-/*
- * Reserve a record of (flow, real) for the pair.  NULL when the ring is
- * full (counted): the caller then leaves the entry's ann due, so the
- * flow is announced again on its next packet a unit later.  No wakeup:
- * lbd drains the ring on a timer, not per record.
- */
-static __always_inline struct keel_sync_ev *
-keel_sync_reserve(const struct keel_flow *f, __u32 id, __u32 gen, __u8 kind)
+static __always_inline void keel_sync_fill(struct keel_sync_ev *ev,
+					   const struct keel_flow *f, __u32 id,
+					   __u32 gen, __u8 kind)
 {
-	struct keel_sync_ev *ev;
-
-	ev = bpf_ringbuf_reserve(&keel_sync_ring, sizeof(*ev), 0);
-	if (!ev) {
-		keel_count(KEEL_CNT_SYNC_RING_FULL);
-		return NULL;
-	}
 	ev->flow = *f;
 	ev->real_id = id;
 	ev->real_gen = gen;
 	ev->kind = kind;
 	ev->pad[0] = ev->pad[1] = ev->pad[2] = 0;
+}
+
+#ifdef KEEL_XDP_SYNC_RINGBUF
+/* Benchmark-only: the first version's BPF ring buffer, timed against the
+ * per-CPU ring (PERFORMANCE.md, "Pair sync"). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8U << 20);
+} keel_sync_rb SEC(".maps");
+
+static __always_inline void *keel_sync_reserve(const struct keel_flow *f,
+					       __u32 id, __u32 gen, __u8 kind)
+{
+	struct keel_sync_ev *ev;
+
+	ev = bpf_ringbuf_reserve(&keel_sync_rb, sizeof(*ev), 0);
+	if (!ev) {
+		keel_count(KEEL_CNT_SYNC_RING_FULL);
+		return NULL;
+	}
+	keel_sync_fill(ev, f, id, gen, kind);
 	return ev;
 }
 
-static __always_inline void keel_sync_submit(struct keel_sync_ev *ev)
+static __always_inline void keel_sync_submit(void *ev)
 {
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	keel_count(KEEL_CNT_SYNC_RECORDS);
 }
+
+static __always_inline void keel_sync_discard(void *ev)
+{
+	bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+}
+#else
+/*
+ * Write a record of (flow, real) for the pair into this CPU's region of
+ * keel_sync_ring, unpublished: keel_sync_submit() publishes it, and a
+ * record never submitted is overwritten by the next.  Returns the
+ * region's head, or NULL when the region is full (counted): the caller
+ * then leaves the entry's ann due, so the flow is announced again on its
+ * next packet a unit later.  No lock: this CPU is the region's only
+ * writer; no wakeup: lbd drains the ring on a timer.
+ */
+static __always_inline void *keel_sync_reserve(const struct keel_flow *f,
+					       __u32 id, __u32 gen, __u8 kind)
+{
+	__u32 k = bpf_get_smp_processor_id() * KEEL_SYNC_REGION;
+	struct keel_sync_slot *h, *t, *s;
+	__u64 head;
+
+	h = bpf_map_lookup_elem(&keel_sync_ring, &k);
+	k += KEEL_SYNC_TAIL;
+	t = bpf_map_lookup_elem(&keel_sync_ring, &k);
+	if (!h || !t)
+		goto full;
+	head = h->pos;
+	if (head - *(volatile const __u64 *)&t->pos >= KEEL_SYNC_RING_SLOTS)
+		goto full;
+	k += KEEL_SYNC_RECS - KEEL_SYNC_TAIL +
+	     (__u32)(head & (KEEL_SYNC_RING_SLOTS - 1));
+	s = bpf_map_lookup_elem(&keel_sync_ring, &k);
+	if (!s)
+		goto full;
+	keel_sync_fill(&s->ev, f, id, gen, kind);
+	return h;
+full:
+	keel_count(KEEL_CNT_SYNC_RING_FULL);
+	return NULL;
+}
+
+/*
+ * Publish the record written last: the record's stores, then the head's.
+ * The JIT keeps the program's order and x86 does not reorder stores with
+ * stores, so a compiler barrier is the release here (the reader's
+ * acquire load of the head pairs with it).  A weakly ordered CPU would
+ * need a store-release (BPF_STORE_REL) or a BPF_FETCH atomic instead.
+ */
+static __always_inline void keel_sync_submit(void *head)
+{
+	struct keel_sync_slot *h = head;
+	__u64 next = h->pos + 1;
+
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&h->pos = next;
+	keel_count(KEEL_CNT_SYNC_RECORDS);
+}
+
+/* A record not to publish: the next one overwrites it. */
+static __always_inline void keel_sync_discard(void *head)
+{
+}
+#endif
 
 /*
  * Announce an entry that was just written in place; on a full ring its
@@ -232,7 +307,7 @@ static __always_inline void keel_sync_rewritten(struct keel_conn *c,
 						__u8 kind)
 {
 	const struct keel_sync_cfg *sc = keel_sync_on();
-	struct keel_sync_ev *ev;
+	void *ev;
 
 	if (!sc)
 		return;
@@ -252,7 +327,7 @@ static __always_inline void
 keel_sync_refresh(struct keel_conn *c, const struct keel_flow *f, __u32 now)
 {
 	const struct keel_sync_cfg *sc;
-	struct keel_sync_ev *ev;
+	void *ev;
 	__u32 id, gen;
 
 	if (c->flags & KEEL_CONN_F_PEER)
@@ -327,7 +402,7 @@ static __always_inline int keel_insert_allowed(__u32 now)
 
 /*
  * A new entry; only a key that was not there counts as an insert, and
- * only an insert is announced to the pair (the record is reserved first,
+ * only an insert is announced to the pair (the record is written first,
  * so a full ring leaves the entry due for a re-announce).
  */
 static __always_inline void keel_conn_record(const struct keel_flow *f,
@@ -337,7 +412,7 @@ static __always_inline void keel_conn_record(const struct keel_flow *f,
 		.real_id = id, .real_gen = gen, .seen = now, .ann = (__u16)now
 	};
 	const struct keel_sync_cfg *sc = keel_sync_on();
-	struct keel_sync_ev *ev = NULL;
+	void *ev = NULL;
 
 	if (sc) {
 		ev = keel_sync_reserve(f, id, gen, KEEL_SYNC_EV_NEW);
@@ -346,7 +421,7 @@ static __always_inline void keel_conn_record(const struct keel_flow *f,
 	}
 	if (bpf_map_update_elem(&keel_conn, f, &c, BPF_NOEXIST)) {
 		if (ev)
-			bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
+			keel_sync_discard(ev);
 		return;
 	}
 	keel_count(KEEL_CNT_CONN_INSERTS);

@@ -110,9 +110,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_sync_cfg SEC(".maps");
 
+/* A region per CPU (keel_maps.h); max_entries is set at load time to
+ * KEEL_SYNC_REGION x the possible CPUs (lb_dp_load). */
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, KEEL_SYNC_RING_BYTES);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, KEEL_SYNC_REGION);
+	__type(key, __u32);
+	__type(value, struct keel_sync_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } keel_sync_ring SEC(".maps");
 

@@ -741,29 +741,48 @@ static int lb_dp_info_init(struct lb_dp *dp)
 	return bpf_map_update_elem(fd, &key, &info, BPF_ANY) ? -errno : 0;
 }
 
+/* A map type's name for a message ("ringbuf"), or "unknown". */
+static const char *lb_dp_map_type(uint32_t type)
+{
+	const char *name = libbpf_bpf_map_type_str(type);
+
+	return name ? name : "unknown";
+}
+
 /*
- * The hints are sized by the possible CPUs and hold nothing a restart
- * needs: a pinned table of another shape is dropped (the program running
- * now keeps its own) and the load makes a new one.
+ * Maps sized by the possible CPUs that hold nothing a restart needs: a
+ * pinned one of another shape is dropped (the program running now keeps
+ * its own) and the load makes a new one.  The hints; and the sync ring,
+ * which an earlier keel made a BPF ring buffer (its records not drained
+ * yet are lost: their flows are announced again, docs/pair.md).
  */
-static int lb_dp_hint_fit(struct lb_dp *dp)
+static int lb_dp_percpu_fit(struct lb_dp *dp, const char *pin, uint32_t type,
+			    uint32_t flags, uint32_t value_size,
+			    uint32_t per_cpu)
 {
 	struct bpf_map_info mi;
 	char path[PATH_MAX];
 	int err;
 
-	err = lb_dp_pin_info(dp, KEEL_PIN_HINT, &mi, NULL);
+	err = lb_dp_pin_info(dp, pin, &mi, NULL);
 	if (err == -ENOENT)
 		return 0;
 	if (err)
 		return err;
-	if (mi.type == BPF_MAP_TYPE_ARRAY &&
-	    mi.value_size == sizeof(struct keel_hint) &&
-	    mi.max_entries == KEEL_HINT_SLOTS * (uint32_t)dp->ncpus)
+	if (mi.type == type && (mi.map_flags & flags) == flags &&
+	    mi.value_size == value_size &&
+	    mi.max_entries == per_cpu * (uint32_t)dp->ncpus)
 		return 0;
-	err = lb_dp_path(dp, KEEL_PIN_HINT, path, sizeof(path));
+	err = lb_dp_path(dp, pin, path, sizeof(path));
 	if (!err && unlink(path))
 		err = -errno;
+	if (!err && !strcmp(pin, KEEL_PIN_SYNC_RING))
+		keel_log(LOG_NOTICE,
+			 "%s/%s: a %s map of %u entries of %u bytes replaced "
+			 "by this keel's per-CPU ring; records not drained "
+			 "from it are announced again by their flows",
+			 dp->dir, pin, lb_dp_map_type(mi.type), mi.max_entries,
+			 mi.value_size);
 	return err;
 }
 
@@ -871,7 +890,13 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 		err = -errno;
 		goto out;
 	}
-	err = lb_dp_hint_fit(dp);
+	err = lb_dp_percpu_fit(dp, KEEL_PIN_HINT, BPF_MAP_TYPE_ARRAY, 0,
+			       sizeof(struct keel_hint), KEEL_HINT_SLOTS);
+	if (!err)
+		err = lb_dp_percpu_fit(dp, KEEL_PIN_SYNC_RING,
+				       BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE,
+				       sizeof(struct keel_sync_slot),
+				       KEEL_SYNC_REGION);
 	if (err)
 		goto out;
 	conn_size = o && o->conn_table_size ? o->conn_table_size :
@@ -882,6 +907,9 @@ int lb_dp_load(const struct lb_dp_opts *o, struct lb_dp **out)
 	if (!err)
 		err = bpf_map__set_max_entries(dp->skel->maps.keel_hint,
 					       KEEL_HINT_SLOTS * dp->ncpus);
+	if (!err)
+		err = bpf_map__set_max_entries(dp->skel->maps.keel_sync_ring,
+					       KEEL_SYNC_REGION * dp->ncpus);
 	if (err)
 		goto out;
 	err = lb_dp_reuse_devmap(dp, true);
@@ -1664,6 +1692,80 @@ int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce)
 	if (bpf_map_update_elem(dp->fd[LB_MAP_SYNC_CFG], &key, &c, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int lb_dp_sync_reader_open(struct lb_dp *dp, struct lb_dp_sync_reader *r)
+{
+	int fd = dp->fd[LB_MAP_SYNC_RING];
+	struct bpf_map_info mi = {};
+	uint32_t len = sizeof(mi);
+	void *mem;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		return -EOPNOTSUPP;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len))
+		return -errno;
+	if (mi.type != BPF_MAP_TYPE_ARRAY || !(mi.map_flags & BPF_F_MMAPABLE) ||
+	    mi.value_size != sizeof(struct keel_sync_slot) ||
+	    mi.max_entries != KEEL_SYNC_REGION * (uint32_t)dp->ncpus) {
+		keel_log(LOG_ERR,
+			 "%s/%s: a %s map of %u entries of %u bytes, not "
+			 "this keel's per-CPU ring (an older keel loaded the "
+			 "program): load it again (keel-xdp load), which "
+			 "replaces the ring",
+			 dp->dir, KEEL_PIN_SYNC_RING, lb_dp_map_type(mi.type),
+			 mi.max_entries, mi.value_size);
+		return -EPROTO;
+	}
+	r->len = (size_t)mi.max_entries * sizeof(struct keel_sync_slot);
+	mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	r->mem = mem;
+	r->ncpus = (uint32_t)dp->ncpus;
+	return 0;
+}
+
+void lb_dp_sync_reader_close(struct lb_dp_sync_reader *r)
+{
+	if (r->mem)
+		munmap(r->mem, r->len);
+	memset(r, 0, sizeof(*r));
+}
+
+int lb_dp_sync_drain_region(struct keel_sync_slot *region,
+			    struct keel_sync_ev *out, uint32_t max)
+{
+	uint64_t tail = region[KEEL_SYNC_TAIL].pos;
+	/* Pairs with the program's publishing store (keel_sync_submit):
+	 * the records below head are complete. */
+	uint64_t head =
+		__atomic_load_n(&region[KEEL_SYNC_HEAD].pos, __ATOMIC_ACQUIRE);
+	uint32_t n = 0;
+
+	if (head - tail > KEEL_SYNC_RING_SLOTS) {
+		/* Not the program's: start again from its head. */
+		__atomic_store_n(&region[KEEL_SYNC_TAIL].pos, head,
+				 __ATOMIC_RELEASE);
+		return -EBADMSG;
+	}
+	for (; tail != head && n < max; tail++)
+		out[n++] = region[KEEL_SYNC_RECS +
+				  (tail & (KEEL_SYNC_RING_SLOTS - 1))]
+				   .ev;
+	/* The slots are copied out before the program may reuse them. */
+	__atomic_store_n(&region[KEEL_SYNC_TAIL].pos, tail, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+int lb_dp_sync_drain(struct lb_dp_sync_reader *r, uint32_t cpu,
+		     struct keel_sync_ev *out, uint32_t max)
+{
+	if (!r->mem || cpu >= r->ncpus)
+		return -EINVAL;
+	return lb_dp_sync_drain_region(r->mem + (size_t)cpu * KEEL_SYNC_REGION,
+				       out, max);
 }
 
 int lb_dp_conn_apply(struct lb_dp *dp, const struct keel_sync_apply_rec *recs,

@@ -149,13 +149,37 @@ int lb_dp_conn_insert_cap(struct lb_dp *dp, uint32_t *cap);
 int lb_dp_conn_insert_cap_set(struct lb_dp *dp, uint32_t cap);
 /*
  * Pair sync's switch (keel_sync_cfg, docs/pair.md): on, the program puts
- * a record of every flow it records into the pinned ring buffer
- * (lb_dp_map_fd(dp, KEEL_PIN_SYNC_RING)) and announces each entry in use
- * again every reannounce units of seen's clock (1..32767).
+ * a record of every flow it records into its CPU's region of the pinned
+ * keel_sync_ring (read with lb_dp_sync_drain()) and announces each entry
+ * in use again every reannounce units of seen's clock (1..32767).
  * -EOPNOTSUPP: an instance an older lbd loaded has no such maps.
  */
 int lb_dp_sync_get(struct lb_dp *dp, struct keel_sync_cfg *out);
 int lb_dp_sync_set(struct lb_dp *dp, bool on, uint16_t reannounce);
+/*
+ * The reader of keel_sync_ring (keel_maps.h): the array mapped shared,
+ * each CPU's records taken from its tail to its head.  One reader at a
+ * time per instance: the tails are its own.
+ */
+struct lb_dp_sync_reader {
+	struct keel_sync_slot *mem;
+	size_t len;
+	uint32_t ncpus; /* regions */
+};
+/* -EOPNOTSUPP without the map; -EPROTO (logged) for a ring of another
+ * shape, an older keel's until the program is loaded again. */
+int lb_dp_sync_reader_open(struct lb_dp *dp, struct lb_dp_sync_reader *r);
+void lb_dp_sync_reader_close(struct lb_dp_sync_reader *r);
+/*
+ * Take up to max of CPU cpu's records, oldest first, into out and free
+ * their slots: the count, -EINVAL for no such CPU, -EBADMSG (records
+ * skipped up to the head) for a head and tail the program cannot have
+ * left.  lb_dp_sync_drain_region() is the same on one region's memory.
+ */
+int lb_dp_sync_drain(struct lb_dp_sync_reader *r, uint32_t cpu,
+		     struct keel_sync_ev *out, uint32_t max);
+int lb_dp_sync_drain_region(struct keel_sync_slot *region,
+			    struct keel_sync_ev *out, uint32_t max);
 /*
  * Merge n of the peers' records (translated to this LB's ids) into the
  * conn table: runs of keel_sync_apply over at most KEEL_SYNC_APPLY_MAX

@@ -34,6 +34,9 @@
  * written is also a record in keel_sync_ring, which is drained between
  * calls, outside the timed region; the difference to the same case with
  * sync off is the record's cost (budget: 30 ns on the new-flow path).
+ * "sync ringbuf" is the same with the first version's BPF ring buffer
+ * (the variant KEEL_XDP_SYNC_RINGBUF), for the per-CPU ring to be timed
+ * against in the same run.
  *
  * KEEL_BENCH_WINDOW=T adds the SYN hint's window: T trials each of a SYN,
  * N SYNs of other fresh flows (a flood, or other clients), then the first
@@ -69,6 +72,7 @@
 #include "keel_xdp_noguard.skel.h"
 #include "keel_xdp_noseen.skel.h"
 #include "keel_xdp_recfirst.skel.h"
+#include "keel_xdp_ringbuf.skel.h"
 #include "keel_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
@@ -91,7 +95,15 @@
 static const uint8_t mac_lb[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_router[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 
-enum prog_ix { P_KEEL, P_RECFIRST, P_NOSEEN, P_NOGUARD, P_SMALL, P__N };
+enum prog_ix {
+	P_KEEL,
+	P_RECFIRST,
+	P_NOSEEN,
+	P_NOGUARD,
+	P_SMALL,
+	P_RINGBUF,
+	P__N
+};
 enum pkt_ix { K_NOTVIP, K_SYN4, K_ACK4, K_ACK6, K_UDP4, K__N };
 enum tuples { T_FIXED, T_ESTAB, T_FRESH, T_BATCH };
 enum pre { PRE_NONE, PRE_SYN, PRE_SAME };
@@ -99,7 +111,7 @@ enum pre { PRE_NONE, PRE_SYN, PRE_SAME };
 static const char *const prog_names[P__N] = {
 	[P_KEEL] = "keel",	    [P_RECFIRST] = "recfirst",
 	[P_NOSEEN] = "noseen",	    [P_NOGUARD] = "noguard",
-	[P_SMALL] = "recfirst-64K",
+	[P_SMALL] = "recfirst-64K", [P_RINGBUF] = "ringbuf",
 };
 
 static const struct bcase {
@@ -145,6 +157,8 @@ static const struct bcase {
 	  KEEL_CNT_FLOW_RECORDED, false, true },
 	{ "established v4, sync on", P_KEEL, K_ACK4, T_ESTAB, PRE_NONE, false,
 	  KEEL_CNT_CONN_HIT, false, true },
+	{ "first ACK, sync ringbuf", P_RINGBUF, K_ACK4, T_FRESH, PRE_SYN, true,
+	  KEEL_CNT_FLOW_RECORDED, false, true },
 };
 
 #define C__N ARRAY_SIZE(cases)
@@ -182,6 +196,10 @@ static const struct {
 	  "first ACK, sync on", "first ACK, records" },
 	{ "pair sync on, established hit", "established v4, sync on",
 	  "established v4" },
+	{ "pair sync record, BPF ring buffer (first version)",
+	  "first ACK, sync ringbuf", "first ACK, records" },
+	{ "per-CPU ring minus ring buffer, recording ACK", "first ACK, sync on",
+	  "first ACK, sync ringbuf" },
 };
 
 struct pkt {
@@ -201,11 +219,13 @@ struct inst {
 
 struct bench {
 	struct inst main, small;
-	struct ring_buffer *sync_rb; /* main's keel_sync_ring, drained */
+	struct lb_dp_sync_reader sync_rd; /* main's keel_sync_ring */
+	struct ring_buffer *sync_rb; /* the ringbuf variant's */
 	struct keel_trivial *triv;
 	struct keel_xdp_recfirst *recfirst, *small_recfirst;
 	struct keel_xdp_noseen *noseen;
 	struct keel_xdp_noguard *noguard;
+	struct keel_xdp_ringbuf *ringbuf;
 	int fd[P__N], drop_fd, ifindex;
 	uint8_t mac_in[6];
 	uint32_t fresh; /* next fresh tuple */
@@ -265,6 +285,24 @@ static void set_flow(struct pkt *p, uint32_t i)
 {
 	wr16(p->b + p->sport, 1024 + i % 60000);
 	p->b[p->saddr] = 7 + i / 60000;
+}
+
+/* Throw away the records of every CPU's region (outside the timing). */
+static int sync_drain(struct bench *bn)
+{
+	struct keel_sync_ev ev[256];
+	uint32_t cpu;
+	int n;
+
+	for (cpu = 0; cpu < bn->sync_rd.ncpus; cpu++) {
+		do
+			n = lb_dp_sync_drain(&bn->sync_rd, cpu, ev,
+					     sizeof(ev) / sizeof(ev[0]));
+		while (n == (int)(sizeof(ev) / sizeof(ev[0])));
+		if (n < 0)
+			return n;
+	}
+	return bn->sync_rb && ring_buffer__consume(bn->sync_rb) < 0 ? -EIO : 0;
 }
 
 static int run_n(const struct bench *bn, int fd, struct pkt *p, uint32_t n,
@@ -417,9 +455,9 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 		if (!err)
 			err = run_n(bn, bn->drop_fd, p, 1, &ns, &v);
 		sum_drop += ns;
-		/* Well before the ring fills (131072 records). */
+		/* Well before a CPU's region fills. */
 		if (!err && c->sync && i % 4096 == 4095)
-			err = ring_buffer__consume(bn->sync_rb) < 0 ? -EIO : 0;
+			err = sync_drain(bn);
 		if (!err && c->clean) {
 			flow_key(p, &f);
 			if (bpf_map_delete_elem(
@@ -432,8 +470,8 @@ static int bench_run(struct bench *bn, const struct bcase *c, struct pkt *p,
 
 		if (!err)
 			err = e;
-		if (!err && ring_buffer__consume(bn->sync_rb) < 0)
-			err = -EIO;
+		if (!err)
+			err = sync_drain(bn);
 	}
 	if (!err)
 		err = reason_count(in, c->reason, &after);
@@ -548,6 +586,9 @@ static int reuse_maps(struct bpf_object *obj, struct inst *in)
 	int fd, err;
 
 	bpf_object__for_each_map(map, obj) {
+		/* The ringbuf variant's own ring is its own. */
+		if (!strcmp(bpf_map__name(map), "keel_sync_rb"))
+			continue;
 		fd = lb_dp_map_fd(in->dp, bpf_map__name(map));
 		if (fd < 0)
 			return fd;
@@ -617,11 +658,8 @@ static int setup(struct bench *bn)
 		return err;
 	}
 	bn->fd[P_KEEL] = lb_dp_prog_fd(bn->main.dp);
-	bn->sync_rb =
-		ring_buffer__new(lb_dp_map_fd(bn->main.dp, KEEL_PIN_SYNC_RING),
-				 sync_drop_ev, NULL, NULL);
-	if (!bn->sync_rb) {
-		err = -errno;
+	err = lb_dp_sync_reader_open(bn->main.dp, &bn->sync_rd);
+	if (err) {
 		fprintf(stderr, "bench_xdp: the sync ring: %s\n",
 			strerror(-err));
 		return err;
@@ -638,6 +676,16 @@ static int setup(struct bench *bn)
 	if (!err)
 		err = LOAD_VARIANT(bn, noguard, keel_xdp_noguard, &bn->main,
 				   P_NOGUARD);
+	if (!err)
+		err = LOAD_VARIANT(bn, ringbuf, keel_xdp_ringbuf, &bn->main,
+				   P_RINGBUF);
+	if (!err) {
+		bn->sync_rb = ring_buffer__new(
+			bpf_map__fd(bn->ringbuf->maps.keel_sync_rb),
+			sync_drop_ev, NULL, NULL);
+		if (!bn->sync_rb)
+			err = -errno;
+	}
 	return err;
 }
 
@@ -653,11 +701,13 @@ static void inst_fini(struct inst *in)
 
 static void teardown(struct bench *bn)
 {
-	ring_buffer__free(bn->sync_rb);
+	lb_dp_sync_reader_close(&bn->sync_rd);
 	keel_xdp_recfirst__destroy(bn->recfirst);
 	keel_xdp_recfirst__destroy(bn->small_recfirst);
 	keel_xdp_noseen__destroy(bn->noseen);
 	keel_xdp_noguard__destroy(bn->noguard);
+	ring_buffer__free(bn->sync_rb);
+	keel_xdp_ringbuf__destroy(bn->ringbuf);
 	keel_trivial__destroy(bn->triv);
 	inst_fini(&bn->main);
 	inst_fini(&bn->small);

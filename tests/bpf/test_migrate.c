@@ -7,7 +7,8 @@
  * map whose template is not mmapable) are copied into mmapable ones, the
  * conn table and the other maps adopted as they are; maps of a layout this keel
  * does not know are refused with a message naming the pin, and left as
- * they were; lb_dp_unload() removes any layout.
+ * they were; pair sync's maps are optional, and a sync ring of an older
+ * shape is replaced by a load; lb_dp_unload() removes any layout.
  *
  * Needs root and a bpffs on /sys/fs/bpf (run-in-netns.sh).
  */
@@ -176,20 +177,26 @@ static bool pinned(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* lb_dp_load() with stderr (keel_log's lines) captured into log. */
-static int load_logged(struct lb_dp **dp, char *log, size_t size)
+/* stderr (keel_log's lines) into a file until log_end(). */
+static int log_begin(int *saved)
 {
 	char tmpl[] = "/tmp/keel-migrate-XXXXXX";
-	int fd, saved, err;
-	ssize_t n;
+	int fd;
 
 	fd = mkstemp(tmpl);
 	ck_assert_int_ge(fd, 0);
 	unlink(tmpl);
 	fflush(stderr);
-	saved = dup(2);
+	*saved = dup(2);
 	dup2(fd, 2);
-	err = lb_dp_load(&opts, dp);
+	return fd;
+}
+
+/* What was logged since log_begin(), into log; stderr back. */
+static void log_end(int fd, int saved, char *log, size_t size)
+{
+	ssize_t n;
+
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -197,6 +204,15 @@ static int load_logged(struct lb_dp **dp, char *log, size_t size)
 	log[n > 0 ? n : 0] = '\0';
 	close(fd);
 	fprintf(stderr, "%s", log); /* the test's log shows it too */
+}
+
+/* lb_dp_load() with stderr (keel_log's lines) captured into log. */
+static int load_logged(struct lb_dp **dp, char *log, size_t size)
+{
+	int saved, fd = log_begin(&saved);
+	int err = lb_dp_load(&opts, dp);
+
+	log_end(fd, saved, log, size);
 	return err;
 }
 
@@ -571,6 +587,26 @@ START_TEST(test_refuses_not_bpffs)
 }
 END_TEST
 
+/* A new instance holding one conn entry, closed. */
+static void load_one_entry(const struct keel_flow *f, const struct keel_conn *c)
+{
+	struct lb_dp *dp;
+
+	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
+	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN), f,
+					     c, BPF_NOEXIST),
+			 0);
+	lb_dp_close(dp);
+}
+
+static void unpin(const char *name)
+{
+	char path[512];
+
+	pin_path(name, path, sizeof(path));
+	ck_assert_msg(unlink(path) == 0, "unpin %s: %s", path, strerror(errno));
+}
+
 /*
  * Layout 3 as the keel before pair sync pinned it: no keel_sync_cfg or
  * keel_sync_ring.  Opening it works (sync unavailable); loading adopts
@@ -578,25 +614,20 @@ END_TEST
  */
 START_TEST(test_adopts_without_sync_maps)
 {
+	struct lb_dp_sync_reader rd;
 	struct keel_sync_cfg sc;
 	struct keel_conn c = { .real_id = 3, .real_gen = 1, .seen = 7 };
 	struct keel_flow f = flow_n(42);
-	char path[512];
 	struct lb_dp *dp;
 
-	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
-	ck_assert_int_eq(bpf_map_update_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
-					     &f, &c, BPF_NOEXIST),
-			 0);
-	lb_dp_close(dp);
-	pin_path(KEEL_PIN_SYNC_CFG, path, sizeof(path));
-	ck_assert_int_eq(unlink(path), 0);
-	pin_path(KEEL_PIN_SYNC_RING, path, sizeof(path));
-	ck_assert_int_eq(unlink(path), 0);
+	load_one_entry(&f, &c);
+	unpin(KEEL_PIN_SYNC_CFG);
+	unpin(KEEL_PIN_SYNC_RING);
 
 	ck_assert_int_eq(lb_dp_open(&opts, &dp), 0);
 	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), -EOPNOTSUPP);
 	ck_assert_int_eq(lb_dp_sync_set(dp, true, 60), -EOPNOTSUPP);
+	ck_assert_int_eq(lb_dp_sync_reader_open(dp, &rd), -EOPNOTSUPP);
 	lb_dp_close(dp);
 
 	ck_assert_int_eq(lb_dp_load(&opts, &dp), 0);
@@ -615,6 +646,63 @@ START_TEST(test_adopts_without_sync_maps)
 	ck_assert_int_eq(lb_dp_sync_get(dp, &sc), 0);
 	ck_assert_uint_eq(sc.flags, KEEL_SYNC_F_ON);
 	ck_assert_uint_eq(sc.reannounce, 60);
+	lb_dp_close(dp);
+}
+END_TEST
+
+/*
+ * keel_sync_ring as the keel before the per-CPU ring pinned it: a BPF
+ * ring buffer.  Opened, the instance runs but its ring cannot be read
+ * (refused with a message); a load replaces the ring, saying so, and
+ * adopts the rest with its entries.
+ */
+START_TEST(test_replaces_ringbuf_sync_ring)
+{
+	struct keel_conn c = { .real_id = 3, .real_gen = 1, .seen = 7 };
+	struct keel_sync_ev ev[4];
+	struct lb_dp_sync_reader rd;
+	struct keel_flow f = flow_n(42);
+	struct bpf_map_info mi = {};
+	uint32_t len = sizeof(mi);
+	char log[2048];
+	struct lb_dp *dp;
+	int fd, saved;
+
+	load_one_entry(&f, &c);
+	unpin(KEEL_PIN_SYNC_RING);
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "keel_sync_ring", 0, 0,
+			    8U << 20, NULL);
+	ck_assert_int_ge(fd, 0);
+	pin(fd, KEEL_PIN_SYNC_RING);
+	close(fd);
+
+	ck_assert_int_eq(lb_dp_open(&opts, &dp), 0);
+	fd = log_begin(&saved);
+	ck_assert_int_eq(lb_dp_sync_reader_open(dp, &rd), -EPROTO);
+	log_end(fd, saved, log, sizeof(log));
+	ck_assert_msg(strstr(log, KEEL_PIN_SYNC_RING) &&
+			      strstr(log, "load it again"),
+		      "log: %s", log);
+	lb_dp_close(dp);
+
+	ck_assert_int_eq(load_logged(&dp, log, sizeof(log)), 0);
+	ck_assert_msg(strstr(log, "replaced by this keel's per-CPU ring"),
+		      "log: %s", log);
+	ck_assert_int_eq(
+		bpf_obj_get_info_by_fd(lb_dp_map_fd(dp, KEEL_PIN_SYNC_RING),
+				       &mi, &len),
+		0);
+	ck_assert_uint_eq(mi.type, BPF_MAP_TYPE_ARRAY);
+	ck_assert_uint_eq(mi.value_size, sizeof(struct keel_sync_slot));
+	ck_assert_int_eq(lb_dp_sync_reader_open(dp, &rd), 0);
+	ck_assert_int_eq(lb_dp_sync_drain(&rd, 0, ev, 4), 0);
+	ck_assert_int_eq(lb_dp_sync_drain(&rd, rd.ncpus, ev, 4), -EINVAL);
+	lb_dp_sync_reader_close(&rd);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(bpf_map_lookup_elem(lb_dp_map_fd(dp, KEEL_PIN_CONN),
+					     &f, &c),
+			 0);
+	ck_assert_uint_eq(c.real_id, 3);
 	lb_dp_close(dp);
 }
 END_TEST
@@ -686,6 +774,7 @@ int main(void)
 	tcase_add_test(tc, test_refuses_not_bpffs);
 	tcase_add_test(tc, test_unload_any);
 	tcase_add_test(tc, test_adopts_without_sync_maps);
+	tcase_add_test(tc, test_replaces_ringbuf_sync_ring);
 	suite_add_tcase(s, tc);
 	ret = check_run(s);
 	cleanup_leftovers();

@@ -19,7 +19,9 @@
  * keel_sync_ring are read back after each packet and checked: one NEW
  * or RECHOSEN for each entry written, of that flow and real; a REFRESH
  * for a hit whose entry was due; nothing else.  sync_paths checks the
- * re-announce, the peer flag and a full ring on their own.
+ * re-announce, the peer flag, the order of one CPU's records and a full
+ * region on their own; sync_race the reader against the program running
+ * on another CPU at the same time.
  *
  * Needs root, and a network namespace holding veths kg0 and kg1
  * (run-in-netns.sh): the ctx names kg0 as the ingress device and kg1 is
@@ -28,7 +30,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1069,7 +1074,7 @@ struct world {
 	uint32_t aux_real; /* a real the packet must not reach */
 	/* Pair sync on for this run, and the records read back. */
 	bool sync;
-	struct ring_buffer *rb;
+	struct lb_dp_sync_reader rd;
 	struct keel_sync_ev ev[4];
 	int n_ev;
 	char diag[DIAG_MAX];
@@ -1210,31 +1215,25 @@ static int world_add_real(struct world *w, enum svc_ix ix, const char *a,
 /* Re-announce period of the sync runs, in units of seen's clock. */
 #define SYNC_REANNOUNCE 100
 
-static int sync_ev_take(void *ctx, void *data, size_t size)
-{
-	struct world *w = ctx;
-
-	if (size != sizeof(struct keel_sync_ev)) {
-		failf(w, "sync record of %zu bytes", size);
-		return 0;
-	}
-	if (w->n_ev < (int)ARRAY_SIZE(w->ev))
-		memcpy(&w->ev[w->n_ev], data, size);
-	w->n_ev++;
-	return 0;
-}
-
-/* Read what the ring holds into w->ev (the count in w->n_ev). */
+/* Take what the ring holds, CPU by CPU, into w->ev (the count in
+ * w->n_ev). */
 static void sync_drain(struct world *w)
 {
-	int n;
+	struct keel_sync_ev ev[64];
+	uint32_t cpu;
+	int i, n;
 
 	w->n_ev = 0;
-	if (!w->rb)
-		return;
-	n = ring_buffer__consume(w->rb);
-	if (n < 0)
-		failf(w, "sync ring: %s", strerror(-n));
+	for (cpu = 0; w->rd.mem && cpu < w->rd.ncpus; cpu++) {
+		do {
+			n = lb_dp_sync_drain(&w->rd, cpu, ev, ARRAY_SIZE(ev));
+			for (i = 0; i < n; i++, w->n_ev++)
+				if (w->n_ev < (int)ARRAY_SIZE(w->ev))
+					w->ev[w->n_ev] = ev[i];
+		} while (n == (int)ARRAY_SIZE(ev));
+		if (n < 0)
+			failf(w, "sync ring, CPU %u: %s", cpu, strerror(-n));
+	}
 }
 
 static int world_init(struct world *w, int row)
@@ -1302,13 +1301,8 @@ static int world_init(struct world *w, int row)
 	if (!w->sync)
 		return 0;
 	err = lb_dp_sync_set(w->dp, true, SYNC_REANNOUNCE);
-	if (!err) {
-		w->rb = ring_buffer__new(lb_dp_map_fd(w->dp,
-						      KEEL_PIN_SYNC_RING),
-					 sync_ev_take, w, NULL);
-		if (!w->rb)
-			err = -errno;
-	}
+	if (!err)
+		err = lb_dp_sync_reader_open(w->dp, &w->rd);
 	if (err)
 		failf(w, "setup: pair sync: %s", strerror(-err));
 	return err;
@@ -1319,8 +1313,7 @@ static void world_fini(struct world *w)
 {
 	int err;
 
-	ring_buffer__free(w->rb);
-	w->rb = NULL;
+	lb_dp_sync_reader_close(&w->rd);
 	if (w->model_ok)
 		lb_model_free(&w->m);
 	if (!w->dp)
@@ -2704,6 +2697,26 @@ static void sync_send(struct world *w, const struct pkt *p)
 	sync_drain(w);
 }
 
+/* Run this thread on one CPU (its records then share one region). */
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static void pin_cpu_all(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 START_TEST(sync_paths)
 {
 	static struct world w;
@@ -2723,6 +2736,10 @@ START_TEST(sync_paths)
 	b_tcp4_ack(&ack, 0);
 	if (world_init(&w, 1000))
 		goto out;
+	/* One region: the full ring below is this CPU's. */
+	err = pin_cpu(0);
+	if (err)
+		failf(&w, "pinning to CPU 0: %s", strerror(-err));
 
 	/* A flow: its ACK records it, announced NEW. */
 	sync_send(&w, &syn);
@@ -2765,18 +2782,44 @@ START_TEST(sync_paths)
 	if (w.n_ev)
 		failf(&w, "sync off: %d records", w.n_ev);
 
-	/*
-	 * A full ring: SYNs reusing the 5-tuple rewrite the entry and
-	 * announce it each time; past the ring's room each is counted and
-	 * leaves the entry due.
-	 */
+	/* Records come out in the order they were written. */
 	err = lb_dp_sync_set(w.dp, true, SYNC_REANNOUNCE);
 	if (err)
 		failf(&w, "sync on: %s", strerror(-err));
+	{
+		struct keel_sync_ev ev[8];
+		struct pkt s1 = {}, a1 = {};
+		struct result rr;
+		int n;
+
+		for (int i = 0; i < 8; i++) {
+			memset(&s1, 0, sizeof(s1));
+			memset(&a1, 0, sizeof(a1));
+			tcp4_pkt(&s1, 0, WEB4, 41000 + i, 80, TCP_SYN);
+			tcp4_pkt(&a1, 0, WEB4, 41000 + i, 80, TCP_ACK);
+			prog_run(&w, s1.b, s1.len, &rr);
+			prog_run(&w, a1.b, a1.len, &rr);
+		}
+		n = lb_dp_sync_drain(&w.rd, 0, ev, 8);
+		for (int i = 0; i < n; i++)
+			if (ev[i].kind != KEEL_SYNC_EV_NEW ||
+			    ntohs(ev[i].flow.sport) != 41000 + i)
+				failf(&w,
+				      "in order: record %d: kind %u port %u", i,
+				      ev[i].kind, ntohs(ev[i].flow.sport));
+		if (n != 8)
+			failf(&w, "in order: %d records of 8", n);
+	}
+
+	/*
+	 * A full ring: SYNs reusing the 5-tuple rewrite the entry and
+	 * announce it each time; past the region's room each is counted
+	 * and leaves the entry due.
+	 */
 	sync_drain(&w);
 	recs = cnt_of(&w, KEEL_CNT_SYNC_RECORDS);
 	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
-	runs = KEEL_SYNC_RING_BYTES / 64 + 16;
+	runs = KEEL_SYNC_RING_SLOTS + 16;
 	ctx.ingress_ifindex = w.if_in;
 	ctx.data_end = syn.len;
 	o.data_in = syn.b;
@@ -2833,14 +2876,168 @@ START_TEST(sync_paths)
 	if ((uint64_t)w.n_ev != recs)
 		failf(&w, "full ring: %d records read, %llu counted", w.n_ev,
 		      (unsigned long long)recs);
+	if (recs != KEEL_SYNC_RING_SLOTS)
+		failf(&w, "full ring: %llu records, room for %u",
+		      (unsigned long long)recs, KEEL_SYNC_RING_SLOTS);
 	/* Drained, the next one goes through. */
 	sync_send(&w, &syn);
 	if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_NEW)
 		failf(&w, "after the drain: %d records", w.n_ev);
+	{
+		/* The flow left due while full is announced on a packet a
+		 * period later (its next second, in production). */
+		struct pkt ack2 = {};
+
+		tcp4_pkt(&ack2, 0, WEB4, 40001, 80, TCP_ACK);
+		entry_age(&w, &ack2.flow, SYNC_REANNOUNCE, 0);
+		sync_send(&w, &ack2);
+		if (w.n_ev != 1 || w.ev[0].kind != KEEL_SYNC_EV_REFRESH ||
+		    memcmp(&w.ev[0].flow, &ack2.flow, sizeof(ack2.flow)))
+			failf(&w, "full ring healed: %d records, kind %u",
+			      w.n_ev, w.ev[0].kind);
+	}
 out:
+	pin_cpu_all();
 	world_fini(&w);
 	ck_assert_msg(w.nfail == 0, "sync paths: %d failed checks:\n%s",
 		      w.nfail, w.diag);
+}
+END_TEST
+
+/*
+ * The reader against the program running at the same time on another
+ * CPU: SYN and ACK of SYNC_RACE_FLOWS flows, each a port higher, on CPU
+ * 0, while CPU 1 drains CPU 0's region.  Every record read must be
+ * whole (the flow of its port, the real of its conn entry) and come after
+ * the one before: a record read before it was written (a head published
+ * too early) is a zeroed slot or an older record a region back.  A
+ * record the region had no room for is counted as ring_full instead.
+ */
+#define SYNC_RACE_FLOWS 40000
+#define SYNC_RACE_PORT 20000
+
+struct sync_race {
+	struct world *w;
+	atomic_bool done;
+	int err;
+};
+
+static void *sync_race_producer(void *arg)
+{
+	struct sync_race *sr = arg;
+	struct pkt syn = {}, ack = {};
+	struct xdp_md ctx = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	sr->err = pin_cpu(0);
+	ctx.ingress_ifindex = sr->w->if_in;
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
+	for (int i = 0; i < SYNC_RACE_FLOWS && !sr->err; i++) {
+		memset(&syn, 0, sizeof(syn));
+		memset(&ack, 0, sizeof(ack));
+		tcp4_pkt(&syn, 0, WEB4, SYNC_RACE_PORT + i, 80, TCP_SYN);
+		tcp4_pkt(&ack, 0, WEB4, SYNC_RACE_PORT + i, 80, TCP_ACK);
+		ctx.data_end = syn.len;
+		o.data_in = syn.b;
+		o.data_size_in = syn.len;
+		if (bpf_prog_test_run_opts(lb_dp_prog_fd(sr->w->dp), &o)) {
+			sr->err = -errno;
+			break;
+		}
+		o.data_in = ack.b;
+		if (bpf_prog_test_run_opts(lb_dp_prog_fd(sr->w->dp), &o))
+			sr->err = -errno;
+	}
+	atomic_store(&sr->done, true);
+	return NULL;
+}
+
+/*
+ * Check one record of the race against the real the ring chooses for its
+ * flow (the conn table is too small to keep every entry); its port, or
+ * -1.
+ */
+static int sync_race_check(struct world *w, const struct keel_sync_ev *ev,
+			   int last, const uint32_t *ring, uint32_t size)
+{
+	int port = ntohs(ev->flow.sport);
+	struct keel_real_info ri = {};
+	struct pkt ack = {};
+	uint32_t id;
+
+	if (port <= last || port >= SYNC_RACE_PORT + SYNC_RACE_FLOWS) {
+		failf(w, "race: port %d after %d", port, last);
+		return -1;
+	}
+	tcp4_pkt(&ack, 0, WEB4, port, 80, TCP_ACK);
+	id = ring[keel_hash_index(keel_hash_flow(&ack.flow), size)];
+	if (lb_dp_real_read(w->dp, id, &ri, NULL) || ev->real_id != id ||
+	    ev->real_gen != ri.gen || ev->kind != KEEL_SYNC_EV_NEW ||
+	    memcmp(&ev->flow, &ack.flow, sizeof(ack.flow))) {
+		failf(w, "race: port %d: kind %u, real %u/%u, ring's %u/%u",
+		      port, ev->kind, ev->real_id, ev->real_gen, id, ri.gen);
+		return -1;
+	}
+	return port;
+}
+
+START_TEST(sync_race)
+{
+	static struct world w;
+	static struct sync_race sr;
+	struct keel_sync_ev ev[256];
+	struct keel_svc_info info;
+	uint32_t *ring = NULL;
+	uint64_t full;
+	long got = 0;
+	int last = SYNC_RACE_PORT - 1, n, i;
+	pthread_t t;
+	bool done;
+
+	memset(&w, 0, sizeof(w));
+	memset(&sr, 0, sizeof(sr));
+	w.sync = true;
+	if (world_init(&w, 1001))
+		goto out;
+	if (w.rd.ncpus < 2 || pin_cpu(1)) {
+		/* One CPU: no race to show; the rest still runs. */
+		fprintf(stderr, "sync_race: one CPU, not concurrent\n");
+	}
+	if (bpf_map_lookup_elem(lb_dp_map_fd(w.dp, KEEL_PIN_SERVICES),
+				&w.svc[S_WEB4]->key, &info) ||
+	    !(ring = calloc(info.ring_size, sizeof(*ring))) ||
+	    lb_dp_ring_read(w.dp, info.ring_id, ring, info.ring_size)) {
+		failf(&w, "race: reading the ring");
+		goto out;
+	}
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL);
+	sr.w = &w;
+	ck_assert_int_eq(pthread_create(&t, NULL, sync_race_producer, &sr), 0);
+	do {
+		done = atomic_load(&sr.done);
+		n = lb_dp_sync_drain(&w.rd, 0, ev, ARRAY_SIZE(ev));
+		for (i = 0; i < n && last >= 0; i++, got++)
+			last = sync_race_check(&w, &ev[i], last, ring,
+					       info.ring_size);
+		if (n < 0)
+			failf(&w, "race: drain: %s", strerror(-n));
+	} while ((!done || n > 0) && n >= 0 && last >= 0);
+	pthread_join(t, NULL);
+	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) - full;
+	if (sr.err)
+		failf(&w, "race: producer: %s", strerror(-sr.err));
+	if (last >= 0 && (uint64_t)got + full != SYNC_RACE_FLOWS)
+		failf(&w, "race: %ld records and %llu full of %d flows", got,
+		      (unsigned long long)full, SYNC_RACE_FLOWS);
+	fprintf(stderr, "sync_race: %ld records read, %llu full\n", got,
+		(unsigned long long)full);
+out:
+	free(ring);
+	pin_cpu_all();
+	world_fini(&w);
+	ck_assert_msg(w.nfail == 0, "sync race: %d failed checks:\n%s", w.nfail,
+		      w.diag);
 }
 END_TEST
 
@@ -3107,6 +3304,7 @@ int main(void)
 	tc = tcase_create("sync");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, sync_paths);
+	tcase_add_test(tc, sync_race);
 	tcase_add_loop_test(tc, sync_apply, 0, ARRAY_SIZE(apply_rows));
 	tcase_add_test(tc, sync_apply_many);
 	suite_add_tcase(s, tc);
