@@ -459,6 +459,112 @@ START_TEST(test_services_always_written)
 }
 END_TEST
 
+/*
+ * The gate's view (keel_ctl_status_gate_parse) of every status golden
+ * line reads what the full codec reads, member for member.
+ */
+static const char *const gate_lines[] = {
+	LBD_GOLD_STATUS,     LBD_GOLD_STATUS_EMPTY,
+	LBD_GOLD_LAB_STATUS, LBD_GOLD_LAB_STATUS_SUMMARY,
+	LBD_GOLD_OLD_STATUS,
+};
+
+START_TEST(test_gate_view)
+{
+	const char *line = gate_lines[_i];
+	const struct keel_ctl_service *fs;
+	const struct keel_ctl_gate_service *gs;
+	struct keel_ctl_gate_view g;
+	struct keel_ctl_status f;
+	char err[256];
+	size_t i, j;
+
+	ck_assert_int_eq(keel_ctl_status_parse(line, strlen(line), &f, err,
+					       sizeof(err)),
+			 0);
+	ck_assert_msg(!keel_ctl_status_gate_parse(line, strlen(line), &g, err,
+						  sizeof(err)),
+		      "%s", err);
+	ck_assert_uint_eq(g.generation, f.generation);
+	ck_assert(g.has_site == f.has_site &&
+		  g.site.drained == f.site.drained &&
+		  g.site.has_since == f.site.has_since &&
+		  g.site.since == f.site.since &&
+		  !strcmp(g.site.reason, f.site.reason));
+	ck_assert(g.has_dataplane == f.has_dataplane &&
+		  g.dataplane.has_all_attached ==
+			  f.dataplane.has_all_attached &&
+		  g.dataplane.all_attached == f.dataplane.all_attached);
+	ck_assert_uint_eq(g.dataplane.n_attached, f.dataplane.n_attached);
+	for (i = 0; i < g.dataplane.n_attached; i++)
+		ck_assert(!strcmp(g.dataplane.attached[i].ifname,
+				  f.dataplane.attached[i].ifname) &&
+			  g.dataplane.attached[i].attached ==
+				  f.dataplane.attached[i].attached);
+	ck_assert(g.has_services == f.has_services);
+	ck_assert_uint_eq(g.n_services, f.n_services);
+	for (i = 0; i < g.n_services; i++) {
+		gs = &g.services[i];
+		fs = &f.services[i];
+		ck_assert_str_eq(gs->service, fs->service);
+		ck_assert(gs->has_reals == fs->has_reals);
+		ck_assert_uint_eq(gs->n_reals, fs->n_reals);
+		for (j = 0; j < gs->n_reals; j++)
+			ck_assert(gs->reals[j].state == fs->reals[j].state &&
+				  gs->reals[j].has_usable ==
+					  fs->reals[j].has_usable &&
+				  gs->reals[j].usable == fs->reals[j].usable);
+	}
+	keel_ctl_gate_view_free(&g);
+	ck_assert(!g.services && !g.n_services && !g.dataplane.attached);
+	keel_ctl_status_free(&f);
+}
+END_TEST
+
+/*
+ * What only the gate accepts: an unknown state (KEEL_CJ_OPEN: index 0,
+ * unknown) and a display-only member of the wrong type; what it still
+ * refuses: a member it reads, of the wrong type.
+ */
+START_TEST(test_gate_view_narrow)
+{
+	static const char held[] =
+		"{\"ok\":true,\"services\":[{\"service\":\"s\",\"reals\":["
+		"{\"state\":\"held\"},{\"state\":\"draining\"}]}]}";
+	static const char loop[] = "{\"ok\":true,\"loop\":7,\"generation\":3}";
+	static const char state[] =
+		"{\"ok\":true,\"services\":[{\"service\":\"s\",\"reals\":["
+		"{\"state\":1}]}]}";
+	struct keel_ctl_gate_view g;
+	struct keel_ctl_status f;
+	char err[256];
+
+	ck_assert_int_eq(keel_ctl_status_parse(held, strlen(held), &f, err,
+					       sizeof(err)),
+			 -ERANGE);
+	ck_assert_int_eq(keel_ctl_status_gate_parse(held, strlen(held), &g, err,
+						    sizeof(err)),
+			 0);
+	ck_assert(g.n_services == 1 && g.services[0].n_reals == 2);
+	ck_assert_uint_eq(g.services[0].reals[0].state, KEEL_RS_UNKNOWN);
+	ck_assert_uint_eq(g.services[0].reals[1].state, KEEL_RS_DRAINING);
+	keel_ctl_gate_view_free(&g);
+
+	ck_assert_int_eq(keel_ctl_status_parse(loop, strlen(loop), &f, err,
+					       sizeof(err)),
+			 -EBADMSG);
+	ck_assert_int_eq(keel_ctl_status_gate_parse(loop, strlen(loop), &g, err,
+						    sizeof(err)),
+			 0);
+	ck_assert(g.generation == 3 && !g.has_services);
+
+	ck_assert_int_eq(keel_ctl_status_gate_parse(state, strlen(state), &g,
+						    err, sizeof(err)),
+			 -EBADMSG);
+	ck_assert_str_eq(err, "services[0].reals[0].state: must be a string");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("keel_ctl_lbd");
@@ -468,6 +574,9 @@ int main(void)
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_encode_invalid);
 	tcase_add_test(tc, test_services_always_written);
+	tcase_add_loop_test(tc, test_gate_view, 0,
+			    sizeof(gate_lines) / sizeof(gate_lines[0]));
+	tcase_add_test(tc, test_gate_view_narrow);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
