@@ -50,8 +50,14 @@ const char *bgpa_pstate_name(enum bgpa_pstate s)
 
 /* ---- lbd's answer ---- */
 
+/*
+ * A real without "state" is zeroed by the parse: KEEL_RS_UNKNOWN, not up
+ * (as is a state a newer lbd adds, keel_ctl_gate_view).
+ */
+_Static_assert(KEEL_RS_UNKNOWN == 0, "a missing state must read as unknown");
+
 /* Reals UP and usable; an lbd without "usable": the state alone. */
-static unsigned int gate_reals_up(const struct keel_ctl_service *v)
+static unsigned int gate_reals_up(const struct keel_ctl_gate_service *v)
 {
 	unsigned int up = 0;
 	size_t i;
@@ -63,8 +69,8 @@ static unsigned int gate_reals_up(const struct keel_ctl_service *v)
 	return up;
 }
 
-/* The interfaces not attached, each cut at 32 bytes, the list at 127. */
-static void gate_detached(const struct keel_ctl_dataplane *dp, char *buf,
+/* The interfaces not attached, the list cut at size - 1 bytes. */
+static void gate_detached(const struct keel_ctl_gate_dataplane *dp, char *buf,
 			  size_t size)
 {
 	size_t i, dl = 0;
@@ -73,7 +79,7 @@ static void gate_detached(const struct keel_ctl_dataplane *dp, char *buf,
 	for (i = 0; i < dp->n_attached; i++) {
 		if (dp->attached[i].attached || dl + 2 >= size)
 			continue;
-		dl += (size_t)snprintf(buf + dl, size - dl, "%s%.32s",
+		dl += (size_t)snprintf(buf + dl, size - dl, "%s%s",
 				       dl ? ", " : "", dp->attached[i].ifname);
 		if (dl >= size)
 			dl = size - 1;
@@ -81,22 +87,23 @@ static void gate_detached(const struct keel_ctl_dataplane *dp, char *buf,
 }
 
 /*
- * The strict reading: whatever keel_ctl_status_parse refuses (a member
- * of the wrong type, an unknown state), and an answer without services
- * or a service without reals, makes lbd unusable for this poll: the
- * caller withdraws (fail safe).  Missing members are an older lbd's
- * (keel_ctl_lbd.h): no usable, no site, no all_attached.
+ * The gate fails only on what it reads (keel_ctl_status_gate_parse): a
+ * member it reads of the wrong type, an answer without services or a
+ * service without reals makes lbd unusable for this poll (the caller
+ * withdraws, fail safe); display-only members are not read at all.
+ * Missing members are an older lbd's (keel_ctl_lbd.h): no usable, no
+ * site, no all_attached.
  */
 int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 		    char *why, size_t size)
 {
 	struct bgpa_gate_lbd n = { 0 };
-	struct keel_ctl_status st;
-	const struct keel_ctl_service *v;
+	struct keel_ctl_gate_view st;
+	const struct keel_ctl_gate_service *v;
 	size_t i;
 	int ret;
 
-	ret = keel_ctl_status_parse(line, len, &st, why, size);
+	ret = keel_ctl_status_gate_parse(line, len, &st, why, size);
 	if (ret)
 		return ret;
 	ret = -EBADMSG;
@@ -146,7 +153,7 @@ int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 	ret = 0;
 out:
 	free(n.svcs);
-	keel_ctl_status_free(&st);
+	keel_ctl_gate_view_free(&st);
 	return ret;
 }
 

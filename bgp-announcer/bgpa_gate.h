@@ -93,8 +93,10 @@ struct bgpa_gate_decision {
 
 /*
  * lbd's answer line (a "status" answer, control-protocol.md) into *out,
- * replacing its services list.  0; -EBADMSG or -ENOMEM with why filled
- * and *out unchanged (a drain stays in force while lbd answers garbage).
+ * replacing its services list; only the members the gate reads are
+ * checked (keel_ctl_status_gate_parse).  0; -EBADMSG, -ERANGE or -ENOMEM
+ * with why filled and *out unchanged (a drain stays in force while lbd
+ * answers garbage).
  */
 int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 		    char *why, size_t size);

@@ -450,9 +450,10 @@ int lbctl_show_reload(const char *line, size_t len, char *err, size_t errlen)
 
 /*
  * bgp status.  An older announcer (keel_ctl_bgpa.h) wrote a prefix's
- * "peers" as a count and lacked router_id, uptime_s, reloads, reason and
- * since: "-" for the first three, the columns left out for the others,
- * and the prefix's peers found through the peers' "announced".
+ * "peers" as a count and lacked reason and since: those columns left out,
+ * and the prefix's peers found through the peers' "announced".  No
+ * announcer omits router_id, uptime_s or reloads; if absent anyway they
+ * print "-" (accepted for robustness).
  */
 
 /* A string member, "-" when empty (a member the announcer left out). */

@@ -9,9 +9,11 @@
  * null-or-absent choices (golden lines: tests/unit/keel/test_keel_ctl_bgpa.c).
  *
  * An older announcer's status (a rolling upgrade: a new lbctl against
- * it) wrote each prefix's "peers" as a count, and lacked router_id,
- * uptime_s, reloads and the prefixes' reason and since: the has_* flags
- * marked "parse only" say so (the encoders write those members always).
+ * it) wrote each prefix's "peers" as a count and lacked the prefixes'
+ * reason and since.  Every announcer wrote router_id, uptime_s and
+ * reloads; their absence is accepted anyway, for robustness.  The has_*
+ * flags marked "parse only" say what was there (the encoders write those
+ * members always).
  */
 #ifndef KEEL_CTL_BGPA_H
 #define KEEL_CTL_BGPA_H
@@ -100,7 +102,7 @@ struct keel_ctl_bgpa_disable {
 /* status */
 struct keel_ctl_bgpa_status {
 	uint32_t local_as;
-	/* parse only: false for an older announcer, which lacked them */
+	/* parse only: false if absent (no announcer omits them; accepted) */
 	bool has_router_id, has_uptime_s, has_reloads;
 	char router_id[16];
 	int64_t uptime_s;

@@ -435,6 +435,10 @@ static int cj_parse_member(struct cj_ctx *c, const struct keel_cj_member *m,
 				return 0;
 			}
 		}
+		if (m->flags & KEEL_CJ_OPEN) {
+			*(uint8_t *)p = 0;
+			return 0;
+		}
 		return cj_fail(c, -ERANGE, "unknown value '%.32s'",
 			       json_string_value(v));
 	case KEEL_CJ_OBJ:

@@ -55,6 +55,12 @@ enum keel_cj_type {
  * false.  Encoded as the array always (with KEEL_CJ_SEEN).
  */
 #define KEEL_CJ_OR_COUNT 0x4
+/*
+ * An ENUM whose set a newer peer may grow: a name not in names[] reads as
+ * index 0 (the set's "unknown") instead of -ERANGE; a non-string is still
+ * -EBADMSG.
+ */
+#define KEEL_CJ_OPEN 0x8
 
 /* One member of an object whose names are open ("reports", "counters"). */
 #define KEEL_CTL_COUNT_NAME 32
@@ -68,7 +74,7 @@ struct keel_cj_obj;
 struct keel_cj_member {
 	const char *name;
 	uint8_t type;
-	uint8_t flags; /* KEEL_CJ_NULL, KEEL_CJ_SEEN, KEEL_CJ_OR_COUNT */
+	uint8_t flags; /* KEEL_CJ_NULL, _SEEN, _OR_COUNT, _OPEN */
 	uint32_t size; /* STR, STRS: buffer size; ARR: element size */
 	size_t off;
 	size_t has_off; /* KEEL_CJ_HAS(): bool "present"; 0: always there */

@@ -8,7 +8,11 @@
 #include "keel_ctl_lbd.h"
 #include "keel_maps.h"
 
-/* A closed set: an unknown state is -ERANGE (KEEL_RS_*, keel_maps.h). */
+/*
+ * A closed set for status: an unknown state is -ERANGE (KEEL_RS_*,
+ * keel_maps.h); the gate's view reads it as index 0, "unknown".
+ */
+_Static_assert(KEEL_RS_UNKNOWN == 0, "KEEL_CJ_OPEN reads unknown names as 0");
 static const char *const lbd_states[] = {
 	[KEEL_RS_UNKNOWN] = "unknown",
 	[KEEL_RS_UP] = "up",
@@ -202,6 +206,61 @@ static const struct keel_cj_member status_m[] = {
 static const struct keel_cj_obj status_o = KEEL_CJ_OBJ_OF(T, status_m);
 #undef T
 
+/* ---- the gate's view: only what bgp-announcer's gate reads ---- */
+
+#define T struct keel_ctl_gate_real
+static const struct keel_cj_member gate_real_m[] = {
+	/* Open: a newer lbd's state is not up for the gate (KEEL_RS_UNKNOWN). */
+	KEEL_CJ_M(T, "state", ENUM, state, .names = lbd_states,
+		  .n_names = sizeof(lbd_states) / sizeof(lbd_states[0]),
+		  .flags = KEEL_CJ_OPEN),
+	KEEL_CJ_OPT(T, "usable", BOOL, usable, has_usable),
+};
+static const struct keel_cj_obj gate_real_o = KEEL_CJ_OBJ_OF(T, gate_real_m);
+#undef T
+
+#define T struct keel_ctl_gate_service
+static const struct keel_cj_member gate_service_m[] = {
+	KEEL_CJ_M(T, "service", STR, service),
+	KEEL_CJ_ARRAY(T, "reals", ARR, reals, n_reals, &gate_real_o,
+		      KEEL_MAX_REALS, .has_off = KEEL_CJ_HAS(T, has_reals)),
+};
+static const struct keel_cj_obj gate_service_o =
+	KEEL_CJ_OBJ_OF(T, gate_service_m);
+#undef T
+
+#define T struct keel_ctl_gate_iface
+static const struct keel_cj_member gate_iface_m[] = {
+	KEEL_CJ_M(T, "ifname", STR, ifname),
+	KEEL_CJ_M(T, "attached", BOOL, attached),
+};
+static const struct keel_cj_obj gate_iface_o = KEEL_CJ_OBJ_OF(T, gate_iface_m);
+#undef T
+
+#define T struct keel_ctl_gate_dataplane
+static const struct keel_cj_member gate_dataplane_m[] = {
+	KEEL_CJ_OPT(T, "all_attached", BOOL, all_attached, has_all_attached),
+	KEEL_CJ_ARRAY(T, "attached", ARR, attached, n_attached, &gate_iface_o,
+		      KEEL_MAX_IFACES),
+};
+static const struct keel_cj_obj gate_dataplane_o =
+	KEEL_CJ_OBJ_OF(T, gate_dataplane_m);
+#undef T
+
+#define T struct keel_ctl_gate_view
+static const struct keel_cj_member gate_view_m[] = {
+	KEEL_CJ_M(T, "generation", U64, generation),
+	KEEL_CJ_OPT(T, "site", OBJ, site, has_site,
+		    .sub = &keel_ctl_site_table),
+	KEEL_CJ_OPT(T, "dataplane", OBJ, dataplane, has_dataplane,
+		    .sub = &gate_dataplane_o),
+	KEEL_CJ_ARRAY(T, "services", ARR, services, n_services, &gate_service_o,
+		      KEEL_MAX_SERVICES,
+		      .has_off = KEEL_CJ_HAS(T, has_services)),
+};
+static const struct keel_cj_obj gate_view_o = KEEL_CJ_OBJ_OF(T, gate_view_m);
+#undef T
+
 #define T struct keel_ctl_services
 static const struct keel_cj_member services_m[] = {
 	KEEL_CJ_ARRAY(T, "services", ARR, services, n_services, &service_o,
@@ -268,6 +327,7 @@ static const struct keel_cj_obj empty_o = { .size = sizeof(struct lbd_empty) };
 
 KEEL_CJ_CODEC(keel_ctl_status, struct keel_ctl_status, status_o)
 KEEL_CJ_FREE(keel_ctl_status_free, struct keel_ctl_status, status_o)
+KEEL_CJ_FREE(keel_ctl_gate_view_free, struct keel_ctl_gate_view, gate_view_o)
 KEEL_CJ_CODEC(keel_ctl_services, struct keel_ctl_services, services_o)
 KEEL_CJ_FREE(keel_ctl_services_free, struct keel_ctl_services, services_o)
 KEEL_CJ_CODEC(keel_ctl_reals, struct keel_ctl_service, service_o)
@@ -291,4 +351,11 @@ int keel_ctl_empty_parse(const char *line, size_t len, char *err, size_t errlen)
 	struct lbd_empty e;
 
 	return keel_cj_answer_parse(&empty_o, line, len, &e, err, errlen);
+}
+
+int keel_ctl_status_gate_parse(const char *line, size_t len,
+			       struct keel_ctl_gate_view *out, char *err,
+			       size_t errlen)
+{
+	return keel_cj_answer_parse(&gate_view_o, line, len, out, err, errlen);
 }

@@ -173,6 +173,52 @@ struct keel_ctl_status {
 	size_t n_services;
 };
 
+/*
+ * bgp-announcer's gate: the members of status it reads, and no other
+ * (docs/bgp-announcer.md, "Health gating").  Those are typed as in
+ * struct keel_ctl_status (a wrong type is refused: the gate withdraws);
+ * every other member (agents, loop, last_reload, a real's load, check,
+ * agent_*, ...) is display only and ignored whatever its type, so a
+ * mistake in one of them cannot withdraw a site's prefixes.  A real's
+ * state not in the set reads KEEL_RS_UNKNOWN (not up), the rest of the
+ * answer still counts.
+ */
+struct keel_ctl_gate_real {
+	uint8_t state; /* KEEL_RS_*; missing or unknown: KEEL_RS_UNKNOWN */
+	bool has_usable; /* false: an lbd from before "usable" */
+	bool usable;
+};
+
+struct keel_ctl_gate_service {
+	char service[KEEL_CTL_SERVICE_MAX];
+	bool has_reals;
+	struct keel_ctl_gate_real *reals;
+	size_t n_reals;
+};
+
+struct keel_ctl_gate_iface {
+	char ifname[KEEL_CTL_IFNAME_MAX];
+	bool attached;
+};
+
+struct keel_ctl_gate_dataplane {
+	bool has_all_attached; /* false: an lbd from before: not attached */
+	bool all_attached;
+	struct keel_ctl_gate_iface *attached;
+	size_t n_attached;
+};
+
+struct keel_ctl_gate_view {
+	uint64_t generation;
+	bool has_site;
+	struct keel_ctl_site site;
+	bool has_dataplane;
+	struct keel_ctl_gate_dataplane dataplane;
+	bool has_services; /* false: refused by the gate */
+	struct keel_ctl_gate_service *services;
+	size_t n_services;
+};
+
 /* services: {"services": [service without reals, with real_count]} */
 struct keel_ctl_services {
 	struct keel_ctl_service *services;
@@ -225,6 +271,12 @@ int keel_ctl_status_parse(const char *line, size_t len,
 			  struct keel_ctl_status *out, char *err,
 			  size_t errlen);
 void keel_ctl_status_free(struct keel_ctl_status *s);
+
+/* status as the gate reads it: parse only (lbd encodes the full status). */
+int keel_ctl_status_gate_parse(const char *line, size_t len,
+			       struct keel_ctl_gate_view *out, char *err,
+			       size_t errlen);
+void keel_ctl_gate_view_free(struct keel_ctl_gate_view *v);
 
 int keel_ctl_services_encode(char *buf, size_t size,
 			     const struct keel_ctl_services *in);

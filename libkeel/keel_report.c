@@ -70,6 +70,8 @@ int keel_report_encode(uint8_t *buf, size_t size, const struct keel_report *r,
 		return -EINVAL;
 	if (r->count > KEEL_REPORT_MAX || !addr_valid(&r->real))
 		return -EINVAL;
+	if (v != KEEL_REPORT_VERSION_1 && r->boot > KEEL_REPORT_BOOT_MAX)
+		return -EINVAL;
 	for (unsigned int i = 0; i < r->count; i++)
 		if (!svc_valid(&r->svc[i]))
 			return -EINVAL;
@@ -155,6 +157,8 @@ static int body_parse(const uint8_t *buf, size_t len, struct keel_report *out)
 	keel_cur_u32(&c, &out->key_id);
 	if (out->version != KEEL_REPORT_VERSION_1)
 		keel_cur_u64(&c, &out->boot);
+	if (out->boot > KEEL_REPORT_BOOT_MAX)
+		return -EBADMSG;
 	keel_cur_bytes(&c, out->boot_id, KEEL_REPORT_BOOT_ID_LEN);
 	keel_cur_u64(&c, &out->seq);
 	keel_cur_u64(&c, &out->ts_ms);
@@ -258,6 +262,11 @@ int keel_report_peek(const uint8_t *buf, size_t len, struct keel_report_hdr *h)
 	keel_cur_u32(&c, &h->key_id);
 	if (h->version != KEEL_REPORT_VERSION_1)
 		keel_cur_u64(&c, &h->boot);
+	/* What body_parse() refuses after the MAC is refused before it. */
+	if (h->boot > KEEL_REPORT_BOOT_MAX) {
+		memset(h, 0, sizeof(*h));
+		return -EBADMSG;
+	}
 	keel_cur_bytes(&c, h->boot_id, KEEL_REPORT_BOOT_ID_LEN);
 	keel_cur_u64(&c, &h->seq);
 	keel_cur_skip(&c, 8); /* timestamp */

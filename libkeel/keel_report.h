@@ -29,6 +29,12 @@
 
 #define KEEL_REPORT_KEY_LEN 32
 #define KEEL_REPORT_BOOT_ID_LEN 16
+/*
+ * The largest boot counter: lbd shows it as a JSON integer (signed 64
+ * bits), and rs-agent never takes a larger one (RA_BOOT_MAX).  Above it
+ * a version-2 report is malformed.
+ */
+#define KEEL_REPORT_BOOT_MAX INT64_MAX
 #define KEEL_REPORT_MAC_LEN 32
 
 #define KEEL_REPORT_HDR_LEN 71
@@ -69,7 +75,7 @@ struct keel_report {
 	uint16_t flags; /* none defined; carried, MAC'd */
 	uint32_t key_id; /* which shared key signed it */
 	/* Version 2: the agent's boot counter, persisted by the agent and
-	 * raised at every start; 0 in version 1. */
+	 * raised at every start, 0..KEEL_REPORT_BOOT_MAX; 0 in version 1. */
 	uint64_t boot;
 	uint8_t boot_id[KEEL_REPORT_BOOT_ID_LEN]; /* random, per agent start */
 	uint64_t seq; /* strictly increasing per boot */

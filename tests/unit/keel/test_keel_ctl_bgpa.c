@@ -245,7 +245,7 @@ static const struct ctl_case bad[] = {
 		-ERANGE, "prefixes[0].prefix: must be a string of at most 63"),
 };
 
-/* The members an older announcer lacked are written always. */
+/* The members a reader accepts absent are written always. */
 START_TEST(test_written_always)
 {
 	struct keel_ctl_bgpa_prefix x = { .prefix = "10.0.0.0/24",
