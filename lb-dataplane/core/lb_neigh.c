@@ -2,14 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "keel_nl.h"
 #include "lb_neigh.h"
 
 /* A neighbour dump: each resolved entry given to fn. */
@@ -17,46 +16,6 @@ struct lb_neigh_walk {
 	void (*fn)(void *arg, const struct lb_neigh_entry *e);
 	void *arg;
 };
-
-/* One request, answers fed to cb; returns 0 or -errno. */
-static int lb_nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *arg)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	unsigned int seq, portid;
-	int ret, err = 0;
-
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	seq = req->nlmsg_seq = time(NULL);
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret < 0) {
-			err = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, ret, seq, portid, cb, arg);
-		if (ret < 0) {
-			err = -errno;
-			break;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-out:
-	mnl_socket_close(nl);
-	return err;
-}
 
 static int lb_neigh_dump_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -109,7 +68,7 @@ static int lb_neigh_walk(uint8_t af, struct lb_neigh_walk *w)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = af;
-	return lb_nl_talk(nlh, lb_neigh_dump_cb, w);
+	return keel_nl_once(NETLINK_ROUTE, nlh, lb_neigh_dump_cb, w);
 }
 
 struct lb_neigh_q {
@@ -250,7 +209,7 @@ int lb_link_mac(int ifindex, uint8_t mac[6])
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	err = lb_nl_talk(nlh, lb_link_cb, &q);
+	err = keel_nl_once(NETLINK_ROUTE, nlh, lb_link_cb, &q);
 	if (err)
 		return err;
 	if (!q.found)
@@ -323,7 +282,7 @@ int lb_route_oif(uint8_t family, const __be32 addr[4], int *ifindex)
 	rtm->rtm_family = af;
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, addr);
-	err = lb_nl_talk(nlh, lb_route_cb, &q);
+	err = keel_nl_once(NETLINK_ROUTE, nlh, lb_route_cb, &q);
 	if (err)
 		return err;
 	if (q.gateway)
@@ -360,5 +319,5 @@ int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex)
 	nd->ndm_state = NUD_NONE;
 	nd->ndm_flags = NTF_USE;
 	mnl_attr_put(nlh, NDA_DST, alen, addr);
-	return lb_nl_talk(nlh, NULL, NULL);
+	return keel_nl_once(NETLINK_ROUTE, nlh, NULL, NULL);
 }
