@@ -855,24 +855,23 @@ START_TEST(test_key_parse)
 {
 	const struct key_case *c = &key_cases[_i];
 	size_t len = c->len ? c->len : strlen(c->text);
-	uint8_t key[KEEL_REPORT_KEY_LEN];
-
+	uint8_t got[KEEL_REPORT_KEY_LEN];
 	char msg[128] = "x";
 	size_t i;
 
 	ck_assert_int_eq(keel_report_key_parse((const uint8_t *)c->text, len,
-					       key, msg, sizeof(msg)),
+					       got, msg, sizeof(msg)),
 			 c->want);
 	if (c->want) {
 		ck_assert_msg(strstr(msg, c->msg), "message: %s", msg);
 		/* a refused key leaves nothing behind */
 		for (i = 0; i < KEEL_REPORT_KEY_LEN; i++)
-			ck_assert_uint_eq(key[i], 0);
+			ck_assert_uint_eq(got[i], 0);
 		return;
 	}
 	ck_assert_str_eq(msg, "");
-	ck_assert_uint_eq(key[0], c->first);
-	ck_assert_uint_eq(key[31], c->last);
+	ck_assert_uint_eq(got[0], c->first);
+	ck_assert_uint_eq(got[31], c->last);
 }
 END_TEST
 
