@@ -75,10 +75,10 @@ struct keel_cj_obj {
 };
 
 #define KEEL_CJ_HAS(type, f) (offsetof(type, f) + 1)
-#define KEEL_CJ_OBJ_OF(type, members)                                      \
-	{                                                                  \
-		.m = members, .n = sizeof(members) / sizeof((members)[0]), \
-		.size = sizeof(type),                                      \
+#define KEEL_CJ_OBJ_OF(type, members)                                        \
+	{                                                                    \
+		.m = (members), .n = sizeof(members) / sizeof((members)[0]), \
+		.size = sizeof(type),                                        \
 	}
 
 /* A member f of struct T named nm, of type ty (STR, BOOL, ...). */
@@ -111,6 +111,7 @@ struct keel_cj_obj {
 	{                                                                \
 		return keel_cj_answer_encode(&(o), in, buf, size);       \
 	}                                                                \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses): T is a type */    \
 	int pfx##_parse(const char *line, size_t len, T *out, char *err, \
 			size_t errlen)                                   \
 	{                                                                \
@@ -118,10 +119,10 @@ struct keel_cj_obj {
 					    errlen);                     \
 	}
 /* ... and what frees what its parse allocated. */
-#define KEEL_CJ_FREE(name, T, o)       \
-	void name(T *p)                \
-	{                              \
-		keel_cj_free(&(o), p); \
+#define KEEL_CJ_FREE(name, T, o)                                         \
+	void name(T *p) /* NOLINT(bugprone-macro-parentheses): a type */ \
+	{                                                                \
+		keel_cj_free(&(o), p);                                   \
 	}
 
 /*

@@ -30,13 +30,13 @@ struct ctl_case {
 	const char *msg; /* bad: a substring of the message */
 };
 
-#define CTL_GOLD(n, k, l, c)                                \
-	{                                                   \
-		.name = n, .kind = k, .line = l, .check = c \
-	}
-#define CTL_BAD(n, k, l, r, m)                                      \
+#define CTL_GOLD(n, k, l, c)                                        \
 	{                                                           \
-		.name = n, .kind = k, .line = l, .ret = r, .msg = m \
+		.name = (n), .kind = (k), .line = (l), .check = (c) \
+	}
+#define CTL_BAD(n, k, l, r, m)                                                \
+	{                                                                     \
+		.name = (n), .kind = (k), .line = (l), .ret = (r), .msg = (m) \
 	}
 
 #define CTL_ENC_MAX (1U << 20)

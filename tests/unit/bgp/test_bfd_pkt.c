@@ -92,7 +92,7 @@ struct golden {
 	struct bfd_pkt pkt;
 };
 
-#define G(b) .bytes = b, .len = sizeof(b)
+#define G(b) .bytes = (b), .len = sizeof(b)
 
 static const struct golden goldens[] = {
 	{ "down",

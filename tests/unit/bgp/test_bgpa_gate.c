@@ -113,9 +113,9 @@ static void parse_ok(const char *line, struct bgpa_gate_lbd *l)
 		   "\"since\":5},\"generation\":9")
 
 /* A refused answer: only the reason matters. */
-#define BAD(n, l, w)                                            \
-	{                                                       \
-		.name = n, .line = l, .ret = -EBADMSG, .why = w \
+#define BAD(n, l, w)                                                  \
+	{                                                             \
+		.name = (n), .line = (l), .ret = -EBADMSG, .why = (w) \
 	}
 
 static const struct parse_case {

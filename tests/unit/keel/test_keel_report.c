@@ -747,6 +747,14 @@ static const struct replay_case {
 	  2 },
 };
 
+/* Member by member: a struct copy need not copy the padding. */
+static bool replay_eq(const struct keel_replay *a, const struct keel_replay *b)
+{
+	return !memcmp(a->boot_id, b->boot_id, sizeof(a->boot_id)) &&
+	       a->boot == b->boot && a->last_seq == b->last_seq &&
+	       a->seen == b->seen && a->v2 == b->v2;
+}
+
 START_TEST(test_replay)
 {
 	const struct replay_case *c = &replay_cases[_i];
@@ -765,13 +773,13 @@ START_TEST(test_replay)
 		r.seq = s->seq;
 		test = keel_replay_test(&g, r.version, r.boot, r.boot_id,
 					r.seq);
-		ck_assert(!memcmp(&g, &before, sizeof(g)));
+		ck_assert(replay_eq(&g, &before));
 		err = keel_replay_check(&g, &r);
 		ck_assert_msg(err == s->want && test == err,
 			      "%s: step %d: %d (test %d) want %d", c->name, i,
 			      err, test, s->want);
 		if (err) {
-			ck_assert(!memcmp(&g, &before, sizeof(g)));
+			ck_assert(replay_eq(&g, &before));
 		} else {
 			ck_assert(g.seen && g.last_seq == s->seq &&
 				  g.boot == r.boot &&
