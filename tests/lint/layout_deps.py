@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-"""Rule (b) of layout.sh: a top-level folder's README says what it may
-depend on, in one line (continued until a blank line, ended by a full stop
+"""Rules (b) and (c) of layout.sh.
+
+(b) A top-level folder's README says what it may depend on, in one line (continued until a blank line, ended by a full stop
 or a semicolon):
 
     Depends on: libkeel (keel, keelnl), libbpf, libmnl.
@@ -10,7 +11,16 @@ An item is a folder of the tree or an external dependency (a
 dependency('x') of the root meson.build, by its variable); a folder may
 name the libraries allowed, in parentheses.  Every *_dep variable (and
 external dependency) the folder's meson.build files use must be its own or
-on that list.  Prints "FOLDER<TAB>finding" lines; no output: all hold.
+on that list.
+
+(c) Every quoted #include of a folder's C files names a header of the same
+top-level folder or of a folder on its "Depends on:" line (a BPF skeleton,
+NAME.skel.h, is the folder's of NAME.bpf.c, else lb-dataplane's); and
+inside one directory, where module X depends on module Y when X.c includes
+Y.h, no module depends on itself through others (no cycle).
+
+Prints "b FOLDER<TAB>finding" and "c DIR<TAB>finding" lines; no output:
+all hold.
 
     layout_deps.py SRCDIR
 """
@@ -114,7 +124,7 @@ def parse_depends(readme):
 for d in folders():
     deps = parse_depends(os.path.join(src, d, 'README.md'))
     if deps is None:
-        print(f"{d}\tno 'Depends on:' line in {d}/README.md")
+        print(f"b {d}\tno 'Depends on:' line in {d}/README.md")
         continue
     used = set()
     for m in meson_files(d):
@@ -125,13 +135,91 @@ for d in folders():
     for w in sorted(used):
         if w in external:
             if w not in deps:
-                print(f'{d}\tuses {w}, not on its Depends on line')
+                print(f'b {d}\tuses {w}, not on its Depends on line')
             continue
         folder, lib = owner[w]
         if folder == d:
             continue
         if folder not in deps:
-            print(f'{d}\tuses {w} of {folder}, not on its Depends on line')
+            print(f'b {d}\tuses {w} of {folder}, not on its Depends on line')
         elif deps[folder] is not None and lib not in deps[folder]:
-            print(f'{d}\tuses {w} ({folder}\'s {lib}), not in '
+            print(f'b {d}\tuses {w} ({folder}\'s {lib}), not in '
                   f'{folder} ({", ".join(sorted(deps[folder]))})')
+
+
+# (c) Where each header lives: its top-level folder and its directory.
+headers, bpf = {}, {}
+for root_dir, dirs, files in os.walk(src):
+    dirs[:] = [x for x in dirs if not x.startswith(('build', '.'))]
+    rel = os.path.relpath(root_dir, src)
+    for f in files:
+        if f.endswith('.h'):
+            headers.setdefault(f, set()).add(rel)
+        elif f.endswith('.bpf.c'):
+            bpf[f[:-len('.bpf.c')]] = rel
+include_re = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def includes(path):
+    with open(path, errors='replace') as f:
+        return include_re.findall(f.read())
+
+
+for d in folders():
+    deps = parse_depends(os.path.join(src, d, 'README.md'))
+    # Without the line (b) says so; the includes are checked once it is there.
+    allowed = {d} | set(deps) if deps is not None else None
+    for root_dir, dirs, files in os.walk(os.path.join(src, d)):
+        dirs[:] = [x for x in dirs if not x.startswith(('build', '.'))]
+        rel = os.path.relpath(root_dir, src)
+        graph = {}
+        for f in sorted(files):
+            if not f.endswith(('.c', '.h')) or f.endswith('.bpf.c'):
+                continue
+            mod = f.rsplit('.', 1)[0]
+            for inc in includes(os.path.join(root_dir, f)):
+                name = os.path.basename(inc)
+                if name.endswith('.skel.h'):
+                    where = {bpf.get(name[:-len('.skel.h')],
+                                     'lb-dataplane/bpf')}
+                else:
+                    where = headers.get(name, set())
+                if not where:
+                    print(f'c {rel}\t{f}: "{inc}" is no header of the tree')
+                    continue
+                tops = {w.split(os.sep)[0] for w in where}
+                if allowed is not None and not tops & allowed:
+                    print(f'c {rel}\t{f}: "{inc}" is '
+                          f'{"/".join(sorted(tops))}\'s, not on the '
+                          f'Depends on line of {d}')
+                if f.endswith('.c') and rel in where and name[:-2] != mod:
+                    graph.setdefault(mod, set()).add(name[:-2])
+        # The cycles: each strongly connected set of two or more modules.
+        index, low, stack, on, sccs = {}, {}, [], set(), []
+
+        def visit(v):
+            index[v] = low[v] = len(index)
+            stack.append(v)
+            on.add(v)
+            for w in graph.get(v, ()):
+                if w not in index:
+                    visit(w)
+                    low[v] = min(low[v], low[w])
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+            if low[v] == index[v]:
+                scc = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    scc.append(w)
+                    if w == v:
+                        break
+                if len(scc) > 1:
+                    sccs.append(sorted(scc))
+
+        for v in sorted(graph):
+            if v not in index:
+                visit(v)
+        for scc in sccs:
+            print(f'c {rel}\tan include cycle among {", ".join(scc)}')
