@@ -180,11 +180,10 @@ struct lb_link_q {
 
 static int lb_link_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct lb_link_q *q = arg;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
 		if (mnl_attr_get_type(a) == IFLA_ADDRESS &&
 		    mnl_attr_get_payload_len(a) == 6) {
 			memcpy(q->mac, mnl_attr_get_payload(a), 6);
@@ -241,13 +240,12 @@ struct lb_route_q {
 
 static int lb_route_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct lb_route_q *q = arg;
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct rtmsg)) {
 		switch (mnl_attr_get_type(a)) {
 		case RTA_OIF:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
