@@ -15,6 +15,9 @@ int keel_cli_parse(struct keel_cli *c, const char *prog, int argc, char **argv,
 		   const struct keel_cli_opt *opts, int n, int help)
 {
 	struct option lo[KEEL_CLI_OPTS_MAX + 1];
+	char so[4 + 2 * KEEL_CLI_OPTS_MAX] = "-:h";
+	int letter[KEEL_CLI_OPTS_MAX];
+	size_t ns = strlen(so);
 	int opt, i;
 
 	memset(c, 0, sizeof(*c));
@@ -27,6 +30,12 @@ int keel_cli_parse(struct keel_cli *c, const char *prog, int argc, char **argv,
 				opts[i].optional ? optional_argument :
 						   required_argument;
 		lo[i].val = KEEL_CLI_VAL_BASE + i;
+		letter[i] = (unsigned char)opts[i].letter;
+		if (!letter[i])
+			continue;
+		so[ns++] = opts[i].letter;
+		if (opts[i].arg)
+			so[ns++] = ':';
 	}
 	c->pos = calloc(argc > 0 ? argc : 1, sizeof(*c->pos));
 	if (!c->pos)
@@ -34,13 +43,16 @@ int keel_cli_parse(struct keel_cli *c, const char *prog, int argc, char **argv,
 	/* "-": the words that are not options come back as option 1. */
 	opterr = 0;
 	optind = 0; /* a fresh scan, also when called again */
-	while ((opt = getopt_long(argc, argv, "-:h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (opt == 1) {
 			c->pos[c->npos++] = optarg;
 			continue;
 		}
 		if (opt == 'h')
 			opt = KEEL_CLI_VAL_BASE + help;
+		for (i = 0; i < n && opt < KEEL_CLI_VAL_BASE; i++)
+			if (letter[i] && opt == letter[i])
+				opt = KEEL_CLI_VAL_BASE + i;
 		if (opt == '?' || opt == ':') {
 			char shortopt[3] = { '-', (char)optopt, '\0' };
 			/* A short option (in a group too) is optopt itself. */
@@ -81,21 +93,34 @@ static void cli_opt_word(char *buf, size_t size, const struct keel_cli_opt *o)
 		 o->arg ? o->arg : "", o->arg && o->optional ? "]" : "");
 }
 
+/* The option's word in a help list: "-i, --instance NAME" with a letter. */
+static void cli_opt_help_word(char *buf, size_t size,
+			      const struct keel_cli_opt *o)
+{
+	char w[64];
+
+	cli_opt_word(w, sizeof(w), o);
+	if (o->letter)
+		snprintf(buf, size, "-%c, %s", o->letter, w);
+	else
+		snprintf(buf, size, "%s", w);
+}
+
 void keel_cli_opts_help(FILE *f, const struct keel_cli_opt *opts, int n,
 			unsigned int mask)
 {
-	char w[64];
+	char w[72];
 	int i, width = 0;
 
 	/* One column for the whole table: a command's help lines up too. */
 	for (i = 0; i < n; i++) {
-		cli_opt_word(w, sizeof(w), &opts[i]);
+		cli_opt_help_word(w, sizeof(w), &opts[i]);
 		width = (int)strlen(w) > width ? (int)strlen(w) : width;
 	}
 	for (i = 0; i < n; i++) {
 		if (!(mask & (1U << i)))
 			continue;
-		cli_opt_word(w, sizeof(w), &opts[i]);
+		cli_opt_help_word(w, sizeof(w), &opts[i]);
 		fprintf(f, "  %-*s  %s\n", width, w, opts[i].help);
 	}
 }

@@ -35,6 +35,7 @@ struct keel_cli_opt {
 	const char *help;
 	const char *hint; /* what a valid argument is (may be NULL) */
 	bool optional; /* arg may be left out: --x or --x=V, never --x V */
+	char letter; /* also -l (-l V, -lV), as keel-xdp's -i; 0: none */
 };
 
 struct keel_cli {

@@ -131,7 +131,7 @@ struct keel_cj_obj {
 	{                                                                \
 		return keel_cj_answer_encode(&(o), in, buf, size);       \
 	}                                                                \
-	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */                 \
+	/* NOLINTNEXTLINE(bugprone-macro-parentheses): T is a type */    \
 	int pfx##_parse(const char *line, size_t len, T *out, char *err, \
 			size_t errlen)                                   \
 	{                                                                \
@@ -139,11 +139,10 @@ struct keel_cj_obj {
 					    errlen);                     \
 	}
 /* ... and what frees what its parse allocated. */
-#define KEEL_CJ_FREE(name, T, o)                         \
-	/* NOLINTNEXTLINE(bugprone-macro-parentheses) */ \
-	void name(T *p)                                  \
-	{                                                \
-		keel_cj_free(&(o), p);                   \
+#define KEEL_CJ_FREE(name, T, o)                                         \
+	void name(T *p) /* NOLINT(bugprone-macro-parentheses): a type */ \
+	{                                                                \
+		keel_cj_free(&(o), p);                                   \
 	}
 
 /*

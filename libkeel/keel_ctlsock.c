@@ -346,13 +346,11 @@ static void keel_ctlsock_peer(struct keel_ctlsock *s, int fd,
 		return;
 	}
 	len = sizeof(local);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)) {
-		if (errno != ERANGE)
-			len = 0;
-		else if ((g = malloc(len)) &&
-			 getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len))
-			len = 0;
-	}
+	/* ERANGE: more groups than local holds, len says how many. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) &&
+	    (errno != ERANGE || !(g = malloc(len)) ||
+	     getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)))
+		len = 0;
 	n = g ? len / sizeof(gid_t) : 0;
 	if (keel_ctlsock_in(s->admin_gid, cr.gid, g, n))
 		p->role = KEEL_CTL_ROLE_ADMIN;

@@ -29,7 +29,7 @@ const char *keel_rs_name(uint8_t state)
 
 int keel_rs_parse(const char *s, uint8_t *state)
 {
-	uint8_t i;
+	size_t i;
 
 	if (!strcmp(s, "drain")) {
 		*state = KEEL_RS_DRAINING;
@@ -37,7 +37,7 @@ int keel_rs_parse(const char *s, uint8_t *state)
 	}
 	for (i = 0; i < RS_N; i++) {
 		if (!strcmp(s, rs_names[i])) {
-			*state = i;
+			*state = (uint8_t)i;
 			return 0;
 		}
 	}

@@ -167,9 +167,8 @@ int keel_priv_access(const struct keel_user *u, const char *path, int mode)
 		return -errno;
 	/* The effective ids only: the real and saved ones bring root back. */
 	if (setgroups(u->n_groups, u->groups) || setresgid(-1, u->gid, -1) ||
-	    setresuid(-1, u->uid, -1))
-		err = -errno;
-	else if (faccessat(AT_FDCWD, path, mode, AT_EACCESS))
+	    setresuid(-1, u->uid, -1) ||
+	    faccessat(AT_FDCWD, path, mode, AT_EACCESS))
 		err = -errno;
 	/* Root's effective capabilities come back with uid 0. */
 	if (setresuid(-1, 0, -1) || setresgid(-1, getgid(), -1) ||

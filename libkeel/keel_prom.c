@@ -51,6 +51,8 @@ int keel_prom_value(char *buf, size_t size, double v)
 		n = snprintf(buf, size, "NaN");
 	else if (isinf(v))
 		n = snprintf(buf, size, v > 0 ? "+Inf" : "-Inf");
+	/* cppcheck 2.10 misreads the hex float -0x1p63 (a false positive): */
+	// cppcheck-suppress incorrectLogicOperator
 	else if (v > -0x1p63 && v < 0x1p63 && v == (double)(long long)v)
 		/* Counters: "1000000", never "1e+06"; -0 prints as 0. */
 		n = snprintf(buf, size, "%lld", (long long)v);

@@ -106,7 +106,9 @@ static int ra_cfg_lb(struct keel_yaml *c, struct fy_node *n, size_t i,
 		return keel_yaml_fail(
 			c, n, "unspecified, multicast or broadcast address");
 	for (j = 0; j < i; j++)
-		if (memcmp(&ra_cx(c)->cfg->lbs[j], lb, sizeof(*lb)) == 0)
+		if (ra_cx(c)->cfg->lbs[j].a.family == lb->a.family &&
+		    !memcmp(ra_cx(c)->cfg->lbs[j].a.addr, lb->a.addr, 16) &&
+		    ra_cx(c)->cfg->lbs[j].port == lb->port)
 			return keel_yaml_fail(
 				c, n, "duplicate LB (same as lbs[%zu])", j);
 	ra_cx(c)->cfg->n_lbs = i + 1;

@@ -1043,10 +1043,8 @@ int ra_net_check(struct ra_net *n, const struct ra_vip *vips, size_t n_vips,
 	if (any_v4) {
 		ret = ra_ifaces(ifaces, &names, &n_names, &snap_if, err,
 				sizeof(err));
-		if (ret) {
+		if (ret)
 			ra_find(&f, "%s", err);
-			ret = 0;
-		}
 		/* names[0] is "all": it counts through each interface. */
 		for (i = 1; i < n_names; i++)
 			ra_check_sysctls(&f, names[i], vs);

@@ -63,7 +63,7 @@ int ra_report_open(struct ra_report_tx *t, const struct ra_config *cfg,
 	char real[48];
 	__be32 w[4];
 	size_t i;
-	int err = 0, fd;
+	int err, fd;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < RA_CFG_LBS_MAX; i++)

@@ -2,14 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "keel_nl.h"
 #include "lb_neigh.h"
 
 /* A neighbour dump: each resolved entry given to fn. */
@@ -17,46 +16,6 @@ struct lb_neigh_walk {
 	void (*fn)(void *arg, const struct lb_neigh_entry *e);
 	void *arg;
 };
-
-/* One request, answers fed to cb; returns 0 or -errno. */
-static int lb_nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *arg)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	unsigned int seq, portid;
-	int ret, err = 0;
-
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	seq = req->nlmsg_seq = time(NULL);
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	for (;;) {
-		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret < 0) {
-			err = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, ret, seq, portid, cb, arg);
-		if (ret < 0) {
-			err = -errno;
-			break;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-out:
-	mnl_socket_close(nl);
-	return err;
-}
 
 static int lb_neigh_dump_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -109,7 +68,7 @@ static int lb_neigh_walk(uint8_t af, struct lb_neigh_walk *w)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
 	nd->ndm_family = af;
-	return lb_nl_talk(nlh, lb_neigh_dump_cb, w);
+	return keel_nl_once(NETLINK_ROUTE, nlh, lb_neigh_dump_cb, w);
 }
 
 struct lb_neigh_q {
@@ -221,11 +180,10 @@ struct lb_link_q {
 
 static int lb_link_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct lb_link_q *q = arg;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
 		if (mnl_attr_get_type(a) == IFLA_ADDRESS &&
 		    mnl_attr_get_payload_len(a) == 6) {
 			memcpy(q->mac, mnl_attr_get_payload(a), 6);
@@ -250,7 +208,7 @@ int lb_link_mac(int ifindex, uint8_t mac[6])
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	err = lb_nl_talk(nlh, lb_link_cb, &q);
+	err = keel_nl_once(NETLINK_ROUTE, nlh, lb_link_cb, &q);
 	if (err)
 		return err;
 	if (!q.found)
@@ -282,13 +240,12 @@ struct lb_route_q {
 
 static int lb_route_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct lb_route_q *q = arg;
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct rtmsg)) {
 		switch (mnl_attr_get_type(a)) {
 		case RTA_OIF:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
@@ -323,7 +280,7 @@ int lb_route_oif(uint8_t family, const __be32 addr[4], int *ifindex)
 	rtm->rtm_family = af;
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, addr);
-	err = lb_nl_talk(nlh, lb_route_cb, &q);
+	err = keel_nl_once(NETLINK_ROUTE, nlh, lb_route_cb, &q);
 	if (err)
 		return err;
 	if (q.gateway)
@@ -360,5 +317,5 @@ int lb_neigh_resolve(uint8_t family, const __be32 addr[4], int ifindex)
 	nd->ndm_state = NUD_NONE;
 	nd->ndm_flags = NTF_USE;
 	mnl_attr_put(nlh, NDA_DST, alen, addr);
-	return lb_nl_talk(nlh, NULL, NULL);
+	return keel_nl_once(NETLINK_ROUTE, nlh, NULL, NULL);
 }

@@ -143,7 +143,7 @@ int lb_neigh_mon_start(struct event_base *base, lb_neigh_cb cb,
 		       lb_neigh_link_cb link_cb, void *arg,
 		       struct lb_neigh_mon **out)
 {
-	int grp = RTNLGRP_NEIGH, lgrp = RTNLGRP_LINK, err = 0;
+	int grp = RTNLGRP_NEIGH, lgrp = RTNLGRP_LINK, err;
 	struct lb_neigh_mon *m;
 
 	*out = NULL;

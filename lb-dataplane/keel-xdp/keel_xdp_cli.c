@@ -7,7 +7,6 @@
  * (next) drives the same layers from its config and control socket.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,23 +15,29 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
+#include "keel_addr.h"
+#include "keel_cli.h"
 #include "keel_names.h"
 #include "keel_trivial.skel.h"
-#include "keel_addr.h"
 #include "lb_dp.h"
 #include "lb_model.h"
 #include "lb_neigh.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NODP = 3 };
-
+/* What the command line said, checked (xdp_option, the xdp_arg_*). */
 struct cli {
 	struct lb_dp_opts dp_opts;
+	int ifindex; /* IFACE */
 	const char *iface;
-	const char *svc;
-	const char *addr;
-	const char *mac;
-	const char *dev;
-	const char *state;
+	const char *svc; /* SVC as given, for messages */
+	struct keel_vip_key key;
+	const char *addr; /* ADDR as given */
+	uint8_t family;
+	__be32 raddr[4];
+	uint8_t mac[6];
+	bool mac_set;
+	int dev; /* --dev's ifindex; 0: not given */
+	uint8_t state;
+	bool state_set;
 	long weight; /* -1: unset */
 	long ring_size;
 	long conn_size;
@@ -41,27 +46,9 @@ struct cli {
 	bool generic;
 };
 
-struct cmd {
-	const char *verb;
-	const char *noun; /* NULL: single word command */
-	int (*fn)(struct cli *c);
-	int npos; /* positional arguments */
-	const char *usage;
-	const char *help;
-};
-
 static void die_errno(const char *what, int err)
 {
 	fprintf(stderr, "keel-xdp: %s: %s\n", what, strerror(-err));
-}
-
-static int cli_ifindex(const char *name)
-{
-	int idx = if_nametoindex(name);
-
-	if (!idx)
-		fprintf(stderr, "keel-xdp: no interface %s\n", name);
-	return idx;
 }
 
 static int cli_open(struct cli *c, struct lb_dp **dp, struct lb_model *m)
@@ -74,17 +61,17 @@ static int cli_open(struct cli *c, struct lb_dp **dp, struct lb_model *m)
 			c->dp_opts.instance ? c->dp_opts.instance :
 					      LB_DP_INSTANCE_DEFAULT,
 			strerror(-err));
-		return EXIT_NODP;
+		return KEEL_EXIT_UNREACHABLE;
 	}
 	if (!m)
-		return EXIT_OK;
+		return KEEL_EXIT_OK;
 	err = lb_model_init(m, *dp);
 	if (err) {
 		die_errno("reading the pinned state", err);
 		lb_dp_close(*dp);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static int cli_commit(struct lb_dp *dp, struct lb_model *m)
@@ -99,7 +86,7 @@ static int cli_commit(struct lb_dp *dp, struct lb_model *m)
 		       st.ring_entries_written, st.reals_written);
 	lb_model_free(m);
 	lb_dp_close(dp);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 static int cmd_load(struct cli *c)
@@ -111,47 +98,41 @@ static int cmd_load(struct cli *c)
 	err = lb_dp_load(&c->dp_opts, &dp);
 	if (err) {
 		die_errno("loading the XDP program", err);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
 	printf("loaded, pinned under %s\n", lb_dp_pin_dir(dp));
 	lb_dp_close(dp);
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static int cmd_attach(struct cli *c)
 {
 	struct lb_dp *dp;
-	int idx, err, ret;
+	int err, ret;
 
-	idx = cli_ifindex(c->iface);
-	if (!idx)
-		return EXIT_USAGE;
 	ret = cli_open(c, &dp, NULL);
 	if (ret)
 		return ret;
-	err = lb_dp_attach(dp, idx, c->generic);
+	err = lb_dp_attach(dp, c->ifindex, c->generic);
 	if (err)
 		die_errno("attaching", err);
 	lb_dp_close(dp);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 static int cmd_detach(struct cli *c)
 {
 	struct lb_dp *dp;
-	int idx, err, ret;
+	int err, ret;
 
-	idx = cli_ifindex(c->iface);
-	if (!idx)
-		return EXIT_USAGE;
 	ret = cli_open(c, &dp, NULL);
 	if (ret)
 		return ret;
-	err = lb_dp_detach(dp, idx);
+	err = lb_dp_detach(dp, c->ifindex);
 	if (err)
 		die_errno("detaching", err);
 	lb_dp_close(dp);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 /* Whatever the pins' layout: the way out of a refused adoption. */
@@ -163,78 +144,60 @@ static int cmd_unload(struct cli *c)
 		fprintf(stderr, "keel-xdp: instance %s is not loaded\n",
 			c->dp_opts.instance ? c->dp_opts.instance :
 					      LB_DP_INSTANCE_DEFAULT);
-		return EXIT_NODP;
+		return KEEL_EXIT_UNREACHABLE;
 	}
 	if (err)
 		die_errno("removing pins", err);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 /* The trivial XDP_PASS program, for veths that must receive XDP_TX frames. */
 static int cmd_pass(struct cli *c)
 {
 	struct keel_trivial *t;
-	int idx, err;
 	uint32_t flags = c->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	int err;
 
-	idx = cli_ifindex(c->iface);
-	if (!idx)
-		return EXIT_USAGE;
 	t = keel_trivial__open_and_load();
 	if (!t) {
 		die_errno("loading xdp_pass", -errno);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
-	err = bpf_xdp_attach(idx, bpf_program__fd(t->progs.xdp_pass), flags,
-			     NULL);
+	err = bpf_xdp_attach(c->ifindex, bpf_program__fd(t->progs.xdp_pass),
+			     flags, NULL);
 	if (err)
 		die_errno("attaching xdp_pass", err);
 	keel_trivial__destroy(t);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 static int cli_svc(struct cli *c, struct lb_model *m, struct lb_service **s)
 {
-	struct keel_vip_key k;
-
-	if (keel_vip_parse(c->svc, &k)) {
-		fprintf(stderr,
-			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
-			c->svc);
-		return EXIT_USAGE;
-	}
-	*s = lb_model_svc_find(m, &k);
+	*s = lb_model_svc_find(m, &c->key);
 	if (!*s) {
 		fprintf(stderr, "keel-xdp: no service %s\n", c->svc);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static int cmd_svc_add(struct cli *c)
 {
-	struct keel_vip_key k;
 	struct lb_model m;
 	struct lb_dp *dp;
 	int err, ret;
 
-	if (keel_vip_parse(c->svc, &k)) {
-		fprintf(stderr,
-			"keel-xdp: bad service '%s' (ADDR:PORT/PROTO)\n",
-			c->svc);
-		return EXIT_USAGE;
-	}
 	ret = cli_open(c, &dp, &m);
 	if (ret)
 		return ret;
-	err = lb_model_svc_add(&m, &k,
+	err = lb_model_svc_add(&m, &c->key,
 			       c->persistent > 0 ? KEEL_SVC_F_PERSISTENT : 0,
 			       c->ring_size > 0 ? c->ring_size : 0, NULL);
 	if (err) {
 		die_errno(c->svc, err);
 		lb_model_free(&m);
 		lb_dp_close(dp);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
 	return cli_commit(dp, &m);
 }
@@ -261,7 +224,7 @@ static int cmd_svc_set(struct cli *c)
 			       c->ring_size > 0 ? c->ring_size : s->ring_size);
 	if (err) {
 		die_errno(c->svc, err);
-		ret = EXIT_REFUSED;
+		ret = KEEL_EXIT_FAIL;
 		goto fail;
 	}
 	return cli_commit(dp, &m);
@@ -291,90 +254,41 @@ static int cmd_svc_del(struct cli *c)
 	return cli_commit(dp, &m);
 }
 
-static const struct {
-	const char *name;
-	uint8_t state;
-} cli_states[] = {
-	{ "up", KEEL_RS_UP },
-	{ "down", KEEL_RS_DOWN },
-	{ "drain", KEEL_RS_DRAINING },
-	{ "unknown", KEEL_RS_UNKNOWN },
-};
-
-static int cli_state_parse(const char *s, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cli_states) / sizeof(cli_states[0]); i++) {
-		if (strcmp(s, cli_states[i].name) == 0) {
-			*out = cli_states[i].state;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static const char *cli_state_name(uint8_t st)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cli_states) / sizeof(cli_states[0]); i++)
-		if (cli_states[i].state == st)
-			return cli_states[i].name;
-	return "?";
-}
-
 /* --mac/--dev, or the kernel's neighbour table; unresolved is allowed. */
 static int cli_resolve(struct cli *c, struct lb_service *s, struct lb_real *r)
 {
 	uint8_t mac[6], smac[6];
 	int idx = 0, err;
 
-	if (c->mac) {
-		if (keel_mac_parse(c->mac, mac)) {
-			fprintf(stderr, "keel-xdp: bad MAC '%s'\n", c->mac);
-			return EXIT_USAGE;
-		}
-		if (!c->dev) {
-			fprintf(stderr, "keel-xdp: --mac needs --dev IFACE\n");
-			return EXIT_USAGE;
-		}
-		idx = cli_ifindex(c->dev);
-		if (!idx)
-			return EXIT_USAGE;
+	if (c->mac_set) {
+		memcpy(mac, c->mac, sizeof(mac));
+		idx = c->dev;
 	} else {
 		err = lb_neigh_lookup(r->family, r->addr, mac, &idx);
 		if (err && r->mac_ok)
-			return EXIT_OK; /* keep what was resolved before */
+			return KEEL_EXIT_OK; /* keep what was resolved before */
 		if (err) {
 			fprintf(stderr,
 				"keel-xdp: warning: %s has no resolved neighbour entry (%s); it is not selected until 'real set' finds one\n",
 				c->addr, strerror(-err));
 			lb_model_real_set_mac(s, r, NULL, NULL, 0);
-			return EXIT_OK;
+			return KEEL_EXIT_OK;
 		}
 	}
 	err = lb_link_mac(idx, smac);
 	if (err) {
 		die_errno("reading the egress MAC", err);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
 	lb_model_real_set_mac(s, r, mac, smac, idx);
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static int cli_real_apply(struct cli *c, struct lb_service *s,
 			  struct lb_real *r)
 {
-	uint8_t st;
-
-	if (c->state) {
-		if (cli_state_parse(c->state, &st)) {
-			fprintf(stderr, "keel-xdp: bad state '%s'\n", c->state);
-			return EXIT_USAGE;
-		}
-		lb_model_real_set_state(s, r, st);
-	}
+	if (c->state_set)
+		lb_model_real_set_state(s, r, c->state);
 	if (c->weight >= 0)
 		lb_model_real_set_weight(s, r, c->weight);
 	return cli_resolve(c, s, r);
@@ -386,35 +300,31 @@ static int cmd_real(struct cli *c, int op)
 	struct lb_real *r;
 	struct lb_model m;
 	struct lb_dp *dp;
-	__be32 addr[4];
-	uint8_t fam;
 	int err, ret;
 
-	if (keel_addr_parse(c->addr, &fam, addr)) {
-		fprintf(stderr, "keel-xdp: bad address '%s'\n", c->addr);
-		return EXIT_USAGE;
-	}
 	ret = cli_open(c, &dp, &m);
 	if (ret)
 		return ret;
 	ret = cli_svc(c, &m, &s);
 	if (ret)
 		goto fail;
-	r = lb_model_real_find(s, fam, addr);
+	r = lb_model_real_find(s, c->family, c->raddr);
 	if (op == 'a') {
-		err = lb_model_real_add(&m, s, fam, addr,
+		err = lb_model_real_add(&m, s, c->family, c->raddr,
 					c->weight >= 0 ? c->weight : 1, &r);
 		if (err) {
 			die_errno(c->addr, err);
-			ret = EXIT_REFUSED;
+			ret = KEEL_EXIT_FAIL;
 			goto fail;
 		}
-		if (!c->state)
-			c->state = "up";
+		if (!c->state_set) {
+			c->state = KEEL_RS_UP;
+			c->state_set = true;
+		}
 	} else if (!r) {
 		fprintf(stderr, "keel-xdp: %s has no real %s\n", c->svc,
 			c->addr);
-		ret = EXIT_REFUSED;
+		ret = KEEL_EXIT_FAIL;
 		goto fail;
 	}
 	if (op == 'd')
@@ -490,7 +400,7 @@ static int cmd_status(struct cli *c)
 			else
 				snprintf(mac, sizeof(mac), "unresolved");
 			printf("  real %-15s id %u weight %u state %s mac %s %s ring_entries %u\n",
-			       buf, r->id, r->weight, cli_state_name(r->state),
+			       buf, r->id, r->weight, keel_rs_name(r->state),
 			       mac, lb_real_usable(r) ? "usable" : "unusable",
 			       slots);
 			if (lb_dp_real_stats(dp, r->id, &t) == 0)
@@ -499,7 +409,7 @@ static int cmd_status(struct cli *c)
 	}
 	lb_model_free(&m);
 	lb_dp_close(dp);
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 static int cmd_stats(struct cli *c)
@@ -515,13 +425,13 @@ static int cmd_stats(struct cli *c)
 	if (err) {
 		die_errno("reading counters", err);
 		lb_dp_close(dp);
-		return EXIT_REFUSED;
+		return KEEL_EXIT_FAIL;
 	}
 	for (i = 0; i < KEEL_CNT__MAX; i++)
 		printf("%-22s %llu\n", keel_cnt_name(i),
 		       (unsigned long long)cnt[i]);
 	lb_dp_close(dp);
-	return EXIT_OK;
+	return KEEL_EXIT_OK;
 }
 
 /* The walk lbd never does: an operator asked for it. */
@@ -544,7 +454,7 @@ static int cmd_conn_count(struct cli *c)
 		       (unsigned long long)n, (unsigned long long)est,
 		       (unsigned long long)cap);
 	lb_dp_close(dp);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
 static int cmd_limit(struct cli *c)
@@ -567,72 +477,62 @@ static int cmd_limit(struct cli *c)
 		printf("conn_inserts %u per CPU per second%s\n", cap,
 		       cap ? "" : " (no cap)");
 	lb_dp_close(dp);
-	return err ? EXIT_REFUSED : EXIT_OK;
+	return err ? KEEL_EXIT_FAIL : KEEL_EXIT_OK;
 }
 
-static const struct cmd cmds[] = {
-	{ "load", NULL, cmd_load, 0, "load [--conn-table N]",
-	  "load the program; create or adopt the pinned maps" },
-	{ "attach", NULL, cmd_attach, 1, "attach IFACE [--generic]",
-	  "attach to IFACE and make it a redirect target" },
-	{ "detach", NULL, cmd_detach, 1, "detach IFACE", "detach from IFACE" },
-	{ "unload", NULL, cmd_unload, 0, "unload",
-	  "remove the instance's pins (detach first)" },
-	{ "pass", NULL, cmd_pass, 1, "pass IFACE [--generic]",
-	  "attach an XDP_PASS program (veth receivers of XDP_TX)" },
-	{ "service", "add", cmd_svc_add, 1,
-	  "service add SVC [--persistent] [--ring-size PRIME]",
-	  "add a service: ADDR:PORT/PROTO, [V6]:PORT/PROTO, ADDR/PROTO" },
-	{ "service", "set", cmd_svc_set, 1,
-	  "service set SVC [--persistent|--no-persistent] [--ring-size PRIME]",
-	  "change a service's options" },
-	{ "service", "del", cmd_svc_del, 1, "service del SVC",
-	  "delete a service and its reals" },
-	{ "real", "add", cmd_real_add, 2,
-	  "real add SVC ADDR [--weight W] [--state S] [--mac MAC --dev IFACE]",
-	  "add a real (MAC from the neighbour table unless given)" },
-	{ "real", "set", cmd_real_set, 2,
-	  "real set SVC ADDR [--weight W] [--state up|down|drain] [--mac MAC --dev IFACE]",
-	  "change a real; also re-reads its MAC" },
-	{ "real", "del", cmd_real_del, 2, "real del SVC ADDR",
-	  "remove a real" },
-	{ "status", NULL, cmd_status, 0, "status",
-	  "services, reals, ring shares and traffic" },
-	{ "stats", NULL, cmd_stats, 0, "stats", "global verdict counters" },
-	{ "limit", NULL, cmd_limit, 0, "limit [--conn-inserts N]",
-	  "cap new conn entries per CPU per second (0: none); show it" },
-	{ "conn", "count", cmd_conn_count, 0, "conn count",
-	  "walk the conn table and count its entries (O(entries))" },
+enum xdp_opt {
+	OPT_INSTANCE,
+	OPT_BPFFS,
+	OPT_CONN_TABLE,
+	OPT_CONN_INSERTS,
+	OPT_GENERIC,
+	OPT_PERSISTENT,
+	OPT_NO_PERSISTENT,
+	OPT_RING_SIZE,
+	OPT_WEIGHT,
+	OPT_STATE,
+	OPT_MAC,
+	OPT_DEV,
+	OPT_HELP,
+	OPT__MAX,
 };
 
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "Usage: keel-xdp [--instance NAME] [--bpffs DIR] COMMAND\n\n"
-		   "Commands:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-40s %s\n", cmds[i].usage, cmds[i].help);
-	fprintf(f, "\nExit codes: 0 ok, 1 refused, 2 usage, 3 not loaded.\n");
-}
-
-static const struct option long_opts[] = {
-	{ "instance", required_argument, NULL, 'i' },
-	{ "bpffs", required_argument, NULL, 'b' },
-	{ "conn-table", required_argument, NULL, 'c' },
-	{ "conn-inserts", required_argument, NULL, 'I' },
-	{ "generic", no_argument, NULL, 'g' },
-	{ "persistent", no_argument, NULL, 'p' },
-	{ "no-persistent", no_argument, NULL, 'P' },
-	{ "ring-size", required_argument, NULL, 'r' },
-	{ "weight", required_argument, NULL, 'w' },
-	{ "state", required_argument, NULL, 's' },
-	{ "mac", required_argument, NULL, 'm' },
-	{ "dev", required_argument, NULL, 'd' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+#define O(x) (1U << OPT_##x)
+static const struct keel_cli_opt xdp_opts[OPT__MAX] = {
+	[OPT_INSTANCE] = { "instance", "NAME",
+			   "the instance (default: " LB_DP_INSTANCE_DEFAULT ")",
+			   NULL, false, 'i' },
+	[OPT_BPFFS] = { "bpffs", "DIR",
+			"the bpffs mount (default: " LB_DP_BPFFS_DEFAULT ")",
+			NULL, false, 'b' },
+	[OPT_CONN_TABLE] = { "conn-table", "N",
+			     "load: conn-table entries (default: the program's)",
+			     "0..1073741824" },
+	[OPT_CONN_INSERTS] = { "conn-inserts", "N",
+			       "limit: new conn entries per CPU per second (0: no cap)",
+			       "0..4294967295" },
+	[OPT_GENERIC] = { "generic", NULL, "attach, pass: generic (skb) XDP" },
+	[OPT_PERSISTENT] = { "persistent", NULL,
+			     "service: a client's flows stick to one real" },
+	[OPT_NO_PERSISTENT] = { "no-persistent", NULL,
+				"service set: not persistent" },
+	[OPT_RING_SIZE] = { "ring-size", "PRIME",
+			    "service: the Maglev ring's size",
+			    "a prime up to 1048573" },
+	[OPT_WEIGHT] = { "weight", "W", "real: its weight (add: default 1)",
+			 "0..65535" },
+	[OPT_STATE] = { "state", "S", "real: its state (add: default up)",
+			"up, down, drain or unknown" },
+	[OPT_MAC] = { "mac", "MAC",
+		      "real: its MAC (with --dev; else the neighbour table's)",
+		      "aa:bb:cc:dd:ee:ff" },
+	[OPT_DEV] = { "dev", "IFACE",
+		      "real: the interface towards it (with --mac)",
+		      "an interface of this namespace" },
+	[OPT_HELP] = { "help", NULL, "this help" },
 };
 
+/* "0..max" in decimal; -EINVAL for anything else. */
 static int num_arg(const char *s, long max, long *out)
 {
 	char *end;
@@ -642,117 +542,207 @@ static int num_arg(const char *s, long max, long *out)
 	return errno || *end || !*s || *out < 0 || *out > max ? -EINVAL : 0;
 }
 
+/* Each option given, before its command runs (keel_cli_dispatch). */
+static int xdp_option(void *ctx, int id, const char *val)
+{
+	struct cli *c = ctx;
+
+	switch (id) {
+	case OPT_INSTANCE:
+		c->dp_opts.instance = val;
+		break;
+	case OPT_BPFFS:
+		c->dp_opts.bpffs = val;
+		break;
+	case OPT_CONN_TABLE:
+		return num_arg(val, 1L << 30, &c->conn_size);
+	case OPT_CONN_INSERTS:
+		return num_arg(val, UINT32_MAX, &c->conn_inserts);
+	case OPT_GENERIC:
+		c->generic = true;
+		break;
+	case OPT_PERSISTENT:
+		c->persistent = 1;
+		break;
+	case OPT_NO_PERSISTENT:
+		c->persistent = 0;
+		break;
+	case OPT_RING_SIZE:
+		return num_arg(val, KEEL_RING_SIZE_MAX, &c->ring_size);
+	case OPT_WEIGHT:
+		return num_arg(val, 65535, &c->weight);
+	case OPT_STATE:
+		c->state_set = true;
+		return keel_rs_parse(val, &c->state);
+	case OPT_MAC:
+		c->mac_set = true;
+		return keel_mac_parse(val, c->mac) ? -EINVAL : 0;
+	case OPT_DEV:
+		c->dev = if_nametoindex(val);
+		return c->dev ? 0 : -EINVAL;
+	}
+	return 0;
+}
+
+static int xdp_arg_iface(void *ctx, const char *s)
+{
+	struct cli *c = ctx;
+
+	c->iface = s;
+	c->ifindex = if_nametoindex(s);
+	return c->ifindex ? 0 : -EINVAL;
+}
+
+static int xdp_arg_svc(void *ctx, const char *s)
+{
+	struct cli *c = ctx;
+
+	c->svc = s;
+	return keel_vip_parse(s, &c->key) ? -EINVAL : 0;
+}
+
+static int xdp_arg_addr(void *ctx, const char *s)
+{
+	struct cli *c = ctx;
+
+	c->addr = s;
+	return keel_addr_parse(s, &c->family, c->raddr) ? -EINVAL : 0;
+}
+
+static const struct keel_cli_arg a_iface = { "IFACE", xdp_arg_iface,
+					     "an interface of this namespace" };
+static const struct keel_cli_arg a_svc = {
+	"SVC", xdp_arg_svc, "ADDR:PORT/PROTO, [V6]:PORT/PROTO or ADDR/PROTO"
+};
+static const struct keel_cli_arg a_addr = { "ADDR", xdp_arg_addr,
+					    "an IPv4 or IPv6 address" };
+
+/* What a command runs, once its options and words are in struct cli. */
+struct xdp_call {
+	int (*fn)(struct cli *c);
+};
+
+#define CALL(f) (&(const struct xdp_call){ f })
+
+static int xdp_run(void *ctx, const struct keel_cli_cmd *cmd,
+		   const struct keel_cli *k, char **args)
+{
+	const struct xdp_call *call = cmd->data;
+	struct cli *c = ctx;
+
+	(void)k;
+	(void)args;
+	if (c->mac_set != !!c->dev) {
+		fprintf(stderr, "keel-xdp: --mac and --dev go together\n");
+		return KEEL_EXIT_USAGE;
+	}
+	return call->fn(c);
+}
+
+static const struct keel_cli_cmd xdp_cmds[] = {
+	{ .verb = "load",
+	  .opts = O(CONN_TABLE),
+	  .run = xdp_run,
+	  .data = CALL(cmd_load),
+	  .help = "load the program; create or adopt the pinned maps" },
+	{ .verb = "attach",
+	  .opts = O(GENERIC),
+	  .args = { &a_iface },
+	  .run = xdp_run,
+	  .data = CALL(cmd_attach),
+	  .help = "attach to IFACE and make it a redirect target" },
+	{ .verb = "detach",
+	  .args = { &a_iface },
+	  .run = xdp_run,
+	  .data = CALL(cmd_detach),
+	  .help = "detach from IFACE" },
+	{ .verb = "unload",
+	  .run = xdp_run,
+	  .data = CALL(cmd_unload),
+	  .help = "remove the instance's pins (detach first)" },
+	{ .verb = "pass",
+	  .opts = O(GENERIC),
+	  .args = { &a_iface },
+	  .run = xdp_run,
+	  .data = CALL(cmd_pass),
+	  .help = "attach an XDP_PASS program (veth receivers of XDP_TX)" },
+	{ .verb = "service",
+	  .noun = "add",
+	  .opts = O(PERSISTENT) | O(RING_SIZE),
+	  .args = { &a_svc },
+	  .run = xdp_run,
+	  .data = CALL(cmd_svc_add),
+	  .help = "add a service" },
+	{ .verb = "service",
+	  .noun = "set",
+	  .opts = O(PERSISTENT) | O(NO_PERSISTENT) | O(RING_SIZE),
+	  .args = { &a_svc },
+	  .run = xdp_run,
+	  .data = CALL(cmd_svc_set),
+	  .help = "change a service's options" },
+	{ .verb = "service",
+	  .noun = "del",
+	  .args = { &a_svc },
+	  .run = xdp_run,
+	  .data = CALL(cmd_svc_del),
+	  .help = "delete a service and its reals" },
+	{ .verb = "real",
+	  .noun = "add",
+	  .opts = O(WEIGHT) | O(STATE) | O(MAC) | O(DEV),
+	  .args = { &a_svc, &a_addr },
+	  .run = xdp_run,
+	  .data = CALL(cmd_real_add),
+	  .help = "add a real (MAC from the neighbour table unless given)" },
+	{ .verb = "real",
+	  .noun = "set",
+	  .opts = O(WEIGHT) | O(STATE) | O(MAC) | O(DEV),
+	  .args = { &a_svc, &a_addr },
+	  .run = xdp_run,
+	  .data = CALL(cmd_real_set),
+	  .help = "change a real; also re-reads its MAC" },
+	{ .verb = "real",
+	  .noun = "del",
+	  .args = { &a_svc, &a_addr },
+	  .run = xdp_run,
+	  .data = CALL(cmd_real_del),
+	  .help = "remove a real" },
+	{ .verb = "status",
+	  .run = xdp_run,
+	  .data = CALL(cmd_status),
+	  .help = "services, reals, ring shares and traffic" },
+	{ .verb = "stats",
+	  .run = xdp_run,
+	  .data = CALL(cmd_stats),
+	  .help = "global verdict counters" },
+	{ .verb = "limit",
+	  .opts = O(CONN_INSERTS),
+	  .run = xdp_run,
+	  .data = CALL(cmd_limit),
+	  .help = "cap new conn entries per CPU per second; show it" },
+	{ .verb = "conn",
+	  .noun = "count",
+	  .run = xdp_run,
+	  .data = CALL(cmd_conn_count),
+	  .help = "walk the conn table and count its entries (O(entries))" },
+};
+
+static const struct keel_cli_tool xdp_tool = {
+	.prog = "keel-xdp",
+	.usage = "[--instance NAME] [--bpffs DIR] COMMAND [OPTIONS]",
+	.opts = xdp_opts,
+	.n_opts = OPT__MAX,
+	.help_opt = OPT_HELP,
+	.common = O(INSTANCE) | O(BPFFS),
+	.option = xdp_option,
+	.cmds = xdp_cmds,
+	.n_cmds = sizeof(xdp_cmds) / sizeof(xdp_cmds[0]),
+	.footer =
+		"Exit codes: 0 ok, 1 refused or an error, 2 usage, 3 the instance is not loaded.\n",
+};
+
 int main(int argc, char **argv)
 {
 	struct cli c = { .weight = -1, .persistent = -1, .conn_inserts = -1 };
-	const struct cmd *cmd = NULL;
-	int opt, npos, i, sub_argc;
-	char **pos, **sub_argv;
 
-	while ((opt = getopt_long(argc, argv, "+i:b:h", long_opts, NULL)) !=
-	       -1) {
-		switch (opt) {
-		case 'i':
-			c.dp_opts.instance = optarg;
-			break;
-		case 'b':
-			c.dp_opts.bpffs = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])) && optind < argc;
-	     i++) {
-		if (strcmp(cmds[i].verb, argv[optind]))
-			continue;
-		if (!cmds[i].noun ||
-		    (optind + 1 < argc &&
-		     !strcmp(cmds[i].noun, argv[optind + 1]))) {
-			cmd = &cmds[i];
-			break;
-		}
-	}
-	if (!cmd) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	/* The command's own arguments, with options anywhere among them:
-	 * parse them as a fresh argv whose [0] is the command word. */
-	sub_argv = argv + optind + (cmd->noun ? 1 : 0);
-	sub_argc = argc - optind - (cmd->noun ? 1 : 0);
-	optind = 0;
-	pos = calloc(argc, sizeof(*pos));
-	if (!pos)
-		return EXIT_REFUSED;
-	npos = 0;
-	for (;;) {
-		opt = getopt_long(sub_argc, sub_argv, "-h", long_opts, NULL);
-		if (opt == -1)
-			break;
-		switch (opt) {
-		case 1:
-			pos[npos++] = optarg;
-			break;
-		case 'c':
-			if (num_arg(optarg, 1L << 30, &c.conn_size))
-				goto bad;
-			break;
-		case 'I':
-			if (num_arg(optarg, UINT32_MAX, &c.conn_inserts))
-				goto bad;
-			break;
-		case 'g':
-			c.generic = true;
-			break;
-		case 'p':
-			c.persistent = 1;
-			break;
-		case 'P':
-			c.persistent = 0;
-			break;
-		case 'r':
-			if (num_arg(optarg, KEEL_RING_SIZE_MAX, &c.ring_size))
-				goto bad;
-			break;
-		case 'w':
-			if (num_arg(optarg, 65535, &c.weight))
-				goto bad;
-			break;
-		case 's':
-			c.state = optarg;
-			break;
-		case 'm':
-			c.mac = optarg;
-			break;
-		case 'd':
-			c.dev = optarg;
-			break;
-		case 'h':
-			fprintf(stdout, "Usage: keel-xdp %s\n  %s\n",
-				cmd->usage, cmd->help);
-			free(pos);
-			return EXIT_OK;
-		default:
-			goto bad;
-		}
-	}
-	if (npos != cmd->npos)
-		goto bad;
-	if (!cmd->noun && cmd->npos)
-		c.iface = pos[0];
-	if (cmd->noun) {
-		c.svc = pos[0];
-		c.addr = npos > 1 ? pos[1] : NULL;
-	}
-	free(pos);
-	return cmd->fn(&c);
-bad:
-	fprintf(stderr, "Usage: keel-xdp %s\n", cmd->usage);
-	free(pos);
-	return EXIT_USAGE;
+	return keel_cli_dispatch(&xdp_tool, &c, argc, argv);
 }

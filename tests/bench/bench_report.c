@@ -187,7 +187,7 @@ static void junk_bench(unsigned int agents, unsigned int runs)
 		exit(1);
 	for (a = 0; a < agents; a++)
 		addr_of(a, &addrs[a]);
-	printf("\njunk: %u agents, %u datagrams of 132 bytes per kind, %u runs; median per datagram\n",
+	printf("\njunk: %u agents, %d datagrams of 132 bytes per kind, %u runs; median per datagram\n",
 	       agents, JK_POOL, runs);
 	for (k = 0; k < JK__MAX + 2; k++) {
 		for (run = 0; run < runs; run++) {

@@ -249,7 +249,7 @@ static void build(struct pkt *p, int ipv, uint8_t proto, const char *dst,
 	memcpy(b + 6, mac_router, 6);
 	wr16(b + 12, ipv == 4 ? ETH_P_IP : ETH_P_IPV6);
 	l4 = l3 + hl;
-	p->len = l4 + (proto == IPPROTO_TCP ? 20 : 8 + 12);
+	p->len = l4 + 20; /* a TCP header, or UDP's 8 and 12 bytes of payload */
 	if (ipv == 4) {
 		b[l3] = 0x45;
 		wr16(b + l3 + 2, p->len - l3);
@@ -870,7 +870,7 @@ static int bench_window(struct bench *bn, struct pkt *syn, uint32_t trials)
 	size_t k;
 	int err = 0, v;
 
-	printf("\nSYN hint window (%u slots per CPU), %u trials per row\n",
+	printf("\nSYN hint window (%d slots per CPU), %u trials per row\n",
 	       KEEL_HINT_SLOTS, trials);
 	printf("%10s %12s %14s\n", "other SYNs", "ACK found it",
 	       "exp(-N/slots)");

@@ -138,7 +138,7 @@ START_TEST(test_adopt)
 	r = real(s4, 2, 1);
 	lb_model_real_set_state(s4, r, KEEL_RS_DRAINING);
 	real(s6, 1, 1);
-	r = real(s6, 7, 0);
+	real(s6, 7, 0);
 	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
 
 	/* A second, independent view: what a restarted daemon sees. */

@@ -597,7 +597,7 @@ int main(void)
 {
 	Suite *s = suite_create("neigh");
 	TCase *lookup = tcase_create("lookup");
-	TCase *mon = tcase_create("monitor");
+	TCase *tmon = tcase_create("monitor");
 
 	tcase_add_unchecked_fixture(lookup, topology, NULL);
 	tcase_add_checked_fixture(lookup, reset, NULL);
@@ -608,16 +608,16 @@ int main(void)
 	tcase_add_test(lookup, test_dump);
 	suite_add_tcase(s, lookup);
 
-	tcase_add_unchecked_fixture(mon, topology, NULL);
-	tcase_add_checked_fixture(mon, mon_setup, mon_teardown);
-	tcase_set_timeout(mon, 10);
-	tcase_add_loop_test(mon, test_mon_new, 0, N(families));
-	tcase_add_loop_test(mon, test_mon_mac_change, 0,
+	tcase_add_unchecked_fixture(tmon, topology, NULL);
+	tcase_add_checked_fixture(tmon, mon_setup, mon_teardown);
+	tcase_set_timeout(tmon, 10);
+	tcase_add_loop_test(tmon, test_mon_new, 0, N(families));
+	tcase_add_loop_test(tmon, test_mon_mac_change, 0,
 			    MAC_HOWS * N(families));
-	tcase_add_loop_test(mon, test_mon_delete, 0, N(families));
-	tcase_add_test(mon, test_mon_failed);
-	tcase_add_test(mon, test_mon_own_mac);
-	tcase_add_test(mon, test_mon_overrun);
-	suite_add_tcase(s, mon);
+	tcase_add_loop_test(tmon, test_mon_delete, 0, N(families));
+	tcase_add_test(tmon, test_mon_failed);
+	tcase_add_test(tmon, test_mon_own_mac);
+	tcase_add_test(tmon, test_mon_overrun);
+	suite_add_tcase(s, tmon);
 	return check_run(s);
 }

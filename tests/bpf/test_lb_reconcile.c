@@ -49,11 +49,11 @@ static const struct step {
 		.a_reals = n, .a_weight2 = w2, .a_ring = ring,    \
 		.a_persistent = pers, .c_present = c, __VA_ARGS__ \
 	}
-#define RS(sa, sr, sc, ra, rr, rc)                            \
-	{                                                     \
-		.services_added = sa, .services_removed = sr, \
-		.services_changed = sc, .reals_added = ra,    \
-		.reals_removed = rr, .reals_changed = rc      \
+#define RS(sa, sr, sc, ra, rr, rc)                                \
+	{                                                         \
+		.services_added = (sa), .services_removed = (sr), \
+		.services_changed = (sc), .reals_added = (ra),    \
+		.reals_removed = (rr), .reals_changed = (rc)      \
 	}
 	{ "initial", W(3, 1, 0, false, false), RS(2, 0, 0, 6, 0, 0), false,
 	  2 * 65537, 6, 2 },

@@ -66,7 +66,7 @@ static void *runner_fn(void *arg)
 {
 	struct runner *r = arg;
 	uint16_t sport = 40000;
-	struct pkt4 in, out;
+	struct pkt4 in, out = {};
 
 	while (!atomic_load(&r->stop)) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &in,
@@ -168,7 +168,7 @@ START_TEST(test_update_under_load)
 	struct runner r = { .prog_fd = lb_dp_prog_fd(dp) };
 	struct timespec ms = { 0, 15 * 1000 * 1000 };
 	struct lb_real *victim = NULL;
-	struct pkt4 in, out;
+	struct pkt4 in, out = {};
 	pthread_t t;
 	size_t i;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = &in,

@@ -4,12 +4,18 @@
 #  (a) no meson.build names a path into another folder: no string literal
 #      holds "../", and project_source_root()/source_root() appear only
 #      in the root meson.build;
+#  (b) each top-level folder's README has a "Depends on:" line, and every
+#      *_dep (and external dependency) its meson.build files use is its
+#      own or on that line (layout_deps.py says how the line is read);
+#  (c) a folder's quoted #includes name its own headers or those of a
+#      folder on that line, and no directory's modules include each
+#      other in a cycle (X.c includes Y.h: X depends on Y);
 #  (d) what the tools link, read from the link edges of BUILDDIR's
 #      build.ninja (--as-needed hides an unused library from readelf):
 #      keel-xdp links neither libfyaml, keel's YAML library nor libevent;
 #      lbctl links neither libbpf, libevent, libfyaml nor libmnl.
-# What still breaks a rule is listed in layout-allow.txt ("a PATH" or
-# "d TOOL LIBRARY"); a listed line that no longer applies fails too, so
+# What still breaks a rule is listed in layout-allow.txt ("a PATH",
+# "b FOLDER", "c DIR" or "d TOOL LIBRARY"); a listed line that no longer applies fails too, so
 # the list only shrinks.
 #
 #   tests/lint/layout.sh BUILDDIR   (or any folder inside it)
@@ -54,6 +60,17 @@ for f in $(find . -path './build*' -prune -o -name meson.build -print |
 			"$f" || true)
 	fi
 	judge "a $f" "$hits"
+done
+
+# (b), (c)
+deps=$(python3 "$src/tests/lint/layout_deps.py" "$src")
+finds() { echo "$deps" | awk -F'\t' -v k="$1" '$1 == k { print $2 }'; }
+for d in $(ls -d */meson.build | cut -d/ -f1); do
+	case $d in tests | docs | scripts | build*) continue ;; esac
+	judge "b $d" "$(finds "b $d")"
+	for dir in $(find "$d" -type d | sort); do
+		judge "c $dir" "$(finds "c $dir")"
+	done
 done
 
 # (d): the link edge of TOOL, the build line and its indented variables.

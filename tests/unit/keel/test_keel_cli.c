@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * keel_cli_parse(): options anywhere among the words, "--", -h, the last
- * of a repeated option, and the refusals.  keel_cli_dispatch(): a tool's
- * table against command lines, each row the exit code, what reached the
- * tool (options, words, run) in order, and a line of its stderr or
- * stdout (tests/unit/ctl/test_lbctl.sh's messages).  Links keel_cli.c only.
+ * keel_cli_parse(): options anywhere among the words, "--", -h, a letter
+ * (-s), the last of a repeated option, and the refusals.
+ * keel_cli_dispatch(): a tool's table against command lines, each row the
+ * exit code, what reached the tool (options, words, run) in order, and a
+ * line of its stderr or stdout (tests/unit/ctl/test_lbctl.sh's messages).  Links keel_cli.c only.
  */
 #include <check.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 enum { O_SOCKET, O_JSON, O_HELP, O_WEIGHT, O__MAX };
 
 static const struct keel_cli_opt opts[O__MAX] = {
-	[O_SOCKET] = { "socket", "PATH", "the socket", NULL },
+	[O_SOCKET] = { "socket", "PATH", "the socket", NULL, false, 's' },
 	[O_JSON] = { "json", NULL, "JSON", NULL },
 	[O_HELP] = { "help", NULL, "help", NULL },
 	[O_WEIGHT] = { "weight", "W", "weight", "0..65535" },
@@ -59,6 +59,10 @@ static const struct cli_case {
 	{ { "a", "--", "--json", "-h" }, 0, 0, NULL, NULL, "a --json -h" },
 	{ { "--js", "s" }, 0, 1U << O_JSON, NULL, NULL, "s" }, /* prefix */
 	{ {}, 0, 0, NULL, NULL, "" },
+	{ { "-s", "/c", "x" }, 0, 1U << O_SOCKET, "/c", NULL, "x" }, /* letter */
+	{ { "x", "-s/d" }, 0, 1U << O_SOCKET, "/d", NULL, "x" },
+	{ { "x", "-s" }, -EINVAL, 0, NULL, NULL, "" },
+	{ { "-w", "3" }, -EINVAL, 0, NULL, NULL, "" }, /* weight has none */
 	{ { "--bogus", "status" }, -EINVAL, 0, NULL, NULL, "" },
 	{ { "status", "--socket" }, -EINVAL, 0, NULL, NULL, "" },
 	{ { "-x" }, -EINVAL, 0, NULL, NULL, "" },

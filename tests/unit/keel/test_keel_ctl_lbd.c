@@ -8,6 +8,7 @@
 #include <check.h>
 #include "check_run.h"
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,7 +420,7 @@ END_TEST
 /* Encoding what JSON cannot hold: -EINVAL, not a broken line. */
 START_TEST(test_encode_invalid)
 {
-	struct keel_ctl_service v = { .pps = 0.0 / 0.0 };
+	struct keel_ctl_service v = { .pps = NAN };
 	struct keel_ctl_real r = { .state = KEEL_RS_DRAINING + 1 };
 	char buf[4096];
 

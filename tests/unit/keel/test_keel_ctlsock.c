@@ -484,7 +484,7 @@ START_TEST(test_backpressure)
 	}
 	/* One assertion: Check reports each one to its parent. */
 	for (i = 0; i < want; i++)
-		if (buf[i] != ((i + 1) % BIG_ANSWER ? 'x' : '\n'))
+		if (buf[i] != ((i + 1) % BIG_ANSWER != 0 ? 'x' : '\n'))
 			break;
 	ck_assert_uint_eq(i, want);
 	ck_assert_int_eq(atomic_load(&srv.calls), n);
@@ -1248,7 +1248,7 @@ START_TEST(test_client_errors)
 	enum raw_kind kind = client_cases[_i].kind;
 	char *line = NULL, msg[256], want[512], *big;
 	size_t len;
-	int lfd = -1, fd = -1, err;
+	int lfd = -1, fd, err;
 	pid_t pid = -1;
 	int filler = -1;
 

@@ -296,7 +296,7 @@ static bool closed_within(struct event_base *base, int fd, int ms)
 static void keepalive_get(struct event_base *base, int fd)
 {
 	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-	char buf[4096];
+	char buf[4096] = "";
 	uint64_t end = keel_now_ms() + 2000;
 	size_t len = 0;
 	ssize_t n;

@@ -65,7 +65,8 @@ END_TEST
 /* Every state's name parses back to it. */
 START_TEST(test_rs_round_trip)
 {
-	uint8_t st, back;
+	unsigned int st;
+	uint8_t back;
 
 	for (st = KEEL_RS_UNKNOWN; st <= KEEL_RS_DRAINING; st++) {
 		ck_assert_int_eq(keel_rs_parse(keel_rs_name(st), &back), 0);

@@ -796,6 +796,14 @@ static const struct replay_case {
 	  2 },
 };
 
+/* Member by member: a struct copy need not copy the padding. */
+static bool replay_eq(const struct keel_replay *a, const struct keel_replay *b)
+{
+	return !memcmp(a->boot_id, b->boot_id, sizeof(a->boot_id)) &&
+	       a->boot == b->boot && a->last_seq == b->last_seq &&
+	       a->seen == b->seen && a->v2 == b->v2;
+}
+
 START_TEST(test_replay)
 {
 	const struct replay_case *c = &replay_cases[_i];
@@ -814,13 +822,13 @@ START_TEST(test_replay)
 		r.seq = s->seq;
 		test = keel_replay_test(&g, r.version, r.boot, r.boot_id,
 					r.seq);
-		ck_assert(!memcmp(&g, &before, sizeof(g)));
+		ck_assert(replay_eq(&g, &before));
 		err = keel_replay_check(&g, &r);
 		ck_assert_msg(err == s->want && test == err,
 			      "%s: step %d: %d (test %d) want %d", c->name, i,
 			      err, test, s->want);
 		if (err) {
-			ck_assert(!memcmp(&g, &before, sizeof(g)));
+			ck_assert(replay_eq(&g, &before));
 		} else {
 			ck_assert(g.seen && g.last_seq == s->seq &&
 				  g.boot == r.boot &&
@@ -904,24 +912,23 @@ START_TEST(test_key_parse)
 {
 	const struct key_case *c = &key_cases[_i];
 	size_t len = c->len ? c->len : strlen(c->text);
-	uint8_t key[KEEL_REPORT_KEY_LEN];
-
+	uint8_t got[KEEL_REPORT_KEY_LEN];
 	char msg[128] = "x";
 	size_t i;
 
 	ck_assert_int_eq(keel_report_key_parse((const uint8_t *)c->text, len,
-					       key, msg, sizeof(msg)),
+					       got, msg, sizeof(msg)),
 			 c->want);
 	if (c->want) {
 		ck_assert_msg(strstr(msg, c->msg), "message: %s", msg);
 		/* a refused key leaves nothing behind */
 		for (i = 0; i < KEEL_REPORT_KEY_LEN; i++)
-			ck_assert_uint_eq(key[i], 0);
+			ck_assert_uint_eq(got[i], 0);
 		return;
 	}
 	ck_assert_str_eq(msg, "");
-	ck_assert_uint_eq(key[0], c->first);
-	ck_assert_uint_eq(key[31], c->last);
+	ck_assert_uint_eq(got[0], c->first);
+	ck_assert_uint_eq(got[31], c->last);
 }
 END_TEST
 

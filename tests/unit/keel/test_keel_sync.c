@@ -63,12 +63,13 @@ static const uint8_t breq_golden[] = {
 	0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x04, 0x00, 0x00, 0x00,
 };
 
-static const struct keel_sync_svc svc4 = {
-	.addr = { 192, 0, 2, 10 },
-	.port = 443,
-	.proto = 6,
-	.family = 4,
-};
+/* A macro too: C11 takes no const object as a static initializer. */
+#define SVC4                                                        \
+	{                                                           \
+		.addr = { 192, 0, 2, 10 }, .port = 443, .proto = 6, \
+		.family = 4,                                        \
+	}
+static const struct keel_sync_svc svc4 = SVC4;
 
 /* real 10.1.0.5 of 192.0.2.10:443/tcp drained at hlc 0x...0102 by node 2 */
 static const struct keel_sync_reg reg_drain = {
@@ -76,7 +77,7 @@ static const struct keel_sync_reg reg_drain = {
 	.field = KEEL_SYNC_FIELD_DRAIN,
 	.node = 2,
 	.hlc = 0x0000019a00000102ULL,
-	.svc = svc4,
+	.svc = SVC4,
 	.real = { 10, 1, 0, 5 },
 	.value = 1,
 };
@@ -481,7 +482,7 @@ START_TEST(test_bad)
 	ck_assert_uint_gt(n, 0);
 	if (bad_cases[_i].off >= 0)
 		b[bad_cases[_i].off] = bad_cases[_i].val;
-	n = (size_t)((int)n + bad_cases[_i].grow);
+	n = (size_t)((long)n + bad_cases[_i].grow);
 	ck_assert_msg(body_parse(bad_cases[_i].k, b, n, bad_cases[_i].max) ==
 			      bad_cases[_i].err,
 		      "%s", bad_cases[_i].name);
@@ -633,7 +634,7 @@ START_TEST(test_frame)
 
 	if (frame_cases[_i].off >= 0)
 		buf[frame_cases[_i].off] = frame_cases[_i].val;
-	n = (size_t)((int)n + frame_cases[_i].grow);
+	n = (size_t)((long)n + frame_cases[_i].grow);
 	ck_assert_msg(keel_sync_frame(buf, n, &h) == frame_cases[_i].err, "%s",
 		      frame_cases[_i].name);
 	if (frame_cases[_i].err == -EPROTONOSUPPORT) {

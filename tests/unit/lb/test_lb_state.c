@@ -807,6 +807,8 @@ START_TEST(test_dump_refuses)
 	ck_assert_ptr_null(lb_state_dump(&st));
 	s.ring_size = 65536;
 	ck_assert_ptr_null(lb_state_dump(&st));
+	/* Read by the dump through st.svc_added, which cppcheck misses: */
+	// cppcheck-suppress redundantAssignment
 	s.ring_size = 0;
 	s.flags = KEEL_SVC_F_ADDR_MARKER;
 	ck_assert_ptr_null(lb_state_dump(&st));
