@@ -3,7 +3,7 @@
  * lbd - the load-balancer daemon: config + state file -> lb_model ->
  * pinned XDP maps; control socket, metrics, neighbour tracking.
  *
- * lbd.c: start-up, the event loop, shutdown.
+ * lbd_main.c: start-up, the event loop, shutdown.
  * lbd_reload.c: a reload.
  * lbd_commit.c: the paths to the data plane, the generation.
  * lbd_rx.c: the agents' reports (keys, socket, replay guards).
