@@ -50,6 +50,26 @@ static int lbd_enc_stats(char *buf, size_t size, const void *in)
 	return keel_ctl_stats_encode(buf, size, in);
 }
 
+static int lbd_enc_status(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_status_encode(buf, size, in);
+}
+
+static int lbd_enc_services(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_services_encode(buf, size, in);
+}
+
+static int lbd_enc_reals(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_reals_encode(buf, size, in);
+}
+
+static int lbd_enc_site(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_site_encode(buf, size, in);
+}
+
 static int lbd_enc_empty(char *buf, size_t size, const void *in)
 {
 	(void)in;
@@ -259,11 +279,55 @@ static char *lbd_do_service(struct lbd_req *q)
 	return lbd_change(q->d, lbd_edit_svc_add, q);
 }
 
-/* {"ok": true, "site": {...}, "dataplane": {...}}: what announcers act on. */
+/* {"site": {...}, "dataplane": {...}, "ok": true}: what announcers act on. */
 static char *lbd_site_answer(struct lbd *d)
 {
-	return keel_ctlsock_ok(json_pack("{soso}", "site", lbd_view_site(d),
-					 "dataplane", lbd_view_dataplane(d)));
+	struct keel_ctl_site_answer a;
+	char *line;
+
+	if (lbd_view_site_answer(d, &a))
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	line = keel_ctlsock_answer(lbd_enc_site, &a);
+	keel_ctl_site_free(&a);
+	return line;
+}
+
+static char *lbd_status_answer(struct lbd *d, bool summary)
+{
+	struct keel_ctl_status a;
+	char *line;
+
+	if (lbd_view_status(d, summary, &a))
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	line = keel_ctlsock_answer(lbd_enc_status, &a);
+	keel_ctl_status_free(&a);
+	return line;
+}
+
+static char *lbd_services_answer(struct lbd *d)
+{
+	struct keel_ctl_services a;
+	char *line;
+
+	if (lbd_view_services(d, &a))
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	line = keel_ctlsock_answer(lbd_enc_services, &a);
+	keel_ctl_services_free(&a);
+	return line;
+}
+
+/* The service's members, its reals among them. */
+static char *lbd_reals_answer(struct lbd *d, struct lb_service *s)
+{
+	struct keel_ctl_service a;
+	char *line;
+
+	lbd_stats_read(d);
+	if (lbd_view_service(d, s, true, &a))
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	line = keel_ctlsock_answer(lbd_enc_reals, &a);
+	keel_ctl_service_free(&a);
+	return line;
 }
 
 /* Member by member: the struct has padding, which a copy need not keep. */
@@ -349,7 +413,6 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	uint64_t suppressed = 0;
 	char err[256];
 	enum keel_ctl_role need;
-	json_t *o;
 	int ret;
 
 	ret = keel_ctl_req_parse(line, len, &r, err, sizeof(err));
@@ -368,14 +431,9 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		return keel_ctlsock_deny(peer, keel_ctl_cmd_name(r.cmd), need);
 	switch (r.cmd) {
 	case KEEL_CTL_STATUS:
-		return keel_ctlsock_ok(lbd_view_status(d, r.summary));
+		return lbd_status_answer(d, r.summary);
 	case KEEL_CTL_SERVICES:
-		lbd_stats_read(d);
-		o = json_array();
-		for (size_t i = 0; o && i < d->m.n_svcs; i++)
-			json_array_append_new(
-				o, lbd_view_service(d, d->m.svcs[i], false));
-		return keel_ctlsock_ok(json_pack("{so}", "services", o));
+		return lbd_services_answer(d);
 	case KEEL_CTL_REALS:
 		if (keel_vip_parse(r.service, &q.key))
 			return keel_ctlsock_err(KEEL_CTL_E_INVALID,
@@ -384,9 +442,7 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		if (!s)
 			return keel_ctlsock_err(KEEL_CTL_E_NOT_FOUND,
 						"no service %s", r.service);
-		lbd_stats_read(d);
-		o = lbd_view_service(d, s, true);
-		return keel_ctlsock_ok(o);
+		return lbd_reals_answer(d, s);
 	case KEEL_CTL_STATS:
 		lbd_view_stats(d, &st, counters);
 		return keel_ctlsock_answer(lbd_enc_stats, &st);

@@ -69,176 +69,193 @@ static void lbd_ifname(struct lbd *d, uint32_t ifindex, char *buf)
 		buf[0] = '\0';
 }
 
-/* Health members of one real's status object o. */
+/*
+ * The answers below are filled into keel_ctl_lbd's structs and written
+ * by its encoders, which pin the members, their order and null-or-absent
+ * (docs/control-protocol.md).  Every string goes through snprintf into a
+ * buffer at least as large as lbd's own, so none is cut.
+ */
+
+/* Health members of one real's answer. */
 static void lbd_view_real_health(struct lbd *d, const struct lb_service *s,
-				 const struct lb_real *r, json_t *o)
+				 const struct lb_real *r,
+				 struct keel_ctl_real *o)
 {
 	const struct lbd_hreal *e = lbd_eval_real(d, s, r);
 	const struct lb_agent_slot *slot = lbd_eval_slot(d, e);
 	uint64_t now = keel_now_ms();
-	uint32_t conns = 0;
-	bool has_conns = lbd_eval_conns(d, e, slot, now, &conns);
 
-	json_object_set_new(o, "source",
-			    json_string(e ? lb_health_source_name(e->source) :
-					    "config"));
-	json_object_set_new(
-		o, "health",
-		json_string(lb_cfg_hc_name(e ? e->type : LB_CFG_HC_NONE)));
-	json_object_set_new(o, "configured_weight",
-			    json_integer(e ? e->cfg_weight : r->weight));
-	json_object_set_new(o, "report_age_ms",
-			    slot ? json_integer(now - slot->a.last_ms) :
-				   json_null());
-	json_object_set_new(o, "conns",
-			    has_conns ? json_integer(conns) : json_null());
-	json_object_set_new(o, "load",
-			    slot ? json_real(slot->a.last.load / 1000.0) :
-				   json_null());
-	json_object_set_new(o, "agent_restarts",
-			    slot ? json_integer(slot->boots) : json_null());
-	/* What a reinstalled agent's counter must exceed (rs-agent.md). */
-	json_object_set_new(o, "agent_protocol",
-			    slot ? json_integer(slot->a.last.version) :
-				   json_null());
-	json_object_set_new(
-		o, "agent_boot",
-		slot && slot->a.replay.v2 ?
-			json_integer((json_int_t)slot->a.replay.boot) :
-			json_null());
-	json_object_set_new(o, "check",
-			    e && e->check ?
-				    json_string(keel_check_detail(e->check)) :
-				    json_null());
+	snprintf(o->source, sizeof(o->source), "%s",
+		 e ? lb_health_source_name(e->source) : "config");
+	snprintf(o->health, sizeof(o->health), "%s",
+		 lb_cfg_hc_name(e ? e->type : LB_CFG_HC_NONE));
+	o->configured_weight = e ? e->cfg_weight : r->weight;
+	o->has_conns = lbd_eval_conns(d, e, slot, now, &o->conns);
+	if (slot) {
+		o->has_report_age_ms = true;
+		o->report_age_ms =
+			now > slot->a.last_ms ? now - slot->a.last_ms : 0;
+		o->has_load = true;
+		o->load = slot->a.last.load / 1000.0;
+		o->has_agent_restarts = true;
+		o->agent_restarts = slot->boots;
+		o->has_agent_protocol = true;
+		o->agent_protocol = slot->a.last.version;
+	}
+	/*
+	 * What a reinstalled agent's counter must exceed (rs-agent.md): the
+	 * wire carries 64 bits, JSON and the codec 0..INT64_MAX.
+	 */
+	if (slot && slot->a.replay.v2) {
+		o->has_agent_boot = true;
+		o->agent_boot = slot->a.replay.boot > INT64_MAX ?
+					INT64_MAX :
+					slot->a.replay.boot;
+	}
+	if (e && e->check) {
+		o->has_check = true;
+		snprintf(o->check, sizeof(o->check), "%s",
+			 keel_check_detail(e->check));
+	}
 }
 
-/* The report receiver: "agents" of the status. */
-static json_t *lbd_view_agents(struct lbd *d)
+/* The report receiver: "agents" of the status; -ENOMEM. */
+static int lbd_view_agents(struct lbd *d, struct keel_ctl_agents *o)
 {
 	const struct lbd_rx *h = &d->rx;
 	const struct lb_agents *ag = &d->agents;
-	json_t *res = json_object(), *keys = json_array();
 	size_t i;
 
-	for (i = 0; res && i < LB_AGENTS_RX__MAX; i++)
-		json_object_set_new(res, lb_agents_result_name(i),
-				    json_integer(lbd_rx_count(d, i)));
-	for (i = 0; keys && i < ag->n_keys; i++)
-		json_array_append_new(
-			keys,
-			json_pack("{sIsI}", "id", (json_int_t)ag->keys[i].id,
-				  "reports", (json_int_t)ag->keys[i].reports));
-	return json_pack("{sosbsbsIsIsIsIsososI}", "listen",
-			 h->listen[0] ? json_string(h->listen) : json_null(),
-			 "filter", lbd_rx_filtered(d), "busy", h->rx_busy,
-			 "interval_ms", (json_int_t)d->cfg.agents.interval_ms,
-			 "dead_after_ms",
-			 (json_int_t)d->cfg.agents.dead_after_ms,
-			 "keep_flows_ms",
-			 (json_int_t)d->cfg.agents.keep_flows_ms, "agents",
-			 (json_int_t)ag->n, "reports", res, "keys", keys,
-			 "probes_not_run", (json_int_t)keel_probe_not_run());
+	*o = (struct keel_ctl_agents){
+		.has_listen = h->listen[0] != '\0',
+		.filter = lbd_rx_filtered(d),
+		.busy = h->rx_busy,
+		.interval_ms = d->cfg.agents.interval_ms,
+		.dead_after_ms = d->cfg.agents.dead_after_ms,
+		.keep_flows_ms = d->cfg.agents.keep_flows_ms,
+		.agents = ag->n,
+		.probes_not_run = keel_probe_not_run(),
+	};
+	snprintf(o->listen, sizeof(o->listen), "%s", h->listen);
+	o->reports = calloc(LB_AGENTS_RX__MAX, sizeof(*o->reports));
+	o->keys = calloc(ag->n_keys ? ag->n_keys : 1, sizeof(*o->keys));
+	if (!o->reports || !o->keys)
+		return -ENOMEM;
+	for (i = 0; i < LB_AGENTS_RX__MAX; i++) {
+		snprintf(o->reports[i].name, sizeof(o->reports[i].name), "%s",
+			 lb_agents_result_name(i));
+		o->reports[i].value = lbd_rx_count(d, i);
+	}
+	o->n_reports = LB_AGENTS_RX__MAX;
+	for (i = 0; i < ag->n_keys; i++)
+		o->keys[i] = (struct keel_ctl_key_count){
+			.id = ag->keys[i].id,
+			.reports = ag->keys[i].reports,
+		};
+	o->n_keys = ag->n_keys;
+	return 0;
 }
 
-static json_t *lbd_view_real(struct lbd *d, const struct lb_service *s,
-			     const struct lb_real *r)
+static void lbd_view_real(struct lbd *d, const struct lb_service *s,
+			  const struct lb_real *r, struct keel_ctl_real *o)
 {
 	const struct lb_state_admin *a = lbd_admin(d, s, r);
 	const struct lbd_rate *rate = &d->real_rate[r->id];
 	const struct keel_traffic *t = &d->real_t[r->id];
-	char addr[64], mac[20], ifname[IF_NAMESIZE] = "";
-	json_t *o;
+	char ifname[IF_NAMESIZE] = "";
 
-	keel_addr_format(r->family, r->addr, addr, sizeof(addr));
-	keel_mac_format(r->mac, mac, sizeof(mac));
-	if (r->mac_ok)
+	*o = (struct keel_ctl_real){
+		.id = r->id,
+		.weight = r->weight,
+		.effective_weight = lb_real_selectable(r) ? r->weight : 0,
+		/* The state's name, or "unknown" as keel_rs_name() says. */
+		.state = r->state <= KEEL_RS_DRAINING ? r->state :
+							KEEL_RS_UNKNOWN,
+		.admin = { .drain = a && a->drain,
+			   .down = a && a->down,
+			   .has_weight = a && a->has_weight,
+			   .weight = a && a->has_weight ? a->weight : 0 },
+		.has_mac = r->mac_ok,
+		.mac_resolved = r->mac_ok,
+		.ring_entries = r->ring_entries,
+		.has_usable = true,
+		.usable = lb_real_usable(r),
+		.packets = t->packets,
+		.bytes = t->bytes,
+		.new_flows = t->new_flows,
+		.pps = rate->pps,
+		.fps = rate->fps,
+	};
+	/* Addresses and a MAC fit (KEEL_CTL_REAL_MAX, 18): never -ENOSPC. */
+	keel_addr_format(r->family, r->addr, o->real, sizeof(o->real));
+	if (r->mac_ok) {
+		keel_mac_format(r->mac, o->mac, sizeof(o->mac));
 		lbd_ifname(d, r->ifindex, ifname);
-	o = json_pack("{sssIsIsIss}", "real", addr, "id", (json_int_t)r->id,
-		      "weight", (json_int_t)r->weight, "effective_weight",
-		      (json_int_t)(lb_real_selectable(r) ? r->weight : 0),
-		      "state", keel_rs_name(r->state));
-	if (!o) {
-		keel_log(LOG_ERR, "status: cannot render real %s", addr);
-		return NULL;
 	}
+	o->has_ifname = ifname[0] != '\0';
+	snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
 	lbd_view_real_health(d, s, r, o);
-	json_object_set_new(o, "admin",
-			    json_pack("{sbsbso}", "drain", a && a->drain,
-				      "down", a && a->down, "weight",
-				      a && a->has_weight ?
-					      json_integer(a->weight) :
-					      json_null()));
-	json_object_set_new(o, "mac",
-			    r->mac_ok ? json_string(mac) : json_null());
-	json_object_set_new(o, "mac_resolved", json_boolean(r->mac_ok));
-	json_object_set_new(o, "ifname",
-			    ifname[0] ? json_string(ifname) : json_null());
-	json_object_set_new(o, "ring_entries", json_integer(r->ring_entries));
-	json_object_set_new(o, "usable", json_boolean(lb_real_usable(r)));
-	json_object_set_new(o, "packets", json_integer(t->packets));
-	json_object_set_new(o, "bytes", json_integer(t->bytes));
-	json_object_set_new(o, "new_flows", json_integer(t->new_flows));
-	json_object_set_new(o, "pps", json_real(rate->pps));
-	json_object_set_new(o, "fps", json_real(rate->fps));
-	return o;
 }
 
 /* How many of s's reals are in each state: the summary of a large site. */
-static json_t *lbd_view_counts(const struct lb_service *s)
+static void lbd_view_counts(const struct lb_service *s,
+			    struct keel_ctl_real_count *c)
 {
-	uint32_t n[KEEL_RS_DRAINING + 1] = {}, total = 0, usable = 0, sel = 0;
-	uint32_t up_usable = 0;
+	uint32_t n[KEEL_RS_DRAINING + 1] = {};
 	size_t i;
 
+	*c = (struct keel_ctl_real_count){};
 	for (i = 0; i < s->n_reals; i++) {
 		const struct lb_real *r = &s->reals[i];
 
 		if (r->deleted)
 			continue;
-		total++;
+		c->total++;
 		n[r->state <= KEEL_RS_DRAINING ? r->state : KEEL_RS_UNKNOWN]++;
-		usable += lb_real_usable(r);
-		sel += lb_real_selectable(r);
-		up_usable += r->state == KEEL_RS_UP && lb_real_usable(r);
+		c->usable += lb_real_usable(r);
+		c->selectable += lb_real_selectable(r);
+		c->up_usable += r->state == KEEL_RS_UP && lb_real_usable(r);
 	}
-	return json_pack("{sisisisisisisisi}", "total", total, "up",
-			 n[KEEL_RS_UP], "draining", n[KEEL_RS_DRAINING], "down",
-			 n[KEEL_RS_DOWN], "unknown", n[KEEL_RS_UNKNOWN],
-			 "usable", usable, "up_usable", up_usable, "selectable",
-			 sel);
+	c->up = n[KEEL_RS_UP];
+	c->draining = n[KEEL_RS_DRAINING];
+	c->down = n[KEEL_RS_DOWN];
+	c->unknown = n[KEEL_RS_UNKNOWN];
 }
 
-json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals)
+int lbd_view_service(struct lbd *d, struct lb_service *s, bool reals,
+		     struct keel_ctl_service *o)
 {
 	const struct lb_cfg_service *cs = lb_cfg_find_service(&d->cfg, &s->key);
 	const struct lbd_rate *rate = &d->svc_rate[s->svc_id];
 	const struct keel_traffic *t = &d->svc_t[s->svc_id];
-	char name[80];
-	json_t *o, *arr;
 	size_t i;
 
-	keel_vip_format(&s->key, name, sizeof(name));
-	o = json_pack("{sssbsIsIsIsIsfsf}", "service", name, "persistent",
-		      (int)!!(s->flags & KEEL_SVC_F_PERSISTENT), "ring_size",
-		      (json_int_t)s->ring_size, "packets",
-		      (json_int_t)t->packets, "bytes", (json_int_t)t->bytes,
-		      "new_flows", (json_int_t)t->new_flows, "pps", rate->pps,
-		      "fps", rate->fps);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "load_aware",
-			    json_boolean(cs && cs->load_aware.enabled));
+	*o = (struct keel_ctl_service){
+		.persistent = !!(s->flags & KEEL_SVC_F_PERSISTENT),
+		.ring_size = s->ring_size,
+		.packets = t->packets,
+		.bytes = t->bytes,
+		.new_flows = t->new_flows,
+		.pps = rate->pps,
+		.fps = rate->fps,
+		.load_aware = cs && cs->load_aware.enabled,
+		.has_real_count = !reals,
+		.has_reals = reals,
+	};
+	/* "[v6]:port/proto" is at most 57 bytes: it fits. */
+	keel_vip_format(&s->key, o->service, sizeof(o->service));
 	if (!reals) {
-		json_object_set_new(o, "real_count", lbd_view_counts(s));
-		return o;
+		lbd_view_counts(s, &o->real_count);
+		return 0;
 	}
-	arr = json_array();
-	for (i = 0; arr && i < s->n_reals; i++)
+	o->reals = calloc(s->n_reals ? s->n_reals : 1, sizeof(*o->reals));
+	if (!o->reals)
+		return -ENOMEM;
+	for (i = 0; i < s->n_reals; i++)
 		if (!s->reals[i].deleted)
-			json_array_append_new(arr, lbd_view_real(d, s,
-								 &s->reals[i]));
-	json_object_set_new(o, "reals", arr);
-	return o;
+			lbd_view_real(d, s, &s->reals[i],
+				      &o->reals[o->n_reals++]);
+	return 0;
 }
 
 /* The id of lbd's program: what the kernel reports for an interface. */
@@ -285,87 +302,137 @@ bool lbd_view_iface_attached(struct lbd *d, size_t i)
 }
 
 /* The members "all_attached" and "attached" are what announcers read. */
-/* What the program holds (read back, not the config): null if unreadable. */
-static json_t *lbd_view_insert_limit(struct lbd *d)
+static int lbd_view_dataplane(struct lbd *d, struct keel_ctl_dataplane *o)
 {
-	uint32_t cap;
+	size_t i, n = d->cfg.n_ifaces;
 
-	return lb_dp_conn_insert_cap(d->dp, &cap) ? json_null() :
-						    json_integer(cap);
-}
+	*o = (struct keel_ctl_dataplane){
+		.has_all_attached = true,
+		.all_attached = n > 0,
+		.conn_entries = d->conn_entries,
+		.conn_capacity = d->conn_capacity,
+	};
+	/* What the program holds (read back, not the config): null if not. */
+	o->has_conn_insert_limit =
+		!lb_dp_conn_insert_cap(d->dp, &o->conn_insert_limit);
+	o->attached = calloc(n ? n : 1, sizeof(*o->attached));
+	if (!o->attached)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct keel_ctl_iface *f = &o->attached[i];
 
-json_t *lbd_view_dataplane(struct lbd *d)
-{
-	json_t *att = json_array();
-	bool ok, every = d->cfg.n_ifaces > 0;
-	size_t i;
-
-	for (i = 0; att && i < d->cfg.n_ifaces; i++) {
-		ok = lbd_view_iface_attached(d, i);
-		every &= ok;
-		json_array_append_new(
-			att, json_pack("{sssssb}", "ifname",
-				       d->cfg.ifaces[i].name, "mode",
-				       d->cfg.ifaces[i].generic ? "generic" :
-								  "native",
-				       "attached", ok));
+		snprintf(f->ifname, sizeof(f->ifname), "%s",
+			 d->cfg.ifaces[i].name);
+		snprintf(f->mode, sizeof(f->mode), "%s",
+			 d->cfg.ifaces[i].generic ? "generic" : "native");
+		f->attached = lbd_view_iface_attached(d, i);
+		o->all_attached &= f->attached;
 	}
-	return json_pack("{sbsosIsIso}", "all_attached", every, "attached", att,
-			 "conn_entries", (json_int_t)d->conn_entries,
-			 "conn_capacity", (json_int_t)d->conn_capacity,
-			 "conn_insert_limit", lbd_view_insert_limit(d));
+	o->n_attached = n;
+	return 0;
 }
 
-json_t *lbd_view_loop(struct lbd *d)
+static void lbd_view_loop(struct lbd *d, struct keel_ctl_loop *o)
 {
 	const struct lb_stall *s = &d->stall;
 
-	return json_pack("{sfsfsIsisisi}", "stall_max_ms",
-			 lb_stall_recent_us(s, keel_now_ms()) / 1000.0,
-			 "stall_max_ms_since_start", s->max_us / 1000.0,
-			 "stalls_over_budget", (json_int_t)s->over, "budget_ms",
-			 LB_STALL_BUDGET_US / 1000, "window_s",
-			 LB_STALL_WINDOW_S, "heartbeat_ms", LBD_BEAT_MS);
+	*o = (struct keel_ctl_loop){
+		.stall_max_ms = lb_stall_recent_us(s, keel_now_ms()) / 1000.0,
+		.stall_max_ms_since_start = s->max_us / 1000.0,
+		.stalls_over_budget = s->over,
+		.budget_ms = LB_STALL_BUDGET_US / 1000,
+		.window_s = LB_STALL_WINDOW_S,
+		.heartbeat_ms = LBD_BEAT_MS,
+	};
 }
 
-json_t *lbd_view_site(struct lbd *d)
+static void lbd_view_site(struct lbd *d, struct keel_ctl_site *o)
 {
 	const struct lb_state_site *s = &d->st.site;
 
-	return json_pack("{sbsoso}", "drained", s->drained, "since",
-			 s->drained && s->has_since ? json_integer(s->since) :
-						      json_null(),
-			 "reason",
-			 s->drained && s->reason[0] ? json_string(s->reason) :
-						      json_null());
+	*o = (struct keel_ctl_site){
+		.drained = s->drained,
+		.has_since = s->drained && s->has_since,
+		.since = s->drained && s->has_since ? s->since : 0,
+		.has_reason = s->drained && s->reason[0],
+	};
+	if (o->has_reason)
+		snprintf(o->reason, sizeof(o->reason), "%s", s->reason);
 }
 
-json_t *lbd_view_status(struct lbd *d, bool summary)
+int lbd_view_site_answer(struct lbd *d, struct keel_ctl_site_answer *o)
 {
-	json_t *o, *svcs;
+	int err;
+
+	*o = (struct keel_ctl_site_answer){ .has_site = true,
+					    .has_dataplane = true };
+	lbd_view_site(d, &o->site);
+	err = lbd_view_dataplane(d, &o->dataplane);
+	if (err)
+		keel_ctl_site_free(o);
+	return err;
+}
+
+int lbd_view_services(struct lbd *d, struct keel_ctl_services *o)
+{
 	size_t i;
 
+	*o = (struct keel_ctl_services){};
 	lbd_stats_read(d);
-	svcs = json_array();
-	for (i = 0; svcs && i < d->m.n_svcs; i++)
-		json_array_append_new(svcs, lbd_view_service(d, d->m.svcs[i],
-							     !summary));
-	o = json_pack("{sssIss}", "instance", d->cfg.instance, "generation",
-		      (json_int_t)d->generation, "config", d->config_path);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "last_reload",
-			    json_pack("{sbsIso}", "ok", d->reload_ok, "at",
-				      (json_int_t)d->reload_at, "error",
-				      d->reload_err[0] ?
-					      json_string(d->reload_err) :
-					      json_null()));
-	json_object_set_new(o, "site", lbd_view_site(d));
-	json_object_set_new(o, "dataplane", lbd_view_dataplane(d));
-	json_object_set_new(o, "loop", lbd_view_loop(d));
-	json_object_set_new(o, "agents", lbd_view_agents(d));
-	json_object_set_new(o, "services", svcs);
-	return o;
+	o->services =
+		calloc(d->m.n_svcs ? d->m.n_svcs : 1, sizeof(*o->services));
+	if (!o->services)
+		return -ENOMEM;
+	for (i = 0; i < d->m.n_svcs; i++)
+		lbd_view_service(d, d->m.svcs[i], false,
+				 &o->services[o->n_services++]);
+	return 0;
+}
+
+int lbd_view_status(struct lbd *d, bool summary, struct keel_ctl_status *o)
+{
+	size_t i;
+	int err;
+
+	*o = (struct keel_ctl_status){
+		.generation = d->generation,
+		.last_reload = { .ok = d->reload_ok,
+				 .at = d->reload_at,
+				 .has_error = d->reload_err[0] != '\0' },
+		.has_site = true,
+		.has_dataplane = true,
+		.has_loop = true,
+		.has_agents = true,
+		.has_services = true,
+	};
+	lbd_stats_read(d);
+	snprintf(o->instance, sizeof(o->instance), "%s", d->cfg.instance);
+	/* open(2) took it: shorter than PATH_MAX, the buffer's size. */
+	snprintf(o->config, sizeof(o->config), "%s", d->config_path);
+	snprintf(o->last_reload.error, sizeof(o->last_reload.error), "%s",
+		 d->reload_err);
+	lbd_view_site(d, &o->site);
+	lbd_view_loop(d, &o->loop);
+	err = lbd_view_dataplane(d, &o->dataplane);
+	if (!err)
+		err = lbd_view_agents(d, &o->agents);
+	if (err)
+		goto out;
+	o->services =
+		calloc(d->m.n_svcs ? d->m.n_svcs : 1, sizeof(*o->services));
+	if (!o->services) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; !err && i < d->m.n_svcs; i++) {
+		err = lbd_view_service(d, d->m.svcs[i], !summary,
+				       &o->services[i]);
+		o->n_services = i + 1;
+	}
+out:
+	if (err)
+		keel_ctl_status_free(o);
+	return err;
 }
 
 void lbd_view_stats(struct lbd *d, struct keel_ctl_stats *out,

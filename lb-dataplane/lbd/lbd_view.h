@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* What lbd shows: status JSON, traffic counters and rates. */
+/* What lbd shows: its control answers, traffic counters and rates. */
 #ifndef LBD_VIEW_H
 #define LBD_VIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <jansson.h>
 
 #include "keel_ctl_lbd.h"
 #include "keel_maps.h"
@@ -13,15 +12,21 @@
 
 struct lbd;
 
-/* reals false: "real_count" (per state, usable, selectable) instead. */
-json_t *lbd_view_service(struct lbd *d, struct lb_service *s, bool reals);
-json_t *lbd_view_status(struct lbd *d, bool summary);
+/*
+ * The control answers as keel_ctl_lbd's structs, for its encoders.  Each
+ * returns 0 or -ENOMEM; what it allocated goes with the struct's
+ * keel_ctl_*_free() (and is freed already on an error).
+ * reals false: "real_count" (per state, usable, selectable) instead.
+ */
+int lbd_view_service(struct lbd *d, struct lb_service *s, bool reals,
+		     struct keel_ctl_service *out);
+int lbd_view_services(struct lbd *d, struct keel_ctl_services *out);
+int lbd_view_status(struct lbd *d, bool summary, struct keel_ctl_status *out);
+/* site.status, site.drain, site.undrain: "site" and "dataplane". */
+int lbd_view_site_answer(struct lbd *d, struct keel_ctl_site_answer *out);
 /* The stats answer; counters: its KEEL_CNT__MAX entries' storage. */
 void lbd_view_stats(struct lbd *d, struct keel_ctl_stats *out,
 		    struct keel_ctl_count counters[KEEL_CNT__MAX]);
-json_t *lbd_view_site(struct lbd *d); /* {"drained", "since", "reason"} */
-json_t *lbd_view_dataplane(struct lbd *d);
-json_t *lbd_view_loop(struct lbd *d); /* the event loop's stalls */
 /*
  * Whether the kernel runs lbd's program on cfg.ifaces[i] now (asked at
  * every call): what announcers act on.
