@@ -143,20 +143,23 @@ bool lb_agent_urgent(const struct lb_agent_slot *s, uint64_t now_ms,
 #define LB_AGENTS_BOOT_WINDOW (1ULL << 32)
 #define LB_AGENTS_BUDGET_PER_S 20000 /* about 2% of a core of HMAC */
 
+/*
+ * The agents' index: open addressing over lb_agents.v, a power of two:
+ * pos is index + 1 (0 empty), tag the address's hash, compared first so
+ * that a lookup touches one slot (a slot holds a whole report: a cache
+ * miss each).
+ */
+struct lb_agents_ix {
+	uint32_t pos;
+	uint32_t tag;
+};
+
 struct lb_agents {
 	struct lb_agents_key keys[LB_AGENTS_KEYS_MAX];
 	size_t n_keys;
 	struct lb_agent_slot *v; /* sorted by family, address */
 	size_t n;
-	/*
-	 * Open addressing over v, a power of two: pos is index + 1 (0
-	 * empty), tag the address's hash, compared first so that a lookup
-	 * touches one slot (a slot holds a whole report: a cache miss each).
-	 */
-	struct lb_agents_ix {
-		uint32_t pos;
-		uint32_t tag;
-	} *idx;
+	struct lb_agents_ix *idx; /* the index over v */
 	size_t idx_size;
 	uint64_t budget_ms; /* when the bucket was last filled */
 	uint32_t budget; /* tokens left */

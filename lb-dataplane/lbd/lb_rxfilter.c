@@ -37,9 +37,10 @@ int lb_rxfilter_open(struct lb_rxfilter **out)
 		return -ENOMEM;
 	f->skel = keel_agents__open_and_load();
 	if (!f->skel) {
-		err = -errno;
+		/* libbpf sets errno; a 0 there still must not read as success */
+		err = errno ? -errno : -EINVAL;
 		free(f);
-		return err ? err : -EINVAL;
+		return err;
 	}
 	f->prog_fd = bpf_program__fd(f->skel->progs.keel_agents_filter);
 	f->map_fd = bpf_map__fd(f->skel->maps.keel_agents);

@@ -80,10 +80,10 @@ struct lb_state {
 static inline int lb_state_ref_cmp(const struct lb_state_real_ref *a,
 				   const struct lb_state_real_ref *b)
 {
-	int d = memcmp(&a->svc, &b->svc, sizeof(a->svc));
+	int c = memcmp(&a->svc, &b->svc, sizeof(a->svc));
 
-	if (d)
-		return d;
+	if (c)
+		return c;
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
 	return memcmp(a->addr, b->addr, sizeof(a->addr));

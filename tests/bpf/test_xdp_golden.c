@@ -2993,7 +2993,7 @@ START_TEST(sync_race)
 	long got = 0;
 	int last = SYNC_RACE_PORT - 1, n, i;
 	pthread_t t;
-	bool done;
+	bool finished;
 
 	memset(&w, 0, sizeof(w));
 	memset(&sr, 0, sizeof(sr));
@@ -3015,14 +3015,14 @@ START_TEST(sync_race)
 	sr.w = &w;
 	ck_assert_int_eq(pthread_create(&t, NULL, sync_race_producer, &sr), 0);
 	do {
-		done = atomic_load(&sr.done);
+		finished = atomic_load(&sr.done);
 		n = lb_dp_sync_drain(&w.rd, 0, ev, ARRAY_SIZE(ev));
 		for (i = 0; i < n && last >= 0; i++, got++)
 			last = sync_race_check(&w, &ev[i], last, ring,
 					       info.ring_size);
 		if (n < 0)
 			failf(&w, "race: drain: %s", strerror(-n));
-	} while ((!done || n > 0) && n >= 0 && last >= 0);
+	} while ((!finished || n > 0) && n >= 0 && last >= 0);
 	pthread_join(t, NULL);
 	full = cnt_of(&w, KEEL_CNT_SYNC_RING_FULL) - full;
 	if (sr.err)

@@ -6,15 +6,13 @@
 # unusedStructMember: designated-initializer tables; constParameter).
 # keel.cfg tells it the jansson/libbpf/libmnl iteration macros, without
 # which it skips whole files.  A false positive takes an inline
-# "// cppcheck-suppress ID" with its reason.  The files listed in
-# analyse-pending.txt (being rewritten elsewhere) are skipped.  Exits 77
+# "// cppcheck-suppress ID" with its reason; no file is skipped.  Exits 77
 # without cppcheck (scripts/deps.sh installs it).  The generated BPF
 # skeletons are not read: megabytes of object bytes, 5x the time.
 #
 #   tests/lint/cppcheck.sh
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
-pending=$src/tests/lint/analyse-pending.txt
 if ! command -v cppcheck >/dev/null 2>&1; then
 	echo "cppcheck.sh: no cppcheck (scripts/deps.sh installs it), skipped" >&2
 	exit 77
@@ -26,20 +24,10 @@ else
 	files=$(find libkeel lb-dataplane rs-agent bgp-announcer ctl tests \
 		-name '*.c' | sort)
 fi
-skip=""
-[ -e "$pending" ] && skip=$(grep -v "^#" "$pending" || true)
 check=""
-supp=""
 for f in $files; do
 	case $f in *.bpf.c) continue ;; esac
-	if echo "$skip" | grep -qxF "$f"; then
-		continue
-	fi
 	check="$check $f"
-done
-for f in $skip; do
-	[ -e "$f" ] || { echo "cppcheck.sh: $f (analyse-pending.txt) does not exist"; exit 1; }
-	supp="$supp --suppress=*:$f"
 done
 inc="-Ilibkeel -Ilb-dataplane/core -Ilb-dataplane/bpf -Ilb-dataplane/lbd \
 -Irs-agent -Ibgp-announcer -Ictl -Itests/lib"
@@ -48,4 +36,4 @@ cppcheck --library="$src/tests/lint/keel.cfg" \
 	--enable=warning,portability,style --suppress=variableScope \
 	--suppress=unusedStructMember --suppress=constParameter \
 	--error-exitcode=1 --inline-suppr -q -D_GNU_SOURCE -j2 \
-	$inc $supp $check && echo "cppcheck.sh: $(echo $check | wc -w) files clean"
+	$inc $check && echo "cppcheck.sh: $(echo $check | wc -w) files clean"

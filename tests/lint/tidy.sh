@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # clang-tidy (the root .clang-tidy's checks, every warning an error) over
 # each C file of BUILDDIR's compile_commands.json that is the project's:
-# under the source tree, not a .bpf.c (a BPF target), not generated.  The
-# files listed in analyse-pending.txt (being rewritten elsewhere) are
-# skipped.  Exits 77 without run-clang-tidy-14 (scripts/deps.sh installs
-# clang-tidy).
+# under the source tree, not a .bpf.c (a BPF target), not generated.  No
+# file is skipped.  Exits 77 without run-clang-tidy-14 (scripts/deps.sh
+# installs clang-tidy).
 #
 #   tests/lint/tidy.sh BUILDDIR   (or any folder inside it)
 set -eu
@@ -14,14 +13,11 @@ build=$(cd "${1:?usage: tidy.sh BUILDDIR}" && pwd)
 while [ ! -e "$build/compile_commands.json" ] && [ "$build" != / ]; do
 	build=$(dirname "$build")
 done
-pending=$src/tests/lint/analyse-pending.txt
 tidy=$(command -v run-clang-tidy-14 || command -v run-clang-tidy || true)
 if [ -z "$tidy" ]; then
 	echo "tidy.sh: no run-clang-tidy (scripts/deps.sh installs clang-tidy), skipped" >&2
 	exit 77
 fi
-skip=""
-[ -e "$pending" ] && skip=$(grep -v "^#" "$pending" || true)
 files=$(python3 - "$build/compile_commands.json" "$src" "$build" <<'PY'
 import json, os, sys
 db, src, build = sys.argv[1:4]
@@ -36,7 +32,6 @@ PY
 )
 check=""
 for f in $files; do
-	echo "$skip" | grep -qxF "$f" && continue
 	# run-clang-tidy takes regular expressions: the whole path, literally.
 	check="$check ^$(echo "$src/$f" | sed 's/[.+]/\\&/g')\$"
 done
