@@ -23,6 +23,7 @@
 #include "keel_log.h"
 #include "keel_probe.h"
 #include "ra_agent.h"
+#include "ra_agent_state.h"
 #include "ra_boot.h"
 #include "keel_cli.h"
 #include "ra_config.h"
@@ -59,15 +60,6 @@ static int ra_mkdir_p(const char *path)
 	if (mkdir(buf, 0755) && errno != EEXIST)
 		return -errno;
 	return 0;
-}
-
-uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s)
-{
-	/* Never advertise what was not verified; a dead service is DOWN
-	 * even while draining (its flows are dead anyway). */
-	if (s->vip_failed || s->check_state != KEEL_RS_UP)
-		return KEEL_RS_DOWN;
-	return a->draining ? KEEL_RS_DRAINING : KEEL_RS_UP;
 }
 
 /* Is a service's check still to give its first result? */

@@ -7,70 +7,13 @@
  * (ra_ctl, through its ops) drains and undrains.  SIGTERM drains for good
  * and keeps reporting; a second SIGTERM (or SIGINT) exits.
  *
- * ra_agent.c is the daemon; ra_metrics.c renders this state.
+ * ra_agent.c is the daemon; its state is in ra_agent_state.h, which
+ * ra_metrics.c renders.
  */
 #ifndef RA_AGENT_H
 #define RA_AGENT_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "keel_priv.h"
-#include "ra_config.h"
-#include "ra_report.h"
-
-struct event_base;
-struct event;
-struct keel_check;
-struct ra_ctl;
-struct ra_diag;
-struct keel_metrics;
-
-struct ra_agent;
-
-struct ra_svc {
-	struct ra_agent *agent;
-	const struct ra_cfg_service *cfg;
-	char name[64]; /* "203.0.113.10:80/tcp" */
-	struct keel_check *check; /* NULL when the VIP could not be added */
-	uint8_t check_state; /* KEEL_RS_UNKNOWN, _UP or _DOWN */
-	char detail[128]; /* the last probe's reason */
-	bool vip_failed;
-	char vip_error[200];
-	uint32_t conns;
-};
-
-struct ra_agent {
-	struct ra_config *cfg;
-	struct event_base *base;
-	struct ra_svc svc[KEEL_REPORT_MAX];
-	size_t n_svc;
-	bool draining; /* drain command (kept in state_dir) or SIGTERM */
-	bool stopping; /* SIGTERM or SIGINT seen: drained for good */
-	struct ra_report_tx tx;
-	struct ra_diag *diag;
-	struct ra_ctl *ctl;
-	struct keel_metrics *metrics;
-	struct event *tick, *sigterm, *sigint;
-	uint32_t load; /* loadavg1 x 1000 */
-	uint64_t diag_errors;
-	uint64_t count_next_ms; /* no sock_diag count before this */
-	uint64_t count_cost_us; /* what the last count took */
-	uint64_t quiet_until_ms; /* see ra_agent_report_now() */
-	char drain_file[RA_CFG_PATH_MAX + 16];
-	/*
-	 * Opened at start: "drained\n" while drained, empty otherwise.  The
-	 * agent writes it through this descriptor after dropping root, when
-	 * state_dir (root's) no longer lets it create or remove a file.
-	 */
-	int drain_fd;
-	bool drop; /* started as root: becomes user once set up */
-	struct keel_user user;
-};
-
 /* The daemon, in the foreground: the exit status (KEEL_EXIT_OK or _FAIL). */
 int ra_agent_run(const char *config);
-/* What this service reports now (never UNKNOWN). */
-uint8_t ra_agent_svc_state(const struct ra_agent *a, const struct ra_svc *s);
 
 #endif

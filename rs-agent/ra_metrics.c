@@ -12,7 +12,7 @@
 #include "keel_names.h"
 #include "keel_probe.h"
 #include "keel_prom.h"
-#include "ra_agent.h"
+#include "ra_agent_state.h"
 #include "ra_ctl.h"
 #include "ra_metrics.h"
 
