@@ -122,11 +122,42 @@ char *keel_ctlsock_ok(json_t *body)
 }
 
 #define KEEL_CTLSOCK_ANSWER_START (64U << 10)
+#define KEEL_CTLSOCK_HINTS 16
+
+/*
+ * The buffer size each encoder's last answer fitted in: the next answer
+ * starts there, so a status of 10,000 reals (about 4.5 MB) is encoded
+ * once, not once per doubling from 64 KiB (seven times).  It follows the
+ * answers down as well as up.  Encoders are few (one per answer kind);
+ * past KEEL_CTLSOCK_HINTS the others start at 64 KiB.  The daemons answer
+ * from their event loop: one thread.
+ */
+static struct {
+	int (*enc)(char *buf, size_t size, const void *in);
+	size_t size;
+} keel_ctlsock_hints[KEEL_CTLSOCK_HINTS];
+
+static size_t *keel_ctlsock_hint(int (*enc)(char *, size_t, const void *))
+{
+	size_t i;
+
+	for (i = 0; i < KEEL_CTLSOCK_HINTS; i++) {
+		if (keel_ctlsock_hints[i].enc == enc)
+			return &keel_ctlsock_hints[i].size;
+		if (!keel_ctlsock_hints[i].enc) {
+			keel_ctlsock_hints[i].enc = enc;
+			keel_ctlsock_hints[i].size = KEEL_CTLSOCK_ANSWER_START;
+			return &keel_ctlsock_hints[i].size;
+		}
+	}
+	return NULL;
+}
 
 char *keel_ctlsock_answer(int (*enc)(char *buf, size_t size, const void *in),
 			  const void *in)
 {
-	size_t size = KEEL_CTLSOCK_ANSWER_START;
+	size_t *hint = keel_ctlsock_hint(enc);
+	size_t size = hint ? *hint : KEEL_CTLSOCK_ANSWER_START;
 	char *buf = NULL, *grown;
 	int n;
 
@@ -141,6 +172,12 @@ char *keel_ctlsock_answer(int (*enc)(char *buf, size_t size, const void *in),
 		if (n != -ENOSPC || size >= KEEL_CTL_ANSWER_MAX)
 			break;
 		size *= 2;
+	}
+	if (n > 0 && hint) {
+		/* The smallest power of two from 64 KiB that holds n bytes
+		 * and the NUL: where the next answer starts. */
+		for (*hint = KEEL_CTLSOCK_ANSWER_START; *hint < (size_t)n + 1;)
+			*hint *= 2;
 	}
 	if (n > 0)
 		return buf;

@@ -137,8 +137,9 @@ keel_ctlsock_stats(const struct keel_ctlsock *s);
 char *keel_ctlsock_ok(json_t *body);
 /*
  * The answer line an encoder writes (keel_ctl_lbd.h, keel_ctl_bgpa.h,
- * keel_ctl_agent.h: enc(buf, size, in)), malloc'ed: from 64 KiB, doubled
- * while the encoder says -ENOSPC, up to KEEL_CTL_ANSWER_MAX.  An encoder
+ * keel_ctl_agent.h: enc(buf, size, in)), malloc'ed: from the size the
+ * encoder's last answer fitted in (64 KiB at first), doubled while the
+ * encoder says -ENOSPC, up to KEEL_CTL_ANSWER_MAX.  An encoder
  * that fails otherwise, or an answer longer than that, gives an internal
  * error line; NULL only when out of memory.
  */

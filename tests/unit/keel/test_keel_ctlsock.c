@@ -511,9 +511,11 @@ START_TEST(test_handler_null)
 END_TEST
 
 /*
- * keel_ctlsock_answer: an encoder's line, its buffer grown from 64 KiB
- * while the encoder says -ENOSPC; any other failure, or a line past
- * KEEL_CTL_ANSWER_MAX, is an internal error line.
+ * keel_ctlsock_answer: an encoder's line, its buffer grown while the
+ * encoder says -ENOSPC, from the size the encoder's last answer fitted in
+ * (64 KiB at first); any other failure, or a line past
+ * KEEL_CTL_ANSWER_MAX, is an internal error line.  The rows run in order
+ * through one encoder: each starts where the last good one fitted.
  */
 static int enc_calls;
 
@@ -542,9 +544,15 @@ START_TEST(test_answer)
 		{ 10, 1, NULL },
 		{ 65535, 1, NULL },
 		{ 65536, 2, NULL }, /* its NUL does not fit 64 KiB */
-		{ 200000, 3, NULL },
-		{ KEEL_CTL_ANSWER_MAX - 1, 9, NULL },
-		{ KEEL_CTL_ANSWER_MAX, 9, "answer longer than 16777216 bytes" },
+		{ 65536, 1, NULL }, /* starts at 128 KiB, where it fitted */
+		{ 200000, 2, NULL }, /* 128 KiB, 256 KiB */
+		{ 200000, 1, NULL },
+		{ 10, 1, NULL }, /* still 256 KiB: one call */
+		{ 10, 1, NULL }, /* back to 64 KiB */
+		{ 65536, 2, NULL },
+		{ KEEL_CTL_ANSWER_MAX - 1, 8, NULL }, /* 128 KiB .. 16 MiB */
+		{ KEEL_CTL_ANSWER_MAX - 1, 1, NULL }, /* 4.5 MB status: once */
+		{ KEEL_CTL_ANSWER_MAX, 1, "answer longer than 16777216 bytes" },
 		{ 0, 1, "cannot write the answer: Invalid argument" },
 	};
 	size_t i;
