@@ -102,7 +102,7 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 	struct lb_reconcile_stats none;
 	struct lb_commit_stats cs;
 	uint32_t svcs = 0;
-	uint64_t t0;
+	uint64_t t0, suppressed;
 	int err;
 
 	switch (cause) {
@@ -133,9 +133,13 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 	lbd_eval_cost(d, svcs, keel_now_us() - t0);
 	if (err) {
 		lbd_commit_retry(d);
-		keel_log(LOG_ERR,
-			 "applying to the data plane (%s): %s (again in %u ms)",
-			 lbd_cause_name(cause), strerror(-err), h->retry_ms);
+		h->failed[cause < LBD_CAUSE__MAX ? cause : LBD_CAUSE_HEALTH]++;
+		if (keel_ratelimit_ok(&h->fail_rl, keel_now_ms(), &suppressed))
+			keel_log(
+				LOG_ERR,
+				"applying to the data plane (%s): %s (again in %u ms; %llu similar suppressed)",
+				lbd_cause_name(cause), strerror(-err),
+				h->retry_ms, (unsigned long long)suppressed);
 		return err;
 	}
 	h->pending = false;
@@ -196,6 +200,8 @@ int lbd_commit_init(struct lbd *d)
 {
 	struct lbd_commit_state *h = &d->cm;
 
+	h->fail_rl.interval_ms = 10000;
+	h->fail_rl.burst = 5;
 	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
 	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
 	h->more = evtimer_new(d->base, lbd_on_soon, d);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <event2/event.h>
 
+#include "keel_log.h"
 #include "lb_reconcile.h"
 
 struct lbd;
@@ -35,6 +36,10 @@ struct lbd_commit_state {
 	bool pending;
 	uint32_t retry_ms;
 	uint64_t commits[LBD_CAUSE__MAX]; /* lb_model_commit() calls */
+	uint64_t failed[LBD_CAUSE__MAX]; /* of which failed */
+	/* The failures' log: a persistent one (-EPERM, a full map) fails
+	 * every retry, clock tick and urgent report. */
+	struct keel_ratelimit fail_rl;
 };
 
 /*

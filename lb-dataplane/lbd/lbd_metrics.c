@@ -277,6 +277,16 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		keel_prom_sample(b, "keel_commits_total", cl, 1,
 				 d->cm.commits[k]);
 	}
+	keel_prom_help(
+		b, "keel_commits_failed_total", "counter",
+		"commits to the data plane that failed, by cause (each is retried; the log is rate-limited)");
+	for (k = 0; k < LBD_CAUSE__MAX; k++) {
+		struct keel_prom_label cl[] = { { "cause",
+						  lbd_cause_name(k) } };
+
+		keel_prom_sample(b, "keel_commits_failed_total", cl, 1,
+				 d->cm.failed[k]);
+	}
 	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
 		       "1 if the last reload was applied");
 	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0,
