@@ -143,6 +143,13 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 		return err;
 	}
 	h->pending = false;
+	if (h->reload_retry) {
+		h->reload_retry = false;
+		d->reload_ok = true;
+		d->reload_err[0] = '\0';
+		keel_log(LOG_NOTICE, "reload of %s applied (%s commit)",
+			 d->config_path, lbd_cause_name(cause));
+	}
 	if (!cs.services_changed && !cs.reals_written &&
 	    !cs.ring_entries_written)
 		return 0;
