@@ -85,6 +85,15 @@ int bgpa_md5_set(int fd, const struct bgpa_cfg_peer *c, const char *key)
 }
 
 /*
+ * Who adds a member to struct bgpa_cfg_peer: compare it in
+ * bgpa_peer_same() (or say why it does not touch the session), then
+ * update this size (x86-64; no member is wider than 4 bytes, so
+ * arm64 lays it out alike).
+ */
+_Static_assert(sizeof(struct bgpa_cfg_peer) == 240,
+	       "struct bgpa_cfg_peer changed: extend bgpa_peer_same()");
+
+/*
  * Every member but the name and the line, which do not touch the
  * session; member by member, as the struct has padding.
  */
@@ -351,15 +360,26 @@ static void peer_apply(struct bgpa_peer *p, enum bgp_state was,
 			 p->fsm.nego.ipv4 ? "ipv4 " : "",
 			 p->fsm.nego.ipv6 ? "ipv6 " : "",
 			 p->fsm.nego.as4 ? "as4" : "as2");
-		peer_rib_session(p, &s);
+	}
+	if (!(o->actions & (BGP_ACT_ESTABLISHED | BGP_ACT_RESEND)))
+		return;
+	/*
+	 * The Adj-RIB-Out records what it emits as sent, and
+	 * bgpa_peer_send() drops it without a connection: none here (not
+	 * expected), nothing is emitted, so nothing is recorded.
+	 */
+	if (!p->bev) {
+		keel_log(LOG_ERR, "peer %s: no connection to send routes on",
+			 p->cfg.name);
+		return;
+	}
+	peer_rib_session(p, &s);
+	if (o->actions & BGP_ACT_ESTABLISHED)
 		p->updates_out +=
 			bgpa_rib_established(&b->rib, &s, &p->ao, peer_emit, p);
-	}
-	if (o->actions & BGP_ACT_RESEND) {
-		peer_rib_session(p, &s);
+	if (o->actions & BGP_ACT_RESEND)
 		p->updates_out +=
 			bgpa_rib_resend(&b->rib, &s, &p->ao, peer_emit, p);
-	}
 }
 
 static void peer_event(struct bgpa_peer *p, enum bgp_event ev,

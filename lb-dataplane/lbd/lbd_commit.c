@@ -102,7 +102,7 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 	struct lb_reconcile_stats none;
 	struct lb_commit_stats cs;
 	uint32_t svcs = 0;
-	uint64_t t0;
+	uint64_t t0, suppressed;
 	int err;
 
 	switch (cause) {
@@ -133,12 +133,23 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 	lbd_eval_cost(d, svcs, keel_now_us() - t0);
 	if (err) {
 		lbd_commit_retry(d);
-		keel_log(LOG_ERR,
-			 "applying to the data plane (%s): %s (again in %u ms)",
-			 lbd_cause_name(cause), strerror(-err), h->retry_ms);
+		h->failed[cause < LBD_CAUSE__MAX ? cause : LBD_CAUSE_HEALTH]++;
+		if (keel_ratelimit_ok(&h->fail_rl, keel_now_ms(), &suppressed))
+			keel_log(
+				LOG_ERR,
+				"applying to the data plane (%s): %s (again in %u ms; %llu similar suppressed)",
+				lbd_cause_name(cause), strerror(-err),
+				h->retry_ms, (unsigned long long)suppressed);
 		return err;
 	}
 	h->pending = false;
+	if (h->reload_retry) {
+		h->reload_retry = false;
+		d->reload_ok = true;
+		d->reload_err[0] = '\0';
+		keel_log(LOG_NOTICE, "reload of %s applied (%s commit)",
+			 d->config_path, lbd_cause_name(cause));
+	}
 	if (!cs.services_changed && !cs.reals_written &&
 	    !cs.ring_entries_written)
 		return 0;
@@ -196,6 +207,8 @@ int lbd_commit_init(struct lbd *d)
 {
 	struct lbd_commit_state *h = &d->cm;
 
+	h->fail_rl.interval_ms = 10000;
+	h->fail_rl.burst = 5;
 	h->timer = event_new(d->base, -1, EV_PERSIST, lbd_on_timer, d);
 	h->soon = event_new(d->base, -1, 0, lbd_on_soon, d);
 	h->more = evtimer_new(d->base, lbd_on_soon, d);

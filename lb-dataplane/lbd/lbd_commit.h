@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <event2/event.h>
 
+#include "keel_log.h"
 #include "lb_reconcile.h"
 
 struct lbd;
@@ -34,7 +35,14 @@ struct lbd_commit_state {
 	 * committed again after retry_ms (100 ms, doubling to 1 s). */
 	bool pending;
 	uint32_t retry_ms;
+	/* A reload's commit failed: the commit that applies what it staged
+	 * marks the reload applied (last_reload ok, its error cleared). */
+	bool reload_retry;
 	uint64_t commits[LBD_CAUSE__MAX]; /* lb_model_commit() calls */
+	uint64_t failed[LBD_CAUSE__MAX]; /* of which failed */
+	/* The failures' log: a persistent one (-EPERM, a full map) fails
+	 * every retry, clock tick and urgent report. */
+	struct keel_ratelimit fail_rl;
 };
 
 /*

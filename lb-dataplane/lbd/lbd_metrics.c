@@ -37,6 +37,21 @@ static void lbd_prom_traffic(struct evbuffer *b, const char *kind,
 }
 
 /* The loop's stalls: the longest of the window, a histogram, a count. */
+/* A counter of lbd_commit_state, one sample per cause. */
+static void lbd_prom_by_cause(struct evbuffer *b, const char *name,
+			      const char *help, const uint64_t *v)
+{
+	int k;
+
+	keel_prom_help(b, name, "counter", help);
+	for (k = 0; k < LBD_CAUSE__MAX; k++) {
+		struct keel_prom_label cl[] = { { "cause",
+						  lbd_cause_name(k) } };
+
+		keel_prom_sample(b, name, cl, 1, v[k]);
+	}
+}
+
 static void lbd_prom_stall(struct evbuffer *b, const struct lb_stall *s)
 {
 	char le[32];
@@ -268,15 +283,13 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 		b, "keel_config_generation", "gauge",
 		"commits that changed the data plane, whatever their cause, since its maps were made (kept across restarts; a reload or change that changes nothing leaves it)");
 	keel_prom_sample(b, "keel_config_generation", NULL, 0, d->generation);
-	keel_prom_help(b, "keel_commits_total", "counter",
-		       "commits to the data plane tried, by cause");
-	for (k = 0; k < LBD_CAUSE__MAX; k++) {
-		struct keel_prom_label cl[] = { { "cause",
-						  lbd_cause_name(k) } };
-
-		keel_prom_sample(b, "keel_commits_total", cl, 1,
-				 d->cm.commits[k]);
-	}
+	lbd_prom_by_cause(b, "keel_commits_total",
+			  "commits to the data plane tried, by cause",
+			  d->cm.commits);
+	lbd_prom_by_cause(
+		b, "keel_commits_failed_total",
+		"commits to the data plane that failed, by cause (each is retried; the log is rate-limited)",
+		d->cm.failed);
 	keel_prom_help(b, "keel_config_last_reload_ok", "gauge",
 		       "1 if the last reload was applied");
 	keel_prom_sample(b, "keel_config_last_reload_ok", NULL, 0,

@@ -92,9 +92,12 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	struct lb_config next = {};
 	struct lbd_rx_prep hp;
 	int attached[LB_CFG_IFACES_MAX] = {};
+	uint64_t gen;
 	int ret, limit;
 
 	d->reload_at = time(NULL);
+	/* A new reload's outcome replaces the retried one's. */
+	d->cm.reload_retry = false;
 	ret = lb_config_load(d->config_path, &next, &ce);
 	if (ret) {
 		lb_config_error_format(&ce, err, errlen);
@@ -135,13 +138,28 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
 	limit = lbd_insert_limit(d, d->cfg.conn_insert_limit);
-	if (limit > 0)
-		lbd_commit_generation_bump(d);
+	gen = d->generation;
 	ret = lbd_commit(d, LBD_CAUSE_RELOAD, rs);
-	if (!ret && limit < 0)
-		ret = limit;
-	if (ret) {
+	/* One reload, one move of the generation: a changed insert limit
+	 * alone moves it, with the commit's changes it is folded in. */
+	if (limit > 0 && d->generation == gen)
+		lbd_commit_generation_bump(d);
+	if (ret && d->cm.pending && limit >= 0) {
+		/*
+		 * The config is taken and its commit retried (lbd_commit()):
+		 * the answer says it failed, since the data plane does not
+		 * have it yet; last_reload turns ok when a retry applies it.
+		 */
+		d->cm.reload_retry = true;
+		snprintf(
+			err, errlen,
+			"applying: %s (the config is taken; the commit is retried and last_reload turns ok once it is applied)",
+			strerror(-ret));
+	} else if (ret || limit < 0) {
+		ret = ret ? ret : limit;
 		snprintf(err, errlen, "applying: %s", strerror(-ret));
+	}
+	if (ret) {
 		d->reload_ok = false;
 		snprintf(d->reload_err, sizeof(d->reload_err), "%s", err);
 		return ret;

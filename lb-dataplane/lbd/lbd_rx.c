@@ -49,7 +49,6 @@
 #define LBD_RX_CALM 8
 
 /* How often the replay guards are written while reports come in. */
-/* How often the replay guards are written while reports come in. */
 #define LBD_REPLAY_SAVE_MS 5000
 
 int lbd_rx_replay_path(const struct lbd *d, char *buf, size_t size)
