@@ -163,6 +163,13 @@ topo_ns_add() {
 	# No router advertisements or solicitations on the test links.
 	topo_do topo_nsx "$1" sysctl -qw net.ipv6.conf.default.accept_ra=0 \
 		net.ipv6.conf.all.accept_ra=0 >/dev/null
+	# No TX re-hash (a timed-out socket would pick a new hash, so a new
+	# ECMP path, by itself): a flow stays on its LB unless keel moves
+	# it, so a test that fails or restarts an LB proves what it claims.
+	# Kernels before 5.19 lack the knob; nothing to turn off there.
+	if topo_nsx "$1" test -e /proc/sys/net/core/txrehash; then
+		topo_do topo_nsx "$1" sysctl -qw net.core.txrehash=0 >/dev/null
+	fi
 }
 
 # topo_link A IFA B IFB: a veth pair created inside A and B directly.
