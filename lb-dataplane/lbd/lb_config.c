@@ -1098,6 +1098,22 @@ static const struct keel_yaml_field lb_cfg_timer_fields[] = {
 
 LB_CFG_SECTION(timers, lb_cfg_timer_fields)
 
+/* previous_key_file and previous_key_id (agents, pair): both or neither. */
+static int lb_cfg_prev_key_check(struct keel_yaml *c, struct fy_node *m,
+				 struct fy_node *file, struct fy_node *id,
+				 uint32_t prev_id, uint32_t key_id)
+{
+	if (!file != !id)
+		return keel_yaml_fail_key(
+			c, m, file ? "previous_key_id" : "previous_key_file",
+			"previous_key_file and previous_key_id go together");
+	if (id && prev_id == key_id)
+		return keel_yaml_fail_key(c, id, "previous_key_id",
+					  "must differ from key_id (%u)",
+					  key_id);
+	return 0;
+}
+
 /* ---- agents: the report receiver ---- */
 
 #define LB_CFG_AGENT_INTERVAL_MIN 10
@@ -1225,17 +1241,11 @@ static int lb_cfg_agents(struct keel_yaml *c, struct fy_node *v, void *obj)
 	if (a->listen[0] && !a->key_file[0])
 		return keel_yaml_fail_key(c, m, "key_file",
 					  "required when listen is set");
-	if (!x.given[LB_AGF_PREV_FILE] != !x.given[LB_AGF_PREV_ID])
-		return keel_yaml_fail_key(
-			c, m,
-			x.given[LB_AGF_PREV_FILE] ? "previous_key_id" :
-						    "previous_key_file",
-			"previous_key_file and previous_key_id go together");
-	if (x.given[LB_AGF_PREV_ID] && a->previous_key_id == a->key_id)
-		return keel_yaml_fail_key(c, x.given[LB_AGF_PREV_ID],
-					  "previous_key_id",
-					  "must differ from key_id (%u)",
-					  a->key_id);
+	err = lb_cfg_prev_key_check(c, m, x.given[LB_AGF_PREV_FILE],
+				    x.given[LB_AGF_PREV_ID], a->previous_key_id,
+				    a->key_id);
+	if (err)
+		return err;
 	if (!x.given[LB_AGF_DEAD_AFTER])
 		a->dead_after_ms = 3 * a->interval_ms;
 	else if (a->dead_after_ms <= a->interval_ms)
@@ -1643,17 +1653,11 @@ static int lb_cfg_pair_check(struct keel_yaml *c, struct fy_node *m,
 	size_t plen = c->plen, i;
 	int err;
 
-	if (!x->given[LB_PRF_PREV_FILE] != !x->given[LB_PRF_PREV_ID])
-		return keel_yaml_fail_key(
-			c, m,
-			x->given[LB_PRF_PREV_FILE] ? "previous_key_id" :
-						     "previous_key_file",
-			"previous_key_file and previous_key_id go together");
-	if (x->given[LB_PRF_PREV_ID] && p->previous_key_id == p->key_id)
-		return keel_yaml_fail_key(c, x->given[LB_PRF_PREV_ID],
-					  "previous_key_id",
-					  "must differ from key_id (%u)",
-					  p->key_id);
+	err = lb_cfg_prev_key_check(c, m, x->given[LB_PRF_PREV_FILE],
+				    x->given[LB_PRF_PREV_ID],
+				    p->previous_key_id, p->key_id);
+	if (err)
+		return err;
 	if (x->given[LB_PRF_PREV_FILE] &&
 	    !strcmp(p->previous_key_file, p->key_file))
 		return keel_yaml_fail_key(c, x->given[LB_PRF_PREV_FILE],
