@@ -28,7 +28,7 @@
 
 #include <libfyaml.h>
 
-#define KEEL_YAML_FIELDS_MAX 16 /* keys of one mapping table */
+#define KEEL_YAML_FIELDS_MAX 20 /* keys of one mapping table (lbd pair: 17) */
 
 struct keel_yaml_error {
 	char file[256];

@@ -53,6 +53,8 @@ struct lb_cfg_ctx {
 	struct lb_config *cfg;
 	size_t n_reals; /* in all services so far */
 	bool have_socket, have_state;
+	/* pair.key_file and previous_key_file, for lb_cfg_pair_keys_check() */
+	struct fy_node *pair_key, *pair_prev;
 };
 
 static struct lb_cfg_ctx *lb_cx(struct keel_yaml *y)
@@ -1096,6 +1098,22 @@ static const struct keel_yaml_field lb_cfg_timer_fields[] = {
 
 LB_CFG_SECTION(timers, lb_cfg_timer_fields)
 
+/* previous_key_file and previous_key_id (agents, pair): both or neither. */
+static int lb_cfg_prev_key_check(struct keel_yaml *c, struct fy_node *m,
+				 struct fy_node *file, struct fy_node *id,
+				 uint32_t prev_id, uint32_t key_id)
+{
+	if (!file != !id)
+		return keel_yaml_fail_key(
+			c, m, file ? "previous_key_id" : "previous_key_file",
+			"previous_key_file and previous_key_id go together");
+	if (id && prev_id == key_id)
+		return keel_yaml_fail_key(c, id, "previous_key_id",
+					  "must differ from key_id (%u)",
+					  key_id);
+	return 0;
+}
+
 /* ---- agents: the report receiver ---- */
 
 #define LB_CFG_AGENT_INTERVAL_MIN 10
@@ -1223,17 +1241,11 @@ static int lb_cfg_agents(struct keel_yaml *c, struct fy_node *v, void *obj)
 	if (a->listen[0] && !a->key_file[0])
 		return keel_yaml_fail_key(c, m, "key_file",
 					  "required when listen is set");
-	if (!x.given[LB_AGF_PREV_FILE] != !x.given[LB_AGF_PREV_ID])
-		return keel_yaml_fail_key(
-			c, m,
-			x.given[LB_AGF_PREV_FILE] ? "previous_key_id" :
-						    "previous_key_file",
-			"previous_key_file and previous_key_id go together");
-	if (x.given[LB_AGF_PREV_ID] && a->previous_key_id == a->key_id)
-		return keel_yaml_fail_key(c, x.given[LB_AGF_PREV_ID],
-					  "previous_key_id",
-					  "must differ from key_id (%u)",
-					  a->key_id);
+	err = lb_cfg_prev_key_check(c, m, x.given[LB_AGF_PREV_FILE],
+				    x.given[LB_AGF_PREV_ID], a->previous_key_id,
+				    a->key_id);
+	if (err)
+		return err;
 	if (!x.given[LB_AGF_DEAD_AFTER])
 		a->dead_after_ms = 3 * a->interval_ms;
 	else if (a->dead_after_ms <= a->interval_ms)
@@ -1269,6 +1281,476 @@ static int lb_cfg_agents_check(struct keel_yaml *c)
 	return 0;
 }
 
+/* ---- pair: the peer LBs (docs/pair.md); parsed, not used yet ---- */
+
+#define LB_CFG_PAIR_MTU_MIN 1280 /* IPv6's minimum link MTU */
+#define LB_CFG_PAIR_MTU_MAX 9000
+#define LB_CFG_PAIR_HELLO_MIN 50
+#define LB_CFG_PAIR_HELLO_MAX 5000
+#define LB_CFG_PAIR_DEAD_MAX 60000
+#define LB_CFG_PAIR_REANN_MIN_S 10
+#define LB_CFG_PAIR_REANN_MAX_S 3600
+/* An entry's re-announce stamp is a u16 of seconds (DESIGN-11 section 1). */
+_Static_assert(LB_CFG_PAIR_REANN_MAX_S < 32768,
+	       "reannounce must stay below 32768 s");
+#define LB_CFG_PAIR_RATE_MIN 1000
+#define LB_CFG_PAIR_RATE_MAX 10000000
+#define LB_CFG_PAIR_BULK_MIN 10000
+#define LB_CFG_PAIR_HOUR_MS 3600000
+
+enum {
+	LB_PRF_NODE_ID,
+	LB_PRF_LISTEN,
+	LB_PRF_PEERS,
+	LB_PRF_KEY_FILE,
+	LB_PRF_KEY_ID,
+	LB_PRF_PREV_FILE,
+	LB_PRF_PREV_ID,
+	LB_PRF_MTU,
+	LB_PRF_HELLO,
+	LB_PRF_DEAD_AFTER,
+	LB_PRF_REANNOUNCE,
+	LB_PRF_REANN_RATE,
+	LB_PRF_RECORDS_RATE,
+	LB_PRF_BATCH_DELAY,
+	LB_PRF_BULK_RATE,
+	LB_PRF_ALONE_AFTER,
+	LB_PRF_TABLES_DIFFER,
+	LB_PRF__MAX,
+};
+
+struct lb_cfg_pair_ctx {
+	struct lb_cfg_pair *p;
+	struct fy_node *given[LB_PRF__MAX];
+};
+
+/* The pair's addresses: ADDRESS:PORT (never off), parsed into place. */
+static int lb_cfg_pair_hostport(struct keel_yaml *c, struct fy_node *v,
+				char *out, size_t size, uint8_t *family,
+				__be32 addr[4], uint16_t *port)
+{
+	int err;
+
+	err = keel_yaml_hostport(c, v, out, size, keel_hostport_parse);
+	if (err)
+		return err;
+	if (!out[0])
+		return keel_yaml_fail(
+			c, v,
+			"must be ADDRESS:PORT or [IPV6]:PORT (no pair: for a single LB)");
+	return keel_hostport_parse(out, strlen(out), true, family, addr, port);
+}
+
+static int lb_cfg_pr_node_id(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+	uint32_t n;
+	int err;
+
+	x->given[LB_PRF_NODE_ID] = v;
+	err = keel_yaml_uint(c, v, 1, 65535, &n);
+	if (!err)
+		x->p->node_id = n;
+	return err;
+}
+
+static int lb_cfg_pr_listen(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+	struct lb_cfg_pair *p = x->p;
+
+	x->given[LB_PRF_LISTEN] = v;
+	return lb_cfg_pair_hostport(c, v, p->listen, sizeof(p->listen),
+				    &p->listen_family, p->listen_addr,
+				    &p->listen_port);
+}
+
+static int lb_cfg_peer_name(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_peer *pe = obj;
+	char buf[LB_CFG_NAME_MAX];
+	int err;
+
+	err = keel_yaml_scalar(c, v, buf, sizeof(buf), false);
+	if (err)
+		return err;
+	/* It names the peer in logs, metrics and lbctl pair status. */
+	if (!buf[0] || strlen(buf) >= sizeof(pe->name) ||
+	    strspn(buf, lb_cfg_name_chars) != strlen(buf))
+		return keel_yaml_fail(c, v,
+				      "must be 1..32 of A-Z a-z 0-9 _ . -");
+	memcpy(pe->name, buf, strlen(buf) + 1);
+	return 0;
+}
+
+static int lb_cfg_peer_address(struct keel_yaml *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_cfg_peer *pe = obj;
+	int err;
+
+	err = lb_cfg_pair_hostport(c, v, pe->address, sizeof(pe->address),
+				   &pe->family, pe->addr, &pe->port);
+	if (!err && !keel_yaml_addr_usable(pe->family, pe->addr))
+		return keel_yaml_fail(
+			c, v,
+			"must be a peer's address (not unspecified, multicast or broadcast)");
+	return err;
+}
+
+static const struct keel_yaml_field lb_cfg_peer_fields[] = {
+	{ "name", lb_cfg_peer_name, true },
+	{ "address", lb_cfg_peer_address, true },
+};
+
+static bool lb_cfg_peer_same(const struct lb_cfg_peer *a, uint8_t family,
+			     const __be32 addr[4], uint16_t port)
+{
+	return a->family == family && a->port == port &&
+	       !memcmp(a->addr, addr, sizeof(a->addr));
+}
+
+/* A socket bound to "::" also reaches IPv4 peers; 0.0.0.0 only IPv4. */
+static bool lb_cfg_pair_reaches(const struct lb_cfg_pair *p, uint8_t family)
+{
+	static const __be32 any[4];
+
+	return p->listen_family == family ||
+	       (p->listen_family == KEEL_F_INET6 &&
+		!memcmp(p->listen_addr, any, sizeof(any)));
+}
+
+static int lb_cfg_peer(struct keel_yaml *c, struct fy_node *item, size_t i,
+		       void *obj)
+{
+	struct lb_cfg_pair *p = obj;
+	struct lb_cfg_peer *pe = &p->peers[i];
+	struct fy_node *m, *name, *addr;
+	size_t j;
+	int err;
+
+	err = keel_yaml_collection(c, item, FYNT_MAPPING, false, &m);
+	if (!err)
+		err = keel_yaml_map(c, m, lb_cfg_peer_fields,
+				    LB_CFG_N(lb_cfg_peer_fields), pe);
+	if (err)
+		return err;
+	pe->line = keel_yaml_line(c, m);
+	name = fy_node_mapping_lookup_by_string(m, "name", 4);
+	addr = fy_node_mapping_lookup_by_string(m, "address", 7);
+	for (j = 0; j < i; j++) {
+		if (!strcmp(p->peers[j].name, pe->name))
+			return keel_yaml_fail_key(c, name, "name",
+						  "duplicate of peers[%zu]", j);
+		if (lb_cfg_peer_same(&p->peers[j], pe->family, pe->addr,
+				     pe->port))
+			return keel_yaml_fail_key(c, addr, "address",
+						  "duplicate of peers[%zu]", j);
+	}
+	p->n_peers = i + 1;
+	return 0;
+}
+
+static int lb_cfg_pr_peers(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+	int err;
+
+	x->given[LB_PRF_PEERS] = v;
+	err = keel_yaml_list(c, v, LB_CFG_PEERS_MAX, "peers", NULL, lb_cfg_peer,
+			     x->p);
+	if (!err && !x->p->n_peers)
+		return keel_yaml_fail(c, v, "at least one peer is required");
+	return err;
+}
+
+static int lb_cfg_pr_key_file(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_KEY_FILE] = v;
+	return keel_yaml_path(c, v, x->p->key_file, sizeof(x->p->key_file));
+}
+
+static int lb_cfg_pr_key_id(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_KEY_ID] = v;
+	return keel_yaml_uint(c, v, 0, UINT32_MAX, &x->p->key_id);
+}
+
+static int lb_cfg_pr_prev_file(struct keel_yaml *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_PREV_FILE] = v;
+	return keel_yaml_path(c, v, x->p->previous_key_file,
+			      sizeof(x->p->previous_key_file));
+}
+
+static int lb_cfg_pr_prev_id(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_PREV_ID] = v;
+	return keel_yaml_uint(c, v, 0, UINT32_MAX, &x->p->previous_key_id);
+}
+
+static int lb_cfg_pr_mtu(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_MTU] = v;
+	return keel_yaml_uint(c, v, LB_CFG_PAIR_MTU_MIN, LB_CFG_PAIR_MTU_MAX,
+			      &x->p->mtu);
+}
+
+static int lb_cfg_pr_hello(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_HELLO] = v;
+	return keel_yaml_duration_ms(c, v, LB_CFG_PAIR_HELLO_MIN,
+				     LB_CFG_PAIR_HELLO_MAX,
+				     &x->p->hello_interval_ms);
+}
+
+static int lb_cfg_pr_dead_after(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_DEAD_AFTER] = v;
+	return keel_yaml_duration_ms(c, v, 3 * LB_CFG_PAIR_HELLO_MIN,
+				     LB_CFG_PAIR_DEAD_MAX,
+				     &x->p->dead_after_ms);
+}
+
+static int lb_cfg_pr_reannounce(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_REANNOUNCE] = v;
+	return keel_yaml_duration_ms(c, v, LB_CFG_PAIR_REANN_MIN_S * 1000,
+				     LB_CFG_PAIR_REANN_MAX_S * 1000,
+				     &x->p->reannounce_ms);
+}
+
+static int lb_cfg_pr_reann_rate(struct keel_yaml *c, struct fy_node *v,
+				void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_REANN_RATE] = v;
+	return keel_yaml_uint(c, v, LB_CFG_PAIR_RATE_MIN, 1000000,
+			      &x->p->reannounce_rate_max);
+}
+
+static int lb_cfg_pr_records_rate(struct keel_yaml *c, struct fy_node *v,
+				  void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_RECORDS_RATE] = v;
+	return keel_yaml_uint(c, v, LB_CFG_PAIR_RATE_MIN, LB_CFG_PAIR_RATE_MAX,
+			      &x->p->records_rate_max);
+}
+
+static int lb_cfg_pr_batch_delay(struct keel_yaml *c, struct fy_node *v,
+				 void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_BATCH_DELAY] = v;
+	if (keel_yaml_duration_ms(c, v, 1, 100, &x->p->batch_delay_ms) == 0)
+		return 0;
+	/* keel_yaml_duration_ms() would say "1ms..0s". */
+	return keel_yaml_fail(c, v, "must be a duration in 1ms..100ms");
+}
+
+static int lb_cfg_pr_bulk_rate(struct keel_yaml *c, struct fy_node *v,
+			       void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_BULK_RATE] = v;
+	return keel_yaml_uint(c, v, LB_CFG_PAIR_BULK_MIN, LB_CFG_PAIR_RATE_MAX,
+			      &x->p->bulk_rate);
+}
+
+/* A duration, or never (0). */
+static int lb_cfg_pr_alone_after(struct keel_yaml *c, struct fy_node *v,
+				 void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+	struct fy_node *r;
+	const char *s;
+	size_t len;
+	int err;
+
+	x->given[LB_PRF_ALONE_AFTER] = v;
+	err = keel_yaml_resolve(c, v, &r);
+	if (err)
+		return err;
+	if (r && fy_node_get_type(r) == FYNT_SCALAR &&
+	    fy_node_get_style(r) == FYNS_PLAIN &&
+	    (s = fy_node_get_scalar(r, &len)) && len == 5 &&
+	    !memcmp(s, "never", 5)) {
+		x->p->alone_after_ms = 0;
+		return 0;
+	}
+	if (keel_yaml_duration_ms(c, v, 1000, LB_CFG_PAIR_HOUR_MS,
+				  &x->p->alone_after_ms) == 0)
+		return 0;
+	return keel_yaml_fail(c, v, "must be a duration in 1s..3600s or never");
+}
+
+static int lb_cfg_pr_tables_differ(struct keel_yaml *c, struct fy_node *v,
+				   void *obj)
+{
+	struct lb_cfg_pair_ctx *x = obj;
+
+	x->given[LB_PRF_TABLES_DIFFER] = v;
+	return keel_yaml_duration_ms(c, v, 1000, LB_CFG_PAIR_HOUR_MS,
+				     &x->p->tables_differ_after_ms);
+}
+
+static const struct keel_yaml_field lb_cfg_pair_fields[] = {
+	[LB_PRF_NODE_ID] = { "node_id", lb_cfg_pr_node_id, true },
+	[LB_PRF_LISTEN] = { "listen", lb_cfg_pr_listen, true },
+	[LB_PRF_PEERS] = { "peers", lb_cfg_pr_peers, true },
+	[LB_PRF_KEY_FILE] = { "key_file", lb_cfg_pr_key_file, true },
+	[LB_PRF_KEY_ID] = { "key_id", lb_cfg_pr_key_id, false },
+	[LB_PRF_PREV_FILE] = { "previous_key_file", lb_cfg_pr_prev_file,
+			       false },
+	[LB_PRF_PREV_ID] = { "previous_key_id", lb_cfg_pr_prev_id, false },
+	[LB_PRF_MTU] = { "mtu", lb_cfg_pr_mtu, false },
+	[LB_PRF_HELLO] = { "hello_interval", lb_cfg_pr_hello, false },
+	[LB_PRF_DEAD_AFTER] = { "dead_after", lb_cfg_pr_dead_after, false },
+	[LB_PRF_REANNOUNCE] = { "reannounce", lb_cfg_pr_reannounce, false },
+	[LB_PRF_REANN_RATE] = { "reannounce_rate_max", lb_cfg_pr_reann_rate,
+				false },
+	[LB_PRF_RECORDS_RATE] = { "records_rate_max", lb_cfg_pr_records_rate,
+				  false },
+	[LB_PRF_BATCH_DELAY] = { "batch_delay", lb_cfg_pr_batch_delay, false },
+	[LB_PRF_BULK_RATE] = { "bulk_rate", lb_cfg_pr_bulk_rate, false },
+	[LB_PRF_ALONE_AFTER] = { "alone_after", lb_cfg_pr_alone_after, false },
+	[LB_PRF_TABLES_DIFFER] = { "tables_differ_after",
+				   lb_cfg_pr_tables_differ, false },
+};
+_Static_assert(LB_CFG_N(lb_cfg_pair_fields) <= KEEL_YAML_FIELDS_MAX,
+	       "keel_yaml_map() tracks at most KEEL_YAML_FIELDS_MAX keys");
+
+/* Checks across the pair's keys; peers against listen. */
+static int lb_cfg_pair_check(struct keel_yaml *c, struct fy_node *m,
+			     struct lb_cfg_pair_ctx *x)
+{
+	struct lb_cfg_pair *p = x->p;
+	struct fy_node *a, *seq;
+	size_t plen = c->plen, i;
+	int err;
+
+	err = lb_cfg_prev_key_check(c, m, x->given[LB_PRF_PREV_FILE],
+				    x->given[LB_PRF_PREV_ID],
+				    p->previous_key_id, p->key_id);
+	if (err)
+		return err;
+	if (x->given[LB_PRF_PREV_FILE] &&
+	    !strcmp(p->previous_key_file, p->key_file))
+		return keel_yaml_fail_key(c, x->given[LB_PRF_PREV_FILE],
+					  "previous_key_file",
+					  "same file as key_file");
+	if (!x->given[LB_PRF_DEAD_AFTER])
+		p->dead_after_ms = 5 * p->hello_interval_ms;
+	else if (p->dead_after_ms < 3 * p->hello_interval_ms)
+		return keel_yaml_fail_key(
+			c, x->given[LB_PRF_DEAD_AFTER], "dead_after",
+			"must be at least 3 x hello_interval (%ums)",
+			3 * p->hello_interval_ms);
+	err = keel_yaml_resolve(c, x->given[LB_PRF_PEERS], &seq);
+	for (i = 0; i < p->n_peers && !err; i++) {
+		const struct lb_cfg_peer *pe = &p->peers[i];
+
+		keel_yaml_push_key(c, "peers", 5);
+		keel_yaml_push_index(c, i);
+		a = fy_node_mapping_lookup_by_string(keel_yaml_item(seq, i),
+						     "address", 7);
+		if (lb_cfg_peer_same(pe, p->listen_family, p->listen_addr,
+				     p->listen_port))
+			err = keel_yaml_fail_key(c, a, "address",
+						 "is pair.listen");
+		else if (!lb_cfg_pair_reaches(p, pe->family))
+			err = keel_yaml_fail_key(
+				c, a, "address",
+				"an IPv%c peer cannot be reached from listen %s (only [::] takes both families)",
+				pe->family == KEEL_F_INET ? '4' : '6',
+				p->listen);
+		keel_yaml_pop(c, plen);
+	}
+	return err;
+}
+
+static int lb_cfg_pair(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_config *cfg = obj;
+	struct lb_cfg_pair_ctx x = { .p = &cfg->pair };
+	struct fy_node *m;
+	int err;
+
+	err = keel_yaml_collection(c, v, FYNT_MAPPING, true, &m);
+	if (!err)
+		err = keel_yaml_map(c, m, lb_cfg_pair_fields,
+				    LB_CFG_N(lb_cfg_pair_fields), &x);
+	if (!err)
+		err = lb_cfg_pair_check(c, m, &x);
+	if (err)
+		return err;
+	cfg->pair.on = true;
+	lb_cx(c)->pair_key = x.given[LB_PRF_KEY_FILE];
+	lb_cx(c)->pair_prev = x.given[LB_PRF_PREV_FILE];
+	return 0;
+}
+
+/*
+ * Every real server holds the agents' key; with it a real could forge
+ * sync records and steer flows.  Compared by name here, by bytes in
+ * lbd --check (lbd_main.c), once both sections are read.
+ */
+static int lb_cfg_pair_keys_check(struct keel_yaml *c)
+{
+	const struct lb_cfg_ctx *cx = lb_cx(c);
+	const struct lb_cfg_agents *a = &cx->cfg->agents;
+	const struct lb_cfg_pair *p = &cx->cfg->pair;
+	struct {
+		const char *file, *key;
+		struct fy_node *n;
+	} mine[] = {
+		{ p->key_file, "key_file", cx->pair_key },
+		{ p->previous_key_file, "previous_key_file", cx->pair_prev },
+	};
+	const char *theirs[] = { a->key_file, a->previous_key_file };
+	size_t plen = c->plen, i, j;
+	int err = 0;
+
+	if (!p->on)
+		return 0;
+	for (i = 0; i < LB_CFG_N(mine) && !err; i++)
+		for (j = 0; j < LB_CFG_N(theirs) && !err; j++) {
+			if (!mine[i].file[0] || strcmp(mine[i].file, theirs[j]))
+				continue;
+			keel_yaml_push_key(c, "pair", 4);
+			err = keel_yaml_fail_key(
+				c, mine[i].n, mine[i].key,
+				"same file as agents.%s (every real server holds that key)",
+				j ? "previous_key_file" : "key_file");
+			keel_yaml_pop(c, plen);
+		}
+	return err;
+}
+
 static const struct keel_yaml_field lb_cfg_root_fields[] = {
 	{ "instance", lb_cfg_instance, false },
 	{ "user", lb_cfg_user, false },
@@ -1282,6 +1764,7 @@ static const struct keel_yaml_field lb_cfg_root_fields[] = {
 	{ "timers", lb_cfg_timers, false },
 	{ "services", lb_cfg_services, false },
 	{ "agents", lb_cfg_agents, false },
+	{ "pair", lb_cfg_pair, false },
 };
 _Static_assert(LB_CFG_N(lb_cfg_root_fields) <= KEEL_YAML_FIELDS_MAX,
 	       "keel_yaml_map() tracks at most KEEL_YAML_FIELDS_MAX keys");
@@ -1301,6 +1784,17 @@ static void lb_cfg_defaults(struct lb_config *cfg)
 	cfg->agents.interval_ms = 100;
 	cfg->agents.dead_after_ms = 300;
 	cfg->agents.keep_flows_ms = 5000;
+	cfg->pair.key_id = 1;
+	cfg->pair.mtu = 1500;
+	cfg->pair.hello_interval_ms = 200;
+	cfg->pair.dead_after_ms = 1000;
+	cfg->pair.reannounce_ms = 60000;
+	cfg->pair.reannounce_rate_max = 50000;
+	cfg->pair.records_rate_max = 200000;
+	cfg->pair.batch_delay_ms = 10;
+	cfg->pair.bulk_rate = 500000;
+	cfg->pair.alone_after_ms = 30000;
+	cfg->pair.tables_differ_after_ms = 5000;
 }
 
 static int lb_cfg_root(struct keel_yaml *c, struct fy_node *root, void *obj)
@@ -1309,7 +1803,9 @@ static int lb_cfg_root(struct keel_yaml *c, struct fy_node *root, void *obj)
 
 	err = keel_yaml_map(c, root, lb_cfg_root_fields,
 			    LB_CFG_N(lb_cfg_root_fields), obj);
-	return err ? err : lb_cfg_agents_check(c);
+	if (!err)
+		err = lb_cfg_agents_check(c);
+	return err ? err : lb_cfg_pair_keys_check(c);
 }
 
 int lb_config_parse(const char *buf, size_t len, const char *file,

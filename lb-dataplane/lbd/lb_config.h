@@ -91,6 +91,48 @@ struct lb_cfg_agents {
 	uint32_t keep_flows_ms;
 };
 
+#define LB_CFG_PEERS_MAX 8
+#define LB_CFG_PEER_NAME_MAX 33 /* [A-Za-z0-9_.-]{1,32} and its NUL */
+
+/* A peer LB of the pair (docs/config.md, "pair"). */
+struct lb_cfg_peer {
+	char name[LB_CFG_PEER_NAME_MAX];
+	char address[LB_CFG_NAME_MAX]; /* ADDRESS:PORT as written */
+	uint8_t family; /* KEEL_F_INET / KEEL_F_INET6 */
+	__be32 addr[4];
+	uint16_t port; /* host order */
+	int line;
+};
+
+/*
+ * The LB pair (docs/pair.md): parsed and validated; nothing uses it yet.
+ * Durations in ms; rates in records or entries per second.
+ */
+struct lb_cfg_pair {
+	bool on; /* pair: was in the file */
+	uint16_t node_id; /* 1..65535, unique within the pair */
+	char listen[LB_CFG_NAME_MAX]; /* ADDRESS:PORT to bind */
+	uint8_t listen_family;
+	__be32 listen_addr[4];
+	uint16_t listen_port;
+	struct lb_cfg_peer peers[LB_CFG_PEERS_MAX];
+	size_t n_peers; /* 1..LB_CFG_PEERS_MAX */
+	char key_file[LB_CFG_PATH_MAX]; /* never agents.key_file */
+	uint32_t key_id; /* default 1 */
+	char previous_key_file[LB_CFG_PATH_MAX]; /* "" : none */
+	uint32_t previous_key_id; /* required with previous_key_file */
+	uint32_t mtu; /* default 1500 */
+	uint32_t hello_interval_ms; /* default 200 */
+	uint32_t dead_after_ms; /* default 5 x hello_interval */
+	uint32_t reannounce_ms; /* default 60 s; below 32768 s */
+	uint32_t reannounce_rate_max; /* default 50000 */
+	uint32_t records_rate_max; /* default 200000 */
+	uint32_t batch_delay_ms; /* default 10 */
+	uint32_t bulk_rate; /* default 500000 */
+	uint32_t alone_after_ms; /* default 30 s; 0: never */
+	uint32_t tables_differ_after_ms; /* default 5 s */
+};
+
 struct lb_config {
 	char instance[LB_CFG_NAME_MAX]; /* default "default"; [A-Za-z0-9_.-] */
 	char bpffs[LB_CFG_PATH_MAX]; /* default /sys/fs/bpf */
@@ -114,6 +156,7 @@ struct lb_config {
 		[LB_CFG_PATH_MAX]; /* default /var/lib/keel/<instance>.state */
 	uint32_t neigh_refresh_ms; /* default 1000 */
 	struct lb_cfg_agents agents;
+	struct lb_cfg_pair pair;
 	struct lb_cfg_service *services;
 	size_t n_services;
 	struct lb_htab svc_idx; /* key -> index in services */

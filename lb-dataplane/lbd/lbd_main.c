@@ -176,18 +176,43 @@ static void lbd_shutdown(struct lbd *d)
 	event_base_free(d->base);
 }
 
-/* --check: the key files a start would read, as it reads them. */
+/*
+ * --check: the key files a start would read, as it reads them.  The
+ * pair's keys (not used yet) follow the same rules and must not be the
+ * agents' key: every real server holds that one, and the pair key can
+ * steer flows (docs/pair.md).
+ */
 static int lbd_check_keys(const struct lbd *d, char *msg, size_t size)
 {
+	const struct lb_cfg_agents *a = &d->cfg.agents;
+	const struct lb_cfg_pair *p = &d->cfg.pair;
+	const char *pair_file[LB_AGENTS_KEYS_MAX] = { p->key_file,
+						      p->previous_key_file };
+	const char *agents_file[LB_AGENTS_KEYS_MAX] = { a->key_file,
+							a->previous_key_file };
+	uid_t user = d->drop ? d->user.uid : (uid_t)-1;
 	struct lb_agents_key keys[LB_AGENTS_KEYS_MAX];
-	size_t n;
-	int ret;
+	uint8_t pk[KEEL_REPORT_KEY_LEN];
+	size_t n = 0, i, j;
+	int ret = 0;
 
-	if (!d->cfg.agents.listen[0])
-		return 0;
-	ret = lbd_rx_keys_load(&d->cfg.agents,
-			       d->drop ? d->user.uid : (uid_t)-1, keys, &n, msg,
-			       size);
+	if (a->listen[0])
+		ret = lbd_rx_keys_load(a, user, keys, &n, msg, size);
+	for (i = 0; !ret && p->on && i < LB_AGENTS_KEYS_MAX; i++) {
+		if (!pair_file[i][0])
+			continue;
+		ret = keel_report_key_load(pair_file[i], user, pk, msg, size);
+		for (j = 0; !ret && j < n; j++) {
+			if (sodium_memcmp(pk, keys[j].key, sizeof(pk)))
+				continue;
+			snprintf(
+				msg, size,
+				"pair key file %s: the same key as the agents' %s: every real server holds that key; give the pair a key of its own",
+				pair_file[i], agents_file[j]);
+			ret = -EPERM;
+		}
+	}
+	sodium_memzero(pk, sizeof(pk));
 	sodium_memzero(keys, sizeof(keys));
 	return ret;
 }
@@ -275,7 +300,10 @@ static void lbd_state_dir(const struct keel_user *u, const char *path,
 static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
 {
 	const struct lb_cfg_agents *a = &d->cfg.agents;
-	const char *keys[2] = { a->key_file, a->previous_key_file };
+	/* The agents' (when listening), then the pair's ("" without pair:). */
+	const char *keys[4] = { a->key_file, a->previous_key_file,
+				d->cfg.pair.key_file,
+				d->cfg.pair.previous_key_file };
 	char dir[LB_CFG_PATH_MAX], why[200];
 	size_t i;
 	int err;
@@ -314,8 +342,9 @@ static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
 			d->config_path, d->user.name);
 		return -EACCES;
 	}
-	for (i = 0; a->listen[0] && i < 2; i++)
-		if (keys[i][0] && keel_priv_access(&d->user, keys[i], R_OK))
+	for (i = 0; i < 4; i++)
+		if (keys[i][0] && (i >= 2 || a->listen[0]) &&
+		    keel_priv_access(&d->user, keys[i], R_OK))
 			keel_log(
 				LOG_WARNING,
 				"key file %s: user %s cannot read it: read now, but a reload will fail (chown %s %s)",

@@ -542,7 +542,148 @@ START_TEST(test_health_full)
 }
 END_TEST
 
+/* pair: every key given, then the defaults, then no pair at all. */
+START_TEST(test_pair)
+{
+	static const char y[] =
+		"interfaces: [{name: eth1}]\n"
+		"agents: {listen: \"[::]:9460\", key_file: /etc/keel/site.key}\n"
+		"pair:\n"
+		"  node_id: 65535\n"
+		"  listen: \"[::]:7600\"\n"
+		"  peers:\n"
+		"    - {name: lb2, address: 10.0.3.2:7600}\n" /* line 7 */
+		"    - name: lb-3.site_a\n"
+		"      address: \"[2001:db8::3]:7601\"\n"
+		"  key_file: /etc/keel/pair.key\n"
+		"  key_id: 0\n"
+		"  previous_key_file: /etc/keel/pair.key.old\n"
+		"  previous_key_id: 4294967295\n"
+		"  mtu: 9000\n"
+		"  hello_interval: 5s\n"
+		"  dead_after: 15s\n"
+		"  reannounce: 3600s\n"
+		"  reannounce_rate_max: 1000000\n"
+		"  records_rate_max: 10000000\n"
+		"  batch_delay: 100ms\n"
+		"  bulk_rate: 10000\n"
+		"  alone_after: never\n"
+		"  tables_differ_after: 3600s\n";
+	static const char y2[] =
+		"interfaces: [{name: eth1}]\n"
+		"pair:\n"
+		"  node_id: 1\n"
+		"  listen: 10.0.3.1:7600\n"
+		"  key_file: /etc/keel/pair.key\n"
+		"  peers: [{name: lb2, address: 10.0.3.2:7600}]\n"
+		"  hello_interval: 50ms\n"
+		"  dead_after: 150ms\n"
+		"  alone_after: 1s\n";
+	static const char y3[] =
+		"interfaces: [{name: eth1}]\n"
+		"pair:\n"
+		"  node_id: 2\n"
+		"  listen: 10.0.3.2:7600\n"
+		"  key_file: /etc/keel/pair.key\n"
+		"  peers: [{name: lb1, address: 10.0.3.1:7600}]\n"
+		"  hello_interval: 1s\n";
+	const struct lb_cfg_pair *p;
+	struct lb_config c;
+	struct lb_config_error e;
+	char msg[512];
+	int err;
+
+	err = lb_config_parse(y, strlen(y), "p.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	p = &c.pair;
+	ck_assert(p->on);
+	ck_assert_uint_eq(p->node_id, 65535);
+	ck_assert_str_eq(p->listen, "[::]:7600");
+	ck_assert_uint_eq(p->listen_family, KEEL_F_INET6);
+	check_addr(p->listen_family, p->listen_addr, "::", "listen");
+	ck_assert_uint_eq(p->listen_port, 7600);
+	ck_assert_uint_eq(p->n_peers, 2);
+	ck_assert_str_eq(p->peers[0].name, "lb2");
+	ck_assert_str_eq(p->peers[0].address, "10.0.3.2:7600");
+	ck_assert_uint_eq(p->peers[0].family, KEEL_F_INET);
+	check_addr(p->peers[0].family, p->peers[0].addr, "10.0.3.2",
+		   "peers[0]");
+	ck_assert_uint_eq(p->peers[0].port, 7600);
+	ck_assert_int_eq(p->peers[0].line, 7);
+	ck_assert_str_eq(p->peers[1].name, "lb-3.site_a");
+	ck_assert_uint_eq(p->peers[1].family, KEEL_F_INET6);
+	check_addr(p->peers[1].family, p->peers[1].addr, "2001:db8::3",
+		   "peers[1]");
+	ck_assert_uint_eq(p->peers[1].port, 7601);
+	ck_assert_int_eq(p->peers[1].line, 8);
+	ck_assert_str_eq(p->key_file, "/etc/keel/pair.key");
+	ck_assert_uint_eq(p->key_id, 0);
+	ck_assert_str_eq(p->previous_key_file, "/etc/keel/pair.key.old");
+	ck_assert_uint_eq(p->previous_key_id, 4294967295U);
+	ck_assert_uint_eq(p->mtu, 9000);
+	ck_assert_uint_eq(p->hello_interval_ms, 5000);
+	ck_assert_uint_eq(p->dead_after_ms, 15000);
+	ck_assert_uint_eq(p->reannounce_ms, 3600000);
+	ck_assert_uint_eq(p->reannounce_rate_max, 1000000);
+	ck_assert_uint_eq(p->records_rate_max, 10000000);
+	ck_assert_uint_eq(p->batch_delay_ms, 100);
+	ck_assert_uint_eq(p->bulk_rate, 10000);
+	ck_assert_uint_eq(p->alone_after_ms, 0); /* never */
+	ck_assert_uint_eq(p->tables_differ_after_ms, 3600000);
+	lb_config_free(&c);
+
+	/* The lower bounds; dead_after exactly 3 x hello_interval. */
+	err = lb_config_parse(y2, strlen(y2), "p.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	p = &c.pair;
+	ck_assert(p->on);
+	ck_assert_uint_eq(p->hello_interval_ms, 50);
+	ck_assert_uint_eq(p->dead_after_ms, 150);
+	ck_assert_uint_eq(p->alone_after_ms, 1000);
+	/* The defaults of DESIGN-11 section 6. */
+	ck_assert_uint_eq(p->key_id, 1);
+	ck_assert_str_eq(p->previous_key_file, "");
+	ck_assert_uint_eq(p->mtu, 1500);
+	ck_assert_uint_eq(p->reannounce_ms, 60000);
+	ck_assert_uint_eq(p->reannounce_rate_max, 50000);
+	ck_assert_uint_eq(p->records_rate_max, 200000);
+	ck_assert_uint_eq(p->batch_delay_ms, 10);
+	ck_assert_uint_eq(p->bulk_rate, 500000);
+	ck_assert_uint_eq(p->tables_differ_after_ms, 5000);
+	lb_config_free(&c);
+
+	/* dead_after not given: 5 x hello_interval (1 s at the default). */
+	err = lb_config_parse(y3, strlen(y3), "p.yaml", &c, &e);
+	lb_config_error_format(&e, msg, sizeof(msg));
+	ck_assert_msg(err == 0, "%s", msg);
+	ck_assert_uint_eq(c.pair.dead_after_ms, 5000);
+	ck_assert_uint_eq(c.pair.alone_after_ms, 30000);
+	lb_config_free(&c);
+	err = lb_config_parse(y3, strlen(y3) - strlen("  hello_interval: 1s\n"),
+			      "p.yaml", &c, &e);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(c.pair.hello_interval_ms, 200);
+	ck_assert_uint_eq(c.pair.dead_after_ms, 1000);
+	lb_config_free(&c);
+
+	/* No pair: a single LB, as before. */
+	err = lb_config_parse(y, strlen("interfaces: [{name: eth1}]\n"),
+			      "p.yaml", &c, &e);
+	ck_assert_int_eq(err, 0);
+	ck_assert(!c.pair.on);
+	ck_assert_uint_eq(c.pair.n_peers, 0);
+	lb_config_free(&c);
+}
+END_TEST
+
 #define IF "interfaces:\n  - name: eth1\n" /* lines 1-2 */
+/* lines 3-8 */
+#define PAIR                                                \
+	IF "pair:\n  node_id: 1\n  listen: 10.0.3.1:7600\n" \
+	   "  key_file: /etc/keel/pair.key\n  peers:\n"     \
+	   "    - {name: lb2, address: 10.0.3.2:7600}\n"
 #define SVC "services:\n  - vip: 203.0.113.10\n    protocol: tcp\n" /* 3-5 */
 
 static const struct bad_case {
@@ -803,6 +944,147 @@ static const struct bad_case {
 	  "duration in 0ms..600s" },
 	{ IF "agents:\n  keyfile: /k\n", 4, "agents.keyfile",
 	  "unknown key; expected listen, key_file, key_id, previous_key_file," },
+	/* pair */
+	{ IF "pair: []\n", 3, "pair", "expected a mapping, got a list" },
+	{ IF "pair:\n  listen: 10.0.3.1:7600\n", 4, "pair.node_id",
+	  "required key missing" },
+	{ IF "pair:\n  node_id: 1\n  listen: 10.0.3.1:7600\n"
+	     "  key_file: /etc/keel/pair.key\n",
+	  4, "pair.peers", "required key missing" },
+	{ IF "pair:\n  node_id: 1\n  listen: 10.0.3.1:7600\n"
+	     "  peers: [{name: lb2, address: 10.0.3.2:7600}]\n",
+	  4, "pair.key_file", "required key missing" },
+	{ PAIR "  node_id: 0\n", 9, "pair.node_id",
+	  "duplicate key (first at line 4)" },
+	{ IF "pair:\n  node_id: 0\n", 4, "pair.node_id",
+	  "must be an integer in 1..65535" },
+	{ IF "pair:\n  node_id: 65536\n", 4, "pair.node_id",
+	  "must be an integer in 1..65535" },
+	{ IF "pair:\n  listen: off\n", 4, "pair.listen",
+	  "must be ADDRESS:PORT or [IPV6]:PORT (no pair: for a single LB)" },
+	{ IF "pair:\n  listen: lb1:7600\n", 4, "pair.listen",
+	  "must be ADDRESS:PORT" },
+	{ IF "pair:\n  listen: 10.0.3.1:0\n", 4, "pair.listen",
+	  "port must be in 1..65535" },
+	{ IF "pair:\n  peers: []\n", 4, "pair.peers",
+	  "at least one peer is required" },
+	{ IF
+	  "pair:\n  peers: [{name: a, address: 10.0.3.2:1},"
+	  " {name: b, address: 10.0.3.2:2}, {name: c, address: 10.0.3.2:3},"
+	  " {name: d, address: 10.0.3.2:4}, {name: e, address: 10.0.3.2:5},"
+	  " {name: f, address: 10.0.3.2:6}, {name: g, address: 10.0.3.2:7},"
+	  " {name: h, address: 10.0.3.2:8}, {name: i, address: 10.0.3.2:9}]\n",
+	  4, "pair.peers[8]", "too many peers (max 8)" },
+	{ IF "pair:\n  peers: [{name: \"lb 2\", address: 10.0.3.2:7600}]\n", 4,
+	  "pair.peers[0].name", "must be 1..32 of A-Z a-z 0-9 _ . -" },
+	{ IF "pair:\n  peers:\n    - name: abcdefghijklmnopqrstuvwxyz0123456\n"
+	     "      address: 10.0.3.2:7600\n",
+	  5, "pair.peers[0].name", "must be 1..32 of A-Z a-z 0-9 _ . -" },
+	{ IF "pair:\n  peers:\n    - {name: lb2, address: 10.0.3.2:7600}\n"
+	     "    - {name: lb2, address: 10.0.3.3:7600}\n",
+	  6, "pair.peers[1].name", "duplicate of peers[0]" },
+	{ IF "pair:\n  peers:\n    - {name: lb2, address: 10.0.3.2:7600}\n"
+	     "    - {name: lb3, address: 10.0.3.2:7600}\n",
+	  6, "pair.peers[1].address", "duplicate of peers[0]" },
+	{ IF "pair:\n  peers: [{name: lb2}]\n", 4, "pair.peers[0].address",
+	  "required key missing" },
+	{ IF "pair:\n  peers: [{name: lb2, address: 0.0.0.0:7600}]\n", 4,
+	  "pair.peers[0].address",
+	  "must be a peer's address (not unspecified, multicast or broadcast)" },
+	{ IF "pair:\n  peers: [{name: lb2, address: 10.0.3.2}]\n", 4,
+	  "pair.peers[0].address", "must be ADDRESS:PORT" },
+	{ IF "pair:\n  peers: [{name: lb2, adress: 10.0.3.2:1}]\n", 4,
+	  "pair.peers[0].adress", "unknown key; expected name, address" },
+	{ IF "pair:\n  node_id: 1\n  listen: 10.0.3.1:7600\n"
+	     "  key_file: /etc/keel/pair.key\n"
+	     "  peers: [{name: lb2, address: 10.0.3.1:7600}]\n",
+	  7, "pair.peers[0].address", "is pair.listen" },
+	{ IF "pair:\n  node_id: 1\n  listen: 10.0.3.1:7600\n"
+	     "  key_file: /etc/keel/pair.key\n"
+	     "  peers: [{name: lb2, address: \"[2001:db8::2]:7600\"}]\n",
+	  7, "pair.peers[0].address",
+	  "an IPv6 peer cannot be reached from listen 10.0.3.1:7600 (only [::] takes both families)" },
+	{ IF "pair:\n  node_id: 1\n  listen: 0.0.0.0:7600\n"
+	     "  key_file: /etc/keel/pair.key\n"
+	     "  peers: [{name: lb2, address: \"[2001:db8::2]:7600\"}]\n",
+	  7, "pair.peers[0].address",
+	  "an IPv6 peer cannot be reached from listen 0.0.0.0:7600" },
+	{ IF "pair:\n  node_id: 1\n  listen: \"[2001:db8::1]:7600\"\n"
+	     "  key_file: /etc/keel/pair.key\n"
+	     "  peers: [{name: lb2, address: 10.0.3.2:7600}]\n",
+	  7, "pair.peers[0].address",
+	  "an IPv4 peer cannot be reached from listen [2001:db8::1]:7600" },
+	{ IF "pair:\n  key_file: etc/keel/pair.key\n", 4, "pair.key_file",
+	  "absolute path" },
+	{ PAIR "agents:\n  key_file: /etc/keel/pair.key\n", 6, "pair.key_file",
+	  "same file as agents.key_file (every real server holds that key)" },
+	{ "agents:\n  key_file: /etc/keel/old.key\n"
+	  "  previous_key_file: /etc/keel/pair.key\n  previous_key_id: 2\n" PAIR,
+	  10, "pair.key_file",
+	  "same file as agents.previous_key_file (every real server holds that key)" },
+	{ PAIR "  previous_key_file: /etc/keel/site.key\n  previous_key_id: 2\n"
+	       "agents:\n  key_file: /etc/keel/site.key\n",
+	  9, "pair.previous_key_file",
+	  "same file as agents.key_file (every real server holds that key)" },
+	{ PAIR "  key_id: 4294967296\n", 9, "pair.key_id",
+	  "integer in 0..4294967295" },
+	{ PAIR "  previous_key_file: /k.old\n", 4, "pair.previous_key_id",
+	  "previous_key_file and previous_key_id go together" },
+	{ PAIR "  previous_key_id: 2\n", 4, "pair.previous_key_file",
+	  "previous_key_file and previous_key_id go together" },
+	{ PAIR "  previous_key_file: /k.old\n  previous_key_id: 1\n", 10,
+	  "pair.previous_key_id", "must differ from key_id (1)" },
+	{ PAIR
+	  "  previous_key_file: /etc/keel/pair.key\n  previous_key_id: 2\n",
+	  9, "pair.previous_key_file", "same file as key_file" },
+	{ PAIR "  mtu: 1279\n", 9, "pair.mtu", "integer in 1280..9000" },
+	{ PAIR "  mtu: 9001\n", 9, "pair.mtu", "integer in 1280..9000" },
+	{ PAIR "  hello_interval: 49ms\n", 9, "pair.hello_interval",
+	  "duration in 50ms..5s" },
+	{ PAIR "  hello_interval: 6s\n", 9, "pair.hello_interval",
+	  "duration in 50ms..5s" },
+	{ PAIR "  dead_after: 599ms\n", 9, "pair.dead_after",
+	  "must be at least 3 x hello_interval (600ms)" },
+	{ PAIR "  hello_interval: 1s\n  dead_after: 2999ms\n", 10,
+	  "pair.dead_after", "must be at least 3 x hello_interval (3000ms)" },
+	{ PAIR "  dead_after: 61s\n", 9, "pair.dead_after",
+	  "duration in 150ms..60s" },
+	{ PAIR "  reannounce: 9s\n", 9, "pair.reannounce",
+	  "duration in 10000ms..3600s" },
+	{ PAIR "  reannounce: 3601s\n", 9, "pair.reannounce",
+	  "duration in 10000ms..3600s" },
+	{ PAIR "  reannounce: 32768s\n", 9, "pair.reannounce",
+	  "duration in 10000ms..3600s" },
+	{ PAIR "  reannounce_rate_max: 999\n", 9, "pair.reannounce_rate_max",
+	  "integer in 1000..1000000" },
+	{ PAIR "  reannounce_rate_max: 1000001\n", 9,
+	  "pair.reannounce_rate_max", "integer in 1000..1000000" },
+	{ PAIR "  records_rate_max: 999\n", 9, "pair.records_rate_max",
+	  "integer in 1000..10000000" },
+	{ PAIR "  records_rate_max: 10000001\n", 9, "pair.records_rate_max",
+	  "integer in 1000..10000000" },
+	{ PAIR "  batch_delay: 0ms\n", 9, "pair.batch_delay",
+	  "must be a duration in 1ms..100ms" },
+	{ PAIR "  batch_delay: 101ms\n", 9, "pair.batch_delay",
+	  "must be a duration in 1ms..100ms" },
+	{ PAIR "  bulk_rate: 9999\n", 9, "pair.bulk_rate",
+	  "integer in 10000..10000000" },
+	{ PAIR "  bulk_rate: 10000001\n", 9, "pair.bulk_rate",
+	  "integer in 10000..10000000" },
+	{ PAIR "  alone_after: 999ms\n", 9, "pair.alone_after",
+	  "must be a duration in 1s..3600s or never" },
+	{ PAIR "  alone_after: 3601s\n", 9, "pair.alone_after",
+	  "must be a duration in 1s..3600s or never" },
+	{ PAIR "  alone_after: \"never\"\n", 9, "pair.alone_after",
+	  "must be a duration in 1s..3600s or never" },
+	{ PAIR "  alone_after: always\n", 9, "pair.alone_after",
+	  "must be a duration in 1s..3600s or never" },
+	{ PAIR "  tables_differ_after: 999ms\n", 9, "pair.tables_differ_after",
+	  "duration in 1000ms..3600s" },
+	{ PAIR "  tables_differ_after: 3601s\n", 9, "pair.tables_differ_after",
+	  "duration in 1000ms..3600s" },
+	{ PAIR "  node: 1\n", 9, "pair.node",
+	  "unknown key; expected node_id, listen, peers, key_file, key_id, previous_key_file, previous_key_id, mtu, hello_interval, dead_after, reannounce, reannounce_rate_max, records_rate_max, batch_delay, bulk_rate, alone_after, tables_differ_after" },
 	/* health */
 	{ IF SVC "    health: agent\n", 6, "services[0].health",
 	  "expected a mapping, got a scalar" },
@@ -1158,6 +1440,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_format, 0, N(fmt_cases));
 	tcase_add_test(tc, test_health_defaults);
 	tcase_add_test(tc, test_health_full);
+	tcase_add_test(tc, test_pair);
 	tcase_add_test(tc, test_too_many_services);
 	tcase_add_test(tc, test_too_many_reals);
 	tcase_add_test(tc, test_alias_bomb);
