@@ -23,7 +23,7 @@
 #include "lb_maglev.h"
 #include "lb_model.h"
 
-#define SERVICES 64
+#define SERVICES 64U
 #define LOOKUPS (1U << 20)
 
 static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
@@ -96,9 +96,9 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		runs = atoi(argv[2]);
 	if (argc > 3 || runs < 1 || nreals < SERVICES ||
-	    nreals > KEEL_MAX_REALS - 1) {
+	    nreals > KEEL_MAX_REALS - 1U) {
 		fprintf(stderr, "usage: %s [reals %u..%u] [runs]\n", argv[0],
-			SERVICES, KEEL_MAX_REALS - 1);
+			SERVICES, KEEL_MAX_REALS - 1U);
 		return 2;
 	}
 	snprintf(instance, sizeof(instance), "bench-model-%d", getpid());
