@@ -282,3 +282,50 @@ out:
 	free(slots);
 	return err;
 }
+
+uint32_t lb_maglev_ident(const uint8_t *key, size_t key_len)
+{
+	uint8_t h[crypto_generichash_BYTES_MIN];
+	uint32_t tag;
+
+	/* Needs no sodium_init(): BLAKE2b's portable code is the default. */
+	crypto_generichash(h, sizeof(h), key, key_len, NULL, 0);
+	memcpy(&tag, h, sizeof(tag));
+	return tag;
+}
+
+static void lb_maglev_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+int lb_maglev_digest(const uint32_t *table, uint32_t size, uint32_t flags,
+		     const uint32_t *ident, uint32_t n_ident,
+		     uint8_t out[LB_MAGLEV_DIGEST_BYTES])
+{
+	crypto_generichash_state st;
+	uint32_t buf[1024]; /* tags of 1024 slots per update */
+	uint32_t i, n = 0;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	crypto_generichash_init(&st, NULL, 0, LB_MAGLEV_DIGEST_BYTES);
+	lb_maglev_put_be32((uint8_t *)&buf[0], size);
+	lb_maglev_put_be32((uint8_t *)&buf[1], flags);
+	crypto_generichash_update(&st, (const uint8_t *)buf, 8);
+	for (i = 0; i < size; i++) {
+		if (table[i] >= n_ident)
+			return -EINVAL;
+		buf[n++] = table[i] == KEEL_REAL_NONE ? 0 : ident[table[i]];
+		if (n == sizeof(buf) / sizeof(buf[0]) || i + 1 == size) {
+			crypto_generichash_update(&st, (const uint8_t *)buf,
+						  n * sizeof(buf[0]));
+			n = 0;
+		}
+	}
+	crypto_generichash_final(&st, out, LB_MAGLEV_DIGEST_BYTES);
+	return 0;
+}

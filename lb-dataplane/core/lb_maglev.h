@@ -33,4 +33,27 @@ struct lb_maglev_real {
 int lb_maglev_build(const struct lb_maglev_real *reals, size_t n, uint32_t size,
 		    uint32_t *table);
 
+/*
+ * A table's digest, for comparing the tables two LBs built (docs/pair.md,
+ * "Maglev table digests").  Ids are per LB, so a slot is hashed as its
+ * real's identity tag:
+ *   ident(key) = the first 4 bytes of BLAKE2b-128(key), e.g. key = family
+ *                (4 or 6) followed by the 16-byte address;
+ *   digest     = BLAKE2b-128(size, flags (4 bytes each, big-endian), then
+ *                ident of the real in each slot in slot order, 4 zero
+ *                bytes for an empty slot).
+ * It hashes the table, not its inputs, so a change to the Maglev code
+ * shows too.  The tag is returned as its 4 bytes in memory order.
+ */
+#define LB_MAGLEV_DIGEST_BYTES 16
+uint32_t lb_maglev_ident(const uint8_t *key, size_t key_len);
+/*
+ * ident[id] is the tag of the real with that id, for ids below n_ident;
+ * table entries KEEL_REAL_NONE are empty slots.  0, or -EINVAL (an entry
+ * >= n_ident), -EIO (libsodium failed to initialise).
+ */
+int lb_maglev_digest(const uint32_t *table, uint32_t size, uint32_t flags,
+		     const uint32_t *ident, uint32_t n_ident,
+		     uint8_t out[LB_MAGLEV_DIGEST_BYTES]);
+
 #endif /* LB_MAGLEV_H */

@@ -165,6 +165,43 @@ static void lb_svc_count_shares(struct lb_service *s)
 			n[s->ring[i]] = 0;
 }
 
+/* The identity tag of a real, for digests (lb_maglev.h). */
+static uint32_t lb_real_ident(uint8_t family, const __be32 addr[4])
+{
+	uint8_t key[17];
+
+	key[0] = family;
+	memcpy(&key[1], addr, 16);
+	return lb_maglev_ident(key, sizeof(key));
+}
+
+/* s->digest of s->ring: once per built or adopted ring, never per lookup. */
+static int lb_svc_digest(struct lb_service *s)
+{
+	static uint32_t ident[KEEL_MAX_REALS];
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->n_reals; i++)
+		ident[s->reals[i].id] = s->reals[i].ident;
+	err = lb_maglev_digest(s->ring, s->ring_size, s->flags, ident,
+			       KEEL_MAX_REALS, s->digest);
+	/* Cleared for the next service: an id another service holds is
+	 * an empty slot here (never, after adoption's checks). */
+	for (i = 0; i < s->n_reals; i++)
+		ident[s->reals[i].id] = 0;
+	return err;
+}
+
+int lb_model_ring_digest(const struct lb_service *s,
+			 uint8_t out[LB_MAGLEV_DIGEST_BYTES])
+{
+	if (!s->ring)
+		return -ENOENT;
+	memcpy(out, s->digest, LB_MAGLEV_DIGEST_BYTES);
+	return 0;
+}
+
 static int lb_adopt_svc(const struct keel_vip_key *k,
 			const struct keel_svc_info *info, void *arg)
 {
@@ -246,6 +283,7 @@ static int lb_adopt_reals(struct lb_model *m)
 		r->ifindex = info.ifindex;
 		r->mac_ok = info.ifindex != 0;
 		r->gen = info.gen;
+		r->ident = lb_real_ident(r->family, r->addr);
 		m->real_used[id] = 1;
 		if (lb_svc_index_last(m, s))
 			return -ENOMEM;
@@ -269,8 +307,14 @@ int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 		lb_model_free(m);
 		return err;
 	}
-	for (i = 0; i < m->n_svcs; i++)
+	for (i = 0; i < m->n_svcs; i++) {
 		lb_svc_count_shares(m->svcs[i]);
+		err = lb_svc_digest(m->svcs[i]);
+		if (err) {
+			lb_model_free(m);
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -432,6 +476,7 @@ int lb_model_real_add(struct lb_model *m, struct lb_service *s, uint8_t family,
 	r->id = id;
 	r->family = family;
 	memcpy(r->addr, addr, 16);
+	r->ident = lb_real_ident(family, addr);
 	if (lb_svc_index_last(m, s)) {
 		s->n_reals--;
 		m->real_used[id] = 0;
@@ -626,6 +671,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	s->ring = next;
 	next = NULL;
 	lb_svc_count_shares(s);
+	err = lb_svc_digest(s);
 out:
 	free(next);
 	return err;

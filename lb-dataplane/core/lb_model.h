@@ -25,6 +25,7 @@
 #include "keel_maps.h"
 #include "lb_dp.h"
 #include "lb_htab.h"
+#include "lb_maglev.h"
 
 struct lb_real {
 	uint32_t id;
@@ -38,6 +39,7 @@ struct lb_real {
 	uint32_t ifindex;
 	uint32_t gen;
 	uint32_t ring_entries; /* its share of the service's ring (s->ring) */
+	uint32_t ident; /* lb_maglev_ident(family, addr): the same on every LB */
 	bool deleted; /* staged for removal */
 	bool dirty;
 };
@@ -49,6 +51,7 @@ struct lb_service {
 	uint32_t ring_size;
 	uint32_t flags; /* KEEL_SVC_F_* */
 	uint32_t *ring; /* what the kernel's ring holds; NULL until published */
+	uint8_t digest[LB_MAGLEV_DIGEST_BYTES]; /* of ring, when it changes */
 	uint32_t next_ring_size; /* staged resize, 0 if none */
 	struct lb_real *reals;
 	size_t n_reals, cap_reals;
@@ -127,6 +130,15 @@ void lb_model_real_del(struct lb_service *s, struct lb_real *r);
 /* Does the real take new flows / keep its flows after the next commit? */
 bool lb_real_usable(const struct lb_real *r);
 bool lb_real_selectable(const struct lb_real *r);
+
+/*
+ * The digest of the service's committed ring (lb_maglev_digest(), by the
+ * reals' addresses, not their ids): equal on two LBs whose rings send
+ * every slot to the same address.  Computed when the ring is built or
+ * adopted; this only copies it.  0, or -ENOENT before the first commit.
+ */
+int lb_model_ring_digest(const struct lb_service *s,
+			 uint8_t out[LB_MAGLEV_DIGEST_BYTES]);
 
 int lb_model_commit(struct lb_model *m, struct lb_commit_stats *st);
 

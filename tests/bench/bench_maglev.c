@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * bench_maglev.c - time lb_maglev_build, and the rebuild after one real
- * is removed, with the number of entries that rebuild changed.
+ * is removed, with the number of entries that rebuild changed; then
+ * lb_maglev_digest of the built table (what lb_model adds to a ring
+ * rebuild, docs/pair.md), with the build's median in the same run.
  *
  * usage: bench_maglev [runs]
  */
@@ -70,7 +72,8 @@ int main(int argc, char **argv)
 {
 	struct lb_maglev_real *reals = NULL;
 	uint32_t *before = NULL, *after = NULL;
-	double *us = NULL;
+	double *us = NULL, dg_build[ARRAY_SIZE(cases)];
+	uint32_t *ident = NULL;
 	int runs = RUNS_DEFAULT, err = 0;
 	size_t c;
 
@@ -84,7 +87,8 @@ int main(int argc, char **argv)
 	before = calloc(KEEL_RING_SIZE_MAX, sizeof(*before));
 	after = calloc(KEEL_RING_SIZE_MAX, sizeof(*after));
 	us = calloc(runs, sizeof(*us));
-	if (!reals || !before || !after || !us) {
+	ident = calloc(1001, sizeof(*ident));
+	if (!reals || !before || !after || !us || !ident) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -122,12 +126,45 @@ int main(int argc, char **argv)
 		printf("%5u %8u %-8s %9.0f %9.0f %9.0f %9.0f %8u %8u\n", n,
 		       size, cases[c].weights, med, min, us[runs / 2], us[0],
 		       changed, other);
+		dg_build[c] = med;
 	}
 	printf("\nchanged: entries that differ after the rebuild; other: "
 	       "those not owned by the removed real\n");
+
+	printf("\nlb_maglev_digest of the table built, %d runs each, "
+	       "microseconds\n\n",
+	       runs);
+	printf("%5s %8s %9s %9s %9s\n", "N", "M", "median", "min", "%build");
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		uint32_t n = cases[c].n, size = cases[c].size, i;
+		uint8_t d[LB_MAGLEV_DIGEST_BYTES];
+		int k;
+
+		for (i = 0; i < n; i++) {
+			real_init(&reals[i], i, cases[c].w[i % cases[c].nw]);
+			ident[i + 1] =
+				lb_maglev_ident(reals[i].key, reals[i].key_len);
+		}
+		err = lb_maglev_build(reals, n, size, before);
+		for (k = 0; !err && k < runs; k++) {
+			double t0 = now_us();
+
+			err = lb_maglev_digest(before, size, 0, ident, n + 1,
+					       d);
+			us[k] = now_us() - t0;
+		}
+		if (err)
+			goto out;
+		qsort(us, runs, sizeof(*us), cmp_double);
+		printf("%5u %8u %9.0f %9.0f %8.1f%%\n", n, size, us[runs / 2],
+		       us[0], 100 * us[runs / 2] / dg_build[c]);
+	}
+	printf("\n%%build: the digest's median over the build's median "
+	       "above\n");
 out:
 	if (err)
 		fprintf(stderr, "lb_maglev_build: %s\n", strerror(-err));
+	free(ident);
 	free(us);
 	free(after);
 	free(before);

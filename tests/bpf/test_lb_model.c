@@ -2,8 +2,10 @@
 /*
  * lb_model against the kernel's maps: only changed ring entries are
  * written, a second view adopts the pinned state exactly (what a restarted
- * lbd does), ring resizes swap rings, address markers follow services, and
- * a reused real id gets a new generation.
+ * lbd does), ring resizes swap rings, address markers follow services, a
+ * reused real id gets a new generation, the indexes find reals by address
+ * and id through adds, removals and reloads, and ring digests depend on
+ * what each slot's address is, not on ids.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -21,6 +23,7 @@
 static struct lb_dp *dp;
 static struct lb_model m;
 static char instance[64];
+static char instance_b[64]; /* a second LB, for digests */
 static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
 
 /*
@@ -31,8 +34,10 @@ static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x10 };
 static void pins_clear(void)
 {
 	struct lb_dp_opts o = { .instance = instance };
+	struct lb_dp_opts ob = { .instance = instance_b };
 
 	lb_dp_unload(&o);
+	lb_dp_unload(&ob);
 }
 
 static void setup(void)
@@ -62,16 +67,22 @@ static struct keel_vip_key vip(const char *addr, uint16_t port, uint8_t proto)
 	return k;
 }
 
-static struct lb_real *real(struct lb_service *s, int n, uint32_t weight)
+static struct lb_real *real_in(struct lb_model *mm, struct lb_service *s, int n,
+			       uint32_t weight)
 {
 	__be32 a[4] = { htonl(0x0a000000 + n) };
 	struct lb_real *r;
 
-	ck_assert_int_eq(lb_model_real_add(&m, s, KEEL_F_INET, a, weight, &r),
+	ck_assert_int_eq(lb_model_real_add(mm, s, KEEL_F_INET, a, weight, &r),
 			 0);
 	lb_model_real_set_state(s, r, KEEL_RS_UP);
 	lb_model_real_set_mac(s, r, mac, mac, 1);
 	return r;
+}
+
+static struct lb_real *real(struct lb_service *s, int n, uint32_t weight)
+{
+	return real_in(&m, s, n, weight);
 }
 
 static uint32_t ring_diff(const uint32_t *a, const uint32_t *b, uint32_t n)
@@ -247,6 +258,233 @@ START_TEST(test_id_reuse_generation)
 }
 END_TEST
 
+/* Real n's address, as real() makes it. */
+static void addr_of(int n, __be32 a[4])
+{
+	memset(a, 0, 16);
+	a[0] = htonl(0x0a000000 + n);
+}
+
+/* The id of real n in s by every index, or 0 where none holds it. */
+static uint32_t lookups(struct lb_model *mm, struct lb_service *s, int n)
+{
+	uint32_t cur = LB_HTAB_START, id, at = 0;
+	struct lb_service *in = NULL;
+	struct lb_real *r, *b;
+	__be32 a[4];
+
+	addr_of(n, a);
+	r = lb_model_real_find(s, KEEL_F_INET, a);
+	if (!r)
+		return 0;
+	ck_assert_mem_eq(r->addr, a, 16);
+	b = lb_model_real_by_id(mm, r->id, &in);
+	ck_assert_ptr_eq(b, r);
+	ck_assert_ptr_eq(in, s);
+	while ((id = lb_model_real_at(mm, KEEL_F_INET, a, &cur)) !=
+	       LB_HTAB_NONE)
+		if (id == r->id)
+			at = id;
+	ck_assert_uint_eq(at, r->id);
+	return r->id;
+}
+
+/*
+ * The indexes (service by key, real by address, by id, at an address in
+ * any service) after adds, a removal that moves reals in their array,
+ * and a reload by a second view of the same maps.
+ */
+START_TEST(test_index_lookups)
+{
+	struct keel_vip_key k1 = vip("203.0.113.50", 80, IPPROTO_TCP);
+	struct keel_vip_key k2 = vip("203.0.113.50", 443, IPPROTO_TCP);
+	struct lb_dp_opts o = { .instance = instance };
+	uint32_t id[6], cur = LB_HTAB_START, n_at = 0;
+	struct lb_service *s1, *s2, *a1;
+	struct lb_real *gone;
+	struct lb_model m2;
+	struct lb_dp *dp2;
+	__be32 a[4];
+	int i;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k1, 0, 0, &s1), 0);
+	ck_assert_int_eq(lb_model_svc_add(&m, &k2, 0, 251, &s2), 0);
+	ck_assert_ptr_eq(lb_model_svc_find(&m, &k1), s1);
+	ck_assert_ptr_eq(lb_model_svc_find(&m, &k2), s2);
+	/* Found as soon as added, before any commit. */
+	for (i = 1; i <= 5; i++) {
+		real(s1, i, 1);
+		id[i] = lookups(&m, s1, i);
+		ck_assert_uint_ne(id[i], 0);
+	}
+	real(s2, 3, 1); /* the same address in another service */
+	ck_assert_uint_ne(lookups(&m, s2, 3), id[3]);
+	ck_assert_uint_eq(lookups(&m, s2, 1), 0);
+	ck_assert_ptr_null(lb_model_real_by_id(&m, 0, NULL));
+	ck_assert_ptr_null(lb_model_real_by_id(&m, KEEL_MAX_REALS, NULL));
+	ck_assert_ptr_null(lb_model_real_by_id(&m, id[5] + 100, NULL));
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+
+	/* Removing real 2 moves 3..5 down in s1->reals. */
+	addr_of(2, a);
+	gone = lb_model_real_find(s1, KEEL_F_INET, a);
+	lb_model_real_del(s1, gone);
+	ck_assert_ptr_null(lb_model_real_find(s1, KEEL_F_INET, a));
+	ck_assert_ptr_eq(lb_model_real_by_id(&m, id[2], NULL), gone);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_ptr_null(lb_model_real_by_id(&m, id[2], NULL));
+	ck_assert_uint_eq(lb_model_real_at(&m, KEEL_F_INET, a, &cur),
+			  LB_HTAB_NONE);
+	for (i = 1; i <= 5; i++)
+		ck_assert_uint_eq(lookups(&m, s1, i), i == 2 ? 0 : id[i]);
+	/* Real 3 is at its address in both services. */
+	addr_of(3, a);
+	cur = LB_HTAB_START;
+	while (lb_model_real_at(&m, KEEL_F_INET, a, &cur) != LB_HTAB_NONE)
+		n_at++;
+	ck_assert_uint_eq(n_at, 2);
+
+	/* A restarted daemon's view finds the same reals under the same ids. */
+	ck_assert_int_eq(lb_dp_open(&o, &dp2), 0);
+	ck_assert_int_eq(lb_model_init(&m2, dp2), 0);
+	a1 = lb_model_svc_find(&m2, &k1);
+	ck_assert_ptr_nonnull(a1);
+	for (i = 1; i <= 5; i++)
+		ck_assert_uint_eq(lookups(&m2, a1, i), i == 2 ? 0 : id[i]);
+	ck_assert_uint_eq(lookups(&m2, lb_model_svc_find(&m2, &k2), 3),
+			  lookups(&m, s2, 3));
+	lb_model_free(&m2);
+	lb_dp_close(dp2);
+}
+END_TEST
+
+/*
+ * Ring digests: a second LB (its own maps) with the same config, reals
+ * added in the opposite order after another service took the first ids,
+ * builds the same ring under other ids and so the same digest.  Each row
+ * then changes one thing on the second LB: the digest must differ, and
+ * where the change is undone, match again.
+ */
+enum dg_change { DG_NONE, DG_WEIGHT, DG_REPLACE, DG_DRAIN, DG_FLAGS, DG_SIZE };
+
+static const struct dg_row {
+	const char *name;
+	enum dg_change change;
+	bool undo;
+} dg_rows[] = {
+	{ "same config, other order and ids", DG_NONE, false },
+	{ "a weight changed", DG_WEIGHT, true },
+	{ "a real replaced by another address", DG_REPLACE, false },
+	{ "a real drained", DG_DRAIN, true },
+	{ "persistence on", DG_FLAGS, true },
+	{ "another ring size", DG_SIZE, false },
+};
+
+START_TEST(test_ring_digest)
+{
+	const struct dg_row *row = &dg_rows[_i];
+	struct keel_vip_key k = vip("203.0.113.60", 80, IPPROTO_TCP);
+	struct keel_vip_key other = vip("203.0.113.61", 80, IPPROTO_TCP);
+	struct lb_dp_opts ob = { .instance = instance_b,
+				 .conn_table_size = 1024 };
+	uint8_t da[LB_MAGLEV_DIGEST_BYTES], db[LB_MAGLEV_DIGEST_BYTES];
+	struct lb_service *sa, *sb, *so;
+	struct lb_real *ra[4], *rb[4];
+	struct lb_model mb;
+	struct lb_dp *dpb;
+	int i;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 0, &sa), 0);
+	ck_assert_int_eq(lb_model_ring_digest(sa, da), -ENOENT);
+	for (i = 1; i <= 3; i++)
+		ra[i] = real(sa, i, i);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(lb_model_ring_digest(sa, da), 0);
+
+	ck_assert_int_eq(lb_dp_load(&ob, &dpb), 0);
+	ck_assert_int_eq(lb_model_init(&mb, dpb), 0);
+	ck_assert_int_eq(lb_model_svc_add(&mb, &other, 0, 0, &so), 0);
+	real_in(&mb, so, 9, 1);
+	ck_assert_int_eq(lb_model_svc_add(&mb, &k, 0, 0, &sb), 0);
+	for (i = 3; i >= 1; i--)
+		rb[i] = real_in(&mb, sb, i, i);
+	ck_assert_int_eq(lb_model_commit(&mb, NULL), 0);
+	for (i = 1; i <= 3; i++)
+		ck_assert_uint_ne(ra[i]->id, rb[i]->id);
+	ck_assert_uint_ne(ring_diff(sa->ring, sb->ring, sa->ring_size), 0);
+	ck_assert_int_eq(lb_model_ring_digest(sb, db), 0);
+	ck_assert_mem_eq(da, db, sizeof(da));
+
+	switch (row->change) {
+	case DG_NONE:
+		break;
+	case DG_WEIGHT:
+		lb_model_real_set_weight(sb, rb[2], 5);
+		break;
+	case DG_REPLACE:
+		lb_model_real_del(sb, rb[2]);
+		real_in(&mb, sb, 4, 2);
+		break;
+	case DG_DRAIN:
+		lb_model_real_set_state(sb, rb[2], KEEL_RS_DRAINING);
+		break;
+	case DG_FLAGS:
+		ck_assert_int_eq(
+			lb_model_svc_set(&mb, sb, KEEL_SVC_F_PERSISTENT, 0), 0);
+		break;
+	case DG_SIZE:
+		ck_assert_int_eq(lb_model_svc_set(&mb, sb, 0, 1009), 0);
+		break;
+	}
+	ck_assert_int_eq(lb_model_commit(&mb, NULL), 0);
+	ck_assert_int_eq(lb_model_ring_digest(sb, db), 0);
+	ck_assert_msg((memcmp(da, db, sizeof(da)) == 0) ==
+			      (row->change == DG_NONE),
+		      "%s: digests %s", row->name,
+		      row->change == DG_NONE ? "differ" : "equal");
+
+	if (row->undo) {
+		/* rb[] stay valid: no real was added or removed. */
+		lb_model_real_set_weight(sb, rb[2], 2);
+		lb_model_real_set_state(sb, rb[2], KEEL_RS_UP);
+		ck_assert_int_eq(lb_model_svc_set(&mb, sb, 0, 0), 0);
+		ck_assert_int_eq(lb_model_commit(&mb, NULL), 0);
+		ck_assert_int_eq(lb_model_ring_digest(sb, db), 0);
+		ck_assert_mem_eq(da, db, sizeof(da));
+	}
+	lb_model_free(&mb);
+	lb_dp_unpin(dpb);
+	lb_dp_close(dpb);
+}
+END_TEST
+
+/* A restarted daemon's view computes the digest of the adopted ring. */
+START_TEST(test_ring_digest_adopt)
+{
+	struct keel_vip_key k = vip("2001:db8::60", 0, IPPROTO_UDP);
+	struct lb_dp_opts o = { .instance = instance };
+	uint8_t da[LB_MAGLEV_DIGEST_BYTES], db[LB_MAGLEV_DIGEST_BYTES];
+	struct lb_service *s;
+	struct lb_model m2;
+	struct lb_dp *dp2;
+	int i;
+
+	ck_assert_int_eq(
+		lb_model_svc_add(&m, &k, KEEL_SVC_F_PERSISTENT, 251, &s), 0);
+	for (i = 1; i <= 4; i++)
+		real(s, i, i);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(lb_model_ring_digest(s, da), 0);
+	ck_assert_int_eq(lb_dp_open(&o, &dp2), 0);
+	ck_assert_int_eq(lb_model_init(&m2, dp2), 0);
+	ck_assert_int_eq(lb_model_ring_digest(lb_model_svc_find(&m2, &k), db),
+			 0);
+	ck_assert_mem_eq(da, db, sizeof(da));
+	lb_model_free(&m2);
+	lb_dp_close(dp2);
+}
+END_TEST
+
 static const struct bad_svc {
 	const char *addr;
 	uint16_t port;
@@ -283,12 +521,17 @@ int main(void)
 	}
 	/* The runner's pid: the same in every forked test and in pins_clear. */
 	snprintf(instance, sizeof(instance), "model-%d", getpid());
+	snprintf(instance_b, sizeof(instance_b), "model-%d-b", getpid());
 	tcase_add_unchecked_fixture(tc, pins_clear, pins_clear);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_diff_only);
 	tcase_add_test(tc, test_adopt);
 	tcase_add_test(tc, test_resize_and_markers);
 	tcase_add_test(tc, test_id_reuse_generation);
+	tcase_add_test(tc, test_index_lookups);
+	tcase_add_loop_test(tc, test_ring_digest, 0,
+			    sizeof(dg_rows) / sizeof(dg_rows[0]));
+	tcase_add_test(tc, test_ring_digest_adopt);
 	tcase_add_loop_test(tc, test_bad_services, 0,
 			    sizeof(bad_svcs) / sizeof(bad_svcs[0]));
 	tcase_set_timeout(tc, 30);

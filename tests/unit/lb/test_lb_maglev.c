@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * test_lb_maglev.c - lb_maglev: balance, disruption on removal, independence
- * from input order, weights, argument checks, pinned output (primes:
- * tests/unit/keel/test_keel_prime.c).
+ * from input order, weights, argument checks, pinned output, digests
+ * (primes: tests/unit/keel/test_keel_prime.c).
  */
 #include <check.h>
 #include "check_run.h"
@@ -502,6 +502,58 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/*
+ * Digests, pinned: two LBs running different keel versions must agree on
+ * them.  The expected bytes come from Python's hashlib.blake2b
+ * (digest_size=16), not from this code: ident = blake2b(key)[:4],
+ * digest = blake2b(be32 size, be32 flags, ident of each slot).
+ */
+static const uint8_t dg_key1[17] = { KEEL_F_INET, 192, 0, 2, 1 };
+/* 2001:db8::2 */
+static const uint8_t dg_key2[17] = {
+	KEEL_F_INET6, 0x20, 0x01, 0x0d, 0xb8, [16] = 2,
+};
+static const uint32_t dg_t1[] = { 1, 2, 0, 1, 2, 2, 1 };
+static const uint32_t dg_t2[] = { 0, 0, 0 };
+static const uint32_t dg_t3[] = { 1, 3 }; /* id 3 has no tag: n_ident 3 */
+
+static const struct {
+	const uint32_t *table;
+	uint32_t size, flags;
+	int err;
+	const char *hex;
+} digest_cases[] = {
+	{ dg_t1, 7, 1, 0, "fa6ca09d31d87f4fd85dd872e1ba3245" },
+	{ dg_t2, 3, 0, 0, "fd675c25f6789a220361c9c40a3f8248" },
+	{ dg_t3, 2, 0, -EINVAL, NULL },
+};
+
+START_TEST(test_digest)
+{
+	uint32_t ident[3] = { 0 };
+	uint8_t out[LB_MAGLEV_DIGEST_BYTES], want[LB_MAGLEV_DIGEST_BYTES];
+	const uint8_t tag1[4] = { 0xd5, 0xe0, 0x2d, 0x94 };
+	const uint8_t tag2[4] = { 0x04, 0xcb, 0x45, 0xd8 };
+	size_t i;
+
+	ident[1] = lb_maglev_ident(dg_key1, sizeof(dg_key1));
+	ident[2] = lb_maglev_ident(dg_key2, sizeof(dg_key2));
+	ck_assert_mem_eq(&ident[1], tag1, 4);
+	ck_assert_mem_eq(&ident[2], tag2, 4);
+	ck_assert_int_eq(
+		lb_maglev_digest(digest_cases[_i].table, digest_cases[_i].size,
+				 digest_cases[_i].flags, ident, 3, out),
+		digest_cases[_i].err);
+	if (!digest_cases[_i].hex)
+		return;
+	for (i = 0; i < sizeof(want); i++)
+		ck_assert_int_eq(sscanf(digest_cases[_i].hex + 2 * i, "%2hhx",
+					&want[i]),
+				 1);
+	ck_assert_mem_eq(out, want, sizeof(want));
+}
+END_TEST
+
 static Suite *maglev_suite(void)
 {
 	Suite *s = suite_create("maglev");
@@ -537,6 +589,10 @@ static Suite *maglev_suite(void)
 
 	tc = tcase_create("golden");
 	tcase_add_test(tc, test_golden);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("digest");
+	tcase_add_loop_test(tc, test_digest, 0, ARRAY_SIZE(digest_cases));
 	suite_add_tcase(s, tc);
 
 	return s;
