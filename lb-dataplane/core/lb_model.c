@@ -175,7 +175,7 @@ static uint32_t lb_real_ident(uint8_t family, const __be32 addr[4])
 	return lb_maglev_ident(key, sizeof(key));
 }
 
-/* s->digest of s->ring: once per built or adopted ring, never per lookup. */
+/* s->digest of s->ring: once per built or adopted ring, on the first ask. */
 static int lb_svc_digest(struct lb_service *s)
 {
 	static uint32_t ident[KEEL_MAX_REALS];
@@ -193,11 +193,19 @@ static int lb_svc_digest(struct lb_service *s)
 	return err;
 }
 
-int lb_model_ring_digest(const struct lb_service *s,
+int lb_model_ring_digest(struct lb_service *s,
 			 uint8_t out[LB_MAGLEV_DIGEST_BYTES])
 {
+	int err;
+
 	if (!s->ring)
 		return -ENOENT;
+	if (!s->digest_ok) {
+		err = lb_svc_digest(s);
+		if (err)
+			return err;
+		s->digest_ok = true;
+	}
 	memcpy(out, s->digest, LB_MAGLEV_DIGEST_BYTES);
 	return 0;
 }
@@ -309,11 +317,7 @@ int lb_model_init(struct lb_model *m, struct lb_dp *dp)
 	}
 	for (i = 0; i < m->n_svcs; i++) {
 		lb_svc_count_shares(m->svcs[i]);
-		err = lb_svc_digest(m->svcs[i]);
-		if (err) {
-			lb_model_free(m);
-			return err;
-		}
+		m->svcs[i]->digest_ok = false;
 	}
 	return 0;
 }
@@ -671,7 +675,7 @@ static int lb_svc_commit_ring(struct lb_model *m, struct lb_service *s,
 	s->ring = next;
 	next = NULL;
 	lb_svc_count_shares(s);
-	err = lb_svc_digest(s);
+	s->digest_ok = false;
 out:
 	free(next);
 	return err;
