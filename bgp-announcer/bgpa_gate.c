@@ -56,14 +56,18 @@ const char *bgpa_pstate_name(enum bgpa_pstate s)
  */
 _Static_assert(KEEL_RS_UNKNOWN == 0, "a missing state must read as unknown");
 
-/* Reals UP and usable; an lbd without "usable": the state alone. */
+/*
+ * Reals UP and usable; an lbd without "usable": the state alone.  A sorry
+ * server is not counted: a site serving only its apology should give
+ * its clients to another site.
+ */
 static unsigned int gate_reals_up(const struct keel_ctl_gate_service *v)
 {
 	unsigned int up = 0;
 	size_t i;
 
 	for (i = 0; i < v->n_reals; i++)
-		if (v->reals[i].state == KEEL_RS_UP &&
+		if (v->reals[i].state == KEEL_RS_UP && !v->reals[i].sorry &&
 		    (!v->reals[i].has_usable || v->reals[i].usable))
 			up++;
 	return up;

@@ -160,8 +160,9 @@ static void show_real_table(const struct keel_ctl_real *reals, size_t n,
 		const struct keel_ctl_real *r = &reals[i];
 		double e = r->ring_entries;
 
-		snprintf(st, sizeof(st), "%s (%s)",
-			 keel_ctl_state_name(r->state), r->source);
+		snprintf(st, sizeof(st), "%s (%s%s)",
+			 keel_ctl_state_name(r->state), r->source,
+			 r->sorry ? ", sorry" : "");
 		if (r->admin.has_weight)
 			snprintf(wt, sizeof(wt), "%" PRIu32 "/%" PRIu32 "*",
 				 r->effective_weight, r->admin.weight);

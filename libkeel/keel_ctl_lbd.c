@@ -60,6 +60,7 @@ static const struct keel_cj_member real_m[] = {
 	KEEL_CJ_NUL(T, "ifname", STR, ifname, has_ifname),
 	KEEL_CJ_M(T, "ring_entries", U32, ring_entries),
 	KEEL_CJ_OPT(T, "usable", BOOL, usable, has_usable),
+	KEEL_CJ_OPT(T, "sorry", BOOL, sorry, has_sorry),
 	KEEL_CJ_M(T, "packets", U64, packets),
 	KEEL_CJ_M(T, "bytes", U64, bytes),
 	KEEL_CJ_M(T, "new_flows", U64, new_flows),
@@ -215,6 +216,7 @@ static const struct keel_cj_member gate_real_m[] = {
 		  .n_names = sizeof(lbd_states) / sizeof(lbd_states[0]),
 		  .flags = KEEL_CJ_OPEN),
 	KEEL_CJ_OPT(T, "usable", BOOL, usable, has_usable),
+	KEEL_CJ_OPT(T, "sorry", BOOL, sorry, has_sorry),
 };
 static const struct keel_cj_obj gate_real_o = KEEL_CJ_OBJ_OF(T, gate_real_m);
 #undef T

@@ -70,6 +70,8 @@ struct keel_ctl_real {
 	uint32_t ring_entries;
 	bool has_usable; /* false: an lbd from before "usable" */
 	bool usable;
+	/* A sorry server (docs/config.md); lbd sends the member only for one. */
+	bool has_sorry, sorry;
 	uint64_t packets, bytes, new_flows;
 	double pps, fps;
 };
@@ -187,6 +189,7 @@ struct keel_ctl_gate_real {
 	uint8_t state; /* KEEL_RS_*; missing or unknown: KEEL_RS_UNKNOWN */
 	bool has_usable; /* false: an lbd from before "usable" */
 	bool usable;
+	bool has_sorry, sorry; /* a sorry server is not serving capacity */
 };
 
 struct keel_ctl_gate_service {

@@ -116,8 +116,11 @@ struct keel_real_meta {
 	__u32 weight;
 	__u8 family; /* 0: id unused */
 	__u8 state; /* enum keel_real_state */
-	__u8 pad[2];
+	__u8 flags; /* KEEL_REAL_META_F_*; 0 in what an older lbd wrote */
+	__u8 pad;
 };
+/* A sorry server: in the ring only while no other real is selectable. */
+#define KEEL_REAL_META_F_SORRY (1U << 0)
 
 enum keel_real_state {
 	KEEL_RS_UNKNOWN = 0,

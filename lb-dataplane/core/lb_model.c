@@ -34,6 +34,13 @@ bool lb_real_selectable(const struct lb_real *r)
 	       r->state != KEEL_RS_DRAINING;
 }
 
+uint32_t lb_real_weight_now(const struct lb_real *r)
+{
+	return lb_real_selectable(r) && (!r->sorry || r->ring_entries) ?
+		       r->weight :
+		       0;
+}
+
 static void lb_svc_free(struct lb_service *s)
 {
 	if (!s)
@@ -286,6 +293,7 @@ static int lb_adopt_reals(struct lb_model *m)
 		memcpy(r->addr, meta.addr, sizeof(r->addr));
 		r->weight = meta.weight;
 		r->state = meta.state;
+		r->sorry = meta.flags & KEEL_REAL_META_F_SORRY;
 		memcpy(r->mac, info.dmac, 6);
 		memcpy(r->smac, info.smac, 6);
 		r->ifindex = info.ifindex;
@@ -516,6 +524,15 @@ void lb_model_real_set_state(struct lb_service *s, struct lb_real *r,
 	r->dirty = s->dirty = true;
 }
 
+void lb_model_real_set_sorry(struct lb_service *s, struct lb_real *r,
+			     bool sorry)
+{
+	if (r->sorry == sorry)
+		return;
+	r->sorry = sorry;
+	r->dirty = s->dirty = true;
+}
+
 void lb_model_real_set_mac(struct lb_service *s, struct lb_real *r,
 			   const uint8_t mac[6], const uint8_t smac[6],
 			   uint32_t ifindex)
@@ -560,6 +577,7 @@ static int lb_real_write(struct lb_model *m, const struct lb_service *s,
 	meta.weight = r->weight;
 	meta.family = r->family;
 	meta.state = r->state;
+	meta.flags = r->sorry ? KEEL_REAL_META_F_SORRY : 0;
 	return lb_dp_real_write(m->dp, r->id, &info, &meta);
 }
 
@@ -568,15 +586,21 @@ static int lb_svc_build_ring(const struct lb_service *s, uint32_t size,
 {
 	struct lb_maglev_real *mr;
 	size_t i, n = 0;
+	bool sorry;
 	int err;
 
 	mr = calloc(s->n_reals ? s->n_reals : 1, sizeof(*mr));
 	if (!mr)
 		return -ENOMEM;
+	/* Sorry servers only when no other real is selectable. */
+	for (i = 0; i < s->n_reals; i++)
+		if (!s->reals[i].sorry && lb_real_selectable(&s->reals[i]))
+			break;
+	sorry = i == s->n_reals;
 	for (i = 0; i < s->n_reals; i++) {
 		const struct lb_real *r = &s->reals[i];
 
-		if (!lb_real_selectable(r))
+		if (!lb_real_selectable(r) || r->sorry != sorry)
 			continue;
 		/* Identity = family + address: the same on both LBs. */
 		mr[n].key[0] = r->family;

@@ -40,6 +40,7 @@ struct lb_real {
 	uint32_t gen;
 	uint32_t ring_entries; /* its share of the service's ring (s->ring) */
 	uint32_t ident; /* lb_maglev_ident(family, addr): the same on every LB */
+	bool sorry; /* a sorry server: used only when no other real can be */
 	bool deleted; /* staged for removal */
 	bool dirty;
 };
@@ -122,6 +123,13 @@ void lb_model_real_set_weight(struct lb_service *s, struct lb_real *r,
 			      uint32_t weight);
 void lb_model_real_set_state(struct lb_service *s, struct lb_real *r,
 			     uint8_t state);
+/*
+ * A sorry server takes the whole ring while none of the service's other
+ * reals is selectable, and no slot otherwise; its flows stay with it
+ * (usable) when the others come back.  Kept in the pinned meta map.
+ */
+void lb_model_real_set_sorry(struct lb_service *s, struct lb_real *r,
+			     bool sorry);
 /* mac NULL: unresolved (the real is not selected). */
 void lb_model_real_set_mac(struct lb_service *s, struct lb_real *r,
 			   const uint8_t mac[6], const uint8_t smac[6],
@@ -131,6 +139,9 @@ void lb_model_real_del(struct lb_service *s, struct lb_real *r);
 /* Does the real take new flows / keep its flows after the next commit? */
 bool lb_real_usable(const struct lb_real *r);
 bool lb_real_selectable(const struct lb_real *r);
+/* The weight it takes new flows with now: 0 if not selectable, and for a
+ * sorry server 0 while the others hold the ring. */
+uint32_t lb_real_weight_now(const struct lb_real *r);
 
 /*
  * The digest of the service's committed ring (lb_maglev_digest(), by the

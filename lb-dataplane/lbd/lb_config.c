@@ -570,6 +570,13 @@ static int lb_cfg_real_weight(struct keel_yaml *c, struct fy_node *v, void *obj)
 	return keel_yaml_uint(c, v, 0, 65535, &r->weight);
 }
 
+static int lb_cfg_real_sorry(struct keel_yaml *c, struct fy_node *v, void *obj)
+{
+	struct lb_cfg_real *r = obj;
+
+	return keel_yaml_bool(c, v, &r->sorry);
+}
+
 static int lb_cfg_real_health_key(struct keel_yaml *c, struct fy_node *v,
 				  void *obj)
 {
@@ -584,6 +591,7 @@ static int lb_cfg_real_health_key(struct keel_yaml *c, struct fy_node *v,
 static const struct keel_yaml_field lb_cfg_real_fields[] = {
 	{ "address", lb_cfg_real_address, true },
 	{ "weight", lb_cfg_real_weight, false },
+	{ "sorry", lb_cfg_real_sorry, false },
 	{ "health", lb_cfg_real_health_key, false },
 };
 
@@ -648,7 +656,7 @@ static int lb_cfg_svc_reals(struct keel_yaml *c, struct fy_node *v, void *obj)
 	struct lb_cfg_svc_ctx *s = obj;
 	struct keel_yaml_pos here = c->here;
 	struct fy_node *seq, *item, *m;
-	size_t plen = c->plen, n, i;
+	size_t plen = c->plen, n, i, sorry = 0;
 	void *it = NULL;
 	int err;
 
@@ -690,8 +698,13 @@ static int lb_cfg_svc_reals(struct keel_yaml *c, struct fy_node *v, void *obj)
 		if (err)
 			return err;
 		keel_yaml_pop(c, plen);
+		sorry += r->sorry;
 	}
 	lb_cx(c)->n_reals += s->svc->n_reals;
+	/* A sorry server stands in for the others: there must be some. */
+	if (sorry && sorry == n)
+		return keel_yaml_fail(
+			c, seq, "every real is a sorry server (sorry: true)");
 	return 0;
 }
 

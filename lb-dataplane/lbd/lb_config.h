@@ -57,6 +57,7 @@ struct lb_cfg_real {
 	uint8_t family; /* KEEL_F_INET / KEEL_F_INET6 */
 	__be32 addr[4];
 	uint32_t weight; /* 0..65535, default 1 */
+	bool sorry; /* a sorry server (lb_model_real_set_sorry()) */
 	int line; /* for messages after parsing */
 	struct lb_cfg_health *health; /* NULL: the service's */
 };

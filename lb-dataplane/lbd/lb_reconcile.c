@@ -163,6 +163,7 @@ static int lb_want_real(struct lb_rec *x, struct lb_service *s,
 {
 	struct lb_real_want w = { .svc = s, .cs = cs, .cr = cr };
 	struct lb_real *r;
+	bool sorry;
 	int err;
 
 	w.admin = lb_rec_admin(x, &s->key, family, addr);
@@ -184,10 +185,14 @@ static int lb_want_real(struct lb_rec *x, struct lb_service *s,
 	w.real = r;
 	if (x->hook && x->hook->real)
 		x->hook->real(x->hook->arg, &w);
-	if (!w.is_new && (r->weight != w.weight || r->state != w.state))
+	/* Only the config makes a sorry server: a run-time real is not. */
+	sorry = cr && cr->sorry;
+	if (!w.is_new &&
+	    (r->weight != w.weight || r->state != w.state || r->sorry != sorry))
 		x->rs.reals_changed++;
 	lb_model_real_set_weight(s, r, w.weight);
 	lb_model_real_set_state(s, r, w.state);
+	lb_model_real_set_sorry(s, r, sorry);
 	return 0;
 }
 

@@ -231,7 +231,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 			keel_prom_sample(b, "keel_real_usable", rl, 2,
 					 lb_real_usable(r));
 			keel_prom_sample(b, "keel_real_weight", rl, 2,
-					 lb_real_selectable(r) ? r->weight : 0);
+					 lb_real_weight_now(r));
 		}
 	}
 	lbd_metrics_health(d, b);

@@ -167,7 +167,7 @@ static void lbd_view_real(struct lbd *d, const struct lb_service *s,
 	*o = (struct keel_ctl_real){
 		.id = r->id,
 		.weight = r->weight,
-		.effective_weight = lb_real_selectable(r) ? r->weight : 0,
+		.effective_weight = lb_real_weight_now(r),
 		/* The state's name, or "unknown" as keel_rs_name() says. */
 		.state = r->state <= KEEL_RS_DRAINING ? r->state :
 							KEEL_RS_UNKNOWN,
@@ -180,6 +180,8 @@ static void lbd_view_real(struct lbd *d, const struct lb_service *s,
 		.ring_entries = r->ring_entries,
 		.has_usable = true,
 		.usable = lb_real_usable(r),
+		.has_sorry = r->sorry,
+		.sorry = r->sorry,
 		.packets = t->packets,
 		.bytes = t->bytes,
 		.new_flows = t->new_flows,
@@ -213,6 +215,8 @@ static void lbd_view_counts(const struct lb_service *s,
 		c->total++;
 		n[r->state <= KEEL_RS_DRAINING ? r->state : KEEL_RS_UNKNOWN]++;
 		c->usable += lb_real_usable(r);
+		if (r->sorry) /* capacity counts leave sorry servers out */
+			continue;
 		c->selectable += lb_real_selectable(r);
 		c->up_usable += r->state == KEEL_RS_UP && lb_real_usable(r);
 	}

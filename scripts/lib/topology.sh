@@ -351,11 +351,11 @@ topo_lbd_default_specs() {
 
 # topo_lbd_config N [SPEC...]: write LB N's config, $TOPO_DIR/lbN.yaml
 # (replaced with a rename, so a reload never reads half a file).  A SPEC is
-# one service: VIP:PORT/PROTO=REAL[:WEIGHT][,REAL[:WEIGHT]...] (IPv4; a
-# REAL is rsK or an address; nothing after "=" for no reals), e.g.
-# 203.0.113.10:80/tcp=rs1,rs2:2.  No SPEC: topo_lbd_default_specs.
+# one service: VIP:PORT/PROTO=REAL[:WEIGHT][!][,REAL[:WEIGHT][!]...] (IPv4;
+# a REAL is rsK or an address; a trailing "!" makes it a sorry server;
+# nothing after "=" for no reals), e.g. 203.0.113.10:80/tcp=rs1,rs2:2,rs3!.  No SPEC: topo_lbd_default_specs.
 topo_lbd_config() {
-	local n=$1 f tmp spec svc vip port proto list item addr w
+	local n=$1 f tmp spec svc vip port proto list item addr w sorry
 	local -a specs
 	shift
 	f=$(topo_lbd_conf "$n")
@@ -398,12 +398,20 @@ topo_lbd_config() {
 			fi
 			echo "    reals:"
 			for item in ${list//,/ }; do
+				sorry=
+				if [[ $item == *! ]]; then
+					sorry=1
+					item=${item%!}
+				fi
 				addr=${item%%:*}
 				w=1
 				[ "$item" != "$addr" ] && w=${item#*:}
 				[[ $addr == rs[0-9]* ]] && addr=$(topo_rs_addr "${addr#rs}")
 				echo "      - address: $addr"
 				echo "        weight: $w"
+				if [ -n "$sorry" ]; then
+					echo "        sorry: true"
+				fi
 			done
 		done
 	} >"$tmp" && mv -f -- "$tmp" "$f"

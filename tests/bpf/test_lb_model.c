@@ -187,6 +187,97 @@ START_TEST(test_adopt)
 }
 END_TEST
 
+/* How many of s's ring slots each of reals[0..n) holds. */
+static void ring_counts(const struct lb_service *s, struct lb_real **reals,
+			size_t n, uint32_t *out)
+{
+	uint32_t i;
+	size_t j;
+
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < s->ring_size; i++)
+		for (j = 0; j < n; j++)
+			out[j] += s->ring[i] == reals[j]->id;
+}
+
+/*
+ * A sorry server (reals[2]) holds the whole ring exactly while neither
+ * other real is selectable, none of it otherwise; its weight counts only
+ * then, and the flag survives adoption.  One row per step.
+ */
+static const struct {
+	const char *what;
+	uint8_t state[3]; /* KEEL_RS_* of reals 0, 1, 2 (the sorry one) */
+	bool sorry_holds; /* the sorry server has the whole ring */
+	bool empty; /* nobody has it */
+} sorry_rows[] = {
+	{ "all up: the others share it", { 1, 1, 1 }, false, false },
+	{ "one down", { 2, 1, 1 }, false, false },
+	{ "one down, one draining: sorry", { 2, 3, 1 }, true, false },
+	{ "both down: sorry", { 2, 2, 1 }, true, false },
+	{ "sorry down too: empty", { 2, 2, 2 }, false, true },
+	{ "sorry draining: empty", { 2, 2, 3 }, false, true },
+	{ "one back: it has it all", { 1, 2, 1 }, false, false },
+};
+
+START_TEST(test_sorry_server)
+{
+	struct keel_vip_key k = vip("203.0.113.20", 80, IPPROTO_TCP);
+	struct lb_real *r[3];
+	struct lb_service *s, *a;
+	struct lb_model m2;
+	struct lb_dp *dp2;
+	struct lb_dp_opts o = { .instance = instance };
+	uint32_t n[3];
+	size_t i, j;
+
+	ck_assert_int_eq(lb_model_svc_add(&m, &k, 0, 251, &s), 0);
+	for (j = 0; j < 3; j++)
+		r[j] = real(s, (int)j + 1, 1);
+	lb_model_real_set_sorry(s, r[2], true);
+	for (i = 0; i < sizeof(sorry_rows) / sizeof(sorry_rows[0]); i++) {
+		for (j = 0; j < 3; j++)
+			lb_model_real_set_state(s, r[j],
+						sorry_rows[i].state[j]);
+		ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+		ring_counts(s, r, 3, n);
+		ck_assert_msg(n[2] == (sorry_rows[i].sorry_holds ? 251u : 0u),
+			      "%s: sorry server has %u slots",
+			      sorry_rows[i].what, n[2]);
+		ck_assert_msg((n[0] + n[1] + n[2] == 0) == sorry_rows[i].empty,
+			      "%s: %u+%u+%u slots", sorry_rows[i].what, n[0],
+			      n[1], n[2]);
+		ck_assert_msg(lb_real_weight_now(r[2]) ==
+				      (sorry_rows[i].sorry_holds ? 1u : 0u),
+			      "%s: sorry weight %u", sorry_rows[i].what,
+			      lb_real_weight_now(r[2]));
+		/* Usable whenever it is not DOWN: its flows stay. */
+		ck_assert(lb_real_usable(r[2]) ==
+			  (sorry_rows[i].state[2] != KEEL_RS_DOWN));
+	}
+	/* A restarted lbd knows which real is the sorry server. */
+	lb_model_real_set_state(s, r[0], KEEL_RS_DOWN);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ck_assert_int_eq(lb_dp_open(&o, &dp2), 0);
+	ck_assert_int_eq(lb_model_init(&m2, dp2), 0);
+	a = lb_model_svc_find(&m2, &k);
+	ck_assert_ptr_nonnull(a);
+	for (j = 0; j < a->n_reals; j++)
+		ck_assert(a->reals[j].sorry == (a->reals[j].id == r[2]->id));
+	ck_assert_int_eq(lb_model_commit(&m2, NULL), 0);
+	ck_assert_mem_eq(a->ring, s->ring, 251 * sizeof(uint32_t));
+	lb_model_free(&m2);
+	lb_dp_close(dp2);
+	/* No longer a sorry server: an ordinary real again, sharing. */
+	lb_model_real_set_state(s, r[1], KEEL_RS_UP);
+	lb_model_real_set_sorry(s, r[2], false);
+	ck_assert_int_eq(lb_model_commit(&m, NULL), 0);
+	ring_counts(s, r, 3, n);
+	ck_assert_uint_gt(n[2], 0);
+	ck_assert_uint_gt(n[1], 0);
+}
+END_TEST
+
 START_TEST(test_resize_and_markers)
 {
 	struct keel_vip_key a = vip("203.0.113.20", 80, IPPROTO_TCP);
@@ -526,6 +617,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_diff_only);
 	tcase_add_test(tc, test_adopt);
+	tcase_add_test(tc, test_sorry_server);
 	tcase_add_test(tc, test_resize_and_markers);
 	tcase_add_test(tc, test_id_reuse_generation);
 	tcase_add_test(tc, test_index_lookups);

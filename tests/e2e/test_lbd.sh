@@ -37,6 +37,10 @@
 #      the kernel's gratuitous ARP); lbctl status shows the new MAC within
 #      1 s (measured), held and new connections to rs2 work.
 #   i. weight override, down/up, services deleted and added at run time.
+#   o. a sorry server: rs3 made S1's sorry server by a reload holds no ring
+#      entry while rs1/rs2 can take flows; with both drained (and again with
+#      both down) every new connection goes to rs3; rs2 undrained takes
+#      every new one again while those already on rs3 stay there.
 #   j. site drain: `lbctl site drain --reason test` -> status and
 #      `lbctl --json site status` show it with its reason and time, the
 #      state file has it, metrics say keel_site_drained 1, the data plane
@@ -506,6 +510,53 @@ check "i: ... and in the state file" eq \
 	"$(jq -r '.services_added[0] | "\(.service)/\(.persistent)/\(.ring_size)"' "$STATE")" "$S3/true/1009"
 check "i: lbctl service del of the new service" topo_lbctl 1 service del "$S3"
 check "i: the state file is clean again" eq \
+	"$(jq -c '[.admin, .services_added, .services_removed, .reals_added, .reals_removed] | flatten | length' "$STATE")" 0
+
+# --- o. sorry server --------------------------------------------------------------------------
+echo "# --- o. a sorry server (rs3 on S1) takes new connections only while no other real can"
+topo_lbd_config 1 "$S1=rs1,rs2,rs3!" "$S2=rs1,rs2,rs3"
+check "o: reload with rs3 as S1's sorry server" topo_lbctl 1 reload
+status
+sorry_of() { rf "$S1" "$RS3" '"\(.sorry)/\(.state)/\(.ring_entries)/\(.effective_weight)"'; }
+check "o: rs3 on S1 is the sorry server: up, no ring entry, weight 0 ($(sorry_of))" \
+	eq "$(sorry_of)" "true/up/0/0"
+check "o: ... and on S2 an ordinary real (no sorry member)" eq "$(rf "$S2" "$RS3" .sorry)" null
+check "o: lbctl status says so" sh -c "'$LBCTL' --socket '$SOCK' status | grep -q 'up (config, sorry)'"
+burst o-normal "$VIP1" 150
+check "o: 150 new connections while rs1, rs2 are up: all answered, none by rs3" eq \
+	"$(field "$TOPO_DIR/o-normal.out" 1 ok)/$(count "$TOPO_DIR/o-normal.out" 1 rs3)" "150/0"
+check "o: 40 connections held on rs1/rs2" hold_start o-held "$VIP1" 40
+check "o: rs1 and rs2 drained" topo_lbctl 1 real drain "$S1" "$RS1"
+topo_lbctl 1 real drain "$S1" "$RS2"
+status
+check "o: the sorry server now holds the whole ring, weight 1 ($(sorry_of))" \
+	eq "$(sorry_of)" "true/up/65537/1"
+burst o-sorry "$VIP1" 150
+check "o: 150 new connections with no other real selectable: all answered by rs3" eq \
+	"$(field "$TOPO_DIR/o-sorry.out" 1 ok)/$(count "$TOPO_DIR/o-sorry.out" 1 rs3)" "150/150"
+check "o: 40 connections held on the sorry server" hold_start o-on-sorry "$VIP1" 40
+check "o: lbctl real undrain S1 rs2" topo_lbctl 1 real undrain "$S1" "$RS2"
+burst o-back "$VIP1" 150
+check "o: rs2 back: 150 new connections, all answered by rs2, none by rs3" eq \
+	"$(field "$TOPO_DIR/o-back.out" 1 ok)/$(count "$TOPO_DIR/o-back.out" 1 rs2)/$(count "$TOPO_DIR/o-back.out" 1 rs3)" "150/150/0"
+hold_check o-on-sorry
+check "o: the 40 held on the sorry server still talk to it (not cut when rs2 came back)" held_ok o-on-sorry 40
+hold_check o-held
+check "o: the 40 held on rs1/rs2 through it all: none failed or moved" held_ok o-held 40
+topo_lbctl 1 real down "$S1" "$RS1" && topo_lbctl 1 real down "$S1" "$RS2"
+check "o: rs1 and rs2 admin-down (exit $?)" eq "$?" 0
+burst o-down "$VIP1" 150
+check "o: every other real down: 150 new connections all answered by rs3" eq \
+	"$(field "$TOPO_DIR/o-down.out" 1 ok)/$(count "$TOPO_DIR/o-down.out" 1 rs3)" "150/150"
+topo_lbctl 1 real up "$S1" "$RS1" && topo_lbctl 1 real up "$S1" "$RS2" &&
+	topo_lbctl 1 real undrain "$S1" "$RS1"
+check "o: rs1, rs2 up and undrained (exit $?)" eq "$?" 0
+topo_lbd_config 1
+check "o: reload with the default config: rs3 ordinary again" topo_lbctl 1 reload
+status
+check "o: ... rs3 back in S1's ring, no sorry member ($(rf "$S1" "$RS3" '"\(.sorry)/\(.ring_entries)"'))" \
+	test "$(rf "$S1" "$RS3" .sorry)" = null -a "$(rf "$S1" "$RS3" .ring_entries)" -gt 0
+check "o: the state file is clean again" eq \
 	"$(jq -c '[.admin, .services_added, .services_removed, .reals_added, .reals_removed] | flatten | length' "$STATE")" 0
 
 # --- j. site drain ----------------------------------------------------------------------------

@@ -160,6 +160,12 @@ static const struct parse_case {
 		     "{\"usable\":true}"),
 		 ATT),
 	  0, "", "203.0.113.10:80/tcp 0/3", true, "", false, "", 0, 0 },
+	{ "a sorry server up is not serving capacity; sorry false is a real",
+	  ANSWER(SVC("203.0.113.10:80/tcp",
+		     DN_ ",{\"state\":\"up\",\"usable\":true,\"sorry\":true},"
+			 "{\"state\":\"up\",\"usable\":true,\"sorry\":false}"),
+		 ATT),
+	  0, "", "203.0.113.10:80/tcp 1/3", true, "", false, "", 0, 0 },
 	{ "missing all_attached is not attached", ANSWER("", ""), 0, "", "",
 	  false, "", false, "", 0, 0 },
 	{ "the detached interfaces listed (attached missing: false)",

@@ -280,6 +280,16 @@ static void check_newer(const void *p)
 	ck_assert_uint_eq(c->generation, 9);
 }
 
+/* The member is sent only for a sorry server; absent reads as false. */
+static void check_sorry(const void *p)
+{
+	const struct keel_ctl_service *v = p;
+
+	ck_assert_uint_eq(v->n_reals, 2);
+	ck_assert(v->reals[0].has_sorry && v->reals[0].sorry);
+	ck_assert(!v->reals[1].has_sorry && !v->reals[1].sorry);
+}
+
 static const struct ctl_case old[] = {
 	CTL_GOLD("status before site, usable, all_attached, loop, agents",
 		 &k_status, LBD_GOLD_OLD_STATUS, check_old_status),
@@ -293,6 +303,10 @@ static const struct ctl_case old[] = {
 		 "{\"ok\":true,\"generation\":9,\"pair\":{\"role\":\"master\"},"
 		 "\"future\":[1,2,null]}",
 		 check_newer),
+	CTL_GOLD("a sorry server and an ordinary real", &k_reals,
+		 "{\"ok\":true,\"service\":\"s\",\"reals\":[{\"sorry\":true},"
+		 "{}]}",
+		 check_sorry),
 	CTL_GOLD(
 		"an lbd from before real_count", &k_services,
 		"{\"ok\":true,\"services\":[{\"service\":\"203.0.113.10:80/tcp\"}]}",
@@ -337,6 +351,8 @@ static const struct ctl_case bad[] = {
 		"reals[0].conns: must be 0..4294967295"),
 	CTL_BAD("usable null", &k_reals, REALS_OF("{\"usable\":null}"),
 		-EBADMSG, "reals[0].usable: must be true or false"),
+	CTL_BAD("sorry a string", &k_reals, REALS_OF("{\"sorry\":\"yes\"}"),
+		-EBADMSG, "reals[0].sorry: must be true or false"),
 	CTL_BAD("admin a string", &k_reals, REALS_OF("{\"admin\":\"x\"}"),
 		-EBADMSG, "reals[0].admin: must be an object"),
 	CTL_BAD("a real's name too long", &k_reals,

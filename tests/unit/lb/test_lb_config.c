@@ -894,6 +894,13 @@ static const struct bad_case {
 	{ IF SVC "    reals:\n      - address: 10.20.0.1\n"
 		 "      - address: 10.20.0.2\n        weight: 65536\n",
 	  9, "services[0].reals[1].weight", "integer in 0..65535" },
+	{ IF SVC
+	  "    reals:\n      - {address: 10.20.0.1, sorry: yes please}\n",
+	  7, "services[0].reals[0].sorry", "must be true or false" },
+	{ IF SVC "    reals:\n      - {address: 10.20.0.1, sorry: true}\n"
+		 "      - {address: 10.20.0.2, sorry: true}\n",
+	  7, "services[0].reals",
+	  "every real is a sorry server (sorry: true)" },
 	{ IF SVC "    reals:\n      - {address: 10.20.0.1, weight: -1}\n", 7,
 	  "services[0].reals[0].weight", "integer in 0..65535" },
 	{ IF SVC "    reals:\n      - {address: 10.20.0.1, weight: 1.5}\n", 7,
@@ -1162,6 +1169,27 @@ static const struct bad_case {
 	  "services[0].load_aware.enable",
 	  "unknown key; expected enabled, metric, period," },
 };
+
+/* sorry: a flag of the real, false unless given. */
+START_TEST(test_sorry)
+{
+	static const char yaml[] = IF SVC
+		"    reals:\n      - address: 10.20.0.1\n"
+		"      - {address: 10.20.0.2, sorry: false}\n"
+		"      - {address: 10.20.0.9, sorry: true, weight: 5}\n";
+	struct lb_config c;
+	struct lb_config_error e;
+
+	ck_assert_int_eq(lb_config_parse(yaml, strlen(yaml), "s.yaml", &c, &e),
+			 0);
+	ck_assert_uint_eq(c.services[0].n_reals, 3);
+	ck_assert(!c.services[0].reals[0].sorry);
+	ck_assert(!c.services[0].reals[1].sorry);
+	ck_assert(c.services[0].reals[2].sorry);
+	ck_assert_uint_eq(c.services[0].reals[2].weight, 5);
+	lb_config_free(&c);
+}
+END_TEST
 
 START_TEST(test_bad)
 {
@@ -1436,6 +1464,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_good, 0, N(good_cases));
+	tcase_add_test(tc, test_sorry);
 	tcase_add_loop_test(tc, test_bad, 0, N(bad_cases));
 	tcase_add_loop_test(tc, test_format, 0, N(fmt_cases));
 	tcase_add_test(tc, test_health_defaults);
