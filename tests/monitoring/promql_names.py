@@ -15,6 +15,8 @@ that is neither a call, a keyword nor a number is a metric name.
                                              (its panels and variables);
                                              --pair: only its "LB pair"
                                              row's, --no-pair: the others
+    promql_names.py --exprs dashboard ...    the expressions, one a line,
+                                             Grafana's variables replaced
     promql_names.py --labels ...             METRIC<TAB>LABEL<TAB>VALUE
                                              lines: each label value an
                                              expression asks for exactly
@@ -128,7 +130,8 @@ def main_names(path, pair=None):
 
 def main(argv):
     want_labels = '--labels' in argv
-    argv = [a for a in argv if a != '--labels']
+    want_exprs = '--exprs' in argv
+    argv = [a for a in argv if a not in ('--labels', '--exprs')]
     if len(argv) < 2 or argv[0] not in ('rules', 'dashboard'):
         print(__doc__, file=sys.stderr)
         return 2
@@ -138,7 +141,10 @@ def main(argv):
         pair = {'--pair': True, '--no-pair': False}.get(
             argv[2] if len(argv) > 2 else None)
         exprs = [grafana_plain(e) for e in dashboard_exprs(argv[1], pair)]
-    if want_labels:
+    if want_exprs:
+        for e in exprs:
+            print(' '.join(e.split()))
+    elif want_labels:
         for t in sorted({x for e in exprs for x in labels(e)}):
             print('\t'.join(t))
     else:

@@ -10,6 +10,10 @@
 # /metrics is scraped; then every name (and every label value an
 # expression asks for exactly, e.g. keel_real_source{source="admin"}) must
 # be in a scrape.  `up` is Prometheus's own and is said so, not checked.
+# In main, a real Prometheus then scrapes the daemons with the rules
+# loaded: every dashboard query returns data, no alert is pending in the
+# healthy site, and killing rs2's service makes KeelRealDown pending for
+# rs2 and nothing else.
 #
 #   main  the names of the RULES files and of the dashboard but its
 #         "LB pair" row;
@@ -26,7 +30,7 @@
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../e2e/e2e_lib.sh
+# shellcheck source-path=SCRIPTDIR source=../e2e/e2e_lib.sh
 . "$here/../e2e/e2e_lib.sh"
 
 MODE=${1:-}
@@ -145,7 +149,7 @@ topo_up || exit 1
 # rs-agent with its metrics on (topology.sh's config plus a metrics: key).
 for ((n = 1; n <= TOPO_REALS; n++)); do
 	topo_agent_config "$n" &&
-		printf 'metrics:\n  listen: 127.0.0.1:9452\n' >>"$(topo_agent_conf "$n")" ||
+		printf 'metrics:\n  listen: 0.0.0.0:9452\n' >>"$(topo_agent_conf "$n")" ||
 		exit 1
 done
 # The pair's key, and each LB's pair: section naming the other.
@@ -247,13 +251,75 @@ echo "# $(wc -l <"$TOPO_DIR/have.txt") metric names scraped from ${#files[@]} en
 missing=$(comm -23 "$TOPO_DIR/want.txt" "$TOPO_DIR/have.txt")
 
 check "all $nwant metric names of the $MODE set are in a scrape" test -z "$missing"
-[ -n "$missing" ] && sed 's/^/#   missing: /' <<<"$missing"
+if [ -n "$missing" ]; then
+	while read -r m; do echo "#   missing: $m"; done <<<"$missing"
+fi
 # Label values asked for exactly: some sample of that metric has it.
 while IFS=$'\t' read -r m l v; do
 	[ -n "$m" ] || continue
 	check "$m{$l=\"$v\"} in a scrape" \
 		grep -qE "^$m\{(.*,)?$l=\"$v\"" "${files[@]}"
 done <"$TOPO_DIR/labels.txt"
+
+# A real Prometheus (in lb1's namespace) scraping every daemon, with the
+# rules loaded: every dashboard query of this set returns data, and in
+# this healthy site no alert is pending or firing.
+if [ "$MODE" = main ] && command -v prometheus >/dev/null; then
+	{
+		echo "global: {scrape_interval: 1s, evaluation_interval: 1s}"
+		echo "rule_files:"
+		for r in "${RULES[@]}"; do echo "  - $r"; done
+		echo "scrape_configs:"
+		echo "  - {job_name: keel-lbd, static_configs: [{targets: ['127.0.0.1:9450']}]}"
+		echo "  - {job_name: keel-bgp-announcer, static_configs: [{targets: ['127.0.0.1:9451']}]}"
+		printf "  - {job_name: keel-rs-agent, static_configs: [{targets: ["
+		for ((n = 1; n <= TOPO_REALS; n++)); do
+			printf "'%s:9452'%s" "$(topo_rs_addr "$n")" "$([ "$n" -lt "$TOPO_REALS" ] && echo ,)"
+		done
+		echo "]}]}"
+	} >"$TOPO_DIR/prometheus.yml"
+	setsid nsenter --net="/run/netns/$(topo_ns lb1)" -- prometheus \
+		--config.file="$TOPO_DIR/prometheus.yml" \
+		--storage.tsdb.path="$TOPO_DIR/prom-data" \
+		--web.listen-address=127.0.0.1:9090 </dev/null >"$TOPO_DIR/prometheus.log" 2>&1 &
+	bg_pids+=($!)
+	pq() { topo_nsx lb1 promtool query instant http://127.0.0.1:9090 "$1" 2>&1; }
+	# Every target up and two scrapes of each, so that rate() has data.
+	prom_ready() { [ "$(pq 'count(up == 1) == 5 and count(count_over_time(up[1m]) >= 3) == 5' | grep -c '=>')" = 1 ]; }
+	ms=$(wait_for 30 prom_ready)
+	check "prometheus: the 5 targets up and scraped 3 times ($ms ms)" test $? = 0
+	python3 "$NAMES" --exprs dashboard "$DASHBOARD" --no-pair >"$TOPO_DIR/exprs.txt"
+	nq=0
+	nbad=0
+	while read -r e; do
+		nq=$((nq + 1))
+		out=$(pq "$e")
+		grep -q '=>' <<<"$out" && continue
+		nbad=$((nbad + 1))
+		echo "#   no data: $e"
+		while read -r l; do echo "#     $l"; done <<<"$out"
+	done <"$TOPO_DIR/exprs.txt"
+	check "prometheus: every one of the $nq dashboard queries (but the pair row's) returns data ($nbad do not)" \
+		test "$nq" -gt 0 -a "$nbad" = 0
+	sleep 3 # a few evaluations of the rules
+	alerts=$(pq 'ALERTS' | grep '=>')
+	check "prometheus: no alert pending or firing in this healthy site" \
+		test -z "$alerts"
+	[ -n "$alerts" ] && while read -r l; do echo "#   $l"; done <<<"$alerts"
+	# rs2's service killed: its agent says down, and KeelRealDown is
+	# pending for rs2, nothing else.
+	RS2=$(topo_rs_addr 2)
+	kill -TERM "$(cat "$TOPO_DIR/rs2.pid")"
+	rs2_pending() {
+		pq "ALERTS{alertname=\"KeelRealDown\",real=\"$RS2\",service=\"$S\"}" | grep -q '=>'
+	}
+	ms=$(wait_for 15 rs2_pending)
+	check "prometheus: rs2's service killed -> KeelRealDown pending for rs2 ($ms ms)" test $? = 0
+	alerts=$(pq 'ALERTS' | grep '=>')
+	while read -r l; do echo "#   $l"; done <<<"$alerts"
+	check "prometheus: no other alert" \
+		test -z "$(grep -v "alertname=\"KeelRealDown\"" <<<"$alerts")"
+fi
 
 echo "# $passed passed, $failed failed"
 [ "$failed" = 0 ]
