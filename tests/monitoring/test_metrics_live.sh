@@ -26,7 +26,8 @@
 #
 # Usage: test_metrics_live.sh main|pair LBD LBCTL KEEL_ECHO KEEL_XDP
 #        RS_AGENT BGP_ANNOUNCER DASHBOARD RULES...
-# Needs root (else 77), bird2 and python3-yaml (scripts/deps.sh).
+# Needs root (else 77), bird2, prometheus (and its promtool) and
+# python3-yaml (scripts/deps.sh).
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,9 +55,9 @@ need_root "the live scrape needs root (network namespaces, XDP)"
 for t in "$LBD" "$LBCTL" "$KEEL_ECHO" "$KEEL_XDP" "$RS_AGENT" "$BGPA"; do
 	[ -x "$t" ] || { echo "FAIL - not a program: '$t'"; exit 1; }
 done
-for t in bird birdc; do
+for t in bird birdc prometheus promtool; do
 	command -v $t >/dev/null ||
-		{ echo "FAIL - $t is missing (scripts/deps.sh installs bird2)"; exit 1; }
+		{ echo "FAIL - $t is missing (scripts/deps.sh installs bird2 and prometheus)"; exit 1; }
 done
 python3 -c 'import yaml' 2>/dev/null ||
 	{ echo "FAIL - python3-yaml is missing (scripts/deps.sh installs it)"; exit 1; }
@@ -264,7 +265,7 @@ done <"$TOPO_DIR/labels.txt"
 # A real Prometheus (in lb1's namespace) scraping every daemon, with the
 # rules loaded: every dashboard query of this set returns data, and in
 # this healthy site no alert is pending or firing.
-if [ "$MODE" = main ] && command -v prometheus >/dev/null; then
+if [ "$MODE" = main ]; then
 	{
 		echo "global: {scrape_interval: 1s, evaluation_interval: 1s}"
 		echo "rule_files:"
