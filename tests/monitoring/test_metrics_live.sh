@@ -175,7 +175,7 @@ if [ "$MODE" = pair ] && ! grep -q '^pair:' "$(topo_lbd_conf 1)"; then
 	echo "SKIP: lbd runs here with no pair: section, so the pair's $nwant metric names were not checked:"
 	sed 's/^/#   /' "$TOPO_DIR/want.txt"
 	echo "# of them lbd's scrape has: $(comm -12 "$TOPO_DIR/want.txt" "$TOPO_DIR/have.txt" 2>/dev/null | tr '\n' ' ')"
-	echo "# Set KEEL_MONITORING_PAIR=1 (tests/monitoring/meson.build) to run two LBs with a pair: section and check them."
+	echo "# KEEL_MONITORING_PAIR=1 (meson test's environment, or env: in tests/monitoring/meson.build) runs two LBs with a pair: section and checks them."
 	exit 77
 fi
 for ((n = 1; n <= TOPO_REALS; n++)); do
