@@ -16,7 +16,9 @@
  * - no "site" (has_site false): not drained;
  * - no "all_attached" (has_all_attached false): not attached;
  * - no "reals" nor "real_count" on a service: nothing known of its reals;
- * - no "conn_insert_limit", "loop", "agents": not shown.
+ * - no "conn_insert_limit", "loop", "agents": not shown;
+ * - no "pair" (has_pair false): an lbd from before the LB pair, which
+ *   counts as synced (docs/pair.md, "Gating").
  * The encoders write exactly the members lbd writes, in its order, with
  * its null-or-absent choices; the golden lines in
  * tests/unit/keel/test_keel_ctl_lbd.c pin them, so change one only with
@@ -150,6 +152,21 @@ struct keel_ctl_last_reload {
 	char error[KEEL_CTL_ERROR_MAX];
 };
 
+/*
+ * status's "pair" (docs/pair.md, "When an LB counts as synced"): without
+ * pair: in lbd's config {"configured": false, "synced": true, "mode":
+ * "single", "reason": null}.  mode is null while not synced; a mode a
+ * newer lbd adds is kept as written (an open set).
+ */
+#define KEEL_CTL_PAIR_MODE_MAX 16
+struct keel_ctl_pair {
+	bool configured, synced;
+	bool has_mode; /* null: not synced */
+	char mode[KEEL_CTL_PAIR_MODE_MAX]; /* adopted, alone, bulk, ... */
+	bool has_reason;
+	char reason[KEEL_CTL_REASON_MAX]; /* for people, one line */
+};
+
 /* status: {"instance", ..., "services": [...], "ok": true} */
 struct keel_ctl_status {
 	char instance[KEEL_CTL_NAME_MAX];
@@ -164,6 +181,8 @@ struct keel_ctl_status {
 	struct keel_ctl_loop loop;
 	bool has_agents;
 	struct keel_ctl_agents agents;
+	bool has_pair; /* false: an lbd from before the pair: synced */
+	struct keel_ctl_pair pair;
 	/*
 	 * Parse only: the answer had "services" (every lbd writes it, so
 	 * bgp-announcer's gate refuses an answer without); always encoded.
@@ -208,8 +227,22 @@ struct keel_ctl_gate_dataplane {
 	size_t n_attached;
 };
 
+/*
+ * The pair as the gate reads it: synced and reason, typed (a wrong type
+ * is refused, as site's members are); a pair without synced is not
+ * synced (fail safe); no pair at all: an older lbd, synced.
+ */
+struct keel_ctl_gate_pair {
+	bool has_synced;
+	bool synced;
+	bool has_reason;
+	char reason[KEEL_CTL_REASON_MAX];
+};
+
 struct keel_ctl_gate_view {
 	uint64_t generation;
+	bool has_pair;
+	struct keel_ctl_gate_pair pair;
 	bool has_site;
 	struct keel_ctl_site site;
 	bool has_dataplane;
