@@ -281,6 +281,14 @@ static const struct keel_cj_member gate_view_m[] = {
 static const struct keel_cj_obj gate_view_o = KEEL_CJ_OBJ_OF(T, gate_view_m);
 #undef T
 
+#define T struct keel_ctl_pair_answer
+static const struct keel_cj_member pair_answer_m[] = {
+	KEEL_CJ_OPT(T, "pair", OBJ, pair, has_pair, .sub = &pair_o),
+};
+static const struct keel_cj_obj pair_answer_o =
+	KEEL_CJ_OBJ_OF(T, pair_answer_m);
+#undef T
+
 #define T struct keel_ctl_services
 static const struct keel_cj_member services_m[] = {
 	KEEL_CJ_ARRAY(T, "services", ARR, services, n_services, &service_o,
@@ -348,6 +356,7 @@ static const struct keel_cj_obj empty_o = { .size = sizeof(struct lbd_empty) };
 KEEL_CJ_CODEC(keel_ctl_status, struct keel_ctl_status, status_o)
 KEEL_CJ_FREE(keel_ctl_status_free, struct keel_ctl_status, status_o)
 KEEL_CJ_FREE(keel_ctl_gate_view_free, struct keel_ctl_gate_view, gate_view_o)
+KEEL_CJ_CODEC(keel_ctl_pair_answer, struct keel_ctl_pair_answer, pair_answer_o)
 KEEL_CJ_CODEC(keel_ctl_services, struct keel_ctl_services, services_o)
 KEEL_CJ_FREE(keel_ctl_services_free, struct keel_ctl_services, services_o)
 KEEL_CJ_CODEC(keel_ctl_reals, struct keel_ctl_service, service_o)

@@ -252,6 +252,12 @@ struct keel_ctl_gate_view {
 	size_t n_services;
 };
 
+/* pair.synced: {"pair": {...}} (status's pair after the request). */
+struct keel_ctl_pair_answer {
+	bool has_pair;
+	struct keel_ctl_pair pair;
+};
+
 /* services: {"services": [service without reals, with real_count]} */
 struct keel_ctl_services {
 	struct keel_ctl_service *services;
@@ -310,6 +316,12 @@ int keel_ctl_status_gate_parse(const char *line, size_t len,
 			       struct keel_ctl_gate_view *out, char *err,
 			       size_t errlen);
 void keel_ctl_gate_view_free(struct keel_ctl_gate_view *v);
+
+int keel_ctl_pair_answer_encode(char *buf, size_t size,
+				const struct keel_ctl_pair_answer *in);
+int keel_ctl_pair_answer_parse(const char *line, size_t len,
+			       struct keel_ctl_pair_answer *out, char *err,
+			       size_t errlen);
 
 int keel_ctl_services_encode(char *buf, size_t size,
 			     const struct keel_ctl_services *in);

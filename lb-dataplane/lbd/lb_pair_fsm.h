@@ -48,8 +48,9 @@
 /* How fresh adopted maps must be to count as synced (alive_s, seconds). */
 #define LB_PAIR_ADOPT_FRESH_S 10
 #define LB_PAIR_PEER_NAME_MAX 33 /* lb_config.h's LB_CFG_PEER_NAME_MAX */
-#define LB_PAIR_FORCE_REASON_MAX 128
-#define LB_PAIR_REASON_MAX 192 /* lb_pair_fsm_reason()'s longest */
+/* The operator's reason: keel_ctl's KEEL_CTL_REASON_MAX (a request). */
+#define LB_PAIR_FORCE_REASON_MAX 256
+#define LB_PAIR_REASON_MAX 320 /* lb_pair_fsm_reason()'s longest */
 
 enum lb_pair_state {
 	LB_PAIR_START, /* before the START event */

@@ -29,6 +29,7 @@ CTL_KIND_FREE(k_stats, struct keel_ctl_stats, keel_ctl_stats,
 CTL_KIND_FREE(k_site, struct keel_ctl_site_answer, keel_ctl_site,
 	      keel_ctl_site_free);
 CTL_KIND(k_change, struct keel_ctl_change, keel_ctl_change);
+CTL_KIND(k_pair, struct keel_ctl_pair_answer, keel_ctl_pair_answer);
 CTL_KIND(k_reload, struct keel_ctl_reload, keel_ctl_reload);
 
 /* The empty answer has no struct: a one-byte stand-in. */
@@ -191,6 +192,11 @@ static void check_pair_newer(const void *p)
 }
 
 static const struct ctl_case golden[] = {
+	CTL_GOLD("pair.synced", &k_pair,
+		 "{\"pair\":{\"configured\":true,\"synced\":true,\"mode\":"
+		 "\"forced\",\"reason\":\"forced by the operator: lb2 "
+		 "replaced\"},\"ok\":true}\n",
+		 NULL),
 	CTL_GOLD("status, pair synced after a bulk", &k_status,
 		 ST_PAIR("{\"configured\":true,\"synced\":true,\"mode\":"
 			 "\"bulk\",\"reason\":\"bulk from lb2: 1234 entries "
