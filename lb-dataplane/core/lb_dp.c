@@ -1630,15 +1630,15 @@ int lb_dp_conn_page(struct lb_dp *dp, uint64_t cursor, struct keel_flow *keys,
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	uint32_t in = (uint32_t)cursor, out = LB_DP_TOKEN_UNSET, cnt = max;
-	int err = 0;
+	int err;
 
 	*n = 0;
 	*next = cursor;
 	*end = false;
 	if (!max || (cursor && cursor >> 32 != 1))
 		return -EINVAL;
-	if (bpf_map_lookup_batch(dp->fd[LB_MAP_CONN], cursor ? &in : NULL,
-				 &out, keys, vals, &cnt, &bo)) {
+	if (bpf_map_lookup_batch(dp->fd[LB_MAP_CONN], cursor ? &in : NULL, &out,
+				 keys, vals, &cnt, &bo)) {
 		err = -errno;
 		if (err != -ENOENT)
 			return err;

@@ -46,22 +46,25 @@ static struct keel_flow flow_of(uint32_t i)
 	return f;
 }
 
-/* Entries [from, to) by batches; 0 or -1. */
-static int fill(int fd, uint32_t from, uint32_t to)
+/* Entries [from, from + count) by batches; 0 or -1. */
+static int fill(int fd, uint32_t from, uint32_t count)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_ANY);
 	static struct keel_flow k[CHUNK];
 	static struct keel_conn v[CHUNK];
-	uint32_t i, n, cnt;
+	uint32_t done = 0, n, j;
 
-	for (i = from; i < to; i += n) {
-		n = to - i < CHUNK ? to - i : CHUNK;
-		for (cnt = 0; cnt < n; cnt++) {
-			k[cnt] = flow_of(i + cnt);
-			v[cnt] = (struct keel_conn){ .real_id = 1 };
+	while (done < count) {
+		n = count - done;
+		if (n > CHUNK)
+			n = CHUNK;
+		for (j = 0; j < n; j++) {
+			k[j] = flow_of(from + done + j);
+			v[j] = (struct keel_conn){ .real_id = 1 };
 		}
 		if (bpf_map_update_batch(fd, k, v, &n, &bo))
 			return -1;
+		done += n;
 	}
 	return 0;
 }
@@ -140,7 +143,7 @@ int main(int argc, char **argv)
 	fd = lb_dp_map_fd(dp, KEEL_PIN_CONN);
 	/* Sparse: 1024 entries, one per 1024 ids, spread by the hash. */
 	for (i = 0; i < PAGE; i++)
-		if (fill(fd, i * 1024, i * 1024 + 1))
+		if (fill(fd, i * 1024, 1))
 			goto out;
 	printf("conn table %u buckets, pages of %u, median of %d\n", TABLE,
 	       PAGE, runs);
