@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 	struct lb_dp *dp;
 	uint64_t entries, mid = 0, next;
 	uint32_t got, pages, i, n;
-	double worst;
+	double worst, ms;
 	bool end;
 	int fd, ret = 1;
 
@@ -168,9 +168,9 @@ int main(int argc, char **argv)
 	}
 	printf("full, from the middle: %.0f us (%u entries)\n",
 	       page_us(dp, mid, runs, &got), got);
+	ms = walk_ms(dp, &entries, &pages, &worst);
 	printf("full, whole walk: %.0f ms, %llu entries in %u pages, slowest page %.0f us\n",
-	       walk_ms(dp, &entries, &pages, &worst),
-	       (unsigned long long)entries, pages, worst);
+	       ms, (unsigned long long)entries, pages, worst);
 	ret = 0;
 out:
 	lb_dp_unpin(dp);
