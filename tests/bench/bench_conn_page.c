@@ -78,12 +78,16 @@ static double page_us(struct lb_dp *dp, uint64_t cursor, int runs,
 	double *t = calloc((size_t)runs, sizeof(*t)), med;
 	uint64_t next, t0;
 	bool end;
-	int r;
+	int r, err;
 
 	for (r = 0; r < runs; r++) {
 		t0 = keel_now_ns();
-		if (lb_dp_conn_page(dp, cursor, k, v, PAGE, got, &next, &end))
+		err = lb_dp_conn_page(dp, cursor, k, v, PAGE, got, &next, &end);
+		if (err) {
+			fprintf(stderr, "lb_dp_conn_page: %s\n",
+				strerror(-err));
 			*got = 0;
+		}
 		t[r] = (double)(keel_now_ns() - t0) / 1000.0;
 	}
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
@@ -127,7 +131,7 @@ int main(int argc, char **argv)
 	struct lb_dp *dp;
 	uint64_t entries, mid = 0, next;
 	uint32_t got, pages, i, n;
-	double worst, ms;
+	double worst, ms, us;
 	bool end;
 	int fd, ret = 1;
 
@@ -147,12 +151,13 @@ int main(int argc, char **argv)
 			goto out;
 	printf("conn table %u buckets, pages of %u, median of %d\n", TABLE,
 	       PAGE, runs);
+	us = page_us(dp, LB_DP_CONN_PAGE_START, runs, &got);
 	printf("sparse (%u entries), from the start: %.0f us (%u entries)\n",
-	       PAGE, page_us(dp, LB_DP_CONN_PAGE_START, runs, &got), got);
+	       PAGE, us, got);
 	if (fill(fd, 0, TABLE))
 		goto out;
-	printf("full, from the start: %.0f us (%u entries)\n",
-	       page_us(dp, LB_DP_CONN_PAGE_START, runs, &got), got);
+	us = page_us(dp, LB_DP_CONN_PAGE_START, runs, &got);
+	printf("full, from the start: %.0f us (%u entries)\n", us, got);
 	/* A cursor half way: walk 512 pages first. */
 	{
 		static struct keel_flow k[PAGE];
@@ -166,8 +171,8 @@ int main(int argc, char **argv)
 			mid = next;
 		}
 	}
-	printf("full, from the middle: %.0f us (%u entries)\n",
-	       page_us(dp, mid, runs, &got), got);
+	us = page_us(dp, mid, runs, &got);
+	printf("full, from the middle: %.0f us (%u entries)\n", us, got);
 	ms = walk_ms(dp, &entries, &pages, &worst);
 	printf("full, whole walk: %.0f ms, %llu entries in %u pages, slowest page %.0f us\n",
 	       ms, (unsigned long long)entries, pages, worst);
