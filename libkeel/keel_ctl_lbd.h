@@ -200,7 +200,8 @@ struct keel_ctl_status {
  * agent_*, ...) is display only and ignored whatever its type, so a
  * mistake in one of them cannot withdraw a site's prefixes.  A real's
  * state not in the set reads KEEL_RS_UNKNOWN (not up), the rest of the
- * answer still counts.
+ * answer still counts.  Of "pair" only synced and reason are read
+ * (configured, mode: display only).
  */
 struct keel_ctl_gate_real {
 	uint8_t state; /* KEEL_RS_*; missing or unknown: KEEL_RS_UNKNOWN */
