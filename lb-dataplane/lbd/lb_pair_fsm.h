@@ -45,7 +45,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* How fresh adopted maps must be to count as synced (alive_s, seconds). */
+/*
+ * How fresh adopted maps must be to count as synced: alive_s is on the
+ * conn table's seen clock, units of 2^30 ns (~1.07 s), so ~10.7 s.
+ */
 #define LB_PAIR_ADOPT_FRESH_S 10
 #define LB_PAIR_PEER_NAME_MAX 33 /* lb_config.h's LB_CFG_PEER_NAME_MAX */
 /* The operator's reason: keel_ctl's KEEL_CTL_REASON_MAX (a request). */
