@@ -11,9 +11,9 @@
  * make it DISABLED at once, without waiting for fall.
  *
  * Fail safe: a bad sample because lbd failed (unreachable, silent,
- * garbage), its data plane is not attached, or the probe is down
- * withdraws the prefix whatever down: says; nothing is announced before
- * the first UP verdict.
+ * garbage), its data plane is not attached, its LB pair is not synced
+ * yet (docs/pair.md), or the probe is down withdraws the prefix whatever
+ * down: says; nothing is announced before the first UP verdict.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -91,12 +91,36 @@ static void gate_detached(const struct keel_ctl_gate_dataplane *dp, char *buf,
 }
 
 /*
+ * pair: absent is an lbd from before the pair (synced); present without
+ * synced is not synced (every lbd that writes pair writes synced).  The
+ * reason is lbd's text: kept only as one printable line.
+ */
+static void gate_pair(const struct keel_ctl_gate_view *st,
+		      struct bgpa_gate_lbd *n)
+{
+	const struct keel_ctl_gate_pair *p = &st->pair;
+
+	n->pair_synced = !st->has_pair || (p->has_synced && p->synced);
+	if (n->pair_synced)
+		return;
+	if (p->has_reason && keel_ctl_text_ok(p->reason, strlen(p->reason)))
+		snprintf(n->pair_reason, sizeof(n->pair_reason), "%s",
+			 p->reason);
+	else if (!p->has_synced)
+		snprintf(n->pair_reason, sizeof(n->pair_reason),
+			 "pair.synced missing");
+	else
+		snprintf(n->pair_reason, sizeof(n->pair_reason), "?");
+}
+
+/*
  * The gate fails only on what it reads (keel_ctl_status_gate_parse): a
- * member it reads of the wrong type, an answer without services or a
- * service without reals makes lbd unusable for this poll (the caller
- * withdraws, fail safe); display-only members are not read at all.
- * Missing members are an older lbd's (keel_ctl_lbd.h): no usable, no
- * site, no all_attached.
+ * member it reads of the wrong type (pair, pair.synced and pair.reason
+ * included), an answer without services or a service without reals
+ * makes lbd unusable for this poll (the caller withdraws, fail safe);
+ * display-only members are not read at all.  Missing members are an
+ * older lbd's (keel_ctl_lbd.h): no usable, no site, no all_attached, no
+ * pair.
  */
 int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 		    char *why, size_t size)
@@ -150,6 +174,7 @@ int bgpa_gate_parse(const char *line, size_t len, struct bgpa_gate_lbd *out,
 	n.attached = st.has_dataplane && st.dataplane.has_all_attached &&
 		     st.dataplane.all_attached;
 	gate_detached(&st.dataplane, n.detached, sizeof(n.detached));
+	gate_pair(&st, &n);
 	n.generation = st.generation;
 	free(out->svcs);
 	*out = n;
@@ -253,6 +278,16 @@ static void gate_sample_lbd(const struct bgpa_gate_site *site,
 		gate_fmt(s->reason, sizeof(s->reason),
 			 "lbd's data plane is not attached%s%s",
 			 l->detached[0] ? ": " : "", l->detached);
+		return;
+	}
+	/*
+	 * Not synced: its conn table misses the peer's flows; announcing
+	 * now would move them here by ECMP rehash and break them.
+	 */
+	if (!l->pair_synced) {
+		s->failsafe = true;
+		gate_fmt(s->reason, sizeof(s->reason), "pair not synced: %s",
+			 l->pair_reason);
 		return;
 	}
 	/* The services listed, or lbd's services inside the prefix. */

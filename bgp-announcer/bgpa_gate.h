@@ -62,6 +62,9 @@ struct bgpa_gate_lbd {
 	bool drained; /* site.drained */
 	char drain_reason[KEEL_CTL_REASON_MAX];
 	time_t drain_since;
+	/* pair.synced; an lbd without pair (older) counts as synced. */
+	bool pair_synced;
+	char pair_reason[KEEL_CTL_REASON_MAX]; /* while not synced */
 	uint64_t generation;
 	struct bgpa_gate_svc *svcs;
 	size_t n_svcs;

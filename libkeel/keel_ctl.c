@@ -133,6 +133,10 @@ static const struct ctl_cmd_desc {
 	[KEEL_CTL_PREFIXES] = { .name = "prefixes", .read = true },
 	[KEEL_CTL_DRAIN] = { .name = "drain" },
 	[KEEL_CTL_UNDRAIN] = { .name = "undrain" },
+	/* The operator says why: it is logged and shown in status.pair. */
+	[KEEL_CTL_PAIR_SYNCED] = { .name = "pair.synced",
+				   .takes = M(REASON),
+				   .needs = M(REASON) },
 };
 
 _Static_assert(KEEL_CTL_STATUS == 0 &&

@@ -47,6 +47,8 @@ enum keel_ctl_cmd {
 	/* rs-agent's (docs/rs-agent.md): the agent's own drain */
 	KEEL_CTL_DRAIN,
 	KEEL_CTL_UNDRAIN,
+	/* lbd's, the LB pair (docs/pair.md): synced by the operator */
+	KEEL_CTL_PAIR_SYNCED,
 	KEEL_CTL__MAX,
 };
 
@@ -56,8 +58,10 @@ enum keel_ctl_cmd {
  * daemons share status and reload; the rest are their own.
  */
 #define KEEL_CTL_BIT(c) (1U << (c))
-#define KEEL_CTL_ACCEPT_LBD \
-	(KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) /* STATUS..SITE_UNDRAIN */
+#define KEEL_CTL_ACCEPT_LBD                         \
+	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - \
+	  1) /* STATUS..SITE_UNDRAIN */             \
+	 | KEEL_CTL_BIT(KEEL_CTL_PAIR_SYNCED))
 #define KEEL_CTL_ACCEPT_BGPA                                               \
 	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_PREFIXES) | \
 	 KEEL_CTL_BIT(KEEL_CTL_RELOAD))
@@ -77,7 +81,8 @@ struct keel_ctl_req {
 	uint32_t ring_size; /* service.add, 0: default */
 	bool unload; /* shutdown */
 	bool summary; /* status: counts of reals per service, not the reals */
-	char reason[KEEL_CTL_REASON_MAX]; /* site.drain, "" if absent */
+	/* site.drain ("" if absent), pair.synced (required) */
+	char reason[KEEL_CTL_REASON_MAX];
 };
 
 enum keel_ctl_code {

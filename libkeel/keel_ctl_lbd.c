@@ -187,6 +187,16 @@ static const struct keel_cj_obj last_reload_o =
 	KEEL_CJ_OBJ_OF(T, last_reload_m);
 #undef T
 
+#define T struct keel_ctl_pair
+static const struct keel_cj_member pair_m[] = {
+	KEEL_CJ_M(T, "configured", BOOL, configured),
+	KEEL_CJ_M(T, "synced", BOOL, synced),
+	KEEL_CJ_NUL(T, "mode", STR, mode, has_mode),
+	KEEL_CJ_NUL(T, "reason", STR, reason, has_reason),
+};
+static const struct keel_cj_obj pair_o = KEEL_CJ_OBJ_OF(T, pair_m);
+#undef T
+
 #define T struct keel_ctl_status
 static const struct keel_cj_member status_m[] = {
 	KEEL_CJ_M(T, "instance", STR, instance),
@@ -199,6 +209,7 @@ static const struct keel_cj_member status_m[] = {
 		    .sub = &dataplane_o),
 	KEEL_CJ_OPT(T, "loop", OBJ, loop, has_loop, .sub = &loop_o),
 	KEEL_CJ_OPT(T, "agents", OBJ, agents, has_agents, .sub = &agents_o),
+	KEEL_CJ_OPT(T, "pair", OBJ, pair, has_pair, .sub = &pair_o),
 	KEEL_CJ_ARRAY(T, "services", ARR, services, n_services, &service_o,
 		      KEEL_MAX_SERVICES,
 		      .has_off = KEEL_CJ_HAS(T, has_services),
@@ -249,9 +260,18 @@ static const struct keel_cj_obj gate_dataplane_o =
 	KEEL_CJ_OBJ_OF(T, gate_dataplane_m);
 #undef T
 
+#define T struct keel_ctl_gate_pair
+static const struct keel_cj_member gate_pair_m[] = {
+	KEEL_CJ_OPT(T, "synced", BOOL, synced, has_synced),
+	KEEL_CJ_NUL(T, "reason", STR, reason, has_reason),
+};
+static const struct keel_cj_obj gate_pair_o = KEEL_CJ_OBJ_OF(T, gate_pair_m);
+#undef T
+
 #define T struct keel_ctl_gate_view
 static const struct keel_cj_member gate_view_m[] = {
 	KEEL_CJ_M(T, "generation", U64, generation),
+	KEEL_CJ_OPT(T, "pair", OBJ, pair, has_pair, .sub = &gate_pair_o),
 	KEEL_CJ_OPT(T, "site", OBJ, site, has_site,
 		    .sub = &keel_ctl_site_table),
 	KEEL_CJ_OPT(T, "dataplane", OBJ, dataplane, has_dataplane,
@@ -261,6 +281,14 @@ static const struct keel_cj_member gate_view_m[] = {
 		      .has_off = KEEL_CJ_HAS(T, has_services)),
 };
 static const struct keel_cj_obj gate_view_o = KEEL_CJ_OBJ_OF(T, gate_view_m);
+#undef T
+
+#define T struct keel_ctl_pair_answer
+static const struct keel_cj_member pair_answer_m[] = {
+	KEEL_CJ_OPT(T, "pair", OBJ, pair, has_pair, .sub = &pair_o),
+};
+static const struct keel_cj_obj pair_answer_o =
+	KEEL_CJ_OBJ_OF(T, pair_answer_m);
 #undef T
 
 #define T struct keel_ctl_services
@@ -330,6 +358,7 @@ static const struct keel_cj_obj empty_o = { .size = sizeof(struct lbd_empty) };
 KEEL_CJ_CODEC(keel_ctl_status, struct keel_ctl_status, status_o)
 KEEL_CJ_FREE(keel_ctl_status_free, struct keel_ctl_status, status_o)
 KEEL_CJ_FREE(keel_ctl_gate_view_free, struct keel_ctl_gate_view, gate_view_o)
+KEEL_CJ_CODEC(keel_ctl_pair_answer, struct keel_ctl_pair_answer, pair_answer_o)
 KEEL_CJ_CODEC(keel_ctl_services, struct keel_ctl_services, services_o)
 KEEL_CJ_FREE(keel_ctl_services_free, struct keel_ctl_services, services_o)
 KEEL_CJ_CODEC(keel_ctl_reals, struct keel_ctl_service, service_o)

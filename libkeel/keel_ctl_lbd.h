@@ -16,7 +16,9 @@
  * - no "site" (has_site false): not drained;
  * - no "all_attached" (has_all_attached false): not attached;
  * - no "reals" nor "real_count" on a service: nothing known of its reals;
- * - no "conn_insert_limit", "loop", "agents": not shown.
+ * - no "conn_insert_limit", "loop", "agents": not shown;
+ * - no "pair" (has_pair false): an lbd from before the LB pair, which
+ *   counts as synced (docs/pair.md, "Gating").
  * The encoders write exactly the members lbd writes, in its order, with
  * its null-or-absent choices; the golden lines in
  * tests/unit/keel/test_keel_ctl_lbd.c pin them, so change one only with
@@ -152,6 +154,21 @@ struct keel_ctl_last_reload {
 	char error[KEEL_CTL_ERROR_MAX];
 };
 
+/*
+ * status's "pair" (docs/pair.md, "When an LB counts as synced"): without
+ * pair: in lbd's config {"configured": false, "synced": true, "mode":
+ * "single", "reason": null}.  mode is null while not synced; a mode a
+ * newer lbd adds is kept as written (an open set).
+ */
+#define KEEL_CTL_PAIR_MODE_MAX 16
+struct keel_ctl_pair {
+	bool configured, synced;
+	bool has_mode; /* null: not synced */
+	char mode[KEEL_CTL_PAIR_MODE_MAX]; /* adopted, alone, bulk, ... */
+	bool has_reason;
+	char reason[KEEL_CTL_REASON_MAX]; /* for people, one line */
+};
+
 /* status: {"instance", ..., "services": [...], "ok": true} */
 struct keel_ctl_status {
 	char instance[KEEL_CTL_NAME_MAX];
@@ -166,6 +183,8 @@ struct keel_ctl_status {
 	struct keel_ctl_loop loop;
 	bool has_agents;
 	struct keel_ctl_agents agents;
+	bool has_pair; /* false: an lbd from before the pair: synced */
+	struct keel_ctl_pair pair;
 	/*
 	 * Parse only: the answer had "services" (every lbd writes it, so
 	 * bgp-announcer's gate refuses an answer without); always encoded.
@@ -183,7 +202,8 @@ struct keel_ctl_status {
  * agent_*, ...) is display only and ignored whatever its type, so a
  * mistake in one of them cannot withdraw a site's prefixes.  A real's
  * state not in the set reads KEEL_RS_UNKNOWN (not up), the rest of the
- * answer still counts.
+ * answer still counts.  Of "pair" only synced and reason are read
+ * (configured, mode: display only).
  */
 struct keel_ctl_gate_real {
 	uint8_t state; /* KEEL_RS_*; missing or unknown: KEEL_RS_UNKNOWN */
@@ -211,8 +231,22 @@ struct keel_ctl_gate_dataplane {
 	size_t n_attached;
 };
 
+/*
+ * The pair as the gate reads it: synced and reason, typed (a wrong type
+ * is refused, as site's members are); a pair without synced is not
+ * synced (fail safe); no pair at all: an older lbd, synced.
+ */
+struct keel_ctl_gate_pair {
+	bool has_synced;
+	bool synced;
+	bool has_reason;
+	char reason[KEEL_CTL_REASON_MAX];
+};
+
 struct keel_ctl_gate_view {
 	uint64_t generation;
+	bool has_pair;
+	struct keel_ctl_gate_pair pair;
 	bool has_site;
 	struct keel_ctl_site site;
 	bool has_dataplane;
@@ -220,6 +254,12 @@ struct keel_ctl_gate_view {
 	bool has_services; /* false: refused by the gate */
 	struct keel_ctl_gate_service *services;
 	size_t n_services;
+};
+
+/* pair.synced: {"pair": {...}} (status's pair after the request). */
+struct keel_ctl_pair_answer {
+	bool has_pair;
+	struct keel_ctl_pair pair;
 };
 
 /* services: {"services": [service without reals, with real_count]} */
@@ -280,6 +320,12 @@ int keel_ctl_status_gate_parse(const char *line, size_t len,
 			       struct keel_ctl_gate_view *out, char *err,
 			       size_t errlen);
 void keel_ctl_gate_view_free(struct keel_ctl_gate_view *v);
+
+int keel_ctl_pair_answer_encode(char *buf, size_t size,
+				const struct keel_ctl_pair_answer *in);
+int keel_ctl_pair_answer_parse(const char *line, size_t len,
+			       struct keel_ctl_pair_answer *out, char *err,
+			       size_t errlen);
 
 int keel_ctl_services_encode(char *buf, size_t size,
 			     const struct keel_ctl_services *in);

@@ -1617,6 +1617,44 @@ int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n)
 				 sizeof(struct keel_conn), n);
 }
 
+/*
+ * A cursor is 1 << 32 | the bucket token: never 0 (the start), and a
+ * peer's guess of any other shape is refused.
+ */
+#define LB_DP_CURSOR_TAG (1ULL << 32)
+#define LB_DP_TOKEN_UNSET UINT32_MAX
+
+int lb_dp_conn_page(struct lb_dp *dp, uint64_t cursor, struct keel_flow *keys,
+		    struct keel_conn *vals, uint32_t max, uint32_t *n,
+		    uint64_t *next, bool *end)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	uint32_t in = (uint32_t)cursor, out = LB_DP_TOKEN_UNSET, cnt = max;
+	int err;
+
+	*n = 0;
+	*next = cursor;
+	*end = false;
+	if (!max || (cursor && cursor >> 32 != 1))
+		return -EINVAL;
+	if (bpf_map_lookup_batch(dp->fd[LB_MAP_CONN], cursor ? &in : NULL, &out,
+				 keys, vals, &cnt, &bo)) {
+		err = -errno;
+		if (err != -ENOENT)
+			return err;
+		*end = true;
+		/*
+		 * A token past the last bucket returns before count and
+		 * out are written: count is still max, and means nothing.
+		 */
+		if (out == LB_DP_TOKEN_UNSET)
+			return 0;
+	}
+	*n = cnt;
+	*next = *end ? 0 : LB_DP_CURSOR_TAG | out;
+	return 0;
+}
+
 int lb_dp_conn_occupancy(struct lb_dp *dp, uint64_t *entries,
 			 uint64_t *capacity)
 {

@@ -209,6 +209,28 @@ int lb_dp_generation_set(struct lb_dp *dp, uint32_t gen);
  * event loop (lb_dp_conn_occupancy is).
  */
 int lb_dp_conn_count(struct lb_dp *dp, uint64_t *n);
+/*
+ * One page of the conn table, for a bulk copy to a peer (docs/pair.md,
+ * "Bulk"): at most max entries into keys[] and vals[], *n of them, from
+ * cursor (LB_DP_CONN_PAGE_START for the first page) through whole hash
+ * buckets (bpf_map_lookup_batch); *next is the cursor of the next page
+ * and *end says there is none.  The cursor is the kernel's bucket token,
+ * opaque, in 8 bytes: a responder keeps no state between pages.
+ * Under churn: an entry present and unchanged from the first page to the
+ * last is returned exactly once; one inserted or deleted meanwhile may
+ * or may not be (a bucket already walked is not walked again).
+ * -EINVAL: a cursor this function did not make (it may come from a
+ * peer); -ENOSPC: one bucket alone holds more than max entries (nothing
+ * returned, *next = cursor: ask again with a larger max; buckets hold a
+ * few entries, so with max 1024 this needs ~1024 colliding flows); no
+ * bucket is skipped either way.  One call scans empty buckets until it has
+ * entries: tens of ms over a sparse 16M table (bench_conn_page), so it
+ * runs off lbd's loop.
+ */
+#define LB_DP_CONN_PAGE_START 0
+int lb_dp_conn_page(struct lb_dp *dp, uint64_t cursor, struct keel_flow *keys,
+		    struct keel_conn *vals, uint32_t max, uint32_t *n,
+		    uint64_t *next, bool *end);
 
 /* For tests and benchmarks: the loaded program's fd. */
 int lb_dp_prog_fd(const struct lb_dp *dp);

@@ -13,6 +13,7 @@
  * lbd_ctl.c: the control socket and its requests.
  * lbd_view.c: status JSON, counters and rates; lbd_metrics.c: metrics.
  * lbd_loop.c: the event loop's stalls.
+ * lbd_pair_fsm.c: synced or not (the LB pair), status.pair.
  *
  * This header holds struct lbd; each module declares its functions in
  * its own header.
@@ -31,6 +32,7 @@
 #include "lb_config.h"
 #include "lb_dp.h"
 #include "lb_model.h"
+#include "lb_pair_fsm.h"
 #include "lb_stall.h"
 #include "lb_state.h"
 #include "lbd_commit.h"
@@ -97,6 +99,8 @@ struct lbd {
 	struct lbd_rx rx;
 	struct lbd_eval_state ev;
 	struct lbd_commit_state cm;
+	/* Synced or not (lbd_pair_fsm.c): what announcers gate on. */
+	struct lb_pair_fsm pair_fsm;
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "lbd_ctl.h"
 #include "lbd_loop.h"
 #include "lbd_reload.h"
+#include "lbd_pair_fsm.h"
 #include "lbd_view.h"
 
 struct lbd_req {
@@ -380,6 +381,38 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 	return lbd_site_answer(d);
 }
 
+static int lbd_enc_pair(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_pair_answer_encode(buf, size, in);
+}
+
+/*
+ * pair.synced: the operator counts this LB as synced now (announcers
+ * may announce), e.g. when the peer is gone for good and alone_after is
+ * never.  Logged with the operator's reason and who sent it; a second
+ * one, or one on an LB already synced, changes nothing.
+ */
+static char *lbd_do_pair_synced(struct lbd *d, const struct keel_ctl_peer *peer,
+				const struct keel_ctl_req *r)
+{
+	struct lb_pair_ev ev = { .type = LB_PAIR_EV_FORCE,
+				 .reason = r->reason };
+	struct keel_ctl_pair_answer a = { .has_pair = true };
+
+	if (!d->cfg.pair.on)
+		return keel_ctlsock_err(KEEL_CTL_E_INVALID,
+					"no pair: in the configuration");
+	if (!lb_pair_fsm_synced(&d->pair_fsm)) {
+		keel_log(
+			LOG_WARNING,
+			"pair: synced forced by the operator (uid %u, pid %d): %s",
+			(unsigned int)peer->uid, (int)peer->pid, r->reason);
+		lbd_pair_fsm_event(d, &ev);
+	}
+	lbd_pair_fsm_view(d, &a.pair);
+	return keel_ctlsock_answer(lbd_enc_pair, &a);
+}
+
 static char *lbd_do_reload(struct lbd *d)
 {
 	struct lb_reconcile_stats rs = {};
@@ -464,6 +497,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 	case KEEL_CTL_SITE_DRAIN:
 	case KEEL_CTL_SITE_UNDRAIN:
 		return lbd_do_site(d, &r);
+	case KEEL_CTL_PAIR_SYNCED:
+		return lbd_do_pair_synced(d, peer, &r);
 	case KEEL_CTL_SHUTDOWN:
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");

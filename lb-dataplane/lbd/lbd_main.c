@@ -42,6 +42,7 @@
 #include "lbd_loop.h"
 #include "lbd_metrics.h"
 #include "lbd_neigh.h"
+#include "lbd_pair_fsm.h"
 #include "lbd_reload.h"
 #include "lbd_rx.h"
 #include "lbd_view.h"
@@ -65,6 +66,7 @@ static void lbd_tick(struct lbd *d)
 
 	d->ticks++;
 	lbd_sample(d);
+	lbd_pair_fsm_tick(d);
 	if (every && d->ticks % every)
 		return;
 	/* With neighbour events, asking is enough: answers come as events. */
@@ -479,6 +481,8 @@ static int lbd_start(struct lbd *d)
 		return ret;
 	d->reload_ok = true;
 	d->reload_at = time(NULL);
+	/* Before the control socket: status never shows START. */
+	lbd_pair_fsm_start(d);
 
 	d->tick = event_new(d->base, -1, EV_PERSIST, lbd_on_tick, d);
 	d->beat = evtimer_new(d->base, lbd_on_beat, d);

@@ -16,6 +16,7 @@
 #include "lbd.h"
 #include "lbd_commit.h"
 #include "lbd_neigh.h"
+#include "lbd_pair_fsm.h"
 #include "lbd_reload.h"
 #include "lbd_rx.h"
 
@@ -94,6 +95,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	int attached[LB_CFG_IFACES_MAX] = {};
 	uint64_t gen;
 	int ret, limit;
+	bool was_pair;
 
 	d->reload_at = time(NULL);
 	/* A new reload's outcome replaces the retried one's. */
@@ -127,8 +129,10 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 		goto fail;
 	}
 	lbd_ifaces_detach_gone(d, attached, next.n_ifaces);
+	was_pair = d->cfg.pair.on;
 	lb_config_free(&d->cfg);
 	d->cfg = next;
+	lbd_pair_fsm_reload(d, was_pair);
 	memcpy(d->attached, attached, sizeof(attached));
 	lbd_neigh_link_forget(d, 0);
 	/* Positions may have moved; the attach wrote the guard's map. */

@@ -21,6 +21,7 @@
 #include "lbd.h"
 #include "lbd_eval.h"
 #include "lbd_loop.h"
+#include "lbd_pair_fsm.h"
 #include "lbd_rx.h"
 #include "lbd_view.h"
 
@@ -407,6 +408,7 @@ int lbd_view_status(struct lbd *d, bool summary, struct keel_ctl_status *o)
 		.has_dataplane = true,
 		.has_loop = true,
 		.has_agents = true,
+		.has_pair = true,
 		.has_services = true,
 	};
 	lbd_stats_read(d);
@@ -417,6 +419,7 @@ int lbd_view_status(struct lbd *d, bool summary, struct keel_ctl_status *o)
 		 d->reload_err);
 	lbd_view_site(d, &o->site);
 	lbd_view_loop(d, &o->loop);
+	lbd_pair_fsm_view(d, &o->pair);
 	err = lbd_view_dataplane(d, &o->dataplane);
 	if (!err)
 		err = lbd_view_agents(d, &o->agents);

@@ -65,11 +65,12 @@ CTL_KIND_FREE(bprefixes, struct keel_ctl_bgpa_prefixes, keel_ctl_bgpa_prefixes,
 CTL_KIND_FREE(astatus, struct keel_ctl_agent_status, keel_ctl_agent_status,
 	      keel_ctl_agent_status_free);
 CTL_KIND(adrain, struct keel_ctl_agent_drain, keel_ctl_agent_drain);
+CTL_KIND(pair, struct keel_ctl_pair_answer, keel_ctl_pair_answer);
 
 /* Byte 0 of the input, modulo the count, picks one; NULL: the envelope. */
 static const struct ctl_kind *const codecs[] = {
 	NULL,	 &status, &services, &reals,	 &stats,   &site,   &change,
-	&reload, &empty,  &bstatus,  &bprefixes, &astatus, &adrain,
+	&reload, &empty,  &bstatus,  &bprefixes, &astatus, &adrain, &pair,
 };
 
 #define N_CODECS (sizeof(codecs) / sizeof(codecs[0]))

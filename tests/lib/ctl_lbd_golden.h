@@ -65,27 +65,34 @@
 	"\"wrong_real\":0,\"replay\":1,\"old_boot\":0,\"downgrade\":0," \
 	"\"rate_limited\":0,\"bad_mac\":1},\"keys\":[{\"id\":1,"        \
 	"\"reports\":5120}],\"probes_not_run\":0}"
+/* The LB pair: a bulk under way; no pair: in the config. */
+#define PAIR_BULK                                                       \
+	"\"pair\":{\"configured\":true,\"synced\":false,\"mode\":null," \
+	"\"reason\":\"bulk from lb2: 61% (4.1 s)\"}"
+#define PAIR_SINGLE                                                \
+	"\"pair\":{\"configured\":false,\"synced\":true,\"mode\":" \
+	"\"single\",\"reason\":null}"
 #define STATUS_HEAD                                                       \
 	"{\"instance\":\"lab-lb1\",\"generation\":3,"                     \
 	"\"config\":\"/etc/keel/lbd.yaml\",\"last_reload\":{\"ok\":true," \
 	"\"at\":1763780000,\"error\":null},"
 
 /* status: every member, a full service and a summary one. */
-#define LBD_GOLD_STATUS                                                \
-	STATUS_HEAD SITE_NOT "," DATAPLANE "," LOOP "," AGENTS         \
-			     ",\"services\":[" SVC_REALS "," SVC_COUNT \
+#define LBD_GOLD_STATUS                                                      \
+	STATUS_HEAD SITE_NOT "," DATAPLANE "," LOOP "," AGENTS "," PAIR_BULK \
+			     ",\"services\":[" SVC_REALS "," SVC_COUNT       \
 			     "],\"ok\":true}\n"
 /* status: no services, no receiver, a failed reload, drained. */
-#define LBD_GOLD_STATUS_EMPTY                                               \
-	"{\"instance\":\"default\",\"generation\":0,\"config\":\"c.yaml\"," \
-	"\"last_reload\":{\"ok\":false,\"at\":17,\"error\":\"c.yaml:3: "    \
-	"ring_size: not a prime\"}," SITE_DRAINED ",\"dataplane\":{"        \
-	"\"all_attached\":false,\"attached\":[],\"conn_entries\":0,"        \
-	"\"conn_capacity\":0,\"conn_insert_limit\":null}," LOOP             \
-	",\"agents\":{\"listen\":null,\"filter\":false,\"busy\":false,"     \
-	"\"interval_ms\":100,\"dead_after_ms\":300,\"keep_flows_ms\":5000," \
-	"\"agents\":0,\"reports\":{},\"keys\":[],\"probes_not_run\":0},"    \
-	"\"services\":[],\"ok\":true}\n"
+#define LBD_GOLD_STATUS_EMPTY                                                        \
+	"{\"instance\":\"default\",\"generation\":0,\"config\":\"c.yaml\","          \
+	"\"last_reload\":{\"ok\":false,\"at\":17,\"error\":\"c.yaml:3: "             \
+	"ring_size: not a prime\"}," SITE_DRAINED ",\"dataplane\":{"                 \
+	"\"all_attached\":false,\"attached\":[],\"conn_entries\":0,"                 \
+	"\"conn_capacity\":0,\"conn_insert_limit\":null}," LOOP                      \
+	",\"agents\":{\"listen\":null,\"filter\":false,\"busy\":false,"              \
+	"\"interval_ms\":100,\"dead_after_ms\":300,\"keep_flows_ms\":5000,"          \
+	"\"agents\":0,\"reports\":{},\"keys\":[],\"probes_not_run\":0}," PAIR_SINGLE \
+	",\"services\":[],\"ok\":true}\n"
 /*
  * Captured from scripts/lab.sh (lbd, bgp-announcer and rs-agent of this
  * tree), byte for byte: lbctl --json prints these lines.

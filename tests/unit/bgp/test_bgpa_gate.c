@@ -501,6 +501,107 @@ START_TEST(test_in_prefix)
 }
 END_TEST
 
+/* ---- lbd's pair (docs/pair.md, "Gating") ---- */
+
+#define PAIR(x) ANSWER(SVC("192.0.2.1:80/tcp", UP_), ATT ",\"pair\":" x)
+#define PAIR_NOT(r)                                                              \
+	PAIR("{\"configured\":true,\"synced\":false,\"mode\":null,\"reason\":" r \
+	     "}")
+
+static const struct pair_case {
+	const char *name, *line;
+	int ret;
+	const char *why; /* refused: the reason */
+	bool synced;
+	const char *reason;
+} pair_cases[] = {
+	{ "no pair: an lbd from before the pair, synced", ANSWER("", ATT), 0,
+	  "", true, "" },
+	{ "no pair: in lbd's config",
+	  PAIR("{\"configured\":false,\"synced\":"
+	       "true,\"mode\":\"single\","
+	       "\"reason\":null}"),
+	  0, "", true, "" },
+	{ "synced after a bulk",
+	  PAIR("{\"configured\":true,\"synced\":true,\"mode\":\"bulk\","
+	       "\"reason\":\"bulk from lb2: 9 entries in 1 s\"}"),
+	  0, "", true, "" },
+	{ "not synced, with lbd's reason",
+	  PAIR_NOT("\"bulk from lb2: 61% (4.1 s)\""), 0, "", false,
+	  "bulk from lb2: 61% (4.1 s)" },
+	{ "not synced, reason null", PAIR_NOT("null"), 0, "", false, "?" },
+	{ "not synced, a reason on two lines is dropped", PAIR_NOT("\"a\\nb\""),
+	  0, "", false, "?" },
+	{ "pair without synced: not synced (fail safe)",
+	  PAIR("{\"configured\":true}"), 0, "", false, "pair.synced missing" },
+	{ "pair's display-only members of any type are not read",
+	  PAIR("{\"configured\":\"x\",\"mode\":7,\"synced\":true,\"peers\":1}"),
+	  0, "", true, "" },
+	{ "lbd's status without pair: (golden)", LBD_GOLD_STATUS_EMPTY, 0, "",
+	  true, "" },
+	/* refused: what the gate reads, of the wrong type (withdraw) */
+	{ "pair a number", PAIR("7"), -EBADMSG, "pair: must be an object",
+	  false, "" },
+	{ "pair null", PAIR("null"), -EBADMSG, "pair: must be an object", false,
+	  "" },
+	{ "pair.synced a string", PAIR("{\"synced\":\"true\"}"), -EBADMSG,
+	  "pair.synced: must be true or false", false, "" },
+	{ "pair.synced null", PAIR("{\"synced\":null}"), -EBADMSG,
+	  "pair.synced: must be true or false", false, "" },
+	{ "pair.reason a number", PAIR_NOT("5"), -EBADMSG,
+	  "pair.reason: must be a string", false, "" },
+};
+
+START_TEST(test_pair)
+{
+	const struct pair_case *c = &pair_cases[_i];
+	struct bgpa_gate_lbd l;
+	char why[BGPA_REASON_MAX] = "";
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	parse_ok(BEFORE, &l);
+	ck_assert(l.pair_synced);
+	ret = bgpa_gate_parse(c->line, strlen(c->line), &l, why, sizeof(why));
+	ck_assert_msg(ret == c->ret, "%s: ret %d (%s), want %d", c->name, ret,
+		      why, c->ret);
+	if (ret) {
+		ck_assert_msg(!strcmp(why, c->why), "%s: why \"%s\"", c->name,
+			      why);
+		/* Refused: the last answer (synced, drained) stands. */
+		ck_assert(l.pair_synced && l.drained);
+	} else {
+		ck_assert_msg(l.pair_synced == c->synced, "%s: synced %d",
+			      c->name, l.pair_synced);
+		ck_assert_msg(!strcmp(l.pair_reason, c->reason),
+			      "%s: reason \"%s\"", c->name, l.pair_reason);
+	}
+	bgpa_gate_lbd_free(&l);
+}
+END_TEST
+
+/* A reason longer than the codec's buffer is out of range: refused. */
+START_TEST(test_pair_reason_long)
+{
+	char line[1024], r[300], why[BGPA_REASON_MAX] = "";
+	struct bgpa_gate_lbd l;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	memset(r, 'r', sizeof(r) - 1);
+	r[sizeof(r) - 1] = '\0';
+	snprintf(line, sizeof(line),
+		 "{\"ok\":true,\"services\":[],\"pair\":{\"synced\":false,"
+		 "\"reason\":\"%s\"}}",
+		 r);
+	ret = bgpa_gate_parse(line, strlen(line), &l, why, sizeof(why));
+	ck_assert_msg(ret == -ERANGE, "ret %d: %s", ret, why);
+	ck_assert_msg(!strncmp(why, "pair.reason: must be a string of at most",
+			       40),
+		      "%s", why);
+}
+END_TEST
+
 /* ---- one sample ---- */
 
 /* lbd's usual answer in the sample table. */
@@ -633,6 +734,32 @@ static const struct sample_case {
 		 ATT ",\"site\":{\"drained\":true}"),
 	  NULL, "198.51.100.5/32", NULL, 1, NOPROBE, "", true, false,
 	  "198.51.100.5:53/udp: 1 reals up" },
+	/* the LB pair */
+	{ "pair not synced: fail safe, lbd's reason",
+	  ANSWER(SVC("198.51.100.5:53/udp", UP_), ATT
+		 ",\"pair\":{\"configured\":true,\"synced\":false,"
+		 "\"mode\":null,\"reason\":\"bulk from lb2: 61% (4.1 s)\"}"),
+	  NULL, "198.51.100.5/32", NULL, 1, NOPROBE, "", false, true,
+	  "pair not synced: bulk from lb2: 61% (4.1 s)" },
+	{ "pair not synced, services: too",
+	  ANSWER(SVC("198.51.100.5:53/udp", UP_),
+		 ATT ",\"pair\":{\"synced\":false,\"reason\":\"waiting\"}"),
+	  NULL, "192.0.2.1/32", "198.51.100.5:53/udp", 1, NOPROBE, "", false,
+	  true, "pair not synced: waiting" },
+	{ "pair synced: the services decide",
+	  ANSWER(SVC("198.51.100.5:53/udp", UP_),
+		 ATT ",\"pair\":{\"configured\":true,\"synced\":true,"
+		     "\"mode\":\"alone\",\"reason\":\"x\"}"),
+	  NULL, "198.51.100.5/32", NULL, 1, NOPROBE, "", true, false,
+	  "198.51.100.5:53/udp: 1 reals up" },
+	{ "pair not synced, data plane detached: detached first",
+	  ANSWER(SVC("198.51.100.5:53/udp", UP_),
+		 ",\"pair\":{\"synced\":false,\"reason\":\"waiting\"}"),
+	  NULL, "198.51.100.5/32", NULL, 1, NOPROBE, "", false, true,
+	  "lbd's data plane is not attached" },
+	{ "pair not synced, lbd failing: lbd's error",
+	  ANSWER("", ATT ",\"pair\":{\"synced\":false}"), SILENT,
+	  "198.51.100.5/32", NULL, 1, NOPROBE, "", false, true, SILENT },
 	/* probes, with lbd */
 	{ "lbd good, probe up: lbd's reason", SITE, NULL, "198.51.100.5/32",
 	  NULL, 1, KEEL_RS_UP, "HTTP 200", true, false,
@@ -1332,6 +1459,40 @@ START_TEST(test_scenario_disable_file)
 }
 END_TEST
 
+#define UNSYNCED                                            \
+	ANSWER(SVC("203.0.113.10:80/tcp", UP_ "," UP_), ATT \
+	       ",\"pair\":{\"configured\":true,\"synced\":" \
+	       "false,\"mode\":null,\"reason\":\"bulk from lb2: 61% (4.1 s)\"}")
+#define SYNCED                                                  \
+	ANSWER(SVC("203.0.113.10:80/tcp", UP_ "," UP_),         \
+	       ATT ",\"pair\":{\"configured\":true,\"synced\":" \
+		   "true,\"mode\":\"bulk\",\"reason\":\"x\"}")
+
+/* A cold restart of one LB of a pair: withdrawn until synced. */
+START_TEST(test_scenario_pair)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, "203.0.113.10/32", 0);
+	for (i = 0; i < 10; i++)
+		world_poll(&w, UNSYNCED, NULL);
+	expect(&w, D, true, "pair not synced: bulk from lb2: 61% (4.1 s)");
+	/* Synced: rise (3) good samples, as any start. */
+	world_poll(&w, SYNCED, NULL);
+	world_poll(&w, SYNCED, NULL);
+	expect(&w, D, true,
+	       "pair not synced: bulk from lb2: 61% (4.1 s) (2 of rise 3 "
+	       "good)");
+	world_poll(&w, SYNCED, NULL);
+	expect(&w, U, false, GOODR);
+	/* An older lbd (no pair) after a downgrade: still synced. */
+	world_poll(&w, GOOD, NULL);
+	expect(&w, U, false, GOODR);
+	bgpa_gate_lbd_free(&w.l);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bgpa_gate");
@@ -1340,6 +1501,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, N(parse_cases));
 	tcase_add_test(tc, test_parse_detached_long);
 	tcase_add_test(tc, test_parse_len);
+	tcase_add_loop_test(tc, test_pair, 0, N(pair_cases));
+	tcase_add_test(tc, test_pair_reason_long);
 	tcase_add_loop_test(tc, test_in_prefix, 0, N(in_cases));
 	tcase_add_loop_test(tc, test_sample, 0, N(sample_cases));
 	tcase_add_loop_test(tc, test_feed, 0, N(feed_cases));
@@ -1352,6 +1515,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scenario_drain);
 	tcase_add_test(tc, test_scenario_drain_lbd_fails);
 	tcase_add_test(tc, test_scenario_disable_file);
+	tcase_add_test(tc, test_scenario_pair);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -148,6 +148,8 @@ static const struct good_case {
 	    .reason = "a\xc2\xa0"
 		      "b\xc3\xbf" } },
 	{ "{\"cmd\":\"site.undrain\"}", { .cmd = KEEL_CTL_SITE_UNDRAIN } },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"lb2 replaced, ticket 7\"}",
+	  { .cmd = KEEL_CTL_PAIR_SYNCED, .reason = "lb2 replaced, ticket 7" } },
 };
 
 START_TEST(test_parse_good)
@@ -283,6 +285,15 @@ static const struct bad_case {
 	  -EBADMSG, "member 'reason': not taken by real.drain" },
 	{ "{\"cmd\":\"site.drain\",\"service\":\"s\"}", -EBADMSG,
 	  "member 'service': not taken by site.drain" },
+	/* pair.synced: the operator's reason is required, one line. */
+	{ "{\"cmd\":\"pair.synced\"}", -EBADMSG,
+	  "member 'reason': required by pair.synced" },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"\"}", -ERANGE,
+	  "member 'reason': must be a string of 1..255 bytes" },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"a\\nb\"}", -ERANGE,
+	  "without control characters" },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"x\",\"service\":\"s\"}",
+	  -EBADMSG, "member 'service': not taken by pair.synced" },
 	{ "{\"cmd\":\"site.drain\",\"reason\":null}", -EBADMSG,
 	  "member 'reason': must be a string" },
 	{ "{\"cmd\":\"site.drain\",\"reason\":42}", -EBADMSG,
@@ -657,7 +668,8 @@ static const struct {
 	{ KEEL_CTL_RELOAD, false },	 { KEEL_CTL_SHUTDOWN, false },
 	{ KEEL_CTL_SITE_DRAIN, false },	 { KEEL_CTL_SITE_UNDRAIN, false },
 	{ KEEL_CTL_PREFIXES, true },	 { KEEL_CTL_DRAIN, false },
-	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL__MAX, false },
+	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL_PAIR_SYNCED, false },
+	{ KEEL_CTL__MAX, false },
 };
 _Static_assert(sizeof(read_cases) / sizeof(read_cases[0]) == KEEL_CTL__MAX + 1,
 	       "a row for every command");
@@ -733,6 +745,10 @@ static const struct accept_case {
 	{ "{\"cmd\":\"site.undrain\"}", KEEL_CTL_ACCEPT_LBD, 0,
 	  KEEL_CTL_SITE_UNDRAIN, "" },
 	{ "{\"cmd\":\"status\"}", 0, -EBADMSG, 0, "unknown cmd 'status'" },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"x\"}", KEEL_CTL_ACCEPT_LBD, 0,
+	  KEEL_CTL_PAIR_SYNCED, "" },
+	{ "{\"cmd\":\"pair.synced\",\"reason\":\"x\"}", KEEL_CTL_ACCEPT_BGPA,
+	  -EBADMSG, 0, "unknown cmd 'pair.synced'" },
 };
 
 /* One test for all rows: each row forked would cost the suite seconds. */

@@ -29,6 +29,7 @@ CTL_KIND_FREE(k_stats, struct keel_ctl_stats, keel_ctl_stats,
 CTL_KIND_FREE(k_site, struct keel_ctl_site_answer, keel_ctl_site,
 	      keel_ctl_site_free);
 CTL_KIND(k_change, struct keel_ctl_change, keel_ctl_change);
+CTL_KIND(k_pair, struct keel_ctl_pair_answer, keel_ctl_pair_answer);
 CTL_KIND(k_reload, struct keel_ctl_reload, keel_ctl_reload);
 
 /* The empty answer has no struct: a one-byte stand-in. */
@@ -79,6 +80,9 @@ static void check_status(const void *p)
 	ck_assert_str_eq(s->agents.reports[5].name, "replay");
 	ck_assert_uint_eq(s->agents.reports[5].value, 1);
 	ck_assert(s->agents.n_keys == 1 && s->agents.keys[0].reports == 5120);
+	ck_assert(s->has_pair && s->pair.configured && !s->pair.synced &&
+		  !s->pair.has_mode && s->pair.has_reason);
+	ck_assert_str_eq(s->pair.reason, "bulk from lb2: 61% (4.1 s)");
 	ck_assert(s->has_services && s->n_services == 2);
 	v = &s->services[0];
 	ck_assert(v->has_reals && !v->has_real_count && v->n_reals == 2);
@@ -152,7 +156,60 @@ static void check_services(const void *p)
 		  s->services[0].real_count.down == 1);
 }
 
+/* A status with nothing but its pair (what the encoder always writes). */
+#define ST_PAIR(pair)                                                          \
+	"{\"instance\":\"x\",\"generation\":1,\"config\":\"c\","               \
+	"\"last_reload\":{\"ok\":true,\"at\":0,\"error\":null},\"pair\":" pair \
+	",\"services\":[],\"ok\":true}\n"
+
+static void check_pair_bulk(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+
+	ck_assert(s->has_pair && s->pair.configured && s->pair.synced &&
+		  s->pair.has_mode && s->pair.has_reason);
+	ck_assert_str_eq(s->pair.mode, "bulk");
+	ck_assert_str_eq(s->pair.reason,
+			 "bulk from lb2: 1234 entries in 4.1 s");
+}
+
+static void check_pair_single(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+
+	ck_assert(s->has_pair && !s->pair.configured && s->pair.synced &&
+		  s->pair.has_mode && !s->pair.has_reason);
+	ck_assert_str_eq(s->pair.mode, "single");
+}
+
+static void check_pair_newer(const void *p)
+{
+	const struct keel_ctl_status *s = p;
+
+	/* A mode a newer lbd adds is kept as written (an open set). */
+	ck_assert(s->has_pair && s->pair.synced && s->pair.has_mode);
+	ck_assert_str_eq(s->pair.mode, "vrrp");
+}
+
 static const struct ctl_case golden[] = {
+	CTL_GOLD("pair.synced", &k_pair,
+		 "{\"pair\":{\"configured\":true,\"synced\":true,\"mode\":"
+		 "\"forced\",\"reason\":\"forced by the operator: lb2 "
+		 "replaced\"},\"ok\":true}\n",
+		 NULL),
+	CTL_GOLD("status, pair synced after a bulk", &k_status,
+		 ST_PAIR("{\"configured\":true,\"synced\":true,\"mode\":"
+			 "\"bulk\",\"reason\":\"bulk from lb2: 1234 entries "
+			 "in 4.1 s\"}"),
+		 check_pair_bulk),
+	CTL_GOLD("status, no pair: in the config", &k_status,
+		 ST_PAIR("{\"configured\":false,\"synced\":true,\"mode\":"
+			 "\"single\",\"reason\":null}"),
+		 check_pair_single),
+	CTL_GOLD("status, a pair mode of a newer lbd", &k_status,
+		 ST_PAIR("{\"configured\":true,\"synced\":true,\"mode\":"
+			 "\"vrrp\",\"reason\":\"x\"}"),
+		 check_pair_newer),
 	CTL_GOLD("status", &k_status, LBD_GOLD_STATUS, check_status),
 	CTL_GOLD("status, no services, no receiver, a failed reload", &k_status,
 		 LBD_GOLD_STATUS_EMPTY, NULL),
@@ -250,6 +307,8 @@ static void check_old_status(const void *p)
 		  !s->dataplane.all_attached);
 	ck_assert(!s->dataplane.has_conn_insert_limit);
 	ck_assert(!s->has_loop && !s->has_agents);
+	/* No pair: an lbd from before the pair (readers: synced). */
+	ck_assert(!s->has_pair && !s->pair.synced);
 	ck_assert(s->has_services && s->n_services == 1);
 	r = &s->services[0].reals[0];
 	/* No usable: the state alone counts. */
@@ -388,6 +447,16 @@ static const struct ctl_case bad[] = {
 		    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},"
 		    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}]}"),
 		-ERANGE, "dataplane.attached: more than 64 elements"),
+	CTL_BAD("pair not an object", &k_status, OKS("\"pair\":true"), -EBADMSG,
+		"pair: must be an object"),
+	CTL_BAD("pair.synced a string", &k_status,
+		OKS("\"pair\":{\"synced\":\"yes\"}"), -EBADMSG,
+		"pair.synced: must be true or false"),
+	CTL_BAD("pair.mode a number", &k_status, OKS("\"pair\":{\"mode\":1}"),
+		-EBADMSG, "pair.mode: must be a string"),
+	CTL_BAD("pair.mode too long", &k_status,
+		OKS("\"pair\":{\"mode\":\"abcdefghijklmnop\"}"), -ERANGE,
+		"pair.mode: must be a string of at most 15"),
 	CTL_BAD("a bad real deep in a status", &k_status,
 		OKS("\"services\":[{\"service\":\"a\"},{\"reals\":[{},{},"
 		    "{\"admin\":{\"weight\":65536.5}}]}]"),
