@@ -395,7 +395,7 @@ static int lb_adm_root(struct lb_adm_ctx *c, json_t *root, struct lb_admin *a,
 		       struct lb_state_site *site)
 {
 	const char *key;
-	uint64_t hlc;
+	uint64_t hlc = 0;
 	json_t *v;
 	int err;
 
