@@ -166,8 +166,8 @@ size_t lbd_admin_take(struct lbd *d, struct lb_admin_reg **regs)
 	return n;
 }
 
-int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs,
-		      size_t n, bool *changed)
+int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs, size_t n,
+		      bool *changed)
 {
 	struct lb_reconcile_stats rs;
 	struct lb_admin_reg *prev = NULL;
@@ -187,9 +187,10 @@ int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs,
 		lb_admin_undo(&d->admin, prev, n_prev);
 		lb_state_free(&st);
 		*changed = false;
-		keel_log(LOG_ERR,
-			 "pair: admin change not applied: saving %s: %s (retried at the next exchange)",
-			 d->cfg.state_file, strerror(-err));
+		keel_log(
+			LOG_ERR,
+			"pair: admin change not applied: saving %s: %s (retried at the next exchange)",
+			d->cfg.state_file, strerror(-err));
 		goto out;
 	}
 	lb_state_free(&d->st);

@@ -3,10 +3,12 @@
 #ifndef LBD_CTL_H
 #define LBD_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct lbd;
 struct keel_ctl_peer;
+struct lb_admin_reg;
 
 int lbd_ctl_start(struct lbd *d);
 void lbd_ctl_stop(struct lbd *d);
@@ -25,10 +27,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
  * retries).  *changed: whether anything changed.  0, -EBADMSG (a bad
  * register: nothing merged), -ENOMEM or the save's or commit's error.
  */
-#include <stdbool.h>
-struct lb_admin_reg;
-int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs,
-		      size_t n, bool *changed);
+int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs, size_t n,
+		      bool *changed);
 /*
  * The registers lbctl changed here, oldest first, for the pair code to
  * send: moved to *regs (malloc'd, the caller frees), the queue emptied.

@@ -384,16 +384,18 @@ static int lbd_admin_start(struct lbd *d, int version, int64_t mtime_ms)
 		at.node = d->cfg.pair.node_id;
 		ret = lb_admin_from_state(&d->admin, &d->st, at);
 		if (ret) {
-			keel_log(LOG_ERR, "state file %s: migrating to version 2: %s",
+			keel_log(LOG_ERR,
+				 "state file %s: migrating to version 2: %s",
 				 path, strerror(-ret));
 			d->exit_code = LBD_EXIT_STATE;
 			return ret;
 		}
 		ret = lb_admin_keep_v1(path);
 		if (ret && ret != -EEXIST) {
-			keel_log(LOG_ERR,
-				 "state file %s: keeping the version 1 file as %s.v1: %s",
-				 path, path, strerror(-ret));
+			keel_log(
+				LOG_ERR,
+				"state file %s: keeping the version 1 file as %s.v1: %s",
+				path, path, strerror(-ret));
 			d->exit_code = LBD_EXIT_STATE;
 			return ret;
 		}
@@ -401,7 +403,8 @@ static int lbd_admin_start(struct lbd *d, int version, int64_t mtime_ms)
 	clock_gettime(CLOCK_REALTIME, &now);
 	lb_admin_clock_start(&d->admin, (uint64_t)now.tv_sec * 1000 +
 						now.tv_nsec / 1000000);
-	if (version == LB_STATE_V2)
+	/* No file: nothing to migrate; the first change writes version 2. */
+	if (version != 1)
 		return 0;
 	ret = lb_admin_save(path, &d->admin, &d->st.site);
 	if (ret) {
@@ -410,10 +413,10 @@ static int lbd_admin_start(struct lbd *d, int version, int64_t mtime_ms)
 		d->exit_code = LBD_EXIT_STATE;
 		return ret;
 	}
-	if (version == 1)
-		keel_log(LOG_NOTICE,
-			 "state file %s: migrated to version 2 for pair: (%zu registers; version 1 kept as %s.v1)",
-			 path, d->admin.n_regs, path);
+	keel_log(
+		LOG_NOTICE,
+		"state file %s: migrated to version 2 for pair: (%zu registers; version 1 kept as %s.v1)",
+		path, d->admin.n_regs, path);
 	return 0;
 }
 
