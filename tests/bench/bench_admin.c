@@ -61,8 +61,7 @@ static struct lb_admin_reg reg_of(uint32_t svc, uint32_t real, uint8_t field,
 static int fill(struct lb_admin *a, uint32_t services)
 {
 	struct lb_admin_reg r;
-	uint32_t s, i;
-	uint8_t f;
+	uint32_t s, i, f;
 
 	memset(a, 0, sizeof(*a));
 	for (s = 0; s < services; s++) {
@@ -128,7 +127,7 @@ int main(int argc, char **argv)
 	int runs = argc > 1 ? atoi(argv[1]) : 15, r;
 	double *t = calloc(runs > 0 ? runs : 1, sizeof(*t)), base = 0;
 	double *u = calloc(runs > 0 ? runs : 1, sizeof(*u));
-	uint64_t hlc = 1;
+	uint64_t hlc;
 	size_t k;
 
 	if (runs < 1 || !t || !u || sodium_init() < 0)
