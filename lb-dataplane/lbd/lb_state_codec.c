@@ -13,6 +13,7 @@
 #include "keel_addr.h"
 #include "keel_prime.h"
 #include "lb_state.h"
+#include "lb_state_json.h"
 
 #define LB_STATE_VERSION 1
 #define LB_WEIGHT_MAX 65535
@@ -766,6 +767,20 @@ static int lb_st_site_dump(const struct lb_state_site *site, json_t *root)
 	return lb_st_set(o, "reason", json_stringn(site->reason, len)) ?
 		       -EINVAL :
 		       0;
+}
+
+/* For version 2 (lb_admin_codec.c): the site is the same object. */
+int lb_state_site_from_json(json_t *v, struct lb_state_site *site, char *err,
+			    size_t errlen)
+{
+	struct lb_st_ctx c = { err, errlen };
+
+	return lb_st_site_parse(&c, v, site);
+}
+
+int lb_state_site_to_json(const struct lb_state_site *site, json_t *root)
+{
+	return lb_st_site_dump(site, root);
 }
 
 /*

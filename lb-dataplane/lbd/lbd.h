@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "keel_priv.h"
+#include "lb_admin.h"
 #include "lb_agents.h"
 #include "lb_config.h"
 #include "lb_dp.h"
@@ -101,7 +102,19 @@ struct lbd {
 	struct lbd_commit_state cm;
 	/* Synced or not (lbd_pair_fsm.c): what announcers gate on. */
 	struct lb_pair_fsm pair_fsm;
+	/*
+	 * The pair's admin registers (lb_admin.h; kept only with pair:, when
+	 * the state file is version 2), and those changed here by lbctl and
+	 * not yet taken by the pair code to send (lbd_ctl.h).
+	 */
+	struct lb_admin admin;
+	struct lb_admin_reg *admin_pending;
+	size_t n_admin_pending;
+	uint64_t admin_pending_dropped; /* oldest dropped when over the cap */
 };
+
+/* Anti-entropy resends what a full queue drops (docs/pair.md). */
+#define LBD_ADMIN_PENDING_MAX 4096U
 
 /*
  * Stop the loop (a signal, the shutdown request); unload: detach and

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "keel_clock.h"
 #include "keel_ctl_lbd.h"
@@ -107,25 +108,130 @@ static char *lbd_req_target(struct lbd_req *q, bool need_real)
 	return NULL;
 }
 
+/* Realtime milliseconds: the stamps' clock (keel_hlc.h). */
+static uint64_t lbd_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Version 2 with pair: (the registers), else version 1 as always. */
+static int lbd_state_write(struct lbd *d)
+{
+	if (d->cfg.pair.on)
+		return lb_admin_save(d->cfg.state_file, &d->admin, &d->st.site);
+	return lb_state_save(d->cfg.state_file, &d->st);
+}
+
+static void lbd_admin_queue(struct lbd *d, const struct lb_admin_reg *regs,
+			    size_t n)
+{
+	size_t drop;
+	void *p;
+
+	if (!n)
+		return;
+	if (n > LBD_ADMIN_PENDING_MAX) {
+		d->admin_pending_dropped += n - LBD_ADMIN_PENDING_MAX;
+		regs += n - LBD_ADMIN_PENDING_MAX;
+		n = LBD_ADMIN_PENDING_MAX;
+	}
+	if (d->n_admin_pending + n > LBD_ADMIN_PENDING_MAX) {
+		drop = d->n_admin_pending + n - LBD_ADMIN_PENDING_MAX;
+		memmove(d->admin_pending, d->admin_pending + drop,
+			(d->n_admin_pending - drop) *
+				sizeof(*d->admin_pending));
+		d->n_admin_pending -= drop;
+		d->admin_pending_dropped += drop;
+	}
+	p = reallocarray(d->admin_pending, d->n_admin_pending + n,
+			 sizeof(*d->admin_pending));
+	if (!p) {
+		d->admin_pending_dropped += n;
+		return;
+	}
+	d->admin_pending = p;
+	memcpy(d->admin_pending + d->n_admin_pending, regs, n * sizeof(*regs));
+	d->n_admin_pending += n;
+}
+
+size_t lbd_admin_take(struct lbd *d, struct lb_admin_reg **regs)
+{
+	size_t n = d->n_admin_pending;
+
+	*regs = d->admin_pending;
+	d->admin_pending = NULL;
+	d->n_admin_pending = 0;
+	return n;
+}
+
+int lbd_admin_receive(struct lbd *d, const struct lb_admin_reg *regs, size_t n,
+		      bool *changed)
+{
+	struct lb_reconcile_stats rs;
+	struct lb_admin_reg *prev = NULL;
+	struct lb_state st;
+	size_t n_prev = 0;
+	int err;
+
+	memset(&st, 0, sizeof(st));
+	err = lb_admin_merge(&d->admin, regs, n, changed, &prev, &n_prev);
+	if (err || !*changed)
+		goto out;
+	st.site = d->st.site;
+	err = lb_admin_overlay(&d->admin, &st);
+	if (!err)
+		err = lb_admin_save(d->cfg.state_file, &d->admin, &st.site);
+	if (err) {
+		lb_admin_undo(&d->admin, prev, n_prev);
+		lb_state_free(&st);
+		*changed = false;
+		keel_log(
+			LOG_ERR,
+			"pair: admin change not applied: saving %s: %s (retried at the next exchange)",
+			d->cfg.state_file, strerror(-err));
+		goto out;
+	}
+	lb_state_free(&d->st);
+	d->st = st;
+	err = lbd_commit(d, LBD_CAUSE_CONTROL, &rs);
+out:
+	free(prev);
+	return err;
+}
+
 /*
  * Make a change to the state: save it first (so that what the data plane
  * does is always what a restart would do), then apply.  A failed save
- * leaves memory as it was.
+ * leaves memory as it was.  With pair:, the registers the change makes
+ * are stamped (node id, HLC), saved in version 2 and queued for the
+ * peers (docs/pair.md, "Flow of a change").
  */
 static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 			struct lbd_req *q)
 {
+	struct lb_admin_reg *regs = NULL, *prev = NULL;
 	struct lb_reconcile_stats rs;
 	char *before, msg[256];
+	size_t n = 0;
 	int err;
 
 	before = lb_state_dump(&d->st);
 	if (!before)
 		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
 	err = edit(q);
+	if (!err && d->cfg.pair.on)
+		err = lb_admin_track(&d->admin, &d->st, &q->key,
+				     d->cfg.pair.node_id, lbd_wall_ms(), &regs,
+				     &n, &prev);
 	if (!err)
-		err = lb_state_save(d->cfg.state_file, &d->st);
+		err = lbd_state_write(d);
 	if (err) {
+		lb_admin_undo(&d->admin, prev, n);
+		free(regs);
+		free(prev);
 		lb_state_free(&d->st);
 		lb_state_parse(before, strlen(before), &d->st, msg,
 			       sizeof(msg));
@@ -134,6 +240,9 @@ static char *lbd_change(struct lbd *d, int (*edit)(struct lbd_req *),
 					d->cfg.state_file, strerror(-err));
 	}
 	free(before);
+	lbd_admin_queue(d, regs, n);
+	free(regs);
+	free(prev);
 	err = lbd_commit(d, LBD_CAUSE_CONTROL, &rs);
 	if (err)
 		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL,
@@ -365,7 +474,7 @@ static char *lbd_do_site(struct lbd *d, const struct keel_ctl_req *r)
 	}
 	if (lbd_site_same(&before, s))
 		return lbd_site_answer(d);
-	err = lb_state_save(d->cfg.state_file, &d->st);
+	err = lbd_state_write(d);
 	if (err) {
 		d->st.site = before;
 		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "saving %s: %s",

@@ -174,6 +174,8 @@ static void lbd_shutdown(struct lbd *d)
 	lb_model_free(&d->m);
 	lb_dp_close(d->dp);
 	lb_state_free(&d->st);
+	lb_admin_free(&d->admin);
+	free(d->admin_pending);
 	lb_config_free(&d->cfg);
 	event_base_free(d->base);
 }
@@ -355,6 +357,72 @@ static int lbd_user_prepare(struct lbd *d, bool check, char *msg, size_t size)
 }
 
 /*
+ * The state file's version against pair: (docs/state-file.md).  Without
+ * pair:, version 1 as always; a version 2 file (pair: removed) is read
+ * for its overlay and written back as version 1 at the next change.
+ * With pair:, version 1 (version 0: no file) migrates to registers
+ * stamped [file mtime, 0, own node id], the version 1 file is kept once
+ * as "<state>.v1", and version 2 is saved before anything is sent.  The
+ * clock resumes above every stamp held (keel_hlc.h).
+ */
+static int lbd_admin_start(struct lbd *d, int version, int64_t mtime_ms)
+{
+	const char *path = d->cfg.state_file;
+	struct keel_stamp at = { 0 };
+	struct timespec now;
+	int ret;
+
+	if (!d->cfg.pair.on) {
+		if (version == LB_STATE_V2)
+			keel_log(
+				LOG_NOTICE,
+				"state file %s is version 2 but pair: is not configured: its overlay is used, and the next change writes version 1",
+				path);
+		lb_admin_free(&d->admin);
+		return 0;
+	}
+	if (version == 1) {
+		at.hlc = keel_hlc_pack(mtime_ms > 0 ? mtime_ms : 0, 0);
+		at.node = d->cfg.pair.node_id;
+		ret = lb_admin_from_state(&d->admin, &d->st, at);
+		if (ret) {
+			keel_log(LOG_ERR,
+				 "state file %s: migrating to version 2: %s",
+				 path, strerror(-ret));
+			d->exit_code = LBD_EXIT_STATE;
+			return ret;
+		}
+		ret = lb_admin_keep_v1(path);
+		if (ret && ret != -EEXIST) {
+			keel_log(
+				LOG_ERR,
+				"state file %s: keeping the version 1 file as %s.v1: %s",
+				path, path, strerror(-ret));
+			d->exit_code = LBD_EXIT_STATE;
+			return ret;
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	lb_admin_clock_start(&d->admin, (uint64_t)now.tv_sec * 1000 +
+						now.tv_nsec / 1000000);
+	/* No file: nothing to migrate; the first change writes version 2. */
+	if (version != 1)
+		return 0;
+	ret = lb_admin_save(path, &d->admin, &d->st.site);
+	if (ret) {
+		keel_log(LOG_ERR, "state file %s: saving version 2: %s", path,
+			 strerror(-ret));
+		d->exit_code = LBD_EXIT_STATE;
+		return ret;
+	}
+	keel_log(
+		LOG_NOTICE,
+		"state file %s: migrated to version 2 for pair: (%zu registers; version 1 kept as %s.v1)",
+		path, d->admin.n_regs, path);
+	return 0;
+}
+
+/*
  * The state file and the agents' replay file: missing is a first start;
  * anything else must load.
  */
@@ -362,14 +430,20 @@ static int lbd_state_open(struct lbd *d)
 {
 	struct lbd_rx *h = &d->rx;
 	char err[512], path[PATH_MAX];
-	int ret;
+	int64_t mtime_ms = 0;
+	int ret, version = 0;
 
-	ret = lb_state_load(d->cfg.state_file, &d->st, err, sizeof(err));
+	ret = lb_admin_load(d->cfg.state_file, &d->st, &d->admin, &version,
+			    &mtime_ms, err, sizeof(err));
 	if (ret && ret != -ENOENT) {
 		ret = lbd_state_bad(d, "state file", d->cfg.state_file, err);
 		if (ret)
 			return ret;
+		version = 0;
 	}
+	ret = lbd_admin_start(d, ret == -ENOENT ? 0 : version, mtime_ms);
+	if (ret)
+		return ret;
 	ret = lbd_rx_replay_path(d, path, sizeof(path));
 	if (ret) {
 		keel_log(LOG_ERR, "state_file %s: name too long",
