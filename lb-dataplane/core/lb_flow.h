@@ -12,6 +12,7 @@
 #ifndef LB_FLOW_H
 #define LB_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,18 @@ int lb_flow_out_drain(struct lb_flow_out *o, struct lb_model *m,
 		      int (*emit)(void *arg, const struct keel_sync_rec *r),
 		      void *arg);
 
+/*
+ * One ring record to its wire record (idle_s 0: a packet made it now).
+ * LB_FLOW_OUT_EMITTED with r filled, or why not.  The refresh cap is not
+ * applied here.
+ */
+enum lb_flow_out_res lb_flow_out_translate(struct lb_model *m,
+					   const struct keel_sync_ev *ev,
+					   struct keel_sync_rec *r);
+/* The refresh token bucket (refresh_rate_max a second, as much burst; 0
+ * is no cap): may one more REFRESH go at now_ms? */
+bool lb_flow_refresh_take(struct lb_flow_out *o, uint64_t now_ms);
+
 struct lb_flow_parked; /* lb_flow.c */
 
 /* Receiving side: the parked records and the outcome counters. */
@@ -92,6 +105,18 @@ void lb_flow_in_fini(struct lb_flow_in *in);
 int lb_flow_in_apply(struct lb_flow_in *in, struct lb_model *m,
 		     struct lb_dp *dp, const struct keel_sync_rec *recs,
 		     size_t n, uint64_t now_ms);
+
+/*
+ * One peer record to this LB's apply record: LB_FLOW_IN_TRANSLATED with a
+ * filled, or LB_FLOW_IN_UNKNOWN_SERVICE, LB_FLOW_IN_PARKED (no such real
+ * in the service, yet), LB_FLOW_IN_REAL_DOWN.  Nothing counted.
+ */
+enum lb_flow_in_res lb_flow_in_translate(struct lb_model *m,
+					 const struct keel_sync_rec *r,
+					 struct keel_sync_apply_rec *a);
+
+/* Records parked now. */
+size_t lb_flow_in_parked(const struct lb_flow_in *in);
 
 /* The parked records again (after each model commit); expired ones are
  * counted LB_FLOW_IN_UNKNOWN_REAL. */
