@@ -48,8 +48,7 @@ void lb_flow_out_fini(struct lb_flow_out *o)
 	lb_dp_sync_reader_close(&o->rd);
 }
 
-static void lb_flow_addr_put(uint8_t out[16], const __be32 a[4],
-			     uint8_t family)
+static void lb_flow_addr_put(uint8_t out[16], const __be32 a[4], uint8_t family)
 {
 	memset(out, 0, 16);
 	memcpy(out, a, family == KEEL_F_INET ? 4 : 16);
@@ -99,8 +98,8 @@ bool lb_flow_refresh_take(struct lb_flow_out *o, uint64_t now_ms)
 	if (!o->refresh_rate_max)
 		return true;
 	if (now_ms > o->refresh_ms) {
-		o->refresh_tokens += (double)(now_ms - o->refresh_ms) * max /
-				     1000.0;
+		o->refresh_tokens +=
+			(double)(now_ms - o->refresh_ms) * max / 1000.0;
 		if (o->refresh_tokens > max)
 			o->refresh_tokens = max;
 	}
@@ -167,8 +166,7 @@ int lb_flow_out_drain(struct lb_flow_out *o, struct lb_model *m,
 /* ------------------------------------------------------------------ */
 /* In: wire record -> this LB's (real id, gen) -> conn table          */
 
-int lb_flow_in_init(struct lb_flow_in *in, size_t park_max,
-		    uint16_t reannounce)
+int lb_flow_in_init(struct lb_flow_in *in, size_t park_max, uint16_t reannounce)
 {
 	memset(in, 0, sizeof(*in));
 	in->park = calloc(1, sizeof(*in->park));
@@ -195,8 +193,7 @@ void lb_flow_in_fini(struct lb_flow_in *in)
 	in->park = NULL;
 }
 
-static void lb_flow_addr_get(__be32 out[4], const uint8_t a[16],
-			     uint8_t family)
+static void lb_flow_addr_get(__be32 out[4], const uint8_t a[16], uint8_t family)
 {
 	memset(out, 0, 16);
 	memcpy(out, a, family == KEEL_F_INET ? 4 : 16);
@@ -271,21 +268,21 @@ static int lb_flow_in_flush(struct lb_flow_in *in, struct lb_dp *dp)
 	return err;
 }
 
-/* Park r (at t_ms, its arrival) at the queue's tail, or count it lost. */
-static void lb_flow_park(struct lb_flow_in *in, const struct keel_sync_rec *r,
-			 uint64_t t_ms)
+/* Park r (at t_ms, its arrival) at the queue's tail, or say it is full. */
+static enum lb_flow_in_res lb_flow_park(struct lb_flow_in *in,
+					const struct keel_sync_rec *r,
+					uint64_t t_ms)
 {
 	struct lb_flow_parked *p = in->park;
 	struct lb_flow_parked_rec *q;
 
-	if (p->n >= in->park_max) {
-		in->res[LB_FLOW_IN_PARK_FULL]++;
-		return;
-	}
+	if (p->n >= in->park_max)
+		return LB_FLOW_IN_PARK_FULL;
 	q = &p->q[(p->head + p->n) % in->park_max];
 	q->r = *r;
 	q->t_ms = t_ms;
 	p->n++;
+	return LB_FLOW_IN_PARKED;
 }
 
 /* Drop parked records older than LB_FLOW_PARK_MS from the head. */
@@ -311,7 +308,8 @@ static int lb_flow_in_one(struct lb_flow_in *in, struct lb_model *m,
 
 	res = lb_flow_in_translate(m, r, &p->batch[p->n_batch]);
 	if (res == LB_FLOW_IN_PARKED) {
-		lb_flow_park(in, r, t_ms);
+		/* A retry took this record off the queue: there is room. */
+		res = lb_flow_park(in, r, t_ms);
 		if (retry)
 			return 0; /* counted PARKED when it first came */
 	}
