@@ -162,6 +162,7 @@ static uint64_t cpu_ns(void)
 
 #define PL_REALS 8
 #define PL_DGRAMS_MAX 8192
+#define PL_RUNS_MAX 99
 
 struct pl_lb {
 	struct lb_dp *dp;
@@ -367,23 +368,22 @@ static int pipeline(unsigned int records, unsigned int runs)
 	static struct pl_tx t;
 	struct pl_lb a = { 0 }, b = { 0 };
 	struct lb_flow_out o;
-	double *tx = calloc(runs, sizeof(double));
-	double *rx1 = calloc(runs, sizeof(double));
-	double *rx16 = calloc(runs, sizeof(double));
-	double *ap1 = calloc(runs, sizeof(double));
-	double *ap16 = calloc(runs, sizeof(double));
+	static double tx[PL_RUNS_MAX], rx1[PL_RUNS_MAX], rx16[PL_RUNS_MAX],
+		ap1[PL_RUNS_MAX], ap16[PL_RUNS_MAX];
+	static uint8_t dg[PL_DGRAMS_MAX][1500];
+	static int len[PL_DGRAMS_MAX];
 	uint32_t next = 1;
 	unsigned int k, nrec = 0, ndg = 0;
 	int fam, err;
 
-	t.dg = calloc(PL_DGRAMS_MAX, sizeof(*t.dg));
-	t.len = calloc(PL_DGRAMS_MAX, sizeof(int));
-	if (!tx || !rx1 || !rx16 || !ap1 || !ap16 || !t.dg || !t.len)
-		return 1;
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench_sync pipeline: needs root (BPF)\n");
 		return 77;
 	}
+	if (!runs || runs > PL_RUNS_MAX || !records)
+		return 1;
+	t.dg = dg;
+	t.len = len;
 	err = pl_up(&a, "a", false);
 	if (!err)
 		err = pl_up(&b, "b", true);
@@ -444,11 +444,6 @@ static int pipeline(unsigned int records, unsigned int runs)
 out:
 	pl_down(&a);
 	pl_down(&b);
-	free(tx);
-	free(rx1);
-	free(rx16);
-	free(ap1);
-	free(ap16);
 	return err ? 1 : 0;
 }
 
