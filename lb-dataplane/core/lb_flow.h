@@ -47,7 +47,8 @@ enum lb_flow_in_res {
 struct lb_flow_out {
 	struct lb_dp_sync_reader rd;
 	uint32_t next_cpu; /* the region the next drain starts at (fairness) */
-	uint32_t refresh_rate_max; /* REFRESH records/s; NEW/RECHOSEN uncapped */
+	uint32_t refresh_rate_max; /* REFRESH records/s, 0 no cap; NEW and
+				    * RECHOSEN are never capped */
 	double refresh_tokens;
 	uint64_t refresh_ms; /* when the bucket was last filled */
 	uint64_t res[LB_FLOW_OUT__MAX];
@@ -59,11 +60,15 @@ int lb_flow_out_init(struct lb_flow_out *o, struct lb_dp *dp,
 void lb_flow_out_fini(struct lb_flow_out *o);
 
 /*
- * Take at most budget records from the ring (every CPU's region, fairly),
+ * Take at most budget records from the ring (every CPU's region in turn,
+ * 64 at a time, starting after the region the last call ended on),
  * translate each with m and call emit() for those to send; emit() < 0
- * stops the drain (the records already taken are lost and counted by the
- * caller).  Returns the records taken (0 when the ring is empty) or
- * -errno.  Cost grows with the records taken, never with table sizes.
+ * stops the drain (the records taken and not yet emitted are lost: the
+ * caller counts them as taken minus emitted).  Returns the records taken
+ * (0 when the ring is empty) or -EINVAL without a reader.  A region whose
+ * head and tail the program cannot have left is reset by the reader and
+ * counted LB_FLOW_OUT_BAD once.  Cost grows with the records taken, never
+ * with table sizes.
  */
 int lb_flow_out_drain(struct lb_flow_out *o, struct lb_model *m,
 		      uint64_t now_ms, uint32_t budget,
@@ -86,7 +91,8 @@ struct lb_flow_parked; /* lb_flow.c */
 
 /* Receiving side: the parked records and the outcome counters. */
 struct lb_flow_in {
-	struct lb_flow_parked *park; /* bounded ring of park_max records */
+	/* bounded FIFO of park_max records, and the apply batch */
+	struct lb_flow_parked *park;
 	size_t park_max;
 	uint16_t reannounce; /* as lb_dp_sync_set()'s */
 	uint64_t res[LB_FLOW_IN__MAX];
@@ -118,8 +124,10 @@ enum lb_flow_in_res lb_flow_in_translate(struct lb_model *m,
 /* Records parked now. */
 size_t lb_flow_in_parked(const struct lb_flow_in *in);
 
-/* The parked records again (after each model commit); expired ones are
- * counted LB_FLOW_IN_UNKNOWN_REAL. */
+/* The parked records again (after each model commit), each once, oldest
+ * first: applied (counted TRANSLATED) once their real is known, else
+ * parked again with their arrival time; those parked 5 s are counted
+ * LB_FLOW_IN_UNKNOWN_REAL (also at lb_flow_in_apply()). */
 int lb_flow_in_retry(struct lb_flow_in *in, struct lb_model *m,
 		     struct lb_dp *dp, uint64_t now_ms);
 
