@@ -166,31 +166,34 @@ int lb_flow_out_drain(struct lb_flow_out *o, struct lb_model *m,
 /* ------------------------------------------------------------------ */
 /* In: wire record -> this LB's (real id, gen) -> conn table          */
 
-int lb_flow_in_init(struct lb_flow_in *in, size_t park_max, uint16_t reannounce)
-{
-	memset(in, 0, sizeof(*in));
-	in->park = calloc(1, sizeof(*in->park));
-	if (!in->park)
-		return -ENOMEM;
-	if (park_max) {
-		in->park->q = calloc(park_max, sizeof(*in->park->q));
-		if (!in->park->q) {
-			free(in->park);
-			in->park = NULL;
-			return -ENOMEM;
-		}
-	}
-	in->park_max = park_max;
-	in->reannounce = reannounce;
-	return 0;
-}
-
 void lb_flow_in_fini(struct lb_flow_in *in)
 {
 	if (in->park)
 		free(in->park->q);
 	free(in->park);
 	in->park = NULL;
+}
+
+int lb_flow_in_init(struct lb_flow_in *in, size_t park_max, uint16_t reannounce)
+{
+	int err = -ENOMEM;
+
+	memset(in, 0, sizeof(*in));
+	in->park = calloc(1, sizeof(*in->park));
+	if (!in->park)
+		goto out;
+	if (park_max) {
+		in->park->q = calloc(park_max, sizeof(*in->park->q));
+		if (!in->park->q)
+			goto out;
+	}
+	in->park_max = park_max;
+	in->reannounce = reannounce;
+	err = 0;
+out:
+	if (err)
+		lb_flow_in_fini(in);
+	return err;
 }
 
 static void lb_flow_addr_get(__be32 out[4], const uint8_t a[16], uint8_t family)
