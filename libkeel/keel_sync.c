@@ -228,8 +228,6 @@ static bool rec_ok(const struct keel_sync_rec *r, bool bulk)
 		return false;
 	if (!r->proto || (r->flags & ~KEEL_SYNC_REC_F_PORTLESS))
 		return false;
-	if ((r->flags & KEEL_SYNC_REC_F_PORTLESS) && r->vport)
-		return false;
 	/* Packet-triggered records are in use now (section 2.3). */
 	if (!bulk && r->kind != KEEL_SYNC_REFRESH && r->idle_s)
 		return false;

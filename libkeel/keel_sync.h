@@ -99,7 +99,9 @@ struct keel_sync_rec {
 	uint8_t proto; /* not 0 */
 	uint8_t flags; /* KEEL_SYNC_REC_F_* */
 	uint16_t cport; /* client port */
-	uint16_t vport; /* VIP port; 0 when PORTLESS */
+	uint16_t vport; /* the flow's VIP port, also when PORTLESS: the conn
+			 * table keys a port-less service's TCP/UDP flows by
+			 * their ports; 0 for protocols without ports */
 	uint16_t idle_s; /* since the sender last used the entry */
 	/* IPv4 in the first 4 bytes, the rest zero */
 	uint8_t client[16], vip[16], real[16];

@@ -12,6 +12,7 @@
 #ifndef LB_FLOW_H
 #define LB_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +47,8 @@ enum lb_flow_in_res {
 struct lb_flow_out {
 	struct lb_dp_sync_reader rd;
 	uint32_t next_cpu; /* the region the next drain starts at (fairness) */
-	uint32_t refresh_rate_max; /* REFRESH records/s; NEW/RECHOSEN uncapped */
+	uint32_t refresh_rate_max; /* REFRESH records/s, 0 no cap; NEW and
+				    * RECHOSEN are never capped */
 	double refresh_tokens;
 	uint64_t refresh_ms; /* when the bucket was last filled */
 	uint64_t res[LB_FLOW_OUT__MAX];
@@ -58,22 +60,39 @@ int lb_flow_out_init(struct lb_flow_out *o, struct lb_dp *dp,
 void lb_flow_out_fini(struct lb_flow_out *o);
 
 /*
- * Take at most budget records from the ring (every CPU's region, fairly),
+ * Take at most budget records from the ring (every CPU's region in turn,
+ * 64 at a time, starting after the region the last call ended on),
  * translate each with m and call emit() for those to send; emit() < 0
- * stops the drain (the records already taken are lost and counted by the
- * caller).  Returns the records taken (0 when the ring is empty) or
- * -errno.  Cost grows with the records taken, never with table sizes.
+ * stops the drain (the records taken and not yet emitted are lost: the
+ * caller counts them as taken minus emitted).  Returns the records taken
+ * (0 when the ring is empty) or -EINVAL without a reader.  A region whose
+ * head and tail the program cannot have left is reset by the reader and
+ * counted LB_FLOW_OUT_BAD once.  Cost grows with the records taken, never
+ * with table sizes.
  */
 int lb_flow_out_drain(struct lb_flow_out *o, struct lb_model *m,
 		      uint64_t now_ms, uint32_t budget,
 		      int (*emit)(void *arg, const struct keel_sync_rec *r),
 		      void *arg);
 
+/*
+ * One ring record to its wire record (idle_s 0: a packet made it now).
+ * LB_FLOW_OUT_EMITTED with r filled, or why not.  The refresh cap is not
+ * applied here.
+ */
+enum lb_flow_out_res lb_flow_out_translate(struct lb_model *m,
+					   const struct keel_sync_ev *ev,
+					   struct keel_sync_rec *r);
+/* The refresh token bucket (refresh_rate_max a second, as much burst; 0
+ * is no cap): may one more REFRESH go at now_ms? */
+bool lb_flow_refresh_take(struct lb_flow_out *o, uint64_t now_ms);
+
 struct lb_flow_parked; /* lb_flow.c */
 
 /* Receiving side: the parked records and the outcome counters. */
 struct lb_flow_in {
-	struct lb_flow_parked *park; /* bounded ring of park_max records */
+	/* bounded FIFO of park_max records, and the apply batch */
+	struct lb_flow_parked *park;
 	size_t park_max;
 	uint16_t reannounce; /* as lb_dp_sync_set()'s */
 	uint64_t res[LB_FLOW_IN__MAX];
@@ -93,8 +112,22 @@ int lb_flow_in_apply(struct lb_flow_in *in, struct lb_model *m,
 		     struct lb_dp *dp, const struct keel_sync_rec *recs,
 		     size_t n, uint64_t now_ms);
 
-/* The parked records again (after each model commit); expired ones are
- * counted LB_FLOW_IN_UNKNOWN_REAL. */
+/*
+ * One peer record to this LB's apply record: LB_FLOW_IN_TRANSLATED with a
+ * filled, or LB_FLOW_IN_UNKNOWN_SERVICE, LB_FLOW_IN_PARKED (no such real
+ * in the service, yet), LB_FLOW_IN_REAL_DOWN.  Nothing counted.
+ */
+enum lb_flow_in_res lb_flow_in_translate(struct lb_model *m,
+					 const struct keel_sync_rec *r,
+					 struct keel_sync_apply_rec *a);
+
+/* Records parked now. */
+size_t lb_flow_in_parked(const struct lb_flow_in *in);
+
+/* The parked records again (after each model commit), each once, oldest
+ * first: applied (counted TRANSLATED) once their real is known, else
+ * parked again with their arrival time; those parked 5 s are counted
+ * LB_FLOW_IN_UNKNOWN_REAL (also at lb_flow_in_apply()). */
 int lb_flow_in_retry(struct lb_flow_in *in, struct lb_model *m,
 		     struct lb_dp *dp, uint64_t now_ms);
 

@@ -421,7 +421,7 @@ static const struct {
 	{ "flows family 6, v4 length", B_FLOWS, 9, 6, 0, 4, -EBADMSG },
 	{ "flows proto 0", B_FLOWS, 10, 0, 0, 4, -EBADMSG },
 	{ "flows unknown flag", B_FLOWS, 11, 2, 0, 4, -EBADMSG },
-	{ "flows portless with a port", B_FLOWS, 11, 1, 0, 4, -EBADMSG },
+	{ "flows portless with the flow's port", B_FLOWS, 11, 1, 0, 4, 0 },
 	{ "flows NEW with idle", B_FLOWS, 17, 1, 0, 4, -EBADMSG },
 	{ "flows record reserved", B_FLOWS, 19, 1, 0, 4, -EBADMSG },
 	{ "bulk as is", B_BULK, -1, 0, 0, 4, 0 },
