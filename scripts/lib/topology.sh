@@ -68,7 +68,10 @@
 # topo_svc6 = [TOPO_VIP6]:TOPO_PORT/tcp with every real's IPv6 address.
 # lbd mode: topo_lbd_default_specs adds one service per IPv6 VIP with the
 # reals' IPv6 addresses (rsK in a spec whose VIP is IPv6 means rsK's IPv6
-# address); lbd resolves them by NDP itself.
+# address); lbd resolves them by NDP itself.  TOPO_LBD_SVC6 (default
+# TOPO_LBD_SVC) is appended to the IPv6 services in place of TOPO_LBD_SVC
+# (e.g. lbd's own tcp check where the agents report for IPv4 only).
+# topo_client6: keel-echo client against TOPO_VIP6.
 #
 # Two ways to run the LBs:
 #   keel-xdp (default, TOPO_LBD=0): topo_up loads the program with keel-xdp
@@ -278,6 +281,7 @@ topo_route() {
 			return 1
 	done
 	topo_v6 || return 0
+	# shellcheck disable=SC2119 # no LB named: every LB
 	topo_route6
 }
 
@@ -505,7 +509,13 @@ topo_lbd_config() {
 			fi
 			echo "    port: $port"
 			echo "    protocol: $proto"
-			[ -n "$TOPO_LBD_SVC" ] && printf '%s\n' "$TOPO_LBD_SVC"
+			if [[ $vip == *:* ]]; then
+				# Unset: TOPO_LBD_SVC (read here: callers set it late).
+				[ -n "${TOPO_LBD_SVC6-$TOPO_LBD_SVC}" ] &&
+					printf '%s\n' "${TOPO_LBD_SVC6-$TOPO_LBD_SVC}"
+			else
+				[ -n "$TOPO_LBD_SVC" ] && printf '%s\n' "$TOPO_LBD_SVC"
+			fi
 			if [ -z "$list" ]; then
 				echo "    reals: []"
 				continue
@@ -796,4 +806,9 @@ topo_down() {
 # topo_client ARGS...: keel-echo client in the client namespace.
 topo_client() {
 	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP" --port "$TOPO_PORT" "$@"
+}
+
+# topo_client6 ARGS...: keel-echo client against the IPv6 VIP (TOPO_V6=1).
+topo_client6() {
+	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP6" --port "$TOPO_PORT" "$@"
 }

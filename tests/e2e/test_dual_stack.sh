@@ -97,6 +97,14 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
 
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# gate PHASE: stop at the first failed phase (the next ones build on it,
+# and with no IPv6 path each would only wait out its clients' timeouts).
+gate() {
+	[ "$failed" = 0 ] && return 0
+	echo "# stopping after phase $1: $failed failed"
+	echo "dual_stack: $passed passed, $failed failed"
+	exit 1
+}
 rs_mac() { ip -n "$(topo_ns "rs$1")" link show eth0 | awk '/link\/ether/ { print $2 }'; }
 # lb_neigh6 LB ADDR: the MAC of LB's kernel neighbour entry for ADDR ("").
 lb_neigh6() {
@@ -144,8 +152,10 @@ done
 check "a: lb1 has no neighbour entry for any real's IPv6 address before lbd ($before)" \
 	eq "$before" 0
 for n in 1 2; do
-	topo_lbd_config "$n" "${SPECS[@]}" && topo_lbd_start "$n" ||
-		{ echo "FAIL - lbd on lb$n did not start"; exit 1; }
+	if ! topo_lbd_config "$n" "${SPECS[@]}" || ! topo_lbd_start "$n"; then
+		echo "FAIL - lbd on lb$n did not start"
+		exit 1
+	fi
 done
 all_ok='[.services[].reals[] | .usable and .mac_resolved] | length == 9 and all'
 for n in 1 2; do
@@ -165,6 +175,8 @@ for i in 1 2 3; do
 		eq "$(lb_neigh6 1 "$a6")" "$(rs_mac $i)"
 done
 
+gate a
+
 # --- b. N IPv6 connections held ------------------------------------------------
 echo "# --- b. $N IPv6 TCP connections through lb1"
 hold_start v6 "$VIP6" "$N" || exit 1
@@ -182,6 +194,8 @@ check "b: lb1's conn table holds exactly the $N IPv6 flows ($c1)" eq "$c1" "$N"
 check "b: every conn table entry of lb1 is an IPv6 flow (family 6: $fams)" eq "$fams" "6 $N,"
 check "b: lb2 saw none of them ($(conns 2) entries)" eq "$(conns 2)" 0
 
+gate b
+
 # --- c. IPv4 and IPv6 UDP at the same time --------------------------------------
 echo "# --- c. IPv4 TCP and IPv6 UDP while the $N are held"
 burst v4 "$TOPO_VIP" 300
@@ -195,6 +209,8 @@ check "c: 300 IPv6 UDP flows to $U6 answered ($(field "$TOPO_DIR/u6.out" 1 ok))"
 	eq "$(field "$TOPO_DIR/u6.out" 1 ok)" 300
 check "c: IPv6 UDP answered by rs1 rs2 rs3 ($(shares "$TOPO_DIR/u6.out" 1))" \
 	eq "$(awk '$1 == "server" { print $3 }' "$TOPO_DIR/u6.out" | sort | tr '\n' ' ')" "rs1 rs2 rs3 "
+
+gate c
 
 # --- d. rs4 added while the N are held ----------------------------------------------
 echo "# --- d. rs4 added to $S6 on both LBs"
@@ -215,6 +231,8 @@ check "d: lb1 dropped no malformed packet ($(lb_stat 1 drop_malformed))" eq "$(l
 rec=$(lb_stat 1 flow_recorded)
 check "d: lb1 recorded a flow per IPv6 TCP connection ($rec >= $((N + NEW)))" ge "$rec" $((N + NEW))
 
+gate d
+
 # --- e. one LB fails, no pair sync ------------------------------------------------------
 # failover NAME WHAT [CHANGE-CMD...]: M held through both LBs, CHANGE-CMD,
 # the route moved to lb2, the survivors counted; then new connections.
@@ -232,6 +250,7 @@ failover() {
 		eq "$(field "$TOPO_DIR/$name.out" 1 ok)" "$M"
 	check "e/$name: both LBs carry some (lb1 $c1, lb2 $c2; sum $((c1 + c2)) == $M)" \
 		eval '[ "$c1" -gt 0 ] && [ "$c2" -gt 0 ] && [ $((c1 + c2)) = "$M" ]'
+	gate "e/$name"
 	if [ $# -gt 0 ]; then
 		"$@" || { echo "FAIL - e/$name: $*"; return 1; }
 	fi
