@@ -32,9 +32,17 @@
 #      spread over both LBs) and that new connections work after the move.
 #      The survivors are what Maglev alone keeps (issue 11: pair sync is
 #      not wired yet); do not read them as a target.
+#   f. Path MTU: the router's link to the client narrowed to 1280 while the
+#      client (MTU 1500) offers MSS 1440.  A service [VIP]:8080/tcp on lb2
+#      whose reals send 4000 bytes on every connection (python3): the
+#      router answers their 1500-byte segments with ICMPv6 Packet Too Big
+#      to the VIP, which it routes to lb2; lb2 must send each to the real
+#      of the quoted flow (icmp_too_big), or the answers black-hole.  30
+#      connections all get their 4000 bytes; lb2 counted icmp_too_big.
 #
 # Usage: test_dual_stack.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the
-# built ones).  Needs root (exits 77, skipped, otherwise), jq and bpftool.
+# built ones).  Needs root (exits 77, skipped, otherwise), jq, bpftool and
+# python3.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +54,7 @@ LBCTL=$(path_arg "${2:-${LBCTL:-}}")
 KEEL_ECHO=$(path_arg "${3:-${KEEL_ECHO:-}}")
 KEEL_XDP=$(path_arg "${4:-${KEEL_XDP:-}}")
 need_root "dual_stack needs root (network namespaces, XDP)"
-for t in jq bpftool; do
+for t in jq bpftool python3; do
 	command -v "$t" >/dev/null || { echo "SKIP: dual_stack needs $t"; exit 77; }
 done
 
@@ -275,6 +283,74 @@ add_rs5() {
 echo "# --- e. LB failure (route moved to lb2), no pair sync"
 failover fo1 "nothing changed" || exit 1
 failover fo2 "a real added before" add_rs5 || exit 1
+
+gate e
+
+# --- f. ICMPv6 Packet Too Big through the LB ---------------------------------------
+echo "# --- f. path MTU: ICMPv6 Packet Too Big for the VIP reaches the real"
+# bulk_server N: on real N, [::]:8080 sends "rsN " and 4000 bytes in all
+# to each connection, then closes (killed by topo_down).
+bulk_server() {
+	setsid nsenter --net="/run/netns/$(topo_ns "rs$1")" -- python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", 8080)); s.listen(64)
+print("listening", flush=True)
+body = (sys.argv[1] + " ").encode().ljust(4000, b"x")
+while True:
+    c, _ = s.accept()
+    c.sendall(body); c.close()
+' "rs$1" </dev/null >"$TOPO_DIR/bulk$1.log" 2>&1 &
+	topo_wait_file "$TOPO_DIR/bulk$1.log" listening 10
+}
+# bulk_client N: N connections to [VIP]:8080 one after the other, each read
+# to EOF within 3 s (a black hole stalls a read), 40 s for all; prints "ok K
+# short S" (S: the connections short of 4000 bytes or not tried) and the
+# names seen.
+bulk_client() {
+	topo_nsx cl timeout 60 python3 -c '
+import socket, sys, time
+ok = short = 0; names = {}; end = time.monotonic() + 40
+for i in range(int(sys.argv[2])):
+    if time.monotonic() > end:
+        short += int(sys.argv[2]) - i; break
+    try:
+        c = socket.create_connection((sys.argv[1], 8080), timeout=3)
+        got = b""
+        while True:
+            b = c.recv(65536)
+            if not b: break
+            got += b
+        c.close()
+    except OSError as e:
+        got = b""
+        print("error", e, file=sys.stderr)
+    if len(got) == 4000:
+        ok += 1; n = got.split(b" ")[0].decode(); names[n] = names.get(n, 0) + 1
+    else:
+        short += 1
+print("ok", ok, "short", short, " ".join("%s=%d" % kv for kv in sorted(names.items())))
+' "$VIP6" "$1"
+}
+PB="[$VIP6]:8080/tcp"
+for i in 1 2 3; do
+	check "f: rs$i serves 4000 bytes on [::]:8080" bulk_server "$i"
+done
+topo_lbctl 2 service add "$PB" >/dev/null &&
+	for i in 1 2 3; do topo_lbctl 2 real add "$PB" "$(topo_rs_addr6 $i)" >/dev/null || break; done
+check "f: lb2: $PB with rs1..rs3 usable" \
+	eq "$(LB=2 wait_for 5 usable_all "$PB" "$(topo_rs_addr6 1)" "$(topo_rs_addr6 2)" "$(topo_rs_addr6 3)" >/dev/null && echo yes)" yes
+# The narrow link, and no ICMPv6 rate limit on the router (one Packet Too
+# Big per real is all it takes; a rate-limited one would only be slower).
+ip -n "$(topo_ns rt)" link set eth-cl mtu 1280
+topo_nsx rt sysctl -qw net.ipv6.icmp.ratelimit=0 >/dev/null
+tb0=$(lb_stat 2 icmp_too_big)
+out=$(bulk_client 30 2>"$TOPO_DIR/bulk.err")
+tb=$(($(lb_stat 2 icmp_too_big) - tb0))
+echo "# bulk: 30 connections, 4000 bytes each, through a 1280-byte link: $out; lb2 icmp_too_big +$tb"
+check "f: all 30 got their 4000 bytes through the 1280-byte link ($out)" eq "${out%% short*}" "ok 30"
+check "f: lb2 sent ICMPv6 Packet Too Big to the reals (icmp_too_big +$tb)" ge "$tb" 1
 
 echo "dual_stack: $passed passed, $failed failed"
 [ "$failed" = 0 ]
