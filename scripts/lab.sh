@@ -11,6 +11,14 @@
 # keel-echo and reports health and connections to both LBs every 100 ms;
 # lbd takes each real's state from its agent).
 #
+# Dual stack (LAB_V6=1, the default; topology.sh's TOPO_V6): every link has
+# IPv6 too, and next to the IPv4 VIP an IPv6 VIP 2001:db8:100::10 (/128 on
+# the reals' lo) with the reals' IPv6 addresses as its reals (lbd resolves
+# them by NDP) and lbd's own tcp check as their health (rs-agent reports
+# for the reals' IPv4 address only); each announcer announces it too
+# (next hop the LB's IPv6 address, over the same IPv4 session), and the
+# router's kernel gets an ECMP route to it over the LBs, like the IPv4 one.
+#
 #   scripts/lab.sh up        (re)build the lab; cleans a previous one first;
 #                            waits for the VIP's BGP route on the router
 #   scripts/lab.sh demo      up, the VIP's route (BIRD's sessions and paths,
@@ -26,6 +34,7 @@
 #                            router kernel's (one nexthop per LB)
 #   scripts/lab.sh client [ARGS]   keel-echo client against the VIP
 #                            (e.g. --count 100; see keel-echo client --help)
+#   scripts/lab.sh client6 [ARGS]  the same against the IPv6 VIP
 #   scripts/lab.sh lbctl N ARGS    lbctl against LB N's lbd
 #                            (e.g. lbctl 1 real drain 203.0.113.10:80/tcp 10.20.0.11;
 #                            lbctl 1 site drain: lb1's announcer withdraws)
@@ -39,7 +48,8 @@
 #                            namespaces, pins, servers, /run/keel-lab)
 #
 # Environment: KEEL_BUILDDIR (default build/), LAB_LBS (LBs, default 2),
-# LAB_CONNS (demo connections, 600).
+# LAB_CONNS (demo connections, 600), LAB_V6 (1: dual stack, the default;
+# 0: IPv4 only).
 # Run as root; build first (scripts/run-lab.sh does both).
 set -euo pipefail
 
@@ -51,14 +61,15 @@ LBD=${LBD:-$build/lb-dataplane/lbd/lbd}
 LBCTL=${LBCTL:-$build/ctl/lbctl}
 RS_AGENT=${RS_AGENT:-$build/rs-agent/rs-agent}
 BGPA=${BGPA:-$build/bgp-announcer/bgp-announcer}
-TOPO_PREFIX=keel-lab-
-TOPO_INSTANCE=lab
-TOPO_DIR=/run/keel-lab
+TOPO_PREFIX=${LAB_PREFIX:-keel-lab-}
+TOPO_INSTANCE=${LAB_INSTANCE:-lab}
+TOPO_DIR=${LAB_DIR:-/run/keel-lab}
 TOPO_LBS=${LAB_LBS:-2}
 TOPO_LBD=1
 TOPO_RS_NET=agent
 # No static route on the router: it learns the VIPs by BGP (lab_bgp_up).
 TOPO_ROUTE=none
+TOPO_V6=${LAB_V6:-1}
 # shellcheck source-path=SCRIPTDIR source=lib/topology.sh
 . "$root/scripts/lib/topology.sh"
 TOPO_LBD_TOP="agents:
@@ -66,6 +77,9 @@ TOPO_LBD_TOP="agents:
   key_file: $(topo_agent_key)
   interval: 100ms"
 TOPO_LBD_SVC="    health: {type: agent}"
+# The IPv6 service: no agent reports for the reals' IPv6 addresses; lbd
+# checks them itself.
+TOPO_LBD_SVC6="    health: {type: tcp, interval: 300ms, timeout: 200ms}"
 
 # The router's AS and the site's (both LBs announce from the same AS).
 LAB_RT_AS=65000
@@ -141,9 +155,16 @@ lab_bgp() {
 # A line of words, sorted (to compare sets of nexthops).
 lab_sorted() { sort | tr '\n' ' ' | sed 's/ $//'; }
 
-# lab_nexthops [VIP]: the router kernel's BGP nexthops for VIP/32, sorted.
+# lab_nexthops [VIP]: the router kernel's BGP nexthops for VIP/32 (an
+# IPv6 VIP: /128), sorted.
 lab_nexthops() {
-	ip -n "$(topo_ns rt)" route show "${1:-$TOPO_VIP}/32" proto bird 2>/dev/null |
+	local vip=${1:-$TOPO_VIP}
+	if [[ $vip == *:* ]]; then
+		ip -n "$(topo_ns rt)" -6 route show "$vip/128" proto bird 2>/dev/null |
+			grep -o 'via [0-9a-f:]*' | awk '{ print $2 }' | lab_sorted
+		return
+	fi
+	ip -n "$(topo_ns rt)" route show "$vip/32" proto bird 2>/dev/null |
 		grep -o 'via [0-9.]*' | awk '{ print $2 }' | lab_sorted
 }
 
@@ -156,11 +177,18 @@ lab_lb_addrs() {
 	done | sed '/^$/d' | lab_sorted
 }
 
-# lab_routes_are WANT: every VIP's kernel route has exactly the nexthops WANT.
+# lab_routes_are WANT: every VIP's kernel route has exactly the nexthops
+# WANT (LBs' IPv4 addresses); every IPv6 VIP's, those LBs' IPv6 addresses
+# (an LB's IPv6 address ends in its IPv4 address's last octet).
 lab_routes_are() {
-	local vip
+	local vip a want6
 	for vip in $TOPO_VIPS; do
 		[ "$(lab_nexthops "$vip")" = "$1" ] || return 1
+	done
+	topo_v6 || return 0
+	want6=$(for a in $1; do printf '%s:%s\n' "$TOPO_SEG_NET6" "${a##*.}"; done | lab_sorted)
+	for vip in $TOPO_VIPS6; do
+		[ "$(lab_nexthops "$vip")" = "$want6" ] || return 1
 	done
 }
 
@@ -183,10 +211,15 @@ lab_wait_routes() {
 }
 
 lab_bird_config() {
-	local n vip nets=
+	local n vip nets='' nets6=''
 	for vip in $TOPO_VIPS; do
 		nets+=${nets:+, }$vip/32
 	done
+	if topo_v6; then
+		for vip in $TOPO_VIPS6; do
+			nets6+=${nets6:+, }$vip/128
+		done
+	fi
 	{
 		cat <<EOF
 # BIRD 2 on the lab's router, written by scripts/lab.sh
@@ -199,18 +232,36 @@ protocol kernel k4 {
   ipv4 { import none; export where source = RTS_BGP; };
   merge paths on;
 }
+protocol kernel k6 {
+  ipv6 { import none; export where source = RTS_BGP; };
+  merge paths on;
+}
 protocol bfd { interface "seg0" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }
 # Only the lab's VIPs, as /32s (BIRD 2 takes no eBGP route without a filter).
 filter lb_vips {
   if net ~ [ $nets ] then accept;
   reject;
 }
+EOF
+		# A prefix set holds one family: the IPv6 VIPs have their own.
+		if [ -n "$nets6" ]; then
+			cat <<EOF
+filter lb_vips6 {
+  if net ~ [ $nets6 ] then accept;
+  reject;
+}
+EOF
+		else
+			echo "filter lb_vips6 { reject; }"
+		fi
+		cat <<EOF
 template bgp lb {
   local $TOPO_SEG_NET.1 as $LAB_RT_AS;
   hold time 9; keepalive time 3; connect retry time 2;
   error wait time 1,5;
   bfd on;
   ipv4 { import filter lb_vips; export none; };
+  ipv6 { import filter lb_vips6; export none; };
 }
 EOF
 		for ((n = 1; n <= TOPO_LBS; n++)); do
@@ -238,7 +289,8 @@ lab_bird_start() {
 }
 
 # lab_bgp_config N: LB N's announcer: a session with the router, every VIP
-# of TOPO_VIPS as a /32 with LB N's address as next hop, gated on LB N's
+# of TOPO_VIPS as a /32 with LB N's address as next hop (and of TOPO_VIPS6
+# as a /128, next hop LB N's IPv6 address), gated on LB N's
 # lbd (the VIP's service needs one real up and usable; a site drain or the
 # disable file withdraws it).
 lab_bgp_config() {
@@ -268,6 +320,9 @@ peers:
     remote_as: $LAB_RT_AS
     local_address: $addr
     next_hop_ipv4: $addr
+EOF
+		topo_v6 && echo "    next_hop_ipv6: $(topo_lb_addr6 "$n")"
+		cat <<EOF
     bfd: true
 prefixes:
 EOF
@@ -276,6 +331,13 @@ EOF
 			echo "    services: [\"$vip:$TOPO_PORT/tcp\"]"
 			echo "    min_up: 1"
 		done
+		if topo_v6; then
+			for vip in $TOPO_VIPS6; do
+				echo "  - prefix: $vip/128"
+				echo "    services: [\"[$vip]:$TOPO_PORT/tcp\"]"
+				echo "    min_up: 1"
+			done
+		fi
 	} >"$f"
 	"$BGPA" --check --config "$f" >/dev/null ||
 		{ echo "lab.sh: bad announcer config $f" >&2; return 1; }
@@ -356,12 +418,17 @@ lab_indent() { sed 's/^/  /'; }
 
 # lab_show_routes: BIRD's routes for every VIP and the router kernel's.
 lab_show_routes() {
-	local vip out
-	for vip in $TOPO_VIPS; do
+	local vip out vips=$TOPO_VIPS
+	topo_v6 && vips+=" $TOPO_VIPS6"
+	for vip in $vips; do
 		echo "router: birdc show route for $vip (a path from each LB; * is BIRD's best)"
 		lab_birdc show route for "$vip" | lab_indent || true
 		echo "router: ip -n $(topo_ns rt) route show $vip (the kernel's route: a nexthop per LB announcing it)"
-		out=$(ip -n "$(topo_ns rt)" route show "$vip")
+		if [[ $vip == *:* ]]; then
+			out=$(ip -n "$(topo_ns rt)" -6 route show "$vip")
+		else
+			out=$(ip -n "$(topo_ns rt)" route show "$vip")
+		fi
 		[ -n "$out" ] || out="(no route: no LB announces $vip)"
 		lab_indent <<<"$out"
 	done
@@ -453,6 +520,12 @@ lab_up() {
 		echo "          config $(topo_agent_conf "$n"), socket $(topo_agent_sock "$n"), log $(topo_agent_log "$n")"
 	done
 	echo "  service $(topo_svc): rs1..rs$TOPO_REALS, weight 1, health from the agents, on every LB"
+	if topo_v6; then
+		echo "  IPv6: client ${TOPO_CL_NET6}:2, router ${TOPO_CL_NET6}:1 / ${TOPO_SEG_NET6}:1, lbN ${TOPO_SEG_NET6}:(1+N), rsN ${TOPO_SEG_NET6}:(10+N);"
+		echo "          VIP $TOPO_VIP6/128 on every real's lo, announced by each LB (next hop its IPv6 address)"
+		echo "  service $(topo_svc6): rs1..rs$TOPO_REALS's IPv6 addresses (lbd resolves them by NDP), weight 1,"
+		echo "          health from lbd's tcp check, on every LB"
+	fi
 	lab_all_up || echo "  (not every real is up on every LB yet: scripts/lab.sh status)"
 }
 
@@ -496,26 +569,27 @@ lab_status() {
 	done
 }
 
-# lab_new_flows N: "REAL COUNT" per real of the service, from LB N's
-# metrics (127.0.0.1:9450 inside its namespace).
+# lab_new_flows N [SVC]: "REAL COUNT" per real of SVC (default the IPv4
+# service), from LB N's metrics (127.0.0.1:9450 inside its namespace).
 lab_new_flows() {
 	topo_nsx "lb$1" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9450 &&
 		printf "GET /metrics HTTP/1.0\r\nHost: lb\r\n\r\n" >&3 && cat <&3' 2>/dev/null |
-		awk -v s="$(topo_svc)" -F'[{}]' '$1 == "keel_real_new_flows_total" &&
+		awk -v s="${2:-$(topo_svc)}" -F'[{}]' '$1 == "keel_real_new_flows_total" &&
 			index($2, "service=\"" s "\"") {
 			r = $2; sub(/.*real="/, "", r); sub(/".*/, "", r)
 			n = $3; sub(/^ /, "", n); print r, n }'
 }
 
-# lab_lb_flows N: LB N's new flows for the service, all reals together.
-lab_lb_flows() { lab_new_flows "$1" | awk '{ s += $2 } END { print s + 0 }'; }
+# lab_lb_flows N [SVC]: LB N's new flows for SVC (default the IPv4
+# service), all reals together.
+lab_lb_flows() { lab_new_flows "$@" | awk '{ s += $2 } END { print s + 0 }'; }
 
 # lab_drain_demo: lb1 site-drained: its announcer withdraws the VIP, the
 # router keeps the other LBs' paths and new connections go there only;
 # undrained: back.  Times from the lbctl command to the router kernel's
 # route changing.
 lab_drain_demo() {
-	local t0 ms f1 out rest all n
+	local t0 ms f1 out out6 rest all n
 	local -a f2
 	all=$(lab_lb_addrs)
 	rest=$(lab_lb_addrs 1)
@@ -545,6 +619,13 @@ lab_drain_demo() {
 		printf ', lb%d +%d' "$n" $(($(lab_lb_flows "$n") - f2[n]))
 	done
 	echo
+	if topo_v6; then
+		f1=$(lab_lb_flows 1 "$(topo_svc6)")
+		out6=$(topo_client6 --count 100 --timeout-ms 3000 | grep '^round') ||
+			{ echo "lab.sh: IPv6 traffic failed while lb1 was drained: $out6" >&2; return 1; }
+		printf '  100 new IPv6 connections meanwhile: %s; new flows lb1 +%d\n' \
+			"${out6#round 1 }" $(($(lab_lb_flows 1 "$(topo_svc6)") - f1))
+	fi
 	echo "  \$ scripts/lab.sh lbctl 1 site undrain"
 	t0=$(date +%s%3N)
 	topo_lbctl 1 site undrain | lab_indent
@@ -556,6 +637,42 @@ lab_drain_demo() {
 	ms=$(($(date +%s%3N) - t0))
 	echo "  lb1's path is back $ms ms after the command:"
 	ip -n "$(topo_ns rt)" route show "$TOPO_VIP" | sed 's/^/    /'
+	if topo_v6; then
+		ip -n "$(topo_ns rt)" -6 route show "$TOPO_VIP6" | sed 's/^/    /'
+	fi
+}
+
+# lab_bars FILE N: per real of keel-echo client output FILE, its count of N
+# connections, its share and a bar.
+lab_bars() {
+	awk -v n="$2" '$1 == "server" {
+		bar = ""; for (i = 0; i < 50 * $4 / n; i++) bar = bar "#"
+		printf "  %-4s %5d  %5.1f%%  %s\n", $3, $4, 100 * $4 / n, bar }' "$1" |
+		sort
+}
+
+# lab_flow_table SVC WIDTH: new flows of SVC per real (a column WIDTH
+# wide) on each LB, from the LBs' metrics.
+lab_flow_table() {
+	local n
+	printf "  %-${2}s" real
+	for ((n = 1; n <= TOPO_LBS; n++)); do printf '  %6s' "lb$n"; done
+	printf '  %6s\n' total
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		lab_new_flows "$n" "$1" | sed "s/^/$n /"
+	done | awk -v nlb="$TOPO_LBS" -v w="$2" '{ c[$2, $1] = $3; reals[$2] = 1; t[$1] += $3 }
+		END {
+			for (r in reals) {
+				s = 0
+				printf "  %-" w "s", r
+				for (i = 1; i <= nlb; i++) { printf "  %6d", c[r, i]; s += c[r, i] }
+				printf "  %6d\n", s
+			}
+			s = 0
+			printf "  %-" w "s", "~total"
+			for (i = 1; i <= nlb; i++) { printf "  %6d", t[i]; s += t[i] }
+			printf "  %6d\n", s
+		}' | LC_ALL=C sort | sed 's/~total/total /'
 }
 
 lab_demo() {
@@ -577,37 +694,36 @@ lab_demo() {
 	grep '^round' "$out" | sed 's/^/  /'
 	echo
 	echo "which real answered (as seen by the client):"
-	awk -v n="$conns" '$1 == "server" {
-		bar = ""; for (i = 0; i < 50 * $4 / n; i++) bar = bar "#"
-		printf "  %-4s %5d  %5.1f%%  %s\n", $3, $4, 100 * $4 / n, bar }' "$out" |
-		sort
-	rm -f "$out"
+	lab_bars "$out" "$conns"
 	echo
 	echo "new flows per real on each LB (the router spreads connections over the LBs by ECMP;"
 	echo "both LBs build the same Maglev table, so a flow maps to the same real on either):"
-	printf '  %-12s' real
-	for ((n = 1; n <= TOPO_LBS; n++)); do printf '  %6s' "lb$n"; done
-	printf '  %6s\n' total
-	for ((n = 1; n <= TOPO_LBS; n++)); do
-		lab_new_flows "$n" | sed "s/^/$n /"
-	done | awk -v nlb="$TOPO_LBS" '{ c[$2, $1] = $3; reals[$2] = 1; t[$1] += $3 }
-		END {
-			for (r in reals) {
-				s = 0
-				printf "  %-12s", r
-				for (i = 1; i <= nlb; i++) { printf "  %6d", c[r, i]; s += c[r, i] }
-				printf "  %6d\n", s
-			}
-			s = 0
-			printf "  %-12s", "~total"
-			for (i = 1; i <= nlb; i++) { printf "  %6d", t[i]; s += t[i] }
-			printf "  %6d\n", s
-		}' | LC_ALL=C sort | sed 's/~total/total /'
+	lab_flow_table "$(topo_svc)" 12
+	if topo_v6; then
+		echo
+		echo "client: $conns TCP connections to [$TOPO_VIP6]:$TOPO_PORT (IPv6: the same LBs and reals, over IPv6 neighbours)"
+		if ! topo_client6 --count "$conns" --timeout-ms 3000 >"$out"; then
+			cat "$out"
+			rm -f "$out"
+			echo "lab.sh: the demo's IPv6 traffic failed (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
+		grep '^round' "$out" | sed 's/^/  /'
+		lab_bars "$out" "$conns"
+		echo "new IPv6 flows per real on each LB:"
+		lab_flow_table "$(topo_svc6)" 17
+	fi
+	rm -f "$out"
 	# Status while some traffic flows, so that its per-second rates show.
 	echo
-	echo "(a trickle of new connections runs while the status is taken: about 150/s for 3.5 s)"
+	echo "(a trickle of new connections runs while the status is taken: about 150/s for 3.5 s$(
+		topo_v6 && echo ", IPv4 and IPv6 in turn"))"
 	for ((i = 0; i < 35; i++)); do
-		topo_client --count 20 --parallel 4 --timeout-ms 3000 >/dev/null 2>&1 || true
+		if topo_v6 && ((i % 2)); then
+			topo_client6 --count 20 --parallel 4 --timeout-ms 3000 >/dev/null 2>&1 || true
+		else
+			topo_client --count 20 --parallel 4 --timeout-ms 3000 >/dev/null 2>&1 || true
+		fi
 		sleep 0.1
 	done &
 	trickle=$!
@@ -676,6 +792,12 @@ client)
 	need_root
 	[ -n "$(topo_list_ns)" ] || { echo "lab is down: scripts/lab.sh up" >&2; exit 1; }
 	topo_client "$@"
+	;;
+client6)
+	need_root
+	[ -n "$(topo_list_ns)" ] || { echo "lab is down: scripts/lab.sh up" >&2; exit 1; }
+	topo_v6 || { echo "lab.sh: the lab is IPv4 only (LAB_V6=0)" >&2; exit 1; }
+	topo_client6 "$@"
 	;;
 lbctl)
 	need_root

@@ -46,6 +46,32 @@
 #   router a static route to every VIP through the LBs, see topo_route;
 #   none: it does not, the caller routes the VIPs, e.g. scripts/lab.sh by
 #   BGP).
+#   TOPO_V6 (0, the default: IPv4 only, as before; 1: dual stack, below).
+#
+# Dual stack (TOPO_V6=1).  Every link also gets an IPv6 /64 next to its
+# IPv4 /24, the addresses mirroring the IPv4 ones (a host's last IPv4
+# octet, written as an IPv6 group: rs1 = 10.20.0.11 = 2001:db8:20::11):
+#   client 2001:db8:10::2 --- router 2001:db8:10::1 / 2001:db8:20::1
+#   lbN 2001:db8:20::(1+N)  rsN 2001:db8:20::(10+N)
+# with IPv6 default routes to the router, net.ipv6.conf.all.forwarding=1
+# and net.ipv6.fib_multipath_hash_policy=1 (L4 hash: one ECMP path per
+# flow) on the router, and every address added nodad with accept_dad=0 in
+# every namespace (nothing waits ~2 s for duplicate address detection).
+# TOPO_VIPS6 (default TOPO_VIP6, 2001:db8:100::10) are the IPv6 VIPs:
+# routed as /128 to the LBs (one nexthop per LB, ECMP once there are two)
+# and held on every real's lo as /128 (nodad), in agent mode too (rs-agent
+# reports for one address family: the reals' IPv4 one).  A DR real needs
+# no sysctl for them: Linux answers a neighbour solicitation only for an
+# address of the interface it arrived on (ndisc_recv_ns looks the target
+# up strictly on that device), so a /128 on lo is never claimed on eth0
+# (checked: docs/dr-setup.md, "IPv6").  keel-xdp mode: topo_up also adds
+# topo_svc6 = [TOPO_VIP6]:TOPO_PORT/tcp with every real's IPv6 address.
+# lbd mode: topo_lbd_default_specs adds one service per IPv6 VIP with the
+# reals' IPv6 addresses (rsK in a spec whose VIP is IPv6 means rsK's IPv6
+# address); lbd resolves them by NDP itself.  TOPO_LBD_SVC6 (default
+# TOPO_LBD_SVC) is appended to the IPv6 services in place of TOPO_LBD_SVC
+# (e.g. lbd's own tcp check where the agents report for IPv4 only).
+# topo_client6: keel-echo client against TOPO_VIP6.
 #
 # Two ways to run the LBs:
 #   keel-xdp (default, TOPO_LBD=0): topo_up loads the program with keel-xdp
@@ -80,8 +106,13 @@
 : "${TOPO_ROUTE:=static}"
 : "${TOPO_USER:=nobody}"
 : "${TOPO_ECHO_ARGS:=}"
+: "${TOPO_V6:=0}"
+: "${TOPO_VIP6:=2001:db8:100::10}"
+: "${TOPO_VIPS6:=$TOPO_VIP6}"
 TOPO_SEG_NET=10.20.0
 TOPO_CL_NET=10.10.0
+TOPO_SEG_NET6=2001:db8:20:
+TOPO_CL_NET6=2001:db8:10:
 TOPO_BPFFS=/sys/fs/bpf
 
 topo_log() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*" >&2; }
@@ -101,6 +132,21 @@ topo_lb_addr() { printf '%s.%d' "$TOPO_SEG_NET" $((1 + $1)); }
 topo_rs_addr() { printf '%s.%d' "$TOPO_SEG_NET" $((10 + $1)); }
 topo_instance() { printf '%s-lb%d' "$TOPO_INSTANCE" "$1"; }
 topo_svc() { printf '%s:%s/tcp' "$TOPO_VIP" "$TOPO_PORT"; }
+# IPv6 (TOPO_V6=1): the same hosts' IPv6 addresses, and the IPv6 service.
+topo_lb_addr6() { printf '%s:%d' "$TOPO_SEG_NET6" $((1 + $1)); }
+topo_rs_addr6() { printf '%s:%d' "$TOPO_SEG_NET6" $((10 + $1)); }
+topo_svc6() { printf '[%s]:%s/tcp' "$TOPO_VIP6" "$TOPO_PORT"; }
+topo_v6() { [ "$TOPO_V6" = 1 ]; }
+
+# topo_addr6 NAME IFACE ADDR/LEN: an IPv6 address usable at once (nodad).
+topo_addr6() {
+	topo_do ip -n "$(topo_ns "$1")" -6 addr add "$3" dev "$2" nodad
+}
+
+# topo_route6_default NAME VIA: NAME's IPv6 default route.
+topo_route6_default() {
+	topo_do ip -n "$(topo_ns "$1")" -6 route add default via "$2"
+}
 
 # topo_xdp N ARGS...: keel-xdp for LB N, run in LB N's namespace.
 topo_xdp() {
@@ -170,6 +216,12 @@ topo_ns_add() {
 	if topo_nsx "$1" test -e /proc/sys/net/core/txrehash; then
 		topo_do topo_nsx "$1" sysctl -qw net.core.txrehash=0 >/dev/null
 	fi
+	# Dual stack: no duplicate address detection on the veths created
+	# next (their link-local addresses too), so nothing is tentative.
+	if topo_v6; then
+		topo_do topo_nsx "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_dad=0 >/dev/null
+	fi
 }
 
 # topo_link A IFA B IFB: a veth pair created inside A and B directly.
@@ -228,6 +280,31 @@ topo_route() {
 		topo_do ip -n "$(topo_ns rt)" route replace "$vip/32" "${args[@]}" ||
 			return 1
 	done
+	topo_v6 || return 0
+	# shellcheck disable=SC2119 # no LB named: every LB
+	topo_route6
+}
+
+# topo_route6 [N...]: route every IPv6 VIP (/128) from the router to the
+# LBs N... (default every LB; one nexthop each, ECMP when more than one).
+# Replacing the route with another list of LBs is how a test moves the
+# IPv6 traffic from one LB to another.
+topo_route6() {
+	local n vip args=() lbs=("$@")
+	if [ ${#lbs[@]} = 0 ]; then
+		for ((n = 1; n <= TOPO_LBS; n++)); do lbs+=("$n"); done
+	fi
+	if [ ${#lbs[@]} = 1 ]; then
+		args=(via "$(topo_lb_addr6 "${lbs[0]}")")
+	else
+		for n in "${lbs[@]}"; do
+			args+=(nexthop via "$(topo_lb_addr6 "$n")")
+		done
+	fi
+	for vip in $TOPO_VIPS6; do
+		topo_do ip -n "$(topo_ns rt)" -6 route replace "$vip/128" "${args[@]}" ||
+			return 1
+	done
 }
 
 # topo_lb_add N: LB N on the segment.  keel-xdp mode: keel loaded and
@@ -241,13 +318,20 @@ topo_lb_add() {
 		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" &&
 		# Trap 1: the switch port receives this LB's XDP_TX frames.
 		topo_do topo_nsx sw "$KEEL_XDP" pass "p-lb$n" >/dev/null || return 1
+	if topo_v6; then
+		topo_addr6 "lb$n" seg0 "$(topo_lb_addr6 "$n")/64" &&
+			topo_route6_default "lb$n" "${TOPO_SEG_NET6}:1" || return 1
+	fi
 	if [ "$TOPO_LBD" = 1 ]; then
 		topo_lbd_config "$n"
 		return
 	fi
 	topo_do topo_xdp "$n" load --conn-table "$TOPO_CONN_TABLE" >/dev/null &&
 		topo_do topo_xdp "$n" attach seg0 &&
-		topo_do topo_xdp "$n" service add "$(topo_svc)" >/dev/null
+		topo_do topo_xdp "$n" service add "$(topo_svc)" >/dev/null || return 1
+	if topo_v6; then
+		topo_do topo_xdp "$n" service add "$(topo_svc6)" >/dev/null
+	fi
 }
 
 # topo_real_add N [WEIGHT]: start real N (every VIP on lo, keel-echo on
@@ -260,6 +344,14 @@ topo_real_add() {
 	topo_ns_add "rs$n" && topo_port "rs$n" eth0 &&
 		topo_do ip -n "$ns" addr add "$addr/24" dev eth0 &&
 		topo_do ip -n "$ns" route add default via "$TOPO_SEG_NET.1" || return 1
+	if topo_v6; then
+		topo_addr6 "rs$n" eth0 "$(topo_rs_addr6 "$n")/64" &&
+			topo_route6_default "rs$n" "${TOPO_SEG_NET6}:1" || return 1
+		# The IPv6 VIPs on lo, /128: never answered in NS from eth0.
+		for vip in $TOPO_VIPS6; do
+			topo_addr6 "rs$n" lo "$vip/128" || return 1
+		done
+	fi
 	if [ "$TOPO_RS_NET" = static ]; then
 		for vip in $TOPO_VIPS; do
 			topo_do ip -n "$ns" addr add "$vip/32" dev lo || return 1
@@ -282,6 +374,11 @@ topo_real_add() {
 		topo_resolve "$lb" "$addr" &&
 			topo_do topo_xdp "$lb" real add "$(topo_svc)" "$addr" \
 				--weight "$w" >/dev/null || return 1
+		topo_v6 || continue
+		topo_resolve "$lb" "$(topo_rs_addr6 "$n")" &&
+			topo_do topo_xdp "$lb" real add "$(topo_svc6)" \
+				"$(topo_rs_addr6 "$n")" --weight "$w" >/dev/null ||
+			return 1
 	done
 }
 
@@ -306,6 +403,14 @@ topo_up() {
 		topo_do ip -n "$rt" addr add "$TOPO_SEG_NET.1/24" dev seg0 &&
 		topo_do topo_nsx rt sysctl -qw net.ipv4.ip_forward=1 \
 			net.ipv4.fib_multipath_hash_policy=1 >/dev/null || return 1
+	if topo_v6; then
+		topo_addr6 cl eth0 "${TOPO_CL_NET6}:2/64" &&
+			topo_route6_default cl "${TOPO_CL_NET6}:1" &&
+			topo_addr6 rt eth-cl "${TOPO_CL_NET6}:1/64" &&
+			topo_addr6 rt seg0 "${TOPO_SEG_NET6}:1/64" &&
+			topo_do topo_nsx rt sysctl -qw net.ipv6.conf.all.forwarding=1 \
+				net.ipv6.fib_multipath_hash_policy=1 >/dev/null || return 1
+	fi
 
 	for ((n = 1; n <= TOPO_LBS; n++)); do
 		topo_lb_add "$n" || return 1
@@ -347,13 +452,22 @@ topo_lbd_default_specs() {
 	for vip in $TOPO_VIPS; do
 		printf '%s:%s/tcp=%s\n' "$vip" "$TOPO_PORT" "$reals"
 	done
+	topo_v6 || return 0
+	# rsK under an IPv6 VIP: rsK's IPv6 address (topo_lbd_config).
+	for vip in $TOPO_VIPS6; do
+		printf '%s:%s/tcp=%s\n' "$vip" "$TOPO_PORT" "$reals"
+	done
 }
 
 # topo_lbd_config N [SPEC...]: write LB N's config, $TOPO_DIR/lbN.yaml
 # (replaced with a rename, so a reload never reads half a file).  A SPEC is
-# one service: VIP:PORT/PROTO=REAL[:WEIGHT][!][,REAL[:WEIGHT][!]...] (IPv4;
-# a REAL is rsK or an address; a trailing "!" makes it a sorry server;
-# nothing after "=" for no reals), e.g. 203.0.113.10:80/tcp=rs1,rs2:2,rs3!.  No SPEC: topo_lbd_default_specs.
+# one service: VIP:PORT/PROTO=REAL[:WEIGHT][!][,REAL[:WEIGHT][!]...] (a
+# REAL is rsK or an address; a trailing "!" makes it a sorry server;
+# nothing after "=" for no reals), e.g. 203.0.113.10:80/tcp=rs1,rs2:2,rs3!.
+# IPv6: the VIP as it is (the port is after the last colon), rsK is rsK's
+# IPv6 address, an address literal is bracketed:
+# 2001:db8:100::10:80/tcp=rs1,[2001:db8:20::99]:2.
+# No SPEC: topo_lbd_default_specs.
 topo_lbd_config() {
 	local n=$1 f tmp spec svc vip port proto list item addr w sorry
 	local -a specs
@@ -388,10 +502,21 @@ topo_lbd_config() {
 			svc=${svc%/*}
 			port=${svc##*:}
 			vip=${svc%:*}
-			echo "  - vip: $vip"
+			# An IPv6 literal quoted (YAML plain scalars and colons).
+			if [[ $vip == *:* ]]; then
+				echo "  - vip: \"$vip\""
+			else
+				echo "  - vip: $vip"
+			fi
 			echo "    port: $port"
 			echo "    protocol: $proto"
-			[ -n "$TOPO_LBD_SVC" ] && printf '%s\n' "$TOPO_LBD_SVC"
+			if [[ $vip == *:* ]]; then
+				# Unset: TOPO_LBD_SVC (read here: callers set it late).
+				[ -n "${TOPO_LBD_SVC6-$TOPO_LBD_SVC}" ] &&
+					printf '%s\n' "${TOPO_LBD_SVC6-$TOPO_LBD_SVC}"
+			else
+				[ -n "$TOPO_LBD_SVC" ] && printf '%s\n' "$TOPO_LBD_SVC"
+			fi
 			if [ -z "$list" ]; then
 				echo "    reals: []"
 				continue
@@ -403,11 +528,29 @@ topo_lbd_config() {
 					sorry=1
 					item=${item%!}
 				fi
-				addr=${item%%:*}
-				w=1
-				[ "$item" != "$addr" ] && w=${item#*:}
-				[[ $addr == rs[0-9]* ]] && addr=$(topo_rs_addr "${addr#rs}")
-				echo "      - address: $addr"
+				if [[ $item == \[* ]]; then
+					addr=${item#[}
+					addr=${addr%%]*}
+					w=${item#*]}
+					w=${w#:}
+					w=${w:-1}
+				else
+					addr=${item%%:*}
+					w=1
+					[ "$item" != "$addr" ] && w=${item#*:}
+				fi
+				if [[ $addr == rs[0-9]* ]]; then
+					if [[ $vip == *:* ]]; then
+						addr=$(topo_rs_addr6 "${addr#rs}")
+					else
+						addr=$(topo_rs_addr "${addr#rs}")
+					fi
+				fi
+				if [[ $addr == *:* ]]; then
+					echo "      - address: \"$addr\""
+				else
+					echo "      - address: $addr"
+				fi
 				echo "        weight: $w"
 				if [ -n "$sorry" ]; then
 					echo "        sorry: true"
@@ -566,7 +709,12 @@ topo_agent_config() {
 		done
 		echo "services:"
 		for vip in $TOPO_VIPS; do
-			echo "  - vip: $vip"
+			# An IPv6 literal quoted (YAML plain scalars and colons).
+			if [[ $vip == *:* ]]; then
+				echo "  - vip: \"$vip\""
+			else
+				echo "  - vip: $vip"
+			fi
 			echo "    port: $TOPO_PORT"
 			echo "    protocol: tcp"
 			echo "    check:"
@@ -667,4 +815,9 @@ topo_down() {
 # topo_client ARGS...: keel-echo client in the client namespace.
 topo_client() {
 	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP" --port "$TOPO_PORT" "$@"
+}
+
+# topo_client6 ARGS...: keel-echo client against the IPv6 VIP (TOPO_V6=1).
+topo_client6() {
+	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP6" --port "$TOPO_PORT" "$@"
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * keel-echo - a tiny TCP (and UDP) line server and client for the
- * end-to-end tests, the stress suite and the lab (IPv4 and IPv6; UDP IPv4).
+ * end-to-end tests, the stress suite and the lab (IPv4 and IPv6, TCP and UDP).
  *
  *   keel-echo server --name rs1 [--port 80] [--bind ADDR] [--udp-port P]
  *       Listens on the wildcard (dual stack when IPv6 is available, so it
  *       accepts on a VIP held on lo) and answers every received line with
- *       "<name> <line>".  With --udp-port it also answers each IPv4 UDP
- *       datagram on port P the same way, from the address the datagram
- *       was sent to (a VIP on lo).  epoll, non-blocking; runs until
+ *       "<name> <line>".  With --udp-port it also answers each UDP
+ *       datagram (IPv4 and, where IPv6 is on, IPv6) on port P the same
+ *       way, from the address the datagram was sent to (a VIP on lo).  epoll, non-blocking; runs until
  *       SIGTERM/SIGINT.
  *
  *   keel-echo client --connect ADDR [--port 80] [--count N] [--parallel W]
@@ -145,13 +145,13 @@ struct sconn {
 struct server {
 	const char *name;
 	size_t name_len;
-	int lfd, efd, ufd; /* ufd: the UDP socket, or -1 */
+	int lfd, efd, ufd, u6fd; /* ufd, u6fd: UDP over IPv4, IPv6, or -1 */
 	unsigned long accepted, lines, open, datagrams;
 	struct sconn *conns;
 };
 
-/* epoll's tag of the UDP socket (the listener's is NULL). */
-static char udp_tag;
+/* epoll's tags of the UDP sockets (the listener's is NULL). */
+static char udp_tag, udp6_tag;
 
 static void sconn_close(struct server *s, struct sconn *c)
 {
@@ -374,6 +374,95 @@ static int server_udp(long port)
 }
 
 /*
+ * The IPv6 UDP socket: IPv6 only (IPv4 has its own), told each datagram's
+ * destination; -2 when the host has no IPv6 (not an error).
+ */
+static int server_udp6(long port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_addr = IN6ADDR_ANY_INIT,
+				     .sin6_port = htons(port) };
+	int fd, one = 1;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT)
+		return -2;
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))) {
+		fprintf(stderr, "keel-echo: udp6 port %ld: %s\n", port,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* IPv6: as server_udp_read, with IPV6_PKTINFO. */
+static void server_udp6_read(struct server *s)
+{
+	for (;;) {
+		char in[LINE_MAX_LEN], out[NAME_MAX_LEN + LINE_MAX_LEN + 2];
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} ctl;
+		struct sockaddr_in6 from;
+		struct iovec iov = { in, sizeof(in) };
+		struct msghdr m = { .msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		struct in6_pktinfo *pi = NULL;
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(s->u6fd, &m, 0);
+		size_t len;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN: all read */
+		}
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+			if (cm->cmsg_level == IPPROTO_IPV6 &&
+			    cm->cmsg_type == IPV6_PKTINFO)
+				pi = (struct in6_pktinfo *)CMSG_DATA(cm);
+		len = (size_t)n;
+		while (len && (in[len - 1] == '\n' || in[len - 1] == '\r'))
+			len--;
+		memcpy(out, s->name, s->name_len);
+		out[s->name_len] = ' ';
+		memcpy(out + s->name_len + 1, in, len);
+		out[s->name_len + 1 + len] = '\n';
+		iov = (struct iovec){ out, s->name_len + len + 2 };
+		m.msg_flags = 0;
+		m.msg_controllen = 0;
+		if (pi) {
+			struct in6_addr to = pi->ipi6_addr; /* pi is in ctl */
+			struct in6_pktinfo *o;
+
+			memset(ctl.buf, 0, sizeof(ctl.buf));
+			m.msg_control = ctl.buf;
+			m.msg_controllen = sizeof(ctl.buf);
+			cm = CMSG_FIRSTHDR(&m);
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(*o));
+			o = (struct in6_pktinfo *)CMSG_DATA(cm);
+			o->ipi6_addr = to; /* ifindex 0: the route decides */
+		} else {
+			m.msg_control = NULL;
+		}
+		if (sendmsg(s->u6fd, &m, 0) >= 0)
+			s->datagrams++;
+	}
+}
+
+/*
  * Answer every datagram waiting, from the address it was sent to: replies
  * from a VIP held on lo reach the client's connected socket (DR).
  */
@@ -448,7 +537,7 @@ static int server_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server s = { .name = NULL, .ufd = -1 };
+	struct server s = { .name = NULL, .ufd = -1, .u6fd = -1 };
 	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	struct sigaction sa = { .sa_handler = on_stop };
 	const char *bind_addr = NULL;
@@ -510,6 +599,12 @@ static int server_main(int argc, char **argv)
 		ev.data.ptr = &udp_tag;
 		if (s.ufd < 0 || epoll_ctl(s.efd, EPOLL_CTL_ADD, s.ufd, &ev))
 			return 1;
+		s.u6fd = server_udp6(udp_port);
+		ev.data.ptr = &udp6_tag;
+		if (s.u6fd == -1 ||
+		    (s.u6fd >= 0 &&
+		     epoll_ctl(s.efd, EPOLL_CTL_ADD, s.u6fd, &ev)))
+			return 1;
 	}
 	printf("keel-echo server %s listening on port %ld\n", s.name, port);
 	fflush(stdout);
@@ -536,6 +631,10 @@ static int server_main(int argc, char **argv)
 				server_udp_read(&s);
 				continue;
 			}
+			if ((void *)c == &udp6_tag) {
+				server_udp6_read(&s);
+				continue;
+			}
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				bad = sconn_read(&s, c);
 			if (!bad && (evs[i].events & EPOLLOUT))
@@ -553,6 +652,8 @@ static int server_main(int argc, char **argv)
 	close(s.lfd);
 	if (s.ufd >= 0)
 		close(s.ufd);
+	if (s.u6fd >= 0)
+		close(s.u6fd);
 	return 0;
 }
 
