@@ -133,6 +133,7 @@ static const struct ctl_cmd_desc {
 	[KEEL_CTL_PREFIXES] = { .name = "prefixes", .read = true },
 	[KEEL_CTL_DRAIN] = { .name = "drain" },
 	[KEEL_CTL_UNDRAIN] = { .name = "undrain" },
+	[KEEL_CTL_PAIR_STATUS] = { .name = "pair.status", .read = true },
 };
 
 _Static_assert(KEEL_CTL_STATUS == 0 &&

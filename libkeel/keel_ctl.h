@@ -47,6 +47,8 @@ enum keel_ctl_cmd {
 	/* rs-agent's (docs/rs-agent.md): the agent's own drain */
 	KEEL_CTL_DRAIN,
 	KEEL_CTL_UNDRAIN,
+	/* lbd's, added later (docs/pair.md) */
+	KEEL_CTL_PAIR_STATUS,
 	KEEL_CTL__MAX,
 };
 
@@ -56,8 +58,9 @@ enum keel_ctl_cmd {
  * daemons share status and reload; the rest are their own.
  */
 #define KEEL_CTL_BIT(c) (1U << (c))
-#define KEEL_CTL_ACCEPT_LBD \
-	(KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) /* STATUS..SITE_UNDRAIN */
+#define KEEL_CTL_ACCEPT_LBD                                               \
+	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) /* STATUS..SITE_UNDRAIN */ \
+	 | KEEL_CTL_BIT(KEEL_CTL_PAIR_STATUS))
 #define KEEL_CTL_ACCEPT_BGPA                                               \
 	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_PREFIXES) | \
 	 KEEL_CTL_BIT(KEEL_CTL_RELOAD))

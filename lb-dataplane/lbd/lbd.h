@@ -13,6 +13,7 @@
  * lbd_ctl.c: the control socket and its requests.
  * lbd_view.c: status JSON, counters and rates; lbd_metrics.c: metrics.
  * lbd_loop.c: the event loop's stalls.
+ * lbd_pair.c: the LB pair's socket and sessions (NULL without pair:).
  *
  * This header holds struct lbd; each module declares its functions in
  * its own header.
@@ -40,6 +41,7 @@
 struct keel_metrics;
 struct lb_neigh_mon;
 struct keel_ctlsock;
+struct lbd_pair;
 
 struct lbd_rate {
 	uint64_t packets, new_flows; /* at the last sample */
@@ -97,6 +99,7 @@ struct lbd {
 	struct lbd_rx rx;
 	struct lbd_eval_state ev;
 	struct lbd_commit_state cm;
+	struct lbd_pair *pair; /* lbd_pair.h; NULL without pair: */
 };
 
 /*

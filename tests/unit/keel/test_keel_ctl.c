@@ -657,7 +657,8 @@ static const struct {
 	{ KEEL_CTL_RELOAD, false },	 { KEEL_CTL_SHUTDOWN, false },
 	{ KEEL_CTL_SITE_DRAIN, false },	 { KEEL_CTL_SITE_UNDRAIN, false },
 	{ KEEL_CTL_PREFIXES, true },	 { KEEL_CTL_DRAIN, false },
-	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL__MAX, false },
+	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL_PAIR_STATUS, true },
+	{ KEEL_CTL__MAX, false },
 };
 _Static_assert(sizeof(read_cases) / sizeof(read_cases[0]) == KEEL_CTL__MAX + 1,
 	       "a row for every command");
@@ -732,6 +733,12 @@ static const struct accept_case {
 	  "unknown cmd 'undrain'" },
 	{ "{\"cmd\":\"site.undrain\"}", KEEL_CTL_ACCEPT_LBD, 0,
 	  KEEL_CTL_SITE_UNDRAIN, "" },
+	{ "{\"cmd\":\"pair.status\"}", KEEL_CTL_ACCEPT_LBD, 0,
+	  KEEL_CTL_PAIR_STATUS, "" },
+	{ "{\"cmd\":\"pair.status\"}", KEEL_CTL_ACCEPT_BGPA, -EBADMSG, 0,
+	  "unknown cmd 'pair.status'" },
+	{ "{\"cmd\":\"pair.status\",\"service\":\"x\"}", KEEL_CTL_ACCEPT_LBD,
+	  -EBADMSG, 0, "service" },
 	{ "{\"cmd\":\"status\"}", 0, -EBADMSG, 0, "unknown cmd 'status'" },
 };
 
