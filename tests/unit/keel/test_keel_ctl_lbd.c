@@ -94,9 +94,9 @@ static void check_pair(const void *p)
 		  !b->has_peer);
 }
 
-#define PAIR_REJ(auth, replay)                                          \
+#define PAIR_REJ(auth, replay)                                        \
 	"\"rejected\":{\"malformed\":0,\"version\":0,\"auth\":" #auth \
-	",\"replay\":" #replay ",\"wrong_peer\":0,\"no_session\":0,"     \
+	",\"replay\":" #replay ",\"wrong_peer\":0,\"no_session\":0,"  \
 	"\"unexpected\":0}"
 
 static void check_status(const void *p)
@@ -241,16 +241,17 @@ static const struct ctl_case golden[] = {
 		"\"clock_skew_ms\":-3.0,\"sync_lag_ms\":1.125,"
 		"\"records_sent\":120,\"records_received\":57,"
 		"\"datagrams_sent\":30,\"datagrams_received\":31," PAIR_REJ(
-			4, 1) ",\"rx_gaps\":3,\"peer_not_ready\":0,\"peer\":"
-			      "{\"node_id\":2,\"synced\":true,\"bulk\":false,"
-			      "\"alone\":false,\"conns\":900}},"
-		"{\"name\":\"lb3\",\"address\":\"[2001:db8::3]:7600\","
-		"\"link\":\"never\",\"since\":null,\"rtt_ms\":null,"
-		"\"clock_skew_ms\":null,\"sync_lag_ms\":null,"
-		"\"records_sent\":0,\"records_received\":0,"
-		"\"datagrams_sent\":5,\"datagrams_received\":0," PAIR_REJ(
-			0, 0) ",\"rx_gaps\":0,\"peer_not_ready\":64,"
-			      "\"peer\":null}]},\"ok\":true}\n",
+			4,
+			1) ",\"rx_gaps\":3,\"peer_not_ready\":0,\"peer\":"
+			   "{\"node_id\":2,\"synced\":true,\"bulk\":false,"
+			   "\"alone\":false,\"conns\":900}},"
+			   "{\"name\":\"lb3\",\"address\":\"[2001:db8::3]:7600\","
+			   "\"link\":\"never\",\"since\":null,\"rtt_ms\":null,"
+			   "\"clock_skew_ms\":null,\"sync_lag_ms\":null,"
+			   "\"records_sent\":0,\"records_received\":0,"
+			   "\"datagrams_sent\":5,\"datagrams_received\":0," PAIR_REJ(
+				   0, 0) ",\"rx_gaps\":0,\"peer_not_ready\":64,"
+					 "\"peer\":null}]},\"ok\":true}\n",
 		check_pair),
 	/* Captured from scripts/lab.sh (lbd, bgp-announcer and rs-agent of
 	 * this tree), byte for byte: lbctl --json prints these lines. */
