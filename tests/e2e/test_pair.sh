@@ -110,10 +110,10 @@ wait_link() {
 	return 1
 }
 
-# cut N on|off: LB N's datagrams to its peer go nowhere (a blackhole
+# sever N on|off: LB N's datagrams to its peer go nowhere (a blackhole
 # route to the peer's address: the peer is never on the data path), or
 # again to the peer.
-cut() {
+sever() {
 	local ns other
 	ns=$(topo_ns "lb$1")
 	other=$(topo_lb_addr $((3 - $1)))
@@ -123,6 +123,8 @@ cut() {
 		ip -n "$ns" route del blackhole "$other/32"
 	fi
 }
+
+sever_both() { sever 1 "$1" && sever 2 "$1"; }
 
 # in_ns NAME CMD...: CMD in namespace NAME.
 in_ns() {
@@ -183,20 +185,20 @@ check "lb1: metrics keel_pair_datagrams_sent_total of HELLOs to lb2" \
 check "TCP through the LBs before anything: 40 answered" burst calm "$TOPO_VIP" 40
 
 # --- 2. cut both ways, then restored -----------------------------------------
-check "cut: nothing gets through either way" cut 1 on && cut 2 on
+check "cut: nothing gets through either way" sever_both on
 check "cut: lb1 shows down within 3 s" wait_link 1 down 3
 check "cut: lb2 shows down within 3 s" wait_link 2 down 3
-check "restored: both ways" cut 1 off && cut 2 off
+check "restored: both ways" sever_both off
 check "restored: lb1 up within 3 s" wait_link 1 up 3
 check "restored: lb2 up within 3 s" wait_link 2 up 3
 
 # --- 3. one way: lb1 hears nothing from lb2 -----------------------------------
-check "one-way: lb2's datagrams go nowhere" cut 2 on
+check "one-way: lb2's datagrams go nowhere" sever 2 on
 check "one-way: lb2 shows one-way within 3 s (lb1 does not hear it)" \
 	wait_link 2 one-way 3
 check "one-way: lb1 shows down within 3 s" wait_link 1 down 3
 echo "# lb2: $(topo_lbctl 2 pair status | sed -n 3p)"
-check "one-way restored" cut 2 off
+check "one-way restored" sever 2 off
 check "one-way restored: lb1 up within 3 s" wait_link 1 up 3
 check "one-way restored: lb2 up within 3 s" wait_link 2 up 3
 
