@@ -59,7 +59,7 @@ enum keel_ctl_cmd {
  */
 #define KEEL_CTL_BIT(c) (1U << (c))
 /* STATUS..SITE_UNDRAIN, and pair.status (added after the others' own). */
-#define KEEL_CTL_ACCEPT_LBD                             \
+#define KEEL_CTL_ACCEPT_LBD                              \
 	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) | \
 	 KEEL_CTL_BIT(KEEL_CTL_PAIR_STATUS))
 #define KEEL_CTL_ACCEPT_BGPA                                               \
