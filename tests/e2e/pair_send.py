@@ -88,7 +88,13 @@ def main():
         return 1
     elif cmd == "replay":
         with open(sys.argv[2], "rb") as fh:
-            send_raw(fh.read())
+            pkt = fh.read()
+        # A veth hands the capture a UDP checksum left to offload (only
+        # the pseudo-header's sum): rebuild it, the datagram unchanged.
+        ihl = (pkt[0] & 0xF) * 4
+        src, dst = socket.inet_ntoa(pkt[12:16]), socket.inet_ntoa(pkt[16:20])
+        sport, dport = struct.unpack("!HH", pkt[ihl:ihl + 4])
+        send_raw(ip_udp(src, sport, dst, dport, pkt[ihl + 8:]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
