@@ -690,3 +690,133 @@ int lbctl_answer(const char *peer, const char *path, bool json,
 	}
 	return KEEL_EXIT_OK;
 }
+
+/* ---- pair status ---- */
+
+/* "up 3h 12m", "one-way: lb2 does not hear us 5s", "never". */
+static const char *fmt_link(const struct keel_ctl_pair_peer *p, time_t now,
+			    char *buf, size_t size)
+{
+	char age[AGE_MAX] = "";
+
+	if (p->has_since)
+		fmt_age((long long)(now - p->since), age, sizeof(age));
+	switch (p->link) {
+	case KEEL_CTL_LINK_UP:
+		snprintf(buf, size, "up %s", age);
+		break;
+	case KEEL_CTL_LINK_DOWN:
+		snprintf(buf, size, "down %s", age);
+		break;
+	case KEEL_CTL_LINK_ONE_WAY:
+		snprintf(buf, size, "one-way: %s does not hear us %s", p->name,
+			 age);
+		break;
+	default:
+		snprintf(buf, size, "never");
+		break;
+	}
+	return buf;
+}
+
+static const char *fmt_ms(bool has, double ms, char *buf, size_t size)
+{
+	if (!has)
+		return "-";
+	snprintf(buf, size, "%.2fms", ms);
+	return buf;
+}
+
+/* "0", or "5 (auth 4, replay 1)". */
+static const char *fmt_rejected(const struct keel_ctl_pair_rejected *r,
+				char *buf, size_t size)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} k[] = { { "malformed", r->malformed },
+		  { "version", r->version },
+		  { "auth", r->auth },
+		  { "replay", r->replay },
+		  { "wrong_peer", r->wrong_peer },
+		  { "no_session", r->no_session },
+		  { "unexpected", r->unexpected } };
+	uint64_t total = 0;
+	const char *sep = " (";
+	size_t i, off;
+	int n;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		total += k[i].v;
+	n = snprintf(buf, size, "%" PRIu64, total);
+	off = n < 0 ? 0 : (size_t)n;
+	for (i = 0; i < sizeof(k) / sizeof(k[0]) && off < size; i++) {
+		if (!k[i].v)
+			continue;
+		n = snprintf(buf + off, size - off, "%s%s %" PRIu64, sep,
+			     k[i].name, k[i].v);
+		off += n < 0 ? 0 : (size_t)n;
+		sep = ", ";
+	}
+	if (total && off < size)
+		snprintf(buf + off, size - off, ")");
+	return buf;
+}
+
+int lbctl_show_pair(const char *line, size_t len, char *err, size_t errlen)
+{
+	struct keel_ctl_pair_status a;
+	const struct keel_ctl_pair_body *b = &a.pair;
+	char lk[128], rtt[24], skew[24], lag[24], rej[160], u[4][24];
+	time_t now = time(NULL);
+	size_t i;
+	int ret;
+
+	ret = keel_ctl_pair_status_parse(line, len, &a, err, errlen);
+	if (ret)
+		return ret;
+	if (!b->configured) {
+		printf("pair: not configured (a single LB)\n");
+		goto out;
+	}
+	printf("this LB: node %u, listen %s; from no peer's address: %" PRIu64
+	       ", dropped by the kernel: %" PRIu64 "\n",
+	       b->node_id, b->listen[0] ? b->listen : "-", b->unknown_source,
+	       b->rx_overflow);
+	printf("%-10s %-24s %-22s %-9s %-9s %-9s %-10s %-10s %-6s %-8s %s\n",
+	       "PEER", "ADDRESS", "LINK", "RTT", "SKEW", "LAG", "REC SENT",
+	       "REC RCVD", "LOST", "NOTREADY", "REJECTED");
+	for (i = 0; i < b->n_peers; i++) {
+		const struct keel_ctl_pair_peer *p = &b->peers[i];
+
+		printf("%-10s %-24s %-22s %-9s %-9s %-9s %-10s %-10s %-6s %-8s %s\n",
+		       p->name, p->address, fmt_link(p, now, lk, sizeof(lk)),
+		       fmt_ms(p->has_rtt_ms, p->rtt_ms, rtt, sizeof(rtt)),
+		       fmt_ms(p->has_clock_skew_ms, p->clock_skew_ms, skew,
+			      sizeof(skew)),
+		       fmt_ms(p->has_sync_lag_ms, p->sync_lag_ms, lag,
+			      sizeof(lag)),
+		       fmt_u(p->records_sent, u[0], sizeof(u[0])),
+		       fmt_u(p->records_received, u[1], sizeof(u[1])),
+		       fmt_u(p->rx_gaps, u[2], sizeof(u[2])),
+		       fmt_u(p->peer_not_ready, u[3], sizeof(u[3])),
+		       fmt_rejected(&p->rejected, rej, sizeof(rej)));
+	}
+	for (i = 0; i < b->n_peers; i++) {
+		const struct keel_ctl_pair_peer *p = &b->peers[i];
+
+		if (!p->has_peer)
+			continue;
+		printf("%s says: node %u%s%s%s, %" PRIu64
+		       " conn entries; datagrams sent %" PRIu64
+		       ", received %" PRIu64 "\n",
+		       p->name, p->peer.node_id,
+		       p->peer.synced ? ", synced" : ", not synced",
+		       p->peer.bulk ? ", bulk under way" : "",
+		       p->peer.alone ? ", alone" : "", p->peer.conns,
+		       p->datagrams_sent, p->datagrams_received);
+	}
+out:
+	keel_ctl_pair_status_free(&a);
+	return 0;
+}

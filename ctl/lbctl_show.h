@@ -24,6 +24,7 @@ int lbctl_show_change(const char *line, size_t len, char *err, size_t errlen);
 int lbctl_show_empty(const char *line, size_t len, char *err, size_t errlen);
 int lbctl_show_reload(const char *line, size_t len, char *err, size_t errlen);
 int lbctl_show_site(const char *line, size_t len, char *err, size_t errlen);
+int lbctl_show_pair(const char *line, size_t len, char *err, size_t errlen);
 int lbctl_show_bgp(const char *line, size_t len, char *err, size_t errlen);
 
 /*

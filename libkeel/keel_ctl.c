@@ -137,6 +137,7 @@ static const struct ctl_cmd_desc {
 	[KEEL_CTL_PAIR_SYNCED] = { .name = "pair.synced",
 				   .takes = M(REASON),
 				   .needs = M(REASON) },
+	[KEEL_CTL_PAIR_STATUS] = { .name = "pair.status", .read = true },
 };
 
 _Static_assert(KEEL_CTL_STATUS == 0 &&

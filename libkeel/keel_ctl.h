@@ -49,6 +49,8 @@ enum keel_ctl_cmd {
 	KEEL_CTL_UNDRAIN,
 	/* lbd's, the LB pair (docs/pair.md): synced by the operator */
 	KEEL_CTL_PAIR_SYNCED,
+	/* lbd's, the LB pair (docs/pair.md): its peers and sessions */
+	KEEL_CTL_PAIR_STATUS,
 	KEEL_CTL__MAX,
 };
 
@@ -58,10 +60,10 @@ enum keel_ctl_cmd {
  * daemons share status and reload; the rest are their own.
  */
 #define KEEL_CTL_BIT(c) (1U << (c))
-#define KEEL_CTL_ACCEPT_LBD                         \
-	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - \
-	  1) /* STATUS..SITE_UNDRAIN */             \
-	 | KEEL_CTL_BIT(KEEL_CTL_PAIR_SYNCED))
+/* STATUS..SITE_UNDRAIN, and the pair's (added after the others' own). */
+#define KEEL_CTL_ACCEPT_LBD                              \
+	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) | \
+	 KEEL_CTL_BIT(KEEL_CTL_PAIR_SYNCED) | KEEL_CTL_BIT(KEEL_CTL_PAIR_STATUS))
 #define KEEL_CTL_ACCEPT_BGPA                                               \
 	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_PREFIXES) | \
 	 KEEL_CTL_BIT(KEEL_CTL_RELOAD))

@@ -390,3 +390,86 @@ int keel_ctl_status_gate_parse(const char *line, size_t len,
 {
 	return keel_cj_answer_parse(&gate_view_o, line, len, out, err, errlen);
 }
+
+/* ---- pair.status ---- */
+
+const char *const keel_ctl_pair_link_names[KEEL_CTL_LINK__MAX] = {
+	[KEEL_CTL_LINK_NEVER] = "never",
+	[KEEL_CTL_LINK_DOWN] = "down",
+	[KEEL_CTL_LINK_ONE_WAY] = "one-way",
+	[KEEL_CTL_LINK_UP] = "up",
+};
+
+#define T struct keel_ctl_pair_rejected
+static const struct keel_cj_member pair_rejected_m[] = {
+	KEEL_CJ_M(T, "malformed", U64, malformed),
+	KEEL_CJ_M(T, "version", U64, version),
+	KEEL_CJ_M(T, "auth", U64, auth),
+	KEEL_CJ_M(T, "replay", U64, replay),
+	KEEL_CJ_M(T, "wrong_peer", U64, wrong_peer),
+	KEEL_CJ_M(T, "no_session", U64, no_session),
+	KEEL_CJ_M(T, "unexpected", U64, unexpected),
+};
+static const struct keel_cj_obj pair_rejected_o =
+	KEEL_CJ_OBJ_OF(T, pair_rejected_m);
+#undef T
+
+#define T struct keel_ctl_pair_hello
+static const struct keel_cj_member pair_hello_m[] = {
+	KEEL_CJ_M(T, "node_id", U32, node_id),
+	KEEL_CJ_M(T, "synced", BOOL, synced),
+	KEEL_CJ_M(T, "bulk", BOOL, bulk),
+	KEEL_CJ_M(T, "alone", BOOL, alone),
+	KEEL_CJ_M(T, "conns", U64, conns),
+};
+static const struct keel_cj_obj pair_hello_o = KEEL_CJ_OBJ_OF(T, pair_hello_m);
+#undef T
+
+#define T struct keel_ctl_pair_peer
+static const struct keel_cj_member pair_peer_m[] = {
+	KEEL_CJ_M(T, "name", STR, name),
+	KEEL_CJ_M(T, "address", STR, address),
+	KEEL_CJ_M(T, "link", ENUM, link, .names = keel_ctl_pair_link_names,
+		  .n_names = KEEL_CTL_LINK__MAX),
+	KEEL_CJ_NUL(T, "since", I64, since, has_since),
+	KEEL_CJ_NUL(T, "rtt_ms", REAL, rtt_ms, has_rtt_ms),
+	KEEL_CJ_NUL(T, "clock_skew_ms", REAL, clock_skew_ms, has_clock_skew_ms),
+	KEEL_CJ_NUL(T, "sync_lag_ms", REAL, sync_lag_ms, has_sync_lag_ms),
+	KEEL_CJ_M(T, "records_sent", U64, records_sent),
+	KEEL_CJ_M(T, "records_received", U64, records_received),
+	KEEL_CJ_M(T, "datagrams_sent", U64, datagrams_sent),
+	KEEL_CJ_M(T, "datagrams_received", U64, datagrams_received),
+	KEEL_CJ_M(T, "rejected", OBJ, rejected, .sub = &pair_rejected_o),
+	KEEL_CJ_M(T, "rx_gaps", U64, rx_gaps),
+	KEEL_CJ_M(T, "peer_not_ready", U64, peer_not_ready),
+	KEEL_CJ_NUL(T, "peer", OBJ, peer, has_peer, .sub = &pair_hello_o),
+};
+static const struct keel_cj_obj pair_peer_o = KEEL_CJ_OBJ_OF(T, pair_peer_m);
+#undef T
+
+#define T struct keel_ctl_pair_body
+static const struct keel_cj_member pair_body_m[] = {
+	KEEL_CJ_M(T, "configured", BOOL, configured),
+	KEEL_CJ_OPT(T, "node_id", U32, node_id, has_node_id),
+	KEEL_CJ_OPT(T, "listen", STR, listen, has_listen),
+	KEEL_CJ_OPT(T, "unknown_source", U64, unknown_source,
+		    has_unknown_source),
+	KEEL_CJ_OPT(T, "rx_overflow", U64, rx_overflow, has_rx_overflow),
+	KEEL_CJ_ARRAY(T, "peers", ARR, peers, n_peers, &pair_peer_o,
+		      KEEL_CTL_PAIR_PEERS_MAX,
+		      .has_off = KEEL_CJ_HAS(T, has_peers)),
+};
+static const struct keel_cj_obj pair_body_o = KEEL_CJ_OBJ_OF(T, pair_body_m);
+#undef T
+
+#define T struct keel_ctl_pair_status
+static const struct keel_cj_member pair_status_m[] = {
+	KEEL_CJ_M(T, "pair", OBJ, pair, .sub = &pair_body_o),
+};
+static const struct keel_cj_obj pair_status_o =
+	KEEL_CJ_OBJ_OF(T, pair_status_m);
+#undef T
+
+KEEL_CJ_CODEC(keel_ctl_pair_status, struct keel_ctl_pair_status, pair_status_o)
+KEEL_CJ_FREE(keel_ctl_pair_status_free, struct keel_ctl_pair_status,
+	     pair_status_o)

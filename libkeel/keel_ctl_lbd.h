@@ -372,4 +372,73 @@ int keel_ctl_empty_encode(char *buf, size_t size);
 int keel_ctl_empty_parse(const char *line, size_t len, char *err,
 			 size_t errlen);
 
+/*
+ * pair.status (docs/pair.md, "Status"): the LB pair's sessions.  An lbd
+ * without pair: answers {"pair": {"configured": false}} and nothing else.
+ */
+#define KEEL_CTL_PAIR_PEERS_MAX 8
+enum keel_ctl_pair_link {
+	KEEL_CTL_LINK_NEVER, /* no fresh HELLO ever */
+	KEEL_CTL_LINK_DOWN, /* none within dead_after */
+	KEEL_CTL_LINK_ONE_WAY, /* heard, but the peer does not hear us */
+	KEEL_CTL_LINK_UP,
+	KEEL_CTL_LINK__MAX
+};
+
+/* Datagrams from a peer's address refused, by the check that refused. */
+struct keel_ctl_pair_rejected {
+	uint64_t malformed, version, auth, replay, wrong_peer, no_session,
+		unexpected;
+};
+
+/* What the peer's latest HELLO said of itself. */
+struct keel_ctl_pair_hello {
+	uint32_t node_id;
+	bool synced, bulk, alone;
+	uint64_t conns;
+};
+
+struct keel_ctl_pair_peer {
+	char name[KEEL_CTL_NAME_MAX];
+	char address[KEEL_CTL_NAME_MAX];
+	uint8_t link; /* enum keel_ctl_pair_link */
+	bool has_since; /* null: never changed */
+	int64_t since; /* unix seconds the link took its state */
+	bool has_rtt_ms, has_clock_skew_ms, has_sync_lag_ms;
+	double rtt_ms;
+	double clock_skew_ms; /* peer's wall clock minus ours */
+	double sync_lag_ms; /* last FLOWS' queue age + RTT/2 */
+	uint64_t records_sent, records_received;
+	uint64_t datagrams_sent, datagrams_received;
+	struct keel_ctl_pair_rejected rejected;
+	uint64_t rx_gaps, peer_not_ready;
+	bool has_peer; /* null: no HELLO taken yet */
+	struct keel_ctl_pair_hello peer;
+};
+
+struct keel_ctl_pair_body {
+	bool configured;
+	bool has_node_id, has_listen; /* with configured */
+	uint32_t node_id;
+	char listen[KEEL_CTL_NAME_MAX];
+	bool has_unknown_source, has_rx_overflow;
+	uint64_t unknown_source; /* datagrams from no peer's address */
+	uint64_t rx_overflow; /* dropped by the kernel (SO_RXQ_OVFL) */
+	bool has_peers;
+	struct keel_ctl_pair_peer *peers;
+	size_t n_peers;
+};
+
+struct keel_ctl_pair_status {
+	struct keel_ctl_pair_body pair;
+};
+
+extern const char *const keel_ctl_pair_link_names[KEEL_CTL_LINK__MAX];
+int keel_ctl_pair_status_encode(char *buf, size_t size,
+				const struct keel_ctl_pair_status *in);
+int keel_ctl_pair_status_parse(const char *line, size_t len,
+			       struct keel_ctl_pair_status *out, char *err,
+			       size_t errlen);
+void keel_ctl_pair_status_free(struct keel_ctl_pair_status *s);
+
 #endif /* KEEL_CTL_LBD_H */

@@ -14,6 +14,7 @@
  * lbd_view.c: status JSON, counters and rates; lbd_metrics.c: metrics.
  * lbd_loop.c: the event loop's stalls.
  * lbd_pair_fsm.c: synced or not (the LB pair), status.pair.
+ * lbd_pair.c: the LB pair's socket and sessions (NULL without pair:).
  *
  * This header holds struct lbd; each module declares its functions in
  * its own header.
@@ -43,6 +44,7 @@
 struct keel_metrics;
 struct lb_neigh_mon;
 struct keel_ctlsock;
+struct lbd_pair;
 
 struct lbd_rate {
 	uint64_t packets, new_flows; /* at the last sample */
@@ -111,6 +113,7 @@ struct lbd {
 	struct lb_admin_reg *admin_pending;
 	size_t n_admin_pending;
 	uint64_t admin_pending_dropped; /* oldest dropped when over the cap */
+	struct lbd_pair *pair; /* lbd_pair.h; NULL without pair: */
 };
 
 /* Anti-entropy resends what a full queue drops (docs/pair.md). */

@@ -22,6 +22,7 @@
 #include "lbd_commit.h"
 #include "lbd_ctl.h"
 #include "lbd_loop.h"
+#include "lbd_pair.h"
 #include "lbd_reload.h"
 #include "lbd_pair_fsm.h"
 #include "lbd_view.h"
@@ -76,6 +77,26 @@ static int lbd_enc_empty(char *buf, size_t size, const void *in)
 {
 	(void)in;
 	return keel_ctl_empty_encode(buf, size);
+}
+
+static int lbd_enc_pair_status(char *buf, size_t size, const void *in)
+{
+	return keel_ctl_pair_status_encode(buf, size, in);
+}
+
+/* pair.status: configured false without pair: (not an error). */
+static char *lbd_pair_status_answer(struct lbd *d)
+{
+	struct keel_ctl_pair_status a;
+	char *line;
+
+	if (lbd_pair_status(d, &a)) {
+		keel_ctl_pair_status_free(&a);
+		return keel_ctlsock_err(KEEL_CTL_E_INTERNAL, "out of memory");
+	}
+	line = keel_ctlsock_answer(lbd_enc_pair_status, &a);
+	keel_ctl_pair_status_free(&a);
+	return line;
 }
 
 static char *lbd_ok_gen(struct lbd *d)
@@ -608,6 +629,8 @@ char *lbd_ctl_handle(struct lbd *d, const struct keel_ctl_peer *peer,
 		return lbd_do_site(d, &r);
 	case KEEL_CTL_PAIR_SYNCED:
 		return lbd_do_pair_synced(d, peer, &r);
+	case KEEL_CTL_PAIR_STATUS:
+		return lbd_pair_status_answer(d);
 	case KEEL_CTL_SHUTDOWN:
 		keel_log(LOG_NOTICE, "shutdown requested%s",
 			 r.unload ? " (unload)" : "");

@@ -43,6 +43,7 @@
 #include "lbd_metrics.h"
 #include "lbd_neigh.h"
 #include "lbd_pair_fsm.h"
+#include "lbd_pair.h"
 #include "lbd_reload.h"
 #include "lbd_rx.h"
 #include "lbd_view.h"
@@ -130,6 +131,7 @@ static void lbd_shutdown(struct lbd *d)
 
 	lbd_ctl_stop(d);
 	lbd_rx_stop(d);
+	lbd_pair_stop(d);
 	lbd_eval_stop(d);
 	lbd_commit_stop(d);
 	lbd_neigh_stop(d);
@@ -486,6 +488,7 @@ static int lbd_start(struct lbd *d)
 				.conn_table_size = d->cfg.conn_table_size };
 	struct lb_reconcile_stats rs;
 	struct lbd_rx_prep hp;
+	struct lbd_pair_prep pp;
 	struct timeval one = { 1, 0 }, beat = { 0, LBD_BEAT_MS * 1000 };
 	char err[512];
 	uint32_t gen;
@@ -540,6 +543,15 @@ static int lbd_start(struct lbd *d)
 		return ret;
 	}
 	ret = lbd_rx_install(d, &hp);
+	if (ret)
+		return ret;
+	/* The pair's socket (none without pair:), bound while root. */
+	ret = lbd_pair_prepare(d, &d->cfg, &pp, err, sizeof(err));
+	if (ret) {
+		keel_log(LOG_ERR, "%s", err);
+		return ret;
+	}
+	ret = lbd_pair_install(d, &pp);
 	if (ret)
 		return ret;
 	/* Before the first apply: it asks the kernel to resolve reals, and

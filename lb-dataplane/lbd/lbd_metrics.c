@@ -19,6 +19,7 @@
 #include "lbd_eval.h"
 #include "lbd_loop.h"
 #include "lbd_metrics.h"
+#include "lbd_pair.h"
 #include "lbd_rx.h"
 #include "lbd_view.h"
 
@@ -301,6 +302,7 @@ static void lbd_metrics_render(struct evbuffer *b, void *arg)
 	l[0].st = d->ctl ? keel_ctlsock_stats(d->ctl) : NULL;
 	l[1].st = d->metrics ? keel_metrics_stats(d->metrics) : NULL;
 	keel_metrics_listeners(b, l, 2);
+	lbd_pair_metrics(d, b);
 	lbd_loop_note(d);
 }
 

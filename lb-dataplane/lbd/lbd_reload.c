@@ -17,6 +17,7 @@
 #include "lbd_commit.h"
 #include "lbd_neigh.h"
 #include "lbd_pair_fsm.h"
+#include "lbd_pair.h"
 #include "lbd_reload.h"
 #include "lbd_rx.h"
 
@@ -92,6 +93,7 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	struct lb_config_error ce = {};
 	struct lb_config next = {};
 	struct lbd_rx_prep hp;
+	struct lbd_pair_prep pp;
 	int attached[LB_CFG_IFACES_MAX] = {};
 	uint64_t gen;
 	int ret, limit;
@@ -121,9 +123,16 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	ret = lbd_rx_prepare(d, &next, &hp, err, errlen);
 	if (ret)
 		goto fail;
+	/* The pair's keys, and a new listen bound first (refused: kept). */
+	ret = lbd_pair_prepare(d, &next, &pp, err, errlen);
+	if (ret) {
+		lbd_rx_discard(&hp);
+		goto fail;
+	}
 	ret = lbd_ifaces_attach(d, &next, attached);
 	if (ret) {
 		lbd_rx_discard(&hp);
+		lbd_pair_discard(&pp);
 		snprintf(err, errlen, "attaching interfaces: %s",
 			 strerror(-ret));
 		goto fail;
@@ -141,6 +150,9 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 	ret = lbd_rx_install(d, &hp);
 	if (ret)
 		keel_log(LOG_ERR, "agent report receiver: %s", strerror(-ret));
+	ret = lbd_pair_install(d, &pp);
+	if (ret)
+		keel_log(LOG_ERR, "pair: %s", strerror(-ret));
 	limit = lbd_insert_limit(d, d->cfg.conn_insert_limit);
 	gen = d->generation;
 	ret = lbd_commit(d, LBD_CAUSE_RELOAD, rs);

@@ -30,6 +30,8 @@ CTL_KIND_FREE(k_site, struct keel_ctl_site_answer, keel_ctl_site,
 	      keel_ctl_site_free);
 CTL_KIND(k_change, struct keel_ctl_change, keel_ctl_change);
 CTL_KIND(k_pair, struct keel_ctl_pair_answer, keel_ctl_pair_answer);
+CTL_KIND_FREE(k_pair_status, struct keel_ctl_pair_status, keel_ctl_pair_status,
+	      keel_ctl_pair_status_free);
 CTL_KIND(k_reload, struct keel_ctl_reload, keel_ctl_reload);
 
 /* The empty answer has no struct: a one-byte stand-in. */
@@ -50,6 +52,53 @@ static const struct ctl_kind k_empty = { "keel_ctl_empty", sizeof(struct empty),
 					 empty_parse, empty_encode, NULL };
 
 /* ---- lines as lbd writes them ---- */
+
+static void check_pair_off(const void *p)
+{
+	const struct keel_ctl_pair_status *s = p;
+
+	ck_assert(!s->pair.configured && !s->pair.has_node_id &&
+		  !s->pair.has_peers && s->pair.n_peers == 0);
+}
+
+static void check_pair(const void *p)
+{
+	const struct keel_ctl_pair_status *s = p;
+	const struct keel_ctl_pair_peer *a, *b;
+
+	ck_assert(s->pair.configured && s->pair.has_node_id);
+	ck_assert_uint_eq(s->pair.node_id, 1);
+	ck_assert_str_eq(s->pair.listen, "10.0.3.1:7600");
+	ck_assert_uint_eq(s->pair.unknown_source, 7);
+	ck_assert_uint_eq(s->pair.rx_overflow, 2);
+	ck_assert_uint_eq(s->pair.n_peers, 2);
+	a = &s->pair.peers[0];
+	b = &s->pair.peers[1];
+	ck_assert_str_eq(a->name, "lb2");
+	ck_assert_str_eq(a->address, "10.0.3.2:7600");
+	ck_assert_uint_eq(a->link, KEEL_CTL_LINK_UP);
+	ck_assert(a->has_since && a->since == 1763780000);
+	ck_assert(a->has_rtt_ms && fabs(a->rtt_ms - 0.25) < 1e-9);
+	ck_assert(a->has_clock_skew_ms && a->clock_skew_ms == -3);
+	ck_assert(a->has_sync_lag_ms && fabs(a->sync_lag_ms - 1.125) < 1e-9);
+	ck_assert_uint_eq(a->records_sent, 120);
+	ck_assert_uint_eq(a->records_received, 57);
+	ck_assert_uint_eq(a->datagrams_sent, 30);
+	ck_assert_uint_eq(a->datagrams_received, 31);
+	ck_assert_uint_eq(a->rejected.auth, 4);
+	ck_assert_uint_eq(a->rejected.replay, 1);
+	ck_assert_uint_eq(a->rx_gaps, 3);
+	ck_assert(a->has_peer && a->peer.node_id == 2 && a->peer.synced &&
+		  !a->peer.bulk && a->peer.conns == 900);
+	ck_assert_uint_eq(b->link, KEEL_CTL_LINK_NEVER);
+	ck_assert(!b->has_since && !b->has_rtt_ms && !b->has_sync_lag_ms &&
+		  !b->has_peer);
+}
+
+#define PAIR_REJ(auth, replay)                                        \
+	"\"rejected\":{\"malformed\":0,\"version\":0,\"auth\":" #auth \
+	",\"replay\":" #replay ",\"wrong_peer\":0,\"no_session\":0,"  \
+	"\"unexpected\":0}"
 
 static void check_status(const void *p)
 {
@@ -237,6 +286,30 @@ static const struct ctl_case golden[] = {
 		 "\"reals_removed\":1,\"reals_changed\":1},\"ok\":true}\n",
 		 check_reload),
 	CTL_GOLD("shutdown", &k_empty, "{\"ok\":true}\n", NULL),
+	CTL_GOLD("pair.status without pair:", &k_pair_status,
+		 "{\"pair\":{\"configured\":false},\"ok\":true}\n",
+		 check_pair_off),
+	CTL_GOLD(
+		"pair.status: one peer up, one never heard", &k_pair_status,
+		"{\"pair\":{\"configured\":true,\"node_id\":1,\"listen\":"
+		"\"10.0.3.1:7600\",\"unknown_source\":7,\"rx_overflow\":2,"
+		"\"peers\":[{\"name\":\"lb2\",\"address\":\"10.0.3.2:7600\","
+		"\"link\":\"up\",\"since\":1763780000,\"rtt_ms\":0.25,"
+		"\"clock_skew_ms\":-3.0,\"sync_lag_ms\":1.125,"
+		"\"records_sent\":120,\"records_received\":57,"
+		"\"datagrams_sent\":30,\"datagrams_received\":31," PAIR_REJ(
+			4,
+			1) ",\"rx_gaps\":3,\"peer_not_ready\":0,\"peer\":"
+			   "{\"node_id\":2,\"synced\":true,\"bulk\":false,"
+			   "\"alone\":false,\"conns\":900}},"
+			   "{\"name\":\"lb3\",\"address\":\"[2001:db8::3]:7600\","
+			   "\"link\":\"never\",\"since\":null,\"rtt_ms\":null,"
+			   "\"clock_skew_ms\":null,\"sync_lag_ms\":null,"
+			   "\"records_sent\":0,\"records_received\":0,"
+			   "\"datagrams_sent\":5,\"datagrams_received\":0," PAIR_REJ(
+				   0, 0) ",\"rx_gaps\":0,\"peer_not_ready\":64,"
+					 "\"peer\":null}]},\"ok\":true}\n",
+		check_pair),
 	/* Captured from scripts/lab.sh (lbd, bgp-announcer and rs-agent of
 	 * this tree), byte for byte: lbctl --json prints these lines. */
 	CTL_GOLD("lab: status", &k_status, LBD_GOLD_LAB_STATUS, NULL),
@@ -429,6 +502,17 @@ static const struct ctl_case bad[] = {
 		"reals[0]: must be an object"),
 	CTL_BAD("site not an object", &k_site, OKS("\"site\":[]"), -EBADMSG,
 		"site: must be an object"),
+	CTL_BAD("pair: a link of another name", &k_pair_status,
+		OKS("\"pair\":{\"configured\":true,\"peers\":[{\"link\":"
+		    "\"sideways\"}]}"),
+		-ERANGE, "pair.peers[0].link: unknown value 'sideways'"),
+	CTL_BAD("pair: 9 peers", &k_pair_status,
+		OKS("\"pair\":{\"configured\":true,\"peers\":[{},{},{},{},"
+		    "{},{},{},{},{}]}"),
+		-ERANGE, "pair.peers: more than 8 elements"),
+	CTL_BAD("pair: configured a string", &k_pair_status,
+		OKS("\"pair\":{\"configured\":\"yes\"}"), -EBADMSG,
+		"pair.configured: must be"),
 	CTL_BAD("since a string", &k_site, OKS("\"site\":{\"since\":\"now\"}"),
 		-EBADMSG, "site.since: must be an integer"),
 	CTL_BAD("a counter negative", &k_stats,
