@@ -23,6 +23,7 @@
 #include "keel_log.h"
 #include "keel_prom.h"
 #include "keel_report.h"
+#include "lb_flow.h"
 #include "lb_pair_sess.h"
 #include "lbd.h"
 #include "lbd_loop.h"
@@ -36,6 +37,11 @@
 #define LBD_PAIR_WAIT_MAX 65536 /* records kept for a peer not ready */
 #define LBD_PAIR_WAIT_US 1000000ULL /* ... for at most 1 s */
 #define LBD_PAIR_WAIT_POLL_MS 100
+#define LBD_PAIR_DRAIN_MS 5 /* the XDP records taken every 5 ms */
+#define LBD_PAIR_PARK_MAX 65536 /* a peer's records for reals not here yet */
+/* Records received in one burst, merged with one lb_flow_in_apply(): a
+ * BPF_PROG_RUN costs ~9 us whatever its size (bench_sync pipeline). */
+#define LBD_PAIR_IN_MAX 4096
 /* The most records a FLOWS body holds (IPv4 records, largest MTU). */
 #define LBD_PAIR_RECS_MAX \
 	((KEEL_SYNC_BODY_MAX - KEEL_SYNC_FLOWS_HDR_LEN) / KEEL_SYNC_REC_LEN(4))
@@ -82,6 +88,15 @@ struct lbd_pair {
 	uint32_t rx_overflow; /* the kernel's drops (SO_RXQ_OVFL) */
 	uint64_t records_in; /* handed to lbd_pair_on_records() */
 	uint64_t tx_errors;
+	/* the flow records (lb_flow.h): XDP's out, the peers' in */
+	bool out_on; /* the ring is read and the program writes records */
+	struct lb_flow_out out;
+	struct lb_flow_in in;
+	struct event *drain_ev;
+	struct keel_sync_rec *inbuf; /* LBD_PAIR_IN_MAX, merged per burst */
+	size_t n_in;
+	uint64_t in_errors, emit_refused;
+	struct keel_ratelimit in_rl;
 	/* the send batch */
 	size_t tx_n;
 	struct lbd_pair_peer *tx_peer[LBD_PAIR_BATCH];
@@ -265,6 +280,13 @@ static void lbd_pair_hello(struct lbd *d, struct lbd_pair_peer *pe,
 	uint8_t body[KEEL_SYNC_HELLO_LEN];
 	int n;
 
+	if (lb_pair_fsm_synced(&d->pair_fsm))
+		m.flags |= KEEL_SYNC_HELLO_F_SYNCED;
+	if (d->pair_fsm.state == LB_PAIR_BULK)
+		m.flags |= KEEL_SYNC_HELLO_F_BULK;
+	if (d->pair_fsm.state == LB_PAIR_SYNCED &&
+	    d->pair_fsm.mode == LB_PAIR_M_ALONE)
+		m.flags |= KEEL_SYNC_HELLO_F_ALONE;
 	lb_pair_sess_hello_fill(&pe->s, now_us, (uint64_t)time(NULL) * 1000,
 				&m);
 	n = keel_sync_hello_encode(body, sizeof(body), &m);
@@ -627,6 +649,29 @@ static void lbd_pair_overflow(struct lbd_pair *p, struct msghdr *mh)
 			memcpy(&p->rx_overflow, CMSG_DATA(c), sizeof(uint32_t));
 }
 
+/* The records received since the last merge, into the conn table. */
+static void lbd_pair_in_flush(struct lbd *d)
+{
+	struct lbd_pair *p = d->pair;
+	uint64_t suppressed;
+	int err;
+
+	if (!p->n_in)
+		return;
+	err = lb_flow_in_apply(&p->in, &d->m, d->dp, p->inbuf, p->n_in,
+			       keel_now_ms());
+	p->n_in = 0;
+	if (!err)
+		return;
+	p->in_errors++;
+	if (keel_ratelimit_ok(&p->in_rl, keel_now_ms(), &suppressed))
+		keel_log(
+			LOG_ERR,
+			"pair: merging peers' records into the conn table: %s%s",
+			strerror(-err),
+			suppressed ? " (more of these suppressed)" : "");
+}
+
 static void lbd_on_pair_rx(evutil_socket_t fd, short what, void *arg)
 {
 	static uint8_t bufs[LBD_PAIR_BATCH][KEEL_SYNC_LEN_MAX + 1];
@@ -668,18 +713,130 @@ static void lbd_on_pair_rx(evutil_socket_t fd, short what, void *arg)
 		if (n < LBD_PAIR_BATCH)
 			break;
 	}
-	/* Answers queued on the way out; the rest waits for the loop. */
-	if (d->pair)
+	/* One merge for the burst's records; answers queued on the way out. */
+	if (d->pair) {
+		lbd_pair_in_flush(d);
 		lbd_pair_tx_flush(d->pair);
+	}
 	lbd_loop_note(d);
 }
 
 void lbd_pair_on_records(struct lbd *d, const struct keel_sync_rec *recs,
 			 size_t n)
 {
-	/* The seam to lb_flow_in_apply() (lb_flow.h): counted for now. */
-	(void)recs;
-	d->pair->records_in += n;
+	struct lbd_pair *p = d->pair;
+	size_t k;
+
+	p->records_in += n;
+	if (!p->inbuf)
+		return;
+	while (n) {
+		if (p->n_in == LBD_PAIR_IN_MAX)
+			lbd_pair_in_flush(d);
+		k = LBD_PAIR_IN_MAX - p->n_in < n ? LBD_PAIR_IN_MAX - p->n_in :
+						    n;
+		memcpy(&p->inbuf[p->n_in], recs, k * sizeof(*recs));
+		p->n_in += k;
+		recs += k;
+		n -= k;
+	}
+}
+
+/* Parked records again: their real may exist now; expired ones go. */
+static void lbd_pair_parked_retry(struct lbd *d)
+{
+	struct lbd_pair *p = d->pair;
+
+	if (p && p->inbuf && lb_flow_in_parked(&p->in))
+		lb_flow_in_retry(&p->in, &d->m, d->dp, keel_now_ms());
+}
+
+void lbd_pair_committed(struct lbd *d)
+{
+	lbd_pair_parked_retry(d);
+}
+
+/* lb_flow_out_drain()'s emit: to every peer. */
+static int lbd_pair_emit_one(void *arg, const struct keel_sync_rec *r)
+{
+	struct lbd *d = arg;
+
+	if (lbd_pair_emit(d, r))
+		d->pair->emit_refused++;
+	return 0;
+}
+
+/* Every 5 ms: what the XDP program recorded, at most records_rate_max/s. */
+static void lbd_on_pair_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct lbd *d = arg;
+	struct lbd_pair *p = d->pair;
+	uint32_t budget =
+		d->cfg.pair.records_rate_max / (1000 / LBD_PAIR_DRAIN_MS);
+	uint64_t suppressed;
+	int n;
+
+	(void)fd;
+	(void)what;
+	n = lb_flow_out_drain(&p->out, &d->m, keel_now_ms(),
+			      budget ? budget : 1, lbd_pair_emit_one, d);
+	if (n < 0 && keel_ratelimit_ok(&p->in_rl, keel_now_ms(), &suppressed))
+		keel_log(LOG_ERR, "pair: reading the XDP sync ring: %s",
+			 strerror(-n));
+	if (p->n_peers)
+		lbd_pair_tx_flush(p);
+	lbd_loop_note(d);
+}
+
+/* reannounce in seen's units (2^30 ns), as lb_dp_sync_set() takes it. */
+static uint16_t lbd_pair_reannounce(const struct lb_cfg_pair *c)
+{
+	uint64_t u = ((uint64_t)c->reannounce_ms * 1000000ULL) >>
+		     KEEL_SEEN_SHIFT;
+
+	if (u < 1)
+		u = 1;
+	return u > KEEL_SYNC_REANNOUNCE_MAX ? KEEL_SYNC_REANNOUNCE_MAX :
+					      (uint16_t)u;
+}
+
+/*
+ * The flow records on: the XDP program records every flow it writes and
+ * re-announces live ones; lbd reads them every 5 ms and merges its peers'.
+ * An instance an older lbd loaded has no ring: sessions still run, flows
+ * are not synced (logged).
+ */
+static int lbd_pair_flows_on(struct lbd *d)
+{
+	struct lbd_pair *p = d->pair;
+	const struct lb_cfg_pair *c = &d->cfg.pair;
+	struct timeval tv = { 0, LBD_PAIR_DRAIN_MS * 1000 };
+	uint16_t re = lbd_pair_reannounce(c);
+	int err;
+
+	if (p->out_on) {
+		/* A reload: new rates and period. */
+		p->out.refresh_rate_max = c->reannounce_rate_max;
+		p->in.reannounce = re;
+		return lb_dp_sync_set(d->dp, true, re);
+	}
+	err = lb_flow_out_init(&p->out, d->dp, c->reannounce_rate_max);
+	if (err) {
+		keel_log(
+			LOG_ERR,
+			"pair: the data plane's sync ring: %s: flows are not synced",
+			strerror(-err));
+		return 0;
+	}
+	p->out_on = true; /* from here lbd_pair_stop() undoes it all */
+	err = lb_flow_in_init(&p->in, LBD_PAIR_PARK_MAX, re);
+	p->inbuf = err ? NULL : calloc(LBD_PAIR_IN_MAX, sizeof(*p->inbuf));
+	p->drain_ev = event_new(d->base, -1, EV_PERSIST, lbd_on_pair_drain, d);
+	if (err || !p->inbuf || !p->drain_ev || event_add(p->drain_ev, &tv))
+		return err ? err : -ENOMEM;
+	p->in_rl.interval_ms = 10000;
+	p->in_rl.burst = 5;
+	return lb_dp_sync_set(d->dp, true, re);
 }
 
 static void lbd_on_pair_hello(evutil_socket_t fd, short what, void *arg)
@@ -696,6 +853,7 @@ static void lbd_on_pair_hello(evutil_socket_t fd, short what, void *arg)
 		lbd_pair_hello(d, p->peers[i], now);
 	}
 	lbd_pair_tx_flush(p);
+	lbd_pair_parked_retry(d); /* expiry even without commits */
 	lbd_loop_note(d);
 }
 
@@ -890,9 +1048,13 @@ int lbd_pair_install(struct lbd *d, struct lbd_pair_prep *pp)
 	int ret;
 
 	if (pp->off) {
-		if (d->pair)
+		if (d->pair) {
 			keel_log(LOG_NOTICE, "pair: stopped (no pair: in %s)",
 				 d->config_path);
+			/* Nobody reads the records any more. */
+			if (d->pair->out_on)
+				lb_dp_sync_set(d->dp, false, 1);
+		}
 		lbd_pair_stop(d);
 		lbd_pair_discard(pp);
 		return 0;
@@ -939,6 +1101,8 @@ int lbd_pair_install(struct lbd *d, struct lbd_pair_prep *pp)
 	if (p->body_max > KEEL_SYNC_BODY_MAX)
 		p->body_max = KEEL_SYNC_BODY_MAX;
 	ret = lbd_pair_peers(d);
+	if (!ret)
+		ret = lbd_pair_flows_on(d);
 	if (ret)
 		return ret;
 	event_del(p->hello_ev);
@@ -966,6 +1130,14 @@ void lbd_pair_stop(struct lbd *d)
 		event_free(p->hello_ev);
 	if (p->flush_ev)
 		event_free(p->flush_ev);
+	if (p->drain_ev)
+		event_free(p->drain_ev);
+	/* The program keeps recording (flag on): a restarted lbd finds its
+	 * flows, the ring full meanwhile (counted, healed by re-announces). */
+	if (p->out_on)
+		lb_flow_out_fini(&p->out);
+	lb_flow_in_fini(&p->in);
+	free(p->inbuf);
 	if (p->fd >= 0)
 		close(p->fd);
 	for (i = 0; i < p->n_peers; i++)
@@ -1092,6 +1264,49 @@ static const struct {
 };
 
 /* false: no value yet (no RTT measured, no FLOWS received). */
+/* The flow records' outcomes (lb_flow.h), metric label values. */
+static const char *const lbd_flow_out_names[LB_FLOW_OUT__MAX] = {
+	[LB_FLOW_OUT_EMITTED] = "sent",
+	[LB_FLOW_OUT_STALE_GEN] = "stale_gen",
+	[LB_FLOW_OUT_NO_SERVICE] = "no_service",
+	[LB_FLOW_OUT_REFRESH_DROPPED] = "refresh_dropped",
+	[LB_FLOW_OUT_BAD] = "bad",
+};
+static const char *const lbd_flow_in_names[LB_FLOW_IN__MAX] = {
+	[LB_FLOW_IN_TRANSLATED] = "translated",
+	[LB_FLOW_IN_UNKNOWN_SERVICE] = "unknown_service",
+	[LB_FLOW_IN_PARKED] = "parked",
+	[LB_FLOW_IN_UNKNOWN_REAL] = "unknown_real",
+	[LB_FLOW_IN_PARK_FULL] = "park_full",
+	[LB_FLOW_IN_REAL_DOWN] = "real_down",
+};
+static const char *const lbd_flow_apply_names[KEEL_APPLY__MAX] = {
+	[KEEL_APPLY_INSERTED] = "inserted",
+	[KEEL_APPLY_SAME] = "same",
+	[KEEL_APPLY_REPLACED] = "replaced",
+	[KEEL_APPLY_KEPT_ACTIVE] = "kept_active",
+	[KEEL_APPLY_KEPT_NEWER] = "kept_newer",
+	[KEEL_APPLY_RACE] = "race",
+	[KEEL_APPLY_STALE] = "stale",
+	[KEEL_APPLY_DOWN] = "down",
+	[KEEL_APPLY_FAULT] = "fault",
+};
+
+/* One counter by result: name{result="..."} for n values. */
+static void lbd_pair_by_result(struct evbuffer *b, const char *name,
+			       const char *help, const char *const *names,
+			       const uint64_t *v, int n)
+{
+	int k;
+
+	keel_prom_help(b, name, "counter", help);
+	for (k = 0; k < n; k++) {
+		struct keel_prom_label l[] = { { "result", names[k] } };
+
+		keel_prom_sample(b, name, l, 1, v[k]);
+	}
+}
+
 static bool lbd_pair_mval(int k, const struct lbd_pair_peer *pe, double *v)
 {
 	switch (k) {
@@ -1129,8 +1344,28 @@ void lbd_pair_metrics(struct lbd *d, struct evbuffer *b)
 	size_t i;
 	int k;
 
+	keel_prom_help(
+		b, "keel_pair_synced", "gauge",
+		"1 when this LB counts as synced (always without pair:): "
+		"its announcers may attract traffic");
+	keel_prom_sample(b, "keel_pair_synced", NULL, 0,
+			 lb_pair_fsm_synced(&d->pair_fsm));
 	if (!p)
 		return;
+	if (p->out_on) {
+		lbd_pair_by_result(
+			b, "keel_pair_flow_records_out_total",
+			"flow records taken from the XDP program, by what became of them",
+			lbd_flow_out_names, p->out.res, LB_FLOW_OUT__MAX);
+		lbd_pair_by_result(
+			b, "keel_pair_flow_records_in_total",
+			"peers' flow records, by how they were translated here",
+			lbd_flow_in_names, p->in.res, LB_FLOW_IN__MAX);
+		lbd_pair_by_result(
+			b, "keel_pair_flow_merged_total",
+			"peers' flow records merged into the conn table, by outcome",
+			lbd_flow_apply_names, p->in.apply, KEEL_APPLY__MAX);
+	}
 	keel_prom_help(
 		b, "keel_pair_datagrams_received_total", "counter",
 		"pair datagrams received, by the check that took or refused them");

@@ -6,11 +6,10 @@
  * the keel_pair_* metrics.  Without pair: in the config nothing here
  * runs: no socket, no timer (d->pair stays NULL).
  *
- * The two seams to the flow tables (lb_flow.h):
- * - lbd_pair_emit(): one record to every peer (lb_flow_out_drain()'s
- *   emit);
- * - lbd_pair_on_records(): the records of one accepted FLOWS datagram
- *   (to go to lb_flow_in_apply()).
+ * Flow sync (lb_flow.h): the XDP records drained every 5 ms, each sent
+ * to every peer by lbd_pair_emit(); lbd_pair_on_records() takes the
+ * records of one accepted FLOWS datagram, merged into the conn table with
+ * lb_flow_in_apply() once per receive burst.
  */
 #ifndef LBD_PAIR_H
 #define LBD_PAIR_H
@@ -51,9 +50,12 @@ void lbd_pair_stop(struct lbd *d);
  */
 int lbd_pair_emit(struct lbd *d, const struct keel_sync_rec *r);
 
-/* The records of one accepted FLOWS or BULK_DATA datagram. */
+/* The records of one accepted FLOWS or BULK_DATA datagram: merged into
+ * the conn table (lb_flow_in_apply()) once per receive burst. */
 void lbd_pair_on_records(struct lbd *d, const struct keel_sync_rec *recs,
 			 size_t n);
+/* After each model commit: parked records whose real may now exist. */
+void lbd_pair_committed(struct lbd *d);
 
 /* pair.status; *out freed with keel_ctl_pair_status_free(). */
 int lbd_pair_status(struct lbd *d, struct keel_ctl_pair_status *out);

@@ -14,6 +14,12 @@
 #      and replayed -> replay; the session stays up;
 #   5. lbd keeps serving: TCP connections through the LBs all answered,
 #      before and after; both lbd still running.
+#   6. flows synced: 500 connections held through both LBs (ECMP), each
+#      LB's flow records merged by the other; rs1's weight changed on both
+#      LBs (their tables now differ from when the flows opened); lb1 then
+#      fails (lbd SIGKILLed, link down, the route moved to lb2): every
+#      connection survives, none moved ("pair failover: N/M connections
+#      survived").
 #
 # Usage: test_pair.sh LBD LBCTL KEEL_ECHO KEEL_XDP (meson passes the built
 # ones).  Needs root and python3; exits 77 (skip) without them.
@@ -237,6 +243,45 @@ check "TCP through the LBs after all that: 40 answered" burst after "$TOPO_VIP" 
 for n in 1 2; do
 	check "lbd of lb$n still running" topo_pid_alive "$(topo_lbd_pid "$n")"
 done
+
+# --- 6. flows synced: LB1 fails, LB2 carries every connection --------------------
+# Connections opened now spread over both LBs (ECMP on the router, the
+# client's own rehash off: txrehash=0 in every test namespace); lb1 then
+# dies (lbd SIGKILLed, its segment link down) and the router sends all
+# to lb2, which must know lb1's flows from their records.
+declare -A hold_pid=()
+m1() { in_ns "lb$1" "$PY" -c 'import urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:9450/metrics", timeout=5).read().decode())' 2>/dev/null; }
+mval() { m1 "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+N=500
+check "flows: $N connections held through both LBs" hold_start f-held "$TOPO_VIP" "$N"
+merged() { mval 2 'keel_pair_flow_merged_total{result="inserted"}'; }
+want_merged() { [ "${1:-0}" -gt 0 ] 2>/dev/null; }
+for ((i = 0; i < 50; i++)); do
+	want_merged "$(merged)" && [ "$(mval 1 'keel_pair_flow_merged_total{result="inserted"}')" -gt 0 ] 2>/dev/null && break
+	sleep 0.1
+done
+sent1=$(mval 1 'keel_pair_flow_records_out_total{result="sent"}')
+in2=$(merged)
+echo "# lb1 sent $sent1 flow records; lb2 merged $in2 of lb1's flows (inserted)"
+check "flows: lb1's records reached lb2 and were merged ($in2)" want_merged "$in2"
+check "flows: lb2's records reached lb1 and were merged" want_merged \
+	"$(mval 1 'keel_pair_flow_merged_total{result="inserted"}')"
+# The ordinary day: a weight changed on both LBs after the connections
+# opened.  Their Maglev tables now send some of lb1's flows elsewhere:
+# only lb1's records on lb2 keep them (without sync, about a quarter of
+# lb1's connections would move and break).
+S="$TOPO_VIP:${TOPO_PORT:-80}/tcp"
+for n in 1 2; do
+	check "flows: lb$n: rs1's weight 3 on $S" topo_lbctl "$n" real weight "$S" "$(topo_rs_addr 1)" 3
+done
+topo_lbd_stop 1 --kill
+ip -n "$(topo_ns lb1)" link set seg0 down
+ip -n "$(topo_ns rt)" route replace "$TOPO_VIP/32" via "$(topo_lb_addr 2)"
+hold_check f-held
+ok=$(field "$TOPO_DIR/f-held.out" 2 ok)
+echo "pair failover: $ok/$N connections survived (weight changed, then lb1 killed and cut)"
+check "flows: every held connection survived lb1's failure ($ok/$N), none moved" held_ok f-held "$N"
 
 echo "pair: $passed passed, $failed failed"
 [ "$failed" = 0 ]
