@@ -21,6 +21,9 @@ pkgs=(
 	# the lint suite: clang-format (tests/lint/format.sh); clang-tidy and
 	# cppcheck for the static-analysis checks that join it (PLAN-15 S29)
 	clang-format clang-tidy cppcheck
+	# the Debian packages (debian/, tests/pkg): build, lint, and the
+	# users their sysusers files make
+	debhelper dpkg-dev fakeroot lintian systemd
 )
 
 missing=()
