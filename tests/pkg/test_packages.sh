@@ -131,12 +131,13 @@ check "lintian: no error (exit $st, $(($(ms) - t)) ms)" [ "$st" = 0 ]
 
 # --- 3. what the packages hold ---------------------------------------------------
 mkdir -p "$root"
-for d in "$debs"/keel-*.deb; do
+for d in "$deb_keel_lb" "$deb_keel_ctl" "$deb_keel_rs_agent" \
+	"$deb_keel_bgp_announcer"; do
 	dpkg -x "$d" "$root" || check "dpkg -x $d" false
 done
 for f in usr/sbin/lbd usr/bin/keel-xdp usr/bin/lbctl usr/sbin/rs-agent \
 	usr/sbin/bgp-announcer; do
-	check "$f: an executable" [ -x "$root/$f" ] -a -f "$root/$f"
+	check "$f: an executable" test -x "$root/$f" -a -f "$root/$f"
 done
 for o in keel_xdp keel_trivial keel_agents; do
 	check "the BPF object $o.bpf.o" \
@@ -176,11 +177,15 @@ for p in lb rs_agent bgp_announcer; do
 	d=deb_keel_$p
 	check "keel-${p//_/-} postinst: systemd-sysusers" \
 		grep -q systemd-sysusers <(script "${!d}" postinst)
-	check "keel-${p//_/-} postinst: enables and starts nothing" \
-		eval "! script '${!d}' postinst | grep -qE 'deb-systemd-helper enable|_dh_action=start|deb-systemd-invoke start'"
+	# --no-enable: only a unit the administrator enabled gets its links
+	# back (debian-installed/was-enabled); --no-start: no start at all.
+	check "keel-${p//_/-} postinst: enables only what was enabled" \
+		grep -q 'deb-systemd-helper debian-installed' <(script "${!d}" postinst)
+	check "keel-${p//_/-} postinst: starts nothing" \
+		eval "! script '${!d}' postinst | grep -qE '_dh_action=start|deb-systemd-invoke (start|restart|\\\$_dh_action)'"
 done
 check "keel-lb postinst: try-restart (only a running lbd) after an upgrade" \
-	grep -q '_dh_action=try-restart' <(script "$deb_keel_lb" postinst)
+	grep -q 'deb-systemd-invoke try-restart .lbd.service' <(script "$deb_keel_lb" postinst)
 for p in rs_agent bgp_announcer; do
 	d=deb_keel_$p
 	check "keel-${p//_/-}: dpkg never stops nor restarts it" \
