@@ -36,7 +36,7 @@ set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-# shellcheck source=../e2e/e2e_lib.sh
+# shellcheck source-path=SCRIPTDIR source=../e2e/e2e_lib.sh
 . "$src/tests/e2e/e2e_lib.sh"
 
 KEEL_ECHO=$(path_arg "${1:-${KEEL_ECHO:-}}")
@@ -52,7 +52,9 @@ work=$(mktemp -d "/tmp/keel-pkg-$$.XXXXXX")
 chmod 711 "$work"
 root=$work/root     # the packages' files
 bin=$work/bin       # KEEL_BIN_DIR: the packages' programs and keel-echo
+# shellcheck disable=SC2034 # read by scripts/lib/topology.sh
 TOPO_PREFIX="keel-pkg-$$-"
+# shellcheck disable=SC2034
 TOPO_INSTANCE="pkg-$$"
 TOPO_DIR=$work/site
 hold_pid=
