@@ -57,15 +57,15 @@ TOPO_PREFIX="keel-pkg-$$-"
 # shellcheck disable=SC2034
 TOPO_INSTANCE="pkg-$$"
 TOPO_DIR=$work/site
-hold_pid=
+held_pid=
 sub_pid=
 
 cleanup() {
 	local rc=$?
 	trap - EXIT
-	if [ -n "$hold_pid" ]; then
-		kill "$hold_pid" 2>/dev/null
-		wait "$hold_pid" 2>/dev/null
+	if [ -n "$held_pid" ]; then
+		kill "$held_pid" 2>/dev/null
+		wait "$held_pid" 2>/dev/null
 	fi
 	if [ -n "$sub_pid" ]; then
 		kill -TERM "$sub_pid" 2>/dev/null
@@ -295,7 +295,7 @@ nsenter --net="/run/netns/$(topo_ns cl)" -- "$KEEL_ECHO" client \
 	--connect "$TOPO_VIP" --port "$TOPO_PORT" --count 200 --parallel 32 \
 	--timeout-ms 5000 --hold --wait-file "$TOPO_DIR/held.go" \
 	--wait-timeout 120 >"$TOPO_DIR/held.out" 2>"$TOPO_DIR/held.err" &
-hold_pid=$!
+held_pid=$!
 topo_wait_file "$TOPO_DIR/held.out" '^holding' 60 ||
 	check "200 connections held within 60 s" false
 t=$(ms)
@@ -304,9 +304,9 @@ st=$?
 check "package lbd: stopped (exit $TOPO_LBD_RC) and started again ($(($(ms) - t)) ms)" \
 	eval "[ $st = 0 ] && [ $TOPO_LBD_RC = 0 ]"
 : >"$TOPO_DIR/held.go"
-wait "$hold_pid"
+wait "$held_pid"
 st=$?
-hold_pid=
+held_pid=
 echo "# held: $(grep '^round 2' "$TOPO_DIR/held.out")"
 check "package lbd: 200 held connections, 0 failed, 0 moved across the restart (exit $st)" \
 	eval "[ $st = 0 ] && held_ok held 200"
