@@ -127,8 +127,13 @@ static int ra_agent_set_drain(struct ra_agent *a, bool on)
 	    fsync(a->drain_fd)) {
 		int err = errno ? -errno : -EIO;
 
-		if (ftruncate(a->drain_fd, 0) == 0 && a->draining)
-			pwrite(a->drain_fd, "drained\n", 8, 0);
+		/* Best effort: put back the record of the drain in force. */
+		if (ftruncate(a->drain_fd, 0) == 0 && a->draining &&
+		    pwrite(a->drain_fd, "drained\n", 8, 0) != 8)
+			keel_log(
+				LOG_WARNING,
+				"drain state %s could not be restored: a restart of the agent starts undrained",
+				a->drain_file);
 		return err;
 	}
 applied:

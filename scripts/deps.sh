@@ -25,6 +25,9 @@ pkgs=(
 	# download, 332 MB installed with its web assets, about 35 s) checks and
 	# unit-tests monitoring/'s alerting rules; python3-yaml reads them
 	prometheus python3-yaml
+	# the Debian packages (debian/, tests/pkg): build, lint, and the
+	# users their sysusers files make
+	debhelper dpkg-dev fakeroot lintian systemd
 )
 
 missing=()

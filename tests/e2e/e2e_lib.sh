@@ -9,6 +9,18 @@ failed=0
 # passes the built programs relative to its build directory).
 path_arg() { realpath -e "$1" 2>/dev/null || printf '%s' "$1"; }
 
+# keel_bin NAME ARG: the program NAME to test: $KEEL_BIN_DIR/NAME when
+# KEEL_BIN_DIR names a directory of programs (tests/pkg/test_packages.sh
+# points it at the files of the built Debian packages), else ARG (meson's
+# built one, or the caller's variable) made absolute.
+keel_bin() {
+	if [ -n "${KEEL_BIN_DIR:-}" ]; then
+		printf '%s/%s' "$KEEL_BIN_DIR" "$1"
+	else
+		path_arg "$2"
+	fi
+}
+
 # need_root WHY: skip the test (exit 77, meson's skip) unless run as root.
 need_root() {
 	[ "$(id -u)" = 0 ] && return 0

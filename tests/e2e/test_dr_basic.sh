@@ -17,15 +17,16 @@
 #      table's occupancy estimate == its walked count == the connections.
 #
 # Usage: test_dr_basic.sh KEEL_XDP KEEL_ECHO  (meson passes the built ones;
-# or set KEEL_XDP / KEEL_ECHO).  Needs root; exits 77 (skip) without it.
+# or set KEEL_XDP / KEEL_ECHO; or KEEL_BIN_DIR, a directory holding both,
+# which wins: tests/pkg/test_packages.sh runs this on the packages' files).  Needs root; exits 77 (skip) without it.
 set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=e2e_lib.sh
 . "$here/e2e_lib.sh"
 
-KEEL_XDP=$(path_arg "${1:-${KEEL_XDP:-}}")
-KEEL_ECHO=$(path_arg "${2:-${KEEL_ECHO:-}}")
+KEEL_XDP=$(keel_bin keel-xdp "${1:-${KEEL_XDP:-}}")
+KEEL_ECHO=$(keel_bin keel-echo "${2:-${KEEL_ECHO:-}}")
 need_root "dr_basic needs root (network namespaces, XDP)"
 
 # N = 900: each real's share is Binomial(900, 1/3), sd 14.1, so the
