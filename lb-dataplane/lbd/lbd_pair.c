@@ -26,6 +26,7 @@
 #include "lb_flow.h"
 #include "lb_pair_sess.h"
 #include "lbd.h"
+#include "lbd_ctl.h"
 #include "lbd_loop.h"
 #include "lbd_pair.h"
 
@@ -68,6 +69,11 @@ struct lbd_pair_peer {
 	size_t wait_head, wait_n;
 	bool has_queue;
 	uint32_t last_queue_us; /* of the last FLOWS received */
+	/* admin anti-entropy: HELLOs in a row whose admin digest differed
+	 * from ours, when DIGESTS were last sent, registers both ways */
+	uint32_t admin_differ;
+	uint64_t digests_us;
+	uint64_t admin_sent, admin_rcvd, admin_changed;
 };
 
 struct lbd_pair {
@@ -280,6 +286,8 @@ static void lbd_pair_hello(struct lbd *d, struct lbd_pair_peer *pe,
 	uint8_t body[KEEL_SYNC_HELLO_LEN];
 	int n;
 
+	memcpy(m.admin_digest, d->admin.global, sizeof(m.admin_digest));
+	m.admin_hlc = d->admin.hlc;
 	if (lb_pair_fsm_synced(&d->pair_fsm))
 		m.flags |= KEEL_SYNC_HELLO_F_SYNCED;
 	if (d->pair_fsm.state == LB_PAIR_BULK)
@@ -480,15 +488,21 @@ static void lbd_pair_link_log(struct lbd *d, struct lbd_pair_peer *pe,
 }
 
 /* Step 7: the body of its type; recs filled for FLOWS and BULK_DATA. */
+/* What the last ADMIN or DIGESTS parsed held (one datagram at a time). */
+static struct {
+	struct keel_sync_admin ad;
+	struct keel_sync_reg regs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_REG_LEN];
+	struct keel_sync_digests ds;
+	struct keel_sync_digest
+		dg[KEEL_SYNC_BODY_MAX / KEEL_SYNC_DIGEST_ENTRY_LEN];
+} lbd_rx;
+
 static int lbd_pair_parse(uint8_t type, const uint8_t *b, size_t n,
 			  struct keel_sync_hello *hello,
 			  struct keel_sync_flows *fl,
 			  struct keel_sync_rec *recs, size_t max,
 			  size_t *n_recs)
 {
-	static struct keel_sync_reg regs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_REG_LEN];
-	static struct keel_sync_digest
-		dg[KEEL_SYNC_BODY_MAX / KEEL_SYNC_DIGEST_ENTRY_LEN];
 	static struct keel_sync_svc svcs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_SVC_LEN];
 	static struct keel_sync_table
 		tabs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_TABLE_LEN];
@@ -496,8 +510,6 @@ static int lbd_pair_parse(uint8_t type, const uint8_t *b, size_t n,
 		tr[KEEL_SYNC_BODY_MAX / KEEL_SYNC_TABLE_REAL_LEN];
 	struct keel_sync_bulk_data bd;
 	struct keel_sync_bulk_req br;
-	struct keel_sync_admin ad;
-	struct keel_sync_digests ds;
 	size_t nt, nr;
 	uint16_t cnt;
 	int ret;
@@ -519,11 +531,13 @@ static int lbd_pair_parse(uint8_t type, const uint8_t *b, size_t n,
 	case KEEL_SYNC_BULK_REQ:
 		return keel_sync_bulk_req_parse(b, n, &br);
 	case KEEL_SYNC_ADMIN:
-		return keel_sync_admin_parse(b, n, &ad, regs,
-					     sizeof(regs) / sizeof(regs[0]));
+		return keel_sync_admin_parse(b, n, &lbd_rx.ad, lbd_rx.regs,
+					     sizeof(lbd_rx.regs) /
+						     sizeof(lbd_rx.regs[0]));
 	case KEEL_SYNC_DIGESTS:
-		return keel_sync_digests_parse(b, n, &ds, dg,
-					       sizeof(dg) / sizeof(dg[0]));
+		return keel_sync_digests_parse(b, n, &lbd_rx.ds, lbd_rx.dg,
+					       sizeof(lbd_rx.dg) /
+						       sizeof(lbd_rx.dg[0]));
 	case KEEL_SYNC_TABLE_REQ:
 		return keel_sync_table_req_parse(
 			b, n, &cnt, svcs, sizeof(svcs) / sizeof(svcs[0]));
@@ -534,6 +548,188 @@ static int lbd_pair_parse(uint8_t type, const uint8_t *b, size_t n,
 	default:
 		return -EBADMSG;
 	}
+}
+
+/* ---- one admin truth (docs/pair.md, "One admin truth") ---- */
+
+#define LBD_PAIR_DIGESTS_EVERY_US 5000000ULL /* DIGESTS at most every 5 s */
+#define LBD_PAIR_DIFFER_HELLOS 2 /* not just an update in flight */
+
+/* n registers to pe in ADMIN datagrams (flags: KEEL_SYNC_ADMIN_F_REPLY). */
+static void lbd_pair_admin_send(struct lbd_pair *p, struct lbd_pair_peer *pe,
+				const struct lb_admin_reg *regs, size_t n,
+				uint16_t flags)
+{
+	static struct keel_sync_reg w[KEEL_SYNC_BODY_MAX / KEEL_SYNC_REG_LEN];
+	uint8_t body[KEEL_SYNC_BODY_MAX];
+	size_t per =
+		(p->body_max - KEEL_SYNC_ADMIN_HDR_LEN) / KEEL_SYNC_REG_LEN;
+	size_t i, k;
+	int len;
+
+	for (i = 0; i < n; i += k) {
+		struct keel_sync_admin a = { .flags = flags };
+
+		k = n - i < per ? n - i : per;
+		for (a.count = 0; a.count < k; a.count++)
+			lb_admin_to_sync(&regs[i + a.count], &w[a.count]);
+		len = keel_sync_admin_encode(body, sizeof(body), &a, w);
+		if (len < 0) {
+			p->tx_errors++;
+			continue;
+		}
+		lbd_pair_tx(p, pe, KEEL_SYNC_ADMIN, KEEL_SYNC_VERSION, body,
+			    (size_t)len);
+		pe->admin_sent += k;
+	}
+}
+
+/*
+ * The registers lbctl changed here since the last tick, to every peer
+ * with a session; a peer without one gets them through anti-entropy when
+ * its link returns.
+ */
+static void lbd_pair_admin_push(struct lbd *d, uint64_t now_us)
+{
+	struct lbd_pair *p = d->pair;
+	uint64_t dead = d->cfg.pair.dead_after_ms * 1000ULL;
+	struct lb_admin_reg *regs = NULL;
+	size_t i, n = lbd_admin_take(d, &regs);
+
+	for (i = 0; n && i < p->n_peers; i++)
+		if (lb_pair_sess_can_send(&p->peers[i]->s, now_us, dead))
+			lbd_pair_admin_send(p, p->peers[i], regs, n, 0);
+	free(regs);
+}
+
+/* Every service's admin digest to pe (DIGESTS, as many parts as needed). */
+static void lbd_pair_digests_send(struct lbd *d, struct lbd_pair_peer *pe,
+				  const struct keel_sync_digest *dg, size_t n)
+{
+	struct lbd_pair *p = d->pair;
+	uint8_t body[KEEL_SYNC_BODY_MAX];
+	size_t per = (p->body_max - KEEL_SYNC_DIGESTS_HDR_LEN) /
+		     KEEL_SYNC_DIGEST_ENTRY_LEN;
+	size_t parts = n ? (n + per - 1) / per : 1, i;
+	int len;
+
+	if (parts > UINT8_MAX)
+		parts = UINT8_MAX; /* 255 x 38 services: more is not sent */
+	for (i = 0; i < parts; i++) {
+		struct keel_sync_digests ds = {
+			.what = KEEL_SYNC_DIGESTS_ADMIN,
+			.part = (uint8_t)i,
+			.parts = (uint8_t)parts,
+		};
+		size_t k = n - i * per < per ? n - i * per : per;
+
+		ds.count = (uint16_t)k;
+		len = keel_sync_digests_encode(body, sizeof(body), &ds,
+					       dg + i * per);
+		if (len < 0) {
+			p->tx_errors++;
+			continue;
+		}
+		lbd_pair_tx(p, pe, KEEL_SYNC_DIGESTS, KEEL_SYNC_VERSION, body,
+			    (size_t)len);
+	}
+}
+
+/*
+ * A peer's HELLO: its admin digest against ours.  Different in
+ * LBD_PAIR_DIFFER_HELLOS HELLOs in a row (not an update in flight), our
+ * per-service digests go to it, at most every 5 s: it answers with its
+ * registers of every service that differs, and does the same to us.
+ */
+static void lbd_pair_admin_compare(struct lbd *d, struct lbd_pair_peer *pe,
+				   const struct keel_sync_hello *m,
+				   uint64_t now_us)
+{
+	static struct keel_sync_digest dg[KEEL_MAX_SERVICES];
+	uint64_t dead = d->cfg.pair.dead_after_ms * 1000ULL;
+	size_t n;
+
+	if (!memcmp(m->admin_digest, d->admin.global,
+		    sizeof(m->admin_digest))) {
+		pe->admin_differ = 0;
+		return;
+	}
+	if (++pe->admin_differ < LBD_PAIR_DIFFER_HELLOS ||
+	    (pe->digests_us &&
+	     now_us - pe->digests_us < LBD_PAIR_DIGESTS_EVERY_US) ||
+	    !lb_pair_sess_can_send(&pe->s, now_us, dead))
+		return;
+	pe->digests_us = now_us;
+	n = lb_admin_digests(&d->admin, dg, KEEL_MAX_SERVICES);
+	lbd_pair_digests_send(d, pe, dg, n);
+}
+
+/* ADMIN from a peer: merged, saved and applied (lbd_admin_receive()). */
+static enum lb_pair_rx lbd_pair_admin_in(struct lbd *d,
+					 struct lbd_pair_peer *pe)
+{
+	static struct lb_admin_reg regs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_REG_LEN];
+	bool changed = false;
+	size_t i;
+	int err;
+
+	for (i = 0; i < lbd_rx.ad.count; i++)
+		if (lb_admin_from_sync(&lbd_rx.regs[i], &regs[i]))
+			return LB_PAIR_RX_MALFORMED;
+	pe->admin_rcvd += lbd_rx.ad.count;
+	err = lbd_admin_receive(d, regs, lbd_rx.ad.count, &changed);
+	if (err)
+		keel_log(
+			LOG_ERR,
+			"pair: admin changes from %s not applied: %s (retried at the next exchange)",
+			pe->cfg.name, strerror(-err));
+	else if (changed)
+		pe->admin_changed++;
+	return LB_PAIR_RX_OK;
+}
+
+/*
+ * DIGESTS(admin) from a peer: our registers of every listed service whose
+ * digest differs from ours go back (ADMIN REPLY); a listed service we
+ * hold no register of goes back listed with a zero digest, so the peer
+ * sends us its registers (a zero entry of a service we lack is not
+ * answered: nothing to send either way).  Work: the services listed.
+ */
+static enum lb_pair_rx
+lbd_pair_digests_in(struct lbd *d, struct lbd_pair_peer *pe, uint64_t now_us)
+{
+	static struct keel_vip_key
+		keys[KEEL_SYNC_BODY_MAX / KEEL_SYNC_DIGEST_ENTRY_LEN];
+	static struct keel_sync_digest
+		lack[KEEL_SYNC_BODY_MAX / KEEL_SYNC_DIGEST_ENTRY_LEN];
+	static const uint8_t zero[KEEL_SYNC_DIGEST_LEN];
+	uint8_t mine[LB_ADMIN_DIGEST_LEN];
+	struct lb_admin_reg *regs = NULL;
+	size_t i, n_keys = 0, n_lack = 0, n_regs = 0;
+
+	(void)now_us;
+	for (i = 0; i < lbd_rx.ds.count; i++) {
+		const struct keel_sync_digest *e = &lbd_rx.dg[i];
+		struct keel_vip_key k = lb_admin_key_from_sync(&e->svc);
+
+		if (!lb_admin_svc_digest(&d->admin, &k, mine)) {
+			if (memcmp(e->digest, zero, sizeof(zero)))
+				lack[n_lack++] = (struct keel_sync_digest){
+					.svc = e->svc
+				};
+			continue;
+		}
+		if (memcmp(mine, e->digest, sizeof(mine)))
+			keys[n_keys++] = k;
+	}
+	if (n_keys &&
+	    !lb_admin_svc_regs(&d->admin, keys, n_keys, &regs, &n_regs))
+		lbd_pair_admin_send(d->pair, pe, regs, n_regs,
+				    KEEL_SYNC_ADMIN_F_REPLY);
+	free(regs);
+	if (n_lack)
+		lbd_pair_digests_send(d, pe, lack, n_lack);
+	return LB_PAIR_RX_OK;
 }
 
 /* The checks of docs/pair.md, "Receiving a datagram", in their order. */
@@ -585,15 +781,22 @@ static enum lb_pair_rx lbd_pair_check(struct lbd *d, struct lbd_pair_peer *pe,
 		if (res == LB_PAIR_RX_OK && answer &&
 		    lb_pair_sess_answer_ok(&pe->s, now_us))
 			lbd_pair_hello(d, pe, now_us);
-		if (res == LB_PAIR_RX_OK)
+		if (res == LB_PAIR_RX_OK) {
 			lbd_pair_link_log(d, pe, now_us);
+			lbd_pair_admin_compare(d, pe, &m, now_us);
+		}
 		return res;
 	}
 	res = lb_pair_sess_data(&pe->s, &h, &answer);
 	if (res != LB_PAIR_RX_OK)
 		return res;
+	if (h.type == KEEL_SYNC_ADMIN)
+		return lbd_pair_admin_in(d, pe);
+	if (h.type == KEEL_SYNC_DIGESTS &&
+	    lbd_rx.ds.what == KEEL_SYNC_DIGESTS_ADMIN)
+		return lbd_pair_digests_in(d, pe, now_us);
 	if (h.type != KEEL_SYNC_FLOWS)
-		return LB_PAIR_RX_UNEXPECTED; /* bulk, admin: not built yet */
+		return LB_PAIR_RX_UNEXPECTED; /* bulk, tables: not built yet */
 	pe->has_queue = true;
 	pe->last_queue_us = fl.queue_us;
 	pe->recs_rcvd += n_recs;
@@ -852,6 +1055,7 @@ static void lbd_on_pair_hello(evutil_socket_t fd, short what, void *arg)
 		lbd_pair_link_log(d, p->peers[i], now);
 		lbd_pair_hello(d, p->peers[i], now);
 	}
+	lbd_pair_admin_push(d, now);
 	lbd_pair_tx_flush(p);
 	lbd_pair_parked_retry(d); /* expiry even without commits */
 	lbd_loop_note(d);
@@ -1239,6 +1443,9 @@ enum {
 	LBD_PAIR_M_RRCVD,
 	LBD_PAIR_M_GAPS,
 	LBD_PAIR_M_NOT_READY,
+	LBD_PAIR_M_ADMIN_SAME,
+	LBD_PAIR_M_ADMIN_SENT,
+	LBD_PAIR_M_ADMIN_RCVD,
 	LBD_PAIR_M__MAX
 };
 
@@ -1261,6 +1468,14 @@ static const struct {
 			      "datagrams of the peer's streams never received (sequence gaps)" },
 	[LBD_PAIR_M_NOT_READY] = { "keel_pair_peer_not_ready_total", "counter",
 				   "records dropped: the peer's session was not ready within 1 s (or 65536 waited)" },
+	[LBD_PAIR_M_ADMIN_SAME] = { "keel_pair_admin_identical", "gauge",
+				    "1 while the peer's last HELLO had our admin digest" },
+	[LBD_PAIR_M_ADMIN_SENT] = { "keel_pair_admin_registers_sent_total",
+				    "counter",
+				    "admin registers sent to the peer (changes and anti-entropy replies)" },
+	[LBD_PAIR_M_ADMIN_RCVD] = { "keel_pair_admin_registers_received_total",
+				    "counter",
+				    "admin registers received from the peer" },
 };
 
 /* false: no value yet (no RTT measured, no FLOWS received). */
@@ -1330,6 +1545,15 @@ static bool lbd_pair_mval(int k, const struct lbd_pair_peer *pe, double *v)
 		return true;
 	case LBD_PAIR_M_GAPS:
 		*v = lb_pair_sess_gaps(&pe->s);
+		return true;
+	case LBD_PAIR_M_ADMIN_SAME:
+		*v = pe->admin_differ == 0;
+		return pe->s.link == LB_PAIR_LINK_UP;
+	case LBD_PAIR_M_ADMIN_SENT:
+		*v = pe->admin_sent;
+		return true;
+	case LBD_PAIR_M_ADMIN_RCVD:
+		*v = pe->admin_rcvd;
 		return true;
 	default:
 		*v = pe->not_ready;

@@ -14,9 +14,14 @@
 #      and replayed -> replay; the session stays up;
 #   5. lbd keeps serving: TCP connections through the LBs all answered,
 #      before and after; both lbd still running.
+#   7. (run before 6) one admin truth: a drain made on lb1 shows on lb2,
+#      an undrain on lb2 shows on lb1; a weight set on lb2 while the link
+#      is cut reaches lb1 once it returns (anti-entropy); cleared on lb1,
+#      cleared on lb2.
 #   6. flows synced: 500 connections held through both LBs (ECMP), each
-#      LB's flow records merged by the other; rs1's weight changed on both
-#      LBs (their tables now differ from when the flows opened); lb1 then
+#      LB's flow records merged by the other; rs1's weight changed on lb1,
+#      replicated to lb2 (the tables now differ from when the flows
+#      opened); lb1 then
 #      fails (lbd SIGKILLed, link down, the route moved to lb2): every
 #      connection survives, none moved ("pair failover: N/M connections
 #      survived").
@@ -244,6 +249,43 @@ for n in 1 2; do
 	check "lbd of lb$n still running" topo_pid_alive "$(topo_lbd_pid "$n")"
 done
 
+# --- 7. one admin truth: lbctl on either LB reaches the other --------------------
+S="$TOPO_VIP:${TOPO_PORT:-80}/tcp"
+RS2=$(topo_rs_addr 2)
+# wait_rf N REAL JQ WANT SECONDS: LB N's status shows REAL's JQ = WANT on
+# S (0.1 s polls).
+wait_rf() {
+	local i end=$((SECONDS + $5)) v
+	for ((i = 0; i < 10 * $5 + 10 && SECONDS <= end; i++)); do
+		LB=$1 status
+		v=$(rf "$S" "$2" "$3")
+		[ "$v" = "$4" ] && return 0
+		sleep 0.1
+	done
+	echo "# lb$1: $2 $3 = $v, wanted $4"
+	return 1
+}
+check "admin: lbctl real drain rs2 on lb1" topo_lbctl 1 real drain "$S" "$RS2"
+t=$(ms)
+check "admin: lb2 shows rs2 drained within 3 s" wait_rf 2 "$RS2" .admin.drain true 3
+echo "# admin: lb1's drain seen on lb2 after $(($(ms) - t)) ms"
+check "admin: lbctl real undrain rs2 on lb2" topo_lbctl 2 real undrain "$S" "$RS2"
+check "admin: lb1 shows rs2 undrained within 3 s" wait_rf 1 "$RS2" .admin.drain false 3
+check "admin, link cut: nothing gets through" sever_both on
+check "admin, link cut: lb1 shows down within 3 s" wait_link 1 down 3
+check "admin, link cut: rs2's weight 5 on lb2 alone" topo_lbctl 2 real weight "$S" "$RS2" 5
+sleep 1
+LB=1 status
+check "admin, link cut: lb1 does not have it ($(rf "$S" "$RS2" .admin.weight))" \
+	eq "$(rf "$S" "$RS2" .admin.weight)" null
+check "admin, link cut: restored" sever_both off
+t=$(ms)
+check "admin, healed: lb1 has rs2's weight 5 within 10 s (anti-entropy)" \
+	wait_rf 1 "$RS2" .admin.weight 5 10
+echo "# admin: lb2's change made during the cut reached lb1 $(($(ms) - t)) ms after the link returned"
+check "admin: weight cleared on lb1" topo_lbctl 1 real weight "$S" "$RS2" clear
+check "admin: ... and on lb2 within 3 s" wait_rf 2 "$RS2" .admin.weight null 3
+
 # --- 6. flows synced: LB1 fails, LB2 carries every connection --------------------
 # Connections opened now spread over both LBs (ECMP on the router, the
 # client's own rehash off: txrehash=0 in every test namespace); lb1 then
@@ -271,10 +313,9 @@ check "flows: lb2's records reached lb1 and were merged" want_merged \
 # opened.  Their Maglev tables now send some of lb1's flows elsewhere:
 # only lb1's records on lb2 keep them (without sync, about a quarter of
 # lb1's connections would move and break).
-S="$TOPO_VIP:${TOPO_PORT:-80}/tcp"
-for n in 1 2; do
-	check "flows: lb$n: rs1's weight 3 on $S" topo_lbctl "$n" real weight "$S" "$(topo_rs_addr 1)" 3
-done
+check "flows: rs1's weight 3 on $S, set on lb1" topo_lbctl 1 real weight "$S" "$(topo_rs_addr 1)" 3
+check "flows: ... and on lb2 within 3 s (one admin truth)" \
+	wait_rf 2 "$(topo_rs_addr 1)" .admin.weight 3 3
 topo_lbd_stop 1 --kill
 ip -n "$(topo_ns lb1)" link set seg0 down
 ip -n "$(topo_ns rt)" route replace "$TOPO_VIP/32" via "$(topo_lb_addr 2)"
