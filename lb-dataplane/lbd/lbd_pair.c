@@ -192,8 +192,9 @@ static bool lbd_pair_src(const struct sockaddr_storage *ss, uint8_t *family,
 	return true;
 }
 
-static struct lbd_pair_peer *lbd_pair_find(struct lbd_pair *p, uint8_t family,
-					   const __be32 addr[4], uint16_t port)
+/* The peer at (family, addr, port): its index in p->peers, or -1. */
+static int lbd_pair_find_at(const struct lbd_pair *p, uint8_t family,
+			    const __be32 addr[4], uint16_t port)
 {
 	size_t i;
 
@@ -202,9 +203,17 @@ static struct lbd_pair_peer *lbd_pair_find(struct lbd_pair *p, uint8_t family,
 
 		if (c->family == family && c->port == port &&
 		    !memcmp(c->addr, addr, family == KEEL_F_INET ? 4 : 16))
-			return p->peers[i];
+			return (int)i;
 	}
-	return NULL;
+	return -1;
+}
+
+static struct lbd_pair_peer *lbd_pair_find(struct lbd_pair *p, uint8_t family,
+					   const __be32 addr[4], uint16_t port)
+{
+	int i = lbd_pair_find_at(p, family, addr, port);
+
+	return i < 0 ? NULL : p->peers[i];
 }
 
 /* ---- sending ---- */
@@ -1175,16 +1184,20 @@ static int lbd_pair_peers(struct lbd *d)
 	const struct lb_cfg_pair *c = &d->cfg.pair;
 	struct lbd_pair_peer *next[LB_CFG_PEERS_MAX] = { 0 }, *pe;
 	uint8_t stream[KEEL_SYNC_STREAM_LEN], ch[KEEL_SYNC_CHALLENGE_LEN];
+	/* Old peers kept (same address): p->peers stays whole until the end,
+	 * so lookups never meet a hole. */
+	bool kept[LB_CFG_PEERS_MAX] = { false },
+	     fresh[LB_CFG_PEERS_MAX] = { false };
 	size_t i, j;
+	int at;
 
 	for (i = 0; i < c->n_peers; i++) {
 		const struct lb_cfg_peer *cp = &c->peers[i];
 
-		pe = lbd_pair_find(p, cp->family, cp->addr, cp->port);
-		if (pe) {
-			for (j = 0; j < p->n_peers; j++)
-				if (p->peers[j] == pe)
-					p->peers[j] = NULL;
+		at = lbd_pair_find_at(p, cp->family, cp->addr, cp->port);
+		if (at >= 0 && !kept[at]) {
+			pe = p->peers[at];
+			kept[at] = true;
 		} else {
 			pe = calloc(1, sizeof(*pe));
 			if (!pe)
@@ -1193,27 +1206,30 @@ static int lbd_pair_peers(struct lbd *d)
 			randombytes_buf(ch, sizeof(ch));
 			lb_pair_sess_init(&pe->s, stream, ch);
 			pe->pend_len = KEEL_SYNC_FLOWS_HDR_LEN;
+			fresh[i] = true;
 		}
-		pe->cfg = *cp;
-		lbd_pair_peer_sa(cp, p->family, &pe->sa, &pe->salen);
 		next[i] = pe;
 	}
+	/* Nothing can fail from here: the kept peers take their new config. */
+	for (i = 0; i < c->n_peers; i++) {
+		next[i]->cfg = c->peers[i];
+		lbd_pair_peer_sa(&c->peers[i], p->family, &next[i]->sa,
+				 &next[i]->salen);
+	}
 	for (j = 0; j < p->n_peers; j++) {
-		if (p->peers[j])
-			keel_log(LOG_NOTICE, "pair: peer %s (%s) removed",
-				 p->peers[j]->cfg.name,
-				 p->peers[j]->cfg.address);
+		if (kept[j])
+			continue;
+		keel_log(LOG_NOTICE, "pair: peer %s (%s) removed",
+			 p->peers[j]->cfg.name, p->peers[j]->cfg.address);
 		lbd_pair_peer_free(p->peers[j]);
 	}
 	memcpy(p->peers, next, sizeof(next));
 	p->n_peers = c->n_peers;
 	return 0;
 nomem:
-	/* The old peers stay; the new ones made so far go. */
+	/* The old peers stay as they were; the new ones made so far go. */
 	for (i = 0; i < c->n_peers; i++)
-		if (next[i] &&
-		    !lbd_pair_find(p, next[i]->cfg.family, next[i]->cfg.addr,
-				   next[i]->cfg.port))
+		if (fresh[i])
 			lbd_pair_peer_free(next[i]);
 	return -ENOMEM;
 }

@@ -18,6 +18,9 @@
 #      an undrain on lb2 shows on lb1; a weight set on lb2 while the link
 #      is cut reaches lb1 once it returns (anti-entropy); cleared on lb1,
 #      cleared on lb2.
+#   8. (run before 6) lb1 reloaded with a second peer, twice (peers kept
+#      across a reload with more than one), then back to one: lbd keeps
+#      running and the session with lb2 stays up.
 #   6. flows synced: 500 connections held through both LBs (ECMP), each
 #      LB's flow records merged by the other; rs1's weight changed on lb1,
 #      replicated to lb2 (the tables now differ from when the flows
@@ -76,15 +79,17 @@ trap 'exit 143' TERM INT HUP
 
 key="$TOPO_DIR/pair.key"
 
-# pair_conf N: LB N's pair: section, appended to its config.
+# pair_conf N [PEER-LINE]: LB N's pair: section, appended to its config;
+# PEER-LINE, a second peer ("    - {name: ..., address: ...}").
 pair_conf() {
-	local n=$1 other=$((3 - $1))
+	local n=$1 other=$((3 - $1)) extra=${2:-}
 	cat >>"$(topo_lbd_conf "$n")" <<EOF
 pair:
   node_id: $n
   listen: $(topo_lb_addr "$n"):$PORT
   peers:
     - {name: lb$other, address: $(topo_lb_addr "$other"):$PORT}
+$extra
   key_file: $key
   hello_interval: 100ms
   dead_after: 500ms
@@ -285,6 +290,18 @@ check "admin, healed: lb1 has rs2's weight 5 within 10 s (anti-entropy)" \
 echo "# admin: lb2's change made during the cut reached lb1 $(($(ms) - t)) ms after the link returned"
 check "admin: weight cleared on lb1" topo_lbctl 1 real weight "$S" "$RS2" clear
 check "admin: ... and on lb2 within 3 s" wait_rf 2 "$RS2" .admin.weight null 3
+
+# --- 8. reloads with two peers (the second one never answers) ------------------
+topo_lbd_config 1 && pair_conf 1 "    - {name: lb3, address: $(topo_rs_addr 1):$PORT}"
+check "reload: lb1 with a second peer lb3" topo_lbctl 1 reload
+check "reload: lb1 again, nothing changed (peers kept)" topo_lbctl 1 reload
+check "reload: lbd of lb1 still running" topo_pid_alive "$(topo_lbd_pid 1)"
+check "reload: lb1 lists lb2 and lb3 ($(pstat 1 '[x["name"] for x in p["peers"]]'))" \
+	eq "$(pstat 1 '[x["name"] for x in p["peers"]]')" "['lb2', 'lb3']"
+check "reload: the session with lb2 kept up" wait_link 1 up 1
+topo_lbd_config 1 && pair_conf 1
+check "reload: lb1 back to one peer" topo_lbctl 1 reload
+check "reload: lb1 lists lb2 only" eq "$(pstat 1 '[x["name"] for x in p["peers"]]')" "['lb2']"
 
 # --- 6. flows synced: LB1 fails, LB2 carries every connection --------------------
 # Connections opened now spread over both LBs (ECMP on the router, the
