@@ -119,6 +119,20 @@ int lbd_reload(struct lbd *d, struct lb_reconcile_stats *rs, char *err,
 		ret = -EINVAL;
 		goto fail;
 	}
+	/*
+	 * pair: on or off, and its node_id, at restart only: the state file
+	 * changes version with it (migrated at start) and node_id is in
+	 * every admin stamp and in the sessions.
+	 */
+	if (next.pair.on != d->cfg.pair.on ||
+	    (next.pair.on && next.pair.node_id != d->cfg.pair.node_id)) {
+		snprintf(
+			err, errlen,
+			"%s: pair: added, removed or its node_id changed take effect at restart only",
+			d->config_path);
+		ret = -EINVAL;
+		goto fail;
+	}
 	/* Keys and the report socket before anything changes. */
 	ret = lbd_rx_prepare(d, &next, &hp, err, errlen);
 	if (ret)
