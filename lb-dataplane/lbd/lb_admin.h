@@ -184,7 +184,11 @@ int lb_admin_file_version(const char *buf, size_t len, int *version);
  */
 int lb_admin_parse(const char *buf, size_t len, struct lb_admin *a,
 		   struct lb_state_site *site, char *err, size_t errlen);
-/* Serialize (malloc'd into *text): 0, -EINVAL or -ENOMEM. */
+/*
+ * Serialize (malloc'd into *text): 0, -EINVAL, -ENOMEM, or -ENOSPC for
+ * more services or reals than lb_admin_parse() takes (the change that
+ * made them is refused).
+ */
 int lb_admin_dump_text(const struct lb_admin *a,
 		       const struct lb_state_site *site, char **text);
 

@@ -600,6 +600,11 @@ int lb_admin_dump_text(const struct lb_admin *a,
 			j = k;
 		}
 	}
+	/* Never write what lb_admin_parse() refuses (tombstones are kept:
+	 * a store past the limits refuses the change instead). */
+	if (!err && (json_array_size(svcs) > KEEL_MAX_SERVICES ||
+		     json_array_size(reals) > KEEL_MAX_REALS))
+		err = -ENOSPC;
 	if (!err) {
 		*text = json_dumps(root, JSON_INDENT(2));
 		if (!*text)

@@ -1210,6 +1210,44 @@ START_TEST(test_files)
 END_TEST
 
 /* The clock resumes above what the file holds, and above the wall. */
+/*
+ * Tombstones are kept, so a store can outgrow what lb_admin_parse() takes
+ * (KEEL_MAX_REALS reals): the dump refuses it (the change is refused)
+ * rather than write a file the next start would refuse.
+ */
+START_TEST(test_dump_limit)
+{
+	struct lb_admin a = { 0 }, b = { 0 };
+	struct lb_admin_reg r;
+	struct lb_state_site site = { 0 };
+	char svc[64], addr[32], *text = NULL, err[256];
+	bool changed;
+	uint32_t i;
+
+	for (i = 0; i < KEEL_MAX_REALS; i++) {
+		snprintf(svc, sizeof(svc), "203.0.113.10:%u/tcp", 1 + i / 256);
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", 20 + i / 65536,
+			 i / 256 % 256, i % 256);
+		r = reg(svc, addr, LB_ADMIN_DRAIN, 1, 0, MS + i, 0, 1);
+		ck_assert_int_eq(
+			lb_admin_merge(&a, &r, 1, &changed, NULL, NULL), 0);
+	}
+	ck_assert_int_eq(lb_admin_dump_text(&a, &site, &text), 0);
+	ck_assert_int_eq(lb_admin_parse(text, strlen(text), &b, &site, err,
+					sizeof(err)),
+			 0);
+	free(text);
+	text = NULL;
+	r = reg("203.0.113.10:9999/tcp", "10.99.0.1", LB_ADMIN_DRAIN, 1, 0, MS,
+		0, 1);
+	ck_assert_int_eq(lb_admin_merge(&a, &r, 1, &changed, NULL, NULL), 0);
+	ck_assert_int_eq(lb_admin_dump_text(&a, &site, &text), -ENOSPC);
+	ck_assert_ptr_null(text);
+	lb_admin_free(&a);
+	lb_admin_free(&b);
+}
+END_TEST
+
 START_TEST(test_clock_start)
 {
 	struct lb_admin a = { 0 };
@@ -1245,6 +1283,7 @@ int main(void)
 	tcase_add_loop_test(tv, test_v2_bad, 0, N(v2_bad));
 	tcase_add_test(tv, test_v2_truncated);
 	tcase_add_test(tv, test_v1_dump_unchanged);
+	tcase_add_test(tv, test_dump_limit);
 	tcase_add_test(tv, test_migrate);
 	suite_add_tcase(s, tv);
 
