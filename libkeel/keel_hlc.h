@@ -46,7 +46,9 @@ static inline uint16_t keel_hlc_ctr(uint64_t hlc)
 static inline uint64_t keel_hlc_tick(uint64_t *last, uint64_t wall_ms)
 {
 	uint64_t w = keel_hlc_pack(wall_ms, 0);
-	uint64_t h = *last + 1 > w ? *last + 1 : w;
+	/* Saturates: never wraps below what it issued. */
+	uint64_t next = *last == UINT64_MAX ? UINT64_MAX : *last + 1;
+	uint64_t h = next > w ? next : w;
 
 	*last = h;
 	return h;

@@ -563,6 +563,7 @@ static int lbd_pair_parse(uint8_t type, const uint8_t *b, size_t n,
 
 #define LBD_PAIR_DIGESTS_EVERY_US 5000000ULL /* DIGESTS at most every 5 s */
 #define LBD_PAIR_DIFFER_HELLOS 2 /* not just an update in flight */
+#define LBD_PAIR_HLC_AHEAD_MS (24ULL * 3600 * 1000) /* refused beyond */
 
 /* n registers to pe in ADMIN datagrams (flags: KEEL_SYNC_ADMIN_F_REPLY). */
 static void lbd_pair_admin_send(struct lbd_pair *p, struct lbd_pair_peer *pe,
@@ -678,12 +679,16 @@ static enum lb_pair_rx lbd_pair_admin_in(struct lbd *d,
 					 struct lbd_pair_peer *pe)
 {
 	static struct lb_admin_reg regs[KEEL_SYNC_BODY_MAX / KEEL_SYNC_REG_LEN];
+	uint64_t ahead = keel_hlc_pack(
+		(uint64_t)time(NULL) * 1000 + LBD_PAIR_HLC_AHEAD_MS, 0);
 	bool changed = false;
 	size_t i;
 	int err;
 
+	/* A stamp a day ahead of our clock would win every later edit. */
 	for (i = 0; i < lbd_rx.ad.count; i++)
-		if (lb_admin_from_sync(&lbd_rx.regs[i], &regs[i]))
+		if (lb_admin_from_sync(&lbd_rx.regs[i], &regs[i]) ||
+		    regs[i].at.hlc > ahead)
 			return LB_PAIR_RX_MALFORMED;
 	pe->admin_rcvd += lbd_rx.ad.count;
 	err = lbd_admin_receive(d, regs, lbd_rx.ad.count, &changed);

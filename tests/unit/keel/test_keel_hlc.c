@@ -52,6 +52,17 @@ START_TEST(test_tick)
 }
 END_TEST
 
+/* At the top of the clock (a stamp received that far ahead): it stays
+ * there, never wraps to a stamp every other one beats. */
+START_TEST(test_tick_saturates)
+{
+	uint64_t last = UINT64_MAX;
+
+	ck_assert_uint_eq(keel_hlc_tick(&last, 1000), UINT64_MAX);
+	ck_assert_uint_eq(last, UINT64_MAX);
+}
+END_TEST
+
 START_TEST(test_observe)
 {
 	uint64_t last = H(100, 1);
@@ -92,6 +103,7 @@ int main(void)
 	TCase *tc = tcase_create("hlc");
 
 	tcase_add_loop_test(tc, test_tick, 0, ARRAY_SIZE(tick_cases));
+	tcase_add_test(tc, test_tick_saturates);
 	tcase_add_test(tc, test_observe);
 	tcase_add_loop_test(tc, test_cmp, 0, ARRAY_SIZE(cmp_cases));
 	suite_add_tcase(s, tc);
