@@ -63,7 +63,8 @@ enum keel_ctl_cmd {
 /* STATUS..SITE_UNDRAIN, and the pair's (added after the others' own). */
 #define KEEL_CTL_ACCEPT_LBD                              \
 	((KEEL_CTL_BIT(KEEL_CTL_SITE_UNDRAIN + 1) - 1) | \
-	 KEEL_CTL_BIT(KEEL_CTL_PAIR_SYNCED) | KEEL_CTL_BIT(KEEL_CTL_PAIR_STATUS))
+	 KEEL_CTL_BIT(KEEL_CTL_PAIR_SYNCED) |            \
+	 KEEL_CTL_BIT(KEEL_CTL_PAIR_STATUS))
 #define KEEL_CTL_ACCEPT_BGPA                                               \
 	(KEEL_CTL_BIT(KEEL_CTL_STATUS) | KEEL_CTL_BIT(KEEL_CTL_PREFIXES) | \
 	 KEEL_CTL_BIT(KEEL_CTL_RELOAD))

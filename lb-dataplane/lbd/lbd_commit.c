@@ -14,7 +14,6 @@
 #include "lbd_eval.h"
 #include "lbd_loop.h"
 #include "lbd_neigh.h"
-#include "lbd_pair.h"
 #include "lbd_rx.h"
 
 static const char *const lbd_causes[LBD_CAUSE__MAX] = {
@@ -151,7 +150,8 @@ int lbd_commit(struct lbd *d, enum lbd_cause cause,
 		keel_log(LOG_NOTICE, "reload of %s applied (%s commit)",
 			 d->config_path, lbd_cause_name(cause));
 	}
-	lbd_pair_committed(d); /* a peer's records may now find their real */
+	if (h->committed)
+		h->committed(d); /* a peer's records may find their real now */
 	if (!cs.services_changed && !cs.reals_written &&
 	    !cs.ring_entries_written)
 		return 0;

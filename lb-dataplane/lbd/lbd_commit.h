@@ -38,6 +38,10 @@ struct lbd_commit_state {
 	/* A reload's commit failed: the commit that applies what it staged
 	 * marks the reload applied (last_reload ok, its error cleared). */
 	bool reload_retry;
+	/* Called after each commit that succeeded (the pair's parked
+	 * records, lbd_pair.c sets it): a pointer, so commit does not
+	 * depend on the pair. */
+	void (*committed)(struct lbd *d);
 	uint64_t commits[LBD_CAUSE__MAX]; /* lb_model_commit() calls */
 	uint64_t failed[LBD_CAUSE__MAX]; /* of which failed */
 	/* The failures' log: a persistent one (-EPERM, a full map) fails

@@ -26,7 +26,7 @@
 #include "lb_flow.h"
 #include "lb_pair_sess.h"
 #include "lbd.h"
-#include "lbd_ctl.h"
+#include "lbd_admin.h"
 #include "lbd_loop.h"
 #include "lbd_pair.h"
 
@@ -1328,6 +1328,7 @@ int lbd_pair_install(struct lbd *d, struct lbd_pair_prep *pp)
 	ret = lbd_pair_peers(d);
 	if (!ret)
 		ret = lbd_pair_flows_on(d);
+	d->cm.committed = lbd_pair_committed;
 	if (ret)
 		return ret;
 	event_del(p->hello_ev);
@@ -1349,6 +1350,7 @@ void lbd_pair_stop(struct lbd *d)
 
 	if (!p)
 		return;
+	d->cm.committed = NULL;
 	if (p->rx_ev)
 		event_free(p->rx_ev);
 	if (p->hello_ev)

@@ -669,8 +669,7 @@ static const struct {
 	{ KEEL_CTL_SITE_DRAIN, false },	 { KEEL_CTL_SITE_UNDRAIN, false },
 	{ KEEL_CTL_PREFIXES, true },	 { KEEL_CTL_DRAIN, false },
 	{ KEEL_CTL_UNDRAIN, false },	 { KEEL_CTL_PAIR_SYNCED, false },
-	{ KEEL_CTL_PAIR_STATUS, true },
-	{ KEEL_CTL__MAX, false },
+	{ KEEL_CTL_PAIR_STATUS, true },	 { KEEL_CTL__MAX, false },
 };
 _Static_assert(sizeof(read_cases) / sizeof(read_cases[0]) == KEEL_CTL__MAX + 1,
 	       "a row for every command");
