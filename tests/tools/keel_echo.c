@@ -400,16 +400,23 @@ static int server_udp6(long port)
 	return fd;
 }
 
-/* IPv6: as server_udp_read, with IPV6_PKTINFO. */
-static void server_udp6_read(struct server *s)
+/*
+ * Answer every datagram waiting on fd (IPv4 or IPv6), from the address it
+ * was sent to: replies from a VIP held on lo reach the client's connected
+ * socket (DR).
+ */
+static void server_udp_read(struct server *s, int fd, bool v6)
 {
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int type = v6 ? IPV6_PKTINFO : IP_PKTINFO;
+
 	for (;;) {
 		char in[LINE_MAX_LEN], out[NAME_MAX_LEN + LINE_MAX_LEN + 2];
 		union {
 			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 			struct cmsghdr align;
 		} ctl;
-		struct sockaddr_in6 from;
+		struct sockaddr_in6 from; /* room for either family */
 		struct iovec iov = { in, sizeof(in) };
 		struct msghdr m = { .msg_name = &from,
 				    .msg_namelen = sizeof(from),
@@ -417,9 +424,11 @@ static void server_udp6_read(struct server *s)
 				    .msg_iovlen = 1,
 				    .msg_control = ctl.buf,
 				    .msg_controllen = sizeof(ctl.buf) };
-		struct in6_pktinfo *pi = NULL;
+		struct in6_pktinfo pi6;
+		struct in_pktinfo pi4;
 		struct cmsghdr *cm;
-		ssize_t n = recvmsg(s->u6fd, &m, 0);
+		ssize_t n = recvmsg(fd, &m, 0);
+		bool has_pi = false;
 		size_t len;
 
 		if (n < 0) {
@@ -427,10 +436,15 @@ static void server_udp6_read(struct server *s)
 				continue;
 			return; /* EAGAIN: all read */
 		}
-		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-			if (cm->cmsg_level == IPPROTO_IPV6 &&
-			    cm->cmsg_type == IPV6_PKTINFO)
-				pi = (struct in6_pktinfo *)CMSG_DATA(cm);
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+			if (cm->cmsg_level != level || cm->cmsg_type != type)
+				continue;
+			if (v6)
+				memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+			else
+				memcpy(&pi4, CMSG_DATA(cm), sizeof(pi4));
+			has_pi = true;
+		}
 		len = (size_t)n;
 		while (len && (in[len - 1] == '\n' || in[len - 1] == '\r'))
 			len--;
@@ -440,89 +454,33 @@ static void server_udp6_read(struct server *s)
 		out[s->name_len + 1 + len] = '\n';
 		iov = (struct iovec){ out, s->name_len + len + 2 };
 		m.msg_flags = 0;
+		m.msg_control = NULL;
 		m.msg_controllen = 0;
-		if (pi) {
-			struct in6_addr to = pi->ipi6_addr; /* pi is in ctl */
-			struct in6_pktinfo *o;
-
+		if (has_pi) {
 			memset(ctl.buf, 0, sizeof(ctl.buf));
 			m.msg_control = ctl.buf;
-			m.msg_controllen = sizeof(ctl.buf);
+			m.msg_controllen =
+				CMSG_SPACE(v6 ? sizeof(pi6) : sizeof(pi4));
 			cm = CMSG_FIRSTHDR(&m);
-			cm->cmsg_level = IPPROTO_IPV6;
-			cm->cmsg_type = IPV6_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(*o));
-			o = (struct in6_pktinfo *)CMSG_DATA(cm);
-			o->ipi6_addr = to; /* ifindex 0: the route decides */
-		} else {
-			m.msg_control = NULL;
-		}
-		if (sendmsg(s->u6fd, &m, 0) >= 0)
-			s->datagrams++;
-	}
-}
+			cm->cmsg_level = level;
+			cm->cmsg_type = type;
+			if (v6) {
+				/* ifindex 0: the route decides */
+				struct in6_pktinfo o = {
+					.ipi6_addr = pi6.ipi6_addr
+				};
 
-/*
- * Answer every datagram waiting, from the address it was sent to: replies
- * from a VIP held on lo reach the client's connected socket (DR).
- */
-static void server_udp_read(struct server *s)
-{
-	for (;;) {
-		char in[LINE_MAX_LEN], out[NAME_MAX_LEN + LINE_MAX_LEN + 2];
-		union {
-			char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-			struct cmsghdr align;
-		} ctl;
-		struct sockaddr_in from;
-		struct iovec iov = { in, sizeof(in) };
-		struct msghdr m = { .msg_name = &from,
-				    .msg_namelen = sizeof(from),
-				    .msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf) };
-		struct in_pktinfo *pi = NULL;
-		struct cmsghdr *cm;
-		ssize_t n = recvmsg(s->ufd, &m, 0);
-		size_t len;
+				cm->cmsg_len = CMSG_LEN(sizeof(o));
+				memcpy(CMSG_DATA(cm), &o, sizeof(o));
+			} else {
+				struct in_pktinfo o = { .ipi_spec_dst =
+								pi4.ipi_addr };
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* EAGAIN: all read */
+				cm->cmsg_len = CMSG_LEN(sizeof(o));
+				memcpy(CMSG_DATA(cm), &o, sizeof(o));
+			}
 		}
-		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-			if (cm->cmsg_level == IPPROTO_IP &&
-			    cm->cmsg_type == IP_PKTINFO)
-				pi = (struct in_pktinfo *)CMSG_DATA(cm);
-		len = (size_t)n;
-		while (len && (in[len - 1] == '\n' || in[len - 1] == '\r'))
-			len--;
-		memcpy(out, s->name, s->name_len);
-		out[s->name_len] = ' ';
-		memcpy(out + s->name_len + 1, in, len);
-		out[s->name_len + 1 + len] = '\n';
-		iov = (struct iovec){ out, s->name_len + len + 2 };
-		m.msg_flags = 0;
-		m.msg_controllen = 0;
-		if (pi) {
-			struct in_addr to = pi->ipi_addr; /* pi is in ctl */
-			struct in_pktinfo *o;
-
-			memset(ctl.buf, 0, sizeof(ctl.buf));
-			m.msg_control = ctl.buf;
-			m.msg_controllen = sizeof(ctl.buf);
-			cm = CMSG_FIRSTHDR(&m);
-			cm->cmsg_level = IPPROTO_IP;
-			cm->cmsg_type = IP_PKTINFO;
-			cm->cmsg_len = CMSG_LEN(sizeof(*o));
-			o = (struct in_pktinfo *)CMSG_DATA(cm);
-			o->ipi_spec_dst = to;
-		} else {
-			m.msg_control = NULL;
-		}
-		if (sendmsg(s->ufd, &m, 0) >= 0)
+		if (sendmsg(fd, &m, 0) >= 0)
 			s->datagrams++;
 	}
 }
@@ -628,11 +586,11 @@ static int server_main(int argc, char **argv)
 				continue;
 			}
 			if ((void *)c == &udp_tag) {
-				server_udp_read(&s);
+				server_udp_read(&s, s.ufd, false);
 				continue;
 			}
 			if ((void *)c == &udp6_tag) {
-				server_udp6_read(&s);
+				server_udp_read(&s, s.u6fd, true);
 				continue;
 			}
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
