@@ -31,7 +31,7 @@
 #                            merged, a drain made on lb1 shown on lb2 (and
 #                            undone from lb2), both LBs' status, then lb1
 #                            site-drained (the router keeps lb2's path only)
-#                            and undrained
+#                            and undrained; last, lb1 fails (failover, below)
 #   scripts/lab.sh status    what is running, BIRD's sessions, the VIP's
 #                            routes, each LB's lbctl status, non-zero
 #                            counters and its announcer's status
@@ -49,6 +49,10 @@
 #                            (e.g. birdc show protocols all lb1)
 #   scripts/lab.sh agent N ARGS    rs-agent against real N's agent
 #                            (e.g. agent 1 drain --wait; agent 1 undrain)
+#   scripts/lab.sh failover [N]  N connections (300) held through both LBs,
+#                            rs1's weight changed on lb1 (replicated), lb1's
+#                            lbd killed: how many survive on lb2; then lb1's
+#                            lbd restarted and the weight cleared
 #   scripts/lab.sh down      remove everything (announcers, BIRD, lbd,
 #                            namespaces, pins, servers, /run/keel-lab)
 #
@@ -582,6 +586,8 @@ lab_up() {
 	for ((n = 1; n <= TOPO_LBS; n++)); do
 		echo "  lb$n     ${TOPO_PREFIX}lb$n $(topo_lb_addr "$n")  lbd (pid $(topo_lbd_pid "$n")), instance $(topo_instance "$n"), XDP on seg0"
 		echo "          config $(topo_lbd_conf "$n"), socket $(topo_lbd_sock "$n"), log $(topo_lbd_log "$n")"
+		[ "$TOPO_LBS" -gt 1 ] &&
+			echo "          pair: node $n on $(topo_lb_addr "$n"):$LAB_PAIR_PORT, key $(lab_pair_key), alone_after $LAB_PAIR_ALONE"
 		echo "          bgp-announcer (pid $(cat "$(lab_bgp_pidf "$n")")), AS $LAB_LB_AS: $TOPO_VIP/32 next hop $(topo_lb_addr "$n")"
 		echo "          while lb$n's lbd has a real up (and no site drain, no $(lab_bgp_disable "$n"))"
 		echo "          config $(lab_bgp_conf "$n"), socket $(lab_bgp_sock "$n"), log $(lab_bgp_log "$n")"
@@ -776,6 +782,83 @@ lab_pair_admin() {
 	lab_real_line 1 "$svc" "$rs" | sed 's/^/  /'
 }
 
+# lab_pair_failover [N]: N connections (default 300) held open through
+# both LBs; rs1's weight changed on lb1 (so both LBs' Maglev tables now
+# send some flows elsewhere than when they opened); lb1's lbd killed
+# (SIGKILL): its announcer, which no longer hears lbd, withdraws, and the
+# router sends every flow to lb2, which must know lb1's flows from their
+# records.  Prints how many connections survived; then lb1's lbd started
+# again (it adopts its data plane, serves once synced: alone_after) and
+# the weight cleared.
+lab_pair_failover() {
+	local conns=${1:-300} svc rs out pid ms t0 i rc=0 line
+	svc=$(topo_svc)
+	rs=$(topo_rs_addr 1)
+	out=$TOPO_DIR/failover.out
+	rm -f -- "$TOPO_DIR/failover.go"
+	echo "an LB fails: $conns connections held open through both LBs (ECMP), then"
+	echo "  \$ scripts/lab.sh lbctl 1 real weight $svc $rs 3"
+	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP" --port "$TOPO_PORT" \
+		--count "$conns" --parallel 64 --timeout-ms 5000 --hold \
+		--wait-file "$TOPO_DIR/failover.go" --wait-timeout 60 >"$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^holding' "$out" 2>/dev/null && break
+		topo_pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if ! grep -q '^holding' "$out"; then
+		echo "lab.sh: the held connections did not open: $(tail -n 3 "$out")" >&2
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
+	echo "  $(grep '^round 1' "$out")"
+	topo_lbctl 1 real weight "$svc" "$rs" 3 | lab_indent || rc=1
+	if [ "$rc" = 0 ] && ! lab_wait_admin 2 "$rs" weight 3 >/dev/null; then
+		echo "lab.sh: lb2 does not show rs1's weight 3 within 5 s" >&2
+		rc=1
+	fi
+	if [ "$rc" = 0 ]; then
+		echo "  (replicated to lb2: the tables now differ from when the connections opened)"
+		echo "  lb1's lbd killed (SIGKILL): its announcer no longer hears it and withdraws"
+		t0=$(date +%s%3N)
+		# stderr: bash's own "Killed" line about its background job.
+		topo_lbd_stop 1 --kill 2>/dev/null ||
+			{ echo "lab.sh: lb1's lbd did not stop" >&2; rc=1; }
+	fi
+	if [ "$rc" = 0 ] && ! lab_wait_routes "$(lab_lb_addrs 1)" 10 >/dev/null; then
+		echo "lab.sh: 10 s after lb1's lbd was killed the router still has '$(lab_nexthops)'" >&2
+		rc=1
+	fi
+	if [ "$rc" = 0 ]; then
+		ms=$(($(date +%s%3N) - t0))
+		echo "  the router's route lost lb1's nexthop $ms ms after the kill; every flow now goes to lb2"
+	fi
+	: >"$TOPO_DIR/failover.go"
+	wait "$pid"
+	line=$(grep '^round 2' "$out") || line="(no second round: $(tail -n 2 "$out"))"
+	echo "  the held connections, each echoed again: $line"
+	if [[ $line =~ total\ ([0-9]+)\ ok\ ([0-9]+) ]]; then
+		echo "pair failover: ${BASH_REMATCH[2]}/${BASH_REMATCH[1]} connections survived (weight changed, then lb1's lbd killed)"
+		[ "${BASH_REMATCH[2]}" = "$conns" ] || rc=1
+	else
+		rc=1
+	fi
+	echo "  lb1's lbd started again: it adopts its data plane and announces once synced"
+	topo_lbd_start 1 || return 1
+	t0=$(date +%s%3N)
+	if ! lab_wait_routes "$(lab_lb_addrs)" 20 >/dev/null; then
+		echo "lab.sh: 20 s after lb1's lbd restarted the router has '$(lab_nexthops)'" >&2
+		return 1
+	fi
+	echo "  lb1's path is back $(($(date +%s%3N) - t0)) ms after its start"
+	echo "  \$ scripts/lab.sh lbctl 2 real weight $svc $rs clear"
+	topo_lbctl 2 real weight "$svc" "$rs" clear | lab_indent || return 1
+	lab_wait_admin 1 "$rs" weight null >/dev/null ||
+		{ echo "lab.sh: lb1 still has rs1's weight override 5 s later" >&2; return 1; }
+	return "$rc"
+}
+
 # lab_drain_demo: lb1 site-drained: its announcer withdraws the VIP, the
 # router keeps the other LBs' paths and new connections go there only;
 # undrained: back.  Times from the lbctl command to the router kernel's
@@ -950,6 +1033,11 @@ lab_demo() {
 			echo "lab.sh: the site drain demo failed (the lab is left up: scripts/lab.sh status)" >&2
 			exit 1
 		fi
+		echo
+		if ! lab_pair_failover; then
+			echo "lab.sh: the pair's failover demo failed (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
 	fi
 	cat <<EOF
 
@@ -976,7 +1064,8 @@ An operator's drain works without the agent too; made on one LB, it reaches
 the others (one admin truth: docs/pair.md), so all keep the same Maglev table:
   $LBCTL --socket $(topo_lbd_sock 1) real drain $(topo_svc) $(topo_rs_addr 1)
   (or: scripts/lab.sh lbctl 1 real drain $(topo_svc) $(topo_rs_addr 1); undrain the same way)
-The pair: scripts/lab.sh lbctl 1 pair status (links, RTT, records sent and received).
+The pair: scripts/lab.sh lbctl 1 pair status (links, RTT, records sent and received);
+scripts/lab.sh failover 500 (lb1's lbd killed under 500 held connections).
 Change $(topo_lbd_conf 1) and reload: scripts/lab.sh lbctl 1 reload
 Each announcer's config: $(lab_bgp_conf 1) (reload: kill -HUP \$(cat $(lab_bgp_pidf 1))).
 Tear it down with:
@@ -1033,6 +1122,11 @@ birdc)
 agent)
 	need_root
 	lab_on_node topo_agent "$@"
+	;;
+failover)
+	need_root
+	[ "$(lab_lbs)" -gt 1 ] || { echo "lab.sh: failover needs a lab of two LBs: scripts/lab.sh up" >&2; exit 1; }
+	lab_pair_failover "$@"
 	;;
 down)
 	need_root
