@@ -9,7 +9,9 @@
 # lbd has a real up and is not site-drained; three reals running keel-echo
 # and rs-agent (which puts the VIP on lo, sets the ARP sysctls, checks
 # keel-echo and reports health and connections to both LBs every 100 ms;
-# lbd takes each real's state from its agent).
+# lbd takes each real's state from its agent).  The LBs are one pair
+# (docs/pair.md): each lbd's config has a pair: section naming the other
+# LBs, so they sync their flows and every lbctl change (lab_pair_conf).
 #
 # Dual stack (LAB_V6=1, the default; topology.sh's TOPO_V6): every link has
 # IPv6 too, and next to the IPv4 VIP an IPv6 VIP 2001:db8:100::10 (/128 on
@@ -23,10 +25,13 @@
 #                            waits for the VIP's BGP route on the router
 #   scripts/lab.sh demo      up, the VIP's route (BIRD's sessions and paths,
 #                            the kernel's nexthops, each announcer's status),
-#                            real TCP traffic from the client, the per-real
-#                            distribution, both LBs' status, then lb1
+#                            both LBs' lbctl pair status, real TCP traffic
+#                            from the client, the per-real distribution,
+#                            the flow records each LB sent and the other
+#                            merged, a drain made on lb1 shown on lb2 (and
+#                            undone from lb2), both LBs' status, then lb1
 #                            site-drained (the router keeps lb2's path only)
-#                            and undrained
+#                            and undrained; last, lb1 fails (failover, below)
 #   scripts/lab.sh status    what is running, BIRD's sessions, the VIP's
 #                            routes, each LB's lbctl status, non-zero
 #                            counters and its announcer's status
@@ -44,12 +49,16 @@
 #                            (e.g. birdc show protocols all lb1)
 #   scripts/lab.sh agent N ARGS    rs-agent against real N's agent
 #                            (e.g. agent 1 drain --wait; agent 1 undrain)
+#   scripts/lab.sh failover [N]  N connections (300) held through both LBs,
+#                            rs1's weight changed on lb1 (replicated), lb1's
+#                            lbd killed: how many survive on lb2; then lb1's
+#                            lbd restarted and the weight cleared
 #   scripts/lab.sh down      remove everything (announcers, BIRD, lbd,
 #                            namespaces, pins, servers, /run/keel-lab)
 #
 # Environment: KEEL_BUILDDIR (default build/), LAB_LBS (LBs, default 2),
 # LAB_CONNS (demo connections, 600), LAB_V6 (1: dual stack, the default;
-# 0: IPv4 only).
+# 0: IPv4 only), LAB_PAIR_ALONE (the pair's alone_after, default 5s).
 # Run as root; build first (scripts/run-lab.sh does both).
 set -euo pipefail
 
@@ -67,6 +76,8 @@ TOPO_DIR=${LAB_DIR:-/run/keel-lab}
 TOPO_LBS=${LAB_LBS:-2}
 TOPO_LBD=1
 TOPO_RS_NET=agent
+# lbd is started by lab_up, once each LB's config has its pair: section.
+TOPO_LBD_START=0
 # No static route on the router: it learns the VIPs by BGP (lab_bgp_up).
 TOPO_ROUTE=none
 TOPO_V6=${LAB_V6:-1}
@@ -80,6 +91,12 @@ TOPO_LBD_SVC="    health: {type: agent}"
 # The IPv6 service: no agent reports for the reals' IPv6 addresses; lbd
 # checks them itself.
 TOPO_LBD_SVC6="    health: {type: tcp, interval: 300ms, timeout: 200ms}"
+
+# The LB pair (docs/pair.md): UDP port of every LB's pair socket, and how
+# long an LB waits for a bulk copy from its peer before it serves alone
+# (see lab_pair_conf).
+LAB_PAIR_PORT=7600
+LAB_PAIR_ALONE=${LAB_PAIR_ALONE:-5s}
 
 # The router's AS and the site's (both LBs announce from the same AS).
 LAB_RT_AS=65000
@@ -450,6 +467,63 @@ lab_show_bgp() {
 	done
 }
 
+# --- the LB pair: connection sync and one admin truth (docs/pair.md) --------
+# With more than one LB, every LB's config gets a pair: section naming the
+# others as peers, over the LB segment, with a key of its own (pair.key in
+# TOPO_DIR, drawn at each lab start, mode 0600, owned by TOPO_USER, which
+# lbd becomes and reads it as at a reload; not the agents' key: every real
+# holds that one).
+
+lab_pair_key() { printf '%s/pair.key' "$TOPO_DIR"; }
+
+lab_pair_keygen() {
+	local k
+	k=$(lab_pair_key)
+	(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$k" &&
+		echo >>"$k") && chown "$TOPO_USER" "$k"
+}
+
+# lab_pair_conf N: LB N's pair: section, appended to its config.  HELLOs
+# every 100 ms, a peer down after 500 ms of silence.  alone_after: with
+# pair:, lbd starts "not synced" and its announcer withdraws until it is;
+# the bulk copy that would make it synced is not built yet, so today each
+# LB becomes synced alone after alone_after (30 s by default: the lab
+# would wait that long for its routes).
+lab_pair_conf() {
+	local n=$1 m
+	[ "$TOPO_LBS" -gt 1 ] || return 0
+	{
+		cat <<EOF
+pair:
+  node_id: $n
+  listen: $(topo_lb_addr "$n"):$LAB_PAIR_PORT
+  key_file: $(lab_pair_key)
+  hello_interval: 100ms
+  dead_after: 500ms
+  alone_after: $LAB_PAIR_ALONE
+  peers:
+EOF
+		for ((m = 1; m <= TOPO_LBS; m++)); do
+			[ "$m" = "$n" ] ||
+				echo "    - {name: lb$m, address: $(topo_lb_addr "$m"):$LAB_PAIR_PORT}"
+		done
+	} >>"$(topo_lbd_conf "$n")"
+}
+
+# lab_lbd_up: every LB's config (with its pair: section) and its lbd.
+lab_lbd_up() {
+	local n
+	if [ "$TOPO_LBS" -gt 1 ]; then
+		lab_pair_keygen || return 1
+	fi
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		topo_lbd_config "$n" && lab_pair_conf "$n" || return 1
+	done
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		topo_lbd_start "$n" || return 1
+	done
+}
+
 # lab_abort MESSAGE: say so, remove the half-built lab, exit 1.
 lab_abort() {
 	echo "lab.sh: $1; cleaning up" >&2
@@ -479,6 +553,7 @@ lab_up() {
 	mkdir -p "$TOPO_DIR"
 	topo_agent_keygen
 	topo_up || lab_abort "building the lab failed"
+	lab_lbd_up || lab_abort "starting lbd failed"
 	for ((n = 1; n <= TOPO_REALS; n++)); do
 		topo_agent_start "$n" || lab_abort "rs-agent on rs$n did not start"
 	done
@@ -511,6 +586,8 @@ lab_up() {
 	for ((n = 1; n <= TOPO_LBS; n++)); do
 		echo "  lb$n     ${TOPO_PREFIX}lb$n $(topo_lb_addr "$n")  lbd (pid $(topo_lbd_pid "$n")), instance $(topo_instance "$n"), XDP on seg0"
 		echo "          config $(topo_lbd_conf "$n"), socket $(topo_lbd_sock "$n"), log $(topo_lbd_log "$n")"
+		[ "$TOPO_LBS" -gt 1 ] &&
+			echo "          pair: node $n on $(topo_lb_addr "$n"):$LAB_PAIR_PORT, key $(lab_pair_key), alone_after $LAB_PAIR_ALONE"
 		echo "          bgp-announcer (pid $(cat "$(lab_bgp_pidf "$n")")), AS $LAB_LB_AS: $TOPO_VIP/32 next hop $(topo_lb_addr "$n")"
 		echo "          while lb$n's lbd has a real up (and no site drain, no $(lab_bgp_disable "$n"))"
 		echo "          config $(lab_bgp_conf "$n"), socket $(lab_bgp_sock "$n"), log $(lab_bgp_log "$n")"
@@ -569,11 +646,17 @@ lab_status() {
 	done
 }
 
-# lab_new_flows N [SVC]: "REAL COUNT" per real of SVC (default the IPv4
-# service), from LB N's metrics (127.0.0.1:9450 inside its namespace).
-lab_new_flows() {
+# lab_metrics N: LB N's metrics (127.0.0.1:9450 inside its namespace;
+# bash's /dev/tcp: curl is not among the dependencies).
+lab_metrics() {
 	topo_nsx "lb$1" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9450 &&
-		printf "GET /metrics HTTP/1.0\r\nHost: lb\r\n\r\n" >&3 && cat <&3' 2>/dev/null |
+		printf "GET /metrics HTTP/1.0\r\nHost: lb\r\n\r\n" >&3 && cat <&3' 2>/dev/null
+}
+
+# lab_new_flows N [SVC]: "REAL COUNT" per real of SVC (default the IPv4
+# service), from LB N's metrics.
+lab_new_flows() {
+	lab_metrics "$1" |
 		awk -v s="${2:-$(topo_svc)}" -F'[{}]' '$1 == "keel_real_new_flows_total" &&
 			index($2, "service=\"" s "\"") {
 			r = $2; sub(/.*real="/, "", r); sub(/".*/, "", r)
@@ -583,6 +666,198 @@ lab_new_flows() {
 # lab_lb_flows N [SVC]: LB N's new flows for SVC (default the IPv4
 # service), all reals together.
 lab_lb_flows() { lab_new_flows "$@" | awk '{ s += $2 } END { print s + 0 }'; }
+
+# lab_pair_status: every LB's lbctl pair status.
+lab_pair_status() {
+	local n
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		echo "lb$n: scripts/lab.sh lbctl $n pair status"
+		lab_lbctl "$n" pair status | lab_indent || true
+	done
+}
+
+# lab_pair_counts: per pair of LBs (A, B), "A B SENT RCVD": the flow
+# records A's pair status says it sent to B, and B's that it received
+# from A.
+lab_pair_counts() {
+	local n
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		topo_lbctl "$n" --json --timeout 2 pair status 2>/dev/null |
+			jq -r --arg me "lb$n" '.pair.peers[]? |
+				"\($me) \(.name) sent \(.records_sent)",
+				"\(.name) \($me) rcvd \(.records_received)"'
+	done | awk '{ v[$1 " " $2, $3] = $4; k[$1 " " $2] = 1 }
+		END { for (p in k) print p, v[p, "sent"] + 0, v[p, "rcvd"] + 0 }' | sort
+}
+
+# lab_pair_settled: every record sent has been received (the counts of
+# lab_pair_counts agree), and not a single one.
+lab_pair_settled() {
+	lab_pair_counts | awk '$3 != $4 { bad = 1 } END { exit bad || NR == 0 }'
+}
+
+# lab_pair_flows: once the flow records in flight have arrived (3 s at
+# most), per LB its new flows, the records it sent to its peers and
+# received from them, and what merging them into its conn table did.
+lab_pair_flows() {
+	local n i m nf merged
+	for ((i = 0; i < 30; i++)); do
+		lab_pair_settled && break
+		sleep 0.1
+	done
+	echo "flow sync: every flow an LB assigns is sent to its peer as a record (the XDP program's"
+	echo "per-CPU ring, drained every 5 ms, in FLOWS datagrams), which merges it into its conn table:"
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		m=$(lab_metrics "$n")
+		nf=$(awk -F'[{}]' '$1 == "keel_real_new_flows_total" { split($3, a, " "); s += a[1] }
+			END { print s + 0 }' <<<"$m")
+		merged=$(awk -F'[{}]' '$1 == "keel_pair_flow_merged_total" {
+				r = $2; sub(/.*result="/, "", r); sub(/".*/, "", r)
+				split($3, a, " "); if (a[1] > 0) printf "%s%s %d", sep, r, a[1]; sep = ", " }' <<<"$m")
+		printf '  lb%d: %d new flows (both VIPs), %s records sent; from its peer %s translated, merged: %s\n' \
+			"$n" "$nf" \
+			"$(awk '$1 == "keel_pair_flow_records_out_total{result=\"sent\"}" { print $2 }' <<<"$m")" \
+			"$(awk '$1 == "keel_pair_flow_records_in_total{result=\"translated\"}" { print $2 }' <<<"$m")" \
+			"${merged:-nothing}"
+	done
+	lab_pair_counts | while read -r a b sent rcvd; do
+		printf '  %s -> %s: %d records sent, %d received%s\n' "$a" "$b" "$sent" "$rcvd" \
+			"$([ "$sent" = "$rcvd" ] && echo " (all)" || echo " (NOT all: lost or still in flight)")"
+	done
+	lab_pair_settled
+}
+
+# lab_real_line N SVC REAL: LB N's status header and REAL's line in SVC.
+lab_real_line() {
+	topo_lbctl "$1" status 2>/dev/null | awk -v s="$2" -v r="$3" -v head="${4:-}" '
+		$1 == "service" { in_svc = ($2 == s) }
+		in_svc && $1 == "REAL" && !hdr { hdr = 1; if (head != "") print }
+		in_svc && $1 == r { print }'
+}
+
+# lab_wait_admin N REAL FIELD WANT: LB N's status shows REAL's admin FIELD
+# = WANT on the IPv4 service within 5 s (polled every 20 ms); prints the
+# milliseconds waited.
+lab_wait_admin() {
+	local t0 i
+	t0=$(date +%s%3N)
+	for ((i = 0; i < 250; i++)); do
+		if [ "$(topo_lbctl "$1" --json status 2>/dev/null | jq -r --arg s "$(topo_svc)" \
+			--arg r "$2" '.services[] | select(.service == $s) | .reals[] |
+			select(.real == $r) | .admin.'"$3")" = "$4" ]; then
+			echo $(($(date +%s%3N) - t0))
+			return 0
+		fi
+		sleep 0.02
+	done
+	return 1
+}
+
+# lab_pair_admin: one admin truth: a drain made with lbctl on lb1 shows on
+# lb2, the undrain made on lb2 shows on lb1 (timed from the command).
+lab_pair_admin() {
+	local svc rs n ms
+	svc=$(topo_svc)
+	rs=$(topo_rs_addr 1)
+	echo "one admin truth: an lbctl change on either LB reaches the other (registers stamped"
+	echo "with the pair's clock, sent at the next HELLO, last writer wins):"
+	echo "  \$ scripts/lab.sh lbctl 1 real drain $svc $rs"
+	topo_lbctl 1 real drain "$svc" "$rs" | lab_indent || return 1
+	if ! ms=$(lab_wait_admin 2 "$rs" drain true); then
+		echo "lab.sh: 5 s after the drain on lb1, lb2 does not show $rs drained" >&2
+		return 1
+	fi
+	echo "  lb2 shows it $ms ms after the command (status polled every 20 ms):"
+	for ((n = 1; n <= TOPO_LBS; n++)); do
+		echo "  lb$n: scripts/lab.sh lbctl $n status ($svc, $rs)"
+		lab_real_line "$n" "$svc" "$rs" head | sed 's/^/  /'
+	done
+	echo "  \$ scripts/lab.sh lbctl 2 real undrain $svc $rs"
+	topo_lbctl 2 real undrain "$svc" "$rs" | lab_indent || return 1
+	if ! ms=$(lab_wait_admin 1 "$rs" drain false); then
+		echo "lab.sh: 5 s after the undrain on lb2, lb1 still shows $rs drained" >&2
+		return 1
+	fi
+	echo "  lb1 shows it undrained $ms ms after the command:"
+	lab_real_line 1 "$svc" "$rs" | sed 's/^/  /'
+}
+
+# lab_pair_failover [N]: N connections (default 300) held open through
+# both LBs; rs1's weight changed on lb1 (so both LBs' Maglev tables now
+# send some flows elsewhere than when they opened); lb1's lbd killed
+# (SIGKILL): its announcer, which no longer hears lbd, withdraws, and the
+# router sends every flow to lb2, which must know lb1's flows from their
+# records.  Prints how many connections survived; then lb1's lbd started
+# again (it adopts its data plane, serves once synced: alone_after) and
+# the weight cleared.
+lab_pair_failover() {
+	local conns=${1:-300} svc rs out pid ms t0 i rc=0 line
+	svc=$(topo_svc)
+	rs=$(topo_rs_addr 1)
+	out=$TOPO_DIR/failover.out
+	rm -f -- "$TOPO_DIR/failover.go"
+	echo "an LB fails: $conns connections held open through both LBs (ECMP), then"
+	echo "  \$ scripts/lab.sh lbctl 1 real weight $svc $rs 3"
+	topo_nsx cl "$KEEL_ECHO" client --connect "$TOPO_VIP" --port "$TOPO_PORT" \
+		--count "$conns" --parallel 64 --timeout-ms 5000 --hold \
+		--wait-file "$TOPO_DIR/failover.go" --wait-timeout 60 >"$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^holding' "$out" 2>/dev/null && break
+		topo_pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if ! grep -q '^holding' "$out"; then
+		echo "lab.sh: the held connections did not open: $(tail -n 3 "$out")" >&2
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
+	echo "  $(grep '^round 1' "$out")"
+	topo_lbctl 1 real weight "$svc" "$rs" 3 | lab_indent || rc=1
+	if [ "$rc" = 0 ] && ! lab_wait_admin 2 "$rs" weight 3 >/dev/null; then
+		echo "lab.sh: lb2 does not show rs1's weight 3 within 5 s" >&2
+		rc=1
+	fi
+	if [ "$rc" = 0 ]; then
+		echo "  (replicated to lb2: the tables now differ from when the connections opened)"
+		echo "  lb1's lbd killed (SIGKILL): its announcer no longer hears it and withdraws"
+		t0=$(date +%s%3N)
+		# stderr: bash's own "Killed" line about its background job.
+		topo_lbd_stop 1 --kill 2>/dev/null ||
+			{ echo "lab.sh: lb1's lbd did not stop" >&2; rc=1; }
+	fi
+	if [ "$rc" = 0 ] && ! lab_wait_routes "$(lab_lb_addrs 1)" 10 >/dev/null; then
+		echo "lab.sh: 10 s after lb1's lbd was killed the router still has '$(lab_nexthops)'" >&2
+		rc=1
+	fi
+	if [ "$rc" = 0 ]; then
+		ms=$(($(date +%s%3N) - t0))
+		echo "  the router's route lost lb1's nexthop $ms ms after the kill; every flow now goes to lb2"
+	fi
+	: >"$TOPO_DIR/failover.go"
+	wait "$pid"
+	line=$(grep '^round 2' "$out") || line="(no second round: $(tail -n 2 "$out"))"
+	echo "  the held connections, each echoed again: $line"
+	if [[ $line =~ total\ ([0-9]+)\ ok\ ([0-9]+) ]]; then
+		echo "pair failover: ${BASH_REMATCH[2]}/${BASH_REMATCH[1]} connections survived (weight changed, then lb1's lbd killed)"
+		[ "${BASH_REMATCH[2]}" = "$conns" ] || rc=1
+	else
+		rc=1
+	fi
+	echo "  lb1's lbd started again: it adopts its data plane and announces once synced"
+	topo_lbd_start 1 || return 1
+	t0=$(date +%s%3N)
+	if ! lab_wait_routes "$(lab_lb_addrs)" 20 >/dev/null; then
+		echo "lab.sh: 20 s after lb1's lbd restarted the router has '$(lab_nexthops)'" >&2
+		return 1
+	fi
+	echo "  lb1's path is back $(($(date +%s%3N) - t0)) ms after its start"
+	echo "  \$ scripts/lab.sh lbctl 2 real weight $svc $rs clear"
+	topo_lbctl 2 real weight "$svc" "$rs" clear | lab_indent || return 1
+	lab_wait_admin 1 "$rs" weight null >/dev/null ||
+		{ echo "lab.sh: lb1 still has rs1's weight override 5 s later" >&2; return 1; }
+	return "$rc"
+}
 
 # lab_drain_demo: lb1 site-drained: its announcer withdraws the VIP, the
 # router keeps the other LBs' paths and new connections go there only;
@@ -682,6 +957,15 @@ lab_demo() {
 	echo "The VIP's route on the router comes from BGP: each LB's bgp-announcer announces"
 	echo "$TOPO_VIP/32 with its own address as next hop while its lbd can serve it:"
 	lab_show_bgp
+	if [ "$TOPO_LBS" -gt 1 ]; then
+		echo
+		echo "The LBs are one pair (docs/pair.md): each sends the other a HELLO every 100 ms over"
+		echo "UDP $LAB_PAIR_PORT on the LB segment (XChaCha20-Poly1305 with the pair's own key,"
+		echo "$(lab_pair_key)), then the flows it assigns and every lbctl change."
+		echo "Each started not synced (its announcer withdrawn) and serves alone after"
+		echo "alone_after ($LAB_PAIR_ALONE): the bulk copy from a peer is not built yet."
+		lab_pair_status
+	fi
 	out=$(mktemp)
 	echo
 	echo "client: $conns TCP connections to $TOPO_VIP:$TOPO_PORT, one line each"
@@ -714,6 +998,19 @@ lab_demo() {
 		lab_flow_table "$(topo_svc6)" 17
 	fi
 	rm -f "$out"
+	if [ "$TOPO_LBS" -gt 1 ]; then
+		echo
+		if ! lab_pair_flows; then
+			echo "lab.sh: the LBs' flow records do not all arrive (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
+		lab_pair_status
+		echo
+		if ! lab_pair_admin; then
+			echo "lab.sh: the pair's admin demo failed (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
+	fi
 	# Status while some traffic flows, so that its per-second rates show.
 	echo
 	echo "(a trickle of new connections runs while the status is taken: about 150/s for 3.5 s$(
@@ -734,6 +1031,11 @@ lab_demo() {
 		echo
 		if ! lab_drain_demo; then
 			echo "lab.sh: the site drain demo failed (the lab is left up: scripts/lab.sh status)" >&2
+			exit 1
+		fi
+		echo
+		if ! lab_pair_failover; then
+			echo "lab.sh: the pair's failover demo failed (the lab is left up: scripts/lab.sh status)" >&2
 			exit 1
 		fi
 	fi
@@ -758,14 +1060,12 @@ established ones stay) and the command returns once its clients are gone:
 Stop rs2's service and watch both LBs take it out within a fraction of a second:
   kill \$(cat $TOPO_DIR/rs2.pid); scripts/lab.sh lbctl 1 status
 (with no real left up an LB's announcer withdraws the VIP too: lbctl bgp status says why)
-An operator's drain on every LB (the same on each, so that ECMP can move a
-flow between them) works without the agent too:
-EOF
-	for ((i = 1; i <= TOPO_LBS; i++)); do
-		echo "  $LBCTL --socket $(topo_lbd_sock "$i") real drain $(topo_svc) $(topo_rs_addr 1)"
-	done
-	cat <<EOF
-  (or: scripts/lab.sh lbctl N real drain $(topo_svc) $(topo_rs_addr 1); undrain the same way)
+An operator's drain works without the agent too; made on one LB, it reaches
+the others (one admin truth: docs/pair.md), so all keep the same Maglev table:
+  $LBCTL --socket $(topo_lbd_sock 1) real drain $(topo_svc) $(topo_rs_addr 1)
+  (or: scripts/lab.sh lbctl 1 real drain $(topo_svc) $(topo_rs_addr 1); undrain the same way)
+The pair: scripts/lab.sh lbctl 1 pair status (links, RTT, records sent and received);
+scripts/lab.sh failover 500 (lb1's lbd killed under 500 held connections).
 Change $(topo_lbd_conf 1) and reload: scripts/lab.sh lbctl 1 reload
 Each announcer's config: $(lab_bgp_conf 1) (reload: kill -HUP \$(cat $(lab_bgp_pidf 1))).
 Tear it down with:
@@ -822,6 +1122,11 @@ birdc)
 agent)
 	need_root
 	lab_on_node topo_agent "$@"
+	;;
+failover)
+	need_root
+	[ "$(lab_lbs)" -gt 1 ] || { echo "lab.sh: failover needs a lab of two LBs: scripts/lab.sh up" >&2; exit 1; }
+	lab_pair_failover "$@"
 	;;
 down)
 	need_root

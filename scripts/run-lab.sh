@@ -3,8 +3,8 @@
 #
 # Install what is missing (bird2 among it), build in build/ (when needed;
 # lbd, lbctl, rs-agent, bgp-announcer, keel-echo), then start the lab and
-# show the VIP's BGP route on its router and keel balancing real TCP
-# traffic (scripts/lab.sh demo).
+# show the VIP's BGP route on its router, keel balancing real TCP traffic
+# and the two LBs synced as a pair (scripts/lab.sh demo).
 # Run as root.  The lab stays up: scripts/lab.sh status | down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
