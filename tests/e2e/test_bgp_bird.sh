@@ -105,6 +105,9 @@ has() { grep -qF -- "$2" <<<"$1" || { echo "#   '$2' not in:"; sed 's/^/#     /'
 # --- namespaces -------------------------------------------------------------
 for n in $NS_R $NS_A $NS_B $NS_E $NS_G; do
 	ip netns add "$n" || exit 1
+	# No socket re-hashes its own path (docs: testing notes): a site
+	# failover here is the routers' doing alone.
+	ip netns exec "$n" sysctl -qw net.core.txrehash=0 2>/dev/null || true
 	ip -n "$n" link set lo up
 done
 link() { # NS1 IF1 ADDR1 NS2 IF2 ADDR2 [V6-1 V6-2]

@@ -175,6 +175,9 @@ measure() {
 for n in $NS_R $NS_A $NS_B $NS_RA $NS_RB; do
 	ip netns add "$n" || exit 1
 	ip -n "$n" link set lo up
+	# No socket re-hashes its own path (docs: testing notes): a site
+	# failover here is the routers' doing alone.
+	ip netns exec "$n" sysctl -qw net.core.txrehash=0 2>/dev/null || true
 done
 link() { # NS1 IF1 ADDR1 NS2 IF2 ADDR2
 	ip -n "$1" link add "$2" type veth peer name "$5" netns "$4" &&
